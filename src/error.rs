@@ -1,0 +1,100 @@
+//! The crate's error type. Each variant carries what it is about (a path, a
+//! line, a flag) so that the one-line message printed by the binaries is enough
+//! to find the problem.
+
+use std::path::PathBuf;
+
+/// Shorthand for results of this crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything that can go wrong in rnnbench, as values.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// An I/O operation on a file or folder failed.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file or folder concerned.
+        path: PathBuf,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+    /// A data file's content is wrong at a known place.
+    #[error("{path}{}: {message}", location(*.line, *.column))]
+    Data {
+        /// The file concerned.
+        path: PathBuf,
+        /// 1-based line, when known.
+        line: Option<u64>,
+        /// 1-based column (byte or field), when known.
+        column: Option<u64>,
+        /// What is wrong.
+        message: String,
+    },
+    /// A dataset as a whole is unusable (too few classes, too small, …).
+    #[error("{dataset}: {message}")]
+    Dataset {
+        /// The dataset's name or path.
+        dataset: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// A command-line flag or configuration value is invalid.
+    #[error("{flag}: {message}")]
+    Config {
+        /// The flag, e.g. `--epochs`, or `FILE.toml: key`.
+        flag: String,
+        /// What is wrong with it.
+        message: String,
+    },
+    /// libtorch reported an error.
+    #[error("libtorch: {0}")]
+    Torch(#[from] tch::TchError),
+    /// A results file could not be written or read back.
+    #[error("{path}: {message}")]
+    Results {
+        /// The results file.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+fn location(line: Option<u64>, column: Option<u64>) -> String {
+    match (line, column) {
+        (Some(l), Some(c)) => format!(":{l}:{c}"),
+        (Some(l), None) => format!(":{l}"),
+        _ => String::new(),
+    }
+}
+
+impl Error {
+    /// An [`Error::Io`] for `path`.
+    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Error::Io { path: path.into(), source }
+    }
+
+    /// An [`Error::Data`] for `path`, optionally at a 1-based line and column.
+    pub fn data(
+        path: impl Into<PathBuf>,
+        line: Option<u64>,
+        column: Option<u64>,
+        message: impl Into<String>,
+    ) -> Self {
+        Error::Data { path: path.into(), line, column, message: message.into() }
+    }
+
+    /// An [`Error::Config`] about `flag`.
+    pub fn config(flag: impl Into<String>, message: impl Into<String>) -> Self {
+        Error::Config { flag: flag.into(), message: message.into() }
+    }
+
+    /// An [`Error::Dataset`] about the dataset named `dataset`.
+    pub fn dataset(dataset: impl Into<String>, message: impl Into<String>) -> Self {
+        Error::Dataset { dataset: dataset.into(), message: message.into() }
+    }
+
+    /// An [`Error::Results`] about the results file `path`.
+    pub fn results(path: impl Into<PathBuf>, message: impl Into<String>) -> Self {
+        Error::Results { path: path.into(), message: message.into() }
+    }
+}

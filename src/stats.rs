@@ -1,0 +1,1 @@
+//! stats (placeholder until written)
