@@ -1,0 +1,6 @@
+//! rnnbench's one integration-test binary: CLI and files (`cli`), data formats
+//! and bad input (`data`), and rendered reports (`report`).
+
+mod cli;
+mod data;
+mod report;
