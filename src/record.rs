@@ -138,8 +138,14 @@ impl<T: Serialize> CsvAppender<T> {
             .open(path)
             .map_err(|e| Error::io(path, e))?;
         let is_empty = file.metadata().map_err(|e| Error::io(path, e))?.len() == 0;
-        let writer = csv::WriterBuilder::new().has_headers(is_empty).from_writer(file);
-        Ok(CsvAppender { path: path.to_path_buf(), writer, _row: std::marker::PhantomData })
+        let writer = csv::WriterBuilder::new()
+            .has_headers(is_empty)
+            .from_writer(file);
+        Ok(CsvAppender {
+            path: path.to_path_buf(),
+            writer,
+            _row: std::marker::PhantomData,
+        })
     }
 
     /// Writes one row and flushes it to the OS.
@@ -157,7 +163,8 @@ pub fn read_csv<T: serde::de::DeserializeOwned>(path: &Path) -> Result<Vec<T>> {
     if !path.exists() {
         return Ok(Vec::new());
     }
-    let mut reader = csv::Reader::from_path(path).map_err(|e| Error::results(path, e.to_string()))?;
+    let mut reader =
+        csv::Reader::from_path(path).map_err(|e| Error::results(path, e.to_string()))?;
     let mut rows = Vec::new();
     for row in reader.deserialize() {
         rows.push(row.map_err(|e: csv::Error| {
@@ -172,10 +179,11 @@ pub fn read_csv<T: serde::de::DeserializeOwned>(path: &Path) -> Result<Vec<T>> {
 /// folder and a rename, so readers never see a half-written file.
 pub fn write_json_atomic<T: Serialize + ?Sized>(path: &Path, value: &T) -> Result<()> {
     let tmp = path.with_extension("json.tmp");
-    let text = serde_json::to_string_pretty(value)
-        .map_err(|e| Error::results(path, e.to_string()))?;
+    let text =
+        serde_json::to_string_pretty(value).map_err(|e| Error::results(path, e.to_string()))?;
     let mut file = File::create(&tmp).map_err(|e| Error::io(&tmp, e))?;
-    file.write_all(text.as_bytes()).map_err(|e| Error::io(&tmp, e))?;
+    file.write_all(text.as_bytes())
+        .map_err(|e| Error::io(&tmp, e))?;
     file.write_all(b"\n").map_err(|e| Error::io(&tmp, e))?;
     file.sync_all().map_err(|e| Error::io(&tmp, e))?;
     std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e))
@@ -184,8 +192,14 @@ pub fn write_json_atomic<T: Serialize + ?Sized>(path: &Path, value: &T) -> Resul
 /// Reads a JSON file into `T`, naming the file in any error.
 pub fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T> {
     let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
-    serde_json::from_str(&text)
-        .map_err(|e| Error::data(path, Some(e.line() as u64), Some(e.column() as u64), e.to_string()))
+    serde_json::from_str(&text).map_err(|e| {
+        Error::data(
+            path,
+            Some(e.line() as u64),
+            Some(e.column() as u64),
+            e.to_string(),
+        )
+    })
 }
 
 #[cfg(test)]
@@ -227,7 +241,12 @@ mod tests {
         w.append(&rows[2]).unwrap();
         let text = std::fs::read_to_string(&path).unwrap();
         assert_eq!(text.matches("model,seed").count(), 1);
-        assert!(text.lines().next().unwrap().ends_with("peak_rss_bytes,gpu_peak_bytes"));
+        assert!(
+            text.lines()
+                .next()
+                .unwrap()
+                .ends_with("peak_rss_bytes,gpu_peak_bytes")
+        );
         let back: Vec<EpochRecord> = read_csv(&path).unwrap();
         assert_eq!(back, rows);
     }

@@ -1,0 +1,85 @@
+//! The recurrent cells compared by rnnbench.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+/// A recurrent cell, run through libtorch's fused multi-layer kernels
+/// (`at::lstm`, `at::gru`, `at::rnn_tanh`).
+///
+/// Equations (PyTorch's conventions, `σ` the logistic function, `⊙` the
+/// element-wise product; `W_*` act on the input `x_t`, `U_*` on `h_{t-1}`):
+///
+/// - **LSTM** (4 gate blocks): `i = σ(W_i x + b_i + U_i h + c_i)`,
+///   `f = σ(W_f x + … )`, `g = tanh(W_g x + …)` (the candidate `C~`),
+///   `o = σ(W_o x + …)`; `c_t = f ⊙ c_{t-1} + i ⊙ g`; `h_t = o ⊙ tanh(c_t)`.
+///   libtorch stores the blocks in the order `i, f, g, o`.
+/// - **GRU** (3 gate blocks): `r = σ(W_r x + b_r + U_r h + c_r)`,
+///   `z = σ(W_z x + …)`, `n = tanh(W_n x + b_n + r ⊙ (U_n h + c_n))`;
+///   `h_t = (1 − z) ⊙ n + z ⊙ h_{t-1}`. Stored order `r, z, n`.
+/// - **RNN** (1 block): `h_t = tanh(W x + b + U h + c)`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Cell {
+    /// Long short-term memory (Hochreiter & Schmidhuber 1997).
+    Lstm,
+    /// Gated recurrent unit (Cho et al. 2014).
+    Gru,
+    /// Vanilla Elman RNN with tanh, the baseline without gates.
+    Rnn,
+}
+
+impl Cell {
+    /// Every cell, in the canonical order.
+    pub const ALL: [Cell; 3] = [Cell::Lstm, Cell::Gru, Cell::Rnn];
+
+    /// Number of gate blocks: the multiple of the hidden size in each weight
+    /// matrix's first dimension (LSTM 4, GRU 3, RNN 1).
+    pub fn gate_blocks(self) -> i64 {
+        match self {
+            Cell::Lstm => 4,
+            Cell::Gru => 3,
+            Cell::Rnn => 1,
+        }
+    }
+
+    /// The lower-case name used in flags, files and charts.
+    pub fn name(self) -> &'static str {
+        match self {
+            Cell::Lstm => "lstm",
+            Cell::Gru => "gru",
+            Cell::Rnn => "rnn",
+        }
+    }
+
+    /// The name as printed for people (`LSTM`, `GRU`, `RNN`).
+    pub fn display_name(self) -> &'static str {
+        match self {
+            Cell::Lstm => "LSTM",
+            Cell::Gru => "GRU",
+            Cell::Rnn => "RNN",
+        }
+    }
+}
+
+impl fmt::Display for Cell {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Cell {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "lstm" => Ok(Cell::Lstm),
+            "gru" => Ok(Cell::Gru),
+            "rnn" | "tanh" | "vanilla" => Ok(Cell::Rnn),
+            other => Err(format!(
+                "unknown model `{other}` (expected lstm, gru or rnn)"
+            )),
+        }
+    }
+}

@@ -1,0 +1,235 @@
+//! The sentiment classifier: `embedding -> cell -> last real hidden state ->
+//! dropout -> linear`.
+
+use tch::{Device, Kind, Tensor, nn};
+
+use super::budget::ModelShape;
+use super::cell::Cell;
+use crate::error::Result;
+
+/// A recurrent text classifier whose weights live in an [`nn::VarStore`].
+///
+/// Initialisation follows PyTorch's defaults (not tch's `nn::lstm`): the
+/// embedding from N(0, 1), every recurrent weight and bias from
+/// U(−1/√H, 1/√H), the head's weight and bias from U(−1/√fan_in, 1/√fan_in).
+/// Variables are created in the order embedding, head, recurrent weights, so
+/// that for one seed every model gets the same embedding (and the same head
+/// when the hidden sizes agree).
+///
+/// Sequences are right-padded. The state used for classification is the one
+/// after each sequence's last real token: for the forward direction the output
+/// at `length − 1`; for the reverse direction, each sequence is reversed
+/// within its own length before the layer runs, so it starts at the last real
+/// token and never reads padding. Padding a batch further therefore never
+/// changes a prediction.
+#[derive(Debug)]
+pub struct Classifier {
+    shape: ModelShape,
+    dropout: f64,
+    embedding: Tensor,
+    head_weight: Tensor,
+    head_bias: Tensor,
+    /// Per layer, per direction: `[w_ih, w_hh, b_ih, b_hh]`, flattened in
+    /// libtorch's order (layer, direction, name).
+    recurrent: Vec<Tensor>,
+}
+
+impl Classifier {
+    /// Creates the variables under `path`. `dropout` is applied to the
+    /// features before the head and between stacked layers, in training only.
+    pub fn new(path: &nn::Path, shape: ModelShape, dropout: f64) -> Self {
+        let e = shape.embed_size;
+        let h = shape.hidden_size;
+        let dirs = shape.directions();
+        let embedding = (path / "embedding").var(
+            "weight",
+            &[shape.vocab_size, e],
+            nn::Init::Randn {
+                mean: 0.0,
+                stdev: 1.0,
+            },
+        );
+        let fan_in = dirs * h;
+        let bound = 1.0 / (fan_in as f64).sqrt();
+        let uniform = nn::Init::Uniform {
+            lo: -bound,
+            up: bound,
+        };
+        let head = path / "head";
+        let head_weight = head.var("weight", &[shape.classes, fan_in], uniform);
+        let head_bias = head.var("bias", &[shape.classes], uniform);
+        let gates = shape.cell.gate_blocks() * h;
+        let bound = 1.0 / (h as f64).sqrt();
+        let uniform = nn::Init::Uniform {
+            lo: -bound,
+            up: bound,
+        };
+        let rnn = path / "rnn";
+        let mut recurrent = Vec::new();
+        for layer in 0..shape.layers {
+            let input = if layer == 0 { e } else { dirs * h };
+            for dir in 0..dirs {
+                let suffix = if dir == 1 { "_reverse" } else { "" };
+                recurrent.push(rnn.var(
+                    &format!("weight_ih_l{layer}{suffix}"),
+                    &[gates, input],
+                    uniform,
+                ));
+                recurrent.push(rnn.var(
+                    &format!("weight_hh_l{layer}{suffix}"),
+                    &[gates, h],
+                    uniform,
+                ));
+                recurrent.push(rnn.var(&format!("bias_ih_l{layer}{suffix}"), &[gates], uniform));
+                recurrent.push(rnn.var(&format!("bias_hh_l{layer}{suffix}"), &[gates], uniform));
+            }
+        }
+        Classifier {
+            shape,
+            dropout,
+            embedding,
+            head_weight,
+            head_bias,
+            recurrent,
+        }
+    }
+
+    /// The shape this classifier was built with.
+    pub fn shape(&self) -> &ModelShape {
+        &self.shape
+    }
+
+    /// The recurrent weights, per layer and direction `[w_ih, w_hh, b_ih,
+    /// b_hh]` (`w_ih` `[gates·hidden, in]`, `w_hh` `[gates·hidden, hidden]`).
+    pub fn recurrent_weights(&self) -> &[Tensor] {
+        &self.recurrent
+    }
+
+    /// The embedding matrix `[vocab, embed]`.
+    pub fn embedding_weight(&self) -> &Tensor {
+        &self.embedding
+    }
+
+    /// Logits `[batch, classes]` for token ids `tokens` `[batch, seq]` (int64,
+    /// right-padded) and real lengths `lengths` `[batch]` (int64, each ≥ 1).
+    /// `train` switches dropout on.
+    pub fn forward(&self, tokens: &Tensor, lengths: &Tensor, train: bool) -> Result<Tensor> {
+        let embedded = Tensor::f_embedding(&self.embedding, tokens, -1, false, false)?;
+        self.forward_embedded(&embedded, lengths, train)
+    }
+
+    /// Logits `[batch, classes]` from already embedded inputs `[batch, seq,
+    /// embed]`; used to measure the gradient reaching each input step.
+    pub fn forward_embedded(
+        &self,
+        embedded: &Tensor,
+        lengths: &Tensor,
+        train: bool,
+    ) -> Result<Tensor> {
+        let features = self.features(embedded, lengths, train)?;
+        let features = features.f_dropout(self.dropout, train)?;
+        Ok(features.f_linear(&self.head_weight, Some(&self.head_bias))?)
+    }
+
+    /// The state after each sequence's last real token, `[batch, directions ·
+    /// hidden]` (forward direction first).
+    pub fn features(&self, embedded: &Tensor, lengths: &Tensor, train: bool) -> Result<Tensor> {
+        let device = embedded.device();
+        let lengths = lengths.f_to_device(device)?;
+        if !self.shape.bidirectional {
+            let out = self.run(embedded, &self.recurrent, self.shape.layers, train)?;
+            return last_real(&out, &lengths);
+        }
+        let reverse_index = reverse_within_lengths(&lengths, embedded.size()[1], device)?;
+        let mut input = embedded.shallow_clone();
+        let mut last = None;
+        for layer in 0..self.shape.layers as usize {
+            let forward_weights = &self.recurrent[layer * 8..layer * 8 + 4];
+            let reverse_weights = &self.recurrent[layer * 8 + 4..layer * 8 + 8];
+            let out_forward = self.run(&input, forward_weights, 1, train)?;
+            let reversed_input = gather_steps(&input, &reverse_index)?;
+            let out_reversed = self.run(&reversed_input, reverse_weights, 1, train)?;
+            if layer as i64 == self.shape.layers - 1 {
+                last = Some(Tensor::f_cat(
+                    &[
+                        last_real(&out_forward, &lengths)?,
+                        last_real(&out_reversed, &lengths)?,
+                    ],
+                    1,
+                )?);
+            } else {
+                let out_reverse = gather_steps(&out_reversed, &reverse_index)?;
+                input = Tensor::f_cat(&[out_forward, out_reverse], 2)?
+                    .f_dropout(self.dropout, train)?;
+            }
+        }
+        Ok(last.expect("layers >= 1 is validated by the configuration"))
+    }
+
+    /// Runs `layers` stacked unidirectional layers of the cell with `weights`
+    /// over `input` `[batch, seq, in]`, from a zero state; `[batch, seq, hidden]`.
+    fn run(&self, input: &Tensor, weights: &[Tensor], layers: i64, train: bool) -> Result<Tensor> {
+        let batch = input.size()[0];
+        let h0 = Tensor::f_zeros(
+            [layers, batch, self.shape.hidden_size],
+            (input.kind(), input.device()),
+        )?;
+        let dropout = if layers > 1 { self.dropout } else { 0.0 };
+        let out = match self.shape.cell {
+            Cell::Lstm => {
+                let c0 = h0.zeros_like();
+                input
+                    .f_lstm(
+                        &[&h0, &c0],
+                        &weights.iter().collect::<Vec<_>>(),
+                        true,
+                        layers,
+                        dropout,
+                        train,
+                        false,
+                        true,
+                    )?
+                    .0
+            }
+            Cell::Gru => {
+                input
+                    .f_gru(&h0, weights, true, layers, dropout, train, false, true)?
+                    .0
+            }
+            Cell::Rnn => {
+                input
+                    .f_rnn_tanh(&h0, weights, true, layers, dropout, train, false, true)?
+                    .0
+            }
+        };
+        Ok(out)
+    }
+}
+
+/// `out[b, lengths[b] − 1, :]`, shape `[batch, hidden]`.
+fn last_real(out: &Tensor, lengths: &Tensor) -> Result<Tensor> {
+    let (batch, hidden) = (out.size()[0], out.size()[2]);
+    let index = (lengths - 1)
+        .f_view([batch, 1, 1])?
+        .f_expand([batch, 1, hidden], false)?;
+    Ok(out.f_gather(1, &index, false)?.f_squeeze_dim(1)?)
+}
+
+/// Index `[batch, seq]` that reverses each row within its first `length`
+/// steps and leaves the padding in place; applying it twice is the identity.
+fn reverse_within_lengths(lengths: &Tensor, seq_len: i64, device: Device) -> Result<Tensor> {
+    let steps = Tensor::f_arange(seq_len, (Kind::Int64, device))?.f_unsqueeze(0)?;
+    let lengths = lengths.f_unsqueeze(1)?;
+    let reversed = (&lengths - 1 - &steps).f_expand([lengths.size()[0], seq_len], false)?;
+    let steps = steps.f_expand([lengths.size()[0], seq_len], false)?;
+    Ok(reversed.f_where_self(&steps.f_lt_tensor(&lengths)?, &steps)?)
+}
+
+/// `x[b, index[b, t], :]` for `x` `[batch, seq, d]`.
+fn gather_steps(x: &Tensor, index: &Tensor) -> Result<Tensor> {
+    let size = x.size();
+    let index = index
+        .f_unsqueeze(2)?
+        .f_expand([size[0], size[1], size[2]], false)?;
+    Ok(x.f_gather(1, &index, false)?)
+}
