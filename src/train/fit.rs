@@ -1,0 +1,227 @@
+//! One model, one seed: epochs, early stopping, the best-validation checkpoint.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
+
+use indicatif::ProgressBar;
+use tch::{Device, Kind, Tensor, nn};
+
+use super::eval::{evaluate, macro_f1};
+use crate::data::{Prepared, padding_fraction, train_batches};
+use crate::error::Result;
+use crate::model::{Cell, Classifier};
+use crate::probe::{device::synchronize, gpu, memory};
+use crate::record::{EpochRecord, RunRecord, RunStatus};
+
+/// The training settings shared by every model of a comparison.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FitSettings {
+    /// The run's seed: fixes the validation split, the batches and their order.
+    pub seed: u64,
+    /// Maximum epochs.
+    pub epochs: u32,
+    /// Examples per training batch.
+    pub batch_size: usize,
+    /// Adam learning rate.
+    pub lr: f64,
+    /// Global L2 gradient-norm clip; 0 disables.
+    pub clip: f64,
+    /// Epochs without a better validation accuracy before stopping; 0 disables.
+    pub patience: u32,
+    /// Where the model lives.
+    pub device: Device,
+}
+
+/// The outcome of [`fit`]: the run's record (status included).
+#[derive(Debug, Clone, PartialEq)]
+pub struct FitOutcome {
+    /// One row of `runs.csv`.
+    pub run: RunRecord,
+}
+
+/// Trains `model` (whose variables are in `vs`) on `data.train`, validates on
+/// `data.val` after every epoch, and scores the best-validation checkpoint on
+/// `data.test`. Each finished epoch is handed to `on_epoch` before the next
+/// starts. `stop` (set by Ctrl-C) ends the run between batches with status
+/// `interrupted`; a non-finite loss ends it with status `diverged`.
+#[allow(clippy::too_many_arguments)]
+pub fn fit(
+    cell: Cell,
+    vs: &nn::VarStore,
+    model: &Classifier,
+    data: &Prepared,
+    settings: &FitSettings,
+    stop: &AtomicBool,
+    progress: &ProgressBar,
+    on_epoch: &mut dyn FnMut(&EpochRecord) -> Result<()>,
+) -> Result<FitOutcome> {
+    let shape = *model.shape();
+    let mut run = RunRecord {
+        model: cell.name().to_string(),
+        seed: settings.seed,
+        status: RunStatus::Ok,
+        hidden_size: shape.hidden_size,
+        params: shape.params(),
+        epochs_run: 0,
+        best_epoch: 0,
+        best_val_acc: f64::NAN,
+        test_acc: f64::NAN,
+        test_macro_f1: f64::NAN,
+        test_loss: f64::NAN,
+        train_secs_total: 0.0,
+        secs_per_epoch: f64::NAN,
+        peak_rss_bytes: 0,
+        gpu_peak_bytes: None,
+        message: String::new(),
+    };
+    let mut optimizer = nn::Adam::default().build(vs, settings.lr)?;
+    let trainable = vs.trainable_variables();
+    let train_lengths = data.train.lengths();
+    let mut best: Option<HashMap<String, Tensor>> = None;
+    let mut epochs_since_best = 0;
+
+    'epochs: for epoch in 1..=settings.epochs {
+        let batches = train_batches(&train_lengths, settings.batch_size, settings.seed, epoch);
+        progress.set_length(batches.len() as u64);
+        progress.set_position(0);
+        progress.set_prefix(format!("{} seed {} epoch {epoch}/{}", cell.display_name(), settings.seed, settings.epochs));
+        memory::reset_peak_rss();
+        gpu::reset_peak(settings.device);
+        synchronize(settings.device);
+        let start = Instant::now();
+        let (mut loss_sum, mut examples, mut real_tokens) = (0.0, 0usize, 0usize);
+        let mut correct = Tensor::zeros([], (Kind::Int64, settings.device));
+        for indices in &batches {
+            if stop.load(Ordering::SeqCst) {
+                run.status = RunStatus::Interrupted;
+                run.message = format!("interrupted during epoch {epoch}");
+                break 'epochs;
+            }
+            let batch = data.train.batch(indices);
+            let tokens = Tensor::from_slice(&batch.tokens)
+                .view([batch.batch_size as i64, batch.seq_len as i64])
+                .to_device(settings.device);
+            let lengths = Tensor::from_slice(&batch.lengths);
+            let labels = Tensor::from_slice(&batch.labels).to_device(settings.device);
+            let logits = model.forward(&tokens, &lengths, true)?;
+            let loss = logits.f_cross_entropy_loss::<Tensor>(&labels, None, tch::Reduction::Mean, -100, 0.0)?;
+            optimizer.zero_grad();
+            loss.f_backward()?;
+            if settings.clip > 0.0 {
+                clip_grad_norm(&trainable, settings.clip)?;
+            }
+            optimizer.step();
+            let loss_value = loss.f_double_value(&[])?;
+            if !loss_value.is_finite() {
+                run.status = RunStatus::Diverged;
+                run.message = format!(
+                    "{} seed {}: loss became {loss_value} in epoch {epoch}; run stopped",
+                    cell.name(),
+                    settings.seed
+                );
+                break 'epochs;
+            }
+            tch::no_grad(|| -> Result<()> {
+                correct += logits.f_argmax(1, false)?.f_eq_tensor(&labels)?.f_sum(Kind::Int64)?;
+                Ok(())
+            })?;
+            loss_sum += loss_value * batch.batch_size as f64;
+            examples += batch.batch_size;
+            real_tokens += batch.lengths.iter().sum::<i64>() as usize;
+            progress.inc(1);
+            progress.set_message(format!("loss {:.4}", loss_sum / examples as f64));
+        }
+        synchronize(settings.device);
+        let train_secs = start.elapsed().as_secs_f64();
+        let eval_start = Instant::now();
+        let validation = evaluate(model, &data.val, settings.device)?;
+        synchronize(settings.device);
+        let eval_secs = eval_start.elapsed().as_secs_f64();
+        let record = EpochRecord {
+            model: cell.name().to_string(),
+            seed: settings.seed,
+            epoch,
+            hidden_size: shape.hidden_size,
+            params: shape.params(),
+            train_loss: loss_sum / examples.max(1) as f64,
+            train_acc: correct.f_int64_value(&[])? as f64 / examples.max(1) as f64,
+            val_loss: validation.loss,
+            val_acc: validation.accuracy,
+            train_secs,
+            eval_secs,
+            samples_per_sec: examples as f64 / train_secs,
+            tokens_per_sec: real_tokens as f64 / train_secs,
+            padding_fraction: padding_fraction(&train_lengths, &batches),
+            peak_rss_bytes: memory::peak_rss_bytes(),
+            gpu_peak_bytes: gpu::peak_bytes(settings.device),
+        };
+        on_epoch(&record)?;
+        run.epochs_run = epoch;
+        run.train_secs_total += train_secs;
+        run.peak_rss_bytes = run.peak_rss_bytes.max(record.peak_rss_bytes);
+        run.gpu_peak_bytes = match (run.gpu_peak_bytes, record.gpu_peak_bytes) {
+            (Some(a), Some(b)) => Some(a.max(b)),
+            (a, b) => a.or(b),
+        };
+        if best.is_none() || validation.accuracy > run.best_val_acc {
+            run.best_val_acc = validation.accuracy;
+            run.best_epoch = epoch;
+            best = Some(snapshot(vs));
+            epochs_since_best = 0;
+        } else {
+            epochs_since_best += 1;
+            if settings.patience > 0 && epochs_since_best >= settings.patience {
+                break;
+            }
+        }
+    }
+    if run.epochs_run > 0 {
+        run.secs_per_epoch = run.train_secs_total / f64::from(run.epochs_run);
+    }
+    if run.status == RunStatus::Ok {
+        if let Some(weights) = &best {
+            restore(vs, weights)?;
+        }
+        let test = evaluate(model, &data.test, settings.device)?;
+        run.test_acc = test.accuracy;
+        run.test_loss = test.loss;
+        run.test_macro_f1 = macro_f1(&data.test.labels, &test.predictions);
+    }
+    Ok(FitOutcome { run })
+}
+
+/// Scales all gradients together so that their global L2 norm is at most
+/// `max_norm` (PyTorch's `clip_grad_norm_`), without a device-to-host copy.
+fn clip_grad_norm(variables: &[Tensor], max_norm: f64) -> Result<()> {
+    tch::no_grad(|| -> Result<()> {
+        let grads: Vec<Tensor> = variables.iter().map(|v| v.grad()).filter(|g| g.defined()).collect();
+        if grads.is_empty() {
+            return Ok(());
+        }
+        let norms = grads.iter().map(|g| g.f_norm()).collect::<std::result::Result<Vec<_>, _>>()?;
+        let total = Tensor::f_stack(&norms, 0)?.f_norm()?;
+        let coefficient = (max_norm / (total + 1e-6)).f_clamp_max(1.0)?;
+        for mut g in grads {
+            let _ = g.f_mul_(&coefficient)?;
+        }
+        Ok(())
+    })
+}
+
+/// A detached copy of every variable, by name.
+fn snapshot(vs: &nn::VarStore) -> HashMap<String, Tensor> {
+    vs.variables().into_iter().map(|(name, t)| (name, t.detach().copy())).collect()
+}
+
+/// Copies a [`snapshot`] back into the variables.
+fn restore(vs: &nn::VarStore, weights: &HashMap<String, Tensor>) -> Result<()> {
+    tch::no_grad(|| -> Result<()> {
+        for (name, mut variable) in vs.variables() {
+            if let Some(saved) = weights.get(&name) {
+                variable.f_copy_(saved)?;
+            }
+        }
+        Ok(())
+    })
+}
