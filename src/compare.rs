@@ -227,9 +227,6 @@ pub fn run_comparison(
                 break 'seeds;
             }
             let run = run_worker_process(exe, &run_dir, size, seed, child_pid)?;
-            if run.status == RunStatus::Diverged || run.status == RunStatus::Failed {
-                log(&format!("{} seed {seed}: {}", size.model.display_name(), run.message));
-            }
             runs_csv.append(&run)?;
             runs.push(run);
         }

@@ -267,8 +267,8 @@ impl Options {
             return Err(Error::config("--val-fraction", format!("must be in (0, 1), got {val_fraction}")));
         }
         let lr = self.lr.unwrap_or(2e-3);
-        if !(lr > 0.0 && lr.is_finite()) {
-            return Err(Error::config("--lr", format!("must be a positive number, got {lr}")));
+        if !(lr > 0.0 && lr <= 10.0) {
+            return Err(Error::config("--lr", format!("must be in (0, 10], got {lr}")));
         }
         let clip = self.clip.unwrap_or(1.0);
         if !(clip >= 0.0 && clip.is_finite()) {

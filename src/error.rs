@@ -115,3 +115,18 @@ impl Error {
         }
     }
 }
+
+/// Replaces the panic message (and backtrace) with one line on stderr, for
+/// the binaries: a panic is a bug, but the user still gets one readable line.
+pub fn install_one_line_panic_hook() {
+    std::panic::set_hook(Box::new(|info| {
+        let message = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| info.payload().downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown panic".to_string());
+        let place = info.location().map(|l| format!(" at {}:{}", l.file(), l.line())).unwrap_or_default();
+        eprintln!("error: internal error{place}: {}", message.replace('\n', " "));
+    }));
+}

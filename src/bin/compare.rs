@@ -28,6 +28,7 @@ struct Cli {
 }
 
 fn main() -> ExitCode {
+    rnnbench::error::install_one_line_panic_hook();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) if !e.use_stderr() => {
@@ -110,6 +111,9 @@ fn run_parent(options: Options, config_file: Option<PathBuf>) -> anyhow::Result<
             eprintln!("{line}");
         }
     })?;
+    for run in outcome.runs.iter().filter(|r| matches!(r.status, RunStatus::Diverged | RunStatus::Failed)) {
+        eprintln!("{} seed {} {}: {}", run.model, run.seed, serde_json::to_string(&run.status)?.trim_matches('"'), run.message);
+    }
     let finished = outcome.runs.iter().filter(|r| r.status == RunStatus::Ok).count();
     let report = rnnbench::report::finish_run(&outcome.run_dir)?;
     println!("{}", report.table);

@@ -5,6 +5,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use indicatif::ProgressBar;
+use tch::nn::OptimizerConfig;
 use tch::{Device, Kind, Tensor, nn};
 
 use super::eval::{evaluate, macro_f1};
@@ -112,7 +113,10 @@ pub fn fit(
                 clip_grad_norm(&trainable, settings.clip)?;
             }
             optimizer.step();
-            let loss_value = loss.f_double_value(&[])?;
+            let mut loss_value = loss.f_double_value(&[])?;
+            if injected_fault(cell, settings.seed, epoch) {
+                loss_value = f64::NAN;
+            }
             if !loss_value.is_finite() {
                 run.status = RunStatus::Diverged;
                 run.message = format!(
@@ -189,6 +193,12 @@ pub fn fit(
         run.test_macro_f1 = macro_f1(&data.test.labels, &test.predictions);
     }
     Ok(FitOutcome { run })
+}
+
+/// Test hook: `RNNBENCH_FAULT_NAN=<model>:<seed>:<epoch>` makes that run's
+/// loss NaN in that epoch, to exercise the divergence path end to end.
+fn injected_fault(cell: Cell, seed: u64, epoch: u32) -> bool {
+    std::env::var("RNNBENCH_FAULT_NAN").is_ok_and(|v| v == format!("{}:{seed}:{epoch}", cell.name()))
 }
 
 /// Scales all gradients together so that their global L2 norm is at most

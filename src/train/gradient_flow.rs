@@ -41,7 +41,7 @@ pub fn gradient_norms(model: &Classifier, split: &Encoded, device: Device) -> Re
     // model's parameters.
     let grad = Tensor::f_run_backward(&[&loss], &[&embedded], false, false)?.remove(0);
     let norms = grad
-        .f_linalg_vector_norm(2.0, [2i64].as_slice(), false, Kind::Float)?
+        .f_norm_scalaropt_dim(2.0, [2i64].as_slice(), false)?
         .f_mean_dim([0i64].as_slice(), false, Kind::Float)?
         .f_to_kind(Kind::Double)?
         .to_device(Device::Cpu);
