@@ -262,7 +262,7 @@ fn intern_chunks(texts: &[&str], counted: &[bool], max_len: usize) -> Vec<Chunk>
         .into_par_iter()
         .map(|(start, end)| {
             let mut tokenizer = Tokenizer::new();
-            let mut table: FxHashMap<String, u32> = FxHashMap::default();
+            let mut interner = Interner::default();
             let mut counts: Vec<u64> = Vec::new();
             let mut ids = Vec::new();
             let mut offsets = Vec::with_capacity(end - start + 1);
@@ -271,16 +271,11 @@ fn intern_chunks(texts: &[&str], counted: &[bool], max_len: usize) -> Vec<Chunk>
                 let is_counted = counted[i];
                 let limit = if is_counted { usize::MAX } else { max_len };
                 for (n, tok) in tokenizer.tokenize(texts[i]).take(limit).enumerate() {
-                    let id = match table.get(tok) {
-                        Some(&id) => id,
-                        None => {
-                            let id = counts.len() as u32;
-                            table.insert(tok.to_owned(), id);
-                            counts.push(0);
-                            id
-                        }
-                    };
+                    let id = interner.id(tok);
                     if is_counted {
+                        if id as usize >= counts.len() {
+                            counts.resize(id as usize + 1, 0);
+                        }
                         counts[id as usize] += 1;
                     }
                     if n < max_len {
@@ -289,10 +284,8 @@ fn intern_chunks(texts: &[&str], counted: &[bool], max_len: usize) -> Vec<Chunk>
                 }
                 offsets.push(ids.len());
             }
-            let mut words = vec![String::new(); counts.len()];
-            for (word, id) in table {
-                words[id as usize] = word;
-            }
+            let words = interner.words;
+            counts.resize(words.len(), 0);
             Chunk {
                 n_examples: end - start,
                 words,
@@ -302,6 +295,61 @@ fn intern_chunks(texts: &[&str], counted: &[bool], max_len: usize) -> Vec<Chunk>
             }
         })
         .collect()
+}
+
+/// A string interner tuned for short words: each slot keeps the word's first
+/// 8 bytes and its length, so most lookups compare within the slot.
+#[derive(Default)]
+struct Interner {
+    table: hashbrown::HashTable<Slot>,
+    words: Vec<String>,
+}
+
+#[derive(Clone, Copy)]
+struct Slot {
+    head: u64,
+    len: u32,
+    id: u32,
+}
+
+/// The first 8 bytes of `b`, zero-padded, as one integer.
+fn head(b: &[u8]) -> u64 {
+    let mut x = [0u8; 8];
+    let n = b.len().min(8);
+    x[..n].copy_from_slice(&b[..n]);
+    u64::from_le_bytes(x)
+}
+
+fn hash_bytes(b: &[u8]) -> u64 {
+    use std::hash::Hasher;
+    let mut h = rustc_hash::FxHasher::default();
+    h.write(b);
+    h.finish()
+}
+
+impl Interner {
+    /// The id of `word`; a new id (the number of words so far) if unseen.
+    fn id(&mut self, word: &str) -> u32 {
+        let b = word.as_bytes();
+        let hash = hash_bytes(b);
+        let (head, len) = (head(b), b.len() as u32);
+        let words = &self.words;
+        let same = |s: &Slot| {
+            s.head == head
+                && s.len == len
+                && (len <= 8 || words[s.id as usize].as_bytes()[8..] == b[8..])
+        };
+        if let Some(slot) = self.table.find(hash, same) {
+            return slot.id;
+        }
+        let id = self.words.len() as u32;
+        self.words.push(word.to_owned());
+        let words = &self.words;
+        self.table.insert_unique(hash, Slot { head, len, id }, |s| {
+            hash_bytes(words[s.id as usize].as_bytes())
+        });
+        id
+    }
 }
 
 #[cfg(test)]

@@ -56,10 +56,23 @@ impl Tokenizer {
         let mut i = 0;
         while i < bytes.len() {
             let b = bytes[i];
+            if b.is_ascii_alphanumeric() {
+                // Fast path: a whole run of ASCII letters and digits at once.
+                let run_start = i;
+                while i < bytes.len() && bytes[i].is_ascii_alphanumeric() {
+                    i += 1;
+                }
+                if self.word_start.is_none() {
+                    self.word_start = Some(self.buf.len());
+                }
+                self.last_punct = None;
+                let from = self.buf.len();
+                self.buf.push_str(&text[run_start..i]);
+                self.buf[from..].make_ascii_lowercase();
+                continue;
+            }
             if b < 0x80 {
                 match b {
-                    b'a'..=b'z' | b'0'..=b'9' => self.word_char(b as char),
-                    b'A'..=b'Z' => self.word_char(b.to_ascii_lowercase() as char),
                     b'\'' => self.apostrophe(text, i + 1),
                     b'"' => self.separator(),
                     b'<' => {
@@ -100,14 +113,6 @@ impl Tokenizer {
             buf: &self.buf,
             spans: self.spans.iter(),
         }
-    }
-
-    fn word_char(&mut self, c: char) {
-        if self.word_start.is_none() {
-            self.word_start = Some(self.buf.len());
-        }
-        self.last_punct = None;
-        self.buf.push(c);
     }
 
     /// An apostrophe whose next character starts at byte `next` of `text`.
