@@ -190,6 +190,11 @@ pub fn prepare(corpus: &Corpus, opts: &PrepareOptions) -> Result<Prepared> {
         final_id[g as usize] = rank as i64 + 2;
     }
     let vocab = Vocab::from_words(kept.iter().map(|&g| words[g as usize].to_owned()).collect());
+    // Each chunk's local id -> final id, so encoding is one lookup per token.
+    let finals: Vec<Vec<i64>> = remaps
+        .iter()
+        .map(|remap| remap.iter().map(|&g| final_id[g as usize]).collect())
+        .collect();
 
     // Per example: (chunk, first token, end) in the chunks' flat id lists.
     let chunk_len = chunks.first().map_or(1, |c| c.n_examples.max(1));
@@ -198,6 +203,7 @@ pub fn prepare(corpus: &Corpus, opts: &PrepareOptions) -> Result<Prepared> {
             offsets: vec![0],
             ..Encoded::default()
         };
+        out.tokens.reserve(indices.size_hint().0 * 200);
         for i in indices {
             let (k, j) = (i / chunk_len, i % chunk_len);
             let chunk = &chunks[k];
@@ -205,10 +211,8 @@ pub fn prepare(corpus: &Corpus, opts: &PrepareOptions) -> Result<Prepared> {
             if ids.is_empty() {
                 out.tokens.push(UNK_ID);
             } else {
-                out.tokens.extend(
-                    ids.iter()
-                        .map(|&l| final_id[remaps[k][l as usize] as usize]),
-                );
+                let fin = &finals[k];
+                out.tokens.extend(ids.iter().map(|&l| fin[l as usize]));
             }
             out.offsets.push(out.tokens.len());
             out.labels.push(labels(i) as i64);
@@ -314,10 +318,10 @@ struct Slot {
 
 /// The first 8 bytes of `b`, zero-padded, as one integer.
 fn head(b: &[u8]) -> u64 {
-    let mut x = [0u8; 8];
-    let n = b.len().min(8);
-    x[..n].copy_from_slice(&b[..n]);
-    u64::from_le_bytes(x)
+    match b.first_chunk::<8>() {
+        Some(first) => u64::from_le_bytes(*first),
+        None => b.iter().rev().fold(0, |acc, &x| (acc << 8) | u64::from(x)),
+    }
 }
 
 fn hash_bytes(b: &[u8]) -> u64 {

@@ -29,14 +29,27 @@
 /// The longest HTML tag, in bytes from `<` to `>`, that rule 1 removes.
 const MAX_TAG_BYTES: usize = 256;
 
-/// A reusable tokenizer: holds the buffer that the tokens of the last text
-/// live in, so tokenizing many texts allocates only while the buffer grows.
+/// A reusable tokenizer. A token that needs no change (already lower-case,
+/// no typographic apostrophe) is a slice of the text itself; the others are
+/// written, normalised, into a buffer the tokenizer reuses, so tokenizing
+/// many texts allocates only while that buffer grows.
 #[derive(Debug, Default, Clone)]
 pub struct Tokenizer {
     buf: String,
-    spans: Vec<(u32, u32)>,
-    word_start: Option<usize>,
+    spans: Vec<Span>,
+    /// Byte where the current word starts in the text, and whether it needs
+    /// normalising (upper case, non-ASCII, typographic apostrophe).
+    word: Option<(usize, bool)>,
     last_punct: Option<char>,
+}
+
+/// Where a token is: bytes `start..end` of the text, or of the buffer when
+/// `in_buf`.
+#[derive(Debug, Clone, Copy)]
+struct Span {
+    start: u32,
+    end: u32,
+    in_buf: bool,
 }
 
 impl Tokenizer {
@@ -45,12 +58,12 @@ impl Tokenizer {
         Self::default()
     }
 
-    /// Tokenizes `text` by the module's rules; the tokens borrow this
-    /// tokenizer's buffer and are valid until the next call.
-    pub fn tokenize(&mut self, text: &str) -> Tokens<'_> {
+    /// Tokenizes `text` by the module's rules; the tokens borrow `text` and
+    /// this tokenizer, and are valid until the next call.
+    pub fn tokenize<'a>(&'a mut self, text: &'a str) -> Tokens<'a> {
         self.buf.clear();
         self.spans.clear();
-        self.word_start = None;
+        self.word = None;
         self.last_punct = None;
         let bytes = text.as_bytes();
         let mut i = 0;
@@ -58,33 +71,29 @@ impl Tokenizer {
             let b = bytes[i];
             if b.is_ascii_alphanumeric() {
                 // Fast path: a whole run of ASCII letters and digits at once.
+                let mut upper = false;
                 let run_start = i;
                 while i < bytes.len() && bytes[i].is_ascii_alphanumeric() {
+                    upper |= bytes[i].is_ascii_uppercase();
                     i += 1;
                 }
-                if self.word_start.is_none() {
-                    self.word_start = Some(self.buf.len());
-                }
-                self.last_punct = None;
-                let from = self.buf.len();
-                self.buf.push_str(&text[run_start..i]);
-                self.buf[from..].make_ascii_lowercase();
+                self.word_part(run_start, upper);
                 continue;
             }
             if b < 0x80 {
                 match b {
-                    b'\'' => self.apostrophe(text, i + 1),
-                    b'"' => self.separator(),
+                    b'\'' => self.apostrophe(text, i, 1, false),
+                    b'"' => self.separator(text, i),
                     b'<' => {
                         if let Some(end) = tag_end(bytes, i) {
-                            self.separator();
+                            self.separator(text, i);
                             i = end;
                             continue;
                         }
-                        self.punct('<');
+                        self.punct(text, i, 1);
                     }
-                    0..=b' ' | 0x7f => self.separator(),
-                    _ => self.punct(b as char),
+                    0..=b' ' | 0x7f => self.separator(text, i),
+                    _ => self.punct(text, i, 1),
                 }
                 i += 1;
             } else {
@@ -92,61 +101,92 @@ impl Tokenizer {
                     .chars()
                     .next()
                     .unwrap_or(char::REPLACEMENT_CHARACTER);
+                let len = c.len_utf8();
                 match c {
-                    '\u{2019}' | '\u{2018}' => self.apostrophe(text, i + c.len_utf8()),
-                    '\u{201c}' | '\u{201d}' => self.separator(),
-                    c if c.is_alphanumeric() => {
-                        if self.word_start.is_none() {
-                            self.word_start = Some(self.buf.len());
-                        }
-                        self.last_punct = None;
-                        self.buf.extend(c.to_lowercase());
-                    }
-                    c if c.is_whitespace() || c.is_control() => self.separator(),
-                    c => self.punct(c),
+                    '\u{2019}' | '\u{2018}' => self.apostrophe(text, i, len, true),
+                    '\u{201c}' | '\u{201d}' => self.separator(text, i),
+                    c if c.is_alphanumeric() => self.word_part(i, !c.is_lowercase()),
+                    c if c.is_whitespace() || c.is_control() => self.separator(text, i),
+                    _ => self.punct(text, i, len),
                 }
-                i += c.len_utf8();
+                i += len;
             }
         }
-        self.end_word();
+        self.end_word(text, bytes.len());
         Tokens {
+            text,
             buf: &self.buf,
             spans: self.spans.iter(),
         }
     }
 
-    /// An apostrophe whose next character starts at byte `next` of `text`.
-    fn apostrophe(&mut self, text: &str, next: usize) {
-        let next_is_alnum = text[next..]
+    /// Letters or digits starting at byte `at`, part of a word.
+    fn word_part(&mut self, at: usize, needs_normalising: bool) {
+        self.last_punct = None;
+        match &mut self.word {
+            Some((_, dirty)) => *dirty |= needs_normalising,
+            None => self.word = Some((at, needs_normalising)),
+        }
+    }
+
+    /// An apostrophe of `len` bytes at byte `at`: inside a word when a
+    /// letter or digit follows.
+    fn apostrophe(&mut self, text: &str, at: usize, len: usize, typographic: bool) {
+        let next_is_alnum = text[at + len..]
             .chars()
             .next()
             .is_some_and(char::is_alphanumeric);
-        if self.word_start.is_some() && next_is_alnum {
-            self.buf.push('\'');
-        } else {
-            self.separator();
+        match &mut self.word {
+            Some((_, dirty)) if next_is_alnum => *dirty |= typographic,
+            _ => self.separator(text, at),
         }
     }
 
-    fn separator(&mut self) {
-        self.end_word();
+    fn separator(&mut self, text: &str, at: usize) {
+        self.end_word(text, at);
         self.last_punct = None;
     }
 
-    fn punct(&mut self, c: char) {
-        self.end_word();
-        if self.last_punct != Some(c) {
-            let start = self.buf.len();
-            self.buf.push(c);
-            self.spans.push((start as u32, self.buf.len() as u32));
-            self.last_punct = Some(c);
+    /// A punctuation mark of `len` bytes at byte `at`.
+    fn punct(&mut self, text: &str, at: usize, len: usize) {
+        self.end_word(text, at);
+        let c = text[at..].chars().next();
+        if self.last_punct != c {
+            self.spans.push(Span {
+                start: at as u32,
+                end: (at + len) as u32,
+                in_buf: false,
+            });
+            self.last_punct = c;
         }
     }
 
-    fn end_word(&mut self) {
-        if let Some(start) = self.word_start.take() {
-            self.spans.push((start as u32, self.buf.len() as u32));
+    /// Ends the current word, if any, at byte `end` of `text`.
+    fn end_word(&mut self, text: &str, end: usize) {
+        let Some((start, dirty)) = self.word.take() else {
+            return;
+        };
+        if !dirty {
+            self.spans.push(Span {
+                start: start as u32,
+                end: end as u32,
+                in_buf: false,
+            });
+            return;
         }
+        let from = self.buf.len();
+        for c in text[start..end].chars() {
+            match c {
+                '\u{2019}' | '\u{2018}' => self.buf.push('\''),
+                c if c.is_ascii() => self.buf.push(c.to_ascii_lowercase()),
+                c => self.buf.extend(c.to_lowercase()),
+            }
+        }
+        self.spans.push(Span {
+            start: from as u32,
+            end: self.buf.len() as u32,
+            in_buf: true,
+        });
     }
 }
 
@@ -164,20 +204,22 @@ fn tag_end(bytes: &[u8], i: usize) -> Option<usize> {
         .map(|p| i + 1 + p + 1)
 }
 
-/// The tokens of one text, borrowed from a [`Tokenizer`]'s buffer.
+/// The tokens of one text, borrowed from the text and a [`Tokenizer`].
 #[derive(Debug, Clone)]
 pub struct Tokens<'a> {
+    text: &'a str,
     buf: &'a str,
-    spans: std::slice::Iter<'a, (u32, u32)>,
+    spans: std::slice::Iter<'a, Span>,
 }
 
 impl<'a> Iterator for Tokens<'a> {
     type Item = &'a str;
 
     fn next(&mut self) -> Option<&'a str> {
-        self.spans
-            .next()
-            .map(|&(s, e)| &self.buf[s as usize..e as usize])
+        self.spans.next().map(|s| {
+            let from = if s.in_buf { self.buf } else { self.text };
+            &from[s.start as usize..s.end as usize]
+        })
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
@@ -261,6 +303,17 @@ mod tests {
             ["café", "ça", "ärger", "naïve"]
         );
         assert_eq!(toks("Amélie—good"), ["amélie", "—", "good"]);
+    }
+
+    #[test]
+    fn clean_tokens_are_slices_of_the_text_and_others_normalised() {
+        let mut t = Tokenizer::new();
+        let text = "ÉCOLE\u{2019}S don\u{2019}t good Bad\u{2019}";
+        let toks: Vec<&str> = t.tokenize(text).collect();
+        assert_eq!(toks, ["école's", "don't", "good", "bad"]);
+        let good = toks[2];
+        let inside = text.as_ptr() as usize..text.as_ptr() as usize + text.len();
+        assert!(inside.contains(&(good.as_ptr() as usize)));
     }
 
     #[test]
