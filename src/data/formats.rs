@@ -1,0 +1,838 @@
+//! Reading one file (CSV, TSV, JSON Lines, a JSON array; each optionally
+//! gzip-compressed) or an aclImdb folder into examples.
+//!
+//! Every file is read whole, decompressed when its name ends in `.gz` (or its
+//! bytes start with the gzip magic), and checked to be UTF-8 before parsing, so
+//! a bad byte is reported with its line and byte column. A leading byte-order
+//! mark is skipped. Texts are kept as they are; labels are trimmed.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use sha2::{Digest, Sha256};
+
+use super::{Columns, Example, FileIdentity};
+use crate::{Error, Result};
+
+/// Text columns (CSV/TSV header names, JSON field names) tried in this order
+/// when none is chosen; matched exactly first, then ignoring ASCII case.
+pub const TEXT_COLUMNS: [&str; 3] = ["text", "review", "t"];
+/// Label columns tried in this order when none is chosen.
+pub const LABEL_COLUMNS: [&str; 3] = ["label", "sentiment", "s"];
+
+/// The examples of one file (or folder), with where each came from.
+#[derive(Debug, Default)]
+pub(crate) struct Table {
+    /// The file or folder read.
+    pub path: PathBuf,
+    /// The examples, in file order.
+    pub examples: Vec<Example>,
+    /// 1-based line of each example in `path`; 0 where lines do not apply
+    /// (a JSON array, a folder of files).
+    pub lines: Vec<u64>,
+}
+
+impl Table {
+    /// Where example `i` came from, for an error: the path and the line.
+    pub fn locate(&self, i: usize) -> (PathBuf, Option<u64>) {
+        let line = self.lines.get(i).copied().filter(|&l| l > 0);
+        (self.path.clone(), line)
+    }
+}
+
+/// The file formats read, told apart by the file name's extension (after
+/// removing `.gz`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Format {
+    /// `.csv`: comma-separated, a header row, RFC 4180 quoting.
+    Csv,
+    /// `.tsv` or `.tab`: tab-separated, a header row, the same quoting.
+    Tsv,
+    /// `.jsonl` or `.ndjson`: one JSON object per line.
+    JsonLines,
+    /// `.json`: one JSON array of objects.
+    JsonArray,
+}
+
+impl Format {
+    /// The format of `path` by its name, if it is one of those read.
+    pub fn of(path: &Path) -> Option<Format> {
+        let name = path.file_name()?.to_str()?.to_ascii_lowercase();
+        let name = name.strip_suffix(".gz").unwrap_or(&name);
+        let ext = name.rsplit_once('.')?.1;
+        match ext {
+            "csv" => Some(Format::Csv),
+            "tsv" | "tab" => Some(Format::Tsv),
+            "jsonl" | "ndjson" => Some(Format::JsonLines),
+            "json" => Some(Format::JsonArray),
+            _ => None,
+        }
+    }
+}
+
+/// Reads `path`'s bytes as stored (compressed or not).
+pub(crate) fn read_raw(path: &Path) -> Result<Vec<u8>> {
+    std::fs::read(path).map_err(|e| Error::io(path, e))
+}
+
+/// The identity of a file from its stored bytes.
+pub(crate) fn identity(path: &Path, raw: &[u8]) -> FileIdentity {
+    FileIdentity {
+        path: path.to_path_buf(),
+        bytes: raw.len() as u64,
+        sha256: sha256_hex(raw),
+    }
+}
+
+/// Lower-case hex SHA-256 of `bytes`.
+pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
+    let digest = Sha256::digest(bytes);
+    let mut hex = String::with_capacity(64);
+    for b in digest {
+        hex.push(char::from_digit(u32::from(b >> 4), 16).unwrap_or('0'));
+        hex.push(char::from_digit(u32::from(b & 15), 16).unwrap_or('0'));
+    }
+    hex
+}
+
+/// `raw` decompressed when `path` ends in `.gz` or `raw` starts with the gzip
+/// magic bytes; `None` when it is not compressed.
+pub(crate) fn decompress(path: &Path, raw: &[u8]) -> Result<Option<Vec<u8>>> {
+    let named_gz = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("gz"));
+    if !named_gz && !raw.starts_with(&[0x1f, 0x8b]) {
+        return Ok(None);
+    }
+    let mut out = Vec::with_capacity(raw.len() * 3);
+    flate2::read::MultiGzDecoder::new(raw)
+        .read_to_end(&mut out)
+        .map_err(|e| Error::data(path, None, None, format!("not a valid gzip file: {e}")))?;
+    Ok(Some(out))
+}
+
+/// `bytes` as UTF-8 text (a leading byte-order mark removed), or an error that
+/// names the line and byte column of the first bad byte.
+pub(crate) fn utf8<'a>(path: &Path, bytes: &'a [u8]) -> Result<&'a str> {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => Ok(text.strip_prefix('\u{feff}').unwrap_or(text)),
+        Err(e) => {
+            let at = e.valid_up_to();
+            let before = &bytes[..at];
+            let line = before.iter().filter(|&&b| b == b'\n').count() as u64 + 1;
+            let line_start = before
+                .iter()
+                .rposition(|&b| b == b'\n')
+                .map_or(0, |p| p + 1);
+            let column = (at - line_start) as u64 + 1;
+            Err(Error::data(
+                path,
+                Some(line),
+                Some(column),
+                format!(
+                    "not valid UTF-8: byte 0x{:02x} at line {line}, byte column {column}",
+                    bytes[at]
+                ),
+            ))
+        }
+    }
+}
+
+/// Parses the text of a CSV, TSV, JSON Lines or JSON-array file.
+pub(crate) fn parse(path: &Path, format: Format, text: &str, columns: &Columns) -> Result<Table> {
+    if text.trim().is_empty() {
+        return Err(Error::data(path, None, None, "empty file"));
+    }
+    let table = match format {
+        Format::Csv => parse_delimited(path, text, b',', columns)?,
+        Format::Tsv => parse_delimited(path, text, b'\t', columns)?,
+        Format::JsonLines => parse_json_lines(path, text, columns)?,
+        Format::JsonArray => parse_json_array(path, text, columns)?,
+    };
+    if table.examples.is_empty() {
+        return Err(Error::data(path, None, None, "no examples in the file"));
+    }
+    Ok(table)
+}
+
+/// Picks the index of a column among `names`: the chosen one, else the first
+/// default present; exact matches before case-insensitive ones.
+fn resolve_column(
+    path: &Path,
+    names: &[&str],
+    chosen: Option<&str>,
+    defaults: &[&str],
+    role: &str,
+    flag: &str,
+) -> Result<usize> {
+    let wanted: Vec<&str> = chosen.map_or_else(|| defaults.to_vec(), |c| vec![c]);
+    let found = wanted
+        .iter()
+        .find_map(|w| names.iter().position(|n| n == w))
+        .or_else(|| {
+            wanted
+                .iter()
+                .find_map(|w| names.iter().position(|n| n.eq_ignore_ascii_case(w)))
+        });
+    found.ok_or_else(|| {
+        let looked = match chosen {
+            Some(c) => format!("no {role} column `{c}`"),
+            None => format!("no {role} column (looked for {})", quoted(defaults)),
+        };
+        Error::data(
+            path,
+            Some(1),
+            None,
+            format!(
+                "{looked}; the columns are: {}; choose one with {flag}",
+                quoted(names)
+            ),
+        )
+    })
+}
+
+fn quoted(names: &[&str]) -> String {
+    names
+        .iter()
+        .map(|n| format!("`{n}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn csv_error(path: &Path, e: &csv::Error) -> Error {
+    match e.kind() {
+        csv::ErrorKind::UnequalLengths {
+            pos,
+            expected_len,
+            len,
+        } => Error::data(
+            path,
+            pos.as_ref().map(csv::Position::line),
+            None,
+            format!("this row has {len} fields, the header has {expected_len}"),
+        ),
+        _ => Error::data(
+            path,
+            e.position().map(csv::Position::line),
+            None,
+            e.to_string(),
+        ),
+    }
+}
+
+fn parse_delimited(path: &Path, text: &str, delimiter: u8, columns: &Columns) -> Result<Table> {
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .has_headers(true)
+        .flexible(false)
+        .from_reader(text.as_bytes());
+    let header = reader.headers().map_err(|e| csv_error(path, &e))?.clone();
+    let names: Vec<&str> = header.iter().map(str::trim).collect();
+    let ti = resolve_column(
+        path,
+        &names,
+        columns.text.as_deref(),
+        &TEXT_COLUMNS,
+        "text",
+        "--text-col",
+    )?;
+    let li = resolve_column(
+        path,
+        &names,
+        columns.label.as_deref(),
+        &LABEL_COLUMNS,
+        "label",
+        "--label-col",
+    )?;
+    let mut table = Table {
+        path: path.to_path_buf(),
+        ..Table::default()
+    };
+    let mut record = csv::StringRecord::new();
+    while reader
+        .read_record(&mut record)
+        .map_err(|e| csv_error(path, &e))?
+    {
+        let line = record.position().map_or(0, csv::Position::line);
+        let label = record.get(li).unwrap_or("").trim();
+        if label.is_empty() {
+            return Err(Error::data(
+                path,
+                Some(line),
+                Some(li as u64 + 1),
+                format!("empty label in column `{}` (field {})", names[li], li + 1),
+            ));
+        }
+        let text = record.get(ti).unwrap_or("").to_owned();
+        table.examples.push(Example {
+            text,
+            label: label.to_owned(),
+        });
+        table.lines.push(line);
+    }
+    Ok(table)
+}
+
+/// Which fields of a JSON object hold the text and the label.
+struct Wanted<'c> {
+    text: Vec<&'c str>,
+    label: Vec<&'c str>,
+}
+
+impl<'c> Wanted<'c> {
+    fn new(columns: &'c Columns) -> Self {
+        let text = columns
+            .text
+            .as_deref()
+            .map_or_else(|| TEXT_COLUMNS.to_vec(), |c| vec![c]);
+        let label = columns
+            .label
+            .as_deref()
+            .map_or_else(|| LABEL_COLUMNS.to_vec(), |c| vec![c]);
+        Wanted { text, label }
+    }
+
+    /// Rank of `key` among `list` (lower is better; exact before caseless).
+    fn rank(list: &[&str], key: &str) -> Option<usize> {
+        list.iter()
+            .position(|c| *c == key)
+            .map(|r| 2 * r)
+            .or_else(|| {
+                list.iter()
+                    .position(|c| c.eq_ignore_ascii_case(key))
+                    .map(|r| 2 * r + 1)
+            })
+    }
+}
+
+enum Key {
+    Text(usize),
+    Label(usize),
+    Other(String),
+}
+
+/// A label as found: a string or a number written as text, or null.
+enum LabelValue {
+    Text(String),
+    Null,
+}
+
+/// The fields of one JSON object that matter.
+#[derive(Default)]
+struct Row {
+    text: Option<(usize, Option<String>)>,
+    label: Option<(usize, LabelValue)>,
+    /// Names of the fields that were neither text nor label.
+    others: Vec<String>,
+}
+
+struct RowSeed<'a, 'c>(&'a Wanted<'c>);
+struct KeySeed<'a, 'c>(&'a Wanted<'c>);
+struct LabelSeed;
+struct ArraySeed<'a, 'c>(&'a Wanted<'c>);
+
+impl<'de> DeserializeSeed<'de> for KeySeed<'_, '_> {
+    type Value = Key;
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Key, D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+impl<'de> Visitor<'de> for KeySeed<'_, '_> {
+    type Value = Key;
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a field name")
+    }
+    fn visit_str<E: de::Error>(self, key: &str) -> Result<Key, E> {
+        if let Some(r) = Wanted::rank(&self.0.text, key) {
+            Ok(Key::Text(r))
+        } else if let Some(r) = Wanted::rank(&self.0.label, key) {
+            Ok(Key::Label(r))
+        } else {
+            Ok(Key::Other(key.to_owned()))
+        }
+    }
+}
+
+impl<'de> DeserializeSeed<'de> for LabelSeed {
+    type Value = LabelValue;
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<LabelValue, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for LabelSeed {
+    type Value = LabelValue;
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a label (a string or a number)")
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<LabelValue, E> {
+        Ok(LabelValue::Text(v.to_owned()))
+    }
+    fn visit_string<E: de::Error>(self, v: String) -> Result<LabelValue, E> {
+        Ok(LabelValue::Text(v))
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<LabelValue, E> {
+        Ok(LabelValue::Text(v.to_string()))
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<LabelValue, E> {
+        Ok(LabelValue::Text(v.to_string()))
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<LabelValue, E> {
+        // 1.0 and 1 are the same class.
+        if v.fract() == 0.0 && v.abs() < 1e15 {
+            Ok(LabelValue::Text((v as i64).to_string()))
+        } else {
+            Ok(LabelValue::Text(v.to_string()))
+        }
+    }
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<LabelValue, E> {
+        Ok(LabelValue::Text(v.to_string()))
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<LabelValue, E> {
+        Ok(LabelValue::Null)
+    }
+    fn visit_none<E: de::Error>(self) -> Result<LabelValue, E> {
+        Ok(LabelValue::Null)
+    }
+}
+
+impl<'de> DeserializeSeed<'de> for RowSeed<'_, '_> {
+    type Value = Row;
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Row, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for RowSeed<'_, '_> {
+    type Value = Row;
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a JSON object")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Row, A::Error> {
+        let mut row = Row::default();
+        while let Some(key) = map.next_key_seed(KeySeed(self.0))? {
+            match key {
+                Key::Text(r) if row.text.as_ref().is_none_or(|(best, _)| r < *best) => {
+                    row.text = Some((r, map.next_value::<Option<String>>()?));
+                }
+                Key::Label(r) if row.label.as_ref().is_none_or(|(best, _)| r < *best) => {
+                    row.label = Some((r, map.next_value_seed(LabelSeed)?));
+                }
+                Key::Other(name) => {
+                    map.next_value::<IgnoredAny>()?;
+                    row.others.push(name);
+                }
+                Key::Text(_) | Key::Label(_) => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(row)
+    }
+}
+
+impl<'de> DeserializeSeed<'de> for ArraySeed<'_, '_> {
+    type Value = Vec<Row>;
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Vec<Row>, D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ArraySeed<'_, '_> {
+    type Value = Vec<Row>;
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a JSON array of objects")
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<Row>, A::Error> {
+        let mut rows = Vec::with_capacity(seq.size_hint().unwrap_or(0));
+        while let Some(row) = seq.next_element_seed(RowSeed(self.0))? {
+            rows.push(row);
+        }
+        Ok(rows)
+    }
+}
+
+/// An error from serde_json, placed at `line` of the file (serde_json counts
+/// lines within the text it was given, which for JSON Lines is one line).
+fn json_error(path: &Path, line: Option<u64>, e: &serde_json::Error) -> Error {
+    let message = e.to_string();
+    let message = match message.rfind(" at line ") {
+        Some(cut) => message[..cut].to_owned(),
+        None => message,
+    };
+    let (line, column) = match line {
+        Some(l) => (Some(l), Some(e.column() as u64)),
+        None => (Some(e.line() as u64), Some(e.column() as u64)),
+    };
+    Error::data(path, line, column, format!("invalid JSON: {message}"))
+}
+
+/// Checks one parsed object and makes it an example.
+fn row_to_example(
+    path: &Path,
+    row: Row,
+    wanted: &Wanted,
+    line: Option<u64>,
+    record: Option<usize>,
+) -> Result<Example> {
+    let at = record.map_or_else(String::new, |r| format!("record {r}: "));
+    let fields = |row: &Row| {
+        let mut names: Vec<&str> = Vec::new();
+        if let Some((r, _)) = &row.text {
+            names.push(wanted.text[r / 2]);
+        }
+        if let Some((r, _)) = &row.label {
+            names.push(wanted.label[r / 2]);
+        }
+        names.extend(row.others.iter().map(String::as_str));
+        if names.is_empty() {
+            "none".to_owned()
+        } else {
+            quoted(&names)
+        }
+    };
+    let text = match &row.text {
+        None => {
+            return Err(Error::data(
+                path,
+                line,
+                None,
+                format!(
+                    "{at}no text field (looked for {}); the fields are: {}; choose one with --text-col",
+                    quoted(&wanted.text),
+                    fields(&row)
+                ),
+            ));
+        }
+        Some((r, None)) => {
+            return Err(Error::data(
+                path,
+                line,
+                None,
+                format!("{at}text field `{}` is null", wanted.text[r / 2]),
+            ));
+        }
+        Some((_, Some(_))) => row.text.as_ref().and_then(|(_, t)| t.clone()),
+    };
+    let label = match &row.label {
+        None => {
+            return Err(Error::data(
+                path,
+                line,
+                None,
+                format!(
+                    "{at}no label field (looked for {}); the fields are: {}; choose one with --label-col",
+                    quoted(&wanted.label),
+                    fields(&row)
+                ),
+            ));
+        }
+        Some((r, LabelValue::Null)) => {
+            return Err(Error::data(
+                path,
+                line,
+                None,
+                format!("{at}label field `{}` is null", wanted.label[r / 2]),
+            ));
+        }
+        Some((r, LabelValue::Text(l))) => {
+            let l = l.trim();
+            if l.is_empty() {
+                return Err(Error::data(
+                    path,
+                    line,
+                    None,
+                    format!("{at}empty label in field `{}`", wanted.label[r / 2]),
+                ));
+            }
+            l.to_owned()
+        }
+    };
+    Ok(Example {
+        text: text.unwrap_or_default(),
+        label,
+    })
+}
+
+fn parse_json_lines(path: &Path, text: &str, columns: &Columns) -> Result<Table> {
+    let wanted = Wanted::new(columns);
+    let lines: Vec<(u64, &str)> = text
+        .split('\n')
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+        .map(|(i, l)| (i as u64 + 1, l))
+        .collect();
+    let parsed: Vec<Result<Example>> = lines
+        .par_iter()
+        .with_min_len(512)
+        .map(|&(line, l)| {
+            let mut de = serde_json::Deserializer::from_str(l);
+            let row = RowSeed(&wanted)
+                .deserialize(&mut de)
+                .and_then(|row| de.end().map(|()| row))
+                .map_err(|e| json_error(path, Some(line), &e))?;
+            row_to_example(path, row, &wanted, Some(line), None)
+        })
+        .collect();
+    let mut table = Table {
+        path: path.to_path_buf(),
+        ..Table::default()
+    };
+    table.examples.reserve(parsed.len());
+    for (example, &(line, _)) in parsed.into_iter().zip(&lines) {
+        table.examples.push(example?);
+        table.lines.push(line);
+    }
+    Ok(table)
+}
+
+fn parse_json_array(path: &Path, text: &str, columns: &Columns) -> Result<Table> {
+    let wanted = Wanted::new(columns);
+    let mut de = serde_json::Deserializer::from_str(text);
+    let rows = ArraySeed(&wanted)
+        .deserialize(&mut de)
+        .and_then(|rows| de.end().map(|()| rows))
+        .map_err(|e| json_error(path, None, &e))?;
+    let mut table = Table {
+        path: path.to_path_buf(),
+        ..Table::default()
+    };
+    table.examples.reserve(rows.len());
+    for (i, row) in rows.into_iter().enumerate() {
+        table
+            .examples
+            .push(row_to_example(path, row, &wanted, None, Some(i))?);
+        table.lines.push(0);
+    }
+    Ok(table)
+}
+
+/// Reads and parses one file; returns its examples and identity.
+pub(crate) fn load_file(path: &Path, columns: &Columns) -> Result<(Table, FileIdentity)> {
+    let format = Format::of(path).ok_or_else(|| {
+        Error::data(
+            path,
+            None,
+            None,
+            "unknown file type: expected .csv, .tsv, .jsonl, .ndjson or .json (optionally .gz)",
+        )
+    })?;
+    let raw = read_raw(path)?;
+    if raw.is_empty() {
+        return Err(Error::data(path, None, None, "empty file"));
+    }
+    let (id, table) = rayon::join(
+        || identity(path, &raw),
+        || -> Result<Table> {
+            let unpacked = decompress(path, &raw)?;
+            let text = utf8(path, unpacked.as_deref().unwrap_or(&raw))?;
+            parse(path, format, text, columns)
+        },
+    );
+    Ok((table?, id))
+}
+
+/// Reads an aclImdb-style folder `dir/<split>/<class>/*.txt` (or `.txt.gz`)
+/// for `split` (`train` or `test`): one example per file, labelled by the
+/// class folder's name; `unsup` is skipped. Files are read in the order of
+/// their numeric id (the part of the name before `_`), then by name. Also
+/// returns the `(relative path, stored bytes, sha256)` of each file.
+pub(crate) fn load_acl_split(dir: &Path, split: &str) -> Result<(Table, Vec<AclFile>)> {
+    let split_dir = dir.join(split);
+    let mut files: Vec<(String, PathBuf, String)> = Vec::new();
+    for class_dir in sorted_entries(&split_dir)? {
+        let class = match class_dir.file_name().and_then(|n| n.to_str()) {
+            Some(c) if class_dir.is_dir() && c != "unsup" => c.to_owned(),
+            _ => continue,
+        };
+        let mut in_class: Vec<PathBuf> = sorted_entries(&class_dir)?
+            .into_iter()
+            .filter(|p| {
+                let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
+                p.is_file() && (name.ends_with(".txt") || name.ends_with(".txt.gz"))
+            })
+            .collect();
+        in_class.sort_by_key(|p| {
+            let name = p
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or("")
+                .to_owned();
+            let id = name
+                .split(['_', '.'])
+                .next()
+                .and_then(|s| s.parse::<u64>().ok())
+                .unwrap_or(u64::MAX);
+            (id, name)
+        });
+        for p in in_class {
+            let name = p
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or("")
+                .to_owned();
+            files.push((format!("{split}/{class}/{name}"), p, class.clone()));
+        }
+    }
+    let read: Vec<Result<(Example, AclFile)>> = files
+        .par_iter()
+        .map(|(rel, p, class)| {
+            let raw = read_raw(p)?;
+            let unpacked = decompress(p, &raw)?;
+            let text = utf8(p, unpacked.as_deref().unwrap_or(&raw))?.to_owned();
+            let example = Example {
+                text,
+                label: class.clone(),
+            };
+            Ok((
+                example,
+                AclFile {
+                    rel: rel.clone(),
+                    bytes: raw.len() as u64,
+                    sha256: sha256_hex(&raw),
+                },
+            ))
+        })
+        .collect();
+    let mut table = Table {
+        path: split_dir,
+        ..Table::default()
+    };
+    let mut manifest = Vec::with_capacity(read.len());
+    for r in read {
+        let (example, entry) = r?;
+        table.examples.push(example);
+        table.lines.push(0);
+        manifest.push(entry);
+    }
+    if table.examples.is_empty() {
+        return Err(Error::data(
+            &table.path,
+            None,
+            None,
+            "no class folders with .txt files",
+        ));
+    }
+    Ok((table, manifest))
+}
+
+/// One review file of an aclImdb folder, for the folder's identity.
+pub(crate) struct AclFile {
+    /// Path relative to the folder, e.g. `train/pos/0_9.txt`.
+    pub rel: String,
+    /// Size as stored, in bytes.
+    pub bytes: u64,
+    /// Hex SHA-256 of the stored bytes.
+    pub sha256: String,
+}
+
+/// The entries of folder `dir`, sorted by name.
+pub(crate) fn sorted_entries(dir: &Path) -> Result<Vec<PathBuf>> {
+    let mut entries = Vec::new();
+    for entry in std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))? {
+        entries.push(entry.map_err(|e| Error::io(dir, e))?.path());
+    }
+    entries.sort();
+    Ok(entries)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cols() -> Columns {
+        Columns::default()
+    }
+
+    #[test]
+    fn formats_by_name() {
+        assert_eq!(Format::of(Path::new("a/train.csv")), Some(Format::Csv));
+        assert_eq!(Format::of(Path::new("train.TSV.gz")), Some(Format::Tsv));
+        assert_eq!(Format::of(Path::new("x.jsonl.gz")), Some(Format::JsonLines));
+        assert_eq!(
+            Format::of(Path::new("reviews.json")),
+            Some(Format::JsonArray)
+        );
+        assert_eq!(Format::of(Path::new("x.txt")), None);
+    }
+
+    #[test]
+    fn utf8_error_has_line_and_byte_column() {
+        let e = utf8(Path::new("f.csv"), b"ok\nab\xffc\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("f.csv:2:3: not valid UTF-8"), "{e}");
+    }
+
+    #[test]
+    fn json_lines_with_defaults_and_numbers() {
+        let text = "{\"review\": \"good\", \"sentiment\": 1, \"id\": 3}\n\n{\"text\": \"bad\", \"label\": 0.0, \"t\": \"x\"}\n";
+        let t = parse(Path::new("f.jsonl"), Format::JsonLines, text, &cols()).unwrap();
+        assert_eq!(
+            t.examples[0],
+            Example {
+                text: "good".into(),
+                label: "1".into()
+            }
+        );
+        assert_eq!(
+            t.examples[1],
+            Example {
+                text: "bad".into(),
+                label: "0".into()
+            }
+        );
+        assert_eq!(t.lines, [1, 3]);
+    }
+
+    #[test]
+    fn json_missing_field_lists_the_fields() {
+        let e = parse(
+            Path::new("f.jsonl"),
+            Format::JsonLines,
+            "{\"body\": \"x\", \"label\": 1}",
+            &cols(),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("f.jsonl:1: no text field"), "{e}");
+        assert!(e.contains("`label`, `body`"), "{e}");
+    }
+
+    #[test]
+    fn json_array_records() {
+        let text = "[{\"t\": \"a\", \"s\": 0}, {\"t\": \"b\", \"s\": 1}]";
+        let t = parse(Path::new("r.json"), Format::JsonArray, text, &cols()).unwrap();
+        assert_eq!(t.examples.len(), 2);
+        let e = parse(
+            Path::new("r.json"),
+            Format::JsonArray,
+            "[{\"t\": \"a\", \"s\": \" \"}]",
+            &cols(),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("record 0: empty label"), "{e}");
+    }
+
+    #[test]
+    fn csv_chosen_columns_case_insensitive() {
+        let text = "Review,Stars\n\"a, b\",5\nc,1\n";
+        let columns = Columns {
+            text: None,
+            label: Some("stars".into()),
+        };
+        let t = parse(Path::new("f.csv"), Format::Csv, text, &columns).unwrap();
+        assert_eq!(
+            t.examples[0],
+            Example {
+                text: "a, b".into(),
+                label: "5".into()
+            }
+        );
+        assert_eq!(t.lines, [2, 3]);
+    }
+}

@@ -1,0 +1,500 @@
+//! From a [`Corpus`] to encoded splits: the validation split, the vocabulary
+//! (training portion only) and the token ids.
+//!
+//! Each text is tokenized once. The work is split into contiguous chunks of
+//! examples tokenized in parallel, each interning its tokens into a local
+//! table (one `String` per distinct word per chunk, none per token); the local
+//! tables are then merged, counted and ranked exactly as [`Vocab::build`]
+//! would rank them.
+
+use rayon::prelude::*;
+use rustc_hash::FxHashMap;
+
+use super::batches::Encoded;
+use super::split::stratified_split;
+use super::tokenize::Tokenizer;
+use super::vocab::{UNK_ID, Vocab};
+use super::{Corpus, Example};
+use crate::{Error, Result};
+
+/// How text becomes tensors.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PrepareOptions {
+    /// Keep the first `max_len` tokens of each text (`--max-len`, at least 1).
+    pub max_len: usize,
+    /// Vocabulary size cap, `<pad>` and `<unk>` included (`--vocab-size`,
+    /// at least 3).
+    pub vocab_size: usize,
+    /// Words seen fewer times than this in the training portion become `<unk>`
+    /// (0 acts as 1).
+    pub min_count: usize,
+    /// Fraction of each class of the training split held out for validation,
+    /// in `(0, 1)` (`--val-fraction`).
+    pub val_fraction: f64,
+    /// Seed of the validation split (the run's seed: the same for every model).
+    pub seed: u64,
+}
+
+impl Default for PrepareOptions {
+    /// 256 tokens, 20,000 words, min count 1, 10% validation, seed 0.
+    fn default() -> Self {
+        PrepareOptions {
+            max_len: 256,
+            vocab_size: 20_000,
+            min_count: 1,
+            val_fraction: 0.1,
+            seed: 0,
+        }
+    }
+}
+
+/// The encoded splits of a corpus.
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    /// Class names; label `k` of every split means `classes[k]`.
+    pub classes: Vec<String>,
+    /// Number of token ids, `<pad>` (0) and `<unk>` (1) included: the
+    /// embedding's row count.
+    pub vocab_size: usize,
+    /// The training portion (training split minus validation), in corpus order.
+    pub train: Encoded,
+    /// The validation portion, carved from the training split, in corpus order.
+    pub val: Encoded,
+    /// The test split, in corpus order.
+    pub test: Encoded,
+    /// The vocabulary (`vocab.len() == vocab_size`).
+    pub vocab: Vocab,
+    /// Index in `corpus.train` of each example of `train`.
+    pub train_indices: Vec<usize>,
+    /// Index in `corpus.train` of each example of `val`.
+    pub val_indices: Vec<usize>,
+}
+
+/// Splits, builds the vocabulary from the training portion only, and encodes
+/// every split: each text becomes the ids of its first `max_len` tokens, or a
+/// single `<unk>` when it has no token at all (so no length is 0).
+pub fn prepare(corpus: &Corpus, opts: &PrepareOptions) -> Result<Prepared> {
+    if opts.max_len == 0 {
+        return Err(Error::config("--max-len", "must be at least 1 token"));
+    }
+    if opts.vocab_size < 3 {
+        return Err(Error::config(
+            "--vocab-size",
+            format!(
+                "is {}; must be at least 3 (<pad>, <unk> and one word)",
+                opts.vocab_size
+            ),
+        ));
+    }
+    if !(opts.val_fraction > 0.0 && opts.val_fraction < 1.0) {
+        return Err(Error::config(
+            "--val-fraction",
+            format!(
+                "is {}; must be between 0 and 1 (exclusive)",
+                opts.val_fraction
+            ),
+        ));
+    }
+    let name = &corpus.identity.name;
+    let classes = corpus.identity.classes.clone();
+    let class_of: FxHashMap<&str, usize> = classes
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (c.as_str(), i))
+        .collect();
+    let labels_of = |examples: &[Example], split: &str| -> Result<Vec<usize>> {
+        examples
+            .iter()
+            .map(|e| {
+                class_of.get(e.label.trim()).copied().ok_or_else(|| {
+                    Error::dataset(
+                        name.as_str(),
+                        format!(
+                            "{split} label `{}` is not among the classes {classes:?}",
+                            e.label
+                        ),
+                    )
+                })
+            })
+            .collect()
+    };
+    let train_labels = labels_of(&corpus.train, "training")?;
+    let test_labels = labels_of(&corpus.test, "test")?;
+
+    let (train_indices, val_indices) =
+        stratified_split(&train_labels, classes.len(), opts.val_fraction, opts.seed);
+    if val_indices.is_empty() || train_indices.is_empty() {
+        return Err(Error::dataset(
+            name.as_str(),
+            format!(
+                "too small for a validation split: {} training examples in {} classes with \
+                 --val-fraction {} leave no validation example; use more data or a larger fraction",
+                corpus.train.len(),
+                classes.len(),
+                opts.val_fraction
+            ),
+        ));
+    }
+
+    // All texts, training split first; `counted` marks the training portion.
+    let n_train = corpus.train.len();
+    let texts: Vec<&str> = corpus
+        .train
+        .iter()
+        .chain(&corpus.test)
+        .map(|e| e.text.as_str())
+        .collect();
+    let mut counted = vec![false; texts.len()];
+    for &i in &train_indices {
+        counted[i] = true;
+    }
+    let chunks = intern_chunks(&texts, &counted, opts.max_len);
+
+    // Merge the chunks' tables: global ids by first appearance.
+    let mut global: FxHashMap<&str, u32> = FxHashMap::default();
+    let mut words: Vec<&str> = Vec::new();
+    let mut counts: Vec<u64> = Vec::new();
+    let mut remaps: Vec<Vec<u32>> = Vec::with_capacity(chunks.len());
+    for chunk in &chunks {
+        let mut remap = Vec::with_capacity(chunk.words.len());
+        for (word, &count) in chunk.words.iter().zip(&chunk.counts) {
+            let id = *global.entry(word.as_str()).or_insert_with(|| {
+                words.push(word.as_str());
+                counts.push(0);
+                (words.len() - 1) as u32
+            });
+            counts[id as usize] += count;
+            remap.push(id);
+        }
+        remaps.push(remap);
+    }
+
+    // Rank: count descending, then bytes ascending (as Vocab::build).
+    let min_count = opts.min_count.max(1) as u64;
+    let max_words = opts.vocab_size - 2;
+    let mut kept: Vec<u32> = (0..words.len() as u32)
+        .filter(|&g| counts[g as usize] >= min_count)
+        .collect();
+    let by_rank = |a: &u32, b: &u32| {
+        counts[*b as usize]
+            .cmp(&counts[*a as usize])
+            .then_with(|| words[*a as usize].cmp(words[*b as usize]))
+    };
+    if kept.len() > max_words {
+        kept.select_nth_unstable_by(max_words - 1, by_rank);
+        kept.truncate(max_words);
+    }
+    kept.sort_unstable_by(by_rank);
+    let mut final_id = vec![UNK_ID; words.len()];
+    for (rank, &g) in kept.iter().enumerate() {
+        final_id[g as usize] = rank as i64 + 2;
+    }
+    let vocab = Vocab::from_words(kept.iter().map(|&g| words[g as usize].to_owned()).collect());
+    // Each chunk's local id -> final id, so encoding is one lookup per token.
+    let finals: Vec<Vec<i64>> = remaps
+        .iter()
+        .map(|remap| remap.iter().map(|&g| final_id[g as usize]).collect())
+        .collect();
+
+    // Per example: (chunk, first token, end) in the chunks' flat id lists.
+    let chunk_len = chunks.first().map_or(1, |c| c.n_examples.max(1));
+    let encode = |indices: &mut dyn Iterator<Item = usize>, labels: &dyn Fn(usize) -> usize| {
+        let mut out = Encoded {
+            offsets: vec![0],
+            ..Encoded::default()
+        };
+        out.tokens.reserve(indices.size_hint().0 * 200);
+        for i in indices {
+            let (k, j) = (i / chunk_len, i % chunk_len);
+            let chunk = &chunks[k];
+            let ids = &chunk.ids[chunk.offsets[j]..chunk.offsets[j + 1]];
+            if ids.is_empty() {
+                out.tokens.push(UNK_ID);
+            } else {
+                let fin = &finals[k];
+                out.tokens.extend(ids.iter().map(|&l| fin[l as usize]));
+            }
+            out.offsets.push(out.tokens.len());
+            out.labels.push(labels(i) as i64);
+        }
+        out
+    };
+    let (train, (val, test)) = rayon::join(
+        || encode(&mut train_indices.iter().copied(), &|i| train_labels[i]),
+        || {
+            rayon::join(
+                || encode(&mut val_indices.iter().copied(), &|i| train_labels[i]),
+                || encode(&mut (n_train..texts.len()), &|i| test_labels[i - n_train]),
+            )
+        },
+    );
+    Ok(Prepared {
+        classes,
+        vocab_size: vocab.len(),
+        train,
+        val,
+        test,
+        vocab,
+        train_indices,
+        val_indices,
+    })
+}
+
+/// The interned tokens of one contiguous chunk of texts.
+struct Chunk {
+    n_examples: usize,
+    /// Local id → word.
+    words: Vec<String>,
+    /// Local id → count over the counted texts (all their tokens).
+    counts: Vec<u64>,
+    /// Local ids of the first `max_len` tokens of each text, back to back.
+    ids: Vec<u32>,
+    /// Start of each text in `ids`, plus the end.
+    offsets: Vec<usize>,
+}
+
+/// Tokenizes `texts` in parallel chunks of equal size (the last may be
+/// shorter); counts tokens only of the texts marked in `counted`.
+fn intern_chunks(texts: &[&str], counted: &[bool], max_len: usize) -> Vec<Chunk> {
+    let n_chunks = (rayon::current_num_threads() * 2).clamp(1, texts.len().max(1));
+    let chunk_len = texts.len().div_ceil(n_chunks).max(1);
+    let ranges: Vec<(usize, usize)> = (0..texts.len())
+        .step_by(chunk_len)
+        .map(|s| (s, (s + chunk_len).min(texts.len())))
+        .collect();
+    ranges
+        .into_par_iter()
+        .map(|(start, end)| {
+            let mut tokenizer = Tokenizer::new();
+            let mut interner = Interner::default();
+            let mut counts: Vec<u64> = Vec::new();
+            let mut ids = Vec::new();
+            let mut offsets = Vec::with_capacity(end - start + 1);
+            offsets.push(0);
+            for i in start..end {
+                let is_counted = counted[i];
+                let limit = if is_counted { usize::MAX } else { max_len };
+                for (n, tok) in tokenizer.tokenize(texts[i]).take(limit).enumerate() {
+                    let id = interner.id(tok);
+                    if is_counted {
+                        if id as usize >= counts.len() {
+                            counts.resize(id as usize + 1, 0);
+                        }
+                        counts[id as usize] += 1;
+                    }
+                    if n < max_len {
+                        ids.push(id);
+                    }
+                }
+                offsets.push(ids.len());
+            }
+            let words = interner.words;
+            counts.resize(words.len(), 0);
+            Chunk {
+                n_examples: end - start,
+                words,
+                counts,
+                ids,
+                offsets,
+            }
+        })
+        .collect()
+}
+
+/// A string interner tuned for short words: each slot keeps the word's first
+/// 8 bytes and its length, so most lookups compare within the slot.
+#[derive(Default)]
+struct Interner {
+    table: hashbrown::HashTable<Slot>,
+    words: Vec<String>,
+}
+
+#[derive(Clone, Copy)]
+struct Slot {
+    head: u64,
+    len: u32,
+    id: u32,
+}
+
+/// The first 8 bytes of `b`, zero-padded, as one integer.
+fn head(b: &[u8]) -> u64 {
+    match b.first_chunk::<8>() {
+        Some(first) => u64::from_le_bytes(*first),
+        None => b.iter().rev().fold(0, |acc, &x| (acc << 8) | u64::from(x)),
+    }
+}
+
+fn hash_bytes(b: &[u8]) -> u64 {
+    use std::hash::Hasher;
+    let mut h = rustc_hash::FxHasher::default();
+    h.write(b);
+    h.finish()
+}
+
+impl Interner {
+    /// The id of `word`; a new id (the number of words so far) if unseen.
+    fn id(&mut self, word: &str) -> u32 {
+        let b = word.as_bytes();
+        let hash = hash_bytes(b);
+        let (head, len) = (head(b), b.len() as u32);
+        let words = &self.words;
+        let same = |s: &Slot| {
+            s.head == head
+                && s.len == len
+                && (len <= 8 || words[s.id as usize].as_bytes()[8..] == b[8..])
+        };
+        if let Some(slot) = self.table.find(hash, same) {
+            return slot.id;
+        }
+        let id = self.words.len() as u32;
+        self.words.push(word.to_owned());
+        let words = &self.words;
+        self.table.insert_unique(hash, Slot { head, len, id }, |s| {
+            hash_bytes(words[s.id as usize].as_bytes())
+        });
+        id
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::{DatasetIdentity, vocab::PAD};
+
+    fn corpus(n_per_class: usize) -> Corpus {
+        let mut train = Vec::new();
+        for i in 0..n_per_class {
+            train.push(Example {
+                text: format!("Great fun film {i}! <br />Loved it."),
+                label: "pos".into(),
+            });
+            train.push(Example {
+                text: format!("Dull, boring film {}.", i % 7),
+                label: "neg".into(),
+            });
+        }
+        train.push(Example {
+            text: "<br /><br />".into(),
+            label: "neg".into(),
+        });
+        let test = vec![
+            Example {
+                text: "great boring unseenword".into(),
+                label: "pos".into(),
+            },
+            Example {
+                text: "".into(),
+                label: "neg".into(),
+            },
+        ];
+        let identity = DatasetIdentity {
+            name: "toy".into(),
+            files: vec![],
+            train_examples: train.len(),
+            test_examples: test.len(),
+            classes: vec!["neg".into(), "pos".into()],
+            train_class_counts: vec![n_per_class + 1, n_per_class],
+            test_class_counts: vec![1, 1],
+        };
+        Corpus {
+            train,
+            test,
+            identity,
+        }
+    }
+
+    #[test]
+    fn vocab_from_training_portion_matches_vocab_build() {
+        let c = corpus(300);
+        let opts = PrepareOptions {
+            max_len: 4,
+            vocab_size: 50,
+            min_count: 2,
+            val_fraction: 0.2,
+            seed: 9,
+        };
+        let p = prepare(&c, &opts).unwrap();
+        let portion: Vec<&str> = p
+            .train_indices
+            .iter()
+            .map(|&i| c.train[i].text.as_str())
+            .collect();
+        assert_eq!(p.vocab, Vocab::build(portion, 50, 2));
+        assert_eq!(p.vocab.words()[0], PAD);
+        assert_eq!(p.vocab_size, p.vocab.len());
+        assert_eq!(p.train.len() + p.val.len(), c.train.len());
+        assert_eq!(p.val.len(), 120);
+        assert_eq!(p.test.len(), 2);
+        assert!(p.train.lengths().iter().all(|&l| (1..=4).contains(&l)));
+    }
+
+    #[test]
+    fn encodes_with_truncation_and_unk_for_empty() {
+        let c = corpus(50);
+        let opts = PrepareOptions {
+            max_len: 3,
+            vocab_size: 1000,
+            min_count: 1,
+            val_fraction: 0.1,
+            seed: 1,
+        };
+        let p = prepare(&c, &opts).unwrap();
+        let v = &p.vocab;
+        assert_eq!(p.test.example(0), [v.id("great"), v.id("boring"), UNK_ID]);
+        assert_eq!(p.test.example(1), [UNK_ID]);
+        assert_eq!(p.test.labels, [1, 0]);
+        // The tag-only training review is one <unk>, wherever the split put it.
+        let last = c.train.len() - 1;
+        let (split, pos) = match p.train_indices.iter().position(|&i| i == last) {
+            Some(pos) => (&p.train, pos),
+            None => (
+                &p.val,
+                p.val_indices.iter().position(|&i| i == last).unwrap(),
+            ),
+        };
+        assert_eq!(split.example(pos), [UNK_ID]);
+    }
+
+    #[test]
+    fn same_seed_same_result() {
+        let c = corpus(100);
+        let opts = PrepareOptions {
+            seed: 4,
+            ..PrepareOptions::default()
+        };
+        let (a, b) = (prepare(&c, &opts).unwrap(), prepare(&c, &opts).unwrap());
+        assert_eq!((a.train, a.val, a.vocab), (b.train, b.val, b.vocab));
+    }
+
+    #[test]
+    fn bad_options_name_the_flag() {
+        let c = corpus(10);
+        let e = prepare(
+            &c,
+            &PrepareOptions {
+                max_len: 0,
+                ..PrepareOptions::default()
+            },
+        )
+        .unwrap_err();
+        assert!(e.to_string().starts_with("--max-len:"), "{e}");
+        let e = prepare(
+            &c,
+            &PrepareOptions {
+                vocab_size: 0,
+                ..PrepareOptions::default()
+            },
+        )
+        .unwrap_err();
+        assert!(e.to_string().starts_with("--vocab-size:"), "{e}");
+        let e = prepare(
+            &c,
+            &PrepareOptions {
+                val_fraction: 1.0,
+                ..PrepareOptions::default()
+            },
+        )
+        .unwrap_err();
+        assert!(e.to_string().starts_with("--val-fraction:"), "{e}");
+    }
+}

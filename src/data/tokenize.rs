@@ -1,0 +1,331 @@
+//! The review tokenizer.
+//!
+//! One pass over the text, no regular expressions, no allocation per token:
+//! [`Tokenizer::tokenize`] writes the lower-cased tokens into a buffer it
+//! reuses and hands out `&str` slices of it.
+//!
+//! The rules, in order of precedence:
+//! 1. **HTML tags are removed.** A `<` followed by a letter, or by `/` and a
+//!    letter, up to the next `>` within 256 bytes, counts as white space:
+//!    `<br />`, `<i>`, `</i>`, `<a href="…">`. Any other `<` is punctuation.
+//! 2. **Letters are lower-cased** (full Unicode lower-casing; ASCII fast path).
+//! 3. **Words** are maximal runs of letters and digits (Unicode alphanumeric).
+//!    An apostrophe (`'`, or the typographic `’` / `‘`, both written as `'`)
+//!    between two alphanumerics stays inside the word: `don't`, `o'neill`,
+//!    `80's`, `rock'n'roll`. Any other apostrophe is a quote mark and dropped.
+//! 4. **Double quotes are dropped** (`"`, `“`, `”`): they delimit, they say
+//!    little about sentiment.
+//! 5. **Every other character that is neither alphanumeric nor white space is
+//!    a token of its own** (`!`, `?`, `.`, `,`, `-`, `(`, `/`, `*`, …), and a run
+//!    of the same character is one token: `!!!` → `!`, `...` → `.`. So
+//!    `well-made` → `well` `-` `made`, `7/10` → `7` `/` `10`, `3.5` → `3` `.` `5`.
+//!    Punctuation is kept because `!` and `?` carry sentiment.
+//! 6. **White space** (and control characters) separates tokens and is dropped.
+//!
+//! HTML entities (`&amp;`) are not decoded: `&` is punctuation and `amp` a word.
+//! A text may have no tokens at all (empty, or only tags and quotes); the
+//! encoder maps that to a single `<unk>` (see [`super::prepare`]).
+
+/// The longest HTML tag, in bytes from `<` to `>`, that rule 1 removes.
+const MAX_TAG_BYTES: usize = 256;
+
+/// A reusable tokenizer. A token that needs no change (already lower-case,
+/// no typographic apostrophe) is a slice of the text itself; the others are
+/// written, normalised, into a buffer the tokenizer reuses, so tokenizing
+/// many texts allocates only while that buffer grows.
+#[derive(Debug, Default, Clone)]
+pub struct Tokenizer {
+    buf: String,
+    spans: Vec<Span>,
+    /// Byte where the current word starts in the text, and whether it needs
+    /// normalising (upper case, non-ASCII, typographic apostrophe).
+    word: Option<(usize, bool)>,
+    last_punct: Option<char>,
+}
+
+/// Where a token is: bytes `start..end` of the text, or of the buffer when
+/// `in_buf`.
+#[derive(Debug, Clone, Copy)]
+struct Span {
+    start: u32,
+    end: u32,
+    in_buf: bool,
+}
+
+impl Tokenizer {
+    /// A tokenizer with empty buffers.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Tokenizes `text` by the module's rules; the tokens borrow `text` and
+    /// this tokenizer, and are valid until the next call.
+    pub fn tokenize<'a>(&'a mut self, text: &'a str) -> Tokens<'a> {
+        self.buf.clear();
+        self.spans.clear();
+        self.word = None;
+        self.last_punct = None;
+        let bytes = text.as_bytes();
+        let mut i = 0;
+        while i < bytes.len() {
+            let b = bytes[i];
+            if b.is_ascii_alphanumeric() {
+                // Fast path: a whole run of ASCII letters and digits at once.
+                let mut upper = false;
+                let run_start = i;
+                while i < bytes.len() && bytes[i].is_ascii_alphanumeric() {
+                    upper |= bytes[i].is_ascii_uppercase();
+                    i += 1;
+                }
+                self.word_part(run_start, upper);
+                continue;
+            }
+            if b < 0x80 {
+                match b {
+                    b'\'' => self.apostrophe(text, i, 1, false),
+                    b'"' => self.separator(text, i),
+                    b'<' => {
+                        if let Some(end) = tag_end(bytes, i) {
+                            self.separator(text, i);
+                            i = end;
+                            continue;
+                        }
+                        self.punct(text, i, 1);
+                    }
+                    0..=b' ' | 0x7f => self.separator(text, i),
+                    _ => self.punct(text, i, 1),
+                }
+                i += 1;
+            } else {
+                let c = text[i..]
+                    .chars()
+                    .next()
+                    .unwrap_or(char::REPLACEMENT_CHARACTER);
+                let len = c.len_utf8();
+                match c {
+                    '\u{2019}' | '\u{2018}' => self.apostrophe(text, i, len, true),
+                    '\u{201c}' | '\u{201d}' => self.separator(text, i),
+                    c if c.is_alphanumeric() => self.word_part(i, !c.is_lowercase()),
+                    c if c.is_whitespace() || c.is_control() => self.separator(text, i),
+                    _ => self.punct(text, i, len),
+                }
+                i += len;
+            }
+        }
+        self.end_word(text, bytes.len());
+        Tokens {
+            text,
+            buf: &self.buf,
+            spans: self.spans.iter(),
+        }
+    }
+
+    /// Letters or digits starting at byte `at`, part of a word.
+    fn word_part(&mut self, at: usize, needs_normalising: bool) {
+        self.last_punct = None;
+        match &mut self.word {
+            Some((_, dirty)) => *dirty |= needs_normalising,
+            None => self.word = Some((at, needs_normalising)),
+        }
+    }
+
+    /// An apostrophe of `len` bytes at byte `at`: inside a word when a
+    /// letter or digit follows.
+    fn apostrophe(&mut self, text: &str, at: usize, len: usize, typographic: bool) {
+        let next_is_alnum = text[at + len..]
+            .chars()
+            .next()
+            .is_some_and(char::is_alphanumeric);
+        match &mut self.word {
+            Some((_, dirty)) if next_is_alnum => *dirty |= typographic,
+            _ => self.separator(text, at),
+        }
+    }
+
+    fn separator(&mut self, text: &str, at: usize) {
+        self.end_word(text, at);
+        self.last_punct = None;
+    }
+
+    /// A punctuation mark of `len` bytes at byte `at`.
+    fn punct(&mut self, text: &str, at: usize, len: usize) {
+        self.end_word(text, at);
+        let c = text[at..].chars().next();
+        if self.last_punct != c {
+            self.spans.push(Span {
+                start: at as u32,
+                end: (at + len) as u32,
+                in_buf: false,
+            });
+            self.last_punct = c;
+        }
+    }
+
+    /// Ends the current word, if any, at byte `end` of `text`.
+    fn end_word(&mut self, text: &str, end: usize) {
+        let Some((start, dirty)) = self.word.take() else {
+            return;
+        };
+        if !dirty {
+            self.spans.push(Span {
+                start: start as u32,
+                end: end as u32,
+                in_buf: false,
+            });
+            return;
+        }
+        let from = self.buf.len();
+        for c in text[start..end].chars() {
+            match c {
+                '\u{2019}' | '\u{2018}' => self.buf.push('\''),
+                c if c.is_ascii() => self.buf.push(c.to_ascii_lowercase()),
+                c => self.buf.extend(c.to_lowercase()),
+            }
+        }
+        self.spans.push(Span {
+            start: from as u32,
+            end: self.buf.len() as u32,
+            in_buf: true,
+        });
+    }
+}
+
+/// If an HTML tag starts at byte `i` (a `<`), the byte index just past its `>`.
+fn tag_end(bytes: &[u8], i: usize) -> Option<usize> {
+    let after = bytes.get(i + 1..)?;
+    let starts_tag = matches!(after, [b'/', c, ..] | [c, ..] if c.is_ascii_alphabetic());
+    if !starts_tag {
+        return None;
+    }
+    let window = &after[..after.len().min(MAX_TAG_BYTES)];
+    window
+        .iter()
+        .position(|&b| b == b'>')
+        .map(|p| i + 1 + p + 1)
+}
+
+/// The tokens of one text, borrowed from the text and a [`Tokenizer`].
+#[derive(Debug, Clone)]
+pub struct Tokens<'a> {
+    text: &'a str,
+    buf: &'a str,
+    spans: std::slice::Iter<'a, Span>,
+}
+
+impl<'a> Iterator for Tokens<'a> {
+    type Item = &'a str;
+
+    fn next(&mut self) -> Option<&'a str> {
+        self.spans.next().map(|s| {
+            let from = if s.in_buf { self.buf } else { self.text };
+            &from[s.start as usize..s.end as usize]
+        })
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.spans.size_hint()
+    }
+}
+
+impl ExactSizeIterator for Tokens<'_> {}
+
+/// Tokenizes one text into owned strings (convenient; [`Tokenizer`] is the
+/// allocation-free way for many texts).
+pub fn tokenize(text: &str) -> Vec<String> {
+    Tokenizer::new().tokenize(text).map(str::to_owned).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn toks(s: &str) -> Vec<String> {
+        tokenize(s)
+    }
+
+    #[test]
+    fn lower_cases_and_splits_on_space() {
+        assert_eq!(
+            toks("Great  Movie\tTONIGHT\n"),
+            ["great", "movie", "tonight"]
+        );
+    }
+
+    #[test]
+    fn removes_html_tags() {
+        assert_eq!(
+            toks("Bad.<br /><br />Really <i>bad</i>"),
+            ["bad", ".", "really", "bad"]
+        );
+        assert_eq!(toks("a<br/>b"), ["a", "b"]);
+        assert_eq!(toks("<a href=\"x\">link</a>"), ["link"]);
+    }
+
+    #[test]
+    fn a_lone_less_than_is_punctuation() {
+        assert_eq!(toks("1 < 2"), ["1", "<", "2"]);
+        assert_eq!(toks("x <3"), ["x", "<", "3"]);
+        assert_eq!(toks("<b never closed"), ["<", "b", "never", "closed"]);
+    }
+
+    #[test]
+    fn keeps_inner_apostrophes() {
+        assert_eq!(
+            toks("Don't, I'm O'Neill's"),
+            ["don't", ",", "i'm", "o'neill's"]
+        );
+        assert_eq!(toks("it\u{2019}s"), ["it's"]);
+        assert_eq!(toks("'quoted' dogs' 'til"), ["quoted", "dogs", "til"]);
+    }
+
+    #[test]
+    fn punctuation_is_one_token_per_run() {
+        assert_eq!(toks("Wow!!! Really?!"), ["wow", "!", "really", "?", "!"]);
+        assert_eq!(
+            toks("so... 7/10, well-made"),
+            ["so", ".", "7", "/", "10", ",", "well", "-", "made"]
+        );
+        assert_eq!(toks("a . . b"), ["a", ".", ".", "b"]);
+    }
+
+    #[test]
+    fn drops_double_quotes() {
+        assert_eq!(
+            toks("\"Titanic\" \u{201c}was\u{201d} ok"),
+            ["titanic", "was", "ok"]
+        );
+    }
+
+    #[test]
+    fn unicode_letters() {
+        assert_eq!(
+            toks("CAFÉ Ça Ärger naïve"),
+            ["café", "ça", "ärger", "naïve"]
+        );
+        assert_eq!(toks("Amélie—good"), ["amélie", "—", "good"]);
+    }
+
+    #[test]
+    fn clean_tokens_are_slices_of_the_text_and_others_normalised() {
+        let mut t = Tokenizer::new();
+        let text = "ÉCOLE\u{2019}S don\u{2019}t good Bad\u{2019}";
+        let toks: Vec<&str> = t.tokenize(text).collect();
+        assert_eq!(toks, ["école's", "don't", "good", "bad"]);
+        let good = toks[2];
+        let inside = text.as_ptr() as usize..text.as_ptr() as usize + text.len();
+        assert!(inside.contains(&(good.as_ptr() as usize)));
+    }
+
+    #[test]
+    fn empty_and_tag_only_texts_have_no_tokens() {
+        assert!(toks("").is_empty());
+        assert!(toks("  <br /> \" ' ").is_empty());
+    }
+
+    #[test]
+    fn buffer_is_reused() {
+        let mut t = Tokenizer::new();
+        assert_eq!(t.tokenize("one two").collect::<Vec<_>>(), ["one", "two"]);
+        assert_eq!(t.tokenize("three").len(), 1);
+    }
+}
