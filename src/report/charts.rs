@@ -74,6 +74,9 @@ pub struct Reference {
     pub high: f64,
     /// Label drawn next to it, with the citation.
     pub label: String,
+    /// Draw the label under the line instead of over it (for references
+    /// close to another one).
+    pub label_below: bool,
 }
 
 /// Published IMDB test accuracies (FACTS.md, Data section), drawn on the
@@ -84,16 +87,19 @@ pub fn imdb_references() -> Vec<Reference> {
             low: 0.88,
             high: 0.89,
             label: "bag-of-words 88–89% (Maas et al. 2011)".into(),
+            label_below: false,
         },
         Reference {
             low: 0.865,
             high: 0.865,
             label: "LSTM from scratch 86.5% (Dai & Le 2015)".into(),
+            label_below: false,
         },
         Reference {
             low: 0.862,
             high: 0.862,
             label: "2-layer BiLSTM + GloVe 86.2% (PyTorch tutorial)".into(),
+            label_below: true,
         },
     ]
 }
@@ -283,6 +289,8 @@ fn acc_vs_time_chart(path: &Path, lines: &[Line]) -> DrawResult {
         .configure_mesh()
         .x_desc("cumulative training time (s)")
         .y_desc("validation accuracy (%)")
+        .x_label_formatter(&tick_format(0.0, x_max * 1.05))
+        .y_label_formatter(&tick_format(y_lo, y_hi))
         .label_style((FONT, 16))
         .axis_desc_style((FONT, 18))
         .light_line_style(WHITE.mix(0.0))
@@ -384,7 +392,7 @@ where
         .x_labels(2 * n + 1)
         .x_label_formatter(&label)
         .y_desc(y_desc)
-        .y_label_formatter(&|y| format_tick(*y))
+        .y_label_formatter(&tick_format(y_lo, y_hi))
         .label_style((FONT, 16))
         .axis_desc_style((FONT, 17))
         .light_line_style(WHITE.mix(0.0))
@@ -427,12 +435,14 @@ where
         if let Some(e) = s.estimate {
             chart
                 .draw_series(std::iter::once(PathElement::new(
-                    vec![(x - 0.3, e.mean * scale), (x + 0.3, e.mean * scale)],
+                    vec![(x - 0.3, e.mean * scale), (x + 0.36, e.mean * scale)],
                     c.stroke_width(3),
                 )))
                 .map_err(|e| e.to_string())?;
         }
         if let Some((a, b)) = whisker(s) {
+            // Right of the dots, so that neither hides the other.
+            let x = x + 0.3;
             let style = BLACK.stroke_width(2);
             chart
                 .draw_series([
@@ -443,35 +453,39 @@ where
                 .map_err(|e| e.to_string())?;
         }
     }
-    // Labels last, so that no dot hides them; placed at the right edge.
+    // Labels last, so that no dot hides them; at the right edge, a few
+    // pixels over (or under) their line. ab_glyph draws text about a third
+    // of its size below the anchor, hence the pixel offsets.
     for r in references {
-        let y = r.high * scale;
+        let (y, dy) = if r.label_below {
+            (r.low * scale, 6)
+        } else {
+            (r.high * scale, -16)
+        };
         let style = TextStyle::from((FONT, 14).into_font())
             .color(&RGBColor(60, 60, 60))
-            .pos(Pos::new(HPos::Right, VPos::Bottom));
+            .pos(Pos::new(HPos::Right, VPos::Top));
         chart
-            .draw_series(std::iter::once(Text::new(
-                r.label.clone(),
-                (n as f64 - 0.52, y),
-                style,
-            )))
+            .draw_series(std::iter::once(
+                EmptyElement::at((n as f64 - 0.52, y)) + Text::new(r.label.clone(), (0, dy), style),
+            ))
             .map_err(|e| e.to_string())?;
     }
     Ok(())
 }
 
-fn format_tick(y: f64) -> String {
-    let a = y.abs();
-    if a == 0.0 {
-        "0".into()
-    } else if a >= 100.0 {
-        format!("{y:.0}")
-    } else if a >= 10.0 {
-        format!("{y:.1}")
-    } else if a >= 1.0 {
-        format!("{y:.2}")
-    } else {
-        format!("{y:.3}")
+/// A tick formatter for an axis from `lo` to `hi`: as many decimals as a
+/// tenth of the range needs, the same for every tick; thousands as `k`.
+fn tick_format(lo: f64, hi: f64) -> impl Fn(&f64) -> String {
+    let step = ((hi - lo).abs() / 10.0).max(f64::MIN_POSITIVE);
+    let decimals = (-step.log10().floor()).clamp(0.0, 6.0) as usize;
+    let thousands = lo.abs().max(hi.abs()) >= 10_000.0;
+    move |v: &f64| {
+        if thousands {
+            format!("{:.0}k", v / 1000.0)
+        } else {
+            format!("{v:.decimals$}")
+        }
     }
 }
 
@@ -592,6 +606,7 @@ fn gradient_chart(path: &Path, lines: &[Line]) -> DrawResult {
     chart
         .configure_mesh()
         .x_desc("input time step (0 = first token)")
+        .x_label_formatter(&|x| format!("{x:.0}"))
         .y_desc("gradient norm (log scale)")
         .y_label_formatter(&|y| format!("{y:.0e}"))
         .label_style((FONT, 16))
@@ -625,7 +640,7 @@ fn gradient_chart(path: &Path, lines: &[Line]) -> DrawResult {
     }
     chart
         .configure_series_labels()
-        .position(SeriesLabelPosition::UpperLeft)
+        .position(SeriesLabelPosition::LowerRight)
         .label_font((FONT, 16))
         .background_style(WHITE.mix(0.85))
         .border_style(BLACK.mix(0.4))
