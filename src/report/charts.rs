@@ -184,6 +184,7 @@ where
                 String::new()
             }
         })
+        .y_label_formatter(&tick_format(y_lo, y_hi))
         .label_style((FONT, 16))
         .axis_desc_style((FONT, 18))
         .light_line_style(WHITE.mix(0.0))

@@ -5,7 +5,7 @@
 use serde_json::Value;
 
 use super::charts::{display_name, model_colour_css};
-use super::findings::{findings, format_p};
+use super::findings::{format_p, pair_findings};
 use crate::record::{RunRecord, RunStatus};
 use crate::stats::{Estimate, PairedDiff, Ratio};
 use crate::summary::Summary;
@@ -58,6 +58,19 @@ pub struct Page<'a> {
     pub files: &'a [String],
     /// Notes shown in a banner at the top (duplicates, merge sources).
     pub warnings: &'a [String],
+}
+
+/// `1331000` as `1,331,000`.
+fn thousands(n: i64) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if n < 0 { format!("-{out}") } else { out }
 }
 
 fn pct(x: f64) -> String {
@@ -122,7 +135,7 @@ fn diff_cell(d: Option<PairedDiff>) -> String {
 
 fn swatch(model: &str) -> String {
     format!(
-        "<span class=\"swatch\" style=\"background:{}\"></span>{}",
+        "<span class=\"model\"><span class=\"swatch\" style=\"background:{}\"></span>{}</span>",
         model_colour_css(model),
         escape(&display_name(model))
     )
@@ -196,7 +209,7 @@ fn headline(p: &Page) -> String {
             ci(m.test_acc, pct),
             mean_sd(m.secs_per_epoch, secs),
             ci(m.secs_per_epoch, secs),
-            m.params.map(|p| p.to_string()).unwrap_or_else(|| "—".into()),
+            m.params.map(thousands).unwrap_or_else(|| "—".into()),
             m.hidden_size.map(|p| p.to_string()).unwrap_or_else(|| "—".into()),
             m.gates.map(|p| p.to_string()).unwrap_or_else(|| "—".into()),
             mean_sd(m.peak_rss_bytes, mib),
@@ -211,11 +224,18 @@ fn headline(p: &Page) -> String {
         s.push_str("</tr>\n");
     }
     s.push_str("</table>\n");
-    let sentences = findings(sum);
-    if !sentences.is_empty() {
+    if !sum.pairs.is_empty() {
         s.push_str("<ul class=\"findings\">\n");
-        for f in sentences {
-            s.push_str(&format!("<li>{}</li>\n", escape(&f)));
+        for pair in &sum.pairs {
+            s.push_str(&format!(
+                "<li><strong>{} vs {}</strong><ul>\n",
+                escape(&display_name(&pair.a)),
+                escape(&display_name(&pair.b))
+            ));
+            for f in pair_findings(pair, sum) {
+                s.push_str(&format!("<li>{}</li>\n", escape(&f)));
+            }
+            s.push_str("</ul></li>\n");
         }
         s.push_str("</ul>\n");
     }
@@ -312,7 +332,7 @@ fn runs_section(p: &Page) -> String {
             r.seed,
             status_text(r.status),
             r.hidden_size,
-            r.params,
+            thousands(r.params),
             r.epochs_run,
             r.best_epoch,
             num(r.best_val_acc, pct),
