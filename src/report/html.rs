@@ -61,7 +61,7 @@ pub struct Page<'a> {
 }
 
 /// `1331000` as `1,331,000`.
-fn thousands(n: i64) -> String {
+pub(crate) fn thousands(n: i64) -> String {
     let digits = n.unsigned_abs().to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
@@ -73,15 +73,15 @@ fn thousands(n: i64) -> String {
     if n < 0 { format!("-{out}") } else { out }
 }
 
-fn pct(x: f64) -> String {
+pub(crate) fn pct(x: f64) -> String {
     format!("{:.2}", x * 100.0)
 }
 
-fn mib(x: f64) -> String {
+pub(crate) fn mib(x: f64) -> String {
     format!("{:.1}", x / (1024.0 * 1024.0))
 }
 
-fn secs(x: f64) -> String {
+pub(crate) fn secs(x: f64) -> String {
     if x >= 100.0 {
         format!("{x:.0}")
     } else if x >= 1.0 {
@@ -91,7 +91,7 @@ fn secs(x: f64) -> String {
     }
 }
 
-fn mean_sd(e: Option<Estimate>, f: fn(f64) -> String) -> String {
+pub(crate) fn mean_sd(e: Option<Estimate>, f: fn(f64) -> String) -> String {
     match e {
         None => "—".into(),
         Some(e) => match e.sd {
@@ -101,7 +101,7 @@ fn mean_sd(e: Option<Estimate>, f: fn(f64) -> String) -> String {
     }
 }
 
-fn ci(e: Option<Estimate>, f: fn(f64) -> String) -> String {
+pub(crate) fn ci(e: Option<Estimate>, f: fn(f64) -> String) -> String {
     match e.and_then(|e| e.ci()) {
         Some((lo, hi)) => format!("{} – {}", f(lo), f(hi)),
         None => "undefined (n < 2)".into(),

@@ -10,6 +10,7 @@ pub mod charts;
 pub mod findings;
 pub mod html;
 pub mod series;
+pub mod table;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -42,7 +43,8 @@ pub mod chart_files {
 }
 
 /// Configuration keys that may differ between runs that are merged.
-const MERGEABLE_KEYS: [&str; 4] = ["seeds", "threads", "out", "run_id"];
+/// `quiet` only changes what is printed while training.
+const MERGEABLE_KEYS: [&str; 5] = ["seeds", "threads", "out", "run_id", "quiet"];
 
 /// The files of one run folder, read.
 #[derive(Debug, Clone)]
@@ -144,6 +146,24 @@ impl RunFiles {
     pub fn summary(&self) -> Summary {
         summarize_planned(&self.runs, &self.models(), &self.planned_seeds())
     }
+}
+
+/// What [`finish_run`] produced.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FinishedRun {
+    /// The report page, `dir/report.html`.
+    pub html: PathBuf,
+    /// The headline table and the sentences as plain text, for the terminal.
+    pub table: String,
+}
+
+/// Renders the report of the run in `dir` (as [`render_run`]) and returns the
+/// page's path with a plain-text headline for the terminal. `compare` calls
+/// this when a run ends (also after Ctrl-C).
+pub fn finish_run(dir: &Path) -> Result<FinishedRun> {
+    let html = render_run(dir)?;
+    let table = table::terminal_table(&RunFiles::load(dir)?.summary());
+    Ok(FinishedRun { html, table })
 }
 
 /// Re-renders `dir/report.html`, its PNGs and `dir/summary.json` (recomputed

@@ -442,3 +442,44 @@ fn cli_renders_in_place_merges_and_fails_in_one_line() {
     assert_eq!(err.trim_end().lines().count(), 1, "{err}");
     assert!(err.contains("nope") && !err.contains("panicked"), "{err}");
 }
+
+#[test]
+fn finish_run_returns_the_page_and_a_terminal_table() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("run");
+    write_run(&dir, &[1, 2], &[1, 2, 3], LSTM, GRU);
+    let done = rnnbench::report::finish_run(&dir).unwrap();
+    assert_eq!(done.html, dir.join("report.html"));
+    assert!(
+        done.table.starts_with("INCOMPLETE: 4 of 6"),
+        "{}",
+        done.table
+    );
+    assert_eq!(
+        done.table
+            .lines()
+            .filter(|l| l.starts_with("LSTM") || l.starts_with("GRU"))
+            .count(),
+        2
+    );
+    assert!(
+        done.table.contains("GRU is faster than LSTM"),
+        "{}",
+        done.table
+    );
+}
+
+#[test]
+fn merge_ignores_threads_and_quiet() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
+    write_run(&a, &[1], &[1], LSTM, GRU);
+    write_run(&b, &[2], &[2], LSTM, GRU);
+    let mut c = config(&[2], 128, "imdb-mini");
+    c["config"]["threads"] = json!(1);
+    c["config"]["quiet"] = json!(true);
+    c["run_id"] = json!("other");
+    write_json_atomic(&b.join(files::CONFIG), &c).unwrap();
+    render_merged(&[a, b], &tmp.path().join("m")).unwrap();
+    assert_eq!(summary(&tmp.path().join("m")).planned_seeds, [1, 2]);
+}
