@@ -102,9 +102,10 @@ pub(crate) fn mean_sd(e: Option<Estimate>, f: fn(f64) -> String) -> String {
 }
 
 pub(crate) fn ci(e: Option<Estimate>, f: fn(f64) -> String) -> String {
-    match e.and_then(|e| e.ci()) {
-        Some((lo, hi)) => format!("{} – {}", f(lo), f(hi)),
-        None => "undefined (n < 2)".into(),
+    match e.map(|e| e.ci()) {
+        None => "—".into(),
+        Some(Some((lo, hi))) => format!("{} – {}", f(lo), f(hi)),
+        Some(None) => "undefined (n = 1)".into(),
     }
 }
 
