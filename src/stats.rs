@@ -1,1 +1,347 @@
-//! stats (placeholder until written)
+//! Descriptive statistics and the few inferential ones the report needs:
+//! the mean, the sample standard deviation, a Student-t confidence interval of
+//! a mean, a paired t-test on per-seed differences, and a paired ratio with a
+//! confidence interval. Distributions come from `statrs`.
+//!
+//! Undefined quantities are `None`, never NaN: a standard deviation or a
+//! confidence interval of fewer than two values, a p-value of fewer than two
+//! pairs. Non-finite inputs are skipped by [`Estimate::of`] so that a NaN test
+//! accuracy (a run that was never scored) cannot poison an aggregate.
+
+use serde::{Deserialize, Serialize};
+use statrs::distribution::{ContinuousCDF, StudentsT};
+
+/// Confidence level of every interval in the report.
+pub const CONFIDENCE_LEVEL: f64 = 0.95;
+
+/// Arithmetic mean; `None` for no values.
+pub fn mean(xs: &[f64]) -> Option<f64> {
+    if xs.is_empty() {
+        None
+    } else {
+        Some(xs.iter().sum::<f64>() / xs.len() as f64)
+    }
+}
+
+/// Sample standard deviation (denominator n - 1); `None` for fewer than two values.
+pub fn sample_sd(xs: &[f64]) -> Option<f64> {
+    if xs.len() < 2 {
+        return None;
+    }
+    let m = mean(xs)?;
+    let ss: f64 = xs.iter().map(|x| (x - m) * (x - m)).sum();
+    Some((ss / (xs.len() - 1) as f64).sqrt())
+}
+
+/// The two-sided critical value of Student's t with `df` degrees of freedom
+/// at confidence `level` (e.g. 2.776 for df = 4, level = 0.95); `None` for df = 0.
+pub fn t_critical(df: usize, level: f64) -> Option<f64> {
+    if df == 0 || !(0.0..1.0).contains(&level) {
+        return None;
+    }
+    let t = StudentsT::new(0.0, 1.0, df as f64).ok()?;
+    Some(t.inverse_cdf(0.5 + level / 2.0))
+}
+
+/// Two-sided p-value of a t statistic with `df` degrees of freedom.
+fn two_sided_p(t_stat: f64, df: usize) -> Option<f64> {
+    let t = StudentsT::new(0.0, 1.0, df as f64).ok()?;
+    Some((2.0 * t.sf(t_stat.abs())).clamp(0.0, 1.0))
+}
+
+/// The CI of the mean of `xs` at [`CONFIDENCE_LEVEL`]:
+/// `mean ± t(0.975, n-1) · sd / √n`. `None` for fewer than two values
+/// (with one seed there is no estimate of the spread, so no interval).
+pub fn mean_ci(xs: &[f64]) -> Option<(f64, f64)> {
+    let m = mean(xs)?;
+    let sd = sample_sd(xs)?;
+    let half = t_critical(xs.len() - 1, CONFIDENCE_LEVEL)? * sd / (xs.len() as f64).sqrt();
+    Some((m - half, m + half))
+}
+
+/// Mean, spread and 95% CI of one quantity over seeds.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Estimate {
+    /// Number of (finite) values.
+    pub n: usize,
+    /// Arithmetic mean.
+    pub mean: f64,
+    /// Sample standard deviation; `None` when n < 2.
+    pub sd: Option<f64>,
+    /// Lower end of the 95% Student-t CI of the mean; `None` when n < 2.
+    pub ci_low: Option<f64>,
+    /// Upper end of the 95% Student-t CI of the mean; `None` when n < 2.
+    pub ci_high: Option<f64>,
+    /// Smallest value.
+    pub min: f64,
+    /// Largest value.
+    pub max: f64,
+}
+
+impl Estimate {
+    /// Describes the finite values of `xs`; `None` when there are none.
+    pub fn of(xs: &[f64]) -> Option<Estimate> {
+        let finite: Vec<f64> = xs.iter().copied().filter(|x| x.is_finite()).collect();
+        let mean = mean(&finite)?;
+        let ci = mean_ci(&finite);
+        Some(Estimate {
+            n: finite.len(),
+            mean,
+            sd: sample_sd(&finite),
+            ci_low: ci.map(|c| c.0),
+            ci_high: ci.map(|c| c.1),
+            min: finite.iter().copied().fold(f64::INFINITY, f64::min),
+            max: finite.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+        })
+    }
+
+    /// The CI as a pair, when defined.
+    pub fn ci(&self) -> Option<(f64, f64)> {
+        Some((self.ci_low?, self.ci_high?))
+    }
+}
+
+/// Paired difference `a_i - b_i` over seeds with a paired t-test.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct PairedDiff {
+    /// Number of pairs.
+    pub n: usize,
+    /// Mean of the differences `a_i - b_i`.
+    pub mean_diff: f64,
+    /// Sample standard deviation of the differences; `None` when n < 2.
+    pub sd_diff: Option<f64>,
+    /// Lower end of the 95% t CI of the mean difference; `None` when n < 2.
+    pub ci_low: Option<f64>,
+    /// Upper end of the 95% t CI of the mean difference; `None` when n < 2.
+    pub ci_high: Option<f64>,
+    /// Two-sided paired t-test p-value for "mean difference = 0"; `None` when
+    /// n < 2. Differences that are all equal (zero spread, up to a relative
+    /// 1e-12 for rounding) give p = 1 when they are all zero and p = 0
+    /// otherwise (the t statistic is infinite).
+    pub p_value: Option<f64>,
+}
+
+/// The paired difference of `a` and `b` (same length, pair i = seed i).
+/// `None` when the lengths differ, there are no pairs, or a value is not finite.
+pub fn paired_difference(a: &[f64], b: &[f64]) -> Option<PairedDiff> {
+    if a.len() != b.len() || a.is_empty() {
+        return None;
+    }
+    let d: Vec<f64> = a.iter().zip(b).map(|(x, y)| x - y).collect();
+    if d.iter().any(|x| !x.is_finite()) {
+        return None;
+    }
+    let n = d.len();
+    let mean_diff = mean(&d)?;
+    let sd_diff = sample_sd(&d);
+    let ci = mean_ci(&d);
+    let p_value = sd_diff.and_then(|sd| {
+        // Zero spread (up to rounding, e.g. 0.9-0.8 vs 0.8-0.7): t = ±inf or
+        // 0/0; decide without dividing.
+        let scale = d.iter().fold(0.0f64, |m, x| m.max(x.abs()));
+        if sd <= 1e-12 * scale {
+            Some(if mean_diff == 0.0 { 1.0 } else { 0.0 })
+        } else {
+            two_sided_p(mean_diff / (sd / (n as f64).sqrt()), n - 1)
+        }
+    });
+    Some(PairedDiff {
+        n,
+        mean_diff,
+        sd_diff,
+        ci_low: ci.map(|c| c.0),
+        ci_high: ci.map(|c| c.1),
+        p_value,
+    })
+}
+
+/// A paired ratio `a / b` over seeds.
+///
+/// Method: the per-seed ratios `r_i = a_i / b_i` are averaged on the log
+/// scale; `ratio = exp(mean(ln r_i))` (the geometric mean of the ratios), and
+/// the 95% CI is `exp(mean ± t(0.975, n-1) · sd(ln r) / √n)`, a Student-t
+/// interval on the log ratio, exponentiated. It is asymmetric around `ratio`
+/// and never negative. `p_value` is the paired t-test of `mean(ln r) = 0`
+/// (ratio 1). `ratio_of_means = mean(a) / mean(b)` is given for reference.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Ratio {
+    /// Number of pairs.
+    pub n: usize,
+    /// Geometric mean of the per-seed ratios `a_i / b_i`.
+    pub ratio: f64,
+    /// Lower end of the 95% CI of the ratio; `None` when n < 2.
+    pub ci_low: Option<f64>,
+    /// Upper end of the 95% CI of the ratio; `None` when n < 2.
+    pub ci_high: Option<f64>,
+    /// Two-sided paired t-test p-value for "ratio = 1" (on the log scale).
+    pub p_value: Option<f64>,
+    /// `mean(a) / mean(b)`.
+    pub ratio_of_means: f64,
+}
+
+impl Ratio {
+    /// The CI as a pair, when defined.
+    pub fn ci(&self) -> Option<(f64, f64)> {
+        Some((self.ci_low?, self.ci_high?))
+    }
+}
+
+/// The paired ratio of `a` to `b` (see [`Ratio`] for the method). `None` when
+/// the lengths differ, there are no pairs, or a value is not finite and positive.
+pub fn paired_ratio(a: &[f64], b: &[f64]) -> Option<Ratio> {
+    if a.len() != b.len() || a.is_empty() {
+        return None;
+    }
+    if a.iter().chain(b).any(|x| !(x.is_finite() && *x > 0.0)) {
+        return None;
+    }
+    let ln_a: Vec<f64> = a.iter().map(|x| x.ln()).collect();
+    let ln_b: Vec<f64> = b.iter().map(|x| x.ln()).collect();
+    let diff = paired_difference(&ln_a, &ln_b)?;
+    Some(Ratio {
+        n: diff.n,
+        ratio: diff.mean_diff.exp(),
+        ci_low: diff.ci_low.map(f64::exp),
+        ci_high: diff.ci_high.map(f64::exp),
+        p_value: diff.p_value,
+        ratio_of_means: mean(a)? / mean(b)?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn close(a: f64, b: f64, tol: f64) -> bool {
+        (a - b).abs() <= tol
+    }
+
+    #[test]
+    fn mean_and_sd_of_known_values() {
+        // [1..5]: mean 3, sample variance 10/4 = 2.5.
+        let xs = [1.0, 2.0, 3.0, 4.0, 5.0];
+        assert_eq!(mean(&xs), Some(3.0));
+        assert!(close(sample_sd(&xs).unwrap(), 2.5f64.sqrt(), 1e-12));
+        assert_eq!(mean(&[]), None);
+        assert_eq!(sample_sd(&[4.0]), None);
+    }
+
+    #[test]
+    fn t_critical_matches_tables() {
+        // Standard tables: t(0.975; 1) = 12.7062047, t(0.975; 2) = 4.30265273,
+        // t(0.975; 4) = 2.77644511, t(0.975; 30) = 2.04227246.
+        assert!(close(t_critical(1, 0.95).unwrap(), 12.706_204_736, 1e-6));
+        assert!(close(t_critical(2, 0.95).unwrap(), 4.302_652_730, 1e-6));
+        assert!(close(t_critical(4, 0.95).unwrap(), 2.776_445_105, 1e-6));
+        assert!(close(t_critical(30, 0.95).unwrap(), 2.042_272_456, 1e-6));
+        assert_eq!(t_critical(0, 0.95), None);
+    }
+
+    #[test]
+    fn ci_of_a_mean() {
+        // python3: 3 ± 2.7764451051977987*sqrt(2.5)/sqrt(5)
+        //   -> (1.0367568385224393, 4.9632431614775605)
+        let (lo, hi) = mean_ci(&[1.0, 2.0, 3.0, 4.0, 5.0]).unwrap();
+        assert!(close(lo, 1.036_756_838_522_439, 1e-6));
+        assert!(close(hi, 4.963_243_161_477_561, 1e-6));
+    }
+
+    #[test]
+    fn one_value_has_no_ci() {
+        let e = Estimate::of(&[0.8]).unwrap();
+        assert_eq!(e.n, 1);
+        assert_eq!(e.mean, 0.8);
+        assert_eq!((e.sd, e.ci_low, e.ci_high), (None, None, None));
+        assert_eq!(e.ci(), None);
+    }
+
+    #[test]
+    fn estimate_skips_non_finite_and_empty_is_none() {
+        let e = Estimate::of(&[1.0, f64::NAN, 3.0]).unwrap();
+        assert_eq!((e.n, e.mean, e.min, e.max), (2, 2.0, 1.0, 3.0));
+        assert!(Estimate::of(&[f64::NAN]).is_none());
+        assert!(Estimate::of(&[]).is_none());
+    }
+
+    #[test]
+    fn paired_t_test_df3() {
+        // d = [0.01, 0.02, 0.01, 0.02]: mean 0.015, sd 0.005773502691896258,
+        // t = 5.196152422706631. With 3 df the t CDF has a closed form, so
+        // p = 1 - (2/pi)*(x/(1+x^2) + atan(x)), x = t/sqrt(3) = 3:
+        // python3 -> 0.013846832988858915
+        let a = [0.85, 0.86, 0.84, 0.87];
+        let b = [0.84, 0.84, 0.83, 0.85];
+        let d = paired_difference(&a, &b).unwrap();
+        assert_eq!(d.n, 4);
+        assert!(close(d.mean_diff, 0.015, 1e-12));
+        assert!(close(d.sd_diff.unwrap(), 0.005_773_502_691_896_258, 1e-12));
+        assert!(close(d.p_value.unwrap(), 0.013_846_832_988_858_915, 1e-9));
+        // CI: 0.015 ± t(0.975; 3) * sd / 2, t(0.975; 3) = 3.182446305
+        let half = 3.182_446_305 * 0.005_773_502_691_896_258 / 2.0;
+        assert!(close(d.ci_low.unwrap(), 0.015 - half, 1e-8));
+        assert!(close(d.ci_high.unwrap(), 0.015 + half, 1e-8));
+        // Swapping a and b flips the sign, not the p-value.
+        let r = paired_difference(&b, &a).unwrap();
+        assert!(close(r.mean_diff, -0.015, 1e-12));
+        assert!(close(r.p_value.unwrap(), d.p_value.unwrap(), 1e-12));
+    }
+
+    #[test]
+    fn paired_t_test_df1() {
+        // d = [0.01, 0.03]: t = 2, df 1 (Cauchy): p = 1 - (2/pi)*atan(2)
+        // python3 -> 0.2951672353008665
+        let d = paired_difference(&[0.51, 0.53], &[0.5, 0.5]).unwrap();
+        assert!(close(d.p_value.unwrap(), 0.295_167_235_300_866_5, 1e-9));
+    }
+
+    #[test]
+    fn identical_pairs_give_p_one() {
+        let a = [0.8, 0.7, 0.9];
+        let d = paired_difference(&a, &a).unwrap();
+        assert_eq!(d.mean_diff, 0.0);
+        assert_eq!(d.p_value, Some(1.0));
+        assert_eq!((d.ci_low, d.ci_high), (Some(0.0), Some(0.0)));
+    }
+
+    #[test]
+    fn constant_nonzero_difference_gives_p_zero_without_nan() {
+        let d = paired_difference(&[0.9, 0.8, 0.7], &[0.8, 0.7, 0.6]).unwrap();
+        assert!(close(d.mean_diff, 0.1, 1e-12));
+        let p = d.p_value.unwrap();
+        assert_eq!(p, 0.0);
+        assert!(d.ci_low.unwrap().is_finite() && d.ci_high.unwrap().is_finite());
+    }
+
+    #[test]
+    fn single_pair_has_difference_but_no_p_value() {
+        let d = paired_difference(&[0.9], &[0.8]).unwrap();
+        assert!(close(d.mean_diff, 0.1, 1e-12));
+        assert_eq!((d.sd_diff, d.ci_low, d.p_value), (None, None, None));
+        assert!(paired_difference(&[0.9], &[0.8, 0.7]).is_none());
+        assert!(paired_difference(&[], &[]).is_none());
+    }
+
+    #[test]
+    fn paired_ratio_on_the_log_scale() {
+        // a = [2, 3, 4], b = [1, 2, 2]: ln r = [ln 2, ln 1.5, ln 2];
+        // python3 (statistics.mean/stdev, t(0.975; 2) = 4.302652729911275):
+        //   exp(m) = 1.8171205928321397, CI (1.2028027658217957, 2.745194260206608)
+        let r = paired_ratio(&[2.0, 3.0, 4.0], &[1.0, 2.0, 2.0]).unwrap();
+        assert!(close(r.ratio, 1.817_120_592_832_139_7, 1e-9));
+        assert!(close(r.ci_low.unwrap(), 1.202_802_765_821_795_7, 1e-6));
+        assert!(close(r.ci_high.unwrap(), 2.745_194_260_206_608, 1e-6));
+        assert!(close(r.ratio_of_means, 9.0 / 5.0, 1e-12));
+        // The inverse pairing inverts the ratio and its interval.
+        let inv = paired_ratio(&[1.0, 2.0, 2.0], &[2.0, 3.0, 4.0]).unwrap();
+        assert!(close(inv.ratio, 1.0 / r.ratio, 1e-12));
+        assert!(close(inv.ci_low.unwrap(), 1.0 / r.ci_high.unwrap(), 1e-9));
+    }
+
+    #[test]
+    fn paired_ratio_rejects_non_positive() {
+        assert!(paired_ratio(&[1.0, 0.0], &[1.0, 1.0]).is_none());
+        assert!(paired_ratio(&[1.0, f64::NAN], &[1.0, 1.0]).is_none());
+        let same = paired_ratio(&[2.0, 4.0], &[2.0, 4.0]).unwrap();
+        assert_eq!((same.ratio, same.p_value), (1.0, Some(1.0)));
+    }
+}

@@ -1,1 +1,456 @@
-//! summary (placeholder until written)
+//! Aggregates of a run folder's `runs.csv`: per model and per pair of models
+//! (paired by seed), written as `summary.json`.
+//!
+//! Only runs with status `ok` enter the statistics. Runs that ended otherwise
+//! are listed in [`Summary::runs_failed`]; (model, seed) cells of the plan
+//! without an `ok` run make the summary incomplete.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::Result;
+use crate::record::{RunRecord, RunStatus, write_json_atomic};
+use crate::stats::{Estimate, PairedDiff, Ratio, paired_difference, paired_ratio};
+
+/// Number of gate blocks (weight matrices of size hidden x input per layer)
+/// of a cell: LSTM 4 (input, forget, cell, output), GRU 3 (reset, update,
+/// new), vanilla RNN 1. `None` for an unknown cell name.
+pub fn gate_blocks(model: &str) -> Option<u32> {
+    match model {
+        "lstm" => Some(4),
+        "gru" => Some(3),
+        "rnn" => Some(1),
+        _ => None,
+    }
+}
+
+/// Aggregates of one model over its `ok` seeds.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ModelSummary {
+    /// Cell name: `lstm`, `gru` or `rnn`.
+    pub model: String,
+    /// Number of seeds with an `ok` run.
+    pub seeds: usize,
+    /// The `ok` seeds, ascending.
+    pub seed_list: Vec<u64>,
+    /// Trainable parameters (from any run of the model); `None` without runs.
+    pub params: Option<i64>,
+    /// Hidden size (from any run of the model); `None` without runs.
+    pub hidden_size: Option<i64>,
+    /// Gate blocks of the cell (see [`gate_blocks`]).
+    pub gates: Option<u32>,
+    /// Test accuracy (fraction); `None` without `ok` runs.
+    pub test_acc: Option<Estimate>,
+    /// Mean training seconds per epoch.
+    pub secs_per_epoch: Option<Estimate>,
+    /// Peak resident set size (bytes).
+    pub peak_rss_bytes: Option<Estimate>,
+    /// Peak GPU memory (bytes), when recorded.
+    pub gpu_peak_bytes: Option<Estimate>,
+}
+
+/// Comparison of model `a` with model `b` over the seeds where both are `ok`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PairSummary {
+    /// First model of the pair.
+    pub a: String,
+    /// Second model of the pair.
+    pub b: String,
+    /// Number of seeds where both runs are `ok`.
+    pub n_pairs: usize,
+    /// Those seeds, ascending.
+    pub seeds: Vec<u64>,
+    /// Test accuracy `a - b` (fraction), paired by seed, with a paired t-test.
+    pub test_acc_diff: Option<PairedDiff>,
+    /// `secs_per_epoch` of `a` over that of `b` (above 1: `a` is slower).
+    pub speed_ratio: Option<Ratio>,
+    /// `peak_rss_bytes` of `a` over that of `b` (above 1: `a` used more).
+    pub memory_ratio: Option<Ratio>,
+    /// `gpu_peak_bytes` of `a` over that of `b`, when both recorded it.
+    pub gpu_memory_ratio: Option<Ratio>,
+}
+
+/// A run that did not end `ok`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FailedRun {
+    /// Cell name.
+    pub model: String,
+    /// Seed.
+    pub seed: u64,
+    /// How it ended.
+    pub status: RunStatus,
+    /// Why (from `runs.csv`).
+    pub message: String,
+}
+
+/// A (model, seed) cell of the plan.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Cell {
+    /// Cell name.
+    pub model: String,
+    /// Seed.
+    pub seed: u64,
+}
+
+/// Contents of `summary.json`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Summary {
+    /// Models, in the order given (the configuration's).
+    pub models: Vec<String>,
+    /// Seeds of the plan, ascending.
+    pub planned_seeds: Vec<u64>,
+    /// True when every model has an `ok` run for every planned seed.
+    pub complete: bool,
+    /// Number of `ok` runs counted.
+    pub runs_ok: usize,
+    /// Runs that ended `diverged`, `interrupted` or `failed`.
+    pub runs_failed: Vec<FailedRun>,
+    /// Planned (model, seed) cells without an `ok` run.
+    pub missing: Vec<Cell>,
+    /// (model, seed) cells that appeared more than once in the input; one row
+    /// of each (the first `ok` one, else the first) was counted.
+    pub duplicates: Vec<Cell>,
+    /// Per model, in `models` order.
+    pub per_model: Vec<ModelSummary>,
+    /// Per pair of models: LSTM vs GRU first when both are present, then the
+    /// other pairs (a, b) with a before b in `models`.
+    pub pairs: Vec<PairSummary>,
+}
+
+impl Summary {
+    /// The aggregates of `model`, if it is one of the summary's models.
+    pub fn model(&self, model: &str) -> Option<&ModelSummary> {
+        self.per_model.iter().find(|m| m.model == model)
+    }
+
+    /// Writes the summary to `path` (atomically).
+    pub fn write(&self, path: &Path) -> Result<()> {
+        write_json_atomic(path, self)
+    }
+}
+
+/// Summarizes `runs` for `models`, taking the plan's seeds to be every seed
+/// that appears in `runs`. See [`summarize_planned`].
+pub fn summarize(runs: &[RunRecord], models: &[String]) -> Summary {
+    let seeds: BTreeSet<u64> = runs.iter().map(|r| r.seed).collect();
+    summarize_planned(runs, models, &seeds.into_iter().collect::<Vec<_>>())
+}
+
+/// Summarizes `runs` for `models` against a plan of `planned_seeds` (the
+/// configuration's seeds): the summary is complete when every model has an
+/// `ok` run for every planned seed. Runs of models not in `models` are ignored.
+pub fn summarize_planned(runs: &[RunRecord], models: &[String], planned_seeds: &[u64]) -> Summary {
+    let (unique, duplicates) = dedupe(runs);
+    let ok: BTreeMap<(&str, u64), &RunRecord> = unique
+        .iter()
+        .filter(|r| r.status == RunStatus::Ok && models.contains(&r.model))
+        .map(|r| ((r.model.as_str(), r.seed), *r))
+        .collect();
+    let runs_failed = unique
+        .iter()
+        .filter(|r| r.status != RunStatus::Ok && models.contains(&r.model))
+        .map(|r| FailedRun {
+            model: r.model.clone(),
+            seed: r.seed,
+            status: r.status,
+            message: r.message.clone(),
+        })
+        .collect();
+    let mut planned: BTreeSet<u64> = planned_seeds.iter().copied().collect();
+    planned.extend(ok.keys().map(|k| k.1));
+    let missing: Vec<Cell> = models
+        .iter()
+        .flat_map(|m| planned.iter().map(move |s| (m, *s)))
+        .filter(|(m, s)| !ok.contains_key(&(m.as_str(), *s)))
+        .map(|(m, s)| Cell {
+            model: m.clone(),
+            seed: s,
+        })
+        .collect();
+
+    let per_model = models
+        .iter()
+        .map(|m| {
+            let mine: Vec<&RunRecord> = ok.values().filter(|r| &r.model == m).copied().collect();
+            let any = unique.iter().find(|r| &r.model == m);
+            let col = |f: fn(&RunRecord) -> f64| {
+                Estimate::of(&mine.iter().map(|r| f(r)).collect::<Vec<_>>())
+            };
+            let gpu: Vec<f64> = mine
+                .iter()
+                .filter_map(|r| r.gpu_peak_bytes)
+                .map(|b| b as f64)
+                .collect();
+            ModelSummary {
+                model: m.clone(),
+                seeds: mine.len(),
+                seed_list: mine.iter().map(|r| r.seed).collect(),
+                params: any.map(|r| r.params),
+                hidden_size: any.map(|r| r.hidden_size),
+                gates: gate_blocks(m),
+                test_acc: col(|r| r.test_acc),
+                secs_per_epoch: col(|r| r.secs_per_epoch),
+                peak_rss_bytes: col(|r| r.peak_rss_bytes as f64),
+                gpu_peak_bytes: Estimate::of(&gpu),
+            }
+        })
+        .collect();
+
+    let pairs = pair_order(models)
+        .into_iter()
+        .map(|(a, b)| {
+            let seeds: Vec<u64> = planned
+                .iter()
+                .copied()
+                .filter(|s| ok.contains_key(&(a, *s)) && ok.contains_key(&(b, *s)))
+                .collect();
+            let ra: Vec<&RunRecord> = seeds.iter().map(|s| ok[&(a, *s)]).collect();
+            let rb: Vec<&RunRecord> = seeds.iter().map(|s| ok[&(b, *s)]).collect();
+            let col = |rs: &[&RunRecord], f: fn(&RunRecord) -> f64| {
+                rs.iter().map(|r| f(r)).collect::<Vec<_>>()
+            };
+            let gpu = |rs: &[&RunRecord]| {
+                rs.iter()
+                    .map(|r| r.gpu_peak_bytes.map(|b| b as f64))
+                    .collect::<Option<Vec<_>>>()
+            };
+            PairSummary {
+                a: a.to_string(),
+                b: b.to_string(),
+                n_pairs: seeds.len(),
+                test_acc_diff: paired_difference(
+                    &col(&ra, |r| r.test_acc),
+                    &col(&rb, |r| r.test_acc),
+                ),
+                speed_ratio: paired_ratio(
+                    &col(&ra, |r| r.secs_per_epoch),
+                    &col(&rb, |r| r.secs_per_epoch),
+                ),
+                memory_ratio: paired_ratio(
+                    &col(&ra, |r| r.peak_rss_bytes as f64),
+                    &col(&rb, |r| r.peak_rss_bytes as f64),
+                ),
+                gpu_memory_ratio: match (gpu(&ra), gpu(&rb)) {
+                    (Some(x), Some(y)) => paired_ratio(&x, &y),
+                    _ => None,
+                },
+                seeds,
+            }
+        })
+        .collect();
+
+    Summary {
+        models: models.to_vec(),
+        planned_seeds: planned.into_iter().collect(),
+        complete: missing.is_empty(),
+        runs_ok: ok.len(),
+        runs_failed,
+        missing,
+        duplicates,
+        per_model,
+        pairs,
+    }
+}
+
+/// The pairs to compare: (lstm, gru) first when both are present, then every
+/// (a, b) with a before b in `models`.
+fn pair_order(models: &[String]) -> Vec<(&str, &str)> {
+    let mut pairs = Vec::new();
+    let has = |m: &str| models.iter().any(|x| x == m);
+    if has("lstm") && has("gru") {
+        pairs.push(("lstm", "gru"));
+    }
+    for (i, a) in models.iter().enumerate() {
+        for b in &models[i + 1..] {
+            let is_lstm_gru = (a == "lstm" && b == "gru") || (a == "gru" && b == "lstm");
+            if !is_lstm_gru && a != b {
+                pairs.push((a.as_str(), b.as_str()));
+            }
+        }
+    }
+    pairs
+}
+
+/// One run per (model, seed): the first `ok` row, else the first row. Returns
+/// the kept runs (input order) and the cells that occurred more than once.
+fn dedupe(runs: &[RunRecord]) -> (Vec<&RunRecord>, Vec<Cell>) {
+    let mut keep: BTreeMap<(&str, u64), usize> = BTreeMap::new();
+    let mut dup: BTreeSet<Cell> = BTreeSet::new();
+    for (i, r) in runs.iter().enumerate() {
+        let key = (r.model.as_str(), r.seed);
+        match keep.get(&key) {
+            None => {
+                keep.insert(key, i);
+            }
+            Some(&j) => {
+                dup.insert(Cell {
+                    model: r.model.clone(),
+                    seed: r.seed,
+                });
+                if runs[j].status != RunStatus::Ok && r.status == RunStatus::Ok {
+                    keep.insert(key, i);
+                }
+            }
+        }
+    }
+    let mut idx: Vec<usize> = keep.into_values().collect();
+    idx.sort_unstable();
+    (
+        idx.into_iter().map(|i| &runs[i]).collect(),
+        dup.into_iter().collect(),
+    )
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    /// A run record with the given outcome; other fields plausible.
+    pub(crate) fn run(
+        model: &str,
+        seed: u64,
+        test_acc: f64,
+        secs_per_epoch: f64,
+        rss: u64,
+    ) -> RunRecord {
+        RunRecord {
+            model: model.into(),
+            seed,
+            status: RunStatus::Ok,
+            hidden_size: if model == "lstm" { 100 } else { 116 },
+            params: 150_000,
+            epochs_run: 3,
+            best_epoch: 2,
+            best_val_acc: test_acc + 0.01,
+            test_acc,
+            test_macro_f1: test_acc,
+            test_loss: 0.4,
+            train_secs_total: secs_per_epoch * 3.0,
+            secs_per_epoch,
+            peak_rss_bytes: rss,
+            gpu_peak_bytes: None,
+            message: String::new(),
+        }
+    }
+
+    fn models(ms: &[&str]) -> Vec<String> {
+        ms.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn per_model_and_pair_aggregates() {
+        let runs = vec![
+            run("lstm", 1, 0.85, 2.0, 1000),
+            run("gru", 1, 0.84, 1.0, 1000),
+            run("lstm", 2, 0.86, 3.0, 1000),
+            run("gru", 2, 0.84, 2.0, 1000),
+            run("lstm", 3, 0.84, 4.0, 1000),
+            run("gru", 3, 0.83, 2.0, 1000),
+        ];
+        let s = summarize(&runs, &models(&["lstm", "gru"]));
+        assert!(s.complete);
+        assert_eq!(s.runs_ok, 6);
+        let lstm = s.model("lstm").unwrap();
+        assert_eq!(
+            (lstm.seeds, lstm.gates, lstm.hidden_size),
+            (3, Some(4), Some(100))
+        );
+        assert!((lstm.test_acc.unwrap().mean - 0.85).abs() < 1e-12);
+        assert_eq!(s.pairs.len(), 1);
+        let p = &s.pairs[0];
+        assert_eq!((p.a.as_str(), p.b.as_str(), p.n_pairs), ("lstm", "gru", 3));
+        // diffs 0.01, 0.02, 0.01 -> mean 0.01333
+        assert!((p.test_acc_diff.unwrap().mean_diff - 0.04 / 3.0).abs() < 1e-12);
+        // ratios 2, 1.5, 2 -> geometric mean 1.8171205928321397 (see stats tests)
+        assert!((p.speed_ratio.unwrap().ratio - 1.817_120_592_832_139_7).abs() < 1e-9);
+        assert_eq!(p.memory_ratio.unwrap().ratio, 1.0);
+        assert!(p.gpu_memory_ratio.is_none());
+    }
+
+    #[test]
+    fn lstm_gru_pair_comes_first_whatever_the_order() {
+        let runs = vec![
+            run("rnn", 1, 0.7, 1.0, 1),
+            run("gru", 1, 0.8, 1.0, 1),
+            run("lstm", 1, 0.8, 1.0, 1),
+        ];
+        let s = summarize(&runs, &models(&["rnn", "gru", "lstm"]));
+        let names: Vec<(&str, &str)> = s
+            .pairs
+            .iter()
+            .map(|p| (p.a.as_str(), p.b.as_str()))
+            .collect();
+        assert_eq!(names, [("lstm", "gru"), ("rnn", "gru"), ("rnn", "lstm")]);
+    }
+
+    #[test]
+    fn failed_runs_are_listed_not_counted_and_pairs_use_common_seeds() {
+        let mut bad = run("gru", 2, f64::NAN, 1.0, 1000);
+        bad.status = RunStatus::Diverged;
+        bad.message = "loss is NaN at epoch 2".into();
+        let runs = vec![
+            run("lstm", 1, 0.85, 2.0, 1000),
+            run("gru", 1, 0.84, 1.0, 1000),
+            run("lstm", 2, 0.86, 3.0, 1000),
+            bad,
+        ];
+        let s = summarize_planned(&runs, &models(&["lstm", "gru"]), &[1, 2, 3]);
+        assert!(!s.complete);
+        assert_eq!(s.runs_ok, 3);
+        assert_eq!(s.runs_failed.len(), 1);
+        assert_eq!(s.runs_failed[0].status, RunStatus::Diverged);
+        assert_eq!(s.missing.len(), 3); // gru 2, lstm 3, gru 3
+        assert_eq!(s.model("gru").unwrap().seeds, 1);
+        assert_eq!(s.pairs[0].n_pairs, 1);
+        assert_eq!(s.pairs[0].seeds, [1]);
+        assert!(s.pairs[0].test_acc_diff.unwrap().p_value.is_none());
+    }
+
+    #[test]
+    fn duplicates_are_counted_once() {
+        let mut failed = run("lstm", 1, f64::NAN, 2.0, 1000);
+        failed.status = RunStatus::Failed;
+        let runs = vec![
+            failed,
+            run("lstm", 1, 0.8, 2.0, 1000),
+            run("lstm", 1, 0.9, 2.0, 1000),
+        ];
+        let s = summarize(&runs, &models(&["lstm"]));
+        assert_eq!(s.runs_ok, 1);
+        assert!(s.runs_failed.is_empty());
+        assert_eq!(
+            s.duplicates,
+            [Cell {
+                model: "lstm".into(),
+                seed: 1
+            }]
+        );
+        assert_eq!(s.model("lstm").unwrap().test_acc.unwrap().mean, 0.8);
+    }
+
+    #[test]
+    fn summary_round_trips_through_json() {
+        let runs = vec![
+            run("lstm", 1, 0.85, 2.0, 1000),
+            run("gru", 1, 0.84, 1.0, 1000),
+        ];
+        let s = summarize(&runs, &models(&["lstm", "gru"]));
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("summary.json");
+        s.write(&path).unwrap();
+        let back: Summary = crate::record::read_json(&path).unwrap();
+        // serde_json parses floats to within one ulp (no float_roundtrip).
+        assert_eq!(
+            (back.models, back.complete, back.runs_ok),
+            (s.models.clone(), true, 2)
+        );
+        let (x, y) = (
+            back.pairs[0].test_acc_diff.unwrap(),
+            s.pairs[0].test_acc_diff.unwrap(),
+        );
+        assert!((x.mean_diff - y.mean_diff).abs() < 1e-15);
+        assert_eq!(back.per_model[1].test_acc.unwrap().sd, None);
+    }
+}

@@ -1,1 +1,485 @@
-//! Integration tests: report.
+//! Integration tests: reports rendered from fixed records written here (no
+//! training): the page, its PNGs, the sentences, incomplete runs, merging.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use rnnbench::record::{
+    CsvAppender, EpochRecord, RunRecord, RunStatus, files, read_csv, write_json_atomic,
+};
+use rnnbench::report::series::GradientRow;
+use rnnbench::report::{render_merged, render_run};
+use rnnbench::summary::Summary;
+use serde_json::json;
+
+/// A model's behaviour in the fixture: test accuracy and seconds per epoch.
+#[derive(Clone, Copy)]
+struct Behaviour {
+    test_acc: f64,
+    secs_per_epoch: f64,
+    rss_mib: u64,
+}
+
+const LSTM: Behaviour = Behaviour {
+    test_acc: 0.84,
+    secs_per_epoch: 3.0,
+    rss_mib: 420,
+};
+const GRU: Behaviour = Behaviour {
+    test_acc: 0.835,
+    secs_per_epoch: 2.0,
+    rss_mib: 400,
+};
+
+fn config(seeds: &[u64], hidden: i64, dataset: &str) -> serde_json::Value {
+    json!({
+        "run_id": format!("run-{}", seeds.iter().map(u64::to_string).collect::<Vec<_>>().join("")),
+        "command_line": ["compare", "--models", "lstm,gru"],
+        "config": {
+            "models": ["lstm", "gru"], "seeds": seeds, "match": "params", "hidden": hidden, "embed": 64,
+            "layers": 1, "bidirectional": false, "dropout": 0.1, "max_len": 200, "vocab_size": 10000,
+            "batch_size": 32, "epochs": 4, "lr": 0.001, "clip": 1.0, "patience": 2, "threads": 2, "device": "cpu"
+        },
+        "dataset": {
+            "name": dataset,
+            "files": [{"path": "datasets/imdb-mini/train.csv", "bytes": 123456, "sha256": "ab12<cd>"}],
+            "train_examples": 2000, "test_examples": 1000, "classes": ["neg", "pos"],
+            "train_class_counts": [1000, 1000], "test_class_counts": [500, 500]
+        }
+    })
+}
+
+/// Writes a run folder: `seeds` of lstm and gru, 4 epochs each (seed 2 stops
+/// after 3), with per-seed noise so that CIs exist.
+fn write_run(dir: &Path, seeds: &[u64], planned: &[u64], lstm: Behaviour, gru: Behaviour) {
+    std::fs::create_dir_all(dir).unwrap();
+    write_json_atomic(&dir.join(files::CONFIG), &config(planned, 128, "imdb-mini")).unwrap();
+    write_json_atomic(
+        &dir.join(files::ENVIRONMENT),
+        &json!({"cpu_model": "Test CPU <x86>", "cores": 2, "threads": 2, "libtorch_version": "2.11.0", "mkldnn": true}),
+    )
+    .unwrap();
+    let mut epochs = CsvAppender::open(&dir.join(files::EPOCHS)).unwrap();
+    let mut runs = CsvAppender::open(&dir.join(files::RUNS)).unwrap();
+    for &seed in seeds {
+        for (model, b, hidden) in [("lstm", lstm, 100), ("gru", gru, 116)] {
+            let noise = (seed as f64 - 2.0) * 0.004;
+            let n_epochs = if seed == 2 { 3 } else { 4 };
+            for epoch in 1..=n_epochs {
+                let progress = f64::from(epoch) / 4.0;
+                epochs
+                    .append(&EpochRecord {
+                        model: model.into(),
+                        seed,
+                        epoch,
+                        hidden_size: hidden,
+                        params: 1_331_000,
+                        train_loss: 0.7 - 0.4 * progress + noise,
+                        train_acc: 0.5 + 0.4 * progress,
+                        val_loss: 0.7 - 0.3 * progress - noise,
+                        val_acc: 0.5 + (b.test_acc - 0.5) * progress + noise,
+                        train_secs: b.secs_per_epoch * (1.0 + noise),
+                        eval_secs: 0.2,
+                        samples_per_sec: 2000.0 / b.secs_per_epoch,
+                        tokens_per_sec: 300_000.0 / b.secs_per_epoch,
+                        padding_fraction: 0.05,
+                        peak_rss_bytes: (b.rss_mib << 20) + seed * 1_000_000,
+                        gpu_peak_bytes: None,
+                    })
+                    .unwrap();
+            }
+            runs.append(&RunRecord {
+                model: model.into(),
+                seed,
+                status: RunStatus::Ok,
+                hidden_size: hidden,
+                params: 1_331_000,
+                epochs_run: n_epochs,
+                best_epoch: n_epochs,
+                best_val_acc: b.test_acc + 0.01,
+                test_acc: b.test_acc
+                    + noise
+                    + if model == "gru" {
+                        0.001 * seed as f64
+                    } else {
+                        0.0
+                    },
+                test_macro_f1: b.test_acc,
+                test_loss: 0.4,
+                train_secs_total: b.secs_per_epoch * f64::from(n_epochs),
+                secs_per_epoch: b.secs_per_epoch * (1.0 + noise),
+                peak_rss_bytes: (b.rss_mib << 20) + seed * 1_000_000,
+                gpu_peak_bytes: None,
+                message: String::new(),
+            })
+            .unwrap();
+        }
+    }
+}
+
+fn read(path: &Path) -> String {
+    std::fs::read_to_string(path).unwrap()
+}
+
+/// Every `src="…"` of an `<img>` on the page.
+fn img_srcs(page: &str) -> Vec<String> {
+    page.split("<img ")
+        .skip(1)
+        .map(|tag| {
+            let start = tag.find("src=\"").unwrap() + 5;
+            let end = start + tag[start..].find('"').unwrap();
+            tag[start..end].to_string()
+        })
+        .collect()
+}
+
+/// The text of the findings list (tags kept; the sentences are plain text).
+fn findings(page: &str) -> &str {
+    let start = page.find("<ul class=\"findings\">").expect("findings list");
+    let end = start + page[start..].find("</ul>").unwrap();
+    &page[start..end]
+}
+
+fn summary(dir: &Path) -> Summary {
+    rnnbench::record::read_json(&dir.join(files::SUMMARY)).unwrap()
+}
+
+#[test]
+fn page_images_decode_and_headline_has_one_row_per_model() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("run");
+    write_run(&dir, &[1, 2, 3], &[1, 2, 3], LSTM, GRU);
+    let page_path = render_run(&dir).unwrap();
+    assert_eq!(page_path, dir.join("report.html"));
+    let page = read(&page_path);
+
+    let srcs = img_srcs(&page);
+    assert!(srcs.len() >= 5, "{srcs:?}");
+    for src in &srcs {
+        assert!(
+            !src.contains('/') && src.ends_with(".png"),
+            "relative PNG path: {src}"
+        );
+        let img = image::open(dir.join(src)).unwrap_or_else(|e| panic!("{src}: {e}"));
+        assert!(
+            img.width() >= 800 && img.height() >= 400,
+            "{src}: {}x{}",
+            img.width(),
+            img.height()
+        );
+        // Not blank: some pixels are far from white.
+        let rgb = img.to_rgb8();
+        let dark = rgb
+            .pixels()
+            .filter(|p| p.0.iter().all(|&c| c < 100))
+            .count();
+        assert!(dark > 500, "{src} looks empty");
+    }
+    assert!(page.contains("alt=\""));
+    assert!(!page.contains("<script"), "no scripts");
+    assert!(
+        !page.contains("http://") && !page.contains("https://"),
+        "no network resources"
+    );
+
+    let table_start = page.find("<table class=\"headline\">").unwrap();
+    let table = &page[table_start..table_start + page[table_start..].find("</table>").unwrap()];
+    assert_eq!(table.matches("<tr class=\"model-row\">").count(), 2);
+    assert!(table.contains("LSTM") && table.contains("GRU"));
+    assert!(!page.contains("id=\"incomplete\""));
+    // Strings from files are escaped.
+    assert!(page.contains("Test CPU &lt;x86&gt;") && page.contains("ab12&lt;cd&gt;"));
+    // References for IMDB datasets are explained.
+    assert!(page.contains("Dai &amp; Le 2015"));
+
+    let s = summary(&dir);
+    assert!(s.complete);
+    assert_eq!(s.model("lstm").unwrap().seeds, 3);
+    assert_eq!(s.pairs[0].n_pairs, 3);
+    for f in [
+        files::CONFIG,
+        files::ENVIRONMENT,
+        files::EPOCHS,
+        files::RUNS,
+        files::SUMMARY,
+    ] {
+        assert!(page.contains(&format!("<a href=\"{f}\">")), "link to {f}");
+    }
+}
+
+#[test]
+fn sentence_names_the_faster_model_and_swapping_flips_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let a = tmp.path().join("gru-faster");
+    write_run(&a, &[1, 2, 3], &[1, 2, 3], LSTM, GRU);
+    let text = findings(&read(&render_run(&a).unwrap())).to_string();
+    assert!(
+        text.contains("GRU is faster than LSTM: LSTM takes 1.50× as long"),
+        "{text}"
+    );
+    assert!(!text.contains("LSTM is faster"), "{text}");
+    assert!(text.contains("LSTM used more memory than GRU"), "{text}");
+
+    let b = tmp.path().join("lstm-faster");
+    write_run(&b, &[1, 2, 3], &[1, 2, 3], GRU, LSTM);
+    let text = findings(&read(&render_run(&b).unwrap())).to_string();
+    assert!(
+        text.contains("LSTM is faster than GRU: GRU takes 1.50× as long"),
+        "{text}"
+    );
+    assert!(text.contains("GRU used more memory than LSTM"), "{text}");
+}
+
+#[test]
+fn accuracy_sentence_follows_the_p_value() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("close");
+    write_run(&dir, &[1, 2, 3], &[1, 2, 3], LSTM, GRU);
+    render_run(&dir).unwrap();
+    let s = summary(&dir);
+    let d = s.pairs[0].test_acc_diff.unwrap();
+    let page = read(&dir.join("report.html"));
+    let text = findings(&page);
+    if d.p_value.unwrap() >= 0.05 {
+        assert!(text.contains("not distinguishable with 3 seeds"), "{text}");
+    } else {
+        assert!(
+            text.contains("more accurate") && text.contains("The evidence is weak"),
+            "{text}"
+        );
+    }
+}
+
+#[test]
+fn incomplete_run_shows_the_banner() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("interrupted");
+    write_run(&dir, &[1, 2], &[1, 2, 3], LSTM, GRU);
+    let page = read(&render_run(&dir).unwrap());
+    assert!(page.contains("id=\"incomplete\""));
+    assert!(page.contains("4 of 6 planned runs"), "banner counts");
+    assert!(page.contains("LSTM seed 3"));
+    assert!(!summary(&dir).complete);
+}
+
+#[test]
+fn failed_runs_are_marked_and_not_counted() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("diverged");
+    write_run(&dir, &[1, 2], &[1, 2], LSTM, GRU);
+    let mut runs: Vec<RunRecord> = read_csv(&dir.join(files::RUNS)).unwrap();
+    runs[3].status = RunStatus::Diverged;
+    runs[3].test_acc = f64::NAN;
+    runs[3].message = "loss became NaN <at epoch 3>".into();
+    std::fs::remove_file(dir.join(files::RUNS)).unwrap();
+    let mut w = CsvAppender::open(&dir.join(files::RUNS)).unwrap();
+    for r in &runs {
+        w.append(r).unwrap();
+    }
+    let page = read(&render_run(&dir).unwrap());
+    assert!(page.contains("<tr class=\"bad\">"));
+    assert!(page.contains("diverged"));
+    assert!(page.contains("loss became NaN &lt;at epoch 3&gt;"));
+    let s = summary(&dir);
+    assert_eq!(s.runs_ok, 3);
+    assert_eq!(s.runs_failed.len(), 1);
+    assert!(page.contains("id=\"incomplete\""));
+}
+
+#[test]
+fn gradient_flow_is_drawn_when_present() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("grad");
+    write_run(&dir, &[1], &[1], LSTM, GRU);
+    let mut w = CsvAppender::open(&dir.join(files::GRADIENT_FLOW)).unwrap();
+    for model in ["lstm", "gru"] {
+        for stage in ["init", "trained"] {
+            for step in 0..50u32 {
+                let decay = if model == "lstm" { 0.97f64 } else { 0.95 };
+                let scale = if stage == "init" { 1e-3 } else { 1e-2 };
+                w.append(&GradientRow {
+                    model: model.into(),
+                    stage: stage.into(),
+                    step,
+                    grad_norm: scale * decay.powi(50 - step as i32),
+                })
+                .unwrap();
+            }
+        }
+    }
+    let page = read(&render_run(&dir).unwrap());
+    assert!(img_srcs(&page).contains(&"gradient_flow.png".to_string()));
+    image::open(dir.join("gradient_flow.png")).unwrap();
+    // One seed: no CI, said so.
+    assert!(findings(&page).contains("not distinguishable with 1 seed"));
+}
+
+#[test]
+fn merge_of_different_seeds_is_the_union() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (a, b, out) = (
+        tmp.path().join("a"),
+        tmp.path().join("b"),
+        tmp.path().join("merged"),
+    );
+    write_run(&a, &[1, 2], &[1, 2], LSTM, GRU);
+    write_run(&b, &[3], &[3], LSTM, GRU);
+    let page = read(&render_merged(&[a.clone(), b.clone()], &out).unwrap());
+    let runs: Vec<RunRecord> = read_csv(&out.join(files::RUNS)).unwrap();
+    assert_eq!(runs.len(), 6);
+    let epochs: Vec<EpochRecord> = read_csv(&out.join(files::EPOCHS)).unwrap();
+    assert_eq!(epochs.len(), 2 * (4 + 3 + 4));
+    let s = summary(&out);
+    assert_eq!(s.planned_seeds, [1, 2, 3]);
+    assert!(s.complete);
+    assert_eq!(s.pairs[0].n_pairs, 3);
+    assert!(page.contains("Merged from 2 runs"));
+    assert!(!page.contains("Duplicate"));
+    // Merging into a folder that holds a run is refused.
+    let err = render_merged(&[a, b], &out).unwrap_err().to_string();
+    assert!(err.contains("already holds a run"), "{err}");
+}
+
+#[test]
+fn merge_of_different_configs_fails_naming_both() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (a, b) = (tmp.path().join("hidden128"), tmp.path().join("hidden256"));
+    write_run(&a, &[1], &[1], LSTM, GRU);
+    write_run(&b, &[2], &[2], LSTM, GRU);
+    write_json_atomic(&b.join(files::CONFIG), &config(&[2], 256, "imdb-mini")).unwrap();
+    let err = render_merged(&[a.clone(), b.clone()], &tmp.path().join("m"))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains(&a.display().to_string()) && err.contains(&b.display().to_string()),
+        "{err}"
+    );
+    assert!(err.contains("config.hidden: 128 vs 256"), "{err}");
+    assert!(!tmp.path().join("m").exists(), "nothing written on refusal");
+
+    // A different dataset is refused too.
+    write_json_atomic(&b.join(files::CONFIG), &config(&[2], 128, "imdb")).unwrap();
+    let err = render_merged(&[a, b], &tmp.path().join("m"))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("dataset.name"), "{err}");
+}
+
+#[test]
+fn merge_detects_duplicates_and_counts_them_once() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (a, b, out) = (
+        tmp.path().join("a"),
+        tmp.path().join("b"),
+        tmp.path().join("m"),
+    );
+    write_run(&a, &[1, 2], &[1, 2], LSTM, GRU);
+    write_run(&b, &[2, 3], &[2, 3], LSTM, GRU);
+    let page = read(&render_merged(&[a, b], &out).unwrap());
+    let runs: Vec<RunRecord> = read_csv(&out.join(files::RUNS)).unwrap();
+    assert_eq!(runs.len(), 6, "seed 2 counted once per model");
+    let epochs: Vec<EpochRecord> = read_csv(&out.join(files::EPOCHS)).unwrap();
+    assert_eq!(epochs.iter().filter(|e| e.seed == 2).count(), 2 * 3);
+    assert_eq!(
+        page.matches("Duplicate: ").count(),
+        2,
+        "lstm and gru seed 2"
+    );
+    assert_eq!(summary(&out).model("gru").unwrap().seeds, 3);
+}
+
+#[test]
+fn duplicate_rows_within_one_run_are_reported() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("dup");
+    write_run(&dir, &[1, 2], &[1, 2], LSTM, GRU);
+    let runs: Vec<RunRecord> = read_csv(&dir.join(files::RUNS)).unwrap();
+    let mut w = CsvAppender::open(&dir.join(files::RUNS)).unwrap();
+    w.append(&runs[0]).unwrap();
+    let page = read(&render_run(&dir).unwrap());
+    assert!(page.contains("more than one row for LSTM seed 1"));
+    let s = summary(&dir);
+    assert_eq!((s.runs_ok, s.duplicates.len()), (4, 1));
+}
+
+fn report_bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_report"))
+}
+
+#[test]
+fn cli_renders_in_place_merges_and_fails_in_one_line() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
+    write_run(&a, &[1], &[1], LSTM, GRU);
+    write_run(&b, &[2], &[2], LSTM, GRU);
+
+    let out = report_bin().arg(&a).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(a.join("report.html").is_file());
+
+    let merged: PathBuf = tmp.path().join("m");
+    let out = report_bin()
+        .args([&a, &b])
+        .arg("--out")
+        .arg(&merged)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(merged.join("report.html").is_file());
+
+    let missing = tmp.path().join("nope");
+    let out = report_bin().arg(&missing).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    assert!(err.contains("nope") && !err.contains("panicked"), "{err}");
+}
+
+#[test]
+fn finish_run_returns_the_page_and_a_terminal_table() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("run");
+    write_run(&dir, &[1, 2], &[1, 2, 3], LSTM, GRU);
+    let done = rnnbench::report::finish_run(&dir).unwrap();
+    assert_eq!(done.html, dir.join("report.html"));
+    assert!(
+        done.table.starts_with("INCOMPLETE: 4 of 6"),
+        "{}",
+        done.table
+    );
+    assert_eq!(
+        done.table
+            .lines()
+            .filter(|l| l.starts_with("LSTM") || l.starts_with("GRU"))
+            .count(),
+        2
+    );
+    assert!(
+        done.table.contains("GRU is faster than LSTM"),
+        "{}",
+        done.table
+    );
+}
+
+#[test]
+fn merge_ignores_threads_and_quiet() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
+    write_run(&a, &[1], &[1], LSTM, GRU);
+    write_run(&b, &[2], &[2], LSTM, GRU);
+    let mut c = config(&[2], 128, "imdb-mini");
+    c["config"]["threads"] = json!(1);
+    c["config"]["quiet"] = json!(true);
+    c["run_id"] = json!("other");
+    write_json_atomic(&b.join(files::CONFIG), &c).unwrap();
+    render_merged(&[a, b], &tmp.path().join("m")).unwrap();
+    assert_eq!(summary(&tmp.path().join("m")).planned_seeds, [1, 2]);
+}

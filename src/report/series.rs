@@ -1,0 +1,316 @@
+//! Pure functions from records to the series the charts draw. No drawing,
+//! no files: everything here is unit-testable on hand-made records.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::record::{EpochRecord, RunRecord, RunStatus};
+use crate::stats::{Estimate, mean};
+
+/// One row of `gradient_flow.csv`: the gradient norm reaching input time step
+/// `step` for one model, at initialisation or after training.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GradientRow {
+    /// Cell name.
+    pub model: String,
+    /// `init` or `trained`.
+    pub stage: String,
+    /// Input time step, 0-based.
+    pub step: u32,
+    /// L2 norm of the loss gradient with respect to that step's input.
+    pub grad_norm: f64,
+}
+
+/// A mean over seeds with its spread, at one x.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct BandPoint {
+    /// x (e.g. the epoch).
+    pub x: f64,
+    /// Mean over the seeds that reached x.
+    pub mean: f64,
+    /// Smallest value over those seeds.
+    pub low: f64,
+    /// Largest value over those seeds.
+    pub high: f64,
+    /// Number of seeds that reached x.
+    pub n: usize,
+}
+
+/// One model's mean line with a min–max band.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Band {
+    /// Cell name.
+    pub model: String,
+    /// Points in increasing x.
+    pub points: Vec<BandPoint>,
+}
+
+/// A polyline belonging to one model.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Line {
+    /// Cell name.
+    pub model: String,
+    /// What distinguishes this line among the model's (seed, stage).
+    pub label: String,
+    /// Points in drawing order.
+    pub points: Vec<(f64, f64)>,
+}
+
+/// One model's per-seed values with their summary.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Spread {
+    /// Cell name.
+    pub model: String,
+    /// (seed, value), ascending seed.
+    pub values: Vec<(u64, f64)>,
+    /// Mean, sd and CI of the values; `None` when there are none.
+    pub estimate: Option<Estimate>,
+}
+
+/// Per model, the mean of `value` over seeds at each epoch with the min–max
+/// band. Seeds stopped early simply stop contributing (`n` drops). Non-finite
+/// values are skipped.
+pub fn epoch_band(
+    epochs: &[EpochRecord],
+    models: &[String],
+    value: fn(&EpochRecord) -> f64,
+) -> Vec<Band> {
+    models
+        .iter()
+        .map(|m| {
+            let mut by_epoch: BTreeMap<u32, Vec<f64>> = BTreeMap::new();
+            for e in epochs.iter().filter(|e| &e.model == m) {
+                let v = value(e);
+                if v.is_finite() {
+                    by_epoch.entry(e.epoch).or_default().push(v);
+                }
+            }
+            let points = by_epoch
+                .into_iter()
+                .filter_map(|(epoch, vs)| {
+                    Some(BandPoint {
+                        x: f64::from(epoch),
+                        mean: mean(&vs)?,
+                        low: vs.iter().copied().fold(f64::INFINITY, f64::min),
+                        high: vs.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+                        n: vs.len(),
+                    })
+                })
+                .collect();
+            Band {
+                model: m.clone(),
+                points,
+            }
+        })
+        .collect()
+}
+
+/// Per model and seed, validation accuracy against cumulative training
+/// seconds (the sum of `train_secs` up to and including each epoch).
+pub fn val_acc_vs_time(epochs: &[EpochRecord], models: &[String]) -> Vec<Line> {
+    let mut lines = Vec::new();
+    for m in models {
+        let mut by_seed: BTreeMap<u64, Vec<&EpochRecord>> = BTreeMap::new();
+        for e in epochs.iter().filter(|e| &e.model == m) {
+            by_seed.entry(e.seed).or_default().push(e);
+        }
+        for (seed, mut es) in by_seed {
+            es.sort_by_key(|e| e.epoch);
+            let mut secs = 0.0;
+            let points = es
+                .iter()
+                .map(|e| {
+                    secs += e.train_secs;
+                    (secs, e.val_acc)
+                })
+                .filter(|p| p.0.is_finite() && p.1.is_finite())
+                .collect();
+            lines.push(Line {
+                model: m.clone(),
+                label: format!("seed {seed}"),
+                points,
+            });
+        }
+    }
+    lines
+}
+
+/// Per model, `value` of each `ok` run, by seed.
+pub fn per_seed(
+    runs: &[RunRecord],
+    models: &[String],
+    value: fn(&RunRecord) -> f64,
+) -> Vec<Spread> {
+    models
+        .iter()
+        .map(|m| {
+            let mut values: Vec<(u64, f64)> = runs
+                .iter()
+                .filter(|r| &r.model == m && r.status == RunStatus::Ok)
+                .map(|r| (r.seed, value(r)))
+                .filter(|v| v.1.is_finite())
+                .collect();
+            values.sort_by_key(|v| v.0);
+            values.dedup_by_key(|v| v.0);
+            spread(m, values)
+        })
+        .collect()
+}
+
+/// Per model, the mean over epochs of `tokens_per_sec` of each seed whose run
+/// is `ok`.
+pub fn tokens_per_sec_per_seed(
+    epochs: &[EpochRecord],
+    runs: &[RunRecord],
+    models: &[String],
+) -> Vec<Spread> {
+    models
+        .iter()
+        .map(|m| {
+            let values = runs
+                .iter()
+                .filter(|r| &r.model == m && r.status == RunStatus::Ok)
+                .filter_map(|r| {
+                    let tps: Vec<f64> = epochs
+                        .iter()
+                        .filter(|e| {
+                            e.model == r.model && e.seed == r.seed && e.tokens_per_sec.is_finite()
+                        })
+                        .map(|e| e.tokens_per_sec)
+                        .collect();
+                    Some((r.seed, mean(&tps)?))
+                })
+                .collect::<BTreeMap<u64, f64>>()
+                .into_iter()
+                .collect();
+            spread(m, values)
+        })
+        .collect()
+}
+
+fn spread(model: &str, values: Vec<(u64, f64)>) -> Spread {
+    let estimate = Estimate::of(&values.iter().map(|v| v.1).collect::<Vec<_>>());
+    Spread {
+        model: model.to_string(),
+        values,
+        estimate,
+    }
+}
+
+/// Per model and stage (`init`, then `trained`), gradient norm against time
+/// step; norms that are not finite and positive are dropped (log axis).
+pub fn gradient_flow(rows: &[GradientRow], models: &[String]) -> Vec<Line> {
+    let mut lines = Vec::new();
+    for m in models {
+        let mut stages: Vec<&str> = rows
+            .iter()
+            .filter(|r| &r.model == m)
+            .map(|r| r.stage.as_str())
+            .collect();
+        stages.sort_unstable();
+        stages.dedup();
+        for stage in stages {
+            let mut points: Vec<(f64, f64)> = rows
+                .iter()
+                .filter(|r| {
+                    &r.model == m
+                        && r.stage == stage
+                        && r.grad_norm.is_finite()
+                        && r.grad_norm > 0.0
+                })
+                .map(|r| (f64::from(r.step), r.grad_norm))
+                .collect();
+            points.sort_by(|a, b| a.0.total_cmp(&b.0));
+            lines.push(Line {
+                model: m.clone(),
+                label: stage.to_string(),
+                points,
+            });
+        }
+    }
+    lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn epoch(model: &str, seed: u64, epoch: u32, val_acc: f64, train_secs: f64) -> EpochRecord {
+        EpochRecord {
+            model: model.into(),
+            seed,
+            epoch,
+            hidden_size: 8,
+            params: 100,
+            train_loss: 0.5,
+            train_acc: 0.7,
+            val_loss: 0.6,
+            val_acc,
+            train_secs,
+            eval_secs: 0.1,
+            samples_per_sec: 10.0,
+            tokens_per_sec: 100.0 * seed as f64,
+            padding_fraction: 0.0,
+            peak_rss_bytes: 1,
+            gpu_peak_bytes: None,
+        }
+    }
+
+    #[test]
+    fn band_is_mean_min_max_over_seeds_and_shrinks_after_early_stop() {
+        let es = vec![
+            epoch("lstm", 1, 1, 0.6, 1.0),
+            epoch("lstm", 2, 1, 0.8, 1.0),
+            epoch("lstm", 1, 2, 0.7, 1.0),
+            epoch("gru", 1, 1, f64::NAN, 1.0),
+        ];
+        let bands = epoch_band(&es, &["lstm".into(), "gru".into()], |e| e.val_acc);
+        let p = &bands[0].points;
+        assert_eq!(p.len(), 2);
+        assert!((p[0].mean - 0.7).abs() < 1e-12);
+        assert_eq!((p[0].low, p[0].high, p[0].n), (0.6, 0.8, 2));
+        assert_eq!((p[1].x, p[1].n), (2.0, 1));
+        assert!(bands[1].points.is_empty());
+    }
+
+    #[test]
+    fn time_axis_is_cumulative_in_epoch_order() {
+        let es = vec![epoch("gru", 1, 2, 0.7, 3.0), epoch("gru", 1, 1, 0.6, 2.0)];
+        let lines = val_acc_vs_time(&es, &["gru".into()]);
+        assert_eq!(lines[0].points, [(2.0, 0.6), (5.0, 0.7)]);
+    }
+
+    #[test]
+    fn tokens_per_sec_averages_epochs_of_ok_runs() {
+        let es = vec![epoch("gru", 2, 1, 0.6, 2.0), epoch("gru", 2, 2, 0.6, 2.0)];
+        let mut r = crate::summary::tests::run("gru", 2, 0.8, 1.0, 1);
+        let s = tokens_per_sec_per_seed(&es, std::slice::from_ref(&r), &["gru".into()]);
+        assert_eq!(s[0].values, [(2, 200.0)]);
+        r.status = RunStatus::Failed;
+        let s = tokens_per_sec_per_seed(&es, &[r], &["gru".into()]);
+        assert!(s[0].values.is_empty() && s[0].estimate.is_none());
+    }
+
+    #[test]
+    fn gradient_flow_drops_non_positive_norms() {
+        let row = |stage: &str, step, g| GradientRow {
+            model: "rnn".into(),
+            stage: stage.into(),
+            step,
+            grad_norm: g,
+        };
+        let rows = vec![
+            row("trained", 1, 0.5),
+            row("trained", 0, 0.0),
+            row("init", 0, 1.0),
+        ];
+        let lines = gradient_flow(&rows, &["rnn".into()]);
+        assert_eq!(lines.len(), 2);
+        assert_eq!(
+            (lines[0].label.as_str(), lines[0].points.len()),
+            ("init", 1)
+        );
+        assert_eq!(lines[1].points, [(1.0, 0.5)]);
+    }
+}
