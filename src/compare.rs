@@ -14,7 +14,9 @@ use serde::{Deserialize, Serialize};
 use tch::nn;
 
 use crate::config::Config;
-use crate::data::{Columns, Corpus, DatasetIdentity, DatasetSource, PrepareOptions, Prepared, load_corpus, prepare};
+use crate::data::{
+    Columns, Corpus, DatasetIdentity, DatasetSource, PrepareOptions, Prepared, load_corpus, prepare,
+};
 use crate::error::{Error, Result};
 use crate::model::{Cell, Classifier, ModelShape, hidden_for_budget};
 use crate::probe::device::resolve_device;
@@ -59,7 +61,10 @@ pub struct RunManifest {
 /// The dataset source a configuration names.
 pub fn dataset_source(config: &Config) -> (DatasetSource, Columns) {
     let source = match (&config.dataset.train, &config.dataset.test) {
-        (Some(train), Some(test)) => DatasetSource::Split { train: train.clone(), test: test.clone() },
+        (Some(train), Some(test)) => DatasetSource::Split {
+            train: train.clone(),
+            test: test.clone(),
+        },
         _ => {
             let name = &config.dataset.name;
             if name == "imdb" || name == "imdb-mini" {
@@ -69,7 +74,10 @@ pub fn dataset_source(config: &Config) -> (DatasetSource, Columns) {
             }
         }
     };
-    let columns = Columns { text: config.dataset.text_col.clone(), label: config.dataset.label_col.clone() };
+    let columns = Columns {
+        text: config.dataset.text_col.clone(),
+        label: config.dataset.label_col.clone(),
+    };
     (source, columns)
 }
 
@@ -108,9 +116,15 @@ pub fn model_sizes(config: &Config, vocab_size: usize, classes: usize) -> Vec<Mo
             let hidden_size = match config.match_mode {
                 crate::config::MatchMode::Hidden => config.hidden,
                 crate::config::MatchMode::Params if cell == config.models[0] => config.hidden,
-                crate::config::MatchMode::Params => hidden_for_budget(shape(cell, 0), first.params(), MAX_HIDDEN),
+                crate::config::MatchMode::Params => {
+                    hidden_for_budget(shape(cell, 0), first.params(), MAX_HIDDEN)
+                }
             };
-            ModelSize { model: cell, hidden_size, params: shape(cell, hidden_size).params() }
+            ModelSize {
+                model: cell,
+                hidden_size,
+                params: shape(cell, hidden_size).params(),
+            }
         })
         .collect()
 }
@@ -125,11 +139,25 @@ pub fn create_run_dir(out: &Path, dataset: &str) -> Result<(String, PathBuf)> {
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default()
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect();
-    let base = if slug.is_empty() { stamp } else { format!("{stamp}-{slug}") };
+    let base = if slug.is_empty() {
+        stamp
+    } else {
+        format!("{stamp}-{slug}")
+    };
     for n in 1.. {
-        let id = if n == 1 { base.clone() } else { format!("{base}-{n}") };
+        let id = if n == 1 {
+            base.clone()
+        } else {
+            format!("{base}-{n}")
+        };
         let dir = out.join(&id);
         match std::fs::create_dir(&dir) {
             Ok(()) => return Ok((id, dir)),
@@ -157,7 +185,12 @@ fn utc_stamp() -> String {
     let day = doy - (153 * mp + 2) / 5 + 1;
     let month = if mp < 10 { mp + 3 } else { mp - 9 };
     let year = yoe + era * 400 + i64::from(month <= 2);
-    format!("{year:04}{month:02}{day:02}-{:02}{:02}{:02}", rem / 3600, rem % 3600 / 60, rem % 60)
+    format!(
+        "{year:04}{month:02}{day:02}-{:02}{:02}{:02}",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
 }
 
 /// What the parent learned from a finished comparison.
@@ -202,7 +235,10 @@ pub fn run_comparison(
         dataset: corpus.identity.clone(),
     };
     record::write_json_atomic(&run_dir.join(files::CONFIG), &manifest)?;
-    record::write_json_atomic(&run_dir.join(files::ENVIRONMENT), &Environment::probe(device))?;
+    record::write_json_atomic(
+        &run_dir.join(files::ENVIRONMENT),
+        &Environment::probe(device),
+    )?;
     log(&format!(
         "{}: {} train / {} validation / {} test examples, {} classes, vocabulary {}",
         corpus.identity.name,
@@ -213,7 +249,12 @@ pub fn run_comparison(
         prepared.vocab_size
     ));
     for size in &sizes {
-        log(&format!("{:>4}: hidden {:>4}, {} parameters", size.model.display_name(), size.hidden_size, size.params));
+        log(&format!(
+            "{:>4}: hidden {:>4}, {} parameters",
+            size.model.display_name(),
+            size.hidden_size,
+            size.params
+        ));
     }
     drop(prepared);
     drop(corpus);
@@ -231,7 +272,12 @@ pub fn run_comparison(
             runs.push(run);
         }
     }
-    Ok(ComparisonOutcome { run_dir, runs, planned, interrupted: stop.load(Ordering::SeqCst) })
+    Ok(ComparisonOutcome {
+        run_dir,
+        runs,
+        planned,
+        interrupted: stop.load(Ordering::SeqCst),
+    })
 }
 
 /// Starts `exe --worker` for one model and seed and waits for its record.
@@ -254,7 +300,10 @@ fn run_worker_process(
     child_pid.store(child.id(), Ordering::SeqCst);
     let mut last_line = String::new();
     if let Some(stdout) = child.stdout.take() {
-        for line in BufReader::new(stdout).lines().map_while(std::result::Result::ok) {
+        for line in BufReader::new(stdout)
+            .lines()
+            .map_while(std::result::Result::ok)
+        {
             if !line.trim().is_empty() {
                 last_line = line;
             }
@@ -262,9 +311,14 @@ fn run_worker_process(
     }
     let status = child.wait().map_err(|e| Error::io(exe, e))?;
     child_pid.store(0, Ordering::SeqCst);
-    match serde_json::from_str::<RunRecord>(&last_line) {
-        Ok(run) => Ok(run),
-        Err(_) => Ok(RunRecord {
+    let parsed = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(last_line.as_bytes())
+        .deserialize::<RunRecord>()
+        .next();
+    match parsed {
+        Some(Ok(run)) => Ok(run),
+        _ => Ok(RunRecord {
             model: size.model.name().to_string(),
             seed,
             status: RunStatus::Failed,
@@ -280,7 +334,9 @@ fn run_worker_process(
             secs_per_epoch: f64::NAN,
             peak_rss_bytes: 0,
             gpu_peak_bytes: None,
-            message: format!("worker exited with {status} without a result (see the messages above)"),
+            message: format!(
+                "worker exited with {status} without a result (see the messages above)"
+            ),
         }),
     }
 }
@@ -295,7 +351,9 @@ pub fn run_worker(run_dir: &Path, cell: Cell, seed: u64, stop: &AtomicBool) -> R
         .model_sizes
         .iter()
         .find(|s| s.model == cell)
-        .ok_or_else(|| Error::config("--worker", format!("model {cell} is not part of this run")))?;
+        .ok_or_else(|| {
+            Error::config("--worker", format!("model {cell} is not part of this run"))
+        })?;
     let device = resolve_device(config.device)?;
     tch::set_num_threads(config.threads as i32);
     let (source, columns) = dataset_source(config);
@@ -324,9 +382,11 @@ pub fn run_worker(run_dir: &Path, cell: Cell, seed: u64, stop: &AtomicBool) -> R
     } else {
         let bar = indicatif::ProgressBar::new(0);
         bar.set_style(
-            indicatif::ProgressStyle::with_template("{prefix:>24} [{bar:30}] {pos}/{len} {msg} ETA {eta}")
-                .expect("a valid template")
-                .progress_chars("=> "),
+            indicatif::ProgressStyle::with_template(
+                "{prefix:>24} [{bar:30}] {pos}/{len} {msg} ETA {eta}",
+            )
+            .expect("a valid template")
+            .progress_chars("=> "),
         );
         bar
     };
@@ -340,14 +400,28 @@ pub fn run_worker(run_dir: &Path, cell: Cell, seed: u64, stop: &AtomicBool) -> R
         patience: config.patience,
         device,
     };
-    let outcome = fit(cell, &vs, &model, &data, &settings, stop, &progress, &mut |row| epochs.append(row))?;
+    let outcome = fit(
+        cell,
+        &vs,
+        &model,
+        &data,
+        &settings,
+        stop,
+        &progress,
+        &mut |row| epochs.append(row),
+    )?;
     progress.finish_and_clear();
     if record_gradients && outcome.run.status == RunStatus::Ok {
         gradient_rows.push(("trained", gradient_norms(&model, &data.val, device)?));
         let mut csv = CsvAppender::<GradientFlowRow>::open(&run_dir.join(files::GRADIENT_FLOW))?;
         for (stage, norms) in gradient_rows {
             for (step, grad_norm) in norms.into_iter().enumerate() {
-                csv.append(&GradientFlowRow { model: cell.name().to_string(), stage: stage.to_string(), step, grad_norm })?;
+                csv.append(&GradientFlowRow {
+                    model: cell.name().to_string(),
+                    stage: stage.to_string(),
+                    step,
+                    grad_norm,
+                })?;
             }
         }
     }

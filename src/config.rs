@@ -203,7 +203,9 @@ impl Options {
         let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
         toml::from_str(&text).map_err(|e| {
             let message = e.message().to_string();
-            let line = e.span().map(|s| text[..s.start].matches('\n').count() as u64 + 1);
+            let line = e
+                .span()
+                .map(|s| text[..s.start].matches('\n').count() as u64 + 1);
             Error::data(path, line, None, message)
         })
     }
@@ -244,10 +246,18 @@ impl Options {
     /// Applies defaults and validates every value; errors name the flag.
     pub fn resolve(self) -> Result<Config> {
         let positive_i64 = |flag: &str, v: i64| {
-            if v >= 1 { Ok(v) } else { Err(Error::config(flag, format!("must be at least 1, got {v}"))) }
+            if v >= 1 {
+                Ok(v)
+            } else {
+                Err(Error::config(flag, format!("must be at least 1, got {v}")))
+            }
         };
         let positive_usize = |flag: &str, v: usize| {
-            if v >= 1 { Ok(v) } else { Err(Error::config(flag, "must be at least 1, got 0")) }
+            if v >= 1 {
+                Ok(v)
+            } else {
+                Err(Error::config(flag, "must be at least 1, got 0"))
+            }
         };
         let models = self.models.unwrap_or_else(|| vec![Cell::Lstm, Cell::Gru]);
         if models.is_empty() {
@@ -260,19 +270,31 @@ impl Options {
         }
         let dropout = self.dropout.unwrap_or(0.3);
         if !(0.0..1.0).contains(&dropout) {
-            return Err(Error::config("--dropout", format!("must be in [0, 1), got {dropout}")));
+            return Err(Error::config(
+                "--dropout",
+                format!("must be in [0, 1), got {dropout}"),
+            ));
         }
         let val_fraction = self.val_fraction.unwrap_or(0.1);
         if !(val_fraction > 0.0 && val_fraction < 1.0) {
-            return Err(Error::config("--val-fraction", format!("must be in (0, 1), got {val_fraction}")));
+            return Err(Error::config(
+                "--val-fraction",
+                format!("must be in (0, 1), got {val_fraction}"),
+            ));
         }
         let lr = self.lr.unwrap_or(2e-3);
         if !(lr > 0.0 && lr <= 10.0) {
-            return Err(Error::config("--lr", format!("must be in (0, 10], got {lr}")));
+            return Err(Error::config(
+                "--lr",
+                format!("must be in (0, 10], got {lr}"),
+            ));
         }
         let clip = self.clip.unwrap_or(1.0);
         if !(clip >= 0.0 && clip.is_finite()) {
-            return Err(Error::config("--clip", format!("must be 0 (off) or positive, got {clip}")));
+            return Err(Error::config(
+                "--clip",
+                format!("must be 0 (off) or positive, got {clip}"),
+            ));
         }
         let epochs = self.epochs.unwrap_or(4);
         if epochs == 0 {
@@ -285,7 +307,10 @@ impl Options {
                 }
                 for (i, s) in list.iter().enumerate() {
                     if list[..i].contains(s) {
-                        return Err(Error::config("--seed-list", format!("seed {s} is listed twice")));
+                        return Err(Error::config(
+                            "--seed-list",
+                            format!("seed {s} is listed twice"),
+                        ));
                     }
                 }
                 list
@@ -296,7 +321,10 @@ impl Options {
         let dataset = DatasetChoice {
             name: match (&self.dataset, &self.train) {
                 (Some(_), Some(_)) => {
-                    return Err(Error::config("--dataset", "give either --dataset or --train/--test, not both"));
+                    return Err(Error::config(
+                        "--dataset",
+                        "give either --dataset or --train/--test, not both",
+                    ));
                 }
                 (Some(name), None) => name.clone(),
                 (None, Some(_)) => String::new(),
@@ -322,7 +350,10 @@ impl Options {
             max_len: positive_usize("--max-len", self.max_len.unwrap_or(256))?,
             vocab_size: match self.vocab_size.unwrap_or(20_000) {
                 v if v < 3 => {
-                    return Err(Error::config("--vocab-size", format!("must be at least 3 (<pad>, <unk> and a word), got {v}")));
+                    return Err(Error::config(
+                        "--vocab-size",
+                        format!("must be at least 3 (<pad>, <unk> and a word), got {v}"),
+                    ));
                 }
                 v => v,
             },
@@ -358,16 +389,76 @@ mod tests {
     #[test]
     fn bad_values_name_their_flag() {
         let cases: Vec<(Options, &str)> = vec![
-            (Options { epochs: Some(0), ..Default::default() }, "--epochs"),
-            (Options { batch_size: Some(0), ..Default::default() }, "--batch-size"),
-            (Options { dropout: Some(1.0), ..Default::default() }, "--dropout"),
-            (Options { dropout: Some(-0.1), ..Default::default() }, "--dropout"),
-            (Options { max_len: Some(0), ..Default::default() }, "--max-len"),
-            (Options { vocab_size: Some(0), ..Default::default() }, "--vocab-size"),
-            (Options { seeds: Some(0), ..Default::default() }, "--seeds"),
-            (Options { hidden: Some(0), ..Default::default() }, "--hidden"),
-            (Options { models: Some(vec![Cell::Gru, Cell::Gru]), ..Default::default() }, "--models"),
-            (Options { lr: Some(0.0), ..Default::default() }, "--lr"),
+            (
+                Options {
+                    epochs: Some(0),
+                    ..Default::default()
+                },
+                "--epochs",
+            ),
+            (
+                Options {
+                    batch_size: Some(0),
+                    ..Default::default()
+                },
+                "--batch-size",
+            ),
+            (
+                Options {
+                    dropout: Some(1.0),
+                    ..Default::default()
+                },
+                "--dropout",
+            ),
+            (
+                Options {
+                    dropout: Some(-0.1),
+                    ..Default::default()
+                },
+                "--dropout",
+            ),
+            (
+                Options {
+                    max_len: Some(0),
+                    ..Default::default()
+                },
+                "--max-len",
+            ),
+            (
+                Options {
+                    vocab_size: Some(0),
+                    ..Default::default()
+                },
+                "--vocab-size",
+            ),
+            (
+                Options {
+                    seeds: Some(0),
+                    ..Default::default()
+                },
+                "--seeds",
+            ),
+            (
+                Options {
+                    hidden: Some(0),
+                    ..Default::default()
+                },
+                "--hidden",
+            ),
+            (
+                Options {
+                    models: Some(vec![Cell::Gru, Cell::Gru]),
+                    ..Default::default()
+                },
+                "--models",
+            ),
+            (
+                Options {
+                    lr: Some(0.0),
+                    ..Default::default()
+                },
+                "--lr",
+            ),
         ];
         for (options, flag) in cases {
             let err = options.resolve().unwrap_err().to_string();
@@ -379,10 +470,23 @@ mod tests {
     fn flags_override_the_file_and_unknown_keys_are_refused() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("c.toml");
-        std::fs::write(&path, "epochs = 7\nhidden = 64\nmodels = [\"gru\", \"rnn\"]\nmatch = \"hidden\"\n").unwrap();
+        std::fs::write(
+            &path,
+            "epochs = 7\nhidden = 64\nmodels = [\"gru\", \"rnn\"]\nmatch = \"hidden\"\n",
+        )
+        .unwrap();
         let file = Options::from_toml_file(&path).unwrap();
-        let c = Options { hidden: Some(32), ..Default::default() }.or(file).resolve().unwrap();
-        assert_eq!((c.epochs, c.hidden, c.match_mode), (7, 32, MatchMode::Hidden));
+        let c = Options {
+            hidden: Some(32),
+            ..Default::default()
+        }
+        .or(file)
+        .resolve()
+        .unwrap();
+        assert_eq!(
+            (c.epochs, c.hidden, c.match_mode),
+            (7, 32, MatchMode::Hidden)
+        );
         assert_eq!(c.models, [Cell::Gru, Cell::Rnn]);
         std::fs::write(&path, "epochs = 7\nhiden = 3\n").unwrap();
         let err = Options::from_toml_file(&path).unwrap_err().to_string();

@@ -38,7 +38,10 @@ fn main() -> ExitCode {
         Err(e) => {
             // One line: clap's first line names the flag.
             let text = e.render().to_string();
-            eprintln!("{}", text.lines().next().unwrap_or("error: invalid arguments"));
+            eprintln!(
+                "{}",
+                text.lines().next().unwrap_or("error: invalid arguments")
+            );
             return ExitCode::from(2);
         }
     };
@@ -53,16 +56,29 @@ fn worker(args: &[String]) -> ExitCode {
     let flag = stop.clone();
     let _ = ctrlc::set_handler(move || flag.store(true, Ordering::SeqCst));
     let result = (|| -> rnnbench::Result<rnnbench::record::RunRecord> {
-        let cell: Cell = args[1].parse().map_err(|e: String| rnnbench::Error::config("--worker", e))?;
+        let cell: Cell = args[1]
+            .parse()
+            .map_err(|e: String| rnnbench::Error::config("--worker", e))?;
         let seed: u64 = args[2]
             .parse()
             .map_err(|_| rnnbench::Error::config("--worker", format!("bad seed `{}`", args[2])))?;
         run_worker(&PathBuf::from(&args[0]), cell, seed, &stop)
     })();
-    match result.and_then(|run| serde_json::to_string(&run).map_err(|e| rnnbench::Error::config("--worker", e.to_string())))
-    {
+    // CSV, not JSON: a run that was not scored carries NaN, which JSON lacks.
+    let encoded = result.and_then(|run| {
+        let mut writer = csv::WriterBuilder::new()
+            .has_headers(false)
+            .from_writer(Vec::new());
+        writer
+            .serialize(&run)
+            .map_err(|e| rnnbench::Error::config("--worker", e.to_string()))?;
+        writer
+            .into_inner()
+            .map_err(|e| rnnbench::Error::config("--worker", e.to_string()))
+    });
+    match encoded {
         Ok(line) => {
-            println!("{line}");
+            print!("{}", String::from_utf8_lossy(&line));
             ExitCode::SUCCESS
         }
         Err(e) => {
@@ -111,10 +127,24 @@ fn run_parent(options: Options, config_file: Option<PathBuf>) -> anyhow::Result<
             eprintln!("{line}");
         }
     })?;
-    for run in outcome.runs.iter().filter(|r| matches!(r.status, RunStatus::Diverged | RunStatus::Failed)) {
-        eprintln!("{} seed {} {}: {}", run.model, run.seed, serde_json::to_string(&run.status)?.trim_matches('"'), run.message);
+    for run in outcome
+        .runs
+        .iter()
+        .filter(|r| matches!(r.status, RunStatus::Diverged | RunStatus::Failed))
+    {
+        eprintln!(
+            "{} seed {} {}: {}",
+            run.model,
+            run.seed,
+            serde_json::to_string(&run.status)?.trim_matches('"'),
+            run.message
+        );
     }
-    let finished = outcome.runs.iter().filter(|r| r.status == RunStatus::Ok).count();
+    let finished = outcome
+        .runs
+        .iter()
+        .filter(|r| r.status == RunStatus::Ok)
+        .count();
     let report = rnnbench::report::finish_run(&outcome.run_dir)?;
     println!("{}", report.table);
     println!("report: {}", report.html.display());
@@ -127,7 +157,11 @@ fn run_parent(options: Options, config_file: Option<PathBuf>) -> anyhow::Result<
         return Ok(ExitCode::from(130));
     }
     if finished < outcome.planned {
-        eprintln!("{} of {} runs did not finish (see runs.csv)", outcome.planned - finished, outcome.planned);
+        eprintln!(
+            "{} of {} runs did not finish (see runs.csv)",
+            outcome.planned - finished,
+            outcome.planned
+        );
         return Ok(ExitCode::FAILURE);
     }
     Ok(ExitCode::SUCCESS)

@@ -17,7 +17,8 @@ use crate::error::{Error, Result};
 
 /// Tries to load `libtorch_cuda.so`; returns the loader's error text on failure.
 pub fn load_cuda_library() -> std::result::Result<(), String> {
-    static RESULT: std::sync::OnceLock<std::result::Result<(), String>> = std::sync::OnceLock::new();
+    static RESULT: std::sync::OnceLock<std::result::Result<(), String>> =
+        std::sync::OnceLock::new();
     RESULT
         .get_or_init(|| {
             let name = CString::new("libtorch_cuda.so").expect("no NUL in a literal");
@@ -30,7 +31,9 @@ pub fn load_cuda_library() -> std::result::Result<(), String> {
                 let text = if err.is_null() {
                     "unknown dlopen error".to_string()
                 } else {
-                    unsafe { std::ffi::CStr::from_ptr(err) }.to_string_lossy().into_owned()
+                    unsafe { std::ffi::CStr::from_ptr(err) }
+                        .to_string_lossy()
+                        .into_owned()
                 };
                 Err(text)
             } else {
@@ -66,7 +69,11 @@ pub fn resolve_device(choice: DeviceChoice) -> Result<Device> {
             None => Ok(Device::Cuda(0)),
             Some(reason) => Err(Error::config("--device cuda", reason)),
         },
-        DeviceChoice::Auto => Ok(if cuda_unavailable_reason().is_none() { Device::Cuda(0) } else { Device::Cpu }),
+        DeviceChoice::Auto => Ok(if cuda_unavailable_reason().is_none() {
+            Device::Cuda(0)
+        } else {
+            Device::Cpu
+        }),
     }
 }
 

@@ -74,7 +74,8 @@ impl Environment {
             logical_cores: system.as_ref().map_or(0, |s| s.cpus().len()),
             physical_cores: sysinfo::System::physical_core_count().ok(),
             ram_bytes: system.as_ref().map_or(0, |s| s.total_memory()),
-            os: sysinfo::System::long_os_version().unwrap_or_else(|_| std::env::consts::OS.to_string()),
+            os: sysinfo::System::long_os_version()
+                .unwrap_or_else(|_| std::env::consts::OS.to_string()),
             kernel: sysinfo::System::kernel_version().unwrap_or_default(),
             libtorch_version,
             libtorch_lib_dir,
@@ -88,10 +89,14 @@ impl Environment {
             openmp: tch::utils::has_openmp(),
             cpu_lstm_kernel: if mkldnn { "onednn" } else { "native" }.to_string(),
             device: super::device::device_name(device),
-            cuda_devices: if on_cuda { tch::Cuda::device_count() } else { 0 },
+            cuda_devices: if on_cuda {
+                tch::Cuda::device_count()
+            } else {
+                0
+            },
             cudnn_version: on_cuda.then(tch::utils::version_cudnn),
             cuda_runtime_version: on_cuda.then(tch::utils::version_cudart),
-            cudnn_benchmark: on_cuda.then(|| tch::Cuda::user_enabled_cudnn()),
+            cudnn_benchmark: on_cuda.then(tch::Cuda::user_enabled_cudnn),
         }
     }
 }
@@ -107,7 +112,9 @@ fn loaded_libtorch() -> (String, String) {
     else {
         return ("unknown".into(), "unknown".into());
     };
-    let lib = std::path::Path::new(path).parent().unwrap_or(std::path::Path::new("/"));
+    let lib = std::path::Path::new(path)
+        .parent()
+        .unwrap_or(std::path::Path::new("/"));
     let root = lib.parent().unwrap_or(lib);
     let version = std::fs::read_to_string(root.join("build-version"))
         .ok()
@@ -115,7 +122,12 @@ fn loaded_libtorch() -> (String, String) {
         .or_else(|| {
             let text = std::fs::read_to_string(root.join("version.py")).ok()?;
             let line = text.lines().find(|l| l.starts_with("__version__"))?;
-            Some(line.split('\'').nth(1).or_else(|| line.split('"').nth(1))?.to_string())
+            Some(
+                line.split('\'')
+                    .nth(1)
+                    .or_else(|| line.split('"').nth(1))?
+                    .to_string(),
+            )
         })
         .unwrap_or_else(|| "unknown".into());
     (lib.display().to_string(), version)
@@ -137,8 +149,13 @@ fn git_commit() -> String {
     };
     match run(&["rev-parse", "HEAD"]) {
         Some(commit) => {
-            let dirty = run(&["status", "--porcelain", "--untracked-files=no"]).is_some_and(|s| !s.is_empty());
-            if dirty { format!("{commit}-dirty") } else { commit }
+            let dirty = run(&["status", "--porcelain", "--untracked-files=no"])
+                .is_some_and(|s| !s.is_empty());
+            if dirty {
+                format!("{commit}-dirty")
+            } else {
+                commit
+            }
         }
         None => "unknown".into(),
     }

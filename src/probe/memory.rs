@@ -38,7 +38,12 @@ pub fn current_rss_bytes() -> u64 {
 fn status_field_kib(field: &str) -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     let line = status.lines().find(|l| l.starts_with(field))?;
-    line[field.len()..].trim().trim_end_matches("kB").trim().parse().ok()
+    line[field.len()..]
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse()
+        .ok()
 }
 
 #[cfg(test)]
@@ -54,10 +59,16 @@ mod tests {
         let block = vec![1u8; 64 << 20];
         std::hint::black_box(&block);
         let during = peak_rss_bytes();
-        assert!(during >= before + (60 << 20), "peak {during} after 64 MiB, was {before}");
+        assert!(
+            during >= before + (60 << 20),
+            "peak {during} after 64 MiB, was {before}"
+        );
         drop(block);
         assert!(reset_peak_rss());
         let after = peak_rss_bytes();
-        assert!(after + (60 << 20) <= during, "peak {after} not reset from {during}");
+        assert!(
+            after + (60 << 20) <= during,
+            "peak {after} not reset from {during}"
+        );
     }
 }

@@ -36,9 +36,20 @@ pub fn evaluate(model: &Classifier, split: &Encoded, device: Device) -> Result<E
             let lengths = Tensor::from_slice(&batch.lengths);
             let labels = Tensor::from_slice(&batch.labels).to_device(device);
             let logits = model.forward(&tokens, &lengths, false)?;
-            let loss = logits.f_cross_entropy_loss::<Tensor>(&labels, None, tch::Reduction::Sum, -100, 0.0)?;
+            let loss = logits.f_cross_entropy_loss::<Tensor>(
+                &labels,
+                None,
+                tch::Reduction::Sum,
+                -100,
+                0.0,
+            )?;
             loss_sum += loss.f_double_value(&[])?;
-            let predicted = Vec::<i64>::try_from(logits.f_argmax(1, false)?.f_to_kind(Kind::Int64)?.to_device(Device::Cpu))?;
+            let predicted = Vec::<i64>::try_from(
+                logits
+                    .f_argmax(1, false)?
+                    .f_to_kind(Kind::Int64)?
+                    .to_device(Device::Cpu),
+            )?;
             for ((&i, &p), &y) in indices.iter().zip(&predicted).zip(&batch.labels) {
                 predictions[i] = p;
                 correct += usize::from(p == y);
@@ -47,7 +58,11 @@ pub fn evaluate(model: &Classifier, split: &Encoded, device: Device) -> Result<E
         Ok(())
     })?;
     let n = split.len().max(1) as f64;
-    Ok(Evaluation { loss: loss_sum / n, accuracy: correct as f64 / n, predictions })
+    Ok(Evaluation {
+        loss: loss_sum / n,
+        accuracy: correct as f64 / n,
+        predictions,
+    })
 }
 
 /// Macro-averaged F1 over the classes that occur in `labels` or
@@ -75,7 +90,11 @@ pub fn macro_f1(labels: &[i64], predictions: &[i64]) -> f64 {
                 }
             }
             let denominator = 2 * tp + fp + fn_;
-            if denominator == 0 { 0.0 } else { 2.0 * tp as f64 / denominator as f64 }
+            if denominator == 0 {
+                0.0
+            } else {
+                2.0 * tp as f64 / denominator as f64
+            }
         })
         .sum();
     total / classes.len() as f64

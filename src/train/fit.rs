@@ -86,7 +86,12 @@ pub fn fit(
         let batches = train_batches(&train_lengths, settings.batch_size, settings.seed, epoch);
         progress.set_length(batches.len() as u64);
         progress.set_position(0);
-        progress.set_prefix(format!("{} seed {} epoch {epoch}/{}", cell.display_name(), settings.seed, settings.epochs));
+        progress.set_prefix(format!(
+            "{} seed {} epoch {epoch}/{}",
+            cell.display_name(),
+            settings.seed,
+            settings.epochs
+        ));
         memory::reset_peak_rss();
         gpu::reset_peak(settings.device);
         synchronize(settings.device);
@@ -106,7 +111,13 @@ pub fn fit(
             let lengths = Tensor::from_slice(&batch.lengths);
             let labels = Tensor::from_slice(&batch.labels).to_device(settings.device);
             let logits = model.forward(&tokens, &lengths, true)?;
-            let loss = logits.f_cross_entropy_loss::<Tensor>(&labels, None, tch::Reduction::Mean, -100, 0.0)?;
+            let loss = logits.f_cross_entropy_loss::<Tensor>(
+                &labels,
+                None,
+                tch::Reduction::Mean,
+                -100,
+                0.0,
+            )?;
             optimizer.zero_grad();
             loss.f_backward()?;
             if settings.clip > 0.0 {
@@ -127,7 +138,10 @@ pub fn fit(
                 break 'epochs;
             }
             tch::no_grad(|| -> Result<()> {
-                correct += logits.f_argmax(1, false)?.f_eq_tensor(&labels)?.f_sum(Kind::Int64)?;
+                correct += logits
+                    .f_argmax(1, false)?
+                    .f_eq_tensor(&labels)?
+                    .f_sum(Kind::Int64)?;
                 Ok(())
             })?;
             loss_sum += loss_value * batch.batch_size as f64;
@@ -198,18 +212,26 @@ pub fn fit(
 /// Test hook: `RNNBENCH_FAULT_NAN=<model>:<seed>:<epoch>` makes that run's
 /// loss NaN in that epoch, to exercise the divergence path end to end.
 fn injected_fault(cell: Cell, seed: u64, epoch: u32) -> bool {
-    std::env::var("RNNBENCH_FAULT_NAN").is_ok_and(|v| v == format!("{}:{seed}:{epoch}", cell.name()))
+    std::env::var("RNNBENCH_FAULT_NAN")
+        .is_ok_and(|v| v == format!("{}:{seed}:{epoch}", cell.name()))
 }
 
 /// Scales all gradients together so that their global L2 norm is at most
 /// `max_norm` (PyTorch's `clip_grad_norm_`), without a device-to-host copy.
 fn clip_grad_norm(variables: &[Tensor], max_norm: f64) -> Result<()> {
     tch::no_grad(|| -> Result<()> {
-        let grads: Vec<Tensor> = variables.iter().map(|v| v.grad()).filter(|g| g.defined()).collect();
+        let grads: Vec<Tensor> = variables
+            .iter()
+            .map(|v| v.grad())
+            .filter(|g| g.defined())
+            .collect();
         if grads.is_empty() {
             return Ok(());
         }
-        let norms = grads.iter().map(|g| g.f_norm()).collect::<std::result::Result<Vec<_>, _>>()?;
+        let norms = grads
+            .iter()
+            .map(|g| g.f_norm())
+            .collect::<std::result::Result<Vec<_>, _>>()?;
         let total = Tensor::f_stack(&norms, 0)?.f_norm()?;
         let coefficient = (max_norm / (total + 1e-6)).f_clamp_max(1.0)?;
         for mut g in grads {
@@ -221,7 +243,10 @@ fn clip_grad_norm(variables: &[Tensor], max_norm: f64) -> Result<()> {
 
 /// A detached copy of every variable, by name.
 fn snapshot(vs: &nn::VarStore) -> HashMap<String, Tensor> {
-    vs.variables().into_iter().map(|(name, t)| (name, t.detach().copy())).collect()
+    vs.variables()
+        .into_iter()
+        .map(|(name, t)| (name, t.detach().copy()))
+        .collect()
 }
 
 /// Copies a [`snapshot`] back into the variables.

@@ -28,7 +28,9 @@ pub fn gradient_norms(model: &Classifier, split: &Encoded, device: Device) -> Re
         tokens.extend_from_slice(&split.example(i)[..steps]);
     }
     let batch = order.len() as i64;
-    let tokens = Tensor::from_slice(&tokens).view([batch, steps as i64]).to_device(device);
+    let tokens = Tensor::from_slice(&tokens)
+        .view([batch, steps as i64])
+        .to_device(device);
     let labels: Vec<i64> = order.iter().map(|&i| split.labels[i]).collect();
     let labels = Tensor::from_slice(&labels).to_device(device);
     let lengths = Tensor::full([batch], steps as i64, (Kind::Int64, Device::Cpu));
@@ -36,7 +38,8 @@ pub fn gradient_norms(model: &Classifier, split: &Encoded, device: Device) -> Re
         .detach()
         .set_requires_grad(true);
     let logits = model.forward_embedded(&embedded, &lengths, false)?;
-    let loss = logits.f_cross_entropy_loss::<Tensor>(&labels, None, tch::Reduction::Sum, -100, 0.0)?;
+    let loss =
+        logits.f_cross_entropy_loss::<Tensor>(&labels, None, tch::Reduction::Sum, -100, 0.0)?;
     // Gradient with respect to the input only: nothing accumulates into the
     // model's parameters.
     let grad = Tensor::f_run_backward(&[&loss], &[&embedded], false, false)?.remove(0);

@@ -5,16 +5,42 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 const EPOCH_COLUMNS: &[&str] = &[
-    "model", "seed", "epoch", "hidden_size", "params", "train_loss", "train_acc", "val_loss", "val_acc",
-    "train_secs", "eval_secs", "samples_per_sec", "tokens_per_sec", "peak_rss_bytes", "gpu_peak_bytes",
+    "model",
+    "seed",
+    "epoch",
+    "hidden_size",
+    "params",
+    "train_loss",
+    "train_acc",
+    "val_loss",
+    "val_acc",
+    "train_secs",
+    "eval_secs",
+    "samples_per_sec",
+    "tokens_per_sec",
+    "peak_rss_bytes",
+    "gpu_peak_bytes",
 ];
 const RUN_COLUMNS: &[&str] = &[
-    "model", "seed", "hidden_size", "params", "epochs_run", "best_epoch", "best_val_acc", "test_acc",
-    "test_macro_f1", "train_secs_total", "secs_per_epoch", "peak_rss_bytes", "gpu_peak_bytes",
+    "model",
+    "seed",
+    "hidden_size",
+    "params",
+    "epochs_run",
+    "best_epoch",
+    "best_val_acc",
+    "test_acc",
+    "test_macro_f1",
+    "train_secs_total",
+    "secs_per_epoch",
+    "peak_rss_bytes",
+    "gpu_peak_bytes",
 ];
 
 fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("datasets/fixture").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("datasets/fixture")
+        .join(name)
 }
 
 /// `compare` on the fixture with a small model, 2 epochs; `extra` appended.
@@ -24,8 +50,25 @@ fn compare(out: &Path, extra: &[&str]) -> Command {
         .arg(fixture("train.csv"))
         .arg("--test")
         .arg(fixture("test.csv"))
-        .args(["--epochs", "2", "--hidden", "16", "--embed", "16", "--max-len", "64"])
-        .args(["--batch-size", "16", "--threads", "1", "--quiet", "--vocab-size", "2000"])
+        .args([
+            "--epochs",
+            "2",
+            "--hidden",
+            "16",
+            "--embed",
+            "16",
+            "--max-len",
+            "64",
+        ])
+        .args([
+            "--batch-size",
+            "16",
+            "--threads",
+            "1",
+            "--quiet",
+            "--vocab-size",
+            "2000",
+        ])
         .arg("--out")
         .arg(out)
         .args(extra);
@@ -45,7 +88,10 @@ fn run_ok(cmd: &mut Command) -> Output {
 
 /// The only run folder under `out`.
 fn run_dir(out: &Path) -> PathBuf {
-    let dirs: Vec<PathBuf> = std::fs::read_dir(out).unwrap().map(|e| e.unwrap().path()).collect();
+    let dirs: Vec<PathBuf> = std::fs::read_dir(out)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
     assert_eq!(dirs.len(), 1, "{dirs:?}");
     dirs[0].clone()
 }
@@ -57,15 +103,29 @@ fn csv_rows(path: &Path) -> (Vec<String>, Vec<csv::StringRecord>) {
 }
 
 fn column(headers: &[String], name: &str) -> usize {
-    headers.iter().position(|h| h == name).unwrap_or_else(|| panic!("no column {name} in {headers:?}"))
+    headers
+        .iter()
+        .position(|h| h == name)
+        .unwrap_or_else(|| panic!("no column {name} in {headers:?}"))
 }
 
 #[test]
 fn two_seeds_write_every_file_with_matched_models() {
     let out = tempfile::tempdir().unwrap();
-    let output = run_ok(compare(out.path(), &["--seeds", "2"]).arg("--models").arg("lstm,gru"));
+    let output = run_ok(
+        compare(out.path(), &["--seeds", "2"])
+            .arg("--models")
+            .arg("lstm,gru"),
+    );
     let dir = run_dir(out.path());
-    for file in ["config.json", "environment.json", "epochs.csv", "runs.csv", "summary.json", "report.html"] {
+    for file in [
+        "config.json",
+        "environment.json",
+        "epochs.csv",
+        "runs.csv",
+        "summary.json",
+        "report.html",
+    ] {
         assert!(dir.join(file).is_file(), "{file} missing");
     }
     let (headers, rows) = csv_rows(&dir.join("epochs.csv"));
@@ -77,7 +137,10 @@ fn two_seeds_write_every_file_with_matched_models() {
     let rss = column(&headers, "peak_rss_bytes");
     for row in &rows {
         assert_eq!(&row[gpu], "", "no GPU figure on CPU");
-        assert!(row[rss].parse::<u64>().unwrap() > 10 << 20, "peak RSS is a real figure");
+        assert!(
+            row[rss].parse::<u64>().unwrap() > 10 << 20,
+            "peak RSS is a real figure"
+        );
         for name in ["train_acc", "val_acc"] {
             let v: f64 = row[column(&headers, name)].parse().unwrap();
             assert!((0.0..=1.0).contains(&v));
@@ -89,8 +152,15 @@ fn two_seeds_write_every_file_with_matched_models() {
     }
     assert_eq!(runs.len(), 4);
     // Interleaved: LSTM 1, GRU 1, LSTM 2, GRU 2.
-    let order: Vec<(String, String)> = runs.iter().map(|r| (r[0].to_string(), r[1].to_string())).collect();
-    assert_eq!(order, [("lstm", "1"), ("gru", "1"), ("lstm", "2"), ("gru", "2")].map(|(a, b)| (a.into(), b.into())));
+    let order: Vec<(String, String)> = runs
+        .iter()
+        .map(|r| (r[0].to_string(), r[1].to_string()))
+        .collect();
+    assert_eq!(
+        order,
+        [("lstm", "1"), ("gru", "1"), ("lstm", "2"), ("gru", "2")]
+            .map(|(a, b)| (a.into(), b.into()))
+    );
     // Matched: GRU's hidden size gives the parameter count closest to LSTM's.
     let params = column(&headers, "params");
     let hidden = column(&headers, "hidden_size");
@@ -98,16 +168,27 @@ fn two_seeds_write_every_file_with_matched_models() {
     let gru: i64 = runs[1][params].parse().unwrap();
     let gru_hidden: i64 = runs[1][hidden].parse().unwrap();
     assert_eq!(&runs[0][hidden], "16");
-    assert!(gru_hidden > 16, "GRU gets a larger hidden size: {gru_hidden}");
+    assert!(
+        gru_hidden > 16,
+        "GRU gets a larger hidden size: {gru_hidden}"
+    );
     assert!((lstm - gru).abs() * 50 < lstm, "lstm {lstm} vs gru {gru}");
     let stderr = String::from_utf8_lossy(&output.stderr);
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(stdout.contains("report:"), "{stdout}{stderr}");
-    let config: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(dir.join("config.json")).unwrap()).unwrap();
+    let config: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("config.json")).unwrap()).unwrap();
     assert_eq!(config["config"]["seeds"], serde_json::json!([1, 2]));
-    assert!(config["dataset"]["files"][0]["sha256"].as_str().unwrap().len() == 64);
+    assert!(
+        config["dataset"]["files"][0]["sha256"]
+            .as_str()
+            .unwrap()
+            .len()
+            == 64
+    );
     let env: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.join("environment.json")).unwrap()).unwrap();
+        serde_json::from_str(&std::fs::read_to_string(dir.join("environment.json")).unwrap())
+            .unwrap();
     assert_eq!(env["threads"], 1);
     assert_eq!(env["device"], "cpu");
     let summary: serde_json::Value =
@@ -119,8 +200,14 @@ fn two_seeds_write_every_file_with_matched_models() {
 fn same_seed_and_threads_give_identical_numbers() {
     let a = tempfile::tempdir().unwrap();
     let b = tempfile::tempdir().unwrap();
-    run_ok(&mut compare(a.path(), &["--seeds", "1", "--models", "gru,lstm"]));
-    run_ok(&mut compare(b.path(), &["--seeds", "1", "--models", "gru,lstm"]));
+    run_ok(&mut compare(
+        a.path(),
+        &["--seeds", "1", "--models", "gru,lstm"],
+    ));
+    run_ok(&mut compare(
+        b.path(),
+        &["--seeds", "1", "--models", "gru,lstm"],
+    ));
     let (headers, ra) = csv_rows(&run_dir(a.path()).join("epochs.csv"));
     let (_, rb) = csv_rows(&run_dir(b.path()).join("epochs.csv"));
     assert_eq!(ra.len(), rb.len());
@@ -142,13 +229,22 @@ fn a_diverging_run_is_stopped_and_marked() {
         .unwrap();
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("gru seed 2") && stderr.contains("epoch 2"), "{stderr}");
+    assert!(
+        stderr.contains("gru seed 2") && stderr.contains("epoch 2"),
+        "{stderr}"
+    );
     let dir = run_dir(out.path());
     let (headers, runs) = csv_rows(&dir.join("runs.csv"));
-    let status: Vec<&str> = runs.iter().map(|r| &r[column(&headers, "status")]).collect();
+    let status: Vec<&str> = runs
+        .iter()
+        .map(|r| &r[column(&headers, "status")])
+        .collect();
     assert_eq!(status, ["ok", "ok", "ok", "diverged"]);
     let summary = std::fs::read_to_string(dir.join("summary.json")).unwrap();
-    assert!(summary.contains("diverged"), "the summary marks the failed run");
+    assert!(
+        summary.contains("diverged"),
+        "the summary marks the failed run"
+    );
     assert!(dir.join("summary.json").is_file() && dir.join("report.html").is_file());
 }
 
@@ -170,7 +266,11 @@ fn bad_flags_fail_in_one_line_before_any_work() {
         assert!(stderr.contains(needle), "{args:?}: {stderr}");
         assert!(!stderr.contains("panicked"), "{stderr}");
     }
-    assert_eq!(std::fs::read_dir(out.path()).unwrap().count(), 0, "no run folder for a bad flag");
+    assert_eq!(
+        std::fs::read_dir(out.path()).unwrap().count(),
+        0,
+        "no run folder for a bad flag"
+    );
 }
 
 #[test]
@@ -192,16 +292,30 @@ fn ctrl_c_keeps_finished_epochs_and_renders_an_incomplete_report() {
         if rows >= 2 {
             break;
         }
-        assert!(std::time::Instant::now() < deadline, "no epoch finished in time");
-        assert!(child.try_wait().unwrap().is_none(), "compare ended before the first epoch");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no epoch finished in time"
+        );
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "compare ended before the first epoch"
+        );
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
     // SAFETY: signalling the child we started.
     unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
     let output = child.wait_with_output().unwrap();
-    assert_eq!(output.status.code(), Some(130), "{}", String::from_utf8_lossy(&output.stderr));
+    assert_eq!(
+        output.status.code(),
+        Some(130),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("interrupted") && stderr.contains("runs finished"), "{stderr}");
+    assert!(
+        stderr.contains("interrupted") && stderr.contains("runs finished"),
+        "{stderr}"
+    );
     let dir = run_dir(out.path());
     let (_, epochs) = csv_rows(&dir.join("epochs.csv"));
     assert!(!epochs.is_empty());
