@@ -2,9 +2,23 @@
 //! so they run without `LD_LIBRARY_PATH`. (An `LD_LIBRARY_PATH` set at run time
 //! still wins: that is how one binary is pointed at a CUDA libtorch.)
 //! Also records the tch version for `environment.json`.
+//! Compiles `src/probe/gpu_stats.cpp`, the few lines of C++ that read
+//! libtorch's device-allocator statistics (tch does not expose them).
 fn main() {
     if let Ok(dir) = std::env::var("DEP_TCH_LIBTORCH_LIB") {
         println!("cargo:rustc-link-arg=-Wl,-rpath,{dir}");
+        let lib = std::path::Path::new(&dir);
+        let include = lib.parent().map(|root| root.join("include")).unwrap_or_default();
+        println!("cargo:rerun-if-changed=src/probe/gpu_stats.cpp");
+        cc::Build::new()
+            .cpp(true)
+            .std("c++17")
+            .include(&include)
+            .include(include.join("torch/csrc/api/include"))
+            .define("_GLIBCXX_USE_CXX11_ABI", "1")
+            .flag_if_supported("-w")
+            .file("src/probe/gpu_stats.cpp")
+            .compile("rnnbench_gpu_stats");
     }
     println!("cargo:rerun-if-changed=Cargo.lock");
     let lock = std::fs::read_to_string("Cargo.lock").unwrap_or_default();

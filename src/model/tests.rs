@@ -9,7 +9,12 @@ use super::{Cell, Classifier, ModelShape};
 
 fn device() -> Device {
     match std::env::var("RNNBENCH_TEST_DEVICE").as_deref() {
-        Ok("cuda") => Device::Cuda(0),
+        Ok("cuda") => {
+            if let Err(e) = crate::probe::device::load_cuda_library() {
+                panic!("RNNBENCH_TEST_DEVICE=cuda but libtorch_cuda.so does not load: {e}");
+            }
+            Device::Cuda(0)
+        }
         _ => Device::Cpu,
     }
 }

@@ -1,0 +1,110 @@
+#!/usr/bin/env python3
+"""What a user would write instead of rnnbench: a plain PyTorch script.
+
+Loads the JSON Lines splits, tokenizes with a regex, builds a 20k vocabulary,
+pads/truncates every review to 256 tokens, and trains the same classifier as
+rnnbench (embedding 128 -> LSTM or GRU -> last step -> dropout -> linear) with
+Adam, batch 64. Prints seconds per training epoch (training only, like
+rnnbench's train_secs) and the test accuracy, for a side-by-side check:
+
+    python3 scripts/pytorch_reference.py --dataset datasets/imdb --cell lstm --threads 2 --epochs 1
+
+Needs a Python with PyTorch (not needed by rnnbench itself).
+"""
+import argparse, collections, json, os, re, time
+
+import torch
+import torch.nn as nn
+
+p = argparse.ArgumentParser()
+p.add_argument("--dataset", default="datasets/imdb")
+p.add_argument("--cell", default="lstm", choices=["lstm", "gru"])
+p.add_argument("--hidden", type=int, default=None, help="default: 128 for LSTM, 155 for GRU (matched)")
+p.add_argument("--embed", type=int, default=128)
+p.add_argument("--max-len", type=int, default=256)
+p.add_argument("--vocab-size", type=int, default=20000)
+p.add_argument("--batch-size", type=int, default=64)
+p.add_argument("--epochs", type=int, default=1)
+p.add_argument("--lr", type=float, default=2e-3)
+p.add_argument("--threads", type=int, default=os.cpu_count())
+p.add_argument("--seed", type=int, default=1)
+args = p.parse_args()
+torch.set_num_threads(args.threads)
+torch.manual_seed(args.seed)
+
+def read(path):
+    import gzip
+    opener = gzip.open if path.endswith(".gz") else open
+    with opener(path, "rt", encoding="utf-8") as f:
+        rows = [json.loads(line) for line in f if line.strip()]
+    return [r["text"] for r in rows], [r["label"] for r in rows]
+
+def find(split):
+    for ext in (".jsonl", ".jsonl.gz"):
+        path = os.path.join(args.dataset, split + ext)
+        if os.path.exists(path):
+            return path
+    raise SystemExit(f"no {split}.jsonl[.gz] in {args.dataset}")
+
+t0 = time.perf_counter()
+train_x, train_y = read(find("train"))
+test_x, test_y = read(find("test"))
+token_re = re.compile(r"[a-z0-9']+")
+def tokenize(text):
+    return token_re.findall(text.lower().replace("<br />", " "))
+train_tok = [tokenize(t) for t in train_x]
+test_tok = [tokenize(t) for t in test_x]
+counts = collections.Counter(w for toks in train_tok for w in toks)
+itos = ["<pad>", "<unk>"] + [w for w, _ in counts.most_common(args.vocab_size - 2)]
+stoi = {w: i for i, w in enumerate(itos)}
+classes = sorted(set(train_y))
+def encode(tokss, labels):
+    x = torch.zeros(len(tokss), args.max_len, dtype=torch.long)
+    lengths = torch.zeros(len(tokss), dtype=torch.long)
+    for i, toks in enumerate(tokss):
+        ids = [stoi.get(w, 1) for w in toks[: args.max_len]] or [1]
+        x[i, : len(ids)] = torch.tensor(ids)
+        lengths[i] = len(ids)
+    y = torch.tensor([classes.index(l) for l in labels])
+    return x, lengths, y
+xtr, ltr, ytr = encode(train_tok, train_y)
+xte, lte, yte = encode(test_tok, test_y)
+prep_secs = time.perf_counter() - t0
+
+class Model(nn.Module):
+    def __init__(self):
+        super().__init__()
+        hidden = args.hidden or (128 if args.cell == "lstm" else 155)
+        self.emb = nn.Embedding(len(itos), args.embed)
+        rnn = nn.LSTM if args.cell == "lstm" else nn.GRU
+        self.rnn = rnn(args.embed, hidden, batch_first=True)
+        self.drop = nn.Dropout(0.3)
+        self.head = nn.Linear(hidden, len(classes))
+    def forward(self, x, lengths):
+        out, _ = self.rnn(self.emb(x))
+        last = out[torch.arange(x.size(0)), lengths - 1]
+        return self.head(self.drop(last))
+
+model = Model()
+opt = torch.optim.Adam(model.parameters(), lr=args.lr)
+loss_fn = nn.CrossEntropyLoss()
+for epoch in range(1, args.epochs + 1):
+    model.train()
+    perm = torch.randperm(len(ytr))
+    start = time.perf_counter()
+    for i in range(0, len(perm), args.batch_size):
+        idx = perm[i : i + args.batch_size]
+        opt.zero_grad()
+        loss = loss_fn(model(xtr[idx], ltr[idx]), ytr[idx])
+        loss.backward()
+        nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+    train_secs = time.perf_counter() - start
+    model.eval()
+    correct = 0
+    with torch.no_grad():
+        for i in range(0, len(yte), 256):
+            pred = model(xte[i : i + 256], lte[i : i + 256]).argmax(1)
+            correct += (pred == yte[i : i + 256]).sum().item()
+    print(f"pytorch {torch.__version__} {args.cell} threads={args.threads} epoch {epoch}: "
+          f"train_secs {train_secs:.1f} test_acc {correct / len(yte):.4f} (prep {prep_secs:.1f} s)", flush=True)
