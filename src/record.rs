@@ -68,6 +68,10 @@ pub struct EpochRecord {
     pub peak_rss_bytes: u64,
     /// Peak GPU memory allocated during the epoch (bytes); empty on CPU.
     pub gpu_peak_bytes: Option<u64>,
+    /// Peak GPU memory reserved by the caching allocator during the epoch
+    /// (bytes); empty on CPU.
+    #[serde(default)]
+    pub gpu_reserved_peak_bytes: Option<u64>,
 }
 
 /// How a run ended.
@@ -224,6 +228,7 @@ mod tests {
             padding_fraction: 0.05,
             peak_rss_bytes: 1 << 20,
             gpu_peak_bytes: None,
+            gpu_reserved_peak_bytes: None,
         }
     }
 

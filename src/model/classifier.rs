@@ -84,6 +84,7 @@ impl Classifier {
                 recurrent.push(rnn.var(&format!("bias_hh_l{layer}{suffix}"), &[gates], uniform));
             }
         }
+        flatten_for_cudnn(&shape, &recurrent);
         Classifier {
             shape,
             dropout,
@@ -203,6 +204,47 @@ impl Classifier {
             }
         };
         Ok(out)
+    }
+}
+
+/// On CUDA, moves the recurrent weights into one contiguous buffer per fused
+/// call, as cuDNN wants (PyTorch's `flatten_parameters`); otherwise cuDNN
+/// copies them on every call. The tensors keep their identity (they become
+/// views into the buffer), so the optimiser and the checkpoints still see
+/// them. A no-op on the CPU.
+fn flatten_for_cudnn(shape: &ModelShape, recurrent: &[Tensor]) {
+    let Some(first) = recurrent.first() else { return };
+    if !first.device().is_cuda() || !tch::Cuda::cudnn_is_available() {
+        return;
+    }
+    let mode = match shape.cell {
+        Cell::Rnn => 1, // cuDNN's RNN_TANH
+        Cell::Lstm => 2,
+        Cell::Gru => 3,
+    };
+    let flatten = |weights: &[Tensor], input: i64, layers: i64| {
+        tch::no_grad(|| {
+            let _ = Tensor::f_internal_cudnn_rnn_flatten_weight(
+                weights,
+                4,
+                input,
+                mode,
+                shape.hidden_size,
+                0,
+                layers,
+                true,
+                false,
+            );
+        })
+    };
+    if shape.bidirectional {
+        for (i, group) in recurrent.chunks(4).enumerate() {
+            let layer = i as i64 / 2;
+            let input = if layer == 0 { shape.embed_size } else { 2 * shape.hidden_size };
+            flatten(group, input, 1);
+        }
+    } else {
+        flatten(recurrent, shape.embed_size, shape.layers);
     }
 }
 

@@ -254,6 +254,7 @@ mod tests {
             padding_fraction: 0.0,
             peak_rss_bytes: 1,
             gpu_peak_bytes: None,
+            gpu_reserved_peak_bytes: None,
         }
     }
 

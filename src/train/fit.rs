@@ -156,6 +156,7 @@ pub fn fit(
         let validation = evaluate(model, &data.val, settings.device)?;
         synchronize(settings.device);
         let eval_secs = eval_start.elapsed().as_secs_f64();
+        let gpu_peak = gpu::peak(settings.device);
         let record = EpochRecord {
             model: cell.name().to_string(),
             seed: settings.seed,
@@ -172,7 +173,8 @@ pub fn fit(
             tokens_per_sec: real_tokens as f64 / train_secs,
             padding_fraction: padding_fraction(&train_lengths, &batches),
             peak_rss_bytes: memory::peak_rss_bytes(),
-            gpu_peak_bytes: gpu::peak_bytes(settings.device),
+            gpu_peak_bytes: gpu_peak.map(|p| p.allocated_bytes),
+            gpu_reserved_peak_bytes: gpu_peak.map(|p| p.reserved_bytes),
         };
         on_epoch(&record)?;
         run.epochs_run = epoch;

@@ -85,6 +85,7 @@ fn write_run(dir: &Path, seeds: &[u64], planned: &[u64], lstm: Behaviour, gru: B
                         padding_fraction: 0.05,
                         peak_rss_bytes: (b.rss_mib << 20) + seed * 1_000_000,
                         gpu_peak_bytes: None,
+                        gpu_reserved_peak_bytes: None,
                     })
                     .unwrap();
             }
