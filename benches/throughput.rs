@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use criterion::{BenchmarkId, Criterion, SamplingMode, Throughput, criterion_group, criterion_main};
 use rnnbench::model::{Cell, Classifier, ModelShape, hidden_for_budget};
-use rnnbench::probe::device::{cuda_unavailable_reason, device_name, synchronize};
+use rnnbench::probe::device::{cuda_unavailable_reason, synchronize};
 use tch::nn::OptimizerConfig;
 use tch::{Device, Kind, Tensor, nn};
 
@@ -135,7 +135,7 @@ fn train_step(f: &mut Fixture) {
 fn cells(c: &mut Criterion) {
     let Some(device) = device() else { return };
     let threads = tch::get_num_threads();
-    let device_tag = if device == Device::Cpu { String::new() } else { format!("-{}", device_name(device)) };
+    let device_tag = if device == Device::Cpu { "" } else { "-cuda" };
     for (group_name, train) in [("forward", false), ("train_step", true)] {
         let mut group = c.benchmark_group(format!("{group_name}{device_tag}"));
         group.sampling_mode(SamplingMode::Flat);
@@ -168,7 +168,8 @@ fn cells(c: &mut Criterion) {
 fn matched(c: &mut Criterion) {
     let Some(device) = device() else { return };
     let threads = tch::get_num_threads();
-    let mut group = c.benchmark_group("train_step_matched");
+    let device_tag = if device == Device::Cpu { "" } else { "-cuda" };
+    let mut group = c.benchmark_group(format!("train_step_matched{device_tag}"));
     group.sampling_mode(SamplingMode::Flat);
     group.sample_size(10);
     group.warm_up_time(Duration::from_millis(500));

@@ -66,7 +66,11 @@ pub fn resolve_device(choice: DeviceChoice) -> Result<Device> {
     match choice {
         DeviceChoice::Cpu => Ok(Device::Cpu),
         DeviceChoice::Cuda => match cuda_unavailable_reason() {
-            None => Ok(Device::Cuda(0)),
+            None => {
+                // Autotuning picks kernels by timing: not reproducible.
+                tch::Cuda::cudnn_set_benchmark(false);
+                Ok(Device::Cuda(0))
+            }
             Some(reason) => Err(Error::config("--device cuda", reason)),
         },
         DeviceChoice::Auto => Ok(if cuda_unavailable_reason().is_none() {

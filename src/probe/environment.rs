@@ -50,8 +50,43 @@ pub struct Environment {
     pub cudnn_version: Option<i64>,
     /// CUDA runtime version, when CUDA is used.
     pub cuda_runtime_version: Option<i64>,
-    /// cuDNN enabled flag as set for the run, when CUDA is used.
+    /// Whether libtorch may use cuDNN, when CUDA is used.
+    pub cudnn_enabled: Option<bool>,
+    /// cuDNN's benchmark mode (autotuning, not reproducible), when CUDA is
+    /// used: rnnbench sets it off.
     pub cudnn_benchmark: Option<bool>,
+    /// GPU name, total memory and driver version from `nvidia-smi`, when CUDA
+    /// is used and the tool is there.
+    pub gpu: Option<GpuInfo>,
+}
+
+/// One GPU as `nvidia-smi` describes it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GpuInfo {
+    /// Product name.
+    pub name: String,
+    /// Total memory in bytes.
+    pub memory_bytes: u64,
+    /// NVIDIA driver version.
+    pub driver_version: String,
+}
+
+/// Asks `nvidia-smi` about GPU `index`; `None` without the tool.
+fn gpu_info(index: usize) -> Option<GpuInfo> {
+    let output = std::process::Command::new("nvidia-smi")
+        .args(["--query-gpu=name,memory.total,driver_version", "--format=csv,noheader,nounits"])
+        .arg(format!("--id={index}"))
+        .output()
+        .ok()
+        .filter(|o| o.status.success())?;
+    let text = String::from_utf8_lossy(&output.stdout);
+    let fields: Vec<&str> = text.trim().split(", ").collect();
+    let [name, memory_mib, driver] = fields.as_slice() else { return None };
+    Some(GpuInfo {
+        name: name.to_string(),
+        memory_bytes: memory_mib.trim().parse::<u64>().ok()? * 1024 * 1024,
+        driver_version: driver.to_string(),
+    })
 }
 
 impl Environment {
@@ -96,7 +131,12 @@ impl Environment {
             },
             cudnn_version: on_cuda.then(tch::utils::version_cudnn),
             cuda_runtime_version: on_cuda.then(tch::utils::version_cudart),
-            cudnn_benchmark: on_cuda.then(tch::Cuda::user_enabled_cudnn),
+            cudnn_enabled: on_cuda.then(tch::Cuda::user_enabled_cudnn),
+            cudnn_benchmark: on_cuda.then_some(false),
+            gpu: match device {
+                Device::Cuda(i) => gpu_info(i),
+                _ => None,
+            },
         }
     }
 }
