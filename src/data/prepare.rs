@@ -267,29 +267,22 @@ fn intern_chunks(texts: &[&str], counted: &[bool], max_len: usize) -> Vec<Chunk>
         .map(|(start, end)| {
             let mut tokenizer = Tokenizer::new();
             let mut interner = Interner::default();
-            let mut counts: Vec<u64> = Vec::new();
-            let mut ids = Vec::new();
+            let bytes: usize = texts[start..end].iter().map(|t| t.len()).sum();
+            let mut ids = Vec::with_capacity((bytes / 4).min((end - start) * max_len));
             let mut offsets = Vec::with_capacity(end - start + 1);
             offsets.push(0);
             for i in start..end {
                 let is_counted = counted[i];
                 let limit = if is_counted { usize::MAX } else { max_len };
                 for (n, tok) in tokenizer.tokenize(texts[i]).take(limit).enumerate() {
-                    let id = interner.id(tok);
-                    if is_counted {
-                        if id as usize >= counts.len() {
-                            counts.resize(id as usize + 1, 0);
-                        }
-                        counts[id as usize] += 1;
-                    }
+                    let id = interner.id(tok, u64::from(is_counted));
                     if n < max_len {
                         ids.push(id);
                     }
                 }
                 offsets.push(ids.len());
             }
-            let words = interner.words;
-            counts.resize(words.len(), 0);
+            let (words, counts) = interner.into_words_and_counts();
             Chunk {
                 n_examples: end - start,
                 words,
@@ -301,8 +294,9 @@ fn intern_chunks(texts: &[&str], counted: &[bool], max_len: usize) -> Vec<Chunk>
         .collect()
 }
 
-/// A string interner tuned for short words: each slot keeps the word's first
-/// 8 bytes and its length, so most lookups compare within the slot.
+/// A string interner and counter tuned for short words: each slot keeps the
+/// word's first 8 bytes, its length and its count, so most lookups compare
+/// and count within the one slot they load.
 #[derive(Default)]
 struct Interner {
     table: hashbrown::HashTable<Slot>,
@@ -314,45 +308,93 @@ struct Slot {
     head: u64,
     len: u32,
     id: u32,
+    count: u64,
 }
 
-/// The first 8 bytes of `b`, zero-padded, as one integer.
+/// The first 8 bytes of `b` as one integer; for shorter words, two
+/// overlapping loads that together cover every byte, so `(head, len)` equal
+/// means the words are equal when `len <= 8`.
 fn head(b: &[u8]) -> u64 {
-    match b.first_chunk::<8>() {
-        Some(first) => u64::from_le_bytes(*first),
-        None => b.iter().rev().fold(0, |acc, &x| (acc << 8) | u64::from(x)),
+    let n = b.len();
+    if let Some(first) = b.first_chunk::<8>() {
+        u64::from_le_bytes(*first)
+    } else if n >= 4 {
+        let lo = u32::from_le_bytes([b[0], b[1], b[2], b[3]]);
+        let hi = u32::from_le_bytes([b[n - 4], b[n - 3], b[n - 2], b[n - 1]]);
+        u64::from(lo) | (u64::from(hi) << 32)
+    } else if n >= 2 {
+        let lo = u16::from_le_bytes([b[0], b[1]]);
+        let hi = u16::from_le_bytes([b[n - 2], b[n - 1]]);
+        u64::from(lo) | (u64::from(hi) << 16)
+    } else {
+        b.first().map_or(0, |&x| u64::from(x))
     }
 }
 
-fn hash_bytes(b: &[u8]) -> u64 {
-    use std::hash::Hasher;
-    let mut h = rustc_hash::FxHasher::default();
-    h.write(b);
-    h.finish()
+/// Multiplies and folds the 128-bit product: a fast, well-mixed hash step.
+fn fold_mul(x: u64, k: u64) -> u64 {
+    let m = u128::from(x) * u128::from(k);
+    (m as u64) ^ ((m >> 64) as u64)
+}
+
+/// Hash of a word from its head and length, plus the rest of its bytes
+/// when it is longer than 8.
+fn hash_word(b: &[u8], head: u64) -> u64 {
+    const K1: u64 = 0x9e37_79b9_7f4a_7c15;
+    const K2: u64 = 0xc2b2_ae3d_27d4_eb4f;
+    let mut h = fold_mul(head ^ K2, K1 ^ b.len() as u64);
+    if b.len() > 8 {
+        use std::hash::Hasher;
+        let mut rest = rustc_hash::FxHasher::default();
+        rest.write(&b[8..]);
+        h = fold_mul(h ^ rest.finish(), K2);
+    }
+    h
 }
 
 impl Interner {
-    /// The id of `word`; a new id (the number of words so far) if unseen.
-    fn id(&mut self, word: &str) -> u32 {
+    /// The id of `word` (a new one, the number of words so far, if unseen);
+    /// adds `count` to its count.
+    fn id(&mut self, word: &str, count: u64) -> u32 {
         let b = word.as_bytes();
-        let hash = hash_bytes(b);
         let (head, len) = (head(b), b.len() as u32);
+        let hash = hash_word(b, head);
         let words = &self.words;
         let same = |s: &Slot| {
             s.head == head
                 && s.len == len
                 && (len <= 8 || words[s.id as usize].as_bytes()[8..] == b[8..])
         };
-        if let Some(slot) = self.table.find(hash, same) {
+        if let Some(slot) = self.table.find_mut(hash, same) {
+            slot.count += count;
             return slot.id;
         }
         let id = self.words.len() as u32;
         self.words.push(word.to_owned());
         let words = &self.words;
-        self.table.insert_unique(hash, Slot { head, len, id }, |s| {
-            hash_bytes(words[s.id as usize].as_bytes())
-        });
+        self.table.insert_unique(
+            hash,
+            Slot {
+                head,
+                len,
+                id,
+                count,
+            },
+            |s| {
+                let w = words[s.id as usize].as_bytes();
+                hash_word(w, s.head)
+            },
+        );
         id
+    }
+
+    /// The words by id, and their counts.
+    fn into_words_and_counts(self) -> (Vec<String>, Vec<u64>) {
+        let mut counts = vec![0; self.words.len()];
+        for slot in &self.table {
+            counts[slot.id as usize] = slot.count;
+        }
+        (self.words, counts)
     }
 }
 

@@ -29,6 +29,27 @@
 /// The longest HTML tag, in bytes from `<` to `>`, that rule 1 removes.
 const MAX_TAG_BYTES: usize = 256;
 
+/// [`ASCII_CLASS`] bit: an ASCII letter or digit.
+const ALNUM: u8 = 1;
+/// [`ASCII_CLASS`] bit: an ASCII upper-case letter.
+const UPPER: u8 = 2;
+/// Class bits of each byte value (0 for every non-ASCII byte).
+static ASCII_CLASS: [u8; 256] = {
+    let mut table = [0u8; 256];
+    let mut b = 0;
+    while b < 128 {
+        let c = b as u8;
+        if c.is_ascii_alphanumeric() {
+            table[b] |= ALNUM;
+        }
+        if c.is_ascii_uppercase() {
+            table[b] |= UPPER;
+        }
+        b += 1;
+    }
+    table
+};
+
 /// A reusable tokenizer. A token that needs no change (already lower-case,
 /// no typographic apostrophe) is a slice of the text itself; the others are
 /// written, normalised, into a buffer the tokenizer reuses, so tokenizing
@@ -71,13 +92,17 @@ impl Tokenizer {
             let b = bytes[i];
             if b.is_ascii_alphanumeric() {
                 // Fast path: a whole run of ASCII letters and digits at once.
-                let mut upper = false;
+                let mut flags = 0;
                 let run_start = i;
-                while i < bytes.len() && bytes[i].is_ascii_alphanumeric() {
-                    upper |= bytes[i].is_ascii_uppercase();
+                while let Some(&c) = bytes.get(i) {
+                    let class = ASCII_CLASS[c as usize];
+                    if class & ALNUM == 0 {
+                        break;
+                    }
+                    flags |= class;
                     i += 1;
                 }
-                self.word_part(run_start, upper);
+                self.word_part(run_start, flags & UPPER != 0);
                 continue;
             }
             if b < 0x80 {
@@ -175,7 +200,18 @@ impl Tokenizer {
             return;
         }
         let from = self.buf.len();
-        for c in text[start..end].chars() {
+        let word = &text[start..end];
+        if word.is_ascii() {
+            self.buf.push_str(word);
+            self.buf[from..].make_ascii_lowercase();
+            self.spans.push(Span {
+                start: from as u32,
+                end: self.buf.len() as u32,
+                in_buf: true,
+            });
+            return;
+        }
+        for c in word.chars() {
             match c {
                 '\u{2019}' | '\u{2018}' => self.buf.push('\''),
                 c if c.is_ascii() => self.buf.push(c.to_ascii_lowercase()),
