@@ -274,7 +274,11 @@ fn intern_chunks(texts: &[&str], counted: &[bool], max_len: usize) -> Vec<Chunk>
             for i in start..end {
                 let is_counted = counted[i];
                 let limit = if is_counted { usize::MAX } else { max_len };
-                for (n, tok) in tokenizer.tokenize(texts[i]).take(limit).enumerate() {
+                for (n, tok) in tokenizer
+                    .tokenize_prefix(texts[i], limit)
+                    .take(limit)
+                    .enumerate()
+                {
                     let id = interner.id(tok, u64::from(is_counted));
                     if n < max_len {
                         ids.push(id);
@@ -538,5 +542,43 @@ mod tests {
         )
         .unwrap_err();
         assert!(e.to_string().starts_with("--val-fraction:"), "{e}");
+    }
+}
+
+#[cfg(test)]
+mod interner_tests {
+    use super::Interner;
+
+    #[test]
+    fn words_sharing_prefixes_or_heads_get_their_own_ids() {
+        let words = [
+            "",
+            "a",
+            "ab",
+            "ba",
+            "abc",
+            "abcd",
+            "abdc",
+            "abcde",
+            "abcdef",
+            "abcdefg",
+            "abcdefgh",
+            "abcdefghi",
+            "abcdefghj",
+            "abcdefghij",
+            "é",
+            "éa",
+            "aé",
+            "aab",
+            "abb",
+        ];
+        let mut interner = Interner::default();
+        let ids: Vec<u32> = words.iter().map(|w| interner.id(w, 1)).collect();
+        assert_eq!(ids, (0..words.len() as u32).collect::<Vec<_>>());
+        let again: Vec<u32> = words.iter().map(|w| interner.id(w, 2)).collect();
+        assert_eq!(again, ids);
+        let (stored, counts) = interner.into_words_and_counts();
+        assert_eq!(stored, words);
+        assert!(counts.iter().all(|&c| c == 3));
     }
 }

@@ -82,6 +82,13 @@ impl Tokenizer {
     /// Tokenizes `text` by the module's rules; the tokens borrow `text` and
     /// this tokenizer, and are valid until the next call.
     pub fn tokenize<'a>(&'a mut self, text: &'a str) -> Tokens<'a> {
+        self.tokenize_prefix(text, usize::MAX)
+    }
+
+    /// Like [`Tokenizer::tokenize`], but may stop scanning once `max_tokens`
+    /// tokens are found: the first `max_tokens` tokens are the same, a few
+    /// more may follow.
+    pub fn tokenize_prefix<'a>(&'a mut self, text: &'a str, max_tokens: usize) -> Tokens<'a> {
         self.buf.clear();
         self.spans.clear();
         self.word = None;
@@ -89,6 +96,10 @@ impl Tokenizer {
         let bytes = text.as_bytes();
         let mut i = 0;
         while i < bytes.len() {
+            if self.spans.len() >= max_tokens {
+                self.word = None;
+                break;
+            }
             let b = bytes[i];
             if b.is_ascii_alphanumeric() {
                 // Fast path: a whole run of ASCII letters and digits at once.
@@ -356,6 +367,17 @@ mod tests {
     fn empty_and_tag_only_texts_have_no_tokens() {
         assert!(toks("").is_empty());
         assert!(toks("  <br /> \" ' ").is_empty());
+    }
+
+    #[test]
+    fn prefix_gives_the_same_first_tokens() {
+        let text = "One, TWO three! Don\u{2019}t <br />stop, never stop.";
+        let all = tokenize(text);
+        let mut t = Tokenizer::new();
+        for n in 0..=all.len() + 1 {
+            let prefix: Vec<&str> = t.tokenize_prefix(text, n).take(n).collect();
+            assert_eq!(prefix, all[..n.min(all.len())]);
+        }
     }
 
     #[test]
