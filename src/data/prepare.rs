@@ -150,24 +150,19 @@ pub fn prepare(corpus: &Corpus, opts: &PrepareOptions) -> Result<Prepared> {
     }
     let chunks = intern_chunks(&texts, &counted, opts.max_len);
 
-    // Merge the chunks' tables: global ids by first appearance.
-    let mut global: FxHashMap<&str, u32> = FxHashMap::default();
-    let mut words: Vec<&str> = Vec::new();
-    let mut counts: Vec<u64> = Vec::new();
+    // Merge the chunks' tables (global ids by first appearance) and counts.
+    let mut global = Interner::with_capacity(chunks.first().map_or(0, |c| c.words.len()) * 2);
     let mut remaps: Vec<Vec<u32>> = Vec::with_capacity(chunks.len());
     for chunk in &chunks {
-        let mut remap = Vec::with_capacity(chunk.words.len());
-        for (word, &count) in chunk.words.iter().zip(&chunk.counts) {
-            let id = *global.entry(word.as_str()).or_insert_with(|| {
-                words.push(word.as_str());
-                counts.push(0);
-                (words.len() - 1) as u32
-            });
-            counts[id as usize] += count;
-            remap.push(id);
-        }
+        let remap = chunk
+            .words
+            .iter()
+            .zip(&chunk.counts)
+            .map(|(w, &c)| global.id(w, c))
+            .collect();
         remaps.push(remap);
     }
+    let (words, counts) = global.into_words_and_counts();
 
     // Rank: count descending, then bytes ascending (as Vocab::build).
     let min_count = opts.min_count.max(1) as u64;
@@ -178,7 +173,7 @@ pub fn prepare(corpus: &Corpus, opts: &PrepareOptions) -> Result<Prepared> {
     let by_rank = |a: &u32, b: &u32| {
         counts[*b as usize]
             .cmp(&counts[*a as usize])
-            .then_with(|| words[*a as usize].cmp(words[*b as usize]))
+            .then_with(|| words[*a as usize].cmp(&words[*b as usize]))
     };
     if kept.len() > max_words {
         kept.select_nth_unstable_by(max_words - 1, by_rank);
@@ -189,7 +184,7 @@ pub fn prepare(corpus: &Corpus, opts: &PrepareOptions) -> Result<Prepared> {
     for (rank, &g) in kept.iter().enumerate() {
         final_id[g as usize] = rank as i64 + 2;
     }
-    let vocab = Vocab::from_words(kept.iter().map(|&g| words[g as usize].to_owned()).collect());
+    let vocab = Vocab::from_words(kept.iter().map(|&g| words[g as usize].clone()).collect());
     // Each chunk's local id -> final id, so encoding is one lookup per token.
     let finals: Vec<Vec<i64>> = remaps
         .iter()
@@ -197,7 +192,7 @@ pub fn prepare(corpus: &Corpus, opts: &PrepareOptions) -> Result<Prepared> {
         .collect();
 
     // Per example: (chunk, first token, end) in the chunks' flat id lists.
-    let chunk_len = chunks.first().map_or(1, |c| c.n_examples.max(1));
+    let n_chunks = chunks.len().max(1);
     let encode = |indices: &mut dyn Iterator<Item = usize>, labels: &dyn Fn(usize) -> usize| {
         let mut out = Encoded {
             offsets: vec![0],
@@ -205,7 +200,7 @@ pub fn prepare(corpus: &Corpus, opts: &PrepareOptions) -> Result<Prepared> {
         };
         out.tokens.reserve(indices.size_hint().0 * 200);
         for i in indices {
-            let (k, j) = (i / chunk_len, i % chunk_len);
+            let (k, j) = (i % n_chunks, i / n_chunks);
             let chunk = &chunks[k];
             let ids = &chunk.ids[chunk.offsets[j]..chunk.offsets[j + 1]];
             if ids.is_empty() {
@@ -242,7 +237,6 @@ pub fn prepare(corpus: &Corpus, opts: &PrepareOptions) -> Result<Prepared> {
 
 /// The interned tokens of one contiguous chunk of texts.
 struct Chunk {
-    n_examples: usize,
     /// Local id → word.
     words: Vec<String>,
     /// Local id → count over the counted texts (all their tokens).
@@ -253,25 +247,26 @@ struct Chunk {
     offsets: Vec<usize>,
 }
 
-/// Tokenizes `texts` in parallel chunks of equal size (the last may be
-/// shorter); counts tokens only of the texts marked in `counted`.
+/// Tokenizes `texts` in parallel, one chunk per thread; chunk `k` takes
+/// texts `k, k + n, k + 2n, …` (`n` chunks) so that every chunk gets the same
+/// mix of counted and uncounted texts. Counts tokens only of the texts marked
+/// in `counted`.
 fn intern_chunks(texts: &[&str], counted: &[bool], max_len: usize) -> Vec<Chunk> {
-    let n_chunks = (rayon::current_num_threads() * 2).clamp(1, texts.len().max(1));
-    let chunk_len = texts.len().div_ceil(n_chunks).max(1);
-    let ranges: Vec<(usize, usize)> = (0..texts.len())
-        .step_by(chunk_len)
-        .map(|s| (s, (s + chunk_len).min(texts.len())))
-        .collect();
-    ranges
+    // One chunk per thread: fewer tables to merge, and smaller ones stay in
+    // cache (measured faster than 2 or 4 chunks per thread on 2 quiet cores).
+    let n_chunks = rayon::current_num_threads().clamp(1, texts.len().max(1));
+    (0..n_chunks)
         .into_par_iter()
-        .map(|(start, end)| {
+        .map(|k| {
+            let mine = || (k..texts.len()).step_by(n_chunks);
             let mut tokenizer = Tokenizer::new();
+            let n_mine = mine().len();
+            let bytes: usize = mine().map(|i| texts[i].len()).sum();
             let mut interner = Interner::default();
-            let bytes: usize = texts[start..end].iter().map(|t| t.len()).sum();
-            let mut ids = Vec::with_capacity((bytes / 4).min((end - start) * max_len));
-            let mut offsets = Vec::with_capacity(end - start + 1);
+            let mut ids = Vec::with_capacity((bytes / 4).min(n_mine * max_len));
+            let mut offsets = Vec::with_capacity(n_mine + 1);
             offsets.push(0);
-            for i in start..end {
+            for i in mine() {
                 let is_counted = counted[i];
                 let limit = if is_counted { usize::MAX } else { max_len };
                 for (n, tok) in tokenizer
@@ -288,7 +283,6 @@ fn intern_chunks(texts: &[&str], counted: &[bool], max_len: usize) -> Vec<Chunk>
             }
             let (words, counts) = interner.into_words_and_counts();
             Chunk {
-                n_examples: end - start,
                 words,
                 counts,
                 ids,
@@ -357,10 +351,18 @@ fn hash_word(b: &[u8], head: u64) -> u64 {
 }
 
 impl Interner {
+    /// An empty interner with room for `words` words.
+    fn with_capacity(words: usize) -> Self {
+        Interner {
+            table: hashbrown::HashTable::with_capacity(words),
+            words: Vec::with_capacity(words),
+        }
+    }
+
     /// The id of `word` (a new one, the number of words so far, if unseen);
     /// adds `count` to its count.
-    fn id(&mut self, word: &str, count: u64) -> u32 {
-        let b = word.as_bytes();
+    fn id<W: AsRef<str> + Into<String>>(&mut self, word: W, count: u64) -> u32 {
+        let b = word.as_ref().as_bytes();
         let (head, len) = (head(b), b.len() as u32);
         let hash = hash_word(b, head);
         let words = &self.words;
@@ -374,7 +376,7 @@ impl Interner {
             return slot.id;
         }
         let id = self.words.len() as u32;
-        self.words.push(word.to_owned());
+        self.words.push(word.into());
         let words = &self.words;
         self.table.insert_unique(
             hash,
@@ -573,9 +575,9 @@ mod interner_tests {
             "abb",
         ];
         let mut interner = Interner::default();
-        let ids: Vec<u32> = words.iter().map(|w| interner.id(w, 1)).collect();
+        let ids: Vec<u32> = words.iter().map(|w| interner.id(*w, 1)).collect();
         assert_eq!(ids, (0..words.len() as u32).collect::<Vec<_>>());
-        let again: Vec<u32> = words.iter().map(|w| interner.id(w, 2)).collect();
+        let again: Vec<u32> = words.iter().map(|w| interner.id(*w, 2)).collect();
         assert_eq!(again, ids);
         let (stored, counts) = interner.into_words_and_counts();
         assert_eq!(stored, words);
