@@ -1,11 +1,12 @@
 //! From a [`Corpus`] to encoded splits: the validation split, the vocabulary
 //! (training portion only) and the token ids.
 //!
-//! Each text is tokenized once. The work is split into contiguous chunks of
-//! examples tokenized in parallel, each interning its tokens into a local
-//! table (one `String` per distinct word per chunk, none per token); the local
-//! tables are then merged, counted and ranked exactly as [`Vocab::build`]
-//! would rank them.
+//! Each text is tokenized once, in parallel: one chunk of texts per thread
+//! (interleaved, so each gets the same mix of training and test texts), each
+//! interning and counting its tokens in a local table (one `String` per
+//! distinct word per chunk, none per token). The tables are merged, and the
+//! words ranked exactly as [`Vocab::build`] ranks them. Validation and test
+//! texts are tokenized only as far as their first `max_len` tokens.
 
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
