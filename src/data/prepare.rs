@@ -1,11 +1,12 @@
 //! From a [`Corpus`] to encoded splits: the validation split, the vocabulary
 //! (training portion only) and the token ids.
 //!
-//! Each text is tokenized once. The work is split into contiguous chunks of
-//! examples tokenized in parallel, each interning its tokens into a local
-//! table (one `String` per distinct word per chunk, none per token); the local
-//! tables are then merged, counted and ranked exactly as [`Vocab::build`]
-//! would rank them.
+//! Each text is tokenized once, in parallel: one chunk of texts per thread
+//! (interleaved, so each gets the same mix of training and test texts), each
+//! interning and counting its tokens in a local table (one `String` per
+//! distinct word per chunk, none per token). The tables are merged, and the
+//! words ranked exactly as [`Vocab::build`] ranks them. Validation and test
+//! texts are tokenized only as far as their first `max_len` tokens.
 
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
@@ -150,24 +151,19 @@ pub fn prepare(corpus: &Corpus, opts: &PrepareOptions) -> Result<Prepared> {
     }
     let chunks = intern_chunks(&texts, &counted, opts.max_len);
 
-    // Merge the chunks' tables: global ids by first appearance.
-    let mut global: FxHashMap<&str, u32> = FxHashMap::default();
-    let mut words: Vec<&str> = Vec::new();
-    let mut counts: Vec<u64> = Vec::new();
+    // Merge the chunks' tables (global ids by first appearance) and counts.
+    let mut global = Interner::with_capacity(chunks.first().map_or(0, |c| c.words.len()) * 2);
     let mut remaps: Vec<Vec<u32>> = Vec::with_capacity(chunks.len());
     for chunk in &chunks {
-        let mut remap = Vec::with_capacity(chunk.words.len());
-        for (word, &count) in chunk.words.iter().zip(&chunk.counts) {
-            let id = *global.entry(word.as_str()).or_insert_with(|| {
-                words.push(word.as_str());
-                counts.push(0);
-                (words.len() - 1) as u32
-            });
-            counts[id as usize] += count;
-            remap.push(id);
-        }
+        let remap = chunk
+            .words
+            .iter()
+            .zip(&chunk.counts)
+            .map(|(w, &c)| global.id(w, c))
+            .collect();
         remaps.push(remap);
     }
+    let (words, counts) = global.into_words_and_counts();
 
     // Rank: count descending, then bytes ascending (as Vocab::build).
     let min_count = opts.min_count.max(1) as u64;
@@ -178,7 +174,7 @@ pub fn prepare(corpus: &Corpus, opts: &PrepareOptions) -> Result<Prepared> {
     let by_rank = |a: &u32, b: &u32| {
         counts[*b as usize]
             .cmp(&counts[*a as usize])
-            .then_with(|| words[*a as usize].cmp(words[*b as usize]))
+            .then_with(|| words[*a as usize].cmp(&words[*b as usize]))
     };
     if kept.len() > max_words {
         kept.select_nth_unstable_by(max_words - 1, by_rank);
@@ -189,7 +185,7 @@ pub fn prepare(corpus: &Corpus, opts: &PrepareOptions) -> Result<Prepared> {
     for (rank, &g) in kept.iter().enumerate() {
         final_id[g as usize] = rank as i64 + 2;
     }
-    let vocab = Vocab::from_words(kept.iter().map(|&g| words[g as usize].to_owned()).collect());
+    let vocab = Vocab::from_words(kept.iter().map(|&g| words[g as usize].clone()).collect());
     // Each chunk's local id -> final id, so encoding is one lookup per token.
     let finals: Vec<Vec<i64>> = remaps
         .iter()
@@ -197,7 +193,7 @@ pub fn prepare(corpus: &Corpus, opts: &PrepareOptions) -> Result<Prepared> {
         .collect();
 
     // Per example: (chunk, first token, end) in the chunks' flat id lists.
-    let chunk_len = chunks.first().map_or(1, |c| c.n_examples.max(1));
+    let n_chunks = chunks.len().max(1);
     let encode = |indices: &mut dyn Iterator<Item = usize>, labels: &dyn Fn(usize) -> usize| {
         let mut out = Encoded {
             offsets: vec![0],
@@ -205,7 +201,7 @@ pub fn prepare(corpus: &Corpus, opts: &PrepareOptions) -> Result<Prepared> {
         };
         out.tokens.reserve(indices.size_hint().0 * 200);
         for i in indices {
-            let (k, j) = (i / chunk_len, i % chunk_len);
+            let (k, j) = (i % n_chunks, i / n_chunks);
             let chunk = &chunks[k];
             let ids = &chunk.ids[chunk.offsets[j]..chunk.offsets[j + 1]];
             if ids.is_empty() {
@@ -242,7 +238,6 @@ pub fn prepare(corpus: &Corpus, opts: &PrepareOptions) -> Result<Prepared> {
 
 /// The interned tokens of one contiguous chunk of texts.
 struct Chunk {
-    n_examples: usize,
     /// Local id → word.
     words: Vec<String>,
     /// Local id → count over the counted texts (all their tokens).
@@ -253,45 +248,42 @@ struct Chunk {
     offsets: Vec<usize>,
 }
 
-/// Tokenizes `texts` in parallel chunks of equal size (the last may be
-/// shorter); counts tokens only of the texts marked in `counted`.
+/// Tokenizes `texts` in parallel, one chunk per thread; chunk `k` takes
+/// texts `k, k + n, k + 2n, …` (`n` chunks) so that every chunk gets the same
+/// mix of counted and uncounted texts. Counts tokens only of the texts marked
+/// in `counted`.
 fn intern_chunks(texts: &[&str], counted: &[bool], max_len: usize) -> Vec<Chunk> {
-    let n_chunks = (rayon::current_num_threads() * 2).clamp(1, texts.len().max(1));
-    let chunk_len = texts.len().div_ceil(n_chunks).max(1);
-    let ranges: Vec<(usize, usize)> = (0..texts.len())
-        .step_by(chunk_len)
-        .map(|s| (s, (s + chunk_len).min(texts.len())))
-        .collect();
-    ranges
+    // One chunk per thread: fewer tables to merge, and smaller ones stay in
+    // cache (measured faster than 2 or 4 chunks per thread on 2 quiet cores).
+    let n_chunks = rayon::current_num_threads().clamp(1, texts.len().max(1));
+    (0..n_chunks)
         .into_par_iter()
-        .map(|(start, end)| {
+        .map(|k| {
+            let mine = || (k..texts.len()).step_by(n_chunks);
             let mut tokenizer = Tokenizer::new();
+            let n_mine = mine().len();
+            let bytes: usize = mine().map(|i| texts[i].len()).sum();
             let mut interner = Interner::default();
-            let mut counts: Vec<u64> = Vec::new();
-            let mut ids = Vec::new();
-            let mut offsets = Vec::with_capacity(end - start + 1);
+            let mut ids = Vec::with_capacity((bytes / 4).min(n_mine * max_len));
+            let mut offsets = Vec::with_capacity(n_mine + 1);
             offsets.push(0);
-            for i in start..end {
+            for i in mine() {
                 let is_counted = counted[i];
                 let limit = if is_counted { usize::MAX } else { max_len };
-                for (n, tok) in tokenizer.tokenize(texts[i]).take(limit).enumerate() {
-                    let id = interner.id(tok);
-                    if is_counted {
-                        if id as usize >= counts.len() {
-                            counts.resize(id as usize + 1, 0);
-                        }
-                        counts[id as usize] += 1;
-                    }
+                for (n, tok) in tokenizer
+                    .tokenize_prefix(texts[i], limit)
+                    .take(limit)
+                    .enumerate()
+                {
+                    let id = interner.id(tok, u64::from(is_counted));
                     if n < max_len {
                         ids.push(id);
                     }
                 }
                 offsets.push(ids.len());
             }
-            let words = interner.words;
-            counts.resize(words.len(), 0);
+            let (words, counts) = interner.into_words_and_counts();
             Chunk {
-                n_examples: end - start,
                 words,
                 counts,
                 ids,
@@ -301,8 +293,9 @@ fn intern_chunks(texts: &[&str], counted: &[bool], max_len: usize) -> Vec<Chunk>
         .collect()
 }
 
-/// A string interner tuned for short words: each slot keeps the word's first
-/// 8 bytes and its length, so most lookups compare within the slot.
+/// A string interner and counter tuned for short words: each slot keeps the
+/// word's first 8 bytes, its length and its count, so most lookups compare
+/// and count within the one slot they load.
 #[derive(Default)]
 struct Interner {
     table: hashbrown::HashTable<Slot>,
@@ -314,45 +307,101 @@ struct Slot {
     head: u64,
     len: u32,
     id: u32,
+    count: u64,
 }
 
-/// The first 8 bytes of `b`, zero-padded, as one integer.
+/// The first 8 bytes of `b` as one integer; for shorter words, two
+/// overlapping loads that together cover every byte, so `(head, len)` equal
+/// means the words are equal when `len <= 8`.
 fn head(b: &[u8]) -> u64 {
-    match b.first_chunk::<8>() {
-        Some(first) => u64::from_le_bytes(*first),
-        None => b.iter().rev().fold(0, |acc, &x| (acc << 8) | u64::from(x)),
+    let n = b.len();
+    if let Some(first) = b.first_chunk::<8>() {
+        u64::from_le_bytes(*first)
+    } else if n >= 4 {
+        let lo = u32::from_le_bytes([b[0], b[1], b[2], b[3]]);
+        let hi = u32::from_le_bytes([b[n - 4], b[n - 3], b[n - 2], b[n - 1]]);
+        u64::from(lo) | (u64::from(hi) << 32)
+    } else if n >= 2 {
+        let lo = u16::from_le_bytes([b[0], b[1]]);
+        let hi = u16::from_le_bytes([b[n - 2], b[n - 1]]);
+        u64::from(lo) | (u64::from(hi) << 16)
+    } else {
+        b.first().map_or(0, |&x| u64::from(x))
     }
 }
 
-fn hash_bytes(b: &[u8]) -> u64 {
-    use std::hash::Hasher;
-    let mut h = rustc_hash::FxHasher::default();
-    h.write(b);
-    h.finish()
+/// Multiplies and folds the 128-bit product: a fast, well-mixed hash step.
+fn fold_mul(x: u64, k: u64) -> u64 {
+    let m = u128::from(x) * u128::from(k);
+    (m as u64) ^ ((m >> 64) as u64)
+}
+
+/// Hash of a word from its head and length, plus the rest of its bytes
+/// when it is longer than 8.
+fn hash_word(b: &[u8], head: u64) -> u64 {
+    const K1: u64 = 0x9e37_79b9_7f4a_7c15;
+    const K2: u64 = 0xc2b2_ae3d_27d4_eb4f;
+    let mut h = fold_mul(head ^ K2, K1 ^ b.len() as u64);
+    if b.len() > 8 {
+        use std::hash::Hasher;
+        let mut rest = rustc_hash::FxHasher::default();
+        rest.write(&b[8..]);
+        h = fold_mul(h ^ rest.finish(), K2);
+    }
+    h
 }
 
 impl Interner {
-    /// The id of `word`; a new id (the number of words so far) if unseen.
-    fn id(&mut self, word: &str) -> u32 {
-        let b = word.as_bytes();
-        let hash = hash_bytes(b);
+    /// An empty interner with room for `words` words.
+    fn with_capacity(words: usize) -> Self {
+        Interner {
+            table: hashbrown::HashTable::with_capacity(words),
+            words: Vec::with_capacity(words),
+        }
+    }
+
+    /// The id of `word` (a new one, the number of words so far, if unseen);
+    /// adds `count` to its count.
+    fn id<W: AsRef<str> + Into<String>>(&mut self, word: W, count: u64) -> u32 {
+        let b = word.as_ref().as_bytes();
         let (head, len) = (head(b), b.len() as u32);
+        let hash = hash_word(b, head);
         let words = &self.words;
         let same = |s: &Slot| {
             s.head == head
                 && s.len == len
                 && (len <= 8 || words[s.id as usize].as_bytes()[8..] == b[8..])
         };
-        if let Some(slot) = self.table.find(hash, same) {
+        if let Some(slot) = self.table.find_mut(hash, same) {
+            slot.count += count;
             return slot.id;
         }
         let id = self.words.len() as u32;
-        self.words.push(word.to_owned());
+        self.words.push(word.into());
         let words = &self.words;
-        self.table.insert_unique(hash, Slot { head, len, id }, |s| {
-            hash_bytes(words[s.id as usize].as_bytes())
-        });
+        self.table.insert_unique(
+            hash,
+            Slot {
+                head,
+                len,
+                id,
+                count,
+            },
+            |s| {
+                let w = words[s.id as usize].as_bytes();
+                hash_word(w, s.head)
+            },
+        );
         id
+    }
+
+    /// The words by id, and their counts.
+    fn into_words_and_counts(self) -> (Vec<String>, Vec<u64>) {
+        let mut counts = vec![0; self.words.len()];
+        for slot in &self.table {
+            counts[slot.id as usize] = slot.count;
+        }
+        (self.words, counts)
     }
 }
 
@@ -496,5 +545,43 @@ mod tests {
         )
         .unwrap_err();
         assert!(e.to_string().starts_with("--val-fraction:"), "{e}");
+    }
+}
+
+#[cfg(test)]
+mod interner_tests {
+    use super::Interner;
+
+    #[test]
+    fn words_sharing_prefixes_or_heads_get_their_own_ids() {
+        let words = [
+            "",
+            "a",
+            "ab",
+            "ba",
+            "abc",
+            "abcd",
+            "abdc",
+            "abcde",
+            "abcdef",
+            "abcdefg",
+            "abcdefgh",
+            "abcdefghi",
+            "abcdefghj",
+            "abcdefghij",
+            "é",
+            "éa",
+            "aé",
+            "aab",
+            "abb",
+        ];
+        let mut interner = Interner::default();
+        let ids: Vec<u32> = words.iter().map(|w| interner.id(*w, 1)).collect();
+        assert_eq!(ids, (0..words.len() as u32).collect::<Vec<_>>());
+        let again: Vec<u32> = words.iter().map(|w| interner.id(*w, 2)).collect();
+        assert_eq!(again, ids);
+        let (stored, counts) = interner.into_words_and_counts();
+        assert_eq!(stored, words);
+        assert!(counts.iter().all(|&c| c == 3));
     }
 }

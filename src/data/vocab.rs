@@ -120,7 +120,12 @@ impl Vocab {
         out: &mut Vec<i64>,
     ) -> usize {
         let before = out.len();
-        out.extend(tokenizer.tokenize(text).take(max_len).map(|t| self.id(t)));
+        out.extend(
+            tokenizer
+                .tokenize_prefix(text, max_len)
+                .take(max_len)
+                .map(|t| self.id(t)),
+        );
         if out.len() == before && max_len > 0 {
             out.push(UNK_ID);
         }

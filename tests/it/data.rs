@@ -65,7 +65,10 @@ fn load_pair(train: &Path, test: &Path) -> rnnbench::Result<Corpus> {
 fn err_of(r: rnnbench::Result<Corpus>) -> String {
     match r {
         Ok(_) => panic!("expected an error"),
-        Err(e) => e.to_string(),
+        Err(e) => {
+            println!("error: {e}");
+            e.to_string()
+        }
     }
 }
 
