@@ -8,7 +8,10 @@ fn main() {
     if let Ok(dir) = std::env::var("DEP_TCH_LIBTORCH_LIB") {
         println!("cargo:rustc-link-arg=-Wl,-rpath,{dir}");
         let lib = std::path::Path::new(&dir);
-        let include = lib.parent().map(|root| root.join("include")).unwrap_or_default();
+        let include = lib
+            .parent()
+            .map(|root| root.join("include"))
+            .unwrap_or_default();
         println!("cargo:rerun-if-changed=src/probe/gpu_stats.cpp");
         cc::Build::new()
             .cpp(true)

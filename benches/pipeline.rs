@@ -18,8 +18,10 @@ fn bench_dataset(c: &mut Criterion, name: &str) {
     }
     let source = DatasetSource::Named(name.to_owned());
     let columns = Columns::default();
+    // compare's defaults: the last 128 tokens (every token is read).
     let opts = PrepareOptions {
-        max_len: 256,
+        max_len: 128,
+        keep: rnnbench::data::Keep::Last,
         vocab_size: 20_000,
         min_count: 1,
         val_fraction: 0.1,

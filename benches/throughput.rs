@@ -9,7 +9,9 @@
 
 use std::time::{Duration, Instant};
 
-use criterion::{BenchmarkId, Criterion, SamplingMode, Throughput, criterion_group, criterion_main};
+use criterion::{
+    BenchmarkId, Criterion, SamplingMode, Throughput, criterion_group, criterion_main,
+};
 use rnnbench::model::{Cell, Classifier, ModelShape, hidden_for_budget};
 use rnnbench::probe::device::{cuda_unavailable_reason, synchronize};
 use tch::nn::OptimizerConfig;
@@ -61,11 +63,20 @@ fn device() -> Option<Device> {
 /// The sweep: hidden sizes at a fixed length, lengths at a fixed hidden size,
 /// batch 1 latency, two layers, bidirectional.
 fn shapes() -> Vec<Shape> {
-    let base = Shape { hidden: 128, seq: 200, batch: 64, layers: 1, bidirectional: false };
+    let base = Shape {
+        hidden: 128,
+        seq: 200,
+        batch: 64,
+        layers: 1,
+        bidirectional: false,
+    };
     if quick() {
         return vec![
             base,
-            Shape { hidden: 256, ..base },
+            Shape {
+                hidden: 256,
+                ..base
+            },
             Shape { seq: 50, ..base },
             Shape { batch: 1, ..base },
         ];
@@ -79,7 +90,10 @@ fn shapes() -> Vec<Shape> {
     }
     shapes.push(Shape { batch: 1, ..base });
     shapes.push(Shape { layers: 2, ..base });
-    shapes.push(Shape { bidirectional: true, ..base });
+    shapes.push(Shape {
+        bidirectional: true,
+        ..base
+    });
     shapes
 }
 
@@ -109,7 +123,14 @@ fn fixture(cell: Cell, shape: Shape, device: Device) -> Fixture {
     let tokens = Tensor::randint_low(2, VOCAB, [shape.batch, shape.seq], (Kind::Int64, device));
     let lengths = Tensor::full([shape.batch], shape.seq, (Kind::Int64, Device::Cpu));
     let labels = Tensor::randint(2, [shape.batch], (Kind::Int64, device));
-    Fixture { _vs: vs, model, optimizer, tokens, lengths, labels }
+    Fixture {
+        _vs: vs,
+        model,
+        optimizer,
+        tokens,
+        lengths,
+        labels,
+    }
 }
 
 /// Times `iters` calls of `f`, synchronising the device before reading the clock.
@@ -124,7 +145,10 @@ fn timed(iters: u64, device: Device, mut f: impl FnMut()) -> Duration {
 }
 
 fn train_step(f: &mut Fixture) {
-    let logits = f.model.forward(&f.tokens, &f.lengths, true).expect("forward");
+    let logits = f
+        .model
+        .forward(&f.tokens, &f.lengths, true)
+        .expect("forward");
     let loss = logits.cross_entropy_for_logits(&f.labels);
     f.optimizer.zero_grad();
     loss.backward();
@@ -152,7 +176,8 @@ fn cells(c: &mut Criterion) {
                             if train {
                                 train_step(&mut f);
                             } else {
-                                let _ = tch::no_grad(|| f.model.forward(&f.tokens, &f.lengths, false));
+                                let _ =
+                                    tch::no_grad(|| f.model.forward(&f.tokens, &f.lengths, false));
                             }
                         })
                     })
@@ -184,8 +209,18 @@ fn matched(c: &mut Criterion) {
         classes: 2,
     };
     for cell in Cell::ALL {
-        let hidden = if cell == Cell::Lstm { 128 } else { hidden_for_budget(ModelShape { cell, ..lstm }, lstm.params(), 4096) };
-        let shape = Shape { hidden, seq: 200, batch: 64, layers: 1, bidirectional: false };
+        let hidden = if cell == Cell::Lstm {
+            128
+        } else {
+            hidden_for_budget(ModelShape { cell, ..lstm }, lstm.params(), 4096)
+        };
+        let shape = Shape {
+            hidden,
+            seq: 200,
+            batch: 64,
+            layers: 1,
+            bidirectional: false,
+        };
         group.throughput(Throughput::Elements((shape.batch * shape.seq) as u64));
         let mut f = fixture(cell, shape, device);
         group.bench_function(BenchmarkId::new(cell.name(), shape.name(threads)), |b| {

@@ -87,6 +87,7 @@ pub fn prepare_for_seed(corpus: &Corpus, config: &Config, seed: u64) -> Result<P
         corpus,
         &PrepareOptions {
             max_len: config.max_len,
+            keep: config.keep,
             vocab_size: config.vocab_size,
             min_count: config.min_count,
             val_fraction: config.val_fraction,

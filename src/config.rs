@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use clap::{Args, ValueEnum};
 use serde::{Deserialize, Serialize};
 
+use crate::data::Keep;
 use crate::error::{Error, Result};
 use crate::model::Cell;
 
@@ -60,10 +61,10 @@ pub struct Options {
     #[arg(long = "match", value_name = "MODE")]
     #[serde(rename = "match")]
     pub match_mode: Option<MatchMode>,
-    /// Hidden size of the first model [default: 128].
+    /// Hidden size of the first model [default: 64].
     #[arg(long, value_name = "N")]
     pub hidden: Option<i64>,
-    /// Embedding width [default: 128].
+    /// Embedding width [default: 64].
     #[arg(long, value_name = "N")]
     pub embed: Option<i64>,
     /// Stacked recurrent layers [default: 1].
@@ -76,9 +77,12 @@ pub struct Options {
     /// Dropout before the head and between layers, in [0, 1) [default: 0.3].
     #[arg(long, value_name = "P")]
     pub dropout: Option<f64>,
-    /// Keep the first N tokens of each review [default: 256].
+    /// Keep at most N tokens of each review (see --keep) [default: 128].
     #[arg(long, value_name = "N")]
     pub max_len: Option<usize>,
+    /// Which tokens of a longer review to keep: first or last [default: last].
+    #[arg(long, value_name = "WHICH")]
+    pub keep: Option<Keep>,
     /// Vocabulary size cap, <pad> and <unk> included [default: 20000].
     #[arg(long, value_name = "N")]
     pub vocab_size: Option<usize>,
@@ -88,13 +92,13 @@ pub struct Options {
     /// Fraction of the training split held out for validation [default: 0.1].
     #[arg(long, value_name = "F")]
     pub val_fraction: Option<f64>,
-    /// Examples per training batch [default: 64].
+    /// Examples per training batch [default: 128].
     #[arg(long, value_name = "N")]
     pub batch_size: Option<usize>,
     /// Maximum epochs per run [default: 4].
     #[arg(long, value_name = "N")]
     pub epochs: Option<u32>,
-    /// Adam learning rate [default: 0.002].
+    /// Adam learning rate [default: 0.004].
     #[arg(long, value_name = "X")]
     pub lr: Option<f64>,
     /// Clip gradients to this global L2 norm; 0 disables [default: 1.0].
@@ -140,6 +144,11 @@ pub struct DatasetChoice {
 }
 
 /// A validated, fully resolved configuration (written to `config.json`).
+///
+/// The defaults (embedding and hidden 64, the last 128 tokens, batch 128,
+/// Adam at 0.004, 4 epochs, patience 2, dropout 0.3, 3 seeds) are sized so
+/// that the bundled imdb-mini comparison of LSTM and GRU runs in under 4
+/// minutes on 2 CPU cores.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Config {
     /// The data.
@@ -161,6 +170,8 @@ pub struct Config {
     pub dropout: f64,
     /// Tokens kept per review.
     pub max_len: usize,
+    /// Which tokens of a longer review are kept.
+    pub keep: Keep,
     /// Vocabulary cap.
     pub vocab_size: usize,
     /// Minimum count for the vocabulary.
@@ -226,6 +237,7 @@ impl Options {
             bidirectional: self.bidirectional || file.bidirectional,
             dropout: self.dropout.or(file.dropout),
             max_len: self.max_len.or(file.max_len),
+            keep: self.keep.or(file.keep),
             vocab_size: self.vocab_size.or(file.vocab_size),
             min_count: self.min_count.or(file.min_count),
             val_fraction: self.val_fraction.or(file.val_fraction),
@@ -282,7 +294,7 @@ impl Options {
                 format!("must be in (0, 1), got {val_fraction}"),
             ));
         }
-        let lr = self.lr.unwrap_or(2e-3);
+        let lr = self.lr.unwrap_or(4e-3);
         if !(lr > 0.0 && lr <= 10.0) {
             return Err(Error::config(
                 "--lr",
@@ -342,12 +354,13 @@ impl Options {
             dataset,
             models,
             match_mode: self.match_mode.unwrap_or(MatchMode::Params),
-            hidden: positive_i64("--hidden", self.hidden.unwrap_or(128))?,
-            embed: positive_i64("--embed", self.embed.unwrap_or(128))?,
+            hidden: positive_i64("--hidden", self.hidden.unwrap_or(64))?,
+            embed: positive_i64("--embed", self.embed.unwrap_or(64))?,
             layers: positive_i64("--layers", self.layers.unwrap_or(1))?,
             bidirectional: self.bidirectional,
             dropout,
-            max_len: positive_usize("--max-len", self.max_len.unwrap_or(256))?,
+            max_len: positive_usize("--max-len", self.max_len.unwrap_or(128))?,
+            keep: self.keep.unwrap_or(Keep::Last),
             vocab_size: match self.vocab_size.unwrap_or(20_000) {
                 v if v < 3 => {
                     return Err(Error::config(
@@ -359,7 +372,7 @@ impl Options {
             },
             min_count: positive_usize("--min-count", self.min_count.unwrap_or(2))?,
             val_fraction,
-            batch_size: positive_usize("--batch-size", self.batch_size.unwrap_or(64))?,
+            batch_size: positive_usize("--batch-size", self.batch_size.unwrap_or(128))?,
             epochs,
             lr,
             clip,

@@ -250,7 +250,7 @@ mod tests {
             text.lines()
                 .next()
                 .unwrap()
-                .ends_with("peak_rss_bytes,gpu_peak_bytes")
+                .ends_with("peak_rss_bytes,gpu_peak_bytes,gpu_reserved_peak_bytes")
         );
         let back: Vec<EpochRecord> = read_csv(&path).unwrap();
         assert_eq!(back, rows);

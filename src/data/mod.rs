@@ -36,7 +36,7 @@ pub use batches::{
     train_batches,
 };
 pub use formats::{LABEL_COLUMNS, TEXT_COLUMNS};
-pub use prepare::{PrepareOptions, Prepared, prepare};
+pub use prepare::{Keep, PrepareOptions, Prepared, prepare};
 pub use source::{DATASETS_DIR, load_corpus, resolve_named};
 pub use split::stratified_split;
 pub use tokenize::{Tokenizer, tokenize};

@@ -18,11 +18,36 @@ use super::vocab::{UNK_ID, Vocab};
 use super::{Corpus, Example};
 use crate::{Error, Result};
 
+/// Which `max_len` tokens of a longer text are kept (`--keep`).
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Default,
+    serde::Serialize,
+    serde::Deserialize,
+    clap::ValueEnum,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Keep {
+    /// The first `max_len` tokens (the text's opening).
+    #[default]
+    First,
+    /// The last `max_len` tokens: for a classifier that reads the state after
+    /// the last token, the part it remembers best, and where reviews tend to
+    /// give their verdict.
+    Last,
+}
+
 /// How text becomes tensors.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PrepareOptions {
-    /// Keep the first `max_len` tokens of each text (`--max-len`, at least 1).
+    /// Keep at most `max_len` tokens of each text (`--max-len`, at least 1).
     pub max_len: usize,
+    /// Which tokens of a longer text are kept.
+    pub keep: Keep,
     /// Vocabulary size cap, `<pad>` and `<unk>` included (`--vocab-size`,
     /// at least 3).
     pub vocab_size: usize,
@@ -41,6 +66,7 @@ impl Default for PrepareOptions {
     fn default() -> Self {
         PrepareOptions {
             max_len: 256,
+            keep: Keep::First,
             vocab_size: 20_000,
             min_count: 1,
             val_fraction: 0.1,
@@ -149,7 +175,7 @@ pub fn prepare(corpus: &Corpus, opts: &PrepareOptions) -> Result<Prepared> {
     for &i in &train_indices {
         counted[i] = true;
     }
-    let chunks = intern_chunks(&texts, &counted, opts.max_len);
+    let chunks = intern_chunks(&texts, &counted, opts.max_len, opts.keep);
 
     // Merge the chunks' tables (global ids by first appearance) and counts.
     let mut global = Interner::with_capacity(chunks.first().map_or(0, |c| c.words.len()) * 2);
@@ -252,7 +278,7 @@ struct Chunk {
 /// texts `k, k + n, k + 2n, …` (`n` chunks) so that every chunk gets the same
 /// mix of counted and uncounted texts. Counts tokens only of the texts marked
 /// in `counted`.
-fn intern_chunks(texts: &[&str], counted: &[bool], max_len: usize) -> Vec<Chunk> {
+fn intern_chunks(texts: &[&str], counted: &[bool], max_len: usize, keep: Keep) -> Vec<Chunk> {
     // One chunk per thread: fewer tables to merge, and smaller ones stay in
     // cache (measured faster than 2 or 4 chunks per thread on 2 quiet cores).
     let n_chunks = rayon::current_num_threads().clamp(1, texts.len().max(1));
@@ -269,16 +295,25 @@ fn intern_chunks(texts: &[&str], counted: &[bool], max_len: usize) -> Vec<Chunk>
             offsets.push(0);
             for i in mine() {
                 let is_counted = counted[i];
-                let limit = if is_counted { usize::MAX } else { max_len };
+                let limit = if is_counted || keep == Keep::Last {
+                    usize::MAX
+                } else {
+                    max_len
+                };
+                let start = ids.len();
                 for (n, tok) in tokenizer
                     .tokenize_prefix(texts[i], limit)
                     .take(limit)
                     .enumerate()
                 {
                     let id = interner.id(tok, u64::from(is_counted));
-                    if n < max_len {
+                    if n < max_len || keep == Keep::Last {
                         ids.push(id);
                     }
+                }
+                if keep == Keep::Last && ids.len() - start > max_len {
+                    let surplus = ids.len() - start - max_len;
+                    ids.drain(start..start + surplus);
                 }
                 offsets.push(ids.len());
             }
@@ -457,6 +492,7 @@ mod tests {
         let c = corpus(300);
         let opts = PrepareOptions {
             max_len: 4,
+            keep: Keep::First,
             vocab_size: 50,
             min_count: 2,
             val_fraction: 0.2,
@@ -482,12 +518,43 @@ mod tests {
         let c = corpus(50);
         let opts = PrepareOptions {
             max_len: 3,
+            keep: Keep::First,
             vocab_size: 1000,
             min_count: 1,
             val_fraction: 0.1,
             seed: 1,
         };
         let p = prepare(&c, &opts).unwrap();
+        let last = prepare(
+            &c,
+            &PrepareOptions {
+                keep: Keep::Last,
+                ..opts.clone()
+            },
+        )
+        .unwrap();
+        for split in [
+            (&p.train, &last.train),
+            (&p.val, &last.val),
+            (&p.test, &last.test),
+        ] {
+            assert_eq!(
+                split.0.lengths(),
+                split.1.lengths(),
+                "same lengths, other tokens"
+            );
+        }
+        let words = |e: &Encoded, i: usize| -> Vec<String> {
+            e.example(i)
+                .iter()
+                .map(|&id| last.vocab.word(id).unwrap_or("?").to_string())
+                .collect()
+        };
+        let differs = |a: &Encoded, b: &Encoded| (0..a.len()).any(|i| words(a, i) != words(b, i));
+        assert!(
+            differs(&last.train, &p.train) || differs(&last.test, &p.test),
+            "keeping the last tokens changes some example"
+        );
         let v = &p.vocab;
         assert_eq!(p.test.example(0), [v.id("great"), v.id("boring"), UNK_ID]);
         assert_eq!(p.test.example(1), [UNK_ID]);

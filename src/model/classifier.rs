@@ -213,7 +213,9 @@ impl Classifier {
 /// views into the buffer), so the optimiser and the checkpoints still see
 /// them. A no-op on the CPU.
 fn flatten_for_cudnn(shape: &ModelShape, recurrent: &[Tensor]) {
-    let Some(first) = recurrent.first() else { return };
+    let Some(first) = recurrent.first() else {
+        return;
+    };
     if !first.device().is_cuda() || !tch::Cuda::cudnn_is_available() {
         return;
     }
@@ -240,7 +242,11 @@ fn flatten_for_cudnn(shape: &ModelShape, recurrent: &[Tensor]) {
     if shape.bidirectional {
         for (i, group) in recurrent.chunks(4).enumerate() {
             let layer = i as i64 / 2;
-            let input = if layer == 0 { shape.embed_size } else { 2 * shape.hidden_size };
+            let input = if layer == 0 {
+                shape.embed_size
+            } else {
+                2 * shape.hidden_size
+            };
             flatten(group, input, 1);
         }
     } else {

@@ -74,14 +74,19 @@ pub struct GpuInfo {
 /// Asks `nvidia-smi` about GPU `index`; `None` without the tool.
 fn gpu_info(index: usize) -> Option<GpuInfo> {
     let output = std::process::Command::new("nvidia-smi")
-        .args(["--query-gpu=name,memory.total,driver_version", "--format=csv,noheader,nounits"])
+        .args([
+            "--query-gpu=name,memory.total,driver_version",
+            "--format=csv,noheader,nounits",
+        ])
         .arg(format!("--id={index}"))
         .output()
         .ok()
         .filter(|o| o.status.success())?;
     let text = String::from_utf8_lossy(&output.stdout);
     let fields: Vec<&str> = text.trim().split(", ").collect();
-    let [name, memory_mib, driver] = fields.as_slice() else { return None };
+    let [name, memory_mib, driver] = fields.as_slice() else {
+        return None;
+    };
     Some(GpuInfo {
         name: name.to_string(),
         memory_bytes: memory_mib.trim().parse::<u64>().ok()? * 1024 * 1024,

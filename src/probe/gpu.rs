@@ -29,11 +29,16 @@ pub fn reset_peak(device: Device) {
 /// Peak allocated and reserved bytes on the device since the last
 /// [`reset_peak`]; `None` on the CPU or if libtorch cannot say.
 pub fn peak(device: Device) -> Option<GpuPeak> {
-    let Device::Cuda(index) = device else { return None };
+    let Device::Cuda(index) = device else {
+        return None;
+    };
     let (mut allocated, mut reserved) = (0i64, 0i64);
     // SAFETY: both pointers are valid for the call; exceptions are caught in C++.
     let status = unsafe { rnnbench_gpu_peak(index as i32, &mut allocated, &mut reserved) };
-    (status == 0).then_some(GpuPeak { allocated_bytes: allocated.max(0) as u64, reserved_bytes: reserved.max(0) as u64 })
+    (status == 0).then_some(GpuPeak {
+        allocated_bytes: allocated.max(0) as u64,
+        reserved_bytes: reserved.max(0) as u64,
+    })
 }
 
 /// Peak allocated bytes on the device since the last [`reset_peak`]; `None`
@@ -66,12 +71,18 @@ mod tests {
         let before = peak(device).expect("stats on CUDA");
         let big = tch::Tensor::zeros([16 << 20], (tch::Kind::Float, device));
         let during = peak(device).expect("stats on CUDA");
-        assert!(during.allocated_bytes >= before.allocated_bytes + (64 << 20), "{before:?} -> {during:?}");
+        assert!(
+            during.allocated_bytes >= before.allocated_bytes + (64 << 20),
+            "{before:?} -> {during:?}"
+        );
         assert!(during.reserved_bytes >= during.allocated_bytes);
         drop(big);
         reset_peak(device);
         let after = peak(device).expect("stats on CUDA");
-        assert!(after.allocated_bytes < during.allocated_bytes, "{during:?} -> {after:?}");
+        assert!(
+            after.allocated_bytes < during.allocated_bytes,
+            "{during:?} -> {after:?}"
+        );
         drop(small);
     }
 }

@@ -282,9 +282,10 @@ fn imdb_mini_padding_fraction_is_small_when_bucketed() {
     assert_eq!((c.train.len(), c.test.len()), (10_000, 2_500));
     assert_eq!(c.identity.train_class_counts, [5_000, 5_000]);
     assert_eq!(c.identity.test_class_counts, [1_250, 1_250]);
-    for max_len in [256, 400] {
+    for max_len in [128, 256, 400] {
         let opts = PrepareOptions {
             max_len,
+            keep: rnnbench::data::Keep::Last,
             vocab_size: 20_000,
             min_count: 1,
             val_fraction: 0.1,
