@@ -230,5 +230,10 @@ fn matched(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, matched, cells);
+criterion_group! {
+    name = benches;
+    // Criterion's plots need system fonts (plotters' ttf); the bench report draws its own.
+    config = Criterion::default().without_plots();
+    targets = matched, cells
+}
 criterion_main!(benches);

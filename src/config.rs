@@ -196,8 +196,27 @@ pub struct Config {
     pub device: DeviceChoice,
     /// Results root.
     pub out: PathBuf,
+    /// The dataset preset applied under the flags (see [`dataset_preset`]), if any.
+    pub preset: Option<String>,
     /// No progress bars.
     pub quiet: bool,
+}
+
+/// The settings a named dataset brings: applied under `--config` and the
+/// flags, over the built-in defaults (which are sized for the bundled
+/// imdb-mini). The full IMDB gets a larger model and longer reviews, which it
+/// needs to reach the literature's accuracy (about 86%).
+pub fn dataset_preset(name: &str) -> Options {
+    match name {
+        "imdb" => Options {
+            hidden: Some(128),
+            embed: Some(128),
+            max_len: Some(400),
+            epochs: Some(6),
+            ..Options::default()
+        },
+        _ => Options::default(),
+    }
 }
 
 /// Default number of intra-op threads: the physical cores (libtorch's own default).
@@ -255,8 +274,24 @@ impl Options {
         }
     }
 
-    /// Applies defaults and validates every value; errors name the flag.
+    /// Applies the dataset's preset ([`dataset_preset`]) under the options
+    /// given, then the built-in defaults, and validates every value.
     pub fn resolve(self) -> Result<Config> {
+        let name = self
+            .dataset
+            .clone()
+            .unwrap_or_else(|| "imdb-mini".to_string());
+        let preset = dataset_preset(&name);
+        let has_preset = preset.hidden.is_some();
+        let mut config = self.or(preset).resolve_without_preset()?;
+        if has_preset && config.dataset.train.is_none() {
+            config.preset = Some(name);
+        }
+        Ok(config)
+    }
+
+    /// Applies the built-in defaults and validates every value; errors name the flag.
+    pub fn resolve_without_preset(self) -> Result<Config> {
         let positive_i64 = |flag: &str, v: i64| {
             if v >= 1 {
                 Ok(v)
@@ -381,6 +416,7 @@ impl Options {
             threads: positive_usize("--threads", self.threads.unwrap_or_else(default_threads))?,
             device: self.device.unwrap_or(DeviceChoice::Cpu),
             out: self.out.unwrap_or_else(|| PathBuf::from("results")),
+            preset: None,
             quiet: self.quiet,
         })
     }
@@ -397,6 +433,21 @@ mod tests {
         assert_eq!(c.seeds, [1, 2, 3]);
         assert_eq!(c.dataset.name, "imdb-mini");
         assert_eq!(c.match_mode, MatchMode::Params);
+    }
+
+    #[test]
+    fn the_full_imdb_brings_its_preset_under_the_flags() {
+        let c = Options {
+            dataset: Some("imdb".into()),
+            hidden: Some(32),
+            ..Default::default()
+        }
+        .resolve()
+        .unwrap();
+        assert_eq!((c.hidden, c.embed, c.max_len, c.epochs), (32, 128, 400, 6));
+        assert_eq!(c.preset.as_deref(), Some("imdb"));
+        let mini = Options::default().resolve().unwrap();
+        assert_eq!((mini.hidden, mini.max_len, mini.preset), (64, 128, None));
     }
 
     #[test]

@@ -46,8 +46,9 @@ pub enum Error {
         /// What is wrong with it.
         message: String,
     },
-    /// libtorch reported an error.
-    #[error("libtorch: {0}")]
+    /// libtorch reported an error (shown by its first line: libtorch appends
+    /// a C++ backtrace).
+    #[error("libtorch: {}", first_line(&.0.to_string()))]
     Torch(#[from] tch::TchError),
     /// A results file could not be written or read back.
     #[error("{path}: {message}")]
@@ -57,6 +58,10 @@ pub enum Error {
         /// What is wrong.
         message: String,
     },
+}
+
+fn first_line(text: &str) -> &str {
+    text.lines().next().unwrap_or(text)
 }
 
 fn location(line: Option<u64>, column: Option<u64>) -> String {

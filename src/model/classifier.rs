@@ -120,7 +120,7 @@ impl Classifier {
     }
 
     /// Logits `[batch, classes]` from already embedded inputs `[batch, seq,
-    /// embed]`; used to measure the gradient reaching each input step.
+    /// embed]`.
     pub fn forward_embedded(
         &self,
         embedded: &Tensor,
@@ -132,13 +132,43 @@ impl Classifier {
         Ok(features.f_linear(&self.head_weight, Some(&self.head_bias))?)
     }
 
+    /// Logits `[batch, classes]` from embedded inputs through the training
+    /// kernels but with every dropout off: deterministic like evaluation, and
+    /// differentiable on cuDNN (whose RNN backward runs in training mode
+    /// only). Used to measure the gradient reaching each input step.
+    pub fn forward_for_input_gradients(
+        &self,
+        embedded: &Tensor,
+        lengths: &Tensor,
+    ) -> Result<Tensor> {
+        let features = self.features_with(embedded, lengths, true, 0.0)?;
+        Ok(features.f_linear(&self.head_weight, Some(&self.head_bias))?)
+    }
+
     /// The state after each sequence's last real token, `[batch, directions ·
     /// hidden]` (forward direction first).
     pub fn features(&self, embedded: &Tensor, lengths: &Tensor, train: bool) -> Result<Tensor> {
+        self.features_with(
+            embedded,
+            lengths,
+            train,
+            if train { self.dropout } else { 0.0 },
+        )
+    }
+
+    /// [`Classifier::features`] with the kernels' training flag and the
+    /// between-layer dropout chosen separately.
+    fn features_with(
+        &self,
+        embedded: &Tensor,
+        lengths: &Tensor,
+        train: bool,
+        dropout: f64,
+    ) -> Result<Tensor> {
         let device = embedded.device();
         let lengths = lengths.f_to_device(device)?;
         if !self.shape.bidirectional {
-            let out = self.run(embedded, &self.recurrent, self.shape.layers, train)?;
+            let out = self.run(embedded, &self.recurrent, self.shape.layers, train, dropout)?;
             return last_real(&out, &lengths);
         }
         let reverse_index = reverse_within_lengths(&lengths, embedded.size()[1], device)?;
@@ -147,9 +177,9 @@ impl Classifier {
         for layer in 0..self.shape.layers as usize {
             let forward_weights = &self.recurrent[layer * 8..layer * 8 + 4];
             let reverse_weights = &self.recurrent[layer * 8 + 4..layer * 8 + 8];
-            let out_forward = self.run(&input, forward_weights, 1, train)?;
+            let out_forward = self.run(&input, forward_weights, 1, train, 0.0)?;
             let reversed_input = gather_steps(&input, &reverse_index)?;
-            let out_reversed = self.run(&reversed_input, reverse_weights, 1, train)?;
+            let out_reversed = self.run(&reversed_input, reverse_weights, 1, train, 0.0)?;
             if layer as i64 == self.shape.layers - 1 {
                 last = Some(Tensor::f_cat(
                     &[
@@ -169,13 +199,21 @@ impl Classifier {
 
     /// Runs `layers` stacked unidirectional layers of the cell with `weights`
     /// over `input` `[batch, seq, in]`, from a zero state; `[batch, seq, hidden]`.
-    fn run(&self, input: &Tensor, weights: &[Tensor], layers: i64, train: bool) -> Result<Tensor> {
+    /// `dropout` applies between stacked layers (in training mode only).
+    fn run(
+        &self,
+        input: &Tensor,
+        weights: &[Tensor],
+        layers: i64,
+        train: bool,
+        dropout: f64,
+    ) -> Result<Tensor> {
         let batch = input.size()[0];
         let h0 = Tensor::f_zeros(
             [layers, batch, self.shape.hidden_size],
             (input.kind(), input.device()),
         )?;
-        let dropout = if layers > 1 { self.dropout } else { 0.0 };
+        let dropout = if layers > 1 { dropout } else { 0.0 };
         let out = match self.shape.cell {
             Cell::Lstm => {
                 let c0 = h0.zeros_like();

@@ -37,7 +37,7 @@ pub fn gradient_norms(model: &Classifier, split: &Encoded, device: Device) -> Re
     let embedded = Tensor::f_embedding(model.embedding_weight(), &tokens, -1, false, false)?
         .detach()
         .set_requires_grad(true);
-    let logits = model.forward_embedded(&embedded, &lengths, false)?;
+    let logits = model.forward_for_input_gradients(&embedded, &lengths)?;
     let loss =
         logits.f_cross_entropy_loss::<Tensor>(&labels, None, tch::Reduction::Sum, -100, 0.0)?;
     // Gradient with respect to the input only: nothing accumulates into the
