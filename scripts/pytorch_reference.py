@@ -28,6 +28,8 @@ p.add_argument("--epochs", type=int, default=1)
 p.add_argument("--lr", type=float, default=2e-3)
 p.add_argument("--threads", type=int, default=os.cpu_count())
 p.add_argument("--seed", type=int, default=1)
+p.add_argument("--val-fraction", type=float, default=0.1,
+               help="held out of training, as rnnbench does, so both train on the same number of reviews")
 args = p.parse_args()
 torch.set_num_threads(args.threads)
 torch.manual_seed(args.seed)
@@ -67,6 +69,10 @@ def encode(tokss, labels):
         lengths[i] = len(ids)
     y = torch.tensor([classes.index(l) for l in labels])
     return x, lengths, y
+g = torch.Generator().manual_seed(args.seed)
+keep = torch.randperm(len(train_tok), generator=g)[int(len(train_tok) * args.val_fraction):].tolist()
+train_tok = [train_tok[i] for i in keep]
+train_y = [train_y[i] for i in keep]
 xtr, ltr, ytr = encode(train_tok, train_y)
 xte, lte, yte = encode(test_tok, test_y)
 prep_secs = time.perf_counter() - t0
@@ -107,4 +113,4 @@ for epoch in range(1, args.epochs + 1):
             pred = model(xte[i : i + 256], lte[i : i + 256]).argmax(1)
             correct += (pred == yte[i : i + 256]).sum().item()
     print(f"pytorch {torch.__version__} {args.cell} threads={args.threads} epoch {epoch}: "
-          f"train_secs {train_secs:.1f} test_acc {correct / len(yte):.4f} (prep {prep_secs:.1f} s)", flush=True)
+          f"{len(ytr)} reviews, train_secs {train_secs:.1f} test_acc {correct / len(yte):.4f} (prep {prep_secs:.1f} s)", flush=True)
