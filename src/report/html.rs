@@ -382,6 +382,38 @@ pub fn render_page(p: &Page) -> String {
                 .join(", ")
         ),
     );
+    // Which cell is faster depends on the device, the threads and the kernel
+    // path (libtorch's CPU LSTM uses oneDNN, its GRU does not): say it where
+    // the verdict is read.
+    let env = p.environment;
+    if env.is_object() {
+        let device = value_text(&env["device"]);
+        let mut machine = if device.starts_with("cuda") {
+            let gpu = value_text(&env["gpu"]["name"]);
+            format!(
+                "{} ({})",
+                device,
+                if gpu.is_empty() || gpu == "—" {
+                    "GPU"
+                } else {
+                    gpu.as_str()
+                }
+            )
+        } else {
+            format!(
+                "CPU {} · {} threads",
+                value_text(&env["cpu_model"]),
+                value_text(&env["threads"])
+            )
+        };
+        if !device.starts_with("cuda") && env["cpu_lstm_kernel"].as_str() == Some("onednn") {
+            machine.push_str(" · LSTM on oneDNN's kernel, GRU and RNN on libtorch's native one");
+        }
+        b.push_str(&format!(
+            "<p class=\"sub\">measured on {}</p>\n",
+            escape(&machine)
+        ));
+    }
     if !sum.complete {
         let planned = sum.models.len() * sum.planned_seeds.len();
         let missing: Vec<String> = sum

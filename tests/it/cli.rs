@@ -194,6 +194,11 @@ fn two_seeds_write_every_file_with_matched_models() {
     let summary: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.join("summary.json")).unwrap()).unwrap();
     assert!(summary.to_string().contains("test_acc"));
+    let html = std::fs::read_to_string(dir.join("report.html")).unwrap();
+    assert!(
+        html.contains("measured on CPU") && html.contains("1 threads"),
+        "the verdict names the machine"
+    );
 }
 
 #[test]
