@@ -169,8 +169,8 @@ pub fn create_run_dir(out: &Path, dataset: &str) -> Result<(String, PathBuf)> {
     unreachable!("some suffix is always free")
 }
 
-/// `YYYYMMDD-HHMMSS` in UTC, from the system clock.
-fn utc_stamp() -> String {
+/// `YYYYMMDD-HHMMSS` in UTC, from the system clock (run and merge folder names).
+pub fn utc_stamp() -> String {
     let secs = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs())
@@ -319,26 +319,14 @@ fn run_worker_process(
         .next();
     match parsed {
         Some(Ok(run)) => Ok(run),
-        _ => Ok(RunRecord {
-            model: size.model.name().to_string(),
+        _ => Ok(RunRecord::empty(
+            size.model.name(),
             seed,
-            status: RunStatus::Failed,
-            hidden_size: size.hidden_size,
-            params: size.params,
-            epochs_run: 0,
-            best_epoch: 0,
-            best_val_acc: f64::NAN,
-            test_acc: f64::NAN,
-            test_macro_f1: f64::NAN,
-            test_loss: f64::NAN,
-            train_secs_total: 0.0,
-            secs_per_epoch: f64::NAN,
-            peak_rss_bytes: 0,
-            gpu_peak_bytes: None,
-            message: format!(
-                "worker exited with {status} without a result (see the messages above)"
-            ),
-        }),
+            size.hidden_size,
+            size.params,
+            RunStatus::Failed,
+            format!("worker exited with {status} without a result (see the messages above)"),
+        )),
     }
 }
 

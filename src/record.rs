@@ -125,6 +125,38 @@ pub struct RunRecord {
     pub message: String,
 }
 
+impl RunRecord {
+    /// A run of `model` with `seed` that has done nothing yet: no epochs, NaN
+    /// for every score, `status` and `message` as given.
+    pub fn empty(
+        model: &str,
+        seed: u64,
+        hidden_size: i64,
+        params: i64,
+        status: RunStatus,
+        message: String,
+    ) -> RunRecord {
+        RunRecord {
+            model: model.to_string(),
+            seed,
+            status,
+            hidden_size,
+            params,
+            epochs_run: 0,
+            best_epoch: 0,
+            best_val_acc: f64::NAN,
+            test_acc: f64::NAN,
+            test_macro_f1: f64::NAN,
+            test_loss: f64::NAN,
+            train_secs_total: 0.0,
+            secs_per_epoch: f64::NAN,
+            peak_rss_bytes: 0,
+            gpu_peak_bytes: None,
+            message,
+        }
+    }
+}
+
 /// Appends rows of type `T` to a CSV file, writing the header only when the
 /// file is new or empty, and flushing after every row.
 pub struct CsvAppender<T> {

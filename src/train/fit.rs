@@ -58,24 +58,14 @@ pub fn fit(
     on_epoch: &mut dyn FnMut(&EpochRecord) -> Result<()>,
 ) -> Result<FitOutcome> {
     let shape = *model.shape();
-    let mut run = RunRecord {
-        model: cell.name().to_string(),
-        seed: settings.seed,
-        status: RunStatus::Ok,
-        hidden_size: shape.hidden_size,
-        params: shape.params(),
-        epochs_run: 0,
-        best_epoch: 0,
-        best_val_acc: f64::NAN,
-        test_acc: f64::NAN,
-        test_macro_f1: f64::NAN,
-        test_loss: f64::NAN,
-        train_secs_total: 0.0,
-        secs_per_epoch: f64::NAN,
-        peak_rss_bytes: 0,
-        gpu_peak_bytes: None,
-        message: String::new(),
-    };
+    let mut run = RunRecord::empty(
+        cell.name(),
+        settings.seed,
+        shape.hidden_size,
+        shape.params(),
+        RunStatus::Ok,
+        String::new(),
+    );
     let mut optimizer = nn::Adam::default().build(vs, settings.lr)?;
     let trainable = vs.trainable_variables();
     let train_lengths = data.train.lengths();
