@@ -230,10 +230,32 @@ fn matched(c: &mut Criterion) {
     group.finish();
 }
 
+/// This machine's matrix-multiply peak, the bench report's yardstick for
+/// efficiency: a 1024 x 1024 x 1024 float32 product (2 x 1024^3 FLOPs).
+fn matmul(c: &mut Criterion) {
+    let Some(device) = device() else { return };
+    let threads = tch::get_num_threads();
+    let n = 1024;
+    let a = Tensor::randn([n, n], (Kind::Float, device));
+    let b = Tensor::randn([n, n], (Kind::Float, device));
+    let device_tag = if device == Device::Cpu { "" } else { "-cuda" };
+    let mut group = c.benchmark_group(format!("matmul{device_tag}"));
+    group.sampling_mode(SamplingMode::Flat);
+    group.sample_size(10);
+    group.warm_up_time(Duration::from_millis(500));
+    group.measurement_time(Duration::from_secs(2));
+    group.throughput(Throughput::Elements((2 * n * n * n) as u64));
+    group.bench_function(
+        BenchmarkId::new("peak", format!("n{n}-th{threads}")),
+        |bench| bench.iter_custom(|iters| timed(iters, device, || drop(a.matmul(&b)))),
+    );
+    group.finish();
+}
+
 criterion_group! {
     name = benches;
     // Criterion's plots need system fonts (plotters' ttf); the bench report draws its own.
     config = Criterion::default().without_plots();
-    targets = matched, cells
+    targets = matmul, matched, cells
 }
 criterion_main!(benches);

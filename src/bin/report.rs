@@ -12,8 +12,20 @@ use clap::Parser;
 #[command(name = "report", version, about)]
 struct Args {
     /// Run folders (results/<run-id>/).
-    #[arg(required = true, value_name = "DIR")]
+    #[arg(required_unless_present = "bench", value_name = "DIR")]
     dirs: Vec<PathBuf>,
+    /// Render the bench report from criterion's results instead (writes
+    /// results/bench/ unless --out is given).
+    #[arg(long, conflicts_with = "dirs")]
+    bench: bool,
+    /// With --bench: criterion's folder.
+    #[arg(
+        long,
+        value_name = "DIR",
+        default_value = "target/criterion",
+        requires = "bench"
+    )]
+    criterion: PathBuf,
     /// Folder for the merged report. With one DIR and no --out the report is
     /// re-rendered in place; with several, defaults to results/merged-<UTC timestamp>.
     #[arg(long, value_name = "DIR")]
@@ -21,6 +33,12 @@ struct Args {
 }
 
 fn run(args: Args) -> rnnbench::Result<PathBuf> {
+    if args.bench {
+        let out = args
+            .out
+            .unwrap_or_else(|| PathBuf::from("results").join("bench"));
+        return rnnbench::report::bench::render_bench_report(&args.criterion, &out);
+    }
     match (args.dirs.as_slice(), args.out) {
         ([dir], None) => rnnbench::report::render_run(dir),
         (dirs, out) => {

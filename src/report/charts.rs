@@ -649,3 +649,84 @@ fn gradient_chart(path: &Path, lines: &[Line]) -> DrawResult {
     root.present()?;
     Ok(())
 }
+
+/// A log-log line chart, one line per model (its fixed colour; the line's
+/// `label` goes to the legend): the bench report's scaling charts.
+pub fn draw_lines_loglog(
+    path: &Path,
+    title: &str,
+    x_label: &str,
+    y_label: &str,
+    lines: &[Line],
+) -> Result<()> {
+    finish(path, loglog_chart(path, title, x_label, y_label, lines))
+}
+
+fn loglog_chart(
+    path: &Path,
+    title: &str,
+    x_label: &str,
+    y_label: &str,
+    lines: &[Line],
+) -> DrawResult {
+    ensure_font()?;
+    let root = BitMapBackend::new(path, CHART_SIZE_PX).into_drawing_area();
+    root.fill(&WHITE)?;
+    let points = lines
+        .iter()
+        .flat_map(|l| l.points.iter())
+        .filter(|p| p.0 > 0.0 && p.1 > 0.0);
+    let (mut x0, mut x1, mut y0, mut y1) = (f64::MAX, f64::MIN, f64::MAX, f64::MIN);
+    for &(x, y) in points {
+        (x0, x1, y0, y1) = (x0.min(x), x1.max(x), y0.min(y), y1.max(y));
+    }
+    if x0 > x1 {
+        (x0, x1, y0, y1) = (1.0, 10.0, 1.0, 10.0);
+    }
+    let mut chart = ChartBuilder::on(&root)
+        .caption(title, (FONT, 22))
+        .margin(16)
+        .x_label_area_size(50)
+        .y_label_area_size(80)
+        .build_cartesian_2d(
+            (x0 * 0.8..x1 * 1.25).log_scale(),
+            (y0 * 0.7..y1 * 1.4).log_scale(),
+        )?;
+    chart
+        .configure_mesh()
+        .x_desc(x_label)
+        .y_desc(y_label)
+        .x_labels(8)
+        .y_labels(8)
+        .x_label_formatter(&|v| format!("{v:.0}"))
+        .y_label_formatter(&|v| format!("{v:.3}"))
+        .light_line_style(WHITE)
+        .label_style((FONT, 15))
+        .axis_desc_style((FONT, 16))
+        .draw()?;
+    for line in lines {
+        let colour = model_colour(&line.model);
+        let pts: Vec<(f64, f64)> = line
+            .points
+            .iter()
+            .copied()
+            .filter(|p| p.0 > 0.0 && p.1 > 0.0)
+            .collect();
+        chart
+            .draw_series(LineSeries::new(pts.clone(), colour.stroke_width(3)))?
+            .label(line.label.clone())
+            .legend(move |(x, y)| {
+                PathElement::new(vec![(x, y), (x + 24, y)], colour.stroke_width(3))
+            });
+        chart.draw_series(pts.into_iter().map(|p| Circle::new(p, 4, colour.filled())))?;
+    }
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperLeft)
+        .background_style(WHITE.mix(0.9))
+        .border_style(BLACK.mix(0.3))
+        .label_font((FONT, 15))
+        .draw()?;
+    root.present()?;
+    Ok(())
+}

@@ -6,6 +6,7 @@
 //! - [`findings`]: sentences derived from the summary's numbers;
 //! - [`html`]: the page.
 
+pub mod bench;
 pub mod charts;
 pub mod findings;
 pub mod html;
