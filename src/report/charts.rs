@@ -104,6 +104,20 @@ pub fn imdb_references() -> Vec<Reference> {
     ]
 }
 
+/// A white PNG canvas of `size_px` at `path`, with the embedded font registered.
+fn canvas(
+    path: &Path,
+    size_px: (u32, u32),
+) -> std::result::Result<
+    DrawingArea<BitMapBackend<'_>, plotters::coord::Shift>,
+    Box<dyn std::error::Error + Send + Sync>,
+> {
+    ensure_font()?;
+    let root = BitMapBackend::new(path, size_px).into_drawing_area();
+    root.fill(&WHITE)?;
+    Ok(root)
+}
+
 fn finish(path: &Path, r: DrawResult) -> Result<()> {
     r.map_err(|e| Error::results(path, format!("drawing the chart failed: {e}")))
 }
@@ -136,9 +150,7 @@ pub fn draw_val_acc(path: &Path, bands: &[Band]) -> Result<()> {
 }
 
 fn band_chart(path: &Path, bands: &[Band], caption: &str, y_desc: &str, scale: f64) -> DrawResult {
-    ensure_font()?;
-    let root = BitMapBackend::new(path, CHART_SIZE_PX).into_drawing_area();
-    root.fill(&WHITE)?;
+    let root = canvas(path, CHART_SIZE_PX)?;
     draw_bands(&root, bands, caption, y_desc, scale, false)?;
     root.present()?;
     Ok(())
@@ -235,9 +247,7 @@ pub fn draw_loss(path: &Path, train: &[Band], val: &[Band]) -> Result<()> {
 }
 
 fn loss_chart(path: &Path, train: &[Band], val: &[Band]) -> DrawResult {
-    ensure_font()?;
-    let root = BitMapBackend::new(path, WIDE_CHART_SIZE_PX).into_drawing_area();
-    root.fill(&WHITE)?;
+    let root = canvas(path, WIDE_CHART_SIZE_PX)?;
     let panels = root.split_evenly((1, 2));
     draw_bands(
         &panels[0],
@@ -266,9 +276,7 @@ pub fn draw_acc_vs_time(path: &Path, lines: &[Line]) -> Result<()> {
 }
 
 fn acc_vs_time_chart(path: &Path, lines: &[Line]) -> DrawResult {
-    ensure_font()?;
-    let root = BitMapBackend::new(path, CHART_SIZE_PX).into_drawing_area();
-    root.fill(&WHITE)?;
+    let root = canvas(path, CHART_SIZE_PX)?;
     let pts = lines.iter().flat_map(|l| &l.points);
     let x_max = pts.clone().map(|p| p.0).fold(1e-3, f64::max);
     let y_lo = pts
@@ -505,9 +513,7 @@ pub fn draw_test_acc(path: &Path, spreads: &[Spread], references: &[Reference]) 
 }
 
 fn test_acc_chart(path: &Path, spreads: &[Spread], references: &[Reference]) -> DrawResult {
-    ensure_font()?;
-    let root = BitMapBackend::new(path, CHART_SIZE_PX).into_drawing_area();
-    root.fill(&WHITE)?;
+    let root = canvas(path, CHART_SIZE_PX)?;
     categorical_panel(
         &root,
         spreads,
@@ -537,9 +543,7 @@ pub fn draw_cost(
 }
 
 fn cost_chart(path: &Path, secs: &[Spread], tokens: &[Spread], rss: &[Spread]) -> DrawResult {
-    ensure_font()?;
-    let root = BitMapBackend::new(path, WIDE_CHART_SIZE_PX).into_drawing_area();
-    root.fill(&WHITE)?;
+    let root = canvas(path, WIDE_CHART_SIZE_PX)?;
     let panels = root.split_evenly((1, 3));
     let mib = 1.0 / (1024.0 * 1024.0);
     categorical_panel(
@@ -583,9 +587,7 @@ pub fn draw_gradient_flow(path: &Path, lines: &[Line]) -> Result<()> {
 }
 
 fn gradient_chart(path: &Path, lines: &[Line]) -> DrawResult {
-    ensure_font()?;
-    let root = BitMapBackend::new(path, CHART_SIZE_PX).into_drawing_area();
-    root.fill(&WHITE)?;
+    let root = canvas(path, CHART_SIZE_PX)?;
     let pts = lines.iter().flat_map(|l| &l.points);
     let x_max = pts.clone().map(|p| p.0).fold(1.0, f64::max);
     let y_lo = pts.clone().map(|p| p.1).fold(f64::INFINITY, f64::min);
@@ -669,9 +671,7 @@ fn loglog_chart(
     y_label: &str,
     lines: &[Line],
 ) -> DrawResult {
-    ensure_font()?;
-    let root = BitMapBackend::new(path, CHART_SIZE_PX).into_drawing_area();
-    root.fill(&WHITE)?;
+    let root = canvas(path, CHART_SIZE_PX)?;
     let points = lines
         .iter()
         .flat_map(|l| l.points.iter())
