@@ -13,7 +13,9 @@ use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use serde::{Deserialize, Serialize};
 use tch::nn;
 
-use crate::config::Config;
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::config::{Config, Grid, GridPoint};
 use crate::data::{
     Columns, Corpus, DatasetIdentity, DatasetSource, PrepareOptions, Prepared, load_corpus, prepare,
 };
@@ -22,6 +24,8 @@ use crate::model::{Cell, Classifier, ModelShape, hidden_for_budget};
 use crate::probe::device::resolve_device;
 use crate::probe::environment::Environment;
 use crate::record::{self, CsvAppender, EpochRecord, RunRecord, RunStatus, files};
+use crate::sweep::plan::{Job, ShardChoice, all_jobs, shard_jobs};
+use crate::sweep::{SWEEP_FILE, SweepManifest, point_dir, resume};
 use crate::train::gradient_flow::gradient_norms;
 use crate::train::{FitSettings, fit};
 
@@ -134,25 +138,7 @@ pub fn model_sizes(config: &Config, vocab_size: usize, classes: usize) -> Vec<Mo
 /// name is taken); never reuses an existing folder.
 pub fn create_run_dir(out: &Path, dataset: &str) -> Result<(String, PathBuf)> {
     std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
-    let stamp = utc_stamp();
-    let slug: String = Path::new(dataset)
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default()
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    let base = if slug.is_empty() {
-        stamp
-    } else {
-        format!("{stamp}-{slug}")
-    };
+    let base = default_run_id(dataset);
     for n in 1.. {
         let id = if n == 1 {
             base.clone()
@@ -167,6 +153,29 @@ pub fn create_run_dir(out: &Path, dataset: &str) -> Result<(String, PathBuf)> {
         }
     }
     unreachable!("some suffix is always free")
+}
+
+/// `<UTC timestamp>-<dataset's file name>`, the default run id.
+pub fn default_run_id(dataset: &str) -> String {
+    let stamp = utc_stamp();
+    let slug: String = Path::new(dataset)
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if slug.is_empty() {
+        stamp
+    } else {
+        format!("{stamp}-{slug}")
+    }
 }
 
 /// `YYYYMMDD-HHMMSS` in UTC, from the system clock (run and merge folder names).
@@ -197,88 +206,375 @@ pub fn utc_stamp() -> String {
 /// What the parent learned from a finished comparison.
 #[derive(Debug)]
 pub struct ComparisonOutcome {
-    /// The run folder.
+    /// The run folder (a shard's folder for a shard).
     pub run_dir: PathBuf,
-    /// One record per planned run that started.
+    /// The folders of the grid points that have jobs here.
+    pub point_dirs: Vec<PathBuf>,
+    /// The runs started by this call.
     pub runs: Vec<RunRecord>,
-    /// Planned runs (models x seeds).
+    /// Jobs of this folder (this shard's, or the whole grid's).
     pub planned: usize,
+    /// Jobs found finished on disk when this call started (`--resume`).
+    pub already_finished: usize,
+    /// Jobs that ended `ok`, counting those found finished.
+    pub finished_ok: usize,
     /// Whether Ctrl-C stopped it.
     pub interrupted: bool,
 }
 
-/// The parent: validates the data, writes `config.json` and
-/// `environment.json`, runs every model x seed in a worker process (`exe`
-/// with `--worker`), appends `runs.csv`, and returns. `stop` is set by Ctrl-C;
-/// `child_pid` lets the signal handler forward it to the running worker.
-pub fn run_comparison(
-    config: &Config,
-    command_line: Vec<String>,
+/// Where a new comparison writes, and which part of the grid it runs.
+#[derive(Debug, Clone)]
+pub struct Launch {
+    /// The configurations.
+    pub grid: Grid,
+    /// This machine's shard, if the grid is split.
+    pub shard: Option<ShardChoice>,
+    /// The run folder's name; default `<UTC timestamp>-<dataset>`.
+    pub run_id: Option<String>,
+    /// The command line, for the record.
+    pub command_line: Vec<String>,
+}
+
+/// Checks that the data loads and encodes, then creates the run folder
+/// (`out/<run-id>/`, or `out/<run-id>/shard-I-of-N/` for a shard, which must
+/// not exist yet) and writes `sweep.json` with this folder's jobs.
+pub fn start_run(launch: Launch) -> Result<(PathBuf, SweepManifest)> {
+    let first = &launch.grid.points[0].config;
+    let (source, columns) = dataset_source(first);
+    let corpus = load_corpus(&source, &columns)?;
+    for point in &launch.grid.points {
+        // Fails before any folder exists if a configuration cannot encode the data.
+        prepare_for_seed(&corpus, &point.config, point.config.seeds[0])?;
+    }
+    let out = &first.out;
+    let (run_id, root) = match (&launch.run_id, &launch.shard) {
+        (None, None) => create_run_dir(out, &corpus.identity.name)?,
+        (id, shard) => {
+            let id = id
+                .clone()
+                .unwrap_or_else(|| default_run_id(&corpus.identity.name));
+            let base = out.join(&id);
+            let root = match shard {
+                Some(s) => {
+                    std::fs::create_dir_all(&base).map_err(|e| Error::io(&base, e))?;
+                    base.join(s.shard.dir_name())
+                }
+                None => {
+                    std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
+                    base
+                }
+            };
+            match std::fs::create_dir(&root) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                    return Err(Error::results(
+                        &root,
+                        format!(
+                            "already exists: continue it with `compare --resume {}`, or choose another --run-id",
+                            root.display()
+                        ),
+                    ));
+                }
+                Err(e) => return Err(Error::io(&root, e)),
+            }
+            (id, root)
+        }
+    };
+    let jobs = match &launch.shard {
+        Some(s) => shard_jobs(&launch.grid, s.shard),
+        None => all_jobs(&launch.grid),
+    };
+    let manifest = SweepManifest {
+        run_id,
+        command_line: launch.command_line,
+        jobs_total: all_jobs(&launch.grid).len(),
+        grid: launch.grid,
+        shard: launch.shard,
+        jobs: jobs.iter().map(Job::id).collect(),
+        merged_from: Vec::new(),
+    };
+    manifest.write(&root)?;
+    Ok((root, manifest))
+}
+
+/// Reads the run folder `dir` to continue it: its `sweep.json` (or, for a
+/// folder written before sweeps existed, its `config.json` as a one-point grid).
+pub fn load_for_resume(dir: &Path) -> Result<SweepManifest> {
+    if !dir.is_dir() {
+        return Err(Error::results(dir, "no such run folder"));
+    }
+    if dir.join(SWEEP_FILE).is_file() {
+        let manifest = SweepManifest::load(dir)?;
+        if !manifest.merged_from.is_empty() {
+            return Err(Error::results(
+                dir,
+                "is a merged report, not a run; resume the shard folders it was merged from",
+            ));
+        }
+        return Ok(manifest);
+    }
+    if !dir.join(files::CONFIG).is_file() {
+        return Err(Error::results(
+            dir,
+            format!(
+                "not a run folder: neither {SWEEP_FILE} nor {} is there",
+                files::CONFIG
+            ),
+        ));
+    }
+    let run: RunManifest = record::read_json(&dir.join(files::CONFIG))?;
+    let grid = Grid {
+        axes: Vec::new(),
+        points: vec![GridPoint {
+            id: "base".into(),
+            values: Vec::new(),
+            config: run.config,
+        }],
+    };
+    let jobs = all_jobs(&grid);
+    Ok(SweepManifest {
+        run_id: run.run_id,
+        command_line: run.command_line,
+        jobs_total: jobs.len(),
+        grid,
+        shard: None,
+        jobs: jobs.iter().map(Job::id).collect(),
+        merged_from: Vec::new(),
+    })
+}
+
+/// Holds an exclusive lock on a run folder while a `compare` works in it.
+#[derive(Debug)]
+pub struct RunLock {
+    _file: std::fs::File,
+}
+
+/// Locks `root/.lock` so that two processes never run jobs of one folder
+/// at once (an `flock`, released when the process ends, even by SIGKILL).
+pub fn lock_run_dir(root: &Path) -> Result<RunLock> {
+    let path = root.join(".lock");
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(|e| Error::io(&path, e))?;
+    match file.try_lock() {
+        Ok(()) => Ok(RunLock { _file: file }),
+        Err(std::fs::TryLockError::WouldBlock) => Err(Error::results(
+            root,
+            "another compare is working in this folder (it holds .lock); wait for it or stop it first",
+        )),
+        Err(std::fs::TryLockError::Error(e)) => Err(Error::io(&path, e)),
+    }
+}
+
+/// The parent: for every grid point with jobs in `manifest`, writes (or, when
+/// resuming, verifies against the configuration and the data) the point's
+/// `config.json` and `environment.json`, drops the rows of unfinished jobs,
+/// then runs each job not yet finished in a worker process (`exe` with
+/// `--worker`) and appends its record to the point's `runs.csv`. `stop` is
+/// set by Ctrl-C; `child_pid` lets the signal handler forward it to the
+/// running worker.
+pub fn run_jobs(
+    root: &Path,
+    manifest: &SweepManifest,
     exe: &Path,
     stop: &AtomicBool,
     child_pid: &Arc<AtomicU32>,
     mut log: impl FnMut(&str),
 ) -> Result<ComparisonOutcome> {
-    let device = resolve_device(config.device)?;
-    tch::set_num_threads(config.threads as i32);
-    let (source, columns) = dataset_source(config);
+    let _lock = lock_run_dir(root)?;
+    let jobs = manifest.parsed_jobs(root)?;
+    let grid = &manifest.grid;
+    let mut point_ids: Vec<&str> = Vec::new();
+    for job in &jobs {
+        if !point_ids.contains(&job.point.as_str()) {
+            point_ids.push(&job.point);
+        }
+    }
+    let first = &grid.points[0].config;
+    let (source, columns) = dataset_source(first);
     let corpus = load_corpus(&source, &columns)?;
-    let prepared = prepare_for_seed(&corpus, config, config.seeds[0])?;
+    let mut sizes_of: BTreeMap<&str, Vec<ModelSize>> = BTreeMap::new();
+    let mut finished: BTreeSet<(String, Cell, u64)> = BTreeSet::new();
+    let mut point_dirs = Vec::new();
+    for &id in &point_ids {
+        let point = manifest.point(id).ok_or_else(|| {
+            Error::results(
+                root.join(SWEEP_FILE),
+                format!("job names unknown point `{id}`"),
+            )
+        })?;
+        let dir = point_dir(root, grid, id);
+        let sizes = prepare_point_dir(&dir, &point.config, &corpus, manifest, &mut log)?;
+        let done = resume::finished_runs(&dir)?;
+        for run in &done {
+            let size = sizes.iter().find(|s| s.model.name() == run.model);
+            if size.is_none_or(|s| s.hidden_size != run.hidden_size || s.params != run.params) {
+                return Err(Error::results(
+                    dir.join(files::RUNS),
+                    format!(
+                        "{} seed {} has hidden size {} and {} parameters, which {} does not give",
+                        run.model,
+                        run.seed,
+                        run.hidden_size,
+                        run.params,
+                        files::CONFIG
+                    ),
+                ));
+            }
+            if let Ok(model) = run.model.parse::<Cell>() {
+                finished.insert((id.to_string(), model, run.seed));
+            }
+        }
+        let pruned = resume::prune_unfinished(&dir, &done, point.config.seeds[0])?;
+        if pruned != resume::Pruned::default() {
+            log(&format!(
+                "{}: dropped the rows of unfinished runs ({} in {}, {} in {}, {} cut-off lines)",
+                dir.display(),
+                pruned.runs,
+                files::RUNS,
+                pruned.epochs,
+                files::EPOCHS,
+                pruned.partial_lines
+            ));
+        }
+        sizes_of.insert(id, sizes);
+        point_dirs.push(dir);
+    }
+    drop(corpus);
+    let is_done = |job: &Job| finished.contains(&(job.point.clone(), job.model, job.seed));
+    let already_finished = jobs.iter().filter(|j| is_done(j)).count();
+    if already_finished > 0 {
+        log(&format!(
+            "resuming: {already_finished} of {} jobs already finished, {} to run",
+            jobs.len(),
+            jobs.len() - already_finished
+        ));
+    }
+    let mut runs = Vec::new();
+    let mut appenders: BTreeMap<String, CsvAppender<RunRecord>> = BTreeMap::new();
+    for job in jobs.iter().filter(|j| !is_done(j)) {
+        if stop.load(Ordering::SeqCst) {
+            break;
+        }
+        let dir = point_dir(root, grid, &job.point);
+        let size = sizes_of[job.point.as_str()]
+            .iter()
+            .find(|s| s.model == job.model)
+            .expect("every model of a point is sized")
+            .clone();
+        if grid.points.len() > 1 {
+            log(&format!("job {}", job.id()));
+        }
+        let run = run_worker_process(exe, &dir, &size, job.seed, child_pid)?;
+        if !appenders.contains_key(&job.point) {
+            appenders.insert(
+                job.point.clone(),
+                CsvAppender::open(&dir.join(files::RUNS))?,
+            );
+        }
+        appenders
+            .get_mut(&job.point)
+            .expect("just inserted")
+            .append(&run)?;
+        runs.push(run);
+    }
+    let mut finished_ok = 0;
+    for (&id, dir) in point_ids.iter().zip(&point_dirs) {
+        finished_ok += resume::finished_runs(dir)?
+            .iter()
+            .filter(|r| r.status == RunStatus::Ok)
+            .filter_map(|r| r.model.parse::<Cell>().ok().map(|m| (m, r.seed)))
+            .filter(|&(model, seed)| {
+                jobs.iter()
+                    .any(|j| j.point == id && j.model == model && j.seed == seed)
+            })
+            .count();
+    }
+    Ok(ComparisonOutcome {
+        run_dir: root.to_path_buf(),
+        point_dirs,
+        runs,
+        planned: jobs.len(),
+        already_finished,
+        finished_ok,
+        interrupted: stop.load(Ordering::SeqCst),
+    })
+}
+
+/// Writes a grid point's `config.json` and `environment.json` into `dir`,
+/// or, if `config.json` is already there (resuming), checks that it holds
+/// the same configuration and that the data has not changed. Returns the
+/// models' sizes.
+fn prepare_point_dir(
+    dir: &Path,
+    config: &Config,
+    corpus: &Corpus,
+    manifest: &SweepManifest,
+    log: &mut impl FnMut(&str),
+) -> Result<Vec<ModelSize>> {
+    let config_path = dir.join(files::CONFIG);
+    if config_path.is_file() {
+        let existing: RunManifest = record::read_json(&config_path)?;
+        if existing.config != *config {
+            return Err(Error::results(
+                &config_path,
+                format!(
+                    "holds another configuration than {SWEEP_FILE}; this folder cannot be resumed"
+                ),
+            ));
+        }
+        let digests = |d: &DatasetIdentity| -> Vec<String> {
+            d.files.iter().map(|f| f.sha256.clone()).collect()
+        };
+        if digests(&existing.dataset) != digests(&corpus.identity) {
+            return Err(Error::dataset(
+                &corpus.identity.name,
+                format!(
+                    "its files changed since {} was written (sha256 differs); finished runs cannot be mixed with new ones",
+                    config_path.display()
+                ),
+            ));
+        }
+        return Ok(existing.model_sizes);
+    }
+    let device = resolve_device(config.device)?;
+    let prepared = prepare_for_seed(corpus, config, config.seeds[0])?;
     let sizes = model_sizes(config, prepared.vocab_size, prepared.classes.len());
-    let (run_id, run_dir) = create_run_dir(&config.out, &corpus.identity.name)?;
-    let manifest = RunManifest {
-        run_id,
-        command_line,
+    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    let run = RunManifest {
+        run_id: manifest.run_id.clone(),
+        command_line: manifest.command_line.clone(),
         config: config.clone(),
         model_sizes: sizes.clone(),
         classes: prepared.classes.clone(),
         vocab_size_built: prepared.vocab_size,
         dataset: corpus.identity.clone(),
     };
-    record::write_json_atomic(&run_dir.join(files::CONFIG), &manifest)?;
-    record::write_json_atomic(
-        &run_dir.join(files::ENVIRONMENT),
-        &Environment::probe(device),
-    )?;
-    log(&format!(
-        "{}: {} train / {} validation / {} test examples, {} classes, vocabulary {}",
-        corpus.identity.name,
-        prepared.train.len(),
-        prepared.val.len(),
-        prepared.test.len(),
-        prepared.classes.len(),
-        prepared.vocab_size
-    ));
-    for size in &sizes {
+    record::write_json_atomic(&config_path, &run)?;
+    record::write_json_atomic(&dir.join(files::ENVIRONMENT), &Environment::probe(device))?;
+    if manifest.grid.points.len() == 1 {
         log(&format!(
-            "{:>4}: hidden {:>4}, {} parameters",
-            size.model.display_name(),
-            size.hidden_size,
-            size.params
+            "{}: {} train / {} validation / {} test examples, {} classes, vocabulary {}",
+            corpus.identity.name,
+            prepared.train.len(),
+            prepared.val.len(),
+            prepared.test.len(),
+            prepared.classes.len(),
+            prepared.vocab_size
         ));
-    }
-    drop(prepared);
-    drop(corpus);
-
-    let planned = sizes.len() * config.seeds.len();
-    let mut runs_csv = CsvAppender::<RunRecord>::open(&run_dir.join(files::RUNS))?;
-    let mut runs = Vec::new();
-    'seeds: for &seed in &config.seeds {
         for size in &sizes {
-            if stop.load(Ordering::SeqCst) {
-                break 'seeds;
-            }
-            let run = run_worker_process(exe, &run_dir, size, seed, child_pid)?;
-            runs_csv.append(&run)?;
-            runs.push(run);
+            log(&format!(
+                "{:>4}: hidden {:>4}, {} parameters",
+                size.model.display_name(),
+                size.hidden_size,
+                size.params
+            ));
         }
     }
-    Ok(ComparisonOutcome {
-        run_dir,
-        runs,
-        planned,
-        interrupted: stop.load(Ordering::SeqCst),
-    })
+    Ok(sizes)
 }
 
 /// Starts `exe --worker` for one model and seed and waits for its record.

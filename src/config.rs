@@ -36,6 +36,10 @@ pub enum DeviceChoice {
 
 /// The options of `compare`, as flags (all optional so that a `--config`
 /// file can supply them). Field names are the TOML keys (with `_`).
+///
+/// Every numeric or choice option takes a comma-separated list (a TOML array
+/// in a file): the comparison then runs at every point of the cross product
+/// of the lists (see [`Options::grid`]).
 #[derive(Debug, Clone, Default, Args, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "snake_case")]
 pub struct Options {
@@ -58,55 +62,76 @@ pub struct Options {
     #[arg(long, value_name = "LIST", value_delimiter = ',')]
     pub models: Option<Vec<Cell>>,
     /// params: size every model to the first one's parameter count; hidden: same hidden size [default: params].
-    #[arg(long = "match", value_name = "MODE")]
-    #[serde(rename = "match")]
-    pub match_mode: Option<MatchMode>,
+    #[arg(long = "match", value_name = "MODE", value_delimiter = ',')]
+    #[serde(rename = "match", default, deserialize_with = "one_or_many")]
+    pub match_mode: Option<Vec<MatchMode>>,
     /// Hidden size of the first model [default: 64].
-    #[arg(long, value_name = "N")]
-    pub hidden: Option<i64>,
+    #[arg(long, value_name = "N", value_delimiter = ',')]
+    #[serde(default, deserialize_with = "one_or_many")]
+    pub hidden: Option<Vec<i64>>,
     /// Embedding width [default: 64].
-    #[arg(long, value_name = "N")]
-    pub embed: Option<i64>,
+    #[arg(long, value_name = "N", value_delimiter = ',')]
+    #[serde(default, deserialize_with = "one_or_many")]
+    pub embed: Option<Vec<i64>>,
     /// Stacked recurrent layers [default: 1].
-    #[arg(long, value_name = "N")]
-    pub layers: Option<i64>,
-    /// Run each layer in both directions.
-    #[arg(long)]
-    #[serde(default)]
-    pub bidirectional: bool,
+    #[arg(long, value_name = "N", value_delimiter = ',')]
+    #[serde(default, deserialize_with = "one_or_many")]
+    pub layers: Option<Vec<i64>>,
+    /// Run each layer in both directions (`--bidirectional=false,true` sweeps both).
+    #[arg(
+        long,
+        value_name = "BOOL",
+        num_args = 0..=1,
+        require_equals = true,
+        default_missing_value = "true",
+        value_delimiter = ','
+    )]
+    #[serde(default, deserialize_with = "one_or_many")]
+    pub bidirectional: Option<Vec<bool>>,
     /// Dropout before the head and between layers, in [0, 1) [default: 0.3].
-    #[arg(long, value_name = "P")]
-    pub dropout: Option<f64>,
+    #[arg(long, value_name = "P", value_delimiter = ',')]
+    #[serde(default, deserialize_with = "one_or_many")]
+    pub dropout: Option<Vec<f64>>,
     /// Keep at most N tokens of each review (see --keep) [default: 128].
-    #[arg(long, value_name = "N")]
-    pub max_len: Option<usize>,
+    #[arg(long, value_name = "N", value_delimiter = ',')]
+    #[serde(default, deserialize_with = "one_or_many")]
+    pub max_len: Option<Vec<usize>>,
     /// Which tokens of a longer review to keep: first or last [default: last].
-    #[arg(long, value_name = "WHICH")]
-    pub keep: Option<Keep>,
+    #[arg(long, value_name = "WHICH", value_delimiter = ',')]
+    #[serde(default, deserialize_with = "one_or_many")]
+    pub keep: Option<Vec<Keep>>,
     /// Vocabulary size cap, <pad> and <unk> included [default: 20000].
-    #[arg(long, value_name = "N")]
-    pub vocab_size: Option<usize>,
+    #[arg(long, value_name = "N", value_delimiter = ',')]
+    #[serde(default, deserialize_with = "one_or_many")]
+    pub vocab_size: Option<Vec<usize>>,
     /// Minimum training count for a word to enter the vocabulary [default: 2].
-    #[arg(long, value_name = "N")]
-    pub min_count: Option<usize>,
+    #[arg(long, value_name = "N", value_delimiter = ',')]
+    #[serde(default, deserialize_with = "one_or_many")]
+    pub min_count: Option<Vec<usize>>,
     /// Fraction of the training split held out for validation [default: 0.1].
-    #[arg(long, value_name = "F")]
-    pub val_fraction: Option<f64>,
+    #[arg(long, value_name = "F", value_delimiter = ',')]
+    #[serde(default, deserialize_with = "one_or_many")]
+    pub val_fraction: Option<Vec<f64>>,
     /// Examples per training batch [default: 128].
-    #[arg(long, value_name = "N")]
-    pub batch_size: Option<usize>,
+    #[arg(long, value_name = "N", value_delimiter = ',')]
+    #[serde(default, deserialize_with = "one_or_many")]
+    pub batch_size: Option<Vec<usize>>,
     /// Maximum epochs per run [default: 4].
-    #[arg(long, value_name = "N")]
-    pub epochs: Option<u32>,
+    #[arg(long, value_name = "N", value_delimiter = ',')]
+    #[serde(default, deserialize_with = "one_or_many")]
+    pub epochs: Option<Vec<u32>>,
     /// Adam learning rate [default: 0.004].
-    #[arg(long, value_name = "X")]
-    pub lr: Option<f64>,
+    #[arg(long, value_name = "X", value_delimiter = ',')]
+    #[serde(default, deserialize_with = "one_or_many")]
+    pub lr: Option<Vec<f64>>,
     /// Clip gradients to this global L2 norm; 0 disables [default: 1.0].
-    #[arg(long, value_name = "X")]
-    pub clip: Option<f64>,
+    #[arg(long, value_name = "X", value_delimiter = ',')]
+    #[serde(default, deserialize_with = "one_or_many")]
+    pub clip: Option<Vec<f64>>,
     /// Stop after N epochs without a better validation accuracy; 0 disables [default: 2].
-    #[arg(long, value_name = "N")]
-    pub patience: Option<u32>,
+    #[arg(long, value_name = "N", value_delimiter = ',')]
+    #[serde(default, deserialize_with = "one_or_many")]
+    pub patience: Option<Vec<u32>>,
     /// Number of seeds, 1..=N [default: 3].
     #[arg(long, value_name = "N", conflicts_with = "seed_list")]
     pub seeds: Option<u32>,
@@ -114,11 +139,13 @@ pub struct Options {
     #[arg(long, value_name = "LIST", value_delimiter = ',')]
     pub seed_list: Option<Vec<u64>>,
     /// Intra-op CPU threads [default: physical cores].
-    #[arg(long, value_name = "N")]
-    pub threads: Option<usize>,
+    #[arg(long, value_name = "N", value_delimiter = ',')]
+    #[serde(default, deserialize_with = "one_or_many")]
+    pub threads: Option<Vec<usize>>,
     /// cpu, cuda or auto [default: cpu].
-    #[arg(long, value_name = "DEVICE")]
-    pub device: Option<DeviceChoice>,
+    #[arg(long, value_name = "DEVICE", value_delimiter = ',')]
+    #[serde(default, deserialize_with = "one_or_many")]
+    pub device: Option<Vec<DeviceChoice>>,
     /// Results folder; each run writes OUT/<run-id>/ [default: results].
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
@@ -209,10 +236,10 @@ pub struct Config {
 pub fn dataset_preset(name: &str) -> Options {
     match name {
         "imdb" => Options {
-            hidden: Some(128),
-            embed: Some(128),
-            max_len: Some(400),
-            epochs: Some(6),
+            hidden: Some(vec![128]),
+            embed: Some(vec![128]),
+            max_len: Some(vec![400]),
+            epochs: Some(vec![6]),
             ..Options::default()
         },
         _ => Options::default(),
@@ -227,7 +254,183 @@ pub fn default_threads() -> usize {
         .unwrap_or(1)
 }
 
+/// Calls `$m!(field, "--flag")` for every option that takes a list of
+/// values forming a grid, in flag order (the order of a grid's nested loops).
+macro_rules! grid_options {
+    ($m:ident) => {
+        $m!(match_mode, "--match");
+        $m!(hidden, "--hidden");
+        $m!(embed, "--embed");
+        $m!(layers, "--layers");
+        $m!(bidirectional, "--bidirectional");
+        $m!(dropout, "--dropout");
+        $m!(max_len, "--max-len");
+        $m!(keep, "--keep");
+        $m!(vocab_size, "--vocab-size");
+        $m!(min_count, "--min-count");
+        $m!(val_fraction, "--val-fraction");
+        $m!(batch_size, "--batch-size");
+        $m!(epochs, "--epochs");
+        $m!(lr, "--lr");
+        $m!(clip, "--clip");
+        $m!(patience, "--patience");
+        $m!(threads, "--threads");
+        $m!(device, "--device");
+    };
+}
+
+/// One swept option of a grid: an option given with more than one value.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Axis {
+    /// The option's key in `config.json` (e.g. `max_len`).
+    pub key: String,
+    /// The flag that set it (e.g. `--max-len`).
+    pub flag: String,
+    /// Its values in the order given, as labels (`64`, `0.001`, `last`).
+    pub values: Vec<String>,
+}
+
+/// One configuration of a grid.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GridPoint {
+    /// Stable id derived from the swept values, e.g. `hidden-64_layers-2`
+    /// (`base` when nothing is swept); also the point's folder name.
+    pub id: String,
+    /// (key, value label) of each swept option, in axis order.
+    pub values: Vec<(String, String)>,
+    /// The resolved configuration.
+    pub config: Config,
+}
+
+/// The cross product of the options' lists.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Grid {
+    /// Swept options (lists of more than one value), in flag order.
+    pub axes: Vec<Axis>,
+    /// Every configuration, as nested loops over `axes` (last fastest).
+    pub points: Vec<GridPoint>,
+}
+
+/// A value of a grid option, with the label used in point ids and reports.
+pub trait GridValue: Clone + PartialEq {
+    /// Short text form: `64`, `0.001`, `true`, `last`.
+    fn label(&self) -> String;
+}
+
+macro_rules! display_label {
+    ($($t:ty),*) => {$(
+        impl GridValue for $t {
+            fn label(&self) -> String {
+                self.to_string()
+            }
+        }
+    )*};
+}
+display_label!(i64, usize, u32, f64, bool);
+
+macro_rules! enum_label {
+    ($($t:ty),*) => {$(
+        impl GridValue for $t {
+            fn label(&self) -> String {
+                self.to_possible_value()
+                    .map(|v| v.get_name().to_string())
+                    .unwrap_or_default()
+            }
+        }
+    )*};
+}
+enum_label!(MatchMode, Keep, DeviceChoice);
+
+/// The first value of a list option (lists are expanded before resolving).
+fn one<T>(list: Option<Vec<T>>) -> Option<T> {
+    list.and_then(|l| l.into_iter().next())
+}
+
+/// A list option must have a value and no value twice.
+fn check_list<T: GridValue>(flag: &str, list: &[T]) -> Result<()> {
+    if list.is_empty() {
+        return Err(Error::config(flag, "needs at least one value"));
+    }
+    for (i, v) in list.iter().enumerate() {
+        if list[..i].contains(v) {
+            return Err(Error::config(
+                flag,
+                format!("`{}` is listed twice", v.label()),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// `flag-value` pairs joined by `_` (flag without its dashes), e.g.
+/// `hidden-64_max-len-128`; `base` when nothing is swept.
+fn point_id(values: &[(String, String)], axes: &[Axis]) -> String {
+    if values.is_empty() {
+        return "base".to_string();
+    }
+    values
+        .iter()
+        .zip(axes)
+        .map(|((_, v), axis)| {
+            let v: String = v
+                .chars()
+                .map(|c| {
+                    if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
+                        c
+                    } else {
+                        '_'
+                    }
+                })
+                .collect();
+            format!("{}-{v}", axis.flag.trim_start_matches('-'))
+        })
+        .collect::<Vec<_>>()
+        .join("_")
+}
+
+/// Deserializes a TOML value that is either one value or an array of them.
+fn one_or_many<'de, D, T>(deserializer: D) -> std::result::Result<Option<Vec<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum OneOrMany<T> {
+        One(T),
+        Many(Vec<T>),
+    }
+    Ok(Some(match OneOrMany::deserialize(deserializer)? {
+        OneOrMany::One(v) => vec![v],
+        OneOrMany::Many(v) => v,
+    }))
+}
+
 impl Options {
+    /// The flags (or file keys) that were given, as flags: `--hidden`, ….
+    /// `--quiet` is not counted.
+    pub fn given_flags(&self) -> Vec<&'static str> {
+        let mut flags = Vec::new();
+        macro_rules! given {
+            ($field:ident, $flag:literal) => {
+                if self.$field.is_some() {
+                    flags.push($flag);
+                }
+            };
+        }
+        given!(dataset, "--dataset");
+        given!(train, "--train");
+        given!(test, "--test");
+        given!(text_col, "--text-col");
+        given!(label_col, "--label-col");
+        given!(models, "--models");
+        grid_options!(given);
+        given!(seeds, "--seeds");
+        given!(seed_list, "--seed-list");
+        given!(out, "--out");
+        flags
+    }
+
     /// Reads options from a TOML file (same keys as the flags, with `_`).
     pub fn from_toml_file(path: &Path) -> Result<Options> {
         let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
@@ -253,7 +456,7 @@ impl Options {
             hidden: self.hidden.or(file.hidden),
             embed: self.embed.or(file.embed),
             layers: self.layers.or(file.layers),
-            bidirectional: self.bidirectional || file.bidirectional,
+            bidirectional: self.bidirectional.or(file.bidirectional),
             dropout: self.dropout.or(file.dropout),
             max_len: self.max_len.or(file.max_len),
             keep: self.keep.or(file.keep),
@@ -274,20 +477,87 @@ impl Options {
         }
     }
 
-    /// Applies the dataset's preset ([`dataset_preset`]) under the options
-    /// given, then the built-in defaults, and validates every value.
+    /// Resolves options that describe one configuration (no list with more
+    /// than one value); see [`Options::grid`] for sweeps.
     pub fn resolve(self) -> Result<Config> {
+        let mut grid = self.grid()?;
+        match grid.points.len() {
+            1 => Ok(grid.points.remove(0).config),
+            n => Err(Error::config(
+                &grid.axes[0].flag,
+                format!("lists {n} configurations; this needs exactly one"),
+            )),
+        }
+    }
+
+    /// Applies the dataset's preset ([`dataset_preset`]) under the options
+    /// given, checks every list (not empty, no value twice), and expands the
+    /// cross product of the lists into resolved configurations, each
+    /// validated with the built-in defaults. Points are ordered as nested
+    /// loops over the options in flag order, the last option varying fastest.
+    pub fn grid(self) -> Result<Grid> {
         let name = self
             .dataset
             .clone()
             .unwrap_or_else(|| "imdb-mini".to_string());
         let preset = dataset_preset(&name);
-        let has_preset = preset.hidden.is_some();
-        let mut config = self.or(preset).resolve_without_preset()?;
-        if has_preset && config.dataset.train.is_none() {
-            config.preset = Some(name);
+        let has_preset = preset.hidden.is_some() && self.train.is_none();
+        let options = self.or(preset);
+        let mut axes: Vec<Axis> = Vec::new();
+        let mut lens: Vec<usize> = Vec::new();
+        macro_rules! axis {
+            ($field:ident, $flag:literal) => {
+                if let Some(list) = &options.$field {
+                    check_list($flag, list)?;
+                    lens.push(list.len());
+                    if list.len() > 1 {
+                        axes.push(Axis {
+                            key: stringify!($field).to_string(),
+                            flag: $flag.to_string(),
+                            values: list.iter().map(GridValue::label).collect(),
+                        });
+                    }
+                } else {
+                    lens.push(1);
+                }
+            };
         }
-        Ok(config)
+        grid_options!(axis);
+        let total: usize = lens.iter().product();
+        let mut points = Vec::with_capacity(total);
+        for index in 0..total {
+            // Mixed-radix digits, the last option fastest.
+            let mut digits = vec![0; lens.len()];
+            let mut rest = index;
+            for (d, &n) in digits.iter_mut().zip(&lens).rev() {
+                *d = rest % n;
+                rest /= n;
+            }
+            let mut point = options.clone();
+            let mut values = Vec::new();
+            let mut position = 0;
+            macro_rules! pick {
+                ($field:ident, $flag:literal) => {
+                    if let Some(list) = &options.$field {
+                        let v = list[digits[position]].clone();
+                        if list.len() > 1 {
+                            values.push((stringify!($field).to_string(), v.label()));
+                        }
+                        point.$field = Some(vec![v]);
+                    }
+                    position += 1;
+                };
+            }
+            grid_options!(pick);
+            let _ = position;
+            let mut config = point.resolve_without_preset()?;
+            if has_preset {
+                config.preset = Some(name.clone());
+            }
+            let id = point_id(&values, &axes);
+            points.push(GridPoint { id, values, config });
+        }
+        Ok(Grid { axes, points })
     }
 
     /// Applies the built-in defaults and validates every value; errors name the flag.
@@ -315,35 +585,35 @@ impl Options {
                 return Err(Error::config("--models", format!("`{m}` is listed twice")));
             }
         }
-        let dropout = self.dropout.unwrap_or(0.3);
+        let dropout = one(self.dropout).unwrap_or(0.3);
         if !(0.0..1.0).contains(&dropout) {
             return Err(Error::config(
                 "--dropout",
                 format!("must be in [0, 1), got {dropout}"),
             ));
         }
-        let val_fraction = self.val_fraction.unwrap_or(0.1);
+        let val_fraction = one(self.val_fraction).unwrap_or(0.1);
         if !(val_fraction > 0.0 && val_fraction < 1.0) {
             return Err(Error::config(
                 "--val-fraction",
                 format!("must be in (0, 1), got {val_fraction}"),
             ));
         }
-        let lr = self.lr.unwrap_or(4e-3);
+        let lr = one(self.lr).unwrap_or(4e-3);
         if !(lr > 0.0 && lr <= 10.0) {
             return Err(Error::config(
                 "--lr",
                 format!("must be in (0, 10], got {lr}"),
             ));
         }
-        let clip = self.clip.unwrap_or(1.0);
+        let clip = one(self.clip).unwrap_or(1.0);
         if !(clip >= 0.0 && clip.is_finite()) {
             return Err(Error::config(
                 "--clip",
                 format!("must be 0 (off) or positive, got {clip}"),
             ));
         }
-        let epochs = self.epochs.unwrap_or(4);
+        let epochs = one(self.epochs).unwrap_or(4);
         if epochs == 0 {
             return Err(Error::config("--epochs", "must be at least 1, got 0"));
         }
@@ -388,15 +658,15 @@ impl Options {
         Ok(Config {
             dataset,
             models,
-            match_mode: self.match_mode.unwrap_or(MatchMode::Params),
-            hidden: positive_i64("--hidden", self.hidden.unwrap_or(64))?,
-            embed: positive_i64("--embed", self.embed.unwrap_or(64))?,
-            layers: positive_i64("--layers", self.layers.unwrap_or(1))?,
-            bidirectional: self.bidirectional,
+            match_mode: one(self.match_mode).unwrap_or(MatchMode::Params),
+            hidden: positive_i64("--hidden", one(self.hidden).unwrap_or(64))?,
+            embed: positive_i64("--embed", one(self.embed).unwrap_or(64))?,
+            layers: positive_i64("--layers", one(self.layers).unwrap_or(1))?,
+            bidirectional: one(self.bidirectional).unwrap_or(false),
             dropout,
-            max_len: positive_usize("--max-len", self.max_len.unwrap_or(128))?,
-            keep: self.keep.unwrap_or(Keep::Last),
-            vocab_size: match self.vocab_size.unwrap_or(20_000) {
+            max_len: positive_usize("--max-len", one(self.max_len).unwrap_or(128))?,
+            keep: one(self.keep).unwrap_or(Keep::Last),
+            vocab_size: match one(self.vocab_size).unwrap_or(20_000) {
                 v if v < 3 => {
                     return Err(Error::config(
                         "--vocab-size",
@@ -405,16 +675,19 @@ impl Options {
                 }
                 v => v,
             },
-            min_count: positive_usize("--min-count", self.min_count.unwrap_or(2))?,
+            min_count: positive_usize("--min-count", one(self.min_count).unwrap_or(2))?,
             val_fraction,
-            batch_size: positive_usize("--batch-size", self.batch_size.unwrap_or(128))?,
+            batch_size: positive_usize("--batch-size", one(self.batch_size).unwrap_or(128))?,
             epochs,
             lr,
             clip,
-            patience: self.patience.unwrap_or(2),
+            patience: one(self.patience).unwrap_or(2),
             seeds,
-            threads: positive_usize("--threads", self.threads.unwrap_or_else(default_threads))?,
-            device: self.device.unwrap_or(DeviceChoice::Cpu),
+            threads: positive_usize(
+                "--threads",
+                one(self.threads).unwrap_or_else(default_threads),
+            )?,
+            device: one(self.device).unwrap_or(DeviceChoice::Cpu),
             out: self.out.unwrap_or_else(|| PathBuf::from("results")),
             preset: None,
             quiet: self.quiet,
@@ -439,7 +712,7 @@ mod tests {
     fn the_full_imdb_brings_its_preset_under_the_flags() {
         let c = Options {
             dataset: Some("imdb".into()),
-            hidden: Some(32),
+            hidden: Some(vec![32]),
             ..Default::default()
         }
         .resolve()
@@ -455,42 +728,42 @@ mod tests {
         let cases: Vec<(Options, &str)> = vec![
             (
                 Options {
-                    epochs: Some(0),
+                    epochs: Some(vec![0]),
                     ..Default::default()
                 },
                 "--epochs",
             ),
             (
                 Options {
-                    batch_size: Some(0),
+                    batch_size: Some(vec![0]),
                     ..Default::default()
                 },
                 "--batch-size",
             ),
             (
                 Options {
-                    dropout: Some(1.0),
+                    dropout: Some(vec![1.0]),
                     ..Default::default()
                 },
                 "--dropout",
             ),
             (
                 Options {
-                    dropout: Some(-0.1),
+                    dropout: Some(vec![-0.1]),
                     ..Default::default()
                 },
                 "--dropout",
             ),
             (
                 Options {
-                    max_len: Some(0),
+                    max_len: Some(vec![0]),
                     ..Default::default()
                 },
                 "--max-len",
             ),
             (
                 Options {
-                    vocab_size: Some(0),
+                    vocab_size: Some(vec![0]),
                     ..Default::default()
                 },
                 "--vocab-size",
@@ -504,7 +777,7 @@ mod tests {
             ),
             (
                 Options {
-                    hidden: Some(0),
+                    hidden: Some(vec![0]),
                     ..Default::default()
                 },
                 "--hidden",
@@ -518,7 +791,7 @@ mod tests {
             ),
             (
                 Options {
-                    lr: Some(0.0),
+                    lr: Some(vec![0.0]),
                     ..Default::default()
                 },
                 "--lr",
@@ -541,7 +814,7 @@ mod tests {
         .unwrap();
         let file = Options::from_toml_file(&path).unwrap();
         let c = Options {
-            hidden: Some(32),
+            hidden: Some(vec![32]),
             ..Default::default()
         }
         .or(file)

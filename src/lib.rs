@@ -15,6 +15,7 @@
 //! - [`probe`]: per-epoch peak memory, devices, environment facts.
 //! - [`record`]: the per-epoch and per-run records and their CSV files.
 //! - [`stats`] and [`summary`]: descriptive statistics, confidence intervals, paired tests.
+//! - [`sweep`]: grids of configurations, shards, resuming and merging.
 //! - [`train`]: one model x seed: epochs, early stopping, evaluation, gradient flow.
 //! - [`report`]: charts (PNG) and the HTML page.
 #![warn(missing_docs)]
@@ -29,6 +30,7 @@ pub mod record;
 pub mod report;
 pub mod stats;
 pub mod summary;
+pub mod sweep;
 pub mod train;
 
 pub use error::{Error, Result};

@@ -7,10 +7,12 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 
 use clap::Parser;
-use rnnbench::compare::{run_comparison, run_worker};
+use rnnbench::compare::{Launch, load_for_resume, run_jobs, run_worker, start_run};
 use rnnbench::config::Options;
 use rnnbench::model::Cell;
 use rnnbench::record::RunStatus;
+use rnnbench::sweep::plan::{ShardChoice, all_jobs, shard_from_env};
+use rnnbench::sweep::{SweepManifest, check_run_id};
 
 /// LSTM or GRU, for this data, on this machine? Trains matched models on the
 /// same batches over several seeds and reports accuracy, time and memory.
@@ -22,6 +24,20 @@ struct Cli {
     /// Read options from a TOML file (keys as the flags, with `_`); flags override it.
     #[arg(long, value_name = "FILE.toml")]
     config: Option<PathBuf>,
+    /// Run only shard I of N of the jobs (1-based, e.g. 2/3). Without it, a
+    /// Slurm array task (SLURM_ARRAY_TASK_ID/_MIN/_COUNT) or a Kubernetes
+    /// Indexed Job (JOB_COMPLETION_INDEX with RNNBENCH_SHARD_COUNT) picks its shard.
+    #[arg(long, value_name = "I/N")]
+    shard: Option<rnnbench::sweep::plan::Shard>,
+    /// Name of the run folder OUT/<run-id>/ [default: UTC timestamp and
+    /// dataset; slurm-<array job id> in a Slurm array]. Shards of one sweep
+    /// share it and write OUT/<run-id>/shard-I-of-N/.
+    #[arg(long, value_name = "NAME")]
+    run_id: Option<String>,
+    /// Continue the interrupted run (or shard) folder DIR with its own
+    /// configuration: finished jobs are kept, the others run again.
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["config", "shard", "run_id"])]
+    resume: Option<PathBuf>,
     /// Internal: run one model x seed of an existing run folder.
     #[arg(long, hide = true, num_args = 3, value_names = ["RUN_DIR", "MODEL", "SEED"])]
     worker: Option<Vec<String>>,
@@ -47,11 +63,12 @@ fn main() -> ExitCode {
     };
     match cli.worker {
         Some(args) => worker(&args),
-        None => parent(cli.options, cli.config),
+        None => parent(cli),
     }
 }
 
 fn worker(args: &[String]) -> ExitCode {
+    die_with_parent();
     let stop = Arc::new(AtomicBool::new(false));
     let flag = stop.clone();
     let _ = ctrlc::set_handler(move || flag.store(true, Ordering::SeqCst));
@@ -88,8 +105,8 @@ fn worker(args: &[String]) -> ExitCode {
     }
 }
 
-fn parent(options: Options, config_file: Option<PathBuf>) -> ExitCode {
-    match run_parent(options, config_file) {
+fn parent(cli: Cli) -> ExitCode {
+    match run_parent(cli) {
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e:#}");
@@ -98,12 +115,80 @@ fn parent(options: Options, config_file: Option<PathBuf>) -> ExitCode {
     }
 }
 
-fn run_parent(options: Options, config_file: Option<PathBuf>) -> anyhow::Result<ExitCode> {
-    let options = match &config_file {
-        Some(path) => options.or(Options::from_toml_file(path)?),
-        None => options,
+/// The grid, shard and run folder of a new comparison, or those of the
+/// folder to resume.
+fn plan(cli: &Cli, log: &dyn Fn(&str)) -> rnnbench::Result<(PathBuf, SweepManifest)> {
+    if let Some(dir) = &cli.resume {
+        if let Some(flag) = cli.options.given_flags().first() {
+            return Err(rnnbench::Error::config(
+                *flag,
+                format!(
+                    "--resume continues {} with the configuration in its files; drop {flag}",
+                    dir.display()
+                ),
+            ));
+        }
+        return Ok((dir.clone(), load_for_resume(dir)?));
+    }
+    let options = match &cli.config {
+        Some(path) => cli.options.clone().or(Options::from_toml_file(path)?),
+        None => cli.options.clone(),
     };
-    let config = options.resolve()?;
+    let grid = options.grid()?;
+    let env = |name: &str| std::env::var(name).ok();
+    let shard = match cli.shard {
+        Some(shard) => Some(ShardChoice {
+            shard,
+            source: "--shard".into(),
+        }),
+        None => {
+            let choice = shard_from_env(env)?;
+            if let Some(c) = &choice {
+                log(&format!("shard {} (from {})", c.shard, c.source));
+            }
+            choice
+        }
+    };
+    let run_id = match (&cli.run_id, env("SLURM_ARRAY_JOB_ID")) {
+        (Some(id), _) => Some(id.clone()),
+        (None, Some(job)) if shard.is_some() => Some(format!("slurm-{job}")),
+        _ => None,
+    };
+    if let Some(id) = &run_id {
+        check_run_id(id)?;
+    }
+    if grid.points.len() > 1 {
+        let axes: Vec<String> = grid
+            .axes
+            .iter()
+            .map(|a| format!("{} {}", a.flag, a.values.join(",")))
+            .collect();
+        log(&format!(
+            "grid: {} configurations ({}) x {} models x {} seeds = {} jobs",
+            grid.points.len(),
+            axes.join("; "),
+            grid.points[0].config.models.len(),
+            grid.points[0].config.seeds.len(),
+            all_jobs(&grid).len()
+        ));
+    }
+    start_run(Launch {
+        grid,
+        shard,
+        run_id,
+        command_line: std::env::args().collect(),
+    })
+}
+
+fn run_parent(cli: Cli) -> anyhow::Result<ExitCode> {
+    let quiet = cli.options.quiet;
+    let log = |line: &str| {
+        if !quiet {
+            eprintln!("{line}");
+        }
+    };
+    let (root, manifest) = plan(&cli, &log)?;
+    let quiet = quiet || manifest.grid.points[0].config.quiet;
     let stop = Arc::new(AtomicBool::new(false));
     let child = Arc::new(AtomicU32::new(0));
     {
@@ -120,9 +205,16 @@ fn run_parent(options: Options, config_file: Option<PathBuf>) -> anyhow::Result<
         })?;
     }
     let exe = std::env::current_exe()?;
-    let command_line: Vec<String> = std::env::args().collect();
-    let quiet = config.quiet;
-    let outcome = run_comparison(&config, command_line, &exe, &stop, &child, |line| {
+    if let Some(s) = manifest.shard.as_ref().filter(|_| !quiet) {
+        eprintln!(
+            "shard {}: {} of {} jobs, in {}",
+            s.shard,
+            manifest.jobs.len(),
+            manifest.jobs_total,
+            root.display()
+        );
+    }
+    let outcome = run_jobs(&root, &manifest, &exe, &stop, &child, |line| {
         if !quiet {
             eprintln!("{line}");
         }
@@ -140,26 +232,27 @@ fn run_parent(options: Options, config_file: Option<PathBuf>) -> anyhow::Result<
             run.message
         );
     }
-    let finished = outcome
-        .runs
-        .iter()
-        .filter(|r| r.status == RunStatus::Ok)
-        .count();
-    let report = rnnbench::report::finish_run(&outcome.run_dir)?;
+    let report = if manifest.grid.points.len() == 1 {
+        rnnbench::report::finish_run(&root)?
+    } else {
+        rnnbench::report::sweep::finish_sweep(&root)?
+    };
     println!("{}", report.table);
     println!("report: {}", report.html.display());
     if outcome.interrupted {
         eprintln!(
-            "interrupted: {finished} of {} runs finished; their results are in {}",
+            "interrupted: {} of {} jobs finished; their results are in {} (continue with `compare --resume {}`)",
+            outcome.finished_ok,
             outcome.planned,
+            outcome.run_dir.display(),
             outcome.run_dir.display()
         );
         return Ok(ExitCode::from(130));
     }
-    if finished < outcome.planned {
+    if outcome.finished_ok < outcome.planned {
         eprintln!(
             "{} of {} runs did not finish (see runs.csv)",
-            outcome.planned - finished,
+            outcome.planned - outcome.finished_ok,
             outcome.planned
         );
         return Ok(ExitCode::FAILURE);
@@ -171,5 +264,22 @@ unsafe fn libc_kill(pid: u32) {
     // SAFETY: see the caller.
     unsafe {
         libc::kill(pid as libc::pid_t, libc::SIGINT);
+    }
+}
+
+/// A worker must not outlive its parent: a parent killed with SIGKILL cannot
+/// stop it, and an orphan would keep writing into the run folder while
+/// `--resume` reruns its job.
+fn die_with_parent() {
+    #[cfg(target_os = "linux")]
+    {
+        // SAFETY: prctl(PR_SET_PDEATHSIG) only sets a flag of this process.
+        unsafe {
+            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+        }
+        // The parent may have died before the call: then init adopted us.
+        if std::os::unix::process::parent_id() == 1 {
+            std::process::exit(1);
+        }
     }
 }

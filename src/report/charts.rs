@@ -730,3 +730,197 @@ fn loglog_chart(
     root.present()?;
     Ok(())
 }
+
+/// A sweep chart against one swept option, three panels side by side: test
+/// accuracy (%), training seconds per epoch, peak RSS (MiB); the option's
+/// values as categories on x; one line per [`SweepLine`](super::sweep::SweepLine)
+/// (colour by model, marker by the other options' setting) with 95% CI whiskers.
+pub fn draw_sweep_axis(
+    path: &Path,
+    axis: &crate::config::Axis,
+    test_acc: &[super::sweep::SweepLine],
+    secs_per_epoch: &[super::sweep::SweepLine],
+    peak_rss_bytes: &[super::sweep::SweepLine],
+) -> Result<()> {
+    finish(
+        path,
+        sweep_chart(path, axis, test_acc, secs_per_epoch, peak_rss_bytes),
+    )
+}
+
+fn sweep_chart(
+    path: &Path,
+    axis: &crate::config::Axis,
+    acc: &[super::sweep::SweepLine],
+    secs: &[super::sweep::SweepLine],
+    rss: &[super::sweep::SweepLine],
+) -> DrawResult {
+    let root = canvas(path, (1500, 560))?;
+    let panels = root.split_evenly((1, 3));
+    let mib = 1.0 / (1024.0 * 1024.0);
+    sweep_panel(
+        &panels[0],
+        axis,
+        acc,
+        "Test accuracy",
+        "test accuracy (%)",
+        100.0,
+        false,
+        true,
+    )?;
+    sweep_panel(
+        &panels[1],
+        axis,
+        secs,
+        "Seconds per epoch",
+        "training time per epoch (s)",
+        1.0,
+        true,
+        false,
+    )?;
+    sweep_panel(
+        &panels[2],
+        axis,
+        rss,
+        "Peak memory (RSS)",
+        "peak resident memory (MiB)",
+        mib,
+        true,
+        false,
+    )?;
+    root.present()?;
+    Ok(())
+}
+
+#[allow(clippy::too_many_arguments)]
+fn sweep_panel<DB: DrawingBackend>(
+    area: &DrawingArea<DB, plotters::coord::Shift>,
+    axis: &crate::config::Axis,
+    lines: &[super::sweep::SweepLine],
+    caption: &str,
+    y_desc: &str,
+    scale: f64,
+    from_zero: bool,
+    legend: bool,
+) -> DrawResult
+where
+    DB::ErrorType: 'static,
+{
+    let n = axis.values.len().max(1);
+    let ys: Vec<f64> = lines
+        .iter()
+        .flat_map(|l| &l.points)
+        .flat_map(|(_, e)| {
+            let (lo, hi) = e.ci().unwrap_or((e.mean, e.mean));
+            [lo * scale, hi * scale]
+        })
+        .collect();
+    let lo = ys.iter().copied().fold(f64::INFINITY, f64::min);
+    let hi = ys.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let (y_lo, y_hi) = if from_zero {
+        (
+            0.0,
+            if hi.is_finite() && hi > 0.0 {
+                hi * 1.15
+            } else {
+                1.0
+            },
+        )
+    } else {
+        padded(lo, hi, 0.12)
+    };
+    let mut chart = ChartBuilder::on(area)
+        .caption(caption, (FONT, 20))
+        .margin(14)
+        .x_label_area_size(50)
+        .y_label_area_size(80)
+        .build_cartesian_2d(-0.5f64..n as f64 - 0.5, y_lo..y_hi)
+        .map_err(|e| e.to_string())?;
+    let names = axis.values.clone();
+    let label = |x: &f64| {
+        let i = x.round();
+        if (x - i).abs() < 1e-6 && i >= 0.0 {
+            names.get(i as usize).cloned().unwrap_or_default()
+        } else {
+            String::new()
+        }
+    };
+    chart
+        .configure_mesh()
+        .disable_x_mesh()
+        .x_labels(2 * n + 1)
+        .x_label_formatter(&label)
+        .x_desc(axis.flag.trim_start_matches('-'))
+        .y_desc(y_desc)
+        .y_label_formatter(&tick_format(y_lo, y_hi))
+        .label_style((FONT, 15))
+        .axis_desc_style((FONT, 16))
+        .light_line_style(WHITE.mix(0.0))
+        .draw()
+        .map_err(|e| e.to_string())?;
+    let k = lines.len().max(1) as f64;
+    for (li, line) in lines.iter().enumerate() {
+        let c = model_colour(&line.model);
+        // Spread the lines a little sideways so that whiskers do not overlap.
+        let dx = if k > 1.0 {
+            -0.12 + 0.24 * li as f64 / (k - 1.0)
+        } else {
+            0.0
+        };
+        let pts: Vec<(f64, f64)> = line
+            .points
+            .iter()
+            .map(|(i, e)| (*i as f64 + dx, e.mean * scale))
+            .collect();
+        let style = c.stroke_width(2);
+        let series = if line.group == 0 {
+            chart
+                .draw_series(LineSeries::new(pts.clone(), style))
+                .map_err(|e| e.to_string())?
+        } else {
+            chart
+                .draw_series(DashedLineSeries::new(pts.clone(), 8, 5, style))
+                .map_err(|e| e.to_string())?
+        };
+        // The marker's shape tells the setting of the other swept options:
+        // filled circle, triangle, cross, hollow circle.
+        if legend {
+            let anno = series.label(line.label.clone());
+            match line.group % 4 {
+                0 => anno.legend(move |(x, y)| Circle::new((x + 12, y), 5, c.filled())),
+                1 => anno.legend(move |(x, y)| TriangleMarker::new((x + 12, y), 6, c.filled())),
+                2 => anno.legend(move |(x, y)| Cross::new((x + 12, y), 5, c.stroke_width(2))),
+                _ => anno.legend(move |(x, y)| Circle::new((x + 12, y), 5, c.stroke_width(2))),
+            };
+        }
+        match line.group % 4 {
+            0 => chart.draw_series(pts.iter().map(|&p| Circle::new(p, 5, c.filled()))),
+            1 => chart.draw_series(pts.iter().map(|&p| TriangleMarker::new(p, 6, c.filled()))),
+            2 => chart.draw_series(pts.iter().map(|&p| Cross::new(p, 5, c.stroke_width(2)))),
+            _ => chart.draw_series(pts.iter().map(|&p| Circle::new(p, 5, c.stroke_width(2)))),
+        }
+        .map_err(|e| e.to_string())?;
+        for ((i, e), _) in line.points.iter().zip(&pts) {
+            if let Some((a, b)) = e.ci() {
+                let x = *i as f64 + dx;
+                chart
+                    .draw_series(std::iter::once(PathElement::new(
+                        vec![(x, a * scale), (x, b * scale)],
+                        c.mix(0.8).stroke_width(1),
+                    )))
+                    .map_err(|e| e.to_string())?;
+            }
+        }
+    }
+    if legend && !lines.is_empty() {
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::LowerRight)
+            .label_font((FONT, 13))
+            .background_style(WHITE.mix(0.85))
+            .border_style(BLACK.mix(0.4))
+            .draw()
+            .map_err(|e| e.to_string())?;
+    }
+    Ok(())
+}

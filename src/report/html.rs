@@ -109,7 +109,7 @@ pub(crate) fn ci(e: Option<Estimate>, f: fn(f64) -> String) -> String {
     }
 }
 
-fn ratio_cell(r: Option<Ratio>) -> String {
+pub(crate) fn ratio_cell(r: Option<Ratio>) -> String {
     match r {
         None => "—".into(),
         Some(r) => match r.ci() {
@@ -119,7 +119,7 @@ fn ratio_cell(r: Option<Ratio>) -> String {
     }
 }
 
-fn diff_cell(d: Option<PairedDiff>) -> String {
+pub(crate) fn diff_cell(d: Option<PairedDiff>) -> String {
     match d {
         None => "—".into(),
         Some(d) => match (d.ci_low, d.ci_high) {
@@ -134,7 +134,7 @@ fn diff_cell(d: Option<PairedDiff>) -> String {
     }
 }
 
-fn swatch(model: &str) -> String {
+pub(crate) fn swatch(model: &str) -> String {
     format!(
         "<span class=\"model\"><span class=\"swatch\" style=\"background:{}\"></span>{}</span>",
         model_colour_css(model),
@@ -143,7 +143,7 @@ fn swatch(model: &str) -> String {
 }
 
 /// A JSON value as display text: strings bare, everything else as compact JSON.
-fn value_text(v: &Value) -> String {
+pub(crate) fn value_text(v: &Value) -> String {
     match v {
         Value::String(s) => s.clone(),
         Value::Null => "—".into(),
@@ -385,30 +385,7 @@ pub fn render_page(p: &Page) -> String {
     // Which cell is faster depends on the device, the threads and the kernel
     // path (libtorch's CPU LSTM uses oneDNN, its GRU does not): say it where
     // the verdict is read.
-    let env = p.environment;
-    if env.is_object() {
-        let device = value_text(&env["device"]);
-        let mut machine = if device.starts_with("cuda") {
-            let gpu = value_text(&env["gpu"]["name"]);
-            format!(
-                "{} ({})",
-                device,
-                if gpu.is_empty() || gpu == "—" {
-                    "GPU"
-                } else {
-                    gpu.as_str()
-                }
-            )
-        } else {
-            format!(
-                "CPU {} · {} threads",
-                value_text(&env["cpu_model"]),
-                value_text(&env["threads"])
-            )
-        };
-        if !device.starts_with("cuda") && env["cpu_lstm_kernel"].as_str() == Some("onednn") {
-            machine.push_str(" · LSTM on oneDNN's kernel, GRU and RNN on libtorch's native one");
-        }
+    if let Some(machine) = machine_line(p.environment) {
         b.push_str(&format!(
             "<p class=\"sub\">measured on {}</p>\n",
             escape(&machine)
@@ -465,13 +442,46 @@ pub fn render_page(p: &Page) -> String {
         b.push_str(&format!("<li><a href=\"{0}\">{0}</a></li>\n", escape(f)));
     }
     b.push_str("</ul>\n");
+    wrap_page(&format!("rnnbench report: {}", p.run_id), &b)
+}
+
+/// The page template (inline CSS) around `body` (HTML), titled `title` (text).
+pub(crate) fn wrap_page(title: &str, body: &str) -> String {
     // Split first, so that text from files can never be taken for a placeholder.
     let (head, tail) = TEMPLATE.split_once("{{body}}").unwrap_or((TEMPLATE, ""));
-    let head = head.replace(
-        "{{title}}",
-        &escape(&format!("rnnbench report: {}", p.run_id)),
-    );
-    format!("{head}{b}{tail}")
+    let head = head.replace("{{title}}", &escape(title));
+    format!("{head}{body}{tail}")
+}
+
+/// The "measured on …" line of a report: device, CPU model, threads and the
+/// CPU LSTM kernel, from `environment.json`; `None` without one.
+pub(crate) fn machine_line(env: &Value) -> Option<String> {
+    if !env.is_object() {
+        return None;
+    }
+    let device = value_text(&env["device"]);
+    let mut machine = if device.starts_with("cuda") {
+        let gpu = value_text(&env["gpu"]["name"]);
+        format!(
+            "{} ({})",
+            device,
+            if gpu.is_empty() || gpu == "—" {
+                "GPU"
+            } else {
+                gpu.as_str()
+            }
+        )
+    } else {
+        format!(
+            "CPU {} · {} threads",
+            value_text(&env["cpu_model"]),
+            value_text(&env["threads"])
+        )
+    };
+    if !device.starts_with("cuda") && env["cpu_lstm_kernel"].as_str() == Some("onednn") {
+        machine.push_str(" · LSTM on oneDNN's kernel, GRU and RNN on libtorch's native one");
+    }
+    Some(machine)
 }
 
 #[cfg(test)]

@@ -11,6 +11,7 @@ pub mod charts;
 pub mod findings;
 pub mod html;
 pub mod series;
+pub mod sweep;
 pub mod table;
 
 use std::collections::{BTreeMap, BTreeSet};

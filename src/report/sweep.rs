@@ -1,0 +1,469 @@
+//! The sweep report: one page over a grid of configurations, written to the
+//! sweep's run folder next to the points' own reports (`points/<id>/`).
+//!
+//! Per swept option, a chart of test accuracy, seconds per epoch and peak
+//! memory against the option's values (one line per cell and per setting of
+//! the other options, mean with 95% CI); and one table with the LSTM-vs-GRU
+//! verdict (first pair of models) at every grid point.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use super::html::{diff_cell, escape, machine_line, ratio_cell, swatch, wrap_page};
+use super::{FinishedRun, RunFiles, charts, findings::format_p, render_run};
+use crate::config::Axis;
+use crate::error::{Error, Result};
+use crate::record::files;
+use crate::stats::Estimate;
+use crate::summary::{ModelSummary, PairSummary, Summary};
+use crate::sweep::{SweepManifest, point_dir};
+
+/// One grid point in the sweep's `summary.json`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PointSummary {
+    /// The point's id.
+    pub id: String,
+    /// (option key, value label) of each swept option.
+    pub values: Vec<(String, String)>,
+    /// The point's folder, relative to the sweep folder.
+    pub dir: String,
+    /// Jobs of the point in this folder's plan.
+    pub jobs_planned: usize,
+    /// Its aggregates; `None` when the folder holds none of its runs.
+    pub summary: Option<Summary>,
+}
+
+/// The sweep's `summary.json`: every point's summary, and the grid.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SweepSummary {
+    /// The run's id.
+    pub run_id: String,
+    /// The swept options.
+    pub axes: Vec<Axis>,
+    /// Jobs of the whole grid.
+    pub jobs_total: usize,
+    /// Jobs planned in this folder (a shard's, or all).
+    pub jobs_planned: usize,
+    /// Jobs with an `ok` run.
+    pub jobs_ok: usize,
+    /// Per point, in grid order.
+    pub points: Vec<PointSummary>,
+}
+
+/// One line of a sweep chart: a cell at one setting of the other options,
+/// with an estimate (or nothing) at each value of the swept option.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SweepLine {
+    /// Cell name.
+    pub model: String,
+    /// Legend text: the cell, and the other options' values when there are any.
+    pub label: String,
+    /// Which setting of the other options (0, 1, …): picks the marker and dash.
+    pub group: usize,
+    /// (index into the axis's values, estimate).
+    pub points: Vec<(usize, Estimate)>,
+}
+
+/// The lines of a chart against `axes[axis]`: for every setting of the other
+/// swept options and every model, the estimate `metric` gives at each value.
+pub fn axis_lines(
+    sweep: &SweepSummary,
+    axis: usize,
+    metric: fn(&ModelSummary) -> Option<Estimate>,
+) -> Vec<SweepLine> {
+    let Some(ax) = sweep.axes.get(axis) else {
+        return Vec::new();
+    };
+    let others = |p: &PointSummary| -> Vec<(String, String)> {
+        p.values
+            .iter()
+            .filter(|(k, _)| *k != ax.key)
+            .cloned()
+            .collect()
+    };
+    let mut groups: Vec<Vec<(String, String)>> = Vec::new();
+    for p in &sweep.points {
+        let g = others(p);
+        if !groups.contains(&g) {
+            groups.push(g);
+        }
+    }
+    let models: Vec<String> = sweep
+        .points
+        .iter()
+        .filter_map(|p| p.summary.as_ref())
+        .flat_map(|s| s.models.iter().cloned())
+        .fold(Vec::new(), |mut acc, m| {
+            if !acc.contains(&m) {
+                acc.push(m);
+            }
+            acc
+        });
+    let mut lines = Vec::new();
+    for (gi, group) in groups.iter().enumerate() {
+        for model in &models {
+            let mut points = Vec::new();
+            for p in sweep.points.iter().filter(|p| others(p) == *group) {
+                let Some(value) = p.values.iter().find(|(k, _)| *k == ax.key) else {
+                    continue;
+                };
+                let Some(index) = ax.values.iter().position(|v| *v == value.1) else {
+                    continue;
+                };
+                if let Some(e) = p
+                    .summary
+                    .as_ref()
+                    .and_then(|s| s.model(model))
+                    .and_then(metric)
+                {
+                    points.push((index, e));
+                }
+            }
+            points.sort_by_key(|p| p.0);
+            let mut label = charts::display_name(model);
+            if !group.is_empty() {
+                let rest: Vec<String> = group.iter().map(|(k, v)| format!("{k} {v}")).collect();
+                label = format!("{label} · {}", rest.join(", "));
+            }
+            lines.push(SweepLine {
+                model: model.clone(),
+                label,
+                group: gi,
+                points,
+            });
+        }
+    }
+    lines
+}
+
+/// File name of the chart against axis `key`.
+pub fn axis_chart_file(key: &str) -> String {
+    format!("sweep_{key}.png")
+}
+
+/// Reads the sweep folder `root` (its `sweep.json` and the points' files)
+/// into a [`SweepSummary`], rendering each point's own report on the way.
+pub fn summarize_sweep(root: &Path) -> Result<(SweepManifest, SweepSummary, Vec<RunFiles>)> {
+    let manifest = SweepManifest::load(root)?;
+    let jobs = manifest.parsed_jobs(root)?;
+    let mut points = Vec::new();
+    let mut loaded = Vec::new();
+    let mut jobs_ok = 0;
+    for point in &manifest.grid.points {
+        let dir = point_dir(root, &manifest.grid, &point.id);
+        let planned: Vec<_> = jobs.iter().filter(|j| j.point == point.id).collect();
+        let summary = if dir.join(files::CONFIG).is_file() {
+            render_run(&dir)?;
+            let run = RunFiles::load(&dir)?;
+            let summary = run.summary();
+            jobs_ok += planned
+                .iter()
+                .filter(|j| {
+                    run.runs.iter().any(|r| {
+                        r.model == j.model.name()
+                            && r.seed == j.seed
+                            && r.status == crate::record::RunStatus::Ok
+                    })
+                })
+                .count();
+            loaded.push(run);
+            Some(summary)
+        } else {
+            None
+        };
+        points.push(PointSummary {
+            id: point.id.clone(),
+            values: point.values.clone(),
+            dir: dir
+                .strip_prefix(root)
+                .map(|p| p.display().to_string())
+                .unwrap_or_default(),
+            jobs_planned: planned.len(),
+            summary,
+        });
+    }
+    let sweep = SweepSummary {
+        run_id: manifest.run_id.clone(),
+        axes: manifest.grid.axes.clone(),
+        jobs_total: manifest.jobs_total,
+        jobs_planned: jobs.len(),
+        jobs_ok,
+        points,
+    };
+    Ok((manifest, sweep, loaded))
+}
+
+/// Renders the sweep folder `root`: every point's report, the sweep's
+/// `summary.json`, one chart per swept option and `report.html`. Returns the
+/// page and a plain-text table for the terminal.
+pub fn finish_sweep(root: &Path) -> Result<FinishedRun> {
+    let (manifest, sweep, runs) = summarize_sweep(root)?;
+    crate::record::write_json_atomic(&root.join(files::SUMMARY), &sweep)?;
+    let mut figures = Vec::new();
+    for (i, axis) in sweep.axes.iter().enumerate() {
+        let file = axis_chart_file(&axis.key);
+        charts::draw_sweep_axis(
+            &root.join(&file),
+            axis,
+            &axis_lines(&sweep, i, |m| m.test_acc),
+            &axis_lines(&sweep, i, |m| m.secs_per_epoch),
+            &axis_lines(&sweep, i, |m| m.peak_rss_bytes),
+        )?;
+        figures.push((file, axis));
+    }
+    let environment = runs
+        .iter()
+        .map(|r| &r.environment)
+        .find(|e| e.is_object())
+        .cloned()
+        .unwrap_or_default();
+    let page = sweep_page(&manifest, &sweep, &figures, &environment);
+    let path = root.join(files::REPORT);
+    let tmp = path.with_extension("html.tmp");
+    std::fs::write(&tmp, page).map_err(|e| Error::io(&tmp, e))?;
+    std::fs::rename(&tmp, &path).map_err(|e| Error::io(&path, e))?;
+    Ok(FinishedRun {
+        html: path,
+        table: terminal_table(&sweep),
+    })
+}
+
+/// The first pair of a point's summary (LSTM vs GRU when both are there).
+fn first_pair(s: &Summary) -> Option<&PairSummary> {
+    s.pairs.first()
+}
+
+/// A short verdict on a pair: which is more accurate (paired t-test at 5%)
+/// and which is faster (ratio CI excluding 1).
+pub fn verdict(pair: &PairSummary) -> String {
+    let (a, b) = (charts::display_name(&pair.a), charts::display_name(&pair.b));
+    let accuracy = match pair.test_acc_diff {
+        Some(d) if d.p_value.is_some_and(|p| p < 0.05) => {
+            if d.mean_diff > 0.0 {
+                format!("{a} more accurate")
+            } else {
+                format!("{b} more accurate")
+            }
+        }
+        Some(d) if d.p_value.is_some() => "accuracy: no significant difference".to_string(),
+        _ => "accuracy: too few seeds to test".to_string(),
+    };
+    let speed = match pair.speed_ratio {
+        Some(r) => match r.ci() {
+            Some((lo, _)) if lo > 1.0 => format!("{b} {:.2}× faster", r.ratio),
+            Some((_, hi)) if hi < 1.0 => format!("{a} {:.2}× faster", 1.0 / r.ratio),
+            Some(_) => "speed: no clear difference".to_string(),
+            None => format!("time ratio {:.2} (one seed)", r.ratio),
+        },
+        None => "speed: —".to_string(),
+    };
+    format!("{accuracy}; {speed}")
+}
+
+fn acc_cell(e: Option<Estimate>) -> String {
+    match e {
+        None => "—".into(),
+        Some(e) => match e.ci() {
+            Some((lo, hi)) => format!(
+                "{:.2} [{:.2} – {:.2}]",
+                e.mean * 100.0,
+                lo * 100.0,
+                hi * 100.0
+            ),
+            None => format!("{:.2} (n = 1)", e.mean * 100.0),
+        },
+    }
+}
+
+fn sweep_page(
+    manifest: &SweepManifest,
+    sweep: &SweepSummary,
+    figures: &[(String, &Axis)],
+    environment: &serde_json::Value,
+) -> String {
+    let dataset = manifest
+        .grid
+        .points
+        .first()
+        .map(|p| p.config.dataset.name.clone())
+        .unwrap_or_default();
+    let axes_text: Vec<String> = sweep
+        .axes
+        .iter()
+        .map(|a| format!("{} ∈ {{{}}}", a.flag, a.values.join(", ")))
+        .collect();
+    let mut b = format!(
+        "<h1>rnnbench sweep: {}</h1>\n<p class=\"sub\">dataset <strong>{}</strong> · {} configurations ({}) · {} jobs</p>\n",
+        escape(&sweep.run_id),
+        escape(&dataset),
+        sweep.points.len(),
+        escape(&axes_text.join(" × ")),
+        sweep.jobs_total
+    );
+    if let Some(machine) = machine_line(environment) {
+        b.push_str(&format!(
+            "<p class=\"sub\">measured on {}</p>\n",
+            escape(&machine)
+        ));
+    }
+    let mut notes = Vec::new();
+    if let Some(s) = &manifest.shard {
+        notes.push(format!(
+            "This folder is shard {} ({} of the grid's {} jobs); merge the shards with `report` on their parent folder for the whole grid.",
+            s.shard,
+            sweep.jobs_planned,
+            sweep.jobs_total
+        ));
+    }
+    for m in &manifest.merged_from {
+        notes.push(format!("Merged from {m}."));
+    }
+    if sweep.jobs_ok < sweep.jobs_total {
+        b.push_str(&format!(
+            "<div class=\"banner incomplete\" id=\"incomplete\"><strong>Incomplete sweep.</strong> {} of the grid's {} jobs finished ok. Points without runs are marked —.</div>\n",
+            sweep.jobs_ok, sweep.jobs_total
+        ));
+    }
+    if !notes.is_empty() {
+        b.push_str("<div class=\"banner\"><strong>Notes.</strong><ul>\n");
+        for n in &notes {
+            b.push_str(&format!("<li>{}</li>\n", escape(n)));
+        }
+        b.push_str("</ul></div>\n");
+    }
+    b.push_str("<h2 id=\"verdicts\">Verdict per configuration</h2>\n");
+    b.push_str("<p>Test accuracy in %, mean with its 95% CI over seeds. Δ accuracy is the first model minus the second, paired by seed, with the p-value of a paired t-test; time ratio is the first model's seconds per epoch over the second's (above 1: the first is slower), with its 95% CI. Each configuration links to its own report.</p>\n");
+    let models: Vec<String> = sweep
+        .points
+        .iter()
+        .filter_map(|p| p.summary.as_ref())
+        .map(|s| s.models.clone())
+        .next()
+        .unwrap_or_default();
+    b.push_str("<table class=\"sweep\">\n<tr><th>configuration</th>");
+    for a in &sweep.axes {
+        b.push_str(&format!("<th>{}</th>", escape(&a.flag)));
+    }
+    for m in &models {
+        b.push_str(&format!("<th>{} test acc. (%)</th>", swatch(m)));
+    }
+    b.push_str("<th>pair</th><th>Δ accuracy (points)</th><th>p</th><th>time ratio</th><th>verdict</th></tr>\n");
+    for p in &sweep.points {
+        b.push_str(&format!(
+            "<tr><td><a href=\"{}/{}\">{}</a></td>",
+            escape(&p.dir),
+            files::REPORT,
+            escape(&p.id)
+        ));
+        for a in &sweep.axes {
+            let v = p
+                .values
+                .iter()
+                .find(|(k, _)| *k == a.key)
+                .map(|(_, v)| v.as_str())
+                .unwrap_or("—");
+            b.push_str(&format!("<td class=\"num\">{}</td>", escape(v)));
+        }
+        for m in &models {
+            let e = p
+                .summary
+                .as_ref()
+                .and_then(|s| s.model(m))
+                .and_then(|s| s.test_acc);
+            b.push_str(&format!("<td class=\"num\">{}</td>", acc_cell(e)));
+        }
+        match p.summary.as_ref().and_then(first_pair) {
+            Some(pair) => b.push_str(&format!(
+                "<td>{} vs {}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td></tr>\n",
+                escape(&charts::display_name(&pair.a)),
+                escape(&charts::display_name(&pair.b)),
+                diff_cell(pair.test_acc_diff),
+                pair.test_acc_diff
+                    .and_then(|d| d.p_value)
+                    .map(format_p)
+                    .unwrap_or_else(|| "—".into()),
+                ratio_cell(pair.speed_ratio),
+                escape(&verdict(pair))
+            )),
+            None => b.push_str("<td>—</td><td>—</td><td>—</td><td>—</td><td>—</td></tr>\n"),
+        }
+    }
+    b.push_str("</table>\n");
+    if !figures.is_empty() {
+        b.push_str("<h2 id=\"charts\">Across the grid</h2>\n");
+    }
+    for (file, axis) in figures {
+        b.push_str(&format!(
+            "<figure><img src=\"{}\" alt=\"{}\"><figcaption>{}</figcaption></figure>\n",
+            escape(file),
+            escape(&format!(
+                "Three panels against {}: test accuracy, seconds per epoch, peak memory; one line per model and setting of the other options",
+                axis.flag
+            )),
+            escape(&format!(
+                "Against {}: test accuracy (mean, 95% CI whiskers), training seconds per epoch and peak resident memory (mean, 95% CI), one colour per model, one marker per setting of the other swept options.",
+                axis.flag
+            ))
+        ));
+    }
+    b.push_str("<h2 id=\"files\">Files</h2>\n<ul>\n");
+    for f in [crate::sweep::SWEEP_FILE, files::SUMMARY] {
+        b.push_str(&format!("<li><a href=\"{0}\">{0}</a></li>\n", escape(f)));
+    }
+    for p in sweep.points.iter().filter(|p| p.summary.is_some()) {
+        b.push_str(&format!(
+            "<li><a href=\"{0}/\">{0}/</a>: config.json, epochs.csv, runs.csv, report.html</li>\n",
+            escape(&p.dir)
+        ));
+    }
+    b.push_str("</ul>\n");
+    wrap_page(&format!("rnnbench sweep: {}", sweep.run_id), &b)
+}
+
+/// One line per grid point: each model's test accuracy and the first pair's
+/// verdict.
+pub fn terminal_table(sweep: &SweepSummary) -> String {
+    let width = sweep.points.iter().map(|p| p.id.len()).max().unwrap_or(4);
+    let mut out = String::new();
+    for p in &sweep.points {
+        let mut line = format!("{:<width$}", p.id);
+        match &p.summary {
+            None => line.push_str("  (no runs here)"),
+            Some(s) => {
+                for m in &s.per_model {
+                    line.push_str(&format!(
+                        "  {} {}",
+                        charts::display_name(&m.model),
+                        m.test_acc
+                            .map(|e| format!("{:.2}%", e.mean * 100.0))
+                            .unwrap_or_else(|| "—".into())
+                    ));
+                }
+                if let Some(pair) = first_pair(s) {
+                    line.push_str(&format!("  | {}", verdict(pair)));
+                }
+            }
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out.push_str(&format!(
+        "{} of {} jobs ok",
+        sweep.jobs_ok, sweep.jobs_planned
+    ));
+    out
+}
+
+/// Writes `root` as a sweep folder if it is one (has `sweep.json` with more
+/// than one point): see [`finish_sweep`]. Returns `None` otherwise.
+pub fn render_if_sweep(root: &Path) -> Result<Option<PathBuf>> {
+    if !root.join(crate::sweep::SWEEP_FILE).is_file() {
+        return Ok(None);
+    }
+    let manifest = SweepManifest::load(root)?;
+    if manifest.grid.points.len() < 2 {
+        return Ok(None);
+    }
+    finish_sweep(root).map(|f| Some(f.html))
+}

@@ -1,0 +1,216 @@
+//! Continuing an interrupted run folder: which jobs are finished (a row in
+//! `runs.csv` with a final status), and removing every row of the others so
+//! that rerunning them leaves no duplicate. Works on files cut short by a
+//! killed process (a last line without its newline is dropped).
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use crate::error::{Error, Result};
+use crate::record::{RunRecord, RunStatus, files};
+
+/// Whether a run with this status is finished for good: `ok`, or `diverged`
+/// (deterministic: a rerun would diverge again). `interrupted` and `failed`
+/// runs are run again.
+pub fn is_final(status: RunStatus) -> bool {
+    matches!(status, RunStatus::Ok | RunStatus::Diverged)
+}
+
+/// The text of a CSV file without a last line cut short (no final newline),
+/// and whether one was dropped. A missing file reads as empty.
+fn whole_lines(path: &Path) -> Result<(String, bool)> {
+    if !path.exists() {
+        return Ok((String::new(), false));
+    }
+    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+    if text.is_empty() || text.ends_with('\n') {
+        return Ok((text, false));
+    }
+    let cut = text.rfind('\n').map_or(0, |i| i + 1);
+    Ok((text[..cut].to_string(), true))
+}
+
+/// The finished runs of a point folder: its `runs.csv` rows with a final
+/// status, the first of each (model, seed).
+pub fn finished_runs(point_dir: &Path) -> Result<Vec<RunRecord>> {
+    let path = point_dir.join(files::RUNS);
+    let (text, _) = whole_lines(&path)?;
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let mut seen = BTreeSet::new();
+    let mut finished = Vec::new();
+    for row in reader.deserialize::<RunRecord>() {
+        let row = row
+            .map_err(|e| Error::data(&path, e.position().map(|p| p.line()), None, e.to_string()))?;
+        if is_final(row.status) && seen.insert((row.model.clone(), row.seed)) {
+            finished.push(row);
+        }
+    }
+    Ok(finished)
+}
+
+/// What [`prune_unfinished`] removed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Pruned {
+    /// Rows removed from `runs.csv` (unfinished or repeated runs).
+    pub runs: usize,
+    /// Rows removed from `epochs.csv`.
+    pub epochs: usize,
+    /// Lines cut short by a killed process, dropped.
+    pub partial_lines: usize,
+}
+
+/// Rewrites the point folder's `runs.csv`, `epochs.csv` and
+/// `gradient_flow.csv` keeping only the rows of the finished (model, seed)
+/// pairs `finished` (one `runs.csv` row each; epochs once per epoch; the
+/// gradient rows of a model only if its run on `first_seed`, which records
+/// them, is finished). Each file is replaced atomically.
+pub fn prune_unfinished(
+    point_dir: &Path,
+    finished: &[RunRecord],
+    first_seed: u64,
+) -> Result<Pruned> {
+    let done: BTreeSet<(String, u64)> =
+        finished.iter().map(|r| (r.model.clone(), r.seed)).collect();
+    let mut pruned = Pruned::default();
+    let mut runs_kept = BTreeSet::new();
+    pruned.runs = filter_csv(&point_dir.join(files::RUNS), &mut pruned, |row| {
+        let key = (row.get("model")?, row.get("seed")?.parse().ok()?);
+        let status = row.get("status")?;
+        let final_status = matches!(status.as_str(), "ok" | "diverged");
+        Some(final_status && done.contains(&key) && runs_kept.insert(key))
+    })?;
+    let mut epochs_kept = BTreeSet::new();
+    pruned.epochs = filter_csv(&point_dir.join(files::EPOCHS), &mut pruned, |row| {
+        let key: (String, u64) = (row.get("model")?, row.get("seed")?.parse().ok()?);
+        let epoch: u32 = row.get("epoch")?.parse().ok()?;
+        Some(done.contains(&key) && epochs_kept.insert((key, epoch)))
+    })?;
+    filter_csv(&point_dir.join(files::GRADIENT_FLOW), &mut pruned, |row| {
+        Some(done.contains(&(row.get("model")?, first_seed)))
+    })?;
+    Ok(pruned)
+}
+
+/// A CSV row with access by column name.
+struct Row<'a> {
+    headers: &'a csv::StringRecord,
+    record: &'a csv::StringRecord,
+}
+
+impl Row<'_> {
+    fn get(&self, column: &str) -> Option<String> {
+        let i = self.headers.iter().position(|h| h == column)?;
+        self.record.get(i).map(str::to_string)
+    }
+}
+
+/// Keeps the rows of `path` for which `keep` says `Some(true)` (a row it
+/// cannot read is dropped); returns the number of rows dropped.
+fn filter_csv(
+    path: &Path,
+    pruned: &mut Pruned,
+    mut keep: impl FnMut(&Row) -> Option<bool>,
+) -> Result<usize> {
+    if !path.exists() {
+        return Ok(0);
+    }
+    let (text, partial) = whole_lines(path)?;
+    pruned.partial_lines += usize::from(partial);
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let headers = reader
+        .headers()
+        .map_err(|e| Error::results(path, e.to_string()))?
+        .clone();
+    let tmp = path.with_extension("csv.tmp");
+    let mut writer =
+        csv::Writer::from_path(&tmp).map_err(|e| Error::results(&tmp, e.to_string()))?;
+    writer
+        .write_record(&headers)
+        .map_err(|e| Error::results(&tmp, e.to_string()))?;
+    let mut dropped = 0;
+    let mut kept = 0;
+    for record in reader.records() {
+        let record = record
+            .map_err(|e| Error::data(path, e.position().map(|p| p.line()), None, e.to_string()))?;
+        if keep(&Row {
+            headers: &headers,
+            record: &record,
+        })
+        .unwrap_or(false)
+        {
+            writer
+                .write_record(&record)
+                .map_err(|e| Error::results(&tmp, e.to_string()))?;
+            kept += 1;
+        } else {
+            dropped += 1;
+        }
+    }
+    writer.flush().map_err(|e| Error::io(&tmp, e))?;
+    drop(writer);
+    if kept == 0 {
+        std::fs::remove_file(&tmp).map_err(|e| Error::io(&tmp, e))?;
+        std::fs::remove_file(path).map_err(|e| Error::io(path, e))?;
+    } else {
+        std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e))?;
+    }
+    Ok(dropped)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unfinished_and_cut_rows_are_pruned() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        let run = |model: &str, seed: u64, status: RunStatus| {
+            let mut r = RunRecord::empty(model, seed, 16, 100, status, String::new());
+            r.test_acc = 0.5;
+            r
+        };
+        {
+            let mut w = crate::record::CsvAppender::open(&d.join(files::RUNS)).unwrap();
+            w.append(&run("lstm", 1, RunStatus::Ok)).unwrap();
+            w.append(&run("gru", 1, RunStatus::Interrupted)).unwrap();
+            w.append(&run("lstm", 2, RunStatus::Diverged)).unwrap();
+            w.append(&run("lstm", 1, RunStatus::Ok)).unwrap();
+        }
+        std::fs::write(
+            d.join(files::EPOCHS),
+            "model,seed,epoch,val_acc\nlstm,1,1,0.5\nlstm,1,2,0.6\ngru,1,1,0.4\nlstm,2,1,0.3\ngru,2,1,0.",
+        )
+        .unwrap();
+        std::fs::write(
+            d.join(files::GRADIENT_FLOW),
+            "model,stage,step,grad_norm\nlstm,init,0,1.0\ngru,init,0,2.0\n",
+        )
+        .unwrap();
+        let finished = finished_runs(d).unwrap();
+        let keys: Vec<(&str, u64)> = finished
+            .iter()
+            .map(|r| (r.model.as_str(), r.seed))
+            .collect();
+        assert_eq!(keys, [("lstm", 1), ("lstm", 2)]);
+        let pruned = prune_unfinished(d, &finished, 1).unwrap();
+        assert_eq!(
+            pruned,
+            Pruned {
+                runs: 2,
+                epochs: 1,
+                partial_lines: 1
+            }
+        );
+        let epochs = std::fs::read_to_string(d.join(files::EPOCHS)).unwrap();
+        assert_eq!(
+            epochs,
+            "model,seed,epoch,val_acc\nlstm,1,1,0.5\nlstm,1,2,0.6\nlstm,2,1,0.3\n"
+        );
+        let gradient = std::fs::read_to_string(d.join(files::GRADIENT_FLOW)).unwrap();
+        assert_eq!(gradient, "model,stage,step,grad_norm\nlstm,init,0,1.0\n");
+        assert_eq!(finished_runs(d).unwrap().len(), 2);
+        let runs: Vec<RunRecord> = crate::record::read_csv(&d.join(files::RUNS)).unwrap();
+        assert_eq!(runs.len(), 2);
+    }
+}
