@@ -15,7 +15,7 @@ use tch::nn;
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::config::{Config, Grid, GridPoint};
+use crate::config::{Config, Grid};
 use crate::data::{
     Columns, Corpus, DatasetIdentity, DatasetSource, PrepareOptions, Prepared, load_corpus, prepare,
 };
@@ -243,7 +243,8 @@ pub fn start_run(launch: Launch) -> Result<(PathBuf, SweepManifest)> {
     let (source, columns) = dataset_source(first);
     let corpus = load_corpus(&source, &columns)?;
     for point in &launch.grid.points {
-        // Fails before any folder exists if a configuration cannot encode the data.
+        // Fails before any folder exists if a configuration cannot run.
+        resolve_device(point.config.device)?;
         prepare_for_seed(&corpus, &point.config, point.config.seeds[0])?;
     }
     let out = &first.out;
@@ -303,44 +304,17 @@ pub fn load_for_resume(dir: &Path) -> Result<SweepManifest> {
     if !dir.is_dir() {
         return Err(Error::results(dir, "no such run folder"));
     }
-    if dir.join(SWEEP_FILE).is_file() {
-        let manifest = SweepManifest::load(dir)?;
-        if !manifest.merged_from.is_empty() {
-            return Err(Error::results(
-                dir,
-                "is a merged report, not a run; resume the shard folders it was merged from",
-            ));
-        }
-        return Ok(manifest);
-    }
-    if !dir.join(files::CONFIG).is_file() {
+    let manifest = SweepManifest::load_any(dir)?;
+    let merged = !manifest.merged_from.is_empty()
+        || record::read_json::<serde_json::Value>(&dir.join(files::CONFIG))
+            .is_ok_and(|c| c.get("merged_from").is_some());
+    if merged {
         return Err(Error::results(
             dir,
-            format!(
-                "not a run folder: neither {SWEEP_FILE} nor {} is there",
-                files::CONFIG
-            ),
+            "is a merged report, not a run; resume the shard folders it was merged from",
         ));
     }
-    let run: RunManifest = record::read_json(&dir.join(files::CONFIG))?;
-    let grid = Grid {
-        axes: Vec::new(),
-        points: vec![GridPoint {
-            id: "base".into(),
-            values: Vec::new(),
-            config: run.config,
-        }],
-    };
-    let jobs = all_jobs(&grid);
-    Ok(SweepManifest {
-        run_id: run.run_id,
-        command_line: run.command_line,
-        jobs_total: jobs.len(),
-        grid,
-        shard: None,
-        jobs: jobs.iter().map(Job::id).collect(),
-        merged_from: Vec::new(),
-    })
+    Ok(manifest)
 }
 
 /// Holds an exclusive lock on a run folder while a `compare` works in it.
@@ -411,15 +385,16 @@ pub fn run_jobs(
         let done = resume::finished_runs(&dir)?;
         for run in &done {
             let size = sizes.iter().find(|s| s.model.name() == run.model);
-            if size.is_none_or(|s| s.hidden_size != run.hidden_size || s.params != run.params) {
+            // Parameters are not compared: the vocabulary (and so the
+            // embedding) can differ between seeds when it is below the cap.
+            if size.is_none_or(|s| s.hidden_size != run.hidden_size) {
                 return Err(Error::results(
                     dir.join(files::RUNS),
                     format!(
-                        "{} seed {} has hidden size {} and {} parameters, which {} does not give",
+                        "{} seed {} has hidden size {}, which {} does not give",
                         run.model,
                         run.seed,
                         run.hidden_size,
-                        run.params,
                         files::CONFIG
                     ),
                 ));
@@ -541,6 +516,8 @@ fn prepare_point_dir(
         return Ok(existing.model_sizes);
     }
     let device = resolve_device(config.device)?;
+    // environment.json records the thread count in force.
+    tch::set_num_threads(config.threads as i32);
     let prepared = prepare_for_seed(corpus, config, config.seeds[0])?;
     let sizes = model_sizes(config, prepared.vocab_size, prepared.classes.len());
     std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;

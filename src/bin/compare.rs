@@ -144,7 +144,8 @@ fn plan(cli: &Cli, log: &dyn Fn(&str)) -> rnnbench::Result<(PathBuf, SweepManife
         None => {
             let choice = shard_from_env(env)?;
             if let Some(c) = &choice {
-                log(&format!("shard {} (from {})", c.shard, c.source));
+                // Always said, --quiet or not: it decides what this process runs.
+                eprintln!("shard {} (from {})", c.shard, c.source);
             }
             choice
         }
@@ -219,6 +220,15 @@ fn run_parent(cli: Cli) -> anyhow::Result<ExitCode> {
             eprintln!("{line}");
         }
     })?;
+    if outcome.already_finished > 0 {
+        eprintln!(
+            "resumed {}: {} of {} jobs were already finished; ran {} more",
+            root.display(),
+            outcome.already_finished,
+            outcome.planned,
+            outcome.runs.len()
+        );
+    }
     for run in outcome
         .runs
         .iter()
@@ -241,7 +251,7 @@ fn run_parent(cli: Cli) -> anyhow::Result<ExitCode> {
     println!("report: {}", report.html.display());
     if outcome.interrupted {
         eprintln!(
-            "interrupted: {} of {} jobs finished; their results are in {} (continue with `compare --resume {}`)",
+            "interrupted: {} of {} runs finished; their results are in {} (continue with `compare --resume {}`)",
             outcome.finished_ok,
             outcome.planned,
             outcome.run_dir.display(),

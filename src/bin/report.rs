@@ -1,5 +1,6 @@
-//! `report DIR [DIR…] [--out DIR]`: re-renders a run's report from its files,
-//! or merges several runs of one configuration into a new folder.
+//! `report DIR [DIR…] [--out DIR]`: re-renders a run's (or a sweep's) report
+//! from its files, or merges several runs or shards of one grid into one
+//! folder: `report results/<run-id>` merges the `shard-I-of-N/` folders in it.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -11,7 +12,8 @@ use clap::Parser;
 #[derive(Debug, Parser)]
 #[command(name = "report", version, about)]
 struct Args {
-    /// Run folders (results/<run-id>/).
+    /// Run folders (results/<run-id>/), shard folders, or one folder holding
+    /// shard folders (results/<run-id>/ of a sharded sweep), merged into it.
     #[arg(required_unless_present = "bench", value_name = "DIR")]
     dirs: Vec<PathBuf>,
     /// Render the bench report from criterion's results instead (writes
@@ -39,13 +41,41 @@ fn run(args: Args) -> rnnbench::Result<PathBuf> {
             .unwrap_or_else(|| PathBuf::from("results").join("bench"));
         return rnnbench::report::bench::render_bench_report(&args.criterion, &out);
     }
+    use rnnbench::report::sweep::{
+        is_merged_output, merge_folders, render_if_sweep, run_folders_in,
+    };
     match (args.dirs.as_slice(), args.out) {
-        ([dir], None) => rnnbench::report::render_run(dir),
+        ([dir], None) => {
+            let own_run = dir.join(rnnbench::sweep::SWEEP_FILE).is_file()
+                || dir.join(rnnbench::record::files::CONFIG).is_file();
+            if own_run && !is_merged_output(dir) {
+                if let Some(page) = render_if_sweep(dir)? {
+                    return Ok(page);
+                }
+                return rnnbench::report::render_run(dir);
+            }
+            // A folder of shards (or of runs): merge them into it.
+            let parts = run_folders_in(dir)?;
+            if parts.is_empty() {
+                if own_run {
+                    // An earlier merge whose parts are gone: re-render it.
+                    if let Some(page) = render_if_sweep(dir)? {
+                        return Ok(page);
+                    }
+                    return rnnbench::report::render_run(dir);
+                }
+                return Err(rnnbench::Error::results(
+                    dir,
+                    "not a run folder, and holds no run or shard folders to merge",
+                ));
+            }
+            merge_folders(&parts, dir)
+        }
         (dirs, out) => {
             let out = out.unwrap_or_else(|| {
                 PathBuf::from("results").join(format!("merged-{}", rnnbench::compare::utc_stamp()))
             });
-            rnnbench::report::render_merged(dirs, &out)
+            merge_folders(dirs, &out)
         }
     }
 }

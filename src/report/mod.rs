@@ -332,22 +332,13 @@ fn differing_keys(prefix: &str, a: &Value, b: &Value, out: &mut Vec<String>) {
     }
 }
 
-/// Merges the runs in `dirs` (the same configuration and dataset; different
-/// seeds or shards) into the new folder `out` (config.json with the union of
-/// the seeds, environment.json, epochs.csv, runs.csv, gradient_flow.csv) and
-/// renders it there. A (model, seed) present in several folders is counted
-/// once (the first `ok` row, else the first) and named in the report's notes.
-/// Fails, naming both folders, when two configurations or datasets differ;
-/// refuses an `out` that already holds a run. Returns the page's path.
-pub fn render_merged(dirs: &[PathBuf], out: &Path) -> Result<PathBuf> {
-    let Some(first_dir) = dirs.first() else {
-        return Err(Error::config("DIR", "no run folders to merge"));
+/// Fails, naming both folders and the differing keys, unless every run in
+/// `runs` has the first one's configuration and dataset (up to the keys
+/// that may differ: seeds, threads, out folder, run id).
+pub fn check_mergeable(runs: &[RunFiles]) -> Result<()> {
+    let Some(first) = runs.first() else {
+        return Ok(());
     };
-    let runs: Vec<RunFiles> = dirs
-        .iter()
-        .map(|d| RunFiles::load(d))
-        .collect::<Result<_>>()?;
-    let first = &runs[0];
     let identity = merge_identity(&first.config);
     for other in &runs[1..] {
         let mut diff = Vec::new();
@@ -357,12 +348,32 @@ pub fn render_merged(dirs: &[PathBuf], out: &Path) -> Result<PathBuf> {
                 &other.dir,
                 format!(
                     "cannot be merged with {}: configuration or dataset differs ({}); only runs of one configuration and dataset can be merged",
-                    first_dir.display(),
+                    first.dir.display(),
                     diff.join("; ")
                 ),
             ));
         }
     }
+    Ok(())
+}
+
+/// Merges the runs in `dirs` (the same configuration and dataset; different
+/// seeds or shards) into the new folder `out` (config.json with the union of
+/// the seeds, environment.json, epochs.csv, runs.csv, gradient_flow.csv) and
+/// renders it there. A (model, seed) present in several folders is counted
+/// once (the first `ok` row, else the first) and named in the report's notes.
+/// Fails, naming both folders, when two configurations or datasets differ;
+/// refuses an `out` that already holds a run. Returns the page's path.
+pub fn render_merged(dirs: &[PathBuf], out: &Path) -> Result<PathBuf> {
+    if dirs.is_empty() {
+        return Err(Error::config("DIR", "no run folders to merge"));
+    };
+    let runs: Vec<RunFiles> = dirs
+        .iter()
+        .map(|d| RunFiles::load(d))
+        .collect::<Result<_>>()?;
+    let first = &runs[0];
+    check_mergeable(&runs)?;
     for f in [files::CONFIG, files::RUNS, files::EPOCHS] {
         if out.join(f).exists() {
             return Err(Error::results(

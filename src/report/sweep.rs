@@ -467,3 +467,196 @@ pub fn render_if_sweep(root: &Path) -> Result<Option<PathBuf>> {
     }
     finish_sweep(root).map(|f| Some(f.html))
 }
+
+/// Files a merge writes into its output folder (removed before a merge is
+/// redone in the same folder).
+const MERGED_FILES: [&str; 7] = [
+    files::CONFIG,
+    files::ENVIRONMENT,
+    files::EPOCHS,
+    files::RUNS,
+    files::GRADIENT_FLOW,
+    files::SUMMARY,
+    files::REPORT,
+];
+
+/// Whether `dir` holds the output of an earlier merge (its `sweep.json` or
+/// `config.json` says `merged_from`).
+pub fn is_merged_output(dir: &Path) -> bool {
+    let says_merged = |file: &str| {
+        crate::record::read_json::<serde_json::Value>(&dir.join(file))
+            .is_ok_and(|v| v.get("merged_from").is_some())
+    };
+    says_merged(crate::sweep::SWEEP_FILE) || says_merged(files::CONFIG)
+}
+
+/// The run folders directly inside `dir` (those with `sweep.json` or
+/// `config.json`), sorted by name; a merge's own `points/` is not one.
+pub fn run_folders_in(dir: &Path) -> Result<Vec<PathBuf>> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))? {
+        let path = entry.map_err(|e| Error::io(dir, e))?.path();
+        let is_run =
+            path.join(crate::sweep::SWEEP_FILE).is_file() || path.join(files::CONFIG).is_file();
+        let is_points = path
+            .file_name()
+            .is_some_and(|n| n == crate::sweep::POINTS_DIR);
+        if path.is_dir() && is_run && !is_points {
+            found.push(path);
+        }
+    }
+    found.sort();
+    Ok(found)
+}
+
+/// Merges run or shard folders of one grid (`dirs`, from any number of
+/// machines) into `out`: per grid point, the runs of every folder (see
+/// [`super::render_merged`]: a (model, seed) found twice is counted once and
+/// named in the notes), then `sweep.json` and the sweep report. Refuses,
+/// before writing anything, folders whose grids (the points' ids), their
+/// configurations or datasets differ. Redoing a merge in the same `out`
+/// replaces the earlier merge's files. Returns the page's path.
+pub fn merge_folders(dirs: &[PathBuf], out: &Path) -> Result<PathBuf> {
+    let Some(first_dir) = dirs.first() else {
+        return Err(Error::config("DIR", "no run folders to merge"));
+    };
+    if dirs
+        .iter()
+        .all(|d| !d.join(crate::sweep::SWEEP_FILE).is_file())
+    {
+        // Plain run folders (no sweep.json): merged as runs of one configuration.
+        let runs: Vec<RunFiles> = dirs
+            .iter()
+            .map(|d| RunFiles::load(d))
+            .collect::<Result<_>>()?;
+        super::check_mergeable(&runs)?;
+        refuse_inputs_as_out(dirs, out)?;
+        clear_merged_output(out)?;
+        return super::render_merged(dirs, out);
+    }
+    let manifests: Vec<SweepManifest> = dirs
+        .iter()
+        .map(|d| SweepManifest::load_any(d))
+        .collect::<Result<_>>()?;
+    let ids = |m: &SweepManifest| {
+        m.grid
+            .points
+            .iter()
+            .map(|p| p.id.clone())
+            .collect::<Vec<_>>()
+    };
+    let first = &manifests[0];
+    for (m, dir) in manifests.iter().zip(dirs).skip(1) {
+        if ids(m) != ids(first) {
+            return Err(Error::results(
+                dir,
+                format!(
+                    "cannot be merged with {}: the grids differ ({} has configurations [{}], {} has [{}]); only shards and runs of one grid can be merged",
+                    first_dir.display(),
+                    first_dir.display(),
+                    ids(first).join(", "),
+                    dir.display(),
+                    ids(m).join(", ")
+                ),
+            ));
+        }
+    }
+    // Every point's folders, checked before anything is written.
+    let mut sources: Vec<(String, Vec<PathBuf>)> = Vec::new();
+    for point in &first.grid.points {
+        let mut dirs_of_point = Vec::new();
+        let mut loaded = Vec::new();
+        for (m, dir) in manifests.iter().zip(dirs) {
+            let pdir = point_dir(dir, &m.grid, &point.id);
+            if pdir.join(files::CONFIG).is_file() {
+                loaded.push(RunFiles::load(&pdir)?);
+                dirs_of_point.push(pdir);
+            }
+        }
+        super::check_mergeable(&loaded)?;
+        sources.push((point.id.clone(), dirs_of_point));
+    }
+    refuse_inputs_as_out(dirs, out)?;
+    clear_merged_output(out)?;
+    std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
+    let mut grid = first.grid.clone();
+    for ((id, srcs), point) in sources.iter().zip(grid.points.iter_mut()) {
+        if srcs.is_empty() {
+            continue;
+        }
+        super::render_merged(srcs, &point_dir(out, &first.grid, id))?;
+        // The merged point's seeds: the union, as render_merged wrote them.
+        let merged: serde_json::Value =
+            crate::record::read_json(&point_dir(out, &first.grid, id).join(files::CONFIG))?;
+        if let Ok(seeds) = serde_json::from_value::<Vec<u64>>(merged["config"]["seeds"].clone()) {
+            point.config.seeds = seeds;
+        }
+    }
+    let all = crate::sweep::plan::all_jobs(&grid);
+    let present: std::collections::BTreeSet<String> = manifests
+        .iter()
+        .flat_map(|m| m.jobs.iter().cloned())
+        .collect();
+    let manifest = SweepManifest {
+        run_id: out
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "merged".into()),
+        command_line: first.command_line.clone(),
+        jobs_total: all.len(),
+        jobs: all
+            .iter()
+            .map(crate::sweep::plan::Job::id)
+            .filter(|id| present.contains(id))
+            .collect(),
+        grid,
+        shard: None,
+        merged_from: dirs.iter().map(|d| d.display().to_string()).collect(),
+    };
+    manifest.write(out)?;
+    if manifest.grid.points.len() == 1 {
+        return Ok(out.join(files::REPORT));
+    }
+    finish_sweep(out).map(|f| f.html)
+}
+
+/// A merge must not write into one of its inputs.
+fn refuse_inputs_as_out(dirs: &[PathBuf], out: &Path) -> Result<()> {
+    let inputs: Vec<PathBuf> = dirs
+        .iter()
+        .map(|d| std::fs::canonicalize(d).unwrap_or_else(|_| d.clone()))
+        .collect();
+    let out_abs = std::fs::canonicalize(out).unwrap_or_else(|_| out.to_path_buf());
+    if inputs.contains(&out_abs) {
+        return Err(Error::results(
+            out,
+            "is one of the folders being merged; choose another --out",
+        ));
+    }
+    Ok(())
+}
+
+/// Removes the files of an earlier merge from `out` (only if `out` holds
+/// one), so that the merge can be redone there.
+fn clear_merged_output(out: &Path) -> Result<()> {
+    if !is_merged_output(out) {
+        return Ok(());
+    }
+    for f in MERGED_FILES.iter().chain(&[crate::sweep::SWEEP_FILE]) {
+        let path = out.join(f);
+        if path.is_file() {
+            std::fs::remove_file(&path).map_err(|e| Error::io(&path, e))?;
+        }
+    }
+    let points = out.join(crate::sweep::POINTS_DIR);
+    if points.is_dir() {
+        std::fs::remove_dir_all(&points).map_err(|e| Error::io(&points, e))?;
+    }
+    for entry in std::fs::read_dir(out).map_err(|e| Error::io(out, e))? {
+        let path = entry.map_err(|e| Error::io(out, e))?.path();
+        if path.extension().is_some_and(|e| e == "png") {
+            std::fs::remove_file(&path).map_err(|e| Error::io(&path, e))?;
+        }
+    }
+    Ok(())
+}

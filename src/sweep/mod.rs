@@ -55,6 +55,48 @@ impl SweepManifest {
         read_json(&dir.join(SWEEP_FILE))
     }
 
+    /// Reads `dir/sweep.json`, or, for a run folder without one (written
+    /// before sweeps existed, or a merge of such folders), makes a one-point
+    /// grid from its `config.json`.
+    pub fn load_any(dir: &Path) -> Result<SweepManifest> {
+        if dir.join(SWEEP_FILE).is_file() {
+            return SweepManifest::load(dir);
+        }
+        let config_path = dir.join(crate::record::files::CONFIG);
+        if !config_path.is_file() {
+            return Err(Error::results(
+                dir,
+                format!(
+                    "not a run folder: neither {SWEEP_FILE} nor {} is there",
+                    crate::record::files::CONFIG
+                ),
+            ));
+        }
+        let run: serde_json::Value = read_json(&config_path)?;
+        let config: crate::config::Config =
+            serde_json::from_value(run["config"].clone()).map_err(|e| {
+                Error::results(&config_path, format!("not an rnnbench configuration: {e}"))
+            })?;
+        let grid = Grid {
+            axes: Vec::new(),
+            points: vec![GridPoint {
+                id: "base".into(),
+                values: Vec::new(),
+                config,
+            }],
+        };
+        let jobs = plan::all_jobs(&grid);
+        Ok(SweepManifest {
+            run_id: run["run_id"].as_str().unwrap_or_default().to_string(),
+            command_line: serde_json::from_value(run["command_line"].clone()).unwrap_or_default(),
+            jobs_total: jobs.len(),
+            grid,
+            shard: None,
+            jobs: jobs.iter().map(Job::id).collect(),
+            merged_from: Vec::new(),
+        })
+    }
+
     /// Writes `dir/sweep.json` atomically.
     pub fn write(&self, dir: &Path) -> Result<()> {
         write_json_atomic(&dir.join(SWEEP_FILE), self)

@@ -174,9 +174,10 @@ pub fn estimated_cost(config: &Config) -> f64 {
 /// The jobs of `shard`, in run order. The unit of the split is a (point,
 /// seed) group with all its models, so the runs that a paired comparison
 /// sets side by side (LSTM and GRU of one seed) share a machine. Groups are
-/// dealt out longest first to the least-loaded shard (ties to the lower
-/// shard, then to the earlier group), by [`estimated_cost`]: deterministic,
-/// disjoint, together covering the grid, and balanced in expected time.
+/// sorted by [`estimated_cost`], most expensive first (ties in run order),
+/// and dealt out in snake order (shards 1..N, then N..1, …): every shard
+/// gets the same number of groups (±1) and a similar share of the cost.
+/// Deterministic, disjoint, and together covering the grid.
 pub fn shard_jobs(grid: &Grid, shard: Shard) -> Vec<Job> {
     let jobs = all_jobs(grid);
     // Groups in run order, with their cost.
@@ -189,14 +190,14 @@ pub fn shard_jobs(grid: &Grid, shard: Shard) -> Vec<Job> {
     }
     let mut order: Vec<usize> = (0..groups.len()).collect();
     order.sort_by(|&a, &b| groups[b].1.total_cmp(&groups[a].1).then(a.cmp(&b)));
-    let mut load = vec![0.0_f64; shard.count];
     let mut owner = vec![0_usize; groups.len()];
-    for g in order {
-        let target = (0..shard.count)
-            .min_by(|&x, &y| load[x].total_cmp(&load[y]).then(x.cmp(&y)))
-            .unwrap_or(0);
-        load[target] += groups[g].1;
-        owner[g] = target + 1;
+    for (rank, &g) in order.iter().enumerate() {
+        let (round, pos) = (rank / shard.count, rank % shard.count);
+        owner[g] = if round % 2 == 0 {
+            pos + 1
+        } else {
+            shard.count - pos
+        };
     }
     jobs.into_iter()
         .filter(|job| {
@@ -289,6 +290,10 @@ mod tests {
                     .sum()
             })
             .collect();
+        let counts: Vec<usize> = (1..=count)
+            .map(|index| shard_jobs(&g, Shard { index, count }).len())
+            .collect();
+        assert_eq!(counts, [8, 8, 8, 8]);
         let max = loads.iter().cloned().fold(0.0, f64::max);
         let min = loads.iter().cloned().fold(f64::INFINITY, f64::min);
         // Each shard gets one seed of every hidden size: equal loads.

@@ -4,3 +4,4 @@
 mod cli;
 mod data;
 mod report;
+mod sweep;
