@@ -829,4 +829,67 @@ mod tests {
         let err = Options::from_toml_file(&path).unwrap_err().to_string();
         assert!(err.contains("c.toml:2") && err.contains("hiden"), "{err}");
     }
+
+    #[test]
+    fn lists_expand_to_a_grid_from_flags_and_files() {
+        use clap::Parser;
+        #[derive(Parser)]
+        struct Cli {
+            #[command(flatten)]
+            options: Options,
+        }
+        let cli = Cli::try_parse_from([
+            "compare",
+            "--hidden",
+            "32,64",
+            "--bidirectional=false,true",
+            "--lr",
+            "0.001,0.01",
+        ])
+        .unwrap();
+        let grid = cli.options.grid().unwrap();
+        assert_eq!(grid.points.len(), 8);
+        let keys: Vec<&str> = grid.axes.iter().map(|a| a.key.as_str()).collect();
+        assert_eq!(keys, ["hidden", "bidirectional", "lr"]);
+        assert_eq!(grid.points[0].id, "hidden-32_bidirectional-false_lr-0.001");
+        let last = &grid.points[7].config;
+        assert_eq!((last.hidden, last.bidirectional, last.lr), (64, true, 0.01));
+        // A bare --bidirectional still means true; one value is no axis.
+        let one = Cli::try_parse_from(["compare", "--bidirectional"]).unwrap();
+        let grid = one.options.grid().unwrap();
+        assert!(grid.axes.is_empty() && grid.points[0].config.bidirectional);
+        assert_eq!(grid.points[0].id, "base");
+
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("grid.toml");
+        std::fs::write(
+            &path,
+            "hidden = [32, 64]\nlayers = 2\nkeep = [\"first\", \"last\"]\n",
+        )
+        .unwrap();
+        let grid = Options::from_toml_file(&path).unwrap().grid().unwrap();
+        assert_eq!(grid.points.len(), 4);
+        assert!(grid.points.iter().all(|p| p.config.layers == 2));
+        assert_eq!(grid.points[1].id, "hidden-32_keep-last");
+
+        let twice = Options {
+            hidden: Some(vec![32, 32]),
+            ..Default::default()
+        };
+        let err = twice.grid().unwrap_err().to_string();
+        assert!(
+            err.starts_with("--hidden") && err.contains("twice"),
+            "{err}"
+        );
+        let many = Options {
+            layers: Some(vec![1, 2]),
+            ..Default::default()
+        };
+        assert!(
+            many.resolve()
+                .unwrap_err()
+                .to_string()
+                .starts_with("--layers")
+        );
+    }
 }

@@ -286,7 +286,12 @@ fn sweep_page(
         .grid
         .points
         .first()
-        .map(|p| p.config.dataset.name.clone())
+        .map(
+            |p| match (&p.config.dataset.train, p.config.dataset.name.is_empty()) {
+                (Some(train), true) => train.display().to_string(),
+                _ => p.config.dataset.name.clone(),
+            },
+        )
         .unwrap_or_default();
     let axes_text: Vec<String> = sweep
         .axes
