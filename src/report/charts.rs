@@ -365,20 +365,7 @@ where
             .iter()
             .flat_map(|r| [r.low * scale, r.high * scale]),
     );
-    let lo = ys.iter().copied().fold(f64::INFINITY, f64::min);
-    let hi = ys.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    let (y_lo, y_hi) = if from_zero {
-        (
-            0.0,
-            if hi.is_finite() && hi > 0.0 {
-                hi * 1.15
-            } else {
-                1.0
-            },
-        )
-    } else {
-        padded(lo, hi, 0.12)
-    };
+    let (y_lo, y_hi) = y_range(&ys, from_zero);
     let names: Vec<String> = spreads.iter().map(|s| display_name(&s.model)).collect();
     let mut chart = ChartBuilder::on(area)
         .caption(caption, (FONT, 20))
@@ -387,14 +374,7 @@ where
         .y_label_area_size(80)
         .build_cartesian_2d(-0.5f64..n as f64 - 0.5, y_lo..y_hi)
         .map_err(|e| e.to_string())?;
-    let label = |x: &f64| {
-        let i = x.round();
-        if (x - i).abs() < 1e-6 && i >= 0.0 {
-            names.get(i as usize).cloned().unwrap_or_default()
-        } else {
-            String::new()
-        }
-    };
+    let label = category_label(&names);
     chart
         .configure_mesh()
         .disable_x_mesh()
@@ -481,6 +461,33 @@ where
             .map_err(|e| e.to_string())?;
     }
     Ok(())
+}
+
+/// The y range of a panel of `ys`: from 0 to 15% over the highest value
+/// (`from_zero`), or the values' range padded by 12% each side.
+fn y_range(ys: &[f64], from_zero: bool) -> (f64, f64) {
+    let lo = ys.iter().copied().fold(f64::INFINITY, f64::min);
+    let hi = ys.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    if !from_zero {
+        padded(lo, hi, 0.12)
+    } else if hi.is_finite() && hi > 0.0 {
+        (0.0, hi * 1.15)
+    } else {
+        (0.0, 1.0)
+    }
+}
+
+/// An x tick formatter for categories at 0, 1, 2, …: the name at an integer
+/// position, nothing between.
+fn category_label(names: &[String]) -> impl Fn(&f64) -> String + '_ {
+    move |x: &f64| {
+        let i = x.round();
+        if (x - i).abs() < 1e-6 && i >= 0.0 {
+            names.get(i as usize).cloned().unwrap_or_default()
+        } else {
+            String::new()
+        }
+    }
 }
 
 /// A tick formatter for an axis from `lo` to `hi`: as many decimals as a
@@ -815,19 +822,10 @@ where
             [lo * scale, hi * scale]
         })
         .collect();
-    let lo = ys.iter().copied().fold(f64::INFINITY, f64::min);
-    let hi = ys.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    let (y_lo, y_hi) = if from_zero {
-        (
-            0.0,
-            if hi.is_finite() && hi > 0.0 {
-                hi * 1.15
-            } else {
-                1.0
-            },
-        )
-    } else {
-        padded(lo, hi, 0.12)
+    let (y_lo, y_hi) = match y_range(&ys, from_zero) {
+        // Accuracies: wide CIs of few seeds must not push the axis past 0–100%.
+        (lo, hi) if !from_zero => (lo.max(0.0), hi.min(scale)),
+        range => range,
     };
     let mut chart = ChartBuilder::on(area)
         .caption(caption, (FONT, 20))
@@ -837,14 +835,7 @@ where
         .build_cartesian_2d(-0.5f64..n as f64 - 0.5, y_lo..y_hi)
         .map_err(|e| e.to_string())?;
     let names = axis.values.clone();
-    let label = |x: &f64| {
-        let i = x.round();
-        if (x - i).abs() < 1e-6 && i >= 0.0 {
-            names.get(i as usize).cloned().unwrap_or_default()
-        } else {
-            String::new()
-        }
-    };
+    let label = category_label(&names);
     chart
         .configure_mesh()
         .disable_x_mesh()

@@ -2,7 +2,9 @@
 //! matched sizes, determinism, a diverging run, bad flags, and Ctrl-C.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
+
+use crate::common::{fixture, run_ok};
 
 const EPOCH_COLUMNS: &[&str] = &[
     "model",
@@ -37,12 +39,6 @@ const RUN_COLUMNS: &[&str] = &[
     "gpu_peak_bytes",
 ];
 
-fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("datasets/fixture")
-        .join(name)
-}
-
 /// `compare` on the fixture with a small model, 2 epochs; `extra` appended.
 fn compare(out: &Path, extra: &[&str]) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_compare"));
@@ -73,17 +69,6 @@ fn compare(out: &Path, extra: &[&str]) -> Command {
         .arg(out)
         .args(extra);
     cmd
-}
-
-fn run_ok(cmd: &mut Command) -> Output {
-    let output = cmd.output().expect("compare starts");
-    assert!(
-        output.status.success(),
-        "compare failed: {}\n{}",
-        String::from_utf8_lossy(&output.stderr),
-        String::from_utf8_lossy(&output.stdout)
-    );
-    output
 }
 
 /// The only run folder under `out`.

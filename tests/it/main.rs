@@ -2,6 +2,7 @@
 //! and bad input (`data`), and rendered reports (`report`).
 
 mod cli;
+mod common;
 mod data;
 mod report;
 mod sweep;

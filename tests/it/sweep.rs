@@ -4,15 +4,11 @@
 //! the one-piece results exactly.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-use std::time::{Duration, Instant};
+use std::path::Path;
+use std::process::Command;
 
-fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("datasets/fixture")
-        .join(name)
-}
+use crate::common::{fixture, run_ok};
+use std::time::{Duration, Instant};
 
 /// `compare` on the fixture with a small model, LSTM and GRU; `extra` appended.
 fn base(out: &Path, extra: &[&str]) -> Command {
@@ -49,17 +45,6 @@ fn grid(out: &Path, extra: &[&str]) -> Command {
     );
     cmd.args(extra);
     cmd
-}
-
-fn run_ok(cmd: &mut Command) -> Output {
-    let output = cmd.output().expect("starts");
-    assert!(
-        output.status.success(),
-        "failed: {}\n{}",
-        String::from_utf8_lossy(&output.stderr),
-        String::from_utf8_lossy(&output.stdout)
-    );
-    output
 }
 
 fn report() -> Command {
