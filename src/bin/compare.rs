@@ -17,7 +17,17 @@ use rnnbench::sweep::{SweepManifest, check_run_id};
 /// LSTM or GRU, for this data, on this machine? Trains matched models on the
 /// same batches over several seeds and reports accuracy, time and memory.
 #[derive(Debug, Parser)]
-#[command(name = "compare", version, about, long_about = None)]
+#[command(
+    name = "compare",
+    version,
+    about,
+    long_about = None,
+    after_help = "Sweeps: every numeric or choice option takes a comma-separated list \
+(e.g. --hidden 64,128,256 --layers 1,2); the run is then the cross product of the lists \
+x models x seeds, one folder per configuration under OUT/<run-id>/points/, with a sweep \
+report. Split it over machines with --shard I/N, continue it with --resume DIR, and merge \
+shard folders with `report OUT/<run-id>`."
+)]
 struct Cli {
     #[command(flatten)]
     options: Options,
