@@ -30,6 +30,7 @@ use criterion::{
 use rnnbench::data::{Columns, DatasetSource, Encoded, Keep, PrepareOptions, epoch_slice};
 use rnnbench::model::{Cell, Classifier, ModelShape, hidden_for_budget};
 use rnnbench::probe::device::{cuda_unavailable_reason, synchronize};
+use rnnbench::report::bench::BatchingMode;
 use tch::nn::OptimizerConfig;
 use tch::{Device, Kind, Tensor, nn};
 
@@ -319,29 +320,6 @@ fn matmul(c: &mut Criterion) {
 /// `--max-len`, so that most reviews fit and lengths stay uneven.
 const BATCHING_MAX_LEN: usize = 400;
 
-/// How a batch of uneven sequences is fed to the cell.
-#[derive(Debug, Clone, Copy, PartialEq)]
-enum Batching {
-    /// Random batches, every sequence padded to [`BATCHING_MAX_LEN`].
-    Padded,
-    /// The same random batches, packed: the cell steps over real tokens only.
-    Packed,
-    /// Length-bucketed batches, each padded to its own longest member.
-    Bucketed,
-}
-
-impl Batching {
-    const ALL: [Batching; 3] = [Batching::Padded, Batching::Packed, Batching::Bucketed];
-
-    fn name(self) -> &'static str {
-        match self {
-            Batching::Padded => "padded",
-            Batching::Packed => "packed",
-            Batching::Bucketed => "bucketed",
-        }
-    }
-}
-
 /// One batch as tensors: tokens `[batch, seq]`, lengths `[batch]` (on the
 /// CPU), labels `[batch]`.
 struct BatchTensors {
@@ -456,8 +434,8 @@ fn batching(c: &mut Criterion) {
         group.throughput(Throughput::Elements(real_tokens as u64));
         for cell in cells {
             let (_vs, classifier, mut optimizer) = model(cell, shape, device);
-            for mode in Batching::ALL {
-                let data = if mode == Batching::Bucketed {
+            for mode in BatchingMode::ALL {
+                let data = if mode == BatchingMode::Bucketed {
                     &bucketed
                 } else {
                     &random
@@ -473,7 +451,7 @@ fn batching(c: &mut Criterion) {
                         timed(iters, device, || {
                             for batch in data {
                                 let logits = |train: bool| {
-                                    if mode == Batching::Packed {
+                                    if mode == BatchingMode::Packed {
                                         classifier.forward_packed(
                                             &batch.tokens,
                                             &batch.lengths,

@@ -164,7 +164,8 @@ fn loglog(path: &Path, title: &str, x_desc: &str, y_desc: &str, lines: &[Line]) 
 
 /// Tokens per second against a swept size, one panel per group (e.g.
 /// forward, train step) side by side, one line per cell; x on a log axis
-/// ticked at every swept value, y linear from 0.
+/// ticked at every swept value, y linear from 0 (so the legend goes low,
+/// where the lines are not).
 pub fn draw_tokens_per_sec(
     path: &Path,
     title: &str,
@@ -227,7 +228,7 @@ fn tokens_per_sec(
         }
         chart
             .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
+            .position(SeriesLabelPosition::LowerRight)
             .background_style(WHITE.mix(0.9))
             .border_style(BLACK.mix(0.3))
             .label_font((FONT, 14))
