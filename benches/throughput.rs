@@ -6,14 +6,31 @@
 //! throughput is in tokens (batch x sequence length). `RNNBENCH_BENCH_QUICK=1`
 //! runs a representative subset; `RNNBENCH_BENCH_DEVICE=cuda` benches on a GPU
 //! (synchronised before every clock read).
+//!
+//! Groups:
+//! - `forward`, `train_step`: the sweep ([`shapes`]) for every cell, plus the
+//!   (hidden, length) grid points of [`grid_shapes`] for LSTM and GRU, so the
+//!   bench report can map the GRU/LSTM time ratio over the grid;
+//! - `train_step_matched`: `compare`'s default shapes, matched by parameter count;
+//! - `batching_forward`, `batching_train_step` (LSTM and GRU; forward only in
+//!   quick mode): one slice of an epoch of the bundled imdb-mini (two batches
+//!   of 64 real reviews, capped at [`BATCHING_MAX_LEN`] tokens) timed three
+//!   ways over the same examples: random batches padded to the
+//!   cap (`padded`), the same batches packed (`packed`), and length-bucketed
+//!   batches padded to their own longest member as `compare` makes them
+//!   (`bucketed`). Shape `{mode}-n{batches}-h…-t{cap}-b…-l…-th…`, throughput
+//!   in real tokens;
+//! - `matmul`: this machine's matrix-multiply peak.
 
 use std::time::{Duration, Instant};
 
 use criterion::{
     BenchmarkId, Criterion, SamplingMode, Throughput, criterion_group, criterion_main,
 };
+use rnnbench::data::{Columns, DatasetSource, Encoded, Keep, PrepareOptions, epoch_slice};
 use rnnbench::model::{Cell, Classifier, ModelShape, hidden_for_budget};
 use rnnbench::probe::device::{cuda_unavailable_reason, synchronize};
+use rnnbench::report::bench::BatchingMode;
 use tch::nn::OptimizerConfig;
 use tch::{Device, Kind, Tensor, nn};
 
@@ -97,6 +114,38 @@ fn shapes() -> Vec<Shape> {
     shapes
 }
 
+/// The (hidden, length) grid of train steps at batch 64 behind the bench
+/// report's GRU/LSTM ratio map, less the points [`shapes`] already benches.
+fn grid_shapes() -> Vec<Shape> {
+    let base = Shape {
+        hidden: 128,
+        seq: 200,
+        batch: 64,
+        layers: 1,
+        bidirectional: false,
+    };
+    let (hiddens, seqs): (&[i64], &[i64]) = if quick() {
+        (&[128, 256], &[50, 200])
+    } else {
+        (&[64, 128, 256], &[50, 200, 400])
+    };
+    let swept = shapes();
+    let mut grid = vec![];
+    for &hidden in hiddens {
+        for &seq in seqs {
+            let shape = Shape {
+                hidden,
+                seq,
+                ..base
+            };
+            if !swept.iter().any(|s| s.name(0) == shape.name(0)) {
+                grid.push(shape);
+            }
+        }
+    }
+    grid
+}
+
 struct Fixture {
     _vs: nn::VarStore,
     model: Classifier,
@@ -106,7 +155,8 @@ struct Fixture {
     labels: Tensor,
 }
 
-fn fixture(cell: Cell, shape: Shape, device: Device) -> Fixture {
+/// A classifier of `cell` at `shape` (seeded) and its Adam optimiser.
+fn model(cell: Cell, shape: Shape, device: Device) -> (nn::VarStore, Classifier, nn::Optimizer) {
     tch::manual_seed(0);
     let vs = nn::VarStore::new(device);
     let model_shape = ModelShape {
@@ -120,6 +170,11 @@ fn fixture(cell: Cell, shape: Shape, device: Device) -> Fixture {
     };
     let model = Classifier::new(&vs.root(), model_shape, 0.3);
     let optimizer = nn::Adam::default().build(&vs, 2e-3).expect("Adam builds");
+    (vs, model, optimizer)
+}
+
+fn fixture(cell: Cell, shape: Shape, device: Device) -> Fixture {
+    let (vs, model, optimizer) = model(cell, shape, device);
     let tokens = Tensor::randint_low(2, VOCAB, [shape.batch, shape.seq], (Kind::Int64, device));
     let lengths = Tensor::full([shape.batch], shape.seq, (Kind::Int64, Device::Cpu));
     let labels = Tensor::randint(2, [shape.batch], (Kind::Int64, device));
@@ -149,11 +204,16 @@ fn train_step(f: &mut Fixture) {
         .model
         .forward(&f.tokens, &f.lengths, true)
         .expect("forward");
-    let loss = logits.cross_entropy_for_logits(&f.labels);
-    f.optimizer.zero_grad();
+    optimise(&mut f.optimizer, &logits, &f.labels);
+}
+
+/// Backward pass and Adam step with clipping, as `compare` trains.
+fn optimise(optimizer: &mut nn::Optimizer, logits: &Tensor, labels: &Tensor) {
+    let loss = logits.cross_entropy_for_logits(labels);
+    optimizer.zero_grad();
     loss.backward();
-    f.optimizer.clip_grad_norm(1.0);
-    f.optimizer.step();
+    optimizer.clip_grad_norm(1.0);
+    optimizer.step();
 }
 
 fn cells(c: &mut Criterion) {
@@ -166,9 +226,13 @@ fn cells(c: &mut Criterion) {
         group.sample_size(10);
         group.warm_up_time(Duration::from_millis(500));
         group.measurement_time(Duration::from_secs(if quick() { 2 } else { 3 }));
-        for shape in shapes() {
+        let sweep = shapes().into_iter().map(|s| (s, &Cell::ALL[..]));
+        let grid = grid_shapes()
+            .into_iter()
+            .map(|s| (s, &[Cell::Lstm, Cell::Gru][..]));
+        for (shape, cells) in sweep.chain(grid) {
             group.throughput(Throughput::Elements((shape.batch * shape.seq) as u64));
-            for cell in Cell::ALL {
+            for &cell in cells {
                 let mut f = fixture(cell, shape, device);
                 group.bench_function(BenchmarkId::new(cell.name(), shape.name(threads)), |b| {
                     b.iter_custom(|iters| {
@@ -252,10 +316,171 @@ fn matmul(c: &mut Criterion) {
     group.finish();
 }
 
+/// Longest review kept in the batching benches (tokens): the `imdb` preset's
+/// `--max-len`, so that most reviews fit and lengths stay uneven.
+const BATCHING_MAX_LEN: usize = 400;
+
+/// One batch as tensors: tokens `[batch, seq]`, lengths `[batch]` (on the
+/// CPU), labels `[batch]`.
+struct BatchTensors {
+    tokens: Tensor,
+    lengths: Tensor,
+    labels: Tensor,
+}
+
+/// `indices` of `split` as tensors, right-padded to `pad_to` tokens (or to
+/// the longest member when that is longer).
+fn batch_tensors(
+    split: &Encoded,
+    indices: &[usize],
+    pad_to: usize,
+    device: Device,
+) -> BatchTensors {
+    let data = split.batch(indices);
+    let seq = data.seq_len.max(pad_to);
+    let mut tokens = vec![0i64; data.batch_size * seq];
+    for row in 0..data.batch_size {
+        tokens[row * seq..row * seq + data.seq_len]
+            .copy_from_slice(&data.tokens[row * data.seq_len..(row + 1) * data.seq_len]);
+    }
+    BatchTensors {
+        tokens: Tensor::from_slice(&tokens)
+            .view([data.batch_size as i64, seq as i64])
+            .to_device(device),
+        lengths: Tensor::from_slice(&data.lengths),
+        labels: Tensor::from_slice(&data.labels).to_device(device),
+    }
+}
+
+/// The training split of imdb-mini, reviews cut to [`BATCHING_MAX_LEN`]
+/// tokens; `None` (with a note) when it cannot be read.
+fn imdb_mini() -> Option<Encoded> {
+    let source = DatasetSource::Named("imdb-mini".into());
+    let opts = PrepareOptions {
+        max_len: BATCHING_MAX_LEN,
+        keep: Keep::Last,
+        vocab_size: VOCAB as usize,
+        min_count: 1,
+        val_fraction: 0.1,
+        seed: 1,
+    };
+    let prepared = rnnbench::data::load_corpus(&source, &Columns::default())
+        .and_then(|corpus| rnnbench::data::prepare(&corpus, &opts));
+    match prepared {
+        Ok(p) => Some(p.train),
+        Err(e) => {
+            eprintln!("note: batching benches skipped, imdb-mini does not load: {e:#}");
+            None
+        }
+    }
+}
+
+/// Padded, packed and length-bucketed batches of real, uneven review lengths
+/// (see the module doc), forward and train step, at the same real tokens.
+fn batching(c: &mut Criterion) {
+    let Some(device) = device() else { return };
+    let Some(split) = imdb_mini() else { return };
+    let threads = tch::get_num_threads();
+    let device_tag = if device == Device::Cpu { "" } else { "-cuda" };
+    let batches = 2;
+    let shape = Shape {
+        hidden: 128,
+        seq: BATCHING_MAX_LEN as i64,
+        batch: 64,
+        layers: 1,
+        bidirectional: false,
+    };
+    let lengths = split.lengths();
+    let slice = epoch_slice(&lengths, shape.batch as usize, batches, 1);
+    let real_tokens = slice.real_tokens(&lengths);
+    let cells_padded = slice.random.len() * BATCHING_MAX_LEN * shape.batch as usize;
+    let cells_bucketed: usize = slice
+        .bucketed
+        .iter()
+        .map(|b| b.iter().map(|&i| lengths[i]).max().unwrap_or(0) * b.len())
+        .sum();
+    println!(
+        "batching: {} batches of {} imdb-mini reviews, {real_tokens} real tokens; padding: {:.1}% padded to {BATCHING_MAX_LEN}, {:.1}% bucketed, 0% packed",
+        slice.random.len(),
+        shape.batch,
+        100.0 * (1.0 - real_tokens as f64 / cells_padded as f64),
+        100.0 * (1.0 - real_tokens as f64 / cells_bucketed as f64),
+    );
+    let random: Vec<BatchTensors> = slice
+        .random
+        .iter()
+        .map(|b| batch_tensors(&split, b, BATCHING_MAX_LEN, device))
+        .collect();
+    let bucketed: Vec<BatchTensors> = slice
+        .bucketed
+        .iter()
+        .map(|b| batch_tensors(&split, b, 0, device))
+        .collect();
+    // LSTM and GRU only: a packed train step is several times slower than a
+    // padded one on the CPU (libtorch runs packed sequences step by step),
+    // which makes these the costliest benches of the sweep.
+    let cells = [Cell::Lstm, Cell::Gru];
+    let groups: &[(&str, bool)] = if quick() {
+        &[("batching_forward", false)]
+    } else {
+        &[("batching_forward", false), ("batching_train_step", true)]
+    };
+    for &(group_name, train) in groups {
+        let mut group = c.benchmark_group(format!("{group_name}{device_tag}"));
+        group.sampling_mode(SamplingMode::Flat);
+        group.sample_size(10);
+        group.warm_up_time(Duration::from_millis(500));
+        group.measurement_time(Duration::from_secs(if quick() { 2 } else { 3 }));
+        group.throughput(Throughput::Elements(real_tokens as u64));
+        for cell in cells {
+            let (_vs, classifier, mut optimizer) = model(cell, shape, device);
+            for mode in BatchingMode::ALL {
+                let data = if mode == BatchingMode::Bucketed {
+                    &bucketed
+                } else {
+                    &random
+                };
+                let name = format!(
+                    "{}-n{}-{}",
+                    mode.name(),
+                    slice.random.len(),
+                    shape.name(threads)
+                );
+                group.bench_function(BenchmarkId::new(cell.name(), name), |b| {
+                    b.iter_custom(|iters| {
+                        timed(iters, device, || {
+                            for batch in data {
+                                let logits = |train: bool| {
+                                    if mode == BatchingMode::Packed {
+                                        classifier.forward_packed(
+                                            &batch.tokens,
+                                            &batch.lengths,
+                                            train,
+                                        )
+                                    } else {
+                                        classifier.forward(&batch.tokens, &batch.lengths, train)
+                                    }
+                                    .expect("forward")
+                                };
+                                if train {
+                                    optimise(&mut optimizer, &logits(true), &batch.labels);
+                                } else {
+                                    drop(tch::no_grad(|| logits(false)));
+                                }
+                            }
+                        })
+                    })
+                });
+            }
+        }
+        group.finish();
+    }
+}
+
 criterion_group! {
     name = benches;
     // Criterion's plots need system fonts (plotters' ttf); the bench report draws its own.
     config = Criterion::default().without_plots();
-    targets = matmul, matched, cells
+    targets = matmul, matched, cells, batching
 }
 criterion_main!(benches);

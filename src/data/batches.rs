@@ -142,6 +142,52 @@ pub fn eval_batches(lengths: &[usize], batch_size: usize) -> Vec<Vec<usize>> {
         .collect()
 }
 
+/// A few batches of one epoch, batched two ways over the same examples, for
+/// timing padding, packing and length bucketing at the same real tokens
+/// (`benches/throughput.rs`, group `batching`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct EpochSlice {
+    /// Batches as [`train_batches`] makes them (length-bucketed, each in
+    /// decreasing length order): a sample stratified by real tokens, so the
+    /// slice spans the epoch's short and long batches alike.
+    pub bucketed: Vec<Vec<usize>>,
+    /// The same examples in random order, cut into batches of the same size
+    /// (what a loader without bucketing gives).
+    pub random: Vec<Vec<usize>>,
+}
+
+impl EpochSlice {
+    /// Real tokens in the slice (the same for both batchings).
+    pub fn real_tokens(&self, lengths: &[usize]) -> usize {
+        self.bucketed.iter().flatten().map(|&i| lengths[i]).sum()
+    }
+}
+
+/// `batches` full batches of `batch_size` from epoch 0 of [`train_batches`]
+/// with `seed`: the epoch's full batches are ranked by real tokens and those
+/// at ranks `(k + ½)·n / batches` taken (a stratified sample, so the slice's
+/// length distribution follows the epoch's); then the same examples shuffled
+/// into random batches. Fewer batches when the epoch has fewer full ones.
+pub fn epoch_slice(lengths: &[usize], batch_size: usize, batches: usize, seed: u64) -> EpochSlice {
+    let batch_size = batch_size.max(1);
+    let tokens = |b: &Vec<usize>| b.iter().map(|&i| lengths[i]).sum::<usize>();
+    let mut full: Vec<Vec<usize>> = train_batches(lengths, batch_size, seed, 0)
+        .into_iter()
+        .filter(|b| b.len() == batch_size)
+        .collect();
+    // Ties by first index, so the ranking is deterministic.
+    full.sort_by_key(|b| (tokens(b), b[0]));
+    let n = full.len();
+    let taken = batches.min(n);
+    let bucketed: Vec<Vec<usize>> = (0..taken)
+        .map(|k| full[(2 * k + 1) * n / (2 * taken)].clone())
+        .collect();
+    let mut examples: Vec<usize> = bucketed.iter().flatten().copied().collect();
+    shuffle(&mut rng(seed, Purpose::BenchSlice, 0), &mut examples);
+    let random = examples.chunks(batch_size).map(<[usize]>::to_vec).collect();
+    EpochSlice { bucketed, random }
+}
+
 /// Fraction of padding among all cells when each batch is padded to its own
 /// longest member: padding cells / (padding + token cells), in `[0, 1)`;
 /// 0 for no batches.
@@ -222,6 +268,38 @@ mod tests {
         assert!(bucketed < 0.05, "{bucketed}");
         assert!(padding_fraction(&l, &random) > 0.3);
         assert!(padding_fraction(&l, &eval_batches(&l, 64)) < 0.01);
+    }
+
+    #[test]
+    fn epoch_slice_is_stratified_and_rebatches_the_same_examples() {
+        let l = lengths(64 * 100 + 5);
+        let slice = epoch_slice(&l, 64, 4, 1);
+        assert_eq!(slice.bucketed.len(), 4);
+        assert_eq!(slice.random.len(), 4);
+        assert!(slice.random.iter().all(|b| b.len() == 64));
+        let mut a: Vec<usize> = slice.bucketed.iter().flatten().copied().collect();
+        let mut b: Vec<usize> = slice.random.iter().flatten().copied().collect();
+        assert_ne!(a, b, "the random batches are reshuffled");
+        a.sort_unstable();
+        b.sort_unstable();
+        assert_eq!(a, b);
+        // Stratified: batch means rise from short to long, spanning the range.
+        let means: Vec<f64> = slice
+            .bucketed
+            .iter()
+            .map(|b| b.iter().map(|&i| l[i]).sum::<usize>() as f64 / 64.0)
+            .collect();
+        assert!(means.windows(2).all(|w| w[0] < w[1]), "{means:?}");
+        assert!(means[0] < 100.0 && means[3] > 300.0, "{means:?}");
+        assert!(padding_fraction(&l, &slice.bucketed) < 0.05);
+        assert!(padding_fraction(&l, &slice.random) > 0.2);
+        assert_eq!(
+            slice.real_tokens(&l),
+            a.iter().map(|&i| l[i]).sum::<usize>()
+        );
+        assert_eq!(slice, epoch_slice(&l, 64, 4, 1));
+        // More batches asked than the epoch has: all of its full ones.
+        assert_eq!(epoch_slice(&l[..200], 64, 9, 1).bucketed.len(), 3);
     }
 
     #[test]

@@ -32,8 +32,8 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 
 pub use batches::{
-    BUCKET_BATCHES, BatchData, Encoded, eval_batches, padding_fraction, padding_fraction_fixed,
-    train_batches,
+    BUCKET_BATCHES, BatchData, Encoded, EpochSlice, epoch_slice, eval_batches, padding_fraction,
+    padding_fraction_fixed, train_batches,
 };
 pub use formats::{LABEL_COLUMNS, TEXT_COLUMNS};
 pub use prepare::{Keep, PrepareOptions, Prepared, prepare};

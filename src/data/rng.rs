@@ -12,6 +12,8 @@ pub(crate) enum Purpose {
     Split = 1,
     /// The order of training batches.
     Batches = 2,
+    /// The random batches of the benches' epoch slice ([`super::epoch_slice`]).
+    BenchSlice = 3,
 }
 
 /// The generator for `seed`, `purpose` and `epoch`.

@@ -132,6 +132,100 @@ impl Classifier {
         Ok(features.f_linear(&self.head_weight, Some(&self.head_bias))?)
     }
 
+    /// Logits `[batch, classes]` like [`Classifier::forward`], but through
+    /// libtorch's packed-sequence kernels (`pack_padded_sequence`, then
+    /// `lstm_data` / `gru_data` / `rnn_tanh_data`), which step only over real
+    /// tokens: PyTorch's `pack_padded_sequence(..., enforce_sorted=False)`.
+    /// The batch is sorted by decreasing length for packing and the result put
+    /// back in the input order. Same weights, same results as `forward` (up
+    /// to rounding); used by the benches to time packing against padding.
+    pub fn forward_packed(&self, tokens: &Tensor, lengths: &Tensor, train: bool) -> Result<Tensor> {
+        let device = tokens.device();
+        let lengths = lengths.f_to_device(Device::Cpu)?.f_to_kind(Kind::Int64)?;
+        let (sorted_lengths, order) = lengths.f_sort(0, true)?;
+        let embedded = Tensor::f_embedding(
+            &self.embedding,
+            &tokens.f_index_select(0, &order.f_to_device(device)?)?,
+            -1,
+            false,
+            false,
+        )?;
+        let (data, batch_sizes) =
+            embedded.f_internal_pack_padded_sequence(&sorted_lengths, true)?;
+        let dirs = self.shape.directions();
+        let h0 = Tensor::f_zeros(
+            [
+                self.shape.layers * dirs,
+                tokens.size()[0],
+                self.shape.hidden_size,
+            ],
+            (embedded.kind(), device),
+        )?;
+        let dropout = if self.shape.layers > 1 && train {
+            self.dropout
+        } else {
+            0.0
+        };
+        let (layers, bi) = (self.shape.layers, self.shape.bidirectional);
+        let h_n = match self.shape.cell {
+            Cell::Lstm => {
+                let c0 = h0.zeros_like();
+                let weights: Vec<&Tensor> = self.recurrent.iter().collect();
+                Tensor::f_lstm_data(
+                    &data,
+                    &batch_sizes,
+                    &[&h0, &c0],
+                    &weights,
+                    true,
+                    layers,
+                    dropout,
+                    train,
+                    bi,
+                )?
+                .1
+            }
+            Cell::Gru => {
+                Tensor::f_gru_data(
+                    &data,
+                    &batch_sizes,
+                    &h0,
+                    &self.recurrent,
+                    true,
+                    layers,
+                    dropout,
+                    train,
+                    bi,
+                )?
+                .1
+            }
+            Cell::Rnn => {
+                Tensor::f_rnn_tanh_data(
+                    &data,
+                    &batch_sizes,
+                    &h0,
+                    &self.recurrent,
+                    true,
+                    layers,
+                    dropout,
+                    train,
+                    bi,
+                )?
+                .1
+            }
+        };
+        // h_n is [layers · dirs, batch, hidden]; the last layer's directions,
+        // forward first, side by side.
+        let last: Vec<Tensor> = (0..dirs)
+            .map(|d| h_n.select(0, (layers - 1) * dirs + d))
+            .collect();
+        let features = Tensor::f_cat(&last, 1)?;
+        let inverse = order.f_argsort(0, false)?.f_to_device(device)?;
+        let features = features
+            .f_index_select(0, &inverse)?
+            .f_dropout(self.dropout, train)?;
+        Ok(features.f_linear(&self.head_weight, Some(&self.head_bias))?)
+    }
+
     /// Logits `[batch, classes]` from embedded inputs through the training
     /// kernels but with every dropout off: deterministic like evaluation, and
     /// differentiable on cuDNN (whose RNN backward runs in training mode

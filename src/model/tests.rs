@@ -237,3 +237,30 @@ fn predictions_do_not_change_when_the_batch_is_padded_further() {
         }
     }
 }
+
+#[test]
+fn packed_forward_equals_padded_forward() {
+    let dev = device();
+    tch::manual_seed(12);
+    for cell in Cell::ALL {
+        for (layers, bidirectional) in [(1, false), (2, false), (1, true), (2, true)] {
+            let vs = nn::VarStore::new(dev);
+            let model = Classifier::new(&vs.root(), shape(cell, 8, layers, bidirectional), 0.3);
+            // Unsorted lengths: forward_packed sorts and restores the order.
+            let lengths = Tensor::from_slice(&[3i64, 7, 1, 5]).to_device(dev);
+            let tokens = Tensor::randint_low(2, 50, [4, 9], (Kind::Int64, dev));
+            let (padded, packed) = tch::no_grad(|| {
+                (
+                    model.forward(&tokens, &lengths, false).unwrap(),
+                    model.forward_packed(&tokens, &lengths, false).unwrap(),
+                )
+            });
+            assert_eq!(packed.size(), [4, 3]);
+            let diff = max_abs_diff(&padded, &packed);
+            assert!(
+                diff < 1e-5,
+                "{cell} layers={layers} bidirectional={bidirectional}: {diff}"
+            );
+        }
+    }
+}

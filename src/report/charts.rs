@@ -105,7 +105,7 @@ pub fn imdb_references() -> Vec<Reference> {
 }
 
 /// A white PNG canvas of `size_px` at `path`, with the embedded font registered.
-fn canvas(
+pub(crate) fn canvas(
     path: &Path,
     size_px: (u32, u32),
 ) -> std::result::Result<

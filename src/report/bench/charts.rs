@@ -1,0 +1,469 @@
+//! The bench report's charts: each `draw_*` writes one PNG from series built
+//! in [`super`], and does nothing else. Fonts, backend and background come
+//! from the run report's [`canvas`](crate::report::charts); cells keep their
+//! colours ([`model_colour`]).
+
+use std::path::Path;
+
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+use super::{BatchingMode, RatioGrid};
+use crate::error::{Error, Result};
+use crate::report::charts::{CHART_SIZE_PX, WIDE_CHART_SIZE_PX, canvas, model_colour};
+use crate::report::series::Line;
+
+type DrawResult = std::result::Result<(), Box<dyn std::error::Error + Send + Sync>>;
+
+/// The embedded font's family, registered by `canvas`.
+const FONT: &str = "sans-serif";
+
+fn finish(path: &Path, r: DrawResult) -> Result<()> {
+    r.map_err(|e| Error::results(path, format!("drawing the chart failed: {e}")))
+}
+
+/// Tick values 1, 2, 5 × 10^k that fall within `[lo, hi]` (`0 < lo <= hi`),
+/// so log axes get a label every step instead of one per decade.
+pub fn log_ticks(lo: f64, hi: f64) -> Vec<f64> {
+    if !(lo > 0.0 && hi >= lo && hi.is_finite()) {
+        return vec![];
+    }
+    let mut ticks = vec![];
+    let mut decade = 10f64.powf(lo.log10().floor());
+    while decade <= hi {
+        for m in [1.0, 2.0, 5.0] {
+            let v = m * decade;
+            if v >= lo * (1.0 - 1e-9) && v <= hi * (1.0 + 1e-9) {
+                ticks.push(v);
+            }
+        }
+        decade *= 10.0;
+    }
+    ticks
+}
+
+/// A number in at most three significant digits, with `k`/`M` above 10⁴
+/// (`0.5`, `12.5`, `250`, `12k`, `1.5M`).
+pub fn short_number(v: f64) -> String {
+    let a = v.abs();
+    if a >= 1e6 {
+        format!("{}M", trim(v / 1e6))
+    } else if a >= 1e4 {
+        format!("{}k", trim(v / 1e3))
+    } else {
+        trim(v)
+    }
+}
+
+fn trim(v: f64) -> String {
+    let a = v.abs();
+    let s = if a >= 100.0 || a == 0.0 {
+        format!("{v:.0}")
+    } else if a >= 10.0 {
+        format!("{v:.1}")
+    } else if a >= 1.0 {
+        format!("{v:.2}")
+    } else {
+        format!("{v:.3}")
+    };
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        s
+    }
+}
+
+fn bounds(lines: &[Line]) -> Option<(f64, f64, f64, f64)> {
+    let mut it = lines
+        .iter()
+        .flat_map(|l| l.points.iter())
+        .filter(|p| p.0 > 0.0 && p.1 > 0.0 && p.1.is_finite());
+    let first = it.next()?;
+    Some(it.fold((first.0, first.0, first.1, first.1), |b, p| {
+        (b.0.min(p.0), b.1.max(p.0), b.2.min(p.1), b.3.max(p.1))
+    }))
+}
+
+/// Every x of the lines, sorted and without duplicates: the x ticks of a
+/// sweep (64, 128, 256, 512 rather than one label per decade).
+fn x_values(lines: &[Line]) -> Vec<f64> {
+    let mut xs: Vec<f64> = lines
+        .iter()
+        .flat_map(|l| l.points.iter().map(|p| p.0))
+        .filter(|x| *x > 0.0)
+        .collect();
+    xs.sort_by(f64::total_cmp);
+    xs.dedup();
+    xs
+}
+
+/// One line per cell on log-log axes, ticks at every swept x and at 1-2-5
+/// steps of y, with the legend naming each line (e.g. its fitted exponent).
+pub fn draw_loglog(
+    path: &Path,
+    title: &str,
+    x_desc: &str,
+    y_desc: &str,
+    lines: &[Line],
+) -> Result<()> {
+    finish(path, loglog(path, title, x_desc, y_desc, lines))
+}
+
+fn loglog(path: &Path, title: &str, x_desc: &str, y_desc: &str, lines: &[Line]) -> DrawResult {
+    let root = canvas(path, CHART_SIZE_PX)?;
+    let (x0, x1, y0, y1) = bounds(lines).unwrap_or((1.0, 10.0, 1.0, 10.0));
+    let (y0, y1) = (y0 * 0.8, y1 * 1.25);
+    let mut chart = ChartBuilder::on(&root)
+        .caption(title, (FONT, 22))
+        .margin(16)
+        .x_label_area_size(50)
+        .y_label_area_size(80)
+        .build_cartesian_2d(
+            (x0 * 0.85..x1 * 1.15)
+                .log_scale()
+                .with_key_points(x_values(lines)),
+            (y0..y1).log_scale().with_key_points(log_ticks(y0, y1)),
+        )?;
+    chart
+        .configure_mesh()
+        .x_desc(x_desc)
+        .y_desc(y_desc)
+        .x_label_formatter(&|v| short_number(*v))
+        .y_label_formatter(&|v| short_number(*v))
+        .bold_line_style(BLACK.mix(0.12))
+        .light_line_style(WHITE)
+        .label_style((FONT, 15))
+        .axis_desc_style((FONT, 16))
+        .draw()?;
+    for line in lines {
+        let colour = model_colour(&line.model);
+        let pts: Vec<(f64, f64)> = line
+            .points
+            .iter()
+            .copied()
+            .filter(|p| p.0 > 0.0 && p.1 > 0.0)
+            .collect();
+        chart
+            .draw_series(LineSeries::new(pts.clone(), colour.stroke_width(3)))?
+            .label(line.label.clone())
+            .legend(move |(x, y)| {
+                PathElement::new(vec![(x, y), (x + 24, y)], colour.stroke_width(3))
+            });
+        chart.draw_series(pts.into_iter().map(|p| Circle::new(p, 4, colour.filled())))?;
+    }
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperLeft)
+        .background_style(WHITE.mix(0.9))
+        .border_style(BLACK.mix(0.3))
+        .label_font((FONT, 15))
+        .draw()?;
+    root.present()?;
+    Ok(())
+}
+
+/// Tokens per second against a swept size, one panel per group (e.g.
+/// forward, train step) side by side, one line per cell; x on a log axis
+/// ticked at every swept value, y linear from 0 (so the legend goes low,
+/// where the lines are not).
+pub fn draw_tokens_per_sec(
+    path: &Path,
+    title: &str,
+    x_desc: &str,
+    panels: &[(String, Vec<Line>)],
+) -> Result<()> {
+    finish(path, tokens_per_sec(path, title, x_desc, panels))
+}
+
+fn tokens_per_sec(
+    path: &Path,
+    title: &str,
+    x_desc: &str,
+    panels: &[(String, Vec<Line>)],
+) -> DrawResult {
+    let root = canvas(path, WIDE_CHART_SIZE_PX)?;
+    let root = root.titled(title, (FONT, 22))?;
+    let areas = root.split_evenly((1, panels.len().max(1)));
+    for ((name, lines), area) in panels.iter().zip(areas.iter()) {
+        let (x0, x1, _, y1) = bounds(lines).unwrap_or((1.0, 10.0, 1.0, 10.0));
+        let mut chart = ChartBuilder::on(area)
+            .caption(name, (FONT, 18))
+            .margin(12)
+            .x_label_area_size(45)
+            .y_label_area_size(70)
+            .build_cartesian_2d(
+                (x0 * 0.85..x1 * 1.15)
+                    .log_scale()
+                    .with_key_points(x_values(lines)),
+                0.0..y1 * 1.15,
+            )?;
+        chart
+            .configure_mesh()
+            .x_desc(x_desc)
+            .y_desc("tokens/s (median)")
+            .y_labels(8)
+            .x_label_formatter(&|v| short_number(*v))
+            .y_label_formatter(&|v| short_number(*v))
+            .bold_line_style(BLACK.mix(0.12))
+            .light_line_style(WHITE)
+            .label_style((FONT, 14))
+            .axis_desc_style((FONT, 15))
+            .draw()?;
+        for line in lines {
+            let colour = model_colour(&line.model);
+            chart
+                .draw_series(LineSeries::new(
+                    line.points.iter().copied(),
+                    colour.stroke_width(3),
+                ))?
+                .label(line.label.clone())
+                .legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 24, y)], colour.stroke_width(3))
+                });
+            chart.draw_series(
+                line.points
+                    .iter()
+                    .map(|&p| Circle::new(p, 4, colour.filled())),
+            )?;
+        }
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::LowerRight)
+            .background_style(WHITE.mix(0.9))
+            .border_style(BLACK.mix(0.3))
+            .label_font((FONT, 14))
+            .draw()?;
+    }
+    root.present()?;
+    Ok(())
+}
+
+/// The colour of a GRU/LSTM time ratio: white at 1, shading towards the
+/// faster cell's colour (GRU's below 1, LSTM's above) and saturating at a
+/// factor of 2 either way.
+pub fn ratio_colour(ratio: f64) -> RGBColor {
+    let target = if ratio < 1.0 {
+        model_colour("gru")
+    } else {
+        model_colour("lstm")
+    };
+    let t = (ratio.ln().abs() / 2f64.ln()).clamp(0.0, 1.0);
+    let mix = |c: u8| (255.0 + (f64::from(c) - 255.0) * t).round() as u8;
+    RGBColor(mix(target.0), mix(target.1), mix(target.2))
+}
+
+/// The GRU/LSTM time ratio over (hidden size, sequence length) as a heatmap:
+/// one annotated cell per benched point, hidden size up, length across,
+/// points not benched left grey.
+pub fn draw_ratio_heatmap(path: &Path, title: &str, grid: &RatioGrid) -> Result<()> {
+    finish(path, ratio_heatmap(path, title, grid))
+}
+
+fn ratio_heatmap(path: &Path, title: &str, grid: &RatioGrid) -> DrawResult {
+    let root = canvas(path, CHART_SIZE_PX)?;
+    // Integer coordinates (plotters formats integer axes with a custom
+    // formatter, not float ones): cell (c, r) spans [2c, 2c + 2] x [2r, 2r + 2]
+    // and is labelled at its centre 2c + 1.
+    let (cols, rows) = (
+        grid.seqs.len().max(1) as i32,
+        grid.hiddens.len().max(1) as i32,
+    );
+    let centres = |n: i32| (0..n).map(|i| 2 * i + 1).collect::<Vec<i32>>();
+    let label = |values: Vec<i64>| {
+        move |v: &i32| {
+            values
+                .get((v / 2).max(0) as usize)
+                .map(|x| x.to_string())
+                .unwrap_or_default()
+        }
+    };
+    let (x_label, y_label) = (label(grid.seqs.clone()), label(grid.hiddens.clone()));
+    let mut chart = ChartBuilder::on(&root)
+        .caption(title, (FONT, 20))
+        .margin(16)
+        .x_label_area_size(55)
+        .y_label_area_size(80)
+        .build_cartesian_2d(
+            (0..2 * cols).with_key_points(centres(cols)),
+            (0..2 * rows).with_key_points(centres(rows)),
+        )?;
+    chart
+        .configure_mesh()
+        .disable_mesh()
+        .x_desc("sequence length (tokens)")
+        .y_desc("hidden size")
+        .x_label_formatter(&x_label)
+        .y_label_formatter(&y_label)
+        .label_style((FONT, 16))
+        .axis_desc_style((FONT, 17))
+        .draw()?;
+    for (r, row) in grid.ratios.iter().enumerate() {
+        for (c, ratio) in row.iter().enumerate() {
+            let (x, y) = (2 * c as i32, 2 * r as i32);
+            let fill = ratio.map_or(RGBColor(225, 225, 225), ratio_colour);
+            chart.draw_series(std::iter::once(Rectangle::new(
+                [(x, y), (x + 2, y + 2)],
+                fill.filled(),
+            )))?;
+            chart.draw_series(std::iter::once(Rectangle::new(
+                [(x, y), (x + 2, y + 2)],
+                WHITE.stroke_width(2),
+            )))?;
+            let text = ratio.map_or("not benched".to_string(), |v| format!("{v:.2}"));
+            let size = if ratio.is_some() { 26 } else { 15 };
+            let style = TextStyle::from((FONT, size).into_font())
+                .color(&BLACK)
+                .pos(Pos::new(HPos::Center, VPos::Center));
+            chart.draw_series(std::iter::once(Text::new(text, (x + 1, y + 1), style)))?;
+        }
+    }
+    root.present()?;
+    Ok(())
+}
+
+/// The colour of a batching mode: padded grey, packed reddish purple,
+/// bucketed bluish green (Okabe–Ito).
+pub fn mode_colour(mode: BatchingMode) -> RGBColor {
+    match mode {
+        BatchingMode::Padded => RGBColor(120, 120, 120),
+        BatchingMode::Packed => RGBColor(204, 121, 167),
+        BatchingMode::Bucketed => RGBColor(0, 158, 115),
+    }
+}
+
+/// One bar of the batching chart.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BatchingBar {
+    /// Cell name (`lstm`, `gru`, `rnn`).
+    pub cell: String,
+    /// How the batches were fed.
+    pub mode: BatchingMode,
+    /// Real (not padding) tokens per second.
+    pub real_tokens_per_sec: f64,
+}
+
+/// Real tokens per second per cell and batching mode, grouped bars, one
+/// panel per group (forward, train step), each bar labelled with its value.
+pub fn draw_batching(
+    path: &Path,
+    title: &str,
+    panels: &[(String, Vec<BatchingBar>)],
+) -> Result<()> {
+    finish(path, batching(path, title, panels))
+}
+
+fn batching(path: &Path, title: &str, panels: &[(String, Vec<BatchingBar>)]) -> DrawResult {
+    let root = canvas(path, WIDE_CHART_SIZE_PX)?;
+    let root = root.titled(title, (FONT, 20))?;
+    let areas = root.split_evenly((1, panels.len().max(1)));
+    for ((name, bars), area) in panels.iter().zip(areas.iter()) {
+        let mut cells: Vec<String> = vec![];
+        for b in bars {
+            if !cells.contains(&b.cell) {
+                cells.push(b.cell.clone());
+            }
+        }
+        let y1 = bars
+            .iter()
+            .map(|b| b.real_tokens_per_sec)
+            .fold(1.0, f64::max);
+        // Integer x: cell c spans [8c, 8c + 8], its bars [8c + 1 + 2i, 8c + 3 + 2i].
+        let labels = cells.clone();
+        let cell_label = move |v: &i32| {
+            labels
+                .get((v / 8).max(0) as usize)
+                .map(|c| c.to_uppercase())
+                .unwrap_or_default()
+        };
+        let n = cells.len().max(1) as i32;
+        let mut chart = ChartBuilder::on(area)
+            .caption(name, (FONT, 18))
+            .margin(12)
+            .x_label_area_size(40)
+            .y_label_area_size(70)
+            .build_cartesian_2d(
+                (0..8 * n).with_key_points((0..n).map(|c| 8 * c + 4).collect()),
+                0.0..y1 * 1.18,
+            )?;
+        chart
+            .configure_mesh()
+            .y_desc("real tokens/s (median)")
+            .y_labels(8)
+            .x_label_formatter(&cell_label)
+            .y_label_formatter(&|v| short_number(*v))
+            .disable_x_mesh()
+            .bold_line_style(BLACK.mix(0.12))
+            .light_line_style(WHITE)
+            .label_style((FONT, 15))
+            .axis_desc_style((FONT, 15))
+            .draw()?;
+        for (i, mode) in BatchingMode::ALL.into_iter().enumerate() {
+            let colour = mode_colour(mode);
+            let mine: Vec<(i32, f64)> = bars
+                .iter()
+                .filter(|b| b.mode == mode)
+                .filter_map(|b| {
+                    let c = cells.iter().position(|c| *c == b.cell)? as i32;
+                    Some((8 * c + 1 + 2 * i as i32, b.real_tokens_per_sec))
+                })
+                .collect();
+            chart
+                .draw_series(
+                    mine.iter()
+                        .map(|&(x, y)| Rectangle::new([(x, 0.0), (x + 2, y)], colour.filled())),
+                )?
+                .label(mode.name())
+                .legend(move |(x, y)| {
+                    Rectangle::new([(x, y - 6), (x + 18, y + 6)], colour.filled())
+                });
+            chart.draw_series(mine.iter().map(|&(x, y)| {
+                Text::new(
+                    short_number(y),
+                    (x + 1, y),
+                    TextStyle::from((FONT, 13).into_font())
+                        .pos(Pos::new(HPos::Center, VPos::Bottom)),
+                )
+            }))?;
+        }
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperRight)
+            .background_style(WHITE.mix(0.9))
+            .border_style(BLACK.mix(0.3))
+            .label_font((FONT, 14))
+            .draw()?;
+    }
+    root.present()?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn log_ticks_step_1_2_5() {
+        assert_eq!(log_ticks(0.03, 1.2), [0.05, 0.1, 0.2, 0.5, 1.0]);
+        assert_eq!(log_ticks(2.0, 20.0), [2.0, 5.0, 10.0, 20.0]);
+        assert!(log_ticks(0.0, 1.0).is_empty());
+    }
+
+    #[test]
+    fn short_numbers() {
+        assert_eq!(short_number(0.05), "0.05");
+        assert_eq!(short_number(12.5), "12.5");
+        assert_eq!(short_number(250.0), "250");
+        assert_eq!(short_number(12_345.0), "12.3k");
+        assert_eq!(short_number(250_000.0), "250k");
+        assert_eq!(short_number(1_500_000.0), "1.5M");
+        assert_eq!(short_number(0.2), "0.2");
+    }
+
+    #[test]
+    fn ratio_colours_are_white_at_one_and_the_faster_cell_at_two() {
+        assert_eq!(ratio_colour(1.0), RGBColor(255, 255, 255));
+        assert_eq!(ratio_colour(0.5), model_colour("gru"));
+        assert_eq!(ratio_colour(2.0), model_colour("lstm"));
+        assert_eq!(ratio_colour(4.0), model_colour("lstm"));
+    }
+}
