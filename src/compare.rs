@@ -235,17 +235,29 @@ pub struct Launch {
     pub command_line: Vec<String>,
 }
 
-/// Checks that the data loads and encodes, then creates the run folder
-/// (`out/<run-id>/`, or `out/<run-id>/shard-I-of-N/` for a shard, which must
-/// not exist yet) and writes `sweep.json` with this folder's jobs.
-pub fn start_run(launch: Launch) -> Result<(PathBuf, SweepManifest)> {
+/// Checks that the data loads and encodes for every grid point with jobs
+/// here, then creates the run folder (`out/<run-id>/`, or
+/// `out/<run-id>/shard-I-of-N/` for a shard, which must not exist yet) and
+/// writes `sweep.json` with this folder's jobs and each point's
+/// `config.json` and `environment.json`. Returns the loaded data too, for
+/// [`run_jobs`].
+pub fn start_run(
+    launch: Launch,
+    mut log: impl FnMut(&str),
+) -> Result<(PathBuf, SweepManifest, Corpus)> {
     let first = &launch.grid.points[0].config;
-    let (source, columns) = dataset_source(first);
-    let corpus = load_corpus(&source, &columns)?;
+    let corpus = load_dataset(first)?;
+    let jobs = match &launch.shard {
+        Some(s) => shard_jobs(&launch.grid, s.shard),
+        None => all_jobs(&launch.grid),
+    };
+    // Every point with jobs here is checked (device, encoding) and sized
+    // before any folder exists; the plans are written below, not redone.
+    let mut plans = Vec::new();
     for point in &launch.grid.points {
-        // Fails before any folder exists if a configuration cannot run.
-        resolve_device(point.config.device)?;
-        prepare_for_seed(&corpus, &point.config, point.config.seeds[0])?;
+        if jobs.iter().any(|j| j.point == point.id) {
+            plans.push((point.id.clone(), plan_point(&point.config, &corpus)?));
+        }
     }
     let out = &first.out;
     let (run_id, root) = match (&launch.run_id, &launch.shard) {
@@ -281,10 +293,6 @@ pub fn start_run(launch: Launch) -> Result<(PathBuf, SweepManifest)> {
             (id, root)
         }
     };
-    let jobs = match &launch.shard {
-        Some(s) => shard_jobs(&launch.grid, s.shard),
-        None => all_jobs(&launch.grid),
-    };
     let manifest = SweepManifest {
         run_id,
         command_line: launch.command_line,
@@ -295,7 +303,12 @@ pub fn start_run(launch: Launch) -> Result<(PathBuf, SweepManifest)> {
         merged_from: Vec::new(),
     };
     manifest.write(&root)?;
-    Ok((root, manifest))
+    for (id, plan) in &plans {
+        let point = manifest.point(id).expect("planned from this grid");
+        let dir = point_dir(&root, &manifest.grid, id);
+        write_point_dir(&dir, &point.config, plan, &corpus, &manifest, &mut log)?;
+    }
+    Ok((root, manifest, corpus))
 }
 
 /// Reads the run folder `dir` to continue it: its `sweep.json` (or, for a
@@ -343,9 +356,9 @@ pub fn lock_run_dir(root: &Path) -> Result<RunLock> {
     }
 }
 
-/// The parent: for every grid point with jobs in `manifest`, writes (or, when
-/// resuming, verifies against the configuration and the data) the point's
-/// `config.json` and `environment.json`, drops the rows of unfinished jobs,
+/// The parent: for every grid point with jobs in `manifest`, verifies the
+/// point's `config.json` against the configuration and `corpus` (the data
+/// loaded by [`start_run`] or [`load_dataset`], dropped once checked; written now if missing), drops the rows of unfinished jobs,
 /// then runs each job not yet finished in a worker process (`exe` with
 /// `--worker`) and appends its record to the point's `runs.csv`. `stop` is
 /// set by Ctrl-C; `child_pid` lets the signal handler forward it to the
@@ -353,6 +366,7 @@ pub fn lock_run_dir(root: &Path) -> Result<RunLock> {
 pub fn run_jobs(
     root: &Path,
     manifest: &SweepManifest,
+    corpus: Corpus,
     exe: &Path,
     stop: &AtomicBool,
     child_pid: &Arc<AtomicU32>,
@@ -367,9 +381,6 @@ pub fn run_jobs(
             point_ids.push(&job.point);
         }
     }
-    let first = &grid.points[0].config;
-    let (source, columns) = dataset_source(first);
-    let corpus = load_corpus(&source, &columns)?;
     let mut sizes_of: BTreeMap<&str, Vec<ModelSize>> = BTreeMap::new();
     let mut finished: BTreeSet<(String, Cell, u64)> = BTreeSet::new();
     let mut point_dirs = Vec::new();
@@ -381,7 +392,15 @@ pub fn run_jobs(
             )
         })?;
         let dir = point_dir(root, grid, id);
-        let sizes = prepare_point_dir(&dir, &point.config, &corpus, manifest, &mut log)?;
+        let sizes = match verify_point_dir(&dir, &point.config, &corpus)? {
+            Some(sizes) => sizes,
+            // Killed between sweep.json and this point's folder: write it now.
+            None => {
+                let plan = plan_point(&point.config, &corpus)?;
+                write_point_dir(&dir, &point.config, &plan, &corpus, manifest, &mut log)?;
+                plan.sizes
+            }
+        };
         let done = resume::finished_runs(&dir)?;
         for run in &done {
             let size = sizes.iter().find(|s| s.model.name() == run.model);
@@ -418,7 +437,7 @@ pub fn run_jobs(
         sizes_of.insert(id, sizes);
         point_dirs.push(dir);
     }
-    drop(corpus);
+    drop(corpus); // the workers load their own; the parent needs it no more
     let is_done = |job: &Job| finished.contains(&(job.point.clone(), job.model, job.seed));
     let already_finished = jobs.iter().filter(|j| is_done(j)).count();
     if already_finished > 0 {
@@ -479,70 +498,75 @@ pub fn run_jobs(
     })
 }
 
-/// Writes a grid point's `config.json` and `environment.json` into `dir`,
-/// or, if `config.json` is already there (resuming), checks that it holds
-/// the same configuration and that the data has not changed. Returns the
-/// models' sizes.
-fn prepare_point_dir(
+/// Loads the dataset a configuration names (every point of a grid has the same).
+pub fn load_dataset(config: &Config) -> Result<Corpus> {
+    let (source, columns) = dataset_source(config);
+    load_corpus(&source, &columns)
+}
+
+/// A grid point's device, model sizes and data facts: computed once (the
+/// data encoded for its first seed), before its folder is written.
+struct PointPlan {
+    device: tch::Device,
+    sizes: Vec<ModelSize>,
+    classes: Vec<String>,
+    vocab_size: usize,
+    /// Training, validation and test examples.
+    counts: (usize, usize, usize),
+}
+
+/// Checks that `config` can run on `corpus` (device, encoding) and sizes its models.
+fn plan_point(config: &Config, corpus: &Corpus) -> Result<PointPlan> {
+    let device = resolve_device(config.device)?;
+    let prepared = prepare_for_seed(corpus, config, config.seeds[0])?;
+    Ok(PointPlan {
+        device,
+        sizes: model_sizes(config, prepared.vocab_size, prepared.classes.len()),
+        counts: (
+            prepared.train.len(),
+            prepared.val.len(),
+            prepared.test.len(),
+        ),
+        vocab_size: prepared.vocab_size,
+        classes: prepared.classes,
+    })
+}
+
+/// Writes a grid point's `config.json` and `environment.json` into `dir`.
+fn write_point_dir(
     dir: &Path,
     config: &Config,
+    plan: &PointPlan,
     corpus: &Corpus,
     manifest: &SweepManifest,
     log: &mut impl FnMut(&str),
-) -> Result<Vec<ModelSize>> {
-    let config_path = dir.join(files::CONFIG);
-    if config_path.is_file() {
-        let existing: RunManifest = record::read_json(&config_path)?;
-        if existing.config != *config {
-            return Err(Error::results(
-                &config_path,
-                format!(
-                    "holds another configuration than {SWEEP_FILE}; this folder cannot be resumed"
-                ),
-            ));
-        }
-        let digests = |d: &DatasetIdentity| -> Vec<String> {
-            d.files.iter().map(|f| f.sha256.clone()).collect()
-        };
-        if digests(&existing.dataset) != digests(&corpus.identity) {
-            return Err(Error::dataset(
-                &corpus.identity.name,
-                format!(
-                    "its files changed since {} was written (sha256 differs); finished runs cannot be mixed with new ones",
-                    config_path.display()
-                ),
-            ));
-        }
-        return Ok(existing.model_sizes);
-    }
-    let device = resolve_device(config.device)?;
-    // environment.json records the thread count in force.
-    tch::set_num_threads(config.threads as i32);
-    let prepared = prepare_for_seed(corpus, config, config.seeds[0])?;
-    let sizes = model_sizes(config, prepared.vocab_size, prepared.classes.len());
+) -> Result<()> {
     std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
     let run = RunManifest {
         run_id: manifest.run_id.clone(),
         command_line: manifest.command_line.clone(),
         config: config.clone(),
-        model_sizes: sizes.clone(),
-        classes: prepared.classes.clone(),
-        vocab_size_built: prepared.vocab_size,
+        model_sizes: plan.sizes.clone(),
+        classes: plan.classes.clone(),
+        vocab_size_built: plan.vocab_size,
         dataset: corpus.identity.clone(),
     };
-    record::write_json_atomic(&config_path, &run)?;
-    record::write_json_atomic(&dir.join(files::ENVIRONMENT), &Environment::probe(device))?;
+    record::write_json_atomic(&dir.join(files::CONFIG), &run)?;
+    // environment.json records the thread count in force.
+    tch::set_num_threads(config.threads as i32);
+    record::write_json_atomic(
+        &dir.join(files::ENVIRONMENT),
+        &Environment::probe(plan.device),
+    )?;
     if manifest.grid.points.len() == 1 {
+        let (train, val, test) = plan.counts;
         log(&format!(
-            "{}: {} train / {} validation / {} test examples, {} classes, vocabulary {}",
+            "{}: {train} train / {val} validation / {test} test examples, {} classes, vocabulary {}",
             corpus.identity.name,
-            prepared.train.len(),
-            prepared.val.len(),
-            prepared.test.len(),
-            prepared.classes.len(),
-            prepared.vocab_size
+            plan.classes.len(),
+            plan.vocab_size
         ));
-        for size in &sizes {
+        for size in &plan.sizes {
             log(&format!(
                 "{:>4}: hidden {:>4}, {} parameters",
                 size.model.display_name(),
@@ -551,7 +575,40 @@ fn prepare_point_dir(
             ));
         }
     }
-    Ok(sizes)
+    Ok(())
+}
+
+/// The model sizes of the point folder `dir` when its `config.json` exists
+/// (resuming), after checking that it holds `config` and that the data has
+/// not changed; `None` when the folder was not written yet.
+fn verify_point_dir(
+    dir: &Path,
+    config: &Config,
+    corpus: &Corpus,
+) -> Result<Option<Vec<ModelSize>>> {
+    let config_path = dir.join(files::CONFIG);
+    if !config_path.is_file() {
+        return Ok(None);
+    }
+    let existing: RunManifest = record::read_json(&config_path)?;
+    if existing.config != *config {
+        return Err(Error::results(
+            &config_path,
+            format!("holds another configuration than {SWEEP_FILE}; this folder cannot be resumed"),
+        ));
+    }
+    let digests =
+        |d: &DatasetIdentity| -> Vec<String> { d.files.iter().map(|f| f.sha256.clone()).collect() };
+    if digests(&existing.dataset) != digests(&corpus.identity) {
+        return Err(Error::dataset(
+            &corpus.identity.name,
+            format!(
+                "its files changed since {} was written (sha256 differs); finished runs cannot be mixed with new ones",
+                config_path.display()
+            ),
+        ));
+    }
+    Ok(Some(existing.model_sizes))
 }
 
 /// Starts `exe --worker` for one model and seed and waits for its record.

@@ -7,8 +7,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 
 use clap::Parser;
-use rnnbench::compare::{Launch, load_for_resume, run_jobs, run_worker, start_run};
+use rnnbench::compare::{Launch, load_dataset, load_for_resume, run_jobs, run_worker, start_run};
 use rnnbench::config::Options;
+use rnnbench::data::Corpus;
 use rnnbench::model::Cell;
 use rnnbench::record::RunStatus;
 use rnnbench::sweep::plan::{ShardChoice, all_jobs, shard_from_env};
@@ -127,7 +128,7 @@ fn parent(cli: Cli) -> ExitCode {
 
 /// The grid, shard and run folder of a new comparison, or those of the
 /// folder to resume.
-fn plan(cli: &Cli, log: &dyn Fn(&str)) -> rnnbench::Result<(PathBuf, SweepManifest)> {
+fn plan(cli: &Cli, log: &dyn Fn(&str)) -> rnnbench::Result<(PathBuf, SweepManifest, Corpus)> {
     if let Some(dir) = &cli.resume {
         if let Some(flag) = cli.options.given_flags().first() {
             return Err(rnnbench::Error::config(
@@ -138,7 +139,9 @@ fn plan(cli: &Cli, log: &dyn Fn(&str)) -> rnnbench::Result<(PathBuf, SweepManife
                 ),
             ));
         }
-        return Ok((dir.clone(), load_for_resume(dir)?));
+        let manifest = load_for_resume(dir)?;
+        let corpus = load_dataset(&manifest.grid.points[0].config)?;
+        return Ok((dir.clone(), manifest, corpus));
     }
     let options = match &cli.config {
         Some(path) => cli.options.clone().or(Options::from_toml_file(path)?),
@@ -183,12 +186,15 @@ fn plan(cli: &Cli, log: &dyn Fn(&str)) -> rnnbench::Result<(PathBuf, SweepManife
             all_jobs(&grid).len()
         ));
     }
-    start_run(Launch {
-        grid,
-        shard,
-        run_id,
-        command_line: std::env::args().collect(),
-    })
+    start_run(
+        Launch {
+            grid,
+            shard,
+            run_id,
+            command_line: std::env::args().collect(),
+        },
+        log,
+    )
 }
 
 fn run_parent(cli: Cli) -> anyhow::Result<ExitCode> {
@@ -198,7 +204,7 @@ fn run_parent(cli: Cli) -> anyhow::Result<ExitCode> {
             eprintln!("{line}");
         }
     };
-    let (root, manifest) = plan(&cli, &log)?;
+    let (root, manifest, corpus) = plan(&cli, &log)?;
     let quiet = quiet || manifest.grid.points[0].config.quiet;
     let stop = Arc::new(AtomicBool::new(false));
     let child = Arc::new(AtomicU32::new(0));
@@ -225,7 +231,7 @@ fn run_parent(cli: Cli) -> anyhow::Result<ExitCode> {
             root.display()
         );
     }
-    let outcome = run_jobs(&root, &manifest, &exe, &stop, &child, |line| {
+    let outcome = run_jobs(&root, &manifest, corpus, &exe, &stop, &child, |line| {
         if !quiet {
             eprintln!("{line}");
         }
