@@ -179,7 +179,7 @@ pub fn read_criterion(dir: &Path) -> Result<Vec<BenchResult>> {
                 if !file.is_file() {
                     continue;
                 }
-                let json: serde_json::Value = crate::record::read_json(&file)?;
+                let json: serde_json::Value = crate::results::read_json(&file)?;
                 let median = &json["median"];
                 let number = |v: &serde_json::Value| {
                     v.as_f64()
@@ -192,7 +192,7 @@ pub fn read_criterion(dir: &Path) -> Result<Vec<BenchResult>> {
                 };
                 let benchmark = parameter.join("new").join("benchmark.json");
                 let elements = if benchmark.is_file() {
-                    let json: serde_json::Value = crate::record::read_json(&benchmark)?;
+                    let json: serde_json::Value = crate::results::read_json(&benchmark)?;
                     json["throughput"]["Elements"].as_f64()
                 } else {
                     None
@@ -347,7 +347,7 @@ pub fn tokens_per_sec_lines(results: &[BenchResult], group: &str, axis: SweepAxi
         points.sort_by(|a, b| a.0.total_cmp(&b.0));
         if points.len() >= 2 {
             lines.push(Line {
-                model: cell.name().to_string(),
+                model: cell,
                 label: cell.display_name().to_string(),
                 points,
             });
@@ -679,7 +679,7 @@ pub fn render_bench_report(criterion_dir: &Path, out: &Path) -> Result<PathBuf> 
                     label = format!("{label} (∝ {symbol}^{k:.2})");
                 }
                 lines.push(Line {
-                    model: cell.name().to_string(),
+                    model: cell,
                     label,
                     points,
                 });
@@ -1065,7 +1065,7 @@ mod tests {
         let by_hidden = tokens_per_sec_lines(&results, "forward", SweepAxis::Hidden);
         // GRU has one point only: no line.
         assert_eq!(by_hidden.len(), 1);
-        assert_eq!(by_hidden[0].model, "lstm");
+        assert_eq!(by_hidden[0].model, Cell::Lstm);
         assert_eq!(by_hidden[0].points, [(64.0, 128_000.0), (128.0, 64_000.0)]);
         let by_seq = tokens_per_sec_lines(&results, "forward", SweepAxis::Seq);
         assert_eq!(by_seq[0].points, [(50.0, 64_000.0), (200.0, 64_000.0)]);

@@ -13,7 +13,7 @@ use crate::data::{Prepared, padding_fraction, train_batches};
 use crate::error::Result;
 use crate::model::{Cell, Classifier};
 use crate::probe::{device::synchronize, gpu, memory};
-use crate::record::{EpochRecord, RunRecord, RunStatus};
+use crate::results::{EpochRecord, RunRecord, RunStatus};
 
 /// The training settings shared by every model of a comparison.
 #[derive(Debug, Clone, PartialEq)]
@@ -59,7 +59,7 @@ pub fn fit(
 ) -> Result<FitOutcome> {
     let shape = *model.shape();
     let mut run = RunRecord::empty(
-        cell.name(),
+        cell,
         settings.seed,
         shape.hidden_size,
         shape.params(),
@@ -148,7 +148,7 @@ pub fn fit(
         let eval_secs = eval_start.elapsed().as_secs_f64();
         let gpu_peak = gpu::peak(settings.device);
         let record = EpochRecord {
-            model: cell.name().to_string(),
+            model: cell,
             seed: settings.seed,
             epoch,
             hidden_size: shape.hidden_size,

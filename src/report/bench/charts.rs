@@ -10,6 +10,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::{BatchingMode, RatioGrid};
 use crate::error::{Error, Result};
+use crate::model::Cell;
 use crate::report::charts::{CHART_SIZE_PX, WIDE_CHART_SIZE_PX, canvas, model_colour};
 use crate::report::series::Line;
 
@@ -136,7 +137,7 @@ fn loglog(path: &Path, title: &str, x_desc: &str, y_desc: &str, lines: &[Line]) 
         .axis_desc_style((FONT, 16))
         .draw()?;
     for line in lines {
-        let colour = model_colour(&line.model);
+        let colour = model_colour(line.model);
         let pts: Vec<(f64, f64)> = line
             .points
             .iter()
@@ -210,7 +211,7 @@ fn tokens_per_sec(
             .axis_desc_style((FONT, 15))
             .draw()?;
         for line in lines {
-            let colour = model_colour(&line.model);
+            let colour = model_colour(line.model);
             chart
                 .draw_series(LineSeries::new(
                     line.points.iter().copied(),
@@ -243,9 +244,9 @@ fn tokens_per_sec(
 /// factor of 2 either way.
 pub fn ratio_colour(ratio: f64) -> RGBColor {
     let target = if ratio < 1.0 {
-        model_colour("gru")
+        model_colour(Cell::Gru)
     } else {
-        model_colour("lstm")
+        model_colour(Cell::Lstm)
     };
     let t = (ratio.ln().abs() / 2f64.ln()).clamp(0.0, 1.0);
     let mix = |c: u8| (255.0 + (f64::from(c) - 255.0) * t).round() as u8;
@@ -462,8 +463,8 @@ mod tests {
     #[test]
     fn ratio_colours_are_white_at_one_and_the_faster_cell_at_two() {
         assert_eq!(ratio_colour(1.0), RGBColor(255, 255, 255));
-        assert_eq!(ratio_colour(0.5), model_colour("gru"));
-        assert_eq!(ratio_colour(2.0), model_colour("lstm"));
-        assert_eq!(ratio_colour(4.0), model_colour("lstm"));
+        assert_eq!(ratio_colour(0.5), model_colour(Cell::Gru));
+        assert_eq!(ratio_colour(2.0), model_colour(Cell::Lstm));
+        assert_eq!(ratio_colour(4.0), model_colour(Cell::Lstm));
     }
 }
