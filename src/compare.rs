@@ -689,12 +689,8 @@ pub fn run_worker(run_dir: &Path, cell: Cell, seed: u64, stop: &AtomicBool) -> R
     };
     let mut epochs = CsvAppender::<EpochRecord>::open(&run_dir.join(files::EPOCHS))?;
     let settings = FitSettings {
+        config,
         seed,
-        epochs: config.epochs,
-        batch_size: config.batch_size,
-        lr: config.lr,
-        clip: config.clip,
-        patience: config.patience,
         device,
     };
     let outcome = fit(

@@ -176,7 +176,7 @@ fn plan(cli: &Cli, log: &dyn Fn(&str)) -> rnnbench::Result<(PathBuf, SweepManife
         let axes: Vec<String> = grid
             .axes
             .iter()
-            .map(|a| format!("{} {}", a.flag, a.values.join(",")))
+            .map(|a| format!("{} {}", a.flag, a.labels().join(",")))
             .collect();
         log(&format!(
             "grid: {} configurations ({}) x {} models x {} seeds = {} jobs",

@@ -292,7 +292,7 @@ fn acc_vs_time_chart(path: &Path, lines: &[Line]) -> DrawResult {
             line.points.iter().map(|p| (p.0, p.1 * 100.0)),
             c.mix(0.85).stroke_width(2),
         ))?;
-        if labelled.insert(line.model.clone()) {
+        if labelled.insert(line.model) {
             series
                 .label(line.model.display_name())
                 .legend(legend_line(c));
@@ -739,7 +739,7 @@ where
         .y_label_area_size(80)
         .build_cartesian_2d(-0.5f64..n as f64 - 0.5, y_lo..y_hi)
         .map_err(|e| e.to_string())?;
-    let names = axis.values.clone();
+    let names: Vec<String> = axis.values.iter().map(|v| v.label()).collect();
     let label = category_label(&names);
     chart
         .configure_mesh()

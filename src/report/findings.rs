@@ -44,7 +44,7 @@ pub fn pair_findings(pair: &PairSummary, summary: &Summary) -> Vec<String> {
     }
     let mut out = Vec::new();
     if let Some(r) = pair.speed_ratio {
-        out.push(speed_sentence(&a, &b, &r));
+        out.push(speed_sentence(a, b, &r));
     }
     if let Some(d) = pair.test_acc_diff {
         let n = d.n;
@@ -94,14 +94,14 @@ pub fn pair_findings(pair: &PairSummary, summary: &Summary) -> Vec<String> {
     }
     if let Some(m) = pair.memory_ratio {
         out.push(memory_sentence(
-            &a,
-            &b,
+            a,
+            b,
             &m,
             "peak resident memory (RSS, whole process)",
         ));
     }
     if let Some(m) = pair.gpu_memory_ratio {
-        out.push(memory_sentence(&a, &b, &m, "peak GPU memory"));
+        out.push(memory_sentence(a, b, &m, "peak GPU memory"));
     }
     out
 }

@@ -231,8 +231,8 @@ fn headline(p: &Page) -> String {
         for pair in &sum.pairs {
             s.push_str(&format!(
                 "<li><strong>{} vs {}</strong><ul>\n",
-                escape(&pair.a.display_name()),
-                escape(&pair.b.display_name())
+                escape(pair.a.display_name()),
+                escape(pair.b.display_name())
             ));
             for f in pair_findings(pair, sum) {
                 s.push_str(&format!("<li>{}</li>\n", escape(&f)));

@@ -83,10 +83,7 @@ pub fn epoch_band(
                     })
                 })
                 .collect();
-            Band {
-                model: m.clone(),
-                points,
-            }
+            Band { model: *m, points }
         })
         .collect()
 }
@@ -112,7 +109,7 @@ pub fn val_acc_vs_time(epochs: &[EpochRecord], models: &[Cell]) -> Vec<Line> {
                 .filter(|p| p.0.is_finite() && p.1.is_finite())
                 .collect();
             lines.push(Line {
-                model: m.clone(),
+                model: *m,
                 label: format!("seed {seed}"),
                 points,
             });

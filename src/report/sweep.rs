@@ -111,7 +111,7 @@ pub fn axis_lines(
                 let Some(value) = p.values.iter().find(|(k, _)| *k == ax.key) else {
                     continue;
                 };
-                let Some(index) = ax.values.iter().position(|v| *v == value.1) else {
+                let Some(index) = ax.values.iter().position(|v| v.label() == value.1) else {
                     continue;
                 };
                 if let Some(e) = p
@@ -177,7 +177,11 @@ pub fn summarize_sweep(root: &Path) -> Result<(SweepManifest, SweepSummary, Vec<
         };
         points.push(PointSummary {
             id: point.id.clone(),
-            values: point.values.clone(),
+            values: point
+                .values
+                .iter()
+                .map(|(k, v)| (k.clone(), v.label()))
+                .collect(),
             dir: dir
                 .strip_prefix(root)
                 .map(|p| p.display().to_string())
@@ -296,7 +300,10 @@ fn sweep_page(
     let axes_text: Vec<String> = sweep
         .axes
         .iter()
-        .map(|a| format!("{} ∈ {{{}}}", a.flag, a.values.join(", ")))
+        .map(|a| {
+            let values: Vec<String> = a.values.iter().map(|v| v.label()).collect();
+            format!("{} ∈ {{{}}}", a.flag, values.join(", "))
+        })
         .collect();
     let mut b = format!(
         "<h1>rnnbench sweep: {}</h1>\n<p class=\"sub\">dataset <strong>{}</strong> · {} configurations ({}) · {} jobs</p>\n",
@@ -381,8 +388,8 @@ fn sweep_page(
         match p.summary.as_ref().and_then(first_pair) {
             Some(pair) => b.push_str(&format!(
                 "<td>{} vs {}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td></tr>\n",
-                escape(&pair.a.display_name()),
-                escape(&pair.b.display_name()),
+                escape(pair.a.display_name()),
+                escape(pair.b.display_name()),
                 diff_cell(pair.test_acc_diff),
                 pair.test_acc_diff
                     .and_then(|d| d.p_value)

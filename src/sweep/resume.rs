@@ -41,7 +41,7 @@ pub fn finished_runs(point_dir: &Path) -> Result<Vec<RunRecord>> {
     for row in reader.deserialize::<RunRecord>() {
         let row = row
             .map_err(|e| Error::data(&path, e.position().map(|p| p.line()), None, e.to_string()))?;
-        if is_final(row.status) && seen.insert((row.model.clone(), row.seed)) {
+        if is_final(row.status) && seen.insert((row.model, row.seed)) {
             finished.push(row);
         }
     }
