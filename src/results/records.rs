@@ -81,16 +81,22 @@ pub struct RunRecord {
     /// Epoch (1-based) with the best validation accuracy; its weights were tested.
     pub best_epoch: u32,
     /// Best validation accuracy (fraction).
+    #[serde(deserialize_with = "f64_or_nan")]
     pub best_val_acc: f64,
     /// Test accuracy of the best-validation checkpoint (fraction); NaN if not scored.
+    #[serde(deserialize_with = "f64_or_nan")]
     pub test_acc: f64,
     /// Test macro-averaged F1 of the best-validation checkpoint; NaN if not scored.
+    #[serde(deserialize_with = "f64_or_nan")]
     pub test_macro_f1: f64,
     /// Test loss of the best-validation checkpoint (nats); NaN if not scored.
+    #[serde(deserialize_with = "f64_or_nan")]
     pub test_loss: f64,
     /// Sum of `train_secs` over the epochs.
+    #[serde(deserialize_with = "f64_or_nan")]
     pub train_secs_total: f64,
     /// Mean `train_secs` per epoch.
+    #[serde(deserialize_with = "f64_or_nan")]
     pub secs_per_epoch: f64,
     /// Highest per-epoch peak RSS (bytes).
     pub peak_rss_bytes: u64,
@@ -163,4 +169,10 @@ pub struct GradientFlowRow {
     pub step: usize,
     /// Mean over the batch of the L2 norm of the loss gradient at that step.
     pub grad_norm: f64,
+}
+
+/// Reads an `f64` that JSON may hold as `null` (serde_json writes NaN, a
+/// run not scored, as `null`); CSV holds it as `NaN`.
+fn f64_or_nan<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<f64, D::Error> {
+    Ok(Option::<f64>::deserialize(deserializer)?.unwrap_or(f64::NAN))
 }
