@@ -21,6 +21,7 @@ use crate::error::{Error, Result};
 use crate::model::{Cell, Classifier, ModelShape, hidden_for_budget};
 use crate::probe::device::resolve_device;
 use crate::probe::environment::Environment;
+use crate::probe::kernel;
 use crate::results::{
     self, CsvAppender, EpochRecord, GradientFlowRow, GradientStage, RunRecord, RunStatus, files,
 };
@@ -32,6 +33,14 @@ use crate::train::{FitSettings, fit};
 
 /// Largest hidden size considered when matching parameter budgets.
 pub const MAX_HIDDEN: i64 = 8192;
+
+/// Sets this process's libtorch threads, kernel switches (`--kernel`) and
+/// flush-denormal mode (`--flush-denormal`) as `config` says.
+pub fn apply_process_settings(config: &Config) {
+    tch::set_num_threads(config.threads as i32);
+    kernel::apply(config.kernel);
+    kernel::set_flush_denormal(config.flush_denormal.is_on());
+}
 
 /// The dataset source a configuration names.
 pub fn dataset_source(config: &Config) -> (DatasetSource, Columns) {
@@ -520,8 +529,8 @@ fn write_point_dir(
         merge_notes: Vec::new(),
     };
     results::write_json_atomic(&dir.join(files::CONFIG), &run)?;
-    // environment.json records the thread count in force.
-    tch::set_num_threads(config.threads as i32);
+    // environment.json records the threads and kernel switches in force.
+    apply_process_settings(config);
     results::write_json_atomic(
         &dir.join(files::ENVIRONMENT),
         &Environment::probe(plan.device),
@@ -582,6 +591,60 @@ fn verify_point_dir(
     Ok(Some(existing.model_sizes))
 }
 
+/// After the jobs: the kernel check ([`crate::train::kernel_check`]) of every
+/// grid point of this folder that asks for it (`--kernel-check on`) and has
+/// none yet, each in a worker process (`exe --worker-kernel-check POINT`).
+/// A failed check is reported with `log` and leaves the point without one.
+pub fn run_kernel_checks(
+    root: &Path,
+    manifest: &SweepManifest,
+    exe: &Path,
+    stop: &AtomicBool,
+    child_pid: &Arc<AtomicU32>,
+    mut log: impl FnMut(&str),
+) -> Result<()> {
+    let jobs = manifest.parsed_jobs(root)?;
+    for point in &manifest.grid.points {
+        if !jobs.iter().any(|j| j.point == point.id) || !point.config.kernel_check.is_on() {
+            continue;
+        }
+        let dir = point_dir(root, &manifest.grid, &point.id);
+        if dir.join(files::KERNEL_CHECK).is_file() {
+            continue;
+        }
+        if stop.load(Ordering::SeqCst) {
+            break;
+        }
+        log(&format!(
+            "{}kernel check: {} timed train steps per model under --kernel auto and native",
+            if manifest.grid.points.len() > 1 {
+                format!("{}: ", point.id)
+            } else {
+                String::new()
+            },
+            crate::train::kernel_check::TIMED_STEPS
+        ));
+        let mut child = Command::new(exe)
+            .arg("--worker-kernel-check")
+            .arg(&dir)
+            .stdin(Stdio::null())
+            .stdout(Stdio::inherit())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .map_err(|e| Error::io(exe, e))?;
+        child_pid.store(child.id(), Ordering::SeqCst);
+        let status = child.wait().map_err(|e| Error::io(exe, e))?;
+        child_pid.store(0, Ordering::SeqCst);
+        if !status.success() && !stop.load(Ordering::SeqCst) {
+            log(&format!(
+                "kernel check of {} failed ({status}); the report has no kernel split",
+                dir.display()
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// Where the worker of `job` leaves its record in the point folder `dir`.
 pub fn job_result_path(dir: &Path, job: &Job) -> PathBuf {
     dir.join(files::JOB_RESULTS_DIR)
@@ -617,7 +680,9 @@ fn run_worker_process(
         .arg(point_dir)
         .arg(job.id())
         .stdin(Stdio::null())
-        .stdout(Stdio::null())
+        // The worker prints nothing on stdout itself; what libtorch prints
+        // there (e.g. ONEDNN_VERBOSE=1's primitive log) reaches the user.
+        .stdout(Stdio::inherit())
         .stderr(Stdio::inherit())
         .spawn()
         .map_err(|e| Error::io(exe, e))?;
@@ -724,7 +789,7 @@ pub fn run_worker(run_dir: &Path, cell: Cell, seed: u64, stop: &AtomicBool) -> R
         Error::config("--worker", format!("model {cell} is not part of this run"))
     })?;
     let device = resolve_device(config.device)?;
-    tch::set_num_threads(config.threads as i32);
+    apply_process_settings(config);
     let (source, columns) = dataset_source(config);
     let corpus = load_corpus(&source, &columns)?;
     verify_dataset(&manifest.dataset, &corpus.identity)?;
@@ -766,6 +831,7 @@ pub fn run_worker(run_dir: &Path, cell: Cell, seed: u64, stop: &AtomicBool) -> R
         config,
         seed,
         device,
+        kernel: kernel::kernel_now(cell, device),
     };
     let outcome = fit(
         cell,

@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 
 use clap::Parser;
 use rnnbench::compare::{
-    Launch, load_dataset, load_for_resume, run_jobs, run_worker_job, start_run,
+    Launch, load_dataset, load_for_resume, run_jobs, run_kernel_checks, run_worker_job, start_run,
 };
 use rnnbench::config::Options;
 use rnnbench::data::Corpus;
@@ -54,6 +54,9 @@ struct Cli {
     /// Internal: run one job (`point:model:seed`) of an existing point folder.
     #[arg(long, hide = true, num_args = 2, value_names = ["POINT_DIR", "JOB_ID"])]
     worker: Option<Vec<String>>,
+    /// Internal: run the kernel check of an existing point folder.
+    #[arg(long, hide = true, value_name = "POINT_DIR")]
+    worker_kernel_check: Option<PathBuf>,
 }
 
 fn main() -> ExitCode {
@@ -74,6 +77,9 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    if let Some(dir) = &cli.worker_kernel_check {
+        return kernel_check_worker(dir);
+    }
     match cli.worker {
         Some(args) => worker(&args),
         None => parent(cli),
@@ -87,6 +93,20 @@ fn worker(args: &[String]) -> ExitCode {
     let _ = ctrlc::set_handler(move || flag.store(true, Ordering::SeqCst));
     match run_worker_job(&PathBuf::from(&args[0]), &args[1], &stop) {
         Ok(_) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn kernel_check_worker(dir: &std::path::Path) -> ExitCode {
+    die_with_parent();
+    let stop = Arc::new(AtomicBool::new(false));
+    let flag = stop.clone();
+    let _ = ctrlc::set_handler(move || flag.store(true, Ordering::SeqCst));
+    match rnnbench::train::kernel_check::run_kernel_check(dir, &stop) {
+        Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e}");
             ExitCode::FAILURE
@@ -214,6 +234,13 @@ fn run_parent(cli: Cli) -> anyhow::Result<ExitCode> {
             eprintln!("{line}");
         }
     })?;
+    if !outcome.interrupted {
+        run_kernel_checks(&root, &manifest, &exe, &stop, &child, |line| {
+            if !quiet {
+                eprintln!("{line}");
+            }
+        })?;
+    }
     if outcome.already_finished > 0 {
         eprintln!(
             "resumed {}: {} of {} jobs were already finished; ran {} more",

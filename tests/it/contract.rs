@@ -85,7 +85,7 @@ fn a_run_folder_keeps_the_checked_in_columns_and_keys() {
         }
         checked += 1;
     }
-    assert_eq!(checked, 7);
+    assert_eq!(checked, 8);
 }
 
 #[test]

@@ -5,5 +5,6 @@ mod cli;
 mod common;
 mod contract;
 mod data;
+mod kernel;
 mod report;
 mod sweep;
