@@ -484,6 +484,158 @@ fn too_small_for_a_validation_split() {
 }
 
 #[test]
+fn a_record_larger_than_16_mib_is_refused_with_its_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let test = write(dir.path(), "test.csv", GOOD);
+    let huge = "word ".repeat((16 << 20) / 5 + 1);
+    let cases: [(&str, String, &str); 4] = [
+        (
+            "train.csv",
+            format!("text,label\nok,pos\n{huge},neg\n"),
+            "train.csv:3: this line holds 16777224 bytes",
+        ),
+        // Quoted line breaks: no line is too long, the row is.
+        (
+            "train.tsv",
+            format!(
+                "text\tlabel\nok\tpos\n\"{}\"\tneg\n",
+                huge.replace(' ', "\n")
+            ),
+            "train.tsv:3: this row holds 16777225 bytes",
+        ),
+        (
+            "train.jsonl",
+            format!("{{\"text\": \"ok\", \"label\": 1}}\n{{\"text\": \"{huge}\", \"label\": 0}}\n"),
+            "train.jsonl:2: this line holds 16777244 bytes",
+        ),
+        (
+            "train.json",
+            format!("[{{\"t\": \"ok\", \"s\": 1}}, {{\"t\": \"{huge}\", \"s\": 0}}]"),
+            "train.json: record 1: text field `t` holds 16777220 bytes",
+        ),
+    ];
+    for (name, body, expected) in cases {
+        let train = write(dir.path(), name, body.as_bytes());
+        let e = err_of(load_pair(&train, &test));
+        assert!(
+            e.contains(expected) && e.contains("more than the 16 MiB (16777216 bytes) one record"),
+            "{e}"
+        );
+    }
+    // One aclImdb review file.
+    let root = dir.path().join("acl");
+    for split in ["train", "test"] {
+        for class in ["neg", "pos"] {
+            let class_dir = root.join(split).join(class);
+            std::fs::create_dir_all(&class_dir).unwrap();
+            write(&class_dir, "0_1.txt", b"fine");
+        }
+    }
+    write(
+        &root.join("train/pos"),
+        "1_9.txt.gz",
+        &gzip(huge.as_bytes()),
+    );
+    let e = err_of(load_corpus(&DatasetSource::Path(root), &Columns::default()));
+    assert!(
+        e.contains("1_9.txt.gz: this file (decompressed) holds"),
+        "{e}"
+    );
+}
+
+/// Runs `f` on another thread and fails the test if it takes more than 20 s
+/// (reading a FIFO or /dev/zero used to block or grow without end).
+fn within_20_s<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(f());
+    });
+    rx.recv_timeout(std::time::Duration::from_secs(20))
+        .expect("finished within 20 s")
+}
+
+#[cfg(unix)]
+#[test]
+fn files_that_are_not_regular_are_refused_up_front() {
+    let dir = tempfile::tempdir().unwrap();
+    let test = write(dir.path(), "test.csv", GOOD);
+    let fifo = dir.path().join("train.csv");
+    let c_path = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+    assert_eq!(unsafe { libc::mkfifo(c_path.as_ptr(), 0o600) }, 0);
+    let zero = dir.path().join("zero.jsonl");
+    std::os::unix::fs::symlink("/dev/zero", &zero).unwrap();
+    for (train, expected) in [
+        (
+            fifo.clone(),
+            "train.csv: is a FIFO (named pipe), not a regular file",
+        ),
+        (
+            zero.clone(),
+            "zero.jsonl: is a character device, not a regular file",
+        ),
+    ] {
+        let test = test.clone();
+        let e = err_of(within_20_s(move || load_pair(&train, &test)));
+        assert!(
+            e.ends_with("give a regular file (copy the data into one)"),
+            "{e}"
+        );
+        assert!(e.contains(expected), "{e}");
+    }
+    // As the test file too.
+    let e = err_of(within_20_s(move || load_pair(&test, &fifo)));
+    assert!(e.contains("is a FIFO"), "{e}");
+}
+
+#[test]
+fn a_column_name_used_twice_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let e = err_of(pair_from(
+        dir.path(),
+        b"text,label,text\nfirst,pos,second\n",
+        GOOD,
+    ));
+    assert!(
+        e.contains("train.csv:1: column `text` appears 2 times in the header (fields 1 and 3)"),
+        "{e}"
+    );
+    let e = err_of(pair_from(
+        dir.path(),
+        b"Review,REVIEW,label\na,b,pos\n",
+        GOOD,
+    ));
+    assert!(
+        e.contains("columns `Review`, `REVIEW` all match `review` (ignoring case)")
+            && e.contains("--text-col"),
+        "{e}"
+    );
+    let tsv = write(
+        dir.path(),
+        "train.tsv",
+        b"text\tlabel\tlabel\na\tpos\tneg\n",
+    );
+    let e = err_of(load_pair(&tsv, &dir.path().join("test.csv")));
+    assert!(
+        e.contains("train.tsv:1: column `label` appears 2 times"),
+        "{e}"
+    );
+    // A duplicated column that is neither text nor label is harmless.
+    let body = "id,text,id,label\n1,good,2,pos\n3,bad,4,neg\n";
+    pair_from(dir.path(), body.as_bytes(), GOOD).unwrap();
+    // JSON Lines: a key twice in one object.
+    let jsonl = write(
+        dir.path(),
+        "train.jsonl",
+        b"{\"text\": \"a\", \"label\": 1}\n{\"text\": \"b\", \"label\": 0, \"label\": 1}\n",
+    );
+    let e = err_of(load_pair(&jsonl, &dir.path().join("test.csv")));
+    assert!(
+        e.contains("train.jsonl:2: field `label` appears twice in this object"),
+        "{e}"
+    );
+}
+
+#[test]
 fn zero_max_len_or_vocab_size() {
     let dir = tempfile::tempdir().unwrap();
     let c = pair_from(dir.path(), GOOD, GOOD).unwrap();
