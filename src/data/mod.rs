@@ -35,8 +35,11 @@ pub use batches::{
     BUCKET_BATCHES, BatchData, Encoded, EpochSlice, epoch_slice, eval_batches, padding_fraction,
     padding_fraction_fixed, train_batches,
 };
-pub use formats::{LABEL_COLUMNS, TEXT_COLUMNS};
-pub use prepare::{Keep, PrepareOptions, Prepared, prepare};
+pub use formats::{LABEL_COLUMNS, MAX_RECORD_BYTES, TEXT_COLUMNS};
+pub use prepare::{
+    Keep, MIN_TRAIN_EXAMPLES, MIN_TRAIN_PER_CLASS, PrepareOptions, Prepared, UNKNOWN_RATE_WARN,
+    prepare,
+};
 pub use source::{DATASETS_DIR, load_corpus, resolve_named};
 pub use split::stratified_split;
 pub use tokenize::{Tokenizer, tokenize};

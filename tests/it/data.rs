@@ -156,14 +156,14 @@ fn chosen_columns() {
 fn multi_class_integer_labels_sort_numerically() {
     let dir = tempfile::tempdir().unwrap();
     let mut body = String::from("text,label\n");
-    for i in 0..30 {
+    for i in 0..90 {
         body.push_str(&format!("review number {i},{}\n", [10, 2, 1][i % 3]));
     }
     let train = write(dir.path(), "train.csv", body.as_bytes());
     let test = write(dir.path(), "test.csv", body.as_bytes());
     let c = load_pair(&train, &test).unwrap();
     assert_eq!(c.identity.classes, ["1", "2", "10"]);
-    assert_eq!(c.identity.train_class_counts, [10, 10, 10]);
+    assert_eq!(c.identity.train_class_counts, [30, 30, 30]);
     let p = prepare(
         &c,
         &PrepareOptions {
@@ -172,7 +172,7 @@ fn multi_class_integer_labels_sort_numerically() {
         },
     )
     .unwrap();
-    assert_eq!(p.val.len(), 6);
+    assert_eq!(p.val.len(), 18);
     assert_eq!(p.classes.len(), 3);
     assert!(p.test.labels.iter().all(|&l| (0..3).contains(&l)));
 }
@@ -282,6 +282,24 @@ fn imdb_mini_padding_fraction_is_small_when_bucketed() {
     assert_eq!((c.train.len(), c.test.len()), (10_000, 2_500));
     assert_eq!(c.identity.train_class_counts, [5_000, 5_000]);
     assert_eq!(c.identity.test_class_counts, [1_250, 1_250]);
+    // compare's defaults: the last 128 tokens, 20,000 words seen twice or more.
+    let p = prepare(
+        &c,
+        &PrepareOptions {
+            max_len: 128,
+            keep: rnnbench::data::Keep::Last,
+            min_count: 2,
+            seed: 1,
+            ..PrepareOptions::default()
+        },
+    )
+    .unwrap();
+    let rate = p.test_unknown_rate();
+    println!(
+        "imdb-mini at compare's defaults: test unknown-token rate {:.2}%",
+        100.0 * rate
+    );
+    assert!(rate > 0.0 && rate < 0.10, "{rate}");
     for max_len in [128, 256, 400] {
         let opts = PrepareOptions {
             max_len,
@@ -302,6 +320,11 @@ fn imdb_mini_padding_fraction_is_small_when_bucketed() {
             100.0 * eval,
             100.0 * fixed
         );
+        println!(
+            "imdb-mini max_len {max_len}: test unknown-token rate {:.2}%",
+            100.0 * p.test_unknown_rate()
+        );
+        assert!(p.warnings().is_empty(), "{:?}", p.warnings());
         assert!(bucketed < 0.10, "{bucketed}");
         assert!(eval < bucketed + 0.01);
         assert!(fixed > bucketed);
@@ -478,8 +501,139 @@ fn too_small_for_a_validation_split() {
         .unwrap_err()
         .to_string();
     assert!(
-        e.contains("train.csv") && e.contains("too small for a validation split"),
+        e.starts_with("--val-fraction: ")
+            && e.contains("train.csv")
+            && e.contains("too small for a validation split"),
         "{e}"
+    );
+}
+
+/// A CSV of `per_class` examples of each of `classes`, text `review <i> <class>`.
+fn balanced_csv(classes: &[&str], per_class: usize) -> String {
+    let mut s = String::from("text,label\n");
+    for i in 0..per_class {
+        for c in classes {
+            s.push_str(&format!("review {i} {c},{c}\n"));
+        }
+    }
+    s
+}
+
+#[test]
+fn a_validation_fraction_that_leaves_too_few_training_examples_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let body = balanced_csv(&["neg", "pos"], 40);
+    let c = pair_from(dir.path(), body.as_bytes(), GOOD).unwrap();
+    let with = |val_fraction| {
+        prepare(
+            &c,
+            &PrepareOptions {
+                val_fraction,
+                ..PrepareOptions::default()
+            },
+        )
+    };
+    // 80 examples: 0.25 leaves 60 for training, 0.5 leaves 40.
+    assert_eq!(with(0.25).unwrap().train.len(), 60);
+    let e = with(0.5).unwrap_err();
+    println!("error: {e}");
+    assert!(matches!(e, rnnbench::Error::Config { .. }), "{e}");
+    let e = e.to_string();
+    assert!(
+        e.starts_with("--val-fraction: 0.5 leaves 40 of") && e.contains("at least 50"),
+        "{e}"
+    );
+
+    // A rare class: 3 examples of `meh`, of which 0.5 keeps 1 for training.
+    let mut body = balanced_csv(&["neg", "pos"], 60);
+    body.push_str("so so,meh\nfine I guess,meh\nok,meh\n");
+    let c = pair_from(dir.path(), body.as_bytes(), GOOD).unwrap();
+    let e = prepare(
+        &c,
+        &PrepareOptions {
+            val_fraction: 0.5,
+            ..PrepareOptions::default()
+        },
+    )
+    .unwrap_err()
+    .to_string();
+    println!("error: {e}");
+    assert!(
+        e.starts_with("--val-fraction: 0.5 leaves 1 training example of class `meh`")
+            && e.contains("at least 2"),
+        "{e}"
+    );
+}
+
+/// Sentences without spaces: two classes told apart by a few characters,
+/// the rest filler drawn from a fixed set.
+fn cjk_csv(n: usize, salt: usize) -> String {
+    let good = ["好", "棒", "喜", "欢", "精", "彩"];
+    let bad = ["差", "烂", "讨", "厌", "无", "聊"];
+    let filler: Vec<char> = "这部电影的故事演员导演音乐画面剧情非常真是有点一个我们觉得"
+        .chars()
+        .collect();
+    let mut s = String::from("text,label\n");
+    for i in 0..n {
+        let (words, label) = if i % 2 == 0 {
+            (&good, "pos")
+        } else {
+            (&bad, "neg")
+        };
+        let mut text = String::new();
+        for k in 0..12 {
+            let j = (i * 7 + k * 13 + salt) % filler.len();
+            text.push(filler[j]);
+            if k % 3 == 0 {
+                text.push_str(words[(i + k) % words.len()]);
+            }
+        }
+        text.push('。');
+        s.push_str(&format!("{text},{label}\n"));
+    }
+    s
+}
+
+#[test]
+fn text_without_spaces_becomes_one_token_per_character() {
+    let dir = tempfile::tempdir().unwrap();
+    let c = pair_from(
+        dir.path(),
+        cjk_csv(200, 0).as_bytes(),
+        cjk_csv(60, 5).as_bytes(),
+    )
+    .unwrap();
+    let p = prepare(&c, &PrepareOptions::default()).unwrap();
+    // One token per character: a few dozen distinct ones, not one per review.
+    assert!(p.vocab_size < 60, "vocabulary {}", p.vocab_size);
+    let first = &c.test[0].text;
+    assert_eq!(p.test.example(0).len(), first.chars().count());
+    assert!(p.test_tokens_read > 60 * 10);
+    assert!(p.test_unknown_rate() < 0.05, "{}", p.test_unknown_rate());
+    assert!(p.warnings().is_empty(), "{:?}", p.warnings());
+}
+
+#[test]
+fn a_high_test_unknown_rate_is_measured_and_warned_about() {
+    let dir = tempfile::tempdir().unwrap();
+    // Training words a..e; the test texts have 2 known and 3 unknown tokens
+    // each, and one text without tokens (its placeholder <unk> not counted).
+    let mut train = String::from("text,label\n");
+    for i in 0..60 {
+        train.push_str(&format!("a b c d e,{}\n", ["neg", "pos"][i % 2]));
+    }
+    let test = "text,label\na b x y z,pos\nq r a s b,neg\n\"<br />\",neg\n";
+    let c = pair_from(dir.path(), train.as_bytes(), test.as_bytes()).unwrap();
+    let p = prepare(&c, &PrepareOptions::default()).unwrap();
+    assert_eq!((p.test_tokens_read, p.test_unknown_tokens), (10, 6));
+    assert!((p.test_unknown_rate() - 0.6).abs() < 1e-12);
+    let warnings = p.warnings();
+    println!("{warnings:?}");
+    assert_eq!(warnings.len(), 1);
+    assert!(
+        warnings[0].starts_with("60.0% of the test tokens are unknown")
+            && warnings[0].contains("20%"),
+        "{warnings:?}"
     );
 }
 
