@@ -282,6 +282,7 @@ fn imdb_mini_padding_fraction_is_small_when_bucketed() {
     assert_eq!((c.train.len(), c.test.len()), (10_000, 2_500));
     assert_eq!(c.identity.train_class_counts, [5_000, 5_000]);
     assert_eq!(c.identity.test_class_counts, [1_250, 1_250]);
+    assert!(c.identity.warnings().is_empty());
     // compare's defaults: the last 128 tokens, 20,000 words seen twice or more.
     let p = prepare(
         &c,
@@ -786,6 +787,73 @@ fn a_column_name_used_twice_is_an_error() {
     assert!(
         e.contains("train.jsonl:2: field `label` appears twice in this object"),
         "{e}"
+    );
+}
+
+#[test]
+fn labels_mixing_numbers_and_words_give_a_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    let train = b"text,label\ngood,1\ngreat,pos\nbad,0\nawful,neg\n";
+    let test = b"text,label\nfine,1\nworse,0\n";
+    let c = pair_from(dir.path(), train, test).unwrap();
+    assert_eq!(c.identity.classes, ["0", "1", "neg", "pos"]);
+    let warnings = c.identity.warnings();
+    println!("{warnings:?}");
+    assert_eq!(warnings.len(), 2, "{warnings:?}");
+    assert!(
+        warnings[0].starts_with("the labels mix numbers (`0`, `1`) and words (`neg`, `pos`)")
+            && warnings[0].contains("4 different classes"),
+        "{warnings:?}"
+    );
+    assert_eq!(
+        warnings[1],
+        "2 of the 4 classes have no test example: `neg`, `pos`"
+    );
+    let c = pair_from(dir.path(), GOOD, GOOD).unwrap();
+    assert!(c.identity.warnings().is_empty());
+    let c = pair_from(
+        dir.path(),
+        b"text,label\na,1\nb,1.0\nc,2\n",
+        b"text,label\nd,1\ne,2\nf,1.0\n",
+    )
+    .unwrap();
+    assert_eq!(
+        c.identity.warnings(),
+        [
+            "the labels `1`, `1.0` are the same number written differently: they are 2 different classes"
+        ]
+    );
+}
+
+#[test]
+fn control_characters_from_the_data_are_escaped_in_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let e = err_of(pair_from(
+        dir.path(),
+        b"\x1b[31mbody\x1b[0m,label\nx,pos\n",
+        GOOD,
+    ));
+    assert!(!e.contains('\u{1b}'), "{e:?}");
+    assert!(e.contains("`\\u{1b}[31mbody\\u{1b}[0m`, `label`"), "{e}");
+    let e = err_of(pair_from(
+        dir.path(),
+        GOOD,
+        b"text,label\nx,\"a\x1b[2J\nb\"\n",
+    ));
+    assert!(
+        e.contains("label `a\\u{1b}[2J\\nb` does not occur") && !e.contains('\n'),
+        "{e:?}"
+    );
+    let c = pair_from(
+        dir.path(),
+        b"text,label\na,\x1b]0;x\x07\nb,2\n",
+        b"text,label\nc,2\n",
+    )
+    .unwrap();
+    let warnings = c.identity.warnings().join(" ");
+    assert!(
+        warnings.contains("`\\u{1b}]0;x\\u{7}`") && !warnings.contains('\u{1b}'),
+        "{warnings}"
     );
 }
 
