@@ -488,6 +488,10 @@ struct PointPlan {
     vocab_size: usize,
     /// Training, validation and test examples.
     counts: (usize, usize, usize),
+    /// The test split's unknown-token rate (first seed's vocabulary).
+    test_unknown_token_rate: f64,
+    /// Warnings about the data, for the terminal and the report.
+    warnings: Vec<String>,
 }
 
 /// Checks that `config` can run on `corpus` (device, encoding) and sizes its models.
@@ -503,6 +507,13 @@ fn plan_point(config: &Config, corpus: &Corpus) -> Result<PointPlan> {
             prepared.test.len(),
         ),
         vocab_size: prepared.vocab_size,
+        test_unknown_token_rate: prepared.test_unknown_rate(),
+        warnings: corpus
+            .identity
+            .warnings()
+            .into_iter()
+            .chain(prepared.warnings())
+            .collect(),
         classes: prepared.classes,
     })
 }
@@ -525,9 +536,15 @@ fn write_point_dir(
         classes: plan.classes.clone(),
         vocab_size_built: plan.vocab_size,
         dataset: corpus.identity.clone(),
+        test_unknown_token_rate: Some(plan.test_unknown_token_rate),
+        data_warnings: plan.warnings.clone(),
         merged_from: Vec::new(),
         merge_notes: Vec::new(),
     };
+    for w in &plan.warnings {
+        // Printed with --quiet too: the data may not say what the user thinks.
+        eprintln!("warning: {w}");
+    }
     results::write_json_atomic(&dir.join(files::CONFIG), &run)?;
     // environment.json records the threads and kernel switches in force.
     apply_process_settings(config);

@@ -11,7 +11,7 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// An I/O operation on a file or folder failed.
-    #[error("{path}: {source}")]
+    #[error("{}: {source}", escape_control(&path.display().to_string()))]
     Io {
         /// The file or folder concerned.
         path: PathBuf,

@@ -228,7 +228,8 @@ pub fn render_run(dir: &Path) -> Result<PathBuf> {
         )?;
     }
 
-    let mut warnings: Vec<String> = run.config.merge_notes.clone();
+    let mut warnings: Vec<String> = run.config.data_warnings.clone();
+    warnings.extend(run.config.merge_notes.iter().cloned());
     for d in &summary.duplicates {
         warnings.push(format!(
             "{} has more than one row for {} seed {}; one was counted (the first ok row, else the first).",

@@ -61,6 +61,14 @@ pub struct RunManifest {
     pub vocab_size_built: usize,
     /// The dataset's identity.
     pub dataset: DatasetIdentity,
+    /// Fraction of the test split's tokens that are `<unk>` to the first
+    /// seed's vocabulary (absent in files written before it was recorded).
+    #[serde(default)]
+    pub test_unknown_token_rate: Option<f64>,
+    /// Warnings about the data (mixed label kinds, classes without test
+    /// examples, a high unknown-token rate), as printed when the run started.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub data_warnings: Vec<String>,
     /// For a merged folder: the folders it was merged from.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub merged_from: Vec<MergedFrom>,

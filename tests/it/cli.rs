@@ -313,3 +313,52 @@ fn ctrl_c_keeps_finished_epochs_and_renders_an_incomplete_report() {
     let html = std::fs::read_to_string(dir.join("report.html")).unwrap();
     assert!(html.to_lowercase().contains("incomplete"));
 }
+
+#[test]
+fn a_high_unknown_token_rate_is_recorded_and_warned_about_on_the_terminal_and_the_page() {
+    let tmp = tempfile::tempdir().unwrap();
+    // Training words never occur in the test split: nearly every test token is <unk>.
+    let mut train = String::from("text,label\n");
+    let mut test = String::from("text,label\n");
+    for i in 0..120 {
+        let label = i % 2;
+        train.push_str(&format!("alpha{label} beta{label} gamma common,{label}\n"));
+        test.push_str(&format!("unseen{i} other{i} words{i},{label}\n"));
+    }
+    std::fs::write(tmp.path().join("train.csv"), train).unwrap();
+    std::fs::write(tmp.path().join("test.csv"), test).unwrap();
+    let out = tmp.path().join("out");
+    let output = run_ok(
+        Command::new(env!("CARGO_BIN_EXE_compare"))
+            .arg("--train")
+            .arg(tmp.path().join("train.csv"))
+            .arg("--test")
+            .arg(tmp.path().join("test.csv"))
+            .args([
+                "--models", "gru", "--epochs", "1", "--seeds", "1", "--hidden", "8",
+            ])
+            .args([
+                "--embed",
+                "8",
+                "--threads",
+                "1",
+                "--quiet",
+                "--min-count",
+                "1",
+            ])
+            .args(["--kernel-check", "off"])
+            .arg("--out")
+            .arg(&out),
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("warning:") && stderr.contains("of the test tokens are unknown"),
+        "{stderr}"
+    );
+    let dir = run_dir(&out);
+    let manifest = rnnbench::results::RunManifest::load(&dir).unwrap();
+    assert!(manifest.test_unknown_token_rate.unwrap() > 0.9);
+    assert_eq!(manifest.data_warnings.len(), 1);
+    let page = std::fs::read_to_string(dir.join("report.html")).unwrap();
+    assert!(page.contains("of the test tokens are unknown"));
+}

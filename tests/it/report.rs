@@ -70,6 +70,8 @@ fn config(seeds: &[u64], hidden: i64, dataset: &str) -> RunManifest {
             train_class_counts: vec![1000, 1000],
             test_class_counts: vec![500, 500],
         },
+        test_unknown_token_rate: Some(0.02),
+        data_warnings: Vec::new(),
         merged_from: Vec::new(),
         merge_notes: Vec::new(),
     }
