@@ -1,8 +1,11 @@
-//! A plain-text summary for the terminal: the headline table and the
-//! sentences, printed by `compare` when a run ends.
+//! Plain text for the terminal: a run's headline table and sentences
+//! ([`terminal_table`]) and a sweep's line per point ([`sweep_table`]),
+//! printed by `compare` when it ends. The same numbers, intervals and
+//! verdicts as the pages.
 
-use super::findings::findings;
-use super::html::{ci, mean_sd, mib, pct, secs, thousands};
+use super::findings::{findings, short_verdict};
+use super::format::{ci, mean_sd, mib, pct, secs, thousands};
+use super::model::sweep::SweepSummary;
 use crate::summary::Summary;
 
 /// The headline table (one row per model: seeds, test accuracy, seconds per
@@ -70,6 +73,44 @@ pub fn terminal_table(summary: &Summary) -> String {
     out
 }
 
+/// One line per grid point: each model's test accuracy (with its hidden
+/// size at that point) and the first pair's verdict.
+pub fn sweep_table(sweep: &SweepSummary) -> String {
+    let width = sweep.points.iter().map(|p| p.id.len()).max().unwrap_or(4);
+    let mut out = String::new();
+    for p in &sweep.points {
+        let mut line = format!("{:<width$}", p.id);
+        match &p.summary {
+            None => line.push_str("  (no runs here)"),
+            Some(s) => {
+                for m in &s.per_model {
+                    let hidden = p
+                        .hidden_of(m.model)
+                        .map(|h| format!(" (h {h})"))
+                        .unwrap_or_default();
+                    line.push_str(&format!(
+                        "  {}{hidden} {}",
+                        m.model.display_name(),
+                        m.test_acc
+                            .map(|e| format!("{}%", pct(e.mean)))
+                            .unwrap_or_else(|| "—".into())
+                    ));
+                }
+                if let Some(pair) = s.pairs.first() {
+                    line.push_str(&format!("  | {}", short_verdict(pair)));
+                }
+            }
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out.push_str(&format!(
+        "{} of {} jobs ok",
+        sweep.jobs_ok, sweep.jobs_planned
+    ));
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -88,6 +129,38 @@ mod tests {
         assert!(lines[0].starts_with("model"));
         assert!(lines[1].starts_with("LSTM") && lines[1].contains("85.00 (n = 1)"));
         assert!(lines[2].starts_with("GRU"));
-        assert!(t.contains("- GRU is faster than LSTM"));
+        assert!(t.contains("- With 1 seed, no speed difference between LSTM and GRU"));
+    }
+
+    /// Issue 15 item 10: two seeds of the fixture printed a test-accuracy CI
+    /// of "-6.21 – 104.96" and a seconds CI below zero.
+    #[test]
+    fn no_interval_outside_the_possible_and_none_from_two_seeds() {
+        let runs = vec![
+            run("lstm", 1, 0.50, 0.02, 1 << 20),
+            run("gru", 1, 0.55, 0.03, 1 << 20),
+            run("lstm", 2, 0.985, 0.17, 1 << 20),
+            run("gru", 2, 0.99, 0.20, 1 << 20),
+        ];
+        let t = terminal_table(&summarize(&runs, &[Cell::Lstm, Cell::Gru]));
+        assert!(
+            !t.contains("-6.") && !t.contains("104.") && !t.contains("-0.0"),
+            "{t}"
+        );
+        assert!(t.contains("— (n = 2; a CI needs 3)"), "{t}");
+        assert!(
+            !t.contains("is faster than") && !t.contains("95% CI 0"),
+            "{t}"
+        );
+        // Three seeds: intervals, inside 0–100% and above 0 s.
+        let mut runs = runs;
+        runs.push(run("lstm", 3, 0.70, 0.05, 1 << 20));
+        runs.push(run("gru", 3, 0.72, 0.06, 1 << 20));
+        let s = summarize(&runs, &[Cell::Lstm, Cell::Gru]);
+        let acc = s.model(Cell::Lstm).unwrap().test_acc.unwrap();
+        let (lo, hi) = acc.ci().unwrap();
+        assert!(lo > 0.0 && hi < 1.0, "{lo} {hi}");
+        let secs = s.model(Cell::Lstm).unwrap().secs_per_epoch.unwrap();
+        assert!(secs.ci().unwrap().0 > 0.0);
     }
 }
