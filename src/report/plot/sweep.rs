@@ -288,3 +288,61 @@ where
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Cell;
+    use crate::report::model::sweep::SweepPoint;
+    use crate::stats::{Estimate, Scale};
+
+    fn axis(key: &str, values: &[&str]) -> Axis {
+        Axis {
+            key: key.into(),
+            flag: format!("--{key}"),
+            values: values.iter().map(|v| v.to_string()).collect(),
+        }
+    }
+
+    fn line(model: Cell, xs: &[f64], note: bool) -> SweepLine {
+        SweepLine {
+            model,
+            label: model.display_name().into(),
+            group: 0,
+            points: xs
+                .iter()
+                .enumerate()
+                .map(|(index, &x)| SweepPoint {
+                    index,
+                    x,
+                    estimate: Estimate::on_scale(&[0.7, 0.75, 0.8], Scale::Logit).unwrap(),
+                    note: note.then(|| "h 74".to_string()),
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn categorical_log_and_single_value_axes_draw() {
+        let dir = tempfile::tempdir().unwrap();
+        for (ax, xs) in [
+            (axis("keep", &["first", "last"]), vec![0.0, 1.0]),
+            (
+                axis("hidden", &["64", "128", "512"]),
+                vec![64.0, 128.0, 512.0],
+            ),
+            (axis("lr", &["0.001"]), vec![0.001]),
+        ] {
+            let lines = vec![line(Cell::Lstm, &xs, false), line(Cell::Gru, &xs, true)];
+            let path = dir.path().join(format!("{}.png", ax.key));
+            draw_sweep_axis(&path, &ax, &lines, &lines, &lines).unwrap();
+            let img = image::open(&path).unwrap().to_rgb8();
+            assert_eq!(img.dimensions(), SWEEP_CHART_SIZE_PX);
+            let dark = img
+                .pixels()
+                .filter(|p| p.0.iter().all(|&c| c < 100))
+                .count();
+            assert!(dark > 500, "{} looks empty", ax.key);
+        }
+    }
+}
