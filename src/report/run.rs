@@ -15,6 +15,7 @@ use super::terminal::terminal_table;
 use crate::error::{Error, Result};
 use crate::results::files;
 use crate::stats::Scale;
+use crate::summary::Summary;
 
 /// File names of the charts the report writes next to `report.html`.
 pub mod chart_files {
@@ -45,9 +46,11 @@ pub struct FinishedRun {
 /// page's path with a plain-text headline for the terminal. `compare` calls
 /// this when a run ends (also after Ctrl-C).
 pub fn finish_run(dir: &Path) -> Result<FinishedRun> {
-    let html = render_run(dir)?;
-    let table = terminal_table(&RunFiles::load(dir)?.summary());
-    Ok(FinishedRun { html, table })
+    let (html, summary) = render(&RunFiles::load(dir)?)?;
+    Ok(FinishedRun {
+        html,
+        table: terminal_table(&summary),
+    })
 }
 
 /// Writes `text` to `path` through a temporary file and a rename.
@@ -60,7 +63,13 @@ pub(crate) fn write_atomic(path: &Path, text: &str) -> Result<()> {
 /// Re-renders `dir/report.html`, its PNGs and `dir/summary.json` (recomputed
 /// from `runs.csv`) from the files in `dir`. Returns the page's path.
 pub fn render_run(dir: &Path) -> Result<PathBuf> {
-    let run = RunFiles::load(dir)?;
+    render(&RunFiles::load(dir)?).map(|(page, _)| page)
+}
+
+/// Renders the report of `run` in its folder; returns the page's path and
+/// the summary it shows.
+fn render(run: &RunFiles) -> Result<(PathBuf, Summary)> {
+    let dir = run.dir.as_path();
     let models = run.models();
     let summary = run.summary();
     summary.write(&dir.join(files::SUMMARY))?;
@@ -146,8 +155,8 @@ pub fn render_run(dir: &Path) -> Result<PathBuf> {
             d.seed
         ));
     }
-    let page = RunPage::new(&run, &summary, figures, notes).render()?;
+    let page = RunPage::new(run, &summary, figures, notes).render()?;
     let path = dir.join(files::REPORT);
     write_atomic(&path, &page)?;
-    Ok(path)
+    Ok((path, summary))
 }
