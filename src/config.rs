@@ -122,6 +122,19 @@ impl AxisValue {
         }
     }
 
+    /// The value a label reads as: an integer, a real, a boolean, else a choice.
+    pub fn from_label(label: &str) -> AxisValue {
+        if let Ok(i) = label.parse() {
+            AxisValue::Int(i)
+        } else if let Ok(x) = label.parse() {
+            AxisValue::Float(x)
+        } else if let Ok(b) = label.parse() {
+            AxisValue::Bool(b)
+        } else {
+            AxisValue::Choice(label.to_string())
+        }
+    }
+
     /// The value as a number, for a numeric axis; `None` for choices and switches.
     pub fn as_f64(&self) -> Option<f64> {
         match self {

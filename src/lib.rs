@@ -18,6 +18,7 @@
 //! - [`stats`] and [`summary`]: descriptive statistics, confidence intervals, paired tests.
 //! - [`sweep`]: grids of configurations, shards, resuming and merging.
 //! - [`train`]: one model x seed: epochs, early stopping, evaluation, gradient flow.
+//! - [`merge`]: several runs of one configuration, or shards of one grid, into one folder.
 //! - [`report`]: charts (PNG) and the HTML page.
 #![warn(missing_docs)]
 
@@ -26,6 +27,7 @@ pub mod config;
 pub mod data;
 pub mod error;
 pub mod kernel_split;
+pub mod merge;
 pub mod model;
 pub mod probe;
 pub mod report;

@@ -59,6 +59,74 @@ pub fn mean_ci(xs: &[f64]) -> Option<(f64, f64)> {
     Some((m - half, m + half))
 }
 
+/// The scale a confidence interval is computed on, so that it stays within
+/// the quantity's possible range: a t interval on `ln x` for quantities that
+/// are positive (times, memory), on `ln(x / (1 - x))` for fractions in
+/// (0, 1) (accuracies), back-transformed. Linear for everything else.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Scale {
+    /// `mean ± t · sd / √n`: any real number.
+    #[default]
+    Linear,
+    /// On `ln x`, exponentiated: positive quantities (an interval of the
+    /// geometric mean).
+    Log,
+    /// On the log-odds `ln(x / (1 - x))`, mapped back: fractions in (0, 1).
+    Logit,
+}
+
+impl Scale {
+    /// `x` on this scale; `None` where the transform is undefined.
+    fn forward(self, x: f64) -> Option<f64> {
+        let y = match self {
+            Scale::Linear => x,
+            Scale::Log if x > 0.0 => x.ln(),
+            Scale::Logit if x > 0.0 && x < 1.0 => (x / (1.0 - x)).ln(),
+            _ => return None,
+        };
+        y.is_finite().then_some(y)
+    }
+
+    fn back(self, y: f64) -> f64 {
+        match self {
+            Scale::Linear => y,
+            Scale::Log => y.exp(),
+            Scale::Logit => 1.0 / (1.0 + (-y).exp()),
+        }
+    }
+
+    /// The range an interval of this scale's quantities may not leave.
+    fn bounds(self) -> (f64, f64) {
+        match self {
+            Scale::Linear => (f64::NEG_INFINITY, f64::INFINITY),
+            Scale::Log => (0.0, f64::INFINITY),
+            Scale::Logit => (0.0, 1.0),
+        }
+    }
+}
+
+/// The 95% CI of the mean of `xs` computed on `scale` (see [`Scale`]), and
+/// whether it had to be clipped instead: when a value lies on the edge of
+/// the scale's range (an accuracy of exactly 0 or 1, a time of 0), the
+/// interval is the linear one cut to the range. `None` for fewer than two
+/// values.
+pub fn mean_ci_on(xs: &[f64], scale: Scale) -> Option<((f64, f64), bool)> {
+    let transformed: Option<Vec<f64>> = xs.iter().map(|&x| scale.forward(x)).collect();
+    match transformed {
+        Some(ys) => {
+            let (lo, hi) = mean_ci(&ys)?;
+            Some(((scale.back(lo), scale.back(hi)), false))
+        }
+        None => {
+            let (lo, hi) = mean_ci(xs)?;
+            let (min, max) = scale.bounds();
+            let clipped = (lo.max(min), hi.min(max));
+            Some((clipped, clipped != (lo, hi)))
+        }
+    }
+}
+
 /// Mean, spread and 95% CI of one quantity over seeds.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Estimate {
@@ -68,30 +136,49 @@ pub struct Estimate {
     pub mean: f64,
     /// Sample standard deviation; `None` when n < 2.
     pub sd: Option<f64>,
-    /// Lower end of the 95% Student-t CI of the mean; `None` when n < 2.
+    /// Lower end of the 95% Student-t CI of the mean, computed on `scale`;
+    /// `None` when n < 2.
     pub ci_low: Option<f64>,
-    /// Upper end of the 95% Student-t CI of the mean; `None` when n < 2.
+    /// Upper end of the 95% Student-t CI of the mean, computed on `scale`;
+    /// `None` when n < 2.
     pub ci_high: Option<f64>,
     /// Smallest value.
     pub min: f64,
     /// Largest value.
     pub max: f64,
+    /// The scale the CI was computed on (`linear` in files written before
+    /// scales existed).
+    #[serde(default)]
+    pub scale: Scale,
+    /// True when a value sat on the edge of the scale's range, so the CI is
+    /// the linear one cut to that range instead.
+    #[serde(default)]
+    pub ci_clipped: bool,
 }
 
 impl Estimate {
-    /// Describes the finite values of `xs`; `None` when there are none.
+    /// Describes the finite values of `xs`, with a linear CI; `None` when
+    /// there are none.
     pub fn of(xs: &[f64]) -> Option<Estimate> {
+        Estimate::on_scale(xs, Scale::Linear)
+    }
+
+    /// Describes the finite values of `xs`, with the CI computed on `scale`
+    /// ([`mean_ci_on`]); `None` when there are none.
+    pub fn on_scale(xs: &[f64], scale: Scale) -> Option<Estimate> {
         let finite: Vec<f64> = xs.iter().copied().filter(|x| x.is_finite()).collect();
         let mean = mean(&finite)?;
-        let ci = mean_ci(&finite);
+        let ci = mean_ci_on(&finite, scale);
         Some(Estimate {
             n: finite.len(),
             mean,
             sd: sample_sd(&finite),
-            ci_low: ci.map(|c| c.0),
-            ci_high: ci.map(|c| c.1),
+            ci_low: ci.map(|c| c.0.0),
+            ci_high: ci.map(|c| c.0.1),
             min: finite.iter().copied().fold(f64::INFINITY, f64::min),
             max: finite.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+            scale,
+            ci_clipped: ci.is_some_and(|c| c.1),
         })
     }
 
@@ -335,6 +422,48 @@ mod tests {
         let inv = paired_ratio(&[1.0, 2.0, 2.0], &[2.0, 3.0, 4.0]).unwrap();
         assert!(close(inv.ratio, 1.0 / r.ratio, 1e-12));
         assert!(close(inv.ci_low.unwrap(), 1.0 / r.ci_high.unwrap(), 1e-9));
+    }
+
+    #[test]
+    fn intervals_stay_inside_the_quantity_s_range() {
+        // Two seeds (issue 15 item 10): the linear t interval of these
+        // accuracies runs past 100% and that of these times below 0.
+        let acc = [0.55, 0.995];
+        let (lo, hi) = mean_ci(&acc).unwrap();
+        assert!(lo < 0.0 && hi > 1.0, "{lo} {hi}");
+        let e = Estimate::on_scale(&acc, Scale::Logit).unwrap();
+        let (lo, hi) = e.ci().unwrap();
+        assert!(
+            lo > 0.0 && hi < 1.0 && lo < e.mean && e.mean < hi,
+            "{lo} {hi}"
+        );
+        assert!(!e.ci_clipped);
+        // python3: lower logit mean - 12.7062047*stdev/sqrt(2) = -29.607038,
+        // i.e. 1.3862025e-13.
+        assert!(close(lo / 1.386_202_539_652_408_3e-13, 1.0, 1e-5), "{lo}");
+
+        let secs = [0.02, 0.17];
+        assert!(mean_ci(&secs).unwrap().0 < 0.0);
+        let e = Estimate::on_scale(&secs, Scale::Log).unwrap();
+        let (lo, hi) = e.ci().unwrap();
+        assert!(lo > 0.0 && hi > e.mean, "{lo} {hi}");
+        // python3: exp(mean(ln) ± 12.7062047*stdev(ln)/sqrt(2))
+        //   -> (7.261826702487264e-08, 46820.17540897049)
+        assert!(close(lo / 7.261_826_702_487_264e-8, 1.0, 1e-6), "{lo}");
+        assert!(close(hi / 46_820.175_408_970_49, 1.0, 1e-6), "{hi}");
+    }
+
+    #[test]
+    fn an_accuracy_of_one_clips_the_interval_and_says_so() {
+        let e = Estimate::on_scale(&[1.0, 0.9, 0.7], Scale::Logit).unwrap();
+        let (lo, hi) = e.ci().unwrap();
+        assert_eq!(hi, 1.0);
+        assert!(lo > 0.0 && e.ci_clipped, "{lo}");
+        // Inside the range nothing is clipped, and identical values give a
+        // zero-width interval on any scale.
+        let same = Estimate::on_scale(&[0.8, 0.8, 0.8], Scale::Logit).unwrap();
+        let (lo, hi) = same.ci().unwrap();
+        assert!(close(lo, 0.8, 1e-12) && close(hi, 0.8, 1e-12) && !same.ci_clipped);
     }
 
     #[test]

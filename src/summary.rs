@@ -14,9 +14,11 @@ use crate::error::Result;
 use crate::kernel_split::KernelSplit;
 use crate::model::Cell;
 use crate::results::{RunRecord, RunStatus, write_json_atomic};
-use crate::stats::{Estimate, PairedDiff, Ratio, paired_difference, paired_ratio};
+use crate::stats::{Estimate, PairedDiff, Ratio, Scale, paired_difference, paired_ratio};
 
-/// Aggregates of one model over its `ok` seeds.
+/// Aggregates of one model over its `ok` seeds. Intervals stay within what
+/// is possible: test accuracy's is computed on the logit scale, times' and
+/// memory's on the log scale (see [`Scale`]).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ModelSummary {
     /// The cell.
@@ -166,8 +168,8 @@ pub fn summarize_planned(runs: &[RunRecord], models: &[Cell], planned_seeds: &[u
         .map(|&m| {
             let mine: Vec<&RunRecord> = ok.values().filter(|r| r.model == m).copied().collect();
             let any = unique.iter().find(|r| r.model == m);
-            let col = |f: fn(&RunRecord) -> f64| {
-                Estimate::of(&mine.iter().map(|r| f(r)).collect::<Vec<_>>())
+            let col = |scale: Scale, f: fn(&RunRecord) -> f64| {
+                Estimate::on_scale(&mine.iter().map(|r| f(r)).collect::<Vec<_>>(), scale)
             };
             let gpu: Vec<f64> = mine
                 .iter()
@@ -181,10 +183,10 @@ pub fn summarize_planned(runs: &[RunRecord], models: &[Cell], planned_seeds: &[u
                 params: any.map(|r| r.params),
                 hidden_size: any.map(|r| r.hidden_size),
                 gates: Some(m.gate_blocks() as u32),
-                test_acc: col(|r| r.test_acc),
-                secs_per_epoch: col(|r| r.secs_per_epoch),
-                peak_rss_bytes: col(|r| r.peak_rss_bytes as f64),
-                gpu_peak_bytes: Estimate::of(&gpu),
+                test_acc: col(Scale::Logit, |r| r.test_acc),
+                secs_per_epoch: col(Scale::Log, |r| r.secs_per_epoch),
+                peak_rss_bytes: col(Scale::Log, |r| r.peak_rss_bytes as f64),
+                gpu_peak_bytes: Estimate::on_scale(&gpu, Scale::Log),
             }
         })
         .collect();

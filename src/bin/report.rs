@@ -41,41 +41,36 @@ fn run(args: Args) -> rnnbench::Result<PathBuf> {
             .unwrap_or_else(|| PathBuf::from("results").join("bench"));
         return rnnbench::report::bench::render_bench_report(&args.criterion, &out);
     }
-    use rnnbench::report::sweep::{
-        is_merged_output, merge_folders, render_if_sweep, run_folders_in,
-    };
+    use rnnbench::merge::{is_merged_output, merge_folders, run_folders_in};
+    use rnnbench::report::render_folder;
     match (args.dirs.as_slice(), args.out) {
         ([dir], None) => {
             let own_run = dir.join(rnnbench::results::files::SWEEP).is_file()
                 || dir.join(rnnbench::results::files::CONFIG).is_file();
             if own_run && !is_merged_output(dir) {
-                if let Some(page) = render_if_sweep(dir)? {
-                    return Ok(page);
-                }
-                return rnnbench::report::render_run(dir);
+                return render_folder(dir);
             }
             // A folder of shards (or of runs): merge them into it.
             let parts = run_folders_in(dir)?;
             if parts.is_empty() {
                 if own_run {
                     // An earlier merge whose parts are gone: re-render it.
-                    if let Some(page) = render_if_sweep(dir)? {
-                        return Ok(page);
-                    }
-                    return rnnbench::report::render_run(dir);
+                    return render_folder(dir);
                 }
                 return Err(rnnbench::Error::results(
                     dir,
                     "not a run folder, and holds no run or shard folders to merge",
                 ));
             }
-            merge_folders(&parts, dir)
+            merge_folders(&parts, dir)?;
+            render_folder(dir)
         }
         (dirs, out) => {
             let out = out.unwrap_or_else(|| {
                 PathBuf::from("results").join(format!("merged-{}", rnnbench::compare::utc_stamp()))
             });
-            merge_folders(dirs, &out)
+            merge_folders(dirs, &out)?;
+            render_folder(&out)
         }
     }
 }

@@ -1,37 +1,33 @@
-//! Sentences derived from a [`Summary`]'s numbers: which model is faster and
-//! by what ratio, whether the accuracy difference is distinguishable, which
-//! used more memory. Nothing here is written in advance of the numbers.
+//! Sentences derived from a [`Summary`]'s numbers through the verdicts of
+//! [`super::model::verdict`]: which model is faster and by what ratio,
+//! whether the accuracy difference is distinguishable, which used more
+//! memory. A sentence never claims a difference its own interval does not
+//! support, and with too few seeds it says so instead of quoting an interval.
+//! Plain text; the HTML layer escapes it.
 
+use super::format::{format_p, seeds_word};
+use super::model::verdict::{
+    Comparison, MIN_SEEDS_FOR_STRONG_EVIDENCE, MIN_SEEDS_FOR_TEST, PairVerdicts, Verdict, shown_ci,
+};
+use crate::kernel_split::KernelSplit;
 use crate::model::Cell;
-use crate::stats::{Estimate, Ratio};
+use crate::probe::kernel::Kernel;
 use crate::summary::{PairSummary, Summary};
-
-/// Smallest p-value called "distinguishable".
-pub const SIGNIFICANCE_LEVEL: f64 = 0.05;
-/// Fewest paired seeds for which a test is reported as meaningful.
-pub const MIN_SEEDS_FOR_TEST: usize = 3;
-/// Below this many paired seeds a significant result is called weak evidence.
-pub const MIN_SEEDS_FOR_STRONG_EVIDENCE: usize = 5;
-
-/// Formats a p-value: `p = 0.014`, `p < 0.001`.
-pub fn format_p(p: f64) -> String {
-    if p < 0.001 {
-        "p < 0.001".into()
-    } else {
-        format!("p = {p:.3}")
-    }
-}
-
-fn seeds_word(n: usize) -> String {
-    if n == 1 {
-        "1 seed".into()
-    } else {
-        format!("{n} seeds")
-    }
-}
 
 fn ratio_ci_text(lo: f64, hi: f64) -> String {
     format!("95% CI {lo:.2}–{hi:.2}")
+}
+
+/// Why a comparison of `n` seeds has no interval, in parentheses' words.
+fn no_interval(n: usize) -> String {
+    if n == 1 {
+        "one seed: no confidence interval".into()
+    } else {
+        format!(
+            "{}: too few for a confidence interval; at least {MIN_SEEDS_FOR_TEST} are needed",
+            seeds_word(n)
+        )
+    }
 }
 
 /// The sentences for one pair, in plain text (HTML-escape before use).
@@ -42,29 +38,63 @@ pub fn pair_findings(pair: &PairSummary, summary: &Summary) -> Vec<String> {
             "No seed has finished (ok) runs of both {a} and {b}, so they cannot be compared."
         )];
     }
+    let v = PairVerdicts::of(pair);
     let mut out = Vec::new();
-    if let Some(r) = pair.speed_ratio {
-        out.push(speed_sentence(a, b, &r));
+    if let Some(c) = v.speed {
+        out.push(speed_sentence(a, b, &c));
     }
-    if let Some(d) = pair.test_acc_diff {
-        let n = d.n;
-        let diff_pp = d.mean_diff * 100.0;
-        let ci = match (d.ci_low, d.ci_high) {
-            (Some(lo), Some(hi)) => {
-                format!("95% CI {:+.2} to {:+.2} points", lo * 100.0, hi * 100.0)
-            }
-            _ => "no CI with one seed".into(),
-        };
-        let p_text = d
-            .p_value
-            .map(format_p)
-            .unwrap_or_else(|| "no test with one seed".into());
-        let distinguishable =
-            n >= MIN_SEEDS_FOR_TEST && d.p_value.is_some_and(|p| p < SIGNIFICANCE_LEVEL);
-        if distinguishable {
-            let (win, lose) = if diff_pp > 0.0 { (&a, &b) } else { (&b, &a) };
+    if let Some(s) = summary
+        .kernel_check
+        .as_ref()
+        .and_then(|k| kernel_sentence(pair.a, pair.b, k))
+    {
+        out.push(s);
+    }
+    if let Some(c) = v.accuracy {
+        out.push(accuracy_sentence(a, b, &c, summary, pair));
+    }
+    if let Some(c) = v.memory {
+        out.push(memory_sentence(
+            a,
+            b,
+            &c,
+            "peak resident memory (RSS, whole process)",
+        ));
+    }
+    if let Some(c) = v.gpu_memory {
+        out.push(memory_sentence(a, b, &c, "peak GPU memory"));
+    }
+    out
+}
+
+fn accuracy_sentence(
+    a: &str,
+    b: &str,
+    c: &Comparison,
+    summary: &Summary,
+    pair: &PairSummary,
+) -> String {
+    let n = c.n;
+    let diff_pp = c.estimate * 100.0;
+    let detail = match (c.shown_ci(), c.p_value) {
+        (Some((lo, hi)), Some(p)) => format!(
+            "95% CI {:+.2} to {:+.2} points; paired t-test {}",
+            lo * 100.0,
+            hi * 100.0,
+            format_p(p)
+        ),
+        _ if n == 1 => "no CI and no test with one seed".into(),
+        _ => format!("{}: too few for a CI or a test", seeds_word(n)),
+    };
+    match c.verdict {
+        Verdict::FirstLarger | Verdict::SecondLarger => {
+            let (win, lose) = if c.verdict == Verdict::FirstLarger {
+                (a, b)
+            } else {
+                (b, a)
+            };
             let mut s = format!(
-                "{win} is more accurate than {lose} on the test split by {:.2} percentage points ({ci}; paired t-test {p_text}, {}).",
+                "{win} is more accurate than {lose} on the test split by {:.2} percentage points ({detail}, {}).",
                 diff_pp.abs(),
                 seeds_word(n)
             );
@@ -78,100 +108,163 @@ pub fn pair_findings(pair: &PairSummary, summary: &Summary) -> Vec<String> {
             if !weak.is_empty() {
                 s.push_str(&format!(" The evidence is weak: {}.", weak.join(", and ")));
             }
-            out.push(s);
-        } else {
+            s
+        }
+        Verdict::NotDistinguishable | Verdict::TooFewSeeds => {
             let mut s = format!(
-                "The test-accuracy difference is not distinguishable with {}: {a} − {b} = {diff_pp:+.2} percentage points ({ci}; paired t-test {p_text}).",
+                "The test-accuracy difference is not distinguishable with {}: {a} − {b} = {diff_pp:+.2} percentage points ({detail}).",
                 seeds_word(n)
             );
-            if n < MIN_SEEDS_FOR_TEST {
+            if c.verdict == Verdict::TooFewSeeds {
                 s.push_str(&format!(
                     " At least {MIN_SEEDS_FOR_TEST} paired seeds are needed for a meaningful test."
                 ));
             }
-            out.push(s);
+            s
         }
     }
-    if let Some(m) = pair.memory_ratio {
-        out.push(memory_sentence(
-            a,
-            b,
-            &m,
-            "peak resident memory (RSS, whole process)",
-        ));
-    }
-    if let Some(m) = pair.gpu_memory_ratio {
-        out.push(memory_sentence(a, b, &m, "peak GPU memory"));
-    }
-    out
 }
 
-fn speed_sentence(a: &str, b: &str, r: &Ratio) -> String {
-    let n = r.n;
-    if r.ratio == 1.0 {
+/// `c` is seconds per epoch of `a` over `b`: above 1, `b` is faster.
+fn speed_sentence(a: &str, b: &str, c: &Comparison) -> String {
+    let n = c.n;
+    if c.estimate == 1.0 {
         return format!(
             "{a} and {b} took the same training time per epoch ({} paired).",
             seeds_word(n)
         );
     }
-    // ratio = secs(a) / secs(b): above 1, b is faster.
-    let (fast, slow, factor, ci) = if r.ratio > 1.0 {
-        (b, a, r.ratio, r.ci())
-    } else {
-        (
-            a,
-            b,
-            1.0 / r.ratio,
-            r.ci().map(|(lo, hi)| (1.0 / hi, 1.0 / lo)),
-        )
-    };
-    let mut s = format!(
-        "{fast} is faster than {slow}: {slow} takes {factor:.2}× as long per training epoch"
-    );
-    match ci {
-        Some((lo, hi)) => {
-            s.push_str(&format!(
-                " ({}, {} paired).",
+    match (c.verdict, c.shown_ci()) {
+        (Verdict::FirstLarger | Verdict::SecondLarger, Some((lo, hi))) => {
+            let (fast, slow, factor, (lo, hi)) = if c.verdict == Verdict::FirstLarger {
+                (b, a, c.estimate, (lo, hi))
+            } else {
+                (a, b, 1.0 / c.estimate, (1.0 / hi, 1.0 / lo))
+            };
+            format!(
+                "{fast} is faster than {slow}: {slow} takes {factor:.2}× as long per training epoch ({}, {} paired).",
                 ratio_ci_text(lo, hi),
                 seeds_word(n)
-            ));
-            if lo <= 1.0 {
-                s.push_str(" The interval includes 1, so the speed difference is not distinguishable from seed-to-seed noise.");
-            }
+            )
         }
-        None => s.push_str(" (one seed: no confidence interval)."),
+        (_, Some((lo, hi))) => format!(
+            "No speed difference between {a} and {b} was distinguishable: {a} took {:.2}× {b}'s time per training epoch ({}, which includes 1; {} paired).",
+            c.estimate,
+            ratio_ci_text(lo, hi),
+            seeds_word(n)
+        ),
+        (_, None) => format!(
+            "With {}, no speed difference between {a} and {b} can be told from seed-to-seed noise: {a} took {:.2}× {b}'s time per training epoch ({}).",
+            seeds_word(n),
+            c.estimate,
+            no_interval(n)
+        ),
     }
-    s
 }
 
-fn memory_sentence(a: &str, b: &str, m: &Ratio, what: &str) -> String {
-    if m.ratio == 1.0 {
+/// The kernel split of the pair `a`, `b`: its time ratio per train step
+/// with libtorch's own kernels and with every cell on the native kernel,
+/// each judged by the one verdict rule, and what follows from the two.
+pub fn kernel_sentence(a: Cell, b: Cell, split: &KernelSplit) -> Option<String> {
+    let pair = split.pairs.iter().find(|p| p.a == a && p.b == b)?;
+    let auto = Comparison::of_ratio(pair.auto.as_ref()?);
+    let native = Comparison::of_ratio(pair.native.as_ref()?);
+    let (an, bn) = (a.display_name(), b.display_name());
+    let kernel_of = |m: Cell| {
+        split
+            .models
+            .iter()
+            .find(|k| k.model == m)
+            .and_then(|k| k.auto_kernel)
+    };
+    let special: Vec<String> = [a, b]
+        .into_iter()
+        .filter_map(|m| match kernel_of(m) {
+            Some(k) if k != Kernel::Native => {
+                Some(format!("{} on {}", m.display_name(), kernel_label(k)))
+            }
+            _ => None,
+        })
+        .collect();
+    let with = if special.is_empty() {
+        "with libtorch's own kernels".to_string()
+    } else {
+        format!("with libtorch's own kernels ({})", special.join(", "))
+    };
+    let ratio = |c: &Comparison| match c.shown_ci() {
+        Some((lo, hi)) => format!("{:.2}× ({})", c.estimate, ratio_ci_text(lo, hi)),
+        None => format!("{:.2}×", c.estimate),
+    };
+    // `b`'s time over `a`'s: FirstLarger means `b` is slower.
+    let faster = |c: &Comparison| match c.verdict {
+        Verdict::FirstLarger => Some(an),
+        Verdict::SecondLarger => Some(bn),
+        _ => None,
+    };
+    let conclusion = match (faster(&auto), faster(&native)) {
+        (Some(x), None) => format!(
+            "{x}'s lead comes from libtorch's kernel, not from the cell: on equal kernels no difference was distinguishable."
+        ),
+        (Some(x), Some(y)) if x == y => format!(
+            "{x} is faster on equal kernels too: the cell itself costs less; the kernel choice changes the size of the gap."
+        ),
+        (Some(x), Some(y)) => format!(
+            "The kernel reverses the verdict: on equal kernels {y} is faster; {x}'s lead comes from libtorch's kernel."
+        ),
+        (None, Some(y)) => {
+            format!("On equal kernels {y} is faster; libtorch's kernel choice hides it.")
+        }
+        (None, None) => "No speed difference was distinguishable under either setting.".to_string(),
+    };
+    Some(format!(
+        "Kernel check ({} timed train steps per model on seed {}'s batches): {with}, {bn} takes {} {an}'s time per step; with both on libtorch's native kernel, {bn} takes {}. {conclusion}",
+        split.steps,
+        split.seed,
+        ratio(&auto),
+        ratio(&native),
+    ))
+}
+
+fn kernel_label(k: Kernel) -> &'static str {
+    match k {
+        Kernel::Onednn => "oneDNN",
+        Kernel::Cudnn => "cuDNN",
+        Kernel::Native => "native",
+    }
+}
+
+/// `c` is the memory of `a` over `b`: above 1, `a` used more.
+fn memory_sentence(a: &str, b: &str, c: &Comparison, what: &str) -> String {
+    let n = c.n;
+    if c.estimate == 1.0 {
         return format!("{a} and {b} used the same {what}.");
     }
-    let (more, less, factor, ci) = if m.ratio > 1.0 {
-        (a, b, m.ratio, m.ci())
-    } else {
-        (
-            b,
-            a,
-            1.0 / m.ratio,
-            m.ci().map(|(lo, hi)| (1.0 / hi, 1.0 / lo)),
-        )
-    };
-    let mut s =
-        format!("{more} used more memory than {less}: its {what} was {factor:.2}× {less}'s");
-    match ci {
-        Some((lo, hi)) => {
-            s.push_str(&format!(" ({}).", ratio_ci_text(lo, hi)));
-            if lo <= 1.0 {
-                s.push_str(
-                    " The interval includes 1: the difference is within seed-to-seed noise.",
-                );
-            }
+    match (c.verdict, c.shown_ci()) {
+        (Verdict::FirstLarger | Verdict::SecondLarger, Some((lo, hi))) => {
+            let (more, less, factor, (lo, hi)) = if c.verdict == Verdict::FirstLarger {
+                (a, b, c.estimate, (lo, hi))
+            } else {
+                (b, a, 1.0 / c.estimate, (1.0 / hi, 1.0 / lo))
+            };
+            format!(
+                "{more} used more memory than {less}: its {what} was {factor:.2}× {less}'s ({}, {} paired).",
+                ratio_ci_text(lo, hi),
+                seeds_word(n)
+            )
         }
-        None => s.push_str(" (one seed: no confidence interval)."),
+        (_, Some((lo, hi))) => format!(
+            "No difference in {what} between {a} and {b} was distinguishable: {a}'s was {:.2}× {b}'s ({}, which includes 1; {} paired).",
+            c.estimate,
+            ratio_ci_text(lo, hi),
+            seeds_word(n)
+        ),
+        (_, None) => format!(
+            "With {}, no difference in {what} between {a} and {b} can be told from seed-to-seed noise: {a}'s was {:.2}× {b}'s ({}).",
+            seeds_word(n),
+            c.estimate,
+            no_interval(n)
+        ),
     }
-    s
 }
 
 fn cis_overlap(summary: &Summary, a: Cell, b: Cell) -> bool {
@@ -180,7 +273,7 @@ fn cis_overlap(summary: &Summary, a: Cell, b: Cell) -> bool {
             .model(m)
             .and_then(|s| s.test_acc)
             .as_ref()
-            .and_then(Estimate::ci)
+            .and_then(shown_ci)
     };
     match (ci(a), ci(b)) {
         (Some((alo, ahi)), Some((blo, bhi))) => alo <= bhi && blo <= ahi,
@@ -195,6 +288,29 @@ pub fn findings(summary: &Summary) -> Vec<String> {
         .iter()
         .flat_map(|p| pair_findings(p, summary))
         .collect()
+}
+
+/// A short verdict on a pair for one line of a table: which is more
+/// accurate and which is faster, by the same rule as the sentences.
+pub fn short_verdict(pair: &PairSummary) -> String {
+    let (a, b) = (pair.a.display_name(), pair.b.display_name());
+    let v = PairVerdicts::of(pair);
+    let accuracy = match v.accuracy.map(|c| c.verdict) {
+        Some(Verdict::FirstLarger) => format!("{a} more accurate"),
+        Some(Verdict::SecondLarger) => format!("{b} more accurate"),
+        Some(Verdict::NotDistinguishable) => "accuracy: not distinguishable".to_string(),
+        Some(Verdict::TooFewSeeds) | None => "accuracy: too few seeds to test".to_string(),
+    };
+    let speed = match v.speed {
+        Some(c) => match c.verdict {
+            Verdict::FirstLarger => format!("{b} {:.2}× faster", c.estimate),
+            Verdict::SecondLarger => format!("{a} {:.2}× faster", 1.0 / c.estimate),
+            Verdict::NotDistinguishable => "speed: not distinguishable".to_string(),
+            Verdict::TooFewSeeds => "speed: too few seeds to test".to_string(),
+        },
+        None => "speed: —".to_string(),
+    };
+    format!("{accuracy}; {speed}")
 }
 
 #[cfg(test)]
@@ -267,5 +383,133 @@ mod tests {
         let text = findings(&summarize(&runs, &models())).join(" ");
         assert!(text.contains("not distinguishable with 1 seed:"), "{text}");
         assert!(text.contains("one seed: no confidence interval"), "{text}");
+        assert!(!text.contains("is faster than"), "{text}");
+    }
+
+    /// Issue 15 item 9: a memory ratio whose interval includes 1 is not
+    /// called "more memory".
+    #[test]
+    fn an_interval_including_one_is_no_difference() {
+        // GRU/LSTM memory 1.10, 0.98, 1.10: about 1.06×, CI around 0.91–1.23.
+        let runs = vec![
+            run("lstm", 1, 0.85, 2.0, 1000),
+            run("gru", 1, 0.85, 2.0, 1100),
+            run("lstm", 2, 0.85, 2.0, 1000),
+            run("gru", 2, 0.85, 2.0, 980),
+            run("lstm", 3, 0.85, 2.0, 1000),
+            run("gru", 3, 0.85, 2.0, 1100),
+        ];
+        let s = summarize(&runs, &models());
+        let (lo, hi) = s.pairs[0].memory_ratio.unwrap().ci().unwrap();
+        assert!(lo < 1.0 && hi > 1.0, "{lo} {hi}");
+        let text = findings(&s).join(" ");
+        assert!(!text.contains("used more memory"), "{text}");
+        assert!(
+            text.contains("No difference in peak resident memory (RSS, whole process) between LSTM and GRU was distinguishable"),
+            "{text}"
+        );
+    }
+
+    /// Issue 15 item 10: with two seeds neither a speed claim nor an
+    /// interval is printed, even when the two seeds agree exactly.
+    #[test]
+    fn two_seeds_claim_nothing_and_print_no_interval() {
+        let runs = vec![
+            run("lstm", 1, 0.85, 1.0, 1000),
+            run("gru", 1, 0.80, 1.6, 1000),
+            run("lstm", 2, 0.86, 1.0, 1000),
+            run("gru", 2, 0.81, 1.6, 1000),
+        ];
+        let s = summarize(&runs, &models());
+        let text = findings(&s).join(" ");
+        assert!(!text.contains("is faster than"), "{text}");
+        assert!(!text.contains("more accurate"), "{text}");
+        assert!(!text.contains("95% CI"), "{text}");
+        assert!(
+            text.contains("2 seeds: too few for a confidence interval"),
+            "{text}"
+        );
+        assert_eq!(
+            short_verdict(&s.pairs[0]),
+            "accuracy: too few seeds to test; speed: too few seeds to test"
+        );
+    }
+}
+
+#[cfg(test)]
+mod kernel_tests {
+    use super::*;
+    use crate::kernel_split::{KernelModel, KernelPair};
+    use crate::stats::Ratio;
+
+    fn ratio(r: f64, lo: f64, hi: f64) -> Ratio {
+        Ratio {
+            n: 10,
+            ratio: r,
+            ci_low: Some(lo),
+            ci_high: Some(hi),
+            p_value: Some(if lo <= 1.0 && hi >= 1.0 { 0.5 } else { 0.001 }),
+            ratio_of_means: r,
+        }
+    }
+
+    fn split(auto: Ratio, native: Ratio) -> KernelSplit {
+        let model = |m, k| KernelModel {
+            model: m,
+            auto_kernel: Some(k),
+            auto_step_secs: None,
+            native_step_secs: None,
+            native_over_auto: None,
+        };
+        KernelSplit {
+            seed: 1,
+            steps: 10,
+            models: vec![
+                model(Cell::Lstm, Kernel::Onednn),
+                model(Cell::Gru, Kernel::Native),
+            ],
+            pairs: vec![KernelPair {
+                a: Cell::Lstm,
+                b: Cell::Gru,
+                auto: Some(auto),
+                native: Some(native),
+            }],
+        }
+    }
+
+    #[test]
+    fn the_kernel_sentence_says_where_the_lead_comes_from() {
+        let s = kernel_sentence(
+            Cell::Lstm,
+            Cell::Gru,
+            &split(ratio(1.86, 1.7, 2.0), ratio(0.97, 0.9, 1.05)),
+        )
+        .unwrap();
+        assert!(s.contains("LSTM on oneDNN"), "{s}");
+        assert!(
+            s.contains("GRU takes 1.86× (95% CI 1.70–2.00) LSTM's time"),
+            "{s}"
+        );
+        assert!(
+            s.contains("LSTM's lead comes from libtorch's kernel, not from the cell"),
+            "{s}"
+        );
+        let s = kernel_sentence(
+            Cell::Lstm,
+            Cell::Gru,
+            &split(ratio(1.86, 1.7, 2.0), ratio(1.3, 1.2, 1.4)),
+        )
+        .unwrap();
+        assert!(s.contains("LSTM is faster on equal kernels too"), "{s}");
+        let s = kernel_sentence(
+            Cell::Lstm,
+            Cell::Gru,
+            &split(ratio(1.5, 1.4, 1.6), ratio(0.8, 0.75, 0.85)),
+        )
+        .unwrap();
+        assert!(
+            s.contains("reverses the verdict: on equal kernels GRU is faster"),
+            "{s}"
+        );
     }
 }

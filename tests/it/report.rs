@@ -8,7 +8,7 @@ use rnnbench::config::Options;
 use rnnbench::data::{DatasetIdentity, FileIdentity};
 use rnnbench::model::Cell;
 use rnnbench::probe::environment::Environment;
-use rnnbench::report::{render_merged, render_run};
+use rnnbench::report::render_run;
 use rnnbench::results::{
     CsvAppender, EpochRecord, RunRecord, RunStatus, files, read_csv, write_json_atomic,
 };
@@ -151,6 +151,12 @@ fn write_run(dir: &Path, seeds: &[u64], planned: &[u64], lstm: Behaviour, gru: B
             .unwrap();
         }
     }
+}
+
+/// Merges the run folders `dirs` into `out` and renders the merged report.
+fn render_merged(dirs: &[PathBuf], out: &Path) -> rnnbench::Result<PathBuf> {
+    rnnbench::merge::merge_runs(dirs, out)?;
+    render_run(out)
 }
 
 fn read(path: &Path) -> String {
@@ -502,11 +508,106 @@ fn finish_run_returns_the_page_and_a_terminal_table() {
             .count(),
         2
     );
+    // Two paired seeds are too few for a verdict (issue 15 item 10): the
+    // terminal gives the measured ratio and says so.
     assert!(
-        done.table.contains("GRU is faster than LSTM"),
+        done.table
+            .contains("LSTM took 1.50× GRU's time per training epoch (2 seeds: too few"),
         "{}",
         done.table
     );
+    assert!(!done.table.contains("is faster than"), "{}", done.table);
+}
+
+/// Rewrites `dir/runs.csv` with `edit` applied to every row.
+fn edit_runs(dir: &Path, edit: impl Fn(&mut RunRecord)) {
+    let mut runs: Vec<RunRecord> = read_csv(&dir.join(files::RUNS)).unwrap();
+    runs.iter_mut().for_each(edit);
+    std::fs::remove_file(dir.join(files::RUNS)).unwrap();
+    let mut w = CsvAppender::open(&dir.join(files::RUNS)).unwrap();
+    for r in &runs {
+        w.append(r).unwrap();
+    }
+}
+
+/// Issue 15 item 9: "GRU used more memory than LSTM: … 1.06× (95% CI
+/// 0.99–1.14). The interval includes 1 …" claimed what its interval denied.
+#[test]
+fn a_sentence_never_claims_a_difference_its_interval_does_not_support() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("noisy");
+    write_run(&dir, &[1, 2, 3], &[1, 2, 3], LSTM, LSTM);
+    // GRU's memory and time are 1.10×, 0.98× and 1.10× LSTM's.
+    edit_runs(&dir, |r| {
+        if r.model == Cell::Gru {
+            let f = if r.seed == 2 { 0.98 } else { 1.10 };
+            r.peak_rss_bytes = (r.peak_rss_bytes as f64 * f) as u64;
+            r.secs_per_epoch *= f;
+        }
+    });
+    let page = read(&render_run(&dir).unwrap());
+    let s = summary(&dir);
+    for ratio in [s.pairs[0].memory_ratio, s.pairs[0].speed_ratio] {
+        let (lo, hi) = ratio.unwrap().ci().unwrap();
+        assert!(lo < 1.0 && hi > 1.0, "{lo}–{hi}");
+    }
+    let text = findings(&page);
+    assert!(!text.contains("used more memory"), "{text}");
+    assert!(!text.contains("is faster than"), "{text}");
+    assert!(
+        text.contains("No difference in peak resident memory (RSS, whole process) between LSTM and GRU was distinguishable"),
+        "{text}"
+    );
+    assert!(
+        text.contains("No speed difference between LSTM and GRU was distinguishable"),
+        "{text}"
+    );
+    let table = rnnbench::report::finish_run(&dir).unwrap().table;
+    assert!(!table.contains("used more memory"), "{table}");
+}
+
+/// Issue 15 item 10: with 2 seeds the terminal printed a test-accuracy CI of
+/// "-6.21 – 104.96" and a seconds-per-epoch CI below 0.
+#[test]
+fn intervals_stay_possible_and_two_seeds_give_none() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("two");
+    write_run(&dir, &[1, 2], &[1, 2], LSTM, GRU);
+    edit_runs(&dir, |r| {
+        r.test_acc = if r.seed == 1 { 0.55 } else { 0.995 };
+        r.secs_per_epoch = if r.seed == 1 { 0.02 } else { 0.17 };
+    });
+    let done = rnnbench::report::finish_run(&dir).unwrap();
+    let page = read(&done.html);
+    let start = page.find("<table class=\"headline\">").unwrap();
+    let headline = &page[start..start + page[start..].find("</table>").unwrap()];
+    let rows: Vec<&str> = done
+        .table
+        .lines()
+        .filter(|l| l.starts_with("LSTM") || l.starts_with("GRU"))
+        .collect();
+    assert_eq!(rows.len(), 2, "{}", done.table);
+    for text in rows.into_iter().chain([headline]) {
+        assert!(text.contains("— (n = 2; a CI needs 3)"), "{text}");
+        let negative = text
+            .as_bytes()
+            .windows(2)
+            .any(|w| w[0] == b'-' && w[1].is_ascii_digit());
+        assert!(!negative, "{text}");
+    }
+    // With a third seed there are intervals again, inside what is possible.
+    let dir3 = tmp.path().join("three");
+    write_run(&dir3, &[1, 2, 3], &[1, 2, 3], LSTM, GRU);
+    edit_runs(&dir3, |r| {
+        r.test_acc = [0.55, 0.995, 0.7][r.seed as usize - 1];
+        r.secs_per_epoch = [0.02, 0.17, 0.05][r.seed as usize - 1];
+    });
+    render_run(&dir3).unwrap();
+    for m in summary(&dir3).per_model {
+        let (lo, hi) = m.test_acc.unwrap().ci().unwrap();
+        assert!(0.0 < lo && hi < 1.0, "{lo}–{hi}");
+        assert!(m.secs_per_epoch.unwrap().ci().unwrap().0 > 0.0);
+    }
 }
 
 #[test]

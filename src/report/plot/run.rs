@@ -1,119 +1,19 @@
-//! One `draw_*` function per chart, each writing one PNG from series built by
-//! [`super::series`]. Every model has one colour in every chart
-//! ([`model_colour`]); text uses the embedded DejaVu Sans (no system fonts).
+//! The run report's charts: one `draw_*` function per PNG, each from series
+//! built by [`crate::report::model::series`], in the style of [`super::style`].
 
 use std::path::Path;
-use std::sync::OnceLock;
 
 use plotters::prelude::*;
-use plotters::style::FontStyle;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::series::{Band, Line, Spread};
-use crate::error::{Error, Result};
-use crate::model::Cell;
-
-type DrawResult = std::result::Result<(), Box<dyn std::error::Error + Send + Sync>>;
-
-/// DejaVu Sans, embedded so that rendering needs no system fonts
-/// (licence: `assets/DejaVuSans-LICENSE.txt`).
-const FONT_BYTES: &[u8] = include_bytes!("../../assets/DejaVuSans.ttf");
-const FONT: &str = "sans-serif";
-
-/// Width and height (pixels) of a single-panel chart.
-pub const CHART_SIZE_PX: (u32, u32) = (960, 560);
-/// Width and height (pixels) of a chart with panels side by side.
-pub const WIDE_CHART_SIZE_PX: (u32, u32) = (1280, 520);
-
-/// Registers the embedded font once; without it plotters fails with
-/// `FontUnavailable`.
-fn ensure_font() -> std::result::Result<(), String> {
-    static REGISTERED: OnceLock<bool> = OnceLock::new();
-    let ok = *REGISTERED.get_or_init(|| {
-        plotters::style::register_font(FONT, FontStyle::Normal, FONT_BYTES).is_ok()
-    });
-    if ok {
-        Ok(())
-    } else {
-        Err("the embedded DejaVu Sans font could not be loaded".into())
-    }
-}
-
-/// The fixed colour of a model in every chart ([`Cell::colour_rgb`]).
-pub fn model_colour(model: Cell) -> RGBColor {
-    let (r, g, b) = model.colour_rgb();
-    RGBColor(r, g, b)
-}
-
-/// A horizontal reference on the test-accuracy chart: a line (`low == high`)
-/// or a band, with its citation.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Reference {
-    /// Lower end (fraction).
-    pub low: f64,
-    /// Upper end (fraction); equal to `low` for a line.
-    pub high: f64,
-    /// Label drawn next to it, with the citation.
-    pub label: String,
-    /// Draw the label under the line instead of over it (for references
-    /// close to another one).
-    pub label_below: bool,
-}
-
-/// Published IMDB test accuracies (FACTS.md, Data section), drawn on the
-/// test-accuracy chart of the `imdb` and `imdb-mini` datasets.
-pub fn imdb_references() -> Vec<Reference> {
-    vec![
-        Reference {
-            low: 0.88,
-            high: 0.89,
-            label: "bag-of-words 88–89% (Maas et al. 2011)".into(),
-            label_below: false,
-        },
-        Reference {
-            low: 0.865,
-            high: 0.865,
-            label: "LSTM from scratch 86.5% (Dai & Le 2015)".into(),
-            label_below: false,
-        },
-        Reference {
-            low: 0.862,
-            high: 0.862,
-            label: "2-layer BiLSTM + GloVe 86.2% (PyTorch tutorial)".into(),
-            label_below: true,
-        },
-    ]
-}
-
-/// A white PNG canvas of `size_px` at `path`, with the embedded font registered.
-pub(crate) fn canvas(
-    path: &Path,
-    size_px: (u32, u32),
-) -> std::result::Result<
-    DrawingArea<BitMapBackend<'_>, plotters::coord::Shift>,
-    Box<dyn std::error::Error + Send + Sync>,
-> {
-    ensure_font()?;
-    let root = BitMapBackend::new(path, size_px).into_drawing_area();
-    root.fill(&WHITE)?;
-    Ok(root)
-}
-
-fn finish(path: &Path, r: DrawResult) -> Result<()> {
-    r.map_err(|e| Error::results(path, format!("drawing the chart failed: {e}")))
-}
-
-fn padded(lo: f64, hi: f64, frac: f64) -> (f64, f64) {
-    if !lo.is_finite() || !hi.is_finite() {
-        return (0.0, 1.0);
-    }
-    let span = (hi - lo).abs().max(1e-9 + hi.abs() * 0.05);
-    (lo - span * frac, hi + span * frac)
-}
-
-fn legend_line(colour: RGBColor) -> impl Fn((i32, i32)) -> PathElement<(i32, i32)> {
-    move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], colour.stroke_width(3))
-}
+use super::style::{
+    CHART_SIZE_PX, DrawResult, FONT, LABEL_GREY, REFERENCE_GREY, WIDE_CHART_SIZE_PX, canvas,
+    category_label, finish, legend_line, model_colour, padded, tick_format, y_range,
+};
+use crate::error::Result;
+use crate::report::model::references::Reference;
+use crate::report::model::series::{Band, Line, Spread};
+use crate::report::model::verdict::shown_ci;
 
 /// Mean validation accuracy per epoch for each model, with the min–max band
 /// over seeds. Y in percent.
@@ -369,7 +269,7 @@ where
         .draw()
         .map_err(|e| e.to_string())?;
     for r in references {
-        let grey = RGBColor(90, 90, 90);
+        let grey = REFERENCE_GREY;
         if r.high > r.low {
             chart
                 .draw_series(std::iter::once(Rectangle::new(
@@ -433,7 +333,7 @@ where
             (r.high * scale, -16)
         };
         let style = TextStyle::from((FONT, 14).into_font())
-            .color(&RGBColor(60, 60, 60))
+            .color(&LABEL_GREY)
             .pos(Pos::new(HPos::Right, VPos::Top));
         chart
             .draw_series(std::iter::once(
@@ -444,53 +344,9 @@ where
     Ok(())
 }
 
-/// The y range of a panel of `ys`: from 0 to 15% over the highest value
-/// (`from_zero`), or the values' range padded by 12% each side.
-fn y_range(ys: &[f64], from_zero: bool) -> (f64, f64) {
-    let lo = ys.iter().copied().fold(f64::INFINITY, f64::min);
-    let hi = ys.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    if !from_zero {
-        padded(lo, hi, 0.12)
-    } else if hi.is_finite() && hi > 0.0 {
-        (0.0, hi * 1.15)
-    } else {
-        (0.0, 1.0)
-    }
-}
-
-/// An x tick formatter for categories at 0, 1, 2, …: the name at an integer
-/// position, nothing between.
-fn category_label<S: AsRef<str>>(names: &[S]) -> impl Fn(&f64) -> String + '_ {
-    move |x: &f64| {
-        let i = x.round();
-        if (x - i).abs() < 1e-6 && i >= 0.0 {
-            names
-                .get(i as usize)
-                .map(|n| n.as_ref().to_string())
-                .unwrap_or_default()
-        } else {
-            String::new()
-        }
-    }
-}
-
-/// A tick formatter for an axis from `lo` to `hi`: as many decimals as a
-/// tenth of the range needs, the same for every tick; thousands as `k`.
-fn tick_format(lo: f64, hi: f64) -> impl Fn(&f64) -> String {
-    let step = ((hi - lo).abs() / 10.0).max(f64::MIN_POSITIVE);
-    let decimals = (-step.log10().floor()).clamp(0.0, 6.0) as usize;
-    let thousands = lo.abs().max(hi.abs()) >= 10_000.0;
-    move |v: &f64| {
-        if thousands {
-            format!("{:.0}k", v / 1000.0)
-        } else {
-            format!("{v:.decimals$}")
-        }
-    }
-}
-
+/// The 95% CI, where it rests on enough seeds to be shown.
 fn ci_whisker(s: &Spread) -> Option<(f64, f64)> {
-    s.estimate.and_then(|e| e.ci())
+    s.estimate.as_ref().and_then(shown_ci)
 }
 
 fn min_max_whisker(s: &Spread) -> Option<(f64, f64)> {
@@ -640,183 +496,5 @@ fn gradient_chart(path: &Path, lines: &[Line]) -> DrawResult {
         .border_style(BLACK.mix(0.4))
         .draw()?;
     root.present()?;
-    Ok(())
-}
-
-/// A sweep chart against one swept option, three panels side by side: test
-/// accuracy (%), training seconds per epoch, peak RSS (MiB); the option's
-/// values as categories on x; one line per [`SweepLine`](super::sweep::SweepLine)
-/// (colour by model, marker by the other options' setting) with 95% CI whiskers.
-pub fn draw_sweep_axis(
-    path: &Path,
-    axis: &crate::config::Axis,
-    test_acc: &[super::sweep::SweepLine],
-    secs_per_epoch: &[super::sweep::SweepLine],
-    peak_rss_bytes: &[super::sweep::SweepLine],
-) -> Result<()> {
-    finish(
-        path,
-        sweep_chart(path, axis, test_acc, secs_per_epoch, peak_rss_bytes),
-    )
-}
-
-fn sweep_chart(
-    path: &Path,
-    axis: &crate::config::Axis,
-    acc: &[super::sweep::SweepLine],
-    secs: &[super::sweep::SweepLine],
-    rss: &[super::sweep::SweepLine],
-) -> DrawResult {
-    let root = canvas(path, (1500, 560))?;
-    let panels = root.split_evenly((1, 3));
-    let mib = 1.0 / (1024.0 * 1024.0);
-    sweep_panel(
-        &panels[0],
-        axis,
-        acc,
-        "Test accuracy",
-        "test accuracy (%)",
-        100.0,
-        false,
-        true,
-    )?;
-    sweep_panel(
-        &panels[1],
-        axis,
-        secs,
-        "Seconds per epoch",
-        "training time per epoch (s)",
-        1.0,
-        true,
-        false,
-    )?;
-    sweep_panel(
-        &panels[2],
-        axis,
-        rss,
-        "Peak memory (RSS)",
-        "peak resident memory (MiB)",
-        mib,
-        true,
-        false,
-    )?;
-    root.present()?;
-    Ok(())
-}
-
-#[allow(clippy::too_many_arguments)]
-fn sweep_panel<DB: DrawingBackend>(
-    area: &DrawingArea<DB, plotters::coord::Shift>,
-    axis: &crate::config::Axis,
-    lines: &[super::sweep::SweepLine],
-    caption: &str,
-    y_desc: &str,
-    scale: f64,
-    from_zero: bool,
-    legend: bool,
-) -> DrawResult
-where
-    DB::ErrorType: 'static,
-{
-    let n = axis.values.len().max(1);
-    let ys: Vec<f64> = lines
-        .iter()
-        .flat_map(|l| &l.points)
-        .flat_map(|(_, e)| {
-            let (lo, hi) = e.ci().unwrap_or((e.mean, e.mean));
-            [lo * scale, hi * scale]
-        })
-        .collect();
-    let (y_lo, y_hi) = match y_range(&ys, from_zero) {
-        // Accuracies: wide CIs of few seeds must not push the axis past 0–100%.
-        (lo, hi) if !from_zero => (lo.max(0.0), hi.min(scale)),
-        range => range,
-    };
-    let mut chart = ChartBuilder::on(area)
-        .caption(caption, (FONT, 20))
-        .margin(14)
-        .x_label_area_size(50)
-        .y_label_area_size(80)
-        .build_cartesian_2d(-0.5f64..n as f64 - 0.5, y_lo..y_hi)
-        .map_err(|e| e.to_string())?;
-    let names: Vec<String> = axis.values.iter().map(|v| v.label()).collect();
-    let label = category_label(&names);
-    chart
-        .configure_mesh()
-        .disable_x_mesh()
-        .x_labels(2 * n + 1)
-        .x_label_formatter(&label)
-        .x_desc(axis.flag.trim_start_matches('-'))
-        .y_desc(y_desc)
-        .y_label_formatter(&tick_format(y_lo, y_hi))
-        .label_style((FONT, 15))
-        .axis_desc_style((FONT, 16))
-        .light_line_style(WHITE.mix(0.0))
-        .draw()
-        .map_err(|e| e.to_string())?;
-    let k = lines.len().max(1) as f64;
-    for (li, line) in lines.iter().enumerate() {
-        let c = model_colour(line.model);
-        // Spread the lines a little sideways so that whiskers do not overlap.
-        let dx = if k > 1.0 {
-            -0.12 + 0.24 * li as f64 / (k - 1.0)
-        } else {
-            0.0
-        };
-        let pts: Vec<(f64, f64)> = line
-            .points
-            .iter()
-            .map(|(i, e)| (*i as f64 + dx, e.mean * scale))
-            .collect();
-        let style = c.stroke_width(2);
-        let series = if line.group == 0 {
-            chart
-                .draw_series(LineSeries::new(pts.clone(), style))
-                .map_err(|e| e.to_string())?
-        } else {
-            chart
-                .draw_series(DashedLineSeries::new(pts.clone(), 8, 5, style))
-                .map_err(|e| e.to_string())?
-        };
-        // The marker's shape tells the setting of the other swept options:
-        // filled circle, triangle, cross, hollow circle.
-        if legend {
-            let anno = series.label(line.label.clone());
-            match line.group % 4 {
-                0 => anno.legend(move |(x, y)| Circle::new((x + 12, y), 5, c.filled())),
-                1 => anno.legend(move |(x, y)| TriangleMarker::new((x + 12, y), 6, c.filled())),
-                2 => anno.legend(move |(x, y)| Cross::new((x + 12, y), 5, c.stroke_width(2))),
-                _ => anno.legend(move |(x, y)| Circle::new((x + 12, y), 5, c.stroke_width(2))),
-            };
-        }
-        match line.group % 4 {
-            0 => chart.draw_series(pts.iter().map(|&p| Circle::new(p, 5, c.filled()))),
-            1 => chart.draw_series(pts.iter().map(|&p| TriangleMarker::new(p, 6, c.filled()))),
-            2 => chart.draw_series(pts.iter().map(|&p| Cross::new(p, 5, c.stroke_width(2)))),
-            _ => chart.draw_series(pts.iter().map(|&p| Circle::new(p, 5, c.stroke_width(2)))),
-        }
-        .map_err(|e| e.to_string())?;
-        for ((i, e), _) in line.points.iter().zip(&pts) {
-            if let Some((a, b)) = e.ci() {
-                let x = *i as f64 + dx;
-                chart
-                    .draw_series(std::iter::once(PathElement::new(
-                        vec![(x, a * scale), (x, b * scale)],
-                        c.mix(0.8).stroke_width(1),
-                    )))
-                    .map_err(|e| e.to_string())?;
-            }
-        }
-    }
-    if legend && !lines.is_empty() {
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::LowerRight)
-            .label_font((FONT, 13))
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK.mix(0.4))
-            .draw()
-            .map_err(|e| e.to_string())?;
-    }
     Ok(())
 }

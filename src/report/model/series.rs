@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use crate::model::Cell;
 use crate::results::{EpochRecord, GradientFlowRow, GradientStage, RunRecord, RunStatus};
-use crate::stats::{Estimate, mean};
+use crate::stats::{Estimate, Scale, mean};
 
 /// A mean over seeds with its spread, at one x.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -49,7 +49,8 @@ pub struct Spread {
     pub model: Cell,
     /// (seed, value), ascending seed.
     pub values: Vec<(u64, f64)>,
-    /// Mean, sd and CI of the values; `None` when there are none.
+    /// Mean, sd and CI of the values (the CI on the quantity's scale);
+    /// `None` when there are none.
     pub estimate: Option<Estimate>,
 }
 
@@ -118,8 +119,13 @@ pub fn val_acc_vs_time(epochs: &[EpochRecord], models: &[Cell]) -> Vec<Line> {
     lines
 }
 
-/// Per model, `value` of each `ok` run, by seed.
-pub fn per_seed(runs: &[RunRecord], models: &[Cell], value: fn(&RunRecord) -> f64) -> Vec<Spread> {
+/// Per model, `value` of each `ok` run, by seed; the estimate's CI on `scale`.
+pub fn per_seed(
+    runs: &[RunRecord],
+    models: &[Cell],
+    scale: Scale,
+    value: fn(&RunRecord) -> f64,
+) -> Vec<Spread> {
     models
         .iter()
         .map(|m| {
@@ -131,7 +137,7 @@ pub fn per_seed(runs: &[RunRecord], models: &[Cell], value: fn(&RunRecord) -> f6
                 .collect();
             values.sort_by_key(|v| v.0);
             values.dedup_by_key(|v| v.0);
-            spread(*m, values)
+            spread(*m, values, scale)
         })
         .collect()
 }
@@ -162,13 +168,13 @@ pub fn tokens_per_sec_per_seed(
                 .collect::<BTreeMap<u64, f64>>()
                 .into_iter()
                 .collect();
-            spread(*m, values)
+            spread(*m, values, Scale::Log)
         })
         .collect()
 }
 
-fn spread(model: Cell, values: Vec<(u64, f64)>) -> Spread {
-    let estimate = Estimate::of(&values.iter().map(|v| v.1).collect::<Vec<_>>());
+fn spread(model: Cell, values: Vec<(u64, f64)>, scale: Scale) -> Spread {
+    let estimate = Estimate::on_scale(&values.iter().map(|v| v.1).collect::<Vec<_>>(), scale);
     Spread {
         model,
         values,

@@ -1,0 +1,191 @@
+//! Run or shard folders of one grid merged into one sweep folder, and the
+//! discovery of such folders inside a parent folder.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use super::runs::{check_mergeable, merge_runs};
+use crate::error::{Error, Result};
+use crate::report::RunFiles;
+use crate::results::{RunManifest, SweepManifest, files, point_dir};
+use crate::sweep::plan::{Job, all_jobs};
+
+/// Files a merge writes into its output folder (removed before a merge is
+/// redone in the same folder).
+const MERGED_FILES: [&str; 7] = [
+    files::CONFIG,
+    files::ENVIRONMENT,
+    files::EPOCHS,
+    files::RUNS,
+    files::GRADIENT_FLOW,
+    files::SUMMARY,
+    files::REPORT,
+];
+
+/// Whether `dir` holds the output of an earlier merge (its `sweep.json` or
+/// `config.json` says `merged_from`).
+pub fn is_merged_output(dir: &Path) -> bool {
+    (dir.join(files::SWEEP).is_file()
+        && SweepManifest::load(dir).is_ok_and(|m| !m.merged_from.is_empty()))
+        || (dir.join(files::CONFIG).is_file()
+            && RunManifest::load(dir).is_ok_and(|m| !m.merged_from.is_empty()))
+}
+
+/// The run folders directly inside `dir` (those with `sweep.json` or
+/// `config.json`), sorted by name; a merge's own `points/` is not one.
+pub fn run_folders_in(dir: &Path) -> Result<Vec<PathBuf>> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))? {
+        let path = entry.map_err(|e| Error::io(dir, e))?.path();
+        let is_run = path.join(files::SWEEP).is_file() || path.join(files::CONFIG).is_file();
+        let is_points = path.file_name().is_some_and(|n| n == files::POINTS_DIR);
+        if path.is_dir() && is_run && !is_points {
+            found.push(path);
+        }
+    }
+    found.sort();
+    Ok(found)
+}
+
+/// Merges run or shard folders of one grid (`dirs`, from any number of
+/// machines) into `out`: per grid point, the runs of every folder (see
+/// [`merge_runs`]: a (model, seed) found twice is counted once and named in
+/// the notes), then `sweep.json`. Refuses, before writing anything, folders
+/// whose grids (the points' ids), their configurations or datasets differ.
+/// Redoing a merge in the same `out` replaces the earlier merge's files
+/// (report and charts included). Writes no report: render `out` with
+/// [`crate::report::render_folder`].
+pub fn merge_folders(dirs: &[PathBuf], out: &Path) -> Result<()> {
+    let Some(first_dir) = dirs.first() else {
+        return Err(Error::config("DIR", "no run folders to merge"));
+    };
+    if dirs.iter().all(|d| !d.join(files::SWEEP).is_file()) {
+        // Plain run folders (no sweep.json): merged as runs of one configuration.
+        let runs: Vec<RunFiles> = dirs
+            .iter()
+            .map(|d| RunFiles::load(d))
+            .collect::<Result<_>>()?;
+        check_mergeable(&runs)?;
+        refuse_inputs_as_out(dirs, out)?;
+        clear_merged_output(out)?;
+        return merge_runs(dirs, out);
+    }
+    let manifests: Vec<SweepManifest> = dirs
+        .iter()
+        .map(|d| SweepManifest::load_any(d))
+        .collect::<Result<_>>()?;
+    let ids = |m: &SweepManifest| {
+        m.grid
+            .points
+            .iter()
+            .map(|p| p.id.clone())
+            .collect::<Vec<_>>()
+    };
+    let first = &manifests[0];
+    for (m, dir) in manifests.iter().zip(dirs).skip(1) {
+        if ids(m) != ids(first) {
+            return Err(Error::results(
+                dir,
+                format!(
+                    "cannot be merged with {}: the grids differ ({} has configurations [{}], {} has [{}]); only shards and runs of one grid can be merged",
+                    first_dir.display(),
+                    first_dir.display(),
+                    ids(first).join(", "),
+                    dir.display(),
+                    ids(m).join(", ")
+                ),
+            ));
+        }
+    }
+    // Every point's folders, checked before anything is written.
+    let mut sources: Vec<(String, Vec<PathBuf>)> = Vec::new();
+    for point in &first.grid.points {
+        let mut dirs_of_point = Vec::new();
+        let mut loaded = Vec::new();
+        for (m, dir) in manifests.iter().zip(dirs) {
+            let pdir = point_dir(dir, &m.grid, &point.id);
+            if pdir.join(files::CONFIG).is_file() {
+                loaded.push(RunFiles::load(&pdir)?);
+                dirs_of_point.push(pdir);
+            }
+        }
+        check_mergeable(&loaded)?;
+        sources.push((point.id.clone(), dirs_of_point));
+    }
+    refuse_inputs_as_out(dirs, out)?;
+    clear_merged_output(out)?;
+    std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
+    let mut grid = first.grid.clone();
+    for ((id, srcs), point) in sources.iter().zip(grid.points.iter_mut()) {
+        if srcs.is_empty() {
+            continue;
+        }
+        let merged_dir = point_dir(out, &first.grid, id);
+        merge_runs(srcs, &merged_dir)?;
+        // The merged point's seeds: the union, as merge_runs wrote them.
+        point.config.seeds = RunManifest::load(&merged_dir)?.config.seeds;
+    }
+    let all = all_jobs(&grid);
+    let present: BTreeSet<String> = manifests
+        .iter()
+        .flat_map(|m| m.jobs.iter().cloned())
+        .collect();
+    let manifest = SweepManifest {
+        run_id: out
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "merged".into()),
+        command_line: first.command_line.clone(),
+        jobs_total: all.len(),
+        jobs: all
+            .iter()
+            .map(Job::id)
+            .filter(|id| present.contains(id))
+            .collect(),
+        grid,
+        shard: None,
+        merged_from: dirs.iter().map(|d| d.display().to_string()).collect(),
+    };
+    manifest.write(out)
+}
+
+/// A merge must not write into one of its inputs.
+fn refuse_inputs_as_out(dirs: &[PathBuf], out: &Path) -> Result<()> {
+    let inputs: Vec<PathBuf> = dirs
+        .iter()
+        .map(|d| std::fs::canonicalize(d).unwrap_or_else(|_| d.clone()))
+        .collect();
+    let out_abs = std::fs::canonicalize(out).unwrap_or_else(|_| out.to_path_buf());
+    if inputs.contains(&out_abs) {
+        return Err(Error::results(
+            out,
+            "is one of the folders being merged; choose another --out",
+        ));
+    }
+    Ok(())
+}
+
+/// Removes the files of an earlier merge from `out` (only if `out` holds
+/// one), so that the merge can be redone there.
+fn clear_merged_output(out: &Path) -> Result<()> {
+    if !is_merged_output(out) {
+        return Ok(());
+    }
+    for f in MERGED_FILES.iter().chain(&[files::SWEEP]) {
+        let path = out.join(f);
+        if path.is_file() {
+            std::fs::remove_file(&path).map_err(|e| Error::io(&path, e))?;
+        }
+    }
+    let points = out.join(files::POINTS_DIR);
+    if points.is_dir() {
+        std::fs::remove_dir_all(&points).map_err(|e| Error::io(&points, e))?;
+    }
+    for entry in std::fs::read_dir(out).map_err(|e| Error::io(out, e))? {
+        let path = entry.map_err(|e| Error::io(out, e))?.path();
+        if path.extension().is_some_and(|e| e == "png") {
+            std::fs::remove_file(&path).map_err(|e| Error::io(&path, e))?;
+        }
+    }
+    Ok(())
+}

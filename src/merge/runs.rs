@@ -1,0 +1,249 @@
+//! Runs of one configuration and dataset merged into one run folder.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use crate::error::{Error, Result};
+use crate::model::Cell;
+use crate::probe::environment::Environment;
+use crate::report::RunFiles;
+use crate::results::{
+    CsvAppender, EnvironmentFile, EpochRecord, GradientFlowRow, MergedFrom, RunManifest, RunRecord,
+    RunStatus, files, write_json_atomic,
+};
+
+/// Configuration keys that may differ between runs that are merged.
+/// `quiet` only changes what is printed while training.
+const MERGEABLE_KEYS: [&str; 5] = ["seeds", "threads", "out", "run_id", "quiet"];
+
+/// `config` and `dataset` of a config.json, without the keys that may differ
+/// between merged runs.
+fn merge_identity(manifest: &RunManifest) -> Value {
+    let mut c = serde_json::to_value(&manifest.config).unwrap_or(Value::Null);
+    if let Value::Object(map) = &mut c {
+        for k in MERGEABLE_KEYS {
+            map.remove(k);
+        }
+    }
+    let dataset = serde_json::to_value(&manifest.dataset).unwrap_or(Value::Null);
+    serde_json::json!({ "config": c, "dataset": dataset })
+}
+
+/// The dotted keys whose values differ between `a` and `b`.
+fn differing_keys(prefix: &str, a: &Value, b: &Value, out: &mut Vec<String>) {
+    match (a, b) {
+        (Value::Object(x), Value::Object(y)) => {
+            let keys: BTreeSet<&String> = x.keys().chain(y.keys()).collect();
+            for k in keys {
+                let key = if prefix.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{prefix}.{k}")
+                };
+                differing_keys(
+                    &key,
+                    x.get(k).unwrap_or(&Value::Null),
+                    y.get(k).unwrap_or(&Value::Null),
+                    out,
+                );
+            }
+        }
+        (x, y) if x != y => out.push(format!("{prefix}: {x} vs {y}")),
+        _ => {}
+    }
+}
+
+/// Fails, naming both folders and the differing keys, unless every run in
+/// `runs` has the first one's configuration and dataset (up to the keys
+/// that may differ: seeds, threads, out folder, run id).
+pub fn check_mergeable(runs: &[RunFiles]) -> Result<()> {
+    let Some(first) = runs.first() else {
+        return Ok(());
+    };
+    let identity = merge_identity(&first.config);
+    for other in &runs[1..] {
+        let mut diff = Vec::new();
+        differing_keys("", &identity, &merge_identity(&other.config), &mut diff);
+        if !diff.is_empty() {
+            return Err(Error::results(
+                &other.dir,
+                format!(
+                    "cannot be merged with {}: configuration or dataset differs ({}); only runs of one configuration and dataset can be merged",
+                    first.dir.display(),
+                    diff.join("; ")
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Merges the runs in `dirs` (the same configuration and dataset; different
+/// seeds or shards) into the new folder `out`: config.json with the union of
+/// the seeds, environment.json, epochs.csv, runs.csv, gradient_flow.csv. A
+/// (model, seed) present in several folders is counted once (the first `ok`
+/// row, else the first) and named in `config.json`'s `merge_notes`, which
+/// the report shows. Fails, naming both folders, when two configurations or
+/// datasets differ; refuses an `out` that already holds a run. Writes no
+/// report: render `out` with [`crate::report::render_run`].
+pub fn merge_runs(dirs: &[PathBuf], out: &Path) -> Result<()> {
+    if dirs.is_empty() {
+        return Err(Error::config("DIR", "no run folders to merge"));
+    };
+    let runs: Vec<RunFiles> = dirs
+        .iter()
+        .map(|d| RunFiles::load(d))
+        .collect::<Result<_>>()?;
+    let first = &runs[0];
+    check_mergeable(&runs)?;
+    for f in [files::CONFIG, files::RUNS, files::EPOCHS] {
+        if out.join(f).exists() {
+            return Err(Error::results(
+                out,
+                format!("already holds a run ({f}); choose a new --out folder"),
+            ));
+        }
+    }
+    std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
+
+    let mut notes = Vec::new();
+    // (model, seed) -> (source index, row)
+    let mut kept: BTreeMap<(Cell, u64), (usize, &RunRecord)> = BTreeMap::new();
+    let mut order: Vec<(Cell, u64)> = Vec::new();
+    for (i, run) in runs.iter().enumerate() {
+        for r in &run.runs {
+            let key = (r.model, r.seed);
+            match kept.get(&key) {
+                None => {
+                    kept.insert(key, (i, r));
+                    order.push(key);
+                }
+                Some(&(j, prev)) => {
+                    let replace = prev.status != RunStatus::Ok && r.status == RunStatus::Ok;
+                    let (src, _) = if replace { (i, r) } else { (j, prev) };
+                    notes.push(format!(
+                        "Duplicate: {} seed {} is in {} and in {}; counted once, from {}.",
+                        r.model.display_name(),
+                        r.seed,
+                        runs[j].dir.display(),
+                        run.dir.display(),
+                        runs[src].dir.display()
+                    ));
+                    if replace {
+                        kept.insert(key, (i, r));
+                    }
+                }
+            }
+        }
+    }
+    // Epochs of each (model, seed) come from one folder only: the kept run's,
+    // else the first folder that has epochs for it.
+    let mut epoch_source: BTreeMap<(Cell, u64), usize> =
+        kept.iter().map(|(k, (i, _))| (*k, *i)).collect();
+    for (i, run) in runs.iter().enumerate() {
+        for e in &run.epochs {
+            epoch_source.entry((e.model, e.seed)).or_insert(i);
+        }
+    }
+    let mut seen_epochs = BTreeSet::new();
+    let epochs: Vec<&EpochRecord> = runs
+        .iter()
+        .enumerate()
+        .flat_map(|(i, run)| run.epochs.iter().map(move |e| (i, e)))
+        .filter(|(i, e)| epoch_source.get(&(e.model, e.seed)) == Some(i))
+        .filter(|(_, e)| seen_epochs.insert((e.model, e.seed, e.epoch)))
+        .map(|(_, e)| e)
+        .collect();
+    let mut gradient_source: BTreeMap<Cell, usize> = BTreeMap::new();
+    for (i, run) in runs.iter().enumerate() {
+        for g in &run.gradient {
+            gradient_source.entry(g.model).or_insert(i);
+        }
+    }
+    let gradient: Vec<&GradientFlowRow> = runs
+        .iter()
+        .enumerate()
+        .flat_map(|(i, run)| run.gradient.iter().map(move |g| (i, g)))
+        .filter(|(i, g)| gradient_source.get(&g.model) == Some(i))
+        .map(|(_, g)| g)
+        .collect();
+
+    let mut seeds: BTreeSet<u64> = runs.iter().flat_map(|r| r.planned_seeds()).collect();
+    seeds.extend(kept.keys().map(|k| k.1));
+    let out_name = out
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "merged".into());
+    notes.insert(
+        0,
+        format!(
+            "Merged from {} runs: {}.",
+            runs.len(),
+            runs.iter()
+                .map(|r| format!("{} ({})", r.run_id(), r.dir.display()))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    );
+    let mut config = first.config.clone();
+    config.run_id = out_name;
+    config.command_line = Vec::new();
+    config.merged_from = runs
+        .iter()
+        .map(|r| MergedFrom {
+            dir: r.dir.display().to_string(),
+            run_id: r.run_id(),
+            seeds: r.planned_seeds(),
+            command_line: r.config.command_line.clone(),
+        })
+        .collect();
+    config.merge_notes = notes;
+    config.config.seeds = seeds.into_iter().collect();
+    let environments: Vec<(String, &EnvironmentFile)> = runs
+        .iter()
+        .filter_map(|r| r.environment.as_ref().map(|e| (r.run_id(), e)))
+        .collect();
+    let environment = if environments.len() == runs.len()
+        && environments.iter().all(|(_, e)| *e == environments[0].1)
+    {
+        environments.first().map(|(_, e)| (*e).clone())
+    } else {
+        let per_run: BTreeMap<String, Environment> = environments
+            .iter()
+            .filter_map(|(id, e)| e.first().map(|e| (id.clone(), e.clone())))
+            .collect();
+        (!per_run.is_empty()).then_some(EnvironmentFile::PerRun(per_run))
+    };
+    config.write(out)?;
+    if let Some(environment) = &environment {
+        write_json_atomic(&out.join(files::ENVIRONMENT), environment)?;
+    }
+    let mut w = CsvAppender::open(&out.join(files::RUNS))?;
+    for key in &order {
+        if let Some((_, r)) = kept.get(key) {
+            w.append(r)?;
+        }
+    }
+    let mut w = CsvAppender::open(&out.join(files::EPOCHS))?;
+    for e in epochs {
+        w.append(e)?;
+    }
+    if !gradient.is_empty() {
+        let mut w = CsvAppender::open(&out.join(files::GRADIENT_FLOW))?;
+        for g in gradient {
+            w.append(g)?;
+        }
+    }
+    // The kernel check times one seed's batches on one machine: the first
+    // folder that has one stands for the merge (ratios across machines
+    // would mean nothing).
+    if let Some(check) = runs.iter().find(|r| !r.kernel_check.is_empty()) {
+        let mut w = CsvAppender::open(&out.join(files::KERNEL_CHECK))?;
+        for row in &check.kernel_check {
+            w.append(row)?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,220 @@
+//! Numbers as the report prints them: units, precision, intervals and
+//! p-values, for the HTML page and the terminal alike. Plain text; the HTML
+//! layer escapes it.
+
+use super::model::verdict::{Comparison, MIN_SEEDS_FOR_TEST, shown_ci};
+use crate::probe::environment::Environment;
+use crate::stats::{Estimate, Scale};
+
+/// `1331000` as `1,331,000`.
+pub fn thousands(n: i64) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if n < 0 { format!("-{out}") } else { out }
+}
+
+/// A fraction as a percentage with two decimals, without the sign: `0.8512` → `85.12`.
+pub fn pct(x: f64) -> String {
+    format!("{:.2}", x * 100.0)
+}
+
+/// Bytes as MiB with one decimal.
+pub fn mib(x: f64) -> String {
+    format!("{:.1}", x / (1024.0 * 1024.0))
+}
+
+/// Seconds with a precision that fits their size.
+pub fn secs(x: f64) -> String {
+    if x >= 100.0 {
+        format!("{x:.0}")
+    } else if x >= 1.0 {
+        format!("{x:.2}")
+    } else {
+        format!("{x:.3}")
+    }
+}
+
+/// A p-value: `p = 0.014`, `p < 0.001`.
+pub fn format_p(p: f64) -> String {
+    if p < 0.001 {
+        "p < 0.001".into()
+    } else {
+        format!("p = {p:.3}")
+    }
+}
+
+/// `1 seed`, `3 seeds`.
+pub fn seeds_word(n: usize) -> String {
+    if n == 1 {
+        "1 seed".into()
+    } else {
+        format!("{n} seeds")
+    }
+}
+
+/// What stands where an interval would, with fewer than
+/// [`MIN_SEEDS_FOR_TEST`] seeds.
+pub fn too_few_for_ci(n: usize) -> String {
+    format!("— (n = {n}; a CI needs {MIN_SEEDS_FOR_TEST})")
+}
+
+/// `mean ± sd` of an estimate (`mean (n = 1)` with one value, `—` without).
+pub fn mean_sd(e: Option<Estimate>, f: fn(f64) -> String) -> String {
+    match e {
+        None => "—".into(),
+        Some(e) => match e.sd {
+            Some(sd) => format!("{} ± {}", f(e.mean), f(sd)),
+            None => format!("{} (n = 1)", f(e.mean)),
+        },
+    }
+}
+
+/// The 95% CI of an estimate, `lo – hi`; says so when there are too few
+/// seeds for one, and marks (`*`) an interval cut to its quantity's range
+/// (see [`ci_note`]).
+pub fn ci(e: Option<Estimate>, f: fn(f64) -> String) -> String {
+    let Some(e) = e else {
+        return "—".into();
+    };
+    match shown_ci(&e) {
+        Some((lo, hi)) => {
+            let mark = if e.ci_clipped { "*" } else { "" };
+            format!("{} – {}{mark}", f(lo), f(hi))
+        }
+        None => too_few_for_ci(e.n),
+    }
+}
+
+/// How the intervals of the report's estimates are computed, for the note
+/// under a table.
+pub fn ci_note() -> String {
+    format!(
+        "95% CIs of a mean use Student's t with n − 1 degrees of freedom and are given from {MIN_SEEDS_FOR_TEST} seeds on; fewer seeds say so instead. Seconds and memory are positive, so their CIs are computed on the log scale (an interval of the geometric mean); accuracies lie between 0 and 100%, so theirs are computed on the logit scale. A CI marked * could not be: a value sat on the edge of the range (an accuracy of exactly 100%, say), so the plain interval was cut to the range."
+    )
+}
+
+/// Which scale an estimate's interval uses, in words.
+pub fn scale_word(s: Scale) -> &'static str {
+    match s {
+        Scale::Linear => "linear",
+        Scale::Log => "log",
+        Scale::Logit => "logit",
+    }
+}
+
+/// A ratio with its CI: `1.500 [1.450 – 1.552]`, or what is missing.
+pub fn ratio_cell(c: Option<Comparison>) -> String {
+    match c {
+        None => "—".into(),
+        Some(c) => match c.shown_ci() {
+            Some((lo, hi)) => format!("{:.3} [{lo:.3} – {hi:.3}]", c.estimate),
+            None => format!("{:.3} [{}]", c.estimate, no_ci_text(c.n)),
+        },
+    }
+}
+
+/// A difference of fractions in percentage points with its CI:
+/// `+0.50 [-0.20 – +1.20]`, or what is missing.
+pub fn diff_cell(c: Option<Comparison>) -> String {
+    match c {
+        None => "—".into(),
+        Some(c) => match c.shown_ci() {
+            Some((lo, hi)) => format!(
+                "{:+.2} [{:+.2} – {:+.2}]",
+                c.estimate * 100.0,
+                lo * 100.0,
+                hi * 100.0
+            ),
+            None => format!("{:+.2} [{}]", c.estimate * 100.0, no_ci_text(c.n)),
+        },
+    }
+}
+
+/// The p-value of a comparison, when it has enough seeds for one.
+pub fn p_cell(c: Option<Comparison>) -> String {
+    match c {
+        Some(c) if c.n >= MIN_SEEDS_FOR_TEST => {
+            c.p_value.map(format_p).unwrap_or_else(|| "—".into())
+        }
+        Some(c) => format!("no test (n = {})", c.n),
+        None => "—".into(),
+    }
+}
+
+fn no_ci_text(n: usize) -> String {
+    if n == 1 {
+        "CI undefined, n = 1".into()
+    } else {
+        format!("no CI with n = {n}; needs {MIN_SEEDS_FOR_TEST}")
+    }
+}
+
+/// An accuracy estimate as `85.12 [83.40 – 86.80]` (percent), for the sweep
+/// table.
+pub fn acc_with_ci(e: Option<Estimate>) -> String {
+    match e {
+        None => "—".into(),
+        Some(e) => match shown_ci(&e) {
+            Some((lo, hi)) => {
+                let mark = if e.ci_clipped { "*" } else { "" };
+                format!("{} [{} – {}]{mark}", pct(e.mean), pct(lo), pct(hi))
+            }
+            None => format!("{} (n = {})", pct(e.mean), e.n),
+        },
+    }
+}
+
+/// The "measured on …" line of a report: device, CPU model, threads and the
+/// CPU LSTM kernel, from `environment.json`; `None` without one.
+pub fn machine_line(env: Option<&Environment>) -> Option<String> {
+    let env = env?;
+    let device = env.device.as_str();
+    let mut machine = if device.starts_with("cuda") {
+        let gpu = env
+            .gpu
+            .as_ref()
+            .map(|g| g.name.as_str())
+            .unwrap_or_default();
+        format!("{} ({})", device, if gpu.is_empty() { "GPU" } else { gpu })
+    } else {
+        format!("CPU {} · {} threads", env.cpu_model, env.threads)
+    };
+    if !device.starts_with("cuda") && env.cpu_lstm_kernel == "onednn" {
+        machine.push_str(" · LSTM on oneDNN's kernel, GRU and RNN on libtorch's native one");
+    }
+    Some(machine)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn thousands_and_units() {
+        assert_eq!(thousands(1_331_000), "1,331,000");
+        assert_eq!(thousands(-1000), "-1,000");
+        assert_eq!(pct(0.8512), "85.12");
+        assert_eq!(mib(1024.0 * 1024.0 * 1.5), "1.5");
+        assert_eq!(
+            (secs(123.4), secs(2.345), secs(0.1234)),
+            ("123".into(), "2.35".into(), "0.123".into())
+        );
+        assert_eq!(format_p(0.0001), "p < 0.001");
+    }
+
+    #[test]
+    fn an_interval_of_two_seeds_is_not_printed() {
+        let e = Estimate::on_scale(&[0.55, 0.995], Scale::Logit);
+        assert_eq!(ci(e, pct), "— (n = 2; a CI needs 3)");
+        let e = Estimate::on_scale(&[0.80, 0.82, 0.84], Scale::Logit);
+        // On the logit scale, asymmetric: python3 -> 76.54 – 86.51 (linear:
+        // 77.03 – 86.97).
+        assert_eq!(ci(e, pct), "76.54 – 86.51");
+    }
+}

@@ -1,0 +1,377 @@
+//! The run page's context: everything `run.html` prints, as text already
+//! formatted by [`crate::report::format`] and sentences from
+//! [`crate::report::findings`].
+
+use serde::Serialize;
+use serde_json::Value;
+
+use super::{Figure, ModelTag, render};
+use crate::error::{Error, Result};
+use crate::model::Cell;
+use crate::report::findings::pair_findings;
+use crate::report::format::{
+    ci, ci_note, diff_cell, machine_line, mean_sd, mib, p_cell, pct, ratio_cell, secs, thousands,
+};
+use crate::report::load::RunFiles;
+use crate::report::model::verdict::PairVerdicts;
+use crate::results::{EnvironmentFile, RunRecord, RunStatus, files};
+use crate::summary::Summary;
+
+/// One row of the headline table.
+#[derive(Debug, Clone, Serialize)]
+struct ModelRow {
+    model: ModelTag,
+    seeds: usize,
+    test_acc: String,
+    test_acc_ci: String,
+    secs: String,
+    secs_ci: String,
+    params: String,
+    hidden: String,
+    gates: String,
+    rss: String,
+    rss_ci: String,
+    gpu: String,
+}
+
+/// One pair's sentences.
+#[derive(Debug, Clone, Serialize)]
+struct PairFindings {
+    a: &'static str,
+    b: &'static str,
+    sentences: Vec<String>,
+}
+
+/// One row of the paired-comparisons table.
+#[derive(Debug, Clone, Serialize)]
+struct PairRow {
+    a: ModelTag,
+    b: ModelTag,
+    n: usize,
+    diff: String,
+    p: String,
+    speed: String,
+    memory: String,
+}
+
+/// The incomplete-run banner.
+#[derive(Debug, Clone, Serialize)]
+struct Incomplete {
+    ok: usize,
+    planned: usize,
+    missing: String,
+}
+
+/// One file of the dataset.
+#[derive(Debug, Clone, Serialize)]
+struct DataFile {
+    path: String,
+    bytes: String,
+    sha256: String,
+}
+
+/// One row of the runs table.
+#[derive(Debug, Clone, Serialize)]
+struct RunRow {
+    model: ModelTag,
+    seed: u64,
+    ok: bool,
+    status: &'static str,
+    hidden: i64,
+    params: String,
+    epochs_run: u32,
+    best_epoch: u32,
+    best_val_acc: String,
+    test_acc: String,
+    test_f1: String,
+    secs: String,
+    rss: String,
+    message: String,
+}
+
+/// A planned run with no row in `runs.csv`.
+#[derive(Debug, Clone, Serialize)]
+struct MissingRow {
+    model: ModelTag,
+    seed: u64,
+}
+
+/// Everything the run page shows, filled into `run.html`.
+#[derive(Debug, Clone, Serialize)]
+pub struct RunPage {
+    title: String,
+    run_id: String,
+    dataset_name: String,
+    models: String,
+    seeds: String,
+    machine: Option<String>,
+    incomplete: Option<Incomplete>,
+    notes: Vec<String>,
+    headline_title: &'static str,
+    gpu: bool,
+    rows: Vec<ModelRow>,
+    findings: Vec<PairFindings>,
+    pairs: Vec<PairRow>,
+    ci_note: String,
+    figures: Vec<Figure>,
+    command: Option<String>,
+    config: Vec<(String, String)>,
+    dataset: Vec<(String, String)>,
+    dataset_files: Vec<DataFile>,
+    environment: Vec<(String, String)>,
+    runs: Vec<RunRow>,
+    missing: Vec<MissingRow>,
+    files: Vec<String>,
+}
+
+/// A JSON value as display text: strings bare, everything else as compact JSON.
+fn value_text(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        Value::Null => "—".into(),
+        other => other.to_string(),
+    }
+}
+
+/// Flattens nested objects into `a.b.c` keys (arrays of scalars stay whole).
+fn flatten(prefix: &str, v: &Value, out: &mut Vec<(String, String)>) {
+    match v {
+        Value::Object(map) => {
+            for (k, v) in map {
+                let key = if prefix.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{prefix}.{k}")
+                };
+                flatten(&key, v, out);
+            }
+        }
+        Value::Null if prefix.is_empty() => {}
+        other => out.push((prefix.to_string(), value_text(other))),
+    }
+}
+
+/// A typed value shown as `key: value` rows.
+fn kv_rows<T: Serialize>(value: &T) -> Vec<(String, String)> {
+    let mut rows = Vec::new();
+    flatten(
+        "",
+        &serde_json::to_value(value).unwrap_or(Value::Null),
+        &mut rows,
+    );
+    rows
+}
+
+fn status_text(s: RunStatus) -> &'static str {
+    match s {
+        RunStatus::Ok => "ok",
+        RunStatus::Diverged => "diverged",
+        RunStatus::Interrupted => "interrupted",
+        RunStatus::Failed => "failed",
+    }
+}
+
+impl RunPage {
+    /// The page of `run`, with `summary` (of its runs), its charts and the
+    /// notes to show at the top.
+    pub fn new(
+        run: &RunFiles,
+        summary: &Summary,
+        figures: Vec<Figure>,
+        notes: Vec<String>,
+    ) -> Self {
+        let sum = summary;
+        let has = |m: Cell| sum.models.contains(&m);
+        let incomplete = (!sum.complete).then(|| Incomplete {
+            ok: sum.runs_ok,
+            planned: sum.models.len() * sum.planned_seeds.len(),
+            missing: sum
+                .missing
+                .iter()
+                .map(|c| format!("{} seed {}", c.model.display_name(), c.seed))
+                .collect::<Vec<_>>()
+                .join(", "),
+        });
+        let opt = |v: Option<i64>, f: fn(i64) -> String| v.map(f).unwrap_or_else(|| "—".into());
+        let rows = sum
+            .per_model
+            .iter()
+            .map(|m| ModelRow {
+                model: m.model.into(),
+                seeds: m.seeds,
+                test_acc: mean_sd(m.test_acc, pct),
+                test_acc_ci: ci(m.test_acc, pct),
+                secs: mean_sd(m.secs_per_epoch, secs),
+                secs_ci: ci(m.secs_per_epoch, secs),
+                params: opt(m.params, thousands),
+                hidden: opt(m.hidden_size, |h| h.to_string()),
+                gates: opt(m.gates.map(i64::from), |g| g.to_string()),
+                rss: mean_sd(m.peak_rss_bytes, mib),
+                rss_ci: ci(m.peak_rss_bytes, mib),
+                gpu: mean_sd(m.gpu_peak_bytes, mib),
+            })
+            .collect();
+        let findings = sum
+            .pairs
+            .iter()
+            .map(|p| PairFindings {
+                a: p.a.display_name(),
+                b: p.b.display_name(),
+                sentences: pair_findings(p, sum),
+            })
+            .collect();
+        let pairs = sum
+            .pairs
+            .iter()
+            .map(|p| {
+                let v = PairVerdicts::of(p);
+                PairRow {
+                    a: p.a.into(),
+                    b: p.b.into(),
+                    n: p.n_pairs,
+                    diff: diff_cell(v.accuracy),
+                    p: p_cell(v.accuracy),
+                    speed: ratio_cell(v.speed),
+                    memory: ratio_cell(v.memory),
+                }
+            })
+            .collect();
+        let order = |m: Cell| {
+            sum.models
+                .iter()
+                .position(|&x| x == m)
+                .unwrap_or(usize::MAX)
+        };
+        let mut records: Vec<&RunRecord> = run.runs.iter().collect();
+        records.sort_by_key(|r| (order(r.model), r.model.name(), r.seed));
+        let num = |x: f64, f: fn(f64) -> String| if x.is_finite() { f(x) } else { "—".into() };
+        let runs = records
+            .into_iter()
+            .map(|r| RunRow {
+                model: r.model.into(),
+                seed: r.seed,
+                ok: r.status == RunStatus::Ok,
+                status: status_text(r.status),
+                hidden: r.hidden_size,
+                params: thousands(r.params),
+                epochs_run: r.epochs_run,
+                best_epoch: r.best_epoch,
+                best_val_acc: num(r.best_val_acc, pct),
+                test_acc: num(r.test_acc, pct),
+                test_f1: num(r.test_macro_f1, |x| format!("{x:.3}")),
+                secs: num(r.secs_per_epoch, secs),
+                rss: mib(r.peak_rss_bytes as f64),
+                message: r.message.clone(),
+            })
+            .collect();
+        let missing = sum
+            .missing
+            .iter()
+            .filter(|c| {
+                !run.runs
+                    .iter()
+                    .any(|r| r.model == c.model && r.seed == c.seed)
+            })
+            .map(|c| MissingRow {
+                model: c.model.into(),
+                seed: c.seed,
+            })
+            .collect();
+        let d = &run.config.dataset;
+        let dataset = vec![
+            ("name".to_string(), d.name.clone()),
+            ("train_examples".into(), d.train_examples.to_string()),
+            ("test_examples".into(), d.test_examples.to_string()),
+            ("classes".into(), json_text(&d.classes)),
+            (
+                "train_class_counts".into(),
+                json_text(&d.train_class_counts),
+            ),
+            ("test_class_counts".into(), json_text(&d.test_class_counts)),
+        ];
+        let dataset_files = d
+            .files
+            .iter()
+            .map(|f| DataFile {
+                path: f.path.display().to_string(),
+                bytes: f.bytes.to_string(),
+                sha256: f.sha256.clone(),
+            })
+            .collect();
+        let run_id = run.run_id();
+        RunPage {
+            title: format!("rnnbench report: {run_id}"),
+            run_id,
+            dataset_name: d.name.clone(),
+            models: sum
+                .models
+                .iter()
+                .map(|m| m.display_name())
+                .collect::<Vec<_>>()
+                .join(", "),
+            seeds: sum
+                .planned_seeds
+                .iter()
+                .map(|s| s.to_string())
+                .collect::<Vec<_>>()
+                .join(", "),
+            // Which cell is faster depends on the device, the threads and
+            // the kernel path (libtorch's CPU LSTM uses oneDNN, its GRU does
+            // not): say it where the verdict is read.
+            machine: machine_line(run.environment.as_ref().and_then(EnvironmentFile::first)),
+            incomplete,
+            notes,
+            headline_title: if has(Cell::Lstm) && has(Cell::Gru) {
+                "LSTM vs GRU"
+            } else {
+                "Models compared"
+            },
+            gpu: sum.per_model.iter().any(|m| m.gpu_peak_bytes.is_some()),
+            rows,
+            findings,
+            pairs,
+            ci_note: ci_note(),
+            figures,
+            command: (!run.config.command_line.is_empty())
+                .then(|| run.config.command_line.join(" ")),
+            config: kv_rows(&run.config.config),
+            dataset,
+            dataset_files,
+            environment: kv_rows(&run.environment),
+            runs,
+            missing,
+            files: run.data_files(),
+        }
+    }
+
+    /// The page as HTML.
+    pub fn render(&self) -> Result<String> {
+        render("run.html", self)
+            .map_err(|e| Error::results(files::REPORT, format!("rendering the page failed: {e}")))
+    }
+}
+
+/// Compact JSON text of a typed value, as the tables print lists.
+fn json_text<T: Serialize>(v: &T) -> String {
+    serde_json::to_string(v).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flattens_nested_objects() {
+        let v = serde_json::json!({"a": {"b": 1, "c": [1, 2]}, "d": "x"});
+        let mut rows = Vec::new();
+        flatten("", &v, &mut rows);
+        assert_eq!(
+            rows,
+            [
+                ("a.b".into(), "1".into()),
+                ("a.c".into(), "[1,2]".into()),
+                ("d".into(), "x".into())
+            ]
+        );
+    }
+}

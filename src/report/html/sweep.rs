@@ -1,0 +1,172 @@
+//! The sweep page's context: everything `sweep.html` prints, formatted.
+
+use serde::Serialize;
+
+use super::{Figure, ModelTag, render};
+use crate::error::{Error, Result};
+use crate::probe::environment::Environment;
+use crate::report::findings::short_verdict;
+use crate::report::format::{acc_with_ci, ci_note, diff_cell, machine_line, p_cell, ratio_cell};
+use crate::report::model::sweep::SweepSummary;
+use crate::report::model::verdict::PairVerdicts;
+use crate::results::{SweepManifest, files};
+
+/// One row of the verdict table.
+#[derive(Debug, Clone, Serialize)]
+struct PointRow {
+    id: String,
+    link: String,
+    values: Vec<String>,
+    accuracies: Vec<String>,
+    hidden: String,
+    pair: Option<PairCells>,
+}
+
+/// The first pair's cells of a row.
+#[derive(Debug, Clone, Serialize)]
+struct PairCells {
+    a: &'static str,
+    b: &'static str,
+    diff: String,
+    p: String,
+    ratio: String,
+    verdict: String,
+}
+
+/// Everything the sweep page shows, filled into `sweep.html`.
+#[derive(Debug, Clone, Serialize)]
+pub struct SweepPage {
+    title: String,
+    run_id: String,
+    dataset: String,
+    points: usize,
+    axes_text: String,
+    jobs_total: usize,
+    jobs_ok: usize,
+    machine: Option<String>,
+    incomplete: bool,
+    notes: Vec<String>,
+    axis_flags: Vec<String>,
+    models: Vec<ModelTag>,
+    rows: Vec<PointRow>,
+    ci_note: String,
+    figures: Vec<Figure>,
+    files: Vec<&'static str>,
+    point_dirs: Vec<String>,
+}
+
+impl SweepPage {
+    /// The page of a sweep from its manifest and summary, with its charts.
+    pub fn new(
+        manifest: &SweepManifest,
+        sweep: &SweepSummary,
+        figures: Vec<Figure>,
+        environment: Option<&Environment>,
+    ) -> SweepPage {
+        let dataset = manifest
+            .grid
+            .points
+            .first()
+            .map(
+                |p| match (&p.config.dataset.train, p.config.dataset.name.is_empty()) {
+                    (Some(train), true) => train.display().to_string(),
+                    _ => p.config.dataset.name.clone(),
+                },
+            )
+            .unwrap_or_default();
+        let axes_text: Vec<String> = sweep
+            .axes
+            .iter()
+            .map(|a| format!("{} ∈ {{{}}}", a.flag, a.labels().join(", ")))
+            .collect();
+        let mut notes = Vec::new();
+        if let Some(s) = &manifest.shard {
+            notes.push(format!(
+                "This folder is shard {} ({} of the grid's {} jobs); merge the shards with `report` on their parent folder for the whole grid.",
+                s.shard, sweep.jobs_planned, sweep.jobs_total
+            ));
+        }
+        for m in &manifest.merged_from {
+            notes.push(format!("Merged from {m}."));
+        }
+        let models = sweep.models();
+        let rows = sweep
+            .points
+            .iter()
+            .map(|p| PointRow {
+                id: p.id.clone(),
+                link: format!("{}/{}", p.dir, files::REPORT),
+                values: sweep
+                    .axes
+                    .iter()
+                    .map(|a| p.value_of(&a.key).unwrap_or("—").to_string())
+                    .collect(),
+                accuracies: models
+                    .iter()
+                    .map(|&m| {
+                        acc_with_ci(
+                            p.summary
+                                .as_ref()
+                                .and_then(|s| s.model(m))
+                                .and_then(|s| s.test_acc),
+                        )
+                    })
+                    .collect(),
+                hidden: if p.model_sizes.is_empty() {
+                    "—".into()
+                } else {
+                    p.model_sizes
+                        .iter()
+                        .map(|s| format!("{} {}", s.model.display_name(), s.hidden_size))
+                        .collect::<Vec<_>>()
+                        .join(" · ")
+                },
+                pair: p
+                    .summary
+                    .as_ref()
+                    .and_then(|s| s.pairs.first())
+                    .map(|pair| {
+                        let v = PairVerdicts::of(pair);
+                        PairCells {
+                            a: pair.a.display_name(),
+                            b: pair.b.display_name(),
+                            diff: diff_cell(v.accuracy),
+                            p: p_cell(v.accuracy),
+                            ratio: ratio_cell(v.speed),
+                            verdict: short_verdict(pair),
+                        }
+                    }),
+            })
+            .collect();
+        SweepPage {
+            title: format!("rnnbench sweep: {}", sweep.run_id),
+            run_id: sweep.run_id.clone(),
+            dataset,
+            points: sweep.points.len(),
+            axes_text: axes_text.join(" × "),
+            jobs_total: sweep.jobs_total,
+            jobs_ok: sweep.jobs_ok,
+            machine: machine_line(environment),
+            incomplete: sweep.jobs_ok < sweep.jobs_total,
+            notes,
+            axis_flags: sweep.axes.iter().map(|a| a.flag.clone()).collect(),
+            models: models.iter().map(|&m| m.into()).collect(),
+            rows,
+            ci_note: ci_note(),
+            figures,
+            files: vec![files::SWEEP, files::SUMMARY],
+            point_dirs: sweep
+                .points
+                .iter()
+                .filter(|p| p.summary.is_some())
+                .map(|p| p.dir.clone())
+                .collect(),
+        }
+    }
+
+    /// The page as HTML.
+    pub fn render(&self) -> Result<String> {
+        render("sweep.html", self)
+            .map_err(|e| Error::results(files::REPORT, format!("rendering the page failed: {e}")))
+    }
+}

@@ -1,0 +1,14 @@
+//! The report's pure model of what to show: no files, no drawing, no markup.
+//!
+//! - [`series`]: records → the series the run charts draw;
+//! - [`verdict`]: the one rule for "distinguishable" and the [`verdict::Verdict`]
+//!   of every comparison;
+//! - [`sweep`]: a sweep's summary and the lines of its charts;
+//! - [`axis`]: where a swept option's values go on x;
+//! - [`references`]: published results drawn for comparison.
+
+pub mod axis;
+pub mod references;
+pub mod series;
+pub mod sweep;
+pub mod verdict;

@@ -1,0 +1,306 @@
+//! The pure model of a sweep's page: every point's summary ([`SweepSummary`],
+//! written as the sweep's `summary.json`) and the lines of the charts
+//! against each swept option ([`axis_lines`]).
+
+use serde::{Deserialize, Serialize};
+
+use super::axis::AxisLayout;
+use crate::config::Axis;
+use crate::model::Cell;
+use crate::report::load::SweepFiles;
+use crate::results::{ModelSize, RunStatus};
+use crate::stats::Estimate;
+use crate::summary::{ModelSummary, Summary};
+
+/// One grid point in the sweep's `summary.json`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PointSummary {
+    /// The point's id.
+    pub id: String,
+    /// (option key, value label) of each swept option.
+    pub values: Vec<(String, String)>,
+    /// The point's folder, relative to the sweep folder.
+    pub dir: String,
+    /// Jobs of the point in this folder's plan.
+    pub jobs_planned: usize,
+    /// Its aggregates; `None` when the folder holds none of its runs.
+    pub summary: Option<Summary>,
+    /// Hidden size and parameters each model got at this point (from its
+    /// `config.json`); empty when the folder holds none of its runs.
+    #[serde(default)]
+    pub model_sizes: Vec<ModelSize>,
+}
+
+impl PointSummary {
+    /// The label of this point's value of option `key`.
+    pub fn value_of(&self, key: &str) -> Option<&str> {
+        self.values
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The hidden size `model` got here.
+    pub fn hidden_of(&self, model: Cell) -> Option<i64> {
+        self.model_sizes
+            .iter()
+            .find(|s| s.model == model)
+            .map(|s| s.hidden_size)
+    }
+}
+
+/// The sweep's `summary.json`: every point's summary, and the grid.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SweepSummary {
+    /// The run's id.
+    pub run_id: String,
+    /// The swept options.
+    pub axes: Vec<Axis>,
+    /// Jobs of the whole grid.
+    pub jobs_total: usize,
+    /// Jobs planned in this folder (a shard's, or all).
+    pub jobs_planned: usize,
+    /// Jobs with an `ok` run.
+    pub jobs_ok: usize,
+    /// Per point, in grid order.
+    pub points: Vec<PointSummary>,
+}
+
+impl SweepSummary {
+    /// The models of the first point with runs, in its order.
+    pub fn models(&self) -> Vec<Cell> {
+        self.points
+            .iter()
+            .filter_map(|p| p.summary.as_ref())
+            .map(|s| s.models.clone())
+            .next()
+            .unwrap_or_default()
+    }
+
+    /// Every model of any point, in order of first appearance.
+    pub fn all_models(&self) -> Vec<Cell> {
+        let mut models = Vec::new();
+        for m in self
+            .points
+            .iter()
+            .filter_map(|p| p.summary.as_ref())
+            .flat_map(|s| s.models.iter().copied())
+        {
+            if !models.contains(&m) {
+                models.push(m);
+            }
+        }
+        models
+    }
+}
+
+/// The summary of a sweep folder's files.
+pub fn summarize_sweep(sweep: &SweepFiles) -> SweepSummary {
+    let mut jobs_ok = 0;
+    let points = sweep
+        .manifest
+        .grid
+        .points
+        .iter()
+        .zip(&sweep.points)
+        .map(|(point, files)| {
+            let planned: Vec<_> = sweep.jobs.iter().filter(|j| j.point == point.id).collect();
+            if let Some(run) = &files.run {
+                jobs_ok += planned
+                    .iter()
+                    .filter(|j| {
+                        run.runs.iter().any(|r| {
+                            r.model == j.model && r.seed == j.seed && r.status == RunStatus::Ok
+                        })
+                    })
+                    .count();
+            }
+            PointSummary {
+                id: point.id.clone(),
+                values: point
+                    .values
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.label()))
+                    .collect(),
+                dir: files
+                    .dir
+                    .strip_prefix(&sweep.root)
+                    .map(|p| p.display().to_string())
+                    .unwrap_or_default(),
+                jobs_planned: planned.len(),
+                summary: files.run.as_ref().map(|r| r.summary()),
+                model_sizes: files
+                    .run
+                    .as_ref()
+                    .map(|r| r.config.model_sizes.clone())
+                    .unwrap_or_default(),
+            }
+        })
+        .collect();
+    SweepSummary {
+        run_id: sweep.manifest.run_id.clone(),
+        axes: sweep.manifest.grid.axes.clone(),
+        jobs_total: sweep.manifest.jobs_total,
+        jobs_planned: sweep.jobs.len(),
+        jobs_ok,
+        points,
+    }
+}
+
+/// One point of a [`SweepLine`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct SweepPoint {
+    /// Index of the value in the axis's values.
+    pub index: usize,
+    /// Its x ([`AxisLayout::xs`]).
+    pub x: f64,
+    /// The estimate there.
+    pub estimate: Estimate,
+    /// A note drawn next to the marker: the cell's own hidden size when the
+    /// swept option is `hidden` and the cell got another (it was matched).
+    pub note: Option<String>,
+}
+
+/// One line of a sweep chart: a cell at one setting of the other options,
+/// with an estimate (or nothing) at each value of the swept option.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SweepLine {
+    /// The cell.
+    pub model: Cell,
+    /// Legend text: the cell, and the other options' values when there are any.
+    pub label: String,
+    /// Which setting of the other options (0, 1, …): picks the marker and dash.
+    pub group: usize,
+    /// In increasing x.
+    pub points: Vec<SweepPoint>,
+}
+
+/// The lines of a chart against `axes[axis]`: for every setting of the other
+/// swept options and every model, the estimate `metric` gives at each value.
+pub fn axis_lines(
+    sweep: &SweepSummary,
+    axis: usize,
+    metric: fn(&ModelSummary) -> Option<Estimate>,
+) -> Vec<SweepLine> {
+    let Some(ax) = sweep.axes.get(axis) else {
+        return Vec::new();
+    };
+    let layout = AxisLayout::of(ax);
+    let others = |p: &PointSummary| -> Vec<(String, String)> {
+        p.values
+            .iter()
+            .filter(|(k, _)| *k != ax.key)
+            .cloned()
+            .collect()
+    };
+    let mut groups: Vec<Vec<(String, String)>> = Vec::new();
+    for p in &sweep.points {
+        let g = others(p);
+        if !groups.contains(&g) {
+            groups.push(g);
+        }
+    }
+    let mut lines = Vec::new();
+    for (gi, group) in groups.iter().enumerate() {
+        for model in sweep.all_models() {
+            let mut points = Vec::new();
+            for p in sweep.points.iter().filter(|p| others(p) == *group) {
+                let Some(index) = p.value_of(&ax.key).and_then(|v| layout.index_of(v)) else {
+                    continue;
+                };
+                let Some(estimate) = p
+                    .summary
+                    .as_ref()
+                    .and_then(|s| s.model(model))
+                    .and_then(metric)
+                else {
+                    continue;
+                };
+                let x = layout.xs[index];
+                let note = match p.hidden_of(model) {
+                    Some(h) if ax.key == "hidden" && h as f64 != x => Some(format!("h {h}")),
+                    _ => None,
+                };
+                points.push(SweepPoint {
+                    index,
+                    x,
+                    estimate,
+                    note,
+                });
+            }
+            points.sort_by(|a, b| a.x.total_cmp(&b.x));
+            let mut label = model.display_name().to_string();
+            if !group.is_empty() {
+                let rest: Vec<String> = group.iter().map(|(k, v)| format!("{k} {v}")).collect();
+                label = format!("{label} · {}", rest.join(", "));
+            }
+            lines.push(SweepLine {
+                model,
+                label,
+                group: gi,
+                points,
+            });
+        }
+    }
+    lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{AxisScale, AxisValue};
+    use crate::summary::summarize;
+    use crate::summary::tests::run;
+
+    fn point(hidden: &str, gru_hidden: i64, acc: f64) -> PointSummary {
+        let runs = vec![
+            run("lstm", 1, acc, 1.0, 1),
+            run("gru", 1, acc - 0.01, 1.0, 1),
+        ];
+        PointSummary {
+            id: format!("hidden-{hidden}"),
+            values: vec![("hidden".into(), hidden.into())],
+            dir: format!("points/hidden-{hidden}"),
+            jobs_planned: 2,
+            summary: Some(summarize(&runs, &[Cell::Lstm, Cell::Gru])),
+            model_sizes: vec![
+                ModelSize {
+                    model: Cell::Lstm,
+                    hidden_size: hidden.parse().unwrap(),
+                    params: 1000,
+                },
+                ModelSize {
+                    model: Cell::Gru,
+                    hidden_size: gru_hidden,
+                    params: 1000,
+                },
+            ],
+        }
+    }
+
+    #[test]
+    fn hidden_sizes_are_numeric_x_and_matched_cells_say_their_own() {
+        let sweep = SweepSummary {
+            run_id: "s".into(),
+            axes: vec![Axis {
+                key: "hidden".into(),
+                flag: "--hidden".into(),
+                values: vec![AxisValue::Int(256), AxisValue::Int(64)],
+                scale: AxisScale::Log,
+            }],
+            jobs_total: 4,
+            jobs_planned: 4,
+            jobs_ok: 4,
+            points: vec![point("256", 296, 0.8), point("64", 74, 0.7)],
+        };
+        let lines = axis_lines(&sweep, 0, |m| m.test_acc);
+        assert_eq!(lines.len(), 2);
+        let lstm = &lines[0];
+        assert_eq!(lstm.model, Cell::Lstm);
+        let xs: Vec<f64> = lstm.points.iter().map(|p| p.x).collect();
+        assert_eq!(xs, [64.0, 256.0], "sorted by value, not by the order given");
+        assert!(lstm.points.iter().all(|p| p.note.is_none()));
+        let notes: Vec<_> = lines[1].points.iter().map(|p| p.note.clone()).collect();
+        assert_eq!(notes, [Some("h 74".into()), Some("h 296".into())]);
+    }
+}

@@ -1,0 +1,209 @@
+//! The one rule for "distinguishable". Every verdict the report prints (the
+//! run page's sentences, the sweep table, the terminal tables) comes from a
+//! [`Comparison`] made here, so no two places can disagree.
+//!
+//! A difference between two models on one quantity is *distinguishable* when
+//! all three hold:
+//! 1. at least [`MIN_SEEDS_FOR_TEST`] seeds are paired;
+//! 2. the paired test gives p < [`SIGNIFICANCE_LEVEL`];
+//! 3. the 95% confidence interval excludes "no difference" (0 for a
+//!    difference, 1 for a ratio).
+//!
+//! (2) and (3) agree for a t interval and its t-test; both are checked so
+//! that a rounding edge can never produce a sentence its own interval
+//! contradicts.
+
+use serde::Serialize;
+
+use crate::stats::{Estimate, PairedDiff, Ratio};
+use crate::summary::PairSummary;
+
+/// Smallest p-value called "distinguishable".
+pub const SIGNIFICANCE_LEVEL: f64 = 0.05;
+/// Fewest paired seeds for which a test (and an interval) is reported as
+/// meaningful; with fewer the report says so instead.
+pub const MIN_SEEDS_FOR_TEST: usize = 3;
+/// Below this many paired seeds a distinguishable result is called weak evidence.
+pub const MIN_SEEDS_FOR_STRONG_EVIDENCE: usize = 5;
+
+/// What a comparison of a pair's two models (a, b) on one quantity supports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    /// Fewer than [`MIN_SEEDS_FOR_TEST`] paired seeds: neither a test nor an
+    /// interval means anything.
+    TooFewSeeds,
+    /// Tested: no difference is distinguishable (the interval includes no
+    /// difference, or p ≥ the significance level).
+    NotDistinguishable,
+    /// Distinguishable, and `a`'s value is the larger (difference above 0,
+    /// ratio above 1).
+    FirstLarger,
+    /// Distinguishable, and `b`'s value is the larger.
+    SecondLarger,
+}
+
+impl Verdict {
+    /// Whether a difference was found.
+    pub fn is_distinguishable(self) -> bool {
+        matches!(self, Verdict::FirstLarger | Verdict::SecondLarger)
+    }
+}
+
+/// How the two models' values are compared.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Contrast {
+    /// `a − b`, paired by seed; "no difference" is 0.
+    Difference,
+    /// `a / b` (geometric mean of the per-seed ratios); "no difference" is 1.
+    Ratio,
+}
+
+impl Contrast {
+    /// The value meaning "no difference".
+    pub fn null(self) -> f64 {
+        match self {
+            Contrast::Difference => 0.0,
+            Contrast::Ratio => 1.0,
+        }
+    }
+}
+
+/// One quantity compared between the models of a pair, with its verdict.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Comparison {
+    /// Difference or ratio.
+    pub contrast: Contrast,
+    /// Paired seeds.
+    pub n: usize,
+    /// `a − b` or `a / b`.
+    pub estimate: f64,
+    /// Its 95% CI, when defined (two or more pairs).
+    pub ci: Option<(f64, f64)>,
+    /// The paired test's two-sided p-value, when defined.
+    pub p_value: Option<f64>,
+    /// What the numbers support ([`decide`]).
+    pub verdict: Verdict,
+}
+
+/// The rule (see the module's docs).
+pub fn decide(
+    contrast: Contrast,
+    n: usize,
+    estimate: f64,
+    ci: Option<(f64, f64)>,
+    p_value: Option<f64>,
+) -> Verdict {
+    if n < MIN_SEEDS_FOR_TEST {
+        return Verdict::TooFewSeeds;
+    }
+    let null = contrast.null();
+    match (p_value, ci) {
+        (Some(p), Some((lo, hi))) if p < SIGNIFICANCE_LEVEL && !(lo <= null && null <= hi) => {
+            if estimate > null {
+                Verdict::FirstLarger
+            } else {
+                Verdict::SecondLarger
+            }
+        }
+        _ => Verdict::NotDistinguishable,
+    }
+}
+
+impl Comparison {
+    /// A paired difference (e.g. of test accuracy) judged by [`decide`].
+    pub fn of_difference(d: &PairedDiff) -> Comparison {
+        let ci = d.ci_low.zip(d.ci_high);
+        Comparison {
+            contrast: Contrast::Difference,
+            n: d.n,
+            estimate: d.mean_diff,
+            ci,
+            p_value: d.p_value,
+            verdict: decide(Contrast::Difference, d.n, d.mean_diff, ci, d.p_value),
+        }
+    }
+
+    /// A paired ratio (e.g. of seconds per epoch) judged by [`decide`].
+    pub fn of_ratio(r: &Ratio) -> Comparison {
+        let ci = r.ci();
+        Comparison {
+            contrast: Contrast::Ratio,
+            n: r.n,
+            estimate: r.ratio,
+            ci,
+            p_value: r.p_value,
+            verdict: decide(Contrast::Ratio, r.n, r.ratio, ci, r.p_value),
+        }
+    }
+
+    /// The interval, only when there are enough seeds for it to mean
+    /// something.
+    pub fn shown_ci(&self) -> Option<(f64, f64)> {
+        self.ci.filter(|_| self.n >= MIN_SEEDS_FOR_TEST)
+    }
+}
+
+/// Every comparison of a pair (a vs b): test accuracy `a − b`, seconds per
+/// epoch `a / b`, peak RSS `a / b`, peak GPU memory `a / b`.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct PairVerdicts {
+    /// Test accuracy, `a − b`.
+    pub accuracy: Option<Comparison>,
+    /// Seconds per epoch, `a / b` (above 1: `a` is slower).
+    pub speed: Option<Comparison>,
+    /// Peak resident memory, `a / b`.
+    pub memory: Option<Comparison>,
+    /// Peak GPU memory, `a / b`.
+    pub gpu_memory: Option<Comparison>,
+}
+
+impl PairVerdicts {
+    /// The verdicts of `pair`.
+    pub fn of(pair: &PairSummary) -> PairVerdicts {
+        PairVerdicts {
+            accuracy: pair.test_acc_diff.as_ref().map(Comparison::of_difference),
+            speed: pair.speed_ratio.as_ref().map(Comparison::of_ratio),
+            memory: pair.memory_ratio.as_ref().map(Comparison::of_ratio),
+            gpu_memory: pair.gpu_memory_ratio.as_ref().map(Comparison::of_ratio),
+        }
+    }
+}
+
+/// The CI of one model's estimate, only when it rests on enough seeds to
+/// mean something (the same minimum as a test); the charts draw these
+/// whiskers and the tables print these intervals.
+pub fn shown_ci(e: &Estimate) -> Option<(f64, f64)> {
+    e.ci().filter(|_| e.n >= MIN_SEEDS_FOR_TEST)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::stats::{paired_difference, paired_ratio};
+
+    #[test]
+    fn two_seeds_are_too_few_even_at_p_zero() {
+        // A constant difference has p = 0 and a zero-width interval.
+        let d = paired_difference(&[0.9, 0.8], &[0.8, 0.7]).unwrap();
+        assert_eq!(d.p_value, Some(0.0));
+        assert_eq!(Comparison::of_difference(&d).verdict, Verdict::TooFewSeeds);
+        let d = paired_difference(&[0.9, 0.8, 0.7], &[0.8, 0.7, 0.6]).unwrap();
+        assert_eq!(Comparison::of_difference(&d).verdict, Verdict::FirstLarger);
+    }
+
+    #[test]
+    fn an_interval_that_includes_the_null_is_not_distinguishable() {
+        // A p-value under 5% whose interval still includes 1 (impossible for
+        // a matched t interval, possible for hand-made numbers) is refused.
+        let v = decide(Contrast::Ratio, 3, 1.06, Some((0.99, 1.14)), Some(0.01));
+        assert_eq!(v, Verdict::NotDistinguishable);
+        let v = decide(Contrast::Ratio, 3, 0.5, Some((0.4, 0.6)), Some(0.01));
+        assert_eq!(v, Verdict::SecondLarger);
+        let v = decide(Contrast::Difference, 4, 0.02, Some((0.01, 0.03)), Some(0.2));
+        assert_eq!(v, Verdict::NotDistinguishable);
+        let r = paired_ratio(&[2.0, 2.1, 1.9], &[1.0, 1.0, 1.0]).unwrap();
+        assert_eq!(Comparison::of_ratio(&r).verdict, Verdict::FirstLarger);
+    }
+}

@@ -1,0 +1,131 @@
+//! The one style of every chart: the embedded font, the palette (one
+//! colour per cell, [`model_colour`]), the sizes, the canvas, axis ranges and
+//! tick labels. The chart files ([`super::run`], [`super::sweep`]) draw with
+//! these and nothing else.
+
+use std::path::Path;
+use std::sync::OnceLock;
+
+use plotters::prelude::*;
+use plotters::style::FontStyle;
+
+use crate::error::{Error, Result};
+use crate::model::Cell;
+
+pub(crate) type DrawResult = std::result::Result<(), Box<dyn std::error::Error + Send + Sync>>;
+
+/// DejaVu Sans, embedded so that rendering needs no system fonts
+/// (licence: `assets/DejaVuSans-LICENSE.txt`).
+const FONT_BYTES: &[u8] = include_bytes!("../../../assets/DejaVuSans.ttf");
+/// The family name the embedded font is registered under.
+pub const FONT: &str = "sans-serif";
+
+/// Width and height (pixels) of a single-panel chart.
+pub const CHART_SIZE_PX: (u32, u32) = (960, 560);
+/// Width and height (pixels) of a chart with panels side by side.
+pub const WIDE_CHART_SIZE_PX: (u32, u32) = (1280, 520);
+
+/// Registers the embedded font once; without it plotters fails with
+/// `FontUnavailable`.
+fn ensure_font() -> std::result::Result<(), String> {
+    static REGISTERED: OnceLock<bool> = OnceLock::new();
+    let ok = *REGISTERED.get_or_init(|| {
+        plotters::style::register_font(FONT, FontStyle::Normal, FONT_BYTES).is_ok()
+    });
+    if ok {
+        Ok(())
+    } else {
+        Err("the embedded DejaVu Sans font could not be loaded".into())
+    }
+}
+
+/// Width and height (pixels) of a sweep chart (three panels).
+pub const SWEEP_CHART_SIZE_PX: (u32, u32) = (1500, 560);
+/// Grey of the published references.
+pub const REFERENCE_GREY: RGBColor = RGBColor(90, 90, 90);
+/// Grey of the references' labels.
+pub const LABEL_GREY: RGBColor = RGBColor(60, 60, 60);
+
+/// The fixed colour of a model in every chart ([`Cell::colour_rgb`]).
+pub fn model_colour(model: Cell) -> RGBColor {
+    let (r, g, b) = model.colour_rgb();
+    RGBColor(r, g, b)
+}
+
+/// A white PNG canvas of `size_px` at `path`, with the embedded font registered.
+pub(crate) fn canvas(
+    path: &Path,
+    size_px: (u32, u32),
+) -> std::result::Result<
+    DrawingArea<BitMapBackend<'_>, plotters::coord::Shift>,
+    Box<dyn std::error::Error + Send + Sync>,
+> {
+    ensure_font()?;
+    let root = BitMapBackend::new(path, size_px).into_drawing_area();
+    root.fill(&WHITE)?;
+    Ok(root)
+}
+
+/// Turns a drawing error into the crate's, naming the chart.
+pub(crate) fn finish(path: &Path, r: DrawResult) -> Result<()> {
+    r.map_err(|e| Error::results(path, format!("drawing the chart failed: {e}")))
+}
+
+/// `lo..hi` widened by `frac` of its span on each side.
+pub(crate) fn padded(lo: f64, hi: f64, frac: f64) -> (f64, f64) {
+    if !lo.is_finite() || !hi.is_finite() {
+        return (0.0, 1.0);
+    }
+    let span = (hi - lo).abs().max(1e-9 + hi.abs() * 0.05);
+    (lo - span * frac, hi + span * frac)
+}
+
+/// A legend entry: a short thick line in `colour`.
+pub(crate) fn legend_line(colour: RGBColor) -> impl Fn((i32, i32)) -> PathElement<(i32, i32)> {
+    move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], colour.stroke_width(3))
+}
+
+/// The y range of a panel of `ys`: from 0 to 15% over the highest value
+/// (`from_zero`), or the values' range padded by 12% each side.
+pub(crate) fn y_range(ys: &[f64], from_zero: bool) -> (f64, f64) {
+    let lo = ys.iter().copied().fold(f64::INFINITY, f64::min);
+    let hi = ys.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    if !from_zero {
+        padded(lo, hi, 0.12)
+    } else if hi.is_finite() && hi > 0.0 {
+        (0.0, hi * 1.15)
+    } else {
+        (0.0, 1.0)
+    }
+}
+
+/// An x tick formatter for categories at 0, 1, 2, …: the name at an integer
+/// position, nothing between.
+pub(crate) fn category_label<S: AsRef<str>>(names: &[S]) -> impl Fn(&f64) -> String + '_ {
+    move |x: &f64| {
+        let i = x.round();
+        if (x - i).abs() < 1e-6 && i >= 0.0 {
+            names
+                .get(i as usize)
+                .map(|n| n.as_ref().to_string())
+                .unwrap_or_default()
+        } else {
+            String::new()
+        }
+    }
+}
+
+/// A tick formatter for an axis from `lo` to `hi`: as many decimals as a
+/// tenth of the range needs, the same for every tick; thousands as `k`.
+pub(crate) fn tick_format(lo: f64, hi: f64) -> impl Fn(&f64) -> String {
+    let step = ((hi - lo).abs() / 10.0).max(f64::MIN_POSITIVE);
+    let decimals = (-step.log10().floor()).clamp(0.0, 6.0) as usize;
+    let thousands = lo.abs().max(hi.abs()) >= 10_000.0;
+    move |v: &f64| {
+        if thousands {
+            format!("{:.0}k", v / 1000.0)
+        } else {
+            format!("{v:.decimals$}")
+        }
+    }
+}

@@ -1,0 +1,353 @@
+//! The sweep report's charts: one PNG per swept option, three panels (test
+//! accuracy, seconds per epoch, peak memory) against the option's values,
+//! from the lines of [`crate::report::model::sweep::axis_lines`].
+//!
+//! x is numeric where the values are numbers (logarithmic for sizes) and
+//! categorical otherwise ([`AxisLayout`]); ticks sit at the swept values.
+
+use std::path::Path;
+
+use plotters::coord::ranged1d::{DefaultFormatting, KeyPointHint, Ranged};
+use plotters::prelude::*;
+
+use super::style::{
+    DrawResult, FONT, SWEEP_CHART_SIZE_PX, canvas, finish, model_colour, tick_format, y_range,
+};
+use crate::config::Axis;
+use crate::error::Result;
+use crate::report::model::axis::{AxisLayout, XScale};
+use crate::report::model::sweep::SweepLine;
+use crate::report::model::verdict::shown_ci;
+
+/// A sweep chart against `axis`, three panels side by side: test accuracy
+/// (%), training seconds per epoch, peak RSS (MiB); one line per
+/// [`SweepLine`] (colour by model, marker by the other options' setting)
+/// with 95% CI whiskers where enough seeds give one, and each matched cell's
+/// own hidden size next to its marker when the axis is `--hidden`.
+pub fn draw_sweep_axis(
+    path: &Path,
+    axis: &Axis,
+    test_acc: &[SweepLine],
+    secs_per_epoch: &[SweepLine],
+    peak_rss_bytes: &[SweepLine],
+) -> Result<()> {
+    finish(
+        path,
+        sweep_chart(path, axis, test_acc, secs_per_epoch, peak_rss_bytes),
+    )
+}
+
+/// What one panel shows.
+struct Panel<'a> {
+    lines: &'a [SweepLine],
+    caption: &'a str,
+    y_desc: &'a str,
+    /// Multiplies every value (fractions to %, bytes to MiB).
+    scale: f64,
+    from_zero: bool,
+    legend: bool,
+}
+
+fn sweep_chart(
+    path: &Path,
+    axis: &Axis,
+    acc: &[SweepLine],
+    secs: &[SweepLine],
+    rss: &[SweepLine],
+) -> DrawResult {
+    let root = canvas(path, SWEEP_CHART_SIZE_PX)?;
+    let areas = root.split_evenly((1, 3));
+    let layout = AxisLayout::of(axis);
+    let panels = [
+        Panel {
+            lines: acc,
+            caption: "Test accuracy",
+            y_desc: "test accuracy (%)",
+            scale: 100.0,
+            from_zero: false,
+            legend: true,
+        },
+        Panel {
+            lines: secs,
+            caption: "Seconds per epoch",
+            y_desc: "training time per epoch (s)",
+            scale: 1.0,
+            from_zero: true,
+            legend: false,
+        },
+        Panel {
+            lines: rss,
+            caption: "Peak memory (RSS)",
+            y_desc: "peak resident memory (MiB)",
+            scale: 1.0 / (1024.0 * 1024.0),
+            from_zero: true,
+            legend: false,
+        },
+    ];
+    for (area, panel) in areas.iter().zip(&panels) {
+        sweep_panel(area, axis, &layout, panel)?;
+    }
+    root.present()?;
+    Ok(())
+}
+
+/// A linear x coordinate whose tick marks sit exactly at the swept values
+/// (plotters' own picks round numbers instead).
+struct Ticked {
+    lo: f64,
+    hi: f64,
+    ticks: Vec<f64>,
+}
+
+impl Ranged for Ticked {
+    type FormatOption = DefaultFormatting;
+    type ValueType = f64;
+
+    fn map(&self, value: &f64, limit: (i32, i32)) -> i32 {
+        let frac = (value - self.lo) / (self.hi - self.lo);
+        limit.0 + (frac * f64::from(limit.1 - limit.0)).round() as i32
+    }
+
+    fn key_points<H: KeyPointHint>(&self, hint: H) -> Vec<f64> {
+        if hint.weight().allow_light_points() {
+            Vec::new()
+        } else {
+            self.ticks.clone()
+        }
+    }
+
+    fn range(&self) -> std::ops::Range<f64> {
+        self.lo..self.hi
+    }
+}
+
+/// x of a value on the drawing's linear coordinate: log10 for a log axis.
+fn u_of(layout: &AxisLayout, x: f64) -> f64 {
+    match layout.scale {
+        XScale::Log => x.log10(),
+        XScale::Linear | XScale::Categorical => x,
+    }
+}
+
+/// The x axis's title.
+fn x_desc(axis: &Axis, layout: &AxisLayout) -> String {
+    let name = axis.flag.trim_start_matches('-');
+    let mut desc = if axis.key == "hidden" {
+        format!("{name} (the first model's; matched cells: own size noted)")
+    } else {
+        name.to_string()
+    };
+    if layout.scale == XScale::Log {
+        desc.push_str(", log scale");
+    }
+    desc
+}
+
+fn sweep_panel<DB: DrawingBackend>(
+    area: &DrawingArea<DB, plotters::coord::Shift>,
+    axis: &Axis,
+    layout: &AxisLayout,
+    panel: &Panel,
+) -> DrawResult
+where
+    DB::ErrorType: 'static,
+{
+    let scale = panel.scale;
+    let ticks: Vec<f64> = layout.xs.iter().map(|&x| u_of(layout, x)).collect();
+    let mut sorted = ticks.clone();
+    sorted.sort_by(f64::total_cmp);
+    let gap = sorted
+        .windows(2)
+        .map(|w| w[1] - w[0])
+        .filter(|g| *g > 0.0)
+        .fold(f64::INFINITY, f64::min);
+    let gap = if gap.is_finite() { gap } else { 1.0 };
+    let (u_lo, u_hi) = match (sorted.first(), sorted.last()) {
+        (Some(&lo), Some(&hi)) => (lo - gap / 2.0, hi + gap / 2.0),
+        _ => (-0.5, 0.5),
+    };
+    let ys: Vec<f64> = panel
+        .lines
+        .iter()
+        .flat_map(|l| &l.points)
+        .flat_map(|p| {
+            let e = &p.estimate;
+            let (lo, hi) = shown_ci(e).unwrap_or((e.mean, e.mean));
+            [lo * scale, hi * scale]
+        })
+        .collect();
+    let (y_lo, y_hi) = match y_range(&ys, panel.from_zero) {
+        // Accuracies stay within 0–100%.
+        (lo, hi) if !panel.from_zero => (lo.max(0.0), hi.min(scale)),
+        range => range,
+    };
+    let mut chart = ChartBuilder::on(area)
+        .caption(panel.caption, (FONT, 20))
+        .margin(14)
+        .x_label_area_size(50)
+        .y_label_area_size(80)
+        .build_cartesian_2d(
+            Ticked {
+                lo: u_lo,
+                hi: u_hi,
+                ticks: ticks.clone(),
+            },
+            y_lo..y_hi,
+        )
+        .map_err(|e| e.to_string())?;
+    let labels = layout.labels.clone();
+    let tick_label = move |u: &f64| {
+        ticks
+            .iter()
+            .position(|t| (t - u).abs() < 1e-9 * t.abs().max(1.0))
+            .map(|i| labels[i].clone())
+            .unwrap_or_default()
+    };
+    chart
+        .configure_mesh()
+        .disable_x_mesh()
+        .x_label_formatter(&tick_label)
+        .x_desc(x_desc(axis, layout))
+        .y_desc(panel.y_desc)
+        .y_label_formatter(&tick_format(y_lo, y_hi))
+        .label_style((FONT, 15))
+        .axis_desc_style((FONT, 16))
+        .light_line_style(WHITE.mix(0.0))
+        .draw()
+        .map_err(|e| e.to_string())?;
+    let k = panel.lines.len().max(1) as f64;
+    for (li, line) in panel.lines.iter().enumerate() {
+        let c = model_colour(line.model);
+        // Spread the lines a little sideways so that whiskers do not overlap.
+        let dx = if k > 1.0 {
+            gap * (-0.12 + 0.24 * li as f64 / (k - 1.0))
+        } else {
+            0.0
+        };
+        let pts: Vec<(f64, f64)> = line
+            .points
+            .iter()
+            .map(|p| (u_of(layout, p.x) + dx, p.estimate.mean * scale))
+            .collect();
+        let style = c.stroke_width(2);
+        let series = if line.group == 0 {
+            chart
+                .draw_series(LineSeries::new(pts.clone(), style))
+                .map_err(|e| e.to_string())?
+        } else {
+            chart
+                .draw_series(DashedLineSeries::new(pts.clone(), 8, 5, style))
+                .map_err(|e| e.to_string())?
+        };
+        // The marker's shape tells the setting of the other swept options:
+        // filled circle, triangle, cross, hollow circle.
+        if panel.legend {
+            let anno = series.label(line.label.clone());
+            match line.group % 4 {
+                0 => anno.legend(move |(x, y)| Circle::new((x + 12, y), 5, c.filled())),
+                1 => anno.legend(move |(x, y)| TriangleMarker::new((x + 12, y), 6, c.filled())),
+                2 => anno.legend(move |(x, y)| Cross::new((x + 12, y), 5, c.stroke_width(2))),
+                _ => anno.legend(move |(x, y)| Circle::new((x + 12, y), 5, c.stroke_width(2))),
+            };
+        }
+        match line.group % 4 {
+            0 => chart.draw_series(pts.iter().map(|&p| Circle::new(p, 5, c.filled()))),
+            1 => chart.draw_series(pts.iter().map(|&p| TriangleMarker::new(p, 6, c.filled()))),
+            2 => chart.draw_series(pts.iter().map(|&p| Cross::new(p, 5, c.stroke_width(2)))),
+            _ => chart.draw_series(pts.iter().map(|&p| Circle::new(p, 5, c.stroke_width(2)))),
+        }
+        .map_err(|e| e.to_string())?;
+        for (p, &(u, y)) in line.points.iter().zip(&pts) {
+            if let Some((a, b)) = shown_ci(&p.estimate) {
+                chart
+                    .draw_series(std::iter::once(PathElement::new(
+                        vec![(u, a * scale), (u, b * scale)],
+                        c.mix(0.8).stroke_width(1),
+                    )))
+                    .map_err(|e| e.to_string())?;
+            }
+            if let Some(note) = &p.note {
+                let style = TextStyle::from((FONT, 12).into_font()).color(&c);
+                chart
+                    .draw_series(std::iter::once(
+                        EmptyElement::at((u, y)) + Text::new(note.clone(), (7, -16), style),
+                    ))
+                    .map_err(|e| e.to_string())?;
+            }
+        }
+    }
+    if panel.legend && !panel.lines.is_empty() {
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::LowerRight)
+            .label_font((FONT, 13))
+            .background_style(WHITE.mix(0.85))
+            .border_style(BLACK.mix(0.4))
+            .draw()
+            .map_err(|e| e.to_string())?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::AxisValue;
+    use crate::model::Cell;
+    use crate::report::model::sweep::SweepPoint;
+    use crate::stats::{Estimate, Scale};
+
+    fn axis(key: &str, values: &[&str]) -> Axis {
+        Axis {
+            key: key.into(),
+            flag: format!("--{key}"),
+            values: values.iter().map(|v| AxisValue::from_label(v)).collect(),
+            scale: crate::config::GRID_OPTIONS
+                .iter()
+                .find(|o| o.key == key)
+                .map_or(crate::config::AxisScale::Categorical, |o| o.scale),
+        }
+    }
+
+    fn line(model: Cell, xs: &[f64], note: bool) -> SweepLine {
+        SweepLine {
+            model,
+            label: model.display_name().into(),
+            group: 0,
+            points: xs
+                .iter()
+                .enumerate()
+                .map(|(index, &x)| SweepPoint {
+                    index,
+                    x,
+                    estimate: Estimate::on_scale(&[0.7, 0.75, 0.8], Scale::Logit).unwrap(),
+                    note: note.then(|| "h 74".to_string()),
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn categorical_log_and_single_value_axes_draw() {
+        let dir = tempfile::tempdir().unwrap();
+        for (ax, xs) in [
+            (axis("keep", &["first", "last"]), vec![0.0, 1.0]),
+            (
+                axis("hidden", &["64", "128", "512"]),
+                vec![64.0, 128.0, 512.0],
+            ),
+            (axis("lr", &["0.001"]), vec![0.001]),
+        ] {
+            let lines = vec![line(Cell::Lstm, &xs, false), line(Cell::Gru, &xs, true)];
+            let path = dir.path().join(format!("{}.png", ax.key));
+            draw_sweep_axis(&path, &ax, &lines, &lines, &lines).unwrap();
+            let img = image::open(&path).unwrap().to_rgb8();
+            assert_eq!(img.dimensions(), SWEEP_CHART_SIZE_PX);
+            let dark = img
+                .pixels()
+                .filter(|p| p.0.iter().all(|&c| c < 100))
+                .count();
+            assert!(dark > 500, "{} looks empty", ax.key);
+        }
+    }
+}

@@ -1,0 +1,163 @@
+//! The run report, put together: a run folder's files are loaded
+//! ([`super::load`]), turned into series and verdicts ([`super::model`]),
+//! drawn ([`super::plot::run`]) and written into the page
+//! ([`super::html::run`]), with `summary.json` next to them.
+
+use std::path::{Path, PathBuf};
+
+use super::html::Figure;
+use super::html::run::RunPage;
+use super::load::RunFiles;
+use super::model::references::references_for;
+use super::model::series;
+use super::plot::run as plot;
+use super::terminal::terminal_table;
+use crate::error::{Error, Result};
+use crate::results::files;
+use crate::stats::Scale;
+use crate::summary::Summary;
+
+/// File names of the charts the report writes next to `report.html`.
+pub mod chart_files {
+    /// Validation accuracy per epoch.
+    pub const VAL_ACC: &str = "val_acc.png";
+    /// Training and validation loss per epoch.
+    pub const LOSS: &str = "loss.png";
+    /// Validation accuracy against cumulative training time.
+    pub const ACC_VS_TIME: &str = "val_acc_vs_time.png";
+    /// Test accuracy per seed with means and CIs.
+    pub const TEST_ACC: &str = "test_acc.png";
+    /// Seconds per epoch, tokens per second, peak memory.
+    pub const COST: &str = "cost.png";
+    /// Gradient norm per input time step (only with `gradient_flow.csv`).
+    pub const GRADIENT_FLOW: &str = "gradient_flow.png";
+}
+
+/// What [`finish_run`] produced (and [`super::sweep::finish_sweep`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct FinishedRun {
+    /// The report page, `dir/report.html`.
+    pub html: PathBuf,
+    /// The headline table and the sentences as plain text, for the terminal.
+    pub table: String,
+}
+
+/// Renders the report of the run in `dir` (as [`render_run`]) and returns the
+/// page's path with a plain-text headline for the terminal. `compare` calls
+/// this when a run ends (also after Ctrl-C).
+pub fn finish_run(dir: &Path) -> Result<FinishedRun> {
+    let (html, summary) = render(&RunFiles::load(dir)?)?;
+    Ok(FinishedRun {
+        html,
+        table: terminal_table(&summary),
+    })
+}
+
+/// Writes `text` to `path` through a temporary file and a rename.
+pub(crate) fn write_atomic(path: &Path, text: &str) -> Result<()> {
+    let tmp = path.with_extension("html.tmp");
+    std::fs::write(&tmp, text).map_err(|e| Error::io(&tmp, e))?;
+    std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e))
+}
+
+/// Re-renders `dir/report.html`, its PNGs and `dir/summary.json` (recomputed
+/// from `runs.csv`) from the files in `dir`. Returns the page's path.
+pub fn render_run(dir: &Path) -> Result<PathBuf> {
+    render(&RunFiles::load(dir)?).map(|(page, _)| page)
+}
+
+/// Renders the report of `run` in its folder; returns the page's path and
+/// the summary it shows.
+fn render(run: &RunFiles) -> Result<(PathBuf, Summary)> {
+    let dir = run.dir.as_path();
+    let models = run.models();
+    let summary = run.summary();
+    summary.write(&dir.join(files::SUMMARY))?;
+
+    let mut figures = Vec::new();
+    let mut add = |file: &str, alt: &str, caption: &str| {
+        figures.push(Figure {
+            file: file.into(),
+            alt: alt.into(),
+            caption: caption.into(),
+        });
+        dir.join(file)
+    };
+    plot::draw_val_acc(
+        &add(
+            chart_files::VAL_ACC,
+            "Line chart of mean validation accuracy per epoch for each model, with a min–max band over seeds",
+            "Validation accuracy per epoch: mean over seeds, shaded band from the lowest to the highest seed.",
+        ),
+        &series::epoch_band(&run.epochs, &models, |e| e.val_acc),
+    )?;
+    plot::draw_loss(
+        &add(
+            chart_files::LOSS,
+            "Two line charts: training loss and validation loss per epoch for each model",
+            "Training (left) and validation (right) cross-entropy loss in nats: mean over seeds, band from lowest to highest.",
+        ),
+        &series::epoch_band(&run.epochs, &models, |e| e.train_loss),
+        &series::epoch_band(&run.epochs, &models, |e| e.val_loss),
+    )?;
+    plot::draw_acc_vs_time(
+        &add(
+            chart_files::ACC_VS_TIME,
+            "Validation accuracy against cumulative training seconds, one line per model and seed",
+            "Validation accuracy against cumulative training time (evaluation excluded), one line per seed.",
+        ),
+        &series::val_acc_vs_time(&run.epochs, &models),
+    )?;
+    let references = references_for(&run.config.dataset.name);
+    let ref_caption = if references.is_empty() {
+        ""
+    } else {
+        " Grey: published IMDB test accuracies on the full 25,000-review test set (Maas et al. 2011; Dai & Le 2015; a popular PyTorch tutorial); a small subset such as imdb-mini is not expected to reach them."
+    };
+    plot::draw_test_acc(
+        &add(
+            chart_files::TEST_ACC,
+            "Test accuracy of each seed as dots per model, with the mean and its 95% confidence interval",
+            &format!(
+                "Test accuracy of the best-validation checkpoint: one dot per seed, the mean as a bar, its 95% CI (logit scale) as a whisker (absent with fewer than three seeds).{ref_caption}"
+            ),
+        ),
+        &series::per_seed(&run.runs, &models, Scale::Logit, |r| r.test_acc),
+        &references,
+    )?;
+    plot::draw_cost(
+        &add(
+            chart_files::COST,
+            "Three panels per model: seconds per epoch, training tokens per second, peak resident memory",
+            "Cost per model: training seconds per epoch, real (non-padding) training tokens per second, peak resident memory of the process; dots are seeds, bars means, whiskers min–max.",
+        ),
+        &series::per_seed(&run.runs, &models, Scale::Log, |r| r.secs_per_epoch),
+        &series::tokens_per_sec_per_seed(&run.epochs, &run.runs, &models),
+        &series::per_seed(&run.runs, &models, Scale::Log, |r| r.peak_rss_bytes as f64),
+    )?;
+    if !run.gradient.is_empty() {
+        plot::draw_gradient_flow(
+            &add(
+                chart_files::GRADIENT_FLOW,
+                "Gradient norm per input time step on a log scale, per model, at initialisation and after training",
+                "Gradient flow: norm of the loss gradient reaching each input time step (log scale); dashed at initialisation, solid after training.",
+            ),
+            &series::gradient_flow(&run.gradient, &models),
+        )?;
+    }
+
+    let mut notes: Vec<String> = run.config.data_warnings.clone();
+    notes.extend(run.config.merge_notes.iter().cloned());
+    for d in &summary.duplicates {
+        notes.push(format!(
+            "{} has more than one row for {} seed {}; one was counted (the first ok row, else the first).",
+            files::RUNS,
+            d.model.display_name(),
+            d.seed
+        ));
+    }
+    let page = RunPage::new(run, &summary, figures, notes).render()?;
+    let path = dir.join(files::REPORT);
+    write_atomic(&path, &page)?;
+    Ok((path, summary))
+}

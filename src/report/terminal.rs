@@ -1,0 +1,166 @@
+//! Plain text for the terminal: a run's headline table and sentences
+//! ([`terminal_table`]) and a sweep's line per point ([`sweep_table`]),
+//! printed by `compare` when it ends. The same numbers, intervals and
+//! verdicts as the pages.
+
+use super::findings::{findings, short_verdict};
+use super::format::{ci, mean_sd, mib, pct, secs, thousands};
+use super::model::sweep::SweepSummary;
+use crate::summary::Summary;
+
+/// The headline table (one row per model: seeds, test accuracy, seconds per
+/// epoch, parameters, hidden size, peak RSS, each mean ± sd with the 95% CI)
+/// followed by the sentences, as aligned plain text.
+pub fn terminal_table(summary: &Summary) -> String {
+    let header = [
+        "model",
+        "seeds",
+        "test acc (%)",
+        "95% CI",
+        "s/epoch",
+        "95% CI",
+        "params",
+        "hidden",
+        "peak RSS (MiB)",
+    ];
+    let mut rows: Vec<Vec<String>> = vec![header.iter().map(|h| h.to_string()).collect()];
+    for m in &summary.per_model {
+        rows.push(vec![
+            m.model.display_name().to_string(),
+            m.seeds.to_string(),
+            mean_sd(m.test_acc, pct),
+            ci(m.test_acc, pct),
+            mean_sd(m.secs_per_epoch, secs),
+            ci(m.secs_per_epoch, secs),
+            m.params.map(thousands).unwrap_or_else(|| "—".into()),
+            m.hidden_size
+                .map(|h| h.to_string())
+                .unwrap_or_else(|| "—".into()),
+            mean_sd(m.peak_rss_bytes, mib),
+        ]);
+    }
+    let widths: Vec<usize> = (0..header.len())
+        .map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0))
+        .collect();
+    let mut out = String::new();
+    if !summary.complete {
+        out.push_str(&format!(
+            "INCOMPLETE: {} of {} planned runs finished ok\n",
+            summary.runs_ok,
+            summary.models.len() * summary.planned_seeds.len()
+        ));
+    }
+    for row in &rows {
+        let cells: Vec<String> = row
+            .iter()
+            .zip(&widths)
+            .enumerate()
+            .map(|(c, (cell, w))| {
+                let pad = w - cell.chars().count();
+                if c == 0 {
+                    format!("{cell}{}", " ".repeat(pad))
+                } else {
+                    format!("{}{cell}", " ".repeat(pad))
+                }
+            })
+            .collect();
+        out.push_str(cells.join("  ").trim_end());
+        out.push('\n');
+    }
+    for f in findings(summary) {
+        out.push_str(&format!("- {f}\n"));
+    }
+    out
+}
+
+/// One line per grid point: each model's test accuracy (with its hidden
+/// size at that point) and the first pair's verdict.
+pub fn sweep_table(sweep: &SweepSummary) -> String {
+    let width = sweep.points.iter().map(|p| p.id.len()).max().unwrap_or(4);
+    let mut out = String::new();
+    for p in &sweep.points {
+        let mut line = format!("{:<width$}", p.id);
+        match &p.summary {
+            None => line.push_str("  (no runs here)"),
+            Some(s) => {
+                for m in &s.per_model {
+                    let hidden = p
+                        .hidden_of(m.model)
+                        .map(|h| format!(" (h {h})"))
+                        .unwrap_or_default();
+                    line.push_str(&format!(
+                        "  {}{hidden} {}",
+                        m.model.display_name(),
+                        m.test_acc
+                            .map(|e| format!("{}%", pct(e.mean)))
+                            .unwrap_or_else(|| "—".into())
+                    ));
+                }
+                if let Some(pair) = s.pairs.first() {
+                    line.push_str(&format!("  | {}", short_verdict(pair)));
+                }
+            }
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out.push_str(&format!(
+        "{} of {} jobs ok",
+        sweep.jobs_ok, sweep.jobs_planned
+    ));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Cell;
+    use crate::summary::summarize;
+    use crate::summary::tests::run;
+
+    #[test]
+    fn one_line_per_model_and_the_sentences() {
+        let runs = vec![
+            run("lstm", 1, 0.85, 2.0, 1 << 20),
+            run("gru", 1, 0.84, 1.0, 1 << 20),
+        ];
+        let t = terminal_table(&summarize(&runs, &[Cell::Lstm, Cell::Gru]));
+        let lines: Vec<&str> = t.lines().collect();
+        assert!(lines[0].starts_with("model"));
+        assert!(lines[1].starts_with("LSTM") && lines[1].contains("85.00 (n = 1)"));
+        assert!(lines[2].starts_with("GRU"));
+        assert!(t.contains("- With 1 seed, no speed difference between LSTM and GRU"));
+    }
+
+    /// Issue 15 item 10: two seeds of the fixture printed a test-accuracy CI
+    /// of "-6.21 – 104.96" and a seconds CI below zero.
+    #[test]
+    fn no_interval_outside_the_possible_and_none_from_two_seeds() {
+        let runs = vec![
+            run("lstm", 1, 0.50, 0.02, 1 << 20),
+            run("gru", 1, 0.55, 0.03, 1 << 20),
+            run("lstm", 2, 0.985, 0.17, 1 << 20),
+            run("gru", 2, 0.99, 0.20, 1 << 20),
+        ];
+        let t = terminal_table(&summarize(&runs, &[Cell::Lstm, Cell::Gru]));
+        assert!(
+            !t.contains("-6.") && !t.contains("104.") && !t.contains("-0.0"),
+            "{t}"
+        );
+        assert!(t.contains("— (n = 2; a CI needs 3)"), "{t}");
+        assert!(
+            !t.contains("is faster than") && !t.contains("95% CI 0"),
+            "{t}"
+        );
+        // Three seeds: intervals, inside 0–100% and above 0 s.
+        let mut runs = runs;
+        runs.push(run("lstm", 3, 0.70, 0.05, 1 << 20));
+        runs.push(run("gru", 3, 0.72, 0.06, 1 << 20));
+        let s = summarize(&runs, &[Cell::Lstm, Cell::Gru]);
+        let acc = s.model(Cell::Lstm).unwrap().test_acc.unwrap();
+        let (lo, hi) = acc.ci().unwrap();
+        assert!(lo > 0.0 && hi < 1.0, "{lo} {hi}");
+        let secs = s.model(Cell::Lstm).unwrap().secs_per_epoch.unwrap();
+        assert!(secs.ci().unwrap().0 > 0.0);
+    }
+}
