@@ -317,6 +317,17 @@ fn zero_or_positive(flag: &str, v: f64) -> Result<f64> {
     }
 }
 
+fn target_fraction(flag: &str, v: f64) -> Result<f64> {
+    if (0.0..1.0).contains(&v) {
+        Ok(v)
+    } else {
+        Err(Error::config(
+            flag,
+            format!("must be a fraction in (0, 1), or 0 for the default rule; got {v}"),
+        ))
+    }
+}
+
 fn vocabulary(flag: &str, v: usize) -> Result<usize> {
     if v >= 3 {
         Ok(v)
@@ -637,6 +648,9 @@ grid_options! {
         /// After training, time a few train steps of every model under both kernel settings, to split speed verdicts into cell and kernel [default: on].
         [, value_name = "ON|OFF"]
         kernel_check: OnOff = OnOff::On, "kernel-check", any, Categorical;
+        /// Validation accuracy (fraction) whose first reach is timed (time to accuracy); 0: 97% of the lower of the models' mean best [default: 0].
+        [, value_name = "X"]
+        target_acc: f64 = 0.0, "target-acc", target_fraction, Linear;
     }
 }
 

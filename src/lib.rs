@@ -35,6 +35,7 @@ pub mod results;
 pub mod stats;
 pub mod summary;
 pub mod sweep;
+pub mod time_to_target;
 pub mod train;
 
 pub use error::{Error, Result};

@@ -15,6 +15,7 @@ use crate::kernel_split::KernelSplit;
 use crate::model::Cell;
 use crate::results::{RunRecord, RunStatus, write_json_atomic};
 use crate::stats::{Estimate, PairedDiff, Ratio, Scale, paired_difference, paired_ratio};
+use crate::time_to_target::TimeToTarget;
 
 /// Aggregates of one model over its `ok` seeds. Intervals stay within what
 /// is possible: test accuracy's is computed on the logit scale, times' and
@@ -113,6 +114,10 @@ pub struct Summary {
     /// (absent when the run has no `kernel_check.csv`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kernel_check: Option<KernelSplit>,
+    /// Time to accuracy: training seconds until each run first reached the
+    /// target validation accuracy (absent without `ok` runs).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_to_target: Option<TimeToTarget>,
 }
 
 impl Summary {
@@ -245,6 +250,7 @@ pub fn summarize_planned(runs: &[RunRecord], models: &[Cell], planned_seeds: &[u
         per_model,
         pairs,
         kernel_check: None,
+        time_to_target: None,
     }
 }
 
@@ -327,6 +333,8 @@ pub(crate) mod tests {
             gpu_peak_bytes: None,
             message: String::new(),
             kernel: None,
+            secs_to_target: None,
+            epochs_to_target: None,
         }
     }
 

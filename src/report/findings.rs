@@ -13,6 +13,7 @@ use crate::kernel_split::KernelSplit;
 use crate::model::Cell;
 use crate::probe::kernel::Kernel;
 use crate::summary::{PairSummary, Summary};
+use crate::time_to_target::TimeToTarget;
 
 fn ratio_ci_text(lo: f64, hi: f64) -> String {
     format!("95% CI {lo:.2}–{hi:.2}")
@@ -47,6 +48,13 @@ pub fn pair_findings(pair: &PairSummary, summary: &Summary) -> Vec<String> {
         .kernel_check
         .as_ref()
         .and_then(|k| kernel_sentence(pair.a, pair.b, k))
+    {
+        out.push(s);
+    }
+    if let Some(s) = summary
+        .time_to_target
+        .as_ref()
+        .and_then(|t| time_to_target_sentence(pair.a, pair.b, t))
     {
         out.push(s);
     }
@@ -231,6 +239,49 @@ fn kernel_label(k: Kernel) -> &'static str {
         Kernel::Cudnn => "cuDNN",
         Kernel::Native => "native",
     }
+}
+
+/// Time to accuracy of the pair `a`, `b`: `b`'s training seconds until it
+/// first reached the target over `a`'s, paired by seed, by the one rule.
+pub fn time_to_target_sentence(a: Cell, b: Cell, t: &TimeToTarget) -> Option<String> {
+    let (an, bn) = (a.display_name(), b.display_name());
+    let target = format!("{:.1}% validation accuracy", t.target * 100.0);
+    let of = |m: Cell| t.per_model.iter().find(|x| x.model == m);
+    let (ma, mb) = (of(a)?, of(b)?);
+    let reach = format!(
+        "{an} reached it in {} of {} seeds, {bn} in {} of {}",
+        ma.reached, ma.runs, mb.reached, mb.runs
+    );
+    let pair = t.pairs.iter().find(|p| p.a == a && p.b == b)?;
+    let Some(r) = pair.ratio.as_ref() else {
+        return Some(format!(
+            "Time to accuracy ({target}, {}): {reach}; no seed where both reached it.",
+            t.rule
+        ));
+    };
+    let c = Comparison::of_ratio(r);
+    let interval = match c.shown_ci() {
+        Some((lo, hi)) => ratio_ci_text(lo, hi),
+        None => no_interval(c.n),
+    };
+    let verdict = if c.verdict.is_distinguishable() {
+        format!(
+            "{} reached it faster.",
+            if c.verdict == Verdict::FirstLarger {
+                an
+            } else {
+                bn
+            }
+        )
+    } else {
+        "No difference in time to accuracy was distinguishable.".to_string()
+    };
+    Some(format!(
+        "Time to accuracy ({target}, {}): {bn} reached it in {:.2}× {an}'s training time ({interval}, {} paired; {reach}). {verdict}",
+        t.rule,
+        c.estimate,
+        seeds_word(c.n),
+    ))
 }
 
 /// `c` is the memory of `a` over `b`: above 1, `a` used more.

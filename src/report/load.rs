@@ -14,6 +14,7 @@ use crate::results::{
 };
 use crate::summary::{Summary, summarize_planned};
 use crate::sweep::plan::Job;
+use crate::time_to_target::{reached, target, time_to_target};
 
 /// The files of one run folder, read and typed.
 #[derive(Debug, Clone)]
@@ -86,7 +87,25 @@ impl RunFiles {
         let mut summary = summarize_planned(&self.runs, &models, &self.planned_seeds());
         let pairs: Vec<(Cell, Cell)> = summary.pairs.iter().map(|p| (p.a, p.b)).collect();
         summary.kernel_check = kernel_split(&self.kernel_check, &models, &pairs);
+        summary.time_to_target = target(self.config.config.target_acc, &self.runs, &models)
+            .map(|(t, rule)| time_to_target(&self.epochs, &self.runs, &models, &pairs, t, rule));
         summary
+    }
+
+    /// `runs.csv`'s rows with `secs_to_target` and `epochs_to_target` filled
+    /// in for `target` (from `epochs.csv`).
+    pub fn runs_with_time_to_target(&self, target: f64) -> Vec<RunRecord> {
+        self.runs
+            .iter()
+            .map(|r| {
+                let hit = reached(&self.epochs, r.model, r.seed, target)
+                    .filter(|_| r.status == crate::results::RunStatus::Ok);
+                let mut r = r.clone();
+                r.secs_to_target = hit.map(|h| h.secs);
+                r.epochs_to_target = hit.map(|h| h.epochs);
+                r
+            })
+            .collect()
     }
 
     /// The data files present in the folder, in the order the page lists them.

@@ -60,8 +60,22 @@ pub(crate) fn write_atomic(path: &Path, text: &str) -> Result<()> {
     std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e))
 }
 
+/// Replaces the CSV file `path` with `rows` (a temporary file, then a rename).
+fn rewrite_csv<T: serde::Serialize>(path: &Path, rows: &[T]) -> Result<()> {
+    let tmp = path.with_extension("csv.tmp");
+    let _ = std::fs::remove_file(&tmp);
+    {
+        let mut w = crate::results::CsvAppender::open(&tmp)?;
+        for r in rows {
+            w.append(r)?;
+        }
+    }
+    std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e))
+}
+
 /// Re-renders `dir/report.html`, its PNGs and `dir/summary.json` (recomputed
-/// from `runs.csv`) from the files in `dir`. Returns the page's path.
+/// from `runs.csv`) from the files in `dir`, and fills in `runs.csv`'s time
+/// to target. Returns the page's path.
 pub fn render_run(dir: &Path) -> Result<PathBuf> {
     render(&RunFiles::load(dir)?).map(|(page, _)| page)
 }
@@ -73,6 +87,13 @@ fn render(run: &RunFiles) -> Result<(PathBuf, Summary)> {
     let models = run.models();
     let summary = run.summary();
     summary.write(&dir.join(files::SUMMARY))?;
+    if let Some(tt) = &summary.time_to_target {
+        let filled = run.runs_with_time_to_target(tt.target);
+        if filled != run.runs {
+            // Derived from epochs.csv: filled in (again) on every render.
+            rewrite_csv(&dir.join(files::RUNS), &filled)?;
+        }
+    }
 
     let mut figures = Vec::new();
     let mut add = |file: &str, alt: &str, caption: &str| {
@@ -104,9 +125,10 @@ fn render(run: &RunFiles) -> Result<(PathBuf, Summary)> {
         &add(
             chart_files::ACC_VS_TIME,
             "Validation accuracy against cumulative training seconds, one line per model and seed",
-            "Validation accuracy against cumulative training time (evaluation excluded), one line per seed.",
+            "Validation accuracy against cumulative training time (evaluation excluded), one line per seed; the dashed line is the time-to-accuracy target, a ring marks where each seed first reached it.",
         ),
         &series::val_acc_vs_time(&run.epochs, &models),
+        summary.time_to_target.as_ref().map(|t| t.target),
     )?;
     let references = references_for(&run.config.dataset.name);
     let ref_caption = if references.is_empty() {

@@ -113,6 +113,13 @@ pub struct RunRecord {
     /// The kernel the cell's fused RNN ran on; empty when not recorded.
     #[serde(default)]
     pub kernel: Option<Kernel>,
+    /// Training seconds until the validation accuracy first reached the
+    /// run's target (`summary.json`'s `time_to_target.target`); empty if never.
+    #[serde(default)]
+    pub secs_to_target: Option<f64>,
+    /// The epoch in which it first reached the target; empty if never.
+    #[serde(default)]
+    pub epochs_to_target: Option<u32>,
 }
 
 impl RunRecord {
@@ -144,6 +151,8 @@ impl RunRecord {
             gpu_peak_bytes: None,
             message,
             kernel: None,
+            secs_to_target: None,
+            epochs_to_target: None,
         }
     }
 }

@@ -33,8 +33,10 @@ fn only_dir(out: &Path) -> PathBuf {
     dirs.into_iter().next().unwrap()
 }
 
-/// Key paths of a JSON value: `a`, `a.b`, and `a[].b` for arrays of objects.
-fn key_paths(value: &Value, prefix: &str, out: &mut Vec<String>) {
+/// Key paths of a JSON value: `a`, `a.b`, and `a[].b` for arrays of
+/// objects; `nulls` gets the paths whose value is `null` (an estimate or
+/// ratio that this run's numbers left undefined: its keys cannot appear).
+fn key_paths(value: &Value, prefix: &str, out: &mut Vec<String>, nulls: &mut Vec<String>) {
     match value {
         Value::Object(map) => {
             for (k, v) in map {
@@ -44,12 +46,15 @@ fn key_paths(value: &Value, prefix: &str, out: &mut Vec<String>) {
                     format!("{prefix}.{k}")
                 };
                 out.push(path.clone());
-                key_paths(v, &path, out);
+                if v.is_null() {
+                    nulls.push(path.clone());
+                }
+                key_paths(v, &path, out, nulls);
             }
         }
         Value::Array(items) => {
             if let Some(first @ Value::Object(_)) = items.first() {
-                key_paths(first, &format!("{prefix}[]"), out);
+                key_paths(first, &format!("{prefix}[]"), out, nulls);
             }
         }
         _ => {}
@@ -77,15 +82,44 @@ fn a_run_folder_keeps_the_checked_in_columns_and_keys() {
             let header: Vec<&str> = text.lines().next().unwrap().split(',').collect();
             assert_eq!(header, expected, "{file}: columns (in order)");
         } else {
-            let mut found = Vec::new();
-            key_paths(&serde_json::from_str(&text).unwrap(), "", &mut found);
+            let (mut found, mut nulls) = (Vec::new(), Vec::new());
+            key_paths(
+                &serde_json::from_str(&text).unwrap(),
+                "",
+                &mut found,
+                &mut nulls,
+            );
             let found: BTreeSet<&str> = found.iter().map(String::as_str).collect();
             let expected: BTreeSet<&str> = expected.into_iter().collect();
-            assert_eq!(found, expected, "{file}: key paths");
+            let unexpected: Vec<&&str> = found.difference(&expected).collect();
+            assert!(
+                unexpected.is_empty(),
+                "{file}: keys not in contract.txt: {unexpected:?}"
+            );
+            let missing: Vec<&&str> = expected
+                .difference(&found)
+                .filter(|k| !nulls.iter().any(|n| k.starts_with(&format!("{n}."))))
+                .collect();
+            assert!(missing.is_empty(), "{file}: keys missing: {missing:?}");
         }
         checked += 1;
     }
     assert_eq!(checked, 8);
+
+    // Time to accuracy is filled in per run and stated; the kernel split too.
+    let runs: Vec<rnnbench::results::RunRecord> =
+        rnnbench::results::read_csv(&dir.join("runs.csv")).unwrap();
+    assert!(runs.iter().any(|r| r.secs_to_target.is_some()));
+    for r in runs.iter().filter(|r| r.secs_to_target.is_some()) {
+        assert!(r.secs_to_target.unwrap() <= r.train_secs_total + 1e-9);
+        assert!(r.epochs_to_target.unwrap() >= 1);
+    }
+    let page = std::fs::read_to_string(dir.join("report.html")).unwrap();
+    assert!(
+        page.contains("Time to accuracy"),
+        "no time-to-accuracy sentence"
+    );
+    assert!(page.contains("Kernel check"), "no kernel split");
 }
 
 #[test]

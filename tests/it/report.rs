@@ -147,6 +147,8 @@ fn write_run(dir: &Path, seeds: &[u64], planned: &[u64], lstm: Behaviour, gru: B
                 gpu_peak_bytes: None,
                 message: String::new(),
                 kernel: None,
+                secs_to_target: None,
+                epochs_to_target: None,
             })
             .unwrap();
         }

@@ -152,11 +152,13 @@ fn loss_chart(path: &Path, train: &[Band], val: &[Band]) -> DrawResult {
 
 /// Validation accuracy against cumulative training time, one line per model
 /// and seed.
-pub fn draw_acc_vs_time(path: &Path, lines: &[Line]) -> Result<()> {
-    finish(path, acc_vs_time_chart(path, lines))
+/// `target`: the time-to-accuracy target (fraction), drawn dashed, with a
+/// ring where each line first reaches it.
+pub fn draw_acc_vs_time(path: &Path, lines: &[Line], target: Option<f64>) -> Result<()> {
+    finish(path, acc_vs_time_chart(path, lines, target))
 }
 
-fn acc_vs_time_chart(path: &Path, lines: &[Line]) -> DrawResult {
+fn acc_vs_time_chart(path: &Path, lines: &[Line], target: Option<f64>) -> DrawResult {
     let root = canvas(path, CHART_SIZE_PX)?;
     let pts = lines.iter().flat_map(|l| &l.points);
     let x_max = pts.clone().map(|p| p.0).fold(1e-3, f64::max);
@@ -166,6 +168,10 @@ fn acc_vs_time_chart(path: &Path, lines: &[Line]) -> DrawResult {
         .fold(f64::INFINITY, f64::min);
     let y_hi = pts.map(|p| p.1 * 100.0).fold(f64::NEG_INFINITY, f64::max);
     let (y_lo, y_hi) = padded(y_lo, y_hi, 0.08);
+    let (y_lo, y_hi) = match target {
+        Some(t) => (y_lo.min(t * 100.0 - 1.0), y_hi.max(t * 100.0 + 1.0)),
+        None => (y_lo, y_hi),
+    };
     let mut chart = ChartBuilder::on(&root)
         .caption(
             "Validation accuracy against training time (one line per seed)",
@@ -185,6 +191,24 @@ fn acc_vs_time_chart(path: &Path, lines: &[Line]) -> DrawResult {
         .axis_desc_style((FONT, 18))
         .light_line_style(WHITE.mix(0.0))
         .draw()?;
+    if let Some(t) = target {
+        let y = t * 100.0;
+        chart.draw_series(DashedLineSeries::new(
+            [(0.0, y), (x_max * 1.05, y)],
+            6,
+            4,
+            BLACK.mix(0.6).stroke_width(1),
+        ))?;
+        for line in lines {
+            if let Some(p) = line.points.iter().find(|p| p.1 >= t) {
+                chart.draw_series(std::iter::once(Circle::new(
+                    (p.0, p.1 * 100.0),
+                    6,
+                    model_colour(line.model).stroke_width(2),
+                )))?;
+            }
+        }
+    }
     let mut labelled = std::collections::BTreeSet::new();
     for line in lines {
         let c = model_colour(line.model);
