@@ -4,4 +4,6 @@
 pub mod device;
 pub mod environment;
 pub mod gpu;
+pub mod interference;
+pub mod load;
 pub mod memory;
