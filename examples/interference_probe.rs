@@ -6,7 +6,8 @@
 //! and prints the signals of its window (`wait_share` is
 //! [`runqueue_wait_share`], `psi_share` the PSI stall per second). `--hog N --hog-epochs A-B` starts N
 //! busy-loop processes (`sh -c 'while :; do :; done'`, pinned one per CPU
-//! with `--pin`) before epoch A and stops them after epoch B.
+//! with `--pin`; busy only `--hog-duty D` of every 100 ms when D < 1) before
+//! epoch A and stops them after epoch B.
 //!
 //! ```text
 //! cargo run --release --example interference_probe -- --epochs 8
@@ -27,6 +28,7 @@ struct Args {
     hog_epochs: (usize, usize),
     pin: bool,
     steps: Option<usize>,
+    hog_duty: f64,
 }
 
 fn parse_args() -> Args {
@@ -38,6 +40,7 @@ fn parse_args() -> Args {
         hog_epochs: (0, 0),
         pin: false,
         steps: None,
+        hog_duty: 1.0,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -53,6 +56,9 @@ fn parse_args() -> Args {
                 args.hog_epochs = (a.parse().expect("A"), b.parse().expect("B"));
             }
             "--pin" => args.pin = true,
+            "--hog-duty" => args.hog_duty = value().parse().expect("--hog-duty 0..1"),
+            // Internal: be one hog process.
+            "--spin" => spin(value().parse().expect("--spin 0..1")),
             "--steps" => args.steps = Some(value().parse().expect("--steps N")),
             other => panic!("unknown flag {other}"),
         }
@@ -60,20 +66,46 @@ fn parse_args() -> Args {
     args
 }
 
-fn start_hog(processes: usize, pin: bool) -> Vec<Child> {
+/// Spins `duty` of every 100 ms and sleeps the rest, for ever.
+fn spin(duty: f64) -> ! {
+    let period = std::time::Duration::from_millis(100);
+    loop {
+        let began = Instant::now();
+        while began.elapsed() < period.mul_f64(duty) {
+            std::hint::spin_loop();
+        }
+        std::thread::sleep(period.saturating_sub(began.elapsed()));
+    }
+}
+
+/// `processes` hogs busy `duty` of the time: `sh` busy loops when the duty
+/// is 1, else copies of this program in `--spin` mode.
+fn start_hog(processes: usize, pin: bool, duty: f64) -> Vec<Child> {
     let cpus = rnnbench::probe::interference::online_cpus();
+    let me = std::env::current_exe().expect("this program's path");
     (0..processes)
         .map(|i| {
-            let mut cmd = if pin {
-                let mut c = Command::new("taskset");
-                c.args(["-c", &(i % cpus).to_string(), "sh"]);
-                c
+            let mut cmd = Command::new(if pin {
+                "taskset".as_ref()
             } else {
-                Command::new("sh")
-            };
-            cmd.args(["-c", "while :; do :; done"])
-                .spawn()
-                .expect("the busy loop starts")
+                me.as_os_str()
+            });
+            if pin {
+                cmd.args(["-c", &(i % cpus).to_string()]);
+                cmd.arg(if duty >= 1.0 {
+                    "sh".as_ref()
+                } else {
+                    me.as_os_str()
+                });
+            } else if duty >= 1.0 {
+                cmd = Command::new("sh");
+            }
+            if duty >= 1.0 {
+                cmd.args(["-c", "while :; do :; done"]);
+            } else {
+                cmd.args(["--spin", &duty.to_string()]);
+            }
+            cmd.spawn().expect("the hog starts")
         })
         .collect()
 }
@@ -108,10 +140,11 @@ fn main() {
         );
     }
     println!(
-        "threads {}, {steps} matmuls 512x512 per epoch, {} CPUs, hog {} x{} epochs {}-{}{}",
+        "threads {}, {steps} matmuls 512x512 per epoch, {} CPUs, hog {} x duty {}{} epochs {}-{}{}",
         args.threads,
         rnnbench::probe::interference::online_cpus(),
         args.hog,
+        args.hog_duty,
         if args.pin { " pinned" } else { "" },
         args.hog_epochs.0,
         args.hog_epochs.1,
@@ -124,7 +157,7 @@ fn main() {
     let mut epochs = Vec::new();
     for epoch in 1..=args.epochs {
         if args.hog > 0 && epoch == args.hog_epochs.0 {
-            hog = start_hog(args.hog, args.pin);
+            hog = start_hog(args.hog, args.pin, args.hog_duty);
         }
         let start = Signals::now();
         let began = Instant::now();
