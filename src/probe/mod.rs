@@ -1,8 +1,13 @@
 //! Measuring the machine: per-epoch peak memory ([`memory`]), the devices
-//! ([`device`]) and the facts recorded in `environment.json` ([`environment`]).
+//! ([`device`]), the facts recorded in `environment.json` ([`environment`]),
+//! the recurrent kernels and their switches ([`kernel`]), per-epoch
+//! interference signals and the disturbance rule ([`interference`]), and
+//! the machine's load before a run ([`load`]).
 
 pub mod device;
 pub mod environment;
 pub mod gpu;
+pub mod interference;
 pub mod kernel;
+pub mod load;
 pub mod memory;

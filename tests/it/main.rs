@@ -5,6 +5,7 @@ mod cli;
 mod common;
 mod contract;
 mod data;
+mod hog;
 mod kernel;
 mod report;
 mod sweep;

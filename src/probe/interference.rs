@@ -1,0 +1,751 @@
+//! Did this worker have its cores? Per-epoch interference signals and the
+//! rule that marks an epoch's timing as disturbed.
+//!
+//! # Signals
+//! Take a [`Signals`] snapshot right before an epoch's training starts and
+//! another right after it ends (the window of `train_secs`);
+//! [`Signals::since`] gives the [`EpochSignals`] of that window. All are
+//! readable without root on Linux; each is `None` where the platform lacks
+//! it ([`available_signals`] lists which exist, for `environment.json`):
+//!
+//! | field | source | meaning |
+//! |---|---|---|
+//! | `cpu_secs` | `getrusage(RUSAGE_SELF)` user + system | CPU time of this process (all threads, exited ones included) |
+//! | `runqueue_wait_secs` | `/proc/self/task/*/schedstat`, 2nd field (ns) | thread-seconds this process's threads were runnable but waiting for a CPU |
+//! | `cpu_pressure_secs` | `/proc/pressure/cpu`, `some … total=` (µs) | time some task of the machine (or cgroup) stalled for a CPU |
+//! | `steal_secs` | `/proc/stat`, `cpu` line, 8th value (ticks / `_SC_CLK_TCK`) | CPU-seconds the hypervisor took, summed over the machine's CPUs |
+//! | `involuntary_switches` | `getrusage` `ru_nivcsw` | times the scheduler took a CPU away from this process |
+//!
+//! Run-queue wait is the direct "someone else had my core" signal; PSI is
+//! machine-wide and also counts the worker's own threads waiting for each
+//! other, so it is recorded but does not decide.
+//!
+//! ## Threads that come and go
+//! Run-queue wait is per thread and the kernel keeps no total for a process,
+//! so a snapshot keeps each thread's figure by thread id. A thread that
+//! started after the first snapshot counts from zero (all its life lies in
+//! the window); one that exited before the second snapshot is missing, with
+//! the wait it accrued since the first (counted in
+//! [`EpochSignals::threads_exited`]); a thread id whose figure went down was
+//! reused and counts from zero. libtorch's OpenMP and inter-op pools live as
+//! long as the process, so in training nothing is lost. `cpu_secs` and
+//! `involuntary_switches` come from `getrusage`, which includes exited threads.
+//!
+//! # The rule
+//! [`DisturbanceRule::classify`] marks an epoch disturbed when the evidence
+//! says the worker did not have its cores (the defaults were chosen from
+//! measurements with `examples/interference_probe.rs`, see
+//! [`DisturbanceRule::default`]):
+//! - run-queue wait above [`DisturbanceRule::max_runqueue_wait_share`] of
+//!   the threads' runnable time (wait + CPU, see [`runqueue_wait_share`]), or
+//! - steal above [`DisturbanceRule::max_steal_share`] of the machine's CPU
+//!   time during the epoch (`train_secs` x CPUs), or
+//! - a slow outlier against the run's other epochs: `train_secs` above the
+//!   median plus [`DisturbanceRule::outlier_mads`] scaled MADs *and* above
+//!   the median by more than [`DisturbanceRule::outlier_min_excess_share`].
+//!   The first epoch (warm-up: allocations, oneDNN primitive creation) is
+//!   neither part of the comparison nor tested by it; at least three later
+//!   epochs are needed.
+//!
+//! A slow but steady machine has no waits and no outliers, so it is not
+//! flagged. [`DisturbanceRule::run_timing`] turns the epochs' verdicts into
+//! the run's [`Timing`], and [`clean_epochs`] picks the epochs that
+//! `secs_per_epoch` should average.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+/// One reading of the interference counters, taken at an epoch's start or
+/// end. Only differences between two readings mean anything.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Signals {
+    /// User + system CPU time of this process so far, in seconds.
+    cpu_secs: Option<f64>,
+    /// Run-queue wait so far per live thread id, in nanoseconds.
+    runqueue_wait_ns: Option<BTreeMap<u32, u64>>,
+    /// `some` CPU stall of the machine so far, in microseconds.
+    cpu_pressure_us: Option<u64>,
+    /// Steal summed over the machine's CPUs so far, in seconds.
+    steal_secs: Option<f64>,
+    /// Involuntary context switches of this process so far.
+    involuntary_switches: Option<u64>,
+}
+
+/// What happened during the window between two [`Signals`] readings (one
+/// epoch's training). Every field is `None` where the platform lacks the
+/// signal; CSV columns stay empty then.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct EpochSignals {
+    /// User + system CPU time this process used, in seconds.
+    pub cpu_secs: Option<f64>,
+    /// Time this process's threads were runnable but waiting for a CPU,
+    /// summed over threads, in seconds (so it can exceed the window's length).
+    pub runqueue_wait_secs: Option<f64>,
+    /// Time some task of the machine (or of this cgroup, in a container)
+    /// stalled waiting for a CPU (`/proc/pressure/cpu` `some`), in seconds.
+    pub cpu_pressure_secs: Option<f64>,
+    /// CPU time the hypervisor took, summed over the machine's CPUs, in seconds.
+    pub steal_secs: Option<f64>,
+    /// Involuntary context switches of this process.
+    pub involuntary_switches: Option<u64>,
+    /// Threads of this process that exited during the window: their
+    /// run-queue wait since the window began is missing from
+    /// `runqueue_wait_secs` (0 in training, whose thread pools are stable).
+    pub threads_exited: usize,
+}
+
+impl Signals {
+    /// Reads every counter now (a few small `/proc` files; well under a
+    /// millisecond for a process with tens of threads).
+    pub fn now() -> Self {
+        let usage = rusage_self();
+        Signals {
+            cpu_secs: usage.map(|u| u.cpu_secs),
+            runqueue_wait_ns: runqueue_wait_by_thread_ns(),
+            cpu_pressure_us: std::fs::read_to_string("/proc/pressure/cpu")
+                .ok()
+                .and_then(|text| parse_pressure_some_total_us(&text)),
+            steal_secs: std::fs::read_to_string("/proc/stat")
+                .ok()
+                .and_then(|text| parse_steal_ticks(&text))
+                .zip(clock_ticks_per_sec())
+                .map(|(ticks, per_sec)| ticks as f64 / per_sec as f64),
+            involuntary_switches: usage.map(|u| u.involuntary_switches),
+        }
+    }
+
+    /// The signals accrued from `start` (the earlier reading) to `self`.
+    /// A signal is `None` when either reading lacks it.
+    pub fn since(&self, start: &Signals) -> EpochSignals {
+        let (runqueue_wait_secs, threads_exited) =
+            match (&start.runqueue_wait_ns, &self.runqueue_wait_ns) {
+                (Some(before), Some(after)) => {
+                    let (wait_ns, exited) = runqueue_wait_delta_ns(before, after);
+                    (Some(wait_ns as f64 * 1e-9), exited)
+                }
+                _ => (None, 0),
+            };
+        EpochSignals {
+            cpu_secs: diff_f64(start.cpu_secs, self.cpu_secs),
+            runqueue_wait_secs,
+            cpu_pressure_secs: start
+                .cpu_pressure_us
+                .zip(self.cpu_pressure_us)
+                .map(|(a, b)| b.saturating_sub(a) as f64 * 1e-6),
+            steal_secs: diff_f64(start.steal_secs, self.steal_secs),
+            involuntary_switches: start
+                .involuntary_switches
+                .zip(self.involuntary_switches)
+                .map(|(a, b)| b.saturating_sub(a)),
+            threads_exited,
+        }
+    }
+}
+
+fn diff_f64(before: Option<f64>, after: Option<f64>) -> Option<f64> {
+    before.zip(after).map(|(a, b)| (b - a).max(0.0))
+}
+
+/// Sum of the run-queue wait accrued between the readings, and how many
+/// threads of `before` are gone from `after`.
+fn runqueue_wait_delta_ns(before: &BTreeMap<u32, u64>, after: &BTreeMap<u32, u64>) -> (u64, usize) {
+    let wait_ns = after
+        .iter()
+        .map(|(tid, &now)| match before.get(tid) {
+            // A figure that went down belongs to a new thread with a reused id.
+            Some(&then) if then <= now => now - then,
+            _ => now,
+        })
+        .sum();
+    let exited = before.keys().filter(|tid| !after.contains_key(tid)).count();
+    (wait_ns, exited)
+}
+
+/// The names of the signals this platform provides (the [`EpochSignals`]
+/// field names), for `environment.json`.
+pub fn available_signals() -> Vec<&'static str> {
+    let now = Signals::now();
+    let mut names = Vec::new();
+    if now.cpu_secs.is_some() {
+        names.push("cpu_secs");
+    }
+    if now.runqueue_wait_ns.is_some() {
+        names.push("runqueue_wait_secs");
+    }
+    if now.cpu_pressure_us.is_some() {
+        names.push("cpu_pressure_secs");
+    }
+    if now.steal_secs.is_some() {
+        names.push("steal_secs");
+    }
+    if now.involuntary_switches.is_some() {
+        names.push("involuntary_switches");
+    }
+    names
+}
+
+#[derive(Clone, Copy)]
+struct Usage {
+    cpu_secs: f64,
+    involuntary_switches: u64,
+}
+
+fn rusage_self() -> Option<Usage> {
+    // SAFETY: getrusage only writes the struct it is given.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    if unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) } != 0 {
+        return None;
+    }
+    let secs = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 * 1e-6;
+    Some(Usage {
+        cpu_secs: secs(usage.ru_utime) + secs(usage.ru_stime),
+        involuntary_switches: u64::try_from(usage.ru_nivcsw).unwrap_or(0),
+    })
+}
+
+fn clock_ticks_per_sec() -> Option<u64> {
+    // SAFETY: sysconf has no preconditions.
+    let ticks = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
+    u64::try_from(ticks).ok().filter(|&t| t > 0)
+}
+
+/// Online CPUs (the `cpuN` lines of `/proc/stat`), at least 1.
+pub fn online_cpus() -> usize {
+    // SAFETY: sysconf has no preconditions.
+    let cpus = unsafe { libc::sysconf(libc::_SC_NPROCESSORS_ONLN) };
+    usize::try_from(cpus).ok().filter(|&c| c > 0).unwrap_or(1)
+}
+
+fn runqueue_wait_by_thread_ns() -> Option<BTreeMap<u32, u64>> {
+    let mut waits = BTreeMap::new();
+    for entry in std::fs::read_dir("/proc/self/task").ok()? {
+        let Ok(entry) = entry else { continue };
+        let Some(tid) = entry.file_name().to_str().and_then(|s| s.parse().ok()) else {
+            continue;
+        };
+        // A thread may exit between the listing and the read: skip it.
+        let Ok(text) = std::fs::read_to_string(entry.path().join("schedstat")) else {
+            continue;
+        };
+        if let Some(wait_ns) = parse_schedstat_wait_ns(&text) {
+            waits.insert(tid, wait_ns);
+        }
+    }
+    // No thread readable means no schedstat here (kernel without schedstats).
+    (!waits.is_empty()).then_some(waits)
+}
+
+/// Second field of a `schedstat` line: nanoseconds spent runnable but waiting.
+fn parse_schedstat_wait_ns(text: &str) -> Option<u64> {
+    text.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// The `total=` of the `some` line of `/proc/pressure/cpu`, in microseconds.
+fn parse_pressure_some_total_us(text: &str) -> Option<u64> {
+    let line = text.lines().find(|l| l.starts_with("some "))?;
+    line.split_whitespace()
+        .find_map(|field| field.strip_prefix("total="))?
+        .parse()
+        .ok()
+}
+
+/// The 8th value (steal) of the aggregate `cpu` line of `/proc/stat`, in ticks.
+fn parse_steal_ticks(text: &str) -> Option<u64> {
+    let line = text.lines().find(|l| l.starts_with("cpu "))?;
+    line.split_whitespace().nth(8)?.parse().ok()
+}
+
+/// One epoch as the rule sees it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct EpochTiming {
+    /// Wall-clock seconds of the epoch's training (the window of `signals`).
+    pub train_secs: f64,
+    /// The interference signals of that window.
+    pub signals: EpochSignals,
+}
+
+/// The rule's finding on one epoch (`disturbed`, `disturbance` columns).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EpochVerdict {
+    /// The epoch's timing is not trustworthy.
+    pub disturbed: bool,
+    /// Why, in a few words (`runqueue wait 31% of runnable time`); `None` when
+    /// not disturbed.
+    pub disturbance: Option<String>,
+}
+
+/// How far a run's timing can be trusted (`timing` column of `runs.csv`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Timing {
+    /// At most the allowed share of its epochs was disturbed.
+    Clean,
+    /// More than the allowed share of its epochs was disturbed.
+    Disturbed,
+    /// The run was disturbed and a re-run's clean timing replaces it. Never
+    /// returned by [`DisturbanceRule::run_timing`]: the orchestration that
+    /// re-runs sets it.
+    Remeasured,
+}
+
+impl Timing {
+    /// The word written to `runs.csv`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Timing::Clean => "clean",
+            Timing::Disturbed => "disturbed",
+            Timing::Remeasured => "remeasured",
+        }
+    }
+}
+
+impl std::fmt::Display for Timing {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Thresholds of the disturbance rule. [`Default`] holds the documented
+/// values for this machine's CPU count.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct DisturbanceRule {
+    /// An epoch is disturbed when its threads waited for a CPU more than this
+    /// share of their runnable time ([`runqueue_wait_share`]).
+    pub max_runqueue_wait_share: f64,
+    /// An epoch is disturbed when steal exceeds this share of the machine's
+    /// CPU time in the epoch (`train_secs` x `machine_cpus`).
+    pub max_steal_share: f64,
+    /// CPUs the steal figure is summed over (the `cpuN` lines of `/proc/stat`).
+    pub machine_cpus: usize,
+    /// Outlier test: how many scaled MADs (1.4826 x MAD, a standard
+    /// deviation for normal data) above the median an epoch must be.
+    pub outlier_mads: f64,
+    /// Outlier test: and by how much it must exceed the median, as a share
+    /// of the median (keeps a very steady run's tiny MAD from flagging noise).
+    pub outlier_min_excess_share: f64,
+    /// A run's timing is disturbed when more than this share of its epochs is.
+    pub max_disturbed_epoch_share: f64,
+}
+
+/// Scales a MAD to a standard deviation for normally distributed data.
+const MAD_TO_SD: f64 = 1.4826;
+
+/// Epochs after the first needed before the outlier test runs.
+const MIN_OUTLIER_EPOCHS: usize = 3;
+
+impl Default for DisturbanceRule {
+    /// The documented thresholds, with `machine_cpus` from this machine.
+    ///
+    /// Chosen with `examples/interference_probe.rs` (2 libtorch threads of
+    /// 512 x 512 matmuls, about 1 s per epoch, on a 2-vCPU VM shared with
+    /// other people's builds, measured in a gap between them):
+    /// - quiet: run-queue wait 0.2-0.9% of runnable time per epoch (up to
+    ///   2.6% in 0.1 s epochs), PSI 0.2-1%, steal 0-0.03 s (ticks of 10 ms);
+    ///   epochs within about 10% of each other;
+    /// - a light hog (one process busy 20% of every 100 ms): wait 6-13%,
+    ///   epochs 25-50% slower. The wait understates the slowdown: when one
+    ///   OpenMP thread is preempted the other spins at the barrier, which
+    ///   counts as CPU time, not wait;
+    /// - one busy process pinned to one core: wait 34-36%, epochs 3x slower;
+    ///   two busy processes: wait 50-51%, epochs 3x slower;
+    /// - the other users' builds (load 6-10): wait 50-80%, PSI 100%.
+    ///
+    /// Hence 5% for the wait (five times the quiet maximum, below the light
+    /// hog), 10% for steal (one 10 ms tick is 5% of a 0.1 s epoch on 2 CPUs),
+    /// and an outlier floor of 20% (twice the quiet spread).
+    fn default() -> Self {
+        DisturbanceRule {
+            max_runqueue_wait_share: 0.05,
+            max_steal_share: 0.10,
+            machine_cpus: online_cpus(),
+            outlier_mads: 3.0,
+            outlier_min_excess_share: 0.20,
+            max_disturbed_epoch_share: 0.25,
+        }
+    }
+}
+
+impl DisturbanceRule {
+    /// The rule's finding for each epoch of one run, in order (epoch 1 first).
+    pub fn classify(&self, epochs: &[EpochTiming]) -> Vec<EpochVerdict> {
+        let outlier_limit = self.outlier_limit_secs(epochs);
+        epochs
+            .iter()
+            .enumerate()
+            .map(|(index, epoch)| {
+                let mut reasons = Vec::new();
+                let secs = epoch.train_secs;
+                if secs > 0.0 {
+                    if let Some(share) = runqueue_wait_share(&epoch.signals, secs)
+                        && share > self.max_runqueue_wait_share
+                    {
+                        reasons.push(format!(
+                            "runqueue wait {:.0}% of runnable time",
+                            share * 100.0
+                        ));
+                    }
+                    if let Some(steal) = epoch.signals.steal_secs {
+                        let share = steal / (secs * self.machine_cpus.max(1) as f64);
+                        if share > self.max_steal_share {
+                            reasons.push(format!("steal {:.0}% of the CPUs", share * 100.0));
+                        }
+                    }
+                }
+                if let Some((limit, median)) = outlier_limit
+                    && index > 0
+                    && secs > limit
+                {
+                    reasons.push(format!("{:.2}x the run's median epoch", secs / median));
+                }
+                EpochVerdict {
+                    disturbed: !reasons.is_empty(),
+                    disturbance: (!reasons.is_empty()).then(|| reasons.join("; ")),
+                }
+            })
+            .collect()
+    }
+
+    /// `(limit, median)` in seconds for the outlier test over the epochs
+    /// after the first, or `None` when there are too few of them.
+    fn outlier_limit_secs(&self, epochs: &[EpochTiming]) -> Option<(f64, f64)> {
+        let secs: Vec<f64> = epochs
+            .iter()
+            .skip(1)
+            .map(|e| e.train_secs)
+            .filter(|s| s.is_finite())
+            .collect();
+        if secs.len() < MIN_OUTLIER_EPOCHS {
+            return None;
+        }
+        let median = median(&secs);
+        let deviations: Vec<f64> = secs.iter().map(|s| (s - median).abs()).collect();
+        let mad = median_of(deviations);
+        let limit = (median + self.outlier_mads * MAD_TO_SD * mad)
+            .max(median * (1.0 + self.outlier_min_excess_share));
+        Some((limit, median))
+    }
+
+    /// The run's [`Timing`] from its epochs' verdicts: [`Timing::Disturbed`]
+    /// when more than [`Self::max_disturbed_epoch_share`] of them are
+    /// disturbed, else [`Timing::Clean`] (also for a run without epochs).
+    pub fn run_timing(&self, verdicts: &[EpochVerdict]) -> Timing {
+        if verdicts.is_empty() {
+            return Timing::Clean;
+        }
+        let disturbed = disturbed_epochs(verdicts);
+        if disturbed as f64 > self.max_disturbed_epoch_share * verdicts.len() as f64 {
+            Timing::Disturbed
+        } else {
+            Timing::Clean
+        }
+    }
+}
+
+/// The share of its runnable time this process's threads spent waiting for
+/// a CPU: `runqueue_wait_secs / (runqueue_wait_secs + cpu_secs)`, from 0
+/// (never waited) to 1 (only waited). Both are sums over the threads, so the
+/// share does not grow with the thread count; with 2 busy threads on 2
+/// cores and one competing busy process it is about 1/3. Without `cpu_secs`
+/// the wait is divided by `train_secs` (thread-seconds per second). `None`
+/// without `runqueue_wait_secs`, or when there was no runnable time at all.
+pub fn runqueue_wait_share(signals: &EpochSignals, train_secs: f64) -> Option<f64> {
+    let wait = signals.runqueue_wait_secs?;
+    let runnable = match signals.cpu_secs {
+        Some(cpu) => wait + cpu,
+        None => train_secs,
+    };
+    (runnable > 0.0).then(|| wait / runnable)
+}
+
+/// How many epochs are disturbed (`disturbed_epochs` column of `runs.csv`).
+pub fn disturbed_epochs(verdicts: &[EpochVerdict]) -> usize {
+    verdicts.iter().filter(|v| v.disturbed).count()
+}
+
+/// Indices (0-based) of the epochs `secs_per_epoch` should average: the
+/// undisturbed ones. When every epoch is disturbed, all of them (the run
+/// still gets a figure; its [`Timing`] says it is not to be trusted).
+pub fn clean_epochs(verdicts: &[EpochVerdict]) -> Vec<usize> {
+    let clean: Vec<usize> = verdicts
+        .iter()
+        .enumerate()
+        .filter(|(_, v)| !v.disturbed)
+        .map(|(i, _)| i)
+        .collect();
+    if clean.is_empty() {
+        (0..verdicts.len()).collect()
+    } else {
+        clean
+    }
+}
+
+fn median(values: &[f64]) -> f64 {
+    median_of(values.to_vec())
+}
+
+fn median_of(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    let n = values.len();
+    if n == 0 {
+        f64::NAN
+    } else if n % 2 == 1 {
+        values[n / 2]
+    } else {
+        (values[n / 2 - 1] + values[n / 2]) / 2.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rule() -> DisturbanceRule {
+        DisturbanceRule {
+            machine_cpus: 2,
+            ..DisturbanceRule::default()
+        }
+    }
+
+    /// An epoch of 2 threads runnable throughout that waited `wait_share`
+    /// of that time.
+    fn epoch(train_secs: f64, wait_share: f64) -> EpochTiming {
+        let runnable_secs = 2.0 * train_secs;
+        EpochTiming {
+            train_secs,
+            signals: EpochSignals {
+                cpu_secs: Some(runnable_secs * (1.0 - wait_share)),
+                runqueue_wait_secs: Some(runnable_secs * wait_share),
+                cpu_pressure_secs: Some(train_secs * wait_share),
+                steal_secs: Some(0.0),
+                involuntary_switches: Some(50),
+                threads_exited: 0,
+            },
+        }
+    }
+
+    fn flags(verdicts: &[EpochVerdict]) -> Vec<bool> {
+        verdicts.iter().map(|v| v.disturbed).collect()
+    }
+
+    #[test]
+    fn a_quiet_run_is_clean() {
+        let epochs: Vec<_> = [3.9, 3.21, 3.25, 3.19, 3.3, 3.22]
+            .iter()
+            .map(|&s| epoch(s, 0.03))
+            .collect();
+        let verdicts = rule().classify(&epochs);
+        assert_eq!(flags(&verdicts), vec![false; 6]);
+        assert!(verdicts.iter().all(|v| v.disturbance.is_none()));
+        assert_eq!(rule().run_timing(&verdicts), Timing::Clean);
+        assert_eq!(clean_epochs(&verdicts), vec![0, 1, 2, 3, 4, 5]);
+    }
+
+    #[test]
+    fn a_stalled_epoch_is_flagged_by_its_wait() {
+        let epochs = vec![
+            epoch(3.9, 0.02),
+            epoch(3.2, 0.02),
+            epoch(5.4, 0.31),
+            epoch(3.3, 0.02),
+        ];
+        let verdicts = rule().classify(&epochs);
+        assert_eq!(flags(&verdicts), vec![false, false, true, false]);
+        assert_eq!(
+            verdicts[2].disturbance.as_deref(),
+            Some("runqueue wait 31% of runnable time; 1.64x the run's median epoch")
+        );
+        // One of four is not more than a quarter.
+        assert_eq!(rule().run_timing(&verdicts), Timing::Clean);
+        assert_eq!(clean_epochs(&verdicts), vec![0, 1, 3]);
+        assert_eq!(disturbed_epochs(&verdicts), 1);
+    }
+
+    #[test]
+    fn a_stalled_epoch_without_wait_is_an_outlier() {
+        // E.g. a hog in another cgroup the schedstat does not show, or a
+        // page-cache storm: only the timing tells.
+        let epochs = vec![
+            epoch(6.0, 0.0),
+            epoch(3.2, 0.0),
+            epoch(3.25, 0.0),
+            epoch(4.6, 0.0),
+            epoch(3.3, 0.0),
+        ];
+        let verdicts = rule().classify(&epochs);
+        assert_eq!(flags(&verdicts), vec![false, false, false, true, false]);
+        assert_eq!(
+            verdicts[3].disturbance.as_deref(),
+            Some("1.40x the run's median epoch")
+        );
+    }
+
+    #[test]
+    fn a_slow_but_steady_machine_is_not_flagged() {
+        // Three times slower than the others, a slow first epoch, a little
+        // jitter, and the little wait a slow quiet machine has.
+        let epochs: Vec<_> = [14.0, 10.1, 9.8, 10.4, 10.0, 9.9, 10.6, 10.2]
+            .iter()
+            .map(|&s| epoch(s, 0.02))
+            .collect();
+        let verdicts = rule().classify(&epochs);
+        assert_eq!(flags(&verdicts), vec![false; 8]);
+        assert_eq!(rule().run_timing(&verdicts), Timing::Clean);
+    }
+
+    #[test]
+    fn a_run_loaded_throughout_is_disturbed() {
+        let epochs: Vec<_> = [5.5, 5.3, 5.4, 5.2]
+            .iter()
+            .map(|&s| epoch(s, 0.45))
+            .collect();
+        let verdicts = rule().classify(&epochs);
+        assert_eq!(flags(&verdicts), vec![true; 4]);
+        assert_eq!(
+            verdicts[0].disturbance.as_deref(),
+            Some("runqueue wait 45% of runnable time")
+        );
+        assert_eq!(rule().run_timing(&verdicts), Timing::Disturbed);
+        // Nothing clean: all epochs still give a figure.
+        assert_eq!(clean_epochs(&verdicts), vec![0, 1, 2, 3]);
+    }
+
+    #[test]
+    fn a_light_hog_is_flagged_although_its_wait_is_small() {
+        // Measured: a process busy 20% of the time made these epochs 25-50%
+        // slower with only 6-13% wait; quiet epochs waited under 1%.
+        let epochs = vec![
+            epoch(1.02, 0.002),
+            epoch(0.94, 0.003),
+            epoch(1.42, 0.130),
+            epoch(1.19, 0.064),
+            epoch(1.32, 0.062),
+            epoch(0.95, 0.003),
+            epoch(0.96, 0.004),
+            epoch(0.93, 0.003),
+        ];
+        let verdicts = rule().classify(&epochs);
+        assert_eq!(
+            flags(&verdicts),
+            vec![false, false, true, true, true, false, false, false]
+        );
+        // Three of eight is more than a quarter.
+        assert_eq!(rule().run_timing(&verdicts), Timing::Disturbed);
+    }
+
+    #[test]
+    fn two_of_four_disturbed_make_the_run_disturbed() {
+        let epochs = vec![
+            epoch(3.9, 0.02),
+            epoch(4.7, 0.2),
+            epoch(5.4, 0.31),
+            epoch(3.3, 0.02),
+        ];
+        let verdicts = rule().classify(&epochs);
+        assert_eq!(flags(&verdicts), vec![false, true, true, false]);
+        assert_eq!(rule().run_timing(&verdicts), Timing::Disturbed);
+    }
+
+    #[test]
+    fn steal_counts_against_the_machine_cpus() {
+        let mut stolen = epoch(4.0, 0.0);
+        // 1.2 CPU-seconds of 2 CPUs x 4 s = 15%.
+        stolen.signals.steal_secs = Some(1.2);
+        let epochs = vec![epoch(4.0, 0.0), stolen];
+        let verdicts = rule().classify(&epochs);
+        assert_eq!(
+            verdicts[1].disturbance.as_deref(),
+            Some("steal 15% of the CPUs")
+        );
+        let many_cpus = DisturbanceRule {
+            machine_cpus: 16,
+            ..rule()
+        };
+        assert!(!many_cpus.classify(&epochs)[1].disturbed);
+    }
+
+    #[test]
+    fn missing_signals_leave_only_the_outlier_test() {
+        let bare = |s: f64| EpochTiming {
+            train_secs: s,
+            signals: EpochSignals::default(),
+        };
+        let epochs: Vec<_> = [3.9, 3.2, 3.3, 3.25, 7.0].map(bare).to_vec();
+        let verdicts = rule().classify(&epochs);
+        assert_eq!(flags(&verdicts), vec![false, false, false, false, true]);
+        // Too few epochs for the outlier test: nothing can be said.
+        let short: Vec<_> = [3.9, 3.2, 7.0].map(bare).to_vec();
+        assert_eq!(flags(&rule().classify(&short)), vec![false; 3]);
+        assert_eq!(rule().run_timing(&[]), Timing::Clean);
+    }
+
+    #[test]
+    fn a_slow_first_epoch_is_warm_up_not_an_outlier() {
+        let epochs: Vec<_> = [9.0, 3.2, 3.3, 3.25, 3.2].map(|s| epoch(s, 0.0)).to_vec();
+        assert_eq!(flags(&rule().classify(&epochs)), vec![false; 5]);
+    }
+
+    #[test]
+    fn the_wait_share_is_per_runnable_second() {
+        let mut signals = epoch(4.0, 0.25).signals;
+        let share = runqueue_wait_share(&signals, 4.0).expect("both signals");
+        assert!((share - 0.25).abs() < 1e-12);
+        // Without the CPU time: thread-seconds of wait per second.
+        signals.cpu_secs = None;
+        assert_eq!(runqueue_wait_share(&signals, 4.0), Some(0.5));
+        signals.runqueue_wait_secs = None;
+        assert_eq!(runqueue_wait_share(&signals, 4.0), None);
+    }
+
+    #[test]
+    fn parsers_read_the_kernel_formats() {
+        assert_eq!(
+            parse_schedstat_wait_ns("25889417 29714598 69\n"),
+            Some(29714598)
+        );
+        let psi = "some avg10=13.22 avg60=5.49 avg300=2.35 total=10488144\n\
+                   full avg10=0.00 avg60=0.00 avg300=0.00 total=0\n";
+        assert_eq!(parse_pressure_some_total_us(psi), Some(10488144));
+        let stat = "cpu  24481 0 4488 11467 212 0 48 121 0 0\ncpu0 1 2 3 4 5 6 7 8 9 10\n";
+        assert_eq!(parse_steal_ticks(stat), Some(121));
+        assert_eq!(parse_steal_ticks("cpu  1 2 3\n"), None);
+    }
+
+    #[test]
+    fn thread_wait_deltas_handle_new_exited_and_reused_threads() {
+        let before = BTreeMap::from([(10, 1_000), (11, 5_000), (12, 7_000)]);
+        // 10 kept (+500), 11 exited, 12 reused (went down: counts 300), 13 new.
+        let after = BTreeMap::from([(10, 1_500), (12, 300), (13, 2_000)]);
+        assert_eq!(runqueue_wait_delta_ns(&before, &after), (2_800, 1));
+    }
+
+    #[test]
+    fn live_signals_cover_a_busy_window() {
+        if !cfg!(target_os = "linux") {
+            return;
+        }
+        let start = Signals::now();
+        let began = std::time::Instant::now();
+        let mut x = 0u64;
+        // Spin until 50 ms of CPU time (the wall time is longer on a busy
+        // machine: that is what the wait measures).
+        let mut delta = Signals::now().since(&start);
+        while delta.cpu_secs.expect("getrusage on Linux") < 0.05 && began.elapsed().as_secs() < 10 {
+            for _ in 0..100_000 {
+                x = std::hint::black_box(x.wrapping_mul(31).wrapping_add(7));
+            }
+            delta = Signals::now().since(&start);
+        }
+        let wall_secs = began.elapsed().as_secs_f64();
+        assert!(delta.cpu_secs.expect("read") >= 0.05, "{delta:?}");
+        assert!(delta.involuntary_switches.is_some());
+        assert!(available_signals().contains(&"cpu_secs"));
+        if let Some(wait) = delta.runqueue_wait_secs {
+            // This test's thread plus the other tests' threads running meanwhile.
+            assert!(
+                wait >= 0.0 && wait < 64.0 * wall_secs,
+                "wait {wait} s in {wall_secs} s"
+            );
+        }
+    }
+}
