@@ -118,6 +118,22 @@ pub struct Summary {
     /// target validation accuracy (absent without `ok` runs).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub time_to_target: Option<TimeToTarget>,
+    /// How trustworthy the timings were (absent in runs made before the
+    /// interference signals were recorded).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timing: Option<TimingTrust>,
+}
+
+/// How many epochs and runs had disturbed timings (`summary.json`'s `timing`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TimingTrust {
+    /// Epochs with interference signals recorded.
+    pub epochs: usize,
+    /// Of those, epochs flagged as disturbed.
+    pub disturbed_epochs: usize,
+    /// `ok` runs whose timing is `disturbed` (more than a quarter of their
+    /// epochs): their `secs_per_epoch` rests on disturbed epochs or few clean ones.
+    pub disturbed_runs: Vec<ModelSeed>,
 }
 
 impl Summary {
@@ -251,7 +267,34 @@ pub fn summarize_planned(runs: &[RunRecord], models: &[Cell], planned_seeds: &[u
         pairs,
         kernel_check: None,
         time_to_target: None,
+        timing: timing_trust(runs),
     }
+}
+
+/// The timing trust of `runs` (`None` when no run recorded a timing verdict).
+fn timing_trust(runs: &[RunRecord]) -> Option<TimingTrust> {
+    let with: Vec<&RunRecord> = runs.iter().filter(|r| r.timing.is_some()).collect();
+    if with.is_empty() {
+        return None;
+    }
+    Some(TimingTrust {
+        epochs: with.iter().map(|r| r.epochs_run as usize).sum(),
+        disturbed_epochs: with
+            .iter()
+            .map(|r| r.disturbed_epochs.unwrap_or(0) as usize)
+            .sum(),
+        disturbed_runs: with
+            .iter()
+            .filter(|r| {
+                r.status == RunStatus::Ok
+                    && r.timing == Some(crate::probe::interference::Timing::Disturbed)
+            })
+            .map(|r| ModelSeed {
+                model: r.model,
+                seed: r.seed,
+            })
+            .collect(),
+    })
 }
 
 /// The pairs to compare: (lstm, gru) first when both are present, then every
@@ -335,6 +378,10 @@ pub(crate) mod tests {
             kernel: None,
             secs_to_target: None,
             epochs_to_target: None,
+            timing: None,
+            disturbed_epochs: None,
+            load_avg_1min: None,
+            other_runnable_tasks: None,
         }
     }
 

@@ -229,6 +229,11 @@ fn run_parent(cli: Cli) -> anyhow::Result<ExitCode> {
             root.display()
         );
     }
+    // Printed with --quiet too, as Google Benchmark does: timings taken on a
+    // busy machine are suspect.
+    if let Some(warning) = rnnbench::probe::load::load_warning() {
+        eprintln!("{warning}");
+    }
     let outcome = run_jobs(&root, &manifest, corpus, &exe, &stop, &child, |line| {
         if !quiet {
             eprintln!("{line}");

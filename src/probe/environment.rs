@@ -49,6 +49,10 @@ pub struct Environment {
     /// where the CPU supports it).
     #[serde(default)]
     pub flush_denormal: Option<bool>,
+    /// The interference signals this machine gives (`epochs.csv` columns
+    /// left empty otherwise).
+    #[serde(default)]
+    pub interference_signals: Vec<String>,
     /// Device used: `cpu` or `cuda:N`.
     pub device: String,
     /// Number of CUDA devices visible (0 on CPU-only set-ups).
@@ -139,6 +143,10 @@ impl Environment {
                 .to_string(),
             onednn_enabled: Some(super::kernel::onednn_enabled()),
             flush_denormal: Some(flush_denormal_now()),
+            interference_signals: super::interference::available_signals()
+                .into_iter()
+                .map(str::to_string)
+                .collect(),
             device: super::device::device_name(device),
             cuda_devices: if on_cuda {
                 tch::Cuda::device_count()

@@ -42,7 +42,16 @@ pub fn pair_findings(pair: &PairSummary, summary: &Summary) -> Vec<String> {
     let v = PairVerdicts::of(pair);
     let mut out = Vec::new();
     if let Some(c) = v.speed {
-        out.push(speed_sentence(a, b, &c));
+        let mut s = speed_sentence(a, b, &c);
+        let disturbed = summary.timing.as_ref().is_some_and(|t| {
+            t.disturbed_runs
+                .iter()
+                .any(|r| r.model == pair.a || r.model == pair.b)
+        });
+        if disturbed {
+            s.push_str(" This rests on disturbed timings that were not re-measured (see Timings).");
+        }
+        out.push(s);
     }
     if let Some(s) = summary
         .kernel_check
@@ -332,13 +341,45 @@ fn cis_overlap(summary: &Summary, a: Cell, b: Cell) -> bool {
     }
 }
 
-/// All sentences: the first pair (LSTM vs GRU when both ran) first.
+/// All sentences: the first pair (LSTM vs GRU when both ran) first, then
+/// how trustworthy the timings were.
 pub fn findings(summary: &Summary) -> Vec<String> {
     summary
         .pairs
         .iter()
         .flat_map(|p| pair_findings(p, summary))
+        .chain(timing_sentence(summary))
         .collect()
+}
+
+/// How trustworthy the timings were: disturbed epochs (another process had
+/// the cores) and the runs whose speed figures rest on them.
+pub fn timing_sentence(summary: &Summary) -> Option<String> {
+    let t = summary.timing.as_ref()?;
+    if t.disturbed_epochs == 0 {
+        return Some(format!(
+            "Timings: none of the {} epochs was disturbed by other load on the machine.",
+            t.epochs
+        ));
+    }
+    let runs: Vec<String> = t
+        .disturbed_runs
+        .iter()
+        .map(|r| format!("{} seed {}", r.model.display_name(), r.seed))
+        .collect();
+    Some(if runs.is_empty() {
+        format!(
+            "Timings: {} of {} epochs were disturbed by other load on the machine and left out of the seconds per epoch; no run's timing rests on them.",
+            t.disturbed_epochs, t.epochs
+        )
+    } else {
+        format!(
+            "Timings: {} of {} epochs were disturbed by other load on the machine; the speed figures of {} rest on disturbed epochs and were not re-measured: treat the speed verdict with caution.",
+            t.disturbed_epochs,
+            t.epochs,
+            runs.join(", ")
+        )
+    })
 }
 
 /// A short verdict on a pair for one line of a table: which is more

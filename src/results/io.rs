@@ -117,6 +117,13 @@ mod tests {
             gpu_peak_bytes: None,
             gpu_reserved_peak_bytes: None,
             kernel: None,
+            cpu_secs: None,
+            runqueue_wait_secs: None,
+            cpu_pressure_secs: None,
+            steal_secs: None,
+            involuntary_switches: None,
+            disturbed: None,
+            disturbance: String::new(),
         }
     }
 
@@ -142,7 +149,7 @@ mod tests {
             text.lines()
                 .next()
                 .unwrap()
-                .ends_with("peak_rss_bytes,gpu_peak_bytes,gpu_reserved_peak_bytes,kernel")
+                .contains("peak_rss_bytes,gpu_peak_bytes,gpu_reserved_peak_bytes,kernel")
         );
         let back: Vec<EpochRecord> = read_csv(&path).unwrap();
         assert_eq!(back, rows);

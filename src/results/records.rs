@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::KernelChoice;
 use crate::model::Cell;
+use crate::probe::interference::Timing;
 use crate::probe::kernel::Kernel;
 
 /// One model x seed x epoch. Accuracies are fractions in [0, 1], losses in
@@ -53,6 +54,31 @@ pub struct EpochRecord {
     /// empty in files written before it was recorded.
     #[serde(default)]
     pub kernel: Option<Kernel>,
+    /// User + system CPU seconds of the worker during `train_secs`.
+    #[serde(default)]
+    pub cpu_secs: Option<f64>,
+    /// Seconds the worker's threads were runnable but waiting for a CPU
+    /// during `train_secs`, summed over threads.
+    #[serde(default)]
+    pub runqueue_wait_secs: Option<f64>,
+    /// The machine's CPU pressure stall (`/proc/pressure/cpu` `some`) accrued
+    /// during `train_secs`, in seconds; empty without PSI.
+    #[serde(default)]
+    pub cpu_pressure_secs: Option<f64>,
+    /// Steal time (a VM's host took the CPU) during `train_secs`, in seconds
+    /// summed over the machine's CPUs.
+    #[serde(default)]
+    pub steal_secs: Option<f64>,
+    /// Involuntary context switches of the worker during `train_secs`.
+    #[serde(default)]
+    pub involuntary_switches: Option<u64>,
+    /// Whether the evidence says the worker did not have its cores (see
+    /// `probe::interference`); decided when the epoch is written.
+    #[serde(default)]
+    pub disturbed: Option<bool>,
+    /// Why it is disturbed (`runqueue wait 31% of runnable time`); empty otherwise.
+    #[serde(default)]
+    pub disturbance: String,
 }
 
 /// How a run ended.
@@ -120,6 +146,19 @@ pub struct RunRecord {
     /// The epoch in which it first reached the target; empty if never.
     #[serde(default)]
     pub epochs_to_target: Option<u32>,
+    /// How far the run's timing can be trusted: `clean` or `disturbed`
+    /// (more than a quarter of its epochs disturbed); empty in older files.
+    #[serde(default)]
+    pub timing: Option<Timing>,
+    /// Epochs flagged as disturbed; `secs_per_epoch` is the mean of the others.
+    #[serde(default)]
+    pub disturbed_epochs: Option<u32>,
+    /// The machine's 1-minute load average when the run started.
+    #[serde(default)]
+    pub load_avg_1min: Option<f64>,
+    /// Other runnable tasks on the machine when the run started.
+    #[serde(default)]
+    pub other_runnable_tasks: Option<u32>,
 }
 
 impl RunRecord {
@@ -153,6 +192,10 @@ impl RunRecord {
             kernel: None,
             secs_to_target: None,
             epochs_to_target: None,
+            timing: None,
+            disturbed_epochs: None,
+            load_avg_1min: None,
+            other_runnable_tasks: None,
         }
     }
 }

@@ -13,7 +13,11 @@ use crate::config::Config;
 use crate::data::{BatchData, Prepared, padding_fraction, train_batches};
 use crate::error::Result;
 use crate::model::{Cell, Classifier};
+use crate::probe::interference::{
+    DisturbanceRule, EpochTiming, Signals, clean_epochs, disturbed_epochs,
+};
 use crate::probe::kernel::Kernel;
+use crate::probe::load::LoadAverage;
 use crate::probe::{device::synchronize, gpu, memory};
 use crate::results::{EpochRecord, RunRecord, RunStatus};
 
@@ -107,6 +111,12 @@ pub fn fit(
     let train_lengths = data.train.lengths();
     let mut best: Option<HashMap<String, Tensor>> = None;
     let mut epochs_since_best = 0;
+    let rule = DisturbanceRule::default();
+    let mut timings: Vec<EpochTiming> = Vec::new();
+    if let Some(load) = LoadAverage::read() {
+        run.load_avg_1min = Some(load.one_min);
+        run.other_runnable_tasks = Some(load.other_runnable_tasks());
+    }
 
     'epochs: for epoch in 1..=settings.config.epochs {
         let batches = train_batches(
@@ -126,6 +136,7 @@ pub fn fit(
         memory::reset_peak_rss();
         gpu::reset_peak(settings.device);
         synchronize(settings.device);
+        let signals_at_start = Signals::now();
         let start = Instant::now();
         let (mut loss_sum, mut examples, mut real_tokens) = (0.0, 0usize, 0usize);
         let mut correct = Tensor::zeros([], (Kind::Int64, settings.device));
@@ -172,6 +183,15 @@ pub fn fit(
         }
         synchronize(settings.device);
         let train_secs = start.elapsed().as_secs_f64();
+        let signals = Signals::now().since(&signals_at_start);
+        timings.push(EpochTiming {
+            train_secs,
+            signals,
+        });
+        let verdict = rule
+            .classify(&timings)
+            .pop()
+            .expect("one verdict per epoch");
         let eval_start = Instant::now();
         let validation = evaluate(model, &data.val, settings.device)?;
         synchronize(settings.device);
@@ -196,6 +216,13 @@ pub fn fit(
             gpu_peak_bytes: gpu_peak.map(|p| p.allocated_bytes),
             gpu_reserved_peak_bytes: gpu_peak.map(|p| p.reserved_bytes),
             kernel: Some(settings.kernel),
+            cpu_secs: signals.cpu_secs,
+            runqueue_wait_secs: signals.runqueue_wait_secs,
+            cpu_pressure_secs: signals.cpu_pressure_secs,
+            steal_secs: signals.steal_secs,
+            involuntary_switches: signals.involuntary_switches,
+            disturbed: Some(verdict.disturbed),
+            disturbance: verdict.disturbance.unwrap_or_default(),
         };
         on_epoch(&record)?;
         run.epochs_run = epoch;
@@ -218,7 +245,14 @@ pub fn fit(
         }
     }
     if run.epochs_run > 0 {
-        run.secs_per_epoch = run.train_secs_total / f64::from(run.epochs_run);
+        // Speed comes from the undisturbed epochs (all of them when every
+        // epoch was disturbed: `timing` then says so).
+        let verdicts = rule.classify(&timings);
+        let clean = clean_epochs(&verdicts);
+        run.secs_per_epoch =
+            clean.iter().map(|&i| timings[i].train_secs).sum::<f64>() / clean.len() as f64;
+        run.timing = Some(rule.run_timing(&verdicts));
+        run.disturbed_epochs = Some(disturbed_epochs(&verdicts) as u32);
     }
     if run.status == RunStatus::Ok {
         if let Some(weights) = &best {

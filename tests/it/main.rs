@@ -9,3 +9,4 @@ mod hog;
 mod kernel;
 mod report;
 mod sweep;
+mod timing;

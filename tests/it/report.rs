@@ -120,6 +120,13 @@ fn write_run(dir: &Path, seeds: &[u64], planned: &[u64], lstm: Behaviour, gru: B
                         gpu_peak_bytes: None,
                         gpu_reserved_peak_bytes: None,
                         kernel: None,
+                        cpu_secs: None,
+                        runqueue_wait_secs: None,
+                        cpu_pressure_secs: None,
+                        steal_secs: None,
+                        involuntary_switches: None,
+                        disturbed: None,
+                        disturbance: String::new(),
                     })
                     .unwrap();
             }
@@ -149,6 +156,10 @@ fn write_run(dir: &Path, seeds: &[u64], planned: &[u64], lstm: Behaviour, gru: B
                 kernel: None,
                 secs_to_target: None,
                 epochs_to_target: None,
+                timing: None,
+                disturbed_epochs: None,
+                load_avg_1min: None,
+                other_runnable_tasks: None,
             })
             .unwrap();
         }

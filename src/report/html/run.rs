@@ -8,7 +8,7 @@ use serde_json::Value;
 use super::{Figure, ModelTag, render};
 use crate::error::{Error, Result};
 use crate::model::Cell;
-use crate::report::findings::pair_findings;
+use crate::report::findings::{pair_findings, timing_sentence};
 use crate::report::format::{
     ci, ci_note, diff_cell, machine_line, mean_sd, mib, p_cell, pct, ratio_cell, secs, thousands,
 };
@@ -214,10 +214,14 @@ impl RunPage {
         let findings = sum
             .pairs
             .iter()
-            .map(|p| PairFindings {
+            .enumerate()
+            .map(|(i, p)| PairFindings {
                 a: p.a.display_name(),
                 b: p.b.display_name(),
-                sentences: pair_findings(p, sum),
+                sentences: pair_findings(p, sum)
+                    .into_iter()
+                    .chain(timing_sentence(sum).filter(|_| i == 0))
+                    .collect(),
             })
             .collect();
         let pairs = sum

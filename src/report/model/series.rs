@@ -240,6 +240,13 @@ mod tests {
             gpu_peak_bytes: None,
             gpu_reserved_peak_bytes: None,
             kernel: None,
+            cpu_secs: None,
+            runqueue_wait_secs: None,
+            cpu_pressure_secs: None,
+            steal_secs: None,
+            involuntary_switches: None,
+            disturbed: None,
+            disturbance: String::new(),
         }
     }
 

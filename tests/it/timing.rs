@@ -1,0 +1,69 @@
+//! Interference: a CPU hog spinning on every core during a run makes its
+//! epochs disturbed, its timing `disturbed`, and the report say so.
+
+use std::process::Command;
+
+use crate::common::{fixture, run_ok};
+use crate::hog::CpuHog;
+use rnnbench::probe::interference::Timing;
+use rnnbench::results::{EpochRecord, RunRecord, read_csv};
+
+#[test]
+fn a_cpu_hog_during_a_run_is_detected_and_reported() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let hog = CpuHog::on_every_core();
+    run_ok(
+        Command::new(env!("CARGO_BIN_EXE_compare"))
+            .arg("--train")
+            .arg(fixture("train.csv"))
+            .arg("--test")
+            .arg(fixture("test.csv"))
+            .args([
+                "--models",
+                "lstm,gru",
+                "--epochs",
+                "4",
+                "--patience",
+                "0",
+                "--seeds",
+                "1",
+            ])
+            .args(["--hidden", "32", "--embed", "32", "--max-len", "64"])
+            .args(["--batch-size", "8", "--threads", "1", "--quiet"])
+            .args(["--kernel-check", "off"])
+            .arg("--out")
+            .arg(&out),
+    );
+    drop(hog);
+    let dir = std::fs::read_dir(&out)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let epochs: Vec<EpochRecord> = read_csv(&dir.join("epochs.csv")).unwrap();
+    assert_eq!(epochs.len(), 8);
+    assert!(
+        epochs
+            .iter()
+            .all(|e| e.runqueue_wait_secs.is_some() && e.cpu_secs.is_some())
+    );
+    let flagged = epochs.iter().filter(|e| e.disturbed == Some(true)).count();
+    assert!(flagged >= 4, "{flagged} of 8 epochs flagged: {epochs:?}");
+    assert!(
+        epochs
+            .iter()
+            .any(|e| e.disturbance.contains("runqueue wait"))
+    );
+    let runs: Vec<RunRecord> = read_csv(&dir.join("runs.csv")).unwrap();
+    assert!(
+        runs.iter().all(|r| r.timing == Some(Timing::Disturbed)),
+        "{runs:?}"
+    );
+    let page = std::fs::read_to_string(dir.join("report.html")).unwrap();
+    assert!(
+        page.contains("were disturbed by other load"),
+        "no timing note on the page"
+    );
+}
