@@ -28,37 +28,13 @@ use criterion::{
     BenchmarkId, Criterion, SamplingMode, Throughput, criterion_group, criterion_main,
 };
 use rnnbench::data::{Columns, DatasetSource, Encoded, Keep, PrepareOptions, epoch_slice};
-use rnnbench::model::{Cell, Classifier, ModelShape, hidden_for_budget};
+use rnnbench::model::{
+    BENCH_VOCAB, BatchingBench, BatchingMode, BenchGroup, BenchGroupId, BenchShape, Cell,
+    Classifier, MatmulBench, hidden_for_budget,
+};
 use rnnbench::probe::device::{cuda_unavailable_reason, synchronize};
-use rnnbench::report::bench::BatchingMode;
 use tch::nn::OptimizerConfig;
 use tch::{Device, Kind, Tensor, nn};
-
-const VOCAB: i64 = 20_000;
-const EMBED: i64 = 128;
-
-/// One benchmarked shape.
-#[derive(Debug, Clone, Copy)]
-struct Shape {
-    hidden: i64,
-    seq: i64,
-    batch: i64,
-    layers: i64,
-    bidirectional: bool,
-}
-
-impl Shape {
-    fn name(&self, threads: i32) -> String {
-        format!(
-            "h{}-t{}-b{}-l{}{}-th{threads}",
-            self.hidden,
-            self.seq,
-            self.batch,
-            self.layers,
-            if self.bidirectional { "-bi" } else { "" }
-        )
-    }
-}
 
 fn quick() -> bool {
     std::env::var("RNNBENCH_BENCH_QUICK").is_ok_and(|v| v != "0")
@@ -77,37 +53,49 @@ fn device() -> Option<Device> {
     }
 }
 
-/// The sweep: hidden sizes at a fixed length, lengths at a fixed hidden size,
-/// batch 1 latency, two layers, bidirectional.
-fn shapes() -> Vec<Shape> {
-    let base = Shape {
+/// The base of the sweep on this machine's threads: hidden 128, 200
+/// tokens, batch 64, one unidirectional layer.
+fn base_shape() -> BenchShape {
+    BenchShape {
         hidden: 128,
         seq: 200,
         batch: 64,
         layers: 1,
         bidirectional: false,
-    };
+        threads: i64::from(tch::get_num_threads()),
+    }
+}
+
+/// The criterion group of `group` on `device`.
+fn group_id(group: BenchGroup, device: Device) -> String {
+    BenchGroupId::new(group, device != Device::Cpu).to_string()
+}
+
+/// The sweep: hidden sizes at a fixed length, lengths at a fixed hidden size,
+/// batch 1 latency, two layers, bidirectional.
+fn shapes() -> Vec<BenchShape> {
+    let base = base_shape();
     if quick() {
         return vec![
             base,
-            Shape {
+            BenchShape {
                 hidden: 256,
                 ..base
             },
-            Shape { seq: 50, ..base },
-            Shape { batch: 1, ..base },
+            BenchShape { seq: 50, ..base },
+            BenchShape { batch: 1, ..base },
         ];
     }
     let mut shapes = vec![];
     for hidden in [64, 128, 256, 512] {
-        shapes.push(Shape { hidden, ..base });
+        shapes.push(BenchShape { hidden, ..base });
     }
     for seq in [50, 100, 400] {
-        shapes.push(Shape { seq, ..base });
+        shapes.push(BenchShape { seq, ..base });
     }
-    shapes.push(Shape { batch: 1, ..base });
-    shapes.push(Shape { layers: 2, ..base });
-    shapes.push(Shape {
+    shapes.push(BenchShape { batch: 1, ..base });
+    shapes.push(BenchShape { layers: 2, ..base });
+    shapes.push(BenchShape {
         bidirectional: true,
         ..base
     });
@@ -116,14 +104,8 @@ fn shapes() -> Vec<Shape> {
 
 /// The (hidden, length) grid of train steps at batch 64 behind the bench
 /// report's GRU/LSTM ratio map, less the points [`shapes`] already benches.
-fn grid_shapes() -> Vec<Shape> {
-    let base = Shape {
-        hidden: 128,
-        seq: 200,
-        batch: 64,
-        layers: 1,
-        bidirectional: false,
-    };
+fn grid_shapes() -> Vec<BenchShape> {
+    let base = base_shape();
     let (hiddens, seqs): (&[i64], &[i64]) = if quick() {
         (&[128, 256], &[50, 200])
     } else {
@@ -133,12 +115,12 @@ fn grid_shapes() -> Vec<Shape> {
     let mut grid = vec![];
     for &hidden in hiddens {
         for &seq in seqs {
-            let shape = Shape {
+            let shape = BenchShape {
                 hidden,
                 seq,
                 ..base
             };
-            if !swept.iter().any(|s| s.name(0) == shape.name(0)) {
+            if !swept.contains(&shape) {
                 grid.push(shape);
             }
         }
@@ -156,26 +138,26 @@ struct Fixture {
 }
 
 /// A classifier of `cell` at `shape` (seeded) and its Adam optimiser.
-fn model(cell: Cell, shape: Shape, device: Device) -> (nn::VarStore, Classifier, nn::Optimizer) {
+fn model(
+    cell: Cell,
+    shape: BenchShape,
+    device: Device,
+) -> (nn::VarStore, Classifier, nn::Optimizer) {
     tch::manual_seed(0);
     let vs = nn::VarStore::new(device);
-    let model_shape = ModelShape {
-        cell,
-        vocab_size: VOCAB,
-        embed_size: EMBED,
-        hidden_size: shape.hidden,
-        layers: shape.layers,
-        bidirectional: shape.bidirectional,
-        classes: 2,
-    };
-    let model = Classifier::new(&vs.root(), model_shape, 0.3);
+    let model = Classifier::new(&vs.root(), shape.model_shape(cell), 0.3);
     let optimizer = nn::Adam::default().build(&vs, 2e-3).expect("Adam builds");
     (vs, model, optimizer)
 }
 
-fn fixture(cell: Cell, shape: Shape, device: Device) -> Fixture {
+fn fixture(cell: Cell, shape: BenchShape, device: Device) -> Fixture {
     let (vs, model, optimizer) = model(cell, shape, device);
-    let tokens = Tensor::randint_low(2, VOCAB, [shape.batch, shape.seq], (Kind::Int64, device));
+    let tokens = Tensor::randint_low(
+        2,
+        BENCH_VOCAB,
+        [shape.batch, shape.seq],
+        (Kind::Int64, device),
+    );
     let lengths = Tensor::full([shape.batch], shape.seq, (Kind::Int64, Device::Cpu));
     let labels = Tensor::randint(2, [shape.batch], (Kind::Int64, device));
     Fixture {
@@ -218,10 +200,8 @@ fn optimise(optimizer: &mut nn::Optimizer, logits: &Tensor, labels: &Tensor) {
 
 fn cells(c: &mut Criterion) {
     let Some(device) = device() else { return };
-    let threads = tch::get_num_threads();
-    let device_tag = if device == Device::Cpu { "" } else { "-cuda" };
-    for (group_name, train) in [("forward", false), ("train_step", true)] {
-        let mut group = c.benchmark_group(format!("{group_name}{device_tag}"));
+    for (bench_group, train) in [(BenchGroup::Forward, false), (BenchGroup::TrainStep, true)] {
+        let mut group = c.benchmark_group(group_id(bench_group, device));
         group.sampling_mode(SamplingMode::Flat);
         group.sample_size(10);
         group.warm_up_time(Duration::from_millis(500));
@@ -231,10 +211,10 @@ fn cells(c: &mut Criterion) {
             .into_iter()
             .map(|s| (s, &[Cell::Lstm, Cell::Gru][..]));
         for (shape, cells) in sweep.chain(grid) {
-            group.throughput(Throughput::Elements((shape.batch * shape.seq) as u64));
+            group.throughput(Throughput::Elements(shape.tokens() as u64));
             for &cell in cells {
                 let mut f = fixture(cell, shape, device);
-                group.bench_function(BenchmarkId::new(cell.name(), shape.name(threads)), |b| {
+                group.bench_function(BenchmarkId::new(cell.name(), shape), |b| {
                     b.iter_custom(|iters| {
                         timed(iters, device, || {
                             if train {
@@ -256,38 +236,23 @@ fn cells(c: &mut Criterion) {
 /// 128, and GRU and RNN at the hidden size of the same budget.
 fn matched(c: &mut Criterion) {
     let Some(device) = device() else { return };
-    let threads = tch::get_num_threads();
-    let device_tag = if device == Device::Cpu { "" } else { "-cuda" };
-    let mut group = c.benchmark_group(format!("train_step_matched{device_tag}"));
+    let mut group = c.benchmark_group(group_id(BenchGroup::TrainStepMatched, device));
     group.sampling_mode(SamplingMode::Flat);
     group.sample_size(10);
     group.warm_up_time(Duration::from_millis(500));
     group.measurement_time(Duration::from_secs(3));
-    let lstm = ModelShape {
-        cell: Cell::Lstm,
-        vocab_size: VOCAB,
-        embed_size: EMBED,
-        hidden_size: 128,
-        layers: 1,
-        bidirectional: false,
-        classes: 2,
-    };
+    let base = base_shape();
+    let lstm = base.model_shape(Cell::Lstm);
     for cell in Cell::ALL {
         let hidden = if cell == Cell::Lstm {
-            128
+            base.hidden
         } else {
-            hidden_for_budget(ModelShape { cell, ..lstm }, lstm.params(), 4096)
+            hidden_for_budget(base.model_shape(cell), lstm.params(), 4096)
         };
-        let shape = Shape {
-            hidden,
-            seq: 200,
-            batch: 64,
-            layers: 1,
-            bidirectional: false,
-        };
-        group.throughput(Throughput::Elements((shape.batch * shape.seq) as u64));
+        let shape = BenchShape { hidden, ..base };
+        group.throughput(Throughput::Elements(shape.tokens() as u64));
         let mut f = fixture(cell, shape, device);
-        group.bench_function(BenchmarkId::new(cell.name(), shape.name(threads)), |b| {
+        group.bench_function(BenchmarkId::new(cell.name(), shape), |b| {
             b.iter_custom(|iters| timed(iters, device, || train_step(&mut f)))
         });
     }
@@ -298,21 +263,22 @@ fn matched(c: &mut Criterion) {
 /// efficiency: a 1024 x 1024 x 1024 float32 product (2 x 1024^3 FLOPs).
 fn matmul(c: &mut Criterion) {
     let Some(device) = device() else { return };
-    let threads = tch::get_num_threads();
-    let n = 1024;
+    let bench = MatmulBench {
+        n: 1024,
+        threads: i64::from(tch::get_num_threads()),
+    };
+    let n = bench.n;
     let a = Tensor::randn([n, n], (Kind::Float, device));
     let b = Tensor::randn([n, n], (Kind::Float, device));
-    let device_tag = if device == Device::Cpu { "" } else { "-cuda" };
-    let mut group = c.benchmark_group(format!("matmul{device_tag}"));
+    let mut group = c.benchmark_group(group_id(BenchGroup::Matmul, device));
     group.sampling_mode(SamplingMode::Flat);
     group.sample_size(10);
     group.warm_up_time(Duration::from_millis(500));
     group.measurement_time(Duration::from_secs(2));
-    group.throughput(Throughput::Elements((2 * n * n * n) as u64));
-    group.bench_function(
-        BenchmarkId::new("peak", format!("n{n}-th{threads}")),
-        |bench| bench.iter_custom(|iters| timed(iters, device, || drop(a.matmul(&b)))),
-    );
+    group.throughput(Throughput::Elements(bench.flops() as u64));
+    group.bench_function(BenchmarkId::new("peak", bench), |bencher| {
+        bencher.iter_custom(|iters| timed(iters, device, || drop(a.matmul(&b))))
+    });
     group.finish();
 }
 
@@ -359,7 +325,7 @@ fn imdb_mini() -> Option<Encoded> {
     let opts = PrepareOptions {
         max_len: BATCHING_MAX_LEN,
         keep: Keep::Last,
-        vocab_size: VOCAB as usize,
+        vocab_size: BENCH_VOCAB as usize,
         min_count: 1,
         val_fraction: 0.1,
         seed: 1,
@@ -380,15 +346,10 @@ fn imdb_mini() -> Option<Encoded> {
 fn batching(c: &mut Criterion) {
     let Some(device) = device() else { return };
     let Some(split) = imdb_mini() else { return };
-    let threads = tch::get_num_threads();
-    let device_tag = if device == Device::Cpu { "" } else { "-cuda" };
     let batches = 2;
-    let shape = Shape {
-        hidden: 128,
+    let shape = BenchShape {
         seq: BATCHING_MAX_LEN as i64,
-        batch: 64,
-        layers: 1,
-        bidirectional: false,
+        ..base_shape()
     };
     let lengths = split.lengths();
     let slice = epoch_slice(&lengths, shape.batch as usize, batches, 1);
@@ -420,13 +381,14 @@ fn batching(c: &mut Criterion) {
     // padded one on the CPU (libtorch runs packed sequences step by step),
     // which makes these the costliest benches of the sweep.
     let cells = [Cell::Lstm, Cell::Gru];
-    let groups: &[(&str, bool)] = if quick() {
-        &[("batching_forward", false)]
+    let groups: &[BenchGroup] = if quick() {
+        &[BenchGroup::BatchingForward]
     } else {
-        &[("batching_forward", false), ("batching_train_step", true)]
+        &[BenchGroup::BatchingForward, BenchGroup::BatchingTrainStep]
     };
-    for &(group_name, train) in groups {
-        let mut group = c.benchmark_group(format!("{group_name}{device_tag}"));
+    for &bench_group in groups {
+        let train = bench_group.trains();
+        let mut group = c.benchmark_group(group_id(bench_group, device));
         group.sampling_mode(SamplingMode::Flat);
         group.sample_size(10);
         group.warm_up_time(Duration::from_millis(500));
@@ -440,12 +402,11 @@ fn batching(c: &mut Criterion) {
                 } else {
                     &random
                 };
-                let name = format!(
-                    "{}-n{}-{}",
-                    mode.name(),
-                    slice.random.len(),
-                    shape.name(threads)
-                );
+                let name = BatchingBench {
+                    mode,
+                    batches: slice.random.len() as i64,
+                    shape,
+                };
                 group.bench_function(BenchmarkId::new(cell.name(), name), |b| {
                     b.iter_custom(|iters| {
                         timed(iters, device, || {

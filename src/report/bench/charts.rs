@@ -8,10 +8,10 @@ use std::path::Path;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::{BatchingMode, RatioGrid};
+use super::RatioGrid;
+use super::shared::{CHART_SIZE_PX, Line, WIDE_CHART_SIZE_PX, canvas, model_colour};
 use crate::error::{Error, Result};
-use crate::report::charts::{CHART_SIZE_PX, WIDE_CHART_SIZE_PX, canvas, model_colour};
-use crate::report::series::Line;
+use crate::model::BatchingMode;
 
 type DrawResult = std::result::Result<(), Box<dyn std::error::Error + Send + Sync>>;
 
