@@ -3,7 +3,8 @@
 //! still wins: that is how one binary is pointed at a CUDA libtorch.)
 //! Also records the tch version for `environment.json`.
 //! Compiles `src/probe/gpu_stats.cpp`, the few lines of C++ that read
-//! libtorch's device-allocator statistics (tch does not expose them).
+//! libtorch's device-allocator statistics, and `src/probe/kernel_switch.cpp`,
+//! the oneDNN and flush-denormal switches (tch exposes neither).
 fn main() {
     if let Ok(dir) = std::env::var("DEP_TCH_LIBTORCH_LIB") {
         println!("cargo:rustc-link-arg=-Wl,-rpath,{dir}");
@@ -13,6 +14,7 @@ fn main() {
             .map(|root| root.join("include"))
             .unwrap_or_default();
         println!("cargo:rerun-if-changed=src/probe/gpu_stats.cpp");
+        println!("cargo:rerun-if-changed=src/probe/kernel_switch.cpp");
         cc::Build::new()
             .cpp(true)
             .std("c++17")
@@ -21,6 +23,7 @@ fn main() {
             .define("_GLIBCXX_USE_CXX11_ABI", "1")
             .flag_if_supported("-w")
             .file("src/probe/gpu_stats.cpp")
+            .file("src/probe/kernel_switch.cpp")
             .compile("rnnbench_gpu_stats");
     }
     println!("cargo:rerun-if-changed=Cargo.lock");

@@ -10,7 +10,6 @@ use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 
-use serde::{Deserialize, Serialize};
 use tch::nn;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -23,44 +22,17 @@ use crate::error::{Error, Result};
 use crate::model::{Cell, Classifier, ModelShape, hidden_for_budget};
 use crate::probe::device::resolve_device;
 use crate::probe::environment::Environment;
-use crate::record::{self, CsvAppender, EpochRecord, RunRecord, RunStatus, files};
+use crate::results::{
+    self, CsvAppender, EpochRecord, GradientFlowRow, GradientStage, RunRecord, RunStatus, files,
+};
+use crate::results::{ModelSize, RunManifest, SweepManifest, point_dir};
 use crate::sweep::plan::{Job, ShardChoice, all_jobs, shard_jobs};
-use crate::sweep::{SWEEP_FILE, SweepManifest, point_dir, resume};
+use crate::sweep::resume;
 use crate::train::gradient_flow::gradient_norms;
 use crate::train::{FitSettings, fit};
 
 /// Largest hidden size considered when matching parameter budgets.
 pub const MAX_HIDDEN: i64 = 8192;
-
-/// One model's size in a comparison.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ModelSize {
-    /// The cell.
-    pub model: Cell,
-    /// Its hidden size.
-    pub hidden_size: i64,
-    /// Its whole-classifier parameter count.
-    pub params: i64,
-}
-
-/// The content of `config.json`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct RunManifest {
-    /// The run folder's name.
-    pub run_id: String,
-    /// The command line that started the run.
-    pub command_line: Vec<String>,
-    /// The resolved configuration.
-    pub config: Config,
-    /// Hidden size and parameter count of each model.
-    pub model_sizes: Vec<ModelSize>,
-    /// Classes in index order.
-    pub classes: Vec<String>,
-    /// Vocabulary size actually built (first seed), `<pad>` and `<unk>` included.
-    pub vocab_size_built: usize,
-    /// The dataset's identity.
-    pub dataset: DatasetIdentity,
-}
 
 /// The dataset source a configuration names.
 pub fn dataset_source(config: &Config) -> (DatasetSource, Columns) {
@@ -319,7 +291,7 @@ pub fn load_for_resume(dir: &Path) -> Result<SweepManifest> {
     }
     let manifest = SweepManifest::load_any(dir)?;
     let merged = !manifest.merged_from.is_empty()
-        || record::read_json::<serde_json::Value>(&dir.join(files::CONFIG))
+        || results::read_json::<serde_json::Value>(&dir.join(files::CONFIG))
             .is_ok_and(|c| c.get("merged_from").is_some());
     if merged {
         return Err(Error::results(
@@ -387,7 +359,7 @@ pub fn run_jobs(
     for &id in &point_ids {
         let point = manifest.point(id).ok_or_else(|| {
             Error::results(
-                root.join(SWEEP_FILE),
+                root.join(files::SWEEP),
                 format!("job names unknown point `{id}`"),
             )
         })?;
@@ -403,7 +375,7 @@ pub fn run_jobs(
         };
         let done = resume::finished_runs(&dir)?;
         for run in &done {
-            let size = sizes.iter().find(|s| s.model.name() == run.model);
+            let size = sizes.iter().find(|s| s.model == run.model);
             // Parameters are not compared: the vocabulary (and so the
             // embedding) can differ between seeds when it is below the cap.
             if size.is_none_or(|s| s.hidden_size != run.hidden_size) {
@@ -418,9 +390,7 @@ pub fn run_jobs(
                     ),
                 ));
             }
-            if let Ok(model) = run.model.parse::<Cell>() {
-                finished.insert((id.to_string(), model, run.seed));
-            }
+            finished.insert((id.to_string(), run.model, run.seed));
         }
         let pruned = resume::prune_unfinished(&dir, &done, point.config.seeds[0])?;
         if pruned != resume::Pruned::default() {
@@ -480,7 +450,7 @@ pub fn run_jobs(
         finished_ok += resume::finished_runs(dir)?
             .iter()
             .filter(|r| r.status == RunStatus::Ok)
-            .filter_map(|r| r.model.parse::<Cell>().ok().map(|m| (m, r.seed)))
+            .map(|r| (r.model, r.seed))
             .filter(|&(model, seed)| {
                 jobs.iter()
                     .any(|j| j.point == id && j.model == model && j.seed == seed)
@@ -550,11 +520,13 @@ fn write_point_dir(
         classes: plan.classes.clone(),
         vocab_size_built: plan.vocab_size,
         dataset: corpus.identity.clone(),
+        merged_from: Vec::new(),
+        merge_notes: Vec::new(),
     };
-    record::write_json_atomic(&dir.join(files::CONFIG), &run)?;
+    results::write_json_atomic(&dir.join(files::CONFIG), &run)?;
     // environment.json records the thread count in force.
     tch::set_num_threads(config.threads as i32);
-    record::write_json_atomic(
+    results::write_json_atomic(
         &dir.join(files::ENVIRONMENT),
         &Environment::probe(plan.device),
     )?;
@@ -590,11 +562,14 @@ fn verify_point_dir(
     if !config_path.is_file() {
         return Ok(None);
     }
-    let existing: RunManifest = record::read_json(&config_path)?;
+    let existing: RunManifest = results::read_json(&config_path)?;
     if existing.config != *config {
         return Err(Error::results(
             &config_path,
-            format!("holds another configuration than {SWEEP_FILE}; this folder cannot be resumed"),
+            format!(
+                "holds another configuration than {}; this folder cannot be resumed",
+                files::SWEEP
+            ),
         ));
     }
     let digests =
@@ -650,7 +625,7 @@ fn run_worker_process(
     match parsed {
         Some(Ok(run)) => Ok(run),
         _ => Ok(RunRecord::empty(
-            size.model.name(),
+            size.model,
             seed,
             size.hidden_size,
             size.params,
@@ -664,7 +639,7 @@ fn run_worker_process(
 /// `config.json`, appending each finished epoch to `epochs.csv`, and returns
 /// the run's record.
 pub fn run_worker(run_dir: &Path, cell: Cell, seed: u64, stop: &AtomicBool) -> Result<RunRecord> {
-    let manifest: RunManifest = record::read_json(&run_dir.join(files::CONFIG))?;
+    let manifest: RunManifest = results::read_json(&run_dir.join(files::CONFIG))?;
     let config = &manifest.config;
     let size = manifest
         .model_sizes
@@ -694,7 +669,10 @@ pub fn run_worker(run_dir: &Path, cell: Cell, seed: u64, stop: &AtomicBool) -> R
     let record_gradients = seed == config.seeds[0];
     let mut gradient_rows = Vec::new();
     if record_gradients {
-        gradient_rows.push(("init", gradient_norms(&model, &data.val, device)?));
+        gradient_rows.push((
+            GradientStage::Init,
+            gradient_norms(&model, &data.val, device)?,
+        ));
     }
     let progress = if config.quiet {
         indicatif::ProgressBar::hidden()
@@ -711,12 +689,8 @@ pub fn run_worker(run_dir: &Path, cell: Cell, seed: u64, stop: &AtomicBool) -> R
     };
     let mut epochs = CsvAppender::<EpochRecord>::open(&run_dir.join(files::EPOCHS))?;
     let settings = FitSettings {
+        config,
         seed,
-        epochs: config.epochs,
-        batch_size: config.batch_size,
-        lr: config.lr,
-        clip: config.clip,
-        patience: config.patience,
         device,
     };
     let outcome = fit(
@@ -731,13 +705,16 @@ pub fn run_worker(run_dir: &Path, cell: Cell, seed: u64, stop: &AtomicBool) -> R
     )?;
     progress.finish_and_clear();
     if record_gradients && outcome.run.status == RunStatus::Ok {
-        gradient_rows.push(("trained", gradient_norms(&model, &data.val, device)?));
+        gradient_rows.push((
+            GradientStage::Trained,
+            gradient_norms(&model, &data.val, device)?,
+        ));
         let mut csv = CsvAppender::<GradientFlowRow>::open(&run_dir.join(files::GRADIENT_FLOW))?;
         for (stage, norms) in gradient_rows {
             for (step, grad_norm) in norms.into_iter().enumerate() {
                 csv.append(&GradientFlowRow {
-                    model: cell.name().to_string(),
-                    stage: stage.to_string(),
+                    model: cell,
+                    stage,
                     step,
                     grad_norm,
                 })?;
@@ -745,19 +722,6 @@ pub fn run_worker(run_dir: &Path, cell: Cell, seed: u64, stop: &AtomicBool) -> R
         }
     }
     Ok(outcome.run)
-}
-
-/// One row of `gradient_flow.csv`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct GradientFlowRow {
-    /// Cell name.
-    pub model: String,
-    /// `init` (before training) or `trained` (best checkpoint).
-    pub stage: String,
-    /// Input time step, from 0.
-    pub step: usize,
-    /// Mean over the batch of the L2 norm of the loss gradient at that step.
-    pub grad_norm: f64,
 }
 
 /// Shared flag and child pid for the Ctrl-C handler.

@@ -1,6 +1,14 @@
 //! The one place where command-line flags and `--config FILE.toml` become a
 //! validated, resolved [`Config`]. Everything downstream reads `Config`, never
-//! raw flags. Precedence: flag > file > default.
+//! raw flags. Precedence: flag > file > dataset preset > default.
+//!
+//! Every option that can be a grid axis is declared once, in the
+//! [`grid_options!`] invocation below: its field (also the TOML and
+//! `config.json` key), type, default, flag, check, scale and doc. The macro
+//! makes the flag (clap), the TOML key (serde), the merge of file and
+//! flags, the default, the validation, the grid expansion and the
+//! `config.json` field from that one line. Options that are never axes
+//! (the data, the models, the seeds, the output folder) are plain fields.
 
 use std::path::{Path, PathBuf};
 
@@ -34,125 +42,31 @@ pub enum DeviceChoice {
     Auto,
 }
 
-/// The options of `compare`, as flags (all optional so that a `--config`
-/// file can supply them). Field names are the TOML keys (with `_`).
-///
-/// Every numeric or choice option takes a comma-separated list (a TOML array
-/// in a file): the comparison then runs at every point of the cross product
-/// of the lists (see [`Options::grid`]).
-#[derive(Debug, Clone, Default, Args, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "snake_case")]
-pub struct Options {
-    /// Dataset: imdb-mini (bundled, default), imdb (after scripts/fetch-imdb), or a file or folder.
-    #[arg(long, value_name = "NAME|PATH")]
-    pub dataset: Option<String>,
-    /// Training split file (CSV, TSV or JSON Lines; .gz accepted); needs --test.
-    #[arg(long, value_name = "PATH", requires = "test")]
-    pub train: Option<PathBuf>,
-    /// Test split file; needs --train.
-    #[arg(long, value_name = "PATH", requires = "train")]
-    pub test: Option<PathBuf>,
-    /// Name of the text column or field.
-    #[arg(long, value_name = "NAME")]
-    pub text_col: Option<String>,
-    /// Name of the label column or field.
-    #[arg(long, value_name = "NAME")]
-    pub label_col: Option<String>,
-    /// Models to compare, comma-separated: lstm, gru, rnn [default: lstm,gru].
-    #[arg(long, value_name = "LIST", value_delimiter = ',')]
-    pub models: Option<Vec<Cell>>,
-    /// params: size every model to the first one's parameter count; hidden: same hidden size [default: params].
-    #[arg(long = "match", value_name = "MODE", value_delimiter = ',')]
-    #[serde(rename = "match", default, deserialize_with = "one_or_many")]
-    pub match_mode: Option<Vec<MatchMode>>,
-    /// Hidden size of the first model [default: 64].
-    #[arg(long, value_name = "N", value_delimiter = ',')]
-    #[serde(default, deserialize_with = "one_or_many")]
-    pub hidden: Option<Vec<i64>>,
-    /// Embedding width [default: 64].
-    #[arg(long, value_name = "N", value_delimiter = ',')]
-    #[serde(default, deserialize_with = "one_or_many")]
-    pub embed: Option<Vec<i64>>,
-    /// Stacked recurrent layers [default: 1].
-    #[arg(long, value_name = "N", value_delimiter = ',')]
-    #[serde(default, deserialize_with = "one_or_many")]
-    pub layers: Option<Vec<i64>>,
-    /// Run each layer in both directions (`--bidirectional=false,true` sweeps both).
-    #[arg(
-        long,
-        value_name = "BOOL",
-        num_args = 0..=1,
-        require_equals = true,
-        default_missing_value = "true",
-        value_delimiter = ','
-    )]
-    #[serde(default, deserialize_with = "one_or_many")]
-    pub bidirectional: Option<Vec<bool>>,
-    /// Dropout before the head and between layers, in [0, 1) [default: 0.3].
-    #[arg(long, value_name = "P", value_delimiter = ',')]
-    #[serde(default, deserialize_with = "one_or_many")]
-    pub dropout: Option<Vec<f64>>,
-    /// Keep at most N tokens of each review (see --keep) [default: 128].
-    #[arg(long, value_name = "N", value_delimiter = ',')]
-    #[serde(default, deserialize_with = "one_or_many")]
-    pub max_len: Option<Vec<usize>>,
-    /// Which tokens of a longer review to keep: first or last [default: last].
-    #[arg(long, value_name = "WHICH", value_delimiter = ',')]
-    #[serde(default, deserialize_with = "one_or_many")]
-    pub keep: Option<Vec<Keep>>,
-    /// Vocabulary size cap, <pad> and <unk> included [default: 20000].
-    #[arg(long, value_name = "N", value_delimiter = ',')]
-    #[serde(default, deserialize_with = "one_or_many")]
-    pub vocab_size: Option<Vec<usize>>,
-    /// Minimum training count for a word to enter the vocabulary [default: 2].
-    #[arg(long, value_name = "N", value_delimiter = ',')]
-    #[serde(default, deserialize_with = "one_or_many")]
-    pub min_count: Option<Vec<usize>>,
-    /// Fraction of the training split held out for validation [default: 0.1].
-    #[arg(long, value_name = "F", value_delimiter = ',')]
-    #[serde(default, deserialize_with = "one_or_many")]
-    pub val_fraction: Option<Vec<f64>>,
-    /// Examples per training batch [default: 128].
-    #[arg(long, value_name = "N", value_delimiter = ',')]
-    #[serde(default, deserialize_with = "one_or_many")]
-    pub batch_size: Option<Vec<usize>>,
-    /// Maximum epochs per run [default: 4].
-    #[arg(long, value_name = "N", value_delimiter = ',')]
-    #[serde(default, deserialize_with = "one_or_many")]
-    pub epochs: Option<Vec<u32>>,
-    /// Adam learning rate [default: 0.004].
-    #[arg(long, value_name = "X", value_delimiter = ',')]
-    #[serde(default, deserialize_with = "one_or_many")]
-    pub lr: Option<Vec<f64>>,
-    /// Clip gradients to this global L2 norm; 0 disables [default: 1.0].
-    #[arg(long, value_name = "X", value_delimiter = ',')]
-    #[serde(default, deserialize_with = "one_or_many")]
-    pub clip: Option<Vec<f64>>,
-    /// Stop after N epochs without a better validation accuracy; 0 disables [default: 2].
-    #[arg(long, value_name = "N", value_delimiter = ',')]
-    #[serde(default, deserialize_with = "one_or_many")]
-    pub patience: Option<Vec<u32>>,
-    /// Number of seeds, 1..=N [default: 3].
-    #[arg(long, value_name = "N", conflicts_with = "seed_list")]
-    pub seeds: Option<u32>,
-    /// Explicit seeds, comma-separated.
-    #[arg(long, value_name = "LIST", value_delimiter = ',')]
-    pub seed_list: Option<Vec<u64>>,
-    /// Intra-op CPU threads [default: physical cores].
-    #[arg(long, value_name = "N", value_delimiter = ',')]
-    #[serde(default, deserialize_with = "one_or_many")]
-    pub threads: Option<Vec<usize>>,
-    /// cpu, cuda or auto [default: cpu].
-    #[arg(long, value_name = "DEVICE", value_delimiter = ',')]
-    #[serde(default, deserialize_with = "one_or_many")]
-    pub device: Option<Vec<DeviceChoice>>,
-    /// Results folder; each run writes OUT/<run-id>/ [default: results].
-    #[arg(long, value_name = "DIR")]
-    pub out: Option<PathBuf>,
-    /// No progress bars.
-    #[arg(long)]
-    #[serde(default)]
-    pub quiet: bool,
+/// Which recurrent kernels libtorch may use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum KernelChoice {
+    /// libtorch's own choice: oneDNN for the CPU LSTM, cuDNN on CUDA.
+    Auto,
+    /// libtorch's native kernels for every cell (oneDNN and cuDNN off).
+    Native,
+}
+
+/// A switch given as `on` or `off`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum OnOff {
+    /// Enabled.
+    On,
+    /// Disabled.
+    Off,
+}
+
+impl OnOff {
+    /// `true` for [`OnOff::On`].
+    pub fn is_on(self) -> bool {
+        self == OnOff::On
+    }
 }
 
 /// Which data a run uses, as resolved from the options.
@@ -170,63 +84,547 @@ pub struct DatasetChoice {
     pub label_col: Option<String>,
 }
 
-/// A validated, fully resolved configuration (written to `config.json`).
-///
-/// The defaults (embedding and hidden 64, the last 128 tokens, batch 128,
-/// Adam at 0.004, 4 epochs, patience 2, dropout 0.3, 3 seeds) are sized so
-/// that the bundled imdb-mini comparison of LSTM and GRU runs in under 4
-/// minutes on 2 CPU cores.
+/// How a sweep chart spaces an option's values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AxisScale {
+    /// Sizes and rates: a logarithmic axis.
+    Log,
+    /// Fractions and counts: a linear axis.
+    Linear,
+    /// Choices and switches: evenly spaced labels.
+    #[default]
+    Categorical,
+}
+
+/// One value of a swept option, keeping its type.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Config {
-    /// The data.
-    pub dataset: DatasetChoice,
-    /// Models in comparison order (the first sets the parameter budget).
-    pub models: Vec<Cell>,
-    /// How models are sized.
-    #[serde(rename = "match")]
-    pub match_mode: MatchMode,
-    /// Hidden size of the first model (the others follow `match`).
-    pub hidden: i64,
-    /// Embedding width.
-    pub embed: i64,
-    /// Stacked layers.
-    pub layers: i64,
-    /// Bidirectional layers.
-    pub bidirectional: bool,
-    /// Dropout probability.
-    pub dropout: f64,
-    /// Tokens kept per review.
-    pub max_len: usize,
-    /// Which tokens of a longer review are kept.
-    pub keep: Keep,
-    /// Vocabulary cap.
-    pub vocab_size: usize,
-    /// Minimum count for the vocabulary.
-    pub min_count: usize,
-    /// Held-out validation fraction of the training split.
-    pub val_fraction: f64,
-    /// Training batch size.
-    pub batch_size: usize,
-    /// Maximum epochs.
-    pub epochs: u32,
-    /// Adam learning rate.
-    pub lr: f64,
-    /// Global gradient-norm clip; 0 = off.
-    pub clip: f64,
-    /// Early-stopping patience in epochs; 0 = off.
-    pub patience: u32,
-    /// Seeds, one run per model and seed.
-    pub seeds: Vec<u64>,
-    /// Intra-op CPU threads.
-    pub threads: usize,
-    /// Requested device.
-    pub device: DeviceChoice,
-    /// Results root.
-    pub out: PathBuf,
-    /// The dataset preset applied under the flags (see [`dataset_preset`]), if any.
-    pub preset: Option<String>,
-    /// No progress bars.
-    pub quiet: bool,
+#[serde(untagged)]
+pub enum AxisValue {
+    /// An integer option (`--hidden 64`).
+    Int(i64),
+    /// A real option (`--lr 0.001`).
+    Float(f64),
+    /// A switch (`--bidirectional=true`).
+    Bool(bool),
+    /// A choice (`--keep last`).
+    Choice(String),
+}
+
+impl AxisValue {
+    /// Short text form used in point ids and tables: `64`, `0.001`, `true`, `last`.
+    pub fn label(&self) -> String {
+        match self {
+            AxisValue::Int(v) => v.to_string(),
+            AxisValue::Float(v) => v.to_string(),
+            AxisValue::Bool(v) => v.to_string(),
+            AxisValue::Choice(v) => v.clone(),
+        }
+    }
+
+    /// The value as a number, for a numeric axis; `None` for choices and switches.
+    pub fn as_f64(&self) -> Option<f64> {
+        match self {
+            AxisValue::Int(v) => Some(*v as f64),
+            AxisValue::Float(v) => Some(*v),
+            AxisValue::Bool(_) | AxisValue::Choice(_) => None,
+        }
+    }
+}
+
+/// A value of a grid option.
+pub trait GridValue: Clone + PartialEq {
+    /// The typed axis value.
+    fn axis_value(&self) -> AxisValue;
+    /// Short text form: `64`, `0.001`, `true`, `last`.
+    fn label(&self) -> String {
+        self.axis_value().label()
+    }
+}
+
+macro_rules! int_value {
+    ($($t:ty),*) => {$(
+        impl GridValue for $t {
+            fn axis_value(&self) -> AxisValue {
+                AxisValue::Int(*self as i64)
+            }
+        }
+    )*};
+}
+int_value!(i64, usize, u32);
+
+impl GridValue for f64 {
+    fn axis_value(&self) -> AxisValue {
+        AxisValue::Float(*self)
+    }
+}
+
+impl GridValue for bool {
+    fn axis_value(&self) -> AxisValue {
+        AxisValue::Bool(*self)
+    }
+}
+
+macro_rules! choice_value {
+    ($($t:ty),*) => {$(
+        impl GridValue for $t {
+            fn axis_value(&self) -> AxisValue {
+                AxisValue::Choice(
+                    self.to_possible_value()
+                        .map(|v| v.get_name().to_string())
+                        .unwrap_or_default(),
+                )
+            }
+        }
+    )*};
+}
+choice_value!(MatchMode, Keep, DeviceChoice, KernelChoice, OnOff);
+
+/// One swept option of a grid: an option given with more than one value.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Axis {
+    /// The option's key in `config.json` (e.g. `max_len`).
+    pub key: String,
+    /// The flag that set it (e.g. `--max-len`).
+    pub flag: String,
+    /// Its values in the order given.
+    pub values: Vec<AxisValue>,
+    /// How a chart spaces the values.
+    #[serde(default)]
+    pub scale: AxisScale,
+}
+
+impl Axis {
+    /// The values' labels, in order (`64`, `128`).
+    pub fn labels(&self) -> Vec<String> {
+        self.values.iter().map(AxisValue::label).collect()
+    }
+
+    /// Whether the values are sizes drawn on a log scale (hidden, embedding,
+    /// length, batch, vocabulary, learning rate).
+    pub fn is_size(&self) -> bool {
+        self.scale == AxisScale::Log
+    }
+}
+
+/// One configuration of a grid.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GridPoint {
+    /// Stable id derived from the swept values, e.g. `hidden-64_layers-2`
+    /// (`base` when nothing is swept); also the point's folder name.
+    pub id: String,
+    /// (key, value) of each swept option, in axis order.
+    pub values: Vec<(String, AxisValue)>,
+    /// The resolved configuration.
+    pub config: Config,
+}
+
+/// The cross product of the options' lists.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Grid {
+    /// Swept options (lists of more than one value), in flag order.
+    pub axes: Vec<Axis>,
+    /// Every configuration, as nested loops over `axes` (last fastest).
+    pub points: Vec<GridPoint>,
+}
+
+/// What a grid option's declaration says about it, for docs and reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OptionSpec {
+    /// Key in TOML files and `config.json`.
+    pub key: &'static str,
+    /// The flag, with its dashes.
+    pub flag: &'static str,
+    /// How a sweep chart spaces its values.
+    pub scale: AxisScale,
+}
+
+// Checks applied to a grid option's value; each returns the value or an
+// error naming the flag.
+fn any<T>(_flag: &str, v: T) -> Result<T> {
+    Ok(v)
+}
+
+fn at_least_1_i64(flag: &str, v: i64) -> Result<i64> {
+    if v >= 1 {
+        Ok(v)
+    } else {
+        Err(Error::config(flag, format!("must be at least 1, got {v}")))
+    }
+}
+
+fn at_least_1_usize(flag: &str, v: usize) -> Result<usize> {
+    if v >= 1 {
+        Ok(v)
+    } else {
+        Err(Error::config(flag, "must be at least 1, got 0"))
+    }
+}
+
+fn at_least_1_u32(flag: &str, v: u32) -> Result<u32> {
+    if v >= 1 {
+        Ok(v)
+    } else {
+        Err(Error::config(flag, "must be at least 1, got 0"))
+    }
+}
+
+fn probability(flag: &str, v: f64) -> Result<f64> {
+    if (0.0..1.0).contains(&v) {
+        Ok(v)
+    } else {
+        Err(Error::config(flag, format!("must be in [0, 1), got {v}")))
+    }
+}
+
+fn open_fraction(flag: &str, v: f64) -> Result<f64> {
+    if v > 0.0 && v < 1.0 {
+        Ok(v)
+    } else {
+        Err(Error::config(flag, format!("must be in (0, 1), got {v}")))
+    }
+}
+
+fn learning_rate(flag: &str, v: f64) -> Result<f64> {
+    if v > 0.0 && v <= 10.0 {
+        Ok(v)
+    } else {
+        Err(Error::config(flag, format!("must be in (0, 10], got {v}")))
+    }
+}
+
+fn zero_or_positive(flag: &str, v: f64) -> Result<f64> {
+    if v >= 0.0 && v.is_finite() {
+        Ok(v)
+    } else {
+        Err(Error::config(
+            flag,
+            format!("must be 0 (off) or positive, got {v}"),
+        ))
+    }
+}
+
+fn vocabulary(flag: &str, v: usize) -> Result<usize> {
+    if v >= 3 {
+        Ok(v)
+    } else {
+        Err(Error::config(
+            flag,
+            format!("must be at least 3 (<pad>, <unk> and a word), got {v}"),
+        ))
+    }
+}
+
+/// Declares the options that take a list of values and form a grid, in flag
+/// order (the order of a grid's nested loops). Each line:
+/// `/// doc` `[extra clap attributes]` `field: Type = default, "flag", check, Scale;`
+/// and it generates the [`Options`] and [`Config`] structs (with the plain
+/// fields given before and after), the file/flag merge, the defaults, the
+/// checks, the grid expansion and [`GRID_OPTIONS`].
+macro_rules! grid_options {
+    (
+        options_head { $($(#[$oh_meta:meta])* $oh_field:ident : $oh_ty:ty,)* }
+        options_tail { $($(#[$ot_meta:meta])* $ot_field:ident : $ot_ty:ty,)* }
+        config_head { $($(#[$ch_meta:meta])* $ch_field:ident : $ch_ty:ty,)* }
+        config_tail { $($(#[$ct_meta:meta])* $ct_field:ident : $ct_ty:ty,)* }
+        grid {
+            $(
+                $(#[doc = $doc:literal])*
+                [$($clap:tt)*]
+                $(#[serde($($serde:tt)*)])?
+                $field:ident : $ty:ty = $default:expr, $flag:literal, $check:ident, $scale:ident;
+            )*
+        }
+    ) => {
+        /// The options of `compare`, as flags (all optional so that a
+        /// `--config` file can supply them). Field names are the TOML keys
+        /// (with `_`).
+        ///
+        /// Every numeric or choice option takes a comma-separated list (a
+        /// TOML array in a file): the comparison then runs at every point of
+        /// the cross product of the lists (see [`Options::grid`]).
+        #[derive(Debug, Clone, Default, Args, Deserialize)]
+        #[serde(deny_unknown_fields, rename_all = "snake_case")]
+        pub struct Options {
+            $($(#[$oh_meta])* pub $oh_field: $oh_ty,)*
+            $(
+                $(#[doc = $doc])*
+                #[arg(long = $flag, value_delimiter = ',' $($clap)*)]
+                #[serde(default, deserialize_with = "one_or_many" $(, $($serde)*)?)]
+                pub $field: Option<Vec<$ty>>,
+            )*
+            $($(#[$ot_meta])* pub $ot_field: $ot_ty,)*
+        }
+
+        /// A validated, fully resolved configuration (written to `config.json`).
+        ///
+        /// The defaults (embedding and hidden 64, the last 128 tokens, batch
+        /// 128, Adam at 0.004, 4 epochs, patience 2, dropout 0.3, 3 seeds)
+        /// are sized so that the bundled imdb-mini comparison of LSTM and GRU
+        /// runs in under 4 minutes on 2 CPU cores.
+        ///
+        /// Keys missing from a `config.json` written by an older rnnbench
+        /// read as their defaults.
+        #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+        #[serde(default)]
+        pub struct Config {
+            $($(#[$ch_meta])* pub $ch_field: $ch_ty,)*
+            $(
+                $(#[doc = $doc])*
+                $(#[serde($($serde)*)])?
+                pub $field: $ty,
+            )*
+            $($(#[$ct_meta])* pub $ct_field: $ct_ty,)*
+        }
+
+        /// Every grid option's key, flag and scale, in flag order.
+        pub const GRID_OPTIONS: &[OptionSpec] = &[
+            $(OptionSpec {
+                key: stringify!($field),
+                flag: concat!("--", $flag),
+                scale: AxisScale::$scale,
+            },)*
+        ];
+
+        impl Options {
+            /// `self` with every unset option taken from `file`.
+            pub fn or(self, file: Options) -> Options {
+                Options {
+                    $($oh_field: Merge::merge(self.$oh_field, file.$oh_field),)*
+                    $($field: self.$field.or(file.$field),)*
+                    $($ot_field: Merge::merge(self.$ot_field, file.$ot_field),)*
+                }
+            }
+
+            /// The grid options that were given, as flags.
+            fn given_grid_flags(&self, flags: &mut Vec<&'static str>) {
+                $(if self.$field.is_some() {
+                    flags.push(concat!("--", $flag));
+                })*
+            }
+
+            /// Checks each list and returns the axes (lists of more than
+            /// one value) and every option's list length, in flag order.
+            fn grid_axes(&self) -> Result<(Vec<Axis>, Vec<usize>)> {
+                let mut axes = Vec::new();
+                let mut lens = Vec::new();
+                $(
+                    match &self.$field {
+                        Some(list) => {
+                            check_list(concat!("--", $flag), list)?;
+                            lens.push(list.len());
+                            if list.len() > 1 {
+                                axes.push(Axis {
+                                    key: stringify!($field).to_string(),
+                                    flag: concat!("--", $flag).to_string(),
+                                    values: list.iter().map(GridValue::axis_value).collect(),
+                                    scale: AxisScale::$scale,
+                                });
+                            }
+                        }
+                        None => lens.push(1),
+                    }
+                )*
+                Ok((axes, lens))
+            }
+
+            /// This options with every list cut to its value at `digits`
+            /// (one index per grid option, in flag order), and the (key,
+            /// value) of each swept option.
+            fn pick(&self, digits: &[usize]) -> (Options, Vec<(String, AxisValue)>) {
+                let mut point = self.clone();
+                let mut values = Vec::new();
+                let mut position = 0;
+                $(
+                    if let Some(list) = &self.$field {
+                        let v = list[digits[position]].clone();
+                        if list.len() > 1 {
+                            values.push((stringify!($field).to_string(), v.axis_value()));
+                        }
+                        point.$field = Some(vec![v]);
+                    }
+                    position += 1;
+                )*
+                let _ = position;
+                (point, values)
+            }
+
+            /// The grid options' values for one configuration: each the
+            /// first of its list, else its default; checked.
+            fn resolve_grid(&self) -> Result<ResolvedGrid> {
+                Ok(ResolvedGrid {
+                    $($field: $check(
+                        concat!("--", $flag),
+                        self.$field
+                            .as_ref()
+                            .and_then(|l| l.first().cloned())
+                            .unwrap_or_else(|| $default),
+                    )?,)*
+                })
+            }
+        }
+
+        /// The grid options of one configuration, resolved.
+        struct ResolvedGrid {
+            $($field: $ty,)*
+        }
+
+        impl ResolvedGrid {
+            /// The whole configuration: these grid options with the plain ones.
+            #[allow(clippy::too_many_arguments)]
+            fn into_config(
+                self,
+                $($ch_field: $ch_ty,)*
+                $($ct_field: $ct_ty,)*
+            ) -> Config {
+                Config {
+                    $($ch_field,)*
+                    $($field: self.$field,)*
+                    $($ct_field,)*
+                }
+            }
+        }
+    };
+}
+
+/// How a plain option of a file and of the flags combine: the flag wins.
+trait Merge {
+    fn merge(flag: Self, file: Self) -> Self;
+}
+
+impl<T> Merge for Option<T> {
+    fn merge(flag: Self, file: Self) -> Self {
+        flag.or(file)
+    }
+}
+
+impl Merge for bool {
+    fn merge(flag: Self, file: Self) -> Self {
+        flag || file
+    }
+}
+
+grid_options! {
+    options_head {
+        /// Dataset: imdb-mini (bundled, default), imdb (after scripts/fetch-imdb), or a file or folder.
+        #[arg(long, value_name = "NAME|PATH")]
+        dataset: Option<String>,
+        /// Training split file (CSV, TSV or JSON Lines; .gz accepted); needs --test.
+        #[arg(long, value_name = "PATH", requires = "test")]
+        train: Option<PathBuf>,
+        /// Test split file; needs --train.
+        #[arg(long, value_name = "PATH", requires = "train")]
+        test: Option<PathBuf>,
+        /// Name of the text column or field.
+        #[arg(long, value_name = "NAME")]
+        text_col: Option<String>,
+        /// Name of the label column or field.
+        #[arg(long, value_name = "NAME")]
+        label_col: Option<String>,
+        /// Models to compare, comma-separated: lstm, gru, rnn [default: lstm,gru].
+        #[arg(long, value_name = "LIST", value_delimiter = ',')]
+        models: Option<Vec<Cell>>,
+    }
+    options_tail {
+        /// Number of seeds, 1..=N [default: 3].
+        #[arg(long, value_name = "N", conflicts_with = "seed_list")]
+        seeds: Option<u32>,
+        /// Explicit seeds, comma-separated.
+        #[arg(long, value_name = "LIST", value_delimiter = ',')]
+        seed_list: Option<Vec<u64>>,
+        /// Results folder; each run writes OUT/<run-id>/ [default: results].
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// No progress bars.
+        #[arg(long)]
+        #[serde(default)]
+        quiet: bool,
+    }
+    config_head {
+        /// The data.
+        dataset: DatasetChoice,
+        /// Models in comparison order (the first sets the parameter budget).
+        models: Vec<Cell>,
+    }
+    config_tail {
+        /// Seeds, one run per model and seed.
+        seeds: Vec<u64>,
+        /// Results root.
+        out: PathBuf,
+        /// The dataset preset applied under the flags (see [`dataset_preset`]), if any.
+        preset: Option<String>,
+        /// No progress bars.
+        quiet: bool,
+    }
+    grid {
+        /// params: size every model to the first one's parameter count; hidden: same hidden size [default: params].
+        [, value_name = "MODE"]
+        #[serde(rename = "match")]
+        match_mode: MatchMode = MatchMode::Params, "match", any, Categorical;
+        /// Hidden size of the first model [default: 64].
+        [, value_name = "N"]
+        hidden: i64 = 64, "hidden", at_least_1_i64, Log;
+        /// Embedding width [default: 64].
+        [, value_name = "N"]
+        embed: i64 = 64, "embed", at_least_1_i64, Log;
+        /// Stacked recurrent layers [default: 1].
+        [, value_name = "N"]
+        layers: i64 = 1, "layers", at_least_1_i64, Linear;
+        /// Run each layer in both directions (`--bidirectional=false,true` sweeps both).
+        [, value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true"]
+        bidirectional: bool = false, "bidirectional", any, Categorical;
+        /// Dropout before the head and between layers, in [0, 1) [default: 0.3].
+        [, value_name = "P"]
+        dropout: f64 = 0.3, "dropout", probability, Linear;
+        /// Keep at most N tokens of each review (see --keep) [default: 128].
+        [, value_name = "N"]
+        max_len: usize = 128, "max-len", at_least_1_usize, Log;
+        /// Which tokens of a longer review to keep: first or last [default: last].
+        [, value_name = "WHICH"]
+        keep: Keep = Keep::Last, "keep", any, Categorical;
+        /// Vocabulary size cap, <pad> and <unk> included [default: 20000].
+        [, value_name = "N"]
+        vocab_size: usize = 20_000, "vocab-size", vocabulary, Log;
+        /// Minimum training count for a word to enter the vocabulary [default: 2].
+        [, value_name = "N"]
+        min_count: usize = 2, "min-count", at_least_1_usize, Linear;
+        /// Fraction of the training split held out for validation [default: 0.1].
+        [, value_name = "F"]
+        val_fraction: f64 = 0.1, "val-fraction", open_fraction, Linear;
+        /// Examples per training batch [default: 128].
+        [, value_name = "N"]
+        batch_size: usize = 128, "batch-size", at_least_1_usize, Log;
+        /// Maximum epochs per run [default: 4].
+        [, value_name = "N"]
+        epochs: u32 = 4, "epochs", at_least_1_u32, Linear;
+        /// Adam learning rate [default: 0.004].
+        [, value_name = "X"]
+        lr: f64 = 4e-3, "lr", learning_rate, Log;
+        /// Adam's L2 weight decay (PyTorch's `weight_decay`); 0 disables [default: 0].
+        [, value_name = "X"]
+        weight_decay: f64 = 0.0, "weight-decay", zero_or_positive, Linear;
+        /// Clip gradients to this global L2 norm; 0 disables [default: 1.0].
+        [, value_name = "X"]
+        clip: f64 = 1.0, "clip", zero_or_positive, Linear;
+        /// Stop after N epochs without a better validation accuracy; 0 disables [default: 2].
+        [, value_name = "N"]
+        patience: u32 = 2, "patience", any, Linear;
+        /// Intra-op CPU threads [default: physical cores].
+        [, value_name = "N"]
+        threads: usize = default_threads(), "threads", at_least_1_usize, Linear;
+        /// cpu, cuda or auto [default: cpu].
+        [, value_name = "DEVICE"]
+        device: DeviceChoice = DeviceChoice::Cpu, "device", any, Categorical;
+    }
+}
+
+impl Default for Config {
+    /// The built-in defaults (imdb-mini, LSTM and GRU, 3 seeds).
+    fn default() -> Config {
+        Options::default()
+            .resolve_without_preset()
+            .expect("the built-in defaults are valid")
+    }
 }
 
 /// The settings a named dataset brings: applied under `--config` and the
@@ -254,98 +652,6 @@ pub fn default_threads() -> usize {
         .unwrap_or(1)
 }
 
-/// Calls `$m!(field, "--flag")` for every option that takes a list of
-/// values forming a grid, in flag order (the order of a grid's nested loops).
-macro_rules! grid_options {
-    ($m:ident) => {
-        $m!(match_mode, "--match");
-        $m!(hidden, "--hidden");
-        $m!(embed, "--embed");
-        $m!(layers, "--layers");
-        $m!(bidirectional, "--bidirectional");
-        $m!(dropout, "--dropout");
-        $m!(max_len, "--max-len");
-        $m!(keep, "--keep");
-        $m!(vocab_size, "--vocab-size");
-        $m!(min_count, "--min-count");
-        $m!(val_fraction, "--val-fraction");
-        $m!(batch_size, "--batch-size");
-        $m!(epochs, "--epochs");
-        $m!(lr, "--lr");
-        $m!(clip, "--clip");
-        $m!(patience, "--patience");
-        $m!(threads, "--threads");
-        $m!(device, "--device");
-    };
-}
-
-/// One swept option of a grid: an option given with more than one value.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Axis {
-    /// The option's key in `config.json` (e.g. `max_len`).
-    pub key: String,
-    /// The flag that set it (e.g. `--max-len`).
-    pub flag: String,
-    /// Its values in the order given, as labels (`64`, `0.001`, `last`).
-    pub values: Vec<String>,
-}
-
-/// One configuration of a grid.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct GridPoint {
-    /// Stable id derived from the swept values, e.g. `hidden-64_layers-2`
-    /// (`base` when nothing is swept); also the point's folder name.
-    pub id: String,
-    /// (key, value label) of each swept option, in axis order.
-    pub values: Vec<(String, String)>,
-    /// The resolved configuration.
-    pub config: Config,
-}
-
-/// The cross product of the options' lists.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Grid {
-    /// Swept options (lists of more than one value), in flag order.
-    pub axes: Vec<Axis>,
-    /// Every configuration, as nested loops over `axes` (last fastest).
-    pub points: Vec<GridPoint>,
-}
-
-/// A value of a grid option, with the label used in point ids and reports.
-pub trait GridValue: Clone + PartialEq {
-    /// Short text form: `64`, `0.001`, `true`, `last`.
-    fn label(&self) -> String;
-}
-
-macro_rules! display_label {
-    ($($t:ty),*) => {$(
-        impl GridValue for $t {
-            fn label(&self) -> String {
-                self.to_string()
-            }
-        }
-    )*};
-}
-display_label!(i64, usize, u32, f64, bool);
-
-macro_rules! enum_label {
-    ($($t:ty),*) => {$(
-        impl GridValue for $t {
-            fn label(&self) -> String {
-                self.to_possible_value()
-                    .map(|v| v.get_name().to_string())
-                    .unwrap_or_default()
-            }
-        }
-    )*};
-}
-enum_label!(MatchMode, Keep, DeviceChoice);
-
-/// The first value of a list option (lists are expanded before resolving).
-fn one<T>(list: Option<Vec<T>>) -> Option<T> {
-    list.and_then(|l| l.into_iter().next())
-}
-
 /// A list option must have a value and no value twice.
 fn check_list<T: GridValue>(flag: &str, list: &[T]) -> Result<()> {
     if list.is_empty() {
@@ -364,7 +670,7 @@ fn check_list<T: GridValue>(flag: &str, list: &[T]) -> Result<()> {
 
 /// `flag-value` pairs joined by `_` (flag without its dashes), e.g.
 /// `hidden-64_max-len-128`; `base` when nothing is swept.
-fn point_id(values: &[(String, String)], axes: &[Axis]) -> String {
+fn point_id(values: &[(String, AxisValue)], axes: &[Axis]) -> String {
     if values.is_empty() {
         return "base".to_string();
     }
@@ -373,6 +679,7 @@ fn point_id(values: &[(String, String)], axes: &[Axis]) -> String {
         .zip(axes)
         .map(|((_, v), axis)| {
             let v: String = v
+                .label()
                 .chars()
                 .map(|c| {
                     if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
@@ -411,23 +718,22 @@ impl Options {
     /// `--quiet` is not counted.
     pub fn given_flags(&self) -> Vec<&'static str> {
         let mut flags = Vec::new();
-        macro_rules! given {
-            ($field:ident, $flag:literal) => {
-                if self.$field.is_some() {
-                    flags.push($flag);
-                }
-            };
-        }
-        given!(dataset, "--dataset");
-        given!(train, "--train");
-        given!(test, "--test");
-        given!(text_col, "--text-col");
-        given!(label_col, "--label-col");
-        given!(models, "--models");
-        grid_options!(given);
-        given!(seeds, "--seeds");
-        given!(seed_list, "--seed-list");
-        given!(out, "--out");
+        let plain = [
+            (self.dataset.is_some(), "--dataset"),
+            (self.train.is_some(), "--train"),
+            (self.test.is_some(), "--test"),
+            (self.text_col.is_some(), "--text-col"),
+            (self.label_col.is_some(), "--label-col"),
+            (self.models.is_some(), "--models"),
+        ];
+        flags.extend(plain.iter().filter(|p| p.0).map(|p| p.1));
+        self.given_grid_flags(&mut flags);
+        let tail = [
+            (self.seeds.is_some(), "--seeds"),
+            (self.seed_list.is_some(), "--seed-list"),
+            (self.out.is_some(), "--out"),
+        ];
+        flags.extend(tail.iter().filter(|p| p.0).map(|p| p.1));
         flags
     }
 
@@ -441,40 +747,6 @@ impl Options {
                 .map(|s| text[..s.start].matches('\n').count() as u64 + 1);
             Error::data(path, line, None, message)
         })
-    }
-
-    /// `self` with every unset option taken from `file`.
-    pub fn or(self, file: Options) -> Options {
-        Options {
-            dataset: self.dataset.or(file.dataset),
-            train: self.train.or(file.train),
-            test: self.test.or(file.test),
-            text_col: self.text_col.or(file.text_col),
-            label_col: self.label_col.or(file.label_col),
-            models: self.models.or(file.models),
-            match_mode: self.match_mode.or(file.match_mode),
-            hidden: self.hidden.or(file.hidden),
-            embed: self.embed.or(file.embed),
-            layers: self.layers.or(file.layers),
-            bidirectional: self.bidirectional.or(file.bidirectional),
-            dropout: self.dropout.or(file.dropout),
-            max_len: self.max_len.or(file.max_len),
-            keep: self.keep.or(file.keep),
-            vocab_size: self.vocab_size.or(file.vocab_size),
-            min_count: self.min_count.or(file.min_count),
-            val_fraction: self.val_fraction.or(file.val_fraction),
-            batch_size: self.batch_size.or(file.batch_size),
-            epochs: self.epochs.or(file.epochs),
-            lr: self.lr.or(file.lr),
-            clip: self.clip.or(file.clip),
-            patience: self.patience.or(file.patience),
-            seeds: self.seeds.or(file.seeds),
-            seed_list: self.seed_list.or(file.seed_list),
-            threads: self.threads.or(file.threads),
-            device: self.device.or(file.device),
-            out: self.out.or(file.out),
-            quiet: self.quiet || file.quiet,
-        }
     }
 
     /// Resolves options that describe one configuration (no list with more
@@ -503,26 +775,7 @@ impl Options {
         let preset = dataset_preset(&name);
         let has_preset = preset.hidden.is_some() && self.train.is_none();
         let options = self.or(preset);
-        let mut axes: Vec<Axis> = Vec::new();
-        let mut lens: Vec<usize> = Vec::new();
-        macro_rules! axis {
-            ($field:ident, $flag:literal) => {
-                if let Some(list) = &options.$field {
-                    check_list($flag, list)?;
-                    lens.push(list.len());
-                    if list.len() > 1 {
-                        axes.push(Axis {
-                            key: stringify!($field).to_string(),
-                            flag: $flag.to_string(),
-                            values: list.iter().map(GridValue::label).collect(),
-                        });
-                    }
-                } else {
-                    lens.push(1);
-                }
-            };
-        }
-        grid_options!(axis);
+        let (axes, lens) = options.grid_axes()?;
         let total: usize = lens.iter().product();
         let mut points = Vec::with_capacity(total);
         for index in 0..total {
@@ -533,23 +786,7 @@ impl Options {
                 *d = rest % n;
                 rest /= n;
             }
-            let mut point = options.clone();
-            let mut values = Vec::new();
-            let mut position = 0;
-            macro_rules! pick {
-                ($field:ident, $flag:literal) => {
-                    if let Some(list) = &options.$field {
-                        let v = list[digits[position]].clone();
-                        if list.len() > 1 {
-                            values.push((stringify!($field).to_string(), v.label()));
-                        }
-                        point.$field = Some(vec![v]);
-                    }
-                    position += 1;
-                };
-            }
-            grid_options!(pick);
-            let _ = position;
+            let (point, values) = options.pick(&digits);
             let mut config = point.resolve_without_preset()?;
             if has_preset {
                 config.preset = Some(name.clone());
@@ -562,20 +799,7 @@ impl Options {
 
     /// Applies the built-in defaults and validates every value; errors name the flag.
     pub fn resolve_without_preset(self) -> Result<Config> {
-        let positive_i64 = |flag: &str, v: i64| {
-            if v >= 1 {
-                Ok(v)
-            } else {
-                Err(Error::config(flag, format!("must be at least 1, got {v}")))
-            }
-        };
-        let positive_usize = |flag: &str, v: usize| {
-            if v >= 1 {
-                Ok(v)
-            } else {
-                Err(Error::config(flag, "must be at least 1, got 0"))
-            }
-        };
+        let grid = self.resolve_grid()?;
         let models = self.models.unwrap_or_else(|| vec![Cell::Lstm, Cell::Gru]);
         if models.is_empty() {
             return Err(Error::config("--models", "needs at least one model"));
@@ -584,38 +808,6 @@ impl Options {
             if models[..i].contains(m) {
                 return Err(Error::config("--models", format!("`{m}` is listed twice")));
             }
-        }
-        let dropout = one(self.dropout).unwrap_or(0.3);
-        if !(0.0..1.0).contains(&dropout) {
-            return Err(Error::config(
-                "--dropout",
-                format!("must be in [0, 1), got {dropout}"),
-            ));
-        }
-        let val_fraction = one(self.val_fraction).unwrap_or(0.1);
-        if !(val_fraction > 0.0 && val_fraction < 1.0) {
-            return Err(Error::config(
-                "--val-fraction",
-                format!("must be in (0, 1), got {val_fraction}"),
-            ));
-        }
-        let lr = one(self.lr).unwrap_or(4e-3);
-        if !(lr > 0.0 && lr <= 10.0) {
-            return Err(Error::config(
-                "--lr",
-                format!("must be in (0, 10], got {lr}"),
-            ));
-        }
-        let clip = one(self.clip).unwrap_or(1.0);
-        if !(clip >= 0.0 && clip.is_finite()) {
-            return Err(Error::config(
-                "--clip",
-                format!("must be 0 (off) or positive, got {clip}"),
-            ));
-        }
-        let epochs = one(self.epochs).unwrap_or(4);
-        if epochs == 0 {
-            return Err(Error::config("--epochs", "must be at least 1, got 0"));
         }
         let seeds = match (self.seed_list, self.seeds) {
             (Some(list), _) => {
@@ -655,43 +847,14 @@ impl Options {
         if dataset.train.is_some() != dataset.test.is_some() {
             return Err(Error::config("--train/--test", "give both splits"));
         }
-        Ok(Config {
+        Ok(grid.into_config(
             dataset,
             models,
-            match_mode: one(self.match_mode).unwrap_or(MatchMode::Params),
-            hidden: positive_i64("--hidden", one(self.hidden).unwrap_or(64))?,
-            embed: positive_i64("--embed", one(self.embed).unwrap_or(64))?,
-            layers: positive_i64("--layers", one(self.layers).unwrap_or(1))?,
-            bidirectional: one(self.bidirectional).unwrap_or(false),
-            dropout,
-            max_len: positive_usize("--max-len", one(self.max_len).unwrap_or(128))?,
-            keep: one(self.keep).unwrap_or(Keep::Last),
-            vocab_size: match one(self.vocab_size).unwrap_or(20_000) {
-                v if v < 3 => {
-                    return Err(Error::config(
-                        "--vocab-size",
-                        format!("must be at least 3 (<pad>, <unk> and a word), got {v}"),
-                    ));
-                }
-                v => v,
-            },
-            min_count: positive_usize("--min-count", one(self.min_count).unwrap_or(2))?,
-            val_fraction,
-            batch_size: positive_usize("--batch-size", one(self.batch_size).unwrap_or(128))?,
-            epochs,
-            lr,
-            clip,
-            patience: one(self.patience).unwrap_or(2),
             seeds,
-            threads: positive_usize(
-                "--threads",
-                one(self.threads).unwrap_or_else(default_threads),
-            )?,
-            device: one(self.device).unwrap_or(DeviceChoice::Cpu),
-            out: self.out.unwrap_or_else(|| PathBuf::from("results")),
-            preset: None,
-            quiet: self.quiet,
-        })
+            self.out.unwrap_or_else(|| PathBuf::from("results")),
+            None,
+            self.quiet,
+        ))
     }
 }
 
@@ -891,5 +1054,62 @@ mod tests {
                 .to_string()
                 .starts_with("--layers")
         );
+    }
+
+    #[test]
+    fn grid_values_keep_their_type_and_scale() {
+        use clap::Parser;
+        #[derive(Parser)]
+        struct Cli {
+            #[command(flatten)]
+            options: Options,
+        }
+        let cli = Cli::try_parse_from([
+            "compare",
+            "--hidden",
+            "64,128",
+            "--weight-decay",
+            "0,0.01",
+            "--keep",
+            "first,last",
+        ])
+        .unwrap();
+        let grid = cli.options.grid().unwrap();
+        let hidden = &grid.axes[0];
+        assert_eq!(hidden.values, [AxisValue::Int(64), AxisValue::Int(128)]);
+        assert!(hidden.is_size());
+        let keep = grid.axes.iter().find(|a| a.key == "keep").unwrap();
+        assert_eq!(keep.values[0], AxisValue::Choice("first".into()));
+        assert_eq!(keep.scale, AxisScale::Categorical);
+        let wd = grid.axes.iter().find(|a| a.key == "weight_decay").unwrap();
+        assert_eq!(wd.values, [AxisValue::Float(0.0), AxisValue::Float(0.01)]);
+        assert_eq!(wd.values[1].as_f64(), Some(0.01));
+        assert_eq!(grid.points.len(), 8);
+        assert_eq!(grid.points[0].config.weight_decay, 0.0);
+        assert_eq!(grid.points[1].config.weight_decay, 0.01);
+        // Typed values survive sweep.json's round trip.
+        let text = serde_json::to_string(&grid).unwrap();
+        let back: Grid = serde_json::from_str(&text).unwrap();
+        assert_eq!(back, grid);
+        assert!(GRID_OPTIONS.iter().any(|o| o.flag == "--weight-decay"));
+        let bad = Options {
+            weight_decay: Some(vec![-1.0]),
+            ..Default::default()
+        };
+        assert!(
+            bad.resolve()
+                .unwrap_err()
+                .to_string()
+                .starts_with("--weight-decay")
+        );
+    }
+
+    #[test]
+    fn a_config_json_without_newer_keys_reads_with_their_defaults() {
+        let mut value = serde_json::to_value(Options::default().resolve().unwrap()).unwrap();
+        value.as_object_mut().unwrap().remove("weight_decay");
+        let config: Config = serde_json::from_value(value).unwrap();
+        assert_eq!(config.weight_decay, 0.0);
+        assert_eq!(config.hidden, 64);
     }
 }

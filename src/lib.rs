@@ -13,7 +13,7 @@
 //!   tokenizing, the vocabulary, the seeded validation split and length-bucketed batches.
 //! - [`model`]: the cells, the classifier and closed-form parameter counts.
 //! - [`probe`]: per-epoch peak memory, devices, environment facts.
-//! - [`record`]: the per-epoch and per-run records and their CSV files.
+//! - [`results`]: the run folder, typed: file names, records, manifests, crash-safe I/O.
 //! - [`stats`] and [`summary`]: descriptive statistics, confidence intervals, paired tests.
 //! - [`sweep`]: grids of configurations, shards, resuming and merging.
 //! - [`train`]: one model x seed: epochs, early stopping, evaluation, gradient flow.
@@ -26,8 +26,8 @@ pub mod data;
 pub mod error;
 pub mod model;
 pub mod probe;
-pub mod record;
 pub mod report;
+pub mod results;
 pub mod stats;
 pub mod summary;
 pub mod sweep;

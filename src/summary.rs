@@ -11,26 +11,15 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::error::Result;
-use crate::record::{RunRecord, RunStatus, write_json_atomic};
+use crate::model::Cell;
+use crate::results::{RunRecord, RunStatus, write_json_atomic};
 use crate::stats::{Estimate, PairedDiff, Ratio, paired_difference, paired_ratio};
-
-/// Number of gate blocks (weight matrices of size hidden x input per layer)
-/// of a cell: LSTM 4 (input, forget, cell, output), GRU 3 (reset, update,
-/// new), vanilla RNN 1. `None` for an unknown cell name.
-pub fn gate_blocks(model: &str) -> Option<u32> {
-    match model {
-        "lstm" => Some(4),
-        "gru" => Some(3),
-        "rnn" => Some(1),
-        _ => None,
-    }
-}
 
 /// Aggregates of one model over its `ok` seeds.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ModelSummary {
-    /// Cell name: `lstm`, `gru` or `rnn`.
-    pub model: String,
+    /// The cell.
+    pub model: Cell,
     /// Number of seeds with an `ok` run.
     pub seeds: usize,
     /// The `ok` seeds, ascending.
@@ -39,7 +28,7 @@ pub struct ModelSummary {
     pub params: Option<i64>,
     /// Hidden size (from any run of the model); `None` without runs.
     pub hidden_size: Option<i64>,
-    /// Gate blocks of the cell (see [`gate_blocks`]).
+    /// Gate blocks of the cell ([`Cell::gate_blocks`]).
     pub gates: Option<u32>,
     /// Test accuracy (fraction); `None` without `ok` runs.
     pub test_acc: Option<Estimate>,
@@ -55,9 +44,9 @@ pub struct ModelSummary {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PairSummary {
     /// First model of the pair.
-    pub a: String,
+    pub a: Cell,
     /// Second model of the pair.
-    pub b: String,
+    pub b: Cell,
     /// Number of seeds where both runs are `ok`.
     pub n_pairs: usize,
     /// Those seeds, ascending.
@@ -75,8 +64,8 @@ pub struct PairSummary {
 /// A run that did not end `ok`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FailedRun {
-    /// Cell name.
-    pub model: String,
+    /// The cell.
+    pub model: Cell,
     /// Seed.
     pub seed: u64,
     /// How it ended.
@@ -85,11 +74,11 @@ pub struct FailedRun {
     pub message: String,
 }
 
-/// A (model, seed) cell of the plan.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-pub struct Cell {
-    /// Cell name.
-    pub model: String,
+/// A (model, seed) slot of the plan.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ModelSeed {
+    /// The cell.
+    pub model: Cell,
     /// Seed.
     pub seed: u64,
 }
@@ -98,7 +87,7 @@ pub struct Cell {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Summary {
     /// Models, in the order given (the configuration's).
-    pub models: Vec<String>,
+    pub models: Vec<Cell>,
     /// Seeds of the plan, ascending.
     pub planned_seeds: Vec<u64>,
     /// True when every model has an `ok` run for every planned seed.
@@ -108,10 +97,10 @@ pub struct Summary {
     /// Runs that ended `diverged`, `interrupted` or `failed`.
     pub runs_failed: Vec<FailedRun>,
     /// Planned (model, seed) cells without an `ok` run.
-    pub missing: Vec<Cell>,
+    pub missing: Vec<ModelSeed>,
     /// (model, seed) cells that appeared more than once in the input; one row
     /// of each (the first `ok` one, else the first) was counted.
-    pub duplicates: Vec<Cell>,
+    pub duplicates: Vec<ModelSeed>,
     /// Per model, in `models` order.
     pub per_model: Vec<ModelSummary>,
     /// Per pair of models: LSTM vs GRU first when both are present, then the
@@ -121,7 +110,7 @@ pub struct Summary {
 
 impl Summary {
     /// The aggregates of `model`, if it is one of the summary's models.
-    pub fn model(&self, model: &str) -> Option<&ModelSummary> {
+    pub fn model(&self, model: Cell) -> Option<&ModelSummary> {
         self.per_model.iter().find(|m| m.model == model)
     }
 
@@ -133,7 +122,7 @@ impl Summary {
 
 /// Summarizes `runs` for `models`, taking the plan's seeds to be every seed
 /// that appears in `runs`. See [`summarize_planned`].
-pub fn summarize(runs: &[RunRecord], models: &[String]) -> Summary {
+pub fn summarize(runs: &[RunRecord], models: &[Cell]) -> Summary {
     let seeds: BTreeSet<u64> = runs.iter().map(|r| r.seed).collect();
     summarize_planned(runs, models, &seeds.into_iter().collect::<Vec<_>>())
 }
@@ -141,18 +130,18 @@ pub fn summarize(runs: &[RunRecord], models: &[String]) -> Summary {
 /// Summarizes `runs` for `models` against a plan of `planned_seeds` (the
 /// configuration's seeds): the summary is complete when every model has an
 /// `ok` run for every planned seed. Runs of models not in `models` are ignored.
-pub fn summarize_planned(runs: &[RunRecord], models: &[String], planned_seeds: &[u64]) -> Summary {
+pub fn summarize_planned(runs: &[RunRecord], models: &[Cell], planned_seeds: &[u64]) -> Summary {
     let (unique, duplicates) = dedupe(runs);
-    let ok: BTreeMap<(&str, u64), &RunRecord> = unique
+    let ok: BTreeMap<(Cell, u64), &RunRecord> = unique
         .iter()
         .filter(|r| r.status == RunStatus::Ok && models.contains(&r.model))
-        .map(|r| ((r.model.as_str(), r.seed), *r))
+        .map(|r| ((r.model, r.seed), *r))
         .collect();
     let runs_failed = unique
         .iter()
         .filter(|r| r.status != RunStatus::Ok && models.contains(&r.model))
         .map(|r| FailedRun {
-            model: r.model.clone(),
+            model: r.model,
             seed: r.seed,
             status: r.status,
             message: r.message.clone(),
@@ -160,21 +149,18 @@ pub fn summarize_planned(runs: &[RunRecord], models: &[String], planned_seeds: &
         .collect();
     let mut planned: BTreeSet<u64> = planned_seeds.iter().copied().collect();
     planned.extend(ok.keys().map(|k| k.1));
-    let missing: Vec<Cell> = models
+    let missing: Vec<ModelSeed> = models
         .iter()
-        .flat_map(|m| planned.iter().map(move |s| (m, *s)))
-        .filter(|(m, s)| !ok.contains_key(&(m.as_str(), *s)))
-        .map(|(m, s)| Cell {
-            model: m.clone(),
-            seed: s,
-        })
+        .flat_map(|&m| planned.iter().map(move |&s| (m, s)))
+        .filter(|key| !ok.contains_key(key))
+        .map(|(model, seed)| ModelSeed { model, seed })
         .collect();
 
     let per_model = models
         .iter()
-        .map(|m| {
-            let mine: Vec<&RunRecord> = ok.values().filter(|r| &r.model == m).copied().collect();
-            let any = unique.iter().find(|r| &r.model == m);
+        .map(|&m| {
+            let mine: Vec<&RunRecord> = ok.values().filter(|r| r.model == m).copied().collect();
+            let any = unique.iter().find(|r| r.model == m);
             let col = |f: fn(&RunRecord) -> f64| {
                 Estimate::of(&mine.iter().map(|r| f(r)).collect::<Vec<_>>())
             };
@@ -184,12 +170,12 @@ pub fn summarize_planned(runs: &[RunRecord], models: &[String], planned_seeds: &
                 .map(|b| b as f64)
                 .collect();
             ModelSummary {
-                model: m.clone(),
+                model: m,
                 seeds: mine.len(),
                 seed_list: mine.iter().map(|r| r.seed).collect(),
                 params: any.map(|r| r.params),
                 hidden_size: any.map(|r| r.hidden_size),
-                gates: gate_blocks(m),
+                gates: Some(m.gate_blocks() as u32),
                 test_acc: col(|r| r.test_acc),
                 secs_per_epoch: col(|r| r.secs_per_epoch),
                 peak_rss_bytes: col(|r| r.peak_rss_bytes as f64),
@@ -217,8 +203,8 @@ pub fn summarize_planned(runs: &[RunRecord], models: &[String], planned_seeds: &
                     .collect::<Option<Vec<_>>>()
             };
             PairSummary {
-                a: a.to_string(),
-                b: b.to_string(),
+                a,
+                b,
                 n_pairs: seeds.len(),
                 test_acc_diff: paired_difference(
                     &col(&ra, |r| r.test_acc),
@@ -256,17 +242,17 @@ pub fn summarize_planned(runs: &[RunRecord], models: &[String], planned_seeds: &
 
 /// The pairs to compare: (lstm, gru) first when both are present, then every
 /// (a, b) with a before b in `models`.
-fn pair_order(models: &[String]) -> Vec<(&str, &str)> {
+fn pair_order(models: &[Cell]) -> Vec<(Cell, Cell)> {
     let mut pairs = Vec::new();
-    let has = |m: &str| models.iter().any(|x| x == m);
-    if has("lstm") && has("gru") {
-        pairs.push(("lstm", "gru"));
+    let is_lstm_gru =
+        |a: Cell, b: Cell| matches!((a, b), (Cell::Lstm, Cell::Gru) | (Cell::Gru, Cell::Lstm));
+    if models.contains(&Cell::Lstm) && models.contains(&Cell::Gru) {
+        pairs.push((Cell::Lstm, Cell::Gru));
     }
-    for (i, a) in models.iter().enumerate() {
-        for b in &models[i + 1..] {
-            let is_lstm_gru = (a == "lstm" && b == "gru") || (a == "gru" && b == "lstm");
-            if !is_lstm_gru && a != b {
-                pairs.push((a.as_str(), b.as_str()));
+    for (i, &a) in models.iter().enumerate() {
+        for &b in &models[i + 1..] {
+            if !is_lstm_gru(a, b) && a != b {
+                pairs.push((a, b));
             }
         }
     }
@@ -274,21 +260,19 @@ fn pair_order(models: &[String]) -> Vec<(&str, &str)> {
 }
 
 /// One run per (model, seed): the first `ok` row, else the first row. Returns
-/// the kept runs (input order) and the cells that occurred more than once.
-fn dedupe(runs: &[RunRecord]) -> (Vec<&RunRecord>, Vec<Cell>) {
-    let mut keep: BTreeMap<(&str, u64), usize> = BTreeMap::new();
-    let mut dup: BTreeSet<Cell> = BTreeSet::new();
+/// the kept runs (input order) and the slots that occurred more than once
+/// (sorted by model name, then seed).
+fn dedupe(runs: &[RunRecord]) -> (Vec<&RunRecord>, Vec<ModelSeed>) {
+    let mut keep: BTreeMap<(Cell, u64), usize> = BTreeMap::new();
+    let mut dup: BTreeSet<(&'static str, u64, Cell)> = BTreeSet::new();
     for (i, r) in runs.iter().enumerate() {
-        let key = (r.model.as_str(), r.seed);
+        let key = (r.model, r.seed);
         match keep.get(&key) {
             None => {
                 keep.insert(key, i);
             }
             Some(&j) => {
-                dup.insert(Cell {
-                    model: r.model.clone(),
-                    seed: r.seed,
-                });
+                dup.insert((r.model.name(), r.seed, r.model));
                 if runs[j].status != RunStatus::Ok && r.status == RunStatus::Ok {
                     keep.insert(key, i);
                 }
@@ -299,7 +283,9 @@ fn dedupe(runs: &[RunRecord]) -> (Vec<&RunRecord>, Vec<Cell>) {
     idx.sort_unstable();
     (
         idx.into_iter().map(|i| &runs[i]).collect(),
-        dup.into_iter().collect(),
+        dup.into_iter()
+            .map(|(_, seed, model)| ModelSeed { model, seed })
+            .collect(),
     )
 }
 
@@ -316,7 +302,7 @@ pub(crate) mod tests {
         rss: u64,
     ) -> RunRecord {
         RunRecord {
-            model: model.into(),
+            model: model.parse().expect("a cell name"),
             seed,
             status: RunStatus::Ok,
             hidden_size: if model == "lstm" { 100 } else { 116 },
@@ -335,8 +321,8 @@ pub(crate) mod tests {
         }
     }
 
-    fn models(ms: &[&str]) -> Vec<String> {
-        ms.iter().map(|s| s.to_string()).collect()
+    fn models(ms: &[&str]) -> Vec<Cell> {
+        ms.iter().map(|s| s.parse().expect("a cell name")).collect()
     }
 
     #[test]
@@ -352,7 +338,7 @@ pub(crate) mod tests {
         let s = summarize(&runs, &models(&["lstm", "gru"]));
         assert!(s.complete);
         assert_eq!(s.runs_ok, 6);
-        let lstm = s.model("lstm").unwrap();
+        let lstm = s.model(Cell::Lstm).unwrap();
         assert_eq!(
             (lstm.seeds, lstm.gates, lstm.hidden_size),
             (3, Some(4), Some(100))
@@ -360,7 +346,7 @@ pub(crate) mod tests {
         assert!((lstm.test_acc.unwrap().mean - 0.85).abs() < 1e-12);
         assert_eq!(s.pairs.len(), 1);
         let p = &s.pairs[0];
-        assert_eq!((p.a.as_str(), p.b.as_str(), p.n_pairs), ("lstm", "gru", 3));
+        assert_eq!((p.a.name(), p.b.name(), p.n_pairs), ("lstm", "gru", 3));
         // diffs 0.01, 0.02, 0.01 -> mean 0.01333
         assert!((p.test_acc_diff.unwrap().mean_diff - 0.04 / 3.0).abs() < 1e-12);
         // ratios 2, 1.5, 2 -> geometric mean 1.8171205928321397 (see stats tests)
@@ -377,11 +363,7 @@ pub(crate) mod tests {
             run("lstm", 1, 0.8, 1.0, 1),
         ];
         let s = summarize(&runs, &models(&["rnn", "gru", "lstm"]));
-        let names: Vec<(&str, &str)> = s
-            .pairs
-            .iter()
-            .map(|p| (p.a.as_str(), p.b.as_str()))
-            .collect();
+        let names: Vec<(&str, &str)> = s.pairs.iter().map(|p| (p.a.name(), p.b.name())).collect();
         assert_eq!(names, [("lstm", "gru"), ("rnn", "gru"), ("rnn", "lstm")]);
     }
 
@@ -402,7 +384,7 @@ pub(crate) mod tests {
         assert_eq!(s.runs_failed.len(), 1);
         assert_eq!(s.runs_failed[0].status, RunStatus::Diverged);
         assert_eq!(s.missing.len(), 3); // gru 2, lstm 3, gru 3
-        assert_eq!(s.model("gru").unwrap().seeds, 1);
+        assert_eq!(s.model(Cell::Gru).unwrap().seeds, 1);
         assert_eq!(s.pairs[0].n_pairs, 1);
         assert_eq!(s.pairs[0].seeds, [1]);
         assert!(s.pairs[0].test_acc_diff.unwrap().p_value.is_none());
@@ -422,12 +404,12 @@ pub(crate) mod tests {
         assert!(s.runs_failed.is_empty());
         assert_eq!(
             s.duplicates,
-            [Cell {
-                model: "lstm".into(),
+            [ModelSeed {
+                model: Cell::Lstm,
                 seed: 1
             }]
         );
-        assert_eq!(s.model("lstm").unwrap().test_acc.unwrap().mean, 0.8);
+        assert_eq!(s.model(Cell::Lstm).unwrap().test_acc.unwrap().mean, 0.8);
     }
 
     #[test]
@@ -440,7 +422,7 @@ pub(crate) mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("summary.json");
         s.write(&path).unwrap();
-        let back: Summary = crate::record::read_json(&path).unwrap();
+        let back: Summary = crate::results::read_json(&path).unwrap();
         // serde_json parses floats to within one ulp (no float_roundtrip).
         assert_eq!(
             (back.models, back.complete, back.runs_ok),

@@ -11,9 +11,10 @@ use rnnbench::compare::{Launch, load_dataset, load_for_resume, run_jobs, run_wor
 use rnnbench::config::Options;
 use rnnbench::data::Corpus;
 use rnnbench::model::Cell;
-use rnnbench::record::RunStatus;
+use rnnbench::results::RunStatus;
+use rnnbench::results::SweepManifest;
+use rnnbench::sweep::check_run_id;
 use rnnbench::sweep::plan::{ShardChoice, all_jobs, shard_from_env};
-use rnnbench::sweep::{SweepManifest, check_run_id};
 
 /// LSTM or GRU, for this data, on this machine? Trains matched models on the
 /// same batches over several seeds and reports accuracy, time and memory.
@@ -83,7 +84,7 @@ fn worker(args: &[String]) -> ExitCode {
     let stop = Arc::new(AtomicBool::new(false));
     let flag = stop.clone();
     let _ = ctrlc::set_handler(move || flag.store(true, Ordering::SeqCst));
-    let result = (|| -> rnnbench::Result<rnnbench::record::RunRecord> {
+    let result = (|| -> rnnbench::Result<rnnbench::results::RunRecord> {
         let cell: Cell = args[1]
             .parse()
             .map_err(|e: String| rnnbench::Error::config("--worker", e))?;
@@ -175,7 +176,7 @@ fn plan(cli: &Cli, log: &dyn Fn(&str)) -> rnnbench::Result<(PathBuf, SweepManife
         let axes: Vec<String> = grid
             .axes
             .iter()
-            .map(|a| format!("{} {}", a.flag, a.values.join(",")))
+            .map(|a| format!("{} {}", a.flag, a.labels().join(",")))
             .collect();
         log(&format!(
             "grid: {} configurations ({}) x {} models x {} seeds = {} jobs",

@@ -46,8 +46,8 @@ fn run(args: Args) -> rnnbench::Result<PathBuf> {
     };
     match (args.dirs.as_slice(), args.out) {
         ([dir], None) => {
-            let own_run = dir.join(rnnbench::sweep::SWEEP_FILE).is_file()
-                || dir.join(rnnbench::record::files::CONFIG).is_file();
+            let own_run = dir.join(rnnbench::results::files::SWEEP).is_file()
+                || dir.join(rnnbench::results::files::CONFIG).is_file();
             if own_run && !is_merged_output(dir) {
                 if let Some(page) = render_if_sweep(dir)? {
                     return Ok(page);

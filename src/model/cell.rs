@@ -53,6 +53,23 @@ impl Cell {
         }
     }
 
+    /// The cell's fixed colour in every chart and on every page, as RGB
+    /// (Okabe–Ito palette, readable by colour-blind readers): LSTM blue, GRU
+    /// vermilion, RNN bluish green.
+    pub fn colour_rgb(self) -> (u8, u8, u8) {
+        match self {
+            Cell::Lstm => (0, 114, 178),
+            Cell::Gru => (213, 94, 0),
+            Cell::Rnn => (0, 158, 115),
+        }
+    }
+
+    /// The same colour as a CSS hex string (`#0072b2`).
+    pub fn colour_css(self) -> String {
+        let (r, g, b) = self.colour_rgb();
+        format!("#{r:02x}{g:02x}{b:02x}")
+    }
+
     /// The name as printed for people (`LSTM`, `GRU`, `RNN`).
     pub fn display_name(self) -> &'static str {
         match self {

@@ -11,6 +11,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::series::{Band, Line, Spread};
 use crate::error::{Error, Result};
+use crate::model::Cell;
 
 type DrawResult = std::result::Result<(), Box<dyn std::error::Error + Send + Sync>>;
 
@@ -38,30 +39,10 @@ fn ensure_font() -> std::result::Result<(), String> {
     }
 }
 
-/// The fixed colour of a model in every chart and on the page (Okabe–Ito
-/// palette, readable by colour-blind readers): LSTM blue, GRU vermilion,
-/// RNN bluish green, anything else grey.
-pub fn model_colour(model: &str) -> RGBColor {
-    match model {
-        "lstm" => RGBColor(0, 114, 178),
-        "gru" => RGBColor(213, 94, 0),
-        "rnn" => RGBColor(0, 158, 115),
-        _ => RGBColor(110, 110, 110),
-    }
-}
-
-/// The same colour as a CSS hex string (`#0072b2`).
-pub fn model_colour_css(model: &str) -> String {
-    let RGBColor(r, g, b) = model_colour(model);
-    format!("#{r:02x}{g:02x}{b:02x}")
-}
-
-/// How a model is named in charts and text: `LSTM`, `GRU`, `RNN`, else as given.
-pub fn display_name(model: &str) -> String {
-    match model {
-        "lstm" | "gru" | "rnn" => model.to_uppercase(),
-        other => other.to_string(),
-    }
+/// The fixed colour of a model in every chart ([`Cell::colour_rgb`]).
+pub fn model_colour(model: Cell) -> RGBColor {
+    let (r, g, b) = model.colour_rgb();
+    RGBColor(r, g, b)
 }
 
 /// A horizontal reference on the test-accuracy chart: a line (`low == high`)
@@ -203,7 +184,7 @@ where
         .draw()
         .map_err(|e| e.to_string())?;
     for band in bands.iter().filter(|b| !b.points.is_empty()) {
-        let c = model_colour(&band.model);
+        let c = model_colour(band.model);
         let mut poly: Vec<(f64, f64)> = band.points.iter().map(|p| (p.x, p.high * scale)).collect();
         poly.extend(band.points.iter().rev().map(|p| (p.x, p.low * scale)));
         chart
@@ -215,7 +196,7 @@ where
                 c.stroke_width(3),
             ))
             .map_err(|e| e.to_string())?
-            .label(display_name(&band.model))
+            .label(band.model.display_name())
             .legend(legend_line(c));
         chart
             .draw_series(
@@ -306,14 +287,14 @@ fn acc_vs_time_chart(path: &Path, lines: &[Line]) -> DrawResult {
         .draw()?;
     let mut labelled = std::collections::BTreeSet::new();
     for line in lines {
-        let c = model_colour(&line.model);
+        let c = model_colour(line.model);
         let series = chart.draw_series(LineSeries::new(
             line.points.iter().map(|p| (p.0, p.1 * 100.0)),
             c.mix(0.85).stroke_width(2),
         ))?;
-        if labelled.insert(line.model.clone()) {
+        if labelled.insert(line.model) {
             series
-                .label(display_name(&line.model))
+                .label(line.model.display_name())
                 .legend(legend_line(c));
         }
         chart.draw_series(
@@ -366,7 +347,7 @@ where
             .flat_map(|r| [r.low * scale, r.high * scale]),
     );
     let (y_lo, y_hi) = y_range(&ys, from_zero);
-    let names: Vec<String> = spreads.iter().map(|s| display_name(&s.model)).collect();
+    let names: Vec<&str> = spreads.iter().map(|s| s.model.display_name()).collect();
     let mut chart = ChartBuilder::on(area)
         .caption(caption, (FONT, 20))
         .margin(14)
@@ -408,7 +389,7 @@ where
         }
     }
     for (i, s) in spreads.iter().enumerate() {
-        let c = model_colour(&s.model);
+        let c = model_colour(s.model);
         let x = i as f64;
         let k = s.values.len().max(1) as f64;
         chart
@@ -479,11 +460,14 @@ fn y_range(ys: &[f64], from_zero: bool) -> (f64, f64) {
 
 /// An x tick formatter for categories at 0, 1, 2, …: the name at an integer
 /// position, nothing between.
-fn category_label(names: &[String]) -> impl Fn(&f64) -> String + '_ {
+fn category_label<S: AsRef<str>>(names: &[S]) -> impl Fn(&f64) -> String + '_ {
     move |x: &f64| {
         let i = x.round();
         if (x - i).abs() < 1e-6 && i >= 0.0 {
-            names.get(i as usize).cloned().unwrap_or_default()
+            names
+                .get(i as usize)
+                .map(|n| n.as_ref().to_string())
+                .unwrap_or_default()
         } else {
             String::new()
         }
@@ -624,8 +608,8 @@ fn gradient_chart(path: &Path, lines: &[Line]) -> DrawResult {
         .light_line_style(WHITE.mix(0.0))
         .draw()?;
     for line in lines {
-        let c = model_colour(&line.model);
-        let name = format!("{} {}", display_name(&line.model), line.label);
+        let c = model_colour(line.model);
+        let name = format!("{} {}", line.model.display_name(), line.label);
         if line.label == "init" {
             chart
                 .draw_series(DashedLineSeries::new(
@@ -755,7 +739,7 @@ where
         .y_label_area_size(80)
         .build_cartesian_2d(-0.5f64..n as f64 - 0.5, y_lo..y_hi)
         .map_err(|e| e.to_string())?;
-    let names = axis.values.clone();
+    let names: Vec<String> = axis.values.iter().map(|v| v.label()).collect();
     let label = category_label(&names);
     chart
         .configure_mesh()
@@ -772,7 +756,7 @@ where
         .map_err(|e| e.to_string())?;
     let k = lines.len().max(1) as f64;
     for (li, line) in lines.iter().enumerate() {
-        let c = model_colour(&line.model);
+        let c = model_colour(line.model);
         // Spread the lines a little sideways so that whiskers do not overlap.
         let dx = if k > 1.0 {
             -0.12 + 0.24 * li as f64 / (k - 1.0)

@@ -2,7 +2,7 @@
 //! by what ratio, whether the accuracy difference is distinguishable, which
 //! used more memory. Nothing here is written in advance of the numbers.
 
-use super::charts::display_name;
+use crate::model::Cell;
 use crate::stats::{Estimate, Ratio};
 use crate::summary::{PairSummary, Summary};
 
@@ -36,7 +36,7 @@ fn ratio_ci_text(lo: f64, hi: f64) -> String {
 
 /// The sentences for one pair, in plain text (HTML-escape before use).
 pub fn pair_findings(pair: &PairSummary, summary: &Summary) -> Vec<String> {
-    let (a, b) = (display_name(&pair.a), display_name(&pair.b));
+    let (a, b) = (pair.a.display_name(), pair.b.display_name());
     if pair.n_pairs == 0 {
         return vec![format!(
             "No seed has finished (ok) runs of both {a} and {b}, so they cannot be compared."
@@ -44,7 +44,7 @@ pub fn pair_findings(pair: &PairSummary, summary: &Summary) -> Vec<String> {
     }
     let mut out = Vec::new();
     if let Some(r) = pair.speed_ratio {
-        out.push(speed_sentence(&a, &b, &r));
+        out.push(speed_sentence(a, b, &r));
     }
     if let Some(d) = pair.test_acc_diff {
         let n = d.n;
@@ -72,7 +72,7 @@ pub fn pair_findings(pair: &PairSummary, summary: &Summary) -> Vec<String> {
             if n < MIN_SEEDS_FOR_STRONG_EVIDENCE {
                 weak.push(format!("only {}", seeds_word(n)));
             }
-            if cis_overlap(summary, &pair.a, &pair.b) {
+            if cis_overlap(summary, pair.a, pair.b) {
                 weak.push("the two models' 95% CIs of mean test accuracy overlap".to_string());
             }
             if !weak.is_empty() {
@@ -94,14 +94,14 @@ pub fn pair_findings(pair: &PairSummary, summary: &Summary) -> Vec<String> {
     }
     if let Some(m) = pair.memory_ratio {
         out.push(memory_sentence(
-            &a,
-            &b,
+            a,
+            b,
             &m,
             "peak resident memory (RSS, whole process)",
         ));
     }
     if let Some(m) = pair.gpu_memory_ratio {
-        out.push(memory_sentence(&a, &b, &m, "peak GPU memory"));
+        out.push(memory_sentence(a, b, &m, "peak GPU memory"));
     }
     out
 }
@@ -174,8 +174,8 @@ fn memory_sentence(a: &str, b: &str, m: &Ratio, what: &str) -> String {
     s
 }
 
-fn cis_overlap(summary: &Summary, a: &str, b: &str) -> bool {
-    let ci = |m: &str| {
+fn cis_overlap(summary: &Summary, a: Cell, b: Cell) -> bool {
+    let ci = |m: Cell| {
         summary
             .model(m)
             .and_then(|s| s.test_acc)
@@ -203,8 +203,8 @@ mod tests {
     use crate::summary::summarize;
     use crate::summary::tests::run;
 
-    fn models() -> Vec<String> {
-        vec!["lstm".into(), "gru".into()]
+    fn models() -> Vec<Cell> {
+        vec![Cell::Lstm, Cell::Gru]
     }
 
     #[test]
@@ -227,7 +227,7 @@ mod tests {
         let swapped: Vec<_> = runs
             .into_iter()
             .map(|mut r| {
-                r.secs_per_epoch = if r.model == "gru" {
+                r.secs_per_epoch = if r.model == Cell::Gru {
                     r.secs_per_epoch * 4.0
                 } else {
                     r.secs_per_epoch

@@ -4,9 +4,10 @@
 
 use serde_json::Value;
 
-use super::charts::{display_name, model_colour_css};
 use super::findings::{format_p, pair_findings};
-use crate::record::{RunRecord, RunStatus};
+use crate::model::Cell;
+use crate::probe::environment::Environment;
+use crate::results::{EnvironmentFile, RunManifest, RunRecord, RunStatus};
 use crate::stats::{Estimate, PairedDiff, Ratio};
 use crate::summary::Summary;
 
@@ -45,9 +46,9 @@ pub struct Page<'a> {
     /// The run's id (or the merged folder's name).
     pub run_id: String,
     /// Contents of `config.json`.
-    pub config: &'a Value,
-    /// Contents of `environment.json` (`Null` when absent).
-    pub environment: &'a Value,
+    pub config: &'a RunManifest,
+    /// Contents of `environment.json` (`None` when absent).
+    pub environment: Option<&'a EnvironmentFile>,
     /// The aggregates.
     pub summary: &'a Summary,
     /// Rows of `runs.csv`.
@@ -134,11 +135,11 @@ pub(crate) fn diff_cell(d: Option<PairedDiff>) -> String {
     }
 }
 
-pub(crate) fn swatch(model: &str) -> String {
+pub(crate) fn swatch(model: Cell) -> String {
     format!(
         "<span class=\"model\"><span class=\"swatch\" style=\"background:{}\"></span>{}</span>",
-        model_colour_css(model),
-        escape(&display_name(model))
+        model.colour_css(),
+        escape(model.display_name())
     )
 }
 
@@ -188,8 +189,8 @@ fn kv_table(v: &Value, skip: &[&str]) -> String {
 
 fn headline(p: &Page) -> String {
     let sum = p.summary;
-    let has = |m: &str| sum.models.iter().any(|x| x == m);
-    let title = if has("lstm") && has("gru") {
+    let has = |m: Cell| sum.models.contains(&m);
+    let title = if has(Cell::Lstm) && has(Cell::Gru) {
         "LSTM vs GRU".to_string()
     } else {
         "Models compared".to_string()
@@ -204,7 +205,7 @@ fn headline(p: &Page) -> String {
     for m in &sum.per_model {
         s.push_str(&format!(
             "<tr class=\"model-row\"><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>",
-            swatch(&m.model),
+            swatch(m.model),
             m.seeds,
             mean_sd(m.test_acc, pct),
             ci(m.test_acc, pct),
@@ -230,8 +231,8 @@ fn headline(p: &Page) -> String {
         for pair in &sum.pairs {
             s.push_str(&format!(
                 "<li><strong>{} vs {}</strong><ul>\n",
-                escape(&display_name(&pair.a)),
-                escape(&display_name(&pair.b))
+                escape(pair.a.display_name()),
+                escape(pair.b.display_name())
             ));
             for f in pair_findings(pair, sum) {
                 s.push_str(&format!("<li>{}</li>\n", escape(&f)));
@@ -245,8 +246,8 @@ fn headline(p: &Page) -> String {
         for pair in &sum.pairs {
             s.push_str(&format!(
                 "<tr><td>{} vs {}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>\n",
-                swatch(&pair.a),
-                swatch(&pair.b),
+                swatch(pair.a),
+                swatch(pair.b),
                 pair.n_pairs,
                 diff_cell(pair.test_acc_diff),
                 pair.test_acc_diff.and_then(|d| d.p_value).map(format_p).unwrap_or_else(|| "—".into()),
@@ -311,15 +312,15 @@ fn runs_section(p: &Page) -> String {
     let mut s = String::from(
         "<h2 id=\"runs\">Runs</h2>\n<table>\n<tr><th>model</th><th>seed</th><th>status</th><th>hidden</th><th>parameters</th><th>epochs run</th><th>best epoch</th><th>best val. acc. (%)</th><th>test acc. (%)</th><th>test macro-F1</th><th>s / epoch</th><th>peak RSS (MiB)</th><th>message</th></tr>\n",
     );
-    let order = |m: &str| {
+    let order = |m: Cell| {
         p.summary
             .models
             .iter()
-            .position(|x| x == m)
+            .position(|&x| x == m)
             .unwrap_or(usize::MAX)
     };
     let mut runs: Vec<&RunRecord> = p.runs.iter().collect();
-    runs.sort_by_key(|r| (order(&r.model), r.model.clone(), r.seed));
+    runs.sort_by_key(|r| (order(r.model), r.model.name(), r.seed));
     let num = |x: f64, f: fn(f64) -> String| if x.is_finite() { f(x) } else { "—".into() };
     for r in runs {
         let class = if r.status == RunStatus::Ok {
@@ -329,7 +330,7 @@ fn runs_section(p: &Page) -> String {
         };
         s.push_str(&format!(
             "<tr{class}><td>{}</td><td class=\"num\">{}</td><td class=\"status\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td></tr>\n",
-            swatch(&r.model),
+            swatch(r.model),
             r.seed,
             status_text(r.status),
             r.hidden_size,
@@ -351,7 +352,7 @@ fn runs_section(p: &Page) -> String {
     }) {
         s.push_str(&format!(
             "<tr class=\"bad\"><td>{}</td><td class=\"num\">{}</td><td class=\"status\">missing</td><td colspan=\"10\">no row in runs.csv (not run, or stopped before it finished)</td></tr>\n",
-            swatch(&cell.model),
+            swatch(cell.model),
             cell.seed
         ));
     }
@@ -362,7 +363,7 @@ fn runs_section(p: &Page) -> String {
 /// Renders the whole page.
 pub fn render_page(p: &Page) -> String {
     let sum = p.summary;
-    let dataset = value_text(&p.config["dataset"]["name"]);
+    let dataset = p.config.dataset.name.clone();
     let mut b = format!(
         "<h1>rnnbench report: {}</h1>\n<p class=\"sub\">dataset <strong>{}</strong> · models {} · seeds {}</p>\n",
         escape(&p.run_id),
@@ -370,7 +371,7 @@ pub fn render_page(p: &Page) -> String {
         escape(
             &sum.models
                 .iter()
-                .map(|m| display_name(m))
+                .map(|m| m.display_name())
                 .collect::<Vec<_>>()
                 .join(", ")
         ),
@@ -385,7 +386,7 @@ pub fn render_page(p: &Page) -> String {
     // Which cell is faster depends on the device, the threads and the kernel
     // path (libtorch's CPU LSTM uses oneDNN, its GRU does not): say it where
     // the verdict is read.
-    if let Some(machine) = machine_line(p.environment) {
+    if let Some(machine) = machine_line(p.environment.and_then(EnvironmentFile::first)) {
         b.push_str(&format!(
             "<p class=\"sub\">measured on {}</p>\n",
             escape(&machine)
@@ -396,7 +397,7 @@ pub fn render_page(p: &Page) -> String {
         let missing: Vec<String> = sum
             .missing
             .iter()
-            .map(|c| format!("{} seed {}", display_name(&c.model), c.seed))
+            .map(|c| format!("{} seed {}", c.model.display_name(), c.seed))
             .collect();
         b.push_str(&format!(
             "<div class=\"banner incomplete\" id=\"incomplete\"><strong>Incomplete run.</strong> {} of {} planned runs (models × seeds) finished ok; without an ok run: {}. The figures and statistics below use what is there.</div>\n",
@@ -423,19 +424,20 @@ pub fn render_page(p: &Page) -> String {
         ));
     }
     b.push_str("<h2 id=\"config\">Configuration</h2>\n");
-    let command = p.config["command_line"]
-        .as_array()
-        .map(|a| a.iter().map(value_text).collect::<Vec<_>>().join(" "));
+    let command = (!p.config.command_line.is_empty()).then(|| p.config.command_line.join(" "));
     if let Some(cmd) = command {
         b.push_str(&format!(
             "<p>Command line: <code>{}</code></p>\n",
             escape(&cmd)
         ));
     }
-    b.push_str(&kv_table(&p.config["config"], &[]));
-    b.push_str(&dataset_section(p.config));
+    // The typed manifests shown as generic key/value tables.
+    let config = serde_json::to_value(p.config).unwrap_or(Value::Null);
+    let environment = serde_json::to_value(p.environment).unwrap_or(Value::Null);
+    b.push_str(&kv_table(&config["config"], &[]));
+    b.push_str(&dataset_section(&config));
     b.push_str("<h2 id=\"environment\">Environment</h2>\n");
-    b.push_str(&kv_table(p.environment, &[]));
+    b.push_str(&kv_table(&environment, &[]));
     b.push_str(&runs_section(p));
     b.push_str("<h2 id=\"files\">Files</h2>\n<ul>\n");
     for f in p.files {
@@ -455,30 +457,20 @@ pub(crate) fn wrap_page(title: &str, body: &str) -> String {
 
 /// The "measured on …" line of a report: device, CPU model, threads and the
 /// CPU LSTM kernel, from `environment.json`; `None` without one.
-pub(crate) fn machine_line(env: &Value) -> Option<String> {
-    if !env.is_object() {
-        return None;
-    }
-    let device = value_text(&env["device"]);
+pub(crate) fn machine_line(env: Option<&Environment>) -> Option<String> {
+    let env = env?;
+    let device = env.device.as_str();
     let mut machine = if device.starts_with("cuda") {
-        let gpu = value_text(&env["gpu"]["name"]);
-        format!(
-            "{} ({})",
-            device,
-            if gpu.is_empty() || gpu == "—" {
-                "GPU"
-            } else {
-                gpu.as_str()
-            }
-        )
+        let gpu = env
+            .gpu
+            .as_ref()
+            .map(|g| g.name.as_str())
+            .unwrap_or_default();
+        format!("{} ({})", device, if gpu.is_empty() { "GPU" } else { gpu })
     } else {
-        format!(
-            "CPU {} · {} threads",
-            value_text(&env["cpu_model"]),
-            value_text(&env["threads"])
-        )
+        format!("CPU {} · {} threads", env.cpu_model, env.threads)
     };
-    if !device.starts_with("cuda") && env["cpu_lstm_kernel"].as_str() == Some("onednn") {
+    if !device.starts_with("cuda") && env.cpu_lstm_kernel == "onednn" {
         machine.push_str(" · LSTM on oneDNN's kernel, GRU and RNN on libtorch's native one");
     }
     Some(machine)

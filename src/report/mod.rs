@@ -20,13 +20,14 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 use crate::error::{Error, Result};
-use crate::record::{
-    CsvAppender, EpochRecord, RunRecord, RunStatus, files, read_csv, read_json, write_json_atomic,
+use crate::model::Cell;
+use crate::probe::environment::Environment;
+use crate::results::{
+    CsvAppender, EnvironmentFile, EpochRecord, GradientFlowRow, MergedFrom, RunManifest, RunRecord,
+    RunStatus, files, read_csv, write_json_atomic,
 };
 use crate::summary::{Summary, summarize_planned};
-use charts::display_name;
 use html::{Figure, Page};
-use series::GradientRow;
 
 /// File names of the charts the report writes next to `report.html`.
 pub mod chart_files {
@@ -48,21 +49,21 @@ pub mod chart_files {
 /// `quiet` only changes what is printed while training.
 const MERGEABLE_KEYS: [&str; 5] = ["seeds", "threads", "out", "run_id", "quiet"];
 
-/// The files of one run folder, read.
+/// The files of one run folder, read and typed.
 #[derive(Debug, Clone)]
 pub struct RunFiles {
     /// The folder.
     pub dir: PathBuf,
     /// `config.json` (required).
-    pub config: Value,
-    /// `environment.json` (`Null` when absent).
-    pub environment: Value,
+    pub config: RunManifest,
+    /// `environment.json` (`None` when absent).
+    pub environment: Option<EnvironmentFile>,
     /// `epochs.csv` rows (none when absent).
     pub epochs: Vec<EpochRecord>,
     /// `runs.csv` rows (none when absent, e.g. interrupted in the first run).
     pub runs: Vec<RunRecord>,
     /// `gradient_flow.csv` rows (none when absent).
-    pub gradient: Vec<GradientRow>,
+    pub gradient: Vec<GradientFlowRow>,
 }
 
 impl RunFiles {
@@ -72,76 +73,42 @@ impl RunFiles {
         if !dir.is_dir() {
             return Err(Error::results(dir, "not a run folder (no such directory)"));
         }
-        let config_path = dir.join(files::CONFIG);
-        if !config_path.is_file() {
+        if !dir.join(files::CONFIG).is_file() {
             return Err(Error::results(
                 dir,
                 format!("not a run folder: {} is missing", files::CONFIG),
             ));
         }
-        let env_path = dir.join(files::ENVIRONMENT);
         Ok(RunFiles {
             dir: dir.to_path_buf(),
-            config: read_json(&config_path)?,
-            environment: if env_path.is_file() {
-                read_json(&env_path)?
-            } else {
-                Value::Null
-            },
+            config: RunManifest::load(dir)?,
+            environment: EnvironmentFile::load(dir)?,
             epochs: read_csv(&dir.join(files::EPOCHS))?,
             runs: read_csv(&dir.join(files::RUNS))?,
             gradient: read_csv(&dir.join(files::GRADIENT_FLOW))?,
         })
     }
 
-    /// The models of the configuration, in its order; when it names none, the
-    /// models of the records in order of appearance.
-    pub fn models(&self) -> Vec<String> {
-        let from_config: Vec<String> = self.config["config"]["models"]
-            .as_array()
-            .map(|a| {
-                a.iter()
-                    .filter_map(|m| m.as_str().map(str::to_string))
-                    .collect()
-            })
-            .unwrap_or_default();
-        if !from_config.is_empty() {
-            return from_config;
-        }
-        let mut models: Vec<String> = Vec::new();
-        for m in self
-            .runs
-            .iter()
-            .map(|r| &r.model)
-            .chain(self.epochs.iter().map(|e| &e.model))
-        {
-            if !models.contains(m) {
-                models.push(m.clone());
-            }
-        }
-        models
+    /// The models of the configuration, in its order.
+    pub fn models(&self) -> Vec<Cell> {
+        self.config.config.models.clone()
     }
 
     /// The seeds of the configuration (`config.seeds`), ascending.
     pub fn planned_seeds(&self) -> Vec<u64> {
-        let seeds: BTreeSet<u64> = self.config["config"]["seeds"]
-            .as_array()
-            .map(|a| a.iter().filter_map(Value::as_u64).collect())
-            .unwrap_or_default();
+        let seeds: BTreeSet<u64> = self.config.config.seeds.iter().copied().collect();
         seeds.into_iter().collect()
     }
 
     /// The run id from `config.json`, else the folder's name.
     pub fn run_id(&self) -> String {
-        self.config["run_id"]
-            .as_str()
-            .map(str::to_string)
-            .unwrap_or_else(|| {
-                self.dir
-                    .file_name()
-                    .map(|n| n.to_string_lossy().into_owned())
-                    .unwrap_or_else(|| self.dir.display().to_string())
-            })
+        if !self.config.run_id.is_empty() {
+            return self.config.run_id.clone();
+        }
+        self.dir
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| self.dir.display().to_string())
     }
 
     /// The summary of these files (only `ok` runs counted).
@@ -210,7 +177,7 @@ pub fn render_run(dir: &Path) -> Result<PathBuf> {
         ),
         &series::val_acc_vs_time(&run.epochs, &models),
     )?;
-    let dataset = run.config["dataset"]["name"].as_str().unwrap_or_default();
+    let dataset = run.config.dataset.name.as_str();
     let references = if matches!(dataset, "imdb" | "imdb-mini") {
         charts::imdb_references()
     } else {
@@ -253,19 +220,12 @@ pub fn render_run(dir: &Path) -> Result<PathBuf> {
         )?;
     }
 
-    let mut warnings: Vec<String> = run.config["merge_notes"]
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .filter_map(|v| v.as_str().map(str::to_string))
-                .collect()
-        })
-        .unwrap_or_default();
+    let mut warnings: Vec<String> = run.config.merge_notes.clone();
     for d in &summary.duplicates {
         warnings.push(format!(
             "{} has more than one row for {} seed {}; one was counted (the first ok row, else the first).",
             files::RUNS,
-            display_name(&d.model),
+            d.model.display_name(),
             d.seed
         ));
     }
@@ -284,7 +244,7 @@ pub fn render_run(dir: &Path) -> Result<PathBuf> {
     let page = html::render_page(&Page {
         run_id: run.run_id(),
         config: &run.config,
-        environment: &run.environment,
+        environment: run.environment.as_ref(),
         summary: &summary,
         runs: &run.runs,
         figures: &figures,
@@ -298,14 +258,15 @@ pub fn render_run(dir: &Path) -> Result<PathBuf> {
 
 /// `config` and `dataset` of a config.json, without the keys that may differ
 /// between merged runs.
-fn merge_identity(config: &Value) -> Value {
-    let mut c = config["config"].clone();
+fn merge_identity(manifest: &RunManifest) -> Value {
+    let mut c = serde_json::to_value(&manifest.config).unwrap_or(Value::Null);
     if let Value::Object(map) = &mut c {
         for k in MERGEABLE_KEYS {
             map.remove(k);
         }
     }
-    serde_json::json!({ "config": c, "dataset": config["dataset"] })
+    let dataset = serde_json::to_value(&manifest.dataset).unwrap_or(Value::Null);
+    serde_json::json!({ "config": c, "dataset": dataset })
 }
 
 /// The dotted keys whose values differ between `a` and `b`.
@@ -386,14 +347,14 @@ pub fn render_merged(dirs: &[PathBuf], out: &Path) -> Result<PathBuf> {
 
     let mut notes = Vec::new();
     // (model, seed) -> (source index, row)
-    let mut kept: BTreeMap<(String, u64), (usize, &RunRecord)> = BTreeMap::new();
-    let mut order: Vec<(String, u64)> = Vec::new();
+    let mut kept: BTreeMap<(Cell, u64), (usize, &RunRecord)> = BTreeMap::new();
+    let mut order: Vec<(Cell, u64)> = Vec::new();
     for (i, run) in runs.iter().enumerate() {
         for r in &run.runs {
-            let key = (r.model.clone(), r.seed);
+            let key = (r.model, r.seed);
             match kept.get(&key) {
                 None => {
-                    kept.insert(key.clone(), (i, r));
+                    kept.insert(key, (i, r));
                     order.push(key);
                 }
                 Some(&(j, prev)) => {
@@ -401,7 +362,7 @@ pub fn render_merged(dirs: &[PathBuf], out: &Path) -> Result<PathBuf> {
                     let (src, _) = if replace { (i, r) } else { (j, prev) };
                     notes.push(format!(
                         "Duplicate: {} seed {} is in {} and in {}; counted once, from {}.",
-                        display_name(&r.model),
+                        r.model.display_name(),
                         r.seed,
                         runs[j].dir.display(),
                         run.dir.display(),
@@ -416,11 +377,11 @@ pub fn render_merged(dirs: &[PathBuf], out: &Path) -> Result<PathBuf> {
     }
     // Epochs of each (model, seed) come from one folder only: the kept run's,
     // else the first folder that has epochs for it.
-    let mut epoch_source: BTreeMap<(String, u64), usize> =
-        kept.iter().map(|(k, (i, _))| (k.clone(), *i)).collect();
+    let mut epoch_source: BTreeMap<(Cell, u64), usize> =
+        kept.iter().map(|(k, (i, _))| (*k, *i)).collect();
     for (i, run) in runs.iter().enumerate() {
         for e in &run.epochs {
-            epoch_source.entry((e.model.clone(), e.seed)).or_insert(i);
+            epoch_source.entry((e.model, e.seed)).or_insert(i);
         }
     }
     let mut seen_epochs = BTreeSet::new();
@@ -428,21 +389,21 @@ pub fn render_merged(dirs: &[PathBuf], out: &Path) -> Result<PathBuf> {
         .iter()
         .enumerate()
         .flat_map(|(i, run)| run.epochs.iter().map(move |e| (i, e)))
-        .filter(|(i, e)| epoch_source.get(&(e.model.clone(), e.seed)) == Some(i))
-        .filter(|(_, e)| seen_epochs.insert((e.model.clone(), e.seed, e.epoch)))
+        .filter(|(i, e)| epoch_source.get(&(e.model, e.seed)) == Some(i))
+        .filter(|(_, e)| seen_epochs.insert((e.model, e.seed, e.epoch)))
         .map(|(_, e)| e)
         .collect();
-    let mut gradient_source: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut gradient_source: BTreeMap<Cell, usize> = BTreeMap::new();
     for (i, run) in runs.iter().enumerate() {
         for g in &run.gradient {
-            gradient_source.entry(g.model.as_str()).or_insert(i);
+            gradient_source.entry(g.model).or_insert(i);
         }
     }
-    let gradient: Vec<&GradientRow> = runs
+    let gradient: Vec<&GradientFlowRow> = runs
         .iter()
         .enumerate()
         .flat_map(|(i, run)| run.gradient.iter().map(move |g| (i, g)))
-        .filter(|(i, g)| gradient_source.get(g.model.as_str()) == Some(i))
+        .filter(|(i, g)| gradient_source.get(&g.model) == Some(i))
         .map(|(_, g)| g)
         .collect();
 
@@ -464,44 +425,37 @@ pub fn render_merged(dirs: &[PathBuf], out: &Path) -> Result<PathBuf> {
         ),
     );
     let mut config = first.config.clone();
-    if let Value::Object(map) = &mut config {
-        map.insert("run_id".into(), Value::from(out_name));
-        map.remove("command_line");
-        map.insert(
-            "merged_from".into(),
-            Value::Array(
-                runs.iter()
-                    .map(|r| {
-                        serde_json::json!({
-                            "dir": r.dir.display().to_string(),
-                            "run_id": r.run_id(),
-                            "seeds": r.planned_seeds(),
-                            "command_line": r.config["command_line"],
-                        })
-                    })
-                    .collect(),
-            ),
-        );
-        map.insert("merge_notes".into(), Value::from(notes));
-        if let Some(Value::Object(c)) = map.get_mut("config") {
-            c.insert(
-                "seeds".into(),
-                Value::from(seeds.into_iter().collect::<Vec<_>>()),
-            );
-        }
-    }
-    let environment = if runs.iter().all(|r| r.environment == first.environment) {
-        first.environment.clone()
+    config.run_id = out_name;
+    config.command_line = Vec::new();
+    config.merged_from = runs
+        .iter()
+        .map(|r| MergedFrom {
+            dir: r.dir.display().to_string(),
+            run_id: r.run_id(),
+            seeds: r.planned_seeds(),
+            command_line: r.config.command_line.clone(),
+        })
+        .collect();
+    config.merge_notes = notes;
+    config.config.seeds = seeds.into_iter().collect();
+    let environments: Vec<(String, &EnvironmentFile)> = runs
+        .iter()
+        .filter_map(|r| r.environment.as_ref().map(|e| (r.run_id(), e)))
+        .collect();
+    let environment = if environments.len() == runs.len()
+        && environments.iter().all(|(_, e)| *e == environments[0].1)
+    {
+        environments.first().map(|(_, e)| (*e).clone())
     } else {
-        Value::Object(
-            runs.iter()
-                .map(|r| (r.run_id(), r.environment.clone()))
-                .collect(),
-        )
+        let per_run: BTreeMap<String, Environment> = environments
+            .iter()
+            .filter_map(|(id, e)| e.first().map(|e| (id.clone(), e.clone())))
+            .collect();
+        (!per_run.is_empty()).then_some(EnvironmentFile::PerRun(per_run))
     };
-    write_json_atomic(&out.join(files::CONFIG), &config)?;
-    if !environment.is_null() {
-        write_json_atomic(&out.join(files::ENVIRONMENT), &environment)?;
+    config.write(out)?;
+    if let Some(environment) = &environment {
+        write_json_atomic(&out.join(files::ENVIRONMENT), environment)?;
     }
     let mut w = CsvAppender::open(&out.join(files::RUNS))?;
     for key in &order {

@@ -3,24 +3,9 @@
 
 use std::collections::BTreeMap;
 
-use serde::{Deserialize, Serialize};
-
-use crate::record::{EpochRecord, RunRecord, RunStatus};
+use crate::model::Cell;
+use crate::results::{EpochRecord, GradientFlowRow, GradientStage, RunRecord, RunStatus};
 use crate::stats::{Estimate, mean};
-
-/// One row of `gradient_flow.csv`: the gradient norm reaching input time step
-/// `step` for one model, at initialisation or after training.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct GradientRow {
-    /// Cell name.
-    pub model: String,
-    /// `init` or `trained`.
-    pub stage: String,
-    /// Input time step, 0-based.
-    pub step: u32,
-    /// L2 norm of the loss gradient with respect to that step's input.
-    pub grad_norm: f64,
-}
 
 /// A mean over seeds with its spread, at one x.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -40,8 +25,8 @@ pub struct BandPoint {
 /// One model's mean line with a min–max band.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Band {
-    /// Cell name.
-    pub model: String,
+    /// The cell.
+    pub model: Cell,
     /// Points in increasing x.
     pub points: Vec<BandPoint>,
 }
@@ -49,8 +34,8 @@ pub struct Band {
 /// A polyline belonging to one model.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Line {
-    /// Cell name.
-    pub model: String,
+    /// The cell.
+    pub model: Cell,
     /// What distinguishes this line among the model's (seed, stage).
     pub label: String,
     /// Points in drawing order.
@@ -60,8 +45,8 @@ pub struct Line {
 /// One model's per-seed values with their summary.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Spread {
-    /// Cell name.
-    pub model: String,
+    /// The cell.
+    pub model: Cell,
     /// (seed, value), ascending seed.
     pub values: Vec<(u64, f64)>,
     /// Mean, sd and CI of the values; `None` when there are none.
@@ -73,7 +58,7 @@ pub struct Spread {
 /// values are skipped.
 pub fn epoch_band(
     epochs: &[EpochRecord],
-    models: &[String],
+    models: &[Cell],
     value: fn(&EpochRecord) -> f64,
 ) -> Vec<Band> {
     models
@@ -98,17 +83,14 @@ pub fn epoch_band(
                     })
                 })
                 .collect();
-            Band {
-                model: m.clone(),
-                points,
-            }
+            Band { model: *m, points }
         })
         .collect()
 }
 
 /// Per model and seed, validation accuracy against cumulative training
 /// seconds (the sum of `train_secs` up to and including each epoch).
-pub fn val_acc_vs_time(epochs: &[EpochRecord], models: &[String]) -> Vec<Line> {
+pub fn val_acc_vs_time(epochs: &[EpochRecord], models: &[Cell]) -> Vec<Line> {
     let mut lines = Vec::new();
     for m in models {
         let mut by_seed: BTreeMap<u64, Vec<&EpochRecord>> = BTreeMap::new();
@@ -127,7 +109,7 @@ pub fn val_acc_vs_time(epochs: &[EpochRecord], models: &[String]) -> Vec<Line> {
                 .filter(|p| p.0.is_finite() && p.1.is_finite())
                 .collect();
             lines.push(Line {
-                model: m.clone(),
+                model: *m,
                 label: format!("seed {seed}"),
                 points,
             });
@@ -137,11 +119,7 @@ pub fn val_acc_vs_time(epochs: &[EpochRecord], models: &[String]) -> Vec<Line> {
 }
 
 /// Per model, `value` of each `ok` run, by seed.
-pub fn per_seed(
-    runs: &[RunRecord],
-    models: &[String],
-    value: fn(&RunRecord) -> f64,
-) -> Vec<Spread> {
+pub fn per_seed(runs: &[RunRecord], models: &[Cell], value: fn(&RunRecord) -> f64) -> Vec<Spread> {
     models
         .iter()
         .map(|m| {
@@ -153,7 +131,7 @@ pub fn per_seed(
                 .collect();
             values.sort_by_key(|v| v.0);
             values.dedup_by_key(|v| v.0);
-            spread(m, values)
+            spread(*m, values)
         })
         .collect()
 }
@@ -163,7 +141,7 @@ pub fn per_seed(
 pub fn tokens_per_sec_per_seed(
     epochs: &[EpochRecord],
     runs: &[RunRecord],
-    models: &[String],
+    models: &[Cell],
 ) -> Vec<Spread> {
     models
         .iter()
@@ -184,15 +162,15 @@ pub fn tokens_per_sec_per_seed(
                 .collect::<BTreeMap<u64, f64>>()
                 .into_iter()
                 .collect();
-            spread(m, values)
+            spread(*m, values)
         })
         .collect()
 }
 
-fn spread(model: &str, values: Vec<(u64, f64)>) -> Spread {
+fn spread(model: Cell, values: Vec<(u64, f64)>) -> Spread {
     let estimate = Estimate::of(&values.iter().map(|v| v.1).collect::<Vec<_>>());
     Spread {
-        model: model.to_string(),
+        model,
         values,
         estimate,
     }
@@ -200,13 +178,13 @@ fn spread(model: &str, values: Vec<(u64, f64)>) -> Spread {
 
 /// Per model and stage (`init`, then `trained`), gradient norm against time
 /// step; norms that are not finite and positive are dropped (log axis).
-pub fn gradient_flow(rows: &[GradientRow], models: &[String]) -> Vec<Line> {
+pub fn gradient_flow(rows: &[GradientFlowRow], models: &[Cell]) -> Vec<Line> {
     let mut lines = Vec::new();
     for m in models {
-        let mut stages: Vec<&str> = rows
+        let mut stages: Vec<GradientStage> = rows
             .iter()
             .filter(|r| &r.model == m)
-            .map(|r| r.stage.as_str())
+            .map(|r| r.stage)
             .collect();
         stages.sort_unstable();
         stages.dedup();
@@ -219,12 +197,12 @@ pub fn gradient_flow(rows: &[GradientRow], models: &[String]) -> Vec<Line> {
                         && r.grad_norm.is_finite()
                         && r.grad_norm > 0.0
                 })
-                .map(|r| (f64::from(r.step), r.grad_norm))
+                .map(|r| (r.step as f64, r.grad_norm))
                 .collect();
             points.sort_by(|a, b| a.0.total_cmp(&b.0));
             lines.push(Line {
-                model: m.clone(),
-                label: stage.to_string(),
+                model: *m,
+                label: stage.name().to_string(),
                 points,
             });
         }
@@ -238,7 +216,7 @@ mod tests {
 
     fn epoch(model: &str, seed: u64, epoch: u32, val_acc: f64, train_secs: f64) -> EpochRecord {
         EpochRecord {
-            model: model.into(),
+            model: model.parse().expect("a cell name"),
             seed,
             epoch,
             hidden_size: 8,
@@ -266,7 +244,7 @@ mod tests {
             epoch("lstm", 1, 2, 0.7, 1.0),
             epoch("gru", 1, 1, f64::NAN, 1.0),
         ];
-        let bands = epoch_band(&es, &["lstm".into(), "gru".into()], |e| e.val_acc);
+        let bands = epoch_band(&es, &[Cell::Lstm, Cell::Gru], |e| e.val_acc);
         let p = &bands[0].points;
         assert_eq!(p.len(), 2);
         assert!((p[0].mean - 0.7).abs() < 1e-12);
@@ -278,7 +256,7 @@ mod tests {
     #[test]
     fn time_axis_is_cumulative_in_epoch_order() {
         let es = vec![epoch("gru", 1, 2, 0.7, 3.0), epoch("gru", 1, 1, 0.6, 2.0)];
-        let lines = val_acc_vs_time(&es, &["gru".into()]);
+        let lines = val_acc_vs_time(&es, &[Cell::Gru]);
         assert_eq!(lines[0].points, [(2.0, 0.6), (5.0, 0.7)]);
     }
 
@@ -286,18 +264,22 @@ mod tests {
     fn tokens_per_sec_averages_epochs_of_ok_runs() {
         let es = vec![epoch("gru", 2, 1, 0.6, 2.0), epoch("gru", 2, 2, 0.6, 2.0)];
         let mut r = crate::summary::tests::run("gru", 2, 0.8, 1.0, 1);
-        let s = tokens_per_sec_per_seed(&es, std::slice::from_ref(&r), &["gru".into()]);
+        let s = tokens_per_sec_per_seed(&es, std::slice::from_ref(&r), &[Cell::Gru]);
         assert_eq!(s[0].values, [(2, 200.0)]);
         r.status = RunStatus::Failed;
-        let s = tokens_per_sec_per_seed(&es, &[r], &["gru".into()]);
+        let s = tokens_per_sec_per_seed(&es, &[r], &[Cell::Gru]);
         assert!(s[0].values.is_empty() && s[0].estimate.is_none());
     }
 
     #[test]
     fn gradient_flow_drops_non_positive_norms() {
-        let row = |stage: &str, step, g| GradientRow {
-            model: "rnn".into(),
-            stage: stage.into(),
+        let row = |stage: &str, step, g| GradientFlowRow {
+            model: Cell::Rnn,
+            stage: if stage == "init" {
+                GradientStage::Init
+            } else {
+                GradientStage::Trained
+            },
             step,
             grad_norm: g,
         };
@@ -306,7 +288,7 @@ mod tests {
             row("trained", 0, 0.0),
             row("init", 0, 1.0),
         ];
-        let lines = gradient_flow(&rows, &["rnn".into()]);
+        let lines = gradient_flow(&rows, &[Cell::Rnn]);
         assert_eq!(lines.len(), 2);
         assert_eq!(
             (lines[0].label.as_str(), lines[0].points.len()),

@@ -14,10 +14,13 @@ use super::html::{diff_cell, escape, machine_line, ratio_cell, swatch, wrap_page
 use super::{FinishedRun, RunFiles, charts, findings::format_p, render_run};
 use crate::config::Axis;
 use crate::error::{Error, Result};
-use crate::record::files;
+use crate::model::Cell;
+use crate::probe::environment::Environment;
+use crate::results::EnvironmentFile;
+use crate::results::files;
+use crate::results::{SweepManifest, point_dir};
 use crate::stats::Estimate;
 use crate::summary::{ModelSummary, PairSummary, Summary};
-use crate::sweep::{SweepManifest, point_dir};
 
 /// One grid point in the sweep's `summary.json`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -55,8 +58,8 @@ pub struct SweepSummary {
 /// with an estimate (or nothing) at each value of the swept option.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SweepLine {
-    /// Cell name.
-    pub model: String,
+    /// The cell.
+    pub model: Cell,
     /// Legend text: the cell, and the other options' values when there are any.
     pub label: String,
     /// Which setting of the other options (0, 1, …): picks the marker and dash.
@@ -89,11 +92,11 @@ pub fn axis_lines(
             groups.push(g);
         }
     }
-    let models: Vec<String> = sweep
+    let models: Vec<Cell> = sweep
         .points
         .iter()
         .filter_map(|p| p.summary.as_ref())
-        .flat_map(|s| s.models.iter().cloned())
+        .flat_map(|s| s.models.iter().copied())
         .fold(Vec::new(), |mut acc, m| {
             if !acc.contains(&m) {
                 acc.push(m);
@@ -102,13 +105,13 @@ pub fn axis_lines(
         });
     let mut lines = Vec::new();
     for (gi, group) in groups.iter().enumerate() {
-        for model in &models {
+        for &model in &models {
             let mut points = Vec::new();
             for p in sweep.points.iter().filter(|p| others(p) == *group) {
                 let Some(value) = p.values.iter().find(|(k, _)| *k == ax.key) else {
                     continue;
                 };
-                let Some(index) = ax.values.iter().position(|v| *v == value.1) else {
+                let Some(index) = ax.values.iter().position(|v| v.label() == value.1) else {
                     continue;
                 };
                 if let Some(e) = p
@@ -121,13 +124,13 @@ pub fn axis_lines(
                 }
             }
             points.sort_by_key(|p| p.0);
-            let mut label = charts::display_name(model);
+            let mut label = model.display_name().to_string();
             if !group.is_empty() {
                 let rest: Vec<String> = group.iter().map(|(k, v)| format!("{k} {v}")).collect();
                 label = format!("{label} · {}", rest.join(", "));
             }
             lines.push(SweepLine {
-                model: model.clone(),
+                model,
                 label,
                 group: gi,
                 points,
@@ -161,9 +164,9 @@ pub fn summarize_sweep(root: &Path) -> Result<(SweepManifest, SweepSummary, Vec<
                 .iter()
                 .filter(|j| {
                     run.runs.iter().any(|r| {
-                        r.model == j.model.name()
+                        r.model == j.model
                             && r.seed == j.seed
-                            && r.status == crate::record::RunStatus::Ok
+                            && r.status == crate::results::RunStatus::Ok
                     })
                 })
                 .count();
@@ -174,7 +177,11 @@ pub fn summarize_sweep(root: &Path) -> Result<(SweepManifest, SweepSummary, Vec<
         };
         points.push(PointSummary {
             id: point.id.clone(),
-            values: point.values.clone(),
+            values: point
+                .values
+                .iter()
+                .map(|(k, v)| (k.clone(), v.label()))
+                .collect(),
             dir: dir
                 .strip_prefix(root)
                 .map(|p| p.display().to_string())
@@ -199,7 +206,7 @@ pub fn summarize_sweep(root: &Path) -> Result<(SweepManifest, SweepSummary, Vec<
 /// page and a plain-text table for the terminal.
 pub fn finish_sweep(root: &Path) -> Result<FinishedRun> {
     let (manifest, sweep, runs) = summarize_sweep(root)?;
-    crate::record::write_json_atomic(&root.join(files::SUMMARY), &sweep)?;
+    crate::results::write_json_atomic(&root.join(files::SUMMARY), &sweep)?;
     let mut figures = Vec::new();
     for (i, axis) in sweep.axes.iter().enumerate() {
         let file = axis_chart_file(&axis.key);
@@ -214,11 +221,8 @@ pub fn finish_sweep(root: &Path) -> Result<FinishedRun> {
     }
     let environment = runs
         .iter()
-        .map(|r| &r.environment)
-        .find(|e| e.is_object())
-        .cloned()
-        .unwrap_or_default();
-    let page = sweep_page(&manifest, &sweep, &figures, &environment);
+        .find_map(|r| r.environment.as_ref().and_then(EnvironmentFile::first));
+    let page = sweep_page(&manifest, &sweep, &figures, environment);
     let path = root.join(files::REPORT);
     let tmp = path.with_extension("html.tmp");
     std::fs::write(&tmp, page).map_err(|e| Error::io(&tmp, e))?;
@@ -237,7 +241,7 @@ fn first_pair(s: &Summary) -> Option<&PairSummary> {
 /// A short verdict on a pair: which is more accurate (paired t-test at 5%)
 /// and which is faster (ratio CI excluding 1).
 pub fn verdict(pair: &PairSummary) -> String {
-    let (a, b) = (charts::display_name(&pair.a), charts::display_name(&pair.b));
+    let (a, b) = (pair.a.display_name(), pair.b.display_name());
     let accuracy = match pair.test_acc_diff {
         Some(d) if d.p_value.is_some_and(|p| p < 0.05) => {
             if d.mean_diff > 0.0 {
@@ -280,7 +284,7 @@ fn sweep_page(
     manifest: &SweepManifest,
     sweep: &SweepSummary,
     figures: &[(String, &Axis)],
-    environment: &serde_json::Value,
+    environment: Option<&Environment>,
 ) -> String {
     let dataset = manifest
         .grid
@@ -296,7 +300,10 @@ fn sweep_page(
     let axes_text: Vec<String> = sweep
         .axes
         .iter()
-        .map(|a| format!("{} ∈ {{{}}}", a.flag, a.values.join(", ")))
+        .map(|a| {
+            let values: Vec<String> = a.values.iter().map(|v| v.label()).collect();
+            format!("{} ∈ {{{}}}", a.flag, values.join(", "))
+        })
         .collect();
     let mut b = format!(
         "<h1>rnnbench sweep: {}</h1>\n<p class=\"sub\">dataset <strong>{}</strong> · {} configurations ({}) · {} jobs</p>\n",
@@ -339,7 +346,7 @@ fn sweep_page(
     }
     b.push_str("<h2 id=\"verdicts\">Verdict per configuration</h2>\n");
     b.push_str("<p>Test accuracy in %, mean with its 95% CI over seeds. Δ accuracy is the first model minus the second, paired by seed, with the p-value of a paired t-test; time ratio is the first model's seconds per epoch over the second's (above 1: the first is slower), with its 95% CI. Each configuration links to its own report.</p>\n");
-    let models: Vec<String> = sweep
+    let models: Vec<Cell> = sweep
         .points
         .iter()
         .filter_map(|p| p.summary.as_ref())
@@ -350,7 +357,7 @@ fn sweep_page(
     for a in &sweep.axes {
         b.push_str(&format!("<th>{}</th>", escape(&a.flag)));
     }
-    for m in &models {
+    for &m in &models {
         b.push_str(&format!("<th>{} test acc. (%)</th>", swatch(m)));
     }
     b.push_str("<th>pair</th><th>Δ accuracy (points)</th><th>p</th><th>time ratio</th><th>verdict</th></tr>\n");
@@ -370,7 +377,7 @@ fn sweep_page(
                 .unwrap_or("—");
             b.push_str(&format!("<td class=\"num\">{}</td>", escape(v)));
         }
-        for m in &models {
+        for &m in &models {
             let e = p
                 .summary
                 .as_ref()
@@ -381,8 +388,8 @@ fn sweep_page(
         match p.summary.as_ref().and_then(first_pair) {
             Some(pair) => b.push_str(&format!(
                 "<td>{} vs {}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td></tr>\n",
-                escape(&charts::display_name(&pair.a)),
-                escape(&charts::display_name(&pair.b)),
+                escape(pair.a.display_name()),
+                escape(pair.b.display_name()),
                 diff_cell(pair.test_acc_diff),
                 pair.test_acc_diff
                     .and_then(|d| d.p_value)
@@ -413,7 +420,7 @@ fn sweep_page(
         ));
     }
     b.push_str("<h2 id=\"files\">Files</h2>\n<ul>\n");
-    for f in [crate::sweep::SWEEP_FILE, files::SUMMARY] {
+    for f in [crate::results::files::SWEEP, files::SUMMARY] {
         b.push_str(&format!("<li><a href=\"{0}\">{0}</a></li>\n", escape(f)));
     }
     for p in sweep.points.iter().filter(|p| p.summary.is_some()) {
@@ -439,7 +446,7 @@ pub fn terminal_table(sweep: &SweepSummary) -> String {
                 for m in &s.per_model {
                     line.push_str(&format!(
                         "  {} {}",
-                        charts::display_name(&m.model),
+                        m.model.display_name(),
                         m.test_acc
                             .map(|e| format!("{:.2}%", e.mean * 100.0))
                             .unwrap_or_else(|| "—".into())
@@ -463,7 +470,7 @@ pub fn terminal_table(sweep: &SweepSummary) -> String {
 /// Writes `root` as a sweep folder if it is one (has `sweep.json` with more
 /// than one point): see [`finish_sweep`]. Returns `None` otherwise.
 pub fn render_if_sweep(root: &Path) -> Result<Option<PathBuf>> {
-    if !root.join(crate::sweep::SWEEP_FILE).is_file() {
+    if !root.join(crate::results::files::SWEEP).is_file() {
         return Ok(None);
     }
     let manifest = SweepManifest::load(root)?;
@@ -489,10 +496,10 @@ const MERGED_FILES: [&str; 7] = [
 /// `config.json` says `merged_from`).
 pub fn is_merged_output(dir: &Path) -> bool {
     let says_merged = |file: &str| {
-        crate::record::read_json::<serde_json::Value>(&dir.join(file))
+        crate::results::read_json::<serde_json::Value>(&dir.join(file))
             .is_ok_and(|v| v.get("merged_from").is_some())
     };
-    says_merged(crate::sweep::SWEEP_FILE) || says_merged(files::CONFIG)
+    says_merged(crate::results::files::SWEEP) || says_merged(files::CONFIG)
 }
 
 /// The run folders directly inside `dir` (those with `sweep.json` or
@@ -502,10 +509,10 @@ pub fn run_folders_in(dir: &Path) -> Result<Vec<PathBuf>> {
     for entry in std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))? {
         let path = entry.map_err(|e| Error::io(dir, e))?.path();
         let is_run =
-            path.join(crate::sweep::SWEEP_FILE).is_file() || path.join(files::CONFIG).is_file();
+            path.join(crate::results::files::SWEEP).is_file() || path.join(files::CONFIG).is_file();
         let is_points = path
             .file_name()
-            .is_some_and(|n| n == crate::sweep::POINTS_DIR);
+            .is_some_and(|n| n == crate::results::files::POINTS_DIR);
         if path.is_dir() && is_run && !is_points {
             found.push(path);
         }
@@ -527,7 +534,7 @@ pub fn merge_folders(dirs: &[PathBuf], out: &Path) -> Result<PathBuf> {
     };
     if dirs
         .iter()
-        .all(|d| !d.join(crate::sweep::SWEEP_FILE).is_file())
+        .all(|d| !d.join(crate::results::files::SWEEP).is_file())
     {
         // Plain run folders (no sweep.json): merged as runs of one configuration.
         let runs: Vec<RunFiles> = dirs
@@ -592,7 +599,7 @@ pub fn merge_folders(dirs: &[PathBuf], out: &Path) -> Result<PathBuf> {
         super::render_merged(srcs, &point_dir(out, &first.grid, id))?;
         // The merged point's seeds: the union, as render_merged wrote them.
         let merged: serde_json::Value =
-            crate::record::read_json(&point_dir(out, &first.grid, id).join(files::CONFIG))?;
+            crate::results::read_json(&point_dir(out, &first.grid, id).join(files::CONFIG))?;
         if let Ok(seeds) = serde_json::from_value::<Vec<u64>>(merged["config"]["seeds"].clone()) {
             point.config.seeds = seeds;
         }
@@ -647,13 +654,13 @@ fn clear_merged_output(out: &Path) -> Result<()> {
     if !is_merged_output(out) {
         return Ok(());
     }
-    for f in MERGED_FILES.iter().chain(&[crate::sweep::SWEEP_FILE]) {
+    for f in MERGED_FILES.iter().chain(&[crate::results::files::SWEEP]) {
         let path = out.join(f);
         if path.is_file() {
             std::fs::remove_file(&path).map_err(|e| Error::io(&path, e))?;
         }
     }
-    let points = out.join(crate::sweep::POINTS_DIR);
+    let points = out.join(crate::results::files::POINTS_DIR);
     if points.is_dir() {
         std::fs::remove_dir_all(&points).map_err(|e| Error::io(&points, e))?;
     }

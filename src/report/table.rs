@@ -1,7 +1,6 @@
 //! A plain-text summary for the terminal: the headline table and the
 //! sentences, printed by `compare` when a run ends.
 
-use super::charts::display_name;
 use super::findings::findings;
 use super::html::{ci, mean_sd, mib, pct, secs, thousands};
 use crate::summary::Summary;
@@ -24,7 +23,7 @@ pub fn terminal_table(summary: &Summary) -> String {
     let mut rows: Vec<Vec<String>> = vec![header.iter().map(|h| h.to_string()).collect()];
     for m in &summary.per_model {
         rows.push(vec![
-            display_name(&m.model),
+            m.model.display_name().to_string(),
             m.seeds.to_string(),
             mean_sd(m.test_acc, pct),
             ci(m.test_acc, pct),
@@ -74,6 +73,7 @@ pub fn terminal_table(summary: &Summary) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::Cell;
     use crate::summary::summarize;
     use crate::summary::tests::run;
 
@@ -83,7 +83,7 @@ mod tests {
             run("lstm", 1, 0.85, 2.0, 1 << 20),
             run("gru", 1, 0.84, 1.0, 1 << 20),
         ];
-        let t = terminal_table(&summarize(&runs, &["lstm".into(), "gru".into()]));
+        let t = terminal_table(&summarize(&runs, &[Cell::Lstm, Cell::Gru]));
         let lines: Vec<&str> = t.lines().collect();
         assert!(lines[0].starts_with("model"));
         assert!(lines[1].starts_with("LSTM") && lines[1].contains("85.00 (n = 1)"));

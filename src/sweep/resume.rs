@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 use crate::error::{Error, Result};
-use crate::record::{RunRecord, RunStatus, files};
+use crate::results::{RunRecord, RunStatus, files};
 
 /// Whether a run with this status is finished for good: `ok`, or `diverged`
 /// (deterministic: a rerun would diverge again). `interrupted` and `failed`
@@ -41,7 +41,7 @@ pub fn finished_runs(point_dir: &Path) -> Result<Vec<RunRecord>> {
     for row in reader.deserialize::<RunRecord>() {
         let row = row
             .map_err(|e| Error::data(&path, e.position().map(|p| p.line()), None, e.to_string()))?;
-        if is_final(row.status) && seen.insert((row.model.clone(), row.seed)) {
+        if is_final(row.status) && seen.insert((row.model, row.seed)) {
             finished.push(row);
         }
     }
@@ -69,8 +69,10 @@ pub fn prune_unfinished(
     finished: &[RunRecord],
     first_seed: u64,
 ) -> Result<Pruned> {
-    let done: BTreeSet<(String, u64)> =
-        finished.iter().map(|r| (r.model.clone(), r.seed)).collect();
+    let done: BTreeSet<(String, u64)> = finished
+        .iter()
+        .map(|r| (r.model.name().to_string(), r.seed))
+        .collect();
     let mut pruned = Pruned::default();
     let mut runs_kept = BTreeSet::new();
     pruned.runs = filter_csv(&point_dir.join(files::RUNS), &mut pruned, |row| {
@@ -166,12 +168,13 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let d = dir.path();
         let run = |model: &str, seed: u64, status: RunStatus| {
-            let mut r = RunRecord::empty(model, seed, 16, 100, status, String::new());
+            let mut r =
+                RunRecord::empty(model.parse().unwrap(), seed, 16, 100, status, String::new());
             r.test_acc = 0.5;
             r
         };
         {
-            let mut w = crate::record::CsvAppender::open(&d.join(files::RUNS)).unwrap();
+            let mut w = crate::results::CsvAppender::open(&d.join(files::RUNS)).unwrap();
             w.append(&run("lstm", 1, RunStatus::Ok)).unwrap();
             w.append(&run("gru", 1, RunStatus::Interrupted)).unwrap();
             w.append(&run("lstm", 2, RunStatus::Diverged)).unwrap();
@@ -188,10 +191,7 @@ mod tests {
         )
         .unwrap();
         let finished = finished_runs(d).unwrap();
-        let keys: Vec<(&str, u64)> = finished
-            .iter()
-            .map(|r| (r.model.as_str(), r.seed))
-            .collect();
+        let keys: Vec<(&str, u64)> = finished.iter().map(|r| (r.model.name(), r.seed)).collect();
         assert_eq!(keys, [("lstm", 1), ("lstm", 2)]);
         let pruned = prune_unfinished(d, &finished, 1).unwrap();
         assert_eq!(
@@ -210,7 +210,7 @@ mod tests {
         let gradient = std::fs::read_to_string(d.join(files::GRADIENT_FLOW)).unwrap();
         assert_eq!(gradient, "model,stage,step,grad_norm\nlstm,init,0,1.0\n");
         assert_eq!(finished_runs(d).unwrap().len(), 2);
-        let runs: Vec<RunRecord> = crate::record::read_csv(&d.join(files::RUNS)).unwrap();
+        let runs: Vec<RunRecord> = crate::results::read_csv(&d.join(files::RUNS)).unwrap();
         assert_eq!(runs.len(), 2);
     }
 }

@@ -9,27 +9,21 @@ use tch::nn::OptimizerConfig;
 use tch::{Device, Kind, Tensor, nn};
 
 use super::eval::{evaluate, macro_f1};
+use crate::config::Config;
 use crate::data::{Prepared, padding_fraction, train_batches};
 use crate::error::Result;
 use crate::model::{Cell, Classifier};
 use crate::probe::{device::synchronize, gpu, memory};
-use crate::record::{EpochRecord, RunRecord, RunStatus};
+use crate::results::{EpochRecord, RunRecord, RunStatus};
 
-/// The training settings shared by every model of a comparison.
+/// What one run trains with: the grid point's configuration (epochs, batch
+/// size, optimiser, clipping, patience), the seed and the device.
 #[derive(Debug, Clone, PartialEq)]
-pub struct FitSettings {
+pub struct FitSettings<'a> {
+    /// The resolved configuration of the run's grid point.
+    pub config: &'a Config,
     /// The run's seed: fixes the validation split, the batches and their order.
     pub seed: u64,
-    /// Maximum epochs.
-    pub epochs: u32,
-    /// Examples per training batch.
-    pub batch_size: usize,
-    /// Adam learning rate.
-    pub lr: f64,
-    /// Global L2 gradient-norm clip; 0 disables.
-    pub clip: f64,
-    /// Epochs without a better validation accuracy before stopping; 0 disables.
-    pub patience: u32,
     /// Where the model lives.
     pub device: Device,
 }
@@ -52,35 +46,44 @@ pub fn fit(
     vs: &nn::VarStore,
     model: &Classifier,
     data: &Prepared,
-    settings: &FitSettings,
+    settings: &FitSettings<'_>,
     stop: &AtomicBool,
     progress: &ProgressBar,
     on_epoch: &mut dyn FnMut(&EpochRecord) -> Result<()>,
 ) -> Result<FitOutcome> {
     let shape = *model.shape();
     let mut run = RunRecord::empty(
-        cell.name(),
+        cell,
         settings.seed,
         shape.hidden_size,
         shape.params(),
         RunStatus::Ok,
         String::new(),
     );
-    let mut optimizer = nn::Adam::default().build(vs, settings.lr)?;
+    let mut optimizer = nn::Adam {
+        wd: settings.config.weight_decay,
+        ..Default::default()
+    }
+    .build(vs, settings.config.lr)?;
     let trainable = vs.trainable_variables();
     let train_lengths = data.train.lengths();
     let mut best: Option<HashMap<String, Tensor>> = None;
     let mut epochs_since_best = 0;
 
-    'epochs: for epoch in 1..=settings.epochs {
-        let batches = train_batches(&train_lengths, settings.batch_size, settings.seed, epoch);
+    'epochs: for epoch in 1..=settings.config.epochs {
+        let batches = train_batches(
+            &train_lengths,
+            settings.config.batch_size,
+            settings.seed,
+            epoch,
+        );
         progress.set_length(batches.len() as u64);
         progress.set_position(0);
         progress.set_prefix(format!(
             "{} seed {} epoch {epoch}/{}",
             cell.display_name(),
             settings.seed,
-            settings.epochs
+            settings.config.epochs
         ));
         memory::reset_peak_rss();
         gpu::reset_peak(settings.device);
@@ -110,8 +113,8 @@ pub fn fit(
             )?;
             optimizer.zero_grad();
             loss.f_backward()?;
-            if settings.clip > 0.0 {
-                clip_grad_norm(&trainable, settings.clip)?;
+            if settings.config.clip > 0.0 {
+                clip_grad_norm(&trainable, settings.config.clip)?;
             }
             optimizer.step();
             let mut loss_value = loss.f_double_value(&[])?;
@@ -148,7 +151,7 @@ pub fn fit(
         let eval_secs = eval_start.elapsed().as_secs_f64();
         let gpu_peak = gpu::peak(settings.device);
         let record = EpochRecord {
-            model: cell.name().to_string(),
+            model: cell,
             seed: settings.seed,
             epoch,
             hidden_size: shape.hidden_size,
@@ -181,7 +184,7 @@ pub fn fit(
             epochs_since_best = 0;
         } else {
             epochs_since_best += 1;
-            if settings.patience > 0 && epochs_since_best >= settings.patience {
+            if settings.config.patience > 0 && epochs_since_best >= settings.config.patience {
                 break;
             }
         }

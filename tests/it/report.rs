@@ -4,13 +4,16 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use rnnbench::record::{
+use rnnbench::config::Options;
+use rnnbench::data::{DatasetIdentity, FileIdentity};
+use rnnbench::model::Cell;
+use rnnbench::probe::environment::Environment;
+use rnnbench::report::{render_merged, render_run};
+use rnnbench::results::{
     CsvAppender, EpochRecord, RunRecord, RunStatus, files, read_csv, write_json_atomic,
 };
-use rnnbench::report::series::GradientRow;
-use rnnbench::report::{render_merged, render_run};
+use rnnbench::results::{GradientFlowRow as GradientRow, GradientStage, RunManifest};
 use rnnbench::summary::Summary;
-use serde_json::json;
 
 /// A model's behaviour in the fixture: test accuracy and seconds per epoch.
 #[derive(Clone, Copy)]
@@ -31,34 +34,62 @@ const GRU: Behaviour = Behaviour {
     rss_mib: 400,
 };
 
-fn config(seeds: &[u64], hidden: i64, dataset: &str) -> serde_json::Value {
-    json!({
-        "run_id": format!("run-{}", seeds.iter().map(u64::to_string).collect::<Vec<_>>().join("")),
-        "command_line": ["compare", "--models", "lstm,gru"],
-        "config": {
-            "models": ["lstm", "gru"], "seeds": seeds, "match": "params", "hidden": hidden, "embed": 64,
-            "layers": 1, "bidirectional": false, "dropout": 0.1, "max_len": 200, "vocab_size": 10000,
-            "batch_size": 32, "epochs": 4, "lr": 0.001, "clip": 1.0, "patience": 2, "threads": 2, "device": "cpu"
+/// A typed `config.json` for the fixture runs.
+fn config(seeds: &[u64], hidden: i64, dataset: &str) -> RunManifest {
+    let mut config = Options::default().resolve().expect("the defaults resolve");
+    config.seeds = seeds.to_vec();
+    config.hidden = hidden;
+    config.dataset.name = dataset.to_string();
+    config.dropout = 0.1;
+    config.max_len = 200;
+    config.threads = 2;
+    RunManifest {
+        run_id: format!(
+            "run-{}",
+            seeds
+                .iter()
+                .map(u64::to_string)
+                .collect::<Vec<_>>()
+                .join("")
+        ),
+        command_line: vec!["compare".into(), "--models".into(), "lstm,gru".into()],
+        config,
+        model_sizes: Vec::new(),
+        classes: vec!["neg".into(), "pos".into()],
+        vocab_size_built: 10_000,
+        dataset: DatasetIdentity {
+            name: dataset.to_string(),
+            files: vec![FileIdentity {
+                path: "datasets/imdb-mini/train.csv".into(),
+                bytes: 123_456,
+                sha256: "ab12<cd>".into(),
+            }],
+            train_examples: 2000,
+            test_examples: 1000,
+            classes: vec!["neg".into(), "pos".into()],
+            train_class_counts: vec![1000, 1000],
+            test_class_counts: vec![500, 500],
         },
-        "dataset": {
-            "name": dataset,
-            "files": [{"path": "datasets/imdb-mini/train.csv", "bytes": 123456, "sha256": "ab12<cd>"}],
-            "train_examples": 2000, "test_examples": 1000, "classes": ["neg", "pos"],
-            "train_class_counts": [1000, 1000], "test_class_counts": [500, 500]
-        }
-    })
+        merged_from: Vec::new(),
+        merge_notes: Vec::new(),
+    }
+}
+
+/// A typed `environment.json` for the fixture runs: this machine's, with a
+/// CPU name that must be escaped on the page.
+fn environment() -> Environment {
+    let mut env = Environment::probe(tch::Device::Cpu);
+    env.cpu_model = "Test CPU <x86>".into();
+    env.threads = 2;
+    env
 }
 
 /// Writes a run folder: `seeds` of lstm and gru, 4 epochs each (seed 2 stops
 /// after 3), with per-seed noise so that CIs exist.
 fn write_run(dir: &Path, seeds: &[u64], planned: &[u64], lstm: Behaviour, gru: Behaviour) {
     std::fs::create_dir_all(dir).unwrap();
-    write_json_atomic(&dir.join(files::CONFIG), &config(planned, 128, "imdb-mini")).unwrap();
-    write_json_atomic(
-        &dir.join(files::ENVIRONMENT),
-        &json!({"cpu_model": "Test CPU <x86>", "cores": 2, "threads": 2, "libtorch_version": "2.11.0", "mkldnn": true}),
-    )
-    .unwrap();
+    config(planned, 128, "imdb-mini").write(dir).unwrap();
+    write_json_atomic(&dir.join(files::ENVIRONMENT), &environment()).unwrap();
     let mut epochs = CsvAppender::open(&dir.join(files::EPOCHS)).unwrap();
     let mut runs = CsvAppender::open(&dir.join(files::RUNS)).unwrap();
     for &seed in seeds {
@@ -69,7 +100,7 @@ fn write_run(dir: &Path, seeds: &[u64], planned: &[u64], lstm: Behaviour, gru: B
                 let progress = f64::from(epoch) / 4.0;
                 epochs
                     .append(&EpochRecord {
-                        model: model.into(),
+                        model: model.parse().expect("a cell name"),
                         seed,
                         epoch,
                         hidden_size: hidden,
@@ -90,7 +121,7 @@ fn write_run(dir: &Path, seeds: &[u64], planned: &[u64], lstm: Behaviour, gru: B
                     .unwrap();
             }
             runs.append(&RunRecord {
-                model: model.into(),
+                model: model.parse().expect("a cell name"),
                 seed,
                 status: RunStatus::Ok,
                 hidden_size: hidden,
@@ -142,7 +173,7 @@ fn findings(page: &str) -> &str {
 }
 
 fn summary(dir: &Path) -> Summary {
-    rnnbench::record::read_json(&dir.join(files::SUMMARY)).unwrap()
+    rnnbench::results::read_json(&dir.join(files::SUMMARY)).unwrap()
 }
 
 #[test]
@@ -195,7 +226,7 @@ fn page_images_decode_and_headline_has_one_row_per_model() {
 
     let s = summary(&dir);
     assert!(s.complete);
-    assert_eq!(s.model("lstm").unwrap().seeds, 3);
+    assert_eq!(s.model(Cell::Lstm).unwrap().seeds, 3);
     assert_eq!(s.pairs[0].n_pairs, 3);
     for f in [
         files::CONFIG,
@@ -299,9 +330,13 @@ fn gradient_flow_is_drawn_when_present() {
                 let decay = if model == "lstm" { 0.97f64 } else { 0.95 };
                 let scale = if stage == "init" { 1e-3 } else { 1e-2 };
                 w.append(&GradientRow {
-                    model: model.into(),
-                    stage: stage.into(),
-                    step,
+                    model: model.parse().expect("a cell name"),
+                    stage: if stage == "init" {
+                        GradientStage::Init
+                    } else {
+                        GradientStage::Trained
+                    },
+                    step: step as usize,
                     grad_norm: scale * decay.powi(50 - step as i32),
                 })
                 .unwrap();
@@ -347,7 +382,7 @@ fn merge_of_different_configs_fails_naming_both() {
     let (a, b) = (tmp.path().join("hidden128"), tmp.path().join("hidden256"));
     write_run(&a, &[1], &[1], LSTM, GRU);
     write_run(&b, &[2], &[2], LSTM, GRU);
-    write_json_atomic(&b.join(files::CONFIG), &config(&[2], 256, "imdb-mini")).unwrap();
+    config(&[2], 256, "imdb-mini").write(&b).unwrap();
     let err = render_merged(&[a.clone(), b.clone()], &tmp.path().join("m"))
         .unwrap_err()
         .to_string();
@@ -359,7 +394,7 @@ fn merge_of_different_configs_fails_naming_both() {
     assert!(!tmp.path().join("m").exists(), "nothing written on refusal");
 
     // A different dataset is refused too.
-    write_json_atomic(&b.join(files::CONFIG), &config(&[2], 128, "imdb")).unwrap();
+    config(&[2], 128, "imdb").write(&b).unwrap();
     let err = render_merged(&[a, b], &tmp.path().join("m"))
         .unwrap_err()
         .to_string();
@@ -386,7 +421,7 @@ fn merge_detects_duplicates_and_counts_them_once() {
         2,
         "lstm and gru seed 2"
     );
-    assert_eq!(summary(&out).model("gru").unwrap().seeds, 3);
+    assert_eq!(summary(&out).model(Cell::Gru).unwrap().seeds, 3);
 }
 
 #[test]
@@ -477,9 +512,9 @@ fn merge_ignores_threads_and_quiet() {
     write_run(&a, &[1], &[1], LSTM, GRU);
     write_run(&b, &[2], &[2], LSTM, GRU);
     let mut c = config(&[2], 128, "imdb-mini");
-    c["config"]["threads"] = json!(1);
-    c["config"]["quiet"] = json!(true);
-    c["run_id"] = json!("other");
+    c.config.threads = 1;
+    c.config.quiet = true;
+    c.run_id = "other".into();
     write_json_atomic(&b.join(files::CONFIG), &c).unwrap();
     render_merged(&[a, b], &tmp.path().join("m")).unwrap();
     assert_eq!(summary(&tmp.path().join("m")).planned_seeds, [1, 2]);

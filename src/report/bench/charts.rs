@@ -11,7 +11,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use super::RatioGrid;
 use super::shared::{CHART_SIZE_PX, Line, WIDE_CHART_SIZE_PX, canvas, model_colour};
 use crate::error::{Error, Result};
-use crate::model::BatchingMode;
+use crate::model::{BatchingMode, Cell};
 
 type DrawResult = std::result::Result<(), Box<dyn std::error::Error + Send + Sync>>;
 
@@ -136,7 +136,7 @@ fn loglog(path: &Path, title: &str, x_desc: &str, y_desc: &str, lines: &[Line]) 
         .axis_desc_style((FONT, 16))
         .draw()?;
     for line in lines {
-        let colour = model_colour(&line.model);
+        let colour = model_colour(line.model);
         let pts: Vec<(f64, f64)> = line
             .points
             .iter()
@@ -210,7 +210,7 @@ fn tokens_per_sec(
             .axis_desc_style((FONT, 15))
             .draw()?;
         for line in lines {
-            let colour = model_colour(&line.model);
+            let colour = model_colour(line.model);
             chart
                 .draw_series(LineSeries::new(
                     line.points.iter().copied(),
@@ -243,9 +243,9 @@ fn tokens_per_sec(
 /// factor of 2 either way.
 pub fn ratio_colour(ratio: f64) -> RGBColor {
     let target = if ratio < 1.0 {
-        model_colour("gru")
+        model_colour(Cell::Gru)
     } else {
-        model_colour("lstm")
+        model_colour(Cell::Lstm)
     };
     let t = (ratio.ln().abs() / 2f64.ln()).clamp(0.0, 1.0);
     let mix = |c: u8| (255.0 + (f64::from(c) - 255.0) * t).round() as u8;
@@ -334,8 +334,8 @@ pub fn mode_colour(mode: BatchingMode) -> RGBColor {
 /// One bar of the batching chart.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BatchingBar {
-    /// Cell name (`lstm`, `gru`, `rnn`).
-    pub cell: String,
+    /// The cell.
+    pub cell: Cell,
     /// How the batches were fed.
     pub mode: BatchingMode,
     /// Real (not padding) tokens per second.
@@ -357,10 +357,10 @@ fn batching(path: &Path, title: &str, panels: &[(String, Vec<BatchingBar>)]) -> 
     let root = root.titled(title, (FONT, 20))?;
     let areas = root.split_evenly((1, panels.len().max(1)));
     for ((name, bars), area) in panels.iter().zip(areas.iter()) {
-        let mut cells: Vec<String> = vec![];
+        let mut cells: Vec<Cell> = vec![];
         for b in bars {
             if !cells.contains(&b.cell) {
-                cells.push(b.cell.clone());
+                cells.push(b.cell);
             }
         }
         let y1 = bars
@@ -372,7 +372,7 @@ fn batching(path: &Path, title: &str, panels: &[(String, Vec<BatchingBar>)]) -> 
         let cell_label = move |v: &i32| {
             labels
                 .get((v / 8).max(0) as usize)
-                .map(|c| c.to_uppercase())
+                .map(|c| c.display_name().to_string())
                 .unwrap_or_default()
         };
         let n = cells.len().max(1) as i32;
@@ -462,8 +462,8 @@ mod tests {
     #[test]
     fn ratio_colours_are_white_at_one_and_the_faster_cell_at_two() {
         assert_eq!(ratio_colour(1.0), RGBColor(255, 255, 255));
-        assert_eq!(ratio_colour(0.5), model_colour("gru"));
-        assert_eq!(ratio_colour(2.0), model_colour("lstm"));
-        assert_eq!(ratio_colour(4.0), model_colour("lstm"));
+        assert_eq!(ratio_colour(0.5), model_colour(Cell::Gru));
+        assert_eq!(ratio_colour(2.0), model_colour(Cell::Lstm));
+        assert_eq!(ratio_colour(4.0), model_colour(Cell::Lstm));
     }
 }

@@ -97,7 +97,7 @@ struct SavedSample {
 pub fn read_conditions(dir: &Path) -> Result<BenchConditions> {
     let path = dir.join(BENCH_CONDITIONS_FILE);
     if path.is_file() {
-        crate::record::read_json(&path)
+        crate::results::read_json(&path)
     } else {
         Ok(BenchConditions::default())
     }
@@ -135,7 +135,7 @@ pub fn read_criterion(dir: &Path) -> Result<Vec<BenchResult>> {
                 if !file.is_file() {
                     continue;
                 }
-                let json: serde_json::Value = crate::record::read_json(&file)?;
+                let json: serde_json::Value = crate::results::read_json(&file)?;
                 let median = &json["median"];
                 let number = |v: &serde_json::Value| {
                     v.as_f64()
@@ -143,14 +143,14 @@ pub fn read_criterion(dir: &Path) -> Result<Vec<BenchResult>> {
                 };
                 let benchmark = new.join("benchmark.json");
                 let elements = if benchmark.is_file() {
-                    let json: serde_json::Value = crate::record::read_json(&benchmark)?;
+                    let json: serde_json::Value = crate::results::read_json(&benchmark)?;
                     json["throughput"]["Elements"].as_f64()
                 } else {
                     None
                 };
                 let sample = new.join("sample.json");
                 let sample_secs = if sample.is_file() {
-                    let s: SavedSample = crate::record::read_json(&sample)?;
+                    let s: SavedSample = crate::results::read_json(&sample)?;
                     s.iters
                         .iter()
                         .zip(&s.times)

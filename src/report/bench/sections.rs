@@ -319,7 +319,7 @@ fn scaling_section(
                 label = format!("{label} (∝ {}^{k:.2}{flagged})", axis.symbol());
             }
             lines.push(Line {
-                model: cell.name().to_string(),
+                model: cell,
                 label,
                 points: line.points.iter().map(|&(x, s)| (x, s * 1e3)).collect(),
             });
@@ -480,7 +480,7 @@ fn batching_section(
                         .iter()
                         .filter(|r| r.group == g && r.real_tokens_per_sec.is_finite())
                         .map(|r| BatchingBar {
-                            cell: r.cell.name().to_string(),
+                            cell: r.cell,
                             mode: r.bench.mode,
                             real_tokens_per_sec: r.real_tokens_per_sec,
                         })

@@ -200,7 +200,7 @@ pub fn tokens_per_sec_lines(
     sweep_lines(results, group, axis)
         .into_iter()
         .map(|line| Line {
-            model: line.cell.name().to_string(),
+            model: line.cell,
             label: line.cell.display_name().to_string(),
             points: line
                 .points

@@ -136,7 +136,7 @@ fn tokens_per_sec_lines_follow_the_sweep() {
     let by_hidden = tokens_per_sec_lines(&results, g("forward"), SweepAxis::Hidden);
     // GRU has one point only: no line.
     assert_eq!(by_hidden.len(), 1);
-    assert_eq!(by_hidden[0].model, "lstm");
+    assert_eq!(by_hidden[0].model, Cell::Lstm);
     assert_eq!(by_hidden[0].points, [(64.0, 128_000.0), (128.0, 64_000.0)]);
     let by_seq = tokens_per_sec_lines(&results, g("forward"), SweepAxis::Seq);
     assert_eq!(by_seq[0].points, [(50.0, 64_000.0), (200.0, 64_000.0)]);

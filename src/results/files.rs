@@ -1,0 +1,26 @@
+//! The one place that knows the names of the files in a run folder
+//! `results/<run-id>/` (and in its grid points' folders).
+
+/// Fully resolved configuration and the dataset's identity.
+pub const CONFIG: &str = "config.json";
+/// Machine, libtorch and harness facts.
+pub const ENVIRONMENT: &str = "environment.json";
+/// One row per model x seed x epoch.
+pub const EPOCHS: &str = "epochs.csv";
+/// One row per model x seed.
+pub const RUNS: &str = "runs.csv";
+/// Aggregates per model and per pair of models.
+pub const SUMMARY: &str = "summary.json";
+/// The HTML report.
+pub const REPORT: &str = "report.html";
+/// Gradient norm per input time step, per model (gradient-flow chart).
+pub const GRADIENT_FLOW: &str = "gradient_flow.csv";
+/// The sweep manifest (every run folder has one; see `SweepManifest`).
+pub const SWEEP: &str = "sweep.json";
+/// Folder of the grid points inside a run folder with several points.
+pub const POINTS_DIR: &str = "points";
+/// The lock a `compare` holds while it works in a run folder.
+pub const LOCK: &str = ".lock";
+/// Folder of a point where workers leave their run records (`<model>-<seed>.json`)
+/// for the parent to read.
+pub const JOB_RESULTS_DIR: &str = ".jobs";

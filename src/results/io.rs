@@ -1,0 +1,159 @@
+//! Reading and writing a run folder's files: CSV rows appended and flushed
+//! one by one (an interrupted run keeps every finished row), JSON written to
+//! a temporary file and renamed (readers never see half a file).
+
+use std::fs::{File, OpenOptions};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+
+/// Appends rows of type `T` to a CSV file, writing the header only when the
+/// file is new or empty, and flushing after every row.
+pub struct CsvAppender<T> {
+    path: PathBuf,
+    writer: csv::Writer<File>,
+    _row: std::marker::PhantomData<T>,
+}
+
+impl<T: Serialize> CsvAppender<T> {
+    /// Opens `path` for appending (creating it if needed).
+    pub fn open(path: &Path) -> Result<Self> {
+        let file = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .map_err(|e| Error::io(path, e))?;
+        let is_empty = file.metadata().map_err(|e| Error::io(path, e))?.len() == 0;
+        let writer = csv::WriterBuilder::new()
+            .has_headers(is_empty)
+            .from_writer(file);
+        Ok(CsvAppender {
+            path: path.to_path_buf(),
+            writer,
+            _row: std::marker::PhantomData,
+        })
+    }
+
+    /// Writes one row and flushes it to the OS.
+    pub fn append(&mut self, row: &T) -> Result<()> {
+        self.writer
+            .serialize(row)
+            .map_err(|e| Error::results(&self.path, e.to_string()))?;
+        self.writer.flush().map_err(|e| Error::io(&self.path, e))
+    }
+}
+
+/// Reads every row of a CSV file written by [`CsvAppender`]. A missing file
+/// reads as no rows; a malformed row is an error naming its line.
+pub fn read_csv<T: serde::de::DeserializeOwned>(path: &Path) -> Result<Vec<T>> {
+    if !path.exists() {
+        return Ok(Vec::new());
+    }
+    let mut reader =
+        csv::Reader::from_path(path).map_err(|e| Error::results(path, e.to_string()))?;
+    let mut rows = Vec::new();
+    for row in reader.deserialize() {
+        rows.push(row.map_err(|e: csv::Error| {
+            let line = e.position().map(|p| p.line());
+            Error::data(path, line, None, e.to_string())
+        })?);
+    }
+    Ok(rows)
+}
+
+/// Writes `value` as pretty JSON to `path` through a temporary file in the same
+/// folder and a rename, so readers never see a half-written file.
+pub fn write_json_atomic<T: Serialize + ?Sized>(path: &Path, value: &T) -> Result<()> {
+    let tmp = path.with_extension("json.tmp");
+    let text =
+        serde_json::to_string_pretty(value).map_err(|e| Error::results(path, e.to_string()))?;
+    let mut file = File::create(&tmp).map_err(|e| Error::io(&tmp, e))?;
+    file.write_all(text.as_bytes())
+        .map_err(|e| Error::io(&tmp, e))?;
+    file.write_all(b"\n").map_err(|e| Error::io(&tmp, e))?;
+    file.sync_all().map_err(|e| Error::io(&tmp, e))?;
+    std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e))
+}
+
+/// Reads a JSON file into `T`, naming the file in any error.
+pub fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T> {
+    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+    serde_json::from_str(&text).map_err(|e| {
+        Error::data(
+            path,
+            Some(e.line() as u64),
+            Some(e.column() as u64),
+            e.to_string(),
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Cell;
+    use crate::results::EpochRecord;
+
+    fn epoch(model: Cell, seed: u64, epoch: u32) -> EpochRecord {
+        EpochRecord {
+            model,
+            seed,
+            epoch,
+            hidden_size: 128,
+            params: 1000,
+            train_loss: 0.5,
+            train_acc: 0.7,
+            val_loss: 0.6,
+            val_acc: 0.65,
+            train_secs: 1.5,
+            eval_secs: 0.1,
+            samples_per_sec: 100.0,
+            tokens_per_sec: 10000.0,
+            padding_fraction: 0.05,
+            peak_rss_bytes: 1 << 20,
+            gpu_peak_bytes: None,
+            gpu_reserved_peak_bytes: None,
+        }
+    }
+
+    #[test]
+    fn appended_rows_read_back_with_one_header() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("epochs.csv");
+        let rows = vec![
+            epoch(Cell::Lstm, 1, 1),
+            epoch(Cell::Gru, 1, 1),
+            epoch(Cell::Lstm, 2, 1),
+        ];
+        {
+            let mut w = CsvAppender::open(&path).unwrap();
+            w.append(&rows[0]).unwrap();
+        }
+        let mut w = CsvAppender::open(&path).unwrap();
+        w.append(&rows[1]).unwrap();
+        w.append(&rows[2]).unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert_eq!(text.matches("model,seed").count(), 1);
+        assert!(
+            text.lines()
+                .next()
+                .unwrap()
+                .ends_with("peak_rss_bytes,gpu_peak_bytes,gpu_reserved_peak_bytes")
+        );
+        let back: Vec<EpochRecord> = read_csv(&path).unwrap();
+        assert_eq!(back, rows);
+    }
+
+    #[test]
+    fn json_is_written_whole_and_read_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("x.json");
+        write_json_atomic(&path, &vec![1, 2, 3]).unwrap();
+        let v: Vec<i32> = read_json(&path).unwrap();
+        assert_eq!(v, [1, 2, 3]);
+        assert!(!dir.path().join("x.json.tmp").exists());
+    }
+}

@@ -1,0 +1,14 @@
+//! A run folder `results/<run-id>/`, typed: the file names ([`files`]), the
+//! records of its CSV files ([`records`]), its JSON manifests
+//! ([`manifest`]) and the crash-safe readers and writers ([`io`]). Both
+//! `compare` (parent and workers) and `report` go through this module; no
+//! other module names a file of the folder or reads its JSON untyped.
+
+pub mod files;
+pub mod io;
+pub mod manifest;
+pub mod records;
+
+pub use io::{CsvAppender, read_csv, read_json, write_json_atomic};
+pub use manifest::{EnvironmentFile, MergedFrom, ModelSize, RunManifest, SweepManifest, point_dir};
+pub use records::{EpochRecord, GradientFlowRow, GradientStage, RunRecord, RunStatus};

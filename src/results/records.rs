@@ -1,0 +1,166 @@
+//! The records of a run, flat and CSV-safe: one [`EpochRecord`] per model x
+//! seed x epoch (`epochs.csv`), one [`RunRecord`] per model x seed
+//! (`runs.csv`) and the [`GradientFlowRow`]s of `gradient_flow.csv`.
+//! Models are [`Cell`]s, written as their lower-case names (`lstm`, `gru`, `rnn`).
+
+use serde::{Deserialize, Serialize};
+
+use crate::model::Cell;
+
+/// One model x seed x epoch. Accuracies are fractions in [0, 1], losses in
+/// nats (mean cross-entropy per example), times in seconds, memory in bytes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EpochRecord {
+    /// The cell (`lstm`, `gru` or `rnn` in the files).
+    pub model: Cell,
+    /// The run's seed.
+    pub seed: u64,
+    /// 1-based epoch number.
+    pub epoch: u32,
+    /// Hidden size of the recurrent cell.
+    pub hidden_size: i64,
+    /// Trainable parameters of the whole classifier.
+    pub params: i64,
+    /// Mean training loss over the epoch's examples (nats).
+    pub train_loss: f64,
+    /// Training accuracy over the epoch (fraction, measured in training mode).
+    pub train_acc: f64,
+    /// Validation loss (nats).
+    pub val_loss: f64,
+    /// Validation accuracy (fraction).
+    pub val_acc: f64,
+    /// Seconds spent training (forward, backward, optimiser), excluding evaluation.
+    pub train_secs: f64,
+    /// Seconds spent evaluating the validation split.
+    pub eval_secs: f64,
+    /// Training examples per second of `train_secs`.
+    pub samples_per_sec: f64,
+    /// Real (non-padding) training tokens per second of `train_secs`.
+    pub tokens_per_sec: f64,
+    /// Fraction of the epoch's training batch cells that were padding.
+    pub padding_fraction: f64,
+    /// Peak resident set size of the process during the epoch (bytes).
+    pub peak_rss_bytes: u64,
+    /// Peak GPU memory allocated during the epoch (bytes); empty on CPU.
+    pub gpu_peak_bytes: Option<u64>,
+    /// Peak GPU memory reserved by the caching allocator during the epoch
+    /// (bytes); empty on CPU.
+    #[serde(default)]
+    pub gpu_reserved_peak_bytes: Option<u64>,
+}
+
+/// How a run ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RunStatus {
+    /// All epochs ran (or early stopping ended it) and the test split was scored.
+    Ok,
+    /// The loss became NaN or infinite; the run was stopped.
+    Diverged,
+    /// Interrupted (Ctrl-C) before it finished; not scored on the test split.
+    Interrupted,
+    /// The worker failed for another reason (see the message).
+    Failed,
+}
+
+/// One model x seed: the outcome of a run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunRecord {
+    /// The cell (`lstm`, `gru` or `rnn` in the files).
+    pub model: Cell,
+    /// The run's seed.
+    pub seed: u64,
+    /// How the run ended.
+    pub status: RunStatus,
+    /// Hidden size of the recurrent cell.
+    pub hidden_size: i64,
+    /// Trainable parameters of the whole classifier.
+    pub params: i64,
+    /// Epochs completed.
+    pub epochs_run: u32,
+    /// Epoch (1-based) with the best validation accuracy; its weights were tested.
+    pub best_epoch: u32,
+    /// Best validation accuracy (fraction).
+    pub best_val_acc: f64,
+    /// Test accuracy of the best-validation checkpoint (fraction); NaN if not scored.
+    pub test_acc: f64,
+    /// Test macro-averaged F1 of the best-validation checkpoint; NaN if not scored.
+    pub test_macro_f1: f64,
+    /// Test loss of the best-validation checkpoint (nats); NaN if not scored.
+    pub test_loss: f64,
+    /// Sum of `train_secs` over the epochs.
+    pub train_secs_total: f64,
+    /// Mean `train_secs` per epoch.
+    pub secs_per_epoch: f64,
+    /// Highest per-epoch peak RSS (bytes).
+    pub peak_rss_bytes: u64,
+    /// Highest per-epoch GPU peak (bytes); empty on CPU.
+    pub gpu_peak_bytes: Option<u64>,
+    /// Why the run did not end `ok`; empty otherwise.
+    pub message: String,
+}
+
+impl RunRecord {
+    /// A run of `model` with `seed` that has done nothing yet: no epochs, NaN
+    /// for every score, `status` and `message` as given.
+    pub fn empty(
+        model: Cell,
+        seed: u64,
+        hidden_size: i64,
+        params: i64,
+        status: RunStatus,
+        message: String,
+    ) -> RunRecord {
+        RunRecord {
+            model,
+            seed,
+            status,
+            hidden_size,
+            params,
+            epochs_run: 0,
+            best_epoch: 0,
+            best_val_acc: f64::NAN,
+            test_acc: f64::NAN,
+            test_macro_f1: f64::NAN,
+            test_loss: f64::NAN,
+            train_secs_total: 0.0,
+            secs_per_epoch: f64::NAN,
+            peak_rss_bytes: 0,
+            gpu_peak_bytes: None,
+            message,
+        }
+    }
+}
+
+/// When a gradient-flow measurement was taken.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum GradientStage {
+    /// Before the first training step.
+    Init,
+    /// On the best-validation checkpoint, after training.
+    Trained,
+}
+
+impl GradientStage {
+    /// The stage's name in `gradient_flow.csv` (`init`, `trained`).
+    pub fn name(self) -> &'static str {
+        match self {
+            GradientStage::Init => "init",
+            GradientStage::Trained => "trained",
+        }
+    }
+}
+
+/// One row of `gradient_flow.csv`: the loss gradient's norm at one input step.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GradientFlowRow {
+    /// The cell.
+    pub model: Cell,
+    /// Before or after training.
+    pub stage: GradientStage,
+    /// Input time step, from 0.
+    pub step: usize,
+    /// Mean over the batch of the L2 norm of the loss gradient at that step.
+    pub grad_norm: f64,
+}
