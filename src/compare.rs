@@ -4,7 +4,6 @@
 //! peak memory independent of the runs before it (freed memory stays in the
 //! allocator) and isolates a crash to one run.
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::Arc;
@@ -22,6 +21,7 @@ use crate::error::{Error, Result};
 use crate::model::{Cell, Classifier, ModelShape, hidden_for_budget};
 use crate::probe::device::resolve_device;
 use crate::probe::environment::Environment;
+use crate::probe::kernel;
 use crate::results::{
     self, CsvAppender, EpochRecord, GradientFlowRow, GradientStage, RunRecord, RunStatus, files,
 };
@@ -33,6 +33,14 @@ use crate::train::{FitSettings, fit};
 
 /// Largest hidden size considered when matching parameter budgets.
 pub const MAX_HIDDEN: i64 = 8192;
+
+/// Sets this process's libtorch threads, kernel switches (`--kernel`) and
+/// flush-denormal mode (`--flush-denormal`) as `config` says.
+pub fn apply_process_settings(config: &Config) {
+    tch::set_num_threads(config.threads as i32);
+    kernel::apply(config.kernel);
+    kernel::set_flush_denormal(config.flush_denormal.is_on());
+}
 
 /// The dataset source a configuration names.
 pub fn dataset_source(config: &Config) -> (DatasetSource, Columns) {
@@ -72,11 +80,18 @@ pub fn prepare_for_seed(corpus: &Corpus, config: &Config, seed: u64) -> Result<P
     )
 }
 
-/// Hidden sizes per `--match`: the first model keeps `--hidden`; with
-/// `params`, each other model gets the hidden size whose parameter count is
-/// closest to the first model's.
-pub fn model_sizes(config: &Config, vocab_size: usize, classes: usize) -> Vec<ModelSize> {
-    let shape = |cell, hidden_size| ModelShape {
+/// The classifier's shape for `cell` at `hidden_size` under `config`, with
+/// the vocabulary and classes the data gave: the one place a
+/// [`ModelShape`] is built from a configuration (the parent sizes the
+/// models with it, the worker builds them with it).
+pub fn model_shape(
+    config: &Config,
+    cell: Cell,
+    hidden_size: i64,
+    vocab_size: usize,
+    classes: usize,
+) -> ModelShape {
+    ModelShape {
         cell,
         vocab_size: vocab_size as i64,
         embed_size: config.embed,
@@ -84,7 +99,14 @@ pub fn model_sizes(config: &Config, vocab_size: usize, classes: usize) -> Vec<Mo
         layers: config.layers,
         bidirectional: config.bidirectional,
         classes: classes as i64,
-    };
+    }
+}
+
+/// Hidden sizes per `--match`: the first model keeps `--hidden`; with
+/// `params`, each other model gets the hidden size whose parameter count is
+/// closest to the first model's.
+pub fn model_sizes(config: &Config, vocab_size: usize, classes: usize) -> Vec<ModelSize> {
+    let shape = |cell, hidden_size| model_shape(config, cell, hidden_size, vocab_size, classes);
     let first = shape(config.models[0], config.hidden);
     config
         .models
@@ -152,27 +174,10 @@ pub fn default_run_id(dataset: &str) -> String {
 
 /// `YYYYMMDD-HHMMSS` in UTC, from the system clock (run and merge folder names).
 pub fn utc_stamp() -> String {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
-    let (days, rem) = (secs / 86_400, secs % 86_400);
-    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-    let z = days as i64 + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}{month:02}{day:02}-{:02}{:02}{:02}",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
+    let format = time::macros::format_description!("[year][month][day]-[hour][minute][second]");
+    time::OffsetDateTime::now_utc()
+        .format(&format)
+        .unwrap_or_else(|_| "00000000-000000".to_string())
 }
 
 /// What the parent learned from a finished comparison.
@@ -432,7 +437,7 @@ pub fn run_jobs(
         if grid.points.len() > 1 {
             log(&format!("job {}", job.id()));
         }
-        let run = run_worker_process(exe, &dir, &size, job.seed, child_pid)?;
+        let run = run_worker_process(exe, &dir, job, &size, child_pid)?;
         if !appenders.contains_key(&job.point) {
             appenders.insert(
                 job.point.clone(),
@@ -524,8 +529,8 @@ fn write_point_dir(
         merge_notes: Vec::new(),
     };
     results::write_json_atomic(&dir.join(files::CONFIG), &run)?;
-    // environment.json records the thread count in force.
-    tch::set_num_threads(config.threads as i32);
+    // environment.json records the threads and kernel switches in force.
+    apply_process_settings(config);
     results::write_json_atomic(
         &dir.join(files::ENVIRONMENT),
         &Environment::probe(plan.device),
@@ -586,83 +591,217 @@ fn verify_point_dir(
     Ok(Some(existing.model_sizes))
 }
 
-/// Starts `exe --worker` for one model and seed and waits for its record.
+/// After the jobs: the kernel check ([`crate::train::kernel_check`]) of every
+/// grid point of this folder that asks for it (`--kernel-check on`) and has
+/// none yet, each in a worker process (`exe --worker-kernel-check POINT`).
+/// A failed check is reported with `log` and leaves the point without one.
+pub fn run_kernel_checks(
+    root: &Path,
+    manifest: &SweepManifest,
+    exe: &Path,
+    stop: &AtomicBool,
+    child_pid: &Arc<AtomicU32>,
+    mut log: impl FnMut(&str),
+) -> Result<()> {
+    let jobs = manifest.parsed_jobs(root)?;
+    for point in &manifest.grid.points {
+        if !jobs.iter().any(|j| j.point == point.id) || !point.config.kernel_check.is_on() {
+            continue;
+        }
+        let dir = point_dir(root, &manifest.grid, &point.id);
+        if dir.join(files::KERNEL_CHECK).is_file() {
+            continue;
+        }
+        if stop.load(Ordering::SeqCst) {
+            break;
+        }
+        log(&format!(
+            "{}kernel check: {} timed train steps per model under --kernel auto and native",
+            if manifest.grid.points.len() > 1 {
+                format!("{}: ", point.id)
+            } else {
+                String::new()
+            },
+            crate::train::kernel_check::TIMED_STEPS
+        ));
+        let mut child = Command::new(exe)
+            .arg("--worker-kernel-check")
+            .arg(&dir)
+            .stdin(Stdio::null())
+            .stdout(Stdio::inherit())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .map_err(|e| Error::io(exe, e))?;
+        child_pid.store(child.id(), Ordering::SeqCst);
+        let status = child.wait().map_err(|e| Error::io(exe, e))?;
+        child_pid.store(0, Ordering::SeqCst);
+        if !status.success() && !stop.load(Ordering::SeqCst) {
+            log(&format!(
+                "kernel check of {} failed ({status}); the report has no kernel split",
+                dir.display()
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Where the worker of `job` leaves its record in the point folder `dir`.
+pub fn job_result_path(dir: &Path, job: &Job) -> PathBuf {
+    dir.join(files::JOB_RESULTS_DIR)
+        .join(format!("{}-seed{}.json", job.model.name(), job.seed))
+}
+
+/// What a worker hands back to the parent, as `POINT/.jobs/<model>-seed<seed>.json`.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct JobResult {
+    /// The job's id (`point:model:seed`).
+    pub job: String,
+    /// Its row of `runs.csv` (status `failed` with the error when it failed).
+    pub run: RunRecord,
+}
+
+/// Starts `exe --worker POINT_DIR JOB_ID` for one job and waits for the
+/// record it writes ([`job_result_path`]).
 fn run_worker_process(
     exe: &Path,
-    run_dir: &Path,
+    point_dir: &Path,
+    job: &Job,
     size: &ModelSize,
-    seed: u64,
     child_pid: &Arc<AtomicU32>,
 ) -> Result<RunRecord> {
+    let result_path = job_result_path(point_dir, job);
+    match std::fs::remove_file(&result_path) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(Error::io(&result_path, e)),
+    }
     let mut child = Command::new(exe)
         .arg("--worker")
-        .arg(run_dir)
-        .arg(size.model.name())
-        .arg(seed.to_string())
-        .stdout(Stdio::piped())
+        .arg(point_dir)
+        .arg(job.id())
+        .stdin(Stdio::null())
+        // The worker prints nothing on stdout itself; what libtorch prints
+        // there (e.g. ONEDNN_VERBOSE=1's primitive log) reaches the user.
+        .stdout(Stdio::inherit())
         .stderr(Stdio::inherit())
         .spawn()
         .map_err(|e| Error::io(exe, e))?;
     child_pid.store(child.id(), Ordering::SeqCst);
-    let mut last_line = String::new();
-    if let Some(stdout) = child.stdout.take() {
-        for line in BufReader::new(stdout)
-            .lines()
-            .map_while(std::result::Result::ok)
-        {
-            if !line.trim().is_empty() {
-                last_line = line;
-            }
-        }
-    }
     let status = child.wait().map_err(|e| Error::io(exe, e))?;
     child_pid.store(0, Ordering::SeqCst);
-    let parsed = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .from_reader(last_line.as_bytes())
-        .deserialize::<RunRecord>()
-        .next();
-    match parsed {
-        Some(Ok(run)) => Ok(run),
-        _ => Ok(RunRecord::empty(
+    let result = results::read_json::<JobResult>(&result_path)
+        .ok()
+        .filter(|r| r.job == job.id());
+    let _ = std::fs::remove_file(&result_path);
+    let _ = std::fs::remove_dir(point_dir.join(files::JOB_RESULTS_DIR));
+    Ok(match result {
+        Some(result) => result.run,
+        None => RunRecord::empty(
             size.model,
-            seed,
+            job.seed,
             size.hidden_size,
             size.params,
             RunStatus::Failed,
             format!("worker exited with {status} without a result (see the messages above)"),
-        )),
-    }
+        ),
+    })
 }
 
-/// The worker: trains one model on one seed as described by the run folder's
-/// `config.json`, appending each finished epoch to `epochs.csv`, and returns
+/// The worker's side of the protocol: runs `job_id` of the point folder
+/// `point_dir` ([`run_worker`]) and writes its record, or the one-line
+/// error as a `failed` record, atomically to [`job_result_path`]. Returns
+/// the error, if any, for the worker to print.
+pub fn run_worker_job(point_dir: &Path, job_id: &str, stop: &AtomicBool) -> Result<RunRecord> {
+    let job = Job::parse_id(job_id).ok_or_else(|| {
+        Error::config(
+            "--worker",
+            format!("`{job_id}` is not a job id (point:model:seed)"),
+        )
+    })?;
+    let outcome = run_worker(point_dir, job.model, job.seed, stop);
+    let run = match &outcome {
+        Ok(run) => run.clone(),
+        Err(e) => {
+            let size = RunManifest::load(point_dir)
+                .ok()
+                .and_then(|m| m.size_of(job.model).cloned());
+            RunRecord::empty(
+                job.model,
+                job.seed,
+                size.as_ref().map_or(0, |s| s.hidden_size),
+                size.as_ref().map_or(0, |s| s.params),
+                RunStatus::Failed,
+                e.to_string(),
+            )
+        }
+    };
+    let path = job_result_path(point_dir, &job);
+    let dir = point_dir.join(files::JOB_RESULTS_DIR);
+    std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
+    results::write_json_atomic(
+        &path,
+        &JobResult {
+            job: job.id(),
+            run: run.clone(),
+        },
+    )?;
+    outcome
+}
+
+/// Fails, naming the file, when a data file's sha256 differs from the one
+/// `config.json` recorded when the run started (replaced or edited since).
+pub fn verify_dataset(recorded: &DatasetIdentity, loaded: &DatasetIdentity) -> Result<()> {
+    for (was, now) in recorded.files.iter().zip(&loaded.files) {
+        if was.sha256 != now.sha256 {
+            return Err(Error::dataset(
+                now.path.display().to_string(),
+                format!(
+                    "changed since the run started (sha256 {}… in {}, now {}…); refusing to train on other data",
+                    &was.sha256[..was.sha256.len().min(12)],
+                    files::CONFIG,
+                    &now.sha256[..now.sha256.len().min(12)]
+                ),
+            ));
+        }
+    }
+    if recorded.files.len() != loaded.files.len() {
+        return Err(Error::dataset(
+            &loaded.name,
+            format!(
+                "has {} files where {} recorded {}",
+                loaded.files.len(),
+                files::CONFIG,
+                recorded.files.len()
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// The worker: trains one model on one seed as described by the point
+/// folder's `config.json` (after checking that the data files are the ones
+/// it records), appending each finished epoch to `epochs.csv`, and returns
 /// the run's record.
 pub fn run_worker(run_dir: &Path, cell: Cell, seed: u64, stop: &AtomicBool) -> Result<RunRecord> {
-    let manifest: RunManifest = results::read_json(&run_dir.join(files::CONFIG))?;
+    let manifest = RunManifest::load(run_dir)?;
     let config = &manifest.config;
-    let size = manifest
-        .model_sizes
-        .iter()
-        .find(|s| s.model == cell)
-        .ok_or_else(|| {
-            Error::config("--worker", format!("model {cell} is not part of this run"))
-        })?;
+    let size = manifest.size_of(cell).ok_or_else(|| {
+        Error::config("--worker", format!("model {cell} is not part of this run"))
+    })?;
     let device = resolve_device(config.device)?;
-    tch::set_num_threads(config.threads as i32);
+    apply_process_settings(config);
     let (source, columns) = dataset_source(config);
     let corpus = load_corpus(&source, &columns)?;
+    verify_dataset(&manifest.dataset, &corpus.identity)?;
     let data = prepare_for_seed(&corpus, config, seed)?;
     drop(corpus);
-    let shape = ModelShape {
+    let shape = model_shape(
+        config,
         cell,
-        vocab_size: data.vocab_size as i64,
-        embed_size: config.embed,
-        hidden_size: size.hidden_size,
-        layers: config.layers,
-        bidirectional: config.bidirectional,
-        classes: data.classes.len() as i64,
-    };
+        size.hidden_size,
+        data.vocab_size,
+        data.classes.len(),
+    );
     tch::manual_seed(seed as i64);
     let vs = nn::VarStore::new(device);
     let model = Classifier::new(&vs.root(), shape, config.dropout);
@@ -692,6 +831,7 @@ pub fn run_worker(run_dir: &Path, cell: Cell, seed: u64, stop: &AtomicBool) -> R
         config,
         seed,
         device,
+        kernel: kernel::kernel_now(cell, device),
     };
     let outcome = fit(
         cell,

@@ -615,6 +615,15 @@ grid_options! {
         /// cpu, cuda or auto [default: cpu].
         [, value_name = "DEVICE"]
         device: DeviceChoice = DeviceChoice::Cpu, "device", any, Categorical;
+        /// auto: libtorch's own kernels (oneDNN for the CPU LSTM, cuDNN on CUDA); native: its native kernel for every cell [default: auto].
+        [, value_name = "KERNEL"]
+        kernel: KernelChoice = KernelChoice::Auto, "kernel", any, Categorical;
+        /// Flush subnormal floats to zero while training (on), or compute them as libtorch does by default (off) [default: off].
+        [, value_name = "ON|OFF"]
+        flush_denormal: OnOff = OnOff::Off, "flush-denormal", any, Categorical;
+        /// After training, time a few train steps of every model under both kernel settings, to split speed verdicts into cell and kernel [default: on].
+        [, value_name = "ON|OFF"]
+        kernel_check: OnOff = OnOff::On, "kernel-check", any, Categorical;
     }
 }
 

@@ -18,8 +18,15 @@ pub enum Error {
         /// The underlying error.
         source: std::io::Error,
     },
-    /// A data file's content is wrong at a known place.
-    #[error("{path}{}: {message}", location(*.line, *.column))]
+    /// A data file's content is wrong at a known place. The path and message
+    /// are shown with control characters escaped (see [`escape_control`]):
+    /// they may quote the file.
+    #[error(
+        "{}{}: {}",
+        escape_control(&path.display().to_string()),
+        location(*.line, *.column),
+        escape_control(message)
+    )]
     Data {
         /// The file concerned.
         path: PathBuf,
@@ -31,7 +38,8 @@ pub enum Error {
         message: String,
     },
     /// A dataset as a whole is unusable (too few classes, too small, …).
-    #[error("{dataset}: {message}")]
+    /// Shown with control characters escaped, as [`Error::Data`].
+    #[error("{}: {}", escape_control(dataset), escape_control(message))]
     Dataset {
         /// The dataset's name or path.
         dataset: String,
@@ -58,6 +66,29 @@ pub enum Error {
         /// What is wrong.
         message: String,
     },
+}
+
+/// `text` with its control characters (C0, DEL, C1) and the bidirectional
+/// formatting characters (U+202A–202E, U+2066–2069) escaped as Rust writes
+/// them (`\n`, `\t`, `\u{1b}`), so that text quoted from a data file (an
+/// ANSI escape in a header, a newline in a label) cannot move the cursor,
+/// recolour the terminal or split a one-line message. Everything else,
+/// letters of every script included, is kept; a backslash is kept as it is.
+pub fn escape_control(text: &str) -> std::borrow::Cow<'_, str> {
+    let needs =
+        |c: char| c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
+    if !text.chars().any(needs) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if needs(c) {
+            out.extend(c.escape_debug());
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
 }
 
 fn first_line(text: &str) -> &str {
@@ -140,4 +171,22 @@ pub fn install_one_line_panic_hook() {
             message.replace('\n', " ")
         );
     }));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_characters_are_escaped_letters_kept() {
+        assert_eq!(escape_control("plain, café, 日本"), "plain, café, 日本");
+        assert_eq!(
+            escape_control("\u{1b}[31mred\u{1b}[0m\n\t\u{7f}\u{9b}\u{202e}x\\"),
+            "\\u{1b}[31mred\\u{1b}[0m\\n\\t\\u{7f}\\u{9b}\\u{202e}x\\"
+        );
+        let e = Error::data("a\u{1b}b.csv", Some(1), None, "column `\u{1b}[2J`");
+        assert_eq!(e.to_string(), "a\\u{1b}b.csv:1: column `\\u{1b}[2J`");
+        let e = Error::dataset("x\ny", "label `\r`");
+        assert_eq!(e.to_string(), "x\\ny: label `\\r`");
+    }
 }

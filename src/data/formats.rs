@@ -5,6 +5,14 @@
 //! bytes start with the gzip magic), and checked to be UTF-8 before parsing, so
 //! a bad byte is reported with its line and byte column. A leading byte-order
 //! mark is skipped. Texts are kept as they are; labels are trimmed.
+//!
+//! Two limits keep hostile input from exhausting memory: only regular files
+//! are read (a FIFO, a device such as `/dev/zero`, a socket or a folder is
+//! refused before it is opened for reading, so nothing blocks or streams
+//! forever), and one record (a CSV/TSV row, a JSON Lines line, a JSON
+//! array's text field, an aclImdb review file) may hold at most
+//! [`MAX_RECORD_BYTES`] (16 MiB): a file without line breaks is refused at the
+//! first over-long line, before it is parsed.
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -21,6 +29,11 @@ use crate::{Error, Result};
 pub const TEXT_COLUMNS: [&str; 3] = ["text", "review", "t"];
 /// Label columns tried in this order when none is chosen.
 pub const LABEL_COLUMNS: [&str; 3] = ["label", "sentiment", "s"];
+
+/// The most bytes one record may hold (16 MiB): a CSV/TSV row, a JSON Lines
+/// line, the text of one object of a JSON array, one aclImdb review file
+/// (decompressed). The longest review of imdb-mini is 10 KB.
+pub const MAX_RECORD_BYTES: usize = 16 << 20;
 
 /// The examples of one file (or folder), with where each came from.
 #[derive(Debug, Default)]
@@ -72,9 +85,132 @@ impl Format {
     }
 }
 
-/// Reads `path`'s bytes as stored (compressed or not).
+/// Reads `path`'s bytes as stored (compressed or not); refuses anything but
+/// a regular file (see [`open_regular`]).
 pub(crate) fn read_raw(path: &Path) -> Result<Vec<u8>> {
-    std::fs::read(path).map_err(|e| Error::io(path, e))
+    read_raw_limited(path, usize::MAX)
+}
+
+/// [`read_raw`] for a file that is one record: more than `limit` bytes is an
+/// error, before reading.
+pub(crate) fn read_raw_limited(path: &Path, limit: usize) -> Result<Vec<u8>> {
+    let (mut file, bytes) = open_regular(path)?;
+    if bytes > limit as u64 {
+        return Err(record_too_large(
+            path,
+            None,
+            usize::try_from(bytes).unwrap_or(usize::MAX),
+            "this file",
+        ));
+    }
+    let mut raw = Vec::with_capacity(usize::try_from(bytes).unwrap_or(0).saturating_add(1));
+    file.read_to_end(&mut raw).map_err(|e| Error::io(path, e))?;
+    Ok(raw)
+}
+
+/// Opens `path` for reading when it is a regular file (after following
+/// symbolic links), with its size; else a one-line error that says what it
+/// is. On Unix the file is opened without blocking and checked through the
+/// open handle, so a FIFO is never waited on and a file swapped after the
+/// check is still caught.
+pub(crate) fn open_regular(path: &Path) -> Result<(std::fs::File, u64)> {
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NONBLOCK);
+    }
+    // A folder opens on Unix; check it by the path first for a clear message.
+    if let Ok(meta) = std::fs::metadata(path)
+        && !meta.is_file()
+    {
+        return Err(not_regular(path, &meta.file_type()));
+    }
+    let file = options.open(path).map_err(|e| Error::io(path, e))?;
+    let meta = file.metadata().map_err(|e| Error::io(path, e))?;
+    if !meta.is_file() {
+        return Err(not_regular(path, &meta.file_type()));
+    }
+    Ok((file, meta.len()))
+}
+
+/// The error for a path that is not a regular file.
+fn not_regular(path: &Path, kind: &std::fs::FileType) -> Error {
+    let what = if kind.is_dir() {
+        "a directory"
+    } else {
+        file_kind(kind)
+    };
+    Error::data(
+        path,
+        None,
+        None,
+        format!("is {what}, not a regular file; give a regular file (copy the data into one)"),
+    )
+}
+
+#[cfg(unix)]
+fn file_kind(kind: &std::fs::FileType) -> &'static str {
+    use std::os::unix::fs::FileTypeExt;
+    if kind.is_fifo() {
+        "a FIFO (named pipe)"
+    } else if kind.is_char_device() {
+        "a character device"
+    } else if kind.is_block_device() {
+        "a block device"
+    } else if kind.is_socket() {
+        "a socket"
+    } else {
+        "a special file"
+    }
+}
+
+#[cfg(not(unix))]
+fn file_kind(_: &std::fs::FileType) -> &'static str {
+    "a special file"
+}
+
+/// An error at the first line of `text` longer than [`MAX_RECORD_BYTES`]
+/// (its line break not counted), if any: a record can be no shorter than the line
+/// it is on, and refusing here keeps the parser from buffering it.
+pub(crate) fn check_line_lengths(path: &Path, text: &str) -> Result<()> {
+    if text.len() <= MAX_RECORD_BYTES {
+        return Ok(());
+    }
+    let mut line = 0u64;
+    for l in text.split('\n') {
+        line += 1;
+        if l.len() > MAX_RECORD_BYTES {
+            return Err(record_too_large(path, Some(line), l.len(), "this line"));
+        }
+    }
+    Ok(())
+}
+
+/// The error for a record larger than [`MAX_RECORD_BYTES`]; `subject` says
+/// what holds it (`this line`, `this row`, `record 3: text field \`t\``).
+pub(crate) fn record_too_large(
+    path: &Path,
+    line: Option<u64>,
+    bytes: usize,
+    subject: &str,
+) -> Error {
+    let hint = if subject == "this line" {
+        " (a file without line breaks?)"
+    } else {
+        ""
+    };
+    Error::data(
+        path,
+        line,
+        None,
+        format!(
+            "{subject} holds {bytes} bytes, more than the {} MiB ({MAX_RECORD_BYTES} bytes) \
+             one record may hold{hint}",
+            MAX_RECORD_BYTES >> 20
+        ),
+    )
 }
 
 /// The identity of a file from its stored bytes.
@@ -98,18 +234,31 @@ pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
 }
 
 /// `raw` decompressed when `path` ends in `.gz` or `raw` starts with the gzip
-/// magic bytes; `None` when it is not compressed.
-pub(crate) fn decompress(path: &Path, raw: &[u8]) -> Result<Option<Vec<u8>>> {
+/// magic bytes; `None` when it is not compressed. With a `limit`, more
+/// decompressed bytes than that are an error (one record per file).
+pub(crate) fn decompress(path: &Path, raw: &[u8], limit: Option<usize>) -> Result<Option<Vec<u8>>> {
     let named_gz = path
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("gz"));
     if !named_gz && !raw.starts_with(&[0x1f, 0x8b]) {
         return Ok(None);
     }
-    let mut out = Vec::with_capacity(raw.len() * 3);
+    let cap = limit.map_or(u64::MAX, |l| l as u64 + 1);
+    let mut out = Vec::with_capacity(raw.len().saturating_mul(3).min(cap as usize));
     flate2::read::MultiGzDecoder::new(raw)
+        .take(cap)
         .read_to_end(&mut out)
         .map_err(|e| Error::data(path, None, None, format!("not a valid gzip file: {e}")))?;
+    if let Some(limit) = limit
+        && out.len() > limit
+    {
+        return Err(record_too_large(
+            path,
+            None,
+            out.len(),
+            "this file (decompressed)",
+        ));
+    }
     Ok(Some(out))
 }
 
@@ -145,6 +294,9 @@ pub(crate) fn parse(path: &Path, format: Format, text: &str, columns: &Columns) 
     if text.trim().is_empty() {
         return Err(Error::data(path, None, None, "empty file"));
     }
+    if format != Format::JsonArray {
+        check_line_lengths(path, text)?;
+    }
     let table = match format {
         Format::Csv => parse_delimited(path, text, b',', columns)?,
         Format::Tsv => parse_delimited(path, text, b'\t', columns)?,
@@ -158,7 +310,9 @@ pub(crate) fn parse(path: &Path, format: Format, text: &str, columns: &Columns) 
 }
 
 /// Picks the index of a column among `names`: the chosen one, else the first
-/// default present; exact matches before case-insensitive ones.
+/// default present; exact matches before case-insensitive ones. A name that
+/// matches two columns (the same way) is an error naming it: the first would
+/// otherwise be used silently.
 fn resolve_column(
     path: &Path,
     names: &[&str],
@@ -168,29 +322,68 @@ fn resolve_column(
     flag: &str,
 ) -> Result<usize> {
     let wanted: Vec<&str> = chosen.map_or_else(|| defaults.to_vec(), |c| vec![c]);
-    let found = wanted
-        .iter()
-        .find_map(|w| names.iter().position(|n| n == w))
-        .or_else(|| {
-            wanted
+    let matching = |w: &str, exact: bool| -> Vec<usize> {
+        (0..names.len())
+            .filter(|&i| {
+                if exact {
+                    names[i] == w
+                } else {
+                    names[i].eq_ignore_ascii_case(w)
+                }
+            })
+            .collect()
+    };
+    let found = [true, false].into_iter().find_map(|exact| {
+        wanted
+            .iter()
+            .map(|w| (*w, exact, matching(w, exact)))
+            .find(|(_, _, m)| !m.is_empty())
+    });
+    match found {
+        Some((_, _, m)) if m.len() == 1 => Ok(m[0]),
+        Some((w, exact, m)) => {
+            let fields = m
                 .iter()
-                .find_map(|w| names.iter().position(|n| n.eq_ignore_ascii_case(w)))
-        });
-    found.ok_or_else(|| {
-        let looked = match chosen {
-            Some(c) => format!("no {role} column `{c}`"),
-            None => format!("no {role} column (looked for {})", quoted(defaults)),
-        };
-        Error::data(
-            path,
-            Some(1),
-            None,
-            format!(
-                "{looked}; the columns are: {}; choose one with {flag}",
-                quoted(names)
-            ),
-        )
-    })
+                .map(|i| (i + 1).to_string())
+                .collect::<Vec<_>>()
+                .join(" and ");
+            let which = if exact {
+                format!("column `{w}` appears {} times in the header", m.len())
+            } else {
+                let cols: Vec<&str> = m.iter().map(|&i| names[i]).collect();
+                format!("columns {} all match `{w}` (ignoring case)", quoted(&cols))
+            };
+            Err(Error::data(
+                path,
+                Some(1),
+                None,
+                format!(
+                    "{which} (fields {fields}), so the {role} column is ambiguous; rename or \
+                     remove all but one{}",
+                    if exact {
+                        String::new()
+                    } else {
+                        format!(", or choose one by its exact name with {flag}")
+                    }
+                ),
+            ))
+        }
+        None => {
+            let looked = match chosen {
+                Some(c) => format!("no {role} column `{c}`"),
+                None => format!("no {role} column (looked for {})", quoted(defaults)),
+            };
+            Err(Error::data(
+                path,
+                Some(1),
+                None,
+                format!(
+                    "{looked}; the columns are: {}; choose one with {flag}",
+                    quoted(names)
+                ),
+            ))
+        }
+    }
 }
 
 fn quoted(names: &[&str]) -> String {
@@ -256,6 +449,10 @@ fn parse_delimited(path: &Path, text: &str, delimiter: u8, columns: &Columns) ->
         .map_err(|e| csv_error(path, &e))?
     {
         let line = record.position().map_or(0, csv::Position::line);
+        let bytes = record.as_slice().len() + record.len();
+        if bytes > MAX_RECORD_BYTES {
+            return Err(record_too_large(path, Some(line), bytes, "this row"));
+        }
         let label = record.get(li).unwrap_or("").trim();
         if label.is_empty() {
             return Err(Error::data(
@@ -319,18 +516,30 @@ enum LabelValue {
     Null,
 }
 
+/// A text as found: a string, null, or a string longer than
+/// [`MAX_RECORD_BYTES`] (its length; not copied).
+enum TextValue {
+    Text(String),
+    Null,
+    TooLong(usize),
+}
+
 /// The fields of one JSON object that matter.
 #[derive(Default)]
 struct Row {
-    text: Option<(usize, Option<String>)>,
+    text: Option<(usize, TextValue)>,
     label: Option<(usize, LabelValue)>,
     /// Names of the fields that were neither text nor label.
     others: Vec<String>,
+    /// A wanted name that two fields matched equally well (`true`: the text),
+    /// with its rank.
+    duplicate: Option<(bool, usize)>,
 }
 
 struct RowSeed<'a, 'c>(&'a Wanted<'c>);
 struct KeySeed<'a, 'c>(&'a Wanted<'c>);
 struct LabelSeed;
+struct TextSeed;
 struct ArraySeed<'a, 'c>(&'a Wanted<'c>);
 
 impl<'de> DeserializeSeed<'de> for KeySeed<'_, '_> {
@@ -399,6 +608,43 @@ impl<'de> Visitor<'de> for LabelSeed {
     }
 }
 
+impl<'de> DeserializeSeed<'de> for TextSeed {
+    type Value = TextValue;
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<TextValue, D::Error> {
+        d.deserialize_option(self)
+    }
+}
+
+impl<'de> Visitor<'de> for TextSeed {
+    type Value = TextValue;
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a text (a string)")
+    }
+    fn visit_some<D: de::Deserializer<'de>>(self, d: D) -> Result<TextValue, D::Error> {
+        d.deserialize_str(self)
+    }
+    fn visit_none<E: de::Error>(self) -> Result<TextValue, E> {
+        Ok(TextValue::Null)
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<TextValue, E> {
+        Ok(TextValue::Null)
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<TextValue, E> {
+        if v.len() > MAX_RECORD_BYTES {
+            Ok(TextValue::TooLong(v.len()))
+        } else {
+            Ok(TextValue::Text(v.to_owned()))
+        }
+    }
+    fn visit_string<E: de::Error>(self, v: String) -> Result<TextValue, E> {
+        if v.len() > MAX_RECORD_BYTES {
+            Ok(TextValue::TooLong(v.len()))
+        } else {
+            Ok(TextValue::Text(v))
+        }
+    }
+}
+
 impl<'de> DeserializeSeed<'de> for RowSeed<'_, '_> {
     type Value = Row;
     fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Row, D::Error> {
@@ -416,7 +662,7 @@ impl<'de> Visitor<'de> for RowSeed<'_, '_> {
         while let Some(key) = map.next_key_seed(KeySeed(self.0))? {
             match key {
                 Key::Text(r) if row.text.as_ref().is_none_or(|(best, _)| r < *best) => {
-                    row.text = Some((r, map.next_value::<Option<String>>()?));
+                    row.text = Some((r, map.next_value_seed(TextSeed)?));
                 }
                 Key::Label(r) if row.label.as_ref().is_none_or(|(best, _)| r < *best) => {
                     row.label = Some((r, map.next_value_seed(LabelSeed)?));
@@ -425,7 +671,16 @@ impl<'de> Visitor<'de> for RowSeed<'_, '_> {
                     map.next_value::<IgnoredAny>()?;
                     row.others.push(name);
                 }
-                Key::Text(_) | Key::Label(_) => {
+                Key::Text(r) | Key::Label(r) => {
+                    let is_text = matches!(key, Key::Text(_));
+                    let best = if is_text {
+                        row.text.as_ref().map(|(b, _)| *b)
+                    } else {
+                        row.label.as_ref().map(|(b, _)| *b)
+                    };
+                    if best == Some(r) && row.duplicate.is_none() {
+                        row.duplicate = Some((is_text, r));
+                    }
                     map.next_value::<IgnoredAny>()?;
                 }
             }
@@ -494,7 +749,29 @@ fn row_to_example(
             quoted(&names)
         }
     };
-    let text = match &row.text {
+    if let Some((is_text, r)) = row.duplicate {
+        let (name, flag) = if is_text {
+            (wanted.text[r / 2], "--text-col")
+        } else {
+            (wanted.label[r / 2], "--label-col")
+        };
+        let which = if r % 2 == 0 {
+            format!("field `{name}` appears twice in this object")
+        } else {
+            format!("two fields match `{name}` (ignoring case) in this object")
+        };
+        return Err(Error::data(
+            path,
+            line,
+            None,
+            format!(
+                "{at}{which}, so the {} is ambiguous; remove one, or choose one by its exact \
+                 name with {flag}",
+                if is_text { "text" } else { "label" }
+            ),
+        ));
+    }
+    match &row.text {
         None => {
             return Err(Error::data(
                 path,
@@ -507,7 +784,7 @@ fn row_to_example(
                 ),
             ));
         }
-        Some((r, None)) => {
+        Some((r, TextValue::Null)) => {
             return Err(Error::data(
                 path,
                 line,
@@ -515,8 +792,12 @@ fn row_to_example(
                 format!("{at}text field `{}` is null", wanted.text[r / 2]),
             ));
         }
-        Some((_, Some(_))) => row.text.as_ref().and_then(|(_, t)| t.clone()),
-    };
+        Some((r, TextValue::TooLong(bytes))) => {
+            let subject = format!("{at}text field `{}`", wanted.text[r / 2]);
+            return Err(record_too_large(path, line, *bytes, &subject));
+        }
+        Some((_, TextValue::Text(_))) => {}
+    }
     let label = match &row.label {
         None => {
             return Err(Error::data(
@@ -551,10 +832,12 @@ fn row_to_example(
             l.to_owned()
         }
     };
-    Ok(Example {
-        text: text.unwrap_or_default(),
-        label,
-    })
+    let text = match row.text {
+        Some((_, TextValue::Text(t))) => t,
+        // Every other case returned above.
+        _ => String::new(),
+    };
+    Ok(Example { text, label })
 }
 
 fn parse_json_lines(path: &Path, text: &str, columns: &Columns) -> Result<Table> {
@@ -627,7 +910,7 @@ pub(crate) fn load_file(path: &Path, columns: &Columns) -> Result<(Table, FileId
     let (id, table) = rayon::join(
         || identity(path, &raw),
         || -> Result<Table> {
-            let unpacked = decompress(path, &raw)?;
+            let unpacked = decompress(path, &raw, None)?;
             let text = utf8(path, unpacked.as_deref().unwrap_or(&raw))?;
             parse(path, format, text, columns)
         },
@@ -680,8 +963,8 @@ pub(crate) fn load_acl_split(dir: &Path, split: &str) -> Result<(Table, Vec<AclF
     let read: Vec<Result<(Example, AclFile)>> = files
         .par_iter()
         .map(|(rel, p, class)| {
-            let raw = read_raw(p)?;
-            let unpacked = decompress(p, &raw)?;
+            let raw = read_raw_limited(p, MAX_RECORD_BYTES)?;
+            let unpacked = decompress(p, &raw, Some(MAX_RECORD_BYTES))?;
             let text = utf8(p, unpacked.as_deref().unwrap_or(&raw))?.to_owned();
             let example = Example {
                 text,

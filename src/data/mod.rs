@@ -31,12 +31,17 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
+use crate::error::escape_control;
+
 pub use batches::{
     BUCKET_BATCHES, BatchData, Encoded, EpochSlice, epoch_slice, eval_batches, padding_fraction,
     padding_fraction_fixed, train_batches,
 };
-pub use formats::{LABEL_COLUMNS, TEXT_COLUMNS};
-pub use prepare::{Keep, PrepareOptions, Prepared, prepare};
+pub use formats::{LABEL_COLUMNS, MAX_RECORD_BYTES, TEXT_COLUMNS};
+pub use prepare::{
+    Keep, MIN_TRAIN_EXAMPLES, MIN_TRAIN_PER_CLASS, PrepareOptions, Prepared, UNKNOWN_RATE_WARN,
+    prepare,
+};
 pub use source::{DATASETS_DIR, load_corpus, resolve_named};
 pub use split::stratified_split;
 pub use tokenize::{Tokenizer, tokenize};
@@ -122,6 +127,71 @@ pub struct DatasetIdentity {
     pub train_class_counts: Vec<usize>,
     /// Test examples per class, in `classes` order.
     pub test_class_counts: Vec<usize>,
+}
+
+impl DatasetIdentity {
+    /// Warnings about the classes, one line each (without a `warning:`
+    /// prefix), for the terminal and the report: labels that mix numbers and
+    /// words (`1`, `pos`, `0`, `neg` are four classes, probably meant as two),
+    /// numbers written two ways (`1` and `1.0` are two classes), and classes
+    /// without a test example (their accuracy cannot be measured). Labels are
+    /// quoted with control characters escaped.
+    pub fn warnings(&self) -> Vec<String> {
+        let mut warnings = Vec::new();
+        let list = |names: &[&String]| -> String {
+            let mut shown: Vec<String> = names
+                .iter()
+                .take(8)
+                .map(|c| format!("`{}`", escape_control(c)))
+                .collect();
+            if names.len() > 8 {
+                shown.push(format!("and {} more", names.len() - 8));
+            }
+            shown.join(", ")
+        };
+        let number = |c: &str| c.parse::<f64>().ok().filter(|v| v.is_finite());
+        let (numbers, words): (Vec<&String>, Vec<&String>) =
+            self.classes.iter().partition(|c| number(c).is_some());
+        if !numbers.is_empty() && !words.is_empty() {
+            warnings.push(format!(
+                "the labels mix numbers ({}) and words ({}): they are {} different classes; if a \
+                 number and a word mean the same class, write them the same way",
+                list(&numbers),
+                list(&words),
+                self.classes.len()
+            ));
+        }
+        let mut by_value: Vec<(f64, &String)> = numbers
+            .iter()
+            .filter_map(|c| number(c).map(|v| (v, *c)))
+            .collect();
+        by_value.sort_by(|a, b| a.0.total_cmp(&b.0));
+        for same in by_value.chunk_by(|a, b| a.0 == b.0).filter(|g| g.len() > 1) {
+            warnings.push(format!(
+                "the labels {} are the same number written differently: they are {} different \
+                 classes",
+                list(&same.iter().map(|(_, c)| *c).collect::<Vec<_>>()),
+                same.len()
+            ));
+        }
+        let missing: Vec<&String> = self
+            .classes
+            .iter()
+            .zip(&self.test_class_counts)
+            .filter(|&(_, &n)| n == 0)
+            .map(|(c, _)| c)
+            .collect();
+        if !missing.is_empty() {
+            warnings.push(format!(
+                "{} of the {} classes ha{} no test example: {}",
+                missing.len(),
+                self.classes.len(),
+                if missing.len() == 1 { "s" } else { "ve" },
+                list(&missing)
+            ));
+        }
+        warnings
+    }
 }
 
 /// A dataset in memory: the training and test splits, as read.

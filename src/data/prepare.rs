@@ -16,6 +16,7 @@ use super::split::stratified_split;
 use super::tokenize::Tokenizer;
 use super::vocab::{UNK_ID, Vocab};
 use super::{Corpus, Example};
+use crate::error::escape_control;
 use crate::{Error, Result};
 
 /// Which `max_len` tokens of a longer text are kept (`--keep`).
@@ -95,6 +96,11 @@ pub struct Prepared {
     pub train_indices: Vec<usize>,
     /// Index in `corpus.train` of each example of `val`.
     pub val_indices: Vec<usize>,
+    /// Tokens of the test split the model reads (those in `test`, without the
+    /// lone `<unk>` of a text that has no tokens).
+    pub test_tokens_read: usize,
+    /// How many of `test_tokens_read` are `<unk>`.
+    pub test_unknown_tokens: usize,
 }
 
 /// Splits, builds the vocabulary from the training portion only, and encodes
@@ -150,18 +156,14 @@ pub fn prepare(corpus: &Corpus, opts: &PrepareOptions) -> Result<Prepared> {
 
     let (train_indices, val_indices) =
         stratified_split(&train_labels, classes.len(), opts.val_fraction, opts.seed);
-    if val_indices.is_empty() || train_indices.is_empty() {
-        return Err(Error::dataset(
-            name.as_str(),
-            format!(
-                "too small for a validation split: {} training examples in {} classes with \
-                 --val-fraction {} leave no validation example; use more data or a larger fraction",
-                corpus.train.len(),
-                classes.len(),
-                opts.val_fraction
-            ),
-        ));
-    }
+    check_split(
+        name,
+        &classes,
+        &train_labels,
+        &train_indices,
+        val_indices.len(),
+        opts.val_fraction,
+    )?;
 
     // All texts, training split first; `counted` marks the training portion.
     let n_train = corpus.train.len();
@@ -220,11 +222,14 @@ pub fn prepare(corpus: &Corpus, opts: &PrepareOptions) -> Result<Prepared> {
 
     // Per example: (chunk, first token, end) in the chunks' flat id lists.
     let n_chunks = chunks.len().max(1);
+    // Also counts the tokens read and those of them that are <unk> (a
+    // placeholder <unk> for a text without tokens is not counted).
     let encode = |indices: &mut dyn Iterator<Item = usize>, labels: &dyn Fn(usize) -> usize| {
         let mut out = Encoded {
             offsets: vec![0],
             ..Encoded::default()
         };
+        let (mut read, mut unknown) = (0usize, 0usize);
         out.tokens.reserve(indices.size_hint().0 * 200);
         for i in indices {
             let (k, j) = (i % n_chunks, i / n_chunks);
@@ -234,14 +239,17 @@ pub fn prepare(corpus: &Corpus, opts: &PrepareOptions) -> Result<Prepared> {
                 out.tokens.push(UNK_ID);
             } else {
                 let fin = &finals[k];
+                let from = out.tokens.len();
                 out.tokens.extend(ids.iter().map(|&l| fin[l as usize]));
+                read += ids.len();
+                unknown += out.tokens[from..].iter().filter(|&&t| t == UNK_ID).count();
             }
             out.offsets.push(out.tokens.len());
             out.labels.push(labels(i) as i64);
         }
-        out
+        (out, read, unknown)
     };
-    let (train, (val, test)) = rayon::join(
+    let ((train, ..), ((val, ..), (test, test_tokens_read, test_unknown_tokens))) = rayon::join(
         || encode(&mut train_indices.iter().copied(), &|i| train_labels[i]),
         || {
             rayon::join(
@@ -259,7 +267,111 @@ pub fn prepare(corpus: &Corpus, opts: &PrepareOptions) -> Result<Prepared> {
         vocab,
         train_indices,
         val_indices,
+        test_tokens_read,
+        test_unknown_tokens,
     })
+}
+
+/// The fewest training examples (after the validation split) a run accepts.
+pub const MIN_TRAIN_EXAMPLES: usize = 50;
+/// The fewest training examples of each class (after the validation split).
+pub const MIN_TRAIN_PER_CLASS: usize = 2;
+/// [`Prepared::warnings`] warns when more than this fraction of the test
+/// tokens read are `<unk>` (see [`Prepared::test_unknown_rate`]).
+pub const UNKNOWN_RATE_WARN: f64 = 0.20;
+
+/// Refuses a validation split that leaves no validation example, fewer than
+/// [`MIN_TRAIN_EXAMPLES`] training examples, or fewer than
+/// [`MIN_TRAIN_PER_CLASS`] of some class; the error names `--val-fraction`.
+fn check_split(
+    name: &str,
+    classes: &[String],
+    train_labels: &[usize],
+    train_indices: &[usize],
+    n_val: usize,
+    val_fraction: f64,
+) -> Result<()> {
+    let total = train_labels.len();
+    let n_train = train_indices.len();
+    let flag = "--val-fraction";
+    if n_val == 0 {
+        return Err(Error::config(
+            flag,
+            format!(
+                "{val_fraction} of {name}'s {total} training examples in {} classes is no \
+                 validation example: the dataset is too small for a validation split; use more \
+                 data or a larger fraction",
+                classes.len()
+            ),
+        ));
+    }
+    if n_train < MIN_TRAIN_EXAMPLES {
+        return Err(Error::config(
+            flag,
+            format!(
+                "{val_fraction} leaves {n_train} of {name}'s {total} training examples for \
+                 training ({n_val} for validation); at least {MIN_TRAIN_EXAMPLES} are needed: \
+                 use a smaller fraction or more data"
+            ),
+        ));
+    }
+    let mut per_class = vec![0usize; classes.len()];
+    for &i in train_indices {
+        per_class[train_labels[i]] += 1;
+    }
+    if let Some((c, &n)) = per_class
+        .iter()
+        .enumerate()
+        .find(|&(_, &n)| n < MIN_TRAIN_PER_CLASS)
+    {
+        return Err(Error::config(
+            flag,
+            format!(
+                "{val_fraction} leaves {n} training example{} of class `{}` in {name} (after the \
+                 validation split); each class needs at least {MIN_TRAIN_PER_CLASS}: use a \
+                 smaller fraction or more examples of that class",
+                if n == 1 { "" } else { "s" },
+                escape_control(&classes[c])
+            ),
+        ));
+    }
+    Ok(())
+}
+
+impl Prepared {
+    /// The fraction of the test split's tokens that the vocabulary maps to
+    /// `<unk>`, over the tokens the model reads (the first or last `max_len` of
+    /// each text; the lone `<unk>` of a text without tokens is not counted);
+    /// 0 when the test split has no tokens. A high rate means the vocabulary,
+    /// built from the training portion, covers the test text poorly (text
+    /// without spaces in a script the tokenizer does not split, a tiny
+    /// `--vocab-size`, a high `--min-count`, or another language).
+    pub fn test_unknown_rate(&self) -> f64 {
+        if self.test_tokens_read == 0 {
+            0.0
+        } else {
+            self.test_unknown_tokens as f64 / self.test_tokens_read as f64
+        }
+    }
+
+    /// Warnings about the encoded data, one line each (without a `warning:`
+    /// prefix), for the terminal and the report: today, a test unknown-token
+    /// rate above [`UNKNOWN_RATE_WARN`].
+    pub fn warnings(&self) -> Vec<String> {
+        let mut warnings = Vec::new();
+        let rate = self.test_unknown_rate();
+        if rate > UNKNOWN_RATE_WARN {
+            warnings.push(format!(
+                "{:.1}% of the test tokens are unknown to the vocabulary (<unk>; the warning \
+                 level is {:.0}%): the models see little of the test text, so their accuracy \
+                 says little; check the tokenizer's rules for this text (datasets/README.md, \
+                 Tokenizer), --vocab-size and --min-count",
+                100.0 * rate,
+                100.0 * UNKNOWN_RATE_WARN
+            ));
+        }
+        warnings
+    }
 }
 
 /// The interned tokens of one contiguous chunk of texts.

@@ -9,7 +9,13 @@
 //!    letter, up to the next `>` within 256 bytes, counts as white space:
 //!    `<br />`, `<i>`, `</i>`, `<a href="…">`. Any other `<` is punctuation.
 //! 2. **Letters are lower-cased** (full Unicode lower-casing; ASCII fast path).
-//! 3. **Words** are maximal runs of letters and digits (Unicode alphanumeric).
+//! 3. **Words** are maximal runs of letters and digits (Unicode alphanumeric),
+//!    except that a **CJK ideograph, kana or hangul syllable is a token of its
+//!    own** (see [`stands_alone`]): text without spaces between words
+//!    (Chinese, Japanese) becomes one token per character, as BERT's
+//!    `BasicTokenizer` does, instead of one unknown token per sentence. So
+//!    `日本語のテキスト` → `日` `本` `語` `の` `テ` `キ` `ス` `ト`, `第3章` → `第`
+//!    `3` `章`, and `iPhone用` → `iphone` `用`.
 //!    An apostrophe (`'`, or the typographic `’` / `‘`, both written as `'`)
 //!    between two alphanumerics stays inside the word: `don't`, `o'neill`,
 //!    `80's`, `rock'n'roll`. Any other apostrophe is a quote mark and dropped.
@@ -148,7 +154,7 @@ impl Tokenizer {
                     let next_is_alnum = text[i + len..]
                         .chars()
                         .next()
-                        .is_some_and(char::is_alphanumeric);
+                        .is_some_and(|n| n.is_alphanumeric() && !stands_alone(n));
                     if word != NO_WORD && next_is_alnum {
                         dirty |= c != '\'';
                     } else {
@@ -165,6 +171,15 @@ impl Tokenizer {
                     last_punct = None;
                     i = tag_end(bytes, i).unwrap_or(i + 1);
                     continue;
+                }
+                c if c.is_alphanumeric() && stands_alone(c) => {
+                    end_word(buf, spans, text, &mut word, dirty, i);
+                    spans.push(Span {
+                        start: i as u32,
+                        end: (i + len) as u32,
+                        in_buf: false,
+                    });
+                    last_punct = None;
                 }
                 c if c.is_alphanumeric() => {
                     if word == NO_WORD {
@@ -199,6 +214,28 @@ impl Tokenizer {
             spans: self.spans.iter(),
         }
     }
+}
+
+/// Whether the letter `c` is a token by itself (rule 3): a CJK ideograph
+/// (the blocks of BERT's `_is_chinese_char`: U+3400–4DBF, U+4E00–9FFF,
+/// U+F900–FAFF and U+20000–2FA1F, widened to the whole of planes 2 and 3 for
+/// the extensions added since), a kana (hiragana, katakana, their phonetic
+/// extensions, halfwidth katakana, the kana supplements) or a hangul syllable
+/// (U+AC00–D7AF). Called only for non-ASCII alphanumerics, so punctuation in
+/// these blocks (`、`, `・`) stays punctuation.
+pub fn stands_alone(c: char) -> bool {
+    matches!(
+        u32::from(c),
+        0x3040..=0x30FF          // hiragana, katakana
+        | 0x31F0..=0x31FF        // katakana phonetic extensions
+        | 0x3400..=0x4DBF        // CJK extension A
+        | 0x4E00..=0x9FFF        // CJK unified ideographs
+        | 0xAC00..=0xD7AF        // hangul syllables
+        | 0xF900..=0xFAFF        // CJK compatibility ideographs
+        | 0xFF66..=0xFF9F        // halfwidth katakana
+        | 0x1AFF0..=0x1B16F      // kana extensions and supplement
+        | 0x20000..=0x3FFFF // CJK extensions B–J, compatibility supplement
+    )
 }
 
 /// Closes the open word, if any, at byte `end` of `text`: a slice of the
@@ -365,6 +402,25 @@ mod tests {
             ["café", "ça", "ärger", "naïve"]
         );
         assert_eq!(toks("Amélie—good"), ["amélie", "—", "good"]);
+    }
+
+    #[test]
+    fn cjk_kana_and_hangul_are_one_token_per_character() {
+        assert_eq!(
+            toks("这部电影很好看！"),
+            ["这", "部", "电", "影", "很", "好", "看", "！"]
+        );
+        assert_eq!(
+            toks("日本語のテキスト、ｶﾀｶﾅ"),
+            [
+                "日", "本", "語", "の", "テ", "キ", "ス", "ト", "、", "ｶ", "ﾀ", "ｶ", "ﾅ"
+            ]
+        );
+        assert_eq!(toks("정말 재미있다"), ["정", "말", "재", "미", "있", "다"]);
+        assert_eq!(toks("第3章 iPhone用"), ["第", "3", "章", "iphone", "用"]);
+        assert_eq!(toks("a'日 𠀀𠀁"), ["a", "日", "𠀀", "𠀁"]);
+        // Letters of other scripts still form words.
+        assert_eq!(toks("Привет мир ελληνικά"), ["привет", "мир", "ελληνικά"]);
     }
 
     #[test]

@@ -42,6 +42,13 @@ pub struct Environment {
     /// Which CPU kernel libtorch's fused LSTM takes here: `onednn` or `native`
     /// (GRU and RNN have no oneDNN path and always use `native`).
     pub cpu_lstm_kernel: String,
+    /// Whether libtorch may use oneDNN (off under `--kernel native`).
+    #[serde(default)]
+    pub onednn_enabled: Option<bool>,
+    /// Whether subnormal floats are flushed to zero (`--flush-denormal on`,
+    /// where the CPU supports it).
+    #[serde(default)]
+    pub flush_denormal: Option<bool>,
     /// Device used: `cpu` or `cuda:N`.
     pub device: String,
     /// Number of CUDA devices visible (0 on CPU-only set-ups).
@@ -127,7 +134,11 @@ impl Environment {
             mkl: tch::utils::has_mkl(),
             mkldnn,
             openmp: tch::utils::has_openmp(),
-            cpu_lstm_kernel: if mkldnn { "onednn" } else { "native" }.to_string(),
+            cpu_lstm_kernel: super::kernel::kernel_now(crate::model::Cell::Lstm, Device::Cpu)
+                .name()
+                .to_string(),
+            onednn_enabled: Some(super::kernel::onednn_enabled()),
+            flush_denormal: Some(flush_denormal_now()),
             device: super::device::device_name(device),
             cuda_devices: if on_cuda {
                 tch::Cuda::device_count()
@@ -143,6 +154,22 @@ impl Environment {
                 _ => None,
             },
         }
+    }
+}
+
+/// Whether the calling thread flushes subnormal floats to zero (the FTZ bit
+/// of MXCSR on x86-64; `false` elsewhere).
+fn flush_denormal_now() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        #[allow(deprecated)]
+        // SAFETY: reads the MXCSR register of this thread.
+        let mxcsr = unsafe { std::arch::x86_64::_mm_getcsr() };
+        mxcsr & 0x8000 != 0
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        false
     }
 }
 

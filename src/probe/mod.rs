@@ -4,4 +4,5 @@
 pub mod device;
 pub mod environment;
 pub mod gpu;
+pub mod kernel;
 pub mod memory;

@@ -20,11 +20,12 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 use crate::error::{Error, Result};
+use crate::kernel_split::kernel_split;
 use crate::model::Cell;
 use crate::probe::environment::Environment;
 use crate::results::{
-    CsvAppender, EnvironmentFile, EpochRecord, GradientFlowRow, MergedFrom, RunManifest, RunRecord,
-    RunStatus, files, read_csv, write_json_atomic,
+    CsvAppender, EnvironmentFile, EpochRecord, GradientFlowRow, KernelCheckRow, MergedFrom,
+    RunManifest, RunRecord, RunStatus, files, read_csv, write_json_atomic,
 };
 use crate::summary::{Summary, summarize_planned};
 use html::{Figure, Page};
@@ -64,6 +65,8 @@ pub struct RunFiles {
     pub runs: Vec<RunRecord>,
     /// `gradient_flow.csv` rows (none when absent).
     pub gradient: Vec<GradientFlowRow>,
+    /// `kernel_check.csv` rows (none when absent).
+    pub kernel_check: Vec<KernelCheckRow>,
 }
 
 impl RunFiles {
@@ -86,6 +89,7 @@ impl RunFiles {
             epochs: read_csv(&dir.join(files::EPOCHS))?,
             runs: read_csv(&dir.join(files::RUNS))?,
             gradient: read_csv(&dir.join(files::GRADIENT_FLOW))?,
+            kernel_check: read_csv(&dir.join(files::KERNEL_CHECK))?,
         })
     }
 
@@ -113,7 +117,11 @@ impl RunFiles {
 
     /// The summary of these files (only `ok` runs counted).
     pub fn summary(&self) -> Summary {
-        summarize_planned(&self.runs, &self.models(), &self.planned_seeds())
+        let models = self.models();
+        let mut summary = summarize_planned(&self.runs, &models, &self.planned_seeds());
+        let pairs: Vec<(Cell, Cell)> = summary.pairs.iter().map(|p| (p.a, p.b)).collect();
+        summary.kernel_check = kernel_split(&self.kernel_check, &models, &pairs);
+        summary
     }
 }
 

@@ -233,6 +233,7 @@ mod tests {
             peak_rss_bytes: 1,
             gpu_peak_bytes: None,
             gpu_reserved_peak_bytes: None,
+            kernel: None,
         }
     }
 

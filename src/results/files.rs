@@ -15,6 +15,8 @@ pub const SUMMARY: &str = "summary.json";
 pub const REPORT: &str = "report.html";
 /// Gradient norm per input time step, per model (gradient-flow chart).
 pub const GRADIENT_FLOW: &str = "gradient_flow.csv";
+/// Timed train steps per model under `--kernel auto` and `native` (the kernel check).
+pub const KERNEL_CHECK: &str = "kernel_check.csv";
 /// The sweep manifest (every run folder has one; see `SweepManifest`).
 pub const SWEEP: &str = "sweep.json";
 /// Folder of the grid points inside a run folder with several points.

@@ -116,6 +116,7 @@ mod tests {
             peak_rss_bytes: 1 << 20,
             gpu_peak_bytes: None,
             gpu_reserved_peak_bytes: None,
+            kernel: None,
         }
     }
 
@@ -141,7 +142,7 @@ mod tests {
             text.lines()
                 .next()
                 .unwrap()
-                .ends_with("peak_rss_bytes,gpu_peak_bytes,gpu_reserved_peak_bytes")
+                .ends_with("peak_rss_bytes,gpu_peak_bytes,gpu_reserved_peak_bytes,kernel")
         );
         let back: Vec<EpochRecord> = read_csv(&path).unwrap();
         assert_eq!(back, rows);

@@ -11,4 +11,6 @@ pub mod records;
 
 pub use io::{CsvAppender, read_csv, read_json, write_json_atomic};
 pub use manifest::{EnvironmentFile, MergedFrom, ModelSize, RunManifest, SweepManifest, point_dir};
-pub use records::{EpochRecord, GradientFlowRow, GradientStage, RunRecord, RunStatus};
+pub use records::{
+    EpochRecord, GradientFlowRow, GradientStage, KernelCheckRow, RunRecord, RunStatus,
+};

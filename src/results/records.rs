@@ -5,7 +5,9 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::config::KernelChoice;
 use crate::model::Cell;
+use crate::probe::kernel::Kernel;
 
 /// One model x seed x epoch. Accuracies are fractions in [0, 1], losses in
 /// nats (mean cross-entropy per example), times in seconds, memory in bytes.
@@ -47,6 +49,10 @@ pub struct EpochRecord {
     /// (bytes); empty on CPU.
     #[serde(default)]
     pub gpu_reserved_peak_bytes: Option<u64>,
+    /// The kernel the cell's fused RNN ran on (`onednn`, `cudnn`, `native`);
+    /// empty in files written before it was recorded.
+    #[serde(default)]
+    pub kernel: Option<Kernel>,
 }
 
 /// How a run ended.
@@ -81,16 +87,22 @@ pub struct RunRecord {
     /// Epoch (1-based) with the best validation accuracy; its weights were tested.
     pub best_epoch: u32,
     /// Best validation accuracy (fraction).
+    #[serde(deserialize_with = "f64_or_nan")]
     pub best_val_acc: f64,
     /// Test accuracy of the best-validation checkpoint (fraction); NaN if not scored.
+    #[serde(deserialize_with = "f64_or_nan")]
     pub test_acc: f64,
     /// Test macro-averaged F1 of the best-validation checkpoint; NaN if not scored.
+    #[serde(deserialize_with = "f64_or_nan")]
     pub test_macro_f1: f64,
     /// Test loss of the best-validation checkpoint (nats); NaN if not scored.
+    #[serde(deserialize_with = "f64_or_nan")]
     pub test_loss: f64,
     /// Sum of `train_secs` over the epochs.
+    #[serde(deserialize_with = "f64_or_nan")]
     pub train_secs_total: f64,
     /// Mean `train_secs` per epoch.
+    #[serde(deserialize_with = "f64_or_nan")]
     pub secs_per_epoch: f64,
     /// Highest per-epoch peak RSS (bytes).
     pub peak_rss_bytes: u64,
@@ -98,6 +110,9 @@ pub struct RunRecord {
     pub gpu_peak_bytes: Option<u64>,
     /// Why the run did not end `ok`; empty otherwise.
     pub message: String,
+    /// The kernel the cell's fused RNN ran on; empty when not recorded.
+    #[serde(default)]
+    pub kernel: Option<Kernel>,
 }
 
 impl RunRecord {
@@ -128,6 +143,7 @@ impl RunRecord {
             peak_rss_bytes: 0,
             gpu_peak_bytes: None,
             message,
+            kernel: None,
         }
     }
 }
@@ -163,4 +179,31 @@ pub struct GradientFlowRow {
     pub step: usize,
     /// Mean over the batch of the L2 norm of the loss gradient at that step.
     pub grad_norm: f64,
+}
+
+/// Reads an `f64` that JSON may hold as `null` (serde_json writes NaN, a
+/// run not scored, as `null`); CSV holds it as `NaN`.
+fn f64_or_nan<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<f64, D::Error> {
+    Ok(Option::<f64>::deserialize(deserializer)?.unwrap_or(f64::NAN))
+}
+
+/// One timed train step of the kernel check (`kernel_check.csv`): a model
+/// under one `--kernel` choice on one of the run's own batches.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct KernelCheckRow {
+    /// The cell.
+    pub model: Cell,
+    /// The `--kernel` setting the step ran under.
+    pub choice: KernelChoice,
+    /// The kernel that setting gave this cell.
+    pub kernel: Kernel,
+    /// The seed whose batches and initial weights were used.
+    pub seed: u64,
+    /// 0-based index of the timed step (the batch); steps of the same index
+    /// saw the same batch in every model and setting.
+    pub step: u32,
+    /// Real (non-padding) tokens in the batch.
+    pub tokens: usize,
+    /// Wall seconds of the step (forward, backward, clipping, Adam).
+    pub secs: f64,
 }

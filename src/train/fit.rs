@@ -10,9 +10,10 @@ use tch::{Device, Kind, Tensor, nn};
 
 use super::eval::{evaluate, macro_f1};
 use crate::config::Config;
-use crate::data::{Prepared, padding_fraction, train_batches};
+use crate::data::{BatchData, Prepared, padding_fraction, train_batches};
 use crate::error::Result;
 use crate::model::{Cell, Classifier};
+use crate::probe::kernel::Kernel;
 use crate::probe::{device::synchronize, gpu, memory};
 use crate::results::{EpochRecord, RunRecord, RunStatus};
 
@@ -26,6 +27,8 @@ pub struct FitSettings<'a> {
     pub seed: u64,
     /// Where the model lives.
     pub device: Device,
+    /// The kernel the cell runs on (recorded with every epoch and the run).
+    pub kernel: Kernel,
 }
 
 /// The outcome of [`fit`]: the run's record (status included).
@@ -33,6 +36,44 @@ pub struct FitSettings<'a> {
 pub struct FitOutcome {
     /// One row of `runs.csv`.
     pub run: RunRecord,
+}
+
+/// One training step as `compare` takes it: forward in training mode,
+/// mean cross-entropy, backward, global-norm clipping (`clip` > 0), Adam.
+/// Returns the logits `[batch, classes]`, the labels `[batch]` on the
+/// device and the loss (a scalar tensor).
+pub fn train_step(
+    model: &Classifier,
+    optimizer: &mut nn::Optimizer,
+    trainable: &[Tensor],
+    batch: &BatchData,
+    clip: f64,
+    device: Device,
+) -> Result<(Tensor, Tensor, Tensor)> {
+    let tokens = Tensor::from_slice(&batch.tokens)
+        .view([batch.batch_size as i64, batch.seq_len as i64])
+        .to_device(device);
+    let lengths = Tensor::from_slice(&batch.lengths);
+    let labels = Tensor::from_slice(&batch.labels).to_device(device);
+    let logits = model.forward(&tokens, &lengths, true)?;
+    let loss =
+        logits.f_cross_entropy_loss::<Tensor>(&labels, None, tch::Reduction::Mean, -100, 0.0)?;
+    optimizer.zero_grad();
+    loss.f_backward()?;
+    if clip > 0.0 {
+        clip_grad_norm(trainable, clip)?;
+    }
+    optimizer.step();
+    Ok((logits, labels, loss))
+}
+
+/// Adam with the configuration's learning rate and weight decay.
+pub fn optimizer(vs: &nn::VarStore, config: &Config) -> Result<nn::Optimizer> {
+    Ok(nn::Adam {
+        wd: config.weight_decay,
+        ..Default::default()
+    }
+    .build(vs, config.lr)?)
 }
 
 /// Trains `model` (whose variables are in `vs`) on `data.train`, validates on
@@ -60,11 +101,8 @@ pub fn fit(
         RunStatus::Ok,
         String::new(),
     );
-    let mut optimizer = nn::Adam {
-        wd: settings.config.weight_decay,
-        ..Default::default()
-    }
-    .build(vs, settings.config.lr)?;
+    run.kernel = Some(settings.kernel);
+    let mut optimizer = optimizer(vs, settings.config)?;
     let trainable = vs.trainable_variables();
     let train_lengths = data.train.lengths();
     let mut best: Option<HashMap<String, Tensor>> = None;
@@ -98,25 +136,14 @@ pub fn fit(
                 break 'epochs;
             }
             let batch = data.train.batch(indices);
-            let tokens = Tensor::from_slice(&batch.tokens)
-                .view([batch.batch_size as i64, batch.seq_len as i64])
-                .to_device(settings.device);
-            let lengths = Tensor::from_slice(&batch.lengths);
-            let labels = Tensor::from_slice(&batch.labels).to_device(settings.device);
-            let logits = model.forward(&tokens, &lengths, true)?;
-            let loss = logits.f_cross_entropy_loss::<Tensor>(
-                &labels,
-                None,
-                tch::Reduction::Mean,
-                -100,
-                0.0,
+            let (logits, labels, loss) = train_step(
+                model,
+                &mut optimizer,
+                &trainable,
+                &batch,
+                settings.config.clip,
+                settings.device,
             )?;
-            optimizer.zero_grad();
-            loss.f_backward()?;
-            if settings.config.clip > 0.0 {
-                clip_grad_norm(&trainable, settings.config.clip)?;
-            }
-            optimizer.step();
             let mut loss_value = loss.f_double_value(&[])?;
             if injected_fault(cell, settings.seed, epoch) {
                 loss_value = f64::NAN;
@@ -168,6 +195,7 @@ pub fn fit(
             peak_rss_bytes: memory::peak_rss_bytes(),
             gpu_peak_bytes: gpu_peak.map(|p| p.allocated_bytes),
             gpu_reserved_peak_bytes: gpu_peak.map(|p| p.reserved_bytes),
+            kernel: Some(settings.kernel),
         };
         on_epoch(&record)?;
         run.epochs_run = epoch;

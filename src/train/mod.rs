@@ -6,5 +6,6 @@
 pub mod eval;
 pub mod fit;
 pub mod gradient_flow;
+pub mod kernel_check;
 
 pub use fit::{FitOutcome, FitSettings, fit};

@@ -3,6 +3,8 @@
 
 mod cli;
 mod common;
+mod contract;
 mod data;
+mod kernel;
 mod report;
 mod sweep;

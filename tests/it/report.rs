@@ -117,6 +117,7 @@ fn write_run(dir: &Path, seeds: &[u64], planned: &[u64], lstm: Behaviour, gru: B
                         peak_rss_bytes: (b.rss_mib << 20) + seed * 1_000_000,
                         gpu_peak_bytes: None,
                         gpu_reserved_peak_bytes: None,
+                        kernel: None,
                     })
                     .unwrap();
             }
@@ -143,6 +144,7 @@ fn write_run(dir: &Path, seeds: &[u64], planned: &[u64], lstm: Behaviour, gru: B
                 peak_rss_bytes: (b.rss_mib << 20) + seed * 1_000_000,
                 gpu_peak_bytes: None,
                 message: String::new(),
+                kernel: None,
             })
             .unwrap();
         }

@@ -1,0 +1,205 @@
+//! Aggregates of `kernel_check.csv`: for each pair of models, the speed
+//! ratio with libtorch's own kernels (`--kernel auto`) and with its native
+//! kernel for every cell (`--kernel native`), each paired by batch (the
+//! same batch was timed for every variant), and, per model, how much its
+//! `auto` kernel saves over the native one.
+
+use serde::{Deserialize, Serialize};
+
+use crate::config::KernelChoice;
+use crate::model::Cell;
+use crate::probe::kernel::Kernel;
+use crate::results::KernelCheckRow;
+use crate::stats::{Ratio, paired_ratio};
+
+/// One model in the kernel check.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct KernelModel {
+    /// The cell.
+    pub model: Cell,
+    /// The kernel it ran under `--kernel auto`.
+    pub auto_kernel: Option<Kernel>,
+    /// Median seconds per timed step under `auto`.
+    pub auto_step_secs: Option<f64>,
+    /// Median seconds per timed step under `native`.
+    pub native_step_secs: Option<f64>,
+    /// Seconds per step under `native` over `auto`, paired by batch (above
+    /// 1: the `auto` kernel is faster; 1 when both are the same kernel).
+    pub native_over_auto: Option<Ratio>,
+}
+
+/// One pair of models in the kernel check.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct KernelPair {
+    /// First model.
+    pub a: Cell,
+    /// Second model.
+    pub b: Cell,
+    /// `b`'s seconds per step over `a`'s under `--kernel auto` (above 1: `b` is slower).
+    pub auto: Option<Ratio>,
+    /// The same with every cell on libtorch's native kernel.
+    pub native: Option<Ratio>,
+}
+
+/// The kernel split of one grid point (`summary.json`'s `kernel_check`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct KernelSplit {
+    /// The seed whose batches and weights were timed.
+    pub seed: u64,
+    /// Timed steps per variant.
+    pub steps: usize,
+    /// Per model, in the configuration's order.
+    pub models: Vec<KernelModel>,
+    /// Per pair of models (the summary's pair order).
+    pub pairs: Vec<KernelPair>,
+}
+
+/// Step times of `model` under `choice`, in step order. A model timed only
+/// under `auto` whose kernel is libtorch's native one stands for `native` too.
+fn step_secs(rows: &[KernelCheckRow], model: Cell, choice: KernelChoice) -> Vec<f64> {
+    let pick = |c: KernelChoice| {
+        let mut v: Vec<(u32, f64)> = rows
+            .iter()
+            .filter(|r| r.model == model && r.choice == c)
+            .map(|r| (r.step, r.secs))
+            .collect();
+        v.sort_by_key(|x| x.0);
+        v.into_iter().map(|x| x.1).collect::<Vec<_>>()
+    };
+    let own = pick(choice);
+    if !own.is_empty() || choice == KernelChoice::Auto {
+        return own;
+    }
+    let auto_is_native = rows
+        .iter()
+        .any(|r| r.model == model && r.choice == KernelChoice::Auto && r.kernel == Kernel::Native);
+    if auto_is_native {
+        pick(KernelChoice::Auto)
+    } else {
+        Vec::new()
+    }
+}
+
+fn median(values: &[f64]) -> Option<f64> {
+    if values.is_empty() {
+        return None;
+    }
+    let mut v = values.to_vec();
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    Some(if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        (v[n / 2 - 1] + v[n / 2]) / 2.0
+    })
+}
+
+/// The kernel split of `rows` for `models` and the `pairs` to compare;
+/// `None` without rows.
+pub fn kernel_split(
+    rows: &[KernelCheckRow],
+    models: &[Cell],
+    pairs: &[(Cell, Cell)],
+) -> Option<KernelSplit> {
+    let first = rows.first()?;
+    let per_model = models
+        .iter()
+        .map(|&m| {
+            let auto = step_secs(rows, m, KernelChoice::Auto);
+            let native = step_secs(rows, m, KernelChoice::Native);
+            KernelModel {
+                model: m,
+                auto_kernel: rows
+                    .iter()
+                    .find(|r| r.model == m && r.choice == KernelChoice::Auto)
+                    .map(|r| r.kernel),
+                auto_step_secs: median(&auto),
+                native_step_secs: median(&native),
+                native_over_auto: paired_ratio(&native, &auto),
+            }
+        })
+        .collect();
+    let pairs = pairs
+        .iter()
+        .map(|&(a, b)| {
+            let ratio =
+                |choice| paired_ratio(&step_secs(rows, b, choice), &step_secs(rows, a, choice));
+            KernelPair {
+                a,
+                b,
+                auto: ratio(KernelChoice::Auto),
+                native: ratio(KernelChoice::Native),
+            }
+        })
+        .collect();
+    Some(KernelSplit {
+        seed: first.seed,
+        steps: rows.iter().map(|r| r.step as usize + 1).max().unwrap_or(0),
+        models: per_model,
+        pairs,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(
+        model: Cell,
+        choice: KernelChoice,
+        kernel: Kernel,
+        step: u32,
+        secs: f64,
+    ) -> KernelCheckRow {
+        KernelCheckRow {
+            model,
+            choice,
+            kernel,
+            seed: 1,
+            step,
+            tokens: 1000,
+            secs,
+        }
+    }
+
+    #[test]
+    fn the_split_pairs_by_batch_and_lets_one_native_timing_stand_for_both() {
+        let mut rows = Vec::new();
+        for step in 0..4 {
+            let scale = 1.0 + step as f64 * 0.1; // batches differ in size
+            rows.push(row(
+                Cell::Lstm,
+                KernelChoice::Auto,
+                Kernel::Onednn,
+                step,
+                0.10 * scale,
+            ));
+            rows.push(row(
+                Cell::Lstm,
+                KernelChoice::Native,
+                Kernel::Native,
+                step,
+                0.20 * scale,
+            ));
+            rows.push(row(
+                Cell::Gru,
+                KernelChoice::Auto,
+                Kernel::Native,
+                step,
+                0.18 * scale,
+            ));
+        }
+        let split =
+            kernel_split(&rows, &[Cell::Lstm, Cell::Gru], &[(Cell::Lstm, Cell::Gru)]).unwrap();
+        assert_eq!(split.steps, 4);
+        let pair = &split.pairs[0];
+        assert!((pair.auto.unwrap().ratio - 1.8).abs() < 1e-9);
+        assert!((pair.native.unwrap().ratio - 0.9).abs() < 1e-9);
+        let lstm = &split.models[0];
+        assert_eq!(lstm.auto_kernel, Some(Kernel::Onednn));
+        assert!((lstm.native_over_auto.unwrap().ratio - 2.0).abs() < 1e-9);
+        let gru = &split.models[1];
+        assert!((gru.native_over_auto.unwrap().ratio - 1.0).abs() < 1e-9);
+        assert!(kernel_split(&[], &[Cell::Lstm], &[]).is_none());
+    }
+}

@@ -1,0 +1,74 @@
+//! `--kernel`: proof from oneDNN's own log that the CPU LSTM runs on oneDNN's
+//! RNN primitive under `auto` and on libtorch's native loop under `native`,
+//! and the `kernel` column that records it.
+
+use std::path::Path;
+use std::process::Command;
+
+use crate::common::{fixture, run_ok};
+
+fn compare_with_verbose_onednn(out: &Path, kernel: &str) -> String {
+    let output = run_ok(
+        Command::new(env!("CARGO_BIN_EXE_compare"))
+            .env("ONEDNN_VERBOSE", "1")
+            .arg("--train")
+            .arg(fixture("train.csv"))
+            .arg("--test")
+            .arg(fixture("test.csv"))
+            .args(["--models", "lstm", "--epochs", "1", "--seeds", "1"])
+            .args(["--hidden", "16", "--embed", "16", "--max-len", "32"])
+            .args(["--batch-size", "16", "--threads", "1", "--quiet"])
+            .args(["--kernel", kernel, "--kernel-check", "off"])
+            .arg("--out")
+            .arg(out),
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn rnn_primitive_lines(stdout: &str) -> usize {
+    stdout
+        .lines()
+        .filter(|l| l.starts_with("onednn_verbose") && l.contains(",exec,cpu,rnn,"))
+        .count()
+}
+
+fn kernel_column(out: &Path) -> Vec<String> {
+    let dir = std::fs::read_dir(out)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let mut reader = csv::Reader::from_path(dir.join("epochs.csv")).unwrap();
+    let column = reader
+        .headers()
+        .unwrap()
+        .iter()
+        .position(|h| h == "kernel")
+        .expect("a kernel column");
+    reader
+        .records()
+        .map(|r| r.unwrap()[column].to_string())
+        .collect()
+}
+
+#[test]
+fn onednn_runs_the_lstm_under_auto_and_nothing_under_native() {
+    if !tch::utils::has_mkldnn() {
+        eprintln!("skipped: this libtorch has no oneDNN");
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let auto = tmp.path().join("auto");
+    let stdout = compare_with_verbose_onednn(&auto, "auto");
+    assert!(
+        rnn_primitive_lines(&stdout) > 0,
+        "no oneDNN RNN primitive ran:\n{stdout}"
+    );
+    assert!(kernel_column(&auto).iter().all(|k| k == "onednn"));
+
+    let native = tmp.path().join("native");
+    let stdout = compare_with_verbose_onednn(&native, "native");
+    assert_eq!(rnn_primitive_lines(&stdout), 0, "{stdout}");
+    assert!(kernel_column(&native).iter().all(|k| k == "native"));
+}
