@@ -1,11 +1,35 @@
 //! Raw speed of the cells apart from accuracy: forward (inference, no
 //! gradient) and train step (forward, backward, Adam step with clipping, as
-//! `compare` does it) for LSTM, GRU and RNN at the same shapes.
+//! `compare` does it) for LSTM, GRU and RNN at the same shapes, in their
+//! steady state.
 //!
-//! Names are `<group>/<cell>/<shape>`, shape `h{hidden}-t{seq}-b{batch}-l{layers}{-bi}-th{threads}`;
-//! throughput is in tokens (batch x sequence length). `RNNBENCH_BENCH_QUICK=1`
-//! runs a representative subset; `RNNBENCH_BENCH_DEVICE=cuda` benches on a GPU
-//! (synchronised before every clock read).
+//! Names are `<group>/<cell>/<shape>` with the model layer's types
+//! ([`BenchGroupId`], [`BenchShape`] `h{hidden}-t{seq}-b{batch}-l{layers}[-bi]-th{threads}`,
+//! [`BatchingBench`], [`MatmulBench`]), which `report --bench` parses back;
+//! throughput is in tokens (batch x sequence length).
+//!
+//! Environment:
+//! - `RNNBENCH_BENCH_QUICK=1` runs a representative subset (about two
+//!   minutes on 2 cores);
+//! - `RNNBENCH_BENCH_DEVICE=cuda` benches on a GPU (synchronised before
+//!   every clock read);
+//! - `RNNBENCH_FLUSH_DENORMAL=on|off` (default `on`): flush subnormal floats
+//!   to zero. Backpropagation through a few hundred steps of a freshly
+//!   initialised recurrent net drives early-step gradients into the
+//!   subnormal range, which x86 cores (Intel's especially) process through
+//!   slow microcode assists: on this Xeon an LSTM train step at h128-t200-b64
+//!   runs several times slower over its first 20-odd steps. Real training
+//!   leaves that phase within its first batches; the benches measure the
+//!   cells' steady-state cost, so by default they flush, which makes the
+//!   first step already steady. `off` keeps libtorch's default and shows
+//!   what the phase costs.
+//!
+//! Steady state: every fixture trains on a pool of [`POOL`] varied batches
+//! (so it cannot overfit one batch into another subnormal regime) and is
+//! warmed before criterion's clock starts until its step time settles
+//! (`harness`); the warm-up and the flush setting are recorded per bench in
+//! criterion's folder, and the bench report checks that the first and last
+//! thirds of each bench's samples agree.
 //!
 //! Groups:
 //! - `forward`, `train_step`: the sweep ([`shapes`]) for every cell, plus the
@@ -22,36 +46,22 @@
 //!   in real tokens;
 //! - `matmul`: this machine's matrix-multiply peak.
 
-use std::time::{Duration, Instant};
+#[path = "throughput/harness.rs"]
+mod harness;
 
-use criterion::{
-    BenchmarkId, Criterion, SamplingMode, Throughput, criterion_group, criterion_main,
-};
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use rnnbench::data::{Columns, DatasetSource, Encoded, Keep, PrepareOptions, epoch_slice};
 use rnnbench::model::{
     BENCH_VOCAB, BatchingBench, BatchingMode, BenchGroup, BenchGroupId, BenchShape, Cell,
     Classifier, MatmulBench, hidden_for_budget,
 };
-use rnnbench::probe::device::{cuda_unavailable_reason, synchronize};
 use tch::nn::OptimizerConfig;
 use tch::{Device, Kind, Tensor, nn};
 
-fn quick() -> bool {
-    std::env::var("RNNBENCH_BENCH_QUICK").is_ok_and(|v| v != "0")
-}
+use harness::{bench, group, quick, setup};
 
-fn device() -> Option<Device> {
-    match std::env::var("RNNBENCH_BENCH_DEVICE").as_deref() {
-        Ok("cuda") => match cuda_unavailable_reason() {
-            None => Some(Device::Cuda(0)),
-            Some(reason) => {
-                eprintln!("note: CUDA benches skipped: {reason}");
-                None
-            }
-        },
-        _ => Some(Device::Cpu),
-    }
-}
+/// Batches each cell-bench fixture cycles through.
+const POOL: usize = 8;
 
 /// The base of the sweep on this machine's threads: hidden 128, 200
 /// tokens, batch 64, one unidirectional layer.
@@ -72,7 +82,8 @@ fn group_id(group: BenchGroup, device: Device) -> String {
 }
 
 /// The sweep: hidden sizes at a fixed length, lengths at a fixed hidden size,
-/// batch 1 latency, two layers, bidirectional.
+/// batch 1 latency, two layers, bidirectional. Quick: the base, one bigger
+/// hidden size and one shorter length (the two fitted exponents).
 fn shapes() -> Vec<BenchShape> {
     let base = base_shape();
     if quick() {
@@ -83,7 +94,6 @@ fn shapes() -> Vec<BenchShape> {
                 ..base
             },
             BenchShape { seq: 50, ..base },
-            BenchShape { batch: 1, ..base },
         ];
     }
     let mut shapes = vec![];
@@ -128,13 +138,21 @@ fn grid_shapes() -> Vec<BenchShape> {
     grid
 }
 
+/// One batch as tensors: tokens `[batch, seq]`, lengths `[batch]` (on the
+/// CPU), labels `[batch]`.
+struct BatchTensors {
+    tokens: Tensor,
+    lengths: Tensor,
+    labels: Tensor,
+}
+
+/// A model, its optimiser and the batches it cycles through.
 struct Fixture {
     _vs: nn::VarStore,
     model: Classifier,
     optimizer: nn::Optimizer,
-    tokens: Tensor,
-    lengths: Tensor,
-    labels: Tensor,
+    batches: Vec<BatchTensors>,
+    next: usize,
 }
 
 /// A classifier of `cell` at `shape` (seeded) and its Adam optimiser.
@@ -150,43 +168,51 @@ fn model(
     (vs, model, optimizer)
 }
 
+/// A fixture of `cell` at `shape` with [`POOL`] batches of random tokens and
+/// labels (full length: the cell benches time `seq` real tokens per row).
 fn fixture(cell: Cell, shape: BenchShape, device: Device) -> Fixture {
     let (vs, model, optimizer) = model(cell, shape, device);
-    let tokens = Tensor::randint_low(
-        2,
-        BENCH_VOCAB,
-        [shape.batch, shape.seq],
-        (Kind::Int64, device),
-    );
-    let lengths = Tensor::full([shape.batch], shape.seq, (Kind::Int64, Device::Cpu));
-    let labels = Tensor::randint(2, [shape.batch], (Kind::Int64, device));
+    let batches = (0..POOL)
+        .map(|_| BatchTensors {
+            tokens: Tensor::randint_low(
+                2,
+                BENCH_VOCAB,
+                [shape.batch, shape.seq],
+                (Kind::Int64, device),
+            ),
+            lengths: Tensor::full([shape.batch], shape.seq, (Kind::Int64, Device::Cpu)),
+            labels: Tensor::randint(2, [shape.batch], (Kind::Int64, device)),
+        })
+        .collect();
     Fixture {
         _vs: vs,
         model,
         optimizer,
-        tokens,
-        lengths,
-        labels,
+        batches,
+        next: 0,
     }
 }
 
-/// Times `iters` calls of `f`, synchronising the device before reading the clock.
-fn timed(iters: u64, device: Device, mut f: impl FnMut()) -> Duration {
-    synchronize(device);
-    let start = Instant::now();
-    for _ in 0..iters {
-        f();
+impl Fixture {
+    /// One train step on the next batch.
+    fn train_step(&mut self) {
+        self.next = (self.next + 1) % self.batches.len();
+        let b = &self.batches[self.next];
+        let logits = self
+            .model
+            .forward(&b.tokens, &b.lengths, true)
+            .expect("forward");
+        optimise(&mut self.optimizer, &logits, &b.labels);
     }
-    synchronize(device);
-    start.elapsed()
-}
 
-fn train_step(f: &mut Fixture) {
-    let logits = f
-        .model
-        .forward(&f.tokens, &f.lengths, true)
-        .expect("forward");
-    optimise(&mut f.optimizer, &logits, &f.labels);
+    /// One forward pass without gradients on the next batch.
+    fn forward(&mut self) {
+        self.next = (self.next + 1) % self.batches.len();
+        let b = &self.batches[self.next];
+        drop(tch::no_grad(|| {
+            self.model.forward(&b.tokens, &b.lengths, false)
+        }));
+    }
 }
 
 /// Backward pass and Adam step with clipping, as `compare` trains.
@@ -199,100 +225,85 @@ fn optimise(optimizer: &mut nn::Optimizer, logits: &Tensor, labels: &Tensor) {
 }
 
 fn cells(c: &mut Criterion) {
-    let Some(device) = device() else { return };
-    for (bench_group, train) in [(BenchGroup::Forward, false), (BenchGroup::TrainStep, true)] {
-        let mut group = c.benchmark_group(group_id(bench_group, device));
-        group.sampling_mode(SamplingMode::Flat);
-        group.sample_size(10);
-        group.warm_up_time(Duration::from_millis(500));
-        group.measurement_time(Duration::from_secs(if quick() { 2 } else { 3 }));
+    let Some(device) = setup().device else {
+        return;
+    };
+    for bench_group in [BenchGroup::Forward, BenchGroup::TrainStep] {
+        let name = group_id(bench_group, device);
+        let mut g = group(c, &name);
         let sweep = shapes().into_iter().map(|s| (s, &Cell::ALL[..]));
         let grid = grid_shapes()
             .into_iter()
             .map(|s| (s, &[Cell::Lstm, Cell::Gru][..]));
         for (shape, cells) in sweep.chain(grid) {
-            group.throughput(Throughput::Elements(shape.tokens() as u64));
+            g.throughput(Throughput::Elements(shape.tokens() as u64));
             for &cell in cells {
                 let mut f = fixture(cell, shape, device);
-                group.bench_function(BenchmarkId::new(cell.name(), shape), |b| {
-                    b.iter_custom(|iters| {
-                        timed(iters, device, || {
-                            if train {
-                                train_step(&mut f);
-                            } else {
-                                let _ =
-                                    tch::no_grad(|| f.model.forward(&f.tokens, &f.lengths, false));
-                            }
-                        })
-                    })
+                bench(&mut g, &name, cell.name(), shape, device, || {
+                    if bench_group.trains() {
+                        f.train_step();
+                    } else {
+                        f.forward();
+                    }
                 });
             }
         }
-        group.finish();
+        g.finish();
     }
 }
 
 /// The shapes `compare` trains by default, matched by parameter count: LSTM
-/// 128, and GRU and RNN at the hidden size of the same budget.
+/// 128, and GRU and RNN at the hidden size of the same budget (quick: LSTM
+/// and GRU).
 fn matched(c: &mut Criterion) {
-    let Some(device) = device() else { return };
-    let mut group = c.benchmark_group(group_id(BenchGroup::TrainStepMatched, device));
-    group.sampling_mode(SamplingMode::Flat);
-    group.sample_size(10);
-    group.warm_up_time(Duration::from_millis(500));
-    group.measurement_time(Duration::from_secs(3));
+    let Some(device) = setup().device else {
+        return;
+    };
+    let name = group_id(BenchGroup::TrainStepMatched, device);
+    let mut g = group(c, &name);
     let base = base_shape();
     let lstm = base.model_shape(Cell::Lstm);
-    for cell in Cell::ALL {
+    let cells: &[Cell] = if quick() {
+        &[Cell::Lstm, Cell::Gru]
+    } else {
+        &Cell::ALL
+    };
+    for &cell in cells {
         let hidden = if cell == Cell::Lstm {
             base.hidden
         } else {
             hidden_for_budget(base.model_shape(cell), lstm.params(), 4096)
         };
         let shape = BenchShape { hidden, ..base };
-        group.throughput(Throughput::Elements(shape.tokens() as u64));
+        g.throughput(Throughput::Elements(shape.tokens() as u64));
         let mut f = fixture(cell, shape, device);
-        group.bench_function(BenchmarkId::new(cell.name(), shape), |b| {
-            b.iter_custom(|iters| timed(iters, device, || train_step(&mut f)))
-        });
+        bench(&mut g, &name, cell.name(), shape, device, || f.train_step());
     }
-    group.finish();
+    g.finish();
 }
 
 /// This machine's matrix-multiply peak, the bench report's yardstick for
 /// efficiency: a 1024 x 1024 x 1024 float32 product (2 x 1024^3 FLOPs).
 fn matmul(c: &mut Criterion) {
-    let Some(device) = device() else { return };
-    let bench = MatmulBench {
+    let Some(device) = setup().device else {
+        return;
+    };
+    let peak = MatmulBench {
         n: 1024,
         threads: i64::from(tch::get_num_threads()),
     };
-    let n = bench.n;
-    let a = Tensor::randn([n, n], (Kind::Float, device));
-    let b = Tensor::randn([n, n], (Kind::Float, device));
-    let mut group = c.benchmark_group(group_id(BenchGroup::Matmul, device));
-    group.sampling_mode(SamplingMode::Flat);
-    group.sample_size(10);
-    group.warm_up_time(Duration::from_millis(500));
-    group.measurement_time(Duration::from_secs(2));
-    group.throughput(Throughput::Elements(bench.flops() as u64));
-    group.bench_function(BenchmarkId::new("peak", bench), |bencher| {
-        bencher.iter_custom(|iters| timed(iters, device, || drop(a.matmul(&b))))
-    });
-    group.finish();
+    let a = Tensor::randn([peak.n, peak.n], (Kind::Float, device));
+    let b = Tensor::randn([peak.n, peak.n], (Kind::Float, device));
+    let name = group_id(BenchGroup::Matmul, device);
+    let mut g = group(c, &name);
+    g.throughput(Throughput::Elements(peak.flops() as u64));
+    bench(&mut g, &name, "peak", peak, device, || drop(a.matmul(&b)));
+    g.finish();
 }
 
 /// Longest review kept in the batching benches (tokens): the `imdb` preset's
 /// `--max-len`, so that most reviews fit and lengths stay uneven.
 const BATCHING_MAX_LEN: usize = 400;
-
-/// One batch as tensors: tokens `[batch, seq]`, lengths `[batch]` (on the
-/// CPU), labels `[batch]`.
-struct BatchTensors {
-    tokens: Tensor,
-    lengths: Tensor,
-    labels: Tensor,
-}
 
 /// `indices` of `split` as tensors, right-padded to `pad_to` tokens (or to
 /// the longest member when that is longer).
@@ -344,7 +355,9 @@ fn imdb_mini() -> Option<Encoded> {
 /// Padded, packed and length-bucketed batches of real, uneven review lengths
 /// (see the module doc), forward and train step, at the same real tokens.
 fn batching(c: &mut Criterion) {
-    let Some(device) = device() else { return };
+    let Some(device) = setup().device else {
+        return;
+    };
     let Some(split) = imdb_mini() else { return };
     let batches = 2;
     let shape = BenchShape {
@@ -388,12 +401,9 @@ fn batching(c: &mut Criterion) {
     };
     for &bench_group in groups {
         let train = bench_group.trains();
-        let mut group = c.benchmark_group(group_id(bench_group, device));
-        group.sampling_mode(SamplingMode::Flat);
-        group.sample_size(10);
-        group.warm_up_time(Duration::from_millis(500));
-        group.measurement_time(Duration::from_secs(if quick() { 2 } else { 3 }));
-        group.throughput(Throughput::Elements(real_tokens as u64));
+        let name = group_id(bench_group, device);
+        let mut g = group(c, &name);
+        g.throughput(Throughput::Elements(real_tokens as u64));
         for cell in cells {
             let (_vs, classifier, mut optimizer) = model(cell, shape, device);
             for mode in BatchingMode::ALL {
@@ -402,46 +412,37 @@ fn batching(c: &mut Criterion) {
                 } else {
                     &random
                 };
-                let name = BatchingBench {
+                let parameter = BatchingBench {
                     mode,
                     batches: slice.random.len() as i64,
                     shape,
                 };
-                group.bench_function(BenchmarkId::new(cell.name(), name), |b| {
-                    b.iter_custom(|iters| {
-                        timed(iters, device, || {
-                            for batch in data {
-                                let logits = |train: bool| {
-                                    if mode == BatchingMode::Packed {
-                                        classifier.forward_packed(
-                                            &batch.tokens,
-                                            &batch.lengths,
-                                            train,
-                                        )
-                                    } else {
-                                        classifier.forward(&batch.tokens, &batch.lengths, train)
-                                    }
-                                    .expect("forward")
-                                };
-                                if train {
-                                    optimise(&mut optimizer, &logits(true), &batch.labels);
-                                } else {
-                                    drop(tch::no_grad(|| logits(false)));
-                                }
+                bench(&mut g, &name, cell.name(), parameter, device, || {
+                    for batch in data {
+                        let logits = |train: bool| {
+                            if mode == BatchingMode::Packed {
+                                classifier.forward_packed(&batch.tokens, &batch.lengths, train)
+                            } else {
+                                classifier.forward(&batch.tokens, &batch.lengths, train)
                             }
-                        })
-                    })
+                            .expect("forward")
+                        };
+                        if train {
+                            optimise(&mut optimizer, &logits(true), &batch.labels);
+                        } else {
+                            drop(tch::no_grad(|| logits(false)));
+                        }
+                    }
                 });
             }
         }
-        group.finish();
+        g.finish();
     }
 }
 
 criterion_group! {
     name = benches;
-    // Criterion's plots need system fonts (plotters' ttf); the bench report draws its own.
-    config = Criterion::default().without_plots();
+    config = harness::criterion();
     targets = matmul, matched, cells, batching
 }
 criterion_main!(benches);

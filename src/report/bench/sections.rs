@@ -134,7 +134,7 @@ fn conditions(results: &[BenchResult]) -> Vec<String> {
         .filter(|c| c.flush_denormal && c.flush_denormal_effective == Some(false))
         .count();
     let mut flush = format!(
-        "Flushing subnormal floats to zero (RNNBENCH_FLUSH_DENORMAL, through libtorch's setFlushDenormal): {setting}."
+        "Flushing subnormal floats to zero (RNNBENCH_FLUSH_DENORMAL, through the setFlushDenormal of libtorch): {setting}."
     );
     if unsupported > 0 {
         flush.push_str(&format!(
@@ -153,7 +153,7 @@ fn conditions(results: &[BenchResult]) -> Vec<String> {
         let steps: u64 = warmed.iter().map(|c| c.warmup_steps).sum();
         let secs: f64 = warmed.iter().map(|c| c.warmup_secs).sum();
         lines.push(format!(
-            "Train-step fixtures warmed before timing: {} fixtures, {steps} steps, {secs:.1} s in all; {}.",
+            "Fixtures warmed before timing: {} ({steps} steps, {secs:.1} s in all); {}.",
             warmed.len(),
             if capped == 0 {
                 "every one ended on a stable step time".to_string()
@@ -373,11 +373,12 @@ fn condition_cells(ctx: &Ctx, r: &BenchResult) -> [String; 2] {
 
 /// A group's table of every bench, and the GRU/LSTM ratio per shape.
 fn group_table(ctx: &Ctx, group: BenchGroupId, findings: &mut Findings) -> Option<Table> {
-    let rows: Vec<&BenchResult> = ctx
+    let mut rows: Vec<&BenchResult> = ctx
         .results
         .iter()
         .filter(|r| r.group == group && r.cell().is_some())
         .collect();
+    rows.sort_by_key(|r| (r.cell(), r.shape()));
     if rows.is_empty() {
         return None;
     }

@@ -258,3 +258,128 @@ fn batching_benches_become_real_tokens_per_sec_and_charts() {
     let referenced = html.matches("<img src=").count();
     assert_eq!(referenced, pngs.len());
 }
+
+/// criterion's `sample.json`: two iterations per sample, taking `per_iter_ms`.
+fn samples(dir: &Path, group: &str, function: &str, parameter: &str, per_iter_ms: &[f64]) {
+    let d = dir.join(group).join(function).join(parameter).join("new");
+    std::fs::create_dir_all(&d).unwrap();
+    let json = serde_json::json!({"sampling_mode": "Flat",
+        "iters": per_iter_ms.iter().map(|_| 2.0).collect::<Vec<f64>>(),
+        "times": per_iter_ms.iter().map(|ms| 2.0 * ms * 1e6).collect::<Vec<f64>>()});
+    std::fs::write(d.join("sample.json"), json.to_string()).unwrap();
+}
+
+/// A bench with steady samples around `median_ms`, or with `samples_ms`.
+fn steady(dir: &Path, group: &str, function: &str, parameter: &str, median_ms: f64) {
+    estimates(dir, group, function, parameter, median_ms * 1e6);
+    let jitter = [1.0, 1.02, 0.98, 1.01, 0.99, 1.0, 1.03, 0.97, 1.0, 1.01];
+    let ms: Vec<f64> = jitter.iter().map(|j| j * median_ms).collect();
+    samples(dir, group, function, parameter, &ms);
+}
+
+#[test]
+fn drift_compares_the_first_and_last_thirds() {
+    let d = Drift::of(&[5.0, 1.0, 5.0, 9.0, 9.0, 9.0, 2.0, 2.0, 2.0]).unwrap();
+    assert_eq!((d.first_third_secs, d.last_third_secs), (5.0, 2.0));
+    assert!(d.drifts());
+    assert!(
+        !Drift::of(&[1.0, 1.05, 1.0, 1.0, 0.95, 1.08])
+            .unwrap()
+            .drifts()
+    );
+    assert_eq!(Drift::of(&[1.0, 2.0]), None);
+}
+
+#[test]
+fn gates_flag_a_drifting_bench_and_a_negative_exponent() {
+    let dir = tempfile::tempdir().unwrap();
+    let c = dir.path().join("criterion");
+    // LSTM gets faster as it gets bigger (the subnormal signature): a
+    // negative exponent, and throughput rising with work per token.
+    for (h, lstm_ms, gru_ms) in [(64, 40.0, 10.0), (128, 30.0, 30.0), (256, 20.0, 100.0)] {
+        let p = format!("h{h}-t200-b64-l1-th2");
+        steady(&c, "train_step", "lstm", &p, lstm_ms);
+        steady(&c, "train_step", "gru", &p, gru_ms);
+    }
+    steady(&c, "train_step", "lstm", "h128-t50-b64-l1-th2", 8.0);
+    // GRU at T 50 slows down from 5 to 3 ms as it runs: it drifts.
+    let p = "h128-t50-b64-l1-th2";
+    estimates(&c, "train_step", "gru", p, 4e6);
+    samples(
+        &c,
+        "train_step",
+        "gru",
+        p,
+        &[5.0, 5.1, 4.9, 4.0, 4.2, 4.1, 3.9, 3.0, 3.1, 2.9],
+    );
+    // A forward pass slower than the train step that includes it.
+    steady(&c, "forward", "lstm", "h128-t200-b64-l1-th2", 45.0);
+    let conditions = serde_json::json!({"benches": {"train_step/gru/h64-t200-b64-l1-th2": {
+        "started_unix_secs": 1, "flush_denormal": true, "flush_denormal_supported": true,
+        "flush_denormal_effective": true, "quick": false, "warmup_steps": 6, "warmup_secs": 0.2,
+        "warmup_first_step_secs": 0.011, "warmup_last_step_secs": 0.01, "warmup_stable": true}}});
+    std::fs::write(
+        c.join(crate::model::BENCH_CONDITIONS_FILE),
+        conditions.to_string(),
+    )
+    .unwrap();
+
+    let results = read_criterion(&c).unwrap();
+    assert!(results.iter().all(|r| r.sample_secs.len() == 10));
+    let checks = Checks::run(&results);
+    let gates = |gate: Gate| -> Vec<&Problem> {
+        checks.problems.iter().filter(|p| p.gate == gate).collect()
+    };
+    let drift = gates(Gate::Drift);
+    assert_eq!(drift.len(), 1, "{:?}", checks.problems);
+    assert_eq!(drift[0].benches, ["train_step/gru/h128-t50-b64-l1-th2"]);
+    let negative = gates(Gate::NegativeExponent);
+    assert_eq!(negative.len(), 1, "{:?}", checks.problems);
+    assert!(
+        negative[0]
+            .message
+            .starts_with("train_step: LSTM time ∝ H^-0.50")
+    );
+    assert_eq!(negative[0].benches.len(), 3);
+    assert_eq!(gates(Gate::SteepExponent).len(), 0);
+    // h128 and h256 each run more tokens/s than h64 with more work per token.
+    assert_eq!(gates(Gate::ThroughputRisesWithWork).len(), 2);
+    assert_eq!(gates(Gate::TrainStepFasterThanForward).len(), 1);
+    assert!(checks.drifts("train_step/gru/h128-t50-b64-l1-th2"));
+    assert!(!checks.drifts("train_step/gru/h64-t200-b64-l1-th2"));
+
+    let out = dir.path().join("out");
+    let html = std::fs::read_to_string(render_bench_report(&c, &out).unwrap()).unwrap();
+    let (findings, problems) = html.split_once("<h2>Measurement problems</h2>").unwrap();
+    // The plausible GRU exponent is a finding; the LSTM one is not.
+    assert!(
+        findings.contains("<li>train_step: GRU time ∝ H^1.66"),
+        "{findings}"
+    );
+    assert!(!findings.contains("LSTM time ∝"), "{findings}");
+    assert!(problems.contains("<li>negative exponent: train_step: LSTM time ∝ H^-0.50"));
+    assert!(problems.contains(
+        "<li>samples drift: train_step/gru/h128-t50-b64-l1-th2: the last third of its samples took 0.60×"
+    ));
+    // Findings resting on a flagged bench are withheld, with the gates named.
+    assert!(problems.contains(
+        "train_step h128-t50-b64-l1-th2: GRU/LSTM time ratio 0.50 (GRU faster) [samples drift]"
+    ));
+    assert!(problems.contains("train_step: LSTM time ∝ H^-0.50 (fitted over 3 points"));
+    // The table marks the drifting bench; the conditions come from the record.
+    assert!(html.contains("<td>0.60 drifts</td>"), "{html}");
+    assert!(html.contains("on for all 1 benches recorded"), "{html}");
+    assert!(
+        html.contains("8 benches have no recorded conditions"),
+        "{html}"
+    );
+}
+
+#[test]
+fn a_report_without_problems_has_no_problem_section() {
+    let results: Vec<BenchResult> = [(64, 10.0), (128, 30.0)]
+        .iter()
+        .map(|&(h, ms)| result("train_step", "lstm", &format!("h{h}-t200-b64-l1-th2"), ms))
+        .collect();
+    assert_eq!(Checks::run(&results).problems, []);
+}
