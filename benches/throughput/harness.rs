@@ -19,6 +19,13 @@ use tch::{Device, Tensor};
 /// Samples per bench: criterion's minimum.
 pub const SAMPLES: usize = 10;
 
+/// Measurement time per bench, in units of [`SAMPLES`] warmed step times:
+/// criterion warns (and falls back to one step per sample) when its own
+/// estimate of a step exceeds the measurement time per sample, so leave
+/// room for that estimate to come out up to twice the warm-up's. Samples of
+/// two steps cost the same either way.
+const MEASUREMENT_MARGIN: f64 = 2.0;
+
 /// Steps per warm-up window; the warm-up compares the medians of the last
 /// two windows.
 const WARMUP_WINDOW: usize = 3;
@@ -54,6 +61,15 @@ fn base_measurement() -> Duration {
         Duration::from_secs(1)
     } else {
         Duration::from_secs(3)
+    }
+}
+
+/// The most measurement time a bench gets, whatever its warm-up said.
+fn max_measurement() -> Duration {
+    if quick() {
+        Duration::from_secs(20)
+    } else {
+        Duration::from_secs(60)
     }
 }
 
@@ -251,6 +267,10 @@ struct Warmup {
     secs: f64,
     first_step_secs: f64,
     last_step_secs: f64,
+    /// The fastest step of the last two windows: interference only ever
+    /// makes a step slower, so this is the estimate that sizes criterion's
+    /// measurement time (a stall during the warm-up would otherwise inflate it).
+    fastest_recent_secs: f64,
     stable: bool,
 }
 
@@ -278,6 +298,10 @@ fn warm_up(device: Device, flush: bool, step: &mut impl FnMut()) -> Warmup {
         times.push(timed(1, device, &mut *step).as_secs_f64());
         let n = times.len();
         let last = median(&times[n.saturating_sub(WARMUP_WINDOW)..]);
+        let fastest_recent = times[n.saturating_sub(2 * WARMUP_WINDOW)..]
+            .iter()
+            .copied()
+            .fold(f64::INFINITY, f64::min);
         if n >= min_steps {
             let previous = median(&times[n - 2 * WARMUP_WINDOW..n - WARMUP_WINDOW]);
             if (last / previous - 1.0).abs() <= WARMUP_TOLERANCE {
@@ -286,6 +310,7 @@ fn warm_up(device: Device, flush: bool, step: &mut impl FnMut()) -> Warmup {
                     secs: start.elapsed().as_secs_f64(),
                     first_step_secs: times[0],
                     last_step_secs: last,
+                    fastest_recent_secs: fastest_recent,
                     stable: true,
                 };
             }
@@ -296,6 +321,7 @@ fn warm_up(device: Device, flush: bool, step: &mut impl FnMut()) -> Warmup {
                 secs: start.elapsed().as_secs_f64(),
                 first_step_secs: times[0],
                 last_step_secs: last,
+                fastest_recent_secs: fastest_recent,
                 stable: false,
             };
         }
@@ -336,9 +362,8 @@ pub fn bench(
         .runs(&id)
         .then(|| warm_up(device, s.flush.requested, &mut step));
     let measurement = warm.as_ref().map_or(base_measurement(), |w| {
-        base_measurement().max(Duration::from_secs_f64(
-            w.last_step_secs * SAMPLES as f64 * 1.5,
-        ))
+        Duration::from_secs_f64(w.fastest_recent_secs * SAMPLES as f64 * MEASUREMENT_MARGIN)
+            .clamp(base_measurement(), max_measurement())
     });
     group.measurement_time(measurement);
     let mut ran = false;
