@@ -1,11 +1,36 @@
 //! Raw speed of the cells apart from accuracy: forward (inference, no
 //! gradient) and train step (forward, backward, Adam step with clipping, as
-//! `compare` does it) for LSTM, GRU and RNN at the same shapes.
+//! `compare` does it) for LSTM, GRU and RNN at the same shapes, in their
+//! steady state.
 //!
-//! Names are `<group>/<cell>/<shape>`, shape `h{hidden}-t{seq}-b{batch}-l{layers}{-bi}-th{threads}`;
-//! throughput is in tokens (batch x sequence length). `RNNBENCH_BENCH_QUICK=1`
-//! runs a representative subset; `RNNBENCH_BENCH_DEVICE=cuda` benches on a GPU
-//! (synchronised before every clock read).
+//! Names are `<group>/<cell>/<shape>` with the model layer's types
+//! ([`BenchGroupId`], [`BenchShape`] `h{hidden}-t{seq}-b{batch}-l{layers}[-bi]-th{threads}`,
+//! [`BatchingBench`], [`MatmulBench`]), which `report --bench` parses back;
+//! throughput is in tokens (batch x sequence length).
+//!
+//! Environment:
+//! - `RNNBENCH_BENCH_QUICK=1` runs a representative subset (hidden 64 and
+//!   128, lengths 50 and 200, forward-only batching: about two minutes on 2
+//!   cores);
+//! - `RNNBENCH_BENCH_DEVICE=cuda` benches on a GPU (synchronised before
+//!   every clock read);
+//! - `RNNBENCH_FLUSH_DENORMAL=on|off` (default `on`): flush subnormal floats
+//!   to zero. Backpropagation through a few hundred steps of a freshly
+//!   initialised recurrent net drives early-step gradients into the
+//!   subnormal range, which x86 cores (Intel's especially) process through
+//!   slow microcode assists: on this Xeon an LSTM train step at h128-t200-b64
+//!   runs several times slower over its first 20-odd steps. Real training
+//!   leaves that phase within its first batches; the benches measure the
+//!   cells' steady-state cost, so by default they flush, which makes the
+//!   first step already steady. `off` keeps libtorch's default and shows
+//!   what the phase costs.
+//!
+//! Steady state: every fixture trains on a pool of [`POOL`] varied batches
+//! (so it cannot overfit one batch into another subnormal regime) and is
+//! warmed before criterion's clock starts until its step time settles
+//! (`harness`); the warm-up and the flush setting are recorded per bench in
+//! criterion's folder, and the bench report checks that the first and last
+//! thirds of each bench's samples agree.
 //!
 //! Groups:
 //! - `forward`, `train_step`: the sweep ([`shapes`]) for every cell, plus the
@@ -22,92 +47,64 @@
 //!   in real tokens;
 //! - `matmul`: this machine's matrix-multiply peak.
 
-use std::time::{Duration, Instant};
+#[path = "throughput/harness.rs"]
+mod harness;
 
-use criterion::{
-    BenchmarkId, Criterion, SamplingMode, Throughput, criterion_group, criterion_main,
-};
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use rnnbench::data::{Columns, DatasetSource, Encoded, Keep, PrepareOptions, epoch_slice};
-use rnnbench::model::{Cell, Classifier, ModelShape, hidden_for_budget};
-use rnnbench::probe::device::{cuda_unavailable_reason, synchronize};
-use rnnbench::report::bench::BatchingMode;
+use rnnbench::model::{
+    BENCH_VOCAB, BatchingBench, BatchingMode, BenchGroup, BenchGroupId, BenchShape, Cell,
+    Classifier, MatmulBench, hidden_for_budget,
+};
 use tch::nn::OptimizerConfig;
 use tch::{Device, Kind, Tensor, nn};
 
-const VOCAB: i64 = 20_000;
-const EMBED: i64 = 128;
+use harness::{bench, group, quick, setup};
 
-/// One benchmarked shape.
-#[derive(Debug, Clone, Copy)]
-struct Shape {
-    hidden: i64,
-    seq: i64,
-    batch: i64,
-    layers: i64,
-    bidirectional: bool,
-}
+/// Batches each cell-bench fixture cycles through.
+const POOL: usize = 8;
 
-impl Shape {
-    fn name(&self, threads: i32) -> String {
-        format!(
-            "h{}-t{}-b{}-l{}{}-th{threads}",
-            self.hidden,
-            self.seq,
-            self.batch,
-            self.layers,
-            if self.bidirectional { "-bi" } else { "" }
-        )
-    }
-}
-
-fn quick() -> bool {
-    std::env::var("RNNBENCH_BENCH_QUICK").is_ok_and(|v| v != "0")
-}
-
-fn device() -> Option<Device> {
-    match std::env::var("RNNBENCH_BENCH_DEVICE").as_deref() {
-        Ok("cuda") => match cuda_unavailable_reason() {
-            None => Some(Device::Cuda(0)),
-            Some(reason) => {
-                eprintln!("note: CUDA benches skipped: {reason}");
-                None
-            }
-        },
-        _ => Some(Device::Cpu),
-    }
-}
-
-/// The sweep: hidden sizes at a fixed length, lengths at a fixed hidden size,
-/// batch 1 latency, two layers, bidirectional.
-fn shapes() -> Vec<Shape> {
-    let base = Shape {
+/// The base of the sweep on this machine's threads: hidden 128, 200
+/// tokens, batch 64, one unidirectional layer.
+fn base_shape() -> BenchShape {
+    BenchShape {
         hidden: 128,
         seq: 200,
         batch: 64,
         layers: 1,
         bidirectional: false,
-    };
+        threads: i64::from(tch::get_num_threads()),
+    }
+}
+
+/// The criterion group of `group` on `device`.
+fn group_id(group: BenchGroup, device: Device) -> String {
+    BenchGroupId::new(group, device != Device::Cpu).to_string()
+}
+
+/// The sweep: hidden sizes at a fixed length, lengths at a fixed hidden size,
+/// batch 1 latency, two layers, bidirectional. Quick: the base, one smaller
+/// hidden size and one shorter length (enough for both fitted exponents;
+/// the bigger sizes cost most of the time).
+fn shapes() -> Vec<BenchShape> {
+    let base = base_shape();
     if quick() {
         return vec![
+            BenchShape { hidden: 64, ..base },
             base,
-            Shape {
-                hidden: 256,
-                ..base
-            },
-            Shape { seq: 50, ..base },
-            Shape { batch: 1, ..base },
+            BenchShape { seq: 50, ..base },
         ];
     }
     let mut shapes = vec![];
     for hidden in [64, 128, 256, 512] {
-        shapes.push(Shape { hidden, ..base });
+        shapes.push(BenchShape { hidden, ..base });
     }
     for seq in [50, 100, 400] {
-        shapes.push(Shape { seq, ..base });
+        shapes.push(BenchShape { seq, ..base });
     }
-    shapes.push(Shape { batch: 1, ..base });
-    shapes.push(Shape { layers: 2, ..base });
-    shapes.push(Shape {
+    shapes.push(BenchShape { batch: 1, ..base });
+    shapes.push(BenchShape { layers: 2, ..base });
+    shapes.push(BenchShape {
         bidirectional: true,
         ..base
     });
@@ -116,16 +113,10 @@ fn shapes() -> Vec<Shape> {
 
 /// The (hidden, length) grid of train steps at batch 64 behind the bench
 /// report's GRU/LSTM ratio map, less the points [`shapes`] already benches.
-fn grid_shapes() -> Vec<Shape> {
-    let base = Shape {
-        hidden: 128,
-        seq: 200,
-        batch: 64,
-        layers: 1,
-        bidirectional: false,
-    };
+fn grid_shapes() -> Vec<BenchShape> {
+    let base = base_shape();
     let (hiddens, seqs): (&[i64], &[i64]) = if quick() {
-        (&[128, 256], &[50, 200])
+        (&[64, 128], &[50, 200])
     } else {
         (&[64, 128, 256], &[50, 200, 400])
     };
@@ -133,12 +124,12 @@ fn grid_shapes() -> Vec<Shape> {
     let mut grid = vec![];
     for &hidden in hiddens {
         for &seq in seqs {
-            let shape = Shape {
+            let shape = BenchShape {
                 hidden,
                 seq,
                 ..base
             };
-            if !swept.iter().any(|s| s.name(0) == shape.name(0)) {
+            if !swept.contains(&shape) {
                 grid.push(shape);
             }
         }
@@ -146,65 +137,81 @@ fn grid_shapes() -> Vec<Shape> {
     grid
 }
 
-struct Fixture {
-    _vs: nn::VarStore,
-    model: Classifier,
-    optimizer: nn::Optimizer,
+/// One batch as tensors: tokens `[batch, seq]`, lengths `[batch]` (on the
+/// CPU), labels `[batch]`.
+struct BatchTensors {
     tokens: Tensor,
     lengths: Tensor,
     labels: Tensor,
 }
 
+/// A model, its optimiser and the batches it cycles through.
+struct Fixture {
+    _vs: nn::VarStore,
+    model: Classifier,
+    optimizer: nn::Optimizer,
+    batches: Vec<BatchTensors>,
+    next: usize,
+}
+
 /// A classifier of `cell` at `shape` (seeded) and its Adam optimiser.
-fn model(cell: Cell, shape: Shape, device: Device) -> (nn::VarStore, Classifier, nn::Optimizer) {
+fn model(
+    cell: Cell,
+    shape: BenchShape,
+    device: Device,
+) -> (nn::VarStore, Classifier, nn::Optimizer) {
     tch::manual_seed(0);
     let vs = nn::VarStore::new(device);
-    let model_shape = ModelShape {
-        cell,
-        vocab_size: VOCAB,
-        embed_size: EMBED,
-        hidden_size: shape.hidden,
-        layers: shape.layers,
-        bidirectional: shape.bidirectional,
-        classes: 2,
-    };
-    let model = Classifier::new(&vs.root(), model_shape, 0.3);
+    let model = Classifier::new(&vs.root(), shape.model_shape(cell), 0.3);
     let optimizer = nn::Adam::default().build(&vs, 2e-3).expect("Adam builds");
     (vs, model, optimizer)
 }
 
-fn fixture(cell: Cell, shape: Shape, device: Device) -> Fixture {
+/// A fixture of `cell` at `shape` with [`POOL`] batches of random tokens and
+/// labels (full length: the cell benches time `seq` real tokens per row).
+fn fixture(cell: Cell, shape: BenchShape, device: Device) -> Fixture {
     let (vs, model, optimizer) = model(cell, shape, device);
-    let tokens = Tensor::randint_low(2, VOCAB, [shape.batch, shape.seq], (Kind::Int64, device));
-    let lengths = Tensor::full([shape.batch], shape.seq, (Kind::Int64, Device::Cpu));
-    let labels = Tensor::randint(2, [shape.batch], (Kind::Int64, device));
+    let batches = (0..POOL)
+        .map(|_| BatchTensors {
+            tokens: Tensor::randint_low(
+                2,
+                BENCH_VOCAB,
+                [shape.batch, shape.seq],
+                (Kind::Int64, device),
+            ),
+            lengths: Tensor::full([shape.batch], shape.seq, (Kind::Int64, Device::Cpu)),
+            labels: Tensor::randint(2, [shape.batch], (Kind::Int64, device)),
+        })
+        .collect();
     Fixture {
         _vs: vs,
         model,
         optimizer,
-        tokens,
-        lengths,
-        labels,
+        batches,
+        next: 0,
     }
 }
 
-/// Times `iters` calls of `f`, synchronising the device before reading the clock.
-fn timed(iters: u64, device: Device, mut f: impl FnMut()) -> Duration {
-    synchronize(device);
-    let start = Instant::now();
-    for _ in 0..iters {
-        f();
+impl Fixture {
+    /// One train step on the next batch.
+    fn train_step(&mut self) {
+        self.next = (self.next + 1) % self.batches.len();
+        let b = &self.batches[self.next];
+        let logits = self
+            .model
+            .forward(&b.tokens, &b.lengths, true)
+            .expect("forward");
+        optimise(&mut self.optimizer, &logits, &b.labels);
     }
-    synchronize(device);
-    start.elapsed()
-}
 
-fn train_step(f: &mut Fixture) {
-    let logits = f
-        .model
-        .forward(&f.tokens, &f.lengths, true)
-        .expect("forward");
-    optimise(&mut f.optimizer, &logits, &f.labels);
+    /// One forward pass without gradients on the next batch.
+    fn forward(&mut self) {
+        self.next = (self.next + 1) % self.batches.len();
+        let b = &self.batches[self.next];
+        drop(tch::no_grad(|| {
+            self.model.forward(&b.tokens, &b.lengths, false)
+        }));
+    }
 }
 
 /// Backward pass and Adam step with clipping, as `compare` trains.
@@ -217,116 +224,85 @@ fn optimise(optimizer: &mut nn::Optimizer, logits: &Tensor, labels: &Tensor) {
 }
 
 fn cells(c: &mut Criterion) {
-    let Some(device) = device() else { return };
-    let threads = tch::get_num_threads();
-    let device_tag = if device == Device::Cpu { "" } else { "-cuda" };
-    for (group_name, train) in [("forward", false), ("train_step", true)] {
-        let mut group = c.benchmark_group(format!("{group_name}{device_tag}"));
-        group.sampling_mode(SamplingMode::Flat);
-        group.sample_size(10);
-        group.warm_up_time(Duration::from_millis(500));
-        group.measurement_time(Duration::from_secs(if quick() { 2 } else { 3 }));
+    let Some(device) = setup().device else {
+        return;
+    };
+    for bench_group in [BenchGroup::Forward, BenchGroup::TrainStep] {
+        let name = group_id(bench_group, device);
+        let mut g = group(c, &name);
         let sweep = shapes().into_iter().map(|s| (s, &Cell::ALL[..]));
         let grid = grid_shapes()
             .into_iter()
             .map(|s| (s, &[Cell::Lstm, Cell::Gru][..]));
         for (shape, cells) in sweep.chain(grid) {
-            group.throughput(Throughput::Elements((shape.batch * shape.seq) as u64));
+            g.throughput(Throughput::Elements(shape.tokens() as u64));
             for &cell in cells {
                 let mut f = fixture(cell, shape, device);
-                group.bench_function(BenchmarkId::new(cell.name(), shape.name(threads)), |b| {
-                    b.iter_custom(|iters| {
-                        timed(iters, device, || {
-                            if train {
-                                train_step(&mut f);
-                            } else {
-                                let _ =
-                                    tch::no_grad(|| f.model.forward(&f.tokens, &f.lengths, false));
-                            }
-                        })
-                    })
+                bench(&mut g, &name, cell.name(), shape, device, || {
+                    if bench_group.trains() {
+                        f.train_step();
+                    } else {
+                        f.forward();
+                    }
                 });
             }
         }
-        group.finish();
+        g.finish();
     }
 }
 
 /// The shapes `compare` trains by default, matched by parameter count: LSTM
-/// 128, and GRU and RNN at the hidden size of the same budget.
+/// 128, and GRU and RNN at the hidden size of the same budget (quick: LSTM
+/// and GRU).
 fn matched(c: &mut Criterion) {
-    let Some(device) = device() else { return };
-    let threads = tch::get_num_threads();
-    let device_tag = if device == Device::Cpu { "" } else { "-cuda" };
-    let mut group = c.benchmark_group(format!("train_step_matched{device_tag}"));
-    group.sampling_mode(SamplingMode::Flat);
-    group.sample_size(10);
-    group.warm_up_time(Duration::from_millis(500));
-    group.measurement_time(Duration::from_secs(3));
-    let lstm = ModelShape {
-        cell: Cell::Lstm,
-        vocab_size: VOCAB,
-        embed_size: EMBED,
-        hidden_size: 128,
-        layers: 1,
-        bidirectional: false,
-        classes: 2,
+    let Some(device) = setup().device else {
+        return;
     };
-    for cell in Cell::ALL {
+    let name = group_id(BenchGroup::TrainStepMatched, device);
+    let mut g = group(c, &name);
+    let base = base_shape();
+    let lstm = base.model_shape(Cell::Lstm);
+    let cells: &[Cell] = if quick() {
+        &[Cell::Lstm, Cell::Gru]
+    } else {
+        &Cell::ALL
+    };
+    for &cell in cells {
         let hidden = if cell == Cell::Lstm {
-            128
+            base.hidden
         } else {
-            hidden_for_budget(ModelShape { cell, ..lstm }, lstm.params(), 4096)
+            hidden_for_budget(base.model_shape(cell), lstm.params(), 4096)
         };
-        let shape = Shape {
-            hidden,
-            seq: 200,
-            batch: 64,
-            layers: 1,
-            bidirectional: false,
-        };
-        group.throughput(Throughput::Elements((shape.batch * shape.seq) as u64));
+        let shape = BenchShape { hidden, ..base };
+        g.throughput(Throughput::Elements(shape.tokens() as u64));
         let mut f = fixture(cell, shape, device);
-        group.bench_function(BenchmarkId::new(cell.name(), shape.name(threads)), |b| {
-            b.iter_custom(|iters| timed(iters, device, || train_step(&mut f)))
-        });
+        bench(&mut g, &name, cell.name(), shape, device, || f.train_step());
     }
-    group.finish();
+    g.finish();
 }
 
 /// This machine's matrix-multiply peak, the bench report's yardstick for
 /// efficiency: a 1024 x 1024 x 1024 float32 product (2 x 1024^3 FLOPs).
 fn matmul(c: &mut Criterion) {
-    let Some(device) = device() else { return };
-    let threads = tch::get_num_threads();
-    let n = 1024;
-    let a = Tensor::randn([n, n], (Kind::Float, device));
-    let b = Tensor::randn([n, n], (Kind::Float, device));
-    let device_tag = if device == Device::Cpu { "" } else { "-cuda" };
-    let mut group = c.benchmark_group(format!("matmul{device_tag}"));
-    group.sampling_mode(SamplingMode::Flat);
-    group.sample_size(10);
-    group.warm_up_time(Duration::from_millis(500));
-    group.measurement_time(Duration::from_secs(2));
-    group.throughput(Throughput::Elements((2 * n * n * n) as u64));
-    group.bench_function(
-        BenchmarkId::new("peak", format!("n{n}-th{threads}")),
-        |bench| bench.iter_custom(|iters| timed(iters, device, || drop(a.matmul(&b)))),
-    );
-    group.finish();
+    let Some(device) = setup().device else {
+        return;
+    };
+    let peak = MatmulBench {
+        n: 1024,
+        threads: i64::from(tch::get_num_threads()),
+    };
+    let a = Tensor::randn([peak.n, peak.n], (Kind::Float, device));
+    let b = Tensor::randn([peak.n, peak.n], (Kind::Float, device));
+    let name = group_id(BenchGroup::Matmul, device);
+    let mut g = group(c, &name);
+    g.throughput(Throughput::Elements(peak.flops() as u64));
+    bench(&mut g, &name, "peak", peak, device, || drop(a.matmul(&b)));
+    g.finish();
 }
 
 /// Longest review kept in the batching benches (tokens): the `imdb` preset's
 /// `--max-len`, so that most reviews fit and lengths stay uneven.
 const BATCHING_MAX_LEN: usize = 400;
-
-/// One batch as tensors: tokens `[batch, seq]`, lengths `[batch]` (on the
-/// CPU), labels `[batch]`.
-struct BatchTensors {
-    tokens: Tensor,
-    lengths: Tensor,
-    labels: Tensor,
-}
 
 /// `indices` of `split` as tensors, right-padded to `pad_to` tokens (or to
 /// the longest member when that is longer).
@@ -359,7 +335,7 @@ fn imdb_mini() -> Option<Encoded> {
     let opts = PrepareOptions {
         max_len: BATCHING_MAX_LEN,
         keep: Keep::Last,
-        vocab_size: VOCAB as usize,
+        vocab_size: BENCH_VOCAB as usize,
         min_count: 1,
         val_fraction: 0.1,
         seed: 1,
@@ -378,17 +354,14 @@ fn imdb_mini() -> Option<Encoded> {
 /// Padded, packed and length-bucketed batches of real, uneven review lengths
 /// (see the module doc), forward and train step, at the same real tokens.
 fn batching(c: &mut Criterion) {
-    let Some(device) = device() else { return };
+    let Some(device) = setup().device else {
+        return;
+    };
     let Some(split) = imdb_mini() else { return };
-    let threads = tch::get_num_threads();
-    let device_tag = if device == Device::Cpu { "" } else { "-cuda" };
     let batches = 2;
-    let shape = Shape {
-        hidden: 128,
+    let shape = BenchShape {
         seq: BATCHING_MAX_LEN as i64,
-        batch: 64,
-        layers: 1,
-        bidirectional: false,
+        ..base_shape()
     };
     let lengths = split.lengths();
     let slice = epoch_slice(&lengths, shape.batch as usize, batches, 1);
@@ -420,18 +393,16 @@ fn batching(c: &mut Criterion) {
     // padded one on the CPU (libtorch runs packed sequences step by step),
     // which makes these the costliest benches of the sweep.
     let cells = [Cell::Lstm, Cell::Gru];
-    let groups: &[(&str, bool)] = if quick() {
-        &[("batching_forward", false)]
+    let groups: &[BenchGroup] = if quick() {
+        &[BenchGroup::BatchingForward]
     } else {
-        &[("batching_forward", false), ("batching_train_step", true)]
+        &[BenchGroup::BatchingForward, BenchGroup::BatchingTrainStep]
     };
-    for &(group_name, train) in groups {
-        let mut group = c.benchmark_group(format!("{group_name}{device_tag}"));
-        group.sampling_mode(SamplingMode::Flat);
-        group.sample_size(10);
-        group.warm_up_time(Duration::from_millis(500));
-        group.measurement_time(Duration::from_secs(if quick() { 2 } else { 3 }));
-        group.throughput(Throughput::Elements(real_tokens as u64));
+    for &bench_group in groups {
+        let train = bench_group.trains();
+        let name = group_id(bench_group, device);
+        let mut g = group(c, &name);
+        g.throughput(Throughput::Elements(real_tokens as u64));
         for cell in cells {
             let (_vs, classifier, mut optimizer) = model(cell, shape, device);
             for mode in BatchingMode::ALL {
@@ -440,47 +411,37 @@ fn batching(c: &mut Criterion) {
                 } else {
                     &random
                 };
-                let name = format!(
-                    "{}-n{}-{}",
-                    mode.name(),
-                    slice.random.len(),
-                    shape.name(threads)
-                );
-                group.bench_function(BenchmarkId::new(cell.name(), name), |b| {
-                    b.iter_custom(|iters| {
-                        timed(iters, device, || {
-                            for batch in data {
-                                let logits = |train: bool| {
-                                    if mode == BatchingMode::Packed {
-                                        classifier.forward_packed(
-                                            &batch.tokens,
-                                            &batch.lengths,
-                                            train,
-                                        )
-                                    } else {
-                                        classifier.forward(&batch.tokens, &batch.lengths, train)
-                                    }
-                                    .expect("forward")
-                                };
-                                if train {
-                                    optimise(&mut optimizer, &logits(true), &batch.labels);
-                                } else {
-                                    drop(tch::no_grad(|| logits(false)));
-                                }
+                let parameter = BatchingBench {
+                    mode,
+                    batches: slice.random.len() as i64,
+                    shape,
+                };
+                bench(&mut g, &name, cell.name(), parameter, device, || {
+                    for batch in data {
+                        let logits = |train: bool| {
+                            if mode == BatchingMode::Packed {
+                                classifier.forward_packed(&batch.tokens, &batch.lengths, train)
+                            } else {
+                                classifier.forward(&batch.tokens, &batch.lengths, train)
                             }
-                        })
-                    })
+                            .expect("forward")
+                        };
+                        if train {
+                            optimise(&mut optimizer, &logits(true), &batch.labels);
+                        } else {
+                            drop(tch::no_grad(|| logits(false)));
+                        }
+                    }
                 });
             }
         }
-        group.finish();
+        g.finish();
     }
 }
 
 criterion_group! {
     name = benches;
-    // Criterion's plots need system fonts (plotters' ttf); the bench report draws its own.
-    config = Criterion::default().without_plots();
+    config = harness::criterion();
     targets = matmul, matched, cells, batching
 }
 criterion_main!(benches);

@@ -1,4 +1,5 @@
-//! Closed-form parameter counts, and the hidden size that matches a budget.
+//! Closed-form parameter counts, the FLOP counts built on them, and the
+//! hidden size that matches a budget.
 
 use serde::{Deserialize, Serialize};
 
@@ -29,11 +30,10 @@ impl ModelShape {
         if self.bidirectional { 2 } else { 1 }
     }
 
-    /// Parameters of the recurrent part: per layer and direction,
-    /// `gates·H·(in + H)` weights and `2·gates·H` biases (libtorch keeps two
-    /// bias vectors), where `in` is the embedding width for the first layer and
-    /// `directions·H` above it.
-    pub fn recurrent_params(&self) -> i64 {
+    /// Weights of the recurrent part (matrix entries, no biases): per layer
+    /// and direction `gates·H·(in + H)`, where `in` is the embedding width for
+    /// the first layer and `directions·H` above it.
+    pub fn recurrent_weights(&self) -> i64 {
         let (g, h) = (self.cell.gate_blocks(), self.hidden_size);
         (0..self.layers)
             .map(|layer| {
@@ -42,17 +42,51 @@ impl ModelShape {
                 } else {
                     self.directions() * h
                 };
-                self.directions() * (g * h * (input + h) + 2 * g * h)
+                self.directions() * g * h * (input + h)
             })
             .sum()
+    }
+
+    /// Biases of the recurrent part: `2·gates·H` per layer and direction
+    /// (libtorch keeps two bias vectors).
+    pub fn recurrent_biases(&self) -> i64 {
+        self.layers * self.directions() * 2 * self.cell.gate_blocks() * self.hidden_size
+    }
+
+    /// Parameters of the recurrent part: [`recurrent_weights`](Self::recurrent_weights)
+    /// plus [`recurrent_biases`](Self::recurrent_biases), i.e. per layer and
+    /// direction `gates·H·(in + H) + 2·gates·H`.
+    pub fn recurrent_params(&self) -> i64 {
+        self.recurrent_weights() + self.recurrent_biases()
+    }
+
+    /// Weights of the linear head on the concatenated final states:
+    /// `classes·directions·H`.
+    pub fn head_weights(&self) -> i64 {
+        self.classes * self.directions() * self.hidden_size
     }
 
     /// Parameters of the whole classifier: embedding, recurrent part, and the
     /// linear head on the concatenated final states.
     pub fn params(&self) -> i64 {
         let embedding = self.vocab_size * self.embed_size;
-        let head = self.classes * self.directions() * self.hidden_size + self.classes;
-        embedding + self.recurrent_params() + head
+        embedding + self.recurrent_params() + self.head_weights() + self.classes
+    }
+
+    /// FLOPs of one forward pass over `batch` sequences of `seq` tokens: every
+    /// recurrent weight does one multiply-add (2 FLOPs) per token, every head
+    /// weight one per sequence. Element-wise gate arithmetic, biases and the
+    /// embedding lookup are left out.
+    pub fn forward_flops(&self, batch: i64, seq: i64) -> f64 {
+        2.0 * self.recurrent_weights() as f64 * (batch * seq) as f64
+            + 2.0 * self.head_weights() as f64 * batch as f64
+    }
+
+    /// FLOPs of one train step: 3x the forward pass (the backward pass
+    /// computes gradients for both the inputs and the weights, each costing
+    /// a forward pass); the optimiser's update is left out.
+    pub fn train_step_flops(&self, batch: i64, seq: i64) -> f64 {
+        3.0 * self.forward_flops(batch, seq)
     }
 }
 
@@ -114,5 +148,18 @@ mod tests {
         let layer0 = 2 * (3 * 10 * (128 + 10) + 60);
         let layer1 = 2 * (3 * 10 * (20 + 10) + 60);
         assert_eq!(s.recurrent_params(), layer0 + layer1);
+        assert_eq!(s.recurrent_biases(), 2 * 2 * 60);
+    }
+
+    #[test]
+    fn forward_flops_are_two_per_weight_and_token() {
+        // 2·4·128·(128+128) per token x 64·200 tokens, plus the head 2·2·128·64.
+        let s = shape(Cell::Lstm, 128);
+        assert_eq!(s.recurrent_weights(), 4 * 128 * 256);
+        assert_eq!(
+            s.forward_flops(64, 200),
+            2.0 * 4.0 * 128.0 * 256.0 * 12_800.0 + 32_768.0
+        );
+        assert_eq!(s.train_step_flops(64, 200), 3.0 * s.forward_flops(64, 200));
     }
 }

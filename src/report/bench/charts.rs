@@ -8,11 +8,10 @@ use std::path::Path;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::{BatchingMode, RatioGrid};
+use super::RatioGrid;
+use super::shared::{CHART_SIZE_PX, Line, WIDE_CHART_SIZE_PX, canvas, model_colour};
 use crate::error::{Error, Result};
-use crate::model::Cell;
-use crate::report::charts::{CHART_SIZE_PX, WIDE_CHART_SIZE_PX, canvas, model_colour};
-use crate::report::series::Line;
+use crate::model::{BatchingMode, Cell};
 
 type DrawResult = std::result::Result<(), Box<dyn std::error::Error + Send + Sync>>;
 
@@ -335,8 +334,8 @@ pub fn mode_colour(mode: BatchingMode) -> RGBColor {
 /// One bar of the batching chart.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BatchingBar {
-    /// Cell name (`lstm`, `gru`, `rnn`).
-    pub cell: String,
+    /// The cell.
+    pub cell: Cell,
     /// How the batches were fed.
     pub mode: BatchingMode,
     /// Real (not padding) tokens per second.
@@ -358,10 +357,10 @@ fn batching(path: &Path, title: &str, panels: &[(String, Vec<BatchingBar>)]) -> 
     let root = root.titled(title, (FONT, 20))?;
     let areas = root.split_evenly((1, panels.len().max(1)));
     for ((name, bars), area) in panels.iter().zip(areas.iter()) {
-        let mut cells: Vec<String> = vec![];
+        let mut cells: Vec<Cell> = vec![];
         for b in bars {
             if !cells.contains(&b.cell) {
-                cells.push(b.cell.clone());
+                cells.push(b.cell);
             }
         }
         let y1 = bars
@@ -373,7 +372,7 @@ fn batching(path: &Path, title: &str, panels: &[(String, Vec<BatchingBar>)]) -> 
         let cell_label = move |v: &i32| {
             labels
                 .get((v / 8).max(0) as usize)
-                .map(|c| c.to_uppercase())
+                .map(|c| c.display_name().to_string())
                 .unwrap_or_default()
         };
         let n = cells.len().max(1) as i32;

@@ -1,0 +1,527 @@
+//! What a benchmark is, named once: the groups, shapes and batching modes
+//! that `benches/throughput.rs` times and `report --bench` reads back from
+//! criterion's folder, and the conditions the benches record beside
+//! criterion's files.
+//!
+//! Bench ids are `<group>/<function>/<parameter>`:
+//! - cell benches (`forward`, `train_step`, `train_step_matched`): function a
+//!   [`Cell`] name, parameter a [`BenchShape`] `h{H}-t{T}-b{B}-l{L}[-bi]-th{threads}`;
+//! - batching benches: parameter a [`BatchingBench`] `{mode}-n{batches}-{shape}`;
+//! - `matmul`: function `peak`, parameter a [`MatmulBench`] `n{N}-th{threads}`.
+//!
+//! Every name type has `Display` and `FromStr`, and one parses what the other
+//! writes. Groups benched on a GPU carry a `-cuda` suffix ([`BenchGroupId`]).
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+use super::budget::ModelShape;
+use super::cell::Cell;
+
+/// Vocabulary size of the benches' classifier.
+pub const BENCH_VOCAB: i64 = 20_000;
+/// Embedding width of the benches' classifier.
+pub const BENCH_EMBED: i64 = 128;
+/// Classes of the benches' classifier.
+pub const BENCH_CLASSES: i64 = 2;
+
+/// A criterion group of the throughput benches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum BenchGroup {
+    /// Forward pass without gradients, cell benches.
+    Forward,
+    /// Forward, backward and Adam step with clipping, cell benches.
+    TrainStep,
+    /// Train step at `compare`'s default shapes matched by parameter count.
+    TrainStepMatched,
+    /// Forward pass over an epoch slice of real reviews, batching benches.
+    BatchingForward,
+    /// Train step over an epoch slice of real reviews, batching benches.
+    BatchingTrainStep,
+    /// This machine's matrix-multiply peak.
+    Matmul,
+}
+
+impl BenchGroup {
+    /// Every group, in the order the benches run them.
+    pub const ALL: [BenchGroup; 6] = [
+        BenchGroup::Matmul,
+        BenchGroup::TrainStepMatched,
+        BenchGroup::Forward,
+        BenchGroup::TrainStep,
+        BenchGroup::BatchingForward,
+        BenchGroup::BatchingTrainStep,
+    ];
+
+    /// The group's name in bench ids: `forward`, `train_step`, …
+    pub fn name(self) -> &'static str {
+        match self {
+            BenchGroup::Forward => "forward",
+            BenchGroup::TrainStep => "train_step",
+            BenchGroup::TrainStepMatched => "train_step_matched",
+            BenchGroup::BatchingForward => "batching_forward",
+            BenchGroup::BatchingTrainStep => "batching_train_step",
+            BenchGroup::Matmul => "matmul",
+        }
+    }
+
+    /// Whether an iteration trains (backward pass and optimiser step).
+    pub fn trains(self) -> bool {
+        matches!(
+            self,
+            BenchGroup::TrainStep | BenchGroup::TrainStepMatched | BenchGroup::BatchingTrainStep
+        )
+    }
+
+    /// Whether the parameters are [`BatchingBench`]es.
+    pub fn is_batching(self) -> bool {
+        matches!(
+            self,
+            BenchGroup::BatchingForward | BenchGroup::BatchingTrainStep
+        )
+    }
+}
+
+/// A group as criterion names it: the group, with `-cuda` when benched on a GPU.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct BenchGroupId {
+    /// The group.
+    pub group: BenchGroup,
+    /// Benched on CUDA rather than the CPU.
+    pub cuda: bool,
+}
+
+impl BenchGroupId {
+    /// `group` on the CPU.
+    pub fn cpu(group: BenchGroup) -> BenchGroupId {
+        BenchGroupId { group, cuda: false }
+    }
+
+    /// `group` on the device given by `cuda`.
+    pub fn new(group: BenchGroup, cuda: bool) -> BenchGroupId {
+        BenchGroupId { group, cuda }
+    }
+
+    /// The suffix of GPU groups: `""` or `-cuda`.
+    pub fn device_tag(&self) -> &'static str {
+        if self.cuda { "-cuda" } else { "" }
+    }
+}
+
+impl fmt::Display for BenchGroupId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}{}", self.group.name(), self.device_tag())
+    }
+}
+
+impl FromStr for BenchGroupId {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let (name, cuda) = match s.strip_suffix("-cuda") {
+            Some(name) => (name, true),
+            None => (s, false),
+        };
+        BenchGroup::ALL
+            .into_iter()
+            .find(|g| g.name() == name)
+            .map(|group| BenchGroupId { group, cuda })
+            .ok_or_else(|| format!("`{s}` is not a bench group"))
+    }
+}
+
+/// A benched classifier shape and the CPU threads it ran on; as text
+/// `h{hidden}-t{seq}-b{batch}-l{layers}[-bi]-th{threads}`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct BenchShape {
+    /// Hidden size (per direction).
+    pub hidden: i64,
+    /// Sequence length (tokens; for batching benches the length cap).
+    pub seq: i64,
+    /// Batch size.
+    pub batch: i64,
+    /// Stacked layers.
+    pub layers: i64,
+    /// Whether each layer runs in both directions.
+    pub bidirectional: bool,
+    /// CPU threads.
+    pub threads: i64,
+}
+
+impl BenchShape {
+    /// Tokens per iteration: batch x sequence length.
+    pub fn tokens(&self) -> i64 {
+        self.batch * self.seq
+    }
+
+    /// The benches' classifier of `cell` at this shape ([`BENCH_VOCAB`],
+    /// [`BENCH_EMBED`], [`BENCH_CLASSES`]).
+    pub fn model_shape(&self, cell: Cell) -> ModelShape {
+        ModelShape {
+            cell,
+            vocab_size: BENCH_VOCAB,
+            embed_size: BENCH_EMBED,
+            hidden_size: self.hidden,
+            layers: self.layers,
+            bidirectional: self.bidirectional,
+            classes: BENCH_CLASSES,
+        }
+    }
+
+    /// FLOPs of one forward pass of `cell` at this shape
+    /// ([`ModelShape::forward_flops`]).
+    pub fn forward_flops(&self, cell: Cell) -> f64 {
+        self.model_shape(cell).forward_flops(self.batch, self.seq)
+    }
+
+    /// FLOPs of one train step ([`ModelShape::train_step_flops`]).
+    pub fn train_step_flops(&self, cell: Cell) -> f64 {
+        self.model_shape(cell)
+            .train_step_flops(self.batch, self.seq)
+    }
+}
+
+impl fmt::Display for BenchShape {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "h{}-t{}-b{}-l{}{}-th{}",
+            self.hidden,
+            self.seq,
+            self.batch,
+            self.layers,
+            if self.bidirectional { "-bi" } else { "" },
+            self.threads
+        )
+    }
+}
+
+impl FromStr for BenchShape {
+    type Err = String;
+
+    /// Parses exactly what `Display` writes (the parts in that order).
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let bad = || format!("`{s}` is not a bench shape (h…-t…-b…-l…[-bi]-th…)");
+        let mut parts = s.split('-');
+        let mut number = |prefix: &str| {
+            parts
+                .next()
+                .and_then(|p| p.strip_prefix(prefix))
+                .and_then(|v| v.parse::<i64>().ok())
+                .filter(|v| *v > 0)
+        };
+        let (Some(hidden), Some(seq), Some(batch), Some(layers)) =
+            (number("h"), number("t"), number("b"), number("l"))
+        else {
+            return Err(bad());
+        };
+        let rest: Vec<&str> = parts.collect();
+        let (bidirectional, threads) = match rest.as_slice() {
+            ["bi", th] => (true, th),
+            [th] => (false, th),
+            _ => return Err(bad()),
+        };
+        let threads = threads
+            .strip_prefix("th")
+            .and_then(|v| v.parse::<i64>().ok())
+            .filter(|v| *v >= 0)
+            .ok_or_else(bad)?;
+        Ok(BenchShape {
+            hidden,
+            seq,
+            batch,
+            layers,
+            bidirectional,
+            threads,
+        })
+    }
+}
+
+/// How the batching benches feed uneven sequences to the cell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum BatchingMode {
+    /// Random batches, every sequence padded to the length cap.
+    Padded,
+    /// The same random batches, packed (the cell steps over real tokens only).
+    Packed,
+    /// Length-bucketed batches, each padded to its own longest member (as
+    /// `compare` trains).
+    Bucketed,
+}
+
+impl BatchingMode {
+    /// Every mode, in the order the report shows them.
+    pub const ALL: [BatchingMode; 3] = [
+        BatchingMode::Padded,
+        BatchingMode::Packed,
+        BatchingMode::Bucketed,
+    ];
+
+    /// The mode's name in bench names: `padded`, `packed`, `bucketed`.
+    pub fn name(self) -> &'static str {
+        match self {
+            BatchingMode::Padded => "padded",
+            BatchingMode::Packed => "packed",
+            BatchingMode::Bucketed => "bucketed",
+        }
+    }
+}
+
+impl fmt::Display for BatchingMode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for BatchingMode {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        BatchingMode::ALL
+            .into_iter()
+            .find(|m| m.name() == s)
+            .ok_or_else(|| format!("`{s}` is not a batching mode (padded, packed, bucketed)"))
+    }
+}
+
+/// A batching bench's parameter, `{mode}-n{batches}-{shape}` (e.g.
+/// `packed-n2-h128-t400-b64-l1-th2`, where `t` is the length cap).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct BatchingBench {
+    /// How the batches were fed.
+    pub mode: BatchingMode,
+    /// Batches per iteration (the epoch slice).
+    pub batches: i64,
+    /// Hidden size, length cap, batch size, layers, threads.
+    pub shape: BenchShape,
+}
+
+impl fmt::Display for BatchingBench {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}-n{}-{}", self.mode, self.batches, self.shape)
+    }
+}
+
+impl FromStr for BatchingBench {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let bad = || format!("`{s}` is not a batching bench ({{mode}}-n{{batches}}-{{shape}})");
+        let mut parts = s.splitn(3, '-');
+        let mode = parts.next().ok_or_else(bad)?.parse().map_err(|_| bad())?;
+        let batches = parts
+            .next()
+            .and_then(|p| p.strip_prefix('n'))
+            .and_then(|v| v.parse::<i64>().ok())
+            .filter(|v| *v > 0)
+            .ok_or_else(bad)?;
+        let shape = parts.next().ok_or_else(bad)?.parse().map_err(|_| bad())?;
+        Ok(BatchingBench {
+            mode,
+            batches,
+            shape,
+        })
+    }
+}
+
+/// The matrix-multiply bench's parameter, `n{n}-th{threads}`: an `n x n`
+/// by `n x n` float32 product.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct MatmulBench {
+    /// Matrix size.
+    pub n: i64,
+    /// CPU threads.
+    pub threads: i64,
+}
+
+impl MatmulBench {
+    /// FLOPs of one product: `2·n³` (a multiply-add counts 2).
+    pub fn flops(&self) -> f64 {
+        2.0 * (self.n as f64).powi(3)
+    }
+}
+
+impl fmt::Display for MatmulBench {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "n{}-th{}", self.n, self.threads)
+    }
+}
+
+impl FromStr for MatmulBench {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let bad = || format!("`{s}` is not a matmul bench (n…-th…)");
+        let (n, threads) = s.split_once('-').ok_or_else(bad)?;
+        let n = n
+            .strip_prefix('n')
+            .and_then(|v| v.parse::<i64>().ok())
+            .filter(|v| *v > 0)
+            .ok_or_else(bad)?;
+        let threads = threads
+            .strip_prefix("th")
+            .and_then(|v| v.parse::<i64>().ok())
+            .filter(|v| *v >= 0)
+            .ok_or_else(bad)?;
+        Ok(MatmulBench { n, threads })
+    }
+}
+
+/// File at the root of criterion's folder in which the throughput benches
+/// record how each bench ran ([`BenchConditions`]).
+pub const BENCH_CONDITIONS_FILE: &str = "rnnbench-conditions.json";
+
+/// How the benches ran, by bench id (`<group>/<function>/<parameter>`):
+/// kept beside criterion's results, updated for every bench a run times, so
+/// that a filtered rerun replaces the conditions of the benches it reran only.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct BenchConditions {
+    /// The conditions of each bench, by bench id.
+    pub benches: BTreeMap<String, BenchCondition>,
+}
+
+/// How one bench ran.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BenchCondition {
+    /// Seconds since the Unix epoch when the bench started.
+    pub started_unix_secs: u64,
+    /// Whether flushing subnormal floats to zero (FTZ/DAZ) was asked for
+    /// (`RNNBENCH_FLUSH_DENORMAL`).
+    pub flush_denormal: bool,
+    /// Whether libtorch reported that this CPU supports flushing them.
+    pub flush_denormal_supported: bool,
+    /// Whether a parallel multiply of subnormal numbers came out as zeros on
+    /// every element (that is, every worker thread flushes); `None` where
+    /// not checked.
+    pub flush_denormal_effective: Option<bool>,
+    /// Whether the quick subset ran (`RNNBENCH_BENCH_QUICK`).
+    pub quick: bool,
+    /// Train steps run to warm the fixture before criterion's clock started
+    /// (0 for benches that do not train).
+    pub warmup_steps: u64,
+    /// Seconds those steps took.
+    pub warmup_secs: f64,
+    /// Seconds of the first warm-up step (the freshly initialised model).
+    pub warmup_first_step_secs: Option<f64>,
+    /// Median seconds per step over the last warm-up window.
+    pub warmup_last_step_secs: Option<f64>,
+    /// Whether the warm-up ended on two consecutive windows within its
+    /// tolerance (rather than at its time cap).
+    pub warmup_stable: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shapes_round_trip() {
+        for text in [
+            "h128-t200-b64-l1-th2",
+            "h128-t200-b64-l2-bi-th2",
+            "h10-t1-b1-l3-th0",
+        ] {
+            let shape: BenchShape = text.parse().unwrap();
+            assert_eq!(shape.to_string(), text);
+        }
+        let s: BenchShape = "h128-t200-b64-l2-bi-th2".parse().unwrap();
+        assert_eq!(
+            s,
+            BenchShape {
+                hidden: 128,
+                seq: 200,
+                batch: 64,
+                layers: 2,
+                bidirectional: true,
+                threads: 2
+            }
+        );
+        assert_eq!(s.tokens(), 12_800);
+    }
+
+    #[test]
+    fn other_names_are_not_shapes() {
+        for text in [
+            "n1024-th2",
+            "padded-n4-h128-t400-b64-l1-th2",
+            "h128-t200-b64-l1",
+            "h128-t200-b64-l1-th2-bi",
+            "h0-t200-b64-l1-th2",
+            "t200-h128-b64-l1-th2",
+            "h128-t200-b64-l1-th2-x",
+        ] {
+            assert!(text.parse::<BenchShape>().is_err(), "{text}");
+        }
+    }
+
+    #[test]
+    fn batching_and_matmul_round_trip() {
+        for text in [
+            "packed-n2-h128-t400-b64-l1-th2",
+            "bucketed-n12-h64-t256-b32-l2-bi-th1",
+        ] {
+            let b: BatchingBench = text.parse().unwrap();
+            assert_eq!(b.to_string(), text);
+        }
+        let b: BatchingBench = "bucketed-n12-h64-t256-b32-l2-bi-th1".parse().unwrap();
+        assert_eq!(
+            (b.mode, b.batches, b.shape.layers, b.shape.bidirectional),
+            (BatchingMode::Bucketed, 12, 2, true)
+        );
+        assert!(
+            "sorted-n4-h128-t400-b64-l1-th2"
+                .parse::<BatchingBench>()
+                .is_err()
+        );
+        assert!("h128-t200-b64-l1-th2".parse::<BatchingBench>().is_err());
+        for mode in BatchingMode::ALL {
+            assert_eq!(mode.to_string().parse::<BatchingMode>(), Ok(mode));
+        }
+        let m: MatmulBench = "n1024-th2".parse().unwrap();
+        assert_eq!(
+            (m.n, m.threads, m.to_string()),
+            (1024, 2, "n1024-th2".into())
+        );
+        assert_eq!(m.flops(), 2.0 * 1024f64.powi(3));
+        assert!("h128-t200-b64-l1-th2".parse::<MatmulBench>().is_err());
+    }
+
+    #[test]
+    fn groups_round_trip() {
+        for group in BenchGroup::ALL {
+            for cuda in [false, true] {
+                let id = BenchGroupId::new(group, cuda);
+                assert_eq!(id.to_string().parse::<BenchGroupId>(), Ok(id));
+            }
+        }
+        assert_eq!(
+            "train_step-cuda".parse::<BenchGroupId>(),
+            Ok(BenchGroupId::new(BenchGroup::TrainStep, true))
+        );
+        assert!("pipeline_imdb-mini".parse::<BenchGroupId>().is_err());
+    }
+
+    #[test]
+    fn lstm_forward_flops_by_hand() {
+        // 2·4·128·(128+128) per token x 64·200 tokens, plus the head 2·2·128·64.
+        let s: BenchShape = "h128-t200-b64-l1-th2".parse().unwrap();
+        assert_eq!(
+            s.forward_flops(Cell::Lstm),
+            2.0 * 4.0 * 128.0 * 256.0 * 12_800.0 + 32_768.0
+        );
+        assert_eq!(
+            s.train_step_flops(Cell::Gru),
+            3.0 * s.forward_flops(Cell::Gru)
+        );
+        let bi: BenchShape = "h10-t1-b1-l2-bi-th1".parse().unwrap();
+        let layer0 = 2.0 * 2.0 * 3.0 * 10.0 * (128.0 + 10.0);
+        let layer1 = 2.0 * 2.0 * 3.0 * 10.0 * (20.0 + 10.0);
+        assert_eq!(
+            bi.forward_flops(Cell::Gru),
+            layer0 + layer1 + 2.0 * 2.0 * 2.0 * 10.0
+        );
+    }
+}

@@ -1,0 +1,103 @@
+//! The bench page's HTML: [`Page`] is everything it shows, already
+//! formatted; `page.html` (a minijinja template, compiled in) lays it out,
+//! escaping every value.
+
+use std::path::Path;
+
+use minijinja::syntax::SyntaxConfig;
+use minijinja::value::Serde;
+use minijinja::{AutoEscape, Environment, Value};
+use serde::Serialize;
+
+use super::shared::escape;
+use crate::error::{Error, Result};
+
+/// The template, next to this file.
+const TEMPLATE: &str = include_str!("page.html");
+
+/// Everything the bench page shows.
+#[derive(Debug, Serialize)]
+pub(super) struct Page {
+    /// CPU threads of the benches.
+    pub threads: i64,
+    /// The matrix-multiply peak in GFLOP/s, formatted; `None` without the bench.
+    pub peak_gflops: Option<String>,
+    /// How the benches ran (flushing of subnormals, warm-up), one sentence each.
+    pub conditions: Vec<String>,
+    /// Findings no gate objects to.
+    pub findings: Vec<String>,
+    /// Failed sanity gates, one line each.
+    pub problems: Vec<String>,
+    /// Findings withheld because they rest on a flagged bench.
+    pub withheld: Vec<String>,
+    /// The chart sections, in page order.
+    pub chart_sections: Vec<ChartSection>,
+    /// Whether there are batching benches (their explanation is shown).
+    pub has_batching: bool,
+    /// The tables, one per group, then the batching table.
+    pub tables: Vec<Table>,
+    /// The stationarity tolerance in percent, for the explanation.
+    pub drift_tolerance_pct: String,
+    /// The throughput gate's tolerance in percent, for the explanation.
+    pub throughput_tolerance_pct: String,
+}
+
+/// A titled list of charts.
+#[derive(Debug, Serialize)]
+pub(super) struct ChartSection {
+    /// The section's heading.
+    pub title: String,
+    /// Its charts.
+    pub charts: Vec<Chart>,
+}
+
+/// A chart file on the page.
+#[derive(Debug, Serialize)]
+pub(super) struct Chart {
+    /// PNG file name, next to the page.
+    pub file: String,
+    /// Its alternative text.
+    pub alt: String,
+}
+
+/// A table of formatted cells.
+#[derive(Debug, Serialize)]
+pub(super) struct Table {
+    /// The heading above it.
+    pub title: String,
+    /// Column headers.
+    pub header: Vec<String>,
+    /// Rows of cells, as many as headers.
+    pub rows: Vec<Vec<String>>,
+}
+
+/// Writes `page` as HTML to `path`.
+pub(super) fn write(page: &Page, path: &Path) -> Result<()> {
+    let html =
+        render(page).map_err(|e| Error::results(path, format!("rendering the page: {e:#}")))?;
+    std::fs::write(path, html).map_err(|e| Error::io(path, e))
+}
+
+fn render(page: &Page) -> std::result::Result<String, minijinja::Error> {
+    let mut env = Environment::new();
+    env.set_syntax(
+        SyntaxConfig::builder()
+            .trim_blocks(true)
+            .lstrip_blocks(true)
+            .build()?,
+    );
+    // minijinja's own HTML escaping also writes `/` as `&#x2f;`; the run
+    // report's escaping leaves it, so text such as "GRU/LSTM" stays
+    // searchable in the file.
+    env.set_formatter(
+        |out, state, value: &Value| match (state.auto_escape(), value.as_str()) {
+            (AutoEscape::Html, Some(s)) if !value.is_safe() => {
+                out.write_str(&escape(s)).map_err(minijinja::Error::from)
+            }
+            _ => minijinja::escape_formatter(out, state, value),
+        },
+    );
+    env.add_template("page.html", TEMPLATE)?;
+    env.get_template("page.html")?
+        .render(Value::from(Serde(page)))
+}

@@ -1,0 +1,180 @@
+//! criterion's folder read into typed [`BenchResult`]s: the median and its
+//! CI (`new/estimates.json`), the throughput (`new/benchmark.json`), the
+//! samples in measurement order (`new/sample.json`), and how the benches ran
+//! ([`BENCH_CONDITIONS_FILE`], written by `benches/throughput.rs`).
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::error::{Error, Result};
+use crate::model::{
+    BENCH_CONDITIONS_FILE, BatchingBench, BenchCondition, BenchConditions, BenchGroup,
+    BenchGroupId, BenchShape, Cell, MatmulBench,
+};
+
+/// One bench's result.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BenchResult {
+    /// Criterion group, e.g. `train_step` or `forward-cuda`.
+    pub group: BenchGroupId,
+    /// The bench's function name: a cell name, or `peak` for the matmul.
+    pub function: String,
+    /// The parameter part of the name (a [`BenchShape`], [`BatchingBench`]
+    /// or [`MatmulBench`] as text).
+    pub parameter: String,
+    /// Median seconds per iteration.
+    pub median_secs: f64,
+    /// Lower bound of criterion's 95% CI of the median.
+    pub ci_low_secs: f64,
+    /// Upper bound of criterion's 95% CI of the median.
+    pub ci_high_secs: f64,
+    /// Criterion's throughput elements per iteration (`benchmark.json`):
+    /// tokens for the cell benches, real tokens for the batching benches;
+    /// `None` when the file or the field is absent.
+    pub elements: Option<f64>,
+    /// Seconds per iteration of each sample, in the order criterion measured
+    /// them (`sample.json`); empty when the file is absent.
+    pub sample_secs: Vec<f64>,
+    /// How the bench ran, when the benches recorded it.
+    pub condition: Option<BenchCondition>,
+}
+
+impl BenchResult {
+    /// The bench id, `<group>/<function>/<parameter>`.
+    pub fn id(&self) -> String {
+        format!("{}/{}/{}", self.group, self.function, self.parameter)
+    }
+
+    /// The cell, for cell and batching benches.
+    pub fn cell(&self) -> Option<Cell> {
+        self.function.parse().ok()
+    }
+
+    /// The shape, for cell benches.
+    pub fn shape(&self) -> Option<BenchShape> {
+        self.parameter.parse().ok()
+    }
+
+    /// The batching mode, slice size and shape, for batching benches.
+    pub fn batching(&self) -> Option<BatchingBench> {
+        self.parameter.parse().ok()
+    }
+
+    /// The matrix size, for the matmul bench.
+    pub fn matmul(&self) -> Option<MatmulBench> {
+        (self.group.group == BenchGroup::Matmul)
+            .then(|| self.parameter.parse().ok())
+            .flatten()
+    }
+
+    /// FLOPs per iteration, for cell benches (forward or train step by group).
+    pub fn flops(&self) -> Option<f64> {
+        let (cell, shape) = (self.cell()?, self.shape()?);
+        match self.group.group {
+            BenchGroup::Forward => Some(shape.forward_flops(cell)),
+            BenchGroup::TrainStep | BenchGroup::TrainStepMatched => {
+                Some(shape.train_step_flops(cell))
+            }
+            _ => None,
+        }
+    }
+
+    /// Tokens per second at the median, for cell benches.
+    pub fn tokens_per_sec(&self) -> Option<f64> {
+        self.shape().map(|s| s.tokens() as f64 / self.median_secs)
+    }
+}
+
+/// criterion's `sample.json`.
+#[derive(Deserialize)]
+struct SavedSample {
+    iters: Vec<f64>,
+    times: Vec<f64>,
+}
+
+/// The benches' conditions file in `dir`, empty when absent.
+pub fn read_conditions(dir: &Path) -> Result<BenchConditions> {
+    let path = dir.join(BENCH_CONDITIONS_FILE);
+    if path.is_file() {
+        crate::results::read_json(&path)
+    } else {
+        Ok(BenchConditions::default())
+    }
+}
+
+/// Reads every `<group>/<function>/<parameter>/new/estimates.json` under
+/// `dir` (criterion's layout) whose group is one of the throughput benches'
+/// ([`BenchGroupId`]; others, such as the pipeline benches, are skipped);
+/// errors name the file.
+pub fn read_criterion(dir: &Path) -> Result<Vec<BenchResult>> {
+    let mut conditions = read_conditions(dir)?;
+    let mut results = Vec::new();
+    let list = |d: &Path| -> Result<Vec<PathBuf>> {
+        let mut v: Vec<PathBuf> = std::fs::read_dir(d)
+            .map_err(|e| Error::io(d, e))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.is_dir())
+            .collect();
+        v.sort();
+        Ok(v)
+    };
+    let name = |p: &Path| {
+        p.file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    };
+    for group_dir in list(dir)? {
+        let Ok(group) = name(&group_dir).parse::<BenchGroupId>() else {
+            continue;
+        };
+        for function in list(&group_dir)? {
+            for parameter in list(&function)? {
+                let new = parameter.join("new");
+                let file = new.join("estimates.json");
+                if !file.is_file() {
+                    continue;
+                }
+                let json: serde_json::Value = crate::results::read_json(&file)?;
+                let median = &json["median"];
+                let number = |v: &serde_json::Value| {
+                    v.as_f64()
+                        .ok_or_else(|| Error::data(&file, None, None, "no median estimate"))
+                };
+                let benchmark = new.join("benchmark.json");
+                let elements = if benchmark.is_file() {
+                    let json: serde_json::Value = crate::results::read_json(&benchmark)?;
+                    json["throughput"]["Elements"].as_f64()
+                } else {
+                    None
+                };
+                let sample = new.join("sample.json");
+                let sample_secs = if sample.is_file() {
+                    let s: SavedSample = crate::results::read_json(&sample)?;
+                    s.iters
+                        .iter()
+                        .zip(&s.times)
+                        .filter(|(iters, _)| **iters > 0.0)
+                        .map(|(iters, ns)| ns / iters * 1e-9)
+                        .collect()
+                } else {
+                    vec![]
+                };
+                let (function, parameter) = (name(&function), name(&parameter));
+                let id = format!("{group}/{function}/{parameter}");
+                results.push(BenchResult {
+                    group,
+                    function,
+                    parameter,
+                    median_secs: number(&median["point_estimate"])? * 1e-9,
+                    ci_low_secs: number(&median["confidence_interval"]["lower_bound"])? * 1e-9,
+                    ci_high_secs: number(&median["confidence_interval"]["upper_bound"])? * 1e-9,
+                    elements,
+                    sample_secs,
+                    condition: conditions.benches.remove(&id),
+                });
+            }
+        }
+    }
+    Ok(results)
+}

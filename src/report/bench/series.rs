@@ -1,0 +1,334 @@
+//! Pure: bench results -> what the page shows (ratio grids, tokens/s and
+//! time lines with their fitted exponents, batching rows). Nothing here
+//! draws or writes.
+
+use super::results::BenchResult;
+use super::shared::Line;
+use crate::model::{BatchingBench, BatchingMode, BenchGroup, BenchGroupId, BenchShape, Cell};
+
+/// The GRU/LSTM time ratio over the (hidden size, sequence length) grid of
+/// one group, at batch 64, one unidirectional layer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RatioGrid {
+    /// Hidden sizes with at least one ratio, ascending (rows).
+    pub hiddens: Vec<i64>,
+    /// Sequence lengths with at least one ratio, ascending (columns).
+    pub seqs: Vec<i64>,
+    /// `ratios[row][col]`: GRU median / LSTM median at `hiddens[row]`,
+    /// `seqs[col]`; `None` where the point was not benched for both cells.
+    pub ratios: Vec<Vec<Option<f64>>>,
+    /// `ids[row][col]`: the (GRU, LSTM) bench ids behind each ratio.
+    pub ids: Vec<Vec<Option<(String, String)>>>,
+}
+
+/// The cell benches of `group` for `cell`.
+fn cell_benches(
+    results: &[BenchResult],
+    group: BenchGroupId,
+    cell: Cell,
+) -> impl Iterator<Item = (&BenchResult, BenchShape)> {
+    results
+        .iter()
+        .filter(move |r| r.group == group && r.cell() == Some(cell))
+        .filter_map(|r| r.shape().map(|s| (r, s)))
+}
+
+/// The GRU/LSTM ratio grid of `group`'s cell benches; `None` when no shape
+/// has both cells.
+pub fn ratio_grid(results: &[BenchResult], group: BenchGroupId) -> Option<RatioGrid> {
+    /// A benched point: hidden, length, ratio, (GRU id, LSTM id).
+    struct Point {
+        hidden: i64,
+        seq: i64,
+        ratio: f64,
+        ids: (String, String),
+    }
+    let mut points = vec![];
+    for (gru, s) in cell_benches(results, group, Cell::Gru).filter(|(_, s)| is_base(s)) {
+        if let Some((lstm, _)) = cell_benches(results, group, Cell::Lstm).find(|(_, l)| *l == s) {
+            points.push(Point {
+                hidden: s.hidden,
+                seq: s.seq,
+                ratio: gru.median_secs / lstm.median_secs,
+                ids: (gru.id(), lstm.id()),
+            });
+        }
+    }
+    if points.is_empty() {
+        return None;
+    }
+    let axis = |f: fn(&Point) -> i64| {
+        let mut v: Vec<i64> = points.iter().map(f).collect();
+        v.sort_unstable();
+        v.dedup();
+        v
+    };
+    let (hiddens, seqs) = (axis(|p| p.hidden), axis(|p| p.seq));
+    let at = |h: i64, t: i64| points.iter().find(|p| p.hidden == h && p.seq == t);
+    let ratios = hiddens
+        .iter()
+        .map(|&h| seqs.iter().map(|&t| at(h, t).map(|p| p.ratio)).collect())
+        .collect();
+    let ids = hiddens
+        .iter()
+        .map(|&h| {
+            seqs.iter()
+                .map(|&t| at(h, t).map(|p| p.ids.clone()))
+                .collect()
+        })
+        .collect();
+    Some(RatioGrid {
+        hiddens,
+        seqs,
+        ratios,
+        ids,
+    })
+}
+
+/// A direction of the sweep through the base shape.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SweepAxis {
+    /// Hidden size, at sequence length 200.
+    Hidden,
+    /// Sequence length, at hidden size 128.
+    Seq,
+}
+
+impl SweepAxis {
+    /// Both axes, in the order the page shows them.
+    pub const ALL: [SweepAxis; 2] = [SweepAxis::Hidden, SweepAxis::Seq];
+
+    /// Short name, used in file names: `hidden`, `seq`.
+    pub fn name(self) -> &'static str {
+        match self {
+            SweepAxis::Hidden => "hidden",
+            SweepAxis::Seq => "seq",
+        }
+    }
+
+    /// Axis title.
+    pub fn label(self) -> &'static str {
+        match self {
+            SweepAxis::Hidden => "hidden size",
+            SweepAxis::Seq => "sequence length (tokens)",
+        }
+    }
+
+    /// The symbol in fitted laws: `H`, `T`.
+    pub fn symbol(self) -> &'static str {
+        match self {
+            SweepAxis::Hidden => "H",
+            SweepAxis::Seq => "T",
+        }
+    }
+
+    /// Whether `s` lies on this axis' line through the base shape.
+    pub fn on_line(self, s: &BenchShape) -> bool {
+        match self {
+            SweepAxis::Hidden => s.seq == 200,
+            SweepAxis::Seq => s.hidden == 128,
+        }
+    }
+
+    /// The swept value of `s`.
+    pub fn x(self, s: &BenchShape) -> f64 {
+        match self {
+            SweepAxis::Hidden => s.hidden as f64,
+            SweepAxis::Seq => s.seq as f64,
+        }
+    }
+}
+
+/// The base shape of the sweep (`benches/throughput.rs`): batch 64, one
+/// unidirectional layer.
+pub fn is_base(s: &BenchShape) -> bool {
+    s.layers == 1 && !s.bidirectional && s.batch == 64
+}
+
+/// One cell's benches of a group along a sweep axis, sorted by x.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SweepLine {
+    /// The cell.
+    pub cell: Cell,
+    /// `(x, median seconds)` per bench, ascending x.
+    pub points: Vec<(f64, f64)>,
+    /// Tokens per iteration of each point.
+    pub tokens: Vec<f64>,
+    /// The bench id of each point.
+    pub ids: Vec<String>,
+}
+
+impl SweepLine {
+    /// The fitted exponent `k` of `time ∝ x^k` ([`fit_exponent`]).
+    pub fn exponent(&self) -> Option<f64> {
+        fit_exponent(&self.points)
+    }
+}
+
+/// The lines of `group` along `axis` with at least two points, one per cell.
+pub fn sweep_lines(
+    results: &[BenchResult],
+    group: BenchGroupId,
+    axis: SweepAxis,
+) -> Vec<SweepLine> {
+    let mut lines = vec![];
+    for cell in Cell::ALL {
+        let mut points: Vec<(f64, f64, f64, String)> = cell_benches(results, group, cell)
+            .filter(|(_, s)| is_base(s) && axis.on_line(s))
+            .map(|(r, s)| (axis.x(&s), r.median_secs, s.tokens() as f64, r.id()))
+            .collect();
+        points.sort_by(|a, b| a.0.total_cmp(&b.0));
+        if points.len() >= 2 {
+            lines.push(SweepLine {
+                cell,
+                tokens: points.iter().map(|p| p.2).collect(),
+                ids: points.iter().map(|p| p.3.clone()).collect(),
+                points: points.into_iter().map(|p| (p.0, p.1)).collect(),
+            });
+        }
+    }
+    lines
+}
+
+/// Tokens/s lines of `group` against `axis` (`hidden` at length 200, or
+/// `seq` at hidden 128), one per cell, batch 64, one unidirectional layer.
+pub fn tokens_per_sec_lines(
+    results: &[BenchResult],
+    group: BenchGroupId,
+    axis: SweepAxis,
+) -> Vec<Line> {
+    sweep_lines(results, group, axis)
+        .into_iter()
+        .map(|line| Line {
+            model: line.cell,
+            label: line.cell.display_name().to_string(),
+            points: line
+                .points
+                .iter()
+                .zip(&line.tokens)
+                .map(|(&(x, secs), tokens)| (x, tokens / secs))
+                .collect(),
+        })
+        .collect()
+}
+
+/// One row of the batching table: a cell's time per epoch slice in one
+/// mode, in real tokens per second and relative to padding.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BatchingRow {
+    /// Criterion group (`batching_forward`, `batching_train_step`, `-cuda`).
+    pub group: BenchGroupId,
+    /// The cell.
+    pub cell: Cell,
+    /// The bench's parameter.
+    pub bench: BatchingBench,
+    /// Median seconds per slice.
+    pub median_secs: f64,
+    /// Real (not padding) tokens per second; NaN without criterion's throughput.
+    pub real_tokens_per_sec: f64,
+    /// Padded time / this time for the same cell and group (> 1: faster
+    /// than padding); `None` without a padded bench.
+    pub speedup_over_padded: Option<f64>,
+    /// This bench's id, and the padded bench's.
+    pub ids: (String, Option<String>),
+}
+
+/// The batching benches of `results` as rows, in group, cell then mode order.
+pub fn batching_rows(results: &[BenchResult]) -> Vec<BatchingRow> {
+    let mut rows: Vec<BatchingRow> = results
+        .iter()
+        .filter(|r| r.group.group.is_batching())
+        .filter_map(|r| {
+            let (bench, cell) = (r.batching()?, r.cell()?);
+            let padded = results
+                .iter()
+                .filter(|p| p.group == r.group && p.function == r.function)
+                .find(|p| {
+                    p.batching()
+                        .is_some_and(|b| b.mode == BatchingMode::Padded && b.shape == bench.shape)
+                });
+            Some(BatchingRow {
+                group: r.group,
+                cell,
+                bench,
+                median_secs: r.median_secs,
+                real_tokens_per_sec: r.elements.map_or(f64::NAN, |e| e / r.median_secs),
+                speedup_over_padded: padded.map(|p| p.median_secs / r.median_secs),
+                ids: (r.id(), padded.map(BenchResult::id)),
+            })
+        })
+        .collect();
+    rows.sort_by_key(|r| (r.group.to_string(), r.cell, r.bench.mode));
+    rows
+}
+
+/// Least-squares slope of `ln y` against `ln x`: the exponent `k` in
+/// `y ∝ x^k`. `None` with fewer than two distinct positive `x`.
+pub fn fit_exponent(points: &[(f64, f64)]) -> Option<f64> {
+    let logs: Vec<(f64, f64)> = points
+        .iter()
+        .filter(|p| p.0 > 0.0 && p.1 > 0.0)
+        .map(|p| (p.0.ln(), p.1.ln()))
+        .collect();
+    let n = logs.len() as f64;
+    if logs.len() < 2 {
+        return None;
+    }
+    let (mx, my) = (
+        logs.iter().map(|p| p.0).sum::<f64>() / n,
+        logs.iter().map(|p| p.1).sum::<f64>() / n,
+    );
+    let sxx: f64 = logs.iter().map(|p| (p.0 - mx).powi(2)).sum();
+    let sxy: f64 = logs.iter().map(|p| (p.0 - mx) * (p.1 - my)).sum();
+    (sxx > 0.0).then(|| sxy / sxx)
+}
+
+/// This machine's matrix-multiply peak in FLOP/s (the fastest matmul
+/// bench); NaN without one.
+pub fn peak_flops(results: &[BenchResult]) -> f64 {
+    results
+        .iter()
+        .filter_map(|r| Some(r.matmul()?.flops() / r.median_secs))
+        .fold(f64::NAN, f64::max)
+}
+
+/// The most CPU threads any bench ran on (0 when no name says).
+pub fn threads(results: &[BenchResult]) -> i64 {
+    results
+        .iter()
+        .filter_map(|r| {
+            r.shape()
+                .or(r.batching().map(|b| b.shape))
+                .map(|s| s.threads)
+                .or(r.matmul().map(|m| m.threads))
+        })
+        .max()
+        .unwrap_or(0)
+}
+
+/// A group's title on the page and in charts: `train_step-cuda` → `train step (CUDA)`.
+pub fn group_title(group: BenchGroupId) -> String {
+    format!(
+        "{}{}",
+        group.group.name().replace('_', " "),
+        if group.cuda { " (CUDA)" } else { "" }
+    )
+}
+
+/// The title of a batching group's panel: `batching_train_step` → `train step`.
+pub fn batching_title(group: BenchGroupId) -> String {
+    group_title(group)
+        .trim_start_matches("batching ")
+        .to_string()
+}
+
+/// The groups of cell benches whose times scale along the sweep axes, in
+/// page order.
+pub fn sweep_groups() -> [BenchGroupId; 4] {
+    [
+        BenchGroupId::new(BenchGroup::Forward, false),
+        BenchGroupId::new(BenchGroup::TrainStep, false),
+        BenchGroupId::new(BenchGroup::Forward, true),
+        BenchGroupId::new(BenchGroup::TrainStep, true),
+    ]
+}
