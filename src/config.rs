@@ -624,6 +624,9 @@ grid_options! {
         /// After training, time a few train steps of every model under both kernel settings, to split speed verdicts into cell and kernel [default: on].
         [, value_name = "ON|OFF"]
         kernel_check: OnOff = OnOff::On, "kernel-check", any, Categorical;
+        /// Order of the training batches: bucketed (length-sorted pools of 50 batches), pooled (pools of 10 batches), random (shuffled, each padded to its longest member) [default: bucketed].
+        [, value_name = "ORDER"]
+        batching: crate::data::Batching = crate::data::Batching::Bucketed, "batching", any, Categorical;
     }
 }
 
