@@ -651,6 +651,9 @@ grid_options! {
         /// Validation accuracy (fraction) whose first reach is timed (time to accuracy); 0: 97% of the lower of the models' mean best [default: 0].
         [, value_name = "X"]
         target_acc: f64 = 0.0, "target-acc", target_fraction, Linear;
+        /// Order of the training batches: bucketed (length-sorted pools of 50 batches), pooled (pools of 10 batches), random (shuffled, each padded to its longest member) [default: bucketed].
+        [, value_name = "ORDER"]
+        batching: crate::data::Batching = crate::data::Batching::Bucketed, "batching", any, Categorical;
     }
 }
 

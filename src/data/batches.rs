@@ -1,19 +1,93 @@
 //! Encoded splits and their batches.
 //!
-//! Training batches are length-bucketed: the examples are shuffled with the
-//! seed and epoch, cut into chunks of [`BUCKET_BATCHES`] batches, each chunk is
-//! sorted by decreasing length and cut into batches, and the batch order is
-//! shuffled again. Each batch is padded only to its own longest member, so
-//! little padding is left while every epoch still sees a different order.
-//! Evaluation batches are sorted by decreasing length and not shuffled.
-//! Within every batch the indices are in non-increasing length order (what
-//! libtorch's packed sequences ask for).
+//! Training batches come in three orders ([`Batching`], `--batching`), all
+//! one scheme with a different pool size: the examples are shuffled with the
+//! seed and epoch, cut into pools of a number of batches, each pool is sorted
+//! by decreasing length and cut into batches, and the batch order is shuffled
+//! again (torchtext's `BucketIterator` scheme).
+//! - `bucketed` (the default): pools of [`BUCKET_BATCHES`] batches. On a
+//!   training split of fewer than 50 batches this is a global sort by length
+//!   with ties in random order: least padding, least mixing of lengths.
+//! - `pooled`: pools of [`POOL_BATCHES`] batches: more lengths mixed within a
+//!   batch, and batches that change more from epoch to epoch, for more padding.
+//! - `random`: pools of one batch, i.e. shuffled batches padded to their
+//!   longest member (what a plain loader gives).
+//!
+//! Each batch is padded only to its own longest member, and every epoch sees
+//! a different order. Evaluation batches are sorted by decreasing length and
+//! not shuffled. Within every batch the indices are in non-increasing length
+//! order (what libtorch's packed sequences ask for).
 
 use super::rng::{Purpose, rng, shuffle};
 use super::vocab::PAD_ID;
 
-/// How many batches' worth of examples are sorted together by length.
+/// How many batches' worth of examples are sorted together by length for
+/// [`Batching::Bucketed`].
 pub const BUCKET_BATCHES: usize = 50;
+
+/// How many batches' worth of examples are sorted together by length for
+/// [`Batching::Pooled`].
+pub const POOL_BATCHES: usize = 10;
+
+/// The order of the training batches (`--batching`); see the module doc.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Default,
+    serde::Serialize,
+    serde::Deserialize,
+    clap::ValueEnum,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Batching {
+    /// Shuffled batches, each padded to its longest member.
+    Random,
+    /// Length-sorted pools of [`BUCKET_BATCHES`] batches (the default).
+    #[default]
+    Bucketed,
+    /// Length-sorted pools of [`POOL_BATCHES`] batches.
+    Pooled,
+}
+
+impl Batching {
+    /// How many batches' worth of examples one pool holds.
+    pub fn pool_batches(self) -> usize {
+        match self {
+            Batching::Random => 1,
+            Batching::Bucketed => BUCKET_BATCHES,
+            Batching::Pooled => POOL_BATCHES,
+        }
+    }
+
+    /// The training batches of one epoch in this order: lists of example
+    /// indices, every index of `0..lengths.len()` exactly once, each list in
+    /// non-increasing length order. The same `(lengths, batch_size, seed,
+    /// epoch)` always gives the same batches; another epoch or seed gives
+    /// another order. A `batch_size` of 0 acts as 1.
+    pub fn batches(
+        self,
+        lengths: &[usize],
+        batch_size: usize,
+        seed: u64,
+        epoch: u32,
+    ) -> Vec<Vec<usize>> {
+        pooled_batches(lengths, batch_size, self.pool_batches(), seed, epoch)
+    }
+}
+
+impl crate::config::GridValue for Batching {
+    fn axis_value(&self) -> crate::config::AxisValue {
+        use clap::ValueEnum;
+        crate::config::AxisValue::Choice(
+            self.to_possible_value()
+                .map(|v| v.get_name().to_string())
+                .unwrap_or_default(),
+        )
+    }
+}
 
 /// One encoded split: the token ids of all examples back to back, with offsets.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -106,14 +180,23 @@ pub struct BatchData {
     pub seq_len: usize,
 }
 
-/// The training batches of one epoch: lists of example indices, every index
-/// of `0..lengths.len()` exactly once, grouped by similar length (see the
-/// module doc). The same `(lengths, batch_size, seed, epoch)` always gives the
-/// same batches; another epoch or seed gives another order. A `batch_size` of
-/// 0 acts as 1.
+/// The training batches of one epoch in the default order
+/// ([`Batching::Bucketed`]; see [`Batching::batches`]).
 pub fn train_batches(
     lengths: &[usize],
     batch_size: usize,
+    seed: u64,
+    epoch: u32,
+) -> Vec<Vec<usize>> {
+    Batching::Bucketed.batches(lengths, batch_size, seed, epoch)
+}
+
+/// Shuffle, cut into pools of `pool_batches` batches, sort each pool by
+/// decreasing length, cut it into batches, shuffle the batches.
+fn pooled_batches(
+    lengths: &[usize],
+    batch_size: usize,
+    pool_batches: usize,
     seed: u64,
     epoch: u32,
 ) -> Vec<Vec<usize>> {
@@ -122,10 +205,10 @@ pub fn train_batches(
     let mut order: Vec<usize> = (0..lengths.len()).collect();
     shuffle(&mut rng, &mut order);
     let mut batches = Vec::with_capacity(lengths.len().div_ceil(batch_size));
-    for chunk in order.chunks_mut(batch_size * BUCKET_BATCHES) {
+    for pool in order.chunks_mut(batch_size * pool_batches.max(1)) {
         // Stable: equal lengths keep their shuffled order.
-        chunk.sort_by_key(|&i| std::cmp::Reverse(lengths[i]));
-        batches.extend(chunk.chunks(batch_size).map(<[usize]>::to_vec));
+        pool.sort_by_key(|&i| std::cmp::Reverse(lengths[i]));
+        batches.extend(pool.chunks(batch_size).map(<[usize]>::to_vec));
     }
     shuffle(&mut rng, &mut batches);
     batches
@@ -250,6 +333,53 @@ mod tests {
         assert_eq!(train_batches(&l, 32, 1, 0), train_batches(&l, 32, 1, 0));
         assert_ne!(train_batches(&l, 32, 1, 0), train_batches(&l, 32, 1, 1));
         assert_ne!(train_batches(&l, 32, 1, 0), train_batches(&l, 32, 2, 0));
+    }
+
+    #[test]
+    fn every_batching_is_a_seeded_partition_in_decreasing_length() {
+        let l = lengths(10_007);
+        for batching in [Batching::Random, Batching::Bucketed, Batching::Pooled] {
+            for batch_size in [1, 3, 64] {
+                let b = batching.batches(&l, batch_size, 5, 2);
+                let mut all: Vec<usize> = b.iter().flatten().copied().collect();
+                all.sort_unstable();
+                assert_eq!(all, (0..l.len()).collect::<Vec<_>>(), "{batching:?}");
+                assert!(b.iter().all(|x| !x.is_empty() && x.len() <= batch_size));
+                assert!(b.iter().all(|x| x.windows(2).all(|w| l[w[0]] >= l[w[1]])));
+            }
+            let b = |seed, epoch| batching.batches(&l, 32, seed, epoch);
+            assert_eq!(b(1, 0), b(1, 0), "{batching:?}");
+            assert_ne!(b(1, 0), b(1, 1), "{batching:?}");
+            assert_ne!(b(1, 0), b(2, 0), "{batching:?}");
+        }
+        // The default is today's batching, batch for batch.
+        assert_eq!(Batching::default(), Batching::Bucketed);
+        assert_eq!(
+            Batching::Bucketed.batches(&l, 64, 3, 1),
+            train_batches(&l, 64, 3, 1)
+        );
+        let pinned = train_batches(&[5, 1, 4, 2, 3, 6, 2], 3, 1, 0);
+        assert_eq!(pinned, PINNED_BUCKETED, "today's batches changed");
+    }
+
+    /// `train_batches(&[5, 1, 4, 2, 3, 6, 2], 3, 1, 0)` as rnnbench has
+    /// always made it: a change here changes every run's batches.
+    const PINNED_BUCKETED: [&[usize]; 3] = [&[4, 3, 6], &[1], &[5, 0, 2]];
+
+    #[test]
+    fn padding_grows_as_pools_shrink() {
+        let l = lengths(20_000);
+        let padding = |b: Batching| padding_fraction(&l, &b.batches(&l, 64, 3, 0));
+        let (random, pooled, bucketed) = (
+            padding(Batching::Random),
+            padding(Batching::Pooled),
+            padding(Batching::Bucketed),
+        );
+        assert!(
+            random > pooled && pooled > bucketed,
+            "{random} {pooled} {bucketed}"
+        );
+        assert!(random > 0.3 && bucketed < 0.05, "{random} {bucketed}");
     }
 
     #[test]

@@ -11,7 +11,8 @@
 //!    portion only ([`Vocab`]), and encodes each split as [`Encoded`]: flat ids
 //!    with offsets, the first `max_len` tokens of each text, and a single
 //!    `<unk>` for a text without tokens (no length is ever 0).
-//! 3. [`train_batches`] (length-bucketed, seeded per epoch) and
+//! 3. [`Batching::batches`] (random, bucketed or pooled by length, seeded per
+//!    epoch; [`train_batches`] is the default, bucketed) and
 //!    [`eval_batches`] (sorted by length) list example indices per batch;
 //!    [`Encoded::batch`] pads a batch to its own longest member;
 //!    [`padding_fraction`] and [`padding_fraction_fixed`] measure the waste.
@@ -34,8 +35,8 @@ use serde::{Deserialize, Serialize};
 use crate::error::escape_control;
 
 pub use batches::{
-    BUCKET_BATCHES, BatchData, Encoded, EpochSlice, epoch_slice, eval_batches, padding_fraction,
-    padding_fraction_fixed, train_batches,
+    BUCKET_BATCHES, BatchData, Batching, Encoded, EpochSlice, POOL_BATCHES, epoch_slice,
+    eval_batches, padding_fraction, padding_fraction_fixed, train_batches,
 };
 pub use formats::{LABEL_COLUMNS, MAX_RECORD_BYTES, TEXT_COLUMNS};
 pub use prepare::{

@@ -10,7 +10,7 @@ use tch::{Device, Kind, Tensor, nn};
 
 use super::eval::{evaluate, macro_f1};
 use crate::config::Config;
-use crate::data::{BatchData, Prepared, padding_fraction, train_batches};
+use crate::data::{BatchData, Prepared, padding_fraction};
 use crate::error::Result;
 use crate::model::{Cell, Classifier};
 use crate::probe::interference::{
@@ -119,7 +119,7 @@ pub fn fit(
     }
 
     'epochs: for epoch in 1..=settings.config.epochs {
-        let batches = train_batches(
+        let batches = settings.config.batching.batches(
             &train_lengths,
             settings.config.batch_size,
             settings.seed,

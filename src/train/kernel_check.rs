@@ -23,7 +23,7 @@ use crate::compare::{
     apply_process_settings, dataset_source, model_shape, prepare_for_seed, verify_dataset,
 };
 use crate::config::KernelChoice;
-use crate::data::{load_corpus, train_batches};
+use crate::data::load_corpus;
 use crate::error::{Error, Result};
 use crate::model::{Cell, Classifier};
 use crate::probe::device::{resolve_device, synchronize};
@@ -91,7 +91,9 @@ pub fn run_kernel_check(point_dir: &Path, stop: &AtomicBool) -> Result<()> {
             });
         }
     }
-    let batches = train_batches(&data.train.lengths(), config.batch_size, seed, 1);
+    let batches = config
+        .batching
+        .batches(&data.train.lengths(), config.batch_size, seed, 1);
     let steps = WARMUP_STEPS + TIMED_STEPS;
     let mut rows = Vec::new();
     for (step, indices) in batches.iter().cycle().take(steps).enumerate() {

@@ -5,8 +5,8 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use rnnbench::data::{
-    Columns, Corpus, DatasetSource, PrepareOptions, eval_batches, load_corpus, padding_fraction,
-    padding_fraction_fixed, prepare, resolve_named, train_batches,
+    Batching, Columns, Corpus, DatasetSource, PrepareOptions, eval_batches, load_corpus,
+    padding_fraction, padding_fraction_fixed, prepare, resolve_named, train_batches,
 };
 
 /// Six short reviews per split, three per class.
@@ -313,6 +313,18 @@ fn imdb_mini_padding_fraction_is_small_when_bucketed() {
         let p = prepare(&c, &opts).unwrap();
         let lengths = p.train.lengths();
         let bucketed = padding_fraction(&lengths, &train_batches(&lengths, 64, 1, 0));
+        let padding = |b: Batching| padding_fraction(&lengths, &b.batches(&lengths, 64, 1, 0));
+        let (random, pooled) = (padding(Batching::Random), padding(Batching::Pooled));
+        println!(
+            "imdb-mini max_len {max_len}: padding random {:.2}%, pooled {:.2}%",
+            100.0 * random,
+            100.0 * pooled
+        );
+        assert_eq!(padding(Batching::Bucketed), bucketed);
+        assert!(
+            random > pooled && pooled > bucketed,
+            "{random} {pooled} {bucketed}"
+        );
         let fixed = padding_fraction_fixed(&lengths, max_len);
         let eval = padding_fraction(&p.test.lengths(), &eval_batches(&p.test.lengths(), 64));
         println!(
@@ -330,6 +342,35 @@ fn imdb_mini_padding_fraction_is_small_when_bucketed() {
         assert!(eval < bucketed + 0.01);
         assert!(fixed > bucketed);
     }
+}
+
+#[test]
+fn batching_is_a_categorical_grid_axis_defaulting_to_bucketed() {
+    use rnnbench::config::{AxisScale, AxisValue, Options};
+    assert_eq!(
+        Options::default().resolve().unwrap().batching,
+        Batching::Bucketed
+    );
+    let grid = Options {
+        batching: Some(vec![Batching::Random, Batching::Pooled]),
+        ..Default::default()
+    }
+    .grid()
+    .unwrap();
+    let axis = &grid.axes[0];
+    assert_eq!(
+        (axis.flag.as_str(), axis.scale),
+        ("--batching", AxisScale::Categorical)
+    );
+    assert_eq!(
+        axis.values,
+        [
+            AxisValue::Choice("random".into()),
+            AxisValue::Choice("pooled".into())
+        ]
+    );
+    assert_eq!(grid.points[1].id, "batching-pooled");
+    assert_eq!(grid.points[1].config.batching, Batching::Pooled);
 }
 
 // ---- bad input: every message names the file, and line/column where they apply
