@@ -838,10 +838,11 @@ pub fn render_bench_report(criterion_dir: &Path, out: &Path) -> Result<PathBuf> 
     }
 
     let mut page = String::from(
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>rnnbench benches</title>\
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>rnnbench benches</title>\
          <style>body{font-family:sans-serif;max-width:1300px;margin:2em auto;padding:0 1em}\
-         table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}\
-         img{max-width:100%;display:block;margin:1em 0}</style></head><body>\n<h1>rnnbench: cell throughput</h1>\n",
+         table{border-collapse:collapse;margin:1em 0;display:block;max-width:100%;overflow-x:auto}td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}\
+         img{max-width:100%;height:auto;display:block;margin:1em 0}\
+         @media print{body{max-width:none;margin:0}table{display:table;font-size:8pt}tr,img{break-inside:avoid;page-break-inside:avoid}}</style></head><body>\n<h1>rnnbench: cell throughput</h1>\n",
     );
     page.push_str(&format!("<p>CPU threads: {threads}.</p>\n"));
     if peak_flops.is_finite() {
