@@ -57,6 +57,9 @@ struct Cli {
     /// Internal: run the kernel check of an existing point folder.
     #[arg(long, hide = true, value_name = "POINT_DIR")]
     worker_kernel_check: Option<PathBuf>,
+    /// Open the finished report with the desktop's opener (xdg-open, open).
+    #[arg(long)]
+    open: bool,
 }
 
 fn main() -> ExitCode {
@@ -275,6 +278,9 @@ fn run_parent(cli: Cli) -> anyhow::Result<ExitCode> {
     };
     println!("{}", report.table);
     println!("report: {}", report.html.display());
+    if cli.open {
+        open_page(&report.html);
+    }
     if outcome.interrupted {
         eprintln!(
             "interrupted: {} of {} runs finished; their results are in {} (continue with `compare --resume {}`)",
@@ -317,5 +323,12 @@ fn die_with_parent() {
         if std::os::unix::process::parent_id() == 1 {
             std::process::exit(1);
         }
+    }
+}
+
+/// `--open`: shows `page` with the desktop's opener; without one, a one-line note.
+fn open_page(page: &std::path::Path) {
+    if let Err(e) = opener::open(page) {
+        eprintln!("note: could not open {} ({e})", page.display());
     }
 }

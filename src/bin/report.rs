@@ -32,6 +32,9 @@ struct Args {
     /// re-rendered in place; with several, defaults to results/merged-<UTC timestamp>.
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
+    /// Open the finished report with the desktop's opener (xdg-open, open).
+    #[arg(long)]
+    open: bool,
 }
 
 fn run(args: Args) -> rnnbench::Result<PathBuf> {
@@ -77,9 +80,13 @@ fn run(args: Args) -> rnnbench::Result<PathBuf> {
 
 fn main() -> ExitCode {
     let args = Args::parse();
+    let open = args.open;
     match run(args) {
         Ok(page) => {
             println!("{}", page.display());
+            if open && let Err(e) = opener::open(&page) {
+                eprintln!("note: could not open {} ({e})", page.display());
+            }
             ExitCode::SUCCESS
         }
         Err(e) => {

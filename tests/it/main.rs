@@ -1,6 +1,8 @@
 //! rnnbench's one integration-test binary: CLI and files (`cli`), data formats
-//! and bad input (`data`), and rendered reports (`report`).
+//! and bad input (`data`), rendered reports (`report`), and the reports in
+//! headless Chromium (`browser`).
 
+mod browser;
 mod cli;
 mod common;
 mod contract;
