@@ -51,11 +51,13 @@
 mod harness;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use rnnbench::config::KernelChoice;
 use rnnbench::data::{Columns, DatasetSource, Encoded, Keep, PrepareOptions, epoch_slice};
 use rnnbench::model::{
-    BENCH_VOCAB, BatchingBench, BatchingMode, BenchGroup, BenchGroupId, BenchShape, Cell,
-    Classifier, MatmulBench, hidden_for_budget,
+    BENCH_VOCAB, BatchingBench, BatchingMode, BenchCell, BenchGroup, BenchGroupId, BenchShape,
+    Cell, Classifier, MatmulBench, hidden_for_budget,
 };
+use rnnbench::probe::kernel;
 use tch::nn::OptimizerConfig;
 use tch::{Device, Kind, Tensor, nn};
 
@@ -109,6 +111,29 @@ fn shapes() -> Vec<BenchShape> {
         ..base
     });
     shapes
+}
+
+/// The LSTM on libtorch's native kernel (oneDNN, or cuDNN on a GPU,
+/// switched off), benched beside the others at [`native_shapes`].
+const LSTM_NATIVE: BenchCell = BenchCell {
+    cell: Cell::Lstm,
+    native: true,
+};
+
+/// The headline shapes the LSTM is also benched at on the native kernel:
+/// the base and the smaller hidden size (quick and full alike), so the
+/// report can split each GRU/LSTM ratio into cell and kernel.
+fn native_shapes() -> Vec<BenchShape> {
+    let base = base_shape();
+    vec![BenchShape { hidden: 64, ..base }, base]
+}
+
+/// Runs `f` with libtorch's native kernels (`--kernel native`), then
+/// restores libtorch's own choice.
+fn with_native_kernel(f: impl FnOnce()) {
+    kernel::apply(KernelChoice::Native);
+    f();
+    kernel::apply(KernelChoice::Auto);
 }
 
 /// The (hidden, length) grid of train steps at batch 64 behind the bench
@@ -246,6 +271,25 @@ fn cells(c: &mut Criterion) {
                     }
                 });
             }
+            if native_shapes().contains(&shape) {
+                with_native_kernel(|| {
+                    let mut f = fixture(Cell::Lstm, shape, device);
+                    bench(
+                        &mut g,
+                        &name,
+                        &LSTM_NATIVE.to_string(),
+                        shape,
+                        device,
+                        || {
+                            if bench_group.trains() {
+                                f.train_step();
+                            } else {
+                                f.forward();
+                            }
+                        },
+                    );
+                });
+            }
         }
         g.finish();
     }
@@ -277,6 +321,13 @@ fn matched(c: &mut Criterion) {
         g.throughput(Throughput::Elements(shape.tokens() as u64));
         let mut f = fixture(cell, shape, device);
         bench(&mut g, &name, cell.name(), shape, device, || f.train_step());
+        if cell == Cell::Lstm {
+            with_native_kernel(|| {
+                let mut f = fixture(Cell::Lstm, shape, device);
+                let native = LSTM_NATIVE.to_string();
+                bench(&mut g, &name, &native, shape, device, || f.train_step());
+            });
+        }
     }
     g.finish();
 }

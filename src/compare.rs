@@ -32,7 +32,7 @@ use crate::train::gradient_flow::gradient_norms;
 use crate::train::{FitSettings, fit};
 
 /// Largest hidden size considered when matching parameter budgets.
-pub const MAX_HIDDEN: i64 = 8192;
+pub use crate::memory_guard::MAX_HIDDEN;
 
 /// Sets this process's libtorch threads, kernel switches (`--kernel`) and
 /// flush-denormal mode (`--flush-denormal`) as `config` says.
@@ -131,6 +131,7 @@ pub fn model_sizes(config: &Config, vocab_size: usize, classes: usize) -> Vec<Mo
 /// A fresh run folder `out/<timestamp>-<dataset>` (with `-2`, `-3`, … when the
 /// name is taken); never reuses an existing folder.
 pub fn create_run_dir(out: &Path, dataset: &str) -> Result<(String, PathBuf)> {
+    check_out_folder(out)?;
     std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
     let base = default_run_id(dataset);
     for n in 1.. {
@@ -149,14 +150,41 @@ pub fn create_run_dir(out: &Path, dataset: &str) -> Result<(String, PathBuf)> {
     unreachable!("some suffix is always free")
 }
 
-/// `<UTC timestamp>-<dataset's file name>`, the default run id.
+/// `<UTC timestamp>-<dataset>`, the default run id: a named dataset by its
+/// name (`imdb-mini`), a `--train A --test B` pair by the training file
+/// ([`dataset_slug`]).
 pub fn default_run_id(dataset: &str) -> String {
     let stamp = utc_stamp();
-    let slug: String = Path::new(dataset)
-        .file_name()
+    let slug = dataset_slug(dataset);
+    if slug.is_empty() {
+        stamp
+    } else {
+        format!("{stamp}-{slug}")
+    }
+}
+
+/// A dataset's name as a folder-name part: the training file of a
+/// `train + test` pair, by its stem, prefixed by its folder when the stem
+/// is a generic `train` (`datasets/fixture/train.csv` → `fixture-train`);
+/// characters other than ASCII letters, digits and `-` become `_`.
+pub fn dataset_slug(dataset: &str) -> String {
+    let train = dataset.split(" + ").next().unwrap_or(dataset);
+    let path = Path::new(train);
+    let stem = path
+        .file_stem()
         .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default()
-        .chars()
+        .unwrap_or_default();
+    let name = match path.parent().and_then(|p| p.file_name()) {
+        Some(parent) if dataset.contains(" + ") && stem.eq_ignore_ascii_case("train") => {
+            format!("{}-{stem}", parent.to_string_lossy())
+        }
+        _ if dataset.contains(" + ") => stem,
+        _ => path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+    };
+    name.chars()
         .map(|c| {
             if c.is_ascii_alphanumeric() || c == '-' {
                 c
@@ -164,12 +192,18 @@ pub fn default_run_id(dataset: &str) -> String {
                 '_'
             }
         })
-        .collect();
-    if slug.is_empty() {
-        stamp
-    } else {
-        format!("{stamp}-{slug}")
+        .collect()
+}
+
+/// `--out` must name a folder (made if missing), not a file.
+fn check_out_folder(out: &Path) -> Result<()> {
+    if out.exists() && !out.is_dir() {
+        return Err(Error::config(
+            "--out",
+            format!("{} is a file; --out must be a folder", out.display()),
+        ));
     }
+    Ok(())
 }
 
 /// `YYYYMMDD-HHMMSS` in UTC, from the system clock (run and merge folder names).
@@ -237,6 +271,7 @@ pub fn start_run(
         }
     }
     let out = &first.out;
+    check_out_folder(out)?;
     let (run_id, root) = match (&launch.run_id, &launch.shard) {
         (None, None) => create_run_dir(out, &corpus.identity.name)?,
         (id, shard) => {
@@ -424,10 +459,14 @@ pub fn run_jobs(
     }
     let mut runs = Vec::new();
     let mut appenders: BTreeMap<String, CsvAppender<RunRecord>> = BTreeMap::new();
+    let mut overall = crate::progress::Overall::new(jobs.len() - already_finished);
+    let started = std::time::Instant::now();
     for job in jobs.iter().filter(|j| !is_done(j)) {
         if stop.load(Ordering::SeqCst) {
             break;
         }
+        log(&overall.line(started.elapsed().as_secs_f64()));
+        let job_started = std::time::Instant::now();
         let dir = point_dir(root, grid, &job.point);
         let size = sizes_of[job.point.as_str()]
             .iter()
@@ -449,6 +488,12 @@ pub fn run_jobs(
             .expect("just inserted")
             .append(&run)?;
         runs.push(run);
+        overall
+            .finished_secs
+            .push(job_started.elapsed().as_secs_f64());
+    }
+    if !runs.is_empty() {
+        log(&overall.total_line(started.elapsed().as_secs_f64()));
     }
     let mut finished_ok = 0;
     for (&id, dir) in point_ids.iter().zip(&point_dirs) {
@@ -498,9 +543,17 @@ struct PointPlan {
 fn plan_point(config: &Config, corpus: &Corpus) -> Result<PointPlan> {
     let device = resolve_device(config.device)?;
     let prepared = prepare_for_seed(corpus, config, config.seeds[0])?;
+    let sizes = model_sizes(config, prepared.vocab_size, prepared.classes.len());
+    check_memory(
+        config,
+        &sizes,
+        device,
+        prepared.vocab_size,
+        prepared.classes.len(),
+    )?;
     Ok(PointPlan {
         device,
-        sizes: model_sizes(config, prepared.vocab_size, prepared.classes.len()),
+        sizes,
         counts: (
             prepared.train.len(),
             prepared.val.len(),
@@ -516,6 +569,37 @@ fn plan_point(config: &Config, corpus: &Corpus) -> Result<PointPlan> {
             .collect(),
         classes: prepared.classes,
     })
+}
+
+/// Refuses, before any training, models that cannot fit ([`memory_guard::check`]):
+/// on the CPU against the machine's available RAM, on CUDA against the GPU's
+/// free memory; with `--match params`, a size the cap kept from matching.
+fn check_memory(
+    config: &Config,
+    sizes: &[ModelSize],
+    device: tch::Device,
+    vocab_size: usize,
+    classes: usize,
+) -> Result<()> {
+    let shapes: Vec<ModelShape> = sizes
+        .iter()
+        .map(|s| model_shape(config, s.model, s.hidden_size, vocab_size, classes))
+        .collect();
+    let target = (config.match_mode == crate::config::MatchMode::Params)
+        .then(|| shapes.first().map(|s| s.params()))
+        .flatten();
+    let (available, memory) = match device {
+        tch::Device::Cuda(_) => (crate::probe::gpu::free_bytes(device), "GPU memory"),
+        _ => (crate::probe::memory::available_bytes(), "RAM"),
+    };
+    crate::memory_guard::check(
+        &shapes,
+        target,
+        config.batch_size as i64,
+        config.max_len as i64,
+        available,
+        memory,
+    )
 }
 
 /// Writes a grid point's `config.json` and `environment.json` into `dir`.
@@ -641,7 +725,7 @@ pub fn run_kernel_checks(
             },
             crate::train::kernel_check::TIMED_STEPS
         ));
-        let mut child = Command::new(exe)
+        let mut child = worker_command(exe)
             .arg("--worker-kernel-check")
             .arg(&dir)
             .stdin(Stdio::null())
@@ -692,7 +776,7 @@ fn run_worker_process(
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
         Err(e) => return Err(Error::io(&result_path, e)),
     }
-    let mut child = Command::new(exe)
+    let mut child = worker_command(exe)
         .arg("--worker")
         .arg(point_dir)
         .arg(job.id())
@@ -881,5 +965,47 @@ pub fn run_worker(run_dir: &Path, cell: Cell, seed: u64, stop: &AtomicBool) -> R
     Ok(outcome.run)
 }
 
+/// A command for a worker process of `exe` that starts with SIGINT, SIGTERM
+/// and SIGHUP blocked: the block is inherited through `execve`, so a Ctrl-C
+/// that arrives while the worker is still loading libtorch stays pending
+/// until the worker takes it (with `sigwait`, see the binary's
+/// `stop_on_signals`) and ends its run as `interrupted`, instead of killing
+/// it before it can record anything.
+fn worker_command(exe: &Path) -> Command {
+    let mut cmd = Command::new(exe);
+    // SAFETY: between fork and exec only async-signal-safe calls run
+    // (sigemptyset, sigaddset, pthread_sigmask on this thread's mask).
+    unsafe {
+        std::os::unix::process::CommandExt::pre_exec(&mut cmd, || {
+            let mut set: libc::sigset_t = std::mem::zeroed();
+            libc::sigemptyset(&mut set);
+            for signal in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP] {
+                libc::sigaddset(&mut set, signal);
+            }
+            libc::pthread_sigmask(libc::SIG_BLOCK, &set, std::ptr::null_mut());
+            Ok(())
+        });
+    }
+    cmd
+}
+
 /// Shared flag and child pid for the Ctrl-C handler.
 pub type StopFlag = Arc<AtomicBool>;
+
+#[cfg(test)]
+mod tests {
+    use super::dataset_slug;
+
+    #[test]
+    fn run_ids_are_named_after_the_dataset_or_training_file() {
+        assert_eq!(dataset_slug("imdb-mini"), "imdb-mini");
+        assert_eq!(
+            dataset_slug("datasets/fixture/train.csv + datasets/fixture/test.csv"),
+            "fixture-train"
+        );
+        assert_eq!(
+            dataset_slug("/data/reviews 2024.jsonl + /data/t.jsonl"),
+            "reviews_2024"
+        );
+    }
+}

@@ -735,21 +735,52 @@ fn point_id(values: &[(String, AxisValue)], axes: &[Axis]) -> String {
 }
 
 /// Deserializes a TOML value that is either one value or an array of them.
+/// A value of the wrong type fails with the element type's own message
+/// ("invalid type: string \"abc\", expected u64"), not serde's opaque
+/// "did not match any variant of untagged enum".
 fn one_or_many<'de, D, T>(deserializer: D) -> std::result::Result<Option<Vec<T>>, D::Error>
 where
     D: serde::Deserializer<'de>,
     T: Deserialize<'de>,
 {
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum OneOrMany<T> {
-        One(T),
-        Many(Vec<T>),
+    use serde::de::{self, IntoDeserializer, SeqAccess, Visitor};
+    struct OneOrMany<T>(std::marker::PhantomData<T>);
+    fn one<'de, T: Deserialize<'de>, E: de::Error>(
+        value: impl IntoDeserializer<'de, E>,
+    ) -> std::result::Result<Vec<T>, E> {
+        T::deserialize(value.into_deserializer()).map(|v| vec![v])
     }
-    Ok(Some(match OneOrMany::deserialize(deserializer)? {
-        OneOrMany::One(v) => vec![v],
-        OneOrMany::Many(v) => v,
-    }))
+    impl<'de, T: Deserialize<'de>> Visitor<'de> for OneOrMany<T> {
+        type Value = Vec<T>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a value or a list of values")
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<Vec<T>, A::Error> {
+            let mut values = Vec::new();
+            while let Some(v) = seq.next_element()? {
+                values.push(v);
+            }
+            Ok(values)
+        }
+        fn visit_bool<E: de::Error>(self, v: bool) -> std::result::Result<Vec<T>, E> {
+            one(v)
+        }
+        fn visit_i64<E: de::Error>(self, v: i64) -> std::result::Result<Vec<T>, E> {
+            one(v)
+        }
+        fn visit_u64<E: de::Error>(self, v: u64) -> std::result::Result<Vec<T>, E> {
+            one(v)
+        }
+        fn visit_f64<E: de::Error>(self, v: f64) -> std::result::Result<Vec<T>, E> {
+            one(v)
+        }
+        fn visit_str<E: de::Error>(self, v: &str) -> std::result::Result<Vec<T>, E> {
+            one(v.to_string())
+        }
+    }
+    deserializer
+        .deserialize_any(OneOrMany(std::marker::PhantomData))
+        .map(Some)
 }
 
 impl Options {
@@ -780,10 +811,18 @@ impl Options {
     pub fn from_toml_file(path: &Path) -> Result<Options> {
         let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
         toml::from_str(&text).map_err(|e| {
-            let message = e.message().to_string();
-            let line = e
-                .span()
-                .map(|s| text[..s.start].matches('\n').count() as u64 + 1);
+            let start = e.span().map(|s| s.start);
+            let line = start.map(|s| text[..s].matches('\n').count() as u64 + 1);
+            // A value of the wrong type: name its key (`hidden = "abc"` → `hidden: …`).
+            let key = start
+                .and_then(|s| text[..s].rsplit('\n').next())
+                .and_then(|before| before.split_once('='))
+                .map(|(key, _)| key.trim().trim_matches('"'))
+                .filter(|key| !key.is_empty());
+            let message = match key {
+                Some(key) => format!("{key}: {}", e.message()),
+                None => e.message().to_string(),
+            };
             Error::data(path, line, None, message)
         })
     }

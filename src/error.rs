@@ -11,12 +11,14 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// An I/O operation on a file or folder failed.
-    #[error("{}: {source}", escape_control(&path.display().to_string()))]
+    /// The OS message is part of this one's text and not chained as a
+    /// `source` too, so that a printed error chain says it once.
+    #[error("{}: {error}", escape_control(&path.display().to_string()))]
     Io {
         /// The file or folder concerned.
         path: PathBuf,
         /// The underlying error.
-        source: std::io::Error,
+        error: std::io::Error,
     },
     /// A data file's content is wrong at a known place. The path and message
     /// are shown with control characters escaped (see [`escape_control`]):
@@ -108,7 +110,7 @@ impl Error {
     pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         Error::Io {
             path: path.into(),
-            source,
+            error: source,
         }
     }
 

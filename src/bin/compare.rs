@@ -90,10 +90,9 @@ fn main() -> ExitCode {
 }
 
 fn worker(args: &[String]) -> ExitCode {
+    let stop = stop_on_signals();
     die_with_parent();
-    let stop = Arc::new(AtomicBool::new(false));
-    let flag = stop.clone();
-    let _ = ctrlc::set_handler(move || flag.store(true, Ordering::SeqCst));
+    one_line_panics();
     match run_worker_job(&PathBuf::from(&args[0]), &args[1], &stop) {
         Ok(_) => ExitCode::SUCCESS,
         Err(e) => {
@@ -104,10 +103,9 @@ fn worker(args: &[String]) -> ExitCode {
 }
 
 fn kernel_check_worker(dir: &std::path::Path) -> ExitCode {
+    let stop = stop_on_signals();
     die_with_parent();
-    let stop = Arc::new(AtomicBool::new(false));
-    let flag = stop.clone();
-    let _ = ctrlc::set_handler(move || flag.store(true, Ordering::SeqCst));
+    one_line_panics();
     match rnnbench::train::kernel_check::run_kernel_check(dir, &stop) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -237,6 +235,16 @@ fn run_parent(cli: Cli) -> anyhow::Result<ExitCode> {
     if let Some(warning) = rnnbench::probe::load::load_warning() {
         eprintln!("{warning}");
     }
+    let threads: Vec<usize> = manifest
+        .grid
+        .points
+        .iter()
+        .map(|p| p.config.threads)
+        .collect();
+    let cpus = rnnbench::probe::load::logical_cpus();
+    if let Some(warning) = rnnbench::probe::load::threads_warning(&threads, cpus) {
+        eprintln!("{warning}");
+    }
     let outcome = run_jobs(&root, &manifest, corpus, &exe, &stop, &child, |line| {
         if !quiet {
             eprintln!("{line}");
@@ -307,6 +315,59 @@ unsafe fn libc_kill(pid: u32) {
     unsafe {
         libc::kill(pid as libc::pid_t, libc::SIGINT);
     }
+}
+
+/// A worker's panic (a libtorch error tch turns into one, say) is printed as
+/// one `error:` line, its message's first line, with no backtrace and no
+/// C++ stack: the parent records the run `failed` and shows that line.
+fn one_line_panics() {
+    std::panic::set_hook(Box::new(|info| {
+        let payload = info.payload();
+        let message = payload
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "the worker panicked".to_string());
+        let first = message.lines().next().unwrap_or_default();
+        eprintln!("error: {}", rnnbench::error::escape_control(first));
+    }));
+}
+
+/// A worker's stop flag, set when SIGINT (the terminal's Ctrl-C, or the
+/// parent forwarding it), SIGTERM or SIGHUP arrives; the run then ends at
+/// the next batch boundary as `interrupted`.
+///
+/// The signals are blocked in this thread before any other exists, so every
+/// thread libtorch, OpenMP and oneDNN start later inherits the block, and
+/// one thread of ours takes them synchronously with `sigwait`. No signal is
+/// ever delivered asynchronously onto a thread in the middle of a kernel:
+/// with a signal handler (the `ctrlc` crate's), an interrupt landing on a
+/// compute thread inside oneDNN's LSTM backward crashed the worker now and
+/// then (SIGSEGV here, glibc's "corrupted size vs. prev_size" elsewhere).
+fn stop_on_signals() -> Arc<AtomicBool> {
+    let stop = Arc::new(AtomicBool::new(false));
+    // SAFETY: sigset_t is plain data, filled by sigemptyset/sigaddset before
+    // use; pthread_sigmask and sigwait only read it.
+    let set = unsafe {
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut set);
+        for signal in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP] {
+            libc::sigaddset(&mut set, signal);
+        }
+        libc::pthread_sigmask(libc::SIG_BLOCK, &set, std::ptr::null_mut());
+        set
+    };
+    let flag = stop.clone();
+    std::thread::spawn(move || {
+        loop {
+            let mut signal = 0;
+            // SAFETY: `set` is a valid signal set; `signal` is a valid out-pointer.
+            if unsafe { libc::sigwait(&set, &mut signal) } == 0 {
+                flag.store(true, Ordering::SeqCst);
+            }
+        }
+    });
+    stop
 }
 
 /// A worker must not outlive its parent: a parent killed with SIGKILL cannot

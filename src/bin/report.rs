@@ -44,7 +44,7 @@ fn run(args: Args) -> rnnbench::Result<PathBuf> {
             .unwrap_or_else(|| PathBuf::from("results").join("bench"));
         return rnnbench::report::bench::render_bench_report(&args.criterion, &out);
     }
-    use rnnbench::merge::{is_merged_output, merge_folders, run_folders_in};
+    use rnnbench::merge::{expand_folders, is_merged_output, merge_folders, run_folders_in};
     use rnnbench::report::render_folder;
     match (args.dirs.as_slice(), args.out) {
         ([dir], None) => {
@@ -72,7 +72,7 @@ fn run(args: Args) -> rnnbench::Result<PathBuf> {
             let out = out.unwrap_or_else(|| {
                 PathBuf::from("results").join(format!("merged-{}", rnnbench::compare::utc_stamp()))
             });
-            merge_folders(dirs, &out)?;
+            merge_folders(&expand_folders(dirs)?, &out)?;
             render_folder(&out)
         }
     }
@@ -83,6 +83,11 @@ fn main() -> ExitCode {
     let open = args.open;
     match run(args) {
         Ok(page) => {
+            if let Some(dir) = page.parent() {
+                for note in rnnbench::report::load::cut_off_notes(dir) {
+                    eprintln!("note: {note}");
+                }
+            }
             println!("{}", page.display());
             if open && let Err(e) = opener::open(&page) {
                 eprintln!("note: could not open {} ({e})", page.display());

@@ -47,6 +47,41 @@ pub fn run_folders_in(dir: &Path) -> Result<Vec<PathBuf>> {
     Ok(found)
 }
 
+/// The folders to merge for the command-line folders `dirs`: a run or shard
+/// folder as it is; a folder that holds shard or run folders (a
+/// `results/<run-id>/` of a sharded sweep, copied from one machine, or an
+/// earlier merge of them) replaced by those folders. A folder that is
+/// neither is an error saying which folders can be named.
+pub fn expand_folders(dirs: &[PathBuf]) -> Result<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    for dir in dirs {
+        let own_run = dir.join(files::SWEEP).is_file() || dir.join(files::CONFIG).is_file();
+        if own_run && !is_merged_output(dir) {
+            out.push(dir.clone());
+            continue;
+        }
+        if !dir.is_dir() {
+            return Err(Error::results(dir, "not a run folder (no such directory)"));
+        }
+        let inner = run_folders_in(dir)?;
+        if inner.is_empty() {
+            if own_run {
+                out.push(dir.clone());
+                continue;
+            }
+            return Err(Error::results(
+                dir,
+                format!(
+                    "not a run folder ({} is missing) and holds no run or shard folders; name a results/<run-id>/ folder, a shard-I-of-N/ folder in one, or a folder holding them",
+                    files::CONFIG
+                ),
+            ));
+        }
+        out.extend(inner);
+    }
+    Ok(out)
+}
+
 /// Merges run or shard folders of one grid (`dirs`, from any number of
 /// machines) into `out`: per grid point, the runs of every folder (see
 /// [`merge_runs`]: a (model, seed) found twice is counted once and named in

@@ -13,5 +13,5 @@
 pub mod grid;
 pub mod runs;
 
-pub use grid::{is_merged_output, merge_folders, run_folders_in};
+pub use grid::{expand_folders, is_merged_output, merge_folders, run_folders_in};
 pub use runs::{check_mergeable, merge_runs};

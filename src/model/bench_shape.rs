@@ -5,7 +5,8 @@
 //!
 //! Bench ids are `<group>/<function>/<parameter>`:
 //! - cell benches (`forward`, `train_step`, `train_step_matched`): function a
-//!   [`Cell`] name, parameter a [`BenchShape`] `h{H}-t{T}-b{B}-l{L}[-bi]-th{threads}`;
+//!   [`BenchCell`], a [`Cell`] name with `-native` when libtorch's oneDNN
+//!   kernel was switched off for it (`lstm-native`), parameter a [`BenchShape`] `h{H}-t{T}-b{B}-l{L}[-bi]-th{threads}`;
 //! - batching benches: parameter a [`BatchingBench`] `{mode}-n{batches}-{shape}`;
 //! - `matmul`: function `peak`, parameter a [`MatmulBench`] `n{N}-th{threads}`.
 //!
@@ -27,6 +28,39 @@ pub const BENCH_VOCAB: i64 = 20_000;
 pub const BENCH_EMBED: i64 = 128;
 /// Classes of the benches' classifier.
 pub const BENCH_CLASSES: i64 = 2;
+
+/// The function of a cell bench: the cell and whether it ran on libtorch's
+/// native kernel with oneDNN switched off (`--kernel native`; only the LSTM
+/// has a oneDNN kernel on the CPU, so only `lstm-native` is benched).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct BenchCell {
+    /// The recurrent cell.
+    pub cell: Cell,
+    /// Whether oneDNN was switched off (the name's `-native`).
+    pub native: bool,
+}
+
+impl fmt::Display for BenchCell {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let suffix = if self.native { "-native" } else { "" };
+        write!(f, "{}{suffix}", self.cell.name())
+    }
+}
+
+impl FromStr for BenchCell {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let (name, native) = match s.strip_suffix("-native") {
+            Some(name) => (name, true),
+            None => (s, false),
+        };
+        Ok(BenchCell {
+            cell: name.parse().map_err(|e| format!("{s}: {e}"))?,
+            native,
+        })
+    }
+}
 
 /// A criterion group of the throughput benches.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -416,6 +450,18 @@ pub struct BenchCondition {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bench_cells_round_trip_with_their_kernel() {
+        for text in ["lstm", "lstm-native", "gru", "rnn-native"] {
+            assert_eq!(text.parse::<BenchCell>().unwrap().to_string(), text);
+        }
+        let native: BenchCell = "lstm-native".parse().unwrap();
+        assert_eq!((native.cell, native.native), (Cell::Lstm, true));
+        assert!("lstm-fast".parse::<BenchCell>().is_err());
+        // A native bench is not a plain cell: the cell series leave it out.
+        assert!("lstm-native".parse::<Cell>().is_err());
+    }
 
     #[test]
     fn shapes_round_trip() {

@@ -73,6 +73,36 @@ impl ModelShape {
         embedding + self.recurrent_params() + self.head_weights() + self.classes
     }
 
+    /// Floats one token of a training batch keeps for backpropagation: per
+    /// layer and direction, the layer's input (the embedding width for the
+    /// first layer, `directions·H` above) and what the cell's equations need
+    /// again in the backward pass ([`Cell::saved_per_step`]: LSTM `6H`, GRU
+    /// `5H`, tanh RNN `2H`), plus the embedding's output once.
+    pub fn activation_floats_per_token(&self) -> i64 {
+        let h = self.hidden_size;
+        let per_layer: i64 = (0..self.layers)
+            .map(|layer| {
+                let input = if layer == 0 {
+                    self.embed_size
+                } else {
+                    self.directions() * h
+                };
+                self.directions() * (input + self.cell.saved_per_step() * h)
+            })
+            .sum();
+        self.embed_size + per_layer
+    }
+
+    /// Bytes (float32) a training step of `batch` sequences of `seq` tokens
+    /// needs at least: weights, their gradients and Adam's two moments
+    /// (`4·params`), and the activations kept for backpropagation
+    /// ([`activation_floats_per_token`](Self::activation_floats_per_token)).
+    /// libtorch's own workspaces and the data come on top.
+    pub fn training_bytes(&self, batch: i64, seq: i64) -> f64 {
+        4.0 * (4.0 * self.params() as f64
+            + (batch * seq) as f64 * self.activation_floats_per_token() as f64)
+    }
+
     /// FLOPs of one forward pass over `batch` sequences of `seq` tokens: every
     /// recurrent weight does one multiply-add (2 FLOPs) per token, every head
     /// weight one per sequence. Element-wise gate arithmetic, biases and the
@@ -149,6 +179,26 @@ mod tests {
         let layer1 = 2 * (3 * 10 * (20 + 10) + 60);
         assert_eq!(s.recurrent_params(), layer0 + layer1);
         assert_eq!(s.recurrent_biases(), 2 * 2 * 60);
+    }
+
+    #[test]
+    fn activations_follow_the_cells_equations() {
+        // LSTM h128 on e128: embedding out 128, layer input 128, 6·128 saved.
+        assert_eq!(
+            shape(Cell::Lstm, 128).activation_floats_per_token(),
+            128 + 128 + 768
+        );
+        assert_eq!(
+            shape(Cell::Gru, 128).activation_floats_per_token(),
+            128 + 128 + 640
+        );
+        assert_eq!(
+            shape(Cell::Rnn, 128).activation_floats_per_token(),
+            128 + 128 + 256
+        );
+        let s = shape(Cell::Lstm, 128);
+        let bytes = 4.0 * (4.0 * s.params() as f64 + 64.0 * 200.0 * 1024.0);
+        assert_eq!(s.training_bytes(64, 200), bytes);
     }
 
     #[test]

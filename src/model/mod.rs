@@ -12,7 +12,7 @@ pub mod classifier;
 
 pub use bench_shape::{
     BENCH_CLASSES, BENCH_CONDITIONS_FILE, BENCH_EMBED, BENCH_VOCAB, BatchingBench, BatchingMode,
-    BenchCondition, BenchConditions, BenchGroup, BenchGroupId, BenchShape, MatmulBench,
+    BenchCell, BenchCondition, BenchConditions, BenchGroup, BenchGroupId, BenchShape, MatmulBench,
 };
 pub use budget::{ModelShape, hidden_for_budget};
 pub use cell::Cell;

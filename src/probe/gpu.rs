@@ -7,6 +7,19 @@ use tch::Device;
 unsafe extern "C" {
     fn rnnbench_gpu_reset_peak(device: i32) -> i32;
     fn rnnbench_gpu_peak(device: i32, allocated: *mut i64, reserved: *mut i64) -> i32;
+    fn rnnbench_gpu_memory_info(device: i32, free: *mut i64, total: *mut i64) -> i32;
+}
+
+/// Free bytes on the CUDA device (the driver's view, before this process
+/// allocates); `None` on the CPU or if libtorch cannot say.
+pub fn free_bytes(device: Device) -> Option<u64> {
+    let Device::Cuda(index) = device else {
+        return None;
+    };
+    let (mut free, mut total) = (0i64, 0i64);
+    // SAFETY: both pointers are valid for the call; exceptions are caught in C++.
+    let status = unsafe { rnnbench_gpu_memory_info(index as i32, &mut free, &mut total) };
+    (status == 0 && total > 0).then_some(free.max(0) as u64)
 }
 
 /// Peak bytes since the last [`reset_peak`].

@@ -30,4 +30,16 @@ int rnnbench_gpu_peak(int device, int64_t* allocated, int64_t* reserved) {
     return -1;
   }
 }
+
+// Free and total bytes of the accelerator device (the driver's view); 0 on success.
+int rnnbench_gpu_memory_info(int device, int64_t* free_bytes, int64_t* total_bytes) {
+  try {
+    const auto info = at::accelerator::getMemoryInfo(static_cast<c10::DeviceIndex>(device));
+    *free_bytes = static_cast<int64_t>(info.first);
+    *total_bytes = static_cast<int64_t>(info.second);
+    return 0;
+  } catch (...) {
+    return -1;
+  }
+}
 }

@@ -20,6 +20,14 @@ pub fn peak_rss_bytes() -> u64 {
     current_rss_bytes()
 }
 
+/// Memory available to a new allocation without swapping, in bytes
+/// (`MemAvailable`); `None` when the system does not say.
+pub fn available_bytes() -> Option<u64> {
+    let mut system = sysinfo::System::new().ok()?;
+    system.refresh_memory();
+    Some(system.available_memory()).filter(|&b| b > 0)
+}
+
 /// Current resident set size, in bytes.
 pub fn current_rss_bytes() -> u64 {
     if let Some(kib) = status_field_kib("VmRSS:") {

@@ -42,8 +42,8 @@ mod tests;
 pub use gates::{Checks, Drift, Gate, Problem};
 pub use results::{BenchResult, read_conditions, read_criterion};
 pub use series::{
-    BatchingRow, RatioGrid, SweepAxis, SweepLine, batching_rows, fit_exponent, ratio_grid,
-    sweep_lines, tokens_per_sec_lines,
+    BatchingRow, KernelSplitRow, RatioGrid, SweepAxis, SweepLine, batching_rows, fit_exponent,
+    kernel_split_rows, ratio_grid, sweep_lines, tokens_per_sec_lines,
 };
 
 use crate::error::{Error, Result};
@@ -52,7 +52,7 @@ use crate::error::{Error, Result};
 /// chart canvas, palette and sizes, the line type, HTML escaping.
 mod shared {
     pub(crate) use crate::report::charts::{
-        CHART_SIZE_PX, WIDE_CHART_SIZE_PX, canvas, model_colour,
+        CHART_SIZE_PX, WIDE_CHART_SIZE_PX, canvas, draw, model_colour,
     };
     pub(crate) use crate::report::html::escape;
     pub(crate) use crate::report::series::Line;

@@ -10,7 +10,7 @@ use crate::kernel_split::kernel_split;
 use crate::model::Cell;
 use crate::results::{
     EnvironmentFile, EpochRecord, GradientFlowRow, KernelCheckRow, RunManifest, RunRecord,
-    SweepManifest, files, point_dir, read_csv,
+    SweepManifest, files, point_dir, read_csv_whole,
 };
 use crate::summary::{Summary, summarize_planned};
 use crate::sweep::plan::Job;
@@ -33,6 +33,9 @@ pub struct RunFiles {
     pub gradient: Vec<GradientFlowRow>,
     /// `kernel_check.csv` rows (none when absent).
     pub kernel_check: Vec<KernelCheckRow>,
+    /// The CSV files whose last line was cut short (the run was stopped in
+    /// the middle of writing it: a power cut, a SIGKILL); that line is left out.
+    pub cut_off: Vec<&'static str>,
 }
 
 impl RunFiles {
@@ -48,15 +51,27 @@ impl RunFiles {
                 format!("not a run folder: {} is missing", files::CONFIG),
             ));
         }
+        let mut cut_off = Vec::new();
+        let epochs = read_whole(dir, files::EPOCHS, &mut cut_off)?;
+        let runs = read_whole(dir, files::RUNS, &mut cut_off)?;
+        let gradient = read_whole(dir, files::GRADIENT_FLOW, &mut cut_off)?;
+        let kernel_check = read_whole(dir, files::KERNEL_CHECK, &mut cut_off)?;
         Ok(RunFiles {
             dir: dir.to_path_buf(),
             config: RunManifest::load(dir)?,
             environment: EnvironmentFile::load(dir)?,
-            epochs: read_csv(&dir.join(files::EPOCHS))?,
-            runs: read_csv(&dir.join(files::RUNS))?,
-            gradient: read_csv(&dir.join(files::GRADIENT_FLOW))?,
-            kernel_check: read_csv(&dir.join(files::KERNEL_CHECK))?,
+            epochs,
+            runs,
+            gradient,
+            kernel_check,
+            cut_off,
         })
+    }
+
+    /// The note for a folder with a cut-off line ([`RunFiles::cut_off`]):
+    /// what was left out and how to continue the run; `None` when whole.
+    pub fn cut_off_note(&self) -> Option<String> {
+        cut_off_note(&self.dir, &self.cut_off)
     }
 
     /// The models of the configuration, in its order.
@@ -179,4 +194,76 @@ impl SweepFiles {
             points,
         })
     }
+}
+
+/// The rows of `dir/name`, its cut-off last line (if any) left out and
+/// its name added to `cut_off`.
+fn read_whole<T: serde::de::DeserializeOwned>(
+    dir: &Path,
+    name: &'static str,
+    cut_off: &mut Vec<&'static str>,
+) -> Result<Vec<T>> {
+    let (rows, cut) = read_csv_whole(&dir.join(name))?;
+    if cut {
+        cut_off.push(name);
+    }
+    Ok(rows)
+}
+
+/// The folder `compare --resume` takes for the run folder `dir`: the sweep's
+/// root for a point folder (`ROOT/points/<id>/`), else `dir` itself.
+fn resume_folder(dir: &Path) -> &Path {
+    dir.parent()
+        .filter(|p| p.file_name().is_some_and(|n| n == "points"))
+        .and_then(Path::parent)
+        .filter(|root| root.join(files::SWEEP).is_file())
+        .unwrap_or(dir)
+}
+
+fn cut_off_note(dir: &Path, cut: &[&str]) -> Option<String> {
+    if cut.is_empty() {
+        return None;
+    }
+    let resume = resume_folder(dir);
+    Some(format!(
+        "The run was cut off: the last line of {} in {} was written only in part (the process stopped mid-write, e.g. a power cut) and is left out. `compare --resume {}` continues the run.",
+        cut.join(" and "),
+        dir.display(),
+        resume.display()
+    ))
+}
+
+/// The cut-off notes ([`RunFiles::cut_off_note`]) of the run folder `dir`, or
+/// of every point folder of the sweep folder `dir`, for the terminal.
+pub fn cut_off_notes(dir: &Path) -> Vec<String> {
+    let mut dirs = vec![dir.to_path_buf()];
+    if let Ok(entries) = std::fs::read_dir(dir.join("points")) {
+        let mut points: Vec<PathBuf> = entries.flatten().map(|e| e.path()).collect();
+        points.sort();
+        dirs.extend(points);
+    }
+    dirs.iter()
+        .filter_map(|d| {
+            let cut: Vec<&str> = [
+                files::EPOCHS,
+                files::RUNS,
+                files::GRADIENT_FLOW,
+                files::KERNEL_CHECK,
+            ]
+            .into_iter()
+            .filter(|name| ends_cut(&d.join(name)))
+            .collect();
+            cut_off_note(d, &cut)
+        })
+        .collect()
+}
+
+/// Whether the file at `path` exists, is not empty and does not end with a newline.
+fn ends_cut(path: &Path) -> bool {
+    use std::io::{Read, Seek, SeekFrom};
+    let Ok(mut file) = std::fs::File::open(path) else {
+        return false;
+    };
+    let mut last = [0u8; 1];
+    file.seek(SeekFrom::End(-1)).is_ok() && file.read_exact(&mut last).is_ok() && last[0] != b'\n'
 }

@@ -38,8 +38,8 @@ pub use run::{FinishedRun, chart_files, finish_run, render_run};
 
 /// The chart pieces the bench report draws with, at the paths it uses.
 pub mod charts {
-    pub(crate) use super::plot::style::canvas;
     pub use super::plot::style::{CHART_SIZE_PX, WIDE_CHART_SIZE_PX, model_colour};
+    pub(crate) use super::plot::style::{canvas, draw};
 }
 
 /// Renders the run folder `dir`: the sweep report (and every point's) when it

@@ -12,7 +12,7 @@ use super::model::references::references_for;
 use super::model::series;
 use super::plot::run as plot;
 use super::terminal::terminal_table;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::results::files;
 use crate::stats::Scale;
 use crate::summary::Summary;
@@ -53,26 +53,6 @@ pub fn finish_run(dir: &Path) -> Result<FinishedRun> {
     })
 }
 
-/// Writes `text` to `path` through a temporary file and a rename.
-pub(crate) fn write_atomic(path: &Path, text: &str) -> Result<()> {
-    let tmp = path.with_extension("html.tmp");
-    std::fs::write(&tmp, text).map_err(|e| Error::io(&tmp, e))?;
-    std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e))
-}
-
-/// Replaces the CSV file `path` with `rows` (a temporary file, then a rename).
-fn rewrite_csv<T: serde::Serialize>(path: &Path, rows: &[T]) -> Result<()> {
-    let tmp = path.with_extension("csv.tmp");
-    let _ = std::fs::remove_file(&tmp);
-    {
-        let mut w = crate::results::CsvAppender::open(&tmp)?;
-        for r in rows {
-            w.append(r)?;
-        }
-    }
-    std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e))
-}
-
 /// Re-renders `dir/report.html`, its PNGs and `dir/summary.json` (recomputed
 /// from `runs.csv`) from the files in `dir`, and fills in `runs.csv`'s time
 /// to target. Returns the page's path.
@@ -91,7 +71,7 @@ fn render(run: &RunFiles) -> Result<(PathBuf, Summary)> {
         let filled = run.runs_with_time_to_target(tt.target);
         if filled != run.runs {
             // Derived from epochs.csv: filled in (again) on every render.
-            rewrite_csv(&dir.join(files::RUNS), &filled)?;
+            crate::results::write_csv_atomic(&dir.join(files::RUNS), &filled)?;
         }
     }
 
@@ -168,7 +148,8 @@ fn render(run: &RunFiles) -> Result<(PathBuf, Summary)> {
         )?;
     }
 
-    let mut notes: Vec<String> = run.config.data_warnings.clone();
+    let mut notes: Vec<String> = run.cut_off_note().into_iter().collect();
+    notes.extend(run.config.data_warnings.iter().cloned());
     notes.extend(run.config.merge_notes.iter().cloned());
     for d in &summary.duplicates {
         notes.push(format!(
@@ -180,6 +161,6 @@ fn render(run: &RunFiles) -> Result<(PathBuf, Summary)> {
     }
     let page = RunPage::new(run, &summary, figures, notes).render()?;
     let path = dir.join(files::REPORT);
-    write_atomic(&path, &page)?;
+    crate::results::write_atomic(&path, page.as_bytes())?;
     Ok((path, summary))
 }

@@ -11,7 +11,7 @@ use super::html::sweep::SweepPage;
 use super::load::SweepFiles;
 use super::model::sweep::{axis_lines, summarize_sweep};
 use super::plot::sweep::draw_sweep_axis;
-use super::run::{FinishedRun, render_run, write_atomic};
+use super::run::{FinishedRun, render_run};
 use super::terminal::sweep_table;
 use crate::error::Result;
 use crate::results::{EnvironmentFile, SweepManifest, files, write_json_atomic};
@@ -71,7 +71,7 @@ pub fn finish_sweep(root: &Path) -> Result<FinishedRun> {
         .find_map(|r| r.environment.as_ref().and_then(EnvironmentFile::first));
     let page = SweepPage::new(&manifest, &sweep, figures, environment).render()?;
     let path = root.join(files::REPORT);
-    write_atomic(&path, &page)?;
+    crate::results::write_atomic(&path, page.as_bytes())?;
     Ok(FinishedRun {
         html: path,
         table: sweep_table(&sweep),

@@ -47,13 +47,17 @@ impl<T: Serialize> CsvAppender<T> {
 }
 
 /// Reads every row of a CSV file written by [`CsvAppender`]. A missing file
-/// reads as no rows; a malformed row is an error naming its line.
+/// reads as no rows; a last line cut short by a killed process (no final
+/// newline: [`CsvAppender`] ends every row it writes with one) is dropped,
+/// whatever it would parse to; a malformed row is an error naming its line.
 pub fn read_csv<T: serde::de::DeserializeOwned>(path: &Path) -> Result<Vec<T>> {
-    if !path.exists() {
-        return Ok(Vec::new());
-    }
-    let mut reader =
-        csv::Reader::from_path(path).map_err(|e| Error::results(path, e.to_string()))?;
+    read_csv_whole(path).map(|(rows, _)| rows)
+}
+
+/// [`read_csv`], and whether a cut-off last line was dropped.
+pub fn read_csv_whole<T: serde::de::DeserializeOwned>(path: &Path) -> Result<(Vec<T>, bool)> {
+    let (text, cut) = whole_lines(path)?;
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
     let mut rows = Vec::new();
     for row in reader.deserialize() {
         rows.push(row.map_err(|e: csv::Error| {
@@ -61,21 +65,90 @@ pub fn read_csv<T: serde::de::DeserializeOwned>(path: &Path) -> Result<Vec<T>> {
             Error::data(path, line, None, e.to_string())
         })?);
     }
-    Ok(rows)
+    Ok((rows, cut))
 }
 
-/// Writes `value` as pretty JSON to `path` through a temporary file in the same
-/// folder and a rename, so readers never see a half-written file.
+/// The text of a CSV file without a last line cut short (no final newline),
+/// and whether one was dropped. A missing file reads as empty.
+pub fn whole_lines(path: &Path) -> Result<(String, bool)> {
+    if !path.exists() {
+        return Ok((String::new(), false));
+    }
+    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+    if text.is_empty() || text.ends_with('\n') {
+        return Ok((text, false));
+    }
+    let cut = text.rfind('\n').map_or(0, |i| i + 1);
+    Ok((text[..cut].to_string(), true))
+}
+
+/// The name `path` is written under before it is renamed into place:
+/// `name.partial.ext` in the same folder (same file system, so the rename is
+/// atomic; the extension kept, so encoders that go by it still work).
+pub fn partial_path(path: &Path) -> PathBuf {
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let name = match path.extension() {
+        Some(ext) => format!("{stem}.partial.{}", ext.to_string_lossy()),
+        None => format!("{stem}.partial"),
+    };
+    path.with_file_name(name)
+}
+
+/// Moves the finished [`partial_path`] of `path` into place; on `Err` (the
+/// writer failed, e.g. a full disk) removes it instead, so that neither a
+/// half-written file nor a temporary is left behind.
+pub fn commit_partial(path: &Path, written: Result<()>) -> Result<()> {
+    let partial = partial_path(path);
+    match written {
+        Ok(()) => std::fs::rename(&partial, path).map_err(|e| {
+            let _ = std::fs::remove_file(&partial);
+            Error::io(path, e)
+        }),
+        Err(e) => {
+            let _ = std::fs::remove_file(&partial);
+            Err(e)
+        }
+    }
+}
+
+/// Writes `bytes` to `path` whole or not at all: to its [`partial_path`],
+/// synced, then renamed; on any error the partial file is removed and the
+/// old `path` (if any) is left as it was.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let partial = partial_path(path);
+    let written = (|| {
+        let mut file = File::create(&partial).map_err(|e| Error::io(&partial, e))?;
+        file.write_all(bytes).map_err(|e| Error::io(&partial, e))?;
+        file.sync_all().map_err(|e| Error::io(&partial, e))
+    })();
+    commit_partial(path, written)
+}
+
+/// Replaces the CSV file `path` with a header and `rows`, atomically
+/// ([`write_atomic`]).
+pub fn write_csv_atomic<T: Serialize>(path: &Path, rows: &[T]) -> Result<()> {
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    for row in rows {
+        writer
+            .serialize(row)
+            .map_err(|e| Error::results(path, e.to_string()))?;
+    }
+    let bytes = writer
+        .into_inner()
+        .map_err(|e| Error::results(path, e.to_string()))?;
+    write_atomic(path, &bytes)
+}
+
+/// Writes `value` as pretty JSON to `path`, atomically ([`write_atomic`]),
+/// so readers never see a half-written file.
 pub fn write_json_atomic<T: Serialize + ?Sized>(path: &Path, value: &T) -> Result<()> {
-    let tmp = path.with_extension("json.tmp");
-    let text =
+    let mut text =
         serde_json::to_string_pretty(value).map_err(|e| Error::results(path, e.to_string()))?;
-    let mut file = File::create(&tmp).map_err(|e| Error::io(&tmp, e))?;
-    file.write_all(text.as_bytes())
-        .map_err(|e| Error::io(&tmp, e))?;
-    file.write_all(b"\n").map_err(|e| Error::io(&tmp, e))?;
-    file.sync_all().map_err(|e| Error::io(&tmp, e))?;
-    std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e))
+    text.push('\n');
+    write_atomic(path, text.as_bytes())
 }
 
 /// Reads a JSON file into `T`, naming the file in any error.
@@ -162,6 +235,6 @@ mod tests {
         write_json_atomic(&path, &vec![1, 2, 3]).unwrap();
         let v: Vec<i32> = read_json(&path).unwrap();
         assert_eq!(v, [1, 2, 3]);
-        assert!(!dir.path().join("x.json.tmp").exists());
+        assert!(!dir.path().join("x.partial.json").exists());
     }
 }

@@ -9,7 +9,10 @@ pub mod io;
 pub mod manifest;
 pub mod records;
 
-pub use io::{CsvAppender, read_csv, read_json, write_json_atomic};
+pub use io::{
+    CsvAppender, read_csv, read_csv_whole, read_json, write_atomic, write_csv_atomic,
+    write_json_atomic,
+};
 pub use manifest::{EnvironmentFile, MergedFrom, ModelSize, RunManifest, SweepManifest, point_dir};
 pub use records::{
     EpochRecord, GradientFlowRow, GradientStage, KernelCheckRow, RunRecord, RunStatus,

@@ -7,6 +7,7 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 use crate::error::{Error, Result};
+use crate::results::io::{whole_lines, write_atomic};
 use crate::results::{RunRecord, RunStatus, files};
 
 /// Whether a run with this status is finished for good: `ok`, or `diverged`
@@ -14,20 +15,6 @@ use crate::results::{RunRecord, RunStatus, files};
 /// runs are run again.
 pub fn is_final(status: RunStatus) -> bool {
     matches!(status, RunStatus::Ok | RunStatus::Diverged)
-}
-
-/// The text of a CSV file without a last line cut short (no final newline),
-/// and whether one was dropped. A missing file reads as empty.
-fn whole_lines(path: &Path) -> Result<(String, bool)> {
-    if !path.exists() {
-        return Ok((String::new(), false));
-    }
-    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
-    if text.is_empty() || text.ends_with('\n') {
-        return Ok((text, false));
-    }
-    let cut = text.rfind('\n').map_or(0, |i| i + 1);
-    Ok((text[..cut].to_string(), true))
 }
 
 /// The finished runs of a point folder: its `runs.csv` rows with a final
@@ -123,12 +110,10 @@ fn filter_csv(
         .headers()
         .map_err(|e| Error::results(path, e.to_string()))?
         .clone();
-    let tmp = path.with_extension("csv.tmp");
-    let mut writer =
-        csv::Writer::from_path(&tmp).map_err(|e| Error::results(&tmp, e.to_string()))?;
+    let mut writer = csv::Writer::from_writer(Vec::new());
     writer
         .write_record(&headers)
-        .map_err(|e| Error::results(&tmp, e.to_string()))?;
+        .map_err(|e| Error::results(path, e.to_string()))?;
     let mut dropped = 0;
     let mut kept = 0;
     for record in reader.records() {
@@ -142,19 +127,19 @@ fn filter_csv(
         {
             writer
                 .write_record(&record)
-                .map_err(|e| Error::results(&tmp, e.to_string()))?;
+                .map_err(|e| Error::results(path, e.to_string()))?;
             kept += 1;
         } else {
             dropped += 1;
         }
     }
-    writer.flush().map_err(|e| Error::io(&tmp, e))?;
-    drop(writer);
+    let bytes = writer
+        .into_inner()
+        .map_err(|e| Error::results(path, e.to_string()))?;
     if kept == 0 {
-        std::fs::remove_file(&tmp).map_err(|e| Error::io(&tmp, e))?;
         std::fs::remove_file(path).map_err(|e| Error::io(path, e))?;
     } else {
-        std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e))?;
+        write_atomic(path, &bytes)?;
     }
     Ok(dropped)
 }

@@ -28,7 +28,7 @@ use crate::error::{Error, Result};
 use crate::model::{Cell, Classifier};
 use crate::probe::device::{resolve_device, synchronize};
 use crate::probe::kernel::{self, Kernel};
-use crate::results::{CsvAppender, KernelCheckRow, RunManifest, files};
+use crate::results::{KernelCheckRow, RunManifest, files};
 
 /// Untimed steps per variant before timing starts.
 pub const WARMUP_STEPS: usize = 2;
@@ -132,13 +132,5 @@ pub fn run_kernel_check(point_dir: &Path, stop: &AtomicBool) -> Result<()> {
     }
     kernel::apply(config.kernel);
     let path = point_dir.join(files::KERNEL_CHECK);
-    let tmp = path.with_extension("csv.tmp");
-    let _ = std::fs::remove_file(&tmp);
-    {
-        let mut csv = CsvAppender::<KernelCheckRow>::open(&tmp)?;
-        for row in &rows {
-            csv.append(row)?;
-        }
-    }
-    std::fs::rename(&tmp, &path).map_err(|e| Error::io(&path, e))
+    crate::results::write_csv_atomic(&path, &rows)
 }

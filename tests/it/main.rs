@@ -8,6 +8,8 @@ mod common;
 mod contract;
 mod data;
 mod hog;
+mod hostile;
+mod interrupt;
 mod kernel;
 mod report;
 mod sweep;

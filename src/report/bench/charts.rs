@@ -9,18 +9,14 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::RatioGrid;
-use super::shared::{CHART_SIZE_PX, Line, WIDE_CHART_SIZE_PX, canvas, model_colour};
-use crate::error::{Error, Result};
+use super::shared::{CHART_SIZE_PX, Line, WIDE_CHART_SIZE_PX, canvas, draw, model_colour};
+use crate::error::Result;
 use crate::model::{BatchingMode, Cell};
 
 type DrawResult = std::result::Result<(), Box<dyn std::error::Error + Send + Sync>>;
 
 /// The embedded font's family, registered by `canvas`.
 const FONT: &str = "sans-serif";
-
-fn finish(path: &Path, r: DrawResult) -> Result<()> {
-    r.map_err(|e| Error::results(path, format!("drawing the chart failed: {e}")))
-}
 
 /// Tick values 1, 2, 5 × 10^k that fall within `[lo, hi]` (`0 < lo <= hi`),
 /// so log axes get a label every step instead of one per decade.
@@ -106,7 +102,7 @@ pub fn draw_loglog(
     y_desc: &str,
     lines: &[Line],
 ) -> Result<()> {
-    finish(path, loglog(path, title, x_desc, y_desc, lines))
+    draw(path, |p| loglog(p, title, x_desc, y_desc, lines))
 }
 
 fn loglog(path: &Path, title: &str, x_desc: &str, y_desc: &str, lines: &[Line]) -> DrawResult {
@@ -172,7 +168,7 @@ pub fn draw_tokens_per_sec(
     x_desc: &str,
     panels: &[(String, Vec<Line>)],
 ) -> Result<()> {
-    finish(path, tokens_per_sec(path, title, x_desc, panels))
+    draw(path, |p| tokens_per_sec(p, title, x_desc, panels))
 }
 
 fn tokens_per_sec(
@@ -256,7 +252,7 @@ pub fn ratio_colour(ratio: f64) -> RGBColor {
 /// one annotated cell per benched point, hidden size up, length across,
 /// points not benched left grey.
 pub fn draw_ratio_heatmap(path: &Path, title: &str, grid: &RatioGrid) -> Result<()> {
-    finish(path, ratio_heatmap(path, title, grid))
+    draw(path, |p| ratio_heatmap(p, title, grid))
 }
 
 fn ratio_heatmap(path: &Path, title: &str, grid: &RatioGrid) -> DrawResult {
@@ -349,7 +345,7 @@ pub fn draw_batching(
     title: &str,
     panels: &[(String, Vec<BatchingBar>)],
 ) -> Result<()> {
-    finish(path, batching(path, title, panels))
+    draw(path, |p| batching(p, title, panels))
 }
 
 fn batching(path: &Path, title: &str, panels: &[(String, Vec<BatchingBar>)]) -> DrawResult {

@@ -75,7 +75,7 @@ pub(super) struct Table {
 pub(super) fn write(page: &Page, path: &Path) -> Result<()> {
     let html =
         render(page).map_err(|e| Error::results(path, format!("rendering the page: {e:#}")))?;
-    std::fs::write(path, html).map_err(|e| Error::io(path, e))
+    crate::results::write_atomic(path, html.as_bytes())
 }
 
 fn render(page: &Page) -> std::result::Result<String, minijinja::Error> {

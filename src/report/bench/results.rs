@@ -9,7 +9,7 @@ use serde::Deserialize;
 
 use crate::error::{Error, Result};
 use crate::model::{
-    BENCH_CONDITIONS_FILE, BatchingBench, BenchCondition, BenchConditions, BenchGroup,
+    BENCH_CONDITIONS_FILE, BatchingBench, BenchCell, BenchCondition, BenchConditions, BenchGroup,
     BenchGroupId, BenchShape, Cell, MatmulBench,
 };
 
@@ -46,8 +46,14 @@ impl BenchResult {
         format!("{}/{}/{}", self.group, self.function, self.parameter)
     }
 
-    /// The cell, for cell and batching benches.
+    /// The cell, for cell and batching benches on libtorch's own kernel
+    /// choice (`None` for an `lstm-native` bench: see [`Self::bench_cell`]).
     pub fn cell(&self) -> Option<Cell> {
+        self.function.parse().ok()
+    }
+
+    /// The cell and kernel setting, for cell benches (`lstm`, `lstm-native`).
+    pub fn bench_cell(&self) -> Option<BenchCell> {
         self.function.parse().ok()
     }
 
@@ -70,7 +76,7 @@ impl BenchResult {
 
     /// FLOPs per iteration, for cell benches (forward or train step by group).
     pub fn flops(&self) -> Option<f64> {
-        let (cell, shape) = (self.cell()?, self.shape()?);
+        let (cell, shape) = (self.bench_cell()?.cell, self.shape()?);
         match self.group.group {
             BenchGroup::Forward => Some(shape.forward_flops(cell)),
             BenchGroup::TrainStep | BenchGroup::TrainStepMatched => {

@@ -13,8 +13,8 @@ use super::gates::{Checks, Drift, Gate};
 use super::page::{Chart, ChartSection, Page, Table};
 use super::results::BenchResult;
 use super::series::{
-    SweepAxis, batching_rows, batching_title, group_title, peak_flops, ratio_grid, sweep_groups,
-    sweep_lines, threads, tokens_per_sec_lines,
+    SweepAxis, batching_rows, batching_title, group_title, kernel_split_rows, peak_flops,
+    ratio_grid, sweep_groups, sweep_lines, threads, tokens_per_sec_lines,
 };
 use super::shared::Line;
 use crate::error::Result;
@@ -84,6 +84,7 @@ pub(super) fn build(results: &[BenchResult], out: &Path) -> Result<Page> {
             tables.extend(group_table(&ctx, group, &mut findings));
         }
     }
+    tables.extend(kernel_table(&ctx, &mut findings));
     let (batching_charts, batching_table) = batching_section(&ctx, &mut findings)?;
     let has_batching = batching_table.is_some();
     chart_sections.extend(batching_charts);
@@ -372,13 +373,71 @@ fn condition_cells(ctx: &Ctx, r: &BenchResult) -> [String; 2] {
 }
 
 /// A group's table of every bench, and the GRU/LSTM ratio per shape.
+/// Cell or kernel: per shape with an `lstm-native` bench, GRU/LSTM under
+/// libtorch's own kernel choice and with both on the native kernel.
+fn kernel_table(ctx: &Ctx, findings: &mut Findings) -> Option<Table> {
+    let rows = kernel_split_rows(ctx.results);
+    if rows.is_empty() {
+        return None;
+    }
+    for r in &rows {
+        let verdict = match (r.ratio_auto() < 1.0, r.ratio_native() < 1.0) {
+            (false, true) => "the LSTM's lead comes from oneDNN's kernel, not from the cell",
+            (true, true) => "GRU is faster either way",
+            (false, false) => "LSTM is faster either way",
+            (true, false) => "GRU is faster only while the LSTM runs on oneDNN",
+        };
+        findings.add(
+            &ctx.checks,
+            format!(
+                "{} {}: GRU takes {:.2}× LSTM's time with libtorch's own kernels, {:.2}× with both on the native kernel: {verdict}",
+                r.group,
+                r.shape,
+                r.ratio_auto(),
+                r.ratio_native()
+            ),
+            &r.ids,
+        );
+    }
+    let body = rows
+        .iter()
+        .map(|r| {
+            vec![
+                r.group.to_string(),
+                r.shape.to_string(),
+                format!("{:.2}", r.lstm_auto_secs * 1e3),
+                format!("{:.2}", r.lstm_native_secs * 1e3),
+                format!("{:.2}", r.gru_secs * 1e3),
+                format!("{:.2}", r.ratio_auto()),
+                format!("{:.2}", r.ratio_native()),
+            ]
+        })
+        .collect();
+    Some(Table {
+        title: "Cell or kernel: GRU/LSTM with libtorch's kernel choice and on the native kernel"
+            .into(),
+        header: [
+            "group",
+            "LSTM shape",
+            "LSTM ms (libtorch's choice)",
+            "LSTM ms (native)",
+            "GRU ms",
+            "GRU/LSTM (libtorch's choice)",
+            "GRU/LSTM (both native)",
+        ]
+        .map(String::from)
+        .to_vec(),
+        rows: body,
+    })
+}
+
 fn group_table(ctx: &Ctx, group: BenchGroupId, findings: &mut Findings) -> Option<Table> {
     let mut rows: Vec<&BenchResult> = ctx
         .results
         .iter()
-        .filter(|r| r.group == group && r.cell().is_some())
+        .filter(|r| r.group == group && r.bench_cell().is_some())
         .collect();
-    rows.sort_by_key(|r| (r.cell(), r.shape()));
+    rows.sort_by_key(|r| (r.bench_cell(), r.shape()));
     if rows.is_empty() {
         return None;
     }

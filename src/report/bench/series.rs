@@ -332,3 +332,69 @@ pub fn sweep_groups() -> [BenchGroupId; 4] {
         BenchGroupId::new(BenchGroup::TrainStep, true),
     ]
 }
+
+/// The kernel split at one shape of one cell-bench group: the LSTM on
+/// libtorch's own kernel choice (oneDNN on the CPU) and on the native one
+/// (`lstm-native`), and the GRU (always native on the CPU).
+#[derive(Debug, Clone, PartialEq)]
+pub struct KernelSplitRow {
+    /// The group.
+    pub group: BenchGroupId,
+    /// The LSTM's shape (the GRU's too, except in `train_step_matched`).
+    pub shape: BenchShape,
+    /// The three benches' ids, for the gates.
+    pub ids: [String; 3],
+    /// LSTM median seconds per iteration, libtorch's choice.
+    pub lstm_auto_secs: f64,
+    /// LSTM median seconds per iteration, native kernel.
+    pub lstm_native_secs: f64,
+    /// GRU median seconds per iteration.
+    pub gru_secs: f64,
+}
+
+impl KernelSplitRow {
+    /// GRU/LSTM time with libtorch's own kernel choice.
+    pub fn ratio_auto(&self) -> f64 {
+        self.gru_secs / self.lstm_auto_secs
+    }
+
+    /// GRU/LSTM time with both cells on the native kernel: the cells' cost.
+    pub fn ratio_native(&self) -> f64 {
+        self.gru_secs / self.lstm_native_secs
+    }
+}
+
+/// Every shape with an `lstm-native` bench and its LSTM and GRU partners
+/// (same group and shape; in `train_step_matched`, the group's GRU).
+pub fn kernel_split_rows(results: &[BenchResult]) -> Vec<KernelSplitRow> {
+    let mut rows: Vec<KernelSplitRow> = results
+        .iter()
+        .filter(|r| {
+            r.bench_cell()
+                .is_some_and(|c| c.cell == Cell::Lstm && c.native)
+        })
+        .filter_map(|native| {
+            let shape = native.shape()?;
+            let in_group = |cell: Cell| {
+                results
+                    .iter()
+                    .filter(move |r| r.group == native.group && r.cell() == Some(cell))
+            };
+            let lstm = in_group(Cell::Lstm).find(|r| r.parameter == native.parameter)?;
+            let gru = match native.group.group {
+                BenchGroup::TrainStepMatched => in_group(Cell::Gru).next(),
+                _ => in_group(Cell::Gru).find(|r| r.parameter == native.parameter),
+            }?;
+            Some(KernelSplitRow {
+                group: native.group,
+                shape,
+                ids: [lstm.id(), native.id(), gru.id()],
+                lstm_auto_secs: lstm.median_secs,
+                lstm_native_secs: native.median_secs,
+                gru_secs: gru.median_secs,
+            })
+        })
+        .collect();
+    rows.sort_by_key(|r| (r.group, r.shape.to_string()));
+    rows
+}

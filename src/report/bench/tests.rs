@@ -90,6 +90,29 @@ fn result(group: &str, function: &str, parameter: &str, median_ms: f64) -> Bench
 }
 
 #[test]
+fn the_kernel_split_pairs_each_native_lstm_with_its_lstm_and_gru() {
+    let shape = "h128-t200-b64-l1-th2";
+    let results = vec![
+        result("train_step", "lstm", shape, 100.0),
+        result("train_step", "lstm-native", shape, 250.0),
+        result("train_step", "gru", shape, 180.0),
+        result("train_step", "gru", "h64-t200-b64-l1-th2", 50.0),
+        result("train_step_matched", "lstm", shape, 100.0),
+        result("train_step_matched", "lstm-native", shape, 260.0),
+        result("train_step_matched", "gru", "h155-t200-b64-l1-th2", 200.0),
+    ];
+    let rows = kernel_split_rows(&results);
+    assert_eq!(rows.len(), 2);
+    assert_eq!(rows[0].group, g("train_step"));
+    assert!((rows[0].ratio_auto() - 1.8).abs() < 1e-12);
+    assert!((rows[0].ratio_native() - 0.72).abs() < 1e-12);
+    assert!((rows[1].ratio_native() - 200.0 / 260.0).abs() < 1e-12);
+    // The native bench is no plain LSTM: the cell series leave it out.
+    assert_eq!(results[1].cell(), None);
+    assert_eq!(results[1].bench_cell().unwrap().to_string(), "lstm-native");
+}
+
+#[test]
 fn ratio_grid_over_hidden_and_length() {
     let mut results = vec![];
     for (h, t, lstm, gru) in [

@@ -8,7 +8,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::style::{
     CHART_SIZE_PX, DrawResult, FONT, LABEL_GREY, REFERENCE_GREY, WIDE_CHART_SIZE_PX, canvas,
-    category_label, finish, legend_line, model_colour, padded, tick_format, y_range,
+    category_label, draw, legend_line, model_colour, padded, tick_format, y_range,
 };
 use crate::error::Result;
 use crate::report::model::references::Reference;
@@ -18,16 +18,15 @@ use crate::report::model::verdict::shown_ci;
 /// Mean validation accuracy per epoch for each model, with the min–max band
 /// over seeds. Y in percent.
 pub fn draw_val_acc(path: &Path, bands: &[Band]) -> Result<()> {
-    finish(
-        path,
+    draw(path, |p| {
         band_chart(
-            path,
+            p,
             bands,
             "Validation accuracy per epoch (mean over seeds, band: min–max)",
             "validation accuracy (%)",
             100.0,
-        ),
-    )
+        )
+    })
 }
 
 fn band_chart(path: &Path, bands: &[Band], caption: &str, y_desc: &str, scale: f64) -> DrawResult {
@@ -124,7 +123,7 @@ where
 /// Training loss (left) and validation loss (right) per epoch, mean over
 /// seeds with the min–max band, in nats.
 pub fn draw_loss(path: &Path, train: &[Band], val: &[Band]) -> Result<()> {
-    finish(path, loss_chart(path, train, val))
+    draw(path, |p| loss_chart(p, train, val))
 }
 
 fn loss_chart(path: &Path, train: &[Band], val: &[Band]) -> DrawResult {
@@ -155,7 +154,7 @@ fn loss_chart(path: &Path, train: &[Band], val: &[Band]) -> DrawResult {
 /// `target`: the time-to-accuracy target (fraction), drawn dashed, with a
 /// ring where each line first reaches it.
 pub fn draw_acc_vs_time(path: &Path, lines: &[Line], target: Option<f64>) -> Result<()> {
-    finish(path, acc_vs_time_chart(path, lines, target))
+    draw(path, |p| acc_vs_time_chart(p, lines, target))
 }
 
 fn acc_vs_time_chart(path: &Path, lines: &[Line], target: Option<f64>) -> DrawResult {
@@ -380,7 +379,7 @@ fn min_max_whisker(s: &Spread) -> Option<(f64, f64)> {
 /// Test accuracy per seed (dots), each model's mean (bar) and 95% CI
 /// (whisker), with published reference accuracies when given.
 pub fn draw_test_acc(path: &Path, spreads: &[Spread], references: &[Reference]) -> Result<()> {
-    finish(path, test_acc_chart(path, spreads, references))
+    draw(path, |p| test_acc_chart(p, spreads, references))
 }
 
 fn test_acc_chart(path: &Path, spreads: &[Spread], references: &[Reference]) -> DrawResult {
@@ -407,10 +406,9 @@ pub fn draw_cost(
     tokens_per_sec: &[Spread],
     peak_rss_bytes: &[Spread],
 ) -> Result<()> {
-    finish(
-        path,
-        cost_chart(path, secs_per_epoch, tokens_per_sec, peak_rss_bytes),
-    )
+    draw(path, |p| {
+        cost_chart(p, secs_per_epoch, tokens_per_sec, peak_rss_bytes)
+    })
 }
 
 fn cost_chart(path: &Path, secs: &[Spread], tokens: &[Spread], rss: &[Spread]) -> DrawResult {
@@ -454,7 +452,7 @@ fn cost_chart(path: &Path, secs: &[Spread], tokens: &[Spread], rss: &[Spread]) -
 /// Gradient norm reaching each input time step (log scale), per model:
 /// solid after training, dashed at initialisation.
 pub fn draw_gradient_flow(path: &Path, lines: &[Line]) -> Result<()> {
-    finish(path, gradient_chart(path, lines))
+    draw(path, |p| gradient_chart(p, lines))
 }
 
 fn gradient_chart(path: &Path, lines: &[Line]) -> DrawResult {

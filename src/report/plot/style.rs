@@ -66,9 +66,16 @@ pub(crate) fn canvas(
     Ok(root)
 }
 
-/// Turns a drawing error into the crate's, naming the chart.
-pub(crate) fn finish(path: &Path, r: DrawResult) -> Result<()> {
-    r.map_err(|e| Error::results(path, format!("drawing the chart failed: {e}")))
+/// Draws the chart `path` with `chart`, which draws on a [`canvas`] at the
+/// path it is given: `path`'s partial name
+/// ([`partial_path`](crate::results::io::partial_path)), moved into place
+/// when the chart is whole, removed on a drawing or write error (a full
+/// disk), so a failed write never leaves a cut-off PNG. Errors name the chart.
+pub(crate) fn draw(path: &Path, chart: impl FnOnce(&Path) -> DrawResult) -> Result<()> {
+    let partial = crate::results::io::partial_path(path);
+    let drawn =
+        chart(&partial).map_err(|e| Error::results(path, format!("drawing the chart failed: {e}")));
+    crate::results::io::commit_partial(path, drawn)
 }
 
 /// `lo..hi` widened by `frac` of its span on each side.

@@ -11,7 +11,7 @@ use plotters::coord::ranged1d::{DefaultFormatting, KeyPointHint, Ranged};
 use plotters::prelude::*;
 
 use super::style::{
-    DrawResult, FONT, SWEEP_CHART_SIZE_PX, canvas, finish, model_colour, tick_format, y_range,
+    DrawResult, FONT, SWEEP_CHART_SIZE_PX, canvas, draw, model_colour, tick_format, y_range,
 };
 use crate::config::Axis;
 use crate::error::Result;
@@ -31,10 +31,9 @@ pub fn draw_sweep_axis(
     secs_per_epoch: &[SweepLine],
     peak_rss_bytes: &[SweepLine],
 ) -> Result<()> {
-    finish(
-        path,
-        sweep_chart(path, axis, test_acc, secs_per_epoch, peak_rss_bytes),
-    )
+    draw(path, |p| {
+        sweep_chart(p, axis, test_acc, secs_per_epoch, peak_rss_bytes)
+    })
 }
 
 /// What one panel shows.

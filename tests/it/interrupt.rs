@@ -1,0 +1,104 @@
+//! Ctrl-C during a real LSTM run (oneDNN's kernel on the CPU), as a terminal
+//! sends it: SIGINT to the whole process group, parent and worker, at a
+//! random moment. Every interrupt must end with exit code 130, the run
+//! recorded `interrupted`, no crash message, and a report that renders.
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use rand::{Rng, SeedableRng};
+
+/// Interrupts `tries` runs, each a delay drawn (seeded) between 0.5 and
+/// 3.5 s after its worker started, i.e. while the worker is training.
+fn interrupt_lstm_runs(tries: usize, seed: u64) {
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+    for attempt in 1..=tries {
+        let dir = tempfile::tempdir().unwrap();
+        let delay = Duration::from_secs_f64(rng.random_range(0.5..3.5));
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_compare"));
+        cmd.args(["--dataset", "imdb-mini", "--models", "lstm", "--seeds", "1"])
+            .args([
+                "--epochs",
+                "20",
+                "--kernel-check",
+                "off",
+                "--quiet",
+                "--out",
+            ])
+            .arg(dir.path())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped());
+        // Its own process group, so that the signal goes to parent and
+        // worker at once, as a terminal's Ctrl-C does.
+        std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
+        let child = cmd.spawn().expect("compare starts");
+        wait_for_worker(child.id());
+        let started = Instant::now();
+        std::thread::sleep(delay);
+        // SAFETY: kill(2) on the process group we just started.
+        unsafe { libc::kill(-(child.id() as libc::pid_t), libc::SIGINT) };
+        let output = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let context = format!(
+            "try {attempt}, interrupted after {:.2} s: {stderr}",
+            started.elapsed().as_secs_f64()
+        );
+        assert_eq!(output.status.code(), Some(130), "{context}");
+        for crash in ["corrupted", "SIGSEGV", "SIGABRT", "panicked", "signal:"] {
+            assert!(!stderr.contains(crash), "{context}");
+        }
+        let run = only_run_folder(dir.path());
+        let runs = std::fs::read_to_string(run.join("runs.csv")).unwrap_or_default();
+        assert!(
+            runs.lines().skip(1).all(|l| l.contains(",interrupted,")) && runs.lines().count() == 2,
+            "{context}\nruns.csv:\n{runs}"
+        );
+        assert!(run.join("report.html").is_file(), "{context}");
+    }
+}
+
+/// Waits (up to 60 s) until the process `parent` has a `--worker` child.
+fn wait_for_worker(parent: u32) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while Instant::now() < deadline {
+        let found = std::fs::read_dir("/proc").unwrap().flatten().any(|e| {
+            let stat = std::fs::read_to_string(e.path().join("stat")).unwrap_or_default();
+            let ppid = stat
+                .rsplit(')')
+                .next()
+                .and_then(|rest| rest.split_whitespace().nth(1))
+                .and_then(|p| p.parse::<u32>().ok());
+            let cmdline = std::fs::read(e.path().join("cmdline")).unwrap_or_default();
+            ppid == Some(parent) && String::from_utf8_lossy(&cmdline).contains("--worker")
+        });
+        if found {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    panic!("no worker started within 60 s");
+}
+
+fn only_run_folder(out: &Path) -> std::path::PathBuf {
+    let dirs: Vec<_> = std::fs::read_dir(out)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.is_dir())
+        .collect();
+    assert_eq!(dirs.len(), 1, "{dirs:?}");
+    dirs[0].clone()
+}
+
+#[test]
+fn ctrl_c_during_lstm_training_always_ends_interrupted() {
+    interrupt_lstm_runs(3, 1);
+}
+
+/// The stress test of issue 15: 30 interrupts (about 2 minutes).
+#[test]
+#[ignore = "long: about 2 minutes; run with --ignored"]
+fn ctrl_c_at_thirty_random_moments_never_crashes() {
+    interrupt_lstm_runs(30, 30);
+}
