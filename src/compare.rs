@@ -21,11 +21,13 @@ use crate::error::{Error, Result};
 use crate::model::{Cell, Classifier, ModelShape, hidden_for_budget};
 use crate::probe::device::resolve_device;
 use crate::probe::environment::Environment;
+use crate::probe::interference::Timing;
 use crate::probe::kernel;
+use crate::results::restamp::restamp_verdicts;
 use crate::results::{
     self, CsvAppender, EpochRecord, GradientFlowRow, GradientStage, RunRecord, RunStatus, files,
 };
-use crate::results::{ModelSize, RunManifest, SweepManifest, point_dir};
+use crate::results::{ModelSize, RunManifest, SweepManifest, attempts, point_dir};
 use crate::sweep::plan::{Job, ShardChoice, all_jobs, shard_jobs};
 use crate::sweep::resume;
 use crate::train::gradient_flow::gradient_norms;
@@ -437,7 +439,7 @@ pub fn run_jobs(
         if grid.points.len() > 1 {
             log(&format!("job {}", job.id()));
         }
-        let run = run_worker_process(exe, &dir, job, &size, child_pid)?;
+        let run = run_worker_process(exe, &dir, job, 1, &size, child_pid)?;
         if !appenders.contains_key(&job.point) {
             appenders.insert(
                 job.point.clone(),
@@ -450,12 +452,42 @@ pub fn run_jobs(
             .append(&run)?;
         runs.push(run);
     }
+    if !stop.load(Ordering::SeqCst) {
+        let mut appended = |job: &Job, run: &RunRecord| -> Result<()> {
+            let dir = point_dir(root, grid, &job.point);
+            if !appenders.contains_key(&job.point) {
+                appenders.insert(
+                    job.point.clone(),
+                    CsvAppender::open(&dir.join(files::RUNS))?,
+                );
+            }
+            appenders
+                .get_mut(&job.point)
+                .expect("just inserted")
+                .append(run)
+        };
+        let reruns = remeasure_disturbed(
+            root,
+            manifest,
+            &jobs,
+            &sizes_of,
+            exe,
+            stop,
+            child_pid,
+            &mut appended,
+            &mut log,
+        )?;
+        runs.extend(reruns);
+    }
     let mut finished_ok = 0;
     for (&id, dir) in point_ids.iter().zip(&point_dirs) {
         finished_ok += resume::finished_runs(dir)?
             .iter()
             .filter(|r| r.status == RunStatus::Ok)
             .map(|r| (r.model, r.seed))
+            // One per (model, seed), however many attempts it had.
+            .collect::<BTreeSet<_>>()
+            .into_iter()
             .filter(|&(model, seed)| {
                 jobs.iter()
                     .any(|j| j.point == id && j.model == model && j.seed == seed)
@@ -471,6 +503,128 @@ pub fn run_jobs(
         finished_ok,
         interrupted: stop.load(Ordering::SeqCst),
     })
+}
+
+/// After the jobs: runs again, in job order and one round at a time, every
+/// finished `ok` run whose timing is `disturbed` and that has had fewer than
+/// `1 + remeasure` attempts (its point's `--remeasure`), until none is left
+/// (the state is read from the files, so an interrupted round continues on
+/// `--resume`). Each re-run must reproduce attempt 1's losses and
+/// accuracies bit for bit, else this stops with an error; a clean re-run's
+/// timing becomes `remeasured`. `append` writes a re-run's row to its
+/// point's `runs.csv`. Returns the re-runs' records.
+#[allow(clippy::too_many_arguments)]
+fn remeasure_disturbed(
+    root: &Path,
+    manifest: &SweepManifest,
+    jobs: &[Job],
+    sizes_of: &BTreeMap<&str, Vec<ModelSize>>,
+    exe: &Path,
+    stop: &AtomicBool,
+    child_pid: &Arc<AtomicU32>,
+    append: &mut dyn FnMut(&Job, &RunRecord) -> Result<()>,
+    log: &mut impl FnMut(&str),
+) -> Result<Vec<RunRecord>> {
+    let grid = &manifest.grid;
+    let mut reruns = Vec::new();
+    // Runs whose re-run failed or was cut short: not tried again in this call.
+    let mut given_up: BTreeSet<String> = BTreeSet::new();
+    while !stop.load(Ordering::SeqCst) {
+        let mut round: Vec<(usize, Job, u32)> = Vec::new();
+        for id in sizes_of.keys() {
+            let Some(point) = manifest.point(id) else {
+                continue;
+            };
+            if point.config.remeasure == 0 {
+                continue;
+            }
+            let dir = point_dir(root, grid, id);
+            let done = resume::finished_runs(&dir)?;
+            for (model, seed, attempt) in attempts::to_remeasure(&done, point.config.remeasure) {
+                let position = jobs
+                    .iter()
+                    .position(|j| j.point == *id && j.model == model && j.seed == seed);
+                let job = Job {
+                    point: id.to_string(),
+                    model,
+                    seed,
+                };
+                if let Some(position) = position.filter(|_| !given_up.contains(&job.id())) {
+                    round.push((position, job, attempt));
+                }
+            }
+        }
+        if round.is_empty() {
+            break;
+        }
+        round.sort_by_key(|(position, _, _)| *position);
+        for (_, job, attempt) in round {
+            if stop.load(Ordering::SeqCst) {
+                break;
+            }
+            let dir = point_dir(root, grid, &job.point);
+            let size = sizes_of[job.point.as_str()]
+                .iter()
+                .find(|s| s.model == job.model)
+                .expect("every model of a point is sized")
+                .clone();
+            log(&format!(
+                "{}{} seed {}: timing disturbed, re-measuring (attempt {attempt})",
+                if grid.points.len() > 1 {
+                    format!("{}: ", job.point)
+                } else {
+                    String::new()
+                },
+                job.model.display_name(),
+                job.seed
+            ));
+            let mut run = run_worker_process(exe, &dir, &job, attempt, &size, child_pid)?;
+            if run.status != RunStatus::Ok {
+                if !stop.load(Ordering::SeqCst) {
+                    log(&format!(
+                        "re-measuring {} seed {} ended {:?} ({}); its first timing stays",
+                        job.model, job.seed, run.status, run.message
+                    ));
+                }
+                given_up.insert(job.id());
+                continue;
+            }
+            let epochs: Vec<EpochRecord> = results::read_csv(&dir.join(files::EPOCHS))?;
+            let of = |attempt: u32| -> Vec<EpochRecord> {
+                epochs
+                    .iter()
+                    .filter(|e| e.model == job.model && e.seed == job.seed && e.attempt == attempt)
+                    .cloned()
+                    .collect()
+            };
+            let first = resume::finished_runs(&dir)?
+                .into_iter()
+                .find(|r| r.model == job.model && r.seed == job.seed && r.attempt == 1)
+                .ok_or_else(|| {
+                    Error::results(
+                        dir.join(files::RUNS),
+                        format!("{} seed {} has no attempt 1", job.model, job.seed),
+                    )
+                })?;
+            if let Some(why) =
+                attempts::reproduction_mismatch((&first, &of(1)), (&run, &of(attempt)))
+            {
+                return Err(Error::results(
+                    dir.join(files::EPOCHS),
+                    format!(
+                        "re-running {} seed {} (attempt {attempt}) did not reproduce attempt 1 ({why}): training is not deterministic here, so its timings cannot be re-measured; run with --remeasure 0",
+                        job.model, job.seed
+                    ),
+                ));
+            }
+            if run.timing == Some(Timing::Clean) {
+                run.timing = Some(Timing::Remeasured);
+            }
+            append(&job, &run)?;
+            reruns.push(run);
+        }
+    }
+    Ok(reruns)
 }
 
 /// Loads the dataset a configuration names (every point of a grid has the same).
@@ -677,12 +831,13 @@ pub struct JobResult {
     pub run: RunRecord,
 }
 
-/// Starts `exe --worker POINT_DIR JOB_ID` for one job and waits for the
-/// record it writes ([`job_result_path`]).
+/// Starts `exe --worker POINT_DIR JOB_ID --attempt N` for one job and
+/// waits for the record it writes ([`job_result_path`]).
 fn run_worker_process(
     exe: &Path,
     point_dir: &Path,
     job: &Job,
+    attempt: u32,
     size: &ModelSize,
     child_pid: &Arc<AtomicU32>,
 ) -> Result<RunRecord> {
@@ -696,6 +851,8 @@ fn run_worker_process(
         .arg("--worker")
         .arg(point_dir)
         .arg(job.id())
+        .arg("--attempt")
+        .arg(attempt.to_string())
         .stdin(Stdio::null())
         // The worker prints nothing on stdout itself; what libtorch prints
         // there (e.g. ONEDNN_VERBOSE=1's primitive log) reaches the user.
@@ -708,48 +865,60 @@ fn run_worker_process(
     child_pid.store(0, Ordering::SeqCst);
     let result = results::read_json::<JobResult>(&result_path)
         .ok()
-        .filter(|r| r.job == job.id());
+        .filter(|r| r.job == job.id() && r.run.attempt == attempt);
     let _ = std::fs::remove_file(&result_path);
     let _ = std::fs::remove_dir(point_dir.join(files::JOB_RESULTS_DIR));
     Ok(match result {
         Some(result) => result.run,
-        None => RunRecord::empty(
-            size.model,
-            job.seed,
-            size.hidden_size,
-            size.params,
-            RunStatus::Failed,
-            format!("worker exited with {status} without a result (see the messages above)"),
-        ),
+        None => {
+            let mut run = RunRecord::empty(
+                size.model,
+                job.seed,
+                size.hidden_size,
+                size.params,
+                RunStatus::Failed,
+                format!("worker exited with {status} without a result (see the messages above)"),
+            );
+            run.attempt = attempt;
+            run
+        }
     })
 }
 
 /// The worker's side of the protocol: runs `job_id` of the point folder
 /// `point_dir` ([`run_worker`]) and writes its record, or the one-line
-/// error as a `failed` record, atomically to [`job_result_path`]. Returns
-/// the error, if any, for the worker to print.
-pub fn run_worker_job(point_dir: &Path, job_id: &str, stop: &AtomicBool) -> Result<RunRecord> {
+/// error as a `failed` record, atomically to [`job_result_path`]. `attempt`
+/// is 1, or 2, 3, … for a re-run of a disturbed run. Returns the error, if
+/// any, for the worker to print.
+pub fn run_worker_job(
+    point_dir: &Path,
+    job_id: &str,
+    attempt: u32,
+    stop: &AtomicBool,
+) -> Result<RunRecord> {
     let job = Job::parse_id(job_id).ok_or_else(|| {
         Error::config(
             "--worker",
             format!("`{job_id}` is not a job id (point:model:seed)"),
         )
     })?;
-    let outcome = run_worker(point_dir, job.model, job.seed, stop);
+    let outcome = run_worker(point_dir, job.model, job.seed, attempt, stop);
     let run = match &outcome {
         Ok(run) => run.clone(),
         Err(e) => {
             let size = RunManifest::load(point_dir)
                 .ok()
                 .and_then(|m| m.size_of(job.model).cloned());
-            RunRecord::empty(
+            let mut run = RunRecord::empty(
                 job.model,
                 job.seed,
                 size.as_ref().map_or(0, |s| s.hidden_size),
                 size.as_ref().map_or(0, |s| s.params),
                 RunStatus::Failed,
                 e.to_string(),
-            )
+            );
+            run.attempt = attempt;
+            run
         }
     };
     let path = job_result_path(point_dir, &job);
@@ -797,9 +966,17 @@ pub fn verify_dataset(recorded: &DatasetIdentity, loaded: &DatasetIdentity) -> R
 
 /// The worker: trains one model on one seed as described by the point
 /// folder's `config.json` (after checking that the data files are the ones
-/// it records), appending each finished epoch to `epochs.csv`, and returns
-/// the run's record.
-pub fn run_worker(run_dir: &Path, cell: Cell, seed: u64, stop: &AtomicBool) -> Result<RunRecord> {
+/// it records), appending each finished epoch to `epochs.csv` (with
+/// `attempt`), re-deciding the epochs' disturbance over the whole run once
+/// it ends, and returns the run's record. Gradient flow is recorded on
+/// attempt 1 only.
+pub fn run_worker(
+    run_dir: &Path,
+    cell: Cell,
+    seed: u64,
+    attempt: u32,
+    stop: &AtomicBool,
+) -> Result<RunRecord> {
     let manifest = RunManifest::load(run_dir)?;
     let config = &manifest.config;
     let size = manifest.size_of(cell).ok_or_else(|| {
@@ -822,7 +999,7 @@ pub fn run_worker(run_dir: &Path, cell: Cell, seed: u64, stop: &AtomicBool) -> R
     tch::manual_seed(seed as i64);
     let vs = nn::VarStore::new(device);
     let model = Classifier::new(&vs.root(), shape, config.dropout);
-    let record_gradients = seed == config.seeds[0];
+    let record_gradients = seed == config.seeds[0] && attempt == 1;
     let mut gradient_rows = Vec::new();
     if record_gradients {
         gradient_rows.push((
@@ -849,6 +1026,7 @@ pub fn run_worker(run_dir: &Path, cell: Cell, seed: u64, stop: &AtomicBool) -> R
         seed,
         device,
         kernel: kernel::kernel_now(cell, device),
+        attempt,
     };
     let outcome = fit(
         cell,
@@ -861,6 +1039,14 @@ pub fn run_worker(run_dir: &Path, cell: Cell, seed: u64, stop: &AtomicBool) -> R
         &mut |row| epochs.append(row),
     )?;
     progress.finish_and_clear();
+    drop(epochs);
+    restamp_verdicts(
+        &run_dir.join(files::EPOCHS),
+        cell,
+        seed,
+        attempt,
+        &outcome.epoch_verdicts,
+    )?;
     if record_gradients && outcome.run.status == RunStatus::Ok {
         gradient_rows.push((
             GradientStage::Trained,

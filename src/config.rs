@@ -563,6 +563,9 @@ grid_options! {
         #[arg(long)]
         #[serde(default)]
         quiet: bool,
+        /// Run a run whose timing was disturbed (more than a quarter of its epochs) again at the end, up to N times; 0: never [default: 1].
+        #[arg(long, value_name = "N")]
+        remeasure: Option<u32>,
     }
     config_head {
         /// The data.
@@ -579,6 +582,11 @@ grid_options! {
         preset: Option<String>,
         /// No progress bars.
         quiet: bool,
+        /// Re-runs allowed per run whose timing was disturbed (`--remeasure`).
+        /// Not a grid axis: it changes no number a run produces, only which
+        /// attempt's timing stands, and every point of a sweep should be
+        /// measured under the same policy.
+        remeasure: u32,
     }
     grid {
         /// params: size every model to the first one's parameter count; hidden: same hidden size [default: params].
@@ -771,6 +779,7 @@ impl Options {
             (self.seeds.is_some(), "--seeds"),
             (self.seed_list.is_some(), "--seed-list"),
             (self.out.is_some(), "--out"),
+            (self.remeasure.is_some(), "--remeasure"),
         ];
         flags.extend(tail.iter().filter(|p| p.0).map(|p| p.1));
         flags
@@ -893,6 +902,7 @@ impl Options {
             self.out.unwrap_or_else(|| PathBuf::from("results")),
             None,
             self.quiet,
+            self.remeasure.unwrap_or(1),
         ))
     }
 }

@@ -8,6 +8,7 @@
 use super::format::{format_p, seeds_word};
 use super::model::verdict::{
     Comparison, MIN_SEEDS_FOR_STRONG_EVIDENCE, MIN_SEEDS_FOR_TEST, PairVerdicts, Verdict, shown_ci,
+    speed_rests_on_disturbed,
 };
 use crate::kernel_split::KernelSplit;
 use crate::model::Cell;
@@ -43,12 +44,7 @@ pub fn pair_findings(pair: &PairSummary, summary: &Summary) -> Vec<String> {
     let mut out = Vec::new();
     if let Some(c) = v.speed {
         let mut s = speed_sentence(a, b, &c);
-        let disturbed = summary.timing.as_ref().is_some_and(|t| {
-            t.disturbed_runs
-                .iter()
-                .any(|r| r.model == pair.a || r.model == pair.b)
-        });
-        if disturbed {
+        if speed_rests_on_disturbed(pair, summary.timing.as_ref()) {
             s.push_str(" This rests on disturbed timings that were not re-measured (see Timings).");
         }
         out.push(s);
@@ -353,33 +349,82 @@ pub fn findings(summary: &Summary) -> Vec<String> {
 }
 
 /// How trustworthy the timings were: disturbed epochs (another process had
-/// the cores) and the runs whose speed figures rest on them.
+/// the cores), the runs re-measured because of them (`--remeasure`), and
+/// the runs whose speed figures still rest on them.
 pub fn timing_sentence(summary: &Summary) -> Option<String> {
     let t = summary.timing.as_ref()?;
-    if t.disturbed_epochs == 0 {
-        return Some(format!(
-            "Timings: none of the {} epochs was disturbed by other load on the machine.",
-            t.epochs
+    let names = |runs: &[crate::summary::ModelSeed]| -> String {
+        runs.iter()
+            .map(|r| format!("{} seed {}", r.model.display_name(), r.seed))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let mut parts = Vec::new();
+    if !t.remeasured_runs.is_empty() {
+        parts.push(format!(
+            "{} disturbed epoch{} of {} ({}) {} re-measured: {} run again after the other runs, with the same losses and accuracies, and the clean re-run's timing stands.",
+            t.replaced_disturbed_epochs,
+            if t.replaced_disturbed_epochs == 1 { "" } else { "s" },
+            runs_word(t.remeasured_runs.len()),
+            names(&t.remeasured_runs),
+            if t.replaced_disturbed_epochs == 1 { "was" } else { "were" },
+            if t.remeasured_runs.len() == 1 { "it was" } else { "they were" },
         ));
     }
-    let runs: Vec<String> = t
-        .disturbed_runs
-        .iter()
-        .map(|r| format!("{} seed {}", r.model.display_name(), r.seed))
-        .collect();
-    Some(if runs.is_empty() {
+    let standing = if t.disturbed_epochs == 0 {
+        if t.remeasured_runs.is_empty() {
+            format!(
+                "none of the {} epochs was disturbed by other load on the machine.",
+                t.epochs
+            )
+        } else {
+            format!("None of the {} epochs that stand was disturbed.", t.epochs)
+        }
+    } else if t.disturbed_runs.is_empty() {
         format!(
-            "Timings: {} of {} epochs were disturbed by other load on the machine and left out of the seconds per epoch; no run's timing rests on them.",
-            t.disturbed_epochs, t.epochs
-        )
-    } else {
-        format!(
-            "Timings: {} of {} epochs were disturbed by other load on the machine; the speed figures of {} rest on disturbed epochs and were not re-measured: treat the speed verdict with caution.",
+            "{} of {} epochs{} were disturbed by other load on the machine and left out of the seconds per epoch; no run's timing rests on them.",
             t.disturbed_epochs,
             t.epochs,
-            runs.join(", ")
+            if t.remeasured_runs.is_empty() {
+                ""
+            } else {
+                " that stand"
+            }
         )
-    })
+    } else {
+        let why = if t.reruns > 0 {
+            "and their re-runs were disturbed too"
+        } else {
+            "and were not re-measured"
+        };
+        format!(
+            "{} of {} epochs{} were disturbed by other load on the machine; the speed figures of {} rest on disturbed epochs {why}: treat the speed verdict with caution.",
+            t.disturbed_epochs,
+            t.epochs,
+            if t.remeasured_runs.is_empty() {
+                ""
+            } else {
+                " that stand"
+            },
+            names(&t.disturbed_runs)
+        )
+    };
+    parts.push(standing);
+    let text = parts.join(" ");
+    let mut chars = text.chars();
+    let capitalised: String = chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default();
+    Some(format!("Timings: {capitalised}"))
+}
+
+fn runs_word(n: usize) -> String {
+    if n == 1 {
+        "1 run".to_string()
+    } else {
+        format!("{n} runs")
+    }
 }
 
 /// A short verdict on a pair for one line of a table: which is more

@@ -60,19 +60,6 @@ pub(crate) fn write_atomic(path: &Path, text: &str) -> Result<()> {
     std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e))
 }
 
-/// Replaces the CSV file `path` with `rows` (a temporary file, then a rename).
-fn rewrite_csv<T: serde::Serialize>(path: &Path, rows: &[T]) -> Result<()> {
-    let tmp = path.with_extension("csv.tmp");
-    let _ = std::fs::remove_file(&tmp);
-    {
-        let mut w = crate::results::CsvAppender::open(&tmp)?;
-        for r in rows {
-            w.append(r)?;
-        }
-    }
-    std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e))
-}
-
 /// Re-renders `dir/report.html`, its PNGs and `dir/summary.json` (recomputed
 /// from `runs.csv`) from the files in `dir`, and fills in `runs.csv`'s time
 /// to target. Returns the page's path.
@@ -89,9 +76,9 @@ fn render(run: &RunFiles) -> Result<(PathBuf, Summary)> {
     summary.write(&dir.join(files::SUMMARY))?;
     if let Some(tt) = &summary.time_to_target {
         let filled = run.runs_with_time_to_target(tt.target);
-        if filled != run.runs {
+        if filled != run.all_runs {
             // Derived from epochs.csv: filled in (again) on every render.
-            rewrite_csv(&dir.join(files::RUNS), &filled)?;
+            crate::results::rewrite_csv(&dir.join(files::RUNS), &filled)?;
         }
     }
 

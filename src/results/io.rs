@@ -64,6 +64,20 @@ pub fn read_csv<T: serde::de::DeserializeOwned>(path: &Path) -> Result<Vec<T>> {
     Ok(rows)
 }
 
+/// Replaces the CSV file `path` with `rows` (a temporary file in the same
+/// folder, then a rename: readers see the old file or the new one).
+pub fn rewrite_csv<T: Serialize>(path: &Path, rows: &[T]) -> Result<()> {
+    let tmp = path.with_extension("csv.tmp");
+    let _ = std::fs::remove_file(&tmp);
+    {
+        let mut w = CsvAppender::open(&tmp)?;
+        for r in rows {
+            w.append(r)?;
+        }
+    }
+    std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e))
+}
+
 /// Writes `value` as pretty JSON to `path` through a temporary file in the same
 /// folder and a rename, so readers never see a half-written file.
 pub fn write_json_atomic<T: Serialize + ?Sized>(path: &Path, value: &T) -> Result<()> {
@@ -124,6 +138,7 @@ mod tests {
             involuntary_switches: None,
             disturbed: None,
             disturbance: String::new(),
+            attempt: 1,
         }
     }
 

@@ -4,12 +4,14 @@
 //! `compare` (parent and workers) and `report` go through this module; no
 //! other module names a file of the folder or reads its JSON untyped.
 
+pub mod attempts;
 pub mod files;
 pub mod io;
 pub mod manifest;
 pub mod records;
+pub mod restamp;
 
-pub use io::{CsvAppender, read_csv, read_json, write_json_atomic};
+pub use io::{CsvAppender, read_csv, read_json, rewrite_csv, write_json_atomic};
 pub use manifest::{EnvironmentFile, MergedFrom, ModelSize, RunManifest, SweepManifest, point_dir};
 pub use records::{
     EpochRecord, GradientFlowRow, GradientStage, KernelCheckRow, RunRecord, RunStatus,
