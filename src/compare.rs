@@ -13,6 +13,7 @@ use tch::nn;
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use crate::auto_seeds;
 use crate::config::{Config, Grid};
 use crate::data::{
     Columns, Corpus, DatasetIdentity, DatasetSource, PrepareOptions, Prepared, load_corpus, prepare,
@@ -425,59 +426,45 @@ pub fn run_jobs(
         ));
     }
     let mut runs = Vec::new();
-    let mut appenders: BTreeMap<String, CsvAppender<RunRecord>> = BTreeMap::new();
-    for job in jobs.iter().filter(|j| !is_done(j)) {
+    let mut runner = JobRunner {
+        root,
+        grid,
+        exe,
+        child_pid,
+        sizes_of: &sizes_of,
+        appenders: BTreeMap::new(),
+    };
+    // With --seeds auto the folder's jobs grow as seeds are added.
+    let mut jobs_now = jobs.clone();
+    let to_run: Vec<Job> = jobs.iter().filter(|j| !is_done(j)).cloned().collect();
+    for job in &to_run {
         if stop.load(Ordering::SeqCst) {
             break;
         }
-        let dir = point_dir(root, grid, &job.point);
-        let size = sizes_of[job.point.as_str()]
-            .iter()
-            .find(|s| s.model == job.model)
-            .expect("every model of a point is sized")
-            .clone();
         if grid.points.len() > 1 {
             log(&format!("job {}", job.id()));
         }
-        let run = run_worker_process(exe, &dir, job, 1, &size, child_pid)?;
-        if !appenders.contains_key(&job.point) {
-            appenders.insert(
-                job.point.clone(),
-                CsvAppender::open(&dir.join(files::RUNS))?,
-            );
-        }
-        appenders
-            .get_mut(&job.point)
-            .expect("just inserted")
-            .append(&run)?;
+        let run = runner.run(job, 1)?;
+        runner.append(job, &run)?;
         runs.push(run);
     }
     if !stop.load(Ordering::SeqCst) {
-        let mut appended = |job: &Job, run: &RunRecord| -> Result<()> {
-            let dir = point_dir(root, grid, &job.point);
-            if !appenders.contains_key(&job.point) {
-                appenders.insert(
-                    job.point.clone(),
-                    CsvAppender::open(&dir.join(files::RUNS))?,
-                );
-            }
-            appenders
-                .get_mut(&job.point)
-                .expect("just inserted")
-                .append(run)
-        };
-        let reruns = remeasure_disturbed(
-            root,
+        runs.extend(add_seeds(
             manifest,
-            &jobs,
-            &sizes_of,
-            exe,
+            &mut jobs_now,
+            &mut runner,
             stop,
-            child_pid,
-            &mut appended,
             &mut log,
-        )?;
-        runs.extend(reruns);
+        )?);
+    }
+    if !stop.load(Ordering::SeqCst) {
+        runs.extend(remeasure_disturbed(
+            manifest,
+            &jobs_now,
+            &mut runner,
+            stop,
+            &mut log,
+        )?);
     }
     let mut finished_ok = 0;
     for (&id, dir) in point_ids.iter().zip(&point_dirs) {
@@ -489,7 +476,8 @@ pub fn run_jobs(
             .collect::<BTreeSet<_>>()
             .into_iter()
             .filter(|&(model, seed)| {
-                jobs.iter()
+                jobs_now
+                    .iter()
                     .any(|j| j.point == id && j.model == model && j.seed == seed)
             })
             .count();
@@ -498,7 +486,7 @@ pub fn run_jobs(
         run_dir: root.to_path_buf(),
         point_dirs,
         runs,
-        planned: jobs.len(),
+        planned: jobs_now.len(),
         already_finished,
         finished_ok,
         interrupted: stop.load(Ordering::SeqCst),
@@ -511,27 +499,22 @@ pub fn run_jobs(
 /// (the state is read from the files, so an interrupted round continues on
 /// `--resume`). Each re-run must reproduce attempt 1's losses and
 /// accuracies bit for bit, else this stops with an error; a clean re-run's
-/// timing becomes `remeasured`. `append` writes a re-run's row to its
-/// point's `runs.csv`. Returns the re-runs' records.
-#[allow(clippy::too_many_arguments)]
+/// timing becomes `remeasured` and its row is appended to its point's
+/// `runs.csv`. Returns the re-runs' records.
 fn remeasure_disturbed(
-    root: &Path,
     manifest: &SweepManifest,
     jobs: &[Job],
-    sizes_of: &BTreeMap<&str, Vec<ModelSize>>,
-    exe: &Path,
+    runner: &mut JobRunner<'_>,
     stop: &AtomicBool,
-    child_pid: &Arc<AtomicU32>,
-    append: &mut dyn FnMut(&Job, &RunRecord) -> Result<()>,
     log: &mut impl FnMut(&str),
 ) -> Result<Vec<RunRecord>> {
-    let grid = &manifest.grid;
+    let (root, grid) = (runner.root, &manifest.grid);
     let mut reruns = Vec::new();
     // Runs whose re-run failed or was cut short: not tried again in this call.
     let mut given_up: BTreeSet<String> = BTreeSet::new();
     while !stop.load(Ordering::SeqCst) {
         let mut round: Vec<(usize, Job, u32)> = Vec::new();
-        for id in sizes_of.keys() {
+        for id in runner.sizes_of.keys() {
             let Some(point) = manifest.point(id) else {
                 continue;
             };
@@ -563,11 +546,6 @@ fn remeasure_disturbed(
                 break;
             }
             let dir = point_dir(root, grid, &job.point);
-            let size = sizes_of[job.point.as_str()]
-                .iter()
-                .find(|s| s.model == job.model)
-                .expect("every model of a point is sized")
-                .clone();
             log(&format!(
                 "{}{} seed {}: timing disturbed, re-measuring (attempt {attempt})",
                 if grid.points.len() > 1 {
@@ -578,7 +556,7 @@ fn remeasure_disturbed(
                 job.model.display_name(),
                 job.seed
             ));
-            let mut run = run_worker_process(exe, &dir, &job, attempt, &size, child_pid)?;
+            let mut run = runner.run(&job, attempt)?;
             if run.status != RunStatus::Ok {
                 if !stop.load(Ordering::SeqCst) {
                     log(&format!(
@@ -620,11 +598,129 @@ fn remeasure_disturbed(
             if run.timing == Some(Timing::Clean) {
                 run.timing = Some(Timing::Remeasured);
             }
-            append(&job, &run)?;
+            runner.append(&job, &run)?;
             reruns.push(run);
         }
     }
     Ok(reruns)
+}
+
+/// Runs the jobs of one run folder in worker processes and appends their
+/// records to each point's `runs.csv`.
+struct JobRunner<'a> {
+    root: &'a Path,
+    grid: &'a Grid,
+    exe: &'a Path,
+    child_pid: &'a Arc<AtomicU32>,
+    sizes_of: &'a BTreeMap<&'a str, Vec<ModelSize>>,
+    appenders: BTreeMap<String, CsvAppender<RunRecord>>,
+}
+
+impl JobRunner<'_> {
+    /// Runs `job` (attempt `attempt`) in a worker and returns its record.
+    fn run(&self, job: &Job, attempt: u32) -> Result<RunRecord> {
+        let dir = point_dir(self.root, self.grid, &job.point);
+        let size = self.sizes_of[job.point.as_str()]
+            .iter()
+            .find(|s| s.model == job.model)
+            .expect("every model of a point is sized");
+        run_worker_process(self.exe, &dir, job, attempt, size, self.child_pid)
+    }
+
+    /// Appends `run` to the `runs.csv` of `job`'s point.
+    fn append(&mut self, job: &Job, run: &RunRecord) -> Result<()> {
+        if !self.appenders.contains_key(&job.point) {
+            let dir = point_dir(self.root, self.grid, &job.point);
+            self.appenders.insert(
+                job.point.clone(),
+                CsvAppender::open(&dir.join(files::RUNS))?,
+            );
+        }
+        self.appenders
+            .get_mut(&job.point)
+            .expect("just inserted")
+            .append(run)
+    }
+}
+
+/// `--seeds auto`: after the planned jobs, in rounds, every point of this
+/// folder whose rule ([`auto_seeds::decide`]) asks for another seed gets
+/// one (the next number, a job per model): recorded first in the point's
+/// `config.json` and in `sweep.json` (so `--resume` knows the jobs), then
+/// run, point after point. Each point stops on its own. Adds the new jobs
+/// to `jobs` and returns their records.
+fn add_seeds(
+    manifest: &SweepManifest,
+    jobs: &mut Vec<Job>,
+    runner: &mut JobRunner<'_>,
+    stop: &AtomicBool,
+    log: &mut impl FnMut(&str),
+) -> Result<Vec<RunRecord>> {
+    let root = runner.root;
+    let mut current = manifest.clone();
+    let mut runs = Vec::new();
+    while !stop.load(Ordering::SeqCst) {
+        let mut added = Vec::new();
+        for point in current.grid.points.iter_mut() {
+            let Some(rule) = point.config.auto_seeds else {
+                continue;
+            };
+            if !jobs.iter().any(|j| j.point == point.id) {
+                continue;
+            }
+            let dir = point_dir(root, &manifest.grid, &point.id);
+            let standing = attempts::standing_runs(&resume::finished_runs(&dir)?);
+            let decision = auto_seeds::decide(
+                &standing,
+                &point.config.models,
+                point.config.seeds.len(),
+                &rule,
+            );
+            if decision.stopped.is_some() {
+                continue;
+            }
+            let seed = point.config.seeds.iter().max().map_or(1, |s| s + 1);
+            point.config.seeds.push(seed);
+            let mut files = RunManifest::load(&dir)?;
+            files.config.seeds = point.config.seeds.clone();
+            files.write(&dir)?;
+            log(&format!(
+                "{}--seeds auto: adding seed {seed} (95% CI of the paired accuracy difference {}, asked ±{} points)",
+                if manifest.grid.points.len() > 1 {
+                    format!("{}: ", point.id)
+                } else {
+                    String::new()
+                },
+                decision
+                    .half_width_points
+                    .map_or("not yet defined".to_string(), |h| format!("±{h:.2} points")),
+                rule.precision_points
+            ));
+            for &model in &point.config.models {
+                added.push(Job {
+                    point: point.id.clone(),
+                    model,
+                    seed,
+                });
+            }
+        }
+        if added.is_empty() {
+            break;
+        }
+        current.jobs.extend(added.iter().map(Job::id));
+        current.jobs_total = all_jobs(&current.grid).len();
+        current.write(root)?;
+        jobs.extend(added.iter().cloned());
+        for job in &added {
+            if stop.load(Ordering::SeqCst) {
+                break;
+            }
+            let run = runner.run(job, 1)?;
+            runner.append(job, &run)?;
+            runs.push(run);
+        }
+    }
+    Ok(runs)
 }
 
 /// Loads the dataset a configuration names (every point of a grid has the same).
@@ -738,7 +834,18 @@ fn verify_point_dir(
     if !config_path.is_file() {
         return Ok(None);
     }
-    let existing: RunManifest = results::read_json(&config_path)?;
+    let mut existing: RunManifest = results::read_json(&config_path)?;
+    // `--seeds auto` writes a new seed to config.json just before sweep.json:
+    // killed in between, sweep.json (which lists the jobs) is right.
+    let only_seeds_differ = config.auto_seeds.is_some()
+        && Config {
+            seeds: config.seeds.clone(),
+            ..existing.config.clone()
+        } == *config;
+    if only_seeds_differ && existing.config.seeds != config.seeds {
+        existing.config.seeds = config.seeds.clone();
+        existing.write(dir)?;
+    }
     if existing.config != *config {
         return Err(Error::results(
             &config_path,

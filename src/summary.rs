@@ -122,6 +122,10 @@ pub struct Summary {
     /// interference signals were recorded).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timing: Option<TimingTrust>,
+    /// `--seeds auto`: how many seeds ran and why it stopped; `null` for a
+    /// fixed list of seeds.
+    #[serde(default)]
+    pub seeds_auto: Option<crate::auto_seeds::SeedDecision>,
 }
 
 /// How many epochs and runs had disturbed timings (`summary.json`'s `timing`).
@@ -280,6 +284,7 @@ pub fn summarize_planned(runs: &[RunRecord], models: &[Cell], planned_seeds: &[u
         kernel_check: None,
         time_to_target: None,
         timing: timing_trust(runs),
+        seeds_auto: None,
     }
 }
 

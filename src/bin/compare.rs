@@ -173,6 +173,18 @@ fn plan(cli: &Cli, log: &dyn Fn(&str)) -> rnnbench::Result<(PathBuf, SweepManife
             choice
         }
     };
+    if let Some(s) = shard
+        .as_ref()
+        .filter(|_| grid.points[0].config.auto_seeds.is_some())
+    {
+        return Err(rnnbench::Error::config(
+            "--seeds",
+            format!(
+                "auto cannot run as shard {} (from {}): each point adds seeds as its results come in; run it in one piece",
+                s.shard, s.source
+            ),
+        ));
+    }
     let run_id = match (&cli.run_id, env("SLURM_ARRAY_JOB_ID")) {
         (Some(id), _) => Some(id.clone()),
         (None, Some(job)) if shard.is_some() => Some(format!("slurm-{job}")),

@@ -16,8 +16,17 @@ use crate::results::{
 
 /// Configuration keys that may differ between runs that are merged.
 /// `quiet` only changes what is printed while training.
-/// `remeasure` only decides whether disturbed timings are measured again.
-const MERGEABLE_KEYS: [&str; 6] = ["seeds", "threads", "out", "run_id", "quiet", "remeasure"];
+/// `remeasure` only decides whether disturbed timings are measured again,
+/// `auto_seeds` only how many seeds were run.
+const MERGEABLE_KEYS: [&str; 7] = [
+    "seeds",
+    "threads",
+    "out",
+    "run_id",
+    "quiet",
+    "remeasure",
+    "auto_seeds",
+];
 
 /// `config` and `dataset` of a config.json, without the keys that may differ
 /// between merged runs.

@@ -10,6 +10,7 @@ use super::model::verdict::{
     Comparison, MIN_SEEDS_FOR_STRONG_EVIDENCE, MIN_SEEDS_FOR_TEST, PairVerdicts, Verdict, shown_ci,
     speed_rests_on_disturbed,
 };
+use crate::auto_seeds::SeedStop;
 use crate::kernel_split::KernelSplit;
 use crate::model::Cell;
 use crate::probe::kernel::Kernel;
@@ -345,7 +346,39 @@ pub fn findings(summary: &Summary) -> Vec<String> {
         .iter()
         .flat_map(|p| pair_findings(p, summary))
         .chain(timing_sentence(summary))
+        .chain(seeds_sentence(summary))
         .collect()
+}
+
+/// Why `--seeds auto` stopped where it did (`None` for a fixed list of seeds).
+pub fn seeds_sentence(summary: &Summary) -> Option<String> {
+    let d = summary.seeds_auto.as_ref()?;
+    let width = |h: Option<f64>| {
+        h.map_or(
+            "not yet defined (fewer than 3 paired seeds)".to_string(),
+            |h| format!("±{h:.2} points"),
+        )
+    };
+    Some(match d.stopped {
+        Some(SeedStop::Precision) => format!(
+            "Seeds (--seeds auto): stopped after {} seeds, when the 95% CI of the paired test-accuracy difference reached {}, within the ±{} points asked (--precision); the rule looks only at the interval's width, never at significance.",
+            d.seeds,
+            width(d.half_width_points),
+            d.precision_points
+        ),
+        Some(SeedStop::MaxSeeds) => format!(
+            "Seeds (--seeds auto): stopped at the maximum of {} seeds (--max-seeds) with the 95% CI of the paired test-accuracy difference still {}, wider than the ±{} points asked (--precision): more seeds would be needed for that precision.",
+            d.max_seeds,
+            width(d.half_width_points),
+            d.precision_points
+        ),
+        None => format!(
+            "Seeds (--seeds auto): not finished: {} seeds so far, the 95% CI of the paired test-accuracy difference {}, ±{} points asked; continue with `compare --resume`.",
+            d.seeds,
+            width(d.half_width_points),
+            d.precision_points
+        ),
+    })
 }
 
 /// How trustworthy the timings were: disturbed epochs (another process had

@@ -99,6 +99,9 @@ impl RunFiles {
         if let Some(timing) = summary.timing.as_mut() {
             timing.add_replaced(&self.all_runs, &self.runs);
         }
+        summary.seeds_auto = self.config.config.auto_seeds.map(|rule| {
+            crate::auto_seeds::decide(&self.runs, &models, self.planned_seeds().len(), &rule)
+        });
         let pairs: Vec<(Cell, Cell)> = summary.pairs.iter().map(|p| (p.a, p.b)).collect();
         summary.kernel_check = kernel_split(&self.kernel_check, &models, &pairs);
         summary.time_to_target = target(self.config.config.target_acc, &self.runs, &models)

@@ -11,5 +11,6 @@ mod hog;
 mod kernel;
 mod remeasure;
 mod report;
+mod seeds_auto;
 mod sweep;
 mod timing;
