@@ -13,6 +13,7 @@ use tch::nn;
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use crate::auto_seeds;
 use crate::config::{Config, Grid};
 use crate::data::{
     Columns, Corpus, DatasetIdentity, DatasetSource, PrepareOptions, Prepared, load_corpus, prepare,
@@ -21,11 +22,13 @@ use crate::error::{Error, Result};
 use crate::model::{Cell, Classifier, ModelShape, hidden_for_budget};
 use crate::probe::device::resolve_device;
 use crate::probe::environment::Environment;
+use crate::probe::interference::Timing;
 use crate::probe::kernel;
+use crate::results::restamp::restamp_verdicts;
 use crate::results::{
     self, CsvAppender, EpochRecord, GradientFlowRow, GradientStage, RunRecord, RunStatus, files,
 };
-use crate::results::{ModelSize, RunManifest, SweepManifest, point_dir};
+use crate::results::{ModelSize, RunManifest, SweepManifest, attempts, point_dir};
 use crate::sweep::plan::{Job, ShardChoice, all_jobs, shard_jobs};
 use crate::sweep::resume;
 use crate::train::gradient_flow::gradient_norms;
@@ -458,35 +461,30 @@ pub fn run_jobs(
         ));
     }
     let mut runs = Vec::new();
-    let mut appenders: BTreeMap<String, CsvAppender<RunRecord>> = BTreeMap::new();
     let mut overall = crate::progress::Overall::new(jobs.len() - already_finished);
     let started = std::time::Instant::now();
-    for job in jobs.iter().filter(|j| !is_done(j)) {
+    let mut runner = JobRunner {
+        root,
+        grid,
+        exe,
+        child_pid,
+        sizes_of: &sizes_of,
+        appenders: BTreeMap::new(),
+    };
+    // With --seeds auto the folder's jobs grow as seeds are added.
+    let mut jobs_now = jobs.clone();
+    let to_run: Vec<Job> = jobs.iter().filter(|j| !is_done(j)).cloned().collect();
+    for job in &to_run {
         if stop.load(Ordering::SeqCst) {
             break;
         }
         log(&overall.line(started.elapsed().as_secs_f64()));
         let job_started = std::time::Instant::now();
-        let dir = point_dir(root, grid, &job.point);
-        let size = sizes_of[job.point.as_str()]
-            .iter()
-            .find(|s| s.model == job.model)
-            .expect("every model of a point is sized")
-            .clone();
         if grid.points.len() > 1 {
             log(&format!("job {}", job.id()));
         }
-        let run = run_worker_process(exe, &dir, job, &size, child_pid)?;
-        if !appenders.contains_key(&job.point) {
-            appenders.insert(
-                job.point.clone(),
-                CsvAppender::open(&dir.join(files::RUNS))?,
-            );
-        }
-        appenders
-            .get_mut(&job.point)
-            .expect("just inserted")
-            .append(&run)?;
+        let run = runner.run(job, 1)?;
+        runner.append(job, &run)?;
         runs.push(run);
         overall
             .finished_secs
@@ -495,14 +493,36 @@ pub fn run_jobs(
     if !runs.is_empty() {
         log(&overall.total_line(started.elapsed().as_secs_f64()));
     }
+    if !stop.load(Ordering::SeqCst) {
+        runs.extend(add_seeds(
+            manifest,
+            &mut jobs_now,
+            &mut runner,
+            stop,
+            &mut log,
+        )?);
+    }
+    if !stop.load(Ordering::SeqCst) {
+        runs.extend(remeasure_disturbed(
+            manifest,
+            &jobs_now,
+            &mut runner,
+            stop,
+            &mut log,
+        )?);
+    }
     let mut finished_ok = 0;
     for (&id, dir) in point_ids.iter().zip(&point_dirs) {
         finished_ok += resume::finished_runs(dir)?
             .iter()
             .filter(|r| r.status == RunStatus::Ok)
             .map(|r| (r.model, r.seed))
+            // One per (model, seed), however many attempts it had.
+            .collect::<BTreeSet<_>>()
+            .into_iter()
             .filter(|&(model, seed)| {
-                jobs.iter()
+                jobs_now
+                    .iter()
                     .any(|j| j.point == id && j.model == model && j.seed == seed)
             })
             .count();
@@ -511,11 +531,241 @@ pub fn run_jobs(
         run_dir: root.to_path_buf(),
         point_dirs,
         runs,
-        planned: jobs.len(),
+        planned: jobs_now.len(),
         already_finished,
         finished_ok,
         interrupted: stop.load(Ordering::SeqCst),
     })
+}
+
+/// After the jobs: runs again, in job order and one round at a time, every
+/// finished `ok` run whose timing is `disturbed` and that has had fewer than
+/// `1 + remeasure` attempts (its point's `--remeasure`), until none is left
+/// (the state is read from the files, so an interrupted round continues on
+/// `--resume`). Each re-run must reproduce attempt 1's losses and
+/// accuracies bit for bit, else this stops with an error; a clean re-run's
+/// timing becomes `remeasured` and its row is appended to its point's
+/// `runs.csv`. Returns the re-runs' records.
+fn remeasure_disturbed(
+    manifest: &SweepManifest,
+    jobs: &[Job],
+    runner: &mut JobRunner<'_>,
+    stop: &AtomicBool,
+    log: &mut impl FnMut(&str),
+) -> Result<Vec<RunRecord>> {
+    let (root, grid) = (runner.root, &manifest.grid);
+    let mut reruns = Vec::new();
+    // Runs whose re-run failed or was cut short: not tried again in this call.
+    let mut given_up: BTreeSet<String> = BTreeSet::new();
+    while !stop.load(Ordering::SeqCst) {
+        let mut round: Vec<(usize, Job, u32)> = Vec::new();
+        for id in runner.sizes_of.keys() {
+            let Some(point) = manifest.point(id) else {
+                continue;
+            };
+            if point.config.remeasure == 0 {
+                continue;
+            }
+            let dir = point_dir(root, grid, id);
+            let done = resume::finished_runs(&dir)?;
+            for (model, seed, attempt) in attempts::to_remeasure(&done, point.config.remeasure) {
+                let position = jobs
+                    .iter()
+                    .position(|j| j.point == *id && j.model == model && j.seed == seed);
+                let job = Job {
+                    point: id.to_string(),
+                    model,
+                    seed,
+                };
+                if let Some(position) = position.filter(|_| !given_up.contains(&job.id())) {
+                    round.push((position, job, attempt));
+                }
+            }
+        }
+        if round.is_empty() {
+            break;
+        }
+        round.sort_by_key(|(position, _, _)| *position);
+        for (_, job, attempt) in round {
+            if stop.load(Ordering::SeqCst) {
+                break;
+            }
+            let dir = point_dir(root, grid, &job.point);
+            log(&format!(
+                "{}{} seed {}: timing disturbed, re-measuring (attempt {attempt})",
+                if grid.points.len() > 1 {
+                    format!("{}: ", job.point)
+                } else {
+                    String::new()
+                },
+                job.model.display_name(),
+                job.seed
+            ));
+            let mut run = runner.run(&job, attempt)?;
+            if run.status != RunStatus::Ok {
+                if !stop.load(Ordering::SeqCst) {
+                    log(&format!(
+                        "re-measuring {} seed {} ended {:?} ({}); its first timing stays",
+                        job.model, job.seed, run.status, run.message
+                    ));
+                }
+                given_up.insert(job.id());
+                continue;
+            }
+            let epochs: Vec<EpochRecord> = results::read_csv(&dir.join(files::EPOCHS))?;
+            let of = |attempt: u32| -> Vec<EpochRecord> {
+                epochs
+                    .iter()
+                    .filter(|e| e.model == job.model && e.seed == job.seed && e.attempt == attempt)
+                    .cloned()
+                    .collect()
+            };
+            let first = resume::finished_runs(&dir)?
+                .into_iter()
+                .find(|r| r.model == job.model && r.seed == job.seed && r.attempt == 1)
+                .ok_or_else(|| {
+                    Error::results(
+                        dir.join(files::RUNS),
+                        format!("{} seed {} has no attempt 1", job.model, job.seed),
+                    )
+                })?;
+            if let Some(why) =
+                attempts::reproduction_mismatch((&first, &of(1)), (&run, &of(attempt)))
+            {
+                return Err(Error::results(
+                    dir.join(files::EPOCHS),
+                    format!(
+                        "re-running {} seed {} (attempt {attempt}) did not reproduce attempt 1 ({why}): training is not deterministic here, so its timings cannot be re-measured; run with --remeasure 0",
+                        job.model, job.seed
+                    ),
+                ));
+            }
+            if run.timing == Some(Timing::Clean) {
+                run.timing = Some(Timing::Remeasured);
+            }
+            runner.append(&job, &run)?;
+            reruns.push(run);
+        }
+    }
+    Ok(reruns)
+}
+
+/// Runs the jobs of one run folder in worker processes and appends their
+/// records to each point's `runs.csv`.
+struct JobRunner<'a> {
+    root: &'a Path,
+    grid: &'a Grid,
+    exe: &'a Path,
+    child_pid: &'a Arc<AtomicU32>,
+    sizes_of: &'a BTreeMap<&'a str, Vec<ModelSize>>,
+    appenders: BTreeMap<String, CsvAppender<RunRecord>>,
+}
+
+impl JobRunner<'_> {
+    /// Runs `job` (attempt `attempt`) in a worker and returns its record.
+    fn run(&self, job: &Job, attempt: u32) -> Result<RunRecord> {
+        let dir = point_dir(self.root, self.grid, &job.point);
+        let size = self.sizes_of[job.point.as_str()]
+            .iter()
+            .find(|s| s.model == job.model)
+            .expect("every model of a point is sized");
+        run_worker_process(self.exe, &dir, job, attempt, size, self.child_pid)
+    }
+
+    /// Appends `run` to the `runs.csv` of `job`'s point.
+    fn append(&mut self, job: &Job, run: &RunRecord) -> Result<()> {
+        if !self.appenders.contains_key(&job.point) {
+            let dir = point_dir(self.root, self.grid, &job.point);
+            self.appenders.insert(
+                job.point.clone(),
+                CsvAppender::open(&dir.join(files::RUNS))?,
+            );
+        }
+        self.appenders
+            .get_mut(&job.point)
+            .expect("just inserted")
+            .append(run)
+    }
+}
+
+/// `--seeds auto`: after the planned jobs, in rounds, every point of this
+/// folder whose rule ([`auto_seeds::decide`]) asks for another seed gets
+/// one (the next number, a job per model): recorded first in the point's
+/// `config.json` and in `sweep.json` (so `--resume` knows the jobs), then
+/// run, point after point. Each point stops on its own. Adds the new jobs
+/// to `jobs` and returns their records.
+fn add_seeds(
+    manifest: &SweepManifest,
+    jobs: &mut Vec<Job>,
+    runner: &mut JobRunner<'_>,
+    stop: &AtomicBool,
+    log: &mut impl FnMut(&str),
+) -> Result<Vec<RunRecord>> {
+    let root = runner.root;
+    let mut current = manifest.clone();
+    let mut runs = Vec::new();
+    while !stop.load(Ordering::SeqCst) {
+        let mut added = Vec::new();
+        for point in current.grid.points.iter_mut() {
+            let Some(rule) = point.config.auto_seeds else {
+                continue;
+            };
+            if !jobs.iter().any(|j| j.point == point.id) {
+                continue;
+            }
+            let dir = point_dir(root, &manifest.grid, &point.id);
+            let standing = attempts::standing_runs(&resume::finished_runs(&dir)?);
+            let decision = auto_seeds::decide(
+                &standing,
+                &point.config.models,
+                point.config.seeds.len(),
+                &rule,
+            );
+            if decision.stopped.is_some() {
+                continue;
+            }
+            let seed = point.config.seeds.iter().max().map_or(1, |s| s + 1);
+            point.config.seeds.push(seed);
+            let mut files = RunManifest::load(&dir)?;
+            files.config.seeds = point.config.seeds.clone();
+            files.write(&dir)?;
+            log(&format!(
+                "{}--seeds auto: adding seed {seed} (95% CI of the paired accuracy difference {}, asked ±{} points)",
+                if manifest.grid.points.len() > 1 {
+                    format!("{}: ", point.id)
+                } else {
+                    String::new()
+                },
+                decision
+                    .half_width_points
+                    .map_or("not yet defined".to_string(), |h| format!("±{h:.2} points")),
+                rule.precision_points
+            ));
+            for &model in &point.config.models {
+                added.push(Job {
+                    point: point.id.clone(),
+                    model,
+                    seed,
+                });
+            }
+        }
+        if added.is_empty() {
+            break;
+        }
+        current.jobs.extend(added.iter().map(Job::id));
+        current.jobs_total = all_jobs(&current.grid).len();
+        current.write(root)?;
+        jobs.extend(added.iter().cloned());
+        for job in &added {
+            if stop.load(Ordering::SeqCst) {
+                break;
+            }
+            let run = runner.run(job, 1)?;
+            runner.append(job, &run)?;
+            runs.push(run);
+        }
+    }
+    Ok(runs)
 }
 
 /// Loads the dataset a configuration names (every point of a grid has the same).
@@ -668,7 +918,18 @@ fn verify_point_dir(
     if !config_path.is_file() {
         return Ok(None);
     }
-    let existing: RunManifest = results::read_json(&config_path)?;
+    let mut existing: RunManifest = results::read_json(&config_path)?;
+    // `--seeds auto` writes a new seed to config.json just before sweep.json:
+    // killed in between, sweep.json (which lists the jobs) is right.
+    let only_seeds_differ = config.auto_seeds.is_some()
+        && Config {
+            seeds: config.seeds.clone(),
+            ..existing.config.clone()
+        } == *config;
+    if only_seeds_differ && existing.config.seeds != config.seeds {
+        existing.config.seeds = config.seeds.clone();
+        existing.write(dir)?;
+    }
     if existing.config != *config {
         return Err(Error::results(
             &config_path,
@@ -761,12 +1022,13 @@ pub struct JobResult {
     pub run: RunRecord,
 }
 
-/// Starts `exe --worker POINT_DIR JOB_ID` for one job and waits for the
-/// record it writes ([`job_result_path`]).
+/// Starts `exe --worker POINT_DIR JOB_ID --attempt N` for one job and
+/// waits for the record it writes ([`job_result_path`]).
 fn run_worker_process(
     exe: &Path,
     point_dir: &Path,
     job: &Job,
+    attempt: u32,
     size: &ModelSize,
     child_pid: &Arc<AtomicU32>,
 ) -> Result<RunRecord> {
@@ -780,6 +1042,8 @@ fn run_worker_process(
         .arg("--worker")
         .arg(point_dir)
         .arg(job.id())
+        .arg("--attempt")
+        .arg(attempt.to_string())
         .stdin(Stdio::null())
         // The worker prints nothing on stdout itself; what libtorch prints
         // there (e.g. ONEDNN_VERBOSE=1's primitive log) reaches the user.
@@ -792,48 +1056,60 @@ fn run_worker_process(
     child_pid.store(0, Ordering::SeqCst);
     let result = results::read_json::<JobResult>(&result_path)
         .ok()
-        .filter(|r| r.job == job.id());
+        .filter(|r| r.job == job.id() && r.run.attempt == attempt);
     let _ = std::fs::remove_file(&result_path);
     let _ = std::fs::remove_dir(point_dir.join(files::JOB_RESULTS_DIR));
     Ok(match result {
         Some(result) => result.run,
-        None => RunRecord::empty(
-            size.model,
-            job.seed,
-            size.hidden_size,
-            size.params,
-            RunStatus::Failed,
-            format!("worker exited with {status} without a result (see the messages above)"),
-        ),
+        None => {
+            let mut run = RunRecord::empty(
+                size.model,
+                job.seed,
+                size.hidden_size,
+                size.params,
+                RunStatus::Failed,
+                format!("worker exited with {status} without a result (see the messages above)"),
+            );
+            run.attempt = attempt;
+            run
+        }
     })
 }
 
 /// The worker's side of the protocol: runs `job_id` of the point folder
 /// `point_dir` ([`run_worker`]) and writes its record, or the one-line
-/// error as a `failed` record, atomically to [`job_result_path`]. Returns
-/// the error, if any, for the worker to print.
-pub fn run_worker_job(point_dir: &Path, job_id: &str, stop: &AtomicBool) -> Result<RunRecord> {
+/// error as a `failed` record, atomically to [`job_result_path`]. `attempt`
+/// is 1, or 2, 3, … for a re-run of a disturbed run. Returns the error, if
+/// any, for the worker to print.
+pub fn run_worker_job(
+    point_dir: &Path,
+    job_id: &str,
+    attempt: u32,
+    stop: &AtomicBool,
+) -> Result<RunRecord> {
     let job = Job::parse_id(job_id).ok_or_else(|| {
         Error::config(
             "--worker",
             format!("`{job_id}` is not a job id (point:model:seed)"),
         )
     })?;
-    let outcome = run_worker(point_dir, job.model, job.seed, stop);
+    let outcome = run_worker(point_dir, job.model, job.seed, attempt, stop);
     let run = match &outcome {
         Ok(run) => run.clone(),
         Err(e) => {
             let size = RunManifest::load(point_dir)
                 .ok()
                 .and_then(|m| m.size_of(job.model).cloned());
-            RunRecord::empty(
+            let mut run = RunRecord::empty(
                 job.model,
                 job.seed,
                 size.as_ref().map_or(0, |s| s.hidden_size),
                 size.as_ref().map_or(0, |s| s.params),
                 RunStatus::Failed,
                 e.to_string(),
-            )
+            );
+            run.attempt = attempt;
+            run
         }
     };
     let path = job_result_path(point_dir, &job);
@@ -881,9 +1157,17 @@ pub fn verify_dataset(recorded: &DatasetIdentity, loaded: &DatasetIdentity) -> R
 
 /// The worker: trains one model on one seed as described by the point
 /// folder's `config.json` (after checking that the data files are the ones
-/// it records), appending each finished epoch to `epochs.csv`, and returns
-/// the run's record.
-pub fn run_worker(run_dir: &Path, cell: Cell, seed: u64, stop: &AtomicBool) -> Result<RunRecord> {
+/// it records), appending each finished epoch to `epochs.csv` (with
+/// `attempt`), re-deciding the epochs' disturbance over the whole run once
+/// it ends, and returns the run's record. Gradient flow is recorded on
+/// attempt 1 only.
+pub fn run_worker(
+    run_dir: &Path,
+    cell: Cell,
+    seed: u64,
+    attempt: u32,
+    stop: &AtomicBool,
+) -> Result<RunRecord> {
     let manifest = RunManifest::load(run_dir)?;
     let config = &manifest.config;
     let size = manifest.size_of(cell).ok_or_else(|| {
@@ -906,7 +1190,7 @@ pub fn run_worker(run_dir: &Path, cell: Cell, seed: u64, stop: &AtomicBool) -> R
     tch::manual_seed(seed as i64);
     let vs = nn::VarStore::new(device);
     let model = Classifier::new(&vs.root(), shape, config.dropout);
-    let record_gradients = seed == config.seeds[0];
+    let record_gradients = seed == config.seeds[0] && attempt == 1;
     let mut gradient_rows = Vec::new();
     if record_gradients {
         gradient_rows.push((
@@ -933,6 +1217,7 @@ pub fn run_worker(run_dir: &Path, cell: Cell, seed: u64, stop: &AtomicBool) -> R
         seed,
         device,
         kernel: kernel::kernel_now(cell, device),
+        attempt,
     };
     let outcome = fit(
         cell,
@@ -945,6 +1230,14 @@ pub fn run_worker(run_dir: &Path, cell: Cell, seed: u64, stop: &AtomicBool) -> R
         &mut |row| epochs.append(row),
     )?;
     progress.finish_and_clear();
+    drop(epochs);
+    restamp_verdicts(
+        &run_dir.join(files::EPOCHS),
+        cell,
+        seed,
+        attempt,
+        &outcome.epoch_verdicts,
+    )?;
     if record_gradients && outcome.run.status == RunStatus::Ok {
         gradient_rows.push((
             GradientStage::Trained,

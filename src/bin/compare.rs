@@ -54,6 +54,15 @@ struct Cli {
     /// Internal: run one job (`point:model:seed`) of an existing point folder.
     #[arg(long, hide = true, num_args = 2, value_names = ["POINT_DIR", "JOB_ID"])]
     worker: Option<Vec<String>>,
+    /// Internal: the worker's attempt (1, or 2, … re-measuring a disturbed run).
+    #[arg(
+        long,
+        hide = true,
+        value_name = "N",
+        default_value_t = 1,
+        requires = "worker"
+    )]
+    attempt: u32,
     /// Internal: run the kernel check of an existing point folder.
     #[arg(long, hide = true, value_name = "POINT_DIR")]
     worker_kernel_check: Option<PathBuf>,
@@ -84,16 +93,16 @@ fn main() -> ExitCode {
         return kernel_check_worker(dir);
     }
     match cli.worker {
-        Some(args) => worker(&args),
+        Some(args) => worker(&args, cli.attempt),
         None => parent(cli),
     }
 }
 
-fn worker(args: &[String]) -> ExitCode {
+fn worker(args: &[String], attempt: u32) -> ExitCode {
     let stop = stop_on_signals();
     die_with_parent();
     one_line_panics();
-    match run_worker_job(&PathBuf::from(&args[0]), &args[1], &stop) {
+    match run_worker_job(&PathBuf::from(&args[0]), &args[1], attempt, &stop) {
         Ok(_) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e}");
@@ -162,6 +171,18 @@ fn plan(cli: &Cli, log: &dyn Fn(&str)) -> rnnbench::Result<(PathBuf, SweepManife
             choice
         }
     };
+    if let Some(s) = shard
+        .as_ref()
+        .filter(|_| grid.points[0].config.auto_seeds.is_some())
+    {
+        return Err(rnnbench::Error::config(
+            "--seeds",
+            format!(
+                "auto cannot run as shard {} (from {}): each point adds seeds as its results come in; run it in one piece",
+                s.shard, s.source
+            ),
+        ));
+    }
     let run_id = match (&cli.run_id, env("SLURM_ARRAY_JOB_ID")) {
         (Some(id), _) => Some(id.clone()),
         (None, Some(job)) if shard.is_some() => Some(format!("slurm-{job}")),
@@ -203,6 +224,7 @@ fn run_parent(cli: Cli) -> anyhow::Result<ExitCode> {
             eprintln!("{line}");
         }
     };
+    rnnbench::probe::interference::check_wait_share_env()?;
     let (root, manifest, corpus) = plan(&cli, &log)?;
     let quiet = quiet || manifest.grid.points[0].config.quiet;
     let stop = Arc::new(AtomicBool::new(false));

@@ -16,7 +16,17 @@ use crate::results::{
 
 /// Configuration keys that may differ between runs that are merged.
 /// `quiet` only changes what is printed while training.
-const MERGEABLE_KEYS: [&str; 5] = ["seeds", "threads", "out", "run_id", "quiet"];
+/// `remeasure` only decides whether disturbed timings are measured again,
+/// `auto_seeds` only how many seeds were run.
+const MERGEABLE_KEYS: [&str; 7] = [
+    "seeds",
+    "threads",
+    "out",
+    "run_id",
+    "quiet",
+    "remeasure",
+    "auto_seeds",
+];
 
 /// `config` and `dataset` of a config.json, without the keys that may differ
 /// between merged runs.
@@ -147,13 +157,15 @@ pub fn merge_runs(dirs: &[PathBuf], out: &Path) -> Result<()> {
             epoch_source.entry((e.model, e.seed)).or_insert(i);
         }
     }
+    // Every attempt (`--remeasure`) of a kept run comes along from its
+    // folder; the report picks the one whose timing stands.
     let mut seen_epochs = BTreeSet::new();
     let epochs: Vec<&EpochRecord> = runs
         .iter()
         .enumerate()
-        .flat_map(|(i, run)| run.epochs.iter().map(move |e| (i, e)))
+        .flat_map(|(i, run)| run.all_epochs.iter().map(move |e| (i, e)))
         .filter(|(i, e)| epoch_source.get(&(e.model, e.seed)) == Some(i))
-        .filter(|(_, e)| seen_epochs.insert((e.model, e.seed, e.epoch)))
+        .filter(|(_, e)| seen_epochs.insert((e.model, e.seed, e.attempt, e.epoch)))
         .map(|(_, e)| e)
         .collect();
     let mut gradient_source: BTreeMap<Cell, usize> = BTreeMap::new();
@@ -222,8 +234,16 @@ pub fn merge_runs(dirs: &[PathBuf], out: &Path) -> Result<()> {
     }
     let mut w = CsvAppender::open(&out.join(files::RUNS))?;
     for key in &order {
-        if let Some((_, r)) = kept.get(key) {
+        if let Some(&(i, r)) = kept.get(key) {
             w.append(r)?;
+            // The kept row's other attempts, from the same folder.
+            for other in runs[i]
+                .all_runs
+                .iter()
+                .filter(|o| (o.model, o.seed) == *key && o.attempt != r.attempt)
+            {
+                w.append(other)?;
+            }
         }
     }
     let mut w = CsvAppender::open(&out.join(files::EPOCHS))?;

@@ -8,7 +8,9 @@
 use super::format::{format_p, seeds_word};
 use super::model::verdict::{
     Comparison, MIN_SEEDS_FOR_STRONG_EVIDENCE, MIN_SEEDS_FOR_TEST, PairVerdicts, Verdict, shown_ci,
+    speed_rests_on_disturbed,
 };
+use crate::auto_seeds::SeedStop;
 use crate::kernel_split::KernelSplit;
 use crate::model::Cell;
 use crate::probe::kernel::Kernel;
@@ -43,12 +45,7 @@ pub fn pair_findings(pair: &PairSummary, summary: &Summary) -> Vec<String> {
     let mut out = Vec::new();
     if let Some(c) = v.speed {
         let mut s = speed_sentence(a, b, &c);
-        let disturbed = summary.timing.as_ref().is_some_and(|t| {
-            t.disturbed_runs
-                .iter()
-                .any(|r| r.model == pair.a || r.model == pair.b)
-        });
-        if disturbed {
+        if speed_rests_on_disturbed(pair, summary.timing.as_ref()) {
             s.push_str(" This rests on disturbed timings that were not re-measured (see Timings).");
         }
         out.push(s);
@@ -349,37 +346,118 @@ pub fn findings(summary: &Summary) -> Vec<String> {
         .iter()
         .flat_map(|p| pair_findings(p, summary))
         .chain(timing_sentence(summary))
+        .chain(seeds_sentence(summary))
         .collect()
 }
 
+/// Why `--seeds auto` stopped where it did (`None` for a fixed list of seeds).
+pub fn seeds_sentence(summary: &Summary) -> Option<String> {
+    let d = summary.seeds_auto.as_ref()?;
+    let width = |h: Option<f64>| {
+        h.map_or(
+            "not yet defined (fewer than 3 paired seeds)".to_string(),
+            |h| format!("±{h:.2} points"),
+        )
+    };
+    Some(match d.stopped {
+        Some(SeedStop::Precision) => format!(
+            "Seeds (--seeds auto): stopped after {} seeds, when the 95% CI of the paired test-accuracy difference reached {}, within the ±{} points asked (--precision); the rule looks only at the interval's width, never at significance.",
+            d.seeds,
+            width(d.half_width_points),
+            d.precision_points
+        ),
+        Some(SeedStop::MaxSeeds) => format!(
+            "Seeds (--seeds auto): stopped at the maximum of {} seeds (--max-seeds) with the 95% CI of the paired test-accuracy difference still {}, wider than the ±{} points asked (--precision): more seeds would be needed for that precision.",
+            d.max_seeds,
+            width(d.half_width_points),
+            d.precision_points
+        ),
+        None => format!(
+            "Seeds (--seeds auto): not finished: {} seeds so far, the 95% CI of the paired test-accuracy difference {}, ±{} points asked; continue with `compare --resume`.",
+            d.seeds,
+            width(d.half_width_points),
+            d.precision_points
+        ),
+    })
+}
+
 /// How trustworthy the timings were: disturbed epochs (another process had
-/// the cores) and the runs whose speed figures rest on them.
+/// the cores), the runs re-measured because of them (`--remeasure`), and
+/// the runs whose speed figures still rest on them.
 pub fn timing_sentence(summary: &Summary) -> Option<String> {
     let t = summary.timing.as_ref()?;
-    if t.disturbed_epochs == 0 {
-        return Some(format!(
-            "Timings: none of the {} epochs was disturbed by other load on the machine.",
-            t.epochs
+    let names = |runs: &[crate::summary::ModelSeed]| -> String {
+        runs.iter()
+            .map(|r| format!("{} seed {}", r.model.display_name(), r.seed))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let mut parts = Vec::new();
+    if !t.remeasured_runs.is_empty() {
+        parts.push(format!(
+            "{} disturbed epoch{} of {} ({}) {} re-measured: {} run again after the other runs, with the same losses and accuracies, and the clean re-run's timing stands.",
+            t.replaced_disturbed_epochs,
+            if t.replaced_disturbed_epochs == 1 { "" } else { "s" },
+            runs_word(t.remeasured_runs.len()),
+            names(&t.remeasured_runs),
+            if t.replaced_disturbed_epochs == 1 { "was" } else { "were" },
+            if t.remeasured_runs.len() == 1 { "it was" } else { "they were" },
         ));
     }
-    let runs: Vec<String> = t
-        .disturbed_runs
-        .iter()
-        .map(|r| format!("{} seed {}", r.model.display_name(), r.seed))
-        .collect();
-    Some(if runs.is_empty() {
+    let standing = if t.disturbed_epochs == 0 {
+        if t.remeasured_runs.is_empty() {
+            format!(
+                "none of the {} epochs was disturbed by other load on the machine.",
+                t.epochs
+            )
+        } else {
+            format!("None of the {} epochs that stand was disturbed.", t.epochs)
+        }
+    } else if t.disturbed_runs.is_empty() {
         format!(
-            "Timings: {} of {} epochs were disturbed by other load on the machine and left out of the seconds per epoch; no run's timing rests on them.",
-            t.disturbed_epochs, t.epochs
-        )
-    } else {
-        format!(
-            "Timings: {} of {} epochs were disturbed by other load on the machine; the speed figures of {} rest on disturbed epochs and were not re-measured: treat the speed verdict with caution.",
+            "{} of {} epochs{} were disturbed by other load on the machine and left out of the seconds per epoch; no run's timing rests on them.",
             t.disturbed_epochs,
             t.epochs,
-            runs.join(", ")
+            if t.remeasured_runs.is_empty() {
+                ""
+            } else {
+                " that stand"
+            }
         )
-    })
+    } else {
+        let why = if t.reruns > 0 {
+            "and their re-runs were disturbed too"
+        } else {
+            "and were not re-measured"
+        };
+        format!(
+            "{} of {} epochs{} were disturbed by other load on the machine; the speed figures of {} rest on disturbed epochs {why}: treat the speed verdict with caution.",
+            t.disturbed_epochs,
+            t.epochs,
+            if t.remeasured_runs.is_empty() {
+                ""
+            } else {
+                " that stand"
+            },
+            names(&t.disturbed_runs)
+        )
+    };
+    parts.push(standing);
+    let text = parts.join(" ");
+    let mut chars = text.chars();
+    let capitalised: String = chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default();
+    Some(format!("Timings: {capitalised}"))
+}
+
+fn runs_word(n: usize) -> String {
+    if n == 1 {
+        "1 run".to_string()
+    } else {
+        format!("{n} runs")
+    }
 }
 
 /// A short verdict on a pair for one line of a table: which is more

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use crate::error::{Error, Result};
 use crate::kernel_split::kernel_split;
 use crate::model::Cell;
+use crate::results::attempts::{standing_epochs, standing_runs};
 use crate::results::{
     EnvironmentFile, EpochRecord, GradientFlowRow, KernelCheckRow, RunManifest, RunRecord,
     SweepManifest, files, point_dir, read_csv_whole,
@@ -25,10 +26,16 @@ pub struct RunFiles {
     pub config: RunManifest,
     /// `environment.json` (`None` when absent).
     pub environment: Option<EnvironmentFile>,
-    /// `epochs.csv` rows (none when absent).
+    /// `epochs.csv` rows of the attempts whose timing stands (see
+    /// [`crate::results::attempts`]; none when absent): what every aggregate reads.
     pub epochs: Vec<EpochRecord>,
-    /// `runs.csv` rows (none when absent, e.g. interrupted in the first run).
+    /// `runs.csv` rows of the attempts whose timing stands (none when absent,
+    /// e.g. interrupted in the first run): what every aggregate reads.
     pub runs: Vec<RunRecord>,
+    /// Every `epochs.csv` row, re-run attempts included.
+    pub all_epochs: Vec<EpochRecord>,
+    /// Every `runs.csv` row, re-run attempts included.
+    pub all_runs: Vec<RunRecord>,
     /// `gradient_flow.csv` rows (none when absent).
     pub gradient: Vec<GradientFlowRow>,
     /// `kernel_check.csv` rows (none when absent).
@@ -52,16 +59,18 @@ impl RunFiles {
             ));
         }
         let mut cut_off = Vec::new();
-        let epochs = read_whole(dir, files::EPOCHS, &mut cut_off)?;
-        let runs = read_whole(dir, files::RUNS, &mut cut_off)?;
+        let all_epochs: Vec<EpochRecord> = read_whole(dir, files::EPOCHS, &mut cut_off)?;
+        let all_runs: Vec<RunRecord> = read_whole(dir, files::RUNS, &mut cut_off)?;
         let gradient = read_whole(dir, files::GRADIENT_FLOW, &mut cut_off)?;
         let kernel_check = read_whole(dir, files::KERNEL_CHECK, &mut cut_off)?;
         Ok(RunFiles {
             dir: dir.to_path_buf(),
             config: RunManifest::load(dir)?,
             environment: EnvironmentFile::load(dir)?,
-            epochs,
-            runs,
+            epochs: standing_epochs(&all_epochs, &all_runs),
+            runs: standing_runs(&all_runs),
+            all_epochs,
+            all_runs,
             gradient,
             kernel_check,
             cut_off,
@@ -100,6 +109,12 @@ impl RunFiles {
     pub fn summary(&self) -> Summary {
         let models = self.models();
         let mut summary = summarize_planned(&self.runs, &models, &self.planned_seeds());
+        if let Some(timing) = summary.timing.as_mut() {
+            timing.add_replaced(&self.all_runs, &self.runs);
+        }
+        summary.seeds_auto = self.config.config.auto_seeds.map(|rule| {
+            crate::auto_seeds::decide(&self.runs, &models, self.planned_seeds().len(), &rule)
+        });
         let pairs: Vec<(Cell, Cell)> = summary.pairs.iter().map(|p| (p.a, p.b)).collect();
         summary.kernel_check = kernel_split(&self.kernel_check, &models, &pairs);
         summary.time_to_target = target(self.config.config.target_acc, &self.runs, &models)
@@ -107,13 +122,20 @@ impl RunFiles {
         summary
     }
 
-    /// `runs.csv`'s rows with `secs_to_target` and `epochs_to_target` filled
-    /// in for `target` (from `epochs.csv`).
+    /// Every row of `runs.csv` (all attempts) with `secs_to_target` and
+    /// `epochs_to_target` filled in for `target` (from the attempt's own
+    /// rows of `epochs.csv`).
     pub fn runs_with_time_to_target(&self, target: f64) -> Vec<RunRecord> {
-        self.runs
+        self.all_runs
             .iter()
             .map(|r| {
-                let hit = reached(&self.epochs, r.model, r.seed, target)
+                let attempt: Vec<EpochRecord> = self
+                    .all_epochs
+                    .iter()
+                    .filter(|e| e.attempt == r.attempt)
+                    .cloned()
+                    .collect();
+                let hit = reached(&attempt, r.model, r.seed, target)
                     .filter(|_| r.status == crate::results::RunStatus::Ok);
                 let mut r = r.clone();
                 r.secs_to_target = hit.map(|h| h.secs);

@@ -69,7 +69,7 @@ fn render(run: &RunFiles) -> Result<(PathBuf, Summary)> {
     summary.write(&dir.join(files::SUMMARY))?;
     if let Some(tt) = &summary.time_to_target {
         let filled = run.runs_with_time_to_target(tt.target);
-        if filled != run.runs {
+        if filled != run.all_runs {
             // Derived from epochs.csv: filled in (again) on every render.
             crate::results::write_csv_atomic(&dir.join(files::RUNS), &filled)?;
         }

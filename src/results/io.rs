@@ -197,6 +197,7 @@ mod tests {
             involuntary_switches: None,
             disturbed: None,
             disturbance: String::new(),
+            attempt: 1,
         }
     }
 

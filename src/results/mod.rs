@@ -4,10 +4,12 @@
 //! `compare` (parent and workers) and `report` go through this module; no
 //! other module names a file of the folder or reads its JSON untyped.
 
+pub mod attempts;
 pub mod files;
 pub mod io;
 pub mod manifest;
 pub mod records;
+pub mod restamp;
 
 pub use io::{
     CsvAppender, read_csv, read_csv_whole, read_json, write_atomic, write_csv_atomic,

@@ -73,12 +73,24 @@ pub struct EpochRecord {
     #[serde(default)]
     pub involuntary_switches: Option<u64>,
     /// Whether the evidence says the worker did not have its cores (see
-    /// `probe::interference`); decided when the epoch is written.
+    /// `probe::interference`): decided when the epoch is written, and
+    /// decided again over the whole run once it ends (the outlier test needs
+    /// the later epochs), which rewrites the run's rows.
     #[serde(default)]
     pub disturbed: Option<bool>,
     /// Why it is disturbed (`runqueue wait 31% of runnable time`); empty otherwise.
     #[serde(default)]
     pub disturbance: String,
+    /// Which attempt of the run this epoch belongs to: 1, then 2, 3, … for
+    /// re-runs of a run whose timing was disturbed (`--remeasure`); 1 in
+    /// older files.
+    #[serde(default = "first_attempt")]
+    pub attempt: u32,
+}
+
+/// The attempt number of a run's first try (older files have no column).
+pub fn first_attempt() -> u32 {
+    1
 }
 
 /// How a run ended.
@@ -147,7 +159,8 @@ pub struct RunRecord {
     #[serde(default)]
     pub epochs_to_target: Option<u32>,
     /// How far the run's timing can be trusted: `clean` or `disturbed`
-    /// (more than a quarter of its epochs disturbed); empty in older files.
+    /// (more than a quarter of its epochs disturbed), or `remeasured` (a
+    /// re-run of a disturbed run whose timing is clean); empty in older files.
     #[serde(default)]
     pub timing: Option<Timing>,
     /// Epochs flagged as disturbed; `secs_per_epoch` is the mean of the others.
@@ -159,6 +172,12 @@ pub struct RunRecord {
     /// Other runnable tasks on the machine when the run started.
     #[serde(default)]
     pub other_runnable_tasks: Option<u32>,
+    /// Which attempt this is: 1, then 2, 3, … for re-runs of a run whose
+    /// timing was disturbed (`--remeasure`). Every attempt reproduces the
+    /// same losses and accuracies; only the timing of the one that stands
+    /// (see [`crate::results::attempts`]) is aggregated.
+    #[serde(default = "first_attempt")]
+    pub attempt: u32,
 }
 
 impl RunRecord {
@@ -196,6 +215,7 @@ impl RunRecord {
             disturbed_epochs: None,
             load_avg_1min: None,
             other_runnable_tasks: None,
+            attempt: 1,
         }
     }
 }

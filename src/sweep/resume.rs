@@ -18,7 +18,8 @@ pub fn is_final(status: RunStatus) -> bool {
 }
 
 /// The finished runs of a point folder: its `runs.csv` rows with a final
-/// status, the first of each (model, seed).
+/// status, the first of each (model, seed, attempt); re-runs of a disturbed
+/// run (`--remeasure`) are further attempts of the same (model, seed).
 pub fn finished_runs(point_dir: &Path) -> Result<Vec<RunRecord>> {
     let path = point_dir.join(files::RUNS);
     let (text, _) = whole_lines(&path)?;
@@ -28,7 +29,7 @@ pub fn finished_runs(point_dir: &Path) -> Result<Vec<RunRecord>> {
     for row in reader.deserialize::<RunRecord>() {
         let row = row
             .map_err(|e| Error::data(&path, e.position().map(|p| p.line()), None, e.to_string()))?;
-        if is_final(row.status) && seen.insert((row.model, row.seed)) {
+        if is_final(row.status) && seen.insert((row.model, row.seed, row.attempt)) {
             finished.push(row);
         }
     }
@@ -47,8 +48,9 @@ pub struct Pruned {
 }
 
 /// Rewrites the point folder's `runs.csv`, `epochs.csv` and
-/// `gradient_flow.csv` keeping only the rows of the finished (model, seed)
-/// pairs `finished` (one `runs.csv` row each; epochs once per epoch; the
+/// `gradient_flow.csv` keeping only the rows of the finished (model, seed,
+/// attempt) runs `finished` (one `runs.csv` row each; epochs once per epoch
+/// of each attempt, so an interrupted re-run's epochs go; the
 /// gradient rows of a model only if its run on `first_seed`, which records
 /// them, is finished). Each file is replaced atomically.
 pub fn prune_unfinished(
@@ -56,26 +58,34 @@ pub fn prune_unfinished(
     finished: &[RunRecord],
     first_seed: u64,
 ) -> Result<Pruned> {
-    let done: BTreeSet<(String, u64)> = finished
+    let done: BTreeSet<(String, u64, u32)> = finished
         .iter()
-        .map(|r| (r.model.name().to_string(), r.seed))
+        .map(|r| (r.model.name().to_string(), r.seed, r.attempt))
         .collect();
+    let key_of = |row: &Row| -> Option<(String, u64, u32)> {
+        // Files written before re-runs existed have no `attempt`: all 1.
+        let attempt = match row.get("attempt") {
+            Some(a) if !a.is_empty() => a.parse().ok()?,
+            _ => 1,
+        };
+        Some((row.get("model")?, row.get("seed")?.parse().ok()?, attempt))
+    };
     let mut pruned = Pruned::default();
     let mut runs_kept = BTreeSet::new();
     pruned.runs = filter_csv(&point_dir.join(files::RUNS), &mut pruned, |row| {
-        let key = (row.get("model")?, row.get("seed")?.parse().ok()?);
+        let key = key_of(row)?;
         let status = row.get("status")?;
         let final_status = matches!(status.as_str(), "ok" | "diverged");
         Some(final_status && done.contains(&key) && runs_kept.insert(key))
     })?;
     let mut epochs_kept = BTreeSet::new();
     pruned.epochs = filter_csv(&point_dir.join(files::EPOCHS), &mut pruned, |row| {
-        let key: (String, u64) = (row.get("model")?, row.get("seed")?.parse().ok()?);
+        let key = key_of(row)?;
         let epoch: u32 = row.get("epoch")?.parse().ok()?;
         Some(done.contains(&key) && epochs_kept.insert((key, epoch)))
     })?;
     filter_csv(&point_dir.join(files::GRADIENT_FLOW), &mut pruned, |row| {
-        Some(done.contains(&(row.get("model")?, first_seed)))
+        Some(done.contains(&(row.get("model")?, first_seed, 1)))
     })?;
     Ok(pruned)
 }
@@ -197,5 +207,44 @@ mod tests {
         assert_eq!(finished_runs(d).unwrap().len(), 2);
         let runs: Vec<RunRecord> = crate::results::read_csv(&d.join(files::RUNS)).unwrap();
         assert_eq!(runs.len(), 2);
+    }
+
+    #[test]
+    fn a_finished_rerun_is_kept_and_an_interrupted_one_dropped() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        let run = |seed: u64, attempt: u32, status: RunStatus| {
+            let mut r = RunRecord::empty(
+                "lstm".parse().unwrap(),
+                seed,
+                16,
+                100,
+                status,
+                String::new(),
+            );
+            r.attempt = attempt;
+            r
+        };
+        {
+            let mut w = crate::results::CsvAppender::open(&d.join(files::RUNS)).unwrap();
+            w.append(&run(1, 1, RunStatus::Ok)).unwrap();
+            w.append(&run(2, 1, RunStatus::Ok)).unwrap();
+            w.append(&run(1, 2, RunStatus::Ok)).unwrap();
+        }
+        // Seed 2's re-run (attempt 2) was killed after one epoch: no row in runs.csv.
+        std::fs::write(
+            d.join(files::EPOCHS),
+            "model,seed,epoch,val_acc,attempt\nlstm,1,1,0.5,1\nlstm,2,1,0.6,1\nlstm,1,1,0.5,2\nlstm,2,1,0.6,2\n",
+        )
+        .unwrap();
+        let finished = finished_runs(d).unwrap();
+        assert_eq!(finished.len(), 3);
+        let pruned = prune_unfinished(d, &finished, 1).unwrap();
+        assert_eq!((pruned.runs, pruned.epochs), (0, 1));
+        let epochs = std::fs::read_to_string(d.join(files::EPOCHS)).unwrap();
+        assert_eq!(
+            epochs,
+            "model,seed,epoch,val_acc,attempt\nlstm,1,1,0.5,1\nlstm,2,1,0.6,1\nlstm,1,1,0.5,2\n"
+        );
     }
 }

@@ -14,7 +14,7 @@ use crate::data::{BatchData, Prepared, padding_fraction};
 use crate::error::Result;
 use crate::model::{Cell, Classifier};
 use crate::probe::interference::{
-    DisturbanceRule, EpochTiming, Signals, clean_epochs, disturbed_epochs,
+    DisturbanceRule, EpochTiming, EpochVerdict, Signals, clean_epochs, disturbed_epochs,
 };
 use crate::probe::kernel::Kernel;
 use crate::probe::load::LoadAverage;
@@ -33,6 +33,9 @@ pub struct FitSettings<'a> {
     pub device: Device,
     /// The kernel the cell runs on (recorded with every epoch and the run).
     pub kernel: Kernel,
+    /// Which attempt of this run this is (1, then 2, … for re-runs of a
+    /// disturbed run); recorded with every epoch and the run.
+    pub attempt: u32,
 }
 
 /// The outcome of [`fit`]: the run's record (status included).
@@ -40,6 +43,10 @@ pub struct FitSettings<'a> {
 pub struct FitOutcome {
     /// One row of `runs.csv`.
     pub run: RunRecord,
+    /// The disturbance rule's verdict on each epoch, decided over the whole
+    /// run (the rows handed to `on_epoch` were decided with the epochs so
+    /// far: the outlier test needs later epochs).
+    pub epoch_verdicts: Vec<EpochVerdict>,
 }
 
 /// One training step as `compare` takes it: forward in training mode,
@@ -106,6 +113,7 @@ pub fn fit(
         String::new(),
     );
     run.kernel = Some(settings.kernel);
+    run.attempt = settings.attempt;
     let mut optimizer = optimizer(vs, settings.config)?;
     let trainable = vs.trainable_variables();
     let train_lengths = data.train.lengths();
@@ -223,6 +231,7 @@ pub fn fit(
             involuntary_switches: signals.involuntary_switches,
             disturbed: Some(verdict.disturbed),
             disturbance: verdict.disturbance.unwrap_or_default(),
+            attempt: settings.attempt,
         };
         on_epoch(&record)?;
         run.epochs_run = epoch;
@@ -244,10 +253,12 @@ pub fn fit(
             }
         }
     }
+    // Decided again over the whole run: an early epoch may only now be
+    // seen to be an outlier.
+    let verdicts = rule.classify(&timings);
     if run.epochs_run > 0 {
         // Speed comes from the undisturbed epochs (all of them when every
         // epoch was disturbed: `timing` then says so).
-        let verdicts = rule.classify(&timings);
         let clean = clean_epochs(&verdicts);
         run.secs_per_epoch =
             clean.iter().map(|&i| timings[i].train_secs).sum::<f64>() / clean.len() as f64;
@@ -263,7 +274,12 @@ pub fn fit(
         run.test_loss = test.loss;
         run.test_macro_f1 = macro_f1(&data.test.labels, &test.predictions);
     }
-    Ok(FitOutcome { run })
+    Ok(FitOutcome {
+        run,
+        // One per epoch handed to `on_epoch`: an epoch cut short by Ctrl-C
+        // or divergence has neither a timing nor a row.
+        epoch_verdicts: verdicts,
+    })
 }
 
 /// Test hook: `RNNBENCH_FAULT_NAN=<model>:<seed>:<epoch>` makes that run's

@@ -53,6 +53,7 @@ fn chromium() -> Option<PathBuf> {
 /// `compare` on the fixture, small and fast, LSTM and GRU; `extra` appended.
 fn compare(out: &Path, extra: &[&str]) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_compare"));
+    cmd.args(["--remeasure", "0"]);
     cmd.arg("--train")
         .arg(fixture("train.csv"))
         .arg("--test")

@@ -20,6 +20,7 @@ fn compare(train: &Path, test: &Path, out: &Path, seeds: &str) -> Command {
     cmd.args(["--epochs", "2", "--hidden", "16", "--embed", "16"]);
     cmd.args(["--max-len", "64", "--batch-size", "16", "--threads", "1"]);
     cmd.args(["--quiet", "--vocab-size", "2000", "--seeds", seeds]);
+    cmd.args(["--remeasure", "0"]);
     cmd.arg("--out").arg(out);
     cmd
 }

@@ -24,7 +24,15 @@ fn compare(out: &Path, extra: &[&str]) -> Command {
             "--vocab-size",
             "2000",
         ])
-        .args(["--kernel-check", "off", "--quiet", "--out"])
+        // Not about timing: no re-measurement on a loaded machine.
+        .args([
+            "--kernel-check",
+            "off",
+            "--remeasure",
+            "0",
+            "--quiet",
+            "--out",
+        ])
         .arg(out)
         .args(extra);
     // A flag given twice would be a list (a grid of two points): the

@@ -16,6 +16,7 @@ fn compare_with_verbose_onednn(out: &Path, kernel: &str) -> String {
             .arg("--test")
             .arg(fixture("test.csv"))
             .args(["--models", "lstm", "--epochs", "1", "--seeds", "1"])
+            .args(["--remeasure", "0"])
             .args(["--hidden", "16", "--embed", "16", "--max-len", "32"])
             .args(["--batch-size", "16", "--threads", "1", "--quiet"])
             .args(["--kernel", kernel, "--kernel-check", "off"])

@@ -11,6 +11,8 @@ mod hog;
 mod hostile;
 mod interrupt;
 mod kernel;
+mod remeasure;
 mod report;
+mod seeds_auto;
 mod sweep;
 mod timing;

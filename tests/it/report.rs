@@ -127,6 +127,7 @@ fn write_run(dir: &Path, seeds: &[u64], planned: &[u64], lstm: Behaviour, gru: B
                         involuntary_switches: None,
                         disturbed: None,
                         disturbance: String::new(),
+                        attempt: 1,
                     })
                     .unwrap();
             }
@@ -160,6 +161,7 @@ fn write_run(dir: &Path, seeds: &[u64], planned: &[u64], lstm: Behaviour, gru: B
                 disturbed_epochs: None,
                 load_avg_1min: None,
                 other_runnable_tasks: None,
+                attempt: 1,
             })
             .unwrap();
         }

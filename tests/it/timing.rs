@@ -31,7 +31,7 @@ fn a_cpu_hog_during_a_run_is_detected_and_reported() {
             ])
             .args(["--hidden", "32", "--embed", "32", "--max-len", "64"])
             .args(["--batch-size", "8", "--threads", "1", "--quiet"])
-            .args(["--kernel-check", "off"])
+            .args(["--kernel-check", "off", "--remeasure", "0"])
             .arg("--out")
             .arg(&out),
     );

@@ -8,7 +8,7 @@ use serde_json::Value;
 use super::{Figure, ModelTag, render};
 use crate::error::{Error, Result};
 use crate::model::Cell;
-use crate::report::findings::{pair_findings, timing_sentence};
+use crate::report::findings::{pair_findings, seeds_sentence, timing_sentence};
 use crate::report::format::{
     ci, ci_note, diff_cell, machine_line, mean_sd, mib, p_cell, pct, ratio_cell, secs, thousands,
 };
@@ -221,6 +221,7 @@ impl RunPage {
                 sentences: pair_findings(p, sum)
                     .into_iter()
                     .chain(timing_sentence(sum).filter(|_| i == 0))
+                    .chain(seeds_sentence(sum).filter(|_| i == 0))
                     .collect(),
             })
             .collect();

@@ -16,7 +16,7 @@
 use serde::Serialize;
 
 use crate::stats::{Estimate, PairedDiff, Ratio};
-use crate::summary::PairSummary;
+use crate::summary::{PairSummary, TimingTrust};
 
 /// Smallest p-value called "distinguishable".
 pub const SIGNIFICANCE_LEVEL: f64 = 0.05;
@@ -169,6 +169,18 @@ impl PairVerdicts {
             gpu_memory: pair.gpu_memory_ratio.as_ref().map(Comparison::of_ratio),
         }
     }
+}
+
+/// Whether the speed verdict of `pair` rests on a disturbed timing that no
+/// re-run replaced: a run of either model whose timing stands `disturbed`
+/// (see [`crate::results::attempts`]). The run page's verdict sentence, the
+/// sweep table and the terminal all ask this one question.
+pub fn speed_rests_on_disturbed(pair: &PairSummary, timing: Option<&TimingTrust>) -> bool {
+    timing.is_some_and(|t| {
+        t.disturbed_runs
+            .iter()
+            .any(|r| r.model == pair.a || r.model == pair.b)
+    })
 }
 
 /// The CI of one model's estimate, only when it rests on enough seeds to

@@ -1,0 +1,149 @@
+//! `--seeds auto`: whether a grid point needs another seed, from its
+//! finished runs. The rule ([`crate::config::AutoSeeds`]) is a fixed-width
+//! confidence-interval stopping rule (Chow and Robbins 1965): after the
+//! first [`AutoSeeds::FIRST_SEEDS`] seeds, one seed (a run of every model)
+//! is added at a time until the 95% CI of every pair's paired test-accuracy
+//! difference is at most `precision_points` either side of its mean, or
+//! `max_seeds` seeds are planned. It looks only at the interval's width,
+//! never at the p-value: stopping on significance would bias the test.
+//! The same [`decide`] runs in `compare` (to add seeds) and in the report
+//! (to say why it stopped).
+
+use serde::{Deserialize, Serialize};
+
+use crate::config::AutoSeeds;
+use crate::model::Cell;
+use crate::results::RunRecord;
+use crate::summary::summarize;
+
+/// Why `--seeds auto` stopped adding seeds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SeedStop {
+    /// Every pair's CI half-width reached the precision asked.
+    Precision,
+    /// `max_seeds` seeds were planned first.
+    MaxSeeds,
+}
+
+/// The rule's state for one grid point (`summary.json`'s `seeds_auto`).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct SeedDecision {
+    /// Seeds planned so far.
+    pub seeds: usize,
+    /// Seeds with `ok` runs of both models, for the pair with fewest.
+    pub paired_seeds: usize,
+    /// The widest pair's 95% CI half-width of the paired test-accuracy
+    /// difference, in percentage points; `null` while a pair has fewer than
+    /// [`AutoSeeds::FIRST_SEEDS`] paired seeds.
+    pub half_width_points: Option<f64>,
+    /// The half-width asked for (`--precision`), in percentage points.
+    pub precision_points: f64,
+    /// The most seeds allowed (`--max-seeds`).
+    pub max_seeds: u32,
+    /// Why no more seeds are added; `null` when another seed is needed
+    /// (the run was interrupted before the rule stopped it).
+    pub stopped: Option<SeedStop>,
+}
+
+/// The rule for a point whose `planned_seeds` seeds have the runs `runs`
+/// (the attempts that stand; only `ok` runs count) of `models`.
+pub fn decide(
+    runs: &[RunRecord],
+    models: &[Cell],
+    planned_seeds: usize,
+    rule: &AutoSeeds,
+) -> SeedDecision {
+    let summary = summarize(runs, models);
+    let widths: Vec<Option<f64>> = summary
+        .pairs
+        .iter()
+        .map(|p| {
+            let d = p.test_acc_diff.as_ref()?;
+            let (lo, hi) = d.ci_low.zip(d.ci_high)?;
+            (d.n >= AutoSeeds::FIRST_SEEDS as usize).then_some((hi - lo) / 2.0 * 100.0)
+        })
+        .collect();
+    let half_width_points = if widths.is_empty() || widths.iter().any(Option::is_none) {
+        None
+    } else {
+        widths.iter().flatten().copied().reduce(f64::max)
+    };
+    let stopped = if half_width_points.is_some_and(|h| h <= rule.precision_points) {
+        Some(SeedStop::Precision)
+    } else if planned_seeds >= rule.max_seeds as usize {
+        Some(SeedStop::MaxSeeds)
+    } else {
+        None
+    };
+    SeedDecision {
+        seeds: planned_seeds,
+        paired_seeds: summary.pairs.iter().map(|p| p.n_pairs).min().unwrap_or(0),
+        half_width_points,
+        precision_points: rule.precision_points,
+        max_seeds: rule.max_seeds,
+        stopped,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::results::RunStatus;
+
+    fn runs(diffs: &[f64]) -> Vec<RunRecord> {
+        diffs
+            .iter()
+            .enumerate()
+            .flat_map(|(i, d)| {
+                let seed = i as u64 + 1;
+                let mut a =
+                    RunRecord::empty(Cell::Lstm, seed, 16, 100, RunStatus::Ok, String::new());
+                a.test_acc = 0.8 + d;
+                a.secs_per_epoch = 1.0;
+                let mut b =
+                    RunRecord::empty(Cell::Gru, seed, 16, 100, RunStatus::Ok, String::new());
+                b.test_acc = 0.8;
+                b.secs_per_epoch = 1.0;
+                [a, b]
+            })
+            .collect()
+    }
+
+    const RULE: AutoSeeds = AutoSeeds {
+        max_seeds: 6,
+        precision_points: 1.0,
+    };
+
+    #[test]
+    fn a_wide_interval_asks_for_another_seed_until_the_maximum() {
+        let r = runs(&[0.05, -0.04, 0.01]);
+        let d = decide(&r, &[Cell::Lstm, Cell::Gru], 3, &RULE);
+        assert_eq!(d.stopped, None);
+        assert_eq!(d.paired_seeds, 3);
+        assert!(d.half_width_points.unwrap() > 1.0);
+        let d = decide(&r, &[Cell::Lstm, Cell::Gru], 6, &RULE);
+        assert_eq!(d.stopped, Some(SeedStop::MaxSeeds));
+    }
+
+    #[test]
+    fn a_narrow_interval_stops_whatever_the_p_value() {
+        // A difference of about 2 points, very consistent: narrow interval.
+        let r = runs(&[0.020, 0.021, 0.019, 0.020]);
+        let d = decide(&r, &[Cell::Lstm, Cell::Gru], 4, &RULE);
+        assert_eq!(d.stopped, Some(SeedStop::Precision), "{d:?}");
+        // No difference at all, as consistently: it stops the same way.
+        let r = runs(&[0.001, -0.001, 0.0, 0.0]);
+        assert_eq!(
+            decide(&r, &[Cell::Lstm, Cell::Gru], 4, &RULE).stopped,
+            Some(SeedStop::Precision)
+        );
+    }
+
+    #[test]
+    fn fewer_than_three_paired_seeds_never_stop_on_precision() {
+        let r = runs(&[0.02, 0.02]);
+        let d = decide(&r, &[Cell::Lstm, Cell::Gru], 3, &RULE);
+        assert_eq!((d.half_width_points, d.stopped), (None, None));
+    }
+}
