@@ -334,8 +334,8 @@ pub fn load_for_resume(dir: &Path) -> Result<SweepManifest> {
     }
     let manifest = SweepManifest::load_any(dir)?;
     let merged = !manifest.merged_from.is_empty()
-        || results::read_json::<serde_json::Value>(&dir.join(files::CONFIG))
-            .is_ok_and(|c| c.get("merged_from").is_some());
+        || (dir.join(files::CONFIG).is_file()
+            && !RunManifest::load(dir)?.merged_from.is_empty());
     if merged {
         return Err(Error::results(
             dir,

@@ -54,8 +54,12 @@ pub fn onednn_enabled() -> bool {
     unsafe { rnnbench_mkldnn_enabled() != 0 }
 }
 
-/// Sets flush-denormal mode (subnormal floats read and written as zero) for
-/// the calling thread and libtorch's pools; returns whether the CPU supports it.
+/// Sets flush-denormal mode (subnormal floats read and written as zero: the
+/// FTZ/DAZ bits of the calling thread's MXCSR); returns whether the CPU
+/// supports it. The bits are per thread: libtorch's intra-op threads copy
+/// them when they are created, so call this before the first parallel
+/// operation (as `compare`'s workers and the benches do), or the pool keeps
+/// the old mode.
 pub fn set_flush_denormal(on: bool) -> bool {
     // SAFETY: libtorch sets the FTZ/DAZ bits of the MXCSR register.
     unsafe { rnnbench_set_flush_denormal(i32::from(on)) != 0 }
