@@ -185,4 +185,27 @@ fn a_run_disturbed_by_a_hog_is_remeasured_after_the_hog_stops() {
             .count();
         assert_eq!(rows, 4, "attempt {attempt}: each epoch once");
     }
+
+    // A merge keeps every attempt and counts the one that stands, once.
+    let merged = tmp.path().join("merged");
+    let output = Command::new(env!("CARGO_BIN_EXE_report"))
+        .arg(&dir)
+        .arg("--out")
+        .arg(&merged)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let merged_runs: Vec<RunRecord> = read_csv(&merged.join("runs.csv")).unwrap();
+    assert_eq!(merged_runs.len(), runs.len(), "every attempt merged");
+    let merged_epochs: Vec<EpochRecord> = read_csv(&merged.join("epochs.csv")).unwrap();
+    assert_eq!(merged_epochs.len(), epochs.len());
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(merged.join("summary.json")).unwrap())
+            .unwrap();
+    assert_eq!(summary["per_model"][0]["test_acc"]["n"], 1, "{summary}");
+    assert_eq!(summary["timing"]["remeasured_runs"][0]["model"], "lstm");
 }
