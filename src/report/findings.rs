@@ -421,13 +421,18 @@ pub fn timing_sentence(summary: &Summary) -> Option<String> {
         }
     } else if t.disturbed_runs.is_empty() {
         format!(
-            "{} of {} epochs{} were disturbed by other load on the machine and left out of the seconds per epoch; no run's timing rests on them.",
+            "{} of {} epochs{} {} disturbed by other load on the machine and left out of the seconds per epoch; no run's timing rests on them.",
             t.disturbed_epochs,
             t.epochs,
             if t.remeasured_runs.is_empty() {
                 ""
             } else {
                 " that stand"
+            },
+            if t.disturbed_epochs == 1 {
+                "was"
+            } else {
+                "were"
             }
         )
     } else {
