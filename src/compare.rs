@@ -334,8 +334,7 @@ pub fn load_for_resume(dir: &Path) -> Result<SweepManifest> {
     }
     let manifest = SweepManifest::load_any(dir)?;
     let merged = !manifest.merged_from.is_empty()
-        || (dir.join(files::CONFIG).is_file()
-            && !RunManifest::load(dir)?.merged_from.is_empty());
+        || (dir.join(files::CONFIG).is_file() && !RunManifest::load(dir)?.merged_from.is_empty());
     if merged {
         return Err(Error::results(
             dir,

@@ -46,7 +46,13 @@ pub fn pair_findings(pair: &PairSummary, summary: &Summary) -> Vec<String> {
     if let Some(c) = v.speed {
         let mut s = speed_sentence(a, b, &c);
         if speed_rests_on_disturbed(pair, summary.timing.as_ref()) {
-            s.push_str(" This rests on disturbed timings that were not re-measured (see Timings).");
+            if summary.timing.as_ref().is_some_and(|t| t.reruns > 0) {
+                s.push_str(" This rests on disturbed timings that re-measuring could not replace: the re-runs were disturbed too (see Timings).");
+            } else {
+                s.push_str(
+                    " This rests on disturbed timings that were not re-measured (see Timings).",
+                );
+            }
         }
         out.push(s);
     }
@@ -415,20 +421,28 @@ pub fn timing_sentence(summary: &Summary) -> Option<String> {
         }
     } else if t.disturbed_runs.is_empty() {
         format!(
-            "{} of {} epochs{} were disturbed by other load on the machine and left out of the seconds per epoch; no run's timing rests on them.",
+            "{} of {} epochs{} {} disturbed by other load on the machine and left out of the seconds per epoch; no run's timing rests on them.",
             t.disturbed_epochs,
             t.epochs,
             if t.remeasured_runs.is_empty() {
                 ""
             } else {
                 " that stand"
+            },
+            if t.disturbed_epochs == 1 {
+                "was"
+            } else {
+                "were"
             }
         )
     } else {
         let why = if t.reruns > 0 {
-            "and their re-runs were disturbed too"
+            format!(
+                "and their re-runs ({} in all, {} more disturbed epochs) were disturbed too",
+                t.reruns, t.replaced_disturbed_epochs
+            )
         } else {
-            "and were not re-measured"
+            "and were not re-measured".to_string()
         };
         format!(
             "{} of {} epochs{} were disturbed by other load on the machine; the speed figures of {} rest on disturbed epochs {why}: treat the speed verdict with caution.",
@@ -457,6 +471,48 @@ fn runs_word(n: usize) -> String {
         "1 run".to_string()
     } else {
         format!("{n} runs")
+    }
+}
+
+/// How a point's timings fared, for one cell of the sweep table:
+/// `disturbed: LSTM seed 2` when a speed figure rests on a disturbed timing
+/// no re-run replaced (the rule of [`speed_rests_on_disturbed`] for the
+/// point's pairs), `re-measured (1 run)`, `n epochs left out`, `clean`, or
+/// `—` without interference signals.
+pub fn timing_cell(summary: &Summary) -> String {
+    let Some(t) = summary.timing.as_ref() else {
+        return "—".to_string();
+    };
+    if summary
+        .pairs
+        .iter()
+        .any(|p| speed_rests_on_disturbed(p, Some(t)))
+    {
+        let runs: Vec<String> = t
+            .disturbed_runs
+            .iter()
+            .map(|r| format!("{} seed {}", r.model.display_name(), r.seed))
+            .collect();
+        return format!("disturbed: {}", runs.join(", "));
+    }
+    let mut parts = Vec::new();
+    if !t.remeasured_runs.is_empty() {
+        parts.push(format!(
+            "re-measured ({})",
+            runs_word(t.remeasured_runs.len())
+        ));
+    }
+    if t.disturbed_epochs > 0 {
+        parts.push(format!(
+            "{} epoch{} left out",
+            t.disturbed_epochs,
+            if t.disturbed_epochs == 1 { "" } else { "s" }
+        ));
+    }
+    if parts.is_empty() {
+        "clean".to_string()
+    } else {
+        parts.join("; ")
     }
 }
 
@@ -681,5 +737,83 @@ mod kernel_tests {
             s.contains("reverses the verdict: on equal kernels GRU is faster"),
             "{s}"
         );
+    }
+}
+
+#[cfg(test)]
+mod timing_tests {
+    use super::*;
+    use crate::probe::interference::Timing;
+    use crate::results::attempts::standing_runs;
+    use crate::summary::summarize;
+    use crate::summary::tests::run;
+
+    /// LSTM and GRU over three seeds, four epochs each, with LSTM seed 2's
+    /// timing `first` and, when given, a re-run with timing `rerun`.
+    fn summary(first: Timing, rerun: Option<Timing>) -> Summary {
+        let models = [Cell::Lstm, Cell::Gru];
+        let mut all = Vec::new();
+        for seed in 1..=3 {
+            for (m, secs) in [("lstm", 3.0), ("gru", 6.0)] {
+                let mut r = run(m, seed, 0.8, secs + 0.01 * seed as f64, 1);
+                r.epochs_run = 4;
+                r.timing = Some(Timing::Clean);
+                r.disturbed_epochs = Some(0);
+                if m == "lstm" && seed == 2 {
+                    r.timing = Some(first);
+                    r.disturbed_epochs = Some(3);
+                }
+                all.push(r);
+            }
+        }
+        if let Some(t) = rerun {
+            let mut r = run("lstm", 2, 0.8, 3.02, 1);
+            r.epochs_run = 4;
+            r.attempt = 2;
+            r.timing = Some(t);
+            r.disturbed_epochs = Some(if t == Timing::Remeasured { 0 } else { 2 });
+            all.push(r);
+        }
+        let standing = standing_runs(&all);
+        let mut s = summarize(&standing, &models);
+        s.timing.as_mut().unwrap().add_replaced(&all, &standing);
+        s
+    }
+
+    #[test]
+    fn a_clean_rerun_is_said_and_the_verdict_carries_no_caution() {
+        let s = summary(Timing::Disturbed, Some(Timing::Remeasured));
+        let t = timing_sentence(&s).unwrap();
+        assert!(
+            t.starts_with("Timings: 3 disturbed epochs of 1 run (LSTM seed 2) were re-measured"),
+            "{t}"
+        );
+        assert!(
+            t.contains("None of the 24 epochs that stand was disturbed"),
+            "{t}"
+        );
+        let verdict = &pair_findings(&s.pairs[0], &s)[0];
+        assert!(!verdict.contains("disturbed"), "{verdict}");
+        assert_eq!(timing_cell(&s), "re-measured (1 run)");
+    }
+
+    #[test]
+    fn a_disturbed_timing_left_standing_is_said_in_the_verdict_itself() {
+        let s = summary(Timing::Disturbed, None);
+        let verdict = &pair_findings(&s.pairs[0], &s)[0];
+        assert!(verdict.contains("were not re-measured"), "{verdict}");
+        assert_eq!(timing_cell(&s), "disturbed: LSTM seed 2");
+        // Re-measured, but the re-run was disturbed too: the least disturbed stands.
+        let s = summary(Timing::Disturbed, Some(Timing::Disturbed));
+        let verdict = &pair_findings(&s.pairs[0], &s)[0];
+        assert!(
+            verdict.contains("re-measuring could not replace"),
+            "{verdict}"
+        );
+        let t = timing_sentence(&s).unwrap();
+        assert!(t.contains("1 in all, 3 more disturbed epochs"), "{t}");
+        // Three disturbed epochs of a run that stays clean are only left out.
+        let s = summary(Timing::Clean, None);
+        assert_eq!(timing_cell(&s), "3 epochs left out");
     }
 }

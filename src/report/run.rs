@@ -31,6 +31,8 @@ pub mod chart_files {
     pub const COST: &str = "cost.png";
     /// Gradient norm per input time step (only with `gradient_flow.csv`).
     pub const GRADIENT_FLOW: &str = "gradient_flow.png";
+    /// Every epoch's training time, disturbed epochs marked.
+    pub const EPOCH_TIMES: &str = "epoch_times.png";
 }
 
 /// What [`finish_run`] produced (and [`super::sweep::finish_sweep`]).
@@ -137,6 +139,16 @@ fn render(run: &RunFiles) -> Result<(PathBuf, Summary)> {
         &series::tokens_per_sec_per_seed(&run.epochs, &run.runs, &models),
         &series::per_seed(&run.runs, &models, Scale::Log, |r| r.peak_rss_bytes as f64),
     )?;
+    if !run.all_epochs.is_empty() {
+        plot::draw_epoch_times(
+            &add(
+                chart_files::EPOCH_TIMES,
+                "Line chart of each epoch's training seconds in the order the epochs ran, one line per run, disturbed epochs marked with a cross",
+                "Training seconds of every epoch in the order the epochs ran (runs interleaved, re-runs at the end): one line per run in its model's colour; × marks an epoch the disturbance rule flagged (another process had the cores, see Timings); faint lines with hollow dots are attempts a re-run replaced.",
+            ),
+            &series::epoch_times(&run.all_epochs, &run.epochs),
+        )?;
+    }
     if !run.gradient.is_empty() {
         plot::draw_gradient_flow(
             &add(

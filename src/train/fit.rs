@@ -211,7 +211,12 @@ pub fn fit(
             epoch,
             hidden_size: shape.hidden_size,
             params: shape.params(),
-            train_loss: loss_sum / examples.max(1) as f64,
+            train_loss: loss_sum / examples.max(1) as f64
+                + if epoch == 1 && injected_perturbation(cell, settings.seed, settings.attempt) {
+                    1e-9
+                } else {
+                    0.0
+                },
             train_acc: correct.f_int64_value(&[])? as f64 / examples.max(1) as f64,
             val_loss: validation.loss,
             val_acc: validation.accuracy,
@@ -287,6 +292,14 @@ pub fn fit(
 fn injected_fault(cell: Cell, seed: u64, epoch: u32) -> bool {
     std::env::var("RNNBENCH_FAULT_NAN")
         .is_ok_and(|v| v == format!("{}:{seed}:{epoch}", cell.name()))
+}
+
+/// Test hook: `RNNBENCH_FAULT_PERTURB=<model>:<seed>:<attempt>` adds 1e-9
+/// to that attempt's first training loss, to exercise the check that a
+/// re-run reproduces its first attempt (`--remeasure`) end to end.
+fn injected_perturbation(cell: Cell, seed: u64, attempt: u32) -> bool {
+    std::env::var("RNNBENCH_FAULT_PERTURB")
+        .is_ok_and(|v| v == format!("{}:{seed}:{attempt}", cell.name()))
 }
 
 /// Scales all gradients together so that their global L2 norm is at most

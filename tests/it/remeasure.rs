@@ -185,4 +185,67 @@ fn a_run_disturbed_by_a_hog_is_remeasured_after_the_hog_stops() {
             .count();
         assert_eq!(rows, 4, "attempt {attempt}: each epoch once");
     }
+
+    // A merge keeps every attempt and counts the one that stands, once.
+    let merged = tmp.path().join("merged");
+    let output = Command::new(env!("CARGO_BIN_EXE_report"))
+        .arg(&dir)
+        .arg("--out")
+        .arg(&merged)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let merged_runs: Vec<RunRecord> = read_csv(&merged.join("runs.csv")).unwrap();
+    assert_eq!(merged_runs.len(), runs.len(), "every attempt merged");
+    let merged_epochs: Vec<EpochRecord> = read_csv(&merged.join("epochs.csv")).unwrap();
+    assert_eq!(merged_epochs.len(), epochs.len());
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(merged.join("summary.json")).unwrap())
+            .unwrap();
+    assert_eq!(summary["per_model"][0]["test_acc"]["n"], 1, "{summary}");
+    assert_eq!(summary["timing"]["remeasured_runs"][0]["model"], "lstm");
+}
+
+#[test]
+fn a_rerun_that_does_not_reproduce_its_first_attempt_stops_with_one_line() {
+    let tmp = tempfile::tempdir().unwrap();
+    // The hog spins throughout, so LSTM seed 1 is disturbed (see
+    // tests/it/timing.rs) and re-run; the test hook changes its re-run's
+    // first training loss by 1e-9.
+    let hog = CpuHog::on_every_core();
+    let output = Command::new(env!("CARGO_BIN_EXE_compare"))
+        .env("RNNBENCH_FAULT_PERTURB", "lstm:1:2")
+        .arg("--train")
+        .arg(fixture("train.csv"))
+        .arg("--test")
+        .arg(fixture("test.csv"))
+        .args(["--models", "lstm,gru", "--epochs", "4", "--patience", "0"])
+        .args(["--seeds", "1", "--hidden", "32", "--embed", "32"])
+        .args(["--max-len", "64", "--batch-size", "8", "--threads", "1"])
+        .args(["--quiet", "--kernel-check", "off", "--remeasure", "1"])
+        .arg("--out")
+        .arg(tmp.path())
+        .output()
+        .unwrap();
+    drop(hog);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success(), "{stderr}");
+    // The busy-machine warning may come first; the error is one line.
+    let last = stderr.lines().last().unwrap_or_default();
+    assert!(
+        last.starts_with("error: ")
+            && last.contains("re-running lstm seed 1 (attempt 2) did not reproduce attempt 1")
+            && last.contains("epoch 1 train_loss")
+            && last.contains("--remeasure 0"),
+        "{stderr}"
+    );
+    assert_eq!(
+        stderr.lines().filter(|l| l.starts_with("error")).count(),
+        1,
+        "{stderr}"
+    );
 }

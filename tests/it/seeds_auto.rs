@@ -117,6 +117,30 @@ fn each_point_adds_seeds_until_its_interval_is_narrow_enough() {
             .any(|j| j.starts_with("epochs-1") && j.ends_with(":4"))
     );
     assert_eq!(sweep["jobs_total"], 14);
+
+    // Killed before the added seed's GRU run finished: --resume runs it from
+    // the jobs sweep.json lists, and the rule then stops as before.
+    let runs_path = two.join("runs.csv");
+    let text = std::fs::read_to_string(&runs_path).unwrap();
+    let kept: Vec<&str> = text.lines().filter(|l| !l.starts_with("gru,4,")).collect();
+    assert_eq!(kept.len(), text.lines().count() - 1);
+    std::fs::write(&runs_path, kept.join("\n") + "\n").unwrap();
+    let resumed = Command::new(env!("CARGO_BIN_EXE_compare"))
+        .env("RNNBENCH_FAULT_NAN", "lstm:2:2")
+        .arg("--resume")
+        .arg(&root)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&resumed.stderr);
+    assert!(
+        stderr.contains("13 of 14 jobs were already finished"),
+        "{stderr}"
+    );
+    assert_eq!(seeds_of(&two), pairs(&[1, 2, 3, 4]));
+    assert_eq!(
+        json(&two.join("summary.json"))["seeds_auto"]["stopped"],
+        "precision"
+    );
 }
 
 #[test]

@@ -5,10 +5,10 @@ use serde::Serialize;
 use super::{Figure, ModelTag, render};
 use crate::error::{Error, Result};
 use crate::probe::environment::Environment;
-use crate::report::findings::short_verdict;
+use crate::report::findings::{short_verdict, timing_cell};
 use crate::report::format::{acc_with_ci, ci_note, diff_cell, machine_line, p_cell, ratio_cell};
 use crate::report::model::sweep::SweepSummary;
-use crate::report::model::verdict::PairVerdicts;
+use crate::report::model::verdict::{PairVerdicts, speed_rests_on_disturbed};
 use crate::results::{SweepManifest, files};
 
 /// One row of the verdict table.
@@ -20,6 +20,10 @@ struct PointRow {
     accuracies: Vec<String>,
     hidden: String,
     pair: Option<PairCells>,
+    /// How the point's timings fared ([`timing_cell`]).
+    timing: String,
+    /// Whether a speed figure of the point rests on disturbed timings.
+    timing_disturbed: bool,
 }
 
 /// The first pair's cells of a row.
@@ -136,6 +140,12 @@ impl SweepPage {
                             verdict: short_verdict(pair),
                         }
                     }),
+                timing: p.summary.as_ref().map_or("—".to_string(), timing_cell),
+                timing_disturbed: p.summary.as_ref().is_some_and(|s| {
+                    s.pairs
+                        .iter()
+                        .any(|pair| speed_rests_on_disturbed(pair, s.timing.as_ref()))
+                }),
             })
             .collect();
         SweepPage {

@@ -54,6 +54,62 @@ pub struct Spread {
     pub estimate: Option<Estimate>,
 }
 
+/// One epoch on the epoch-time chart.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct EpochTime {
+    /// Its position (1-based) among all epochs of the folder, in the order
+    /// they ran (`epochs.csv`'s order).
+    pub position: usize,
+    /// Its `train_secs`.
+    pub secs: f64,
+    /// Whether the disturbance rule flagged it.
+    pub disturbed: bool,
+}
+
+/// One attempt of one run on the epoch-time chart.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunEpochTimes {
+    /// The cell.
+    pub model: Cell,
+    /// The seed.
+    pub seed: u64,
+    /// The attempt (1, or 2, … for re-runs).
+    pub attempt: u32,
+    /// Whether this attempt's timing stands (a re-run replaced it if not).
+    pub stands: bool,
+    /// Its epochs in order.
+    pub epochs: Vec<EpochTime>,
+}
+
+/// Every epoch's training time, per run and attempt, in the order they ran
+/// (`all`: every row of `epochs.csv`); `standing`: the rows of the attempts
+/// whose timing stands ([`crate::results::attempts::standing_epochs`]).
+pub fn epoch_times(all: &[EpochRecord], standing: &[EpochRecord]) -> Vec<RunEpochTimes> {
+    let mut runs: Vec<RunEpochTimes> = Vec::new();
+    for (i, e) in all.iter().enumerate() {
+        let point = EpochTime {
+            position: i + 1,
+            secs: e.train_secs,
+            disturbed: e.disturbed == Some(true),
+        };
+        let key = (e.model, e.seed, e.attempt);
+        match runs
+            .iter_mut()
+            .find(|r| (r.model, r.seed, r.attempt) == key)
+        {
+            Some(run) => run.epochs.push(point),
+            None => runs.push(RunEpochTimes {
+                model: e.model,
+                seed: e.seed,
+                attempt: e.attempt,
+                stands: standing.iter().any(|s| (s.model, s.seed, s.attempt) == key),
+                epochs: vec![point],
+            }),
+        }
+    }
+    runs
+}
+
 /// Per model, the mean of `value` over seeds at each epoch with the min–max
 /// band. Seeds stopped early simply stop contributing (`n` drops). Non-finite
 /// values are skipped.
@@ -249,6 +305,49 @@ mod tests {
             disturbance: String::new(),
             attempt: 1,
         }
+    }
+
+    #[test]
+    fn epoch_times_follow_the_run_order_and_mark_replaced_attempts() {
+        // LSTM attempt 1 (disturbed), GRU, then LSTM's re-run (attempt 2).
+        let mut rows = vec![
+            epoch("lstm", 1, 1, 0.6, 9.0),
+            epoch("lstm", 1, 2, 0.7, 8.0),
+            epoch("gru", 1, 1, 0.6, 2.0),
+            epoch("lstm", 1, 1, 0.6, 3.0),
+            epoch("lstm", 1, 2, 0.7, 3.1),
+        ];
+        rows[0].disturbed = Some(true);
+        rows[1].disturbed = Some(true);
+        for r in &mut rows[3..] {
+            r.attempt = 2;
+        }
+        let standing: Vec<EpochRecord> = rows
+            .iter()
+            .filter(|r| r.model == Cell::Gru || r.attempt == 2)
+            .cloned()
+            .collect();
+        let runs = epoch_times(&rows, &standing);
+        let keys: Vec<(Cell, u32, bool)> = runs
+            .iter()
+            .map(|r| (r.model, r.attempt, r.stands))
+            .collect();
+        assert_eq!(
+            keys,
+            [
+                (Cell::Lstm, 1, false),
+                (Cell::Gru, 1, true),
+                (Cell::Lstm, 2, true)
+            ]
+        );
+        let first: Vec<(usize, bool)> = runs[0]
+            .epochs
+            .iter()
+            .map(|e| (e.position, e.disturbed))
+            .collect();
+        assert_eq!(first, [(1, true), (2, true)]);
+        assert_eq!(runs[2].epochs[1].position, 5);
+        assert_eq!(runs[2].epochs[1].secs, 3.1);
     }
 
     #[test]

@@ -12,7 +12,7 @@ use super::style::{
 };
 use crate::error::Result;
 use crate::report::model::references::Reference;
-use crate::report::model::series::{Band, Line, Spread};
+use crate::report::model::series::{Band, Line, RunEpochTimes, Spread};
 use crate::report::model::verdict::shown_ci;
 
 /// Mean validation accuracy per epoch for each model, with the min–max band
@@ -513,6 +513,99 @@ fn gradient_chart(path: &Path, lines: &[Line]) -> DrawResult {
     chart
         .configure_series_labels()
         .position(SeriesLabelPosition::LowerRight)
+        .label_font((FONT, 16))
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK.mix(0.4))
+        .draw()?;
+    root.present()?;
+    Ok(())
+}
+
+/// Every epoch's training seconds in the order the epochs ran, one line
+/// per run and attempt in its model's colour: a cross marks an epoch the
+/// disturbance rule flagged; an attempt a re-run replaced is drawn faint
+/// with hollow dots.
+pub fn draw_epoch_times(path: &Path, runs: &[RunEpochTimes]) -> Result<()> {
+    draw(path, |p| epoch_times_chart(p, runs))
+}
+
+fn epoch_times_chart(path: &Path, runs: &[RunEpochTimes]) -> DrawResult {
+    let root = canvas(path, WIDE_CHART_SIZE_PX)?;
+    let epochs = runs.iter().flat_map(|r| &r.epochs);
+    let x_max = epochs.clone().map(|e| e.position).max().unwrap_or(1) as f64;
+    let secs: Vec<f64> = epochs.map(|e| e.secs).filter(|s| s.is_finite()).collect();
+    // Headroom above the highest epoch for the legend.
+    let (_, y_hi) = y_range(&secs, true);
+    let y_hi = y_hi * 1.3;
+    let mut chart = ChartBuilder::on(&root)
+        .caption(
+            "Training time of every epoch, in the order they ran (× disturbed)",
+            (FONT, 22),
+        )
+        .margin(14)
+        .x_label_area_size(50)
+        .y_label_area_size(70)
+        .build_cartesian_2d(0.5f64..x_max + 0.5, 0f64..y_hi)?;
+    chart
+        .configure_mesh()
+        .x_desc("epoch, in the order run (all runs and re-runs)")
+        .y_desc("training seconds")
+        .x_label_formatter(&|x| format!("{x:.0}"))
+        .y_label_formatter(&tick_format(0.0, y_hi))
+        .label_style((FONT, 16))
+        .axis_desc_style((FONT, 18))
+        .light_line_style(WHITE.mix(0.0))
+        .draw()?;
+    let mut labelled = std::collections::BTreeSet::new();
+    for run in runs {
+        let c = model_colour(run.model);
+        let points: Vec<(f64, f64)> = run
+            .epochs
+            .iter()
+            .filter(|e| e.secs.is_finite())
+            .map(|e| (e.position as f64, e.secs))
+            .collect();
+        let faint = if run.stands { 0.9 } else { 0.35 };
+        let series = chart.draw_series(LineSeries::new(
+            points.iter().copied(),
+            c.mix(faint).stroke_width(2),
+        ))?;
+        if labelled.insert(run.model) {
+            series
+                .label(run.model.display_name())
+                .legend(legend_line(c));
+        }
+        if run.stands {
+            chart.draw_series(points.iter().map(|&p| Circle::new(p, 4, c.filled())))?;
+        } else {
+            chart.draw_series(
+                points
+                    .iter()
+                    .map(|&p| Circle::new(p, 4, c.mix(0.6).stroke_width(2))),
+            )?;
+        }
+        chart.draw_series(
+            run.epochs
+                .iter()
+                .filter(|e| e.disturbed && e.secs.is_finite())
+                .map(|e| Cross::new((e.position as f64, e.secs), 7, BLACK.stroke_width(2))),
+        )?;
+    }
+    if runs.iter().flat_map(|r| &r.epochs).any(|e| e.disturbed) {
+        chart
+            .draw_series(std::iter::empty::<Cross<(f64, f64), i32>>())?
+            .label("disturbed epoch")
+            .legend(|(x, y)| Cross::new((x + 12, y), 6, BLACK.stroke_width(2)));
+    }
+    if runs.iter().any(|r| !r.stands) {
+        chart
+            .draw_series(std::iter::empty::<Circle<(f64, f64), i32>>())?
+            .label("attempt replaced by a re-run")
+            .legend(|(x, y)| Circle::new((x + 12, y), 4, BLACK.mix(0.6).stroke_width(2)));
+    }
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperRight)
         .label_font((FONT, 16))
         .background_style(WHITE.mix(0.85))
         .border_style(BLACK.mix(0.4))
