@@ -73,6 +73,36 @@ impl ModelShape {
         embedding + self.recurrent_params() + self.head_weights() + self.classes
     }
 
+    /// Floats one token makes one layer direction keep for backpropagation
+    /// through time, counted from the cell's equations: what the backward
+    /// pass reads that it cannot recompute from the step before (the layer's
+    /// input `x_t`, shared by every cell at one embedding width, is left out;
+    /// it is the layer below's output or the embedding).
+    ///
+    /// - LSTM, `i, f, o = σ(·)`, `g = tanh(·)`, `c_t = f⊙c_{t−1} + i⊙g`,
+    ///   `h_t = o⊙tanh(c_t)`: the four gate activations, `c_t`, `tanh(c_t)`
+    ///   and `h_t`: **7·H**.
+    /// - GRU (PyTorch's form), `r, z = σ(·)`, `n = tanh(W_in x + b_in + r⊙(W_hn h + b_hn))`,
+    ///   `h_t = (1−z)⊙n + z⊙h_{t−1}`: `r`, `z`, `n`, `W_hn h + b_hn` (needed
+    ///   for `∂r`) and `h_t`: **5·H**.
+    /// - tanh RNN, `h_t = tanh(W x + U h_{t−1} + b)`: `h_t` alone (tanh's
+    ///   derivative is `1 − h_t²`): **1·H**.
+    pub fn activation_floats_per_token_per_layer(&self) -> i64 {
+        let per_unit = match self.cell {
+            Cell::Lstm => 7,
+            Cell::Gru => 5,
+            Cell::Rnn => 1,
+        };
+        per_unit * self.hidden_size
+    }
+
+    /// Bytes (float32) one token keeps for backpropagation over the whole
+    /// recurrent stack: [`activation_floats_per_token_per_layer`](Self::activation_floats_per_token_per_layer)
+    /// × layers × directions × 4.
+    pub fn activation_bytes_per_token(&self) -> i64 {
+        self.activation_floats_per_token_per_layer() * self.layers * self.directions() * 4
+    }
+
     /// FLOPs of one forward pass over `batch` sequences of `seq` tokens: every
     /// recurrent weight does one multiply-add (2 FLOPs) per token, every head
     /// weight one per sequence. Element-wise gate arithmetic, biases and the
@@ -128,6 +158,34 @@ mod tests {
         let target = shape(Cell::Lstm, 128).params();
         assert_eq!(hidden_for_budget(shape(Cell::Gru, 0), target, 4096), 155);
         assert_eq!(hidden_for_budget(shape(Cell::Rnn, 0), target, 4096), 304);
+    }
+
+    #[test]
+    fn activation_memory_per_token_by_hand() {
+        // LSTM 128: 4 gates + c + tanh(c) + h = 7·128 floats; GRU 155 (its
+        // parameter match): r, z, n, W_hn·h + b_hn, h = 5·155; RNN 304: h.
+        let (lstm, gru, rnn) = (
+            shape(Cell::Lstm, 128),
+            shape(Cell::Gru, 155),
+            shape(Cell::Rnn, 304),
+        );
+        assert_eq!(lstm.activation_floats_per_token_per_layer(), 896);
+        assert_eq!(gru.activation_floats_per_token_per_layer(), 775);
+        assert_eq!(rnn.activation_floats_per_token_per_layer(), 304);
+        assert_eq!(lstm.activation_bytes_per_token(), 896 * 4);
+        // At matched hidden size the ratio is the equations' 7 : 5.
+        let gru_128 = shape(Cell::Gru, 128);
+        assert_eq!(
+            lstm.activation_bytes_per_token() * 5,
+            gru_128.activation_bytes_per_token() * 7
+        );
+        // Two bidirectional layers keep four times one layer's.
+        let deep = ModelShape {
+            layers: 2,
+            bidirectional: true,
+            ..lstm
+        };
+        assert_eq!(deep.activation_bytes_per_token(), 4 * 896 * 4);
     }
 
     #[test]

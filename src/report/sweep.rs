@@ -46,11 +46,20 @@ pub fn finish_sweep(root: &Path) -> Result<FinishedRun> {
             &axis_lines(&sweep, i, |m| m.test_acc),
             &axis_lines(&sweep, i, |m| m.secs_per_epoch),
             &axis_lines(&sweep, i, |m| m.peak_rss_bytes),
+            sweep
+                .memory_reach
+                .as_ref()
+                .filter(|_| axis.key == "distance")
+                .map(|r| r.chance),
         )?;
-        let hidden_note = if axis.key == "hidden" {
-            " x is the first model's hidden size; a matched cell's own size is written next to its marker (h …)."
-        } else {
-            ""
+        let hidden_note = match axis.key.as_str() {
+            "hidden" => {
+                " x is the first model's hidden size; a matched cell's own size is written next to its marker (h …)."
+            }
+            "distance" if sweep.memory_reach.is_some() => {
+                " The dashed grey line is chance (1 / the number of key classes)."
+            }
+            _ => "",
         };
         figures.push(Figure {
             alt: format!(

@@ -3,7 +3,7 @@
 //! printed by `compare` when it ends. The same numbers, intervals and
 //! verdicts as the pages.
 
-use super::findings::{findings, short_verdict};
+use super::findings::{findings, memory_reach_sentences, short_verdict};
 use super::format::{ci, mean_sd, mib, pct, secs, thousands};
 use super::model::sweep::SweepSummary;
 use crate::summary::Summary;
@@ -103,6 +103,12 @@ pub fn sweep_table(sweep: &SweepSummary) -> String {
         }
         out.push_str(line.trim_end());
         out.push('\n');
+    }
+    if let Some(reach) = &sweep.memory_reach {
+        out.push_str("long-range memory:\n");
+        for s in memory_reach_sentences(reach) {
+            out.push_str(&format!("  {s}\n"));
+        }
     }
     out.push_str(&format!(
         "{} of {} jobs ok",

@@ -79,6 +79,11 @@ pub struct EpochRecord {
     /// Why it is disturbed (`runqueue wait 31% of runnable time`); empty otherwise.
     #[serde(default)]
     pub disturbance: String,
+    /// The epoch's peak RSS above the process's RSS just before the first
+    /// training batch (bytes): the memory training adds, without libtorch's
+    /// and the data's shared baseline; empty in older files.
+    #[serde(default)]
+    pub train_rss_delta_bytes: Option<u64>,
 }
 
 /// How a run ended.
@@ -159,6 +164,23 @@ pub struct RunRecord {
     /// Other runnable tasks on the machine when the run started.
     #[serde(default)]
     pub other_runnable_tasks: Option<u32>,
+    /// Highest per-epoch `train_rss_delta_bytes` (bytes); empty in older files.
+    #[serde(default)]
+    pub train_rss_delta_bytes: Option<u64>,
+    /// Median milliseconds to classify one test review at batch 1 on the
+    /// best checkpoint (see `train::latency`); empty when not measured.
+    #[serde(default)]
+    pub latency_review_p50_ms: Option<f64>,
+    /// 99th percentile of the same (milliseconds).
+    #[serde(default)]
+    pub latency_review_p99_ms: Option<f64>,
+    /// Median microseconds per streamed token at batch 1, state carried;
+    /// empty when not measured (and for bidirectional models).
+    #[serde(default)]
+    pub latency_step_p50_us: Option<f64>,
+    /// 99th percentile of the same (microseconds).
+    #[serde(default)]
+    pub latency_step_p99_us: Option<f64>,
 }
 
 impl RunRecord {
@@ -196,6 +218,11 @@ impl RunRecord {
             disturbed_epochs: None,
             load_avg_1min: None,
             other_runnable_tasks: None,
+            train_rss_delta_bytes: None,
+            latency_review_p50_ms: None,
+            latency_review_p99_ms: None,
+            latency_step_p50_us: None,
+            latency_step_p99_us: None,
         }
     }
 }

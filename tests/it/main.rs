@@ -9,6 +9,7 @@ mod contract;
 mod data;
 mod hog;
 mod kernel;
+mod memory;
 mod report;
 mod sweep;
 mod timing;

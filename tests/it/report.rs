@@ -69,6 +69,7 @@ fn config(seeds: &[u64], hidden: i64, dataset: &str) -> RunManifest {
             classes: vec!["neg".into(), "pos".into()],
             train_class_counts: vec![1000, 1000],
             test_class_counts: vec![500, 500],
+            generator: None,
         },
         test_unknown_token_rate: Some(0.02),
         data_warnings: Vec::new(),
@@ -127,6 +128,7 @@ fn write_run(dir: &Path, seeds: &[u64], planned: &[u64], lstm: Behaviour, gru: B
                         involuntary_switches: None,
                         disturbed: None,
                         disturbance: String::new(),
+                        train_rss_delta_bytes: None,
                     })
                     .unwrap();
             }
@@ -160,6 +162,11 @@ fn write_run(dir: &Path, seeds: &[u64], planned: &[u64], lstm: Behaviour, gru: B
                 disturbed_epochs: None,
                 load_avg_1min: None,
                 other_runnable_tasks: None,
+                train_rss_delta_bytes: None,
+                latency_review_p50_ms: None,
+                latency_review_p99_ms: None,
+                latency_step_p50_us: None,
+                latency_step_p99_us: None,
             })
             .unwrap();
         }

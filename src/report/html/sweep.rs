@@ -5,7 +5,7 @@ use serde::Serialize;
 use super::{Figure, ModelTag, render};
 use crate::error::{Error, Result};
 use crate::probe::environment::Environment;
-use crate::report::findings::short_verdict;
+use crate::report::findings::{memory_reach_sentences, short_verdict};
 use crate::report::format::{acc_with_ci, ci_note, diff_cell, machine_line, p_cell, ratio_cell};
 use crate::report::model::sweep::SweepSummary;
 use crate::report::model::verdict::PairVerdicts;
@@ -53,6 +53,25 @@ pub struct SweepPage {
     figures: Vec<Figure>,
     files: Vec<&'static str>,
     point_dirs: Vec<String>,
+    memory: Option<MemorySection>,
+}
+
+/// The memory task's section: accuracy per cell and distance, the verdicts.
+#[derive(Debug, Clone, Serialize)]
+struct MemorySection {
+    chance: String,
+    distances: Vec<usize>,
+    rows: Vec<MemoryRow>,
+    sentences: Vec<String>,
+}
+
+/// One cell's row of the memory table.
+#[derive(Debug, Clone, Serialize)]
+struct MemoryRow {
+    model: ModelTag,
+    /// Per distance: accuracy with CI, and `above chance` or not.
+    cells: Vec<(String, bool)>,
+    longest: String,
 }
 
 impl SweepPage {
@@ -161,6 +180,26 @@ impl SweepPage {
                 .filter(|p| p.summary.is_some())
                 .map(|p| p.dir.clone())
                 .collect(),
+            memory: sweep.memory_reach.as_ref().map(|r| MemorySection {
+                chance: format!("{:.0}", r.chance * 100.0),
+                distances: r.distances.clone(),
+                rows: r
+                    .cells
+                    .iter()
+                    .map(|c| MemoryRow {
+                        model: c.model.into(),
+                        cells: c
+                            .points
+                            .iter()
+                            .map(|p| (acc_with_ci(p.test_acc), p.above_chance))
+                            .collect(),
+                        longest: c
+                            .longest_held
+                            .map_or("none measured".to_string(), |d| d.to_string()),
+                    })
+                    .collect(),
+                sentences: memory_reach_sentences(r),
+            }),
         }
     }
 

@@ -247,6 +247,7 @@ mod tests {
             involuntary_switches: None,
             disturbed: None,
             disturbance: String::new(),
+            train_rss_delta_bytes: None,
         }
     }
 
