@@ -469,14 +469,14 @@ pub fn memory_reach_sentences(reach: &MemoryReach) -> Vec<String> {
     for s in &reach.separations {
         let (lo, hi) = s.diff.ci.unwrap_or((s.diff.estimate, s.diff.estimate));
         out.push(format!(
-            "At distance {}, {} is more accurate than {} by {:.1} points (95% CI {:.1}–{:.1}, p = {}).",
+            "At distance {}, {} is more accurate than {} by {:.1} points (95% CI {:.1}–{:.1}, {}).",
             s.distance,
             s.higher.display_name(),
             s.lower.display_name(),
             s.diff.estimate * 100.0,
             lo * 100.0,
             hi * 100.0,
-            s.diff.p_value.map_or("—".to_string(), format_p)
+            s.diff.p_value.map_or("p —".to_string(), format_p)
         ));
     }
     let tested = reach.cells.iter().flat_map(|c| &c.points).any(|p| {
@@ -534,11 +534,11 @@ fn claim_measured(claim: &Claim, shapes: &[ModelShape]) -> String {
         Evidence::Pair { comparison: c, .. } => match claim.id {
             ClaimId::Accuracy => match c.shown_ci() {
                 Some((lo, hi)) => format!(
-                    "LSTM − GRU test accuracy {:+.2} points (95% CI {:+.2} to {:+.2}, p = {})",
+                    "LSTM − GRU test accuracy {:+.2} points (95% CI {:+.2} to {:+.2}, {})",
                     c.estimate * 100.0,
                     lo * 100.0,
                     hi * 100.0,
-                    c.p_value.map_or("—".to_string(), format_p)
+                    c.p_value.map_or("p —".to_string(), format_p)
                 ),
                 None => format!(
                     "LSTM − GRU test accuracy {:+.2} points ({})",

@@ -3,7 +3,7 @@
 //! printed by `compare` when it ends. The same numbers, intervals and
 //! verdicts as the pages.
 
-use super::findings::{findings, memory_reach_sentences, short_verdict};
+use super::findings::{ClaimRow, findings, memory_reach_sentences, short_verdict};
 use super::format::{ci, mean_sd, mib, pct, secs, thousands};
 use super::model::sweep::SweepSummary;
 use crate::summary::Summary;
@@ -69,6 +69,22 @@ pub fn terminal_table(summary: &Summary) -> String {
     }
     for f in findings(summary) {
         out.push_str(&format!("- {f}\n"));
+    }
+    out
+}
+
+/// "The claims, checked" as plain text: one line per claim, its verdict
+/// first, then what was measured.
+pub fn claims_table(rows: &[ClaimRow]) -> String {
+    if rows.is_empty() {
+        return String::new();
+    }
+    let mut out = String::from("The claims, checked:\n");
+    for r in rows {
+        out.push_str(&format!(
+            "  {}. {}\n     -> {}: {}\n",
+            r.number, r.claim, r.verdict, r.measured
+        ));
     }
     out
 }

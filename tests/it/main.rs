@@ -3,6 +3,7 @@
 //! headless Chromium (`browser`).
 
 mod browser;
+mod claims;
 mod cli;
 mod common;
 mod contract;

@@ -5,7 +5,7 @@ use serde::Serialize;
 use super::{Figure, ModelTag, render};
 use crate::error::{Error, Result};
 use crate::probe::environment::Environment;
-use crate::report::findings::{memory_reach_sentences, short_verdict};
+use crate::report::findings::{ClaimRow, memory_reach_sentences, short_verdict};
 use crate::report::format::{acc_with_ci, ci_note, diff_cell, machine_line, p_cell, ratio_cell};
 use crate::report::model::sweep::SweepSummary;
 use crate::report::model::verdict::PairVerdicts;
@@ -54,6 +54,17 @@ pub struct SweepPage {
     files: Vec<&'static str>,
     point_dirs: Vec<String>,
     memory: Option<MemorySection>,
+    claim_points: Vec<String>,
+    claims: Vec<SweepClaimRow>,
+}
+
+/// One claim's row of the sweep's claims table: its verdict at every point.
+#[derive(Debug, Clone, Serialize)]
+struct SweepClaimRow {
+    number: u8,
+    claim: String,
+    /// Per point: verdict and what was measured (shown on hover).
+    verdicts: Vec<(String, String)>,
 }
 
 /// The memory task's section: accuracy per cell and distance, the verdicts.
@@ -81,7 +92,28 @@ impl SweepPage {
         sweep: &SweepSummary,
         figures: Vec<Figure>,
         environment: Option<&Environment>,
+        claims: &[(String, Vec<ClaimRow>)],
     ) -> SweepPage {
+        let claim_rows = claims
+            .first()
+            .map(|(_, rows)| {
+                rows.iter()
+                    .enumerate()
+                    .map(|(i, r)| SweepClaimRow {
+                        number: r.number,
+                        claim: r.claim.clone(),
+                        verdicts: claims
+                            .iter()
+                            .map(|(_, rows)| {
+                                rows.get(i).map_or(("—".into(), String::new()), |c| {
+                                    (c.verdict.clone(), c.measured.clone())
+                                })
+                            })
+                            .collect(),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
         let dataset = manifest
             .grid
             .points
@@ -200,6 +232,8 @@ impl SweepPage {
                     .collect(),
                 sentences: memory_reach_sentences(r),
             }),
+            claim_points: claims.iter().map(|(id, _)| id.clone()).collect(),
+            claims: claim_rows,
         }
     }
 
