@@ -490,9 +490,43 @@ fn batching(c: &mut Criterion) {
     }
 }
 
+/// Streaming: one token per call at batch 1 with the state carried (what a
+/// real-time predictor does per arriving token), every cell at hidden
+/// 64–512 (quick: 64 and 256); throughput in tokens.
+fn streaming(c: &mut Criterion) {
+    let Some(device) = setup().device else {
+        return;
+    };
+    let name = group_id(BenchGroup::StreamingStep, device);
+    let mut g = group(c, &name);
+    let hiddens: &[i64] = if quick() {
+        &[64, 256]
+    } else {
+        &[64, 128, 256, 512]
+    };
+    for &hidden in hiddens {
+        let shape = BenchShape {
+            hidden,
+            seq: 1,
+            batch: 1,
+            ..base_shape()
+        };
+        g.throughput(Throughput::Elements(1));
+        for cell in Cell::ALL {
+            let (_vs, classifier, _) = model(cell, shape, device);
+            let mut state = classifier.zero_state(1, device).expect("unidirectional");
+            let token = Tensor::from_slice(&[7i64]).to_device(device);
+            bench(&mut g, &name, cell.name(), shape, device, || {
+                drop(tch::no_grad(|| classifier.step(&token, &mut state)));
+            });
+        }
+    }
+    g.finish();
+}
+
 criterion_group! {
     name = benches;
     config = harness::criterion();
-    targets = matmul, matched, cells, batching
+    targets = matmul, matched, cells, batching, streaming
 }
 criterion_main!(benches);

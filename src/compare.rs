@@ -15,6 +15,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::auto_seeds;
 use crate::config::{Config, Grid};
+use crate::data::memory::{MEMORY_DATASET, MemorySpec};
 use crate::data::{
     Columns, Corpus, DatasetIdentity, DatasetSource, PrepareOptions, Prepared, load_corpus, prepare,
 };
@@ -32,6 +33,7 @@ use crate::results::{ModelSize, RunManifest, SweepManifest, attempts, point_dir}
 use crate::sweep::plan::{Job, ShardChoice, all_jobs, shard_jobs};
 use crate::sweep::resume;
 use crate::train::gradient_flow::gradient_norms;
+use crate::train::latency::measure_latency;
 use crate::train::{FitSettings, fit};
 
 /// Largest hidden size considered when matching parameter budgets.
@@ -54,7 +56,12 @@ pub fn dataset_source(config: &Config) -> (DatasetSource, Columns) {
         },
         _ => {
             let name = &config.dataset.name;
-            if name == "imdb" || name == "imdb-mini" {
+            if name == MEMORY_DATASET {
+                DatasetSource::Memory(MemorySpec {
+                    distance: config.distance,
+                    train_sequences: config.sequences,
+                })
+            } else if name == "imdb" || name == "imdb-mini" {
                 DatasetSource::Named(name.clone())
             } else {
                 DatasetSource::Path(PathBuf::from(name))
@@ -258,29 +265,35 @@ pub struct Launch {
 pub fn start_run(
     launch: Launch,
     mut log: impl FnMut(&str),
-) -> Result<(PathBuf, SweepManifest, Corpus)> {
+) -> Result<(PathBuf, SweepManifest, Corpora)> {
     let first = &launch.grid.points[0].config;
-    let corpus = load_dataset(first)?;
+    let mut corpora = Corpora::default();
     let jobs = match &launch.shard {
         Some(s) => shard_jobs(&launch.grid, s.shard),
         None => all_jobs(&launch.grid),
     };
     // Every point with jobs here is checked (device, encoding) and sized
-    // before any folder exists; the plans are written below, not redone.
+    // before any folder exists, on its own data; the plans are written
+    // below, not redone.
     let mut plans = Vec::new();
     for point in &launch.grid.points {
         if jobs.iter().any(|j| j.point == point.id) {
-            plans.push((point.id.clone(), plan_point(&point.config, &corpus)?));
+            let corpus = corpora.get(&point.config)?;
+            plans.push((point.id.clone(), plan_point(&point.config, corpus)?));
         }
     }
+    // The run folder is named after the data (`memory` for the memory task,
+    // whose full name carries its distance, which a sweep varies).
+    let slug = match first.dataset.name.as_str() {
+        MEMORY_DATASET => MEMORY_DATASET.to_string(),
+        _ => corpora.get(first)?.identity.name.clone(),
+    };
     let out = &first.out;
     check_out_folder(out)?;
     let (run_id, root) = match (&launch.run_id, &launch.shard) {
-        (None, None) => create_run_dir(out, &corpus.identity.name)?,
+        (None, None) => create_run_dir(out, &slug)?,
         (id, shard) => {
-            let id = id
-                .clone()
-                .unwrap_or_else(|| default_run_id(&corpus.identity.name));
+            let id = id.clone().unwrap_or_else(|| default_run_id(&slug));
             let base = out.join(&id);
             let root = match shard {
                 Some(s) => {
@@ -321,9 +334,38 @@ pub fn start_run(
     for (id, plan) in &plans {
         let point = manifest.point(id).expect("planned from this grid");
         let dir = point_dir(&root, &manifest.grid, id);
-        write_point_dir(&dir, &point.config, plan, &corpus, &manifest, &mut log)?;
+        let corpus = corpora.get(&point.config)?;
+        write_point_dir(&dir, &point.config, plan, corpus, &manifest, &mut log)?;
     }
-    Ok((root, manifest, corpus))
+    Ok((root, manifest, corpora))
+}
+
+/// The data of a run's grid points, loaded once per distinct source: every
+/// point of a `--distance` sweep gets its own memory task, every point of a
+/// `--hidden` sweep the one corpus. [`Corpora::get`] loads on first use.
+#[derive(Debug, Default)]
+pub struct Corpora {
+    loaded: Vec<(DatasetSource, Columns, Corpus)>,
+}
+
+impl Corpora {
+    /// The data `config` names, loaded now if no earlier point had the same source.
+    pub fn get(&mut self, config: &Config) -> Result<&Corpus> {
+        let (source, columns) = dataset_source(config);
+        let at = match self
+            .loaded
+            .iter()
+            .position(|(s, c, _)| *s == source && *c == columns)
+        {
+            Some(at) => at,
+            None => {
+                let corpus = load_corpus(&source, &columns)?;
+                self.loaded.push((source, columns, corpus));
+                self.loaded.len() - 1
+            }
+        };
+        Ok(&self.loaded[at].2)
+    }
 }
 
 /// Reads the run folder `dir` to continue it: its `sweep.json` (or, for a
@@ -371,8 +413,9 @@ pub fn lock_run_dir(root: &Path) -> Result<RunLock> {
 }
 
 /// The parent: for every grid point with jobs in `manifest`, verifies the
-/// point's `config.json` against the configuration and `corpus` (the data
-/// loaded by [`start_run`] or [`load_dataset`], dropped once checked; written now if missing), drops the rows of unfinished jobs,
+/// point's `config.json` against the configuration and its own data (from
+/// `corpora`: those [`start_run`] loaded, or loaded here; dropped once
+/// checked; written now if missing), drops the rows of unfinished jobs,
 /// then runs each job not yet finished in a worker process (`exe` with
 /// `--worker`) and appends its record to the point's `runs.csv`. `stop` is
 /// set by Ctrl-C; `child_pid` lets the signal handler forward it to the
@@ -380,7 +423,7 @@ pub fn lock_run_dir(root: &Path) -> Result<RunLock> {
 pub fn run_jobs(
     root: &Path,
     manifest: &SweepManifest,
-    corpus: Corpus,
+    mut corpora: Corpora,
     exe: &Path,
     stop: &AtomicBool,
     child_pid: &Arc<AtomicU32>,
@@ -406,12 +449,13 @@ pub fn run_jobs(
             )
         })?;
         let dir = point_dir(root, grid, id);
-        let sizes = match verify_point_dir(&dir, &point.config, &corpus)? {
+        let corpus = corpora.get(&point.config)?;
+        let sizes = match verify_point_dir(&dir, &point.config, corpus)? {
             Some(sizes) => sizes,
             // Killed between sweep.json and this point's folder: write it now.
             None => {
-                let plan = plan_point(&point.config, &corpus)?;
-                write_point_dir(&dir, &point.config, &plan, &corpus, manifest, &mut log)?;
+                let plan = plan_point(&point.config, corpus)?;
+                write_point_dir(&dir, &point.config, &plan, corpus, manifest, &mut log)?;
                 plan.sizes
             }
         };
@@ -449,7 +493,7 @@ pub fn run_jobs(
         sizes_of.insert(id, sizes);
         point_dirs.push(dir);
     }
-    drop(corpus); // the workers load their own; the parent needs it no more
+    drop(corpora); // the workers load their own; the parent needs them no more
     let is_done = |job: &Job| finished.contains(&(job.point.clone(), job.model, job.seed));
     let already_finished = jobs.iter().filter(|j| is_done(j)).count();
     if already_finished > 0 {
@@ -768,6 +812,8 @@ fn add_seeds(
 }
 
 /// Loads the dataset a configuration names (every point of a grid has the same).
+/// Loads the dataset a configuration names (the points of a `--distance`
+/// sweep differ; see [`Corpora`]).
 pub fn load_dataset(config: &Config) -> Result<Corpus> {
     let (source, columns) = dataset_source(config);
     load_corpus(&source, &columns)
@@ -938,8 +984,13 @@ fn verify_point_dir(
             ),
         ));
     }
-    let digests =
-        |d: &DatasetIdentity| -> Vec<String> { d.files.iter().map(|f| f.sha256.clone()).collect() };
+    let digests = |d: &DatasetIdentity| -> Vec<String> {
+        d.files
+            .iter()
+            .map(|f| f.sha256.clone())
+            .chain(d.generator.as_ref().map(|g| g.sha256.clone()))
+            .collect()
+    };
     if digests(&existing.dataset) != digests(&corpus.identity) {
         return Err(Error::dataset(
             &corpus.identity.name,
@@ -1140,6 +1191,23 @@ pub fn verify_dataset(recorded: &DatasetIdentity, loaded: &DatasetIdentity) -> R
             ));
         }
     }
+    // Made in memory: the settings and the digest of what this process made.
+    if recorded.generator != loaded.generator {
+        let digest = |d: &DatasetIdentity| {
+            d.generator.as_ref().map_or("none".to_string(), |g| {
+                g.sha256[..g.sha256.len().min(12)].to_string()
+            })
+        };
+        return Err(Error::dataset(
+            &loaded.name,
+            format!(
+                "made other data than {} records (sha256 {}…, now {}…); refusing to train on other data",
+                files::CONFIG,
+                digest(recorded),
+                digest(loaded)
+            ),
+        ));
+    }
     if recorded.files.len() != loaded.files.len() {
         return Err(Error::dataset(
             &loaded.name,
@@ -1155,11 +1223,12 @@ pub fn verify_dataset(recorded: &DatasetIdentity, loaded: &DatasetIdentity) -> R
 }
 
 /// The worker: trains one model on one seed as described by the point
-/// folder's `config.json` (after checking that the data files are the ones
-/// it records), appending each finished epoch to `epochs.csv` (with
-/// `attempt`), re-deciding the epochs' disturbance over the whole run once
-/// it ends, and returns the run's record. Gradient flow is recorded on
-/// attempt 1 only.
+/// folder's `config.json` (after checking that the data files, or the data
+/// made in memory, are the ones it records), appending each finished epoch
+/// to `epochs.csv` (with `attempt`), re-deciding the epochs' disturbance
+/// over the whole run once it ends, times the trained model's inference
+/// latency ([`measure_latency`]), and returns the run's record. Gradient
+/// flow is recorded on attempt 1 only.
 pub fn run_worker(
     run_dir: &Path,
     cell: Cell,
@@ -1237,7 +1306,16 @@ pub fn run_worker(
         attempt,
         &outcome.epoch_verdicts,
     )?;
-    if record_gradients && outcome.run.status == RunStatus::Ok {
+    let mut run = outcome.run;
+    if run.status == RunStatus::Ok {
+        // On the best checkpoint, which fit restored to score the test split.
+        let latency = measure_latency(&model, &data.test, seed, device)?;
+        run.latency_review_p50_ms = Some(latency.review_p50_ms);
+        run.latency_review_p99_ms = Some(latency.review_p99_ms);
+        run.latency_step_p50_us = latency.step_p50_us;
+        run.latency_step_p99_us = latency.step_p99_us;
+    }
+    if record_gradients && run.status == RunStatus::Ok {
         gradient_rows.push((
             GradientStage::Trained,
             gradient_norms(&model, &data.val, device)?,
@@ -1254,7 +1332,7 @@ pub fn run_worker(
             }
         }
     }
-    Ok(outcome.run)
+    Ok(run)
 }
 
 /// A command for a worker process of `exe` that starts with SIGINT, SIGTERM

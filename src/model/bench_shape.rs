@@ -4,9 +4,10 @@
 //! criterion's files.
 //!
 //! Bench ids are `<group>/<function>/<parameter>`:
-//! - cell benches (`forward`, `train_step`, `train_step_matched`): function a
-//!   [`BenchCell`], a [`Cell`] name with `-native` when libtorch's oneDNN
-//!   kernel was switched off for it (`lstm-native`), parameter a [`BenchShape`] `h{H}-t{T}-b{B}-l{L}[-bi]-th{threads}`;
+//! - cell benches (`forward`, `train_step`, `train_step_matched`,
+//!   `streaming_step`): function a [`BenchCell`], a [`Cell`] name with
+//!   `-native` when libtorch's oneDNN kernel was switched off for it
+//!   (`lstm-native`), parameter a [`BenchShape`] `h{H}-t{T}-b{B}-l{L}[-bi]-th{threads}`;
 //! - batching benches: parameter a [`BatchingBench`] `{mode}-n{batches}-{shape}`;
 //! - `matmul`: function `peak`, parameter a [`MatmulBench`] `n{N}-th{threads}`.
 //!
@@ -77,17 +78,21 @@ pub enum BenchGroup {
     BatchingTrainStep,
     /// This machine's matrix-multiply peak.
     Matmul,
+    /// One token per call at batch 1, recurrent state carried between
+    /// calls (the real-time case), cell benches at `t1-b1`.
+    StreamingStep,
 }
 
 impl BenchGroup {
     /// Every group, in the order the benches run them.
-    pub const ALL: [BenchGroup; 6] = [
+    pub const ALL: [BenchGroup; 7] = [
         BenchGroup::Matmul,
         BenchGroup::TrainStepMatched,
         BenchGroup::Forward,
         BenchGroup::TrainStep,
         BenchGroup::BatchingForward,
         BenchGroup::BatchingTrainStep,
+        BenchGroup::StreamingStep,
     ];
 
     /// The group's name in bench ids: `forward`, `train_step`, …
@@ -99,6 +104,7 @@ impl BenchGroup {
             BenchGroup::BatchingForward => "batching_forward",
             BenchGroup::BatchingTrainStep => "batching_train_step",
             BenchGroup::Matmul => "matmul",
+            BenchGroup::StreamingStep => "streaming_step",
         }
     }
 

@@ -73,34 +73,47 @@ impl ModelShape {
         embedding + self.recurrent_params() + self.head_weights() + self.classes
     }
 
-    /// Floats one token of a training batch keeps for backpropagation: per
-    /// layer and direction, the layer's input (the embedding width for the
-    /// first layer, `directions·H` above) and what the cell's equations need
-    /// again in the backward pass ([`Cell::saved_per_step`]: LSTM `6H`, GRU
-    /// `5H`, tanh RNN `2H`), plus the embedding's output once.
-    pub fn activation_floats_per_token(&self) -> i64 {
-        let h = self.hidden_size;
-        let per_layer: i64 = (0..self.layers)
-            .map(|layer| {
-                let input = if layer == 0 {
-                    self.embed_size
-                } else {
-                    self.directions() * h
-                };
-                self.directions() * (input + self.cell.saved_per_step() * h)
-            })
-            .sum();
-        self.embed_size + per_layer
+    /// Floats one token makes one layer direction keep for backpropagation
+    /// through time, counted from the cell's equations: what the backward
+    /// pass reads that it cannot recompute from the step before (the layer's
+    /// input `x_t`, shared by every cell at one embedding width, is left out;
+    /// it is the layer below's output or the embedding).
+    ///
+    /// - LSTM, `i, f, o = σ(·)`, `g = tanh(·)`, `c_t = f⊙c_{t−1} + i⊙g`,
+    ///   `h_t = o⊙tanh(c_t)`: the four gate activations, `c_t`, `tanh(c_t)`
+    ///   and `h_t`: **7·H**.
+    /// - GRU (PyTorch's form), `r, z = σ(·)`, `n = tanh(W_in x + b_in + r⊙(W_hn h + b_hn))`,
+    ///   `h_t = (1−z)⊙n + z⊙h_{t−1}`: `r`, `z`, `n`, `W_hn h + b_hn` (needed
+    ///   for `∂r`) and `h_t`: **5·H**.
+    /// - tanh RNN, `h_t = tanh(W x + U h_{t−1} + b)`: `h_t` alone (tanh's
+    ///   derivative is `1 − h_t²`): **1·H**.
+    pub fn activation_floats_per_token_per_layer(&self) -> i64 {
+        let per_unit = match self.cell {
+            Cell::Lstm => 7,
+            Cell::Gru => 5,
+            Cell::Rnn => 1,
+        };
+        per_unit * self.hidden_size
+    }
+
+    /// Bytes (float32) one token keeps for backpropagation over the whole
+    /// recurrent stack: [`activation_floats_per_token_per_layer`](Self::activation_floats_per_token_per_layer)
+    /// × layers × directions × 4.
+    pub fn activation_bytes_per_token(&self) -> i64 {
+        self.activation_floats_per_token_per_layer() * self.layers * self.directions() * 4
     }
 
     /// Bytes (float32) a training step of `batch` sequences of `seq` tokens
     /// needs at least: weights, their gradients and Adam's two moments
-    /// (`4·params`), and the activations kept for backpropagation
-    /// ([`activation_floats_per_token`](Self::activation_floats_per_token)).
-    /// libtorch's own workspaces and the data come on top.
+    /// (`4·params` floats), and per token the activations the recurrent
+    /// stack keeps for backpropagation
+    /// ([`activation_bytes_per_token`](Self::activation_bytes_per_token))
+    /// plus the embedding's output (the first layer's input). libtorch's own
+    /// workspaces and the data come on top. The memory guard
+    /// ([`crate::memory_guard`]) checks this before any training.
     pub fn training_bytes(&self, batch: i64, seq: i64) -> f64 {
-        4.0 * (4.0 * self.params() as f64
-            + (batch * seq) as f64 * self.activation_floats_per_token() as f64)
+        let per_token = self.activation_bytes_per_token() + 4 * self.embed_size;
+        16.0 * self.params() as f64 + (batch * seq) as f64 * per_token as f64
     }
 
     /// FLOPs of one forward pass over `batch` sequences of `seq` tokens: every
@@ -161,6 +174,34 @@ mod tests {
     }
 
     #[test]
+    fn activation_memory_per_token_by_hand() {
+        // LSTM 128: 4 gates + c + tanh(c) + h = 7·128 floats; GRU 155 (its
+        // parameter match): r, z, n, W_hn·h + b_hn, h = 5·155; RNN 304: h.
+        let (lstm, gru, rnn) = (
+            shape(Cell::Lstm, 128),
+            shape(Cell::Gru, 155),
+            shape(Cell::Rnn, 304),
+        );
+        assert_eq!(lstm.activation_floats_per_token_per_layer(), 896);
+        assert_eq!(gru.activation_floats_per_token_per_layer(), 775);
+        assert_eq!(rnn.activation_floats_per_token_per_layer(), 304);
+        assert_eq!(lstm.activation_bytes_per_token(), 896 * 4);
+        // At matched hidden size the ratio is the equations' 7 : 5.
+        let gru_128 = shape(Cell::Gru, 128);
+        assert_eq!(
+            lstm.activation_bytes_per_token() * 5,
+            gru_128.activation_bytes_per_token() * 7
+        );
+        // Two bidirectional layers keep four times one layer's.
+        let deep = ModelShape {
+            layers: 2,
+            bidirectional: true,
+            ..lstm
+        };
+        assert_eq!(deep.activation_bytes_per_token(), 4 * 896 * 4);
+    }
+
+    #[test]
     fn single_layer_lstm_count_by_hand() {
         // 4·128·(128+128) + 8·128 = 132_096 recurrent; head 2·128 + 2.
         let s = shape(Cell::Lstm, 128);
@@ -182,22 +223,11 @@ mod tests {
     }
 
     #[test]
-    fn activations_follow_the_cells_equations() {
-        // LSTM h128 on e128: embedding out 128, layer input 128, 6·128 saved.
-        assert_eq!(
-            shape(Cell::Lstm, 128).activation_floats_per_token(),
-            128 + 128 + 768
-        );
-        assert_eq!(
-            shape(Cell::Gru, 128).activation_floats_per_token(),
-            128 + 128 + 640
-        );
-        assert_eq!(
-            shape(Cell::Rnn, 128).activation_floats_per_token(),
-            128 + 128 + 256
-        );
+    fn training_bytes_add_weights_gradients_adam_and_activations() {
+        // LSTM h128 on e128: 16 bytes per parameter; per token 7·128 floats
+        // kept by the cell and the 128-wide embedding output.
         let s = shape(Cell::Lstm, 128);
-        let bytes = 4.0 * (4.0 * s.params() as f64 + 64.0 * 200.0 * 1024.0);
+        let bytes = 16.0 * s.params() as f64 + 64.0 * 200.0 * 4.0 * (7.0 * 128.0 + 128.0);
         assert_eq!(s.training_bytes(64, 200), bytes);
     }
 

@@ -44,20 +44,6 @@ impl Cell {
         }
     }
 
-    /// Multiples of the hidden size one time step keeps for the backward
-    /// pass, from the cell's equations (as libtorch's fused cells save them):
-    /// LSTM 6 (the four gate activations i, f, g, o, the cell state c_t and
-    /// tanh(c_t)); GRU 5 (r, z, n, the hidden state and the recurrent
-    /// candidate term W_hn·h + b_hn that r multiplies); tanh RNN 2 (the
-    /// pre-activation and the new state).
-    pub fn saved_per_step(self) -> i64 {
-        match self {
-            Cell::Lstm => 6,
-            Cell::Gru => 5,
-            Cell::Rnn => 2,
-        }
-    }
-
     /// The lower-case name used in flags, files and charts.
     pub fn name(self) -> &'static str {
         match self {

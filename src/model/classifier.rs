@@ -291,6 +291,83 @@ impl Classifier {
         Ok(last.expect("layers >= 1 is validated by the configuration"))
     }
 
+    /// A zero recurrent state for streaming ([`Classifier::step`]) of
+    /// `batch` sequences on `device`; an error for a bidirectional model
+    /// (its reverse direction needs the whole sequence).
+    pub fn zero_state(&self, batch: i64, device: Device) -> Result<StreamState> {
+        if self.shape.bidirectional {
+            return Err(crate::Error::config(
+                "--bidirectional",
+                "a bidirectional model cannot stream one token at a time",
+            ));
+        }
+        let h = Tensor::f_zeros(
+            [self.shape.layers, batch, self.shape.hidden_size],
+            (Kind::Float, device),
+        )?;
+        let c = (self.shape.cell == Cell::Lstm).then(|| h.zeros_like());
+        Ok(StreamState { h, c })
+    }
+
+    /// Streaming, in evaluation mode: reads one token per sequence
+    /// (`tokens` `[batch]`, int64) from `state`, leaves the state after it in
+    /// `state`, and returns the logits `[batch, classes]` of the sequences
+    /// read so far. Feeding a sequence token by token from
+    /// [`Classifier::zero_state`] gives the logits of
+    /// [`Classifier::forward`] on it (same kernels, one step per call).
+    pub fn step(&self, tokens: &Tensor, state: &mut StreamState) -> Result<Tensor> {
+        let embedded =
+            Tensor::f_embedding(&self.embedding, &tokens.f_unsqueeze(1)?, -1, false, false)?;
+        let weights: Vec<&Tensor> = self.recurrent.iter().collect();
+        let layers = self.shape.layers;
+        let (h, c) = match self.shape.cell {
+            Cell::Lstm => {
+                let c0 = state.c.as_ref().expect("an LSTM state has a cell state");
+                let (_, h, c) = embedded.f_lstm(
+                    &[&state.h, c0],
+                    &weights,
+                    true,
+                    layers,
+                    0.0,
+                    false,
+                    false,
+                    true,
+                )?;
+                (h, Some(c))
+            }
+            Cell::Gru => {
+                let (_, h) = embedded.f_gru(
+                    &state.h,
+                    &self.recurrent,
+                    true,
+                    layers,
+                    0.0,
+                    false,
+                    false,
+                    true,
+                )?;
+                (h, None)
+            }
+            Cell::Rnn => {
+                let (_, h) = embedded.f_rnn_tanh(
+                    &state.h,
+                    &self.recurrent,
+                    true,
+                    layers,
+                    0.0,
+                    false,
+                    false,
+                    true,
+                )?;
+                (h, None)
+            }
+        };
+        let top = h.f_select(0, layers - 1)?;
+        let logits = top.f_linear(&self.head_weight, Some(&self.head_bias))?;
+        *state = StreamState { h, c };
+        Ok(logits)
+    }
+
     /// Runs `layers` stacked unidirectional layers of the cell with `weights`
     /// over `input` `[batch, seq, in]`, from a zero state; `[batch, seq, hidden]`.
     /// `dropout` applies between stacked layers (in training mode only).
@@ -337,6 +414,14 @@ impl Classifier {
         };
         Ok(out)
     }
+}
+
+/// The recurrent state carried between [`Classifier::step`] calls: `h`
+/// `[layers, batch, hidden]`, and for an LSTM the cell state `c` of the same shape.
+#[derive(Debug)]
+pub struct StreamState {
+    h: Tensor,
+    c: Option<Tensor>,
 }
 
 /// On CUDA, moves the recurrent weights into one contiguous buffer per fused

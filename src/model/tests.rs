@@ -264,3 +264,37 @@ fn packed_forward_equals_padded_forward() {
         }
     }
 }
+
+#[test]
+fn streaming_one_token_per_call_gives_the_whole_sequence_logits() {
+    let device = device();
+    for cell in Cell::ALL {
+        for layers in [1, 2] {
+            tch::manual_seed(7);
+            let vs = nn::VarStore::new(device);
+            let model = Classifier::new(&vs.root(), shape(cell, 5, layers, false), 0.0);
+            let ids: [i64; 6] = [3, 17, 4, 4, 42, 9];
+            let tokens = Tensor::from_slice(&ids).view([1, 6]).to_device(device);
+            let whole =
+                tch::no_grad(|| model.forward(&tokens, &Tensor::from_slice(&[6i64]), false))
+                    .unwrap();
+            let mut state = model.zero_state(1, device).unwrap();
+            let mut last = None;
+            tch::no_grad(|| {
+                for &id in &ids {
+                    let token = Tensor::from_slice(&[id]).to_device(device);
+                    last = Some(model.step(&token, &mut state).unwrap());
+                }
+            });
+            let diff = max_abs_diff(&whole, &last.unwrap());
+            assert!(diff < 1e-5, "{cell} layers={layers}: {diff}");
+        }
+    }
+    let vs = nn::VarStore::new(Device::Cpu);
+    let both_ways = Classifier::new(&vs.root(), shape(Cell::Gru, 5, 1, true), 0.0);
+    let err = both_ways
+        .zero_state(1, Device::Cpu)
+        .unwrap_err()
+        .to_string();
+    assert!(err.starts_with("--bidirectional"), "{err}");
+}

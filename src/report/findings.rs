@@ -6,14 +6,17 @@
 //! Plain text; the HTML layer escapes it.
 
 use super::format::{format_p, seeds_word};
+use super::model::claims::{Claim, ClaimId, ClaimVerdict, Evidence};
+use super::model::memory_reach::{MemoryReach, ReachPoint};
 use super::model::verdict::{
     Comparison, MIN_SEEDS_FOR_STRONG_EVIDENCE, MIN_SEEDS_FOR_TEST, PairVerdicts, Verdict, shown_ci,
     speed_rests_on_disturbed,
 };
 use crate::auto_seeds::SeedStop;
 use crate::kernel_split::KernelSplit;
-use crate::model::Cell;
+use crate::model::{Cell, ModelShape};
 use crate::probe::kernel::Kernel;
+use crate::stats::Estimate;
 use crate::summary::{PairSummary, Summary};
 use crate::time_to_target::TimeToTarget;
 
@@ -514,6 +517,257 @@ pub fn timing_cell(summary: &Summary) -> String {
     } else {
         parts.join("; ")
     }
+}
+
+/// An accuracy with its CI when there is one: `91.1% (95% CI 88.0–93.5)`.
+fn acc_text(e: &Estimate) -> String {
+    match shown_ci(e) {
+        Some((lo, hi)) => format!(
+            "{:.1}% (95% CI {:.1}–{:.1})",
+            e.mean * 100.0,
+            lo * 100.0,
+            hi * 100.0
+        ),
+        None => format!("{:.1}% ({})", e.mean * 100.0, seeds_word(e.n)),
+    }
+}
+
+/// The memory task's verdict, one sentence per cell (the longest distance
+/// at which it stays well above chance) and one per distance at which cells
+/// differ beyond their intervals.
+pub fn memory_reach_sentences(reach: &MemoryReach) -> Vec<String> {
+    let chance = format!("{:.0}%", reach.chance * 100.0);
+    let mut out = Vec::new();
+    for cell in &reach.cells {
+        let name = cell.model.display_name();
+        let measured: Vec<&ReachPoint> = cell
+            .points
+            .iter()
+            .filter(|p| p.test_acc.is_some())
+            .collect();
+        let too_few = measured.iter().all(|p| {
+            p.vs_chance
+                .is_none_or(|c| c.verdict == Verdict::TooFewSeeds)
+        });
+        if measured.is_empty() {
+            continue;
+        }
+        if too_few {
+            let n = measured
+                .iter()
+                .filter_map(|p| p.test_acc.map(|e| e.n))
+                .max()
+                .unwrap_or(0);
+            out.push(format!(
+                "{name}: {} per distance, too few to tell whether it stays above chance ({chance}); at least {MIN_SEEDS_FOR_TEST} are needed.",
+                seeds_word(n)
+            ));
+            continue;
+        }
+        let sentence = match cell.longest_held {
+            Some(d) => {
+                let at = measured.iter().find(|p| p.distance == d).expect("measured");
+                let beyond: Vec<String> = measured
+                    .iter()
+                    .filter(|p| p.distance > d)
+                    .filter_map(|p| {
+                        p.test_acc
+                            .map(|e| format!("{} at distance {}", acc_text(&e), p.distance))
+                    })
+                    .collect();
+                let mut s = format!(
+                    "{name} stays well above chance ({chance}) up to distance {d}: {} there",
+                    acc_text(&at.test_acc.expect("measured"))
+                );
+                if beyond.is_empty() {
+                    s.push_str(", the longest distance measured.");
+                } else {
+                    s.push_str(&format!(
+                        "; beyond it, not distinguishable from chance: {}.",
+                        beyond.join(", ")
+                    ));
+                }
+                s
+            }
+            None => {
+                let first = measured[0];
+                format!(
+                    "{name} is not well above chance ({chance}) at any distance measured: {} at the shortest, {}.",
+                    acc_text(&first.test_acc.expect("measured")),
+                    first.distance
+                )
+            }
+        };
+        out.push(sentence);
+    }
+    for s in &reach.separations {
+        let (lo, hi) = s.diff.ci.unwrap_or((s.diff.estimate, s.diff.estimate));
+        out.push(format!(
+            "At distance {}, {} is more accurate than {} by {:.1} points (95% CI {:.1}–{:.1}, {}).",
+            s.distance,
+            s.higher.display_name(),
+            s.lower.display_name(),
+            s.diff.estimate * 100.0,
+            lo * 100.0,
+            hi * 100.0,
+            s.diff.p_value.map_or("p —".to_string(), format_p)
+        ));
+    }
+    let tested = reach.cells.iter().flat_map(|c| &c.points).any(|p| {
+        p.vs_chance
+            .is_some_and(|c| c.verdict != Verdict::TooFewSeeds)
+    });
+    if reach.separations.is_empty() && tested {
+        out.push(
+            "At no distance do two cells' accuracies differ beyond their intervals.".to_string(),
+        );
+    }
+    out
+}
+
+/// One row of "The claims, checked", as text.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct ClaimRow {
+    /// The claim's number in the document's table (1–7).
+    pub number: u8,
+    /// The claim, in the document's words.
+    pub claim: String,
+    /// What this run measured: the figure with its CI.
+    pub measured: String,
+    /// `holds`, `contradicted`, `not distinguishable (3 seeds)`, or `not
+    /// measured in this run (…flags…)`.
+    pub verdict: String,
+    /// The verdict as a key: `holds`, `contradicted`, `not_distinguishable`, `not_measured`.
+    pub verdict_key: ClaimVerdict,
+}
+
+/// The text of a ratio comparison: `1.93 (95% CI 1.80–2.07)`, or with too
+/// few seeds the ratio and their number.
+fn ratio_text(c: &Comparison) -> String {
+    match c.shown_ci() {
+        Some((lo, hi)) => format!("{:.2} ({})", c.estimate, ratio_ci_text(lo, hi)),
+        None => format!("{:.2} ({})", c.estimate, seeds_word(c.n)),
+    }
+}
+
+/// The inverse of a ratio comparison (b / a), its interval inverted too.
+fn inverted(c: &Comparison) -> Comparison {
+    Comparison {
+        estimate: 1.0 / c.estimate,
+        ci: c.ci.map(|(lo, hi)| (1.0 / hi, 1.0 / lo)),
+        ..*c
+    }
+}
+
+/// What a run measured for `claim`, in words.
+fn claim_measured(claim: &Claim, shapes: &[ModelShape]) -> String {
+    let Some(evidence) = &claim.evidence else {
+        return "—".to_string();
+    };
+    match evidence {
+        Evidence::Pair { comparison: c, .. } => match claim.id {
+            ClaimId::Accuracy => match c.shown_ci() {
+                Some((lo, hi)) => format!(
+                    "LSTM − GRU test accuracy {:+.2} points (95% CI {:+.2} to {:+.2}, {})",
+                    c.estimate * 100.0,
+                    lo * 100.0,
+                    hi * 100.0,
+                    c.p_value.map_or("p —".to_string(), format_p)
+                ),
+                None => format!(
+                    "LSTM − GRU test accuracy {:+.2} points ({})",
+                    c.estimate * 100.0,
+                    seeds_word(c.n)
+                ),
+            },
+            ClaimId::Speed => format!("GRU / LSTM seconds per epoch {}", ratio_text(&inverted(c))),
+            ClaimId::Memory => {
+                let mut text = format!(
+                    "GRU / LSTM memory training adds (peak RSS above the pre-training RSS) {}",
+                    ratio_text(&inverted(c))
+                );
+                if let Some(a) = activation_arithmetic(shapes) {
+                    text.push_str(&format!("; {a}"));
+                }
+                text
+            }
+            ClaimId::Latency => format!(
+                "GRU / LSTM streaming latency per token (p50, batch 1) {}",
+                ratio_text(&inverted(c))
+            ),
+            _ => "—".to_string(),
+        },
+        Evidence::Count { cells } => cells
+            .iter()
+            .map(|(cell, gates, per_unit)| {
+                format!(
+                    "{} {gates} gate blocks, {per_unit:.0} recurrent parameters per hidden unit",
+                    cell.display_name()
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("; "),
+        Evidence::Reach { rnn, lstm } => {
+            let d = |x: &Option<usize>| x.map_or("none".to_string(), |d| d.to_string());
+            format!(
+                "longest distance well above chance: RNN {}, LSTM {}",
+                d(rnn),
+                d(lstm)
+            )
+        }
+        Evidence::Gradient { early_over_late } => format!(
+            "gradient norm at the first input step over the last, after training (seed 1): {}",
+            early_over_late
+                .iter()
+                .map(|(m, r)| format!("{} {r:.2e}", m.display_name()))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}
+
+/// The activation memory counted from the equations, LSTM over GRU, at
+/// the run's (matched) sizes and at matched hidden size.
+pub fn activation_arithmetic(shapes: &[ModelShape]) -> Option<String> {
+    let of = |cell: Cell| shapes.iter().find(|s| s.cell == cell);
+    let (lstm, gru) = (of(Cell::Lstm)?, of(Cell::Gru)?);
+    let same_hidden = ModelShape {
+        hidden_size: lstm.hidden_size,
+        ..*gru
+    };
+    let ratio = |a: &ModelShape, b: &ModelShape| {
+        b.activation_bytes_per_token() as f64 / a.activation_bytes_per_token() as f64
+    };
+    Some(format!(
+        "counted from the equations, per token kept for backprop: LSTM {} B, GRU {} B (GRU / LSTM {:.2} at these sizes, {:.2} at matched hidden size)",
+        lstm.activation_bytes_per_token(),
+        gru.activation_bytes_per_token(),
+        ratio(lstm, gru),
+        ratio(lstm, &same_hidden)
+    ))
+}
+
+/// The claims table's rows, as text.
+pub fn claim_rows(claims: &[Claim], shapes: &[ModelShape]) -> Vec<ClaimRow> {
+    claims
+        .iter()
+        .map(|c| ClaimRow {
+            number: c.id.number(),
+            claim: c.id.words().to_string(),
+            measured: claim_measured(c, shapes),
+            verdict: match c.verdict {
+                ClaimVerdict::Holds => "holds".to_string(),
+                ClaimVerdict::Contradicted => "contradicted".to_string(),
+                ClaimVerdict::NotDistinguishable => {
+                    format!("not distinguishable ({})", seeds_word(c.n))
+                }
+                ClaimVerdict::NotMeasured => {
+                    format!("not measured in this run ({})", c.id.flags())
+                }
+            },
+            verdict_key: c.verdict,
+        })
+        .collect()
 }
 
 /// A short verdict on a pair for one line of a table: which is more

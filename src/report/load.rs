@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
 use crate::kernel_split::kernel_split;
-use crate::model::Cell;
+use crate::model::{Cell, ModelShape};
 use crate::results::attempts::{standing_epochs, standing_runs};
 use crate::results::{
     EnvironmentFile, EpochRecord, GradientFlowRow, KernelCheckRow, RunManifest, RunRecord,
@@ -103,6 +103,24 @@ impl RunFiles {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_else(|| self.dir.display().to_string())
+    }
+
+    /// Each model's shape, from `config.json` (its sizes, the vocabulary
+    /// and classes the data gave).
+    pub fn model_shapes(&self) -> Vec<ModelShape> {
+        let m = &self.config;
+        m.model_sizes
+            .iter()
+            .map(|s| ModelShape {
+                cell: s.model,
+                vocab_size: m.vocab_size_built as i64,
+                embed_size: m.config.embed,
+                hidden_size: s.hidden_size,
+                layers: m.config.layers,
+                bidirectional: m.config.bidirectional,
+                classes: m.classes.len() as i64,
+            })
+            .collect()
     }
 
     /// The summary of these files (only `ok` runs counted).

@@ -5,15 +5,18 @@
 
 use std::path::{Path, PathBuf};
 
+use super::findings::{ClaimRow, claim_rows};
 use super::html::Figure;
 use super::html::run::RunPage;
 use super::load::RunFiles;
+use super::model::claims::{ClaimInputs, check_claims};
+use super::model::memory_reach::MemoryReach;
 use super::model::references::references_for;
 use super::model::series;
 use super::plot::run as plot;
-use super::terminal::terminal_table;
+use super::terminal::{claims_table, terminal_table};
 use crate::error::Result;
-use crate::results::files;
+use crate::results::{files, write_json_atomic};
 use crate::stats::Scale;
 use crate::summary::Summary;
 
@@ -48,27 +51,60 @@ pub struct FinishedRun {
 /// page's path with a plain-text headline for the terminal. `compare` calls
 /// this when a run ends (also after Ctrl-C).
 pub fn finish_run(dir: &Path) -> Result<FinishedRun> {
-    let (html, summary) = render(&RunFiles::load(dir)?)?;
+    let (html, summary, claims) = render(&RunFiles::load(dir)?)?;
     Ok(FinishedRun {
         html,
-        table: terminal_table(&summary),
+        table: format!("{}{}", terminal_table(&summary), claims_table(&claims)),
     })
+}
+
+/// `summary.json` of a run: the summary and the claims table.
+#[derive(serde::Serialize)]
+struct SummaryFile<'a> {
+    #[serde(flatten)]
+    summary: &'a Summary,
+    /// "The claims, checked", one row per claim.
+    claims: &'a [ClaimRow],
+}
+
+/// The claims of `run`, checked on `summary` (and, in a `--distance`
+/// sweep, on the memory task's `reach`), as the table's rows.
+pub(crate) fn run_claims(
+    run: &RunFiles,
+    summary: &Summary,
+    reach: Option<&MemoryReach>,
+) -> Vec<ClaimRow> {
+    let shapes = run.model_shapes();
+    let claims = check_claims(&ClaimInputs {
+        summary,
+        shapes: &shapes,
+        gradient: &run.gradient,
+        reach,
+    });
+    claim_rows(&claims, &shapes)
 }
 
 /// Re-renders `dir/report.html`, its PNGs and `dir/summary.json` (recomputed
 /// from `runs.csv`) from the files in `dir`, and fills in `runs.csv`'s time
 /// to target. Returns the page's path.
 pub fn render_run(dir: &Path) -> Result<PathBuf> {
-    render(&RunFiles::load(dir)?).map(|(page, _)| page)
+    render(&RunFiles::load(dir)?).map(|(page, _, _)| page)
 }
 
-/// Renders the report of `run` in its folder; returns the page's path and
-/// the summary it shows.
-fn render(run: &RunFiles) -> Result<(PathBuf, Summary)> {
+/// Renders the report of `run` in its folder; returns the page's path, the
+/// summary it shows and its claims table.
+fn render(run: &RunFiles) -> Result<(PathBuf, Summary, Vec<ClaimRow>)> {
     let dir = run.dir.as_path();
     let models = run.models();
     let summary = run.summary();
-    summary.write(&dir.join(files::SUMMARY))?;
+    let claims = run_claims(run, &summary, None);
+    write_json_atomic(
+        &dir.join(files::SUMMARY),
+        &SummaryFile {
+            summary: &summary,
+            claims: &claims,
+        },
+    )?;
     if let Some(tt) = &summary.time_to_target {
         let filled = run.runs_with_time_to_target(tt.target);
         if filled != run.all_runs {
@@ -171,8 +207,8 @@ fn render(run: &RunFiles) -> Result<(PathBuf, Summary)> {
             d.seed
         ));
     }
-    let page = RunPage::new(run, &summary, figures, notes).render()?;
+    let page = RunPage::new(run, &summary, figures, notes, &claims).render()?;
     let path = dir.join(files::REPORT);
     crate::results::write_atomic(&path, page.as_bytes())?;
-    Ok((path, summary))
+    Ok((path, summary, claims))
 }

@@ -6,12 +6,13 @@
 
 use std::path::{Path, PathBuf};
 
+use super::findings::ClaimRow;
 use super::html::Figure;
 use super::html::sweep::SweepPage;
 use super::load::SweepFiles;
 use super::model::sweep::{axis_lines, summarize_sweep};
 use super::plot::sweep::draw_sweep_axis;
-use super::run::{FinishedRun, render_run};
+use super::run::{FinishedRun, render_run, run_claims};
 use super::terminal::sweep_table;
 use crate::error::Result;
 use crate::results::{EnvironmentFile, SweepManifest, files, write_json_atomic};
@@ -46,11 +47,20 @@ pub fn finish_sweep(root: &Path) -> Result<FinishedRun> {
             &axis_lines(&sweep, i, |m| m.test_acc),
             &axis_lines(&sweep, i, |m| m.secs_per_epoch),
             &axis_lines(&sweep, i, |m| m.peak_rss_bytes),
+            sweep
+                .memory_reach
+                .as_ref()
+                .filter(|_| axis.key == "distance")
+                .map(|r| r.chance),
         )?;
-        let hidden_note = if axis.key == "hidden" {
-            " x is the first model's hidden size; a matched cell's own size is written next to its marker (h …)."
-        } else {
-            ""
+        let hidden_note = match axis.key.as_str() {
+            "hidden" => {
+                " x is the first model's hidden size; a matched cell's own size is written next to its marker (h …)."
+            }
+            "distance" if sweep.memory_reach.is_some() => {
+                " The dashed grey line is chance (1 / the number of key classes)."
+            }
+            _ => "",
         };
         figures.push(Figure {
             alt: format!(
@@ -69,7 +79,22 @@ pub fn finish_sweep(root: &Path) -> Result<FinishedRun> {
         .iter()
         .filter_map(|p| p.run.as_ref())
         .find_map(|r| r.environment.as_ref().and_then(EnvironmentFile::first));
-    let page = SweepPage::new(&manifest, &sweep, figures, environment).render()?;
+    // The claims per point; claim 5 (long-range memory) from the sweep's
+    // reach over every distance.
+    let claims: Vec<(String, Vec<ClaimRow>)> = loaded
+        .points
+        .iter()
+        .zip(&sweep.points)
+        .filter_map(|(files, point)| {
+            let run = files.run.as_ref()?;
+            let summary = point.summary.as_ref()?;
+            Some((
+                point.id.clone(),
+                run_claims(run, summary, sweep.memory_reach.as_ref()),
+            ))
+        })
+        .collect();
+    let page = SweepPage::new(&manifest, &sweep, figures, environment, &claims).render()?;
     let path = root.join(files::REPORT);
     crate::results::write_atomic(&path, page.as_bytes())?;
     Ok(FinishedRun {

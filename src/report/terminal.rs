@@ -3,7 +3,7 @@
 //! printed by `compare` when it ends. The same numbers, intervals and
 //! verdicts as the pages.
 
-use super::findings::{findings, short_verdict};
+use super::findings::{ClaimRow, findings, memory_reach_sentences, short_verdict};
 use super::format::{ci, mean_sd, mib, pct, secs, thousands};
 use super::model::sweep::SweepSummary;
 use crate::summary::Summary;
@@ -73,6 +73,22 @@ pub fn terminal_table(summary: &Summary) -> String {
     out
 }
 
+/// "The claims, checked" as plain text: one line per claim, its verdict
+/// first, then what was measured.
+pub fn claims_table(rows: &[ClaimRow]) -> String {
+    if rows.is_empty() {
+        return String::new();
+    }
+    let mut out = String::from("The claims, checked:\n");
+    for r in rows {
+        out.push_str(&format!(
+            "  {}. {}\n     -> {}: {}\n",
+            r.number, r.claim, r.verdict, r.measured
+        ));
+    }
+    out
+}
+
 /// One line per grid point: each model's test accuracy (with its hidden
 /// size at that point) and the first pair's verdict.
 pub fn sweep_table(sweep: &SweepSummary) -> String {
@@ -103,6 +119,12 @@ pub fn sweep_table(sweep: &SweepSummary) -> String {
         }
         out.push_str(line.trim_end());
         out.push('\n');
+    }
+    if let Some(reach) = &sweep.memory_reach {
+        out.push_str("long-range memory:\n");
+        for s in memory_reach_sentences(reach) {
+            out.push_str(&format!("  {s}\n"));
+        }
     }
     out.push_str(&format!(
         "{} of {} jobs ok",

@@ -193,6 +193,7 @@ mod tests {
             disturbed: Some(false),
             disturbance: String::new(),
             attempt,
+            train_rss_delta_bytes: None,
         }
     }
 

@@ -198,6 +198,7 @@ mod tests {
             disturbed: None,
             disturbance: String::new(),
             attempt: 1,
+            train_rss_delta_bytes: None,
         }
     }
 

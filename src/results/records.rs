@@ -86,6 +86,11 @@ pub struct EpochRecord {
     /// older files.
     #[serde(default = "first_attempt")]
     pub attempt: u32,
+    /// The epoch's peak RSS above the process's RSS just before the first
+    /// training batch (bytes): the memory training adds, without libtorch's
+    /// and the data's shared baseline; empty in older files.
+    #[serde(default)]
+    pub train_rss_delta_bytes: Option<u64>,
 }
 
 /// The attempt number of a run's first try (older files have no column).
@@ -178,6 +183,23 @@ pub struct RunRecord {
     /// (see [`crate::results::attempts`]) is aggregated.
     #[serde(default = "first_attempt")]
     pub attempt: u32,
+    /// Highest per-epoch `train_rss_delta_bytes` (bytes); empty in older files.
+    #[serde(default)]
+    pub train_rss_delta_bytes: Option<u64>,
+    /// Median milliseconds to classify one test review at batch 1 on the
+    /// best checkpoint (see `train::latency`); empty when not measured.
+    #[serde(default)]
+    pub latency_review_p50_ms: Option<f64>,
+    /// 99th percentile of the same (milliseconds).
+    #[serde(default)]
+    pub latency_review_p99_ms: Option<f64>,
+    /// Median microseconds per streamed token at batch 1, state carried;
+    /// empty when not measured (and for bidirectional models).
+    #[serde(default)]
+    pub latency_step_p50_us: Option<f64>,
+    /// 99th percentile of the same (microseconds).
+    #[serde(default)]
+    pub latency_step_p99_us: Option<f64>,
 }
 
 impl RunRecord {
@@ -216,6 +238,11 @@ impl RunRecord {
             load_avg_1min: None,
             other_runnable_tasks: None,
             attempt: 1,
+            train_rss_delta_bytes: None,
+            latency_review_p50_ms: None,
+            latency_review_p99_ms: None,
+            latency_step_p50_us: None,
+            latency_step_p99_us: None,
         }
     }
 }

@@ -126,6 +126,10 @@ pub fn fit(
         run.other_runnable_tasks = Some(load.other_runnable_tasks());
     }
 
+    // The baseline of `train_rss_delta_bytes`: libtorch, the data and the
+    // model's weights are resident; nothing of training is yet.
+    let rss_before_training = memory::current_rss_bytes();
+
     'epochs: for epoch in 1..=settings.config.epochs {
         let batches = settings.config.batching.batches(
             &train_lengths,
@@ -205,6 +209,7 @@ pub fn fit(
         synchronize(settings.device);
         let eval_secs = eval_start.elapsed().as_secs_f64();
         let gpu_peak = gpu::peak(settings.device);
+        let peak_rss_bytes = memory::peak_rss_bytes();
         let record = EpochRecord {
             model: cell,
             seed: settings.seed,
@@ -225,7 +230,7 @@ pub fn fit(
             samples_per_sec: examples as f64 / train_secs,
             tokens_per_sec: real_tokens as f64 / train_secs,
             padding_fraction: padding_fraction(&train_lengths, &batches),
-            peak_rss_bytes: memory::peak_rss_bytes(),
+            peak_rss_bytes,
             gpu_peak_bytes: gpu_peak.map(|p| p.allocated_bytes),
             gpu_reserved_peak_bytes: gpu_peak.map(|p| p.reserved_bytes),
             kernel: Some(settings.kernel),
@@ -237,11 +242,13 @@ pub fn fit(
             disturbed: Some(verdict.disturbed),
             disturbance: verdict.disturbance.unwrap_or_default(),
             attempt: settings.attempt,
+            train_rss_delta_bytes: Some(peak_rss_bytes.saturating_sub(rss_before_training)),
         };
         on_epoch(&record)?;
         run.epochs_run = epoch;
         run.train_secs_total += train_secs;
         run.peak_rss_bytes = run.peak_rss_bytes.max(record.peak_rss_bytes);
+        run.train_rss_delta_bytes = run.train_rss_delta_bytes.max(record.train_rss_delta_bytes);
         run.gpu_peak_bytes = match (run.gpu_peak_bytes, record.gpu_peak_bytes) {
             (Some(a), Some(b)) => Some(a.max(b)),
             (a, b) => a.or(b),

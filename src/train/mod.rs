@@ -1,11 +1,13 @@
 //! Training and evaluation of one model on one seed: [`fit`] runs epochs with
 //! Adam, global-norm clipping and early stopping on validation accuracy, and
 //! scores the best-validation checkpoint on the test split; [`eval`] holds the
-//! no-gradient evaluation and the metrics.
+//! no-gradient evaluation and the metrics; [`latency`] times inference at
+//! batch 1 on the trained model.
 
 pub mod eval;
 pub mod fit;
 pub mod gradient_flow;
 pub mod kernel_check;
+pub mod latency;
 
 pub use fit::{FitOutcome, FitSettings, fit};

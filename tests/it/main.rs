@@ -3,6 +3,7 @@
 //! headless Chromium (`browser`).
 
 mod browser;
+mod claims;
 mod cli;
 mod common;
 mod contract;
@@ -11,6 +12,7 @@ mod hog;
 mod hostile;
 mod interrupt;
 mod kernel;
+mod memory;
 mod remeasure;
 mod report;
 mod seeds_auto;

@@ -69,6 +69,7 @@ fn config(seeds: &[u64], hidden: i64, dataset: &str) -> RunManifest {
             classes: vec!["neg".into(), "pos".into()],
             train_class_counts: vec![1000, 1000],
             test_class_counts: vec![500, 500],
+            generator: None,
         },
         test_unknown_token_rate: Some(0.02),
         data_warnings: Vec::new(),
@@ -128,6 +129,7 @@ fn write_run(dir: &Path, seeds: &[u64], planned: &[u64], lstm: Behaviour, gru: B
                         disturbed: None,
                         disturbance: String::new(),
                         attempt: 1,
+                        train_rss_delta_bytes: None,
                     })
                     .unwrap();
             }
@@ -162,6 +164,11 @@ fn write_run(dir: &Path, seeds: &[u64], planned: &[u64], lstm: Behaviour, gru: B
                 load_avg_1min: None,
                 other_runnable_tasks: None,
                 attempt: 1,
+                train_rss_delta_bytes: None,
+                latency_review_p50_ms: None,
+                latency_review_p99_ms: None,
+                latency_step_p50_us: None,
+                latency_step_p99_us: None,
             })
             .unwrap();
         }

@@ -78,7 +78,7 @@ impl BenchResult {
     pub fn flops(&self) -> Option<f64> {
         let (cell, shape) = (self.bench_cell()?.cell, self.shape()?);
         match self.group.group {
-            BenchGroup::Forward => Some(shape.forward_flops(cell)),
+            BenchGroup::Forward | BenchGroup::StreamingStep => Some(shape.forward_flops(cell)),
             BenchGroup::TrainStep | BenchGroup::TrainStepMatched => {
                 Some(shape.train_step_flops(cell))
             }

@@ -8,7 +8,9 @@ use serde_json::Value;
 use super::{Figure, ModelTag, render};
 use crate::error::{Error, Result};
 use crate::model::Cell;
-use crate::report::findings::{pair_findings, seeds_sentence, timing_sentence};
+use crate::report::findings::{
+    ClaimRow, activation_arithmetic, pair_findings, seeds_sentence, timing_sentence,
+};
 use crate::report::format::{
     ci, ci_note, diff_cell, machine_line, mean_sd, mib, p_cell, pct, ratio_cell, secs, thousands,
 };
@@ -52,6 +54,21 @@ struct PairRow {
     p: String,
     speed: String,
     memory: String,
+}
+
+/// One model's row of the memory and latency table.
+#[derive(Debug, Clone, Serialize)]
+struct ResourceRow {
+    model: ModelTag,
+    train_rss: String,
+    train_rss_ci: String,
+    activation: String,
+    review_p50: String,
+    review_p50_ci: String,
+    review_p99: String,
+    step_p50: String,
+    step_p50_ci: String,
+    step_p99: String,
 }
 
 /// The incomplete-run banner.
@@ -122,6 +139,9 @@ pub struct RunPage {
     runs: Vec<RunRow>,
     missing: Vec<MissingRow>,
     files: Vec<String>,
+    claims: Vec<ClaimRow>,
+    resources: Vec<ResourceRow>,
+    activation_note: Option<String>,
 }
 
 /// A JSON value as display text: strings bare, everything else as compact JSON.
@@ -179,8 +199,32 @@ impl RunPage {
         summary: &Summary,
         figures: Vec<Figure>,
         notes: Vec<String>,
+        claims: &[ClaimRow],
     ) -> Self {
         let sum = summary;
+        let shapes = run.model_shapes();
+        let plain = |x: f64| format!("{x:.3}");
+        let resources = sum
+            .per_model
+            .iter()
+            .map(|m| ResourceRow {
+                model: m.model.into(),
+                train_rss: mean_sd(m.train_rss_delta_bytes, mib),
+                train_rss_ci: ci(m.train_rss_delta_bytes, mib),
+                activation: shapes
+                    .iter()
+                    .find(|s| s.cell == m.model)
+                    .map_or("—".to_string(), |s| {
+                        thousands(s.activation_bytes_per_token())
+                    }),
+                review_p50: mean_sd(m.latency_review_p50_ms, plain),
+                review_p50_ci: ci(m.latency_review_p50_ms, plain),
+                review_p99: mean_sd(m.latency_review_p99_ms, plain),
+                step_p50: mean_sd(m.latency_step_p50_us, |x| format!("{x:.1}")),
+                step_p50_ci: ci(m.latency_step_p50_us, |x| format!("{x:.1}")),
+                step_p99: mean_sd(m.latency_step_p99_us, |x| format!("{x:.1}")),
+            })
+            .collect();
         let has = |m: Cell| sum.models.contains(&m);
         let incomplete = (!sum.complete).then(|| Incomplete {
             ok: sum.runs_ok,
@@ -346,6 +390,9 @@ impl RunPage {
             runs,
             missing,
             files: run.data_files(),
+            claims: claims.to_vec(),
+            resources,
+            activation_note: activation_arithmetic(&shapes),
         }
     }
 

@@ -5,7 +5,7 @@ use serde::Serialize;
 use super::{Figure, ModelTag, render};
 use crate::error::{Error, Result};
 use crate::probe::environment::Environment;
-use crate::report::findings::{short_verdict, timing_cell};
+use crate::report::findings::{ClaimRow, memory_reach_sentences, short_verdict, timing_cell};
 use crate::report::format::{acc_with_ci, ci_note, diff_cell, machine_line, p_cell, ratio_cell};
 use crate::report::model::sweep::SweepSummary;
 use crate::report::model::verdict::{PairVerdicts, speed_rests_on_disturbed};
@@ -57,6 +57,36 @@ pub struct SweepPage {
     figures: Vec<Figure>,
     files: Vec<&'static str>,
     point_dirs: Vec<String>,
+    memory: Option<MemorySection>,
+    claim_points: Vec<String>,
+    claims: Vec<SweepClaimRow>,
+}
+
+/// One claim's row of the sweep's claims table: its verdict at every point.
+#[derive(Debug, Clone, Serialize)]
+struct SweepClaimRow {
+    number: u8,
+    claim: String,
+    /// Per point: verdict and what was measured (shown on hover).
+    verdicts: Vec<(String, String)>,
+}
+
+/// The memory task's section: accuracy per cell and distance, the verdicts.
+#[derive(Debug, Clone, Serialize)]
+struct MemorySection {
+    chance: String,
+    distances: Vec<usize>,
+    rows: Vec<MemoryRow>,
+    sentences: Vec<String>,
+}
+
+/// One cell's row of the memory table.
+#[derive(Debug, Clone, Serialize)]
+struct MemoryRow {
+    model: ModelTag,
+    /// Per distance: accuracy with CI, and `above chance` or not.
+    cells: Vec<(String, bool)>,
+    longest: String,
 }
 
 impl SweepPage {
@@ -66,7 +96,28 @@ impl SweepPage {
         sweep: &SweepSummary,
         figures: Vec<Figure>,
         environment: Option<&Environment>,
+        claims: &[(String, Vec<ClaimRow>)],
     ) -> SweepPage {
+        let claim_rows = claims
+            .first()
+            .map(|(_, rows)| {
+                rows.iter()
+                    .enumerate()
+                    .map(|(i, r)| SweepClaimRow {
+                        number: r.number,
+                        claim: r.claim.clone(),
+                        verdicts: claims
+                            .iter()
+                            .map(|(_, rows)| {
+                                rows.get(i).map_or(("—".into(), String::new()), |c| {
+                                    (c.verdict.clone(), c.measured.clone())
+                                })
+                            })
+                            .collect(),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
         let dataset = manifest
             .grid
             .points
@@ -171,6 +222,28 @@ impl SweepPage {
                 .filter(|p| p.summary.is_some())
                 .map(|p| p.dir.clone())
                 .collect(),
+            memory: sweep.memory_reach.as_ref().map(|r| MemorySection {
+                chance: format!("{:.0}", r.chance * 100.0),
+                distances: r.distances.clone(),
+                rows: r
+                    .cells
+                    .iter()
+                    .map(|c| MemoryRow {
+                        model: c.model.into(),
+                        cells: c
+                            .points
+                            .iter()
+                            .map(|p| (acc_with_ci(p.test_acc), p.above_chance))
+                            .collect(),
+                        longest: c
+                            .longest_held
+                            .map_or("none measured".to_string(), |d| d.to_string()),
+                    })
+                    .collect(),
+                sentences: memory_reach_sentences(r),
+            }),
+            claim_points: claims.iter().map(|(id, _)| id.clone()).collect(),
+            claims: claim_rows,
         }
     }
 

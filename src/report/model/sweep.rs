@@ -5,7 +5,9 @@
 use serde::{Deserialize, Serialize};
 
 use super::axis::AxisLayout;
+use super::memory_reach::{MemoryReach, ReachInput, memory_reach};
 use crate::config::Axis;
+use crate::data::memory::MEMORY_DATASET;
 use crate::model::Cell;
 use crate::report::load::SweepFiles;
 use crate::results::{ModelSize, RunStatus};
@@ -64,6 +66,11 @@ pub struct SweepSummary {
     pub jobs_ok: usize,
     /// Per point, in grid order.
     pub points: Vec<PointSummary>,
+    /// For a run of the memory task (`--dataset memory`): how far each cell
+    /// carries the key; absent otherwise. Derived from the points' runs, so
+    /// not read back.
+    #[serde(default, skip_deserializing, skip_serializing_if = "Option::is_none")]
+    pub memory_reach: Option<MemoryReach>,
 }
 
 impl SweepSummary {
@@ -79,25 +86,14 @@ impl SweepSummary {
 
     /// Every model of any point, in order of first appearance.
     pub fn all_models(&self) -> Vec<Cell> {
-        let mut models = Vec::new();
-        for m in self
-            .points
-            .iter()
-            .filter_map(|p| p.summary.as_ref())
-            .flat_map(|s| s.models.iter().copied())
-        {
-            if !models.contains(&m) {
-                models.push(m);
-            }
-        }
-        models
+        sweep_models(&self.points)
     }
 }
 
 /// The summary of a sweep folder's files.
 pub fn summarize_sweep(sweep: &SweepFiles) -> SweepSummary {
     let mut jobs_ok = 0;
-    let points = sweep
+    let points: Vec<PointSummary> = sweep
         .manifest
         .grid
         .points
@@ -137,6 +133,24 @@ pub fn summarize_sweep(sweep: &SweepFiles) -> SweepSummary {
             }
         })
         .collect();
+    let reach_inputs: Vec<ReachInput<'_>> = sweep
+        .points
+        .iter()
+        .zip(&points)
+        .filter_map(|(files, p)| {
+            let run = files.run.as_ref()?;
+            let config = &run.config.config;
+            (config.dataset.name == MEMORY_DATASET && !run.config.classes.is_empty()).then(|| {
+                ReachInput {
+                    distance: config.distance,
+                    chance: 1.0 / run.config.classes.len() as f64,
+                    runs: &run.runs,
+                    pairs: p.summary.as_ref().map_or(&[], |s| s.pairs.as_slice()),
+                }
+            })
+        })
+        .collect();
+    let memory_reach = memory_reach(&sweep_models(&points), &reach_inputs);
     SweepSummary {
         run_id: sweep.manifest.run_id.clone(),
         axes: sweep.manifest.grid.axes.clone(),
@@ -144,7 +158,23 @@ pub fn summarize_sweep(sweep: &SweepFiles) -> SweepSummary {
         jobs_planned: sweep.jobs.len(),
         jobs_ok,
         points,
+        memory_reach,
     }
+}
+
+/// Every model of any point, in order of first appearance.
+fn sweep_models(points: &[PointSummary]) -> Vec<Cell> {
+    let mut models = Vec::new();
+    for m in points
+        .iter()
+        .filter_map(|p| p.summary.as_ref())
+        .flat_map(|s| s.models.iter().copied())
+    {
+        if !models.contains(&m) {
+            models.push(m);
+        }
+    }
+    models
 }
 
 /// One point of a [`SweepLine`].
@@ -292,6 +322,7 @@ mod tests {
             jobs_planned: 4,
             jobs_ok: 4,
             points: vec![point("256", 296, 0.8), point("64", 74, 0.7)],
+            memory_reach: None,
         };
         let lines = axis_lines(&sweep, 0, |m| m.test_acc);
         assert_eq!(lines.len(), 2);

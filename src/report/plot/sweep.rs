@@ -23,16 +23,19 @@ use crate::report::model::verdict::shown_ci;
 /// (%), training seconds per epoch, peak RSS (MiB); one line per
 /// [`SweepLine`] (colour by model, marker by the other options' setting)
 /// with 95% CI whiskers where enough seeds give one, and each matched cell's
-/// own hidden size next to its marker when the axis is `--hidden`.
+/// own hidden size next to its marker when the axis is `--hidden`. With
+/// `chance` (a fraction: the memory task's 1 / classes), the accuracy panel
+/// draws it as a dashed horizontal line.
 pub fn draw_sweep_axis(
     path: &Path,
     axis: &Axis,
     test_acc: &[SweepLine],
     secs_per_epoch: &[SweepLine],
     peak_rss_bytes: &[SweepLine],
+    chance: Option<f64>,
 ) -> Result<()> {
     draw(path, |p| {
-        sweep_chart(p, axis, test_acc, secs_per_epoch, peak_rss_bytes)
+        sweep_chart(p, axis, test_acc, secs_per_epoch, peak_rss_bytes, chance)
     })
 }
 
@@ -45,6 +48,8 @@ struct Panel<'a> {
     scale: f64,
     from_zero: bool,
     legend: bool,
+    /// A horizontal reference line (in the values' unit) and its label.
+    reference: Option<(f64, &'a str)>,
 }
 
 fn sweep_chart(
@@ -53,6 +58,7 @@ fn sweep_chart(
     acc: &[SweepLine],
     secs: &[SweepLine],
     rss: &[SweepLine],
+    chance: Option<f64>,
 ) -> DrawResult {
     let root = canvas(path, SWEEP_CHART_SIZE_PX)?;
     let areas = root.split_evenly((1, 3));
@@ -65,6 +71,7 @@ fn sweep_chart(
             scale: 100.0,
             from_zero: false,
             legend: true,
+            reference: chance.map(|c| (c, "chance")),
         },
         Panel {
             lines: secs,
@@ -73,6 +80,7 @@ fn sweep_chart(
             scale: 1.0,
             from_zero: true,
             legend: false,
+            reference: None,
         },
         Panel {
             lines: rss,
@@ -81,6 +89,7 @@ fn sweep_chart(
             scale: 1.0 / (1024.0 * 1024.0),
             from_zero: true,
             legend: false,
+            reference: None,
         },
     ];
     for (area, panel) in areas.iter().zip(&panels) {
@@ -174,6 +183,7 @@ where
             let (lo, hi) = shown_ci(e).unwrap_or((e.mean, e.mean));
             [lo * scale, hi * scale]
         })
+        .chain(panel.reference.map(|(y, _)| y * scale))
         .collect();
     let (y_lo, y_hi) = match y_range(&ys, panel.from_zero) {
         // Accuracies stay within 0–100%.
@@ -214,6 +224,23 @@ where
         .light_line_style(WHITE.mix(0.0))
         .draw()
         .map_err(|e| e.to_string())?;
+    if let Some((y, label)) = panel.reference {
+        let grey = RGBColor(110, 110, 110);
+        chart
+            .draw_series(DashedLineSeries::new(
+                [(u_lo, y * scale), (u_hi, y * scale)],
+                6,
+                4,
+                grey.stroke_width(2),
+            ))
+            .map_err(|e| e.to_string())?;
+        let style = TextStyle::from((FONT, 13).into_font()).color(&grey);
+        chart
+            .draw_series(std::iter::once(
+                EmptyElement::at((u_lo, y * scale)) + Text::new(label.to_string(), (6, 4), style),
+            ))
+            .map_err(|e| e.to_string())?;
+    }
     let k = panel.lines.len().max(1) as f64;
     for (li, line) in panel.lines.iter().enumerate() {
         let c = model_colour(line.model);
@@ -339,7 +366,7 @@ mod tests {
         ] {
             let lines = vec![line(Cell::Lstm, &xs, false), line(Cell::Gru, &xs, true)];
             let path = dir.path().join(format!("{}.png", ax.key));
-            draw_sweep_axis(&path, &ax, &lines, &lines, &lines).unwrap();
+            draw_sweep_axis(&path, &ax, &lines, &lines, &lines, Some(0.25)).unwrap();
             let img = image::open(&path).unwrap().to_rgb8();
             assert_eq!(img.dimensions(), SWEEP_CHART_SIZE_PX);
             let dark = img

@@ -1,0 +1,421 @@
+//! "The claims, checked": the claims of the document rnnbench answers ("LSTM
+//! and GRU – Solving the Vanishing Gradient Problem"), each with what a run
+//! measured and a verdict from the single rule of [`super::verdict`].
+//! Nothing here formats numbers; [`crate::report::findings::claim_rows`]
+//! turns these into the table's text.
+
+use serde::Serialize;
+
+use super::memory_reach::MemoryReach;
+use super::verdict::{Comparison, Verdict};
+use crate::model::{Cell, ModelShape};
+use crate::results::{GradientFlowRow, GradientStage};
+use crate::summary::{PairSummary, Summary};
+
+/// Which claim of the document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClaimId {
+    /// 1: LSTM "often higher" accuracy, GRU "slightly lower".
+    Accuracy,
+    /// 2: LSTM "slower", GRU "faster".
+    Speed,
+    /// 3: LSTM has "more gates".
+    Complexity,
+    /// 4: LSTM "more memory use", GRU "less".
+    Memory,
+    /// 5: vanilla RNNs "forget early parts of the sequence as it grows longer".
+    LongRange,
+    /// 6: GRU for "real-time prediction systems", "lower latency".
+    Latency,
+    /// 7: LSTM and GRU "solve RNN's vanishing gradient issue".
+    VanishingGradient,
+}
+
+impl ClaimId {
+    /// Every claim, in the document's order.
+    pub const ALL: [ClaimId; 7] = [
+        ClaimId::Accuracy,
+        ClaimId::Speed,
+        ClaimId::Complexity,
+        ClaimId::Memory,
+        ClaimId::LongRange,
+        ClaimId::Latency,
+        ClaimId::VanishingGradient,
+    ];
+
+    /// Its number in the document's table (1–7).
+    pub fn number(self) -> u8 {
+        ClaimId::ALL
+            .iter()
+            .position(|&c| c == self)
+            .expect("every claim is listed") as u8
+            + 1
+    }
+
+    /// The claim, in the document's words.
+    pub fn words(self) -> &'static str {
+        match self {
+            ClaimId::Accuracy => "Accuracy: LSTM \"often higher\", GRU \"slightly lower\"",
+            ClaimId::Speed => "Speed: LSTM \"slower\", GRU \"faster\"",
+            ClaimId::Complexity => "Complexity: LSTM \"more gates\"",
+            ClaimId::Memory => "Memory: LSTM \"more memory use\", GRU \"less\"",
+            ClaimId::LongRange => {
+                "Vanilla RNNs \"forget early parts of the sequence as it grows longer\"; choose LSTM \"when long-term dependency modeling is critical\""
+            }
+            ClaimId::Latency => {
+                "GRU for \"real-time prediction systems, where speed matters\", \"lower latency\""
+            }
+            ClaimId::VanishingGradient => "LSTM and GRU \"solve RNN's vanishing gradient issue\"",
+        }
+    }
+
+    /// The flags of a run that measures it.
+    pub fn flags(self) -> &'static str {
+        match self {
+            ClaimId::Accuracy | ClaimId::Speed | ClaimId::Complexity | ClaimId::Latency => {
+                "--models lstm,gru"
+            }
+            ClaimId::Memory => {
+                "--models lstm,gru (a current rnnbench records train_rss_delta_bytes)"
+            }
+            ClaimId::LongRange => "--dataset memory --distance 10,30,100,300 --models lstm,gru,rnn",
+            ClaimId::VanishingGradient => "--models lstm,gru,rnn",
+        }
+    }
+}
+
+/// The verdict on one claim.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClaimVerdict {
+    /// The measurement supports the claim beyond its interval.
+    Holds,
+    /// The measurement shows the opposite beyond its interval.
+    Contradicted,
+    /// Tested, or too few seeds to test: no difference either way.
+    NotDistinguishable,
+    /// This run has nothing that decides it.
+    NotMeasured,
+}
+
+/// What decides a claim in one run.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum Evidence {
+    /// A comparison of LSTM (a) with GRU (b), by the verdict rule; the
+    /// claim holds when `holds_when` is the verdict.
+    Pair {
+        /// The comparison (difference or ratio, LSTM first).
+        comparison: Comparison,
+        /// The verdict that supports the claim.
+        holds_when: Verdict,
+    },
+    /// Counted from the architecture, not measured: gate blocks and
+    /// recurrent parameters per hidden unit of each cell.
+    Count {
+        /// Per cell: gate blocks, recurrent parameters per hidden unit.
+        cells: Vec<(Cell, i64, f64)>,
+    },
+    /// The memory task's reach (only a `--distance` sweep has one).
+    Reach {
+        /// Longest distance well above chance: the vanilla RNN's, the LSTM's.
+        rnn: Option<usize>,
+        /// The LSTM's.
+        lstm: Option<usize>,
+    },
+    /// Gradient flow of the first seed, after training: the gradient norm
+    /// at the first input step over that at the last, per cell.
+    Gradient {
+        /// Per cell: first-step norm / last-step norm.
+        early_over_late: Vec<(Cell, f64)>,
+    },
+}
+
+/// One row of the claims table.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Claim {
+    /// Which claim.
+    pub id: ClaimId,
+    /// The verdict.
+    pub verdict: ClaimVerdict,
+    /// Paired seeds (or runs) behind the verdict; 0 when not measured.
+    pub n: usize,
+    /// What decided it; `None` when not measured.
+    pub evidence: Option<Evidence>,
+}
+
+/// What the claims of one run are checked on.
+#[derive(Debug, Clone, Copy)]
+pub struct ClaimInputs<'a> {
+    /// The run's summary.
+    pub summary: &'a Summary,
+    /// Each model's shape (for the counts).
+    pub shapes: &'a [ModelShape],
+    /// `gradient_flow.csv`'s rows.
+    pub gradient: &'a [GradientFlowRow],
+    /// The memory task's reach, for a `--distance` sweep.
+    pub reach: Option<&'a MemoryReach>,
+}
+
+/// The verdict of a pair comparison on a claim that holds when the rule
+/// says `holds_when`.
+fn pair_claim(id: ClaimId, c: Option<Comparison>, holds_when: Verdict) -> Claim {
+    let Some(comparison) = c else {
+        return not_measured(id);
+    };
+    let verdict = match comparison.verdict {
+        v if v == holds_when => ClaimVerdict::Holds,
+        Verdict::FirstLarger | Verdict::SecondLarger => ClaimVerdict::Contradicted,
+        Verdict::NotDistinguishable | Verdict::TooFewSeeds => ClaimVerdict::NotDistinguishable,
+    };
+    Claim {
+        id,
+        verdict,
+        n: comparison.n,
+        evidence: Some(Evidence::Pair {
+            comparison,
+            holds_when,
+        }),
+    }
+}
+
+fn not_measured(id: ClaimId) -> Claim {
+    Claim {
+        id,
+        verdict: ClaimVerdict::NotMeasured,
+        n: 0,
+        evidence: None,
+    }
+}
+
+/// The LSTM-vs-GRU pair of `summary`, if both are there.
+fn lstm_gru(summary: &Summary) -> Option<&PairSummary> {
+    summary
+        .pairs
+        .iter()
+        .find(|p| p.a == Cell::Lstm && p.b == Cell::Gru)
+}
+
+/// Every claim, checked on `inputs`.
+pub fn check_claims(inputs: &ClaimInputs<'_>) -> Vec<Claim> {
+    let pair = lstm_gru(inputs.summary);
+    let ratio = |f: fn(&PairSummary) -> Option<&crate::stats::Ratio>| {
+        pair.and_then(f).map(Comparison::of_ratio)
+    };
+    ClaimId::ALL
+        .iter()
+        .map(|&id| match id {
+            ClaimId::Accuracy => pair_claim(
+                id,
+                pair.and_then(|p| p.test_acc_diff.as_ref())
+                    .map(Comparison::of_difference),
+                Verdict::FirstLarger,
+            ),
+            // Seconds per epoch and latency, LSTM over GRU: above 1, LSTM is slower.
+            ClaimId::Speed => {
+                pair_claim(id, ratio(|p| p.speed_ratio.as_ref()), Verdict::FirstLarger)
+            }
+            ClaimId::Memory => pair_claim(
+                id,
+                ratio(|p| p.train_memory_ratio.as_ref()),
+                Verdict::FirstLarger,
+            ),
+            ClaimId::Latency => pair_claim(
+                id,
+                ratio(|p| p.latency_step_ratio.as_ref()),
+                Verdict::FirstLarger,
+            ),
+            ClaimId::Complexity => complexity(inputs.shapes),
+            ClaimId::LongRange => long_range(inputs.reach),
+            ClaimId::VanishingGradient => vanishing_gradient(inputs.summary, inputs.gradient),
+        })
+        .collect()
+}
+
+/// Claim 3, counted: more gate blocks and more recurrent parameters per
+/// hidden unit for the LSTM than for the GRU.
+fn complexity(shapes: &[ModelShape]) -> Claim {
+    let of = |cell: Cell| shapes.iter().find(|s| s.cell == cell);
+    let (Some(lstm), Some(gru)) = (of(Cell::Lstm), of(Cell::Gru)) else {
+        return not_measured(ClaimId::Complexity);
+    };
+    let per_unit = |s: &ModelShape| s.recurrent_params() as f64 / s.hidden_size.max(1) as f64;
+    let cells: Vec<(Cell, i64, f64)> = shapes
+        .iter()
+        .map(|s| (s.cell, s.cell.gate_blocks(), per_unit(s)))
+        .collect();
+    let more = lstm.cell.gate_blocks() > gru.cell.gate_blocks() && per_unit(lstm) > per_unit(gru);
+    Claim {
+        id: ClaimId::Complexity,
+        verdict: if more {
+            ClaimVerdict::Holds
+        } else {
+            ClaimVerdict::Contradicted
+        },
+        n: 1,
+        evidence: Some(Evidence::Count { cells }),
+    }
+}
+
+/// Claim 5, from the memory task's reach: it holds when the LSTM stays well
+/// above chance at a longer distance than the vanilla RNN, is contradicted
+/// when the RNN reaches further.
+fn long_range(reach: Option<&MemoryReach>) -> Claim {
+    let Some(reach) = reach else {
+        return not_measured(ClaimId::LongRange);
+    };
+    let cell = |m: Cell| reach.cells.iter().find(|c| c.model == m);
+    let (Some(rnn), Some(lstm)) = (cell(Cell::Rnn), cell(Cell::Lstm)) else {
+        return not_measured(ClaimId::LongRange);
+    };
+    let n = rnn
+        .points
+        .iter()
+        .chain(&lstm.points)
+        .filter_map(|p| p.vs_chance.map(|c| c.n))
+        .min()
+        .unwrap_or(0);
+    let tested = rnn.points.iter().chain(&lstm.points).any(|p| {
+        p.vs_chance
+            .is_some_and(|c| c.verdict != Verdict::TooFewSeeds)
+    });
+    let verdict = if !tested {
+        ClaimVerdict::NotDistinguishable
+    } else {
+        match lstm.longest_held.cmp(&rnn.longest_held) {
+            std::cmp::Ordering::Greater => ClaimVerdict::Holds,
+            std::cmp::Ordering::Less => ClaimVerdict::Contradicted,
+            std::cmp::Ordering::Equal => ClaimVerdict::NotDistinguishable,
+        }
+    };
+    Claim {
+        id: ClaimId::LongRange,
+        verdict,
+        n,
+        evidence: Some(Evidence::Reach {
+            rnn: rnn.longest_held,
+            lstm: lstm.longest_held,
+        }),
+    }
+}
+
+/// Claim 7, from the gradient flow of the first seed (one seed: the rule
+/// cannot call it either way, so it is reported, not judged).
+fn vanishing_gradient(summary: &Summary, gradient: &[GradientFlowRow]) -> Claim {
+    let has = |m: Cell| summary.models.contains(&m);
+    if !has(Cell::Rnn) || !(has(Cell::Lstm) || has(Cell::Gru)) {
+        return not_measured(ClaimId::VanishingGradient);
+    }
+    let early_over_late: Vec<(Cell, f64)> = summary
+        .models
+        .iter()
+        .filter_map(|&m| {
+            let mut rows: Vec<&GradientFlowRow> = gradient
+                .iter()
+                .filter(|r| r.model == m && r.stage == GradientStage::Trained)
+                .collect();
+            rows.sort_by_key(|r| r.step);
+            let (first, last) = (rows.first()?, rows.last()?);
+            (last.grad_norm > 0.0).then(|| (m, first.grad_norm / last.grad_norm))
+        })
+        .collect();
+    if early_over_late.iter().all(|(m, _)| *m != Cell::Rnn) {
+        return not_measured(ClaimId::VanishingGradient);
+    }
+    Claim {
+        id: ClaimId::VanishingGradient,
+        verdict: ClaimVerdict::NotDistinguishable,
+        n: 1,
+        evidence: Some(Evidence::Gradient { early_over_late }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::summary::summarize;
+    use crate::summary::tests::run;
+
+    fn shape(cell: Cell, hidden_size: i64) -> ModelShape {
+        ModelShape {
+            cell,
+            vocab_size: 1000,
+            embed_size: 32,
+            hidden_size,
+            layers: 1,
+            bidirectional: false,
+            classes: 2,
+        }
+    }
+
+    #[test]
+    fn each_claim_gets_the_verdict_its_numbers_support() {
+        // LSTM more accurate in every seed and slower in every seed.
+        let runs = vec![
+            run("lstm", 1, 0.85, 2.0, 1000),
+            run("lstm", 2, 0.86, 2.1, 1000),
+            run("lstm", 3, 0.84, 1.9, 1000),
+            run("gru", 1, 0.80, 1.0, 1000),
+            run("gru", 2, 0.82, 1.05, 1000),
+            run("gru", 3, 0.81, 0.95, 1000),
+        ];
+        let summary = summarize(&runs, &[Cell::Lstm, Cell::Gru]);
+        let shapes = [shape(Cell::Lstm, 64), shape(Cell::Gru, 64)];
+        let claims = check_claims(&ClaimInputs {
+            summary: &summary,
+            shapes: &shapes,
+            gradient: &[],
+            reach: None,
+        });
+        let v = |id: ClaimId| claims.iter().find(|c| c.id == id).unwrap().verdict;
+        assert_eq!(claims.len(), 7);
+        assert_eq!(v(ClaimId::Accuracy), ClaimVerdict::Holds);
+        assert_eq!(v(ClaimId::Speed), ClaimVerdict::Holds);
+        assert_eq!(v(ClaimId::Complexity), ClaimVerdict::Holds);
+        // These fixture runs record no training memory and no latency.
+        assert_eq!(v(ClaimId::Memory), ClaimVerdict::NotMeasured);
+        assert_eq!(v(ClaimId::Latency), ClaimVerdict::NotMeasured);
+        assert_eq!(v(ClaimId::LongRange), ClaimVerdict::NotMeasured);
+        assert_eq!(v(ClaimId::VanishingGradient), ClaimVerdict::NotMeasured);
+        assert_eq!(ClaimId::VanishingGradient.number(), 7);
+
+        // The GRU more accurate: contradicted; two seeds: not distinguishable.
+        let flipped: Vec<_> = runs
+            .iter()
+            .map(|r| {
+                let mut r = r.clone();
+                r.test_acc = if r.model == Cell::Gru {
+                    0.9
+                } else {
+                    r.test_acc
+                };
+                r
+            })
+            .collect();
+        let summary = summarize(&flipped, &[Cell::Lstm, Cell::Gru]);
+        let claims = check_claims(&ClaimInputs {
+            summary: &summary,
+            shapes: &shapes,
+            gradient: &[],
+            reach: None,
+        });
+        assert_eq!(claims[0].verdict, ClaimVerdict::Contradicted);
+        let summary = summarize(
+            &runs[..2]
+                .iter()
+                .chain(&runs[3..5])
+                .cloned()
+                .collect::<Vec<_>>(),
+            &[Cell::Lstm, Cell::Gru],
+        );
+        let claims = check_claims(&ClaimInputs {
+            summary: &summary,
+            shapes: &shapes,
+            gradient: &[],
+            reach: None,
+        });
+        assert_eq!(claims[0].verdict, ClaimVerdict::NotDistinguishable);
+        assert_eq!(claims[0].n, 2);
+    }
+}

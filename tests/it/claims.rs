@@ -1,0 +1,109 @@
+//! "The claims, checked" on a real run of the fixture whose verdicts are
+//! known by construction: with `--match hidden` the LSTM has more gates and
+//! more parameters per hidden unit (claim 3 holds), no memory task ran
+//! (claim 5 is not measured and names the flags that would measure it), and
+//! the vanilla RNN's gradient flow rests on one seed (claim 7 is measured
+//! but not distinguishable).
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use serde_json::Value;
+
+use crate::common::{fixture, run_ok};
+
+#[test]
+fn the_claims_table_is_in_the_summary_the_page_and_the_terminal() {
+    let tmp = tempfile::tempdir().unwrap();
+    let output = run_ok(
+        Command::new(env!("CARGO_BIN_EXE_compare"))
+            .arg("--train")
+            .arg(fixture("train.csv"))
+            .arg("--test")
+            .arg(fixture("test.csv"))
+            .args(["--models", "lstm,gru,rnn", "--match", "hidden"])
+            .args(["--epochs", "2", "--hidden", "16", "--embed", "16"])
+            .args(["--max-len", "64", "--batch-size", "16", "--threads", "1"])
+            .args([
+                "--seeds",
+                "3",
+                "--kernel-check",
+                "off",
+                "--remeasure",
+                "0",
+                "--quiet",
+            ])
+            .arg("--out")
+            .arg(tmp.path()),
+    );
+    let dir: PathBuf = std::fs::read_dir(tmp.path())
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let summary: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("summary.json")).unwrap()).unwrap();
+    let claims = summary["claims"].as_array().expect("a claims table");
+    assert_eq!(claims.len(), 7);
+    let numbers: Vec<u64> = claims
+        .iter()
+        .map(|c| c["number"].as_u64().unwrap())
+        .collect();
+    assert_eq!(numbers, [1, 2, 3, 4, 5, 6, 7]);
+    let verdict = |n: usize| claims[n - 1]["verdict"].as_str().unwrap().to_string();
+    assert_eq!(verdict(3), "holds");
+    assert!(
+        claims[2]["measured"]
+            .as_str()
+            .unwrap()
+            .contains("LSTM 4 gate blocks"),
+        "{}",
+        claims[2]["measured"]
+    );
+    assert!(
+        verdict(5).starts_with("not measured in this run")
+            && verdict(5).contains("--dataset memory"),
+        "{}",
+        verdict(5)
+    );
+    assert_eq!(verdict(7), "not distinguishable (1 seed)");
+    // The measured claims get one of the rule's verdicts, with the seeds.
+    for n in [1, 2, 4, 6] {
+        let v = verdict(n);
+        assert!(
+            v == "holds" || v == "contradicted" || v == "not distinguishable (3 seeds)",
+            "claim {n}: {v}"
+        );
+        assert!(
+            claims[n - 1]["measured"]
+                .as_str()
+                .unwrap()
+                .contains("95% CI")
+        );
+    }
+    // Training memory and latency were measured for every run.
+    let runs: Vec<rnnbench::results::RunRecord> =
+        rnnbench::results::read_csv(&dir.join("runs.csv")).unwrap();
+    for r in &runs {
+        assert!(r.train_rss_delta_bytes.is_some_and(|b| b > 0), "{r:?}");
+        let (p50, p99) = (
+            r.latency_review_p50_ms.unwrap(),
+            r.latency_review_p99_ms.unwrap(),
+        );
+        assert!(p50 > 0.0 && p99 >= p50, "{r:?}");
+        let (s50, s99) = (
+            r.latency_step_p50_us.unwrap(),
+            r.latency_step_p99_us.unwrap(),
+        );
+        assert!(s50 > 0.0 && s99 >= s50, "{r:?}");
+    }
+
+    let page = std::fs::read_to_string(dir.join("report.html")).unwrap();
+    assert!(page.contains("The claims, checked"));
+    assert!(page.contains("claim-holds"));
+    assert!(page.contains("Memory that belongs to the model"));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("The claims, checked"), "{stdout}");
+    assert!(stdout.contains("-> holds"), "{stdout}");
+}
