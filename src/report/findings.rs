@@ -660,7 +660,11 @@ fn inverted(c: &Comparison) -> Comparison {
 }
 
 /// What a run measured for `claim`, in words.
-fn claim_measured(claim: &Claim, shapes: &[ModelShape]) -> String {
+fn claim_measured(
+    claim: &Claim,
+    shapes: &[ModelShape],
+    kernel: Option<&crate::kernel_split::KernelPair>,
+) -> String {
     let Some(evidence) = &claim.evidence else {
         return "—".to_string();
     };
@@ -680,7 +684,19 @@ fn claim_measured(claim: &Claim, shapes: &[ModelShape]) -> String {
                     seeds_word(c.n)
                 ),
             },
-            ClaimId::Speed => format!("GRU / LSTM seconds per epoch {}", ratio_text(&inverted(c))),
+            ClaimId::Speed => {
+                let mut text = format!("GRU / LSTM seconds per epoch {}", ratio_text(&inverted(c)));
+                if let Some(k) = kernel
+                    && let (Some(auto), Some(native)) = (&k.auto, &k.native)
+                {
+                    text.push_str(&format!(
+                        "; per train step (kernel check) {} with libtorch's own kernels (LSTM on oneDNN), {} with both on the native kernel",
+                        ratio_text(&Comparison::of_ratio(auto)),
+                        ratio_text(&Comparison::of_ratio(native))
+                    ));
+                }
+                text
+            }
             ClaimId::Memory => {
                 let mut text = format!(
                     "GRU / LSTM memory training adds (peak RSS above the pre-training RSS) {}",
@@ -747,14 +763,19 @@ pub fn activation_arithmetic(shapes: &[ModelShape]) -> Option<String> {
     ))
 }
 
-/// The claims table's rows, as text.
-pub fn claim_rows(claims: &[Claim], shapes: &[ModelShape]) -> Vec<ClaimRow> {
+/// The claims table's rows, as text; claim 2's figure carries the kernel
+/// check's split (`kernel`, LSTM first) when the run has one.
+pub fn claim_rows(
+    claims: &[Claim],
+    shapes: &[ModelShape],
+    kernel: Option<&crate::kernel_split::KernelPair>,
+) -> Vec<ClaimRow> {
     claims
         .iter()
         .map(|c| ClaimRow {
             number: c.id.number(),
             claim: c.id.words().to_string(),
-            measured: claim_measured(c, shapes),
+            measured: claim_measured(c, shapes, kernel),
             verdict: match c.verdict {
                 ClaimVerdict::Holds => "holds".to_string(),
                 ClaimVerdict::Contradicted => "contradicted".to_string(),

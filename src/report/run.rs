@@ -81,7 +81,12 @@ pub(crate) fn run_claims(
         gradient: &run.gradient,
         reach,
     });
-    claim_rows(&claims, &shapes)
+    let kernel = summary.kernel_check.as_ref().and_then(|k| {
+        k.pairs
+            .iter()
+            .find(|p| p.a == crate::model::Cell::Lstm && p.b == crate::model::Cell::Gru)
+    });
+    claim_rows(&claims, &shapes, kernel)
 }
 
 /// Re-renders `dir/report.html`, its PNGs and `dir/summary.json` (recomputed
