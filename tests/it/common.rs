@@ -21,3 +21,16 @@ pub fn run_ok(cmd: &mut Command) -> Output {
     );
     output
 }
+
+/// The only folder under `out` (a run folder: `compare` made one); fails
+/// the test when there is none or more than one.
+pub fn only_dir(out: &Path) -> PathBuf {
+    let dirs: Vec<PathBuf> = std::fs::read_dir(out)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.is_dir())
+        .collect();
+    assert_eq!(dirs.len(), 1, "{dirs:?}");
+    dirs.into_iter().next().unwrap()
+}

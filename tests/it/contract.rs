@@ -3,7 +3,7 @@
 //! train on data files that changed after the run started.
 
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use rnnbench::compare::{JobResult, job_result_path};
@@ -11,7 +11,7 @@ use rnnbench::results::RunStatus;
 use rnnbench::sweep::plan::Job;
 use serde_json::Value;
 
-use crate::common::{fixture, run_ok};
+use crate::common::{fixture, only_dir, run_ok};
 
 /// A small `compare` of LSTM and GRU on `train`/`test`, 2 epochs.
 fn compare(train: &Path, test: &Path, out: &Path, seeds: &str) -> Command {
@@ -23,15 +23,6 @@ fn compare(train: &Path, test: &Path, out: &Path, seeds: &str) -> Command {
     cmd.args(["--remeasure", "0"]);
     cmd.arg("--out").arg(out);
     cmd
-}
-
-fn only_dir(out: &Path) -> PathBuf {
-    let dirs: Vec<PathBuf> = std::fs::read_dir(out)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
-    assert_eq!(dirs.len(), 1, "{dirs:?}");
-    dirs.into_iter().next().unwrap()
 }
 
 /// Key paths of a JSON value: `a`, `a.b`, and `a[].b` for arrays of

@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use crate::common::{fixture, run_ok};
+use crate::common::{fixture, only_dir, run_ok};
 
 /// `compare` on the fixture with a tiny model; `extra` appended.
 fn compare(out: &Path, extra: &[&str]) -> Command {
@@ -52,18 +52,6 @@ fn report() -> Command {
 
 fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
-}
-
-/// The only folder under `out`.
-fn only_dir(out: &Path) -> PathBuf {
-    let dirs: Vec<PathBuf> = std::fs::read_dir(out)
-        .unwrap()
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.is_dir())
-        .collect();
-    assert_eq!(dirs.len(), 1, "{dirs:?}");
-    dirs[0].clone()
 }
 
 /// Every file under `dir`, recursively.

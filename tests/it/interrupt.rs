@@ -3,7 +3,6 @@
 //! random moment. Every interrupt must end with exit code 130, the run
 //! recorded `interrupted`, no crash message, and a report that renders.
 
-use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -48,7 +47,7 @@ fn interrupt_lstm_runs(tries: usize, seed: u64) {
         for crash in ["corrupted", "SIGSEGV", "SIGABRT", "panicked", "signal:"] {
             assert!(!stderr.contains(crash), "{context}");
         }
-        let run = only_run_folder(dir.path());
+        let run = crate::common::only_dir(dir.path());
         let runs = std::fs::read_to_string(run.join("runs.csv")).unwrap_or_default();
         assert!(
             runs.lines().skip(1).all(|l| l.contains(",interrupted,")) && runs.lines().count() == 2,
@@ -78,17 +77,6 @@ fn wait_for_worker(parent: u32) {
         std::thread::sleep(Duration::from_millis(20));
     }
     panic!("no worker started within 60 s");
-}
-
-fn only_run_folder(out: &Path) -> std::path::PathBuf {
-    let dirs: Vec<_> = std::fs::read_dir(out)
-        .unwrap()
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.is_dir())
-        .collect();
-    assert_eq!(dirs.len(), 1, "{dirs:?}");
-    dirs[0].clone()
 }
 
 #[test]

@@ -3,7 +3,7 @@
 //! worker), the sweep report judges each cell against chance, and bad
 //! combinations of flags are one-line errors.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use rnnbench::compare::{JobResult, job_result_path};
@@ -11,7 +11,7 @@ use rnnbench::results::{RunManifest, RunStatus};
 use rnnbench::sweep::plan::Job;
 use serde_json::Value;
 
-use crate::common::run_ok;
+use crate::common::{only_dir, run_ok};
 
 /// A small memory sweep: 3 cells, two distances, 2 epochs.
 fn memory_sweep(out: &Path, seeds: &str) -> Command {
@@ -37,15 +37,6 @@ fn memory_sweep(out: &Path, seeds: &str) -> Command {
     ]);
     cmd.args(["--seeds", seeds]).arg("--out").arg(out);
     cmd
-}
-
-fn only_dir(out: &Path) -> PathBuf {
-    let dirs: Vec<PathBuf> = std::fs::read_dir(out)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
-    assert_eq!(dirs.len(), 1, "{dirs:?}");
-    dirs.into_iter().next().unwrap()
 }
 
 #[test]
