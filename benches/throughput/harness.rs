@@ -14,6 +14,7 @@ use criterion::measurement::WallTime;
 use criterion::{BenchmarkGroup, BenchmarkId, Criterion, SamplingMode};
 use rnnbench::model::{BENCH_CONDITIONS_FILE, BenchCondition, BenchConditions};
 use rnnbench::probe::device::{cuda_unavailable_reason, synchronize};
+use rnnbench::probe::interference::{DisturbanceRule, EpochTiming, Signals};
 use tch::{Device, Tensor};
 
 /// Samples per bench: criterion's minimum.
@@ -25,6 +26,10 @@ pub const SAMPLES: usize = 10;
 /// room for that estimate to come out up to twice the warm-up's. Samples of
 /// two steps cost the same either way.
 const MEASUREMENT_MARGIN: f64 = 2.0;
+
+/// Most times one of criterion's samples is timed again while the
+/// disturbance rule marks its timing disturbed.
+const MAX_RETAKES_PER_SAMPLE: usize = 3;
 
 /// Steps per warm-up window; the warm-up compares the medians of the last
 /// two windows.
@@ -260,6 +265,51 @@ pub fn timed(iters: u64, device: Device, mut f: impl FnMut()) -> Duration {
     start.elapsed()
 }
 
+/// One call of criterion's timing routine, as [`timed_clean`] left it.
+#[derive(Debug, Clone, Default)]
+struct Take {
+    /// Timings thrown away as disturbed before the one returned.
+    retaken: u64,
+    /// Why the returned timing is disturbed, when it still is.
+    disturbance: Option<String>,
+}
+
+/// Times `iters` calls of `step` like [`timed`], and times them again (at
+/// most [`MAX_RETAKES_PER_SAMPLE`] times, and only while `retake_budget`
+/// lasts) while `compare`'s disturbance rule marks the timing disturbed:
+/// its threads waited for a CPU, or the hypervisor stole it (a shared VM's
+/// steal comes and goes in stretches of seconds). A sample is short, so
+/// the rule's outlier test, which needs a run of epochs, does not apply.
+fn timed_clean(
+    iters: u64,
+    device: Device,
+    rule: &DisturbanceRule,
+    retake_budget: &mut Duration,
+    step: &mut impl FnMut(),
+) -> (Duration, Take) {
+    let mut take = Take::default();
+    loop {
+        let start = Signals::now();
+        let elapsed = timed(iters, device, &mut *step);
+        let signals = Signals::now().since(&start);
+        let verdict = rule
+            .classify(&[EpochTiming {
+                train_secs: elapsed.as_secs_f64(),
+                signals,
+            }])
+            .remove(0);
+        if !verdict.disturbed {
+            return (elapsed, take);
+        }
+        if take.retaken as usize >= MAX_RETAKES_PER_SAMPLE || *retake_budget < elapsed {
+            take.disturbance = verdict.disturbance;
+            return (elapsed, take);
+        }
+        *retake_budget -= elapsed;
+        take.retaken += 1;
+    }
+}
+
 /// A warm-up's outcome.
 #[derive(Debug, Clone)]
 struct Warmup {
@@ -367,16 +417,27 @@ pub fn bench(
     });
     group.measurement_time(measurement);
     let mut ran = false;
+    let rule = DisturbanceRule::default();
+    // Retakes may at most double the bench's measurement time.
+    let mut retake_budget = measurement;
+    let mut takes: Vec<Take> = vec![];
     group.bench_function(BenchmarkId::new(function, &parameter), |b| {
         ran = true;
         if warm.is_none() && s.selection.benchmarking {
             warm = Some(warm_up(device, s.flush.requested, &mut step));
         }
-        b.iter_custom(|iters| timed(iters, device, &mut step))
+        b.iter_custom(|iters| {
+            let (elapsed, take) = timed_clean(iters, device, &rule, &mut retake_budget, &mut step);
+            takes.push(take);
+            elapsed
+        })
     });
     if !(ran && s.selection.benchmarking) {
         return;
     }
+    // criterion's own warm-up calls come first; the last SAMPLES calls are the samples.
+    let samples = &takes[takes.len().saturating_sub(SAMPLES)..];
+    let disturbed: Vec<&Take> = samples.iter().filter(|t| t.disturbance.is_some()).collect();
     let condition = BenchCondition {
         started_unix_secs: started,
         flush_denormal: s.flush.requested,
@@ -388,6 +449,9 @@ pub fn bench(
         warmup_first_step_secs: warm.as_ref().map(|w| w.first_step_secs),
         warmup_last_step_secs: warm.as_ref().map(|w| w.last_step_secs),
         warmup_stable: warm.as_ref().is_some_and(|w| w.stable),
+        samples_retaken: samples.iter().map(|t| t.retaken).sum(),
+        samples_disturbed: disturbed.len() as u64,
+        disturbance: disturbed.last().and_then(|t| t.disturbance.clone()),
     };
     let mut conditions = s.conditions.lock().expect("no bench panics holding it");
     conditions.benches.insert(id, condition);

@@ -451,6 +451,17 @@ pub struct BenchCondition {
     /// Whether the warm-up ended on two consecutive windows within its
     /// tolerance (rather than at its time cap).
     pub warmup_stable: bool,
+    /// Samples criterion asked for that were timed again because the
+    /// disturbance rule of `compare`'s epochs (run-queue wait, steal) marked
+    /// the first timing disturbed (0 in files written before the retakes).
+    #[serde(default)]
+    pub samples_retaken: u64,
+    /// Samples still disturbed after their last retake, kept as timed.
+    #[serde(default)]
+    pub samples_disturbed: u64,
+    /// Why the last disturbed timing was disturbed (`steal 43% of the CPUs`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub disturbance: Option<String>,
 }
 
 #[cfg(test)]

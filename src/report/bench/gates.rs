@@ -168,10 +168,21 @@ fn drift(results: &[BenchResult]) -> Vec<Problem> {
         .iter()
         .filter_map(|r| {
             let d = Drift::of(&r.sample_secs)?;
+            let busy = r
+                .condition
+                .as_ref()
+                .filter(|c| c.samples_disturbed > 0)
+                .map_or(String::new(), |c| {
+                    format!(
+                        "; {} of its samples were timed while the machine was busy ({})",
+                        c.samples_disturbed,
+                        c.disturbance.as_deref().unwrap_or("disturbed")
+                    )
+                });
             d.drifts().then(|| Problem {
                 gate: Gate::Drift,
                 message: format!(
-                    "{}: the last third of its samples took {:.2}× the time per iteration of the first third ({:.2} against {:.2} ms; tolerance ±{:.0}%)",
+                    "{}: the last third of its samples took {:.2}× the time per iteration of the first third ({:.2} against {:.2} ms; tolerance ±{:.0}%){busy}",
                     r.id(),
                     d.ratio(),
                     d.last_third_secs * 1e3,

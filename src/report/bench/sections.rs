@@ -163,6 +163,39 @@ fn conditions(results: &[BenchResult]) -> Vec<String> {
             }
         ));
     }
+    let retaken: u64 = conds().map(|c| c.samples_retaken).sum();
+    let busy: Vec<_> = recorded
+        .iter()
+        .filter(|r| {
+            r.condition
+                .as_ref()
+                .is_some_and(|c| c.samples_disturbed > 0)
+        })
+        .collect();
+    if retaken > 0 || !busy.is_empty() {
+        let mut line = format!(
+            "Samples timed again because the disturbance rule of the comparisons (run-queue wait, steal) marked their timing disturbed: {retaken}."
+        );
+        if busy.is_empty() {
+            line.push_str(" Every sample kept is undisturbed.");
+        } else {
+            let kept: u64 = busy
+                .iter()
+                .filter_map(|r| r.condition.as_ref())
+                .map(|c| c.samples_disturbed)
+                .sum();
+            let last = busy
+                .iter()
+                .rev()
+                .find_map(|r| r.condition.as_ref()?.disturbance.clone())
+                .unwrap_or_default();
+            line.push_str(&format!(
+                " {kept} samples of {} benches were still disturbed after their retakes and were kept as timed (the last: {last}): the machine was busy, and their figures say so much.",
+                busy.len()
+            ));
+        }
+        lines.push(line);
+    }
     let quick = conds().filter(|c| c.quick).count();
     if quick > 0 {
         lines.push(format!(
@@ -359,11 +392,14 @@ fn scaling_section(
 
 /// The stationarity and flush columns of a bench's row.
 fn condition_cells(ctx: &Ctx, r: &BenchResult) -> [String; 2] {
-    let drift = match Drift::of(&r.sample_secs) {
+    let mut drift = match Drift::of(&r.sample_secs) {
         Some(d) if ctx.checks.drifts(&r.id()) => format!("{:.2} drifts", d.ratio()),
         Some(d) => format!("{:.2}", d.ratio()),
         None => "—".into(),
     };
+    if let Some(c) = r.condition.as_ref().filter(|c| c.samples_disturbed > 0) {
+        drift.push_str(&format!(", {} disturbed", c.samples_disturbed));
+    }
     let flush = match &r.condition {
         Some(c) if c.flush_denormal => "on".to_string(),
         Some(_) => "off".to_string(),

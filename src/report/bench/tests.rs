@@ -337,10 +337,17 @@ fn gates_flag_a_drifting_bench_and_a_negative_exponent() {
     );
     // A forward pass slower than the train step that includes it.
     steady(&c, "forward", "lstm", "h128-t200-b64-l1-th2", 45.0);
+    // The drifting GRU kept 2 samples that stayed disturbed after their retakes.
     let conditions = serde_json::json!({"benches": {"train_step/gru/h64-t200-b64-l1-th2": {
         "started_unix_secs": 1, "flush_denormal": true, "flush_denormal_supported": true,
         "flush_denormal_effective": true, "quick": false, "warmup_steps": 6, "warmup_secs": 0.2,
-        "warmup_first_step_secs": 0.011, "warmup_last_step_secs": 0.01, "warmup_stable": true}}});
+        "warmup_first_step_secs": 0.011, "warmup_last_step_secs": 0.01, "warmup_stable": true,
+        "samples_retaken": 3},
+      "train_step/gru/h128-t50-b64-l1-th2": {
+        "started_unix_secs": 2, "flush_denormal": true, "flush_denormal_supported": true,
+        "flush_denormal_effective": true, "quick": false, "warmup_steps": 6, "warmup_secs": 0.2,
+        "warmup_first_step_secs": 0.006, "warmup_last_step_secs": 0.005, "warmup_stable": true,
+        "samples_retaken": 6, "samples_disturbed": 2, "disturbance": "steal 43% of the CPUs"}}});
     std::fs::write(
         c.join(crate::model::BENCH_CONDITIONS_FILE),
         conditions.to_string(),
@@ -384,16 +391,26 @@ fn gates_flag_a_drifting_bench_and_a_negative_exponent() {
     assert!(problems.contains(
         "<li>samples drift: train_step/gru/h128-t50-b64-l1-th2: the last third of its samples took 0.60×"
     ));
+    // The drift names the samples the machine was busy for, and the
+    // conditions count the retakes.
+    assert!(problems.contains(
+        "tolerance ±10%); 2 of its samples were timed while the machine was busy (steal 43% of the CPUs)"
+    ));
+    assert!(html.contains("marked their timing disturbed: 9."), "{html}");
+    assert!(
+        html.contains("2 samples of 1 benches were still disturbed"),
+        "{html}"
+    );
+    assert!(html.contains("<td>0.60 drifts, 2 disturbed</td>"), "{html}");
     // Findings resting on a flagged bench are withheld, with the gates named.
     assert!(problems.contains(
         "train_step h128-t50-b64-l1-th2: GRU/LSTM time ratio 0.50 (GRU faster) [samples drift]"
     ));
     assert!(problems.contains("train_step: LSTM time ∝ H^-0.50 (fitted over 3 points"));
     // The table marks the drifting bench; the conditions come from the record.
-    assert!(html.contains("<td>0.60 drifts</td>"), "{html}");
-    assert!(html.contains("on for all 1 benches recorded"), "{html}");
+    assert!(html.contains("on for all 2 benches recorded"), "{html}");
     assert!(
-        html.contains("8 benches have no recorded conditions"),
+        html.contains("7 benches have no recorded conditions"),
         "{html}"
     );
 }
