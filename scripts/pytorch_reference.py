@@ -4,8 +4,12 @@
 Loads the JSON Lines splits, tokenizes with a regex, builds a 20k vocabulary,
 pads/truncates every review to 256 tokens, and trains the same classifier as
 rnnbench (embedding 128 -> LSTM or GRU -> last step -> dropout -> linear) with
-Adam, batch 64. Prints seconds per training epoch (training only, like
-rnnbench's train_secs) and the test accuracy, for a side-by-side check:
+Adam, batch 64. Holds out the same fraction of the training reviews for
+validation as rnnbench does (a seeded random 10%). Prints, per epoch, the
+seconds of training (training only, like rnnbench's train_secs), their
+running total, the validation and test accuracy, and the time to a target
+validation accuracy (like rnnbench's secs_to_target), for a side-by-side
+check; `--json` prints the same as one JSON object per epoch:
 
     python3 scripts/pytorch_reference.py --dataset datasets/imdb --cell lstm --threads 2 --epochs 1
 
@@ -30,6 +34,9 @@ p.add_argument("--threads", type=int, default=os.cpu_count())
 p.add_argument("--seed", type=int, default=1)
 p.add_argument("--val-fraction", type=float, default=0.1,
                help="held out of training, as rnnbench does, so both train on the same number of reviews")
+p.add_argument("--target-acc", type=float, default=None,
+               help="validation accuracy (0-1) whose first reaching is reported as secs_to_target")
+p.add_argument("--json", action="store_true", help="one JSON object per epoch instead of a line of text")
 args = p.parse_args()
 torch.set_num_threads(args.threads)
 torch.manual_seed(args.seed)
@@ -70,10 +77,14 @@ def encode(tokss, labels):
     y = torch.tensor([classes.index(l) for l in labels])
     return x, lengths, y
 g = torch.Generator().manual_seed(args.seed)
-keep = torch.randperm(len(train_tok), generator=g)[int(len(train_tok) * args.val_fraction):].tolist()
+order = torch.randperm(len(train_tok), generator=g).tolist()
+n_val = int(len(train_tok) * args.val_fraction)
+held, keep = order[:n_val], order[n_val:]
+val_tok, val_y = [train_tok[i] for i in held], [train_y[i] for i in held]
 train_tok = [train_tok[i] for i in keep]
 train_y = [train_y[i] for i in keep]
 xtr, ltr, ytr = encode(train_tok, train_y)
+xva, lva, yva = encode(val_tok, val_y)
 xte, lte, yte = encode(test_tok, test_y)
 prep_secs = time.perf_counter() - t0
 
@@ -94,6 +105,18 @@ class Model(nn.Module):
 model = Model()
 opt = torch.optim.Adam(model.parameters(), lr=args.lr)
 loss_fn = nn.CrossEntropyLoss()
+
+def accuracy(x, lengths, y):
+    model.eval()
+    correct = 0
+    with torch.no_grad():
+        for i in range(0, len(y), 256):
+            pred = model(x[i : i + 256], lengths[i : i + 256]).argmax(1)
+            correct += (pred == y[i : i + 256]).sum().item()
+    return correct / max(len(y), 1)
+
+cumulative_secs = 0.0
+secs_to_target = None
 for epoch in range(1, args.epochs + 1):
     model.train()
     perm = torch.randperm(len(ytr))
@@ -106,11 +129,21 @@ for epoch in range(1, args.epochs + 1):
         nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         opt.step()
     train_secs = time.perf_counter() - start
-    model.eval()
-    correct = 0
-    with torch.no_grad():
-        for i in range(0, len(yte), 256):
-            pred = model(xte[i : i + 256], lte[i : i + 256]).argmax(1)
-            correct += (pred == yte[i : i + 256]).sum().item()
-    print(f"pytorch {torch.__version__} {args.cell} threads={args.threads} epoch {epoch}: "
-          f"{len(ytr)} reviews, train_secs {train_secs:.1f} test_acc {correct / len(yte):.4f} (prep {prep_secs:.1f} s)", flush=True)
+    cumulative_secs += train_secs
+    val_acc = accuracy(xva, lva, yva)
+    test_acc = accuracy(xte, lte, yte)
+    if secs_to_target is None and args.target_acc is not None and val_acc >= args.target_acc:
+        secs_to_target = cumulative_secs
+    if args.json:
+        print(json.dumps({"tool": "pytorch", "torch": torch.__version__, "cell": args.cell,
+                          "seed": args.seed, "threads": args.threads, "epoch": epoch,
+                          "train_reviews": len(ytr), "train_secs": train_secs,
+                          "cumulative_train_secs": cumulative_secs, "val_acc": val_acc,
+                          "test_acc": test_acc, "target_acc": args.target_acc,
+                          "secs_to_target": secs_to_target, "prep_secs": prep_secs}), flush=True)
+    else:
+        target = "" if args.target_acc is None else (
+            f" secs_to_target {secs_to_target:.1f}" if secs_to_target is not None else " target not reached")
+        print(f"pytorch {torch.__version__} {args.cell} threads={args.threads} seed={args.seed} epoch {epoch}: "
+              f"{len(ytr)} reviews, train_secs {train_secs:.1f} (total {cumulative_secs:.1f}) "
+              f"val_acc {val_acc:.4f} test_acc {test_acc:.4f}{target} (prep {prep_secs:.1f} s)", flush=True)

@@ -5,6 +5,7 @@
 //! ran ([`BENCH_CONDITIONS_FILE`] in criterion's folder, read by
 //! `report --bench`).
 
+use std::cell::RefCell;
 use std::fmt::Display;
 use std::path::PathBuf;
 use std::sync::{Mutex, OnceLock};
@@ -13,6 +14,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use criterion::measurement::WallTime;
 use criterion::{BenchmarkGroup, BenchmarkId, Criterion, SamplingMode};
 use rnnbench::model::{BENCH_CONDITIONS_FILE, BenchCondition, BenchConditions};
+use rnnbench::probe::canary::Canary;
 use rnnbench::probe::device::{cuda_unavailable_reason, synchronize};
 use rnnbench::probe::interference::{DisturbanceRule, EpochTiming, Signals};
 use tch::{Device, Tensor};
@@ -30,6 +32,11 @@ const MEASUREMENT_MARGIN: f64 = 2.0;
 /// Most times one of criterion's samples is timed again while the
 /// disturbance rule marks its timing disturbed.
 const MAX_RETAKES_PER_SAMPLE: usize = 3;
+
+/// criterion's own warm-up per bench (the fixtures are warmed before it by
+/// [`warm_up`]): it calls the timing routine with 1, 2, 4… iterations until
+/// their wall time exceeds this, and those calls are never retaken.
+const CRITERION_WARM_UP: Duration = Duration::from_millis(500);
 
 /// Steps per warm-up window; the warm-up compares the medians of the last
 /// two windows.
@@ -274,12 +281,16 @@ struct Take {
     disturbance: Option<String>,
 }
 
-/// Times `iters` calls of `step` like [`timed`], and times them again (at
-/// most [`MAX_RETAKES_PER_SAMPLE`] times, and only while `retake_budget`
-/// lasts) while `compare`'s disturbance rule marks the timing disturbed:
-/// its threads waited for a CPU, or the hypervisor stole it (a shared VM's
-/// steal comes and goes in stretches of seconds). A sample is short, so
-/// the rule's outlier test, which needs a run of epochs, does not apply.
+/// Times `iters` calls of `step` like [`timed`], between two canaries
+/// (on the CPU), and times them again (at most [`MAX_RETAKES_PER_SAMPLE`]
+/// times, and only while `retake_budget` lasts) while the timing is
+/// disturbed: `compare`'s disturbance rule says its threads waited for a
+/// CPU or the hypervisor stole it (a shared VM's steal comes and goes in
+/// stretches of seconds), or the canaries say the machine itself ran slow
+/// ([`Canary`]: a slow stretch shows in neither signal). Before a retake
+/// after a slow canary it waits, within the budget, for the canary to run
+/// at normal speed again. A sample is short, so the rule's outlier test,
+/// which needs a run of epochs, does not apply.
 fn timed_clean(
     iters: u64,
     device: Device,
@@ -287,10 +298,39 @@ fn timed_clean(
     retake_budget: &mut Duration,
     step: &mut impl FnMut(),
 ) -> (Duration, Take) {
+    CANARY.with_borrow_mut(|canary| {
+        if device == Device::Cpu && canary.is_none() {
+            *canary = Some(Canary::new());
+        }
+        timed_clean_with(iters, device, rule, canary, retake_budget, step)
+    })
+}
+
+thread_local! {
+    /// One canary for the whole process, so that its fastest time before a
+    /// measurement carries over from bench to bench.
+    static CANARY: RefCell<Option<Canary>> = const { RefCell::new(None) };
+}
+
+/// [`timed_clean`] with its canary (`None` off the CPU).
+fn timed_clean_with(
+    iters: u64,
+    device: Device,
+    rule: &DisturbanceRule,
+    canary: &mut Option<Canary>,
+    retake_budget: &mut Duration,
+    step: &mut impl FnMut(),
+) -> (Duration, Take) {
     let mut take = Take::default();
     loop {
         let start = Signals::now();
-        let elapsed = timed(iters, device, &mut *step);
+        let (elapsed, reading) = match canary.as_mut() {
+            Some(canary) => {
+                let (elapsed, reading) = canary.around(|| timed(iters, device, &mut *step));
+                (elapsed, Some(reading))
+            }
+            None => (timed(iters, device, &mut *step), None),
+        };
         let signals = Signals::now().since(&start);
         let verdict = rule
             .classify(&[EpochTiming {
@@ -298,15 +338,26 @@ fn timed_clean(
                 signals,
             }])
             .remove(0);
-        if !verdict.disturbed {
+        let disturbance = verdict
+            .disturbance
+            .filter(|_| verdict.disturbed)
+            .or_else(|| reading.and_then(|r| r.disturbance()));
+        let Some(disturbance) = disturbance else {
             return (elapsed, take);
-        }
+        };
         if take.retaken as usize >= MAX_RETAKES_PER_SAMPLE || *retake_budget < elapsed {
-            take.disturbance = verdict.disturbance;
+            take.disturbance = Some(disturbance);
             return (elapsed, take);
         }
         *retake_budget -= elapsed;
         take.retaken += 1;
+        if let (Some(canary), Some(reading)) = (canary.as_mut(), reading)
+            && reading.slowed()
+        {
+            let waited = Instant::now();
+            canary.wait_for_normal_speed(*retake_budget / 2);
+            *retake_budget = retake_budget.saturating_sub(waited.elapsed());
+        }
     }
 }
 
@@ -384,7 +435,7 @@ pub fn group<'a>(c: &'a mut Criterion, name: &str) -> BenchmarkGroup<'a, WallTim
     let mut group = c.benchmark_group(name);
     group.sampling_mode(SamplingMode::Flat);
     group.sample_size(SAMPLES);
-    group.warm_up_time(Duration::from_millis(500));
+    group.warm_up_time(CRITERION_WARM_UP);
     group.measurement_time(base_measurement());
     group
 }
@@ -421,13 +472,26 @@ pub fn bench(
     // Retakes may at most double the bench's measurement time.
     let mut retake_budget = measurement;
     let mut takes: Vec<Take> = vec![];
+    // Wall time of the routine's calls so far: while it is within
+    // criterion's warm-up, a call is a warm-up call, whose timing criterion
+    // only uses to pick the iterations per sample, and it is not retaken
+    // (retakes there would spend the budget meant for the samples).
+    let mut routine_wall = Duration::ZERO;
+    CANARY.with_borrow_mut(|c| c.as_mut().map(Canary::new_measurement));
     group.bench_function(BenchmarkId::new(function, &parameter), |b| {
         ran = true;
         if warm.is_none() && s.selection.benchmarking {
             warm = Some(warm_up(device, s.flush.requested, &mut step));
         }
         b.iter_custom(|iters| {
-            let (elapsed, take) = timed_clean(iters, device, &rule, &mut retake_budget, &mut step);
+            let called = Instant::now();
+            let (elapsed, take) = if routine_wall <= CRITERION_WARM_UP {
+                let mut no_budget = Duration::ZERO;
+                timed_clean(iters, device, &rule, &mut no_budget, &mut step)
+            } else {
+                timed_clean(iters, device, &rule, &mut retake_budget, &mut step)
+            };
+            routine_wall += called.elapsed();
             takes.push(take);
             elapsed
         })

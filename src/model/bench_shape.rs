@@ -452,7 +452,8 @@ pub struct BenchCondition {
     /// tolerance (rather than at its time cap).
     pub warmup_stable: bool,
     /// Samples criterion asked for that were timed again because the
-    /// disturbance rule of `compare`'s epochs (run-queue wait, steal) marked
+    /// disturbance rule of `compare`'s epochs (run-queue wait, steal) or the
+    /// canary (a reference matmul around the sample, `probe::canary`) marked
     /// the first timing disturbed (0 in files written before the retakes).
     #[serde(default)]
     pub samples_retaken: u64,

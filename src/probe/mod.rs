@@ -1,9 +1,11 @@
 //! Measuring the machine: per-epoch peak memory ([`memory`]), the devices
 //! ([`device`]), the facts recorded in `environment.json` ([`environment`]),
 //! the recurrent kernels and their switches ([`kernel`]), per-epoch
-//! interference signals and the disturbance rule ([`interference`]), and
-//! the machine's load before a run ([`load`]).
+//! interference signals and the disturbance rule ([`interference`]), the
+//! machine's load before a run ([`load`]), and its speed right now, from a
+//! reference matmul ([`canary`]).
 
+pub mod canary;
 pub mod device;
 pub mod environment;
 pub mod gpu;

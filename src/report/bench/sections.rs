@@ -174,7 +174,7 @@ fn conditions(results: &[BenchResult]) -> Vec<String> {
         .collect();
     if retaken > 0 || !busy.is_empty() {
         let mut line = format!(
-            "Samples timed again because the disturbance rule of the comparisons (run-queue wait, steal) marked their timing disturbed: {retaken}."
+            "Samples timed again because their timing was disturbed (the comparisons' rule: run-queue wait, steal; or a reference matmul timed before and after the sample ran more than 10% slower than its fastest): {retaken}."
         );
         if busy.is_empty() {
             line.push_str(" Every sample kept is undisturbed.");
