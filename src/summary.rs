@@ -151,6 +151,70 @@ pub struct Summary {
     /// fixed list of seeds.
     #[serde(default)]
     pub seeds_auto: Option<crate::auto_seeds::SeedDecision>,
+    /// Where the workers' time went (absent in runs made before the
+    /// workers timed themselves).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub harness: Option<HarnessTime>,
+}
+
+/// Where the workers' wall time went, summed over the `ok` runs that
+/// recorded it (`summary.json`'s `harness`): the share of it spent training
+/// is what the harness costs on top of the training it times.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HarnessTime {
+    /// Runs counted.
+    pub runs: usize,
+    /// Seconds the worker processes ran, start to exit.
+    pub wall_secs: f64,
+    /// Of which training (the epochs' `train_secs`).
+    pub train_secs: f64,
+    /// Validation after every epoch.
+    pub eval_secs: f64,
+    /// Getting the data (read as encoded by an earlier worker, or loaded and encoded).
+    pub data_secs: f64,
+    /// The rest of the worker's own time: building the model, the test
+    /// pass, inference latency and the gradient probe.
+    pub finish_secs: f64,
+    /// Starting the process (libtorch's libraries) and ending it.
+    pub process_secs: f64,
+    /// `train_secs` over `wall_secs`.
+    pub training_share: f64,
+}
+
+/// The [`HarnessTime`] of `runs` (`None` when no `ok` run timed itself).
+pub fn harness_time(runs: &[RunRecord]) -> Option<HarnessTime> {
+    let timed: Vec<(&RunRecord, f64, f64, f64, f64)> = runs
+        .iter()
+        .filter(|r| r.status == RunStatus::Ok)
+        .filter_map(|r| {
+            Some((
+                r,
+                r.wall_secs?,
+                r.worker_secs?,
+                r.data_secs?,
+                r.eval_secs_total?,
+            ))
+        })
+        .collect();
+    if timed.is_empty() {
+        return None;
+    }
+    let sum = |f: fn(&(&RunRecord, f64, f64, f64, f64)) -> f64| timed.iter().map(f).sum::<f64>();
+    let wall_secs = sum(|t| t.1);
+    let worker_secs = sum(|t| t.2);
+    let data_secs = sum(|t| t.3);
+    let eval_secs = sum(|t| t.4);
+    let train_secs = sum(|t| t.0.train_secs_total);
+    Some(HarnessTime {
+        runs: timed.len(),
+        wall_secs,
+        train_secs,
+        eval_secs,
+        data_secs,
+        finish_secs: (worker_secs - data_secs - train_secs - eval_secs).max(0.0),
+        process_secs: (wall_secs - worker_secs).max(0.0),
+        training_share: train_secs / wall_secs,
+    })
 }
 
 /// How many epochs and runs had disturbed timings (`summary.json`'s `timing`).
@@ -326,6 +390,7 @@ pub fn summarize_planned(runs: &[RunRecord], models: &[Cell], planned_seeds: &[u
         time_to_target: None,
         timing: timing_trust(runs),
         seeds_auto: None,
+        harness: harness_time(&ok.values().copied().cloned().collect::<Vec<_>>()),
     }
 }
 
@@ -487,7 +552,42 @@ pub(crate) mod tests {
             latency_review_p99_ms: None,
             latency_step_p50_us: None,
             latency_step_p99_us: None,
+            eval_secs_total: None,
+            data_secs: None,
+            worker_secs: None,
+            wall_secs: None,
         }
+    }
+
+    #[test]
+    fn harness_time_splits_the_workers_wall_time() {
+        let timed = |model: &str, seed: u64| RunRecord {
+            eval_secs_total: Some(0.5),
+            data_secs: Some(0.25),
+            worker_secs: Some(7.0),
+            wall_secs: Some(8.0),
+            ..run(model, seed, 0.8, 2.0, 1 << 20)
+        };
+        let mut untimed = run("gru", 3, 0.8, 2.0, 1 << 20);
+        untimed.wall_secs = None;
+        let mut failed = timed("gru", 4);
+        failed.status = RunStatus::Failed;
+        let h = harness_time(&[timed("lstm", 1), timed("gru", 1), untimed, failed]).unwrap();
+        assert_eq!(h.runs, 2);
+        assert_eq!(h.wall_secs, 16.0);
+        assert_eq!(h.train_secs, 12.0);
+        assert_eq!(h.eval_secs, 1.0);
+        assert_eq!(h.data_secs, 0.5);
+        // 14 s of the workers' own time less data, training and validation.
+        assert_eq!(h.finish_secs, 0.5);
+        assert_eq!(h.process_secs, 2.0);
+        assert_eq!(h.training_share, 0.75);
+        assert_eq!(harness_time(&[run("lstm", 1, 0.8, 2.0, 1)]), None);
+        let line = crate::report::format::harness_line(&h);
+        assert!(
+            line.starts_with("workers ran 16.00 s: training 12.00 s (75.0%)"),
+            "{line}"
+        );
     }
 
     fn models(ms: &[&str]) -> Vec<Cell> {

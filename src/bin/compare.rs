@@ -217,6 +217,7 @@ fn plan(cli: &Cli, log: &dyn Fn(&str)) -> rnnbench::Result<(PathBuf, SweepManife
 }
 
 fn run_parent(cli: Cli) -> anyhow::Result<ExitCode> {
+    let started = std::time::Instant::now();
     let quiet = cli.options.quiet;
     let log = |line: &str| {
         if !quiet {
@@ -277,6 +278,11 @@ fn run_parent(cli: Cli) -> anyhow::Result<ExitCode> {
                 eprintln!("{line}");
             }
         })?;
+        // The seeds' encoded data was for this comparison's workers only;
+        // an interrupted one keeps it for --resume.
+        for dir in &outcome.point_dirs {
+            rnnbench::results::prepared::remove(dir)?;
+        }
     }
     if outcome.already_finished > 0 {
         eprintln!(
@@ -307,6 +313,13 @@ fn run_parent(cli: Cli) -> anyhow::Result<ExitCode> {
     };
     println!("{}", report.table);
     println!("report: {}", report.html.display());
+    if let (false, Some(h)) = (quiet, rnnbench::summary::harness_time(&outcome.runs)) {
+        eprintln!(
+            "time: {} s in all since the start; {}",
+            rnnbench::report::format::secs(started.elapsed().as_secs_f64()),
+            rnnbench::report::format::harness_line(&h)
+        );
+    }
     if cli.open {
         open_page(&report.html);
     }

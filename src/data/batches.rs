@@ -90,7 +90,7 @@ impl crate::config::GridValue for Batching {
 }
 
 /// One encoded split: the token ids of all examples back to back, with offsets.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Encoded {
     /// Token ids of all examples, concatenated; example `i` is
     /// `tokens[offsets[i]..offsets[i + 1]]` (1 to `max_len` ids, no padding).

@@ -77,7 +77,7 @@ impl Default for PrepareOptions {
 }
 
 /// The encoded splits of a corpus.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Prepared {
     /// Class names; label `k` of every split means `classes[k]`.
     pub classes: Vec<String>,

@@ -20,11 +20,34 @@ pub const PAD: &str = "<pad>";
 /// The unknown-word token's text.
 pub const UNK: &str = "<unk>";
 
-/// A vocabulary: `<pad>`, `<unk>`, then words by decreasing count.
-#[derive(Debug, Clone, PartialEq)]
+/// A vocabulary: `<pad>`, `<unk>`, then words by decreasing count. Stored
+/// as its words in id order (the index is rebuilt on reading).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(into = "VocabWords", try_from = "VocabWords")]
 pub struct Vocab {
     words: Vec<String>,
     index: FxHashMap<String, i64>,
+}
+
+/// A [`Vocab`] as stored: every entry in id order, `<pad>` and `<unk>` first.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct VocabWords(Vec<String>);
+
+impl From<Vocab> for VocabWords {
+    fn from(v: Vocab) -> Self {
+        VocabWords(v.words)
+    }
+}
+
+impl TryFrom<VocabWords> for Vocab {
+    type Error = String;
+
+    fn try_from(VocabWords(mut words): VocabWords) -> std::result::Result<Self, String> {
+        if words.len() < 2 || words[0] != PAD || words[1] != UNK {
+            return Err(format!("a stored vocabulary starts with {PAD} and {UNK}"));
+        }
+        Ok(Vocab::from_words(words.split_off(2)))
+    }
 }
 
 impl Vocab {

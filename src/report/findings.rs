@@ -356,7 +356,18 @@ pub fn findings(summary: &Summary) -> Vec<String> {
         .flat_map(|p| pair_findings(p, summary))
         .chain(timing_sentence(summary))
         .chain(seeds_sentence(summary))
+        .chain(harness_sentence(summary))
         .collect()
+}
+
+/// Where the workers' time went (`None` for runs made before the workers
+/// timed themselves).
+pub fn harness_sentence(summary: &Summary) -> Option<String> {
+    let h = summary.harness.as_ref()?;
+    Some(format!(
+        "Time outside training: {}.",
+        super::format::harness_line(h)
+    ))
 }
 
 /// Why `--seeds auto` stopped where it did (`None` for a fixed list of seeds).

@@ -191,6 +191,28 @@ pub fn machine_line(env: Option<&Environment>) -> Option<String> {
     Some(machine)
 }
 
+/// Where the workers' time went, in one line for the terminal and the page:
+/// `workers ran 131 s: training 123 s (93.9%), validation 2.10 s, data 1.20 s,
+/// test/latency/gradient probe 3.40 s, process start and exit 1.30 s (6 runs)`.
+pub fn harness_line(h: &crate::summary::HarnessTime) -> String {
+    let share = |x: f64| format!("{:.1}%", 100.0 * x / h.wall_secs);
+    format!(
+        "workers ran {} s: training {} s ({}), validation {} s ({}), data {} s ({}), model, test pass, latency and gradient probe {} s ({}), process start and exit {} s ({}) ({} runs)",
+        secs(h.wall_secs),
+        secs(h.train_secs),
+        share(h.train_secs),
+        secs(h.eval_secs),
+        share(h.eval_secs),
+        secs(h.data_secs),
+        share(h.data_secs),
+        secs(h.finish_secs),
+        share(h.finish_secs),
+        secs(h.process_secs),
+        share(h.process_secs),
+        h.runs
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -26,3 +26,7 @@ pub const LOCK: &str = ".lock";
 /// Folder of a point where workers leave their run records (`<model>-<seed>.json`)
 /// for the parent to read.
 pub const JOB_RESULTS_DIR: &str = ".jobs";
+/// Folder of a point where the first worker of each seed leaves the seed's
+/// encoded data (`seed-<seed>.postcard`) for the seed's other workers and
+/// the kernel check; removed when the comparison ends.
+pub const PREPARED_DIR: &str = ".data";

@@ -1,6 +1,7 @@
 //! A run folder `results/<run-id>/`, typed: the file names ([`files`]), the
 //! records of its CSV files ([`records`]), its JSON manifests
-//! ([`manifest`]) and the crash-safe readers and writers ([`io`]). Both
+//! ([`manifest`]), a seed's encoded data handed between workers
+//! ([`prepared`]) and the crash-safe readers and writers ([`io`]). Both
 //! `compare` (parent and workers) and `report` go through this module; no
 //! other module names a file of the folder or reads its JSON untyped.
 
@@ -8,6 +9,7 @@ pub mod attempts;
 pub mod files;
 pub mod io;
 pub mod manifest;
+pub mod prepared;
 pub mod records;
 pub mod restamp;
 

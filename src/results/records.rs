@@ -200,6 +200,22 @@ pub struct RunRecord {
     /// 99th percentile of the same (microseconds).
     #[serde(default)]
     pub latency_step_p99_us: Option<f64>,
+    /// Sum of the epochs' `eval_secs` (validation after every epoch).
+    #[serde(default)]
+    pub eval_secs_total: Option<f64>,
+    /// Seconds the worker took to get its data: read from the point folder
+    /// when an earlier worker of the seed left it there, else loaded,
+    /// checked and encoded (see `results::prepared`).
+    #[serde(default)]
+    pub data_secs: Option<f64>,
+    /// Seconds from the worker's first step to its record: data, model,
+    /// training, validation, the test pass, latency and the gradient probe.
+    #[serde(default)]
+    pub worker_secs: Option<f64>,
+    /// Seconds the worker process ran, start to exit, as the parent timed
+    /// it: `worker_secs` plus loading libtorch and starting up.
+    #[serde(default)]
+    pub wall_secs: Option<f64>,
 }
 
 impl RunRecord {
@@ -243,6 +259,10 @@ impl RunRecord {
             latency_review_p99_ms: None,
             latency_step_p50_us: None,
             latency_step_p99_us: None,
+            eval_secs_total: None,
+            data_secs: None,
+            worker_secs: None,
+            wall_secs: None,
         }
     }
 }

@@ -247,6 +247,7 @@ pub fn fit(
         on_epoch(&record)?;
         run.epochs_run = epoch;
         run.train_secs_total += train_secs;
+        run.eval_secs_total = Some(run.eval_secs_total.unwrap_or(0.0) + eval_secs);
         run.peak_rss_bytes = run.peak_rss_bytes.max(record.peak_rss_bytes);
         run.train_rss_delta_bytes = run.train_rss_delta_bytes.max(record.train_rss_delta_bytes);
         run.gpu_peak_bytes = match (run.gpu_peak_bytes, record.gpu_peak_bytes) {

@@ -19,11 +19,8 @@ use std::time::Instant;
 use tch::nn;
 
 use super::fit::{optimizer, train_step};
-use crate::compare::{
-    apply_process_settings, dataset_source, model_shape, prepare_for_seed, verify_dataset,
-};
+use crate::compare::{apply_process_settings, model_shape, seed_data};
 use crate::config::KernelChoice;
-use crate::data::load_corpus;
 use crate::error::{Error, Result};
 use crate::model::{Cell, Classifier};
 use crate::probe::device::{resolve_device, synchronize};
@@ -54,11 +51,7 @@ pub fn run_kernel_check(point_dir: &Path, stop: &AtomicBool) -> Result<()> {
     let device = resolve_device(config.device)?;
     apply_process_settings(config);
     kernel::set_flush_denormal(true);
-    let (source, columns) = dataset_source(config);
-    let corpus = load_corpus(&source, &columns)?;
-    verify_dataset(&manifest.dataset, &corpus.identity)?;
-    let data = prepare_for_seed(&corpus, config, seed)?;
-    drop(corpus);
+    let data = seed_data(point_dir, &manifest, seed)?;
 
     let mut variants = Vec::new();
     for size in &manifest.model_sizes {

@@ -120,6 +120,34 @@ fn a_run_folder_keeps_the_checked_in_columns_and_keys() {
         "no time-to-accuracy sentence"
     );
     assert!(page.contains("Kernel check"), "no kernel split");
+
+    // Every run timed its worker (the parts add up; how long each took is
+    // for compare and the benches to measure, not for a test), and the
+    // seeds' encoded data the parent left for the workers is gone.
+    for r in &runs {
+        let (wall, worker, data) = (
+            r.wall_secs.unwrap(),
+            r.worker_secs.unwrap(),
+            r.data_secs.unwrap(),
+        );
+        assert!(
+            wall >= worker && worker >= data + r.train_secs_total,
+            "{r:?}"
+        );
+        assert!(r.eval_secs_total.unwrap() > 0.0, "{r:?}");
+    }
+    assert!(
+        !dir.join(".data").exists(),
+        "the seeds' data was left behind"
+    );
+    assert!(
+        page.contains("Time outside training: workers ran"),
+        "no harness line"
+    );
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("summary.json")).unwrap()).unwrap();
+    let share = summary["harness"]["training_share"].as_f64().unwrap();
+    assert!(share > 0.0 && share < 1.0, "{share}");
 }
 
 #[test]

@@ -169,6 +169,10 @@ fn write_run(dir: &Path, seeds: &[u64], planned: &[u64], lstm: Behaviour, gru: B
                 latency_review_p99_ms: None,
                 latency_step_p50_us: None,
                 latency_step_p99_us: None,
+                eval_secs_total: None,
+                data_secs: None,
+                worker_secs: None,
+                wall_secs: None,
             })
             .unwrap();
         }

@@ -9,7 +9,8 @@ use super::{Figure, ModelTag, render};
 use crate::error::{Error, Result};
 use crate::model::Cell;
 use crate::report::findings::{
-    ClaimRow, activation_arithmetic, pair_findings, seeds_sentence, timing_sentence,
+    ClaimRow, activation_arithmetic, harness_sentence, pair_findings, seeds_sentence,
+    timing_sentence,
 };
 use crate::report::format::{
     ci, ci_note, diff_cell, machine_line, mean_sd, mib, p_cell, pct, ratio_cell, secs, thousands,
@@ -266,6 +267,7 @@ impl RunPage {
                     .into_iter()
                     .chain(timing_sentence(sum).filter(|_| i == 0))
                     .chain(seeds_sentence(sum).filter(|_| i == 0))
+                    .chain(harness_sentence(sum).filter(|_| i == 0))
                     .collect(),
             })
             .collect();

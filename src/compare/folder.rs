@@ -1,0 +1,434 @@
+//! The run folder: its name, the plan and folder of each grid point
+//! (`config.json`, `environment.json`), the checks on `--resume`, and the
+//! lock a comparison holds while it works there.
+
+use super::*;
+
+/// A fresh run folder `out/<timestamp>-<dataset>` (with `-2`, `-3`, … when the
+/// name is taken); never reuses an existing folder.
+pub fn create_run_dir(out: &Path, dataset: &str) -> Result<(String, PathBuf)> {
+    check_out_folder(out)?;
+    std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
+    let base = default_run_id(dataset);
+    for n in 1.. {
+        let id = if n == 1 {
+            base.clone()
+        } else {
+            format!("{base}-{n}")
+        };
+        let dir = out.join(&id);
+        match std::fs::create_dir(&dir) {
+            Ok(()) => return Ok((id, dir)),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(Error::io(dir, e)),
+        }
+    }
+    unreachable!("some suffix is always free")
+}
+
+/// `<UTC timestamp>-<dataset>`, the default run id: a named dataset by its
+/// name (`imdb-mini`), a `--train A --test B` pair by the training file
+/// ([`dataset_slug`]).
+pub fn default_run_id(dataset: &str) -> String {
+    let stamp = utc_stamp();
+    let slug = dataset_slug(dataset);
+    if slug.is_empty() {
+        stamp
+    } else {
+        format!("{stamp}-{slug}")
+    }
+}
+
+/// A dataset's name as a folder-name part: the training file of a
+/// `train + test` pair, by its stem, prefixed by its folder when the stem
+/// is a generic `train` (`datasets/fixture/train.csv` → `fixture-train`);
+/// characters other than ASCII letters, digits and `-` become `_`.
+pub fn dataset_slug(dataset: &str) -> String {
+    let train = dataset.split(" + ").next().unwrap_or(dataset);
+    let path = Path::new(train);
+    let stem = path
+        .file_stem()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let name = match path.parent().and_then(|p| p.file_name()) {
+        Some(parent) if dataset.contains(" + ") && stem.eq_ignore_ascii_case("train") => {
+            format!("{}-{stem}", parent.to_string_lossy())
+        }
+        _ if dataset.contains(" + ") => stem,
+        _ => path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+    };
+    name.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+/// `--out` must name a folder (made if missing), not a file.
+pub(crate) fn check_out_folder(out: &Path) -> Result<()> {
+    if out.exists() && !out.is_dir() {
+        return Err(Error::config(
+            "--out",
+            format!("{} is a file; --out must be a folder", out.display()),
+        ));
+    }
+    Ok(())
+}
+
+/// `YYYYMMDD-HHMMSS` in UTC, from the system clock (run and merge folder names).
+pub fn utc_stamp() -> String {
+    let format = time::macros::format_description!("[year][month][day]-[hour][minute][second]");
+    time::OffsetDateTime::now_utc()
+        .format(&format)
+        .unwrap_or_else(|_| "00000000-000000".to_string())
+}
+
+/// Where a new comparison writes, and which part of the grid it runs.
+#[derive(Debug, Clone)]
+pub struct Launch {
+    /// The configurations.
+    pub grid: Grid,
+    /// This machine's shard, if the grid is split.
+    pub shard: Option<ShardChoice>,
+    /// The run folder's name; default `<UTC timestamp>-<dataset>`.
+    pub run_id: Option<String>,
+    /// The command line, for the record.
+    pub command_line: Vec<String>,
+}
+
+/// Checks that the data loads and encodes for every grid point with jobs
+/// here, then creates the run folder (`out/<run-id>/`, or
+/// `out/<run-id>/shard-I-of-N/` for a shard, which must not exist yet) and
+/// writes `sweep.json` with this folder's jobs and each point's
+/// `config.json` and `environment.json`. Returns the loaded data too, for
+/// [`run_jobs`].
+pub fn start_run(
+    launch: Launch,
+    mut log: impl FnMut(&str),
+) -> Result<(PathBuf, SweepManifest, Corpora)> {
+    let first = &launch.grid.points[0].config;
+    let mut corpora = Corpora::default();
+    let jobs = match &launch.shard {
+        Some(s) => shard_jobs(&launch.grid, s.shard),
+        None => all_jobs(&launch.grid),
+    };
+    // Every point with jobs here is checked (device, encoding) and sized
+    // before any folder exists, on its own data; the plans are written
+    // below, not redone.
+    let mut plans = Vec::new();
+    for point in &launch.grid.points {
+        if jobs.iter().any(|j| j.point == point.id) {
+            let corpus = corpora.get(&point.config)?;
+            plans.push((point.id.clone(), plan_point(&point.config, corpus)?));
+        }
+    }
+    // The run folder is named after the data (`memory` for the memory task,
+    // whose full name carries its distance, which a sweep varies).
+    let slug = match first.dataset.name.as_str() {
+        MEMORY_DATASET => MEMORY_DATASET.to_string(),
+        _ => corpora.get(first)?.identity.name.clone(),
+    };
+    let out = &first.out;
+    check_out_folder(out)?;
+    let (run_id, root) = match (&launch.run_id, &launch.shard) {
+        (None, None) => create_run_dir(out, &slug)?,
+        (id, shard) => {
+            let id = id.clone().unwrap_or_else(|| default_run_id(&slug));
+            let base = out.join(&id);
+            let root = match shard {
+                Some(s) => {
+                    std::fs::create_dir_all(&base).map_err(|e| Error::io(&base, e))?;
+                    base.join(s.shard.dir_name())
+                }
+                None => {
+                    std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
+                    base
+                }
+            };
+            match std::fs::create_dir(&root) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                    return Err(Error::results(
+                        &root,
+                        format!(
+                            "already exists: continue it with `compare --resume {}`, or choose another --run-id",
+                            root.display()
+                        ),
+                    ));
+                }
+                Err(e) => return Err(Error::io(&root, e)),
+            }
+            (id, root)
+        }
+    };
+    let manifest = SweepManifest {
+        run_id,
+        command_line: launch.command_line,
+        jobs_total: all_jobs(&launch.grid).len(),
+        grid: launch.grid,
+        shard: launch.shard,
+        jobs: jobs.iter().map(Job::id).collect(),
+        merged_from: Vec::new(),
+    };
+    manifest.write(&root)?;
+    for (id, plan) in &plans {
+        let point = manifest.point(id).expect("planned from this grid");
+        let dir = point_dir(&root, &manifest.grid, id);
+        let corpus = corpora.get(&point.config)?;
+        write_point_dir(&dir, &point.config, plan, corpus, &manifest, &mut log)?;
+    }
+    Ok((root, manifest, corpora))
+}
+
+/// Reads the run folder `dir` to continue it: its `sweep.json` (or, for a
+/// folder written before sweeps existed, its `config.json` as a one-point grid).
+pub fn load_for_resume(dir: &Path) -> Result<SweepManifest> {
+    if !dir.is_dir() {
+        return Err(Error::results(dir, "no such run folder"));
+    }
+    let manifest = SweepManifest::load_any(dir)?;
+    let merged = !manifest.merged_from.is_empty()
+        || (dir.join(files::CONFIG).is_file() && !RunManifest::load(dir)?.merged_from.is_empty());
+    if merged {
+        return Err(Error::results(
+            dir,
+            "is a merged report, not a run; resume the shard folders it was merged from",
+        ));
+    }
+    Ok(manifest)
+}
+
+/// Holds an exclusive lock on a run folder while a `compare` works in it.
+#[derive(Debug)]
+pub struct RunLock {
+    _file: std::fs::File,
+}
+
+/// Locks `root/.lock` so that two processes never run jobs of one folder
+/// at once (an `flock`, released when the process ends, even by SIGKILL).
+pub fn lock_run_dir(root: &Path) -> Result<RunLock> {
+    let path = root.join(".lock");
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(|e| Error::io(&path, e))?;
+    match file.try_lock() {
+        Ok(()) => Ok(RunLock { _file: file }),
+        Err(std::fs::TryLockError::WouldBlock) => Err(Error::results(
+            root,
+            "another compare is working in this folder (it holds .lock); wait for it or stop it first",
+        )),
+        Err(std::fs::TryLockError::Error(e)) => Err(Error::io(&path, e)),
+    }
+}
+
+/// A grid point's device, model sizes and data facts: computed once (the
+/// data encoded for its first seed), before its folder is written.
+pub(crate) struct PointPlan {
+    pub(crate) device: tch::Device,
+    pub(crate) sizes: Vec<ModelSize>,
+    pub(crate) classes: Vec<String>,
+    pub(crate) vocab_size: usize,
+    /// Training, validation and test examples.
+    pub(crate) counts: (usize, usize, usize),
+    /// The test split's unknown-token rate (first seed's vocabulary).
+    pub(crate) test_unknown_token_rate: f64,
+    /// Warnings about the data, for the terminal and the report.
+    pub(crate) warnings: Vec<String>,
+}
+
+/// Checks that `config` can run on `corpus` (device, encoding) and sizes its models.
+pub(crate) fn plan_point(config: &Config, corpus: &Corpus) -> Result<PointPlan> {
+    let device = resolve_device(config.device)?;
+    let prepared = prepare_for_seed(corpus, config, config.seeds[0])?;
+    let sizes = model_sizes(config, prepared.vocab_size, prepared.classes.len());
+    check_memory(
+        config,
+        &sizes,
+        device,
+        prepared.vocab_size,
+        prepared.classes.len(),
+    )?;
+    Ok(PointPlan {
+        device,
+        sizes,
+        counts: (
+            prepared.train.len(),
+            prepared.val.len(),
+            prepared.test.len(),
+        ),
+        vocab_size: prepared.vocab_size,
+        test_unknown_token_rate: prepared.test_unknown_rate(),
+        warnings: corpus
+            .identity
+            .warnings()
+            .into_iter()
+            .chain(prepared.warnings())
+            .collect(),
+        classes: prepared.classes,
+    })
+}
+
+/// Refuses, before any training, models that cannot fit ([`memory_guard::check`]):
+/// on the CPU against the machine's available RAM, on CUDA against the GPU's
+/// free memory; with `--match params`, a size the cap kept from matching.
+pub(crate) fn check_memory(
+    config: &Config,
+    sizes: &[ModelSize],
+    device: tch::Device,
+    vocab_size: usize,
+    classes: usize,
+) -> Result<()> {
+    let shapes: Vec<ModelShape> = sizes
+        .iter()
+        .map(|s| model_shape(config, s.model, s.hidden_size, vocab_size, classes))
+        .collect();
+    let target = (config.match_mode == crate::config::MatchMode::Params)
+        .then(|| shapes.first().map(|s| s.params()))
+        .flatten();
+    let (available, memory) = match device {
+        tch::Device::Cuda(_) => (crate::probe::gpu::free_bytes(device), "GPU memory"),
+        _ => (crate::probe::memory::available_bytes(), "RAM"),
+    };
+    crate::memory_guard::check(
+        &shapes,
+        target,
+        config.batch_size as i64,
+        config.max_len as i64,
+        available,
+        memory,
+    )
+}
+
+/// Writes a grid point's `config.json` and `environment.json` into `dir`.
+pub(crate) fn write_point_dir(
+    dir: &Path,
+    config: &Config,
+    plan: &PointPlan,
+    corpus: &Corpus,
+    manifest: &SweepManifest,
+    log: &mut impl FnMut(&str),
+) -> Result<()> {
+    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    let run = RunManifest {
+        run_id: manifest.run_id.clone(),
+        command_line: manifest.command_line.clone(),
+        config: config.clone(),
+        model_sizes: plan.sizes.clone(),
+        classes: plan.classes.clone(),
+        vocab_size_built: plan.vocab_size,
+        dataset: corpus.identity.clone(),
+        test_unknown_token_rate: Some(plan.test_unknown_token_rate),
+        data_warnings: plan.warnings.clone(),
+        merged_from: Vec::new(),
+        merge_notes: Vec::new(),
+    };
+    for w in &plan.warnings {
+        // Printed with --quiet too: the data may not say what the user thinks.
+        eprintln!("warning: {w}");
+    }
+    results::write_json_atomic(&dir.join(files::CONFIG), &run)?;
+    // environment.json records the threads and kernel switches in force.
+    apply_process_settings(config);
+    results::write_json_atomic(
+        &dir.join(files::ENVIRONMENT),
+        &Environment::probe(plan.device),
+    )?;
+    if manifest.grid.points.len() == 1 {
+        let (train, val, test) = plan.counts;
+        log(&format!(
+            "{}: {train} train / {val} validation / {test} test examples, {} classes, vocabulary {}",
+            corpus.identity.name,
+            plan.classes.len(),
+            plan.vocab_size
+        ));
+        for size in &plan.sizes {
+            log(&format!(
+                "{:>4}: hidden {:>4}, {} parameters",
+                size.model.display_name(),
+                size.hidden_size,
+                size.params
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The model sizes of the point folder `dir` when its `config.json` exists
+/// (resuming), after checking that it holds `config` and that the data has
+/// not changed; `None` when the folder was not written yet.
+pub(crate) fn verify_point_dir(
+    dir: &Path,
+    config: &Config,
+    corpus: &Corpus,
+) -> Result<Option<Vec<ModelSize>>> {
+    let config_path = dir.join(files::CONFIG);
+    if !config_path.is_file() {
+        return Ok(None);
+    }
+    let mut existing: RunManifest = results::read_json(&config_path)?;
+    // `--seeds auto` writes a new seed to config.json just before sweep.json:
+    // killed in between, sweep.json (which lists the jobs) is right.
+    let only_seeds_differ = config.auto_seeds.is_some()
+        && Config {
+            seeds: config.seeds.clone(),
+            ..existing.config.clone()
+        } == *config;
+    if only_seeds_differ && existing.config.seeds != config.seeds {
+        existing.config.seeds = config.seeds.clone();
+        existing.write(dir)?;
+    }
+    if existing.config != *config {
+        return Err(Error::results(
+            &config_path,
+            format!(
+                "holds another configuration than {}; this folder cannot be resumed",
+                files::SWEEP
+            ),
+        ));
+    }
+    let digests = |d: &DatasetIdentity| -> Vec<String> {
+        d.files
+            .iter()
+            .map(|f| f.sha256.clone())
+            .chain(d.generator.as_ref().map(|g| g.sha256.clone()))
+            .collect()
+    };
+    if digests(&existing.dataset) != digests(&corpus.identity) {
+        return Err(Error::dataset(
+            &corpus.identity.name,
+            format!(
+                "its files changed since {} was written (sha256 differs); finished runs cannot be mixed with new ones",
+                config_path.display()
+            ),
+        ));
+    }
+    Ok(Some(existing.model_sizes))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::dataset_slug;
+
+    #[test]
+    fn run_ids_are_named_after_the_dataset_or_training_file() {
+        assert_eq!(dataset_slug("imdb-mini"), "imdb-mini");
+        assert_eq!(
+            dataset_slug("datasets/fixture/train.csv + datasets/fixture/test.csv"),
+            "fixture-train"
+        );
+        assert_eq!(
+            dataset_slug("/data/reviews 2024.jsonl + /data/t.jsonl"),
+            "reviews_2024"
+        );
+    }
+}

@@ -1,0 +1,497 @@
+//! The parent's loop: one worker process per job (interleaved by seed),
+//! then the seeds `--seeds auto` adds, the re-runs of disturbed runs
+//! (`--remeasure`), and the kernel checks.
+
+use super::*;
+
+/// What the parent learned from a finished comparison.
+#[derive(Debug)]
+pub struct ComparisonOutcome {
+    /// The run folder (a shard's folder for a shard).
+    pub run_dir: PathBuf,
+    /// The folders of the grid points that have jobs here.
+    pub point_dirs: Vec<PathBuf>,
+    /// The runs started by this call.
+    pub runs: Vec<RunRecord>,
+    /// Jobs of this folder (this shard's, or the whole grid's).
+    pub planned: usize,
+    /// Jobs found finished on disk when this call started (`--resume`).
+    pub already_finished: usize,
+    /// Jobs that ended `ok`, counting those found finished.
+    pub finished_ok: usize,
+    /// Whether Ctrl-C stopped it.
+    pub interrupted: bool,
+}
+
+/// The parent: for every grid point with jobs in `manifest`, verifies the
+/// point's `config.json` against the configuration and its own data (from
+/// `corpora`: those [`start_run`] loaded, or loaded here; dropped once
+/// checked; written now if missing), drops the rows of unfinished jobs,
+/// then runs each job not yet finished in a worker process (`exe` with
+/// `--worker`) and appends its record to the point's `runs.csv`. `stop` is
+/// set by Ctrl-C; `child_pid` lets the signal handler forward it to the
+/// running worker.
+pub fn run_jobs(
+    root: &Path,
+    manifest: &SweepManifest,
+    mut corpora: Corpora,
+    exe: &Path,
+    stop: &AtomicBool,
+    child_pid: &Arc<AtomicU32>,
+    mut log: impl FnMut(&str),
+) -> Result<ComparisonOutcome> {
+    let _lock = lock_run_dir(root)?;
+    let jobs = manifest.parsed_jobs(root)?;
+    let grid = &manifest.grid;
+    let mut point_ids: Vec<&str> = Vec::new();
+    for job in &jobs {
+        if !point_ids.contains(&job.point.as_str()) {
+            point_ids.push(&job.point);
+        }
+    }
+    let mut sizes_of: BTreeMap<&str, Vec<ModelSize>> = BTreeMap::new();
+    let mut finished: BTreeSet<(String, Cell, u64)> = BTreeSet::new();
+    let mut point_dirs = Vec::new();
+    for &id in &point_ids {
+        let point = manifest.point(id).ok_or_else(|| {
+            Error::results(
+                root.join(files::SWEEP),
+                format!("job names unknown point `{id}`"),
+            )
+        })?;
+        let dir = point_dir(root, grid, id);
+        let corpus = corpora.get(&point.config)?;
+        let sizes = match verify_point_dir(&dir, &point.config, corpus)? {
+            Some(sizes) => sizes,
+            // Killed between sweep.json and this point's folder: write it now.
+            None => {
+                let plan = plan_point(&point.config, corpus)?;
+                write_point_dir(&dir, &point.config, &plan, corpus, manifest, &mut log)?;
+                plan.sizes
+            }
+        };
+        let done = resume::finished_runs(&dir)?;
+        for run in &done {
+            let size = sizes.iter().find(|s| s.model == run.model);
+            // Parameters are not compared: the vocabulary (and so the
+            // embedding) can differ between seeds when it is below the cap.
+            if size.is_none_or(|s| s.hidden_size != run.hidden_size) {
+                return Err(Error::results(
+                    dir.join(files::RUNS),
+                    format!(
+                        "{} seed {} has hidden size {}, which {} does not give",
+                        run.model,
+                        run.seed,
+                        run.hidden_size,
+                        files::CONFIG
+                    ),
+                ));
+            }
+            finished.insert((id.to_string(), run.model, run.seed));
+        }
+        let pruned = resume::prune_unfinished(&dir, &done, point.config.seeds[0])?;
+        if pruned != resume::Pruned::default() {
+            log(&format!(
+                "{}: dropped the rows of unfinished runs ({} in {}, {} in {}, {} cut-off lines)",
+                dir.display(),
+                pruned.runs,
+                files::RUNS,
+                pruned.epochs,
+                files::EPOCHS,
+                pruned.partial_lines
+            ));
+        }
+        sizes_of.insert(id, sizes);
+        point_dirs.push(dir);
+    }
+    let is_done = |job: &Job| finished.contains(&(job.point.clone(), job.model, job.seed));
+    let already_finished = jobs.iter().filter(|j| is_done(j)).count();
+    if already_finished > 0 {
+        log(&format!(
+            "resuming: {already_finished} of {} jobs already finished, {} to run",
+            jobs.len(),
+            jobs.len() - already_finished
+        ));
+    }
+    let mut runs = Vec::new();
+    let mut overall = crate::progress::Overall::new(jobs.len() - already_finished);
+    let started = std::time::Instant::now();
+    let mut runner = JobRunner {
+        root,
+        grid,
+        exe,
+        child_pid,
+        sizes_of: &sizes_of,
+        appenders: BTreeMap::new(),
+        corpora,
+    };
+    // With --seeds auto the folder's jobs grow as seeds are added.
+    let mut jobs_now = jobs.clone();
+    let to_run: Vec<Job> = jobs.iter().filter(|j| !is_done(j)).cloned().collect();
+    for job in &to_run {
+        if stop.load(Ordering::SeqCst) {
+            break;
+        }
+        log(&overall.line(started.elapsed().as_secs_f64()));
+        let job_started = std::time::Instant::now();
+        if grid.points.len() > 1 {
+            log(&format!("job {}", job.id()));
+        }
+        let run = runner.run(job, 1)?;
+        runner.append(job, &run)?;
+        runs.push(run);
+        overall
+            .finished_secs
+            .push(job_started.elapsed().as_secs_f64());
+    }
+    if !runs.is_empty() {
+        log(&overall.total_line(started.elapsed().as_secs_f64()));
+    }
+    if !stop.load(Ordering::SeqCst) {
+        runs.extend(add_seeds(
+            manifest,
+            &mut jobs_now,
+            &mut runner,
+            stop,
+            &mut log,
+        )?);
+    }
+    if !stop.load(Ordering::SeqCst) {
+        runs.extend(remeasure_disturbed(
+            manifest,
+            &jobs_now,
+            &mut runner,
+            stop,
+            &mut log,
+        )?);
+    }
+    let mut finished_ok = 0;
+    for (&id, dir) in point_ids.iter().zip(&point_dirs) {
+        finished_ok += resume::finished_runs(dir)?
+            .iter()
+            .filter(|r| r.status == RunStatus::Ok)
+            .map(|r| (r.model, r.seed))
+            // One per (model, seed), however many attempts it had.
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .filter(|&(model, seed)| {
+                jobs_now
+                    .iter()
+                    .any(|j| j.point == id && j.model == model && j.seed == seed)
+            })
+            .count();
+    }
+    Ok(ComparisonOutcome {
+        run_dir: root.to_path_buf(),
+        point_dirs,
+        runs,
+        planned: jobs_now.len(),
+        already_finished,
+        finished_ok,
+        interrupted: stop.load(Ordering::SeqCst),
+    })
+}
+
+/// After the jobs: runs again, in job order and one round at a time, every
+/// finished `ok` run whose timing is `disturbed` and that has had fewer than
+/// `1 + remeasure` attempts (its point's `--remeasure`), until none is left
+/// (the state is read from the files, so an interrupted round continues on
+/// `--resume`). Each re-run must reproduce attempt 1's losses and
+/// accuracies bit for bit, else this stops with an error; a clean re-run's
+/// timing becomes `remeasured` and its row is appended to its point's
+/// `runs.csv`. Returns the re-runs' records.
+pub(crate) fn remeasure_disturbed(
+    manifest: &SweepManifest,
+    jobs: &[Job],
+    runner: &mut JobRunner<'_>,
+    stop: &AtomicBool,
+    log: &mut impl FnMut(&str),
+) -> Result<Vec<RunRecord>> {
+    let (root, grid) = (runner.root, &manifest.grid);
+    let mut reruns = Vec::new();
+    // Runs whose re-run failed or was cut short: not tried again in this call.
+    let mut given_up: BTreeSet<String> = BTreeSet::new();
+    while !stop.load(Ordering::SeqCst) {
+        let mut round: Vec<(usize, Job, u32)> = Vec::new();
+        for id in runner.sizes_of.keys() {
+            let Some(point) = manifest.point(id) else {
+                continue;
+            };
+            if point.config.remeasure == 0 {
+                continue;
+            }
+            let dir = point_dir(root, grid, id);
+            let done = resume::finished_runs(&dir)?;
+            for (model, seed, attempt) in attempts::to_remeasure(&done, point.config.remeasure) {
+                let position = jobs
+                    .iter()
+                    .position(|j| j.point == *id && j.model == model && j.seed == seed);
+                let job = Job {
+                    point: id.to_string(),
+                    model,
+                    seed,
+                };
+                if let Some(position) = position.filter(|_| !given_up.contains(&job.id())) {
+                    round.push((position, job, attempt));
+                }
+            }
+        }
+        if round.is_empty() {
+            break;
+        }
+        round.sort_by_key(|(position, _, _)| *position);
+        for (_, job, attempt) in round {
+            if stop.load(Ordering::SeqCst) {
+                break;
+            }
+            let dir = point_dir(root, grid, &job.point);
+            log(&format!(
+                "{}{} seed {}: timing disturbed, re-measuring (attempt {attempt})",
+                if grid.points.len() > 1 {
+                    format!("{}: ", job.point)
+                } else {
+                    String::new()
+                },
+                job.model.display_name(),
+                job.seed
+            ));
+            let mut run = runner.run(&job, attempt)?;
+            if run.status != RunStatus::Ok {
+                if !stop.load(Ordering::SeqCst) {
+                    log(&format!(
+                        "re-measuring {} seed {} ended {:?} ({}); its first timing stays",
+                        job.model, job.seed, run.status, run.message
+                    ));
+                }
+                given_up.insert(job.id());
+                continue;
+            }
+            let epochs: Vec<EpochRecord> = results::read_csv(&dir.join(files::EPOCHS))?;
+            let of = |attempt: u32| -> Vec<EpochRecord> {
+                epochs
+                    .iter()
+                    .filter(|e| e.model == job.model && e.seed == job.seed && e.attempt == attempt)
+                    .cloned()
+                    .collect()
+            };
+            let first = resume::finished_runs(&dir)?
+                .into_iter()
+                .find(|r| r.model == job.model && r.seed == job.seed && r.attempt == 1)
+                .ok_or_else(|| {
+                    Error::results(
+                        dir.join(files::RUNS),
+                        format!("{} seed {} has no attempt 1", job.model, job.seed),
+                    )
+                })?;
+            if let Some(why) =
+                attempts::reproduction_mismatch((&first, &of(1)), (&run, &of(attempt)))
+            {
+                return Err(Error::results(
+                    dir.join(files::EPOCHS),
+                    format!(
+                        "re-running {} seed {} (attempt {attempt}) did not reproduce attempt 1 ({why}): training is not deterministic here, so its timings cannot be re-measured; run with --remeasure 0",
+                        job.model, job.seed
+                    ),
+                ));
+            }
+            if run.timing == Some(Timing::Clean) {
+                run.timing = Some(Timing::Remeasured);
+            }
+            runner.append(&job, &run)?;
+            reruns.push(run);
+        }
+    }
+    Ok(reruns)
+}
+
+/// Runs the jobs of one run folder in worker processes and appends their
+/// records to each point's `runs.csv`.
+pub(crate) struct JobRunner<'a> {
+    root: &'a Path,
+    grid: &'a Grid,
+    exe: &'a Path,
+    child_pid: &'a Arc<AtomicU32>,
+    sizes_of: &'a BTreeMap<&'a str, Vec<ModelSize>>,
+    appenders: BTreeMap<String, CsvAppender<RunRecord>>,
+    /// The data, loaded and checked once: the parent encodes each seed's
+    /// data before the seed's first worker starts.
+    corpora: Corpora,
+}
+
+impl JobRunner<'_> {
+    /// Runs `job` (attempt `attempt`) in a worker and returns its record.
+    /// First leaves the seed's encoded data in the point folder
+    /// ([`results::prepared`]) when it is not there yet, so that every
+    /// worker of every model reads its data the same way: the same time
+    /// spent, and no model's memory marked by loading the files, which the
+    /// allocator may keep after they are freed.
+    fn run(&mut self, job: &Job, attempt: u32) -> Result<RunRecord> {
+        let dir = point_dir(self.root, self.grid, &job.point);
+        if !results::prepared::path(&dir, job.seed).exists() {
+            let config = &self
+                .grid
+                .points
+                .iter()
+                .find(|p| p.id == job.point)
+                .expect("a job's point is in the grid")
+                .config;
+            let corpus = self.corpora.get(config)?;
+            let data = prepare_for_seed(corpus, config, job.seed)?;
+            results::prepared::write(&dir, job.seed, &data)?;
+        }
+        let size = self.sizes_of[job.point.as_str()]
+            .iter()
+            .find(|s| s.model == job.model)
+            .expect("every model of a point is sized");
+        run_worker_process(self.exe, &dir, job, attempt, size, self.child_pid)
+    }
+
+    /// Appends `run` to the `runs.csv` of `job`'s point.
+    fn append(&mut self, job: &Job, run: &RunRecord) -> Result<()> {
+        if !self.appenders.contains_key(&job.point) {
+            let dir = point_dir(self.root, self.grid, &job.point);
+            self.appenders.insert(
+                job.point.clone(),
+                CsvAppender::open(&dir.join(files::RUNS))?,
+            );
+        }
+        self.appenders
+            .get_mut(&job.point)
+            .expect("just inserted")
+            .append(run)
+    }
+}
+
+/// `--seeds auto`: after the planned jobs, in rounds, every point of this
+/// folder whose rule ([`auto_seeds::decide`]) asks for another seed gets
+/// one (the next number, a job per model): recorded first in the point's
+/// `config.json` and in `sweep.json` (so `--resume` knows the jobs), then
+/// run, point after point. Each point stops on its own. Adds the new jobs
+/// to `jobs` and returns their records.
+pub(crate) fn add_seeds(
+    manifest: &SweepManifest,
+    jobs: &mut Vec<Job>,
+    runner: &mut JobRunner<'_>,
+    stop: &AtomicBool,
+    log: &mut impl FnMut(&str),
+) -> Result<Vec<RunRecord>> {
+    let root = runner.root;
+    let mut current = manifest.clone();
+    let mut runs = Vec::new();
+    while !stop.load(Ordering::SeqCst) {
+        let mut added = Vec::new();
+        for point in current.grid.points.iter_mut() {
+            let Some(rule) = point.config.auto_seeds else {
+                continue;
+            };
+            if !jobs.iter().any(|j| j.point == point.id) {
+                continue;
+            }
+            let dir = point_dir(root, &manifest.grid, &point.id);
+            let standing = attempts::standing_runs(&resume::finished_runs(&dir)?);
+            let decision = auto_seeds::decide(
+                &standing,
+                &point.config.models,
+                point.config.seeds.len(),
+                &rule,
+            );
+            if decision.stopped.is_some() {
+                continue;
+            }
+            let seed = point.config.seeds.iter().max().map_or(1, |s| s + 1);
+            point.config.seeds.push(seed);
+            let mut files = RunManifest::load(&dir)?;
+            files.config.seeds = point.config.seeds.clone();
+            files.write(&dir)?;
+            log(&format!(
+                "{}--seeds auto: adding seed {seed} (95% CI of the paired accuracy difference {}, asked ±{} points)",
+                if manifest.grid.points.len() > 1 {
+                    format!("{}: ", point.id)
+                } else {
+                    String::new()
+                },
+                decision
+                    .half_width_points
+                    .map_or("not yet defined".to_string(), |h| format!("±{h:.2} points")),
+                rule.precision_points
+            ));
+            for &model in &point.config.models {
+                added.push(Job {
+                    point: point.id.clone(),
+                    model,
+                    seed,
+                });
+            }
+        }
+        if added.is_empty() {
+            break;
+        }
+        current.jobs.extend(added.iter().map(Job::id));
+        current.jobs_total = all_jobs(&current.grid).len();
+        current.write(root)?;
+        jobs.extend(added.iter().cloned());
+        for job in &added {
+            if stop.load(Ordering::SeqCst) {
+                break;
+            }
+            let run = runner.run(job, 1)?;
+            runner.append(job, &run)?;
+            runs.push(run);
+        }
+    }
+    Ok(runs)
+}
+
+/// After the jobs: the kernel check ([`crate::train::kernel_check`]) of every
+/// grid point of this folder that asks for it (`--kernel-check on`) and has
+/// none yet, each in a worker process (`exe --worker-kernel-check POINT`).
+/// A failed check is reported with `log` and leaves the point without one.
+pub fn run_kernel_checks(
+    root: &Path,
+    manifest: &SweepManifest,
+    exe: &Path,
+    stop: &AtomicBool,
+    child_pid: &Arc<AtomicU32>,
+    mut log: impl FnMut(&str),
+) -> Result<()> {
+    let jobs = manifest.parsed_jobs(root)?;
+    for point in &manifest.grid.points {
+        if !jobs.iter().any(|j| j.point == point.id) || !point.config.kernel_check.is_on() {
+            continue;
+        }
+        let dir = point_dir(root, &manifest.grid, &point.id);
+        if dir.join(files::KERNEL_CHECK).is_file() {
+            continue;
+        }
+        if stop.load(Ordering::SeqCst) {
+            break;
+        }
+        log(&format!(
+            "{}kernel check: {} timed train steps per model under --kernel auto and native",
+            if manifest.grid.points.len() > 1 {
+                format!("{}: ", point.id)
+            } else {
+                String::new()
+            },
+            crate::train::kernel_check::TIMED_STEPS
+        ));
+        let mut child = worker_command(exe)
+            .arg("--worker-kernel-check")
+            .arg(&dir)
+            .stdin(Stdio::null())
+            .stdout(Stdio::inherit())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .map_err(|e| Error::io(exe, e))?;
+        child_pid.store(child.id(), Ordering::SeqCst);
+        let status = child.wait().map_err(|e| Error::io(exe, e))?;
+        child_pid.store(0, Ordering::SeqCst);
+        if !status.success() && !stop.load(Ordering::SeqCst) {
+            log(&format!(
+                "kernel check of {} failed ({status}); the report has no kernel split",
+                dir.display()
+            ));
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,191 @@
+//! A whole comparison: the parent process plans the runs, writes the run
+//! folder, and starts one worker process per model x seed (interleaved: LSTM
+//! seed 1, GRU seed 1, LSTM seed 2, …). One process per run keeps each run's
+//! peak memory independent of the runs before it (freed memory stays in the
+//! allocator) and isolates a crash to one run.
+//!
+//! What every part shares is here (the process settings, the data source,
+//! the model shapes and sizes, the loaded corpora); the run folder is in
+//! [`folder`], the parent's loop over the jobs in [`jobs`], and the worker's
+//! side in [`worker`].
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+
+use tch::nn;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::auto_seeds;
+use crate::config::{Config, Grid};
+use crate::data::memory::{MEMORY_DATASET, MemorySpec};
+use crate::data::{
+    Columns, Corpus, DatasetIdentity, DatasetSource, PrepareOptions, Prepared, load_corpus, prepare,
+};
+use crate::error::{Error, Result};
+use crate::model::{Cell, Classifier, ModelShape, hidden_for_budget};
+use crate::probe::device::resolve_device;
+use crate::probe::environment::Environment;
+use crate::probe::interference::Timing;
+use crate::probe::kernel;
+use crate::results::restamp::restamp_verdicts;
+use crate::results::{
+    self, CsvAppender, EpochRecord, GradientFlowRow, GradientStage, RunRecord, RunStatus, files,
+};
+use crate::results::{ModelSize, RunManifest, SweepManifest, attempts, point_dir};
+use crate::sweep::plan::{Job, ShardChoice, all_jobs, shard_jobs};
+use crate::sweep::resume;
+use crate::train::gradient_flow::gradient_norms;
+use crate::train::latency::measure_latency;
+use crate::train::{FitSettings, fit};
+
+mod folder;
+mod jobs;
+mod worker;
+
+pub use folder::*;
+pub use jobs::*;
+pub use worker::*;
+
+/// Largest hidden size considered when matching parameter budgets.
+pub use crate::memory_guard::MAX_HIDDEN;
+
+/// Sets this process's libtorch threads, kernel switches (`--kernel`) and
+/// flush-denormal mode (`--flush-denormal`) as `config` says.
+pub fn apply_process_settings(config: &Config) {
+    tch::set_num_threads(config.threads as i32);
+    kernel::apply(config.kernel);
+    kernel::set_flush_denormal(config.flush_denormal.is_on());
+}
+
+/// The dataset source a configuration names.
+pub fn dataset_source(config: &Config) -> (DatasetSource, Columns) {
+    let source = match (&config.dataset.train, &config.dataset.test) {
+        (Some(train), Some(test)) => DatasetSource::Split {
+            train: train.clone(),
+            test: test.clone(),
+        },
+        _ => {
+            let name = &config.dataset.name;
+            if name == MEMORY_DATASET {
+                DatasetSource::Memory(MemorySpec {
+                    distance: config.distance,
+                    train_sequences: config.sequences,
+                })
+            } else if name == "imdb" || name == "imdb-mini" {
+                DatasetSource::Named(name.clone())
+            } else {
+                DatasetSource::Path(PathBuf::from(name))
+            }
+        }
+    };
+    let columns = Columns {
+        text: config.dataset.text_col.clone(),
+        label: config.dataset.label_col.clone(),
+    };
+    (source, columns)
+}
+
+/// Encodes `corpus` for `seed` (the validation split depends on the seed).
+pub fn prepare_for_seed(corpus: &Corpus, config: &Config, seed: u64) -> Result<Prepared> {
+    prepare(
+        corpus,
+        &PrepareOptions {
+            max_len: config.max_len,
+            keep: config.keep,
+            vocab_size: config.vocab_size,
+            min_count: config.min_count,
+            val_fraction: config.val_fraction,
+            seed,
+        },
+    )
+}
+
+/// The classifier's shape for `cell` at `hidden_size` under `config`, with
+/// the vocabulary and classes the data gave: the one place a
+/// [`ModelShape`] is built from a configuration (the parent sizes the
+/// models with it, the worker builds them with it).
+pub fn model_shape(
+    config: &Config,
+    cell: Cell,
+    hidden_size: i64,
+    vocab_size: usize,
+    classes: usize,
+) -> ModelShape {
+    ModelShape {
+        cell,
+        vocab_size: vocab_size as i64,
+        embed_size: config.embed,
+        hidden_size,
+        layers: config.layers,
+        bidirectional: config.bidirectional,
+        classes: classes as i64,
+    }
+}
+
+/// Hidden sizes per `--match`: the first model keeps `--hidden`; with
+/// `params`, each other model gets the hidden size whose parameter count is
+/// closest to the first model's.
+pub fn model_sizes(config: &Config, vocab_size: usize, classes: usize) -> Vec<ModelSize> {
+    let shape = |cell, hidden_size| model_shape(config, cell, hidden_size, vocab_size, classes);
+    let first = shape(config.models[0], config.hidden);
+    config
+        .models
+        .iter()
+        .map(|&cell| {
+            let hidden_size = match config.match_mode {
+                crate::config::MatchMode::Hidden => config.hidden,
+                crate::config::MatchMode::Params if cell == config.models[0] => config.hidden,
+                crate::config::MatchMode::Params => {
+                    hidden_for_budget(shape(cell, 0), first.params(), MAX_HIDDEN)
+                }
+            };
+            ModelSize {
+                model: cell,
+                hidden_size,
+                params: shape(cell, hidden_size).params(),
+            }
+        })
+        .collect()
+}
+
+/// The data of a run's grid points, loaded once per distinct source: every
+/// point of a `--distance` sweep gets its own memory task, every point of a
+/// `--hidden` sweep the one corpus. [`Corpora::get`] loads on first use.
+#[derive(Debug, Default)]
+pub struct Corpora {
+    loaded: Vec<(DatasetSource, Columns, Corpus)>,
+}
+
+impl Corpora {
+    /// The data `config` names, loaded now if no earlier point had the same source.
+    pub fn get(&mut self, config: &Config) -> Result<&Corpus> {
+        let (source, columns) = dataset_source(config);
+        let at = match self
+            .loaded
+            .iter()
+            .position(|(s, c, _)| *s == source && *c == columns)
+        {
+            Some(at) => at,
+            None => {
+                let corpus = load_corpus(&source, &columns)?;
+                self.loaded.push((source, columns, corpus));
+                self.loaded.len() - 1
+            }
+        };
+        Ok(&self.loaded[at].2)
+    }
+}
+
+/// Loads the dataset a configuration names (every point of a grid has the same).
+/// Loads the dataset a configuration names (the points of a `--distance`
+/// sweep differ; see [`Corpora`]).
+pub fn load_dataset(config: &Config) -> Result<Corpus> {
+    let (source, columns) = dataset_source(config);
+    load_corpus(&source, &columns)
+}
+
+/// Shared flag and child pid for the Ctrl-C handler.
+pub type StopFlag = Arc<AtomicBool>;

@@ -1,0 +1,334 @@
+//! One job in its own process: the protocol between parent and worker
+//! (its arguments, the record file it leaves), the data check and the
+//! hand-off of a seed's encoded data, and the run itself.
+
+use super::*;
+
+/// `seed`'s encoded data for the point folder `point_dir` whose manifest
+/// is `manifest`: read from the folder, where the parent left it
+/// ([`results::prepared`]), else loaded from the data files (checked
+/// against `config.json`), encoded, and left there for the next.
+pub fn seed_data(point_dir: &Path, manifest: &RunManifest, seed: u64) -> Result<Prepared> {
+    if let Some(prepared) = results::prepared::read(point_dir, seed) {
+        return Ok(prepared);
+    }
+    let config = &manifest.config;
+    let (source, columns) = dataset_source(config);
+    let corpus = load_corpus(&source, &columns)?;
+    verify_dataset(&manifest.dataset, &corpus.identity)?;
+    let prepared = prepare_for_seed(&corpus, config, seed)?;
+    drop(corpus);
+    if let Err(e) = results::prepared::write(point_dir, seed, &prepared) {
+        // Only a saving is lost: the next worker encodes the data itself.
+        eprintln!("note: {e:#}");
+    }
+    Ok(prepared)
+}
+
+/// Where the worker of `job` leaves its record in the point folder `dir`.
+pub fn job_result_path(dir: &Path, job: &Job) -> PathBuf {
+    dir.join(files::JOB_RESULTS_DIR)
+        .join(format!("{}-seed{}.json", job.model.name(), job.seed))
+}
+
+/// What a worker hands back to the parent, as `POINT/.jobs/<model>-seed<seed>.json`.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct JobResult {
+    /// The job's id (`point:model:seed`).
+    pub job: String,
+    /// Its row of `runs.csv` (status `failed` with the error when it failed).
+    pub run: RunRecord,
+}
+
+/// Starts `exe --worker POINT_DIR JOB_ID --attempt N` for one job and
+/// waits for the record it writes ([`job_result_path`]).
+pub(crate) fn run_worker_process(
+    exe: &Path,
+    point_dir: &Path,
+    job: &Job,
+    attempt: u32,
+    size: &ModelSize,
+    child_pid: &Arc<AtomicU32>,
+) -> Result<RunRecord> {
+    let result_path = job_result_path(point_dir, job);
+    match std::fs::remove_file(&result_path) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(Error::io(&result_path, e)),
+    }
+    let spawned = std::time::Instant::now();
+    let mut child = worker_command(exe)
+        .arg("--worker")
+        .arg(point_dir)
+        .arg(job.id())
+        .arg("--attempt")
+        .arg(attempt.to_string())
+        .stdin(Stdio::null())
+        // The worker prints nothing on stdout itself; what libtorch prints
+        // there (e.g. ONEDNN_VERBOSE=1's primitive log) reaches the user.
+        .stdout(Stdio::inherit())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .map_err(|e| Error::io(exe, e))?;
+    child_pid.store(child.id(), Ordering::SeqCst);
+    let status = child.wait().map_err(|e| Error::io(exe, e))?;
+    let wall_secs = spawned.elapsed().as_secs_f64();
+    child_pid.store(0, Ordering::SeqCst);
+    let result = results::read_json::<JobResult>(&result_path)
+        .ok()
+        .filter(|r| r.job == job.id() && r.run.attempt == attempt);
+    let _ = std::fs::remove_file(&result_path);
+    let _ = std::fs::remove_dir(point_dir.join(files::JOB_RESULTS_DIR));
+    Ok(match result {
+        Some(result) => RunRecord {
+            wall_secs: Some(wall_secs),
+            ..result.run
+        },
+        None => {
+            let mut run = RunRecord::empty(
+                size.model,
+                job.seed,
+                size.hidden_size,
+                size.params,
+                RunStatus::Failed,
+                format!("worker exited with {status} without a result (see the messages above)"),
+            );
+            run.attempt = attempt;
+            run
+        }
+    })
+}
+
+/// The worker's side of the protocol: runs `job_id` of the point folder
+/// `point_dir` ([`run_worker`]) and writes its record, or the one-line
+/// error as a `failed` record, atomically to [`job_result_path`]. `attempt`
+/// is 1, or 2, 3, … for a re-run of a disturbed run. Returns the error, if
+/// any, for the worker to print.
+pub fn run_worker_job(
+    point_dir: &Path,
+    job_id: &str,
+    attempt: u32,
+    stop: &AtomicBool,
+) -> Result<RunRecord> {
+    let job = Job::parse_id(job_id).ok_or_else(|| {
+        Error::config(
+            "--worker",
+            format!("`{job_id}` is not a job id (point:model:seed)"),
+        )
+    })?;
+    let outcome = run_worker(point_dir, job.model, job.seed, attempt, stop);
+    let run = match &outcome {
+        Ok(run) => run.clone(),
+        Err(e) => {
+            let size = RunManifest::load(point_dir)
+                .ok()
+                .and_then(|m| m.size_of(job.model).cloned());
+            let mut run = RunRecord::empty(
+                job.model,
+                job.seed,
+                size.as_ref().map_or(0, |s| s.hidden_size),
+                size.as_ref().map_or(0, |s| s.params),
+                RunStatus::Failed,
+                e.to_string(),
+            );
+            run.attempt = attempt;
+            run
+        }
+    };
+    let path = job_result_path(point_dir, &job);
+    let dir = point_dir.join(files::JOB_RESULTS_DIR);
+    std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
+    results::write_json_atomic(
+        &path,
+        &JobResult {
+            job: job.id(),
+            run: run.clone(),
+        },
+    )?;
+    outcome
+}
+
+/// Fails, naming the file, when a data file's sha256 differs from the one
+/// `config.json` recorded when the run started (replaced or edited since).
+pub fn verify_dataset(recorded: &DatasetIdentity, loaded: &DatasetIdentity) -> Result<()> {
+    for (was, now) in recorded.files.iter().zip(&loaded.files) {
+        if was.sha256 != now.sha256 {
+            return Err(Error::dataset(
+                now.path.display().to_string(),
+                format!(
+                    "changed since the run started (sha256 {}… in {}, now {}…); refusing to train on other data",
+                    &was.sha256[..was.sha256.len().min(12)],
+                    files::CONFIG,
+                    &now.sha256[..now.sha256.len().min(12)]
+                ),
+            ));
+        }
+    }
+    // Made in memory: the settings and the digest of what this process made.
+    if recorded.generator != loaded.generator {
+        let digest = |d: &DatasetIdentity| {
+            d.generator.as_ref().map_or("none".to_string(), |g| {
+                g.sha256[..g.sha256.len().min(12)].to_string()
+            })
+        };
+        return Err(Error::dataset(
+            &loaded.name,
+            format!(
+                "made other data than {} records (sha256 {}…, now {}…); refusing to train on other data",
+                files::CONFIG,
+                digest(recorded),
+                digest(loaded)
+            ),
+        ));
+    }
+    if recorded.files.len() != loaded.files.len() {
+        return Err(Error::dataset(
+            &loaded.name,
+            format!(
+                "has {} files where {} recorded {}",
+                loaded.files.len(),
+                files::CONFIG,
+                recorded.files.len()
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// The worker: trains one model on one seed as described by the point
+/// folder's `config.json` (after checking that the data files, or the data
+/// made in memory, are the ones it records), appending each finished epoch
+/// to `epochs.csv` (with `attempt`), re-deciding the epochs' disturbance
+/// over the whole run once it ends, times the trained model's inference
+/// latency ([`measure_latency`]), and returns the run's record. Gradient
+/// flow is recorded on attempt 1 only.
+pub fn run_worker(
+    run_dir: &Path,
+    cell: Cell,
+    seed: u64,
+    attempt: u32,
+    stop: &AtomicBool,
+) -> Result<RunRecord> {
+    let worker_started = std::time::Instant::now();
+    let manifest = RunManifest::load(run_dir)?;
+    let config = &manifest.config;
+    let size = manifest.size_of(cell).ok_or_else(|| {
+        Error::config("--worker", format!("model {cell} is not part of this run"))
+    })?;
+    let device = resolve_device(config.device)?;
+    apply_process_settings(config);
+    let data_started = std::time::Instant::now();
+    let data = seed_data(run_dir, &manifest, seed)?;
+    let data_secs = data_started.elapsed().as_secs_f64();
+    let shape = model_shape(
+        config,
+        cell,
+        size.hidden_size,
+        data.vocab_size,
+        data.classes.len(),
+    );
+    tch::manual_seed(seed as i64);
+    let vs = nn::VarStore::new(device);
+    let model = Classifier::new(&vs.root(), shape, config.dropout);
+    let record_gradients = seed == config.seeds[0] && attempt == 1;
+    let mut gradient_rows = Vec::new();
+    if record_gradients {
+        gradient_rows.push((
+            GradientStage::Init,
+            gradient_norms(&model, &data.val, device)?,
+        ));
+    }
+    let progress = if config.quiet {
+        indicatif::ProgressBar::hidden()
+    } else {
+        let bar = indicatif::ProgressBar::new(0);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{prefix:>24} [{bar:30}] {pos}/{len} {msg} ETA {eta}",
+            )
+            .expect("a valid template")
+            .progress_chars("=> "),
+        );
+        bar
+    };
+    let mut epochs = CsvAppender::<EpochRecord>::open(&run_dir.join(files::EPOCHS))?;
+    let settings = FitSettings {
+        config,
+        seed,
+        device,
+        kernel: kernel::kernel_now(cell, device),
+        attempt,
+    };
+    let outcome = fit(
+        cell,
+        &vs,
+        &model,
+        &data,
+        &settings,
+        stop,
+        &progress,
+        &mut |row| epochs.append(row),
+    )?;
+    progress.finish_and_clear();
+    drop(epochs);
+    restamp_verdicts(
+        &run_dir.join(files::EPOCHS),
+        cell,
+        seed,
+        attempt,
+        &outcome.epoch_verdicts,
+    )?;
+    let mut run = outcome.run;
+    if run.status == RunStatus::Ok {
+        // On the best checkpoint, which fit restored to score the test split.
+        let latency = measure_latency(&model, &data.test, seed, device)?;
+        run.latency_review_p50_ms = Some(latency.review_p50_ms);
+        run.latency_review_p99_ms = Some(latency.review_p99_ms);
+        run.latency_step_p50_us = latency.step_p50_us;
+        run.latency_step_p99_us = latency.step_p99_us;
+    }
+    if record_gradients && run.status == RunStatus::Ok {
+        gradient_rows.push((
+            GradientStage::Trained,
+            gradient_norms(&model, &data.val, device)?,
+        ));
+        let mut csv = CsvAppender::<GradientFlowRow>::open(&run_dir.join(files::GRADIENT_FLOW))?;
+        for (stage, norms) in gradient_rows {
+            for (step, grad_norm) in norms.into_iter().enumerate() {
+                csv.append(&GradientFlowRow {
+                    model: cell,
+                    stage,
+                    step,
+                    grad_norm,
+                })?;
+            }
+        }
+    }
+    run.data_secs = Some(data_secs);
+    run.worker_secs = Some(worker_started.elapsed().as_secs_f64());
+    Ok(run)
+}
+
+/// A command for a worker process of `exe` that starts with SIGINT, SIGTERM
+/// and SIGHUP blocked: the block is inherited through `execve`, so a Ctrl-C
+/// that arrives while the worker is still loading libtorch stays pending
+/// until the worker takes it (with `sigwait`, see the binary's
+/// `stop_on_signals`) and ends its run as `interrupted`, instead of killing
+/// it before it can record anything.
+pub(crate) fn worker_command(exe: &Path) -> Command {
+    let mut cmd = Command::new(exe);
+    // SAFETY: between fork and exec only async-signal-safe calls run
+    // (sigemptyset, sigaddset, pthread_sigmask on this thread's mask).
+    unsafe {
+        std::os::unix::process::CommandExt::pre_exec(&mut cmd, || {
+            let mut set: libc::sigset_t = std::mem::zeroed();
+            libc::sigemptyset(&mut set);
+            for signal in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP] {
+                libc::sigaddset(&mut set, signal);
+            }
+            libc::pthread_sigmask(libc::SIG_BLOCK, &set, std::ptr::null_mut());
+            Ok(())
+        });
+    }
+    cmd
+}
