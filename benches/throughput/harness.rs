@@ -307,7 +307,7 @@ fn timed_clean(
 }
 
 thread_local! {
-    /// One canary for the whole process, so that its fastest time before a
+    /// One canary for the whole process, so that its usual time before a
     /// measurement carries over from bench to bench.
     static CANARY: RefCell<Option<Canary>> = const { RefCell::new(None) };
 }
@@ -516,6 +516,7 @@ pub fn bench(
         samples_retaken: samples.iter().map(|t| t.retaken).sum(),
         samples_disturbed: disturbed.len() as u64,
         disturbance: disturbed.last().and_then(|t| t.disturbance.clone()),
+        canary_tolerance: CANARY.with_borrow(|c| c.as_ref().map(Canary::tolerance)),
     };
     let mut conditions = s.conditions.lock().expect("no bench panics holding it");
     conditions.benches.insert(id, condition);

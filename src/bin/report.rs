@@ -32,9 +32,28 @@ struct Args {
     /// re-rendered in place; with several, defaults to results/merged-<UTC timestamp>.
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
+    /// Time to accuracy for this validation accuracy (a fraction in (0, 1),
+    /// as `compare --target-acc`) instead of the run's own target: re-derived
+    /// from `epochs.csv` into `runs.csv`, `summary.json` and the page. One
+    /// run folder (or merged output) only; a later render without it goes
+    /// back to the run's own target.
+    #[arg(long, value_name = "FRACTION", value_parser = target_fraction, conflicts_with = "bench")]
+    target_acc: Option<f64>,
     /// Open the finished report with the desktop's opener (xdg-open, open).
     #[arg(long)]
     open: bool,
+}
+
+/// `--target-acc`: a fraction strictly between 0 and 1.
+fn target_fraction(text: &str) -> Result<f64, String> {
+    let v: f64 = text
+        .parse()
+        .map_err(|_| format!("expected a fraction such as 0.85, got {text:?}"))?;
+    if v > 0.0 && v < 1.0 {
+        Ok(v)
+    } else {
+        Err(format!("must be a fraction in (0, 1), got {v}"))
+    }
 }
 
 fn run(args: Args) -> rnnbench::Result<PathBuf> {
@@ -46,6 +65,9 @@ fn run(args: Args) -> rnnbench::Result<PathBuf> {
     }
     use rnnbench::merge::{expand_folders, is_merged_output, merge_folders, run_folders_in};
     use rnnbench::report::render_folder;
+    if let Some(target) = args.target_acc {
+        return at_target(&args.dirs, args.out, target);
+    }
     match (args.dirs.as_slice(), args.out) {
         ([dir], None) => {
             let own_run = dir.join(rnnbench::results::files::SWEEP).is_file()
@@ -76,6 +98,32 @@ fn run(args: Args) -> rnnbench::Result<PathBuf> {
             render_folder(&out)
         }
     }
+}
+
+/// `report DIR --target-acc X` (or several DIRs with `--out`): the merge as
+/// without it, then the one run's report at target `X`.
+fn at_target(dirs: &[PathBuf], out: Option<PathBuf>, target: f64) -> rnnbench::Result<PathBuf> {
+    use rnnbench::merge::{expand_folders, merge_folders};
+    use rnnbench::report::render_run_at_target;
+    let dir = match (dirs, out) {
+        ([dir], None) => dir.clone(),
+        (dirs, out) => {
+            let out = out.unwrap_or_else(|| {
+                PathBuf::from("results").join(format!("merged-{}", rnnbench::compare::utc_stamp()))
+            });
+            merge_folders(&expand_folders(dirs)?, &out)?;
+            out
+        }
+    };
+    if dir.join(rnnbench::results::files::SWEEP).is_file()
+        && !dir.join(rnnbench::results::files::CONFIG).is_file()
+    {
+        return Err(rnnbench::Error::results(
+            &dir,
+            "--target-acc re-renders one run's report; this is a sweep: give one of its points/<id>/ folders",
+        ));
+    }
+    render_run_at_target(&dir, target)
 }
 
 fn main() -> ExitCode {

@@ -463,6 +463,11 @@ pub struct BenchCondition {
     /// Why the last disturbed timing was disturbed (`steal 43% of the CPUs`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub disturbance: Option<String>,
+    /// The canary's tolerance (a fraction: 0.1 is 10% slower than its usual
+    /// time), learnt from its own spread on this machine; `None` off the CPU
+    /// and in files written before it was recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub canary_tolerance: Option<f64>,
 }
 
 #[cfg(test)]

@@ -96,6 +96,15 @@ pub fn render_run(dir: &Path) -> Result<PathBuf> {
     render(&RunFiles::load(dir)?).map(|(page, _, _)| page)
 }
 
+/// As [`render_run`], with time to accuracy at validation accuracy
+/// `target` (a fraction) instead of the run's own `--target-acc` or default
+/// rule; the files keep it until the next render.
+pub fn render_run_at_target(dir: &Path, target: f64) -> Result<PathBuf> {
+    let mut run = RunFiles::load(dir)?;
+    run.config.config.target_acc = target;
+    render(&run).map(|(page, _, _)| page)
+}
+
 /// Renders the report of `run` in its folder; returns the page's path, the
 /// summary it shows and its claims table.
 fn render(run: &RunFiles) -> Result<(PathBuf, Summary, Vec<ClaimRow>)> {

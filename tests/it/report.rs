@@ -650,3 +650,85 @@ fn merge_ignores_threads_and_quiet() {
     render_merged(&[a, b], &tmp.path().join("m")).unwrap();
     assert_eq!(summary(&tmp.path().join("m")).planned_seeds, [1, 2]);
 }
+
+/// `runs.csv`'s (seed, epochs_to_target) of `model` in `dir`.
+fn epochs_to_target(dir: &Path, model: Cell) -> Vec<(u64, Option<u32>)> {
+    let runs: Vec<RunRecord> = read_csv(&dir.join(files::RUNS)).unwrap();
+    let mut rows: Vec<(u64, Option<u32>)> = runs
+        .iter()
+        .filter(|r| r.model == model)
+        .map(|r| (r.seed, r.epochs_to_target))
+        .collect();
+    rows.sort();
+    rows
+}
+
+#[test]
+fn report_re_derives_time_to_target_for_another_target() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("run");
+    // Validation accuracy per epoch: about 0.585, 0.67, 0.755, 0.84 (LSTM);
+    // seed 2 stops after three epochs.
+    write_run(&dir, &[1, 2, 3], &[1, 2, 3], LSTM, GRU);
+
+    let out = report_bin()
+        .arg(&dir)
+        .args(["--target-acc", "0.66"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let tt = summary(&dir).time_to_target.expect("time to target");
+    assert_eq!(tt.target, 0.66);
+    assert!(tt.rule.contains("--target-acc 0.66"), "{}", tt.rule);
+    assert_eq!(
+        epochs_to_target(&dir, Cell::Lstm),
+        vec![(1, Some(2)), (2, Some(2)), (3, Some(2))]
+    );
+    let lstm = tt.per_model.iter().find(|m| m.model == Cell::Lstm).unwrap();
+    // Two epochs of 3 s each (seed noise ±0.4%).
+    let secs = lstm.secs.as_ref().unwrap();
+    assert!((secs.mean - 6.0).abs() < 0.05, "{secs:?}");
+    assert!(read(&dir.join("report.html")).contains("66"));
+
+    // Seed 2 never reaches 0.80 in its three epochs: empty, not counted.
+    let out = report_bin()
+        .arg(&dir)
+        .args(["--target-acc", "0.80"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        epochs_to_target(&dir, Cell::Lstm),
+        vec![(1, Some(4)), (2, None), (3, Some(4))]
+    );
+    let tt = summary(&dir).time_to_target.unwrap();
+    let lstm = tt.per_model.iter().find(|m| m.model == Cell::Lstm).unwrap();
+    assert_eq!((lstm.reached, lstm.runs), (2, 3));
+
+    // Without the flag the run's own rule comes back.
+    crate::common::run_ok(report_bin().arg(&dir));
+    let tt = summary(&dir).time_to_target.unwrap();
+    assert!(tt.rule.contains("97%"), "{}", tt.rule);
+
+    for bad in ["1.5", "0", "most"] {
+        let out = report_bin()
+            .arg(&dir)
+            .args(["--target-acc", bad])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{bad}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("--target-acc") && !err.contains("panicked"),
+            "{err}"
+        );
+    }
+}

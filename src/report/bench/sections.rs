@@ -173,8 +173,21 @@ fn conditions(results: &[BenchResult]) -> Vec<String> {
         })
         .collect();
     if retaken > 0 || !busy.is_empty() {
+        let tolerance = conds()
+            .filter_map(|c| c.canary_tolerance)
+            .fold(None, |m: Option<f64>, t| Some(m.map_or(t, |m| m.max(t))));
+        let canary = match tolerance {
+            Some(t) if t > crate::probe::canary::CANARY_TOLERANCE + 1e-9 => format!(
+                "more than {:.0}% slower than its usual time: twice the canary's own spread on this machine",
+                t * 100.0
+            ),
+            _ => format!(
+                "more than {:.0}% slower than its usual time",
+                crate::probe::canary::CANARY_TOLERANCE * 100.0
+            ),
+        };
         let mut line = format!(
-            "Samples timed again because their timing was disturbed (the comparisons' rule: run-queue wait, steal; or a reference matmul timed before and after the sample ran more than 10% slower than its fastest): {retaken}."
+            "Samples timed again because their timing was disturbed (the comparisons' rule: run-queue wait, steal; or a reference matmul timed before and after the sample ran {canary}): {retaken}."
         );
         if busy.is_empty() {
             line.push_str(" Every sample kept is undisturbed.");

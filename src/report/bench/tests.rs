@@ -347,7 +347,8 @@ fn gates_flag_a_drifting_bench_and_a_negative_exponent() {
         "started_unix_secs": 2, "flush_denormal": true, "flush_denormal_supported": true,
         "flush_denormal_effective": true, "quick": false, "warmup_steps": 6, "warmup_secs": 0.2,
         "warmup_first_step_secs": 0.006, "warmup_last_step_secs": 0.005, "warmup_stable": true,
-        "samples_retaken": 6, "samples_disturbed": 2, "disturbance": "steal 43% of the CPUs"}}});
+        "samples_retaken": 6, "samples_disturbed": 2, "disturbance": "steal 43% of the CPUs",
+        "canary_tolerance": 0.26}}});
     std::fs::write(
         c.join(crate::model::BENCH_CONDITIONS_FILE),
         conditions.to_string(),
@@ -397,7 +398,8 @@ fn gates_flag_a_drifting_bench_and_a_negative_exponent() {
         "tolerance ±10%); 2 of its samples were timed while the machine was busy (steal 43% of the CPUs)"
     ));
     assert!(
-        html.contains("than its fastest): 9. 2 samples of 1 benches"),
+        html.contains("more than 26% slower than its usual time: twice the canary")
+            && html.contains("own spread on this machine): 9. 2 samples of 1 benches"),
         "{html}"
     );
     assert!(
