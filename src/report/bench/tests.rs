@@ -428,3 +428,40 @@ fn a_report_without_problems_has_no_problem_section() {
         .collect();
     assert_eq!(Checks::run(&results).problems, []);
 }
+
+#[test]
+fn more_work_at_more_tokens_per_sec_is_a_problem_only_at_the_same_layers_and_directions() {
+    let dir = tempfile::tempdir().unwrap();
+    let c = dir.path().join("criterion");
+    // H 256 on one layer does 1.5x the work per token of H 128 in both
+    // directions, and runs faster: the bidirectional pass has twice the
+    // sequential steps, so this is the CPU, not the measurement.
+    steady(&c, "train_step", "rnn", "h256-t200-b64-l1-th2", 100.0);
+    steady(&c, "train_step", "rnn", "h128-t200-b64-l1-bi-th2", 120.0);
+    steady(&c, "train_step", "rnn", "h128-t200-b64-l2-th2", 120.0);
+    let checks = Checks::run(&read_criterion(&c).unwrap());
+    assert!(
+        !checks
+            .problems
+            .iter()
+            .any(|p| p.gate == Gate::ThroughputRisesWithWork),
+        "{:?}",
+        checks.problems
+    );
+    // On one layer and direction the same figures are a problem.
+    steady(&c, "train_step", "rnn", "h128-t200-b64-l1-th2", 120.0);
+    let checks = Checks::run(&read_criterion(&c).unwrap());
+    let rising: Vec<&Problem> = checks
+        .problems
+        .iter()
+        .filter(|p| p.gate == Gate::ThroughputRisesWithWork)
+        .collect();
+    assert_eq!(rising.len(), 1, "{:?}", checks.problems);
+    assert_eq!(
+        rising[0].benches,
+        [
+            "train_step/rnn/h256-t200-b64-l1-th2",
+            "train_step/rnn/h128-t200-b64-l1-th2"
+        ]
+    );
+}
