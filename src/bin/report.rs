@@ -63,7 +63,7 @@ fn run(args: Args) -> rnnbench::Result<PathBuf> {
             .unwrap_or_else(|| PathBuf::from("results").join("bench"));
         return rnnbench::report::bench::render_bench_report(&args.criterion, &out);
     }
-    use rnnbench::merge::{expand_folders, is_merged_output, merge_folders, run_folders_in};
+    use rnnbench::merge::{is_merged_output, merge_folders, run_folders_in};
     use rnnbench::report::render_folder;
     if let Some(target) = args.target_acc {
         return at_target(&args.dirs, args.out, target);
@@ -90,30 +90,28 @@ fn run(args: Args) -> rnnbench::Result<PathBuf> {
             merge_folders(&parts, dir)?;
             render_folder(dir)
         }
-        (dirs, out) => {
-            let out = out.unwrap_or_else(|| {
-                PathBuf::from("results").join(format!("merged-{}", rnnbench::compare::utc_stamp()))
-            });
-            merge_folders(&expand_folders(dirs)?, &out)?;
-            render_folder(&out)
-        }
+        (dirs, out) => render_folder(&merge_into(dirs, out)?),
     }
+}
+
+/// Merges `dirs` into `out` (default `results/merged-<UTC timestamp>`);
+/// returns the merged folder.
+fn merge_into(dirs: &[PathBuf], out: Option<PathBuf>) -> rnnbench::Result<PathBuf> {
+    use rnnbench::merge::{expand_folders, merge_folders};
+    let out = out.unwrap_or_else(|| {
+        PathBuf::from("results").join(format!("merged-{}", rnnbench::compare::utc_stamp()))
+    });
+    merge_folders(&expand_folders(dirs)?, &out)?;
+    Ok(out)
 }
 
 /// `report DIR --target-acc X` (or several DIRs with `--out`): the merge as
 /// without it, then the one run's report at target `X`.
 fn at_target(dirs: &[PathBuf], out: Option<PathBuf>, target: f64) -> rnnbench::Result<PathBuf> {
-    use rnnbench::merge::{expand_folders, merge_folders};
     use rnnbench::report::render_run_at_target;
     let dir = match (dirs, out) {
         ([dir], None) => dir.clone(),
-        (dirs, out) => {
-            let out = out.unwrap_or_else(|| {
-                PathBuf::from("results").join(format!("merged-{}", rnnbench::compare::utc_stamp()))
-            });
-            merge_folders(&expand_folders(dirs)?, &out)?;
-            out
-        }
+        (dirs, out) => merge_into(dirs, out)?,
     };
     if dir.join(rnnbench::results::files::SWEEP).is_file()
         && !dir.join(rnnbench::results::files::CONFIG).is_file()

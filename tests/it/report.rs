@@ -671,16 +671,7 @@ fn report_re_derives_time_to_target_for_another_target() {
     // seed 2 stops after three epochs.
     write_run(&dir, &[1, 2, 3], &[1, 2, 3], LSTM, GRU);
 
-    let out = report_bin()
-        .arg(&dir)
-        .args(["--target-acc", "0.66"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    crate::common::run_ok(report_bin().arg(&dir).args(["--target-acc", "0.66"]));
     let tt = summary(&dir).time_to_target.expect("time to target");
     assert_eq!(tt.target, 0.66);
     assert!(tt.rule.contains("--target-acc 0.66"), "{}", tt.rule);
@@ -695,16 +686,7 @@ fn report_re_derives_time_to_target_for_another_target() {
     assert!(read(&dir.join("report.html")).contains("66"));
 
     // Seed 2 never reaches 0.80 in its three epochs: empty, not counted.
-    let out = report_bin()
-        .arg(&dir)
-        .args(["--target-acc", "0.80"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    crate::common::run_ok(report_bin().arg(&dir).args(["--target-acc", "0.80"]));
     assert_eq!(
         epochs_to_target(&dir, Cell::Lstm),
         vec![(1, Some(4)), (2, None), (3, Some(4))]
