@@ -1,7 +1,8 @@
 //! Descriptive statistics and the few inferential ones the report needs:
 //! the mean, the sample standard deviation, a Student-t confidence interval of
 //! a mean, a paired t-test on per-seed differences, and a paired ratio with a
-//! confidence interval. Distributions come from `statrs`.
+//! confidence interval; and the stationarity of a bench's samples ([`Drift`]).
+//! Distributions come from `statrs`.
 //!
 //! Undefined quantities are `None`, never NaN: a standard deviation or a
 //! confidence interval of fewer than two values, a p-value of fewer than two
@@ -293,6 +294,57 @@ pub fn paired_ratio(a: &[f64], b: &[f64]) -> Option<Ratio> {
         p_value: diff.p_value,
         ratio_of_means: mean(a)? / mean(b)?,
     })
+}
+
+/// Largest relative difference between the first and last thirds of a
+/// bench's samples (median time per iteration) that is not drift: 10%, the
+/// spread above which pyperf warns that a benchmark is unstable.
+pub const DRIFT_TOLERANCE: f64 = 0.10;
+
+/// The first and last thirds of a bench's samples.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Drift {
+    /// Median seconds per iteration over the first third of the samples.
+    pub first_third_secs: f64,
+    /// Median seconds per iteration over the last third.
+    pub last_third_secs: f64,
+}
+
+impl Drift {
+    /// The thirds of `sample_secs` (per-iteration seconds in measurement
+    /// order); `None` with fewer than 3 samples.
+    pub fn of(sample_secs: &[f64]) -> Option<Drift> {
+        let third = sample_secs.len() / 3;
+        if third == 0 {
+            return None;
+        }
+        Some(Drift {
+            first_third_secs: median_of(&sample_secs[..third]),
+            last_third_secs: median_of(&sample_secs[sample_secs.len() - third..]),
+        })
+    }
+
+    /// Last third over first third (< 1: the bench got faster as it ran).
+    pub fn ratio(&self) -> f64 {
+        self.last_third_secs / self.first_third_secs
+    }
+
+    /// Whether the thirds differ by more than [`DRIFT_TOLERANCE`] either way.
+    pub fn drifts(&self) -> bool {
+        let r = self.ratio();
+        !(1.0 / (1.0 + DRIFT_TOLERANCE)..=1.0 + DRIFT_TOLERANCE).contains(&r)
+    }
+}
+
+fn median_of(v: &[f64]) -> f64 {
+    let mut s = v.to_vec();
+    s.sort_by(f64::total_cmp);
+    let n = s.len();
+    if n % 2 == 1 {
+        s[n / 2]
+    } else {
+        (s[n / 2 - 1] + s[n / 2]) / 2.0
+    }
 }
 
 #[cfg(test)]

@@ -22,6 +22,7 @@ use serde::{Deserialize, Serialize};
 
 use super::budget::ModelShape;
 use super::cell::Cell;
+use crate::stats::Drift;
 
 /// Vocabulary size of the benches' classifier.
 pub const BENCH_VOCAB: i64 = 20_000;
@@ -468,6 +469,60 @@ pub struct BenchCondition {
     /// and in files written before it was recorded.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub canary_tolerance: Option<f64>,
+    /// Times the bench was measured again, from its warm-up on, because
+    /// its samples drifted (the last third's median time per iteration
+    /// beyond the drift tolerance of the first third's, `stats::Drift`);
+    /// 0 when its first measurement held (and in files written before
+    /// re-measuring). The samples in criterion's folder are the last
+    /// measurement's.
+    #[serde(default)]
+    pub drift_reruns: u64,
+    /// The last-third over first-third ratio of each drifting measurement
+    /// that a re-measurement replaced, in order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub replaced_drifts: Vec<f64>,
+}
+
+/// Which benches of a run drifted ([`Drift`]), for measuring them again:
+/// each bench's drifting measurements so far, by bench id. A measurement
+/// that holds takes its bench off the list.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DriftLedger {
+    drifting: BTreeMap<String, Vec<f64>>,
+}
+
+impl DriftLedger {
+    /// Records a measurement of the bench `id` whose per-iteration seconds
+    /// were `sample_secs` (in measurement order), and returns the
+    /// last/first-third ratios of the earlier drifting measurements it
+    /// replaces (empty for a first measurement).
+    pub fn record(&mut self, id: &str, sample_secs: &[f64]) -> Vec<f64> {
+        let replaced = self.drifting.remove(id).unwrap_or_default();
+        if let Some(d) = Drift::of(sample_secs).filter(Drift::drifts) {
+            let mut ratios = replaced.clone();
+            ratios.push(d.ratio());
+            self.drifting.insert(id.to_string(), ratios);
+        }
+        replaced
+    }
+
+    /// The benches whose last measurement drifted, each with the ratio of
+    /// that measurement.
+    pub fn drifting(&self) -> Vec<(String, f64)> {
+        self.drifting
+            .iter()
+            .map(|(id, ratios)| (id.clone(), ratios.last().copied().unwrap_or(1.0)))
+            .collect()
+    }
+
+    /// A regex matching exactly the ids of [`DriftLedger::drifting`] (for
+    /// criterion's filter); `None` when nothing drifts.
+    pub fn filter(&self) -> Option<String> {
+        (!self.drifting.is_empty()).then(|| {
+            let ids: Vec<String> = self.drifting.keys().map(|id| regex::escape(id)).collect();
+            format!("^({})$", ids.join("|"))
+        })
+    }
 }
 
 #[cfg(test)]
@@ -592,5 +647,33 @@ mod tests {
             bi.forward_flops(Cell::Gru),
             layer0 + layer1 + 2.0 * 2.0 * 2.0 * 10.0
         );
+    }
+
+    #[test]
+    fn the_drift_ledger_keeps_a_bench_until_a_measurement_holds() {
+        let drifting = [1.0, 1.0, 1.0, 1.0, 1.2, 1.3, 1.3, 1.3, 1.3, 1.3];
+        let steady = [1.0, 1.01, 0.99, 1.0, 1.0, 1.02, 1.0, 0.98, 1.0, 1.01];
+        let mut ledger = DriftLedger::default();
+        let a = "train_step/gru/h128-t200-b64-l1-th2";
+        let b = "forward/lstm/h64-t50-b1-l1-th2";
+        assert_eq!(ledger.record(a, &drifting), Vec::<f64>::new());
+        assert_eq!(ledger.record(b, &steady), Vec::<f64>::new());
+        assert_eq!(
+            ledger.record("matmul/peak/n1024-th2", &[1.0, 2.0]),
+            Vec::<f64>::new()
+        );
+        assert_eq!(ledger.drifting(), vec![(a.to_string(), 1.3)]);
+        let filter = regex::Regex::new(&ledger.filter().unwrap()).unwrap();
+        assert!(filter.is_match(a));
+        assert!(!filter.is_match(b) && !filter.is_match(&format!("{a}x")));
+        // Drifting again (the other way), then holding.
+        let reversed: Vec<f64> = drifting.iter().rev().copied().collect();
+        assert_eq!(ledger.record(a, &reversed), vec![1.3]);
+        assert_eq!(ledger.drifting().len(), 1);
+        let replaced = ledger.record(a, &steady);
+        assert_eq!(replaced.len(), 2);
+        assert!((replaced[1] - 1.0 / 1.3).abs() < 1e-12);
+        assert_eq!(ledger.drifting(), Vec::<(String, f64)>::new());
+        assert_eq!(ledger.filter(), None);
     }
 }

@@ -19,14 +19,12 @@
 
 use std::collections::BTreeMap;
 
+pub use crate::stats::{DRIFT_TOLERANCE, Drift};
+
 use super::results::BenchResult;
 use super::series::{SweepAxis, sweep_groups, sweep_lines};
 use crate::model::{BenchGroup, BenchGroupId};
 
-/// Largest relative difference between the first and last thirds of a
-/// bench's samples (median time per iteration) that is not drift: 10%, the
-/// spread above which pyperf warns that a benchmark is unstable.
-pub const DRIFT_TOLERANCE: f64 = 0.10;
 /// Smallest plausible fitted exponent of time against a size: more work
 /// cannot take less time.
 pub const MIN_EXPONENT: f64 = 0.0;
@@ -36,52 +34,6 @@ pub const MAX_EXPONENT: f64 = 2.5;
 /// Largest relative excess of tokens/s of a bench over one doing less work
 /// per token that is put down to noise.
 pub const THROUGHPUT_TOLERANCE: f64 = 0.10;
-
-/// The first and last thirds of a bench's samples.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Drift {
-    /// Median seconds per iteration over the first third of the samples.
-    pub first_third_secs: f64,
-    /// Median seconds per iteration over the last third.
-    pub last_third_secs: f64,
-}
-
-impl Drift {
-    /// The thirds of `sample_secs` (per-iteration seconds in measurement
-    /// order); `None` with fewer than 3 samples.
-    pub fn of(sample_secs: &[f64]) -> Option<Drift> {
-        let third = sample_secs.len() / 3;
-        if third == 0 {
-            return None;
-        }
-        Some(Drift {
-            first_third_secs: median(&sample_secs[..third]),
-            last_third_secs: median(&sample_secs[sample_secs.len() - third..]),
-        })
-    }
-
-    /// Last third over first third (< 1: the bench got faster as it ran).
-    pub fn ratio(&self) -> f64 {
-        self.last_third_secs / self.first_third_secs
-    }
-
-    /// Whether the thirds differ by more than [`DRIFT_TOLERANCE`] either way.
-    pub fn drifts(&self) -> bool {
-        let r = self.ratio();
-        !(1.0 / (1.0 + DRIFT_TOLERANCE)..=1.0 + DRIFT_TOLERANCE).contains(&r)
-    }
-}
-
-fn median(v: &[f64]) -> f64 {
-    let mut s = v.to_vec();
-    s.sort_by(f64::total_cmp);
-    let n = s.len();
-    if n % 2 == 1 {
-        s[n / 2]
-    } else {
-        (s[n / 2 - 1] + s[n / 2]) / 2.0
-    }
-}
 
 /// A sanity gate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -179,10 +131,23 @@ fn drift(results: &[BenchResult]) -> Vec<Problem> {
                         c.disturbance.as_deref().unwrap_or("disturbed")
                     )
                 });
+            let remeasured = r
+                .condition
+                .as_ref()
+                .filter(|c| c.drift_reruns > 0)
+                .map_or(String::new(), |c| {
+                    let was: Vec<String> =
+                        c.replaced_drifts.iter().map(|x| format!("{x:.2}×")).collect();
+                    format!(
+                        "; it drifted in each of its {} measurements (the replaced ones: {})",
+                        c.drift_reruns + 1,
+                        was.join(", ")
+                    )
+                });
             d.drifts().then(|| Problem {
                 gate: Gate::Drift,
                 message: format!(
-                    "{}: the last third of its samples took {:.2}× the time per iteration of the first third ({:.2} against {:.2} ms; tolerance ±{:.0}%){busy}",
+                    "{}: the last third of its samples took {:.2}× the time per iteration of the first third ({:.2} against {:.2} ms; tolerance ±{:.0}%){busy}{remeasured}",
                     r.id(),
                     d.ratio(),
                     d.last_third_secs * 1e3,

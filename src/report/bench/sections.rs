@@ -209,6 +209,9 @@ fn conditions(results: &[BenchResult]) -> Vec<String> {
         }
         lines.push(line);
     }
+    if let Some(line) = remeasured_line(&recorded) {
+        lines.push(line);
+    }
     let quick = conds().filter(|c| c.quick).count();
     if quick > 0 {
         lines.push(format!(
@@ -222,6 +225,45 @@ fn conditions(results: &[BenchResult]) -> Vec<String> {
         ));
     }
     lines
+}
+
+/// The sentence on benches measured again because their samples drifted:
+/// how many, each with the drift it replaced and the drift it now has, and
+/// how many drift still; `None` when none was re-measured.
+fn remeasured_line(recorded: &[&BenchResult]) -> Option<String> {
+    let remeasured: Vec<(&BenchResult, &Vec<f64>)> = recorded
+        .iter()
+        .filter_map(|r| {
+            let c = r.condition.as_ref()?;
+            (c.drift_reruns > 0).then_some((*r, &c.replaced_drifts))
+        })
+        .collect();
+    if remeasured.is_empty() {
+        return None;
+    }
+    let still = remeasured
+        .iter()
+        .filter(|(r, _)| Drift::of(&r.sample_secs).is_some_and(|d| d.drifts()))
+        .count();
+    let named: Vec<String> = remeasured
+        .iter()
+        .map(|(r, replaced)| {
+            let was: Vec<String> = replaced.iter().map(|x| format!("{x:.2}")).collect();
+            let now =
+                Drift::of(&r.sample_secs).map_or("—".into(), |d| format!("{:.2}", d.ratio()));
+            format!("{} ({} → {now})", r.id(), was.join(", "))
+        })
+        .collect();
+    Some(format!(
+        "Benches measured again, from a fresh fixture and warm-up after the others, because the last third of their samples disagreed with the first by more than ±{:.0}% (last/first third, replaced → kept): {}: {}. {}",
+        super::gates::DRIFT_TOLERANCE * 100.0,
+        remeasured.len(),
+        named.join("; "),
+        match still {
+            0 => "None of them drifts any more; the tables show the kept measurement.".to_string(),
+            n => format!("{n} still drift and are flagged below."),
+        }
+    ))
 }
 
 /// Tokens/s against hidden size and against length, forward and train step
@@ -410,6 +452,16 @@ fn condition_cells(ctx: &Ctx, r: &BenchResult) -> [String; 2] {
         Some(d) => format!("{:.2}", d.ratio()),
         None => "—".into(),
     };
+    if let Some(c) = r.condition.as_ref().filter(|c| c.drift_reruns > 0) {
+        drift.push_str(&format!(
+            ", re-measured (was {})",
+            c.replaced_drifts
+                .iter()
+                .map(|x| format!("{x:.2}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
     if let Some(c) = r.condition.as_ref().filter(|c| c.samples_disturbed > 0) {
         drift.push_str(&format!(", {} disturbed", c.samples_disturbed));
     }

@@ -465,3 +465,72 @@ fn more_work_at_more_tokens_per_sec_is_a_problem_only_at_the_same_layers_and_dir
         ]
     );
 }
+
+#[test]
+fn a_remeasured_bench_names_the_drift_it_replaced() {
+    let dir = tempfile::tempdir().unwrap();
+    let c = dir.path().join("criterion");
+    // The LSTM drifted once (0.77×) and its re-measurement is steady; the
+    // GRU drifted in all three of its measurements.
+    steady(&c, "train_step", "lstm", "h128-t200-b64-l1-th2", 100.0);
+    let p = "h128-t200-b64-l1-th2";
+    estimates(&c, "train_step", "gru", p, 140e6);
+    samples(
+        &c,
+        "train_step",
+        "gru",
+        p,
+        &[
+            120.0, 121.0, 119.0, 140.0, 141.0, 139.0, 140.0, 160.0, 161.0, 159.0,
+        ],
+    );
+    let condition = |reruns: u64, replaced: &[f64]| {
+        serde_json::json!({
+        "started_unix_secs": 1, "flush_denormal": true, "flush_denormal_supported": true,
+        "flush_denormal_effective": true, "quick": false, "warmup_steps": 6, "warmup_secs": 0.7,
+        "warmup_first_step_secs": 0.11, "warmup_last_step_secs": 0.1, "warmup_stable": true,
+        "drift_reruns": reruns, "replaced_drifts": replaced})
+    };
+    let conditions = serde_json::json!({"benches": {
+        "train_step/lstm/h128-t200-b64-l1-th2": condition(1, &[0.77]),
+        "train_step/gru/h128-t200-b64-l1-th2": condition(2, &[0.8, 1.2])}});
+    std::fs::write(
+        c.join(crate::model::BENCH_CONDITIONS_FILE),
+        conditions.to_string(),
+    )
+    .unwrap();
+    let results = read_criterion(&c).unwrap();
+    let lstm = results.iter().find(|r| r.function == "lstm").unwrap();
+    assert_eq!(lstm.condition.as_ref().unwrap().replaced_drifts, vec![0.77]);
+    let checks = Checks::run(&results);
+    assert!(!checks.drifts("train_step/lstm/h128-t200-b64-l1-th2"));
+    assert!(checks.drifts("train_step/gru/h128-t200-b64-l1-th2"));
+    let drift: Vec<&Problem> = checks
+        .problems
+        .iter()
+        .filter(|p| p.gate == Gate::Drift)
+        .collect();
+    assert_eq!(drift.len(), 1, "{:?}", checks.problems);
+    assert!(
+        drift[0].message.ends_with(
+            "; it drifted in each of its 3 measurements (the replaced ones: 0.80×, 1.20×)"
+        ),
+        "{}",
+        drift[0].message
+    );
+
+    let html =
+        std::fs::read_to_string(render_bench_report(&c, &dir.path().join("out")).unwrap()).unwrap();
+    assert!(
+        html.contains("because the last third of their samples disagreed with the first by more than ±10% (last/first third, replaced → kept): 2: "),
+        "{html}"
+    );
+    assert!(html.contains("train_step/gru/h128-t200-b64-l1-th2 (0.80, 1.20 → 1.33)"));
+    assert!(html.contains("train_step/lstm/h128-t200-b64-l1-th2 (0.77 → 1.00)"));
+    assert!(html.contains("1 still drift and are flagged below."));
+    assert!(
+        html.contains("<td>1.00, re-measured (was 0.77)</td>"),
+        "{html}"
+    );
+    assert!(html.contains("<td>1.33 drifts, re-measured (was 0.80, 1.20)</td>"));
+}
