@@ -301,18 +301,26 @@ pub fn paired_ratio(a: &[f64], b: &[f64]) -> Option<Ratio> {
 /// spread above which pyperf warns that a benchmark is unstable.
 pub const DRIFT_TOLERANCE: f64 = 0.10;
 
-/// The first and last thirds of a bench's samples.
+/// Significance level of the trend test behind [`Drift::drifts`]: thirds
+/// that differ by more than [`DRIFT_TOLERANCE`] are drift only when the
+/// samples also trend in measurement order beyond what chance orders give.
+pub const DRIFT_TREND_ALPHA: f64 = 0.05;
+
+/// Whether a bench's samples drift: its first and last thirds, and the
+/// trend of all its samples in measurement order.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Drift {
     /// Median seconds per iteration over the first third of the samples.
     pub first_third_secs: f64,
     /// Median seconds per iteration over the last third.
     pub last_third_secs: f64,
+    /// The samples' trend in measurement order ([`kendall_trend`]).
+    pub trend: Trend,
 }
 
 impl Drift {
-    /// The thirds of `sample_secs` (per-iteration seconds in measurement
-    /// order); `None` with fewer than 3 samples.
+    /// The thirds and trend of `sample_secs` (per-iteration seconds in
+    /// measurement order); `None` with fewer than 3 samples.
     pub fn of(sample_secs: &[f64]) -> Option<Drift> {
         let third = sample_secs.len() / 3;
         if third == 0 {
@@ -321,6 +329,7 @@ impl Drift {
         Some(Drift {
             first_third_secs: median_of(&sample_secs[..third]),
             last_third_secs: median_of(&sample_secs[sample_secs.len() - third..]),
+            trend: kendall_trend(sample_secs)?,
         })
     }
 
@@ -329,11 +338,92 @@ impl Drift {
         self.last_third_secs / self.first_third_secs
     }
 
-    /// Whether the thirds differ by more than [`DRIFT_TOLERANCE`] either way.
+    /// Whether the thirds differ by more than [`DRIFT_TOLERANCE`] either
+    /// way and the samples trend (two-sided p-value below
+    /// [`DRIFT_TREND_ALPHA`]). The thirds alone mistake noise for drift: on
+    /// a 2-vCPU AMD EPYC VM at 3% steal, the thirds of 10 samples of 2
+    /// steps each differed by more than 10% for 14 of a quick run's 42
+    /// benches, most with no order in their samples (a slow stretch in the
+    /// middle, or sample-to-sample jitter of ±15%: the width of the
+    /// confidence interval, not a drift). A drift, such as a fixture
+    /// leaving subnormal arithmetic or a machine slowing for good, orders
+    /// the samples. With 10 samples a trend needs |τ| of 0.51 or more; with
+    /// fewer than 5 no order is rare enough, and nothing drifts.
     pub fn drifts(&self) -> bool {
         let r = self.ratio();
         !(1.0 / (1.0 + DRIFT_TOLERANCE)..=1.0 + DRIFT_TOLERANCE).contains(&r)
+            && self.trend.p_value < DRIFT_TREND_ALPHA
     }
+}
+
+/// A monotone trend of values against their order: Kendall's τ between
+/// each value and its position.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Trend {
+    /// Kendall's τ-a: (pairs in increasing order − pairs in decreasing
+    /// order) / all pairs; +1 when every value is above all before it.
+    pub tau: f64,
+    /// Two-sided p-value of a |τ| at least this large when every order of
+    /// the values is equally likely (exact up to 50 values, normal
+    /// approximation beyond; ties count as neither order).
+    pub p_value: f64,
+}
+
+/// Kendall's trend test of `xs` against their order; `None` for fewer than
+/// two values.
+pub fn kendall_trend(xs: &[f64]) -> Option<Trend> {
+    let n = xs.len();
+    if n < 2 {
+        return None;
+    }
+    let pairs = n * (n - 1) / 2;
+    let mut score: i64 = 0;
+    for i in 0..n {
+        for j in i + 1..n {
+            score += match xs[j].partial_cmp(&xs[i]) {
+                Some(std::cmp::Ordering::Greater) => 1,
+                Some(std::cmp::Ordering::Less) => -1,
+                _ => 0,
+            };
+        }
+    }
+    let p_value = if n <= 50 {
+        // Without a trend the number of decreasing pairs is the number of
+        // inversions of a uniformly random permutation; score = pairs - 2k.
+        inversion_distribution(n)
+            .iter()
+            .enumerate()
+            .filter(|&(k, _)| (pairs as i64 - 2 * k as i64).abs() >= score.abs())
+            .map(|(_, p)| p)
+            .sum::<f64>()
+            .min(1.0)
+    } else {
+        let sd = ((n * (n - 1) * (2 * n + 5)) as f64 / 18.0).sqrt();
+        let z = ((score.abs() - 1).max(0) as f64) / sd;
+        let normal = statrs::distribution::Normal::standard();
+        (2.0 * (1.0 - normal.cdf(z))).min(1.0)
+    };
+    Some(Trend {
+        tau: score as f64 / pairs as f64,
+        p_value,
+    })
+}
+
+/// Probabilities of 0, 1, … inversions in a uniformly random permutation of
+/// `n` elements (the Mahonian numbers over n!): a permutation of m elements
+/// is one of m − 1 adds 0 to m − 1 inversions, each equally likely.
+fn inversion_distribution(n: usize) -> Vec<f64> {
+    let mut p = vec![1.0];
+    for m in 2..=n {
+        let mut next = vec![0.0; p.len() + m - 1];
+        for (k, &v) in p.iter().enumerate() {
+            for slot in &mut next[k..k + m] {
+                *slot += v / m as f64;
+            }
+        }
+        p = next;
+    }
+    p
 }
 
 fn median_of(v: &[f64]) -> f64 {
@@ -524,5 +614,59 @@ mod tests {
         assert!(paired_ratio(&[1.0, f64::NAN], &[1.0, 1.0]).is_none());
         let same = paired_ratio(&[2.0, 4.0], &[2.0, 4.0]).unwrap();
         assert_eq!((same.ratio, same.p_value), (1.0, Some(1.0)));
+    }
+
+    #[test]
+    fn kendall_trend_by_hand() {
+        // Increasing: every pair in order, tau 1; p = 2/n! two-sided.
+        let t = kendall_trend(&[1.0, 2.0, 3.0, 4.0]).unwrap();
+        assert_eq!(t.tau, 1.0);
+        assert!((t.p_value - 2.0 / 24.0).abs() < 1e-12);
+        // 3 1 2: pairs (3,1) down, (3,2) down, (1,2) up: score -1, tau -1/3;
+        // |score| >= 1 holds for every permutation of 3: p = 1.
+        let t = kendall_trend(&[3.0, 1.0, 2.0]).unwrap();
+        assert!((t.tau + 1.0 / 3.0).abs() < 1e-12);
+        assert!((t.p_value - 1.0).abs() < 1e-12);
+        // n = 10: |tau| >= 0.511 (score 23) has two-sided p 0.0466 (the
+        // tabulated critical value at 5%), score 21 does not.
+        let mut xs: Vec<f64> = (0..10).map(f64::from).collect();
+        // Each adjacent swap lowers the score by 2 from 45.
+        for i in [0, 2, 4, 6, 8, 1, 3, 5, 7, 0, 2] {
+            xs.swap(i, i + 1);
+        }
+        let t = kendall_trend(&xs).unwrap();
+        assert!((t.tau - 23.0 / 45.0).abs() < 1e-12, "{t:?}");
+        assert!((t.p_value - 0.0466).abs() < 5e-4, "{t:?}");
+        xs.swap(4, 5);
+        let t = kendall_trend(&xs).unwrap();
+        assert!(t.p_value > 0.05, "{t:?}");
+        assert_eq!(kendall_trend(&[1.0]), None);
+        let probs = inversion_distribution(6);
+        assert_eq!(probs.len(), 16);
+        assert!((probs.iter().sum::<f64>() - 1.0).abs() < 1e-12);
+        assert!((probs[1] - 5.0 / 720.0).abs() < 1e-15);
+        // Beyond 50 values the normal approximation: a clean ramp is certain.
+        let ramp: Vec<f64> = (0..60).map(f64::from).collect();
+        assert!(kendall_trend(&ramp).unwrap().p_value < 1e-10);
+    }
+
+    #[test]
+    fn drift_needs_both_a_difference_of_thirds_and_a_trend() {
+        // A steady slowdown: thirds 5 -> 3, and ordered.
+        let d = Drift::of(&[5.0, 5.1, 4.9, 4.0, 4.2, 4.1, 3.9, 3.0, 3.1, 2.9]).unwrap();
+        assert_eq!((d.first_third_secs, d.last_third_secs), (5.0, 3.0));
+        assert!(d.trend.tau < -0.8 && d.drifts(), "{d:?}");
+        // A slow stretch in the middle: the thirds differ by 18%, the order
+        // is chance (measured on an EPYC: streaming_step/lstm/h64, ms).
+        let d = Drift::of(&[
+            0.0866, 0.1, 0.137, 0.13, 0.146, 0.128, 0.115, 0.104, 0.0796, 0.0822,
+        ])
+        .unwrap();
+        assert!((d.ratio() - 0.822).abs() < 1e-3, "{d:?}");
+        assert!(d.trend.p_value > 0.2 && !d.drifts(), "{d:?}");
+        // Ordered but within the tolerance: not drift either.
+        let d = Drift::of(&[1.0, 1.01, 1.02, 1.03, 1.04, 1.05, 1.06, 1.07, 1.08, 1.09]).unwrap();
+        assert!(d.trend.p_value < 1e-5 && !d.drifts(), "{d:?}");
+        assert_eq!(Drift::of(&[1.0, 2.0]), None);
     }
 }

@@ -6,7 +6,10 @@
 //!
 //! - **Stationarity**: the median time per iteration of the last third of a
 //!   bench's samples (in measurement order) must be within
-//!   ±[`DRIFT_TOLERANCE`] of the first third's; otherwise the bench *drifts*.
+//!   ±[`DRIFT_TOLERANCE`] of the first third's, unless the samples show no
+//!   trend in measurement order (Kendall's test, two-sided p at least
+//!   [`crate::stats::DRIFT_TREND_ALPHA`]: thirds that differ by chance are
+//!   noise, which the confidence interval shows); otherwise the bench *drifts*.
 //! - **Exponents**: along each sweep axis `time ∝ x^k` must have `k` between
 //!   [`MIN_EXPONENT`] and [`MAX_EXPONENT`] (a cell does `O(T·H²)` work per
 //!   layer, so 0 ≤ k ≤ 2 up to overheads; against length k should be near 1).
@@ -147,12 +150,14 @@ fn drift(results: &[BenchResult]) -> Vec<Problem> {
             d.drifts().then(|| Problem {
                 gate: Gate::Drift,
                 message: format!(
-                    "{}: the last third of its samples took {:.2}× the time per iteration of the first third ({:.2} against {:.2} ms; tolerance ±{:.0}%){busy}{remeasured}",
+                    "{}: the last third of its samples took {:.2}× the time per iteration of the first third ({:.2} against {:.2} ms; tolerance ±{:.0}%), and they trend in measurement order (Kendall's τ {:+.2}, {}){busy}{remeasured}",
                     r.id(),
                     d.ratio(),
                     d.last_third_secs * 1e3,
                     d.first_third_secs * 1e3,
-                    DRIFT_TOLERANCE * 100.0
+                    DRIFT_TOLERANCE * 100.0,
+                    d.trend.tau,
+                    crate::report::format::format_p(d.trend.p_value)
                 ),
                 benches: vec![r.id()],
             })

@@ -38,6 +38,8 @@ pub(super) struct Page {
     pub tables: Vec<Table>,
     /// The stationarity tolerance in percent, for the explanation.
     pub drift_tolerance_pct: String,
+    /// The significance level of the stationarity gate's trend test.
+    pub drift_trend_alpha: String,
     /// The throughput gate's tolerance in percent, for the explanation.
     pub throughput_tolerance_pct: String,
 }
