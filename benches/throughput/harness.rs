@@ -575,7 +575,17 @@ pub fn bench(
             .expect("no bench panics holding it")
             .is_none();
     let mut sample_calls = 0;
-    CANARY.with_borrow_mut(|c| c.as_mut().map(Canary::new_measurement));
+    // The canary is made (and calibrated, about half a second) here rather
+    // than in the first timed call: criterion's warm-up estimates a step
+    // from the wall time of the routine's calls, not from the time they
+    // return, and a calibration inside the first call made it guess 0.5 s
+    // for a 16 ms matmul and warn that 10 samples could not complete.
+    CANARY.with_borrow_mut(|c| {
+        if device == Device::Cpu && c.is_none() {
+            *c = Some(Canary::new());
+        }
+        c.as_mut().map(Canary::new_measurement)
+    });
     group.bench_function(BenchmarkId::new(function, &parameter), |b| {
         ran = true;
         if warm.is_none() && s.selection.benchmarking {
