@@ -2,7 +2,7 @@
 //! before any tensor work (device, flushing of subnormal floats), warming a
 //! fixture to its steady state, sizing criterion's measurement time from the
 //! warm-up so that 10 samples always fit, measuring again a bench whose
-//! samples drifted ([`remeasure_drifting`]), and the record of how each
+//! samples drifted or stayed disturbed ([`remeasure_unsound`]), and the record of how each
 //! bench ran ([`BENCH_CONDITIONS_FILE`] in criterion's folder, read by
 //! `report --bench`).
 
@@ -15,7 +15,9 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use criterion::measurement::WallTime;
 use criterion::{BenchmarkGroup, BenchmarkId, Criterion, SamplingMode};
-use rnnbench::model::{BENCH_CONDITIONS_FILE, BenchCondition, BenchConditions, DriftLedger};
+use rnnbench::model::{
+    BENCH_CONDITIONS_FILE, BenchCondition, BenchConditions, Measurement, RemeasureLedger,
+};
 use rnnbench::probe::canary::Canary;
 use rnnbench::probe::device::{cuda_unavailable_reason, synchronize};
 use rnnbench::probe::interference::{DisturbanceRule, EpochTiming, Signals};
@@ -54,13 +56,13 @@ const WARMUP_MIN_STEPS: usize = 6;
 /// not show that the phase is over.
 const WARMUP_MIN_STEPS_UNFLUSHED: usize = 40;
 
-/// Most times a bench whose samples drift is measured again (each time
-/// from a fresh fixture and warm-up, after every other bench has run). On a
-/// 2-vCPU Intel Xeon VM a full run had 1 and 7 drifting benches of 109 in
-/// two runs of the same binary, at 0% steal: the VM's speed changes for
+/// Most times a bench whose measurement is unsound is measured again (each
+/// time from a fresh fixture and warm-up, after every other bench has run).
+/// On a 2-vCPU Intel Xeon VM a full run had 1 and 7 drifting benches of 109
+/// in two runs of the same binary, at 0% steal: the VM's speed changes for
 /// seconds at a time, longer than the canary brackets; a second
 /// measurement minutes later is a fresh draw of those conditions.
-const MAX_DRIFT_RERUNS: usize = 2;
+const MAX_REMEASUREMENTS: usize = 2;
 
 /// How much slower [`fault_drift`] reports the later samples.
 const FAULT_DRIFT_FACTOR: f64 = 1.5;
@@ -68,7 +70,7 @@ const FAULT_DRIFT_FACTOR: f64 = 1.5;
 /// Test hook: `RNNBENCH_BENCH_FAULT_DRIFT=REGEX` reports the samples after
 /// the fifth of the first measurement of each bench whose id matches as
 /// [`FAULT_DRIFT_FACTOR`] times slower than timed, so that the
-/// re-measurement of drifting benches ([`remeasure_drifting`]) can be seen
+/// re-measurement of drifting benches ([`remeasure_unsound`]) can be seen
 /// at work on any machine; its re-measurements are reported as timed.
 fn fault_drift(id: &str) -> bool {
     std::env::var("RNNBENCH_BENCH_FAULT_DRIFT")
@@ -196,9 +198,9 @@ pub struct Setup {
     selection: Selection,
     criterion_dir: PathBuf,
     conditions: Mutex<BenchConditions>,
-    /// The benches whose last measurement drifted.
-    drifting: Mutex<DriftLedger>,
-    /// While [`remeasure_drifting`] runs: the benches it measures again.
+    /// The benches whose last measurement was unsound.
+    pending: Mutex<RemeasureLedger>,
+    /// While [`remeasure_unsound`] runs: the benches it measures again.
     remeasuring: Mutex<Option<BTreeSet<String>>>,
 }
 
@@ -255,7 +257,7 @@ pub fn setup() -> &'static Setup {
             selection: Selection::from_args(),
             criterion_dir,
             conditions: Mutex::new(conditions),
-            drifting: Mutex::new(DriftLedger::default()),
+            pending: Mutex::new(RemeasureLedger::default()),
             remeasuring: Mutex::new(None),
         }
     })
@@ -271,49 +273,50 @@ pub fn criterion() -> Criterion {
 }
 
 /// Measures again, with `targets` (every bench function of the binary),
-/// the benches whose samples drifted in this process: at most
-/// [`MAX_DRIFT_RERUNS`] passes, each over the benches still drifting, with
-/// a criterion filtered to exactly those ids (a new `Criterion`, so that
-/// they keep their folders). A drifting bench did not measure a steady
-/// state, so its samples are no basis for a finding; the choice depends
-/// only on the samples' stationarity, never on their value, and each
-/// replaced measurement's drift is recorded with the bench
-/// (`drift_reruns`, `replaced_drifts`) and named on the bench report.
-pub fn remeasure_drifting(targets: impl Fn(&mut Criterion)) {
+/// the benches whose measurement was unsound in this process (their
+/// samples drifted, or more than a third stayed disturbed:
+/// [`Measurement::unsound`]): at most [`MAX_REMEASUREMENTS`] passes, each
+/// over the benches still unsound, with a criterion filtered to exactly
+/// those ids (a new `Criterion`, so that they keep their folders). Such
+/// samples are no basis for a finding; the choice depends only on their
+/// stationarity and disturbance, never on their value, and each replaced
+/// measurement is recorded with the bench (`remeasurements`, `replaced`)
+/// and named on the bench report.
+pub fn remeasure_unsound(targets: impl Fn(&mut Criterion)) {
     let s = setup();
     if !s.selection.benchmarking {
         return;
     }
-    for pass in 1..=MAX_DRIFT_RERUNS {
-        let (drifting, filter) = {
-            let ledger = s.drifting.lock().expect("no bench panics holding it");
-            (ledger.drifting(), ledger.filter())
+    for pass in 1..=MAX_REMEASUREMENTS {
+        let (pending, filter) = {
+            let ledger = s.pending.lock().expect("no bench panics holding it");
+            (ledger.pending(), ledger.filter())
         };
         let Some(filter) = filter else { return };
-        let named: Vec<String> = drifting
+        let named: Vec<String> = pending
             .iter()
-            .map(|(id, ratio)| format!("{id} ({ratio:.2}x)"))
+            .map(|(id, m)| format!("{id} ({})", m.describe()))
             .collect();
         println!(
-            "re-measuring {} bench(es) whose samples drifted (pass {pass} of {MAX_DRIFT_RERUNS}): {}",
-            drifting.len(),
+            "re-measuring {} bench(es) whose samples drifted or were mostly disturbed (pass {pass} of {MAX_REMEASUREMENTS}; last/first third): {}",
+            pending.len(),
             named.join(", ")
         );
-        let ids: BTreeSet<String> = drifting.into_iter().map(|(id, _)| id).collect();
+        let ids: BTreeSet<String> = pending.into_iter().map(|(id, _)| id).collect();
         *s.remeasuring.lock().expect("no bench panics holding it") = Some(ids);
         let mut c = criterion().configure_from_args().with_filter(filter);
         targets(&mut c);
         *s.remeasuring.lock().expect("no bench panics holding it") = None;
     }
     let left = s
-        .drifting
+        .pending
         .lock()
         .expect("no bench panics holding it")
-        .drifting();
+        .pending();
     if !left.is_empty() {
         let ids: Vec<String> = left.into_iter().map(|(id, _)| id).collect();
         println!(
-            "still drifting after {MAX_DRIFT_RERUNS} re-measurements (flagged on the bench report): {}",
+            "still unsound after {MAX_REMEASUREMENTS} re-measurements (see the bench report): {}",
             ids.join(", ")
         );
     }
@@ -616,11 +619,11 @@ pub fn bench(
     let samples = &takes[takes.len().saturating_sub(SAMPLES)..];
     let disturbed: Vec<&Take> = samples.iter().filter(|t| t.disturbance.is_some()).collect();
     let sample_secs: Vec<f64> = samples.iter().map(|t| t.secs_per_iter).collect();
-    let replaced_drifts = s
-        .drifting
+    let replaced = s
+        .pending
         .lock()
         .expect("no bench panics holding it")
-        .record(&id, &sample_secs);
+        .record(&id, Measurement::of(&sample_secs, disturbed.len() as u64));
     let condition = BenchCondition {
         started_unix_secs: started,
         flush_denormal: s.flush.requested,
@@ -636,8 +639,8 @@ pub fn bench(
         samples_disturbed: disturbed.len() as u64,
         disturbance: disturbed.last().and_then(|t| t.disturbance.clone()),
         canary_tolerance: CANARY.with_borrow(|c| c.as_ref().map(Canary::tolerance)),
-        drift_reruns: replaced_drifts.len() as u64,
-        replaced_drifts,
+        remeasurements: replaced.len() as u64,
+        replaced,
     };
     let mut conditions = s.conditions.lock().expect("no bench panics holding it");
     conditions.benches.insert(id, condition);

@@ -470,56 +470,107 @@ pub struct BenchCondition {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub canary_tolerance: Option<f64>,
     /// Times the bench was measured again, from its warm-up on, because
-    /// its samples drifted (the last third's median time per iteration
-    /// beyond the drift tolerance of the first third's, `stats::Drift`);
-    /// 0 when its first measurement held (and in files written before
-    /// re-measuring). The samples in criterion's folder are the last
-    /// measurement's.
+    /// its measurement was unsound ([`Measurement::unsound`]: its samples
+    /// drifted, or most were disturbed); 0 when its first measurement held
+    /// (and in files written before re-measuring). The samples in
+    /// criterion's folder are the last measurement's.
     #[serde(default)]
-    pub drift_reruns: u64,
-    /// The last-third over first-third ratio of each drifting measurement
-    /// that a re-measurement replaced, in order.
+    pub remeasurements: u64,
+    /// Each measurement that a re-measurement replaced, in order.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub replaced_drifts: Vec<f64>,
+    pub replaced: Vec<Measurement>,
 }
 
-/// Which benches of a run drifted ([`Drift`]), for measuring them again:
-/// each bench's drifting measurements so far, by bench id. A measurement
+/// Largest share of a bench's samples that may stay disturbed after their
+/// retakes before the measurement counts as unsound and is taken again: a
+/// third. On a 2-vCPU AMD EPYC VM under 6% steal a forward bench of about
+/// 5 ms kept 9 of 10 samples disturbed, spread from 4.5 to 72 ms with no
+/// order in time, so that it was neither a drift nor a measurement.
+pub const MAX_DISTURBED_SHARE: f64 = 1.0 / 3.0;
+
+/// What decides whether one measurement of a bench stands.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Measurement {
+    /// Median seconds per iteration of the last third of the samples over
+    /// the first third's; `None` with fewer than 3 samples.
+    pub thirds_ratio: Option<f64>,
+    /// Whether the samples drift ([`Drift::drifts`]).
+    pub drifts: bool,
+    /// Samples taken.
+    pub samples: u64,
+    /// Samples still disturbed after their retakes.
+    pub samples_disturbed: u64,
+}
+
+impl Measurement {
+    /// The measurement whose per-iteration seconds were `sample_secs` (in
+    /// measurement order), `samples_disturbed` of them still disturbed.
+    pub fn of(sample_secs: &[f64], samples_disturbed: u64) -> Measurement {
+        let drift = Drift::of(sample_secs);
+        Measurement {
+            thirds_ratio: drift.map(|d| d.ratio()),
+            drifts: drift.is_some_and(|d| d.drifts()),
+            samples: sample_secs.len() as u64,
+            samples_disturbed,
+        }
+    }
+
+    /// Whether it must be taken again: its samples drift, or more than
+    /// [`MAX_DISTURBED_SHARE`] of them stayed disturbed.
+    pub fn unsound(&self) -> bool {
+        self.drifts || self.samples_disturbed as f64 > MAX_DISTURBED_SHARE * self.samples as f64
+    }
+
+    /// `0.67`, `1.02, 9 of 10 disturbed`: the thirds' ratio, and the
+    /// disturbed samples when they made it unsound.
+    pub fn describe(&self) -> String {
+        let ratio = self.thirds_ratio.map_or("—".into(), |r| format!("{r:.2}"));
+        if self.samples_disturbed as f64 > MAX_DISTURBED_SHARE * self.samples as f64 {
+            format!(
+                "{ratio}, {} of {} disturbed",
+                self.samples_disturbed, self.samples
+            )
+        } else {
+            ratio
+        }
+    }
+}
+
+/// Which benches of a run must be measured again ([`Measurement::unsound`]),
+/// with each one's unsound measurements so far, by bench id. A measurement
 /// that holds takes its bench off the list.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct DriftLedger {
-    drifting: BTreeMap<String, Vec<f64>>,
+pub struct RemeasureLedger {
+    pending: BTreeMap<String, Vec<Measurement>>,
 }
 
-impl DriftLedger {
-    /// Records a measurement of the bench `id` whose per-iteration seconds
-    /// were `sample_secs` (in measurement order), and returns the
-    /// last/first-third ratios of the earlier drifting measurements it
-    /// replaces (empty for a first measurement).
-    pub fn record(&mut self, id: &str, sample_secs: &[f64]) -> Vec<f64> {
-        let replaced = self.drifting.remove(id).unwrap_or_default();
-        if let Some(d) = Drift::of(sample_secs).filter(Drift::drifts) {
-            let mut ratios = replaced.clone();
-            ratios.push(d.ratio());
-            self.drifting.insert(id.to_string(), ratios);
+impl RemeasureLedger {
+    /// Records `measurement` of the bench `id` and returns the earlier
+    /// unsound measurements it replaces (empty for a first measurement).
+    pub fn record(&mut self, id: &str, measurement: Measurement) -> Vec<Measurement> {
+        let replaced = self.pending.remove(id).unwrap_or_default();
+        if measurement.unsound() {
+            let mut all = replaced.clone();
+            all.push(measurement);
+            self.pending.insert(id.to_string(), all);
         }
         replaced
     }
 
-    /// The benches whose last measurement drifted, each with the ratio of
-    /// that measurement.
-    pub fn drifting(&self) -> Vec<(String, f64)> {
-        self.drifting
+    /// The benches whose last measurement was unsound, each with that
+    /// measurement.
+    pub fn pending(&self) -> Vec<(String, Measurement)> {
+        self.pending
             .iter()
-            .map(|(id, ratios)| (id.clone(), ratios.last().copied().unwrap_or(1.0)))
+            .filter_map(|(id, all)| Some((id.clone(), *all.last()?)))
             .collect()
     }
 
-    /// A regex matching exactly the ids of [`DriftLedger::drifting`] (for
-    /// criterion's filter); `None` when nothing drifts.
+    /// A regex matching exactly the ids of [`RemeasureLedger::pending`]
+    /// (for criterion's filter); `None` when none is.
     pub fn filter(&self) -> Option<String> {
-        (!self.drifting.is_empty()).then(|| {
-            let ids: Vec<String> = self.drifting.keys().map(|id| regex::escape(id)).collect();
+        (!self.pending.is_empty()).then(|| {
+            let ids: Vec<String> = self.pending.keys().map(|id| regex::escape(id)).collect();
             format!("^({})$", ids.join("|"))
         })
     }
@@ -650,30 +701,40 @@ mod tests {
     }
 
     #[test]
-    fn the_drift_ledger_keeps_a_bench_until_a_measurement_holds() {
+    fn the_ledger_keeps_a_bench_until_a_measurement_holds() {
         let drifting = [1.0, 1.0, 1.0, 1.0, 1.2, 1.3, 1.3, 1.3, 1.3, 1.3];
         let steady = [1.0, 1.01, 0.99, 1.0, 1.0, 1.02, 1.0, 0.98, 1.0, 1.01];
-        let mut ledger = DriftLedger::default();
+        let mut ledger = RemeasureLedger::default();
         let a = "train_step/gru/h128-t200-b64-l1-th2";
         let b = "forward/lstm/h64-t50-b1-l1-th2";
-        assert_eq!(ledger.record(a, &drifting), Vec::<f64>::new());
-        assert_eq!(ledger.record(b, &steady), Vec::<f64>::new());
+        let c = "forward/rnn/h128-t50-b64-l1-th2";
+        assert_eq!(ledger.record(a, Measurement::of(&drifting, 0)), vec![]);
+        assert_eq!(ledger.record(b, Measurement::of(&steady, 3)), vec![]);
         assert_eq!(
-            ledger.record("matmul/peak/n1024-th2", &[1.0, 2.0]),
-            Vec::<f64>::new()
+            ledger.record("matmul/peak/n1024-th2", Measurement::of(&[1.0, 2.0], 0)),
+            vec![]
         );
-        assert_eq!(ledger.drifting(), vec![(a.to_string(), 1.3)]);
+        // Steady, but 4 of 10 samples disturbed: more than a third.
+        let busy = Measurement::of(&steady, 4);
+        assert!(!busy.drifts && busy.unsound());
+        assert_eq!(busy.describe(), "1.00, 4 of 10 disturbed");
+        ledger.record(c, busy);
+        let pending = ledger.pending();
+        assert_eq!(pending.len(), 2);
+        assert_eq!(pending[1].0, a);
+        assert_eq!(pending[1].1.thirds_ratio, Some(1.3));
+        assert_eq!(pending[1].1.describe(), "1.30");
         let filter = regex::Regex::new(&ledger.filter().unwrap()).unwrap();
-        assert!(filter.is_match(a));
+        assert!(filter.is_match(a) && filter.is_match(c));
         assert!(!filter.is_match(b) && !filter.is_match(&format!("{a}x")));
         // Drifting again (the other way), then holding.
         let reversed: Vec<f64> = drifting.iter().rev().copied().collect();
-        assert_eq!(ledger.record(a, &reversed), vec![1.3]);
-        assert_eq!(ledger.drifting().len(), 1);
-        let replaced = ledger.record(a, &steady);
+        assert_eq!(ledger.record(a, Measurement::of(&reversed, 0)).len(), 1);
+        let replaced = ledger.record(a, Measurement::of(&steady, 0));
         assert_eq!(replaced.len(), 2);
-        assert!((replaced[1] - 1.0 / 1.3).abs() < 1e-12);
-        assert_eq!(ledger.drifting(), Vec::<(String, f64)>::new());
+        assert!((replaced[1].thirds_ratio.unwrap() - 1.0 / 1.3).abs() < 1e-12);
+        assert_eq!(ledger.record(c, Measurement::of(&steady, 1)), vec![busy]);
+        assert_eq!(ledger.pending(), vec![]);
         assert_eq!(ledger.filter(), None);
     }
 }

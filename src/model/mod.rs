@@ -12,8 +12,8 @@ pub mod classifier;
 
 pub use bench_shape::{
     BENCH_CLASSES, BENCH_CONDITIONS_FILE, BENCH_EMBED, BENCH_VOCAB, BatchingBench, BatchingMode,
-    BenchCell, BenchCondition, BenchConditions, BenchGroup, BenchGroupId, BenchShape, DriftLedger,
-    MatmulBench,
+    BenchCell, BenchCondition, BenchConditions, BenchGroup, BenchGroupId, BenchShape,
+    MAX_DISTURBED_SHARE, MatmulBench, Measurement, RemeasureLedger,
 };
 pub use budget::{ModelShape, hidden_for_budget};
 pub use cell::Cell;

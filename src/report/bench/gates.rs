@@ -26,7 +26,7 @@ pub use crate::stats::{DRIFT_TOLERANCE, Drift};
 
 use super::results::BenchResult;
 use super::series::{SweepAxis, sweep_groups, sweep_lines};
-use crate::model::{BenchGroup, BenchGroupId};
+use crate::model::{BenchGroup, BenchGroupId, Measurement};
 
 /// Smallest plausible fitted exponent of time against a size: more work
 /// cannot take less time.
@@ -137,14 +137,13 @@ fn drift(results: &[BenchResult]) -> Vec<Problem> {
             let remeasured = r
                 .condition
                 .as_ref()
-                .filter(|c| c.drift_reruns > 0)
+                .filter(|c| c.remeasurements > 0)
                 .map_or(String::new(), |c| {
-                    let was: Vec<String> =
-                        c.replaced_drifts.iter().map(|x| format!("{x:.2}×")).collect();
+                    let was: Vec<String> = c.replaced.iter().map(Measurement::describe).collect();
                     format!(
-                        "; it drifted in each of its {} measurements (the replaced ones: {})",
-                        c.drift_reruns + 1,
-                        was.join(", ")
+                        "; it was measured {} times, and the replaced measurements were no better (last/first third: {})",
+                        c.remeasurements + 1,
+                        was.join("; ")
                     )
                 });
             d.drifts().then(|| Problem {

@@ -18,7 +18,9 @@ use super::series::{
 };
 use super::shared::Line;
 use crate::error::Result;
-use crate::model::{BatchingMode, BenchGroup, BenchGroupId, Cell};
+use crate::model::{
+    BatchingMode, BenchGroup, BenchGroupId, Cell, MAX_DISTURBED_SHARE, Measurement,
+};
 
 /// What every builder reads.
 struct Ctx<'a> {
@@ -228,15 +230,17 @@ fn conditions(results: &[BenchResult]) -> Vec<String> {
     lines
 }
 
-/// The sentence on benches measured again because their samples drifted:
-/// how many, each with the drift it replaced and the drift it now has, and
-/// how many drift still; `None` when none was re-measured.
+/// The sentence on benches measured again because their measurement was
+/// unsound (drifting, or mostly disturbed samples): how many, each with the
+/// measurements it replaced and the one kept, and how many are unsound
+/// still; `None` when none was re-measured.
 fn remeasured_line(recorded: &[&BenchResult]) -> Option<String> {
-    let remeasured: Vec<(&BenchResult, &Vec<f64>)> = recorded
+    let remeasured: Vec<(&BenchResult, &Vec<Measurement>, Measurement)> = recorded
         .iter()
         .filter_map(|r| {
             let c = r.condition.as_ref()?;
-            (c.drift_reruns > 0).then_some((*r, &c.replaced_drifts))
+            let kept = Measurement::of(&r.sample_secs, c.samples_disturbed);
+            (c.remeasurements > 0).then_some((*r, &c.replaced, kept))
         })
         .collect();
     if remeasured.is_empty() {
@@ -244,25 +248,25 @@ fn remeasured_line(recorded: &[&BenchResult]) -> Option<String> {
     }
     let still = remeasured
         .iter()
-        .filter(|(r, _)| Drift::of(&r.sample_secs).is_some_and(|d| d.drifts()))
+        .filter(|(_, _, kept)| kept.unsound())
         .count();
     let named: Vec<String> = remeasured
         .iter()
-        .map(|(r, replaced)| {
-            let was: Vec<String> = replaced.iter().map(|x| format!("{x:.2}")).collect();
-            let now =
-                Drift::of(&r.sample_secs).map_or("—".into(), |d| format!("{:.2}", d.ratio()));
-            format!("{} ({} → {now})", r.id(), was.join(", "))
+        .map(|(r, replaced, kept)| {
+            let was: Vec<String> = replaced.iter().map(Measurement::describe).collect();
+            format!("{} ({} → {})", r.id(), was.join("; "), kept.describe())
         })
         .collect();
     Some(format!(
-        "Benches measured again, from a fresh fixture and warm-up after the others, because the last third of their samples disagreed with the first by more than ±{:.0}% (last/first third, replaced → kept): {}: {}. {}",
+        "Benches measured again, from a fresh fixture and warm-up after the others, because the last third of their samples disagreed with the first by more than ±{:.0}% in a trend, or more than {:.0}% of their samples stayed disturbed (last/first third, replaced → kept): {}: {}. {}",
         super::gates::DRIFT_TOLERANCE * 100.0,
+        MAX_DISTURBED_SHARE * 100.0,
         remeasured.len(),
         named.join("; "),
         match still {
-            0 => "None of them drifts any more; the tables show the kept measurement.".to_string(),
-            n => format!("{n} still drift and are flagged below."),
+            0 => "The kept measurement of each holds; the tables show it.".to_string(),
+            n =>
+                format!("{n} still drift or stayed mostly disturbed after the last re-measurement."),
         }
     ))
 }
@@ -453,15 +457,9 @@ fn condition_cells(ctx: &Ctx, r: &BenchResult) -> [String; 2] {
         Some(d) => format!("{:.2}", d.ratio()),
         None => "—".into(),
     };
-    if let Some(c) = r.condition.as_ref().filter(|c| c.drift_reruns > 0) {
-        drift.push_str(&format!(
-            ", re-measured (was {})",
-            c.replaced_drifts
-                .iter()
-                .map(|x| format!("{x:.2}"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ));
+    if let Some(c) = r.condition.as_ref().filter(|c| c.remeasurements > 0) {
+        let was: Vec<String> = c.replaced.iter().map(Measurement::describe).collect();
+        drift.push_str(&format!(", re-measured (was {})", was.join("; ")));
     }
     if let Some(c) = r.condition.as_ref().filter(|c| c.samples_disturbed > 0) {
         drift.push_str(&format!(", {} disturbed", c.samples_disturbed));

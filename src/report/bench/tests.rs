@@ -472,16 +472,21 @@ fn a_remeasured_bench_names_the_drift_it_replaced() {
             120.0, 121.0, 119.0, 140.0, 141.0, 139.0, 140.0, 160.0, 161.0, 159.0,
         ],
     );
-    let condition = |reruns: u64, replaced: &[f64]| {
+    let condition = |replaced: serde_json::Value| {
         serde_json::json!({
         "started_unix_secs": 1, "flush_denormal": true, "flush_denormal_supported": true,
         "flush_denormal_effective": true, "quick": false, "warmup_steps": 6, "warmup_secs": 0.7,
         "warmup_first_step_secs": 0.11, "warmup_last_step_secs": 0.1, "warmup_stable": true,
-        "drift_reruns": reruns, "replaced_drifts": replaced})
+        "remeasurements": replaced.as_array().unwrap().len(), "replaced": replaced})
+    };
+    let m = |ratio: f64, drifts: bool, disturbed: u64| {
+        serde_json::json!({"thirds_ratio": ratio, "drifts": drifts, "samples": 10,
+            "samples_disturbed": disturbed})
     };
     let conditions = serde_json::json!({"benches": {
-        "train_step/lstm/h128-t200-b64-l1-th2": condition(1, &[0.77]),
-        "train_step/gru/h128-t200-b64-l1-th2": condition(2, &[0.8, 1.2])}});
+        "train_step/lstm/h128-t200-b64-l1-th2": condition(serde_json::json!([m(0.77, true, 0)])),
+        "train_step/gru/h128-t200-b64-l1-th2":
+            condition(serde_json::json!([m(0.8, true, 0), m(1.02, false, 9)]))}});
     std::fs::write(
         c.join(crate::model::BENCH_CONDITIONS_FILE),
         conditions.to_string(),
@@ -489,7 +494,10 @@ fn a_remeasured_bench_names_the_drift_it_replaced() {
     .unwrap();
     let results = read_criterion(&c).unwrap();
     let lstm = results.iter().find(|r| r.function == "lstm").unwrap();
-    assert_eq!(lstm.condition.as_ref().unwrap().replaced_drifts, vec![0.77]);
+    assert_eq!(
+        lstm.condition.as_ref().unwrap().replaced[0].thirds_ratio,
+        Some(0.77)
+    );
     let checks = Checks::run(&results);
     assert!(!checks.drifts("train_step/lstm/h128-t200-b64-l1-th2"));
     assert!(checks.drifts("train_step/gru/h128-t200-b64-l1-th2"));
@@ -501,7 +509,7 @@ fn a_remeasured_bench_names_the_drift_it_replaced() {
     assert_eq!(drift.len(), 1, "{:?}", checks.problems);
     assert!(
         drift[0].message.ends_with(
-            "; it drifted in each of its 3 measurements (the replaced ones: 0.80×, 1.20×)"
+            "; it was measured 3 times, and the replaced measurements were no better (last/first third: 0.80; 1.02, 9 of 10 disturbed)"
         ),
         "{}",
         drift[0].message
@@ -510,15 +518,19 @@ fn a_remeasured_bench_names_the_drift_it_replaced() {
     let html =
         std::fs::read_to_string(render_bench_report(&c, &dir.path().join("out")).unwrap()).unwrap();
     assert!(
-        html.contains("because the last third of their samples disagreed with the first by more than ±10% (last/first third, replaced → kept): 2: "),
+        html.contains("in a trend, or more than 33% of their samples stayed disturbed (last/first third, replaced → kept): 2: "),
         "{html}"
     );
-    assert!(html.contains("train_step/gru/h128-t200-b64-l1-th2 (0.80, 1.20 → 1.33)"));
+    assert!(
+        html.contains("train_step/gru/h128-t200-b64-l1-th2 (0.80; 1.02, 9 of 10 disturbed → 1.33)")
+    );
     assert!(html.contains("train_step/lstm/h128-t200-b64-l1-th2 (0.77 → 1.00)"));
-    assert!(html.contains("1 still drift and are flagged below."));
+    assert!(
+        html.contains("1 still drift or stayed mostly disturbed after the last re-measurement.")
+    );
     assert!(
         html.contains("<td>1.00, re-measured (was 0.77)</td>"),
         "{html}"
     );
-    assert!(html.contains("<td>1.33 drifts, re-measured (was 0.80, 1.20)</td>"));
+    assert!(html.contains("<td>1.33 drifts, re-measured (was 0.80; 1.02, 9 of 10 disturbed)</td>"));
 }
