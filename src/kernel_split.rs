@@ -10,7 +10,7 @@ use crate::config::KernelChoice;
 use crate::model::Cell;
 use crate::probe::kernel::Kernel;
 use crate::results::KernelCheckRow;
-use crate::stats::{Ratio, paired_ratio};
+use crate::stats::{Ratio, median, paired_ratio};
 
 /// One model in the kernel check.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -78,20 +78,6 @@ fn step_secs(rows: &[KernelCheckRow], model: Cell, choice: KernelChoice) -> Vec<
     } else {
         Vec::new()
     }
-}
-
-fn median(values: &[f64]) -> Option<f64> {
-    if values.is_empty() {
-        return None;
-    }
-    let mut v = values.to_vec();
-    v.sort_by(f64::total_cmp);
-    let n = v.len();
-    Some(if n % 2 == 1 {
-        v[n / 2]
-    } else {
-        (v[n / 2 - 1] + v[n / 2]) / 2.0
-    })
 }
 
 /// The kernel split of `rows` for `models` and the `pairs` to compare;

@@ -24,6 +24,21 @@ pub fn mean(xs: &[f64]) -> Option<f64> {
     }
 }
 
+/// Median (the mean of the middle two for an even count); `None` for no values.
+pub fn median(xs: &[f64]) -> Option<f64> {
+    if xs.is_empty() {
+        return None;
+    }
+    let mut s = xs.to_vec();
+    s.sort_by(f64::total_cmp);
+    let n = s.len();
+    Some(if n % 2 == 1 {
+        s[n / 2]
+    } else {
+        (s[n / 2 - 1] + s[n / 2]) / 2.0
+    })
+}
+
 /// Sample standard deviation (denominator n - 1); `None` for fewer than two values.
 pub fn sample_sd(xs: &[f64]) -> Option<f64> {
     if xs.len() < 2 {
@@ -327,8 +342,8 @@ impl Drift {
             return None;
         }
         Some(Drift {
-            first_third_secs: median_of(&sample_secs[..third]),
-            last_third_secs: median_of(&sample_secs[sample_secs.len() - third..]),
+            first_third_secs: median(&sample_secs[..third])?,
+            last_third_secs: median(&sample_secs[sample_secs.len() - third..])?,
             trend: kendall_trend(sample_secs)?,
         })
     }
@@ -424,17 +439,6 @@ fn inversion_distribution(n: usize) -> Vec<f64> {
         p = next;
     }
     p
-}
-
-fn median_of(v: &[f64]) -> f64 {
-    let mut s = v.to_vec();
-    s.sort_by(f64::total_cmp);
-    let n = s.len();
-    if n % 2 == 1 {
-        s[n / 2]
-    } else {
-        (s[n / 2 - 1] + s[n / 2]) / 2.0
-    }
 }
 
 #[cfg(test)]

@@ -518,14 +518,19 @@ impl Measurement {
     /// Whether it must be taken again: its samples drift, or more than
     /// [`MAX_DISTURBED_SHARE`] of them stayed disturbed.
     pub fn unsound(&self) -> bool {
-        self.drifts || self.samples_disturbed as f64 > MAX_DISTURBED_SHARE * self.samples as f64
+        self.drifts || self.mostly_disturbed()
+    }
+
+    /// Whether more than [`MAX_DISTURBED_SHARE`] of the samples stayed disturbed.
+    fn mostly_disturbed(&self) -> bool {
+        self.samples_disturbed as f64 > MAX_DISTURBED_SHARE * self.samples as f64
     }
 
     /// `0.67`, `1.02, 9 of 10 disturbed`: the thirds' ratio, and the
     /// disturbed samples when they made it unsound.
     pub fn describe(&self) -> String {
         let ratio = self.thirds_ratio.map_or("—".into(), |r| format!("{r:.2}"));
-        if self.samples_disturbed as f64 > MAX_DISTURBED_SHARE * self.samples as f64 {
+        if self.mostly_disturbed() {
             format!(
                 "{ratio}, {} of {} disturbed",
                 self.samples_disturbed, self.samples

@@ -450,9 +450,9 @@ impl DisturbanceRule {
         if secs.len() < MIN_OUTLIER_EPOCHS {
             return None;
         }
-        let median = median(&secs);
+        let median = crate::stats::median(&secs)?;
         let deviations: Vec<f64> = secs.iter().map(|s| (s - median).abs()).collect();
-        let mad = median_of(deviations);
+        let mad = crate::stats::median(&deviations)?;
         let limit = (median + self.outlier_mads * MAD_TO_SD * mad)
             .max(median * (1.0 + self.outlier_min_excess_share));
         Some((limit, median))
@@ -509,22 +509,6 @@ pub fn clean_epochs(verdicts: &[EpochVerdict]) -> Vec<usize> {
         (0..verdicts.len()).collect()
     } else {
         clean
-    }
-}
-
-fn median(values: &[f64]) -> f64 {
-    median_of(values.to_vec())
-}
-
-fn median_of(mut values: Vec<f64>) -> f64 {
-    values.sort_by(f64::total_cmp);
-    let n = values.len();
-    if n == 0 {
-        f64::NAN
-    } else if n % 2 == 1 {
-        values[n / 2]
-    } else {
-        (values[n / 2 - 1] + values[n / 2]) / 2.0
     }
 }
 
