@@ -139,6 +139,9 @@ pub enum KernelChoice {
     Auto,
     /// libtorch's native kernels for every cell (oneDNN and cuDNN off).
     Native,
+    /// Every cell (LSTM, GRU, tanh RNN) on the same fused oneDNN 3.2 RNN
+    /// primitives, rnnbench's own (CPU only).
+    Onednn,
 }
 
 /// A switch given as `on` or `off`.

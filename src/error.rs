@@ -60,6 +60,9 @@ pub enum Error {
     /// a C++ backtrace).
     #[error("libtorch: {}", first_line(&.0.to_string()))]
     Torch(#[from] tch::TchError),
+    /// rnnbench's fused oneDNN cells failed (or are not built in).
+    #[error("{}", first_line(.0))]
+    Kernel(String),
     /// A results file could not be written or read back.
     #[error("{path}: {message}")]
     Results {

@@ -320,7 +320,10 @@ impl Classifier {
             Tensor::f_embedding(&self.embedding, &tokens.f_unsqueeze(1)?, -1, false, false)?;
         let weights: Vec<&Tensor> = self.recurrent.iter().collect();
         let layers = self.shape.layers;
-        let (h, c) = match self.shape.cell {
+        let (h, c) = if super::onednn::enabled() && embedded.device() == Device::Cpu {
+            self.step_onednn(&embedded, state)?
+        } else {
+            match self.shape.cell {
             Cell::Lstm => {
                 let c0 = state.c.as_ref().expect("an LSTM state has a cell state");
                 let (_, h, c) = embedded.f_lstm(
@@ -361,6 +364,7 @@ impl Classifier {
                 )?;
                 (h, None)
             }
+        }
         };
         let top = h.f_select(0, layers - 1)?;
         let logits = top.f_linear(&self.head_weight, Some(&self.head_bias))?;
@@ -380,6 +384,9 @@ impl Classifier {
         dropout: f64,
     ) -> Result<Tensor> {
         let batch = input.size()[0];
+        if super::onednn::enabled() && input.device() == Device::Cpu {
+            return self.run_onednn(input, weights, layers, train, dropout);
+        }
         let h0 = Tensor::f_zeros(
             [layers, batch, self.shape.hidden_size],
             (input.kind(), input.device()),
@@ -413,6 +420,72 @@ impl Classifier {
             }
         };
         Ok(out)
+    }
+}
+
+impl Classifier {
+    /// [`Classifier::run`] on the fused oneDNN cells (`--kernel onednn`):
+    /// layer by layer, with dropout between layers in training, as libtorch
+    /// applies it.
+    fn run_onednn(
+        &self,
+        input: &Tensor,
+        weights: &[Tensor],
+        layers: i64,
+        train: bool,
+        dropout: f64,
+    ) -> Result<Tensor> {
+        let h0 = Tensor::f_zeros(
+            [input.size()[0], self.shape.hidden_size],
+            (input.kind(), input.device()),
+        )?;
+        let c0 = (self.shape.cell == Cell::Lstm).then(|| h0.zeros_like());
+        let mut x = input.shallow_clone();
+        for layer in 0..layers as usize {
+            if layer > 0 {
+                x = x.f_dropout(dropout, train)?;
+            }
+            let w = &weights[layer * 4..layer * 4 + 4];
+            x = super::onednn::layer(
+                self.shape.cell,
+                &x,
+                &h0,
+                c0.as_ref(),
+                &w[0],
+                &w[1],
+                &w[2],
+                &w[3],
+            )?
+            .out;
+        }
+        Ok(x)
+    }
+
+    /// [`Classifier::step`]'s recurrent part on the fused oneDNN cells:
+    /// one step of every layer from `state`; the new `(h, c)`.
+    fn step_onednn(&self, embedded: &Tensor, state: &StreamState) -> Result<(Tensor, Option<Tensor>)> {
+        let mut x = embedded.shallow_clone();
+        let (mut hs, mut cs) = (Vec::new(), Vec::new());
+        for layer in 0..self.shape.layers {
+            let w = &self.recurrent[layer as usize * 4..layer as usize * 4 + 4];
+            let c0 = state.c.as_ref().map(|c| c.select(0, layer));
+            let o = super::onednn::layer(
+                self.shape.cell,
+                &x,
+                &state.h.f_select(0, layer)?,
+                c0.as_ref(),
+                &w[0],
+                &w[1],
+                &w[2],
+                &w[3],
+            )?;
+            x = o.out;
+            hs.push(o.h_n);
+            cs.extend(o.c_n);
+        }
+        let h = Tensor::f_stack(&hs, 0)?;
+        let c = if cs.is_empty() { None } else { Some(Tensor::f_stack(&cs, 0)?) };
+        Ok((h, c))
     }
 }
 

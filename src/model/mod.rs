@@ -9,6 +9,7 @@ pub mod bench_shape;
 pub mod budget;
 pub mod cell;
 pub mod classifier;
+pub mod onednn;
 
 pub use bench_shape::{
     BENCH_CLASSES, BENCH_CONDITIONS_FILE, BENCH_EMBED, BENCH_VOCAB, BatchingBench, BatchingMode,

@@ -29,6 +29,10 @@ pub enum Kernel {
     Cudnn,
     /// libtorch's own loop of matrix products and point-wise ops.
     Native,
+    /// rnnbench's fused oneDNN 3.2 cells, the same library for every cell
+    /// (`--kernel onednn`).
+    #[serde(rename = "onednn-fused")]
+    OnednnFused,
 }
 
 impl Kernel {
@@ -38,6 +42,7 @@ impl Kernel {
             Kernel::Onednn => "onednn",
             Kernel::Cudnn => "cudnn",
             Kernel::Native => "native",
+            Kernel::OnednnFused => "onednn-fused",
         }
     }
 }
@@ -65,18 +70,21 @@ pub fn set_flush_denormal(on: bool) -> bool {
     unsafe { rnnbench_set_flush_denormal(i32::from(on)) != 0 }
 }
 
-/// Applies `choice` to this process: oneDNN and cuDNN on for `auto`, off for
-/// `native`.
+/// Applies `choice` to this process: libtorch's oneDNN and cuDNN on for
+/// `auto`, off for `native`; for `onednn`, rnnbench's fused oneDNN cells on
+/// (libtorch's switches as under `auto`: they no longer reach the cells).
 pub fn apply(choice: KernelChoice) {
-    let on = choice == KernelChoice::Auto;
+    let on = choice != KernelChoice::Native;
     set_onednn_enabled(on);
     tch::Cuda::set_user_enabled_cudnn(on);
+    crate::model::onednn::set_enabled(choice == KernelChoice::Onednn);
 }
 
 /// The kernel `cell` runs on `device` with the switches as they are now
 /// (padded batches, float32).
 pub fn kernel_now(cell: Cell, device: Device) -> Kernel {
     match device {
+        Device::Cpu if crate::model::onednn::enabled() => Kernel::OnednnFused,
         Device::Cuda(_) if tch::Cuda::user_enabled_cudnn() && tch::Cuda::cudnn_is_available() => {
             Kernel::Cudnn
         }

@@ -252,6 +252,7 @@ fn kernel_label(k: Kernel) -> &'static str {
     match k {
         Kernel::Onednn => "oneDNN",
         Kernel::Cudnn => "cuDNN",
+        Kernel::OnednnFused => "fused oneDNN",
         Kernel::Native => "native",
     }
 }
