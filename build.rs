@@ -48,7 +48,8 @@ fn main() {
 fn build_onednn_shim(torch_include: &std::path::Path) {
     println!("cargo:rerun-if-changed=src/model/onednn_rnn.cpp");
     println!("cargo:rerun-if-env-changed=RNNBENCH_ONEDNN");
-    let manifest = std::path::PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap_or_default());
+    let manifest =
+        std::path::PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap_or_default());
     let root = std::env::var("RNNBENCH_ONEDNN")
         .map(std::path::PathBuf::from)
         .unwrap_or_else(|_| manifest.join("onednn"));
@@ -59,7 +60,9 @@ fn build_onednn_shim(torch_include: &std::path::Path) {
     let mut build = cc::Build::new();
     build.cpp(true).std("c++17");
     if found {
-        build.include(root.join("include")).define("RNNBENCH_ONEDNN", None);
+        build
+            .include(root.join("include"))
+            .define("RNNBENCH_ONEDNN", None);
     }
     build
         .include(torch_include)

@@ -762,7 +762,7 @@ grid_options! {
         /// cpu, cuda or auto [default: cpu].
         [, value_name = "DEVICE"]
         device: DeviceChoice = DeviceChoice::Cpu, "device", any, Categorical;
-        /// auto: libtorch's own kernels (oneDNN for the CPU LSTM, cuDNN on CUDA); native: its native kernel for every cell [default: auto].
+        /// onednn: every cell on the same fused oneDNN kernel (CPU); auto: libtorch's own choice (oneDNN for the CPU LSTM only, cuDNN on CUDA); native: libtorch's native loop for every cell [default: onednn on the CPU, auto on CUDA].
         [, value_name = "KERNEL"]
         kernel: KernelChoice = KernelChoice::Auto, "kernel", any, Categorical;
         /// Flush subnormal floats to zero while training (on: a fresh net's first epoch is otherwise up to 8x slower on Intel CPUs, with the same accuracy), or compute them as libtorch does by default (off) [default: on].
@@ -1151,7 +1151,8 @@ impl Options {
         if dataset.train.is_some() != dataset.test.is_some() {
             return Err(Error::config("--train/--test", "give both splits"));
         }
-        Ok(grid.into_config(
+        let kernel_given = self.kernel.is_some();
+        let mut config = grid.into_config(
             dataset,
             models,
             seeds,
@@ -1160,8 +1161,42 @@ impl Options {
             None,
             self.quiet,
             self.remeasure.unwrap_or(1),
-        ))
+        );
+        check_kernel(&mut config, kernel_given)?;
+        Ok(config)
     }
+}
+
+/// The kernel: by default every cell on the fused oneDNN kernel on the CPU
+/// (the cells' own cost, on one library for all), libtorch's choice on
+/// CUDA, where cuDNN already fuses every cell. `onednn` asked for on CUDA,
+/// or without oneDNN in the build, is refused.
+fn check_kernel(config: &mut Config, given: bool) -> Result<()> {
+    let onednn = crate::model::onednn::available();
+    if !given {
+        config.kernel = if config.device == DeviceChoice::Cpu && onednn {
+            KernelChoice::Onednn
+        } else {
+            KernelChoice::Auto
+        };
+        return Ok(());
+    }
+    if config.kernel != KernelChoice::Onednn {
+        return Ok(());
+    }
+    if config.device == DeviceChoice::Cuda {
+        return Err(Error::config(
+            "--kernel",
+            "onednn is a CPU kernel; on CUDA use auto (cuDNN fuses every cell) or native",
+        ));
+    }
+    if !onednn {
+        return Err(Error::config(
+            "--kernel",
+            "onednn needs oneDNN, which this build lacks: run scripts/setup-onednn, then rebuild",
+        ));
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -23,6 +23,9 @@ pub struct KernelModel {
     pub auto_step_secs: Option<f64>,
     /// Median seconds per timed step under `native`.
     pub native_step_secs: Option<f64>,
+    /// Median seconds per timed step on the fused oneDNN cells (`onednn`).
+    #[serde(default)]
+    pub onednn_step_secs: Option<f64>,
     /// Seconds per step under `native` over `auto`, paired by batch (above
     /// 1: the `auto` kernel is faster; 1 when both are the same kernel).
     pub native_over_auto: Option<Ratio>,
@@ -39,6 +42,10 @@ pub struct KernelPair {
     pub auto: Option<Ratio>,
     /// The same with every cell on libtorch's native kernel.
     pub native: Option<Ratio>,
+    /// The same with every cell on the same fused oneDNN kernel: the cells'
+    /// own cost, no cell better engineered than the other.
+    #[serde(default)]
+    pub onednn: Option<Ratio>,
 }
 
 /// The kernel split of one grid point (`summary.json`'s `kernel_check`).
@@ -67,7 +74,7 @@ fn step_secs(rows: &[KernelCheckRow], model: Cell, choice: KernelChoice) -> Vec<
         v.into_iter().map(|x| x.1).collect::<Vec<_>>()
     };
     let own = pick(choice);
-    if !own.is_empty() || choice == KernelChoice::Auto {
+    if !own.is_empty() || choice != KernelChoice::Native {
         return own;
     }
     let auto_is_native = rows
@@ -93,6 +100,7 @@ pub fn kernel_split(
         .map(|&m| {
             let auto = step_secs(rows, m, KernelChoice::Auto);
             let native = step_secs(rows, m, KernelChoice::Native);
+            let onednn = step_secs(rows, m, KernelChoice::Onednn);
             KernelModel {
                 model: m,
                 auto_kernel: rows
@@ -101,6 +109,7 @@ pub fn kernel_split(
                     .map(|r| r.kernel),
                 auto_step_secs: median(&auto),
                 native_step_secs: median(&native),
+                onednn_step_secs: median(&onednn),
                 native_over_auto: paired_ratio(&native, &auto),
             }
         })
@@ -115,6 +124,7 @@ pub fn kernel_split(
                 b,
                 auto: ratio(KernelChoice::Auto),
                 native: ratio(KernelChoice::Native),
+                onednn: ratio(KernelChoice::Onednn),
             }
         })
         .collect();

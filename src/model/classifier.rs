@@ -324,47 +324,47 @@ impl Classifier {
             self.step_onednn(&embedded, state)?
         } else {
             match self.shape.cell {
-            Cell::Lstm => {
-                let c0 = state.c.as_ref().expect("an LSTM state has a cell state");
-                let (_, h, c) = embedded.f_lstm(
-                    &[&state.h, c0],
-                    &weights,
-                    true,
-                    layers,
-                    0.0,
-                    false,
-                    false,
-                    true,
-                )?;
-                (h, Some(c))
+                Cell::Lstm => {
+                    let c0 = state.c.as_ref().expect("an LSTM state has a cell state");
+                    let (_, h, c) = embedded.f_lstm(
+                        &[&state.h, c0],
+                        &weights,
+                        true,
+                        layers,
+                        0.0,
+                        false,
+                        false,
+                        true,
+                    )?;
+                    (h, Some(c))
+                }
+                Cell::Gru => {
+                    let (_, h) = embedded.f_gru(
+                        &state.h,
+                        &self.recurrent,
+                        true,
+                        layers,
+                        0.0,
+                        false,
+                        false,
+                        true,
+                    )?;
+                    (h, None)
+                }
+                Cell::Rnn => {
+                    let (_, h) = embedded.f_rnn_tanh(
+                        &state.h,
+                        &self.recurrent,
+                        true,
+                        layers,
+                        0.0,
+                        false,
+                        false,
+                        true,
+                    )?;
+                    (h, None)
+                }
             }
-            Cell::Gru => {
-                let (_, h) = embedded.f_gru(
-                    &state.h,
-                    &self.recurrent,
-                    true,
-                    layers,
-                    0.0,
-                    false,
-                    false,
-                    true,
-                )?;
-                (h, None)
-            }
-            Cell::Rnn => {
-                let (_, h) = embedded.f_rnn_tanh(
-                    &state.h,
-                    &self.recurrent,
-                    true,
-                    layers,
-                    0.0,
-                    false,
-                    false,
-                    true,
-                )?;
-                (h, None)
-            }
-        }
         };
         let top = h.f_select(0, layers - 1)?;
         let logits = top.f_linear(&self.head_weight, Some(&self.head_bias))?;
@@ -463,7 +463,11 @@ impl Classifier {
 
     /// [`Classifier::step`]'s recurrent part on the fused oneDNN cells:
     /// one step of every layer from `state`; the new `(h, c)`.
-    fn step_onednn(&self, embedded: &Tensor, state: &StreamState) -> Result<(Tensor, Option<Tensor>)> {
+    fn step_onednn(
+        &self,
+        embedded: &Tensor,
+        state: &StreamState,
+    ) -> Result<(Tensor, Option<Tensor>)> {
         let mut x = embedded.shallow_clone();
         let (mut hs, mut cs) = (Vec::new(), Vec::new());
         for layer in 0..self.shape.layers {
@@ -484,7 +488,11 @@ impl Classifier {
             cs.extend(o.c_n);
         }
         let h = Tensor::f_stack(&hs, 0)?;
-        let c = if cs.is_empty() { None } else { Some(Tensor::f_stack(&cs, 0)?) };
+        let c = if cs.is_empty() {
+            None
+        } else {
+            Some(Tensor::f_stack(&cs, 0)?)
+        };
         Ok((h, c))
     }
 }

@@ -170,7 +170,13 @@ pub struct Layouts {
 }
 
 /// See [`Layouts`].
-pub fn layouts(cell: Cell, w: &Tensor, b_ih: &Tensor, b_hh: &Tensor, hidden: i64) -> Result<Layouts> {
+pub fn layouts(
+    cell: Cell,
+    w: &Tensor,
+    b_ih: &Tensor,
+    b_hh: &Tensor,
+    hidden: i64,
+) -> Result<Layouts> {
     let mut out: [*mut C_tensor; 5] = [std::ptr::null_mut(); 5];
     // SAFETY: live tensors in, five new tensors out on success.
     let rc = unsafe {

@@ -26,7 +26,13 @@ fn leaf(t: &Tensor) -> Tensor {
 
 /// One layer by libtorch's native cell functions, step by step: `(out,
 /// h_n, c_n)`.
-fn native_layer(cell: Cell, x: &Tensor, h0: &Tensor, c0: Option<&Tensor>, w: &[Tensor]) -> (Tensor, Tensor, Option<Tensor>) {
+fn native_layer(
+    cell: Cell,
+    x: &Tensor,
+    h0: &Tensor,
+    c0: Option<&Tensor>,
+    w: &[Tensor],
+) -> (Tensor, Tensor, Option<Tensor>) {
     let steps = x.size()[1];
     let (mut h, mut c) = (h0.shallow_clone(), c0.map(Tensor::shallow_clone));
     let mut outs = Vec::new();
@@ -46,9 +52,7 @@ fn native_layer(cell: Cell, x: &Tensor, h0: &Tensor, c0: Option<&Tensor>, w: &[T
                 c = Some(c2);
             }
             Cell::Gru => h = Tensor::gru_cell(&xt, &h, &w[0], &w[1], Some(&w[2]), Some(&w[3])),
-            Cell::Rnn => {
-                h = Tensor::rnn_tanh_cell(&xt, &h, &w[0], &w[1], Some(&w[2]), Some(&w[3]))
-            }
+            Cell::Rnn => h = Tensor::rnn_tanh_cell(&xt, &h, &w[0], &w[1], Some(&w[2]), Some(&w[3])),
         }
         outs.push(h.shallow_clone());
     }
@@ -96,8 +100,17 @@ fn one_layer_matches_the_native_cells_in_outputs_and_every_gradient() {
             let w: Vec<Tensor> = w.iter().map(leaf).collect();
             let lstm = cell == Cell::Lstm;
             let (out, hn, cn) = if fused {
-                let o = layer(cell, &x, &h0, lstm.then_some(&c0), &w[0], &w[1], &w[2], &w[3])
-                    .expect("oneDNN layer");
+                let o = layer(
+                    cell,
+                    &x,
+                    &h0,
+                    lstm.then_some(&c0),
+                    &w[0],
+                    &w[1],
+                    &w[2],
+                    &w[3],
+                )
+                .expect("oneDNN layer");
                 (o.out, o.h_n, o.c_n)
             } else {
                 native_layer(cell, &x, &h0, lstm.then_some(&c0), &w)
@@ -116,18 +129,31 @@ fn one_layer_matches_the_native_cells_in_outputs_and_every_gradient() {
         };
         let (out_f, hn_f, loss_f, grads_f) = run(true);
         let (out_n, hn_n, loss_n, grads_n) = run(false);
-        assert!(max_abs(&out_f, &out_n) < 1e-5, "{cell}: outputs differ by {}", max_abs(&out_f, &out_n));
+        assert!(
+            max_abs(&out_f, &out_n) < 1e-5,
+            "{cell}: outputs differ by {}",
+            max_abs(&out_f, &out_n)
+        );
         assert!(max_abs(&hn_f, &hn_n) < 1e-5, "{cell}: h_n");
-        assert!((loss_f - loss_n).abs() < 1e-5 * loss_n.abs().max(1.0), "{cell}: loss {loss_f} vs {loss_n}");
+        assert!(
+            (loss_f - loss_n).abs() < 1e-5 * loss_n.abs().max(1.0),
+            "{cell}: loss {loss_f} vs {loss_n}"
+        );
         let names = if cell == Cell::Lstm {
             vec!["x", "h0", "c0", "w_ih", "w_hh", "b_ih", "b_hh"]
         } else {
             vec!["x", "h0", "w_ih", "w_hh", "b_ih", "b_hh"]
         };
         for ((gf, gn), name) in grads_f.iter().zip(&grads_n).zip(names) {
-            assert!(gf.defined() && gn.defined(), "{cell}: no gradient for {name}");
+            assert!(
+                gf.defined() && gn.defined(),
+                "{cell}: no gradient for {name}"
+            );
             let r = rel(gf, gn);
-            assert!(r < 1e-4, "{cell}: gradient of {name} off by {r:.2e} (relative)");
+            assert!(
+                r < 1e-4,
+                "{cell}: gradient of {name} off by {r:.2e} (relative)"
+            );
         }
     }
 }
@@ -184,7 +210,10 @@ fn gate_order_and_bias_layout_conversions() {
     // ldigo[c, gate, o] = w[block(gate)·H + o, c]; oneDNN gate 0 is z = PyTorch block 1.
     for (gate, block) in [(0, 1), (1, 0), (2, 2)] {
         let expect = wg.narrow(0, block * h, h).transpose(0, 1);
-        assert!(max_abs(&l.ldigo.select(1, gate), &expect) == 0.0, "gate {gate}");
+        assert!(
+            max_abs(&l.ldigo.select(1, gate), &expect) == 0.0,
+            "gate {gate}"
+        );
     }
     assert!(max_abs(&l.round_trip, &wg) == 0.0);
     let blocks = |t: &Tensor, b: i64| t.narrow(0, b * h, h);
@@ -210,7 +239,10 @@ fn gate_order_and_bias_layout_conversions() {
         let l = layouts(cell, &wc, &bi, &bh, h).expect("layouts");
         for gate in 0..g {
             let expect = wc.narrow(0, gate * h, h).transpose(0, 1);
-            assert!(max_abs(&l.ldigo.select(1, gate), &expect) == 0.0, "{cell} gate {gate}");
+            assert!(
+                max_abs(&l.ldigo.select(1, gate), &expect) == 0.0,
+                "{cell} gate {gate}"
+            );
         }
         assert!(max_abs(&l.round_trip, &wc) == 0.0);
         let sum = (&bi + &bh).view([g, h]);
@@ -263,8 +295,15 @@ fn classifier_on_onednn_matches_libtorch_in_logits_loss_and_every_gradient() {
             let (lf, loss_f, gf) = run(true);
             let (ln, loss_n, gn) = run(false);
             let what = format!("{cell} layers={layers} bidirectional={bidirectional}");
-            assert!(max_abs(&lf, &ln) < 1e-5, "{what}: logits differ by {}", max_abs(&lf, &ln));
-            assert!((loss_f - loss_n).abs() < 1e-5, "{what}: loss {loss_f} vs {loss_n}");
+            assert!(
+                max_abs(&lf, &ln) < 1e-5,
+                "{what}: logits differ by {}",
+                max_abs(&lf, &ln)
+            );
+            assert!(
+                (loss_f - loss_n).abs() < 1e-5,
+                "{what}: loss {loss_f} vs {loss_n}"
+            );
             assert_eq!(gf.len(), gn.len());
             for ((name, a), (_, b)) in gf.iter().zip(&gn) {
                 let r = rel(a, b);
@@ -301,7 +340,8 @@ fn streaming_on_onednn_gives_the_whole_sequence_logits() {
         let mut state = model.zero_state(1, Device::Cpu).expect("state");
         let mut last = None;
         for t in 0..6 {
-            last = Some(tch::no_grad(|| model.step(&tokens.select(1, t), &mut state)).expect("step"));
+            last =
+                Some(tch::no_grad(|| model.step(&tokens.select(1, t), &mut state)).expect("step"));
         }
         set_enabled(false);
         let last = last.expect("six steps");

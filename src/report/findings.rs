@@ -239,8 +239,23 @@ pub fn kernel_sentence(a: Cell, b: Cell, split: &KernelSplit) -> Option<String> 
         }
         (None, None) => "No speed difference was distinguishable under either setting.".to_string(),
     };
+    let fused = pair
+        .onednn
+        .as_ref()
+        .map(Comparison::of_ratio)
+        .map(|c| {
+            format!(
+                " With both on the same fused oneDNN cells, {bn} takes {} {an}'s time per step{}.",
+                ratio(&c),
+                match faster(&c) {
+                    Some(x) => format!(": on one fused kernel {x} is faster"),
+                    None => ": on one fused kernel no difference was distinguishable".to_string(),
+                }
+            )
+        })
+        .unwrap_or_default();
     Some(format!(
-        "Kernel check ({} timed train steps per model on seed {}'s batches): {with}, {bn} takes {} {an}'s time per step; with both on libtorch's native kernel, {bn} takes {}. {conclusion}",
+        "Kernel check ({} timed train steps per model on seed {}'s batches): {with}, {bn} takes {} {an}'s time per step; with both on libtorch's native kernel, {bn} takes {}. {conclusion}{fused}",
         split.steps,
         split.seed,
         ratio(&auto),
@@ -973,6 +988,7 @@ mod kernel_tests {
             auto_step_secs: None,
             native_step_secs: None,
             native_over_auto: None,
+            onednn_step_secs: None,
         };
         KernelSplit {
             seed: 1,
@@ -986,6 +1002,7 @@ mod kernel_tests {
                 b: Cell::Gru,
                 auto: Some(auto),
                 native: Some(native),
+                onednn: None,
             }],
         }
     }

@@ -2,7 +2,8 @@
 //! libtorch's choice of kernel. After the training runs of a grid point, one
 //! worker process times a short fixed slice of train steps (the first seed's
 //! own bucketed batches of epoch 1, from the first seed's initial weights)
-//! for every model under `--kernel auto` and under `--kernel native`,
+//! for every model under `--kernel auto`, `--kernel native` and (on the CPU,
+//! with oneDNN built in) `--kernel onednn`,
 //! interleaved step by step so that a change of machine load hits every
 //! variant alike. A cell whose kernel is the same under both settings (GRU
 //! and RNN on the CPU) is timed once and stands for both.
@@ -56,7 +57,16 @@ pub fn run_kernel_check(point_dir: &Path, stop: &AtomicBool) -> Result<()> {
     let mut variants = Vec::new();
     for size in &manifest.model_sizes {
         let mut seen = Vec::new();
-        for choice in [KernelChoice::Auto, KernelChoice::Native] {
+        for choice in [
+            KernelChoice::Auto,
+            KernelChoice::Native,
+            KernelChoice::Onednn,
+        ] {
+            if choice == KernelChoice::Onednn
+                && (device != tch::Device::Cpu || !crate::model::onednn::available())
+            {
+                continue;
+            }
             kernel::apply(choice);
             let kernel = kernel::kernel_now(size.model, device);
             if seen.contains(&kernel) {

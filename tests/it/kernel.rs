@@ -7,7 +7,7 @@ use std::process::Command;
 
 use crate::common::{fixture, run_ok};
 
-fn compare_with_verbose_onednn(out: &Path, kernel: &str) -> String {
+fn compare_with_verbose_onednn(out: &Path, models: &str, kernel: &str) -> String {
     let output = run_ok(
         Command::new(env!("CARGO_BIN_EXE_compare"))
             .env("ONEDNN_VERBOSE", "1")
@@ -15,7 +15,7 @@ fn compare_with_verbose_onednn(out: &Path, kernel: &str) -> String {
             .arg(fixture("train.csv"))
             .arg("--test")
             .arg(fixture("test.csv"))
-            .args(["--models", "lstm", "--epochs", "1", "--seeds", "1"])
+            .args(["--models", models, "--epochs", "1", "--seeds", "1"])
             .args(["--remeasure", "0"])
             .args(["--hidden", "16", "--embed", "16", "--max-len", "32"])
             .args(["--batch-size", "16", "--threads", "1", "--quiet"])
@@ -61,7 +61,7 @@ fn onednn_runs_the_lstm_under_auto_and_nothing_under_native() {
     }
     let tmp = tempfile::tempdir().unwrap();
     let auto = tmp.path().join("auto");
-    let stdout = compare_with_verbose_onednn(&auto, "auto");
+    let stdout = compare_with_verbose_onednn(&auto, "lstm", "auto");
     assert!(
         rnn_primitive_lines(&stdout) > 0,
         "no oneDNN RNN primitive ran:\n{stdout}"
@@ -69,7 +69,47 @@ fn onednn_runs_the_lstm_under_auto_and_nothing_under_native() {
     assert!(kernel_column(&auto).iter().all(|k| k == "onednn"));
 
     let native = tmp.path().join("native");
-    let stdout = compare_with_verbose_onednn(&native, "native");
+    let stdout = compare_with_verbose_onednn(&native, "lstm", "native");
     assert_eq!(rnn_primitive_lines(&stdout), 0, "{stdout}");
     assert!(kernel_column(&native).iter().all(|k| k == "native"));
+}
+
+#[test]
+fn onednn_runs_every_cell_on_the_fused_primitives() {
+    if !rnnbench::model::onednn::available() {
+        eprintln!("skipped: built without oneDNN (scripts/setup-onednn)");
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("fused");
+    let stdout = compare_with_verbose_onednn(&out, "lstm,gru,rnn", "onednn");
+    for alg in ["alg:vanilla_lstm", "alg:lbr_gru", "alg:vanilla_rnn"] {
+        assert!(
+            stdout
+                .lines()
+                .any(|l| l.contains(",exec,cpu,rnn,") && l.contains(alg)),
+            "no {alg} primitive ran:\n{stdout}"
+        );
+    }
+    assert!(kernel_column(&out).iter().all(|k| k == "onednn-fused"));
+}
+
+#[test]
+fn onednn_on_cuda_is_refused_in_one_line() {
+    let tmp = tempfile::tempdir().unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_compare"))
+        .arg("--train")
+        .arg(fixture("train.csv"))
+        .arg("--test")
+        .arg(fixture("test.csv"))
+        .args(["--device", "cuda", "--kernel", "onednn", "--quiet"])
+        .arg("--out")
+        .arg(tmp.path())
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("onednn is a CPU kernel"), "{stderr}");
+    assert!(std::fs::read_dir(tmp.path()).unwrap().next().is_none());
 }
