@@ -42,6 +42,11 @@ struct Args {
     /// Open the finished report with the desktop's opener (xdg-open, open).
     #[arg(long)]
     open: bool,
+    /// Print the README's reference block (markdown made from one run
+    /// folder's files) to stdout instead of rendering; scripts/make-reference
+    /// splices it into README.md.
+    #[arg(long, conflicts_with_all = ["bench", "out", "target_acc", "open"])]
+    readme_block: bool,
 }
 
 /// `--target-acc`: a fraction strictly between 0 and 1.
@@ -124,8 +129,30 @@ fn at_target(dirs: &[PathBuf], out: Option<PathBuf>, target: f64) -> rnnbench::R
     render_run_at_target(&dir, target)
 }
 
+/// `report DIR --readme-block`: prints the reference block of the one run
+/// folder `DIR` ([`rnnbench::report::reference`]).
+fn print_readme_block(dirs: &[PathBuf]) -> ExitCode {
+    let [dir] = dirs else {
+        eprintln!("error: --readme-block: give exactly one run folder");
+        return ExitCode::FAILURE;
+    };
+    match rnnbench::report::RunFiles::load(dir) {
+        Ok(run) => {
+            print!("{}", rnnbench::report::reference::readme_block(&run));
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
 fn main() -> ExitCode {
     let args = Args::parse();
+    if args.readme_block {
+        return print_readme_block(&args.dirs);
+    }
     let open = args.open;
     match run(args) {
         Ok(page) => {

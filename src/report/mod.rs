@@ -15,7 +15,8 @@
 //!    from `Serialize` contexts) and [`terminal`];
 //! 5. [`run`] and [`sweep`]: put one page together and write the files.
 //!
-//! [`bench`] is the criterion bench report.
+//! [`bench`] is the criterion bench report; [`reference`] the README's
+//! block about the committed reference run.
 
 pub mod bench;
 pub mod findings;
@@ -24,6 +25,7 @@ pub mod html;
 pub mod load;
 pub mod model;
 pub mod plot;
+pub mod reference;
 pub mod run;
 pub mod sweep;
 pub mod terminal;

@@ -13,6 +13,7 @@ mod hostile;
 mod interrupt;
 mod kernel;
 mod memory;
+mod readme;
 mod remeasure;
 mod report;
 mod seeds_auto;

@@ -1,0 +1,270 @@
+//! The README's reference block: what the committed reference run
+//! (`results/reference/`) measured, as markdown made from the run's own
+//! files, so that the README never says what the folder does not hold.
+//! `report DIR --readme-block` prints it; `scripts/make-reference` splices it
+//! into `README.md` between [`BEGIN`] and [`END`]; `tests/it/readme.rs` fails
+//! when the README's block differs from what [`readme_block`] makes of the
+//! folder.
+//!
+//! Pure: the loaded run in, a string out. The numbers and sentences are the
+//! report's own ([`terminal`](super::terminal)'s formats, [`findings`] and
+//! the claims table), so the block says what the run's page says.
+
+use super::findings::findings;
+use super::format::{ci, mean_sd, mib, pct, secs, thousands};
+use super::load::RunFiles;
+use super::run::run_claims;
+use crate::stats::Estimate;
+
+/// The line that opens the block in `README.md`.
+pub const BEGIN: &str = "<!-- reference:begin -->";
+/// The line that closes the block in `README.md`.
+pub const END: &str = "<!-- reference:end -->";
+
+/// Markdown lines are wrapped at this width (words longer than it stay whole).
+const WIDTH: usize = 100;
+
+/// The reference block for the run `run`, from [`BEGIN`] to [`END`]
+/// (both included), each line ending with a newline: where and how it was
+/// measured, one table row per model, the report's sentences and the claims.
+pub fn readme_block(run: &RunFiles) -> String {
+    let summary = run.summary();
+    let claims = run_claims(run, &summary, None);
+    let mut out = String::new();
+    out.push_str(BEGIN);
+    out.push('\n');
+    out.push_str(
+        "<!-- Made from results/reference/ by `report results/reference --readme-block` \
+         (scripts/make-reference --readme-only rewrites it); tests/it/readme.rs checks it. \
+         Do not edit by hand. -->\n\n",
+    );
+    push_wrapped(&mut out, "", &measured_on(run));
+    out.push('\n');
+
+    let header = [
+        "model",
+        "kernel",
+        "seeds",
+        "test accuracy (%)",
+        "95% CI",
+        "s/epoch",
+        "95% CI",
+        "parameters",
+        "hidden",
+        "peak RSS (MiB)",
+        "review p50 (ms)",
+        "token p50 (µs)",
+    ];
+    out.push_str(&format!("| {} |\n", header.join(" | ")));
+    out.push_str(&format!("|{}\n", "---|".repeat(header.len())));
+    for m in &summary.per_model {
+        let cells = [
+            m.model.display_name().to_string(),
+            kernels_of(run, m.model),
+            m.seeds.to_string(),
+            mean_sd(m.test_acc, pct),
+            ci(m.test_acc, pct),
+            mean_sd(m.secs_per_epoch, secs),
+            ci(m.secs_per_epoch, secs),
+            m.params.map(thousands).unwrap_or_else(|| "—".into()),
+            m.hidden_size
+                .map(|h| h.to_string())
+                .unwrap_or_else(|| "—".into()),
+            mean_sd(m.peak_rss_bytes, mib),
+            mean_or_dash(m.latency_review_p50_ms),
+            mean_or_dash(m.latency_step_p50_us),
+        ];
+        out.push_str(&format!("| {} |\n", cells.join(" | ")));
+    }
+    out.push('\n');
+    for f in findings(&summary) {
+        push_wrapped(&mut out, "- ", &f);
+    }
+    if !claims.is_empty() {
+        out.push_str("\nThe claims, checked ([docs/claims.md](docs/claims.md)):\n\n");
+        for c in &claims {
+            push_wrapped(
+                &mut out,
+                &format!("{}. ", c.number),
+                &format!("**{}**: {}: {}", c.claim, c.verdict, c.measured),
+            );
+        }
+    }
+    out.push_str(END);
+    out.push('\n');
+    out
+}
+
+/// The block of `readme`, from its [`BEGIN`] line to its [`END`] line
+/// (both included, with the newline after END); `None` without both markers
+/// in that order.
+pub fn block_in(readme: &str) -> Option<&str> {
+    let start = readme.find(BEGIN)?;
+    let end = start + readme[start..].find(END)? + END.len();
+    let end = if readme[end..].starts_with('\n') {
+        end + 1
+    } else {
+        end
+    };
+    Some(&readme[start..end])
+}
+
+/// `readme` with its block replaced by `block` (as [`readme_block`] makes
+/// it); `None` without both markers.
+pub fn splice(readme: &str, block: &str) -> Option<String> {
+    let old = block_in(readme)?;
+    let start = readme.find(old)?;
+    Some(format!(
+        "{}{}{}",
+        &readme[..start],
+        block,
+        &readme[start + old.len()..]
+    ))
+}
+
+/// "Measured on …": the machine, the libraries, the data, the seeds and the
+/// commit, from `environment.json` and `config.json`.
+fn measured_on(run: &RunFiles) -> String {
+    let config = &run.config.config;
+    let models: Vec<&str> = run.models().iter().map(|m| m.display_name()).collect();
+    let seeds: Vec<String> = run.planned_seeds().iter().map(|s| s.to_string()).collect();
+    let what = format!(
+        "`{}`: {} on `{}`, seeds {}, {} threads",
+        run.run_id(),
+        models.join(", "),
+        run.config.dataset.name,
+        seeds.join(", "),
+        config.threads
+    );
+    let Some(env) = run.environment.as_ref().and_then(|e| e.first()) else {
+        return format!("{what}; the folder has no environment.json.");
+    };
+    let device = if env.device.starts_with("cuda") {
+        let gpu = env.gpu.as_ref().map(|g| g.name.as_str()).unwrap_or("GPU");
+        format!("{} ({gpu})", env.device)
+    } else {
+        "CPU only".to_string()
+    };
+    let flush = match env.flush_denormal {
+        Some(true) => "subnormals flushed to zero",
+        Some(false) => "subnormals not flushed",
+        None => "subnormal flushing not recorded",
+    };
+    let commit: String = env.git_commit.chars().take(7).collect();
+    let dirty = if env.git_commit.ends_with("-dirty") {
+        " with uncommitted changes"
+    } else {
+        ""
+    };
+    format!(
+        "{what}. Measured on **{}** ({} logical cores, {} GiB RAM, {}, Linux {}), {device}, \
+         libtorch {}, {flush}; rnnbench {} at commit `{commit}`{dirty}.",
+        env.cpu_model,
+        env.logical_cores,
+        env.ram_bytes / (1024 * 1024 * 1024),
+        env.os,
+        env.kernel,
+        env.libtorch_version,
+        env.rnnbench_version,
+    )
+}
+
+/// The kernels `model`'s standing runs recorded (`runs.csv`'s `kernel`),
+/// `a, b` when they differ; `—` when none was recorded.
+fn kernels_of(run: &RunFiles, model: crate::model::Cell) -> String {
+    let mut names: Vec<&str> = run
+        .runs
+        .iter()
+        .filter(|r| r.model == model)
+        .filter_map(|r| r.kernel.map(|k| k.name()))
+        .collect();
+    names.sort_unstable();
+    names.dedup();
+    if names.is_empty() {
+        "—".into()
+    } else {
+        names.join(", ")
+    }
+}
+
+/// A latency's mean ± sd, or `—` when not measured.
+fn mean_or_dash(e: Option<Estimate>) -> String {
+    match e {
+        Some(_) => mean_sd(e, secs),
+        None => "—".into(),
+    }
+}
+
+/// Appends `text` after `first` (a list marker or nothing), wrapped at
+/// [`WIDTH`] with continuation lines indented under the text; never breaks
+/// before a word that would start a markdown block (`-`, `+`, `*`, `>`,
+/// `#`, `|`, `1.`).
+fn push_wrapped(out: &mut String, first: &str, text: &str) {
+    let indent = " ".repeat(first.chars().count());
+    let mut line = first.to_string();
+    let mut empty = true;
+    for word in text.split_whitespace() {
+        let width = line.chars().count() + 1 + word.chars().count();
+        if !empty && width > WIDTH && !starts_block(word) {
+            out.push_str(line.trim_end());
+            out.push('\n');
+            line = format!("{indent}{word}");
+        } else {
+            if !empty {
+                line.push(' ');
+            }
+            line.push_str(word);
+        }
+        empty = false;
+    }
+    out.push_str(line.trim_end());
+    out.push('\n');
+}
+
+/// Whether a line starting with `word` would start a markdown block.
+fn starts_block(word: &str) -> bool {
+    matches!(word, "-" | "+" | "*")
+        || word.starts_with(['>', '#', '|'])
+        || word.starts_with("```")
+        || (word.ends_with(['.', ')'])
+            && word.len() > 1
+            && word[..word.len() - 1].chars().all(|c| c.is_ascii_digit()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splices_between_the_markers_and_keeps_the_rest() {
+        let readme = format!("# t\n\nbefore\n{BEGIN}\nold\n{END}\nafter\n");
+        let block = format!("{BEGIN}\nnew\nlines\n{END}\n");
+        let spliced = splice(&readme, &block).unwrap();
+        assert_eq!(spliced, format!("# t\n\nbefore\n{block}after\n"));
+        assert_eq!(block_in(&spliced), Some(block.as_str()));
+        assert_eq!(splice("no markers\n", &block), None);
+        assert_eq!(block_in(&format!("{END}\n{BEGIN}\n")), None);
+    }
+
+    #[test]
+    fn wraps_at_the_width_without_starting_a_block() {
+        let mut out = String::new();
+        let text = format!(
+            "{} - {} 1. end",
+            "a ".repeat(47).trim(),
+            "b ".repeat(50).trim()
+        );
+        push_wrapped(&mut out, "- ", &text);
+        for line in out.lines() {
+            // A break refused before `1.` may overrun by that word.
+            assert!(line.chars().count() <= WIDTH + 3, "{line:?}");
+            let rest = line.trim_start();
+            assert!(
+                line.starts_with("- a") || !(rest.starts_with("- ") || rest.starts_with("1. ")),
+                "{out}"
+            );
+        }
+        assert!(out.lines().skip(1).all(|l| l.starts_with("  ")), "{out}");
+        assert_eq!(out.split_whitespace().collect::<Vec<_>>().len(), 101);
+    }
+}

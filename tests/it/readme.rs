@@ -1,0 +1,109 @@
+//! The README (issue 29): its reference block is made from
+//! `results/reference/`'s own files, never typed, so it fails here when the
+//! two disagree; and it stays a page for users (short, short lines, links
+//! that resolve), the methodology living in `docs/`.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use rnnbench::report::RunFiles;
+use rnnbench::report::reference::{block_in, readme_block};
+
+use crate::common::run_ok;
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn readme() -> String {
+    std::fs::read_to_string(root().join("README.md")).expect("README.md is readable")
+}
+
+/// What the generator makes of `results/reference/`.
+fn generated() -> String {
+    let run = RunFiles::load(&root().join("results/reference")).expect("results/reference loads");
+    readme_block(&run)
+}
+
+#[test]
+fn readme_reference_block_is_what_results_reference_holds() {
+    let readme = readme();
+    let have = block_in(&readme)
+        .expect("README.md has a <!-- reference:begin --> … <!-- reference:end --> block");
+    let want = generated();
+    assert!(
+        have == want,
+        "README.md's reference block differs from what results/reference/ holds; \
+         run scripts/make-reference --readme-only (or scripts/make-reference to measure \
+         the run again)\n--- README.md\n{have}\n--- generated\n{want}"
+    );
+}
+
+#[test]
+fn report_readme_block_prints_the_generated_block() {
+    let out = run_ok(
+        Command::new(env!("CARGO_BIN_EXE_report"))
+            .arg(root().join("results/reference"))
+            .arg("--readme-block"),
+    );
+    assert_eq!(String::from_utf8(out.stdout).unwrap(), generated());
+    // Only one run folder, and not with the rendering options.
+    let two = Command::new(env!("CARGO_BIN_EXE_report"))
+        .args(["results/reference", "results/reference", "--readme-block"])
+        .current_dir(root())
+        .output()
+        .unwrap();
+    assert!(!two.status.success());
+    assert!(
+        String::from_utf8_lossy(&two.stderr).contains("exactly one run folder"),
+        "{}",
+        String::from_utf8_lossy(&two.stderr)
+    );
+}
+
+/// The markdown pages users read: the README and every page of `docs/`.
+fn pages() -> Vec<PathBuf> {
+    let mut pages = vec![root().join("README.md")];
+    let mut docs: Vec<PathBuf> = std::fs::read_dir(root().join("docs"))
+        .expect("docs/ exists")
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "md"))
+        .collect();
+    docs.sort();
+    pages.extend(docs);
+    pages
+}
+
+#[test]
+fn readme_is_short_and_every_page_has_short_lines_and_resolving_links() {
+    let size = readme().len();
+    assert!(
+        size <= 16_000,
+        "README.md is {size} bytes; methodology belongs in docs/"
+    );
+    for page in pages() {
+        let text = std::fs::read_to_string(&page).unwrap();
+        for (i, line) in text.lines().enumerate() {
+            let n = line.chars().count();
+            assert!(n <= 400, "{}:{}: {n} characters", page.display(), i + 1);
+        }
+        // Relative links `](path)` and `](path#anchor)` name files that exist.
+        for target in text.split("](").skip(1) {
+            let Some(end) = target.find(')') else {
+                continue;
+            };
+            let link = &target[..end];
+            if link.contains("://") || link.starts_with('#') || link.contains(' ') {
+                continue;
+            }
+            let file = link.split('#').next().unwrap();
+            let path = page.parent().unwrap().join(file);
+            assert!(
+                path.exists(),
+                "{}: link to {link}: no such file",
+                page.display()
+            );
+        }
+    }
+}
