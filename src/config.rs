@@ -768,7 +768,7 @@ grid_options! {
         /// Flush subnormal floats to zero while training (on: a fresh net's first epoch is otherwise up to 8x slower on Intel CPUs, with the same accuracy), or compute them as libtorch does by default (off) [default: on].
         [, value_name = "ON|OFF"]
         flush_denormal: OnOff = OnOff::On, "flush-denormal", any, Categorical;
-        /// After training, time a few train steps of every model under both kernel settings, to split speed verdicts into cell and kernel [default: on].
+        /// After training, time a few train steps of every model under every kernel setting (auto, native and, where built, onednn), to split speed verdicts into cell and kernel [default: on].
         [, value_name = "ON|OFF"]
         kernel_check: OnOff = OnOff::On, "kernel-check", any, Categorical;
         /// Validation accuracy (fraction) whose first reach is timed (time to accuracy); 0: 97% of the lower of the models' mean best [default: 0].

@@ -26,7 +26,8 @@ const WIDTH: usize = 100;
 
 /// The reference block for the run `run`, from [`BEGIN`] to [`END`]
 /// (both included), each line ending with a newline: where and how it was
-/// measured, one table row per model, the report's sentences and the claims.
+/// measured, one table row per model, the report's sentences and the claims'
+/// verdicts (their figures stay on the page, to keep the README short).
 pub fn readme_block(run: &RunFiles) -> String {
     let summary = run.summary();
     let claims = run_claims(run, &summary, None);
@@ -81,12 +82,15 @@ pub fn readme_block(run: &RunFiles) -> String {
         push_wrapped(&mut out, "- ", &f);
     }
     if !claims.is_empty() {
-        out.push_str("\nThe claims, checked ([docs/claims.md](docs/claims.md)):\n\n");
+        out.push_str(
+            "\nThe claims, checked (the figures behind each are in the \
+             [report](results/reference/report.html); [docs/claims.md](docs/claims.md)):\n\n",
+        );
         for c in &claims {
             push_wrapped(
                 &mut out,
                 &format!("{}. ", c.number),
-                &format!("**{}**: {}: {}", c.claim, c.verdict, c.measured),
+                &format!("**{}**: {}", c.claim, c.verdict),
             );
         }
     }
