@@ -267,11 +267,23 @@ fn run_parent(cli: Cli) -> anyhow::Result<ExitCode> {
     if let Some(warning) = rnnbench::probe::load::threads_warning(&threads, cpus) {
         eprintln!("{warning}");
     }
-    let outcome = run_jobs(&root, &manifest, corpora, &exe, &stop, &child, |line| {
-        if !quiet {
-            eprintln!("{line}");
-        }
-    })?;
+    // Held until the report is rendered: a `report` of this folder meanwhile
+    // renders what is finished without rewriting the files appended here.
+    let lock = rnnbench::compare::lock_run_dir(&root)?;
+    let outcome = run_jobs(
+        &root,
+        &lock,
+        &manifest,
+        corpora,
+        &exe,
+        &stop,
+        &child,
+        |line| {
+            if !quiet {
+                eprintln!("{line}");
+            }
+        },
+    )?;
     if !outcome.interrupted {
         run_kernel_checks(&root, &manifest, &exe, &stop, &child, |line| {
             if !quiet {

@@ -30,9 +30,12 @@ pub struct ComparisonOutcome {
 /// then runs each job not yet finished in a worker process (`exe` with
 /// `--worker`) and appends its record to the point's `runs.csv`. `stop` is
 /// set by Ctrl-C; `child_pid` lets the signal handler forward it to the
-/// running worker.
+/// running worker. `_lock` is the caller's hold on `root`
+/// ([`lock_run_dir`]), kept until its report is rendered.
+#[allow(clippy::too_many_arguments)]
 pub fn run_jobs(
     root: &Path,
+    _lock: &RunLock,
     manifest: &SweepManifest,
     mut corpora: Corpora,
     exe: &Path,
@@ -40,7 +43,6 @@ pub fn run_jobs(
     child_pid: &Arc<AtomicU32>,
     mut log: impl FnMut(&str),
 ) -> Result<ComparisonOutcome> {
-    let _lock = lock_run_dir(root)?;
     let jobs = manifest.parsed_jobs(root)?;
     let grid = &manifest.grid;
     let mut point_ids: Vec<&str> = Vec::new();

@@ -34,7 +34,10 @@ use crate::error::Result;
 
 pub use load::RunFiles;
 pub use model::series;
-pub use run::{FinishedRun, chart_files, finish_run, render_run, render_run_at_target};
+pub use run::{
+    Csv, FinishedRun, LIVE_NOTE, chart_files, finish_run, render_run, render_run_at_target,
+    render_run_with,
+};
 
 /// The chart pieces the bench report draws with, at the paths it uses.
 pub mod charts {

@@ -16,5 +16,6 @@ mod memory;
 mod remeasure;
 mod report;
 mod seeds_auto;
+mod survive;
 mod sweep;
 mod timing;
