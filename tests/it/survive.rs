@@ -143,3 +143,39 @@ fn a_merge_never_writes_over_a_sweep_or_a_shard_root() {
     run_ok(report().arg(&shards));
     assert!(shards.join("sweep.json").is_file());
 }
+
+#[test]
+fn six_reports_at_once_on_one_folder_all_succeed() {
+    let out = tempfile::tempdir().unwrap();
+    run_ok(&mut compare(
+        out.path(),
+        &[
+            "--hidden", "8", "--epochs", "1", "--seeds", "2", "--run-id", "r",
+        ],
+    ));
+    let dir = out.path().join("r");
+    let children: Vec<_> = (0..6)
+        .map(|_| {
+            report()
+                .arg(&dir)
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for child in children {
+        let output = child.wait_with_output().unwrap();
+        assert!(output.status.success(), "{}", stderr(&output));
+    }
+    let leftovers: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().contains(".partial"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+    serde_json::from_str::<serde_json::Value>(
+        &std::fs::read_to_string(dir.join("summary.json")).unwrap(),
+    )
+    .unwrap();
+}
