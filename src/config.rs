@@ -109,7 +109,9 @@ impl AutoSeeds {
         if !(precision_points.is_finite() && precision_points > 0.0) {
             return Err(Error::config(
                 "--precision",
-                format!("must be a positive number of percentage points, got {precision_points}"),
+                format!(
+                    "must be a positive, finite number of percentage points (such as 1.0), got {precision_points}"
+                ),
             ));
         }
         Ok(AutoSeeds {
@@ -202,11 +204,24 @@ pub enum AxisValue {
 }
 
 impl AxisValue {
-    /// Short text form used in point ids and tables: `64`, `0.001`, `true`, `last`.
+    /// The longest decimal form a real's label keeps.
+    pub const MAX_DECIMAL_LABEL: usize = 24;
+
+    /// Short text form used in point ids and tables: `64`, `0.001`, `true`,
+    /// `last`; a real whose decimal form is longer than
+    /// [`AxisValue::MAX_DECIMAL_LABEL`] in exponent form (`1e-300`, not 300
+    /// zeros, which no file system takes as a folder name).
     pub fn label(&self) -> String {
         match self {
             AxisValue::Int(v) => v.to_string(),
-            AxisValue::Float(v) => v.to_string(),
+            AxisValue::Float(v) => {
+                let decimal = v.to_string();
+                if decimal.len() > Self::MAX_DECIMAL_LABEL {
+                    format!("{v:e}")
+                } else {
+                    decimal
+                }
+            }
             AxisValue::Bool(v) => v.to_string(),
             AxisValue::Choice(v) => v.clone(),
         }
@@ -396,15 +411,26 @@ fn learning_rate(flag: &str, v: f64) -> Result<f64> {
     }
 }
 
+/// 0 (off) or a positive number libtorch can take: it trains in float32,
+/// and a factor above float32's largest value makes it fail mid-run
+/// ("value cannot be converted to type float without overflow").
 fn zero_or_positive(flag: &str, v: f64) -> Result<f64> {
-    if v >= 0.0 && v.is_finite() {
-        Ok(v)
-    } else {
-        Err(Error::config(
+    if !(v >= 0.0 && v.is_finite()) {
+        return Err(Error::config(
             flag,
             format!("must be 0 (off) or positive, got {v}"),
-        ))
+        ));
     }
+    if v > f64::from(f32::MAX) {
+        return Err(Error::config(
+            flag,
+            format!(
+                "must be at most {:e} (float32's largest value: libtorch trains in float32), got {v:e}",
+                f32::MAX
+            ),
+        ));
+    }
+    Ok(v)
 }
 
 fn target_fraction(flag: &str, v: f64) -> Result<f64> {

@@ -284,16 +284,19 @@ fn run_parent(cli: Cli) -> anyhow::Result<ExitCode> {
             }
         },
     )?;
+    let mut kernel_checks = rnnbench::compare::KernelChecks::Done;
     if !outcome.interrupted {
-        run_kernel_checks(&root, &manifest, &exe, &stop, &child, |line| {
+        kernel_checks = run_kernel_checks(&root, &manifest, &exe, &stop, &child, |line| {
             if !quiet {
                 eprintln!("{line}");
             }
         })?;
         // The seeds' encoded data was for this comparison's workers only;
         // an interrupted one keeps it for --resume.
-        for dir in &outcome.point_dirs {
-            rnnbench::results::prepared::remove(dir)?;
+        if kernel_checks == rnnbench::compare::KernelChecks::Done {
+            for dir in &outcome.point_dirs {
+                rnnbench::results::prepared::remove(dir)?;
+            }
         }
     }
     if outcome.already_finished > 0 {
@@ -341,6 +344,13 @@ fn run_parent(cli: Cli) -> anyhow::Result<ExitCode> {
             outcome.finished_ok,
             outcome.planned,
             outcome.run_dir.display(),
+            outcome.run_dir.display()
+        );
+        return Ok(ExitCode::from(130));
+    }
+    if kernel_checks == rnnbench::compare::KernelChecks::Interrupted {
+        eprintln!(
+            "interrupted during the kernel check: every run finished, but the kernel split is missing (continue with `compare --resume {}`)",
             outcome.run_dir.display()
         );
         return Ok(ExitCode::from(130));
@@ -435,7 +445,7 @@ fn die_with_parent() {
 
 /// `--open`: shows `page` with the desktop's opener; without one, a one-line note.
 fn open_page(page: &std::path::Path) {
-    if let Err(e) = opener::open(page) {
-        eprintln!("note: could not open {} ({e})", page.display());
+    if let Some(note) = rnnbench::report::open_page(page) {
+        eprintln!("{note}");
     }
 }

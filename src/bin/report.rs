@@ -144,8 +144,8 @@ fn main() -> ExitCode {
                 }
             }
             println!("{}", page.display());
-            if open && let Err(e) = opener::open(&page) {
-                eprintln!("note: could not open {} ({e})", page.display());
+            if open && let Some(note) = rnnbench::report::open_page(&page) {
+                eprintln!("{note}");
             }
             ExitCode::SUCCESS
         }

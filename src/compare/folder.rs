@@ -327,12 +327,7 @@ pub(crate) fn write_point_dir(
         eprintln!("warning: {w}");
     }
     results::write_json_atomic(&dir.join(files::CONFIG), &run)?;
-    // environment.json records the threads and kernel switches in force.
-    apply_process_settings(config);
-    results::write_json_atomic(
-        &dir.join(files::ENVIRONMENT),
-        &Environment::probe(plan.device),
-    )?;
+    write_environment(dir, config, plan.device)?;
     if manifest.grid.points.len() == 1 {
         let (train, val, test) = plan.counts;
         log(&format!(
@@ -351,6 +346,13 @@ pub(crate) fn write_point_dir(
         }
     }
     Ok(())
+}
+
+/// Writes `dir/environment.json`: this machine, with the threads and kernel
+/// switches of `config` in force.
+fn write_environment(dir: &Path, config: &Config, device: tch::Device) -> Result<()> {
+    apply_process_settings(config);
+    results::write_json_atomic(&dir.join(files::ENVIRONMENT), &Environment::probe(device))
 }
 
 /// The model sizes of the point folder `dir` when its `config.json` exists
@@ -401,6 +403,11 @@ pub(crate) fn verify_point_dir(
                 config_path.display()
             ),
         ));
+    }
+    if !dir.join(files::ENVIRONMENT).is_file() {
+        // Lost (a full disk when it was first written): the machine that
+        // runs the rest is the one to record.
+        write_environment(dir, config, resolve_device(config.device)?)?;
     }
     Ok(Some(existing.model_sizes))
 }

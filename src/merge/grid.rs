@@ -79,6 +79,9 @@ pub fn expand_folders(dirs: &[PathBuf]) -> Result<Vec<PathBuf>> {
         }
         out.extend(inner);
     }
+    // A folder named twice (or by two paths) is one folder: merged once.
+    let mut seen = BTreeSet::new();
+    out.retain(|d| seen.insert(std::fs::canonicalize(d).unwrap_or_else(|_| d.clone())));
     Ok(out)
 }
 

@@ -191,8 +191,9 @@ pub fn merge_runs(dirs: &[PathBuf], out: &Path) -> Result<()> {
     notes.insert(
         0,
         format!(
-            "Merged from {} runs: {}.",
+            "Merged from {} run{}: {}.",
             runs.len(),
+            if runs.len() == 1 { "" } else { "s" },
             runs.iter()
                 .map(|r| format!("{} ({})", r.run_id(), r.dir.display()))
                 .collect::<Vec<_>>()

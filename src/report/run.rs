@@ -41,6 +41,26 @@ pub mod chart_files {
 /// The page's note when a `compare` was still writing the folder.
 pub const LIVE_NOTE: &str = "A compare was still working in this folder when this page was rendered: it shows the runs finished by then, and the comparison renders it again when it ends.";
 
+/// A run whose kernel check (`--kernel-check on`) left no results: it was
+/// interrupted or failed after the runs; `compare --resume` runs it.
+fn missing_kernel_check(run: &RunFiles, csv: Csv) -> Option<String> {
+    let wanted = run.config.config.kernel_check.is_on()
+        && run.config.merged_from.is_empty()
+        && csv == Csv::Rewrite
+        && !run.runs.is_empty();
+    if !wanted || !run.kernel_check.is_empty() {
+        return None;
+    }
+    let root = crate::results::lock::guarding_folders(&run.dir)
+        .pop()
+        .unwrap_or_else(|| run.dir.clone());
+    Some(format!(
+        "The kernel check (--kernel-check on) has no results here: it was interrupted or failed before writing {}, so the speed verdict has no kernel split. `compare --resume {}` runs it.",
+        files::KERNEL_CHECK,
+        root.display()
+    ))
+}
+
 /// What [`finish_run`] produced (and [`super::sweep::finish_sweep`]).
 #[derive(Debug, Clone, PartialEq)]
 pub struct FinishedRun {
@@ -248,6 +268,9 @@ fn render(run: &RunFiles, csv: Csv) -> Result<(PathBuf, Summary, Vec<ClaimRow>)>
         notes.push(LIVE_NOTE.to_string());
     } else {
         notes.extend(run.cut_off_note());
+    }
+    if let Some(note) = missing_kernel_check(run, csv) {
+        notes.push(note);
     }
     notes.extend(run.config.data_warnings.iter().cloned());
     notes.extend(run.config.merge_notes.iter().cloned());

@@ -9,17 +9,24 @@ use std::time::{Duration, Instant};
 
 use crate::common::{fixture, run_ok};
 
-/// `compare` on the fixture with a tiny model (`FIX` of the issue).
-fn compare(out: &Path, extra: &[&str]) -> Command {
+/// `compare` on the fixture data, into `out`, with `extra`.
+fn fixture_compare(out: &Path, extra: &[&str]) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_compare"));
     cmd.arg("--train")
         .arg(fixture("train.csv"))
         .arg("--test")
         .arg(fixture("test.csv"))
-        .args(["--embed", "8", "--max-len", "32"])
-        .args(["--kernel-check", "off", "--quiet", "--out"])
+        .arg("--out")
         .arg(out)
         .args(extra);
+    cmd
+}
+
+/// `compare` on the fixture with a tiny model, no kernel check, quiet
+/// (`FIX` of the issue).
+fn compare(out: &Path, extra: &[&str]) -> Command {
+    let mut cmd = fixture_compare(out, &["--embed", "8", "--max-len", "32"]);
+    cmd.args(["--kernel-check", "off", "--quiet"]).args(extra);
     cmd
 }
 
@@ -178,4 +185,209 @@ fn six_reports_at_once_on_one_folder_all_succeed() {
         &std::fs::read_to_string(dir.join("summary.json")).unwrap(),
     )
     .unwrap();
+}
+
+#[test]
+fn ctrl_c_during_the_kernel_check_exits_130_and_the_page_says_how_to_finish() {
+    use std::io::{BufRead, BufReader};
+    // The signal may land after the check wrote its file (then exit 0 is
+    // right); a few tries make the interesting case certain enough.
+    for attempt in 1..=4 {
+        let out = tempfile::tempdir().unwrap();
+        let mut cmd = fixture_compare(out.path(), &[]);
+        cmd.args([
+            "--hidden", "64", "--epochs", "1", "--seeds", "1", "--run-id", "k",
+        ])
+        .args(["--max-len", "256", "--batch-size", "128"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped());
+        std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
+        let mut child = cmd.spawn().unwrap();
+        let mut err = BufReader::new(child.stderr.take().unwrap());
+        let mut log = String::new();
+        let mut line = String::new();
+        while err.read_line(&mut line).unwrap() > 0 {
+            log.push_str(&line);
+            if line.contains("kernel check:") {
+                std::thread::sleep(Duration::from_millis(300));
+                // SAFETY: kill(2) on the process group we started.
+                unsafe { libc::kill(-(child.id() as libc::pid_t), libc::SIGINT) };
+            }
+            line.clear();
+        }
+        let status = child.wait().unwrap();
+        let dir = out.path().join("k");
+        if dir.join("kernel_check.csv").is_file() {
+            assert!(status.success(), "{log}");
+            eprintln!("try {attempt}: the check finished before the signal");
+            continue;
+        }
+        assert_eq!(status.code(), Some(130), "{log}");
+        assert!(log.contains("compare --resume"), "{log}");
+        let page = std::fs::read_to_string(dir.join("report.html")).unwrap();
+        assert!(page.contains("kernel check (--kernel-check on) has no results here"));
+        assert!(page.contains("compare --resume"));
+        // Resuming runs the check and nothing else.
+        let resumed = run_ok(
+            Command::new(env!("CARGO_BIN_EXE_compare"))
+                .arg("--resume")
+                .arg(&dir)
+                .stdout(std::process::Stdio::null()),
+        );
+        assert!(
+            dir.join("kernel_check.csv").is_file(),
+            "{}",
+            stderr(&resumed)
+        );
+        let page = std::fs::read_to_string(dir.join("report.html")).unwrap();
+        assert!(!page.contains("has no results here"));
+        return;
+    }
+    panic!("the kernel check always finished before Ctrl-C");
+}
+
+#[test]
+fn a_weight_decay_or_clip_beyond_float32_is_refused_before_any_run() {
+    for flag in ["--weight-decay", "--clip"] {
+        let out = tempfile::tempdir().unwrap();
+        let output = compare(
+            out.path(),
+            &["--hidden", "8", "--epochs", "1", flag, "1e39"],
+        )
+        .output()
+        .unwrap();
+        let err = stderr(&output);
+        assert_eq!(output.status.code(), Some(1), "{err}");
+        assert!(
+            err.starts_with(&format!("error: {flag}")) && err.contains("float32"),
+            "{err}"
+        );
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert_eq!(
+            std::fs::read_dir(out.path()).unwrap().count(),
+            0,
+            "no run folder"
+        );
+    }
+}
+
+#[test]
+fn resume_writes_an_environment_json_a_full_disk_lost() {
+    let out = tempfile::tempdir().unwrap();
+    run_ok(&mut compare(
+        out.path(),
+        &[
+            "--hidden", "8", "--epochs", "1", "--seeds", "1", "--run-id", "e",
+        ],
+    ));
+    let dir = out.path().join("e");
+    // A full disk when it was written: the atomic writer left no file.
+    std::fs::remove_file(dir.join("environment.json")).unwrap();
+    run_ok(
+        Command::new(env!("CARGO_BIN_EXE_compare"))
+            .arg("--resume")
+            .arg(&dir)
+            .stdout(std::process::Stdio::null()),
+    );
+    let env: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("environment.json")).unwrap())
+            .unwrap();
+    assert!(env.is_object());
+    let page = std::fs::read_to_string(dir.join("report.html")).unwrap();
+    assert!(page.contains("measured on"));
+}
+
+#[test]
+fn open_without_a_working_opener_prints_a_one_line_note() {
+    use std::os::unix::fs::PermissionsExt;
+    let out = tempfile::tempdir().unwrap();
+    run_ok(&mut compare(
+        out.path(),
+        &[
+            "--hidden", "8", "--epochs", "1", "--seeds", "1", "--run-id", "o",
+        ],
+    ));
+    // An xdg-open that finds no application, as on a server.
+    let bin = out.path().join("bin");
+    std::fs::create_dir(&bin).unwrap();
+    let fake = bin.join("xdg-open");
+    std::fs::write(&fake, "#!/bin/sh\nexit 3\n").unwrap();
+    std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap());
+    let output = run_ok(
+        report()
+            .arg(out.path().join("o"))
+            .arg("--open")
+            .env("PATH", path),
+    );
+    let err = stderr(&output);
+    let notes: Vec<&str> = err
+        .lines()
+        .filter(|l| l.contains("could not open"))
+        .collect();
+    assert_eq!(notes.len(), 1, "{err}");
+    assert!(
+        notes[0].starts_with("note: could not open") && notes[0].contains("3"),
+        "{err}"
+    );
+}
+
+#[test]
+fn words_a_folder_merged_with_itself_and_an_infinite_precision() {
+    let out = tempfile::tempdir().unwrap();
+    run_ok(&mut compare(
+        out.path(),
+        &[
+            "--hidden", "8", "--epochs", "1", "--seeds", "1", "--run-id", "a",
+        ],
+    ));
+    let a = out.path().join("a");
+    let merged = out.path().join("m");
+    run_ok(report().arg(&a).arg(&a).arg("--out").arg(&merged));
+    let page = std::fs::read_to_string(merged.join("report.html")).unwrap();
+    assert!(
+        page.contains("Merged from 1 run:"),
+        "one folder, named twice"
+    );
+    assert!(!page.contains("Duplicate:"));
+    let output = compare(out.path(), &["--seeds", "auto", "--precision", "inf"])
+        .output()
+        .unwrap();
+    let err = stderr(&output);
+    assert!(!output.status.success());
+    assert!(
+        err.contains("--precision") && err.contains("finite"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_tiny_or_huge_grid_value_gives_a_short_point_id() {
+    let out = tempfile::tempdir().unwrap();
+    run_ok(&mut compare(
+        out.path(),
+        &[
+            "--hidden",
+            "8",
+            "--epochs",
+            "1",
+            "--seeds",
+            "1",
+            "--models",
+            "lstm",
+            "--weight-decay",
+            "0,1e-300",
+            "--run-id",
+            "w",
+        ],
+    ));
+    let points: Vec<String> = std::fs::read_dir(out.path().join("w").join("points"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(
+        points.contains(&"weight-decay-1e-300".to_string()),
+        "{points:?}"
+    );
 }
