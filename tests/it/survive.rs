@@ -391,3 +391,52 @@ fn a_tiny_or_huge_grid_value_gives_a_short_point_id() {
         "{points:?}"
     );
 }
+
+#[test]
+fn tiny_epochs_jitter_is_not_re_measured() {
+    use rnnbench::probe::interference::{DisturbanceRule, EpochSignals, EpochTiming, Timing};
+    // Issue 30: the fixture with a tiny model, epochs of 20-30 ms on 2
+    // CPUs; a few ms of run-queue wait (half the runnable time) and one
+    // 10 ms steal tick are clock jitter, not a reason to run it again.
+    let rule = DisturbanceRule {
+        machine_cpus: 2,
+        ..DisturbanceRule::default()
+    };
+    for secs in [
+        vec![0.031],
+        vec![0.031, 0.022, 0.024],
+        vec![0.04, 0.022, 0.024, 0.045, 0.023],
+    ] {
+        let epochs: Vec<EpochTiming> = secs
+            .iter()
+            .map(|&s| EpochTiming {
+                train_secs: s,
+                signals: EpochSignals {
+                    cpu_secs: Some(s),
+                    runqueue_wait_secs: Some(s),
+                    steal_secs: Some(0.01),
+                    ..EpochSignals::default()
+                },
+            })
+            .collect();
+        let verdicts = rule.classify(&epochs);
+        assert_eq!(
+            rule.run_timing(&verdicts),
+            Timing::Clean,
+            "{secs:?}: {verdicts:?}"
+        );
+    }
+    // A wait that is more than jitter still counts.
+    let stalled = EpochTiming {
+        train_secs: 0.3,
+        signals: EpochSignals {
+            cpu_secs: Some(0.3),
+            runqueue_wait_secs: Some(0.3),
+            ..EpochSignals::default()
+        },
+    };
+    assert_eq!(
+        rule.run_timing(&rule.classify(&[stalled])),
+        Timing::Disturbed
+    );
+}
