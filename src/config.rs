@@ -176,6 +176,22 @@ pub struct DatasetChoice {
     pub label_col: Option<String>,
 }
 
+/// Whether a `--dataset` value is a path (a file or folder), not one of the
+/// names `imdb-mini`, `imdb`, `memory` (see `compare::dataset_source`).
+pub fn dataset_is_path(name: &str) -> bool {
+    !matches!(name, "imdb" | "imdb-mini" | MEMORY_DATASET) && !name.is_empty()
+}
+
+/// `path` made absolute: joined to `base` when relative, then to the current
+/// directory when still relative (an empty path stays empty).
+fn absolute_from(base: &Path, path: PathBuf) -> PathBuf {
+    if path.as_os_str().is_empty() || path.is_absolute() {
+        return path;
+    }
+    let joined = base.join(&path);
+    std::path::absolute(&joined).unwrap_or(joined)
+}
+
 /// How a sweep chart spaces an option's values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -1028,8 +1044,36 @@ impl Options {
         flags
     }
 
+    /// `self` with its relative data paths (`train`, `test`, a `dataset`
+    /// that is a path, not a name) made absolute from `base` (from the
+    /// current directory when `base` is relative or empty): a run's
+    /// `config.json` names its data wherever `compare --resume` is run from.
+    pub fn data_paths_from(mut self, base: &Path) -> Options {
+        self.train = self.train.map(|p| absolute_from(base, p));
+        self.test = self.test.map(|p| absolute_from(base, p));
+        self.dataset = self.dataset.map(|d| {
+            if dataset_is_path(&d) {
+                absolute_from(base, PathBuf::from(&d))
+                    .to_string_lossy()
+                    .into_owned()
+            } else {
+                d
+            }
+        });
+        self
+    }
+
     /// Reads options from a TOML file (same keys as the flags, with `_`).
+    /// Relative paths in it (`train`, `test`, `dataset`, `out`) are taken
+    /// from the file's folder, not the current directory.
     pub fn from_toml_file(path: &Path) -> Result<Options> {
+        let base = path.parent().unwrap_or(Path::new(""));
+        let mut options = Self::parse_toml_file(path)?.data_paths_from(base);
+        options.out = options.out.map(|p| absolute_from(base, p));
+        Ok(options)
+    }
+
+    fn parse_toml_file(path: &Path) -> Result<Options> {
         let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
         toml::from_str(&text).map_err(|e| {
             let start = e.span().map(|s| s.start);

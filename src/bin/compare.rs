@@ -1,7 +1,7 @@
 //! `compare`: train matched LSTM, GRU (and RNN) models on the same data over
 //! several seeds, and write `results/<run-id>/` with the report.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
@@ -150,9 +150,12 @@ fn plan(cli: &Cli, log: &dyn Fn(&str)) -> rnnbench::Result<(PathBuf, SweepManife
         // Each point's data is loaded (and checked) by run_jobs.
         return Ok((dir.clone(), manifest, Corpora::default()));
     }
+    // Data paths are stored absolute, so that `compare --resume` works
+    // from any folder.
+    let flags = cli.options.clone().data_paths_from(Path::new(""));
     let options = match &cli.config {
-        Some(path) => cli.options.clone().or(Options::from_toml_file(path)?),
-        None => cli.options.clone(),
+        Some(path) => flags.or(Options::from_toml_file(path)?),
+        None => flags,
     };
     let grid = options.grid()?;
     let env = |name: &str| std::env::var(name).ok();

@@ -440,3 +440,74 @@ fn tiny_epochs_jitter_is_not_re_measured() {
         Timing::Disturbed
     );
 }
+
+#[test]
+fn resume_works_from_another_folder_and_toml_paths_are_the_files() {
+    let out = tempfile::tempdir().unwrap();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    // Relative data paths, from the repository's folder.
+    run_ok(
+        Command::new(env!("CARGO_BIN_EXE_compare"))
+            .current_dir(root)
+            .args(["--train", "datasets/fixture/train.csv"])
+            .args(["--test", "datasets/fixture/test.csv"])
+            .args(["--embed", "8", "--max-len", "32", "--hidden", "8"])
+            .args(["--epochs", "1", "--seeds", "1", "--run-id", "r"])
+            .args(["--kernel-check", "off", "--quiet", "--out"])
+            .arg(out.path()),
+    );
+    let dir = out.path().join("r");
+    let config = |dir: &Path| -> serde_json::Value {
+        serde_json::from_str(&std::fs::read_to_string(dir.join("config.json")).unwrap()).unwrap()
+    };
+    let train = config(&dir)["config"]["dataset"]["train"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        Path::new(&train),
+        root.join("datasets/fixture/train.csv"),
+        "stored absolute"
+    );
+    // The command compare prints to continue, run from elsewhere.
+    std::fs::remove_file(dir.join("environment.json")).unwrap();
+    run_ok(
+        Command::new(env!("CARGO_BIN_EXE_compare"))
+            .current_dir(out.path())
+            .arg("--resume")
+            .arg(&dir)
+            .stdout(std::process::Stdio::null()),
+    );
+
+    // A --config file names its data relative to its own folder.
+    let cfg = out.path().join("cfg");
+    std::fs::create_dir_all(cfg.join("data")).unwrap();
+    for f in ["train.csv", "test.csv"] {
+        std::fs::copy(fixture(f), cfg.join("data").join(f)).unwrap();
+    }
+    std::fs::write(
+        cfg.join("run.toml"),
+        "train = \"data/train.csv\"\ntest = \"data/test.csv\"\nout = \"results\"\n\
+         embed = 8\nhidden = 8\nmax_len = 32\nepochs = 1\nseeds = 1\n\
+         kernel_check = \"off\"\nquiet = true\n",
+    )
+    .unwrap();
+    let output = run_ok(
+        Command::new(env!("CARGO_BIN_EXE_compare"))
+            .current_dir(out.path())
+            .arg("--config")
+            .arg("cfg/run.toml")
+            .args(["--run-id", "t"])
+            .stdout(std::process::Stdio::null()),
+    );
+    let t = cfg.join("results").join("t");
+    assert!(t.join("report.html").is_file(), "{}", stderr(&output));
+    let test = config(&t)["config"]["dataset"]["test"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        std::fs::canonicalize(test).unwrap(),
+        std::fs::canonicalize(cfg.join("data/test.csv")).unwrap()
+    );
+}
