@@ -24,6 +24,9 @@ pub enum SeedStop {
     Precision,
     /// `max_seeds` seeds were planned first.
     MaxSeeds,
+    /// A model had no `ok` run in the first seeds (every run failed or
+    /// diverged): more seeds cannot give it an interval.
+    NoOkRuns,
 }
 
 /// The rule's state for one grid point (`summary.json`'s `seeds_auto`).
@@ -69,8 +72,17 @@ pub fn decide(
     } else {
         widths.iter().flatten().copied().reduce(f64::max)
     };
+    let ok_runs = |m: Cell| {
+        runs.iter()
+            .filter(|r| r.model == m && r.status == crate::results::RunStatus::Ok)
+            .count()
+    };
     let stopped = if half_width_points.is_some_and(|h| h <= rule.precision_points) {
         Some(SeedStop::Precision)
+    } else if planned_seeds >= AutoSeeds::FIRST_SEEDS as usize
+        && models.iter().any(|&m| ok_runs(m) == 0)
+    {
+        Some(SeedStop::NoOkRuns)
     } else if planned_seeds >= rule.max_seeds as usize {
         Some(SeedStop::MaxSeeds)
     } else {
@@ -138,6 +150,16 @@ mod tests {
             decide(&r, &[Cell::Lstm, Cell::Gru], 4, &RULE).stopped,
             Some(SeedStop::Precision)
         );
+    }
+
+    #[test]
+    fn a_model_without_an_ok_run_in_the_first_seeds_stops_the_rule() {
+        let mut r = runs(&[0.01, -0.02, 0.03]);
+        for run in r.iter_mut().filter(|r| r.model == Cell::Gru) {
+            run.status = RunStatus::Failed;
+        }
+        let d = decide(&r, &[Cell::Lstm, Cell::Gru], 3, &RULE);
+        assert_eq!(d.stopped, Some(SeedStop::NoOkRuns), "{d:?}");
     }
 
     #[test]

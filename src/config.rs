@@ -109,7 +109,9 @@ impl AutoSeeds {
         if !(precision_points.is_finite() && precision_points > 0.0) {
             return Err(Error::config(
                 "--precision",
-                format!("must be a positive number of percentage points, got {precision_points}"),
+                format!(
+                    "must be a positive, finite number of percentage points (such as 1.0), got {precision_points}"
+                ),
             ));
         }
         Ok(AutoSeeds {
@@ -177,6 +179,22 @@ pub struct DatasetChoice {
     pub label_col: Option<String>,
 }
 
+/// Whether a `--dataset` value is a path (a file or folder), not one of the
+/// names `imdb-mini`, `imdb`, `memory` (see `compare::dataset_source`).
+pub fn dataset_is_path(name: &str) -> bool {
+    !matches!(name, "imdb" | "imdb-mini" | MEMORY_DATASET) && !name.is_empty()
+}
+
+/// `path` made absolute: joined to `base` when relative, then to the current
+/// directory when still relative (an empty path stays empty).
+fn absolute_from(base: &Path, path: PathBuf) -> PathBuf {
+    if path.as_os_str().is_empty() || path.is_absolute() {
+        return path;
+    }
+    let joined = base.join(&path);
+    std::path::absolute(&joined).unwrap_or(joined)
+}
+
 /// How a sweep chart spaces an option's values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -205,11 +223,24 @@ pub enum AxisValue {
 }
 
 impl AxisValue {
-    /// Short text form used in point ids and tables: `64`, `0.001`, `true`, `last`.
+    /// The longest decimal form a real's label keeps.
+    pub const MAX_DECIMAL_LABEL: usize = 24;
+
+    /// Short text form used in point ids and tables: `64`, `0.001`, `true`,
+    /// `last`; a real whose decimal form is longer than
+    /// [`AxisValue::MAX_DECIMAL_LABEL`] in exponent form (`1e-300`, not 300
+    /// zeros, which no file system takes as a folder name).
     pub fn label(&self) -> String {
         match self {
             AxisValue::Int(v) => v.to_string(),
-            AxisValue::Float(v) => v.to_string(),
+            AxisValue::Float(v) => {
+                let decimal = v.to_string();
+                if decimal.len() > Self::MAX_DECIMAL_LABEL {
+                    format!("{v:e}")
+                } else {
+                    decimal
+                }
+            }
             AxisValue::Bool(v) => v.to_string(),
             AxisValue::Choice(v) => v.clone(),
         }
@@ -399,15 +430,26 @@ fn learning_rate(flag: &str, v: f64) -> Result<f64> {
     }
 }
 
+/// 0 (off) or a positive number libtorch can take: it trains in float32,
+/// and a factor above float32's largest value makes it fail mid-run
+/// ("value cannot be converted to type float without overflow").
 fn zero_or_positive(flag: &str, v: f64) -> Result<f64> {
-    if v >= 0.0 && v.is_finite() {
-        Ok(v)
-    } else {
-        Err(Error::config(
+    if !(v >= 0.0 && v.is_finite()) {
+        return Err(Error::config(
             flag,
             format!("must be 0 (off) or positive, got {v}"),
-        ))
+        ));
     }
+    if v > f64::from(f32::MAX) {
+        return Err(Error::config(
+            flag,
+            format!(
+                "must be at most {:e} (float32's largest value: libtorch trains in float32), got {v:e}",
+                f32::MAX
+            ),
+        ));
+    }
+    Ok(v)
 }
 
 fn target_fraction(flag: &str, v: f64) -> Result<f64> {
@@ -1005,8 +1047,36 @@ impl Options {
         flags
     }
 
+    /// `self` with its relative data paths (`train`, `test`, a `dataset`
+    /// that is a path, not a name) made absolute from `base` (from the
+    /// current directory when `base` is relative or empty): a run's
+    /// `config.json` names its data wherever `compare --resume` is run from.
+    pub fn data_paths_from(mut self, base: &Path) -> Options {
+        self.train = self.train.map(|p| absolute_from(base, p));
+        self.test = self.test.map(|p| absolute_from(base, p));
+        self.dataset = self.dataset.map(|d| {
+            if dataset_is_path(&d) {
+                absolute_from(base, PathBuf::from(&d))
+                    .to_string_lossy()
+                    .into_owned()
+            } else {
+                d
+            }
+        });
+        self
+    }
+
     /// Reads options from a TOML file (same keys as the flags, with `_`).
+    /// Relative paths in it (`train`, `test`, `dataset`, `out`) are taken
+    /// from the file's folder, not the current directory.
     pub fn from_toml_file(path: &Path) -> Result<Options> {
+        let base = path.parent().unwrap_or(Path::new(""));
+        let mut options = Self::parse_toml_file(path)?.data_paths_from(base);
+        options.out = options.out.map(|p| absolute_from(base, p));
+        Ok(options)
+    }
+
+    fn parse_toml_file(path: &Path) -> Result<Options> {
         let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
         toml::from_str(&text).map_err(|e| {
             let start = e.span().map(|s| s.start);

@@ -143,6 +143,10 @@ pub fn mean_ci_on(xs: &[f64], scale: Scale) -> Option<((f64, f64), bool)> {
     }
 }
 
+/// The fewest values an [`Estimate`] gives a confidence interval for: with
+/// two, the t interval (t = 12.7) says nothing, and the report shows none.
+pub const MIN_VALUES_FOR_CI: usize = 3;
+
 /// Mean, spread and 95% CI of one quantity over seeds.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Estimate {
@@ -153,10 +157,10 @@ pub struct Estimate {
     /// Sample standard deviation; `None` when n < 2.
     pub sd: Option<f64>,
     /// Lower end of the 95% Student-t CI of the mean, computed on `scale`;
-    /// `None` when n < 2.
+    /// `None` when n < [`MIN_VALUES_FOR_CI`].
     pub ci_low: Option<f64>,
     /// Upper end of the 95% Student-t CI of the mean, computed on `scale`;
-    /// `None` when n < 2.
+    /// `None` when n < [`MIN_VALUES_FOR_CI`].
     pub ci_high: Option<f64>,
     /// Smallest value.
     pub min: f64,
@@ -184,7 +188,9 @@ impl Estimate {
     pub fn on_scale(xs: &[f64], scale: Scale) -> Option<Estimate> {
         let finite: Vec<f64> = xs.iter().copied().filter(|x| x.is_finite()).collect();
         let mean = mean(&finite)?;
-        let ci = mean_ci_on(&finite, scale);
+        let ci = (finite.len() >= MIN_VALUES_FOR_CI)
+            .then(|| mean_ci_on(&finite, scale))
+            .flatten();
         Some(Estimate {
             n: finite.len(),
             mean,
@@ -492,6 +498,7 @@ mod tests {
     fn estimate_skips_non_finite_and_empty_is_none() {
         let e = Estimate::of(&[1.0, f64::NAN, 3.0]).unwrap();
         assert_eq!((e.n, e.mean, e.min, e.max), (2, 2.0, 1.0, 3.0));
+        assert!(e.sd.is_some() && e.ci().is_none(), "two values: no CI");
         assert!(Estimate::of(&[f64::NAN]).is_none());
         assert!(Estimate::of(&[]).is_none());
     }
@@ -577,13 +584,16 @@ mod tests {
         let acc = [0.55, 0.995];
         let (lo, hi) = mean_ci(&acc).unwrap();
         assert!(lo < 0.0 && hi > 1.0, "{lo} {hi}");
+        // An Estimate gives no interval from two values (issue 30); the
+        // scale's interval itself stays inside the range.
         let e = Estimate::on_scale(&acc, Scale::Logit).unwrap();
-        let (lo, hi) = e.ci().unwrap();
+        assert_eq!(e.ci(), None);
+        let ((lo, hi), clipped) = mean_ci_on(&acc, Scale::Logit).unwrap();
         assert!(
             lo > 0.0 && hi < 1.0 && lo < e.mean && e.mean < hi,
             "{lo} {hi}"
         );
-        assert!(!e.ci_clipped);
+        assert!(!clipped);
         // python3: lower logit mean - 12.7062047*stdev/sqrt(2) = -29.607038,
         // i.e. 1.3862025e-13.
         assert!(close(lo / 1.386_202_539_652_408_3e-13, 1.0, 1e-5), "{lo}");
@@ -591,7 +601,8 @@ mod tests {
         let secs = [0.02, 0.17];
         assert!(mean_ci(&secs).unwrap().0 < 0.0);
         let e = Estimate::on_scale(&secs, Scale::Log).unwrap();
-        let (lo, hi) = e.ci().unwrap();
+        assert_eq!(e.ci(), None);
+        let ((lo, hi), _) = mean_ci_on(&secs, Scale::Log).unwrap();
         assert!(lo > 0.0 && hi > e.mean, "{lo} {hi}");
         // python3: exp(mean(ln) ± 12.7062047*stdev(ln)/sqrt(2))
         //   -> (7.261826702487264e-08, 46820.17540897049)

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::model::Cell;
 use crate::results::{EpochRecord, RunRecord, RunStatus};
-use crate::stats::{Estimate, Ratio, paired_ratio};
+use crate::stats::{Estimate, Ratio, Scale, paired_ratio};
 
 /// The default rule's share of the lower mean best validation accuracy.
 pub const DEFAULT_TARGET_SHARE: f64 = 0.97;
@@ -136,8 +136,15 @@ pub fn time_to_target(
                 model: m,
                 reached: hits.len(),
                 runs: ok(m).count(),
-                secs: Estimate::of(&hits.iter().map(|h| h.secs).collect::<Vec<_>>()),
-                epochs: Estimate::of(&hits.iter().map(|h| f64::from(h.epochs)).collect::<Vec<_>>()),
+                // Positive: on the log scale, as every other time.
+                secs: Estimate::on_scale(
+                    &hits.iter().map(|h| h.secs).collect::<Vec<_>>(),
+                    Scale::Log,
+                ),
+                epochs: Estimate::on_scale(
+                    &hits.iter().map(|h| f64::from(h.epochs)).collect::<Vec<_>>(),
+                    Scale::Log,
+                ),
             }
         })
         .collect();
@@ -231,7 +238,32 @@ mod tests {
         assert_eq!(tt.per_model[0].reached, 3);
         assert_eq!(tt.per_model[0].secs.unwrap().mean, 6.0);
         assert_eq!(tt.per_model[1].epochs.unwrap().mean, 1.0);
+        let secs = tt.per_model[0].secs.unwrap();
+        assert_eq!(secs.scale, Scale::Log);
+        assert!(secs.ci_low.unwrap() > 0.0);
         // GRU takes 3 s where LSTM takes 6 s: half the time.
         assert!((tt.pairs[0].ratio.unwrap().ratio - 0.5).abs() < 1e-12);
+    }
+
+    #[test]
+    fn time_to_target_intervals_stay_positive_and_need_three_seeds() {
+        // Seconds to the target far apart: a linear interval would reach
+        // below zero (issue 30: -0.027 s).
+        let mut epochs = Vec::new();
+        let mut runs = Vec::new();
+        for (seed, secs) in [(1, 0.01), (2, 0.02), (3, 0.5)] {
+            epochs.push(epoch(Cell::Lstm, seed, 1, 0.9, secs));
+            runs.push(run(Cell::Lstm, seed, 0.9));
+        }
+        let tt = time_to_target(&epochs, &runs, &[Cell::Lstm], &[], 0.8, String::new());
+        let secs = tt.per_model[0].secs.unwrap();
+        assert_eq!(secs.n, 3);
+        assert!(secs.ci_low.unwrap() > 0.0, "{secs:?}");
+        let two = time_to_target(&epochs, &runs[..2], &[Cell::Lstm], &[], 0.8, String::new());
+        assert_eq!(
+            two.per_model[0].secs.unwrap().ci(),
+            None,
+            "no interval from 2 seeds"
+        );
     }
 }

@@ -1,7 +1,7 @@
 //! `compare`: train matched LSTM, GRU (and RNN) models on the same data over
 //! several seeds, and write `results/<run-id>/` with the report.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
@@ -150,9 +150,12 @@ fn plan(cli: &Cli, log: &dyn Fn(&str)) -> rnnbench::Result<(PathBuf, SweepManife
         // Each point's data is loaded (and checked) by run_jobs.
         return Ok((dir.clone(), manifest, Corpora::default()));
     }
+    // Data paths are stored absolute, so that `compare --resume` works
+    // from any folder.
+    let flags = cli.options.clone().data_paths_from(Path::new(""));
     let options = match &cli.config {
-        Some(path) => cli.options.clone().or(Options::from_toml_file(path)?),
-        None => cli.options.clone(),
+        Some(path) => flags.or(Options::from_toml_file(path)?),
+        None => flags,
     };
     let grid = options.grid()?;
     let env = |name: &str| std::env::var(name).ok();
@@ -267,21 +270,36 @@ fn run_parent(cli: Cli) -> anyhow::Result<ExitCode> {
     if let Some(warning) = rnnbench::probe::load::threads_warning(&threads, cpus) {
         eprintln!("{warning}");
     }
-    let outcome = run_jobs(&root, &manifest, corpora, &exe, &stop, &child, |line| {
-        if !quiet {
-            eprintln!("{line}");
-        }
-    })?;
+    // Held until the report is rendered: a `report` of this folder meanwhile
+    // renders what is finished without rewriting the files appended here.
+    let lock = rnnbench::compare::lock_run_dir(&root)?;
+    let outcome = run_jobs(
+        &root,
+        &lock,
+        &manifest,
+        corpora,
+        &exe,
+        &stop,
+        &child,
+        |line| {
+            if !quiet {
+                eprintln!("{line}");
+            }
+        },
+    )?;
+    let mut kernel_checks = rnnbench::compare::KernelChecks::Done;
     if !outcome.interrupted {
-        run_kernel_checks(&root, &manifest, &exe, &stop, &child, |line| {
+        kernel_checks = run_kernel_checks(&root, &manifest, &exe, &stop, &child, |line| {
             if !quiet {
                 eprintln!("{line}");
             }
         })?;
         // The seeds' encoded data was for this comparison's workers only;
         // an interrupted one keeps it for --resume.
-        for dir in &outcome.point_dirs {
-            rnnbench::results::prepared::remove(dir)?;
+        if kernel_checks == rnnbench::compare::KernelChecks::Done {
+            for dir in &outcome.point_dirs {
+                rnnbench::results::prepared::remove(dir)?;
+            }
         }
     }
     if outcome.already_finished > 0 {
@@ -329,6 +347,13 @@ fn run_parent(cli: Cli) -> anyhow::Result<ExitCode> {
             outcome.finished_ok,
             outcome.planned,
             outcome.run_dir.display(),
+            outcome.run_dir.display()
+        );
+        return Ok(ExitCode::from(130));
+    }
+    if kernel_checks == rnnbench::compare::KernelChecks::Interrupted {
+        eprintln!(
+            "interrupted during the kernel check: every run finished, but the kernel split is missing (continue with `compare --resume {}`)",
             outcome.run_dir.display()
         );
         return Ok(ExitCode::from(130));
@@ -423,7 +448,7 @@ fn die_with_parent() {
 
 /// `--open`: shows `page` with the desktop's opener; without one, a one-line note.
 fn open_page(page: &std::path::Path) {
-    if let Err(e) = opener::open(page) {
-        eprintln!("note: could not open {} ({e})", page.display());
+    if let Some(note) = rnnbench::report::open_page(page) {
+        eprintln!("{note}");
     }
 }

@@ -157,13 +157,22 @@ fn main() -> ExitCode {
     match run(args) {
         Ok(page) => {
             if let Some(dir) = page.parent() {
-                for note in rnnbench::report::load::cut_off_notes(dir) {
-                    eprintln!("note: {note}");
+                // A compare still holding the folder: the page shows the
+                // runs finished so far; its lines are not cut off, only young.
+                if matches!(rnnbench::results::lock::lock_for_render(dir), Ok(None)) {
+                    eprintln!(
+                        "note: a compare is still working in {}: the report shows the runs finished so far, and the comparison renders it again when it ends",
+                        dir.display()
+                    );
+                } else {
+                    for note in rnnbench::report::load::cut_off_notes(dir) {
+                        eprintln!("note: {note}");
+                    }
                 }
             }
             println!("{}", page.display());
-            if open && let Err(e) = opener::open(&page) {
-                eprintln!("note: could not open {} ({e})", page.display());
+            if open && let Some(note) = rnnbench::report::open_page(&page) {
+                eprintln!("{note}");
             }
             ExitCode::SUCCESS
         }

@@ -205,30 +205,20 @@ pub fn load_for_resume(dir: &Path) -> Result<SweepManifest> {
     Ok(manifest)
 }
 
-/// Holds an exclusive lock on a run folder while a `compare` works in it.
-#[derive(Debug)]
-pub struct RunLock {
-    _file: std::fs::File,
-}
+/// Holds an exclusive lock on a run folder while a `compare` works in it
+/// ([`crate::results::lock`]).
+pub type RunLock = crate::results::lock::FolderLock;
 
-/// Locks `root/.lock` so that two processes never run jobs of one folder
-/// at once (an `flock`, released when the process ends, even by SIGKILL).
+/// Locks `root/.lock` so that two processes never write one folder at once
+/// (an `flock`, released when the process ends, even by SIGKILL). `compare`
+/// holds it from its first job to its last render.
 pub fn lock_run_dir(root: &Path) -> Result<RunLock> {
-    let path = root.join(".lock");
-    let file = std::fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&path)
-        .map_err(|e| Error::io(&path, e))?;
-    match file.try_lock() {
-        Ok(()) => Ok(RunLock { _file: file }),
-        Err(std::fs::TryLockError::WouldBlock) => Err(Error::results(
+    crate::results::lock::try_lock_folder(root)?.ok_or_else(|| {
+        Error::results(
             root,
-            "another compare is working in this folder (it holds .lock); wait for it or stop it first",
-        )),
-        Err(std::fs::TryLockError::Error(e)) => Err(Error::io(&path, e)),
-    }
+            "another compare (or a report re-rendering it) is working in this folder (it holds .lock); wait for it or stop it first",
+        )
+    })
 }
 
 /// A grid point's device, model sizes and data facts: computed once (the
@@ -337,12 +327,7 @@ pub(crate) fn write_point_dir(
         eprintln!("warning: {w}");
     }
     results::write_json_atomic(&dir.join(files::CONFIG), &run)?;
-    // environment.json records the threads and kernel switches in force.
-    apply_process_settings(config);
-    results::write_json_atomic(
-        &dir.join(files::ENVIRONMENT),
-        &Environment::probe(plan.device),
-    )?;
+    write_environment(dir, config, plan.device)?;
     if manifest.grid.points.len() == 1 {
         let (train, val, test) = plan.counts;
         log(&format!(
@@ -361,6 +346,13 @@ pub(crate) fn write_point_dir(
         }
     }
     Ok(())
+}
+
+/// Writes `dir/environment.json`: this machine, with the threads and kernel
+/// switches of `config` in force.
+fn write_environment(dir: &Path, config: &Config, device: tch::Device) -> Result<()> {
+    apply_process_settings(config);
+    results::write_json_atomic(&dir.join(files::ENVIRONMENT), &Environment::probe(device))
 }
 
 /// The model sizes of the point folder `dir` when its `config.json` exists
@@ -411,6 +403,11 @@ pub(crate) fn verify_point_dir(
                 config_path.display()
             ),
         ));
+    }
+    if !dir.join(files::ENVIRONMENT).is_file() {
+        // Lost (a full disk when it was first written): the machine that
+        // runs the rest is the one to record.
+        write_environment(dir, config, resolve_device(config.device)?)?;
     }
     Ok(Some(existing.model_sizes))
 }

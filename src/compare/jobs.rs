@@ -30,9 +30,12 @@ pub struct ComparisonOutcome {
 /// then runs each job not yet finished in a worker process (`exe` with
 /// `--worker`) and appends its record to the point's `runs.csv`. `stop` is
 /// set by Ctrl-C; `child_pid` lets the signal handler forward it to the
-/// running worker.
+/// running worker. `_lock` is the caller's hold on `root`
+/// ([`lock_run_dir`]), kept until its report is rendered.
+#[allow(clippy::too_many_arguments)]
 pub fn run_jobs(
     root: &Path,
+    _lock: &RunLock,
     manifest: &SweepManifest,
     mut corpora: Corpora,
     exe: &Path,
@@ -40,7 +43,6 @@ pub fn run_jobs(
     child_pid: &Arc<AtomicU32>,
     mut log: impl FnMut(&str),
 ) -> Result<ComparisonOutcome> {
-    let _lock = lock_run_dir(root)?;
     let jobs = manifest.parsed_jobs(root)?;
     let grid = &manifest.grid;
     let mut point_ids: Vec<&str> = Vec::new();
@@ -453,7 +455,7 @@ pub fn run_kernel_checks(
     stop: &AtomicBool,
     child_pid: &Arc<AtomicU32>,
     mut log: impl FnMut(&str),
-) -> Result<()> {
+) -> Result<KernelChecks> {
     let jobs = manifest.parsed_jobs(root)?;
     for point in &manifest.grid.points {
         if !jobs.iter().any(|j| j.point == point.id) || !point.config.kernel_check.is_on() {
@@ -464,7 +466,7 @@ pub fn run_kernel_checks(
             continue;
         }
         if stop.load(Ordering::SeqCst) {
-            break;
+            return Ok(KernelChecks::Interrupted);
         }
         log(&format!(
             "{}kernel check: {} timed train steps per model under --kernel auto and native",
@@ -486,12 +488,26 @@ pub fn run_kernel_checks(
         child_pid.store(child.id(), Ordering::SeqCst);
         let status = child.wait().map_err(|e| Error::io(exe, e))?;
         child_pid.store(0, Ordering::SeqCst);
-        if !status.success() && !stop.load(Ordering::SeqCst) {
+        let written = dir.join(files::KERNEL_CHECK).is_file();
+        if stop.load(Ordering::SeqCst) && !written {
+            return Ok(KernelChecks::Interrupted);
+        }
+        if !status.success() {
             log(&format!(
                 "kernel check of {} failed ({status}); the report has no kernel split",
                 dir.display()
             ));
         }
     }
-    Ok(())
+    Ok(KernelChecks::Done)
+}
+
+/// How [`run_kernel_checks`] ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KernelChecks {
+    /// Every check ran (or failed, which it logged).
+    Done,
+    /// Ctrl-C stopped them: some point has no `kernel_check.csv`;
+    /// `compare --resume` runs the missing ones.
+    Interrupted,
 }

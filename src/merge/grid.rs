@@ -79,6 +79,9 @@ pub fn expand_folders(dirs: &[PathBuf]) -> Result<Vec<PathBuf>> {
         }
         out.extend(inner);
     }
+    // A folder named twice (or by two paths) is one folder: merged once.
+    let mut seen = BTreeSet::new();
+    out.retain(|d| seen.insert(std::fs::canonicalize(d).unwrap_or_else(|_| d.clone())));
     Ok(out)
 }
 
@@ -101,8 +104,7 @@ pub fn merge_folders(dirs: &[PathBuf], out: &Path) -> Result<()> {
             .map(|d| RunFiles::load(d))
             .collect::<Result<_>>()?;
         check_mergeable(&runs)?;
-        refuse_inputs_as_out(dirs, out)?;
-        clear_merged_output(out)?;
+        let _lock = claim_out(dirs, out)?;
         return merge_runs(dirs, out);
     }
     let manifests: Vec<SweepManifest> = dirs
@@ -147,9 +149,7 @@ pub fn merge_folders(dirs: &[PathBuf], out: &Path) -> Result<()> {
         check_mergeable(&loaded)?;
         sources.push((point.id.clone(), dirs_of_point));
     }
-    refuse_inputs_as_out(dirs, out)?;
-    clear_merged_output(out)?;
-    std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
+    let _lock = claim_out(dirs, out)?;
     let mut grid = first.grid.clone();
     for ((id, srcs), point) in sources.iter().zip(grid.points.iter_mut()) {
         if srcs.is_empty() {
@@ -184,17 +184,63 @@ pub fn merge_folders(dirs: &[PathBuf], out: &Path) -> Result<()> {
     manifest.write(out)
 }
 
-/// A merge must not write into one of its inputs.
-fn refuse_inputs_as_out(dirs: &[PathBuf], out: &Path) -> Result<()> {
-    let inputs: Vec<PathBuf> = dirs
-        .iter()
-        .map(|d| std::fs::canonicalize(d).unwrap_or_else(|_| d.clone()))
-        .collect();
-    let out_abs = std::fs::canonicalize(out).unwrap_or_else(|_| out.to_path_buf());
-    if inputs.contains(&out_abs) {
+/// Makes `out` the merge's output folder, under the one rule for what a
+/// merge may write into ([`check_out`]): created if missing, locked (no
+/// other process writes it meanwhile), an earlier merge's files removed.
+fn claim_out(dirs: &[PathBuf], out: &Path) -> Result<crate::results::lock::FolderLock> {
+    check_out(dirs, out)?;
+    std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
+    let lock = crate::results::lock::try_lock_folder(out)?.ok_or_else(|| {
+        Error::results(
+            out,
+            "another compare or report is writing this folder (it holds .lock); wait for it or choose another --out",
+        )
+    })?;
+    clear_merged_output(out)?;
+    Ok(lock)
+}
+
+/// What a merge may write into: a new or empty folder, an earlier merge's
+/// output, or the folder that holds the very folders being merged (`report
+/// results/<run-id>` over its shards). Never one of its inputs, a run,
+/// sweep or shard root of its own (its `sweep.json`, `config.json` or run
+/// folders would be replaced or orphaned).
+pub fn check_out(dirs: &[PathBuf], out: &Path) -> Result<()> {
+    let abs = |d: &Path| std::fs::canonicalize(d).unwrap_or_else(|_| d.to_path_buf());
+    let inputs: Vec<PathBuf> = dirs.iter().map(|d| abs(d)).collect();
+    if inputs.contains(&abs(out)) {
         return Err(Error::results(
             out,
             "is one of the folders being merged; choose another --out",
+        ));
+    }
+    if !out.is_dir() || is_merged_output(out) {
+        return Ok(());
+    }
+    for f in [files::SWEEP, files::CONFIG] {
+        if out.join(f).exists() {
+            return Err(Error::results(
+                out,
+                format!("already holds a run ({f}); choose a new --out folder"),
+            ));
+        }
+    }
+    let others: Vec<String> = run_folders_in(out)?
+        .iter()
+        .filter(|d| !inputs.contains(&abs(d)))
+        .map(|d| {
+            d.file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default()
+        })
+        .collect();
+    if !others.is_empty() {
+        return Err(Error::results(
+            out,
+            format!(
+                "holds run folders that are not being merged ({}); choose a new --out folder",
+                others.join(", ")
+            ),
         ));
     }
     Ok(())

@@ -29,16 +29,54 @@ const MERGEABLE_KEYS: [&str; 7] = [
 ];
 
 /// `config` and `dataset` of a config.json, without the keys that may differ
-/// between merged runs.
+/// between merged runs. Data files are named by their file name only: runs
+/// store absolute paths, and the same data in two checkouts (or on two
+/// machines) is the same data; the files' sha256 tells.
 fn merge_identity(manifest: &RunManifest) -> Value {
     let mut c = serde_json::to_value(&manifest.config).unwrap_or(Value::Null);
     if let Value::Object(map) = &mut c {
         for k in MERGEABLE_KEYS {
             map.remove(k);
         }
+        if let Some(Value::Object(dataset)) = map.get_mut("dataset") {
+            for key in ["train", "test"] {
+                if let Some(v) = dataset.get_mut(key) {
+                    *v = file_name_only(v);
+                }
+            }
+            if let Some(name) = dataset.get_mut("name")
+                && name.as_str().is_some_and(crate::config::dataset_is_path)
+            {
+                *name = file_name_only(name);
+            }
+        }
     }
-    let dataset = serde_json::to_value(&manifest.dataset).unwrap_or(Value::Null);
+    let mut dataset = serde_json::to_value(&manifest.dataset).unwrap_or(Value::Null);
+    if let Value::Object(map) = &mut dataset {
+        // The name of a path or a train + test pair spells the paths out.
+        map.remove("name");
+        if let Some(Value::Array(files)) = map.get_mut("files") {
+            for f in files {
+                if let Some(path) = f.get_mut("path") {
+                    *path = file_name_only(path);
+                }
+            }
+        }
+    }
     serde_json::json!({ "config": c, "dataset": dataset })
+}
+
+/// The last component of a path held as a JSON string; other values as
+/// they are.
+fn file_name_only(v: &Value) -> Value {
+    match v.as_str() {
+        Some(p) => Value::String(
+            Path::new(p)
+                .file_name()
+                .map_or_else(|| p.to_string(), |n| n.to_string_lossy().into_owned()),
+        ),
+        None => v.clone(),
+    }
 }
 
 /// The dotted keys whose values differ between `a` and `b`.
@@ -191,8 +229,9 @@ pub fn merge_runs(dirs: &[PathBuf], out: &Path) -> Result<()> {
     notes.insert(
         0,
         format!(
-            "Merged from {} runs: {}.",
+            "Merged from {} run{}: {}.",
             runs.len(),
+            if runs.len() == 1 { "" } else { "s" },
             runs.iter()
                 .map(|r| format!("{} ({})", r.run_id(), r.dir.display()))
                 .collect::<Vec<_>>()

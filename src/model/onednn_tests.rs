@@ -275,11 +275,16 @@ fn classifier_on_onednn_matches_libtorch_in_logits_loss_and_every_gradient() {
                 bidirectional,
                 classes: 3,
             };
+            // One set of weights for both paths, copied rather than drawn
+            // twice from the global generator: other tests draw from it
+            // concurrently.
+            let weights = nn::VarStore::new(Device::Cpu);
+            let _ = Classifier::new(&weights.root(), shape, 0.0);
             let run = |fused: bool| {
                 set_enabled(fused);
-                tch::manual_seed(11);
-                let vs = nn::VarStore::new(Device::Cpu);
+                let mut vs = nn::VarStore::new(Device::Cpu);
                 let model = Classifier::new(&vs.root(), shape, 0.0);
+                vs.copy(&weights).expect("same variables");
                 let logits = model.forward(&tokens, &lengths, true).expect("forward");
                 let loss = logits.cross_entropy_for_logits(&labels);
                 loss.backward();

@@ -408,6 +408,10 @@ pub fn seeds_sentence(summary: &Summary) -> Option<String> {
             width(d.half_width_points),
             d.precision_points
         ),
+        Some(SeedStop::NoOkRuns) => format!(
+            "Seeds (--seeds auto): stopped after {} seeds because a model had no run that finished ok (see runs.csv): more seeds cannot give it an interval.",
+            d.seeds
+        ),
         None => format!(
             "Seeds (--seeds auto): not finished: {} seeds so far, the 95% CI of the paired test-accuracy difference {}, ±{} points asked; continue with `compare --resume`.",
             d.seeds,

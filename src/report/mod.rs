@@ -36,7 +36,10 @@ use crate::error::Result;
 
 pub use load::RunFiles;
 pub use model::series;
-pub use run::{FinishedRun, chart_files, finish_run, render_run, render_run_at_target};
+pub use run::{
+    Csv, FinishedRun, LIVE_NOTE, chart_files, finish_run, render_run, render_run_at_target,
+    render_run_with,
+};
 
 /// The chart pieces the bench report draws with, at the paths it uses.
 pub mod charts {
@@ -52,4 +55,39 @@ pub fn render_folder(dir: &Path) -> Result<PathBuf> {
         Some(page) => Ok(page),
         None => render_run(dir),
     }
+}
+
+/// `--open`: shows `page` with the desktop's opener. Returns the one-line
+/// note to print when it could not (no opener, or the opener failed:
+/// `xdg-open` exits non-zero, 3 for "no application", within a moment; one
+/// still running then is taken to have opened it, since it may not exit
+/// until the viewer does).
+pub fn open_page(page: &Path) -> Option<String> {
+    let note = |why: String| Some(format!("note: could not open {} ({why})", page.display()));
+    if cfg!(target_os = "linux") {
+        match std::process::Command::new("xdg-open")
+            .arg(page)
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+        {
+            Ok(mut child) => {
+                let started = std::time::Instant::now();
+                while started.elapsed() < std::time::Duration::from_secs(3) {
+                    match child.try_wait() {
+                        Ok(Some(status)) if status.success() => return None,
+                        Ok(Some(status)) => return note(format!("xdg-open {status}")),
+                        Ok(None) => std::thread::sleep(std::time::Duration::from_millis(50)),
+                        Err(e) => return note(e.to_string()),
+                    }
+                }
+                return None;
+            }
+            // No system xdg-open: the opener crate's own copy of it.
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return note(e.to_string()),
+        }
+    }
+    opener::open(page).err().and_then(|e| note(e.to_string()))
 }

@@ -38,6 +38,29 @@ pub mod chart_files {
     pub const EPOCH_TIMES: &str = "epoch_times.png";
 }
 
+/// The page's note when a `compare` was still writing the folder.
+pub const LIVE_NOTE: &str = "A compare was still working in this folder when this page was rendered: it shows the runs finished by then, and the comparison renders it again when it ends.";
+
+/// A run whose kernel check (`--kernel-check on`) left no results: it was
+/// interrupted or failed after the runs; `compare --resume` runs it.
+fn missing_kernel_check(run: &RunFiles, csv: Csv) -> Option<String> {
+    let wanted = run.config.config.kernel_check.is_on()
+        && run.config.merged_from.is_empty()
+        && csv == Csv::Rewrite
+        && !run.runs.is_empty();
+    if !wanted || !run.kernel_check.is_empty() {
+        return None;
+    }
+    let root = crate::results::lock::guarding_folders(&run.dir)
+        .pop()
+        .unwrap_or_else(|| run.dir.clone());
+    Some(format!(
+        "The kernel check (--kernel-check on) has no results here: it was interrupted or failed before writing {}, so the speed verdict has no kernel split. `compare --resume {}` runs it.",
+        files::KERNEL_CHECK,
+        root.display()
+    ))
+}
+
 /// What [`finish_run`] produced (and [`super::sweep::finish_sweep`]).
 #[derive(Debug, Clone, PartialEq)]
 pub struct FinishedRun {
@@ -49,9 +72,9 @@ pub struct FinishedRun {
 
 /// Renders the report of the run in `dir` (as [`render_run`]) and returns the
 /// page's path with a plain-text headline for the terminal. `compare` calls
-/// this when a run ends (also after Ctrl-C).
+/// this when a run ends (also after Ctrl-C), holding the folder's lock.
 pub fn finish_run(dir: &Path) -> Result<FinishedRun> {
-    let (html, summary, claims) = render(&RunFiles::load(dir)?)?;
+    let (html, summary, claims) = render(&RunFiles::load(dir)?, Csv::Rewrite)?;
     Ok(FinishedRun {
         html,
         table: format!("{}{}", terminal_table(&summary), claims_table(&claims)),
@@ -89,25 +112,55 @@ pub(crate) fn run_claims(
     claim_rows(&claims, &shapes, kernel)
 }
 
+/// Whether a render may rewrite the run's CSV files (`runs.csv`'s time to
+/// target): only while it holds the folder's lock, never while a `compare`
+/// appends to them ([`crate::results::lock`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Csv {
+    /// This process holds the folder's lock.
+    Rewrite,
+    /// Another process holds it: page, charts and `summary.json` only.
+    Leave,
+}
+
 /// Re-renders `dir/report.html`, its PNGs and `dir/summary.json` (recomputed
 /// from `runs.csv`) from the files in `dir`, and fills in `runs.csv`'s time
-/// to target. Returns the page's path.
+/// to target (unless a `compare` still works there: then the page shows the
+/// runs finished so far and the CSV files are left to it). Returns the
+/// page's path.
 pub fn render_run(dir: &Path) -> Result<PathBuf> {
-    render(&RunFiles::load(dir)?).map(|(page, _, _)| page)
+    let lock = crate::results::lock::lock_for_render(dir)?;
+    let csv = if lock.is_some() {
+        Csv::Rewrite
+    } else {
+        Csv::Leave
+    };
+    render_run_with(dir, csv)
+}
+
+/// [`render_run`] with the caller's decision on the CSV files.
+pub fn render_run_with(dir: &Path, csv: Csv) -> Result<PathBuf> {
+    render(&RunFiles::load(dir)?, csv).map(|(page, _, _)| page)
 }
 
 /// As [`render_run`], with time to accuracy at validation accuracy
 /// `target` (a fraction) instead of the run's own `--target-acc` or default
 /// rule; the files keep it until the next render.
 pub fn render_run_at_target(dir: &Path, target: f64) -> Result<PathBuf> {
+    let lock = crate::results::lock::lock_for_render(dir)?;
+    let csv = if lock.is_some() {
+        Csv::Rewrite
+    } else {
+        Csv::Leave
+    };
     let mut run = RunFiles::load(dir)?;
     run.config.config.target_acc = target;
-    render(&run).map(|(page, _, _)| page)
+    render(&run, csv).map(|(page, _, _)| page)
 }
 
 /// Renders the report of `run` in its folder; returns the page's path, the
 /// summary it shows and its claims table.
-fn render(run: &RunFiles) -> Result<(PathBuf, Summary, Vec<ClaimRow>)> {
+fn render(run: &RunFiles, csv: Csv) -> Result<(PathBuf, Summary, Vec<ClaimRow>)> {
     let dir = run.dir.as_path();
     let models = run.models();
     let summary = run.summary();
@@ -121,7 +174,7 @@ fn render(run: &RunFiles) -> Result<(PathBuf, Summary, Vec<ClaimRow>)> {
     )?;
     if let Some(tt) = &summary.time_to_target {
         let filled = run.runs_with_time_to_target(tt.target);
-        if filled != run.all_runs {
+        if filled != run.all_runs && csv == Csv::Rewrite {
             // Derived from epochs.csv: filled in (again) on every render.
             crate::results::write_csv_atomic(&dir.join(files::RUNS), &filled)?;
         }
@@ -210,7 +263,15 @@ fn render(run: &RunFiles) -> Result<(PathBuf, Summary, Vec<ClaimRow>)> {
         )?;
     }
 
-    let mut notes: Vec<String> = run.cut_off_note().into_iter().collect();
+    let mut notes: Vec<String> = Vec::new();
+    if csv == Csv::Leave {
+        notes.push(LIVE_NOTE.to_string());
+    } else {
+        notes.extend(run.cut_off_note());
+    }
+    if let Some(note) = missing_kernel_check(run, csv) {
+        notes.push(note);
+    }
     notes.extend(run.config.data_warnings.iter().cloned());
     notes.extend(run.config.merge_notes.iter().cloned());
     for d in &summary.duplicates {

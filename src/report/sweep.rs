@@ -12,7 +12,7 @@ use super::html::sweep::SweepPage;
 use super::load::SweepFiles;
 use super::model::sweep::{axis_lines, summarize_sweep};
 use super::plot::sweep::draw_sweep_axis;
-use super::run::{FinishedRun, render_run, run_claims};
+use super::run::{Csv, FinishedRun, render_run_with, run_claims};
 use super::terminal::sweep_table;
 use crate::error::Result;
 use crate::results::{EnvironmentFile, SweepManifest, files, write_json_atomic};
@@ -26,13 +26,19 @@ pub fn axis_chart_file(key: &str) -> String {
 
 /// Renders the sweep folder `root`: every point's report, the sweep's
 /// `summary.json`, one chart per swept option and `report.html`. Returns the
-/// page and a plain-text table for the terminal.
+/// page and a plain-text table for the terminal. The caller holds the
+/// folder's lock (`compare`).
 pub fn finish_sweep(root: &Path) -> Result<FinishedRun> {
+    finish_sweep_with(root, Csv::Rewrite)
+}
+
+/// [`finish_sweep`] with the caller's decision on the points' CSV files.
+fn finish_sweep_with(root: &Path, csv: Csv) -> Result<FinishedRun> {
     let manifest = SweepManifest::load(root)?;
     for point in &manifest.grid.points {
         let dir = crate::results::point_dir(root, &manifest.grid, &point.id);
         if dir.join(files::CONFIG).is_file() {
-            render_run(&dir)?;
+            render_run_with(&dir, csv)?;
         }
     }
     let loaded = SweepFiles::load(root)?;
@@ -104,7 +110,9 @@ pub fn finish_sweep(root: &Path) -> Result<FinishedRun> {
 }
 
 /// Renders `root` as a sweep folder if it is one (has `sweep.json` with more
-/// than one point): see [`finish_sweep`]. Returns `None` otherwise.
+/// than one point): see [`finish_sweep`]; the points' CSV files are left
+/// alone while another process holds the folder's lock. Returns `None`
+/// when `root` is not a sweep.
 pub fn render_if_sweep(root: &Path) -> Result<Option<PathBuf>> {
     if !root.join(files::SWEEP).is_file() {
         return Ok(None);
@@ -113,5 +121,11 @@ pub fn render_if_sweep(root: &Path) -> Result<Option<PathBuf>> {
     if manifest.grid.points.len() < 2 {
         return Ok(None);
     }
-    finish_sweep(root).map(|f| Some(f.html))
+    let lock = crate::results::lock::lock_for_render(root)?;
+    let csv = if lock.is_some() {
+        Csv::Rewrite
+    } else {
+        Csv::Leave
+    };
+    finish_sweep_with(root, csv).map(|f| Some(f.html))
 }

@@ -83,16 +83,19 @@ pub fn whole_lines(path: &Path) -> Result<(String, bool)> {
 }
 
 /// The name `path` is written under before it is renamed into place:
-/// `name.partial.ext` in the same folder (same file system, so the rename is
-/// atomic; the extension kept, so encoders that go by it still work).
+/// `name.partial-<pid>.ext` in the same folder (same file system, so the
+/// rename is atomic; the extension kept, so encoders that go by it still
+/// work; the process id, so two processes rendering one folder at once
+/// never write, or rename away, each other's partial file).
 pub fn partial_path(path: &Path) -> PathBuf {
+    let pid = std::process::id();
     let stem = path
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_default();
     let name = match path.extension() {
-        Some(ext) => format!("{stem}.partial.{}", ext.to_string_lossy()),
-        None => format!("{stem}.partial"),
+        Some(ext) => format!("{stem}.partial-{pid}.{}", ext.to_string_lossy()),
+        None => format!("{stem}.partial-{pid}"),
     };
     path.with_file_name(name)
 }
@@ -237,6 +240,7 @@ mod tests {
         write_json_atomic(&path, &vec![1, 2, 3]).unwrap();
         let v: Vec<i32> = read_json(&path).unwrap();
         assert_eq!(v, [1, 2, 3]);
-        assert!(!dir.path().join("x.partial.json").exists());
+        assert!(!partial_path(&path).exists());
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
     }
 }

@@ -17,5 +17,6 @@ mod readme;
 mod remeasure;
 mod report;
 mod seeds_auto;
+mod survive;
 mod sweep;
 mod timing;

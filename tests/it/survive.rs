@@ -1,0 +1,513 @@
+//! Issue 30, "Nothing lost, nothing false": what a curious user does to a
+//! run folder (reports it while `compare` writes it, merges into it,
+//! interrupts a phase, resumes it from elsewhere) loses no result and
+//! shows no false figure.
+
+use std::path::Path;
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+use crate::common::{fixture, run_ok};
+
+/// `compare` on the fixture data, into `out`, with `extra`.
+fn fixture_compare(out: &Path, extra: &[&str]) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_compare"));
+    cmd.arg("--train")
+        .arg(fixture("train.csv"))
+        .arg("--test")
+        .arg(fixture("test.csv"))
+        .arg("--out")
+        .arg(out)
+        .args(extra);
+    cmd
+}
+
+/// `compare` on the fixture with a tiny model, no kernel check, quiet
+/// (`FIX` of the issue).
+fn compare(out: &Path, extra: &[&str]) -> Command {
+    let mut cmd = fixture_compare(out, &["--embed", "8", "--max-len", "32"]);
+    cmd.args(["--kernel-check", "off", "--quiet"]).args(extra);
+    cmd
+}
+
+fn report() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_report"))
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// Data rows of a CSV file (0 when it is missing).
+fn rows(path: &Path) -> usize {
+    std::fs::read_to_string(path)
+        .map(|t| t.lines().count().saturating_sub(1))
+        .unwrap_or(0)
+}
+
+#[test]
+fn report_of_a_folder_compare_is_writing_loses_no_run() {
+    let out = tempfile::tempdir().unwrap();
+    let dir = out.path().join("cd");
+    let mut running = compare(
+        out.path(),
+        &[
+            "--hidden",
+            "8",
+            "--epochs",
+            "2",
+            "--seeds",
+            "4",
+            "--remeasure",
+            "0",
+            "--run-id",
+            "cd",
+        ],
+    )
+    .stdout(std::process::Stdio::null())
+    .spawn()
+    .unwrap();
+    // Once the first run is finished, report the folder again and again
+    // while the comparison goes on.
+    let start = Instant::now();
+    while rows(&dir.join("runs.csv")) < 1 {
+        assert!(
+            start.elapsed() < Duration::from_secs(120),
+            "no run finished"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let mut reports = 0;
+    while running.try_wait().unwrap().is_none() {
+        let output = report().arg(&dir).output().unwrap();
+        assert!(output.status.success(), "{}", stderr(&output));
+        reports += 1;
+        if reports == 1 {
+            let err = stderr(&output);
+            assert!(err.contains("still working"), "{err}");
+            let page = std::fs::read_to_string(dir.join("report.html")).unwrap();
+            assert!(page.contains("still working in this folder"));
+        }
+    }
+    assert!(reports > 0);
+    let status = running.wait().unwrap();
+    assert!(status.success(), "compare ended {status}");
+    assert_eq!(rows(&dir.join("runs.csv")), 8, "every run is in runs.csv");
+    let page = std::fs::read_to_string(dir.join("report.html")).unwrap();
+    assert!(!page.contains("still working in this folder"));
+}
+
+#[test]
+fn a_merge_never_writes_over_a_sweep_or_a_shard_root() {
+    let out = tempfile::tempdir().unwrap();
+    let grid = [
+        "--hidden", "8,16", "--epochs", "1", "--seeds", "1", "--models", "lstm",
+    ];
+    let mut args = grid.to_vec();
+    args.extend(["--run-id", "s", "--remeasure", "0"]);
+    run_ok(&mut compare(out.path(), &args));
+    for shard in ["1/2", "2/2"] {
+        let mut args = grid.to_vec();
+        args.extend(["--run-id", "c", "--remeasure", "0", "--shard", shard]);
+        run_ok(&mut compare(out.path(), &args));
+    }
+    let sweep = out.path().join("s");
+    let before = std::fs::read(sweep.join("sweep.json")).unwrap();
+    let shards = out.path().join("c");
+    let merged = report()
+        .arg(shards.join("shard-1-of-2"))
+        .arg(shards.join("shard-2-of-2"))
+        .arg("--out")
+        .arg(&sweep)
+        .output()
+        .unwrap();
+    let err = stderr(&merged);
+    assert!(!merged.status.success(), "merged over a sweep: {err}");
+    assert!(err.contains("already holds a run (sweep.json)"), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert_eq!(std::fs::read(sweep.join("sweep.json")).unwrap(), before);
+    // The sweep is still a run: it resumes (nothing left to do).
+    run_ok(
+        Command::new(env!("CARGO_BIN_EXE_compare"))
+            .arg("--resume")
+            .arg(&sweep),
+    );
+    // A shard root holds run folders that are not being merged.
+    let onto_shards = report()
+        .arg(&sweep)
+        .arg("--out")
+        .arg(&shards)
+        .output()
+        .unwrap();
+    let err = stderr(&onto_shards);
+    assert!(!onto_shards.status.success(), "{err}");
+    assert!(
+        err.contains("holds run folders that are not being merged"),
+        "{err}"
+    );
+    assert!(!shards.join("sweep.json").exists());
+    // Its own shards merge into it, as before.
+    run_ok(report().arg(&shards));
+    assert!(shards.join("sweep.json").is_file());
+}
+
+#[test]
+fn six_reports_at_once_on_one_folder_all_succeed() {
+    let out = tempfile::tempdir().unwrap();
+    run_ok(&mut compare(
+        out.path(),
+        &[
+            "--hidden", "8", "--epochs", "1", "--seeds", "2", "--run-id", "r",
+        ],
+    ));
+    let dir = out.path().join("r");
+    let children: Vec<_> = (0..6)
+        .map(|_| {
+            report()
+                .arg(&dir)
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for child in children {
+        let output = child.wait_with_output().unwrap();
+        assert!(output.status.success(), "{}", stderr(&output));
+    }
+    let leftovers: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().contains(".partial"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+    serde_json::from_str::<serde_json::Value>(
+        &std::fs::read_to_string(dir.join("summary.json")).unwrap(),
+    )
+    .unwrap();
+}
+
+#[test]
+fn ctrl_c_during_the_kernel_check_exits_130_and_the_page_says_how_to_finish() {
+    use std::io::{BufRead, BufReader};
+    // The signal may land after the check wrote its file (then exit 0 is
+    // right); a few tries make the interesting case certain enough.
+    for attempt in 1..=4 {
+        let out = tempfile::tempdir().unwrap();
+        let mut cmd = fixture_compare(out.path(), &[]);
+        cmd.args([
+            "--hidden", "64", "--epochs", "1", "--seeds", "1", "--run-id", "k",
+        ])
+        .args(["--max-len", "256", "--batch-size", "128"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped());
+        std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
+        let mut child = cmd.spawn().unwrap();
+        let mut err = BufReader::new(child.stderr.take().unwrap());
+        let mut log = String::new();
+        let mut line = String::new();
+        while err.read_line(&mut line).unwrap() > 0 {
+            log.push_str(&line);
+            if line.contains("kernel check:") {
+                std::thread::sleep(Duration::from_millis(300));
+                // SAFETY: kill(2) on the process group we started.
+                unsafe { libc::kill(-(child.id() as libc::pid_t), libc::SIGINT) };
+            }
+            line.clear();
+        }
+        let status = child.wait().unwrap();
+        let dir = out.path().join("k");
+        if dir.join("kernel_check.csv").is_file() {
+            assert!(status.success(), "{log}");
+            eprintln!("try {attempt}: the check finished before the signal");
+            continue;
+        }
+        assert_eq!(status.code(), Some(130), "{log}");
+        assert!(log.contains("compare --resume"), "{log}");
+        let page = std::fs::read_to_string(dir.join("report.html")).unwrap();
+        assert!(page.contains("kernel check (--kernel-check on) has no results here"));
+        assert!(page.contains("compare --resume"));
+        // Resuming runs the check and nothing else.
+        let resumed = run_ok(
+            Command::new(env!("CARGO_BIN_EXE_compare"))
+                .arg("--resume")
+                .arg(&dir)
+                .stdout(std::process::Stdio::null()),
+        );
+        assert!(
+            dir.join("kernel_check.csv").is_file(),
+            "{}",
+            stderr(&resumed)
+        );
+        let page = std::fs::read_to_string(dir.join("report.html")).unwrap();
+        assert!(!page.contains("has no results here"));
+        return;
+    }
+    panic!("the kernel check always finished before Ctrl-C");
+}
+
+#[test]
+fn a_weight_decay_or_clip_beyond_float32_is_refused_before_any_run() {
+    for flag in ["--weight-decay", "--clip"] {
+        let out = tempfile::tempdir().unwrap();
+        let output = compare(
+            out.path(),
+            &["--hidden", "8", "--epochs", "1", flag, "1e39"],
+        )
+        .output()
+        .unwrap();
+        let err = stderr(&output);
+        assert_eq!(output.status.code(), Some(1), "{err}");
+        assert!(
+            err.starts_with(&format!("error: {flag}")) && err.contains("float32"),
+            "{err}"
+        );
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert_eq!(
+            std::fs::read_dir(out.path()).unwrap().count(),
+            0,
+            "no run folder"
+        );
+    }
+}
+
+#[test]
+fn resume_writes_an_environment_json_a_full_disk_lost() {
+    let out = tempfile::tempdir().unwrap();
+    run_ok(&mut compare(
+        out.path(),
+        &[
+            "--hidden", "8", "--epochs", "1", "--seeds", "1", "--run-id", "e",
+        ],
+    ));
+    let dir = out.path().join("e");
+    // A full disk when it was written: the atomic writer left no file.
+    std::fs::remove_file(dir.join("environment.json")).unwrap();
+    run_ok(
+        Command::new(env!("CARGO_BIN_EXE_compare"))
+            .arg("--resume")
+            .arg(&dir)
+            .stdout(std::process::Stdio::null()),
+    );
+    let env: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("environment.json")).unwrap())
+            .unwrap();
+    assert!(env.is_object());
+    let page = std::fs::read_to_string(dir.join("report.html")).unwrap();
+    assert!(page.contains("measured on"));
+}
+
+#[test]
+fn open_without_a_working_opener_prints_a_one_line_note() {
+    use std::os::unix::fs::PermissionsExt;
+    let out = tempfile::tempdir().unwrap();
+    run_ok(&mut compare(
+        out.path(),
+        &[
+            "--hidden", "8", "--epochs", "1", "--seeds", "1", "--run-id", "o",
+        ],
+    ));
+    // An xdg-open that finds no application, as on a server.
+    let bin = out.path().join("bin");
+    std::fs::create_dir(&bin).unwrap();
+    let fake = bin.join("xdg-open");
+    std::fs::write(&fake, "#!/bin/sh\nexit 3\n").unwrap();
+    std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap());
+    let output = run_ok(
+        report()
+            .arg(out.path().join("o"))
+            .arg("--open")
+            .env("PATH", path),
+    );
+    let err = stderr(&output);
+    let notes: Vec<&str> = err
+        .lines()
+        .filter(|l| l.contains("could not open"))
+        .collect();
+    assert_eq!(notes.len(), 1, "{err}");
+    assert!(
+        notes[0].starts_with("note: could not open") && notes[0].contains("3"),
+        "{err}"
+    );
+}
+
+#[test]
+fn words_a_folder_merged_with_itself_and_an_infinite_precision() {
+    let out = tempfile::tempdir().unwrap();
+    run_ok(&mut compare(
+        out.path(),
+        &[
+            "--hidden", "8", "--epochs", "1", "--seeds", "1", "--run-id", "a",
+        ],
+    ));
+    let a = out.path().join("a");
+    let merged = out.path().join("m");
+    run_ok(report().arg(&a).arg(&a).arg("--out").arg(&merged));
+    let page = std::fs::read_to_string(merged.join("report.html")).unwrap();
+    assert!(
+        page.contains("Merged from 1 run:"),
+        "one folder, named twice"
+    );
+    assert!(!page.contains("Duplicate:"));
+    let output = compare(out.path(), &["--seeds", "auto", "--precision", "inf"])
+        .output()
+        .unwrap();
+    let err = stderr(&output);
+    assert!(!output.status.success());
+    assert!(
+        err.contains("--precision") && err.contains("finite"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_tiny_or_huge_grid_value_gives_a_short_point_id() {
+    let out = tempfile::tempdir().unwrap();
+    run_ok(&mut compare(
+        out.path(),
+        &[
+            "--hidden",
+            "8",
+            "--epochs",
+            "1",
+            "--seeds",
+            "1",
+            "--models",
+            "lstm",
+            "--weight-decay",
+            "0,1e-300",
+            "--run-id",
+            "w",
+        ],
+    ));
+    let points: Vec<String> = std::fs::read_dir(out.path().join("w").join("points"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(
+        points.contains(&"weight-decay-1e-300".to_string()),
+        "{points:?}"
+    );
+}
+
+#[test]
+fn tiny_epochs_jitter_is_not_re_measured() {
+    use rnnbench::probe::interference::{DisturbanceRule, EpochSignals, EpochTiming, Timing};
+    // Issue 30: the fixture with a tiny model, epochs of 20-30 ms on 2
+    // CPUs; a few ms of run-queue wait (half the runnable time) and one
+    // 10 ms steal tick are clock jitter, not a reason to run it again.
+    let rule = DisturbanceRule {
+        machine_cpus: 2,
+        ..DisturbanceRule::default()
+    };
+    for secs in [
+        vec![0.031],
+        vec![0.031, 0.022, 0.024],
+        vec![0.04, 0.022, 0.024, 0.045, 0.023],
+    ] {
+        let epochs: Vec<EpochTiming> = secs
+            .iter()
+            .map(|&s| EpochTiming {
+                train_secs: s,
+                signals: EpochSignals {
+                    cpu_secs: Some(s),
+                    runqueue_wait_secs: Some(s),
+                    steal_secs: Some(0.01),
+                    ..EpochSignals::default()
+                },
+            })
+            .collect();
+        let verdicts = rule.classify(&epochs);
+        assert_eq!(
+            rule.run_timing(&verdicts),
+            Timing::Clean,
+            "{secs:?}: {verdicts:?}"
+        );
+    }
+    // A wait that is more than jitter still counts.
+    let stalled = EpochTiming {
+        train_secs: 0.3,
+        signals: EpochSignals {
+            cpu_secs: Some(0.3),
+            runqueue_wait_secs: Some(0.3),
+            ..EpochSignals::default()
+        },
+    };
+    assert_eq!(
+        rule.run_timing(&rule.classify(&[stalled])),
+        Timing::Disturbed
+    );
+}
+
+#[test]
+fn resume_works_from_another_folder_and_toml_paths_are_the_files() {
+    let out = tempfile::tempdir().unwrap();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    // Relative data paths, from the repository's folder.
+    run_ok(
+        Command::new(env!("CARGO_BIN_EXE_compare"))
+            .current_dir(root)
+            .args(["--train", "datasets/fixture/train.csv"])
+            .args(["--test", "datasets/fixture/test.csv"])
+            .args(["--embed", "8", "--max-len", "32", "--hidden", "8"])
+            .args(["--epochs", "1", "--seeds", "1", "--run-id", "r"])
+            .args(["--kernel-check", "off", "--quiet", "--out"])
+            .arg(out.path()),
+    );
+    let dir = out.path().join("r");
+    let config = |dir: &Path| -> serde_json::Value {
+        serde_json::from_str(&std::fs::read_to_string(dir.join("config.json")).unwrap()).unwrap()
+    };
+    let train = config(&dir)["config"]["dataset"]["train"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        Path::new(&train),
+        root.join("datasets/fixture/train.csv"),
+        "stored absolute"
+    );
+    // The command compare prints to continue, run from elsewhere.
+    std::fs::remove_file(dir.join("environment.json")).unwrap();
+    run_ok(
+        Command::new(env!("CARGO_BIN_EXE_compare"))
+            .current_dir(out.path())
+            .arg("--resume")
+            .arg(&dir)
+            .stdout(std::process::Stdio::null()),
+    );
+
+    // A --config file names its data relative to its own folder.
+    let cfg = out.path().join("cfg");
+    std::fs::create_dir_all(cfg.join("data")).unwrap();
+    for f in ["train.csv", "test.csv"] {
+        std::fs::copy(fixture(f), cfg.join("data").join(f)).unwrap();
+    }
+    std::fs::write(
+        cfg.join("run.toml"),
+        "train = \"data/train.csv\"\ntest = \"data/test.csv\"\nout = \"results\"\n\
+         embed = 8\nhidden = 8\nmax_len = 32\nepochs = 1\nseeds = 1\n\
+         kernel_check = \"off\"\nquiet = true\n",
+    )
+    .unwrap();
+    let output = run_ok(
+        Command::new(env!("CARGO_BIN_EXE_compare"))
+            .current_dir(out.path())
+            .arg("--config")
+            .arg("cfg/run.toml")
+            .args(["--run-id", "t"])
+            .stdout(std::process::Stdio::null()),
+    );
+    let t = cfg.join("results").join("t");
+    assert!(t.join("report.html").is_file(), "{}", stderr(&output));
+    let test = config(&t)["config"]["dataset"]["test"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        std::fs::canonicalize(test).unwrap(),
+        std::fs::canonicalize(cfg.join("data/test.csv")).unwrap()
+    );
+}
