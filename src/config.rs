@@ -54,18 +54,30 @@ impl std::str::FromStr for SeedCount {
 }
 
 impl<'de> Deserialize<'de> for SeedCount {
-    /// A number (`seeds = 5`) or the string `"auto"` in a TOML file.
+    /// A number (`seeds = 5`) or the string `"auto"` in a TOML file; any
+    /// other type (a list of seeds) is told what to write instead.
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
-        #[derive(Deserialize)]
-        #[serde(untagged)]
-        enum Raw {
-            Number(u32),
-            Text(String),
+        struct Seeds;
+        impl serde::de::Visitor<'_> for Seeds {
+            type Value = SeedCount;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a number of seeds or \"auto\" (explicit seeds: seed_list = [1, 2])")
+            }
+            fn visit_u64<E: serde::de::Error>(self, n: u64) -> std::result::Result<SeedCount, E> {
+                u32::try_from(n)
+                    .map(SeedCount::Fixed)
+                    .map_err(|_| E::custom(format!("{n} seeds is too many")))
+            }
+            fn visit_i64<E: serde::de::Error>(self, n: i64) -> std::result::Result<SeedCount, E> {
+                u64::try_from(n)
+                    .map_err(|_| E::custom(format!("{n} is not a number of seeds")))
+                    .and_then(|n| self.visit_u64(n))
+            }
+            fn visit_str<E: serde::de::Error>(self, s: &str) -> std::result::Result<SeedCount, E> {
+                s.parse().map_err(E::custom)
+            }
         }
-        match Raw::deserialize(d)? {
-            Raw::Number(n) => Ok(SeedCount::Fixed(n)),
-            Raw::Text(t) => t.parse().map_err(serde::de::Error::custom),
-        }
+        d.deserialize_any(Seeds)
     }
 }
 
@@ -146,14 +158,37 @@ pub enum KernelChoice {
     Onednn,
 }
 
-/// A switch given as `on` or `off`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ValueEnum)]
+/// A switch given as `on` or `off` (in a TOML file also `true` or `false`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ValueEnum)]
 #[serde(rename_all = "lowercase")]
 pub enum OnOff {
     /// Enabled.
     On,
     /// Disabled.
     Off,
+}
+
+impl<'de> Deserialize<'de> for OnOff {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct Switch;
+        impl serde::de::Visitor<'_> for Switch {
+            type Value = OnOff;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("\"on\", \"off\", true or false")
+            }
+            fn visit_bool<E: serde::de::Error>(self, b: bool) -> std::result::Result<OnOff, E> {
+                Ok(if b { OnOff::On } else { OnOff::Off })
+            }
+            fn visit_str<E: serde::de::Error>(self, s: &str) -> std::result::Result<OnOff, E> {
+                match s {
+                    "on" => Ok(OnOff::On),
+                    "off" => Ok(OnOff::Off),
+                    _ => Err(E::invalid_value(serde::de::Unexpected::Str(s), &self)),
+                }
+            }
+        }
+        d.deserialize_any(Switch)
+    }
 }
 
 impl OnOff {
@@ -521,7 +556,9 @@ macro_rules! grid_options {
             $($(#[$oh_meta])* pub $oh_field: $oh_ty,)*
             $(
                 $(#[doc = $doc])*
-                #[arg(long = $flag, value_delimiter = ',' $($clap)*)]
+                // `Set`: a flag given twice is an error, as `--seeds` twice
+                // is, not a silent grid of both (a list is `--flag a,b`).
+                #[arg(long = $flag, value_delimiter = ',', action = clap::ArgAction::Set $($clap)*)]
                 #[serde(default, deserialize_with = "one_or_many" $(, $($serde)*)?)]
                 pub $field: Option<Vec<$ty>>,
             )*
@@ -694,7 +731,7 @@ grid_options! {
         #[arg(long, value_name = "NAME")]
         label_col: Option<String>,
         /// Models to compare, comma-separated: lstm, gru, rnn [default: lstm,gru].
-        #[arg(long, value_name = "LIST", value_delimiter = ',')]
+        #[arg(long, value_name = "LIST", value_delimiter = ',', action = clap::ArgAction::Set)]
         models: Option<Vec<Cell>>,
     }
     options_tail {
@@ -708,7 +745,7 @@ grid_options! {
         #[arg(long, value_name = "P")]
         precision: Option<f64>,
         /// Explicit seeds, comma-separated.
-        #[arg(long, value_name = "LIST", value_delimiter = ',')]
+        #[arg(long, value_name = "LIST", value_delimiter = ',', action = clap::ArgAction::Set)]
         seed_list: Option<Vec<u64>>,
         /// Results folder; each run writes OUT/<run-id>/ [default: results].
         #[arg(long, value_name = "DIR")]

@@ -303,12 +303,19 @@ fn run_parent(cli: Cli) -> anyhow::Result<ExitCode> {
         }
     }
     if outcome.already_finished > 0 {
+        // A re-measurement is another attempt of a job, not another job.
+        let jobs_run = outcome.runs.iter().filter(|r| r.attempt == 1).count();
+        let remeasured = outcome.runs.len() - jobs_run;
         eprintln!(
-            "resumed {}: {} of {} jobs were already finished; ran {} more",
+            "resumed {}: {} of {} jobs were already finished; ran {} more{}",
             root.display(),
             outcome.already_finished,
             outcome.planned,
-            outcome.runs.len()
+            jobs_run,
+            match remeasured {
+                0 => String::new(),
+                n => format!(" and re-measured {n}"),
+            }
         );
     }
     for run in outcome

@@ -154,14 +154,19 @@ pub fn start_run(
             };
             match std::fs::create_dir(&root) {
                 Ok(()) => {}
+                // An empty folder (made beforehand, or left by a run that
+                // failed before writing anything) is taken as new.
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && is_empty_dir(&root) => {}
                 Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                    return Err(Error::results(
-                        &root,
+                    let advice = if root.join("sweep.json").is_file() {
                         format!(
-                            "already exists: continue it with `compare --resume {}`, or choose another --run-id",
+                            "continue it with `compare --resume {}`, or choose another --run-id",
                             root.display()
-                        ),
-                    ));
+                        )
+                    } else {
+                        "it is not a run folder; choose another --run-id".to_string()
+                    };
+                    return Err(Error::results(&root, format!("already exists: {advice}")));
                 }
                 Err(e) => return Err(Error::io(&root, e)),
             }
@@ -410,6 +415,11 @@ pub(crate) fn verify_point_dir(
         write_environment(dir, config, resolve_device(config.device)?)?;
     }
     Ok(Some(existing.model_sizes))
+}
+
+/// Whether `dir` is a folder with nothing in it.
+fn is_empty_dir(dir: &std::path::Path) -> bool {
+    std::fs::read_dir(dir).is_ok_and(|mut entries| entries.next().is_none())
 }
 
 #[cfg(test)]

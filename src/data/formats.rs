@@ -386,13 +386,32 @@ fn resolve_column(
     }
 }
 
+/// Names for an error line, each in backticks: at most [`QUOTED_NAMES`]
+/// of them and [`QUOTED_CHARS`] characters of each, so that a header that is
+/// really a 5 MB line of text gives a line, not megabytes.
 fn quoted(names: &[&str]) -> String {
-    names
+    let mut shown: Vec<String> = names
         .iter()
-        .map(|n| format!("`{n}`"))
-        .collect::<Vec<_>>()
-        .join(", ")
+        .take(QUOTED_NAMES)
+        .map(|n| {
+            if n.chars().count() > QUOTED_CHARS {
+                let head: String = n.chars().take(QUOTED_CHARS).collect();
+                format!("`{head}…` ({} characters)", n.chars().count())
+            } else {
+                format!("`{n}`")
+            }
+        })
+        .collect();
+    if names.len() > QUOTED_NAMES {
+        shown.push(format!("and {} more", names.len() - QUOTED_NAMES));
+    }
+    shown.join(", ")
 }
+
+/// The most names [`quoted`] lists.
+const QUOTED_NAMES: usize = 20;
+/// The most characters of one name [`quoted`] shows.
+const QUOTED_CHARS: usize = 40;
 
 fn csv_error(path: &Path, e: &csv::Error) -> Error {
     match e.kind() {

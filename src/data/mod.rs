@@ -210,8 +210,27 @@ impl DatasetIdentity {
                 list(&missing)
             ));
         }
+        if let Some((a, b)) = same_content(&self.files) {
+            warnings.push(format!(
+                "{} and {} hold the same bytes (sha256 {}…): the test split is the training \
+                 split, so the test accuracy measures memory, not generalisation",
+                a.path.display(),
+                b.path.display(),
+                &a.sha256[..a.sha256.len().min(12)]
+            ));
+        }
         warnings
     }
+}
+
+/// The first two files of `files` with the same content (by sha256), if any.
+fn same_content(files: &[FileIdentity]) -> Option<(&FileIdentity, &FileIdentity)> {
+    files.iter().enumerate().find_map(|(i, a)| {
+        files[i + 1..]
+            .iter()
+            .find(|b| !a.sha256.is_empty() && a.sha256 == b.sha256)
+            .map(|b| (a, b))
+    })
 }
 
 /// A dataset in memory: the training and test splits, as read.

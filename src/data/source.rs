@@ -267,6 +267,17 @@ pub(crate) fn sort_classes(labels: &mut [String]) {
 
 /// Checks the classes and builds the corpus with its identity.
 fn finish(name: &str, train: Table, test: Table, files: Vec<FileIdentity>) -> Result<Corpus> {
+    for table in [&train, &test] {
+        if table.examples.iter().all(|e| e.text.trim().is_empty()) {
+            return Err(Error::data(
+                &table.path,
+                None,
+                None,
+                "the text is empty in every example: the models would learn from nothing; \
+                 choose the column or field that holds the text with --text-col",
+            ));
+        }
+    }
     let mut classes: Vec<String> = train.examples.iter().map(|e| e.label.clone()).collect();
     classes.sort_unstable();
     classes.dedup();

@@ -720,8 +720,15 @@ fn claim_measured(
                 if let Some(k) = kernel
                     && let (Some(auto), Some(native)) = (&k.auto, &k.native)
                 {
+                    text.push_str("; per train step (kernel check) ");
+                    if let Some(fused) = &k.onednn {
+                        text.push_str(&format!(
+                            "{} on the same fused oneDNN cells (the cells' own cost), ",
+                            ratio_text(&Comparison::of_ratio(fused))
+                        ));
+                    }
                     text.push_str(&format!(
-                        "; per train step (kernel check) {} with libtorch's own kernels (LSTM on oneDNN), {} with both on the native kernel",
+                        "{} with libtorch's own kernels (LSTM on oneDNN: what a PyTorch user gets), {} with both on the native kernel",
                         ratio_text(&Comparison::of_ratio(auto)),
                         ratio_text(&Comparison::of_ratio(native))
                     ));
@@ -814,12 +821,35 @@ pub fn claim_rows(
                     format!("not distinguishable ({})", seeds_word(c.n))
                 }
                 ClaimVerdict::NotMeasured => {
-                    format!("not measured in this run ({})", c.id.flags())
+                    format!(
+                        "not measured in this run ({})",
+                        not_measured_why(c.id, shapes)
+                    )
                 }
             },
             verdict_key: c.verdict,
         })
         .collect()
+}
+
+/// Why claim `id` was not measured: the flags that would measure it, or,
+/// where the run already trains the cells it needs (`shapes`), that none of
+/// their runs finished with the measurement.
+fn not_measured_why(id: ClaimId, shapes: &[ModelShape]) -> String {
+    let trained = id
+        .cells()
+        .iter()
+        .all(|cell| shapes.iter().any(|s| s.cell == *cell));
+    if trained && id != ClaimId::LongRange {
+        let names: Vec<&str> = id.cells().iter().map(|c| c.display_name()).collect();
+        let (last, rest) = names.split_last().expect("a claim needs cells");
+        format!(
+            "no finished {} and {last} runs with this measurement to compare",
+            rest.join(", ")
+        )
+    } else {
+        id.flags().to_string()
+    }
 }
 
 /// A short verdict on a pair for one line of a table: which is more

@@ -16,7 +16,8 @@ pub mod resume;
 
 use crate::error::{Error, Result};
 
-/// Checks a run id given with `--run-id`: letters, digits, `.`, `_`, `-`.
+/// Checks a run id given with `--run-id`: letters, digits, `.`, `_`, `-`,
+/// not starting with `.` (so neither `.` nor `..` nor a hidden folder).
 pub fn check_run_id(id: &str) -> Result<()> {
     let ok = !id.is_empty()
         && !id.starts_with('.')
@@ -28,7 +29,10 @@ pub fn check_run_id(id: &str) -> Result<()> {
     } else {
         Err(Error::config(
             "--run-id",
-            format!("`{id}` must be letters, digits, `.`, `_` or `-` (a folder name)"),
+            format!(
+                "`{id}` must be letters, digits, `.`, `_` or `-`, not starting with `.` (a \
+                 folder name)"
+            ),
         ))
     }
 }

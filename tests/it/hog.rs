@@ -6,6 +6,19 @@
 #![allow(dead_code)]
 
 use std::process::{Child, Command};
+use std::sync::{Mutex, MutexGuard};
+
+/// Held for the whole of a test that starts a hog: the hog tests share one
+/// test binary, and one test's hog would disturb another's quiet runs.
+static HOG_TESTS: Mutex<()> = Mutex::new(());
+
+/// Waits until no other hog test runs and keeps the others out while the
+/// guard lives (a failed test's poisoned lock is taken over).
+pub fn one_at_a_time() -> MutexGuard<'static, ()> {
+    HOG_TESTS
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
 
 /// Busy-loop child processes (`sh -c 'while :; do :; done'`), killed and
 /// reaped on drop. They also die with the thread that started them
@@ -16,10 +29,10 @@ pub struct CpuHog {
 }
 
 impl CpuHog {
-    /// Starts one spinning child per CPU this process may use.
-    pub fn on_every_core() -> Self {
+    /// Starts `per_core` spinning children per CPU this process may use.
+    pub fn per_core(per_core: usize) -> Self {
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-        Self::start(cores)
+        Self::start(per_core * cores)
     }
 
     /// Starts `processes` spinning children.

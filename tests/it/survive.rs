@@ -511,3 +511,130 @@ fn resume_works_from_another_folder_and_toml_paths_are_the_files() {
         std::fs::canonicalize(cfg.join("data/test.csv")).unwrap()
     );
 }
+
+/// Item 11: a flag given twice is an error naming it, not a silent grid.
+#[test]
+fn a_repeated_flag_is_refused_not_swept() {
+    let out = tempfile::tempdir().unwrap();
+    for args in [
+        &["--epochs", "1", "--epochs", "3"][..],
+        &["--models", "lstm", "--models", "gru"][..],
+    ] {
+        let o = compare(out.path(), args).output().unwrap();
+        let err = stderr(&o);
+        assert!(!o.status.success(), "{args:?} ran");
+        assert!(err.contains("cannot be used multiple times"), "{err}");
+        assert!(err.contains(args[0]), "{err}");
+    }
+    // A list in one flag is still a grid.
+    assert_eq!(std::fs::read_dir(out.path()).unwrap().count(), 0);
+}
+
+/// Item 14: a header that is one 5 MB line gives a short error; a text
+/// column empty in every row is refused; train = test is warned about.
+#[test]
+fn data_the_user_should_be_told_about() {
+    let dir = tempfile::tempdir().unwrap();
+    let huge = dir.path().join("huge.csv");
+    std::fs::write(&huge, format!("{}\n", "word ".repeat(1_000_000))).unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_compare"))
+        .args(["--train"])
+        .arg(&huge)
+        .arg("--test")
+        .arg(&huge)
+        .arg("--out")
+        .arg(dir.path().join("out"))
+        .output()
+        .unwrap();
+    let err = stderr(&o);
+    assert!(!o.status.success());
+    assert!(err.len() < 2_000, "{} bytes of stderr", err.len());
+    assert!(
+        err.contains("huge.csv") && err.contains("characters"),
+        "{err}"
+    );
+
+    let empty_train = dir.path().join("empty.csv");
+    std::fs::write(&empty_train, "text,label\n,pos\n ,neg\n,pos\n").unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_compare"))
+        .arg("--train")
+        .arg(&empty_train)
+        .arg("--test")
+        .arg(fixture("test.csv"))
+        .arg("--out")
+        .arg(dir.path().join("out"))
+        .output()
+        .unwrap();
+    let err = stderr(&o);
+    assert!(!o.status.success());
+    assert!(
+        err.contains("empty.csv") && err.contains("empty in every example"),
+        "{err}"
+    );
+
+    let o = Command::new(env!("CARGO_BIN_EXE_compare"))
+        .arg("--train")
+        .arg(fixture("train.csv"))
+        .arg("--test")
+        .arg(fixture("train.csv"))
+        .args(["--hidden", "8", "--embed", "8", "--max-len", "32"])
+        .args(["--epochs", "1", "--seeds", "1", "--models", "lstm"])
+        .args(["--kernel-check", "off"])
+        .arg("--out")
+        .arg(dir.path().join("out"))
+        .output()
+        .unwrap();
+    let err = stderr(&o);
+    assert!(o.status.success(), "{err}");
+    assert!(
+        err.contains("hold the same bytes") && err.contains("memory, not generalisation"),
+        "{err}"
+    );
+}
+
+/// Item 15: words. A TOML list for `seeds`, `kernel_check = true`, `--run-id
+/// .`, an existing empty folder as the run id, and a one-model run's claims.
+#[test]
+fn words_for_toml_values_run_ids_and_claims() {
+    let dir = tempfile::tempdir().unwrap();
+    let toml = dir.path().join("c.toml");
+    std::fs::write(&toml, "seeds = [1, 2]\n").unwrap();
+    let o = compare(dir.path(), &["--config", toml.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let err = stderr(&o);
+    assert!(!o.status.success());
+    assert!(err.contains("seed_list"), "{err}");
+    assert!(!err.contains("untagged"), "{err}");
+
+    let o = compare(dir.path(), &["--run-id", "."]).output().unwrap();
+    let err = stderr(&o);
+    assert!(!o.status.success());
+    assert!(err.contains("not starting with `.`"), "{err}");
+
+    // kernel_check = true reads as on; an empty folder is taken as new.
+    std::fs::write(&toml, "kernel_check = false\nepochs = 1\nseeds = 1\n").unwrap();
+    std::fs::create_dir(dir.path().join("made-before")).unwrap();
+    run_ok(&mut compare(
+        dir.path(),
+        &[
+            "--config",
+            toml.to_str().unwrap(),
+            "--run-id",
+            "made-before",
+            "--hidden",
+            "8",
+            "--models",
+            "lstm",
+        ],
+    ));
+    let run = dir.path().join("made-before");
+    assert!(run.join("runs.csv").is_file());
+    // One model: the claims say what would measure them, not flags given.
+    let page = std::fs::read_to_string(run.join("report.html")).unwrap();
+    assert!(
+        !page.contains("a current rnnbench"),
+        "stale words on the page"
+    );
+    assert!(page.contains("--models lstm,gru"));
+}

@@ -70,15 +70,23 @@ impl ClaimId {
         }
     }
 
+    /// The cells a run must train for this claim to be measured (the
+    /// memory task's claim also needs `--dataset memory`).
+    pub fn cells(self) -> &'static [crate::model::Cell] {
+        use crate::model::Cell::{Gru, Lstm, Rnn};
+        match self {
+            ClaimId::LongRange | ClaimId::VanishingGradient => &[Lstm, Gru, Rnn],
+            _ => &[Lstm, Gru],
+        }
+    }
+
     /// The flags of a run that measures it.
     pub fn flags(self) -> &'static str {
         match self {
             ClaimId::Accuracy | ClaimId::Speed | ClaimId::Complexity | ClaimId::Latency => {
                 "--models lstm,gru"
             }
-            ClaimId::Memory => {
-                "--models lstm,gru (a current rnnbench records train_rss_delta_bytes)"
-            }
+            ClaimId::Memory => "--models lstm,gru",
             ClaimId::LongRange => "--dataset memory --distance 10,30,100,300 --models lstm,gru,rnn",
             ClaimId::VanishingGradient => "--models lstm,gru,rnn",
         }
