@@ -211,7 +211,9 @@ fn rusage_self() -> Option<Usage> {
     })
 }
 
-fn clock_ticks_per_sec() -> Option<u64> {
+/// The kernel's clock ticks per second (`_SC_CLK_TCK`: the unit of
+/// `/proc`'s CPU times), `None` when sysconf cannot say.
+pub(crate) fn clock_ticks_per_sec() -> Option<u64> {
     // SAFETY: sysconf has no preconditions.
     let ticks = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
     u64::try_from(ticks).ok().filter(|&t| t > 0)

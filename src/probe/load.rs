@@ -97,7 +97,8 @@ impl LoadCheck {
         std::thread::sleep(sample);
         let after = process_ticks();
         let sample_secs = began.elapsed().as_secs_f64();
-        let ticks_per_sec = clock_ticks_per_sec();
+        // Linux's USER_HZ is 100 wherever sysconf cannot say.
+        let ticks_per_sec = super::interference::clock_ticks_per_sec().unwrap_or(100) as f64;
         let mut own_cpu_cores = 0.0;
         let mut others = Vec::new();
         for (pid, (comm, ticks)) in after {
@@ -196,12 +197,6 @@ pub fn threads_warning(threads: &[usize], logical_cpus: usize) -> Option<String>
 /// This machine's logical CPUs (1 when unknown).
 pub fn logical_cpus() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
-}
-
-fn clock_ticks_per_sec() -> f64 {
-    // SAFETY: sysconf has no preconditions.
-    let ticks = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
-    if ticks > 0 { ticks as f64 } else { 100.0 }
 }
 
 /// `pid -> (comm, utime + stime in ticks)` for every readable process.

@@ -99,13 +99,24 @@ fn accuracy_sentence(
 ) -> String {
     let n = c.n;
     let diff_pp = c.estimate * 100.0;
+    // The interval is of the winner's lead when the second model wins
+    // (`b − a`), so that "more accurate by 2.7 points" is not followed by
+    // an interval of negative numbers.
+    let flip = if c.verdict == Verdict::SecondLarger {
+        -1.0
+    } else {
+        1.0
+    };
     let detail = match (c.shown_ci(), c.p_value) {
-        (Some((lo, hi)), Some(p)) => format!(
-            "95% CI {:+.2} to {:+.2} points; paired t-test {}",
-            lo * 100.0,
-            hi * 100.0,
-            format_p(p)
-        ),
+        (Some((lo, hi)), Some(p)) => {
+            let (lo, hi) = if flip < 0.0 { (-hi, -lo) } else { (lo, hi) };
+            format!(
+                "95% CI {:+.2} to {:+.2} points; paired t-test {}",
+                lo * 100.0,
+                hi * 100.0,
+                format_p(p)
+            )
+        }
         _ if n == 1 => "no CI and no test with one seed".into(),
         _ => format!("{}: too few for a CI or a test", seeds_word(n)),
     };
