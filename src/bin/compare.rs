@@ -331,6 +331,10 @@ fn run_parent(cli: Cli) -> anyhow::Result<ExitCode> {
             run.message
         );
     }
+    // The last render: a `report` waiting for the page lock renders after
+    // this process ends, the folder free, not a "still working" page over
+    // this one.
+    rnnbench::results::lock::keep_until_exit(rnnbench::results::lock::hold_pages(&root)?);
     let report = if manifest.grid.points.len() == 1 {
         rnnbench::report::finish_run(&root)?
     } else {

@@ -159,7 +159,7 @@ fn main() -> ExitCode {
             if let Some(dir) = page.parent() {
                 // A compare still holding the folder: the page shows the
                 // runs finished so far; its lines are not cut off, only young.
-                if matches!(rnnbench::results::lock::lock_for_render(dir), Ok(None)) {
+                if rnnbench::results::lock::lock_for_render(dir).is_ok_and(|l| !l.holds_folders()) {
                     eprintln!(
                         "note: a compare is still working in {}: the report shows the runs finished so far, and the comparison renders it again when it ends",
                         dir.display()

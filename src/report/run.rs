@@ -130,7 +130,7 @@ pub enum Csv {
 /// page's path.
 pub fn render_run(dir: &Path) -> Result<PathBuf> {
     let lock = crate::results::lock::lock_for_render(dir)?;
-    let csv = if lock.is_some() {
+    let csv = if lock.holds_folders() {
         Csv::Rewrite
     } else {
         Csv::Leave
@@ -148,7 +148,7 @@ pub fn render_run_with(dir: &Path, csv: Csv) -> Result<PathBuf> {
 /// rule; the files keep it until the next render.
 pub fn render_run_at_target(dir: &Path, target: f64) -> Result<PathBuf> {
     let lock = crate::results::lock::lock_for_render(dir)?;
-    let csv = if lock.is_some() {
+    let csv = if lock.holds_folders() {
         Csv::Rewrite
     } else {
         Csv::Leave

@@ -122,7 +122,7 @@ pub fn render_if_sweep(root: &Path) -> Result<Option<PathBuf>> {
         return Ok(None);
     }
     let lock = crate::results::lock::lock_for_render(root)?;
-    let csv = if lock.is_some() {
+    let csv = if lock.holds_folders() {
         Csv::Rewrite
     } else {
         Csv::Leave

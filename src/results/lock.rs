@@ -5,6 +5,13 @@
 //! it held (a comparison still running) reads the folder and writes only
 //! its own files (page, charts, `summary.json`, each renamed into place),
 //! never the CSV files the holder appends to.
+//!
+//! Pages are written under a second lock, `.pages.lock`, which a render
+//! waits for: `compare` takes it for its last render and keeps it until
+//! the process ends, after `.lock` is released. A `report` that renders
+//! while the comparison finishes therefore waits, sees the folder free and
+//! renders the finished run, instead of writing a "still working" page
+//! over the comparison's last one.
 
 use std::path::{Path, PathBuf};
 
@@ -13,6 +20,9 @@ use crate::results::files;
 
 /// The lock file's name in a run folder.
 pub const LOCK_FILE: &str = ".lock";
+
+/// The page lock's name in a run folder ([`hold_pages`]).
+pub const PAGES_LOCK_FILE: &str = ".pages.lock";
 
 /// An exclusive hold on a run folder, released when dropped.
 #[derive(Debug)]
@@ -24,17 +34,36 @@ pub struct FolderLock {
 /// when another process (or another hold of this one) does.
 pub fn try_lock_folder(dir: &Path) -> Result<Option<FolderLock>> {
     let path = dir.join(LOCK_FILE);
-    let file = std::fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&path)
-        .map_err(|e| Error::io(&path, e))?;
+    let file = open_lock_file(&path)?;
     match file.try_lock() {
         Ok(()) => Ok(Some(FolderLock { _file: file })),
         Err(std::fs::TryLockError::WouldBlock) => Ok(None),
         Err(std::fs::TryLockError::Error(e)) => Err(Error::io(&path, e)),
     }
+}
+
+/// Waits for and holds `dir/.pages.lock`, the right to write the folder's
+/// page, charts and `summary.json` (see the module's note).
+pub fn hold_pages(dir: &Path) -> Result<FolderLock> {
+    let path = dir.join(PAGES_LOCK_FILE);
+    let file = open_lock_file(&path)?;
+    file.lock().map_err(|e| Error::io(&path, e))?;
+    Ok(FolderLock { _file: file })
+}
+
+/// Keeps `lock` until this process ends (for `compare`'s last render: see
+/// the module's note).
+pub fn keep_until_exit(lock: FolderLock) {
+    std::mem::forget(lock);
+}
+
+fn open_lock_file(path: &Path) -> Result<std::fs::File> {
+    std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(path)
+        .map_err(|e| Error::io(path, e))
 }
 
 /// The folders whose lock guards `dir`: `dir` itself and, for a grid
@@ -52,18 +81,49 @@ pub fn guarding_folders(dir: &Path) -> Vec<PathBuf> {
     out
 }
 
-/// Locks every folder guarding `dir` ([`guarding_folders`]) for a render:
-/// `Some` when all are now held by this call, `None` when some other
-/// process holds one (the render must then leave the CSV files alone).
-pub fn lock_for_render(dir: &Path) -> Result<Option<Vec<FolderLock>>> {
+/// What a render holds while it writes a folder's pages
+/// ([`lock_for_render`]).
+#[derive(Debug)]
+pub struct RenderLock {
+    _pages: Vec<FolderLock>,
+    folders: Option<Vec<FolderLock>>,
+}
+
+impl RenderLock {
+    /// Whether this render holds every guarding folder's `.lock` (no
+    /// `compare` is working there), so it may rewrite the CSV files.
+    pub fn holds_folders(&self) -> bool {
+        self.folders.is_some()
+    }
+}
+
+/// Waits for the page lock of every folder guarding `dir`
+/// ([`guarding_folders`], [`hold_pages`]), then tries their `.lock`s: held
+/// by this call unless some other process holds one (the render must then
+/// leave the CSV files alone and say the page is of a run still going).
+pub fn lock_for_render(dir: &Path) -> Result<RenderLock> {
+    let guards = guarding_folders(dir);
+    let mut pages = Vec::new();
+    // Outermost first, as `compare` holds only the outermost.
+    for folder in guards.iter().rev() {
+        pages.push(hold_pages(folder)?);
+    }
     let mut held = Vec::new();
-    for folder in guarding_folders(dir) {
-        match try_lock_folder(&folder)? {
+    for folder in &guards {
+        match try_lock_folder(folder)? {
             Some(lock) => held.push(lock),
-            None => return Ok(None),
+            None => {
+                return Ok(RenderLock {
+                    _pages: pages,
+                    folders: None,
+                });
+            }
         }
     }
-    Ok(Some(held))
+    Ok(RenderLock {
+        _pages: pages,
+        folders: Some(held),
+    })
 }
 
 #[cfg(test)]
@@ -87,8 +147,25 @@ mod tests {
         std::fs::create_dir_all(&point).unwrap();
         std::fs::write(dir.path().join(files::SWEEP), "{}").unwrap();
         let root = try_lock_folder(dir.path()).unwrap();
-        assert!(lock_for_render(&point).unwrap().is_none());
+        assert!(!lock_for_render(&point).unwrap().holds_folders());
         drop(root);
-        assert!(lock_for_render(&point).unwrap().is_some());
+        assert!(lock_for_render(&point).unwrap().holds_folders());
+    }
+
+    #[test]
+    fn a_render_waits_for_the_page_lock() {
+        let dir = tempfile::tempdir().unwrap();
+        let pages = hold_pages(dir.path()).unwrap();
+        let path = dir.path().to_path_buf();
+        let (tx, rx) = std::sync::mpsc::channel();
+        let waiter = std::thread::spawn(move || {
+            let lock = lock_for_render(&path).unwrap();
+            tx.send(lock.holds_folders()).unwrap();
+        });
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        assert!(rx.try_recv().is_err(), "the render did not wait");
+        drop(pages);
+        assert!(rx.recv().unwrap());
+        waiter.join().unwrap();
     }
 }
