@@ -98,6 +98,27 @@ pub fn decide(
     }
 }
 
+/// The most seeds [`seeds_for_half_width`] considers.
+pub const SEEDS_SEARCHED: usize = 1000;
+
+/// How many seeds the rule's interval needs to be at most `half_width`
+/// either side of its mean if the paired differences keep the spread `sd`
+/// they had (same unit as `half_width`): the smallest `n` of at least
+/// [`AutoSeeds::FIRST_SEEDS`] with `t(0.975, n − 1) · sd / √n ≤ half_width`,
+/// the standard sample-size estimate for a t interval of a given width, and
+/// the `n` at which [`decide`] would stop on precision. `None` when more
+/// than [`SEEDS_SEARCHED`] would be needed or an input is not a finite,
+/// non-negative number (`half_width` above 0).
+pub fn seeds_for_half_width(sd: f64, half_width: f64) -> Option<usize> {
+    if !(sd.is_finite() && sd >= 0.0 && half_width.is_finite() && half_width > 0.0) {
+        return None;
+    }
+    (AutoSeeds::FIRST_SEEDS as usize..=SEEDS_SEARCHED).find(|&n| {
+        crate::stats::t_critical(n - 1, crate::stats::CONFIDENCE_LEVEL)
+            .is_some_and(|t| t * sd / (n as f64).sqrt() <= half_width)
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -160,6 +181,41 @@ mod tests {
         }
         let d = decide(&r, &[Cell::Lstm, Cell::Gru], 3, &RULE);
         assert_eq!(d.stopped, Some(SeedStop::NoOkRuns), "{d:?}");
+    }
+
+    /// Hand computation, from a t table: sd 2 points, half-width 1 point.
+    /// n = 17: t(0.975, 16) = 2.1199, 2.1199 · 2 / √17 = 4.2398 / 4.1231 =
+    /// 1.028 > 1; n = 18: t(0.975, 17) = 2.1098, 2.1098 · 2 / √18 = 4.2196
+    /// / 4.2426 = 0.9946 ≤ 1. So 18 seeds.
+    #[test]
+    fn seeds_for_a_half_width_match_a_hand_computation() {
+        assert_eq!(seeds_for_half_width(2.0, 1.0), Some(18));
+        // The same in fractions (accuracy as the summary holds it).
+        assert_eq!(seeds_for_half_width(0.02, 0.01), Some(18));
+        // No spread: the fewest seeds the rule runs.
+        assert_eq!(seeds_for_half_width(0.0, 1.0), Some(3));
+        // sd 1, half-width 1: n = 6 gives 2.5706 / 2.4495 = 1.049 > 1,
+        // n = 7 gives 2.4469 / 2.6458 = 0.925 ≤ 1.
+        assert_eq!(seeds_for_half_width(1.0, 1.0), Some(7));
+        assert_eq!(seeds_for_half_width(100.0, 1.0), None);
+        assert_eq!(seeds_for_half_width(1.0, 0.0), None);
+        assert_eq!(seeds_for_half_width(f64::NAN, 1.0), None);
+        // The rule stops where the estimate says, for a spread that stays
+        // put: these differences' sd is 1.80 points; 7 seeds give ±1.66.
+        let diffs = [0.03, -0.01, 0.01, 0.03, -0.01, 0.01, 0.03];
+        let sd = crate::stats::sample_sd(&diffs).unwrap() * 100.0;
+        assert_eq!(seeds_for_half_width(sd, 1.8), Some(7));
+        let r = runs(&diffs);
+        let d = decide(
+            &r,
+            &[Cell::Lstm, Cell::Gru],
+            7,
+            &AutoSeeds {
+                max_seeds: 20,
+                precision_points: 1.8,
+            },
+        );
+        assert_eq!(d.stopped, Some(SeedStop::Precision), "{d:?}");
     }
 
     #[test]

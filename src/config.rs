@@ -99,6 +99,10 @@ impl AutoSeeds {
     /// Seeds run before the rule is first asked: the fewest for which a
     /// confidence interval is reported at all.
     pub const FIRST_SEEDS: u32 = 3;
+    /// `--max-seeds`'s default.
+    pub const DEFAULT_MAX_SEEDS: u32 = 10;
+    /// `--precision`'s default, in percentage points.
+    pub const DEFAULT_PRECISION_POINTS: f64 = 1.0;
 
     /// The rule for `max_seeds` and `precision_points` with `models` models,
     /// checked; errors name the flag.
@@ -1200,8 +1204,9 @@ impl Options {
         }
         let auto_seeds = match self.seeds {
             Some(SeedCount::Auto) => Some(AutoSeeds::checked(
-                self.max_seeds.unwrap_or(10),
-                self.precision.unwrap_or(1.0),
+                self.max_seeds.unwrap_or(AutoSeeds::DEFAULT_MAX_SEEDS),
+                self.precision
+                    .unwrap_or(AutoSeeds::DEFAULT_PRECISION_POINTS),
                 models.len(),
             )?),
             _ => {

@@ -170,6 +170,10 @@ fn main() -> ExitCode {
                     }
                 }
             }
+            // A run's first screen, as `compare` prints it when it ends.
+            if let Some(text) = page.parent().and_then(rnnbench::report::answer_text) {
+                println!("{text}");
+            }
             println!("{}", page.display());
             if open && let Some(note) = rnnbench::report::open_page(&page) {
                 eprintln!("{note}");

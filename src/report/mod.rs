@@ -9,7 +9,8 @@
 //! 1. [`load`]: files → typed run and sweep folders;
 //! 2. [`model`]: pure: series, sweep lines and the one [`model::verdict`]
 //!    rule for "distinguishable";
-//! 3. [`format`] (numbers, units, intervals) and [`findings`] (sentences);
+//! 3. [`format`] (numbers, units, intervals), [`findings`] (sentences) and
+//!    [`answer`] (the first screen: one line per criterion);
 //! 4. renderers that never import each other: [`plot`] (PNG; one style
 //!    module, one file per page kind), [`html`] (minijinja templates filled
 //!    from `Serialize` contexts) and [`terminal`];
@@ -18,6 +19,7 @@
 //! [`bench`] is the criterion bench report; [`reference`] the README's
 //! block about the committed reference run.
 
+pub mod answer;
 pub mod bench;
 pub mod findings;
 pub mod format;
@@ -37,8 +39,8 @@ use crate::error::Result;
 pub use load::RunFiles;
 pub use model::series;
 pub use run::{
-    Csv, FinishedRun, LIVE_NOTE, chart_files, finish_run, render_run, render_run_at_target,
-    render_run_with,
+    Csv, FinishedRun, LIVE_NOTE, answer_text, chart_files, finish_run, render_run,
+    render_run_at_target, render_run_with, run_answer,
 };
 
 /// The chart pieces the bench report draws with, at the paths it uses.

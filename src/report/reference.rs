@@ -7,13 +7,15 @@
 //! folder.
 //!
 //! Pure: the loaded run in, a string out. The numbers and sentences are the
-//! report's own ([`terminal`](super::terminal)'s formats, [`findings`] and
-//! the claims table), so the block says what the run's page says.
+//! report's own ([`terminal`](super::terminal)'s formats, the first screen
+//! of [`answer`](super::answer) and the claims table), so the block says
+//! what the run's page says.
 
+use super::answer::Answer;
 use super::findings::findings;
 use super::format::{ci, mean_sd, mib, pct, secs, thousands};
 use super::load::RunFiles;
-use super::run::run_claims;
+use super::run::{run_answer, run_claims};
 use crate::stats::Estimate;
 
 /// The line that opens the block in `README.md`.
@@ -26,8 +28,10 @@ const WIDTH: usize = 100;
 
 /// The reference block for the run `run`, from [`BEGIN`] to [`END`]
 /// (both included), each line ending with a newline: where and how it was
-/// measured, one table row per model, the report's sentences and the claims'
-/// verdicts (their figures stay on the page, to keep the README short).
+/// measured, one table row per model, the report's first screen (its
+/// answer; the detailed sentences stay on the page, as the claims'
+/// figures do, to keep the README short; a run of one model gets the
+/// sentences) and the claims' verdicts.
 pub fn readme_block(run: &RunFiles) -> String {
     let summary = run.summary();
     let claims = run_claims(run, &summary, None);
@@ -78,8 +82,13 @@ pub fn readme_block(run: &RunFiles) -> String {
         out.push_str(&format!("| {} |\n", cells.join(" | ")));
     }
     out.push('\n');
-    for f in findings(&summary) {
-        push_wrapped(&mut out, "- ", &f);
+    match run_answer(run, &summary) {
+        Some(answer) => push_answer(&mut out, &answer),
+        None => {
+            for f in findings(&summary) {
+                push_wrapped(&mut out, "- ", &f);
+            }
+        }
     }
     if !claims.is_empty() {
         out.push_str(
@@ -97,6 +106,29 @@ pub fn readme_block(run: &RunFiles) -> String {
     out.push_str(END);
     out.push('\n');
     out
+}
+
+/// The first screen ([`super::answer`]) as markdown: its title, one bullet
+/// per criterion, the next step with its command, and where the detailed
+/// sentences are.
+fn push_answer(out: &mut String, answer: &Answer) {
+    push_wrapped(out, "", &format!("**The answer**: {}", answer.title));
+    out.push('\n');
+    for l in &answer.lines {
+        push_wrapped(out, "- ", &format!("**{}**: {}", l.criterion, l.text));
+    }
+    if let Some(next) = &answer.next {
+        out.push('\n');
+        push_wrapped(out, "", &next.text);
+        out.push_str(&format!("\n```sh\n{}\n```\n", next.command));
+    }
+    out.push('\n');
+    push_wrapped(
+        out,
+        "",
+        "The detailed verdicts (the kernel check, the timings, where the time went) are in the \
+         [report](results/reference/report.html).",
+    );
 }
 
 /// The block of `readme`, from its [`BEGIN`] line to its [`END`] line

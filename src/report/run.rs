@@ -5,6 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
+use super::answer::{Answer, AnswerInputs, answer};
 use super::findings::{ClaimRow, claim_rows};
 use super::html::Figure;
 use super::html::run::RunPage;
@@ -74,10 +75,54 @@ pub struct FinishedRun {
 /// page's path with a plain-text headline for the terminal. `compare` calls
 /// this when a run ends (also after Ctrl-C), holding the folder's lock.
 pub fn finish_run(dir: &Path) -> Result<FinishedRun> {
-    let (html, summary, claims) = render(&RunFiles::load(dir)?, Csv::Rewrite)?;
+    let (html, summary, claims, answer) = render(&RunFiles::load(dir)?, Csv::Rewrite)?;
+    let first = answer
+        .map(|a| format!("{}\n", a.text()))
+        .unwrap_or_default();
     Ok(FinishedRun {
         html,
-        table: format!("{}{}", terminal_table(&summary), claims_table(&claims)),
+        table: format!(
+            "{first}{}{}",
+            terminal_table(&summary),
+            claims_table(&claims)
+        ),
+    })
+}
+
+/// The first screen of the run folder `dir` as plain text (as `compare`
+/// prints it first), for `report DIR`; `None` for a folder that is not one
+/// run with two or more models, or that does not load.
+pub fn answer_text(dir: &Path) -> Option<String> {
+    if !dir.join(files::CONFIG).is_file() {
+        return None;
+    }
+    let run = RunFiles::load(dir).ok()?;
+    run_answer(&run, &run.summary()).map(|a| a.text())
+}
+
+/// The first screen of `run` ([`super::answer`]), from `summary` (of its
+/// runs); `None` with fewer than two models.
+pub fn run_answer(run: &RunFiles, summary: &Summary) -> Option<Answer> {
+    let mut kernels: Vec<(crate::model::Cell, crate::probe::kernel::Kernel)> = run
+        .runs
+        .iter()
+        .filter(|r| r.status == crate::results::RunStatus::Ok)
+        .filter_map(|r| Some((r.model, r.kernel?)))
+        .collect();
+    kernels.sort_by_key(|(m, k)| (m.name(), k.name()));
+    kernels.dedup();
+    let precision_points = run
+        .config
+        .config
+        .auto_seeds
+        .map_or(crate::config::AutoSeeds::DEFAULT_PRECISION_POINTS, |a| {
+            a.precision_points
+        });
+    answer(&AnswerInputs {
+        summary,
+        kernels: &kernels,
+        command_line: &run.config.command_line,
+        precision_points,
     })
 }
 
@@ -140,7 +185,7 @@ pub fn render_run(dir: &Path) -> Result<PathBuf> {
 
 /// [`render_run`] with the caller's decision on the CSV files.
 pub fn render_run_with(dir: &Path, csv: Csv) -> Result<PathBuf> {
-    render(&RunFiles::load(dir)?, csv).map(|(page, _, _)| page)
+    render(&RunFiles::load(dir)?, csv).map(|(page, ..)| page)
 }
 
 /// As [`render_run`], with time to accuracy at validation accuracy
@@ -155,12 +200,12 @@ pub fn render_run_at_target(dir: &Path, target: f64) -> Result<PathBuf> {
     };
     let mut run = RunFiles::load(dir)?;
     run.config.config.target_acc = target;
-    render(&run, csv).map(|(page, _, _)| page)
+    render(&run, csv).map(|(page, ..)| page)
 }
 
 /// Renders the report of `run` in its folder; returns the page's path, the
-/// summary it shows and its claims table.
-fn render(run: &RunFiles, csv: Csv) -> Result<(PathBuf, Summary, Vec<ClaimRow>)> {
+/// summary it shows, its claims table and its first screen.
+fn render(run: &RunFiles, csv: Csv) -> Result<(PathBuf, Summary, Vec<ClaimRow>, Option<Answer>)> {
     let dir = run.dir.as_path();
     let models = run.models();
     let summary = run.summary();
@@ -282,8 +327,9 @@ fn render(run: &RunFiles, csv: Csv) -> Result<(PathBuf, Summary, Vec<ClaimRow>)>
             d.seed
         ));
     }
-    let page = RunPage::new(run, &summary, figures, notes, &claims).render()?;
+    let answer = run_answer(run, &summary);
+    let page = RunPage::new(run, &summary, figures, notes, &claims, answer.as_ref()).render()?;
     let path = dir.join(files::REPORT);
     crate::results::write_atomic(&path, page.as_bytes())?;
-    Ok((path, summary, claims))
+    Ok((path, summary, claims, answer))
 }

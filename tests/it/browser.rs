@@ -135,7 +135,8 @@ fn make_pages(root: &Path) -> Vec<PageUnderTest> {
             .arg(&bench),
     );
 
-    let run_verdict = "ul.findings";
+    // The first screen's answer (above the table and the sentences).
+    let run_verdict = "#answer";
     let mut pages = vec![
         PageUnderTest {
             name: "run".into(),
@@ -425,22 +426,8 @@ fn count_pdf_pages(pdf: &[u8]) -> usize {
         .count()
 }
 
-#[test]
-fn reports_load_fit_a_phone_and_link_in_headless_chromium() {
-    let Some(chromium) = chromium() else {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "CI=true but no Chromium was found (install Debian's chromium or set RNNBENCH_CHROMIUM)"
-        );
-        println!(
-            "browser tests skipped: no Chromium found (install chromium or set RNNBENCH_CHROMIUM)"
-        );
-        return;
-    };
-    let tmp = tempfile::tempdir().unwrap();
-    let pages = make_pages(tmp.path());
-
-    let profile = tempfile::tempdir().unwrap();
+/// Headless Chromium `chromium` with a fresh profile in `profile`.
+fn launch(chromium: &Path, profile: &Path) -> Browser {
     let args: Vec<&OsStr> = [
         "--disable-gpu",
         "--disable-background-networking",
@@ -454,10 +441,10 @@ fn reports_load_fit_a_phone_and_link_in_headless_chromium() {
     .map(OsStr::new)
     .collect();
     let options = LaunchOptions::default_builder()
-        .path(Some(chromium.clone()))
+        .path(Some(chromium.to_path_buf()))
         .headless(true)
         .sandbox(false)
-        .user_data_dir(Some(profile.path().to_path_buf()))
+        .user_data_dir(Some(profile.to_path_buf()))
         .window_size(Some(DESKTOP))
         .idle_browser_timeout(Duration::from_secs(120))
         .args(args)
@@ -467,6 +454,35 @@ fn reports_load_fit_a_phone_and_link_in_headless_chromium() {
         .unwrap_or_else(|e| panic!("{} did not start: {e}", chromium.display()));
     let version = browser.get_version().unwrap();
     println!("browser: {} ({})", version.product, chromium.display());
+    browser
+}
+
+/// The Chromium to drive, or `None` (after saying so) to skip; never
+/// skipped under `CI=true`.
+fn chromium_or_skip() -> Option<PathBuf> {
+    let found = chromium();
+    if found.is_none() {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "CI=true but no Chromium was found (install Debian's chromium or set RNNBENCH_CHROMIUM)"
+        );
+        println!(
+            "browser tests skipped: no Chromium found (install chromium or set RNNBENCH_CHROMIUM)"
+        );
+    }
+    found
+}
+
+#[test]
+fn reports_load_fit_a_phone_and_link_in_headless_chromium() {
+    let Some(chromium) = chromium_or_skip() else {
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let pages = make_pages(tmp.path());
+
+    let profile = tempfile::tempdir().unwrap();
+    let browser = launch(&chromium, profile.path());
     let tab = browser.new_tab().unwrap();
     tab.set_default_timeout(Duration::from_secs(60));
     let errors = listen_for_errors(&tab);
@@ -476,6 +492,116 @@ fn reports_load_fit_a_phone_and_link_in_headless_chromium() {
         failures.extend(check_page(&tab, &errors, page));
     }
     failures.extend(check_print(&tab, &pages[0]));
+    assert!(
+        failures.is_empty(),
+        "{} problem(s); screenshots in {}:\n{}",
+        failures.len(),
+        screenshot_dir().display(),
+        failures.join("\n")
+    );
+}
+
+/// Issue 29: the run page's first screen answers. A real run of the fixture
+/// (three seeds, so that the verdicts have intervals) opened at 1280×800
+/// and at 390×844: the answer block (`#answer`) lies wholly within the
+/// first screen, with its lines and its next step, and the page never
+/// scrolls sideways. The first screens are saved as
+/// `target/browser-screenshots/first-screen-<width>.png`.
+#[test]
+fn the_answer_fits_the_first_screen_at_1280_and_390_px() {
+    let Some(chromium) = chromium_or_skip() else {
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("results");
+    let stdout = run_ok(&mut compare(
+        &out,
+        &["--hidden", "16", "--seeds", "3", "--run-id", "answer"],
+    ))
+    .stdout;
+    let stdout = String::from_utf8(stdout).unwrap();
+    // The terminal's first lines are the answer too.
+    assert!(
+        stdout.starts_with("The answer: LSTM vs GRU, 3 seeds paired\n  Accuracy: "),
+        "{stdout}"
+    );
+    let page = out.join("answer/report.html");
+    let profile = tempfile::tempdir().unwrap();
+    let browser = launch(&chromium, profile.path());
+    let tab = browser.new_tab().unwrap();
+    tab.set_default_timeout(Duration::from_secs(60));
+    let mut failures = Vec::new();
+    for size in [DESKTOP, PHONE] {
+        let (width, height) = size;
+        set_viewport(&tab, size);
+        tab.navigate_to(&file_url(&page)).unwrap();
+        tab.wait_until_navigated().unwrap();
+        settle(&tab);
+        let facts = eval_json(
+            &tab,
+            r#"(() => {
+  const a = document.querySelector('#answer');
+  const r = a ? a.getBoundingClientRect() : null;
+  const se = document.scrollingElement;
+  return JSON.stringify({
+    answer: r ? {top: r.top, bottom: r.bottom, left: r.left, right: r.right} : null,
+    lines: a ? a.querySelectorAll('li').length : 0,
+    text: a ? a.innerText : '',
+    scrollWidth: se.scrollWidth,
+    innerHeight: window.innerHeight,
+  });
+})()"#,
+        );
+        let at = format!("{width}×{height}");
+        let Some(r) = facts["answer"].as_object() else {
+            failures.push(format!("{at}: no #answer on the page"));
+            continue;
+        };
+        let f = |k: &str| r[k].as_f64().unwrap();
+        let view_height = facts["innerHeight"].as_f64().unwrap();
+        println!(
+            "{at}: answer from {:.0} to {:.0} px of {view_height:.0}",
+            f("top"),
+            f("bottom")
+        );
+        if f("top") < 0.0 || f("bottom") > view_height {
+            failures.push(format!(
+                "{at}: the answer is not wholly on the first screen (top {} px, bottom {} px, viewport {view_height} px)",
+                f("top"),
+                f("bottom")
+            ));
+        }
+        if f("left") < 0.0 || f("right") > f64::from(width) {
+            failures.push(format!(
+                "{at}: the answer is wider than the screen ({} to {} px)",
+                f("left"),
+                f("right")
+            ));
+        }
+        let scroll_width = facts["scrollWidth"].as_f64().unwrap();
+        if scroll_width > f64::from(width) {
+            failures.push(format!(
+                "{at}: the page scrolls sideways ({scroll_width} px wide)"
+            ));
+        }
+        // Accuracy, training time, time to accuracy, memory, latency.
+        if facts["lines"].as_u64() != Some(5) {
+            failures.push(format!("{at}: {} answer lines, not 5", facts["lines"]));
+        }
+        let text = facts["text"].as_str().unwrap();
+        if !text.contains("Accuracy:") || !text.contains("Training time per epoch:") {
+            failures.push(format!("{at}: the answer lacks a criterion: {text}"));
+        }
+        let png = tab
+            .capture_screenshot(Page::CaptureScreenshotFormatOption::Png, None, None, true)
+            .unwrap();
+        assert!(png.starts_with(b"\x89PNG"), "{at}: screenshot is no PNG");
+        std::fs::write(
+            screenshot_dir().join(format!("first-screen-{width}.png")),
+            png,
+        )
+        .unwrap();
+    }
     assert!(
         failures.is_empty(),
         "{} problem(s); screenshots in {}:\n{}",

@@ -8,6 +8,7 @@ use serde_json::Value;
 use super::{Figure, ModelTag, render};
 use crate::error::{Error, Result};
 use crate::model::Cell;
+use crate::report::answer::Answer;
 use crate::report::findings::{
     ClaimRow, activation_arithmetic, harness_sentence, pair_findings, seeds_sentence,
     timing_sentence,
@@ -123,6 +124,7 @@ pub struct RunPage {
     models: String,
     seeds: String,
     machine: Option<String>,
+    answer: Option<Answer>,
     incomplete: Option<Incomplete>,
     notes: Vec<String>,
     headline_title: &'static str,
@@ -201,6 +203,7 @@ impl RunPage {
         figures: Vec<Figure>,
         notes: Vec<String>,
         claims: &[ClaimRow],
+        answer: Option<&Answer>,
     ) -> Self {
         let sum = summary;
         let shapes = run.model_shapes();
@@ -370,6 +373,7 @@ impl RunPage {
             // the kernel path (libtorch's CPU LSTM uses oneDNN, its GRU does
             // not): say it where the verdict is read.
             machine: machine_line(run.environment.as_ref().and_then(EnvironmentFile::first)),
+            answer: answer.cloned(),
             incomplete,
             notes,
             headline_title: if has(Cell::Lstm) && has(Cell::Gru) {

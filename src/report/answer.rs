@@ -1,0 +1,902 @@
+//! The first screen: the answer a user came for, a few lines at the top of
+//! the run page and of the terminal output. One line per criterion
+//! (accuracy, training time per epoch and to accuracy, memory, latency) for
+//! the run's first pair (LSTM vs GRU when both ran), each saying who wins
+//! and by how much with its 95% CI, by the report's one rule
+//! ([`super::model::verdict`]), or that it is not decided; speed lines name
+//! the kernel the timings ran on.
+//!
+//! Where a verdict is not decided, the line says what it would take: the
+//! seeds that would bring the interval to a useful width at the spread this
+//! run observed ([`seeds_for_half_width`], the `--seeds auto` rule's own
+//! stopping condition), and one closing line gives the time that costs
+//! (this run's mean wall seconds per run × models × seeds) and a command
+//! that runs it. The useful width is
+//! - for accuracy, `--seeds auto`'s precision: the run's own `--precision`,
+//!   else its default of ±1 percentage point;
+//! - for ratios (times, memory, latency), ±5% ([`RATIO_PRECISION`]): an
+//!   interval that narrow either decides or says the two are within a few
+//!   per cent of each other.
+//!
+//! An interval already that narrow that still includes "no difference" is
+//! reported as "no difference found": more seeds are not what it lacks.
+//!
+//! Pure: a [`Summary`] and a few facts of the run in, text out (plain; the
+//! HTML layer escapes it).
+
+use serde::Serialize;
+
+use super::format::seeds_word;
+use super::model::verdict::{Comparison, MIN_SEEDS_FOR_TEST, Verdict, speed_rests_on_disturbed};
+use crate::auto_seeds::{SEEDS_SEARCHED, seeds_for_half_width};
+use crate::config::AutoSeeds;
+use crate::model::Cell;
+use crate::probe::kernel::Kernel;
+use crate::stats::{CONFIDENCE_LEVEL, Ratio, t_critical};
+use crate::summary::{PairSummary, Summary};
+
+/// A ratio's interval is narrow enough once it is within ×/÷ this of its
+/// centre (±5%).
+pub const RATIO_PRECISION: f64 = 1.05;
+
+/// What the answer is made from.
+#[derive(Debug, Clone, Copy)]
+pub struct AnswerInputs<'a> {
+    /// The run's summary.
+    pub summary: &'a Summary,
+    /// The kernels the models' standing runs trained on (`runs.csv`'s
+    /// `kernel`), one entry per (model, kernel) seen.
+    pub kernels: &'a [(Cell, Kernel)],
+    /// The command line that made the run (`config.json`'s
+    /// `command_line`, program first); empty for a merged run.
+    pub command_line: &'a [String],
+    /// The accuracy interval's useful half-width, in percentage points:
+    /// the run's `--precision` under `--seeds auto`, else its default.
+    pub precision_points: f64,
+}
+
+/// What one line says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Decision {
+    /// A winner, by the one rule.
+    Decided,
+    /// No difference, with an interval already as narrow as useful.
+    NoDifference,
+    /// No difference yet, with an interval wider than useful: more seeds.
+    Undecided,
+    /// This run did not measure it.
+    NotMeasured,
+}
+
+/// How many seeds an undecided line needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Need {
+    /// About this many paired seeds in all.
+    Seeds(usize),
+    /// More than [`SEEDS_SEARCHED`].
+    TooMany,
+}
+
+/// One criterion's line.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AnswerLine {
+    /// `Accuracy`, `Training time per epoch`, ….
+    pub criterion: String,
+    /// What it says, after the criterion.
+    pub text: String,
+    /// Decided or not.
+    pub decision: Decision,
+    /// For an undecided line, the seeds it needs.
+    pub need: Option<Need>,
+}
+
+/// The closing line of an answer with undecided lines: the seeds, the time
+/// and the command.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NextStep {
+    /// Seeds the command plans (at most; `--seeds auto` may stop sooner).
+    pub seeds: usize,
+    /// Of which more than this run's paired seeds.
+    pub more: usize,
+    /// This run's mean wall seconds per run, when recorded.
+    pub secs_per_run: Option<f64>,
+    /// `seeds` × models × `secs_per_run`.
+    pub secs: Option<f64>,
+    /// Whether the command is `--seeds auto` (accuracy undecided) or a
+    /// fixed `--seeds N` (only ratios undecided: the auto rule looks at
+    /// accuracy alone).
+    pub auto: bool,
+    /// The command.
+    pub command: String,
+    /// The line before the command.
+    pub text: String,
+}
+
+/// The first screen.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Answer {
+    /// `LSTM vs GRU, 3 seeds`, and what else to know first.
+    pub title: String,
+    /// One line per criterion.
+    pub lines: Vec<AnswerLine>,
+    /// What it would take to decide the undecided lines.
+    pub next: Option<NextStep>,
+}
+
+impl Answer {
+    /// The answer as plain text for the terminal: a title line, one
+    /// indented line per criterion, the next step and its command.
+    pub fn text(&self) -> String {
+        let mut out = format!("The answer: {}\n", self.title);
+        for l in &self.lines {
+            out.push_str(&format!("  {}: {}\n", l.criterion, l.text));
+        }
+        if let Some(n) = &self.next {
+            out.push_str(&format!("  {}\n    {}\n", n.text, n.command));
+        }
+        out
+    }
+}
+
+/// The answer for `inputs`' first pair; `None` with fewer than two models.
+pub fn answer(inputs: &AnswerInputs) -> Option<Answer> {
+    let s = inputs.summary;
+    let pair = s.pairs.first()?;
+    let (a, b) = (pair.a.display_name(), pair.b.display_name());
+    let mut title = format!("{a} vs {b}, {} paired", seeds_word(pair.n_pairs));
+    if !s.complete {
+        title.push_str(&format!(
+            "; incomplete: {} of {} planned runs finished ok",
+            s.runs_ok,
+            s.models.len() * s.planned_seeds.len()
+        ));
+    }
+    if s.pairs.len() > 1 {
+        title.push_str("; other pairs below");
+    }
+    if pair.n_pairs == 0 {
+        return Some(Answer {
+            title,
+            lines: vec![AnswerLine {
+                criterion: "Nothing to compare".into(),
+                text: format!("no seed has finished (ok) runs of both {a} and {b}."),
+                decision: Decision::NotMeasured,
+                need: None,
+            }],
+            next: None,
+        });
+    }
+    let kernel = kernel_phrase(pair.a, pair.b, inputs.kernels);
+    let disturbed = speed_rests_on_disturbed(pair, s.timing.as_ref());
+    let mut lines = Vec::new();
+
+    lines.push(match &pair.test_acc_diff {
+        Some(d) => accuracy_line(pair, &Comparison::of_difference(d), d.sd_diff, inputs),
+        None => not_measured("Accuracy", "no paired test accuracies."),
+    });
+
+    let time = Kind::Time;
+    lines.push(match &pair.speed_ratio {
+        Some(r) => {
+            let mut l = ratio_line("Training time per epoch", a, b, r, time, kernel.as_deref());
+            if disturbed {
+                l.text
+                    .push_str("; rests on disturbed timings (see Timings)");
+            }
+            l
+        }
+        None => not_measured("Training time per epoch", "not recorded."),
+    });
+
+    if let Some(t) = &s.time_to_target {
+        let criterion = format!("Time to {:.1}% validation accuracy", t.target * 100.0);
+        let of = |m: Cell| t.per_model.iter().find(|x| x.model == m);
+        let reach: Vec<String> = [pair.a, pair.b]
+            .into_iter()
+            .filter_map(|m| of(m).map(|x| (m, x)))
+            .filter(|(_, x)| x.reached < x.runs)
+            .map(|(m, x)| {
+                format!(
+                    "{} reached it in {} of {} seeds",
+                    m.display_name(),
+                    x.reached,
+                    x.runs
+                )
+            })
+            .collect();
+        let ratio = t
+            .pairs
+            .iter()
+            .find(|p| p.a == pair.a && p.b == pair.b)
+            .and_then(|p| p.ratio.as_ref());
+        let mut l = match ratio {
+            // The ratio is b's time over a's.
+            Some(r) => ratio_line(&criterion, b, a, r, time, kernel.as_deref()),
+            None => not_measured(&criterion, "no seed where both reached it"),
+        };
+        if !reach.is_empty() {
+            l.text.push_str(&format!("; {}", reach.join(", ")));
+        }
+        lines.push(l);
+    }
+
+    let memory = if let Some(r) = &pair.gpu_memory_ratio {
+        Some(ratio_line("Peak GPU memory", a, b, r, Kind::Memory, None))
+    } else if let Some(r) = &pair.train_memory_ratio {
+        Some(ratio_line(
+            "Memory training adds",
+            a,
+            b,
+            r,
+            Kind::Memory,
+            None,
+        ))
+    } else {
+        pair.memory_ratio
+            .as_ref()
+            .map(|r| ratio_line("Peak memory (RSS)", a, b, r, Kind::Memory, None))
+    };
+    lines.push(memory.unwrap_or_else(|| not_measured("Memory", "not recorded.")));
+
+    let parts: Vec<(&str, AnswerLine)> = [
+        ("per review", pair.latency_review_ratio.as_ref()),
+        ("per streamed token", pair.latency_step_ratio.as_ref()),
+    ]
+    .into_iter()
+    .filter_map(|(what, r)| Some((what, ratio_line("", a, b, r?, time, None))))
+    .collect();
+    let latency = match &kernel {
+        Some(k) => format!("Latency (batch 1, p50, on {k})"),
+        None => "Latency (batch 1, p50)".to_string(),
+    };
+    lines.push(if parts.is_empty() {
+        not_measured("Latency (batch 1, p50)", "not measured in this run.")
+    } else {
+        let decision = if parts.iter().any(|p| p.1.decision == Decision::Undecided) {
+            Decision::Undecided
+        } else if parts.iter().any(|p| p.1.decision == Decision::Decided) {
+            Decision::Decided
+        } else {
+            Decision::NoDifference
+        };
+        let need = parts
+            .iter()
+            .filter_map(|p| p.1.need)
+            .max_by_key(|n| match n {
+                Need::Seeds(n) => *n,
+                Need::TooMany => usize::MAX,
+            });
+        let text = parts
+            .iter()
+            .map(|(what, l)| format!("{what}, {}", l.text))
+            .collect::<Vec<_>>()
+            .join("; ");
+        AnswerLine {
+            criterion: latency,
+            text,
+            decision,
+            need,
+        }
+    });
+
+    let next = next_step(&lines, pair, s, inputs);
+    Some(Answer { title, lines, next })
+}
+
+/// Times (lower is faster) or memory (lower uses less).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Time,
+    Memory,
+}
+
+fn not_measured(criterion: &str, text: &str) -> AnswerLine {
+    AnswerLine {
+        criterion: criterion.into(),
+        text: text.into(),
+        decision: Decision::NotMeasured,
+        need: None,
+    }
+}
+
+/// What `n` seeds without an interval need: at least [`MIN_SEEDS_FOR_TEST`].
+fn too_few(criterion: &str, n: usize) -> AnswerLine {
+    AnswerLine {
+        criterion: criterion.into(),
+        text: format!(
+            "not decided: {} too few for an interval; it takes at least {MIN_SEEDS_FOR_TEST}",
+            if n == 1 {
+                "1 seed is".to_string()
+            } else {
+                format!("{n} seeds are")
+            }
+        ),
+        decision: Decision::Undecided,
+        need: Some(Need::Seeds(MIN_SEEDS_FOR_TEST)),
+    }
+}
+
+fn need_text(need: Need) -> String {
+    match need {
+        Need::Seeds(n) => format!("≈{n} seeds"),
+        Need::TooMany => format!("over {SEEDS_SEARCHED} seeds"),
+    }
+}
+
+/// A precision in points as the lines print it: `1.0`, `0.25`.
+fn points(p: f64) -> String {
+    if p.fract() == 0.0 {
+        format!("{p:.1}")
+    } else {
+        format!("{p}")
+    }
+}
+
+/// Test accuracy `a − b`.
+fn accuracy_line(
+    pair: &PairSummary,
+    c: &Comparison,
+    sd: Option<f64>,
+    inputs: &AnswerInputs,
+) -> AnswerLine {
+    let criterion = "Accuracy";
+    let (a, b) = (pair.a.display_name(), pair.b.display_name());
+    let Some((lo, hi)) = c.shown_ci() else {
+        return too_few(criterion, c.n);
+    };
+    let p = inputs.precision_points;
+    let pp = points(p);
+    let (lo, hi, d) = (lo * 100.0, hi * 100.0, c.estimate * 100.0);
+    let (text, decision, need) = match c.verdict {
+        Verdict::FirstLarger | Verdict::SecondLarger => {
+            let (win, lose, d, lo, hi) = if c.verdict == Verdict::FirstLarger {
+                (a, b, d, lo, hi)
+            } else {
+                (b, a, -d, -hi, -lo)
+            };
+            (
+                format!(
+                    "{win} more accurate than {lose} by {d:.2} points (95% CI {lo:.2} to {hi:.2})"
+                ),
+                Decision::Decided,
+                None,
+            )
+        }
+        _ if (hi - lo) / 2.0 <= p => (
+            format!(
+                "no difference found: {a} − {b} = {d:+.2} points (95% CI {lo:+.2} to {hi:+.2}, already within ±{pp} points)"
+            ),
+            Decision::NoDifference,
+            None,
+        ),
+        _ => {
+            let need = match sd.and_then(|sd| seeds_for_half_width(sd * 100.0, p)) {
+                Some(n) => Need::Seeds(n),
+                None => Need::TooMany,
+            };
+            (
+                format!(
+                    "not decided: {a} − {b} = {d:+.2} points (95% CI {lo:+.2} to {hi:+.2}); {} would narrow it to ±{pp} points",
+                    need_text(need)
+                ),
+                Decision::Undecided,
+                Some(need),
+            )
+        }
+    };
+    AnswerLine {
+        criterion: criterion.into(),
+        text,
+        decision,
+        need,
+    }
+}
+
+/// The sd of the per-seed log ratios behind `r`, from its interval:
+/// half-width = t(0.975, n − 1) · sd / √n on the log scale.
+fn log_sd(r: &Ratio) -> Option<f64> {
+    let (lo, hi) = r.ci()?;
+    let t = t_critical(r.n.checked_sub(1)?, CONFIDENCE_LEVEL)?;
+    let half = (hi / lo).ln() / 2.0;
+    Some(half * (r.n as f64).sqrt() / t)
+}
+
+/// `first / second` (lower is better), as a line; `criterion` empty for a
+/// part of a line.
+fn ratio_line(
+    criterion: &str,
+    first: &str,
+    second: &str,
+    r: &Ratio,
+    kind: Kind,
+    on: Option<&str>,
+) -> AnswerLine {
+    let c = Comparison::of_ratio(r);
+    let on = on.map(|k| format!(" on {k}")).unwrap_or_default();
+    let Some((lo, hi)) = c.shown_ci() else {
+        return too_few(criterion, c.n);
+    };
+    let (better, verb, much) = match kind {
+        Kind::Time => ("faster", "takes", "as long"),
+        Kind::Memory => ("uses less", "uses", "as much"),
+    };
+    let precise = (hi / lo).ln() / 2.0 <= RATIO_PRECISION.ln();
+    let pct = ((RATIO_PRECISION - 1.0) * 100.0).round();
+    let (text, decision, need) = match c.verdict {
+        Verdict::FirstLarger | Verdict::SecondLarger => {
+            let (win, lose, x, lo, hi) = if c.verdict == Verdict::FirstLarger {
+                (second, first, c.estimate, lo, hi)
+            } else {
+                (first, second, 1.0 / c.estimate, 1.0 / hi, 1.0 / lo)
+            };
+            (
+                format!(
+                    "{win} {better}: {lose} {verb} {x:.2}× {much} (95% CI {lo:.2}–{hi:.2}){on}"
+                ),
+                Decision::Decided,
+                None,
+            )
+        }
+        _ if precise => (
+            format!(
+                "no difference found: {first} / {second} = {:.2}× (95% CI {lo:.2}–{hi:.2}, already within ±{pct}%){on}",
+                c.estimate
+            ),
+            Decision::NoDifference,
+            None,
+        ),
+        _ => {
+            let need = match log_sd(r).and_then(|sd| seeds_for_half_width(sd, RATIO_PRECISION.ln()))
+            {
+                Some(n) => Need::Seeds(n),
+                None => Need::TooMany,
+            };
+            (
+                format!(
+                    "not decided: {first} / {second} = {:.2}× (95% CI {lo:.2}–{hi:.2}){on}; {} would narrow it to ±{pct}%",
+                    c.estimate,
+                    need_text(need)
+                ),
+                Decision::Undecided,
+                Some(need),
+            )
+        }
+    };
+    AnswerLine {
+        criterion: criterion.into(),
+        text,
+        decision,
+        need,
+    }
+}
+
+/// The kernel the timings of `a` and `b` ran on, in words: `the fused
+/// oneDNN cells`, `cuDNN`, `libtorch's native kernel`, or libtorch's own
+/// mixed choice; `None` when not recorded.
+fn kernel_phrase(a: Cell, b: Cell, kernels: &[(Cell, Kernel)]) -> Option<String> {
+    let of = |m: Cell| -> Vec<Kernel> {
+        let mut ks: Vec<Kernel> = kernels
+            .iter()
+            .filter(|(c, _)| *c == m)
+            .map(|(_, k)| *k)
+            .collect();
+        ks.sort_by_key(|k| k.name());
+        ks.dedup();
+        ks
+    };
+    let (ka, kb) = (of(a), of(b));
+    match (ka.as_slice(), kb.as_slice()) {
+        ([], _) | (_, []) => None,
+        ([x], [y]) if x == y => Some(
+            match x {
+                Kernel::OnednnFused => "the fused oneDNN cells",
+                Kernel::Cudnn => "cuDNN",
+                Kernel::Native => "libtorch's native kernel",
+                Kernel::Onednn => "oneDNN",
+            }
+            .to_string(),
+        ),
+        ([x], [y]) => {
+            let name = |k: &Kernel| match k {
+                Kernel::OnednnFused => "fused oneDNN",
+                Kernel::Cudnn => "cuDNN",
+                Kernel::Native => "native",
+                Kernel::Onednn => "oneDNN",
+            };
+            Some(format!(
+                "libtorch's choice ({} on {}, {} on {})",
+                a.display_name(),
+                name(x),
+                b.display_name(),
+                name(y)
+            ))
+        }
+        _ => Some("mixed kernels (see runs.csv)".to_string()),
+    }
+}
+
+/// Seconds as a duration in words: `45 s`, `13 min`, `2 h 5 min`.
+pub fn duration(secs: f64) -> String {
+    if secs < 90.0 {
+        format!("{:.0} s", secs.max(1.0))
+    } else if secs < 90.0 * 60.0 {
+        format!("{:.0} min", secs / 60.0)
+    } else {
+        let m = (secs / 60.0).round() as u64;
+        format!("{} h {} min", m / 60, m % 60)
+    }
+}
+
+/// The closing line: the most seeds any undecided line needs, the time at
+/// this run's pace, and a command that runs them.
+fn next_step(
+    lines: &[AnswerLine],
+    pair: &PairSummary,
+    s: &Summary,
+    inputs: &AnswerInputs,
+) -> Option<NextStep> {
+    let undecided: Vec<&AnswerLine> = lines
+        .iter()
+        .filter(|l| l.decision == Decision::Undecided)
+        .collect();
+    let seeds = undecided
+        .iter()
+        .filter_map(|l| match l.need {
+            Some(Need::Seeds(n)) => Some(n),
+            _ => None,
+        })
+        .max()?;
+    let seeds = seeds.max(MIN_SEEDS_FOR_TEST);
+    let auto = undecided.iter().any(|l| l.criterion == "Accuracy");
+    let secs_per_run = s
+        .harness
+        .as_ref()
+        .filter(|h| h.runs > 0)
+        .map(|h| h.wall_secs / h.runs as f64);
+    let secs = secs_per_run.map(|r| r * (seeds * s.models.len()) as f64);
+    let mut flags = if auto {
+        vec![
+            "--seeds".to_string(),
+            "auto".to_string(),
+            "--max-seeds".to_string(),
+            seeds.max(AutoSeeds::FIRST_SEEDS as usize).to_string(),
+        ]
+    } else {
+        vec!["--seeds".to_string(), seeds.to_string()]
+    };
+    if auto && inputs.precision_points != AutoSeeds::DEFAULT_PRECISION_POINTS {
+        flags.push("--precision".into());
+        flags.push(inputs.precision_points.to_string());
+    }
+    let command = command(inputs.command_line, &flags);
+    let more = seeds.saturating_sub(pair.n_pairs);
+    let time = match (secs, secs_per_run) {
+        (Some(t), Some(r)) => format!(
+            ", about {} at this run's {r:.1} s per run × {} models",
+            duration(t),
+            s.models.len(),
+        ),
+        _ => String::new(),
+    };
+    let text = if auto {
+        format!(
+            "To decide: ≈{seeds} seeds ({more} more than here){time}; --seeds auto stops sooner once the accuracy interval is ±{} points:",
+            points(inputs.precision_points)
+        )
+    } else {
+        format!("To decide: ≈{seeds} seeds ({more} more than here){time}, in a new run:")
+    };
+    Some(NextStep {
+        seeds,
+        more,
+        secs_per_run,
+        secs,
+        auto,
+        command,
+        text,
+    })
+}
+
+/// Flags of `compare` that the next step sets itself (each with a value).
+const REPLACED_FLAGS: [&str; 6] = [
+    "--seeds",
+    "--seed-list",
+    "--max-seeds",
+    "--precision",
+    "--run-id",
+    "--resume",
+];
+
+/// `scripts/compare` with `flags` first, then the run's own options
+/// (`line` less its program and the [`REPLACED_FLAGS`]), quoted for a
+/// POSIX shell. A run without a command line (a merged one) gets a
+/// placeholder for its options.
+pub fn command(line: &[String], flags: &[String]) -> String {
+    let mut words: Vec<String> = vec!["scripts/compare".into()];
+    words.extend(flags.iter().map(|f| shell_quote(f)));
+    if line.is_empty() {
+        words.push("<this run's options>".into());
+        return words.join(" ");
+    }
+    let mut args = line.iter().skip(1);
+    while let Some(arg) = args.next() {
+        if REPLACED_FLAGS.contains(&arg.as_str()) {
+            args.next();
+            continue;
+        }
+        if REPLACED_FLAGS
+            .iter()
+            .any(|f| arg.starts_with(&format!("{f}=")))
+        {
+            continue;
+        }
+        words.push(shell_quote(arg));
+    }
+    words.join(" ")
+}
+
+/// `word` as a POSIX shell reads it back: bare when it is made of safe
+/// characters, else in single quotes.
+fn shell_quote(word: &str) -> String {
+    let safe = !word.is_empty()
+        && word
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_-./,:=@%+".contains(c));
+    if safe {
+        word.to_string()
+    } else {
+        format!("'{}'", word.replace('\'', r"'\''"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::summary::tests::run;
+    use crate::summary::{HarnessTime, summarize};
+
+    const LSTM_GRU: [Cell; 2] = [Cell::Lstm, Cell::Gru];
+
+    fn inputs<'a>(
+        summary: &'a Summary,
+        kernels: &'a [(Cell, Kernel)],
+        command_line: &'a [String],
+    ) -> AnswerInputs<'a> {
+        AnswerInputs {
+            summary,
+            kernels,
+            command_line,
+            precision_points: AutoSeeds::DEFAULT_PRECISION_POINTS,
+        }
+    }
+
+    fn line<'a>(a: &'a Answer, criterion: &str) -> &'a AnswerLine {
+        a.lines
+            .iter()
+            .find(|l| l.criterion.starts_with(criterion))
+            .unwrap_or_else(|| panic!("no {criterion} line in {a:?}"))
+    }
+
+    const FUSED: [(Cell, Kernel); 2] = [
+        (Cell::Lstm, Kernel::OnednnFused),
+        (Cell::Gru, Kernel::OnednnFused),
+    ];
+
+    #[test]
+    fn decided_lines_name_the_winner_the_margin_its_interval_and_the_kernel() {
+        // GRU 5 points more accurate on every seed (±0.5), LSTM twice as slow.
+        let runs = vec![
+            run("lstm", 1, 0.80, 2.0, 1000),
+            run("gru", 1, 0.85, 1.0, 1000),
+            run("lstm", 2, 0.81, 2.2, 1000),
+            run("gru", 2, 0.855, 1.1, 1000),
+            run("lstm", 3, 0.80, 2.1, 1000),
+            run("gru", 3, 0.845, 1.0, 1000),
+        ];
+        let s = summarize(&runs, &LSTM_GRU);
+        let a = answer(&inputs(&s, &FUSED, &[])).unwrap();
+        assert_eq!(a.title, "LSTM vs GRU, 3 seeds paired");
+        let acc = line(&a, "Accuracy");
+        assert_eq!(acc.decision, Decision::Decided);
+        assert!(
+            acc.text
+                .starts_with("GRU more accurate than LSTM by 4.67 points (95% CI "),
+            "{}",
+            acc.text
+        );
+        let speed = line(&a, "Training time per epoch");
+        assert_eq!(speed.decision, Decision::Decided);
+        assert!(
+            speed.text.starts_with("GRU faster: LSTM takes 2.0")
+                && speed.text.contains("× as long (95% CI "),
+            "{}",
+            speed.text
+        );
+        assert!(
+            speed.text.ends_with(") on the fused oneDNN cells"),
+            "{}",
+            speed.text
+        );
+        // The same memory on every seed: an interval of zero width.
+        let mem = line(&a, "Peak memory (RSS)");
+        assert_eq!(mem.decision, Decision::NoDifference, "{}", mem.text);
+        assert!(mem.text.contains("already within ±5%"), "{}", mem.text);
+        assert_eq!(line(&a, "Latency").decision, Decision::NotMeasured);
+        // Nothing undecided: no next step.
+        assert_eq!(a.next, None);
+        let text = a.text();
+        assert!(
+            text.starts_with(
+                "The answer: LSTM vs GRU, 3 seeds paired\n  Accuracy: GRU more accurate"
+            ),
+            "{text}"
+        );
+    }
+
+    /// The seeds-needed estimate against a hand computation. Paired
+    /// accuracy differences LSTM − GRU of −2, 0 and +2 points: mean 0, sd
+    /// 2 points; with 3 seeds the 95% CI is ±t(0.975, 2) · 2 / √3 =
+    /// ±4.303 · 2 / 1.732 = ±4.97 points, not decided. For ±1 point (the
+    /// --precision default): n = 17 gives t(0.975, 16) · 2 / √17 = 2.1199 ·
+    /// 2 / 4.1231 = 1.028 > 1; n = 18 gives 2.1098 · 2 / 4.2426 = 0.9946 ≤
+    /// 1: 18 seeds, 15 more. At 10 s per run (60 s of workers over 6 runs),
+    /// 18 seeds × 2 models × 10 s = 360 s = 6 min.
+    #[test]
+    fn an_undecided_line_says_how_many_seeds_how_long_and_the_command() {
+        let runs = vec![
+            run("lstm", 1, 0.80, 2.0, 1000),
+            run("gru", 1, 0.82, 2.0, 1000),
+            run("lstm", 2, 0.80, 2.0, 1000),
+            run("gru", 2, 0.80, 2.0, 1000),
+            run("lstm", 3, 0.82, 2.0, 1000),
+            run("gru", 3, 0.80, 2.0, 1000),
+        ];
+        let mut s = summarize(&runs, &LSTM_GRU);
+        let sd = s.pairs[0].test_acc_diff.unwrap().sd_diff.unwrap();
+        assert!((sd - 0.02).abs() < 1e-12, "{sd}");
+        s.harness = Some(HarnessTime {
+            runs: 6,
+            wall_secs: 60.0,
+            train_secs: 50.0,
+            eval_secs: 2.0,
+            data_secs: 1.0,
+            finish_secs: 4.0,
+            process_secs: 3.0,
+            training_share: 50.0 / 60.0,
+        });
+        let command_line: Vec<String> = [
+            "/home/u/rnnbench/target/release/compare",
+            "--seeds",
+            "3",
+            "--train",
+            "my data/train.csv",
+            "--run-id=first",
+            "--epochs",
+            "6",
+        ]
+        .map(String::from)
+        .to_vec();
+        let a = answer(&inputs(&s, &FUSED, &command_line)).unwrap();
+        let acc = line(&a, "Accuracy");
+        assert_eq!(acc.decision, Decision::Undecided);
+        assert_eq!(acc.need, Some(Need::Seeds(18)));
+        assert_eq!(
+            acc.text,
+            "not decided: LSTM − GRU = +0.00 points (95% CI -4.97 to +4.97); ≈18 seeds would narrow it to ±1.0 points"
+        );
+        let next = a.next.as_ref().unwrap();
+        assert_eq!((next.seeds, next.more, next.auto), (18, 15, true));
+        assert_eq!(next.secs, Some(360.0));
+        assert!(next.text.starts_with("To decide: ≈18 seeds (15 more than here), about 6 min at this run's 10.0 s per run × 2 models; --seeds auto stops sooner once the accuracy interval is ±1.0 points:"), "{}", next.text);
+        assert_eq!(
+            next.command,
+            "scripts/compare --seeds auto --max-seeds 18 --train 'my data/train.csv' --epochs 6"
+        );
+        assert!(
+            a.text()
+                .contains("\n    scripts/compare --seeds auto --max-seeds 18 "),
+            "{}",
+            a.text()
+        );
+    }
+
+    #[test]
+    fn only_a_ratio_undecided_asks_for_a_fixed_number_of_seeds() {
+        // Accuracy decided; seconds per epoch LSTM / GRU 1.2, 0.9, 1.0.
+        let runs = vec![
+            run("lstm", 1, 0.80, 1.2, 1000),
+            run("gru", 1, 0.85, 1.0, 1000),
+            run("lstm", 2, 0.81, 0.9, 1000),
+            run("gru", 2, 0.855, 1.0, 1000),
+            run("lstm", 3, 0.80, 1.0, 1000),
+            run("gru", 3, 0.845, 1.0, 1000),
+        ];
+        let s = summarize(&runs, &LSTM_GRU);
+        let mixed = [(Cell::Lstm, Kernel::Onednn), (Cell::Gru, Kernel::Native)];
+        let a = answer(&inputs(&s, &mixed, &[])).unwrap();
+        let speed = line(&a, "Training time per epoch");
+        assert_eq!(speed.decision, Decision::Undecided, "{}", speed.text);
+        assert!(
+            speed
+                .text
+                .starts_with("not decided: LSTM / GRU = 1.03× (95% CI "),
+            "{}",
+            speed.text
+        );
+        assert!(
+            speed
+                .text
+                .contains(") on libtorch's choice (LSTM on oneDNN, GRU on native); ≈"),
+            "{}",
+            speed.text
+        );
+        // The log ratios' sd, from the interval, gives the seeds.
+        let r = s.pairs[0].speed_ratio.unwrap();
+        let logs: Vec<f64> = [1.2f64, 0.9, 1.0].iter().map(|x| x.ln()).collect();
+        let sd = crate::stats::sample_sd(&logs).unwrap();
+        assert!((log_sd(&r).unwrap() - sd).abs() < 1e-9);
+        let want = seeds_for_half_width(sd, RATIO_PRECISION.ln()).unwrap();
+        assert_eq!(speed.need, Some(Need::Seeds(want)));
+        let next = a.next.unwrap();
+        assert!(!next.auto);
+        // A merged run has no command line of its own; no harness, no time.
+        assert_eq!(
+            next.command,
+            format!("scripts/compare --seeds {want} <this run's options>")
+        );
+        assert_eq!(next.secs, None);
+        assert!(
+            next.text.starts_with(&format!(
+                "To decide: ≈{want} seeds ({} more than here), in a new run:",
+                want - 3
+            )),
+            "{}",
+            next.text
+        );
+    }
+
+    #[test]
+    fn too_few_seeds_and_a_single_model() {
+        let runs = vec![
+            run("lstm", 1, 0.80, 1.2, 1000),
+            run("gru", 1, 0.85, 1.0, 1000),
+            run("lstm", 2, 0.81, 0.9, 1000),
+            run("gru", 2, 0.855, 1.0, 1000),
+        ];
+        let s = summarize(&runs, &LSTM_GRU);
+        let a = answer(&inputs(&s, &[], &[])).unwrap();
+        let acc = line(&a, "Accuracy");
+        assert_eq!(
+            acc.text,
+            "not decided: 2 seeds are too few for an interval; it takes at least 3"
+        );
+        assert_eq!(acc.need, Some(Need::Seeds(3)));
+        // No kernel recorded: none named.
+        assert!(!line(&a, "Training time").text.contains(" on "));
+        assert_eq!(a.next.unwrap().seeds, 3);
+        let one = summarize(&runs[..1], &[Cell::Lstm]);
+        assert_eq!(answer(&inputs(&one, &[], &[])), None);
+    }
+
+    #[test]
+    fn commands_are_quoted_and_durations_read() {
+        assert_eq!(
+            command(
+                &[
+                    "compare".into(),
+                    "--seed-list".into(),
+                    "1,2".into(),
+                    "--text-col".into(),
+                    "it's".into()
+                ],
+                &["--seeds".into(), "5".into()]
+            ),
+            r"scripts/compare --seeds 5 --text-col 'it'\''s'"
+        );
+        assert_eq!(duration(30.0), "30 s");
+        assert_eq!(duration(392.0), "7 min");
+        assert_eq!(duration(7500.0), "2 h 5 min");
+    }
+}
