@@ -39,6 +39,44 @@ fn readme_reference_block_is_what_results_reference_holds() {
     );
 }
 
+/// The committed page cannot go stale: `report` of a copy of
+/// `results/reference/` writes the same page, summary and charts, byte for
+/// byte, with the current code.
+#[test]
+fn results_reference_is_what_the_current_report_renders() {
+    let copy = tempfile::tempdir().unwrap();
+    let reference = root().join("results/reference");
+    for entry in std::fs::read_dir(&reference).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_file() {
+            std::fs::copy(&path, copy.path().join(path.file_name().unwrap())).unwrap();
+        }
+    }
+    run_ok(Command::new(env!("CARGO_BIN_EXE_report")).arg(copy.path()));
+    let mut stale = Vec::new();
+    for entry in std::fs::read_dir(copy.path()).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        let rendered = name == "report.html"
+            || name == "summary.json"
+            || name == "runs.csv"
+            || name.ends_with(".png");
+        if rendered
+            && std::fs::read(&path).unwrap()
+                != std::fs::read(reference.join(&name)).unwrap_or_default()
+        {
+            stale.push(name);
+        }
+    }
+    stale.sort();
+    assert!(
+        stale.is_empty(),
+        "results/reference/ is not what the current code renders ({}); run \
+         scripts/make-reference --readme-only",
+        stale.join(", ")
+    );
+}
+
 #[test]
 fn report_readme_block_prints_the_generated_block() {
     let out = run_ok(
