@@ -19,3 +19,4 @@ mod report;
 mod seeds_auto;
 mod sweep;
 mod timing;
+mod transformer;
