@@ -258,7 +258,7 @@ fn cells(c: &mut Criterion) {
     for bench_group in [BenchGroup::Forward, BenchGroup::TrainStep] {
         let name = group_id(bench_group, device);
         let mut g = group(c, &name);
-        let sweep = shapes().into_iter().map(|s| (s, &Cell::ALL[..]));
+        let sweep = shapes().into_iter().map(|s| (s, &Cell::RECURRENT[..]));
         let grid = grid_shapes()
             .into_iter()
             .map(|s| (s, &[Cell::Lstm, Cell::Gru][..]));
@@ -312,7 +312,7 @@ fn matched(c: &mut Criterion) {
     let cells: &[Cell] = if quick() {
         &[Cell::Lstm, Cell::Gru]
     } else {
-        &Cell::ALL
+        &Cell::RECURRENT
     };
     for &cell in cells {
         let hidden = if cell == Cell::Lstm {
@@ -515,7 +515,7 @@ fn streaming(c: &mut Criterion) {
             ..base_shape()
         };
         g.throughput(Throughput::Elements(1));
-        for cell in Cell::ALL {
+        for cell in Cell::RECURRENT {
             let (_vs, classifier, _) = model(cell, shape, device);
             let mut state = classifier.zero_state(1, device).expect("unidirectional");
             let token = Tensor::from_slice(&[7i64]).to_device(device);

@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 use crate::data::Keep;
 use crate::data::memory::MEMORY_DATASET;
 use crate::error::{Error, Result};
-use crate::model::Cell;
+use crate::model::{Cell, Pooling};
 
 /// How models of different cells are sized against each other.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ValueEnum)]
@@ -160,6 +160,42 @@ pub enum KernelChoice {
     /// Every cell (LSTM, GRU, tanh RNN) on the same fused oneDNN 3.2 RNN
     /// primitives, rnnbench's own (CPU only).
     Onednn,
+}
+
+/// `--pooling`: how each model's states become the head's features
+/// ([`Pooling`]), or each model's default.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum PoolingChoice {
+    /// Each model's default: the state after the last real token for the
+    /// recurrent cells (what a recurrent classifier reads), the mean over
+    /// the real tokens for the Transformer (its states are all contextual,
+    /// none is "the last"; mean pooling is the usual choice for an encoder
+    /// without a `[CLS]` token, and the PyTorch yardstick uses it).
+    #[default]
+    Auto,
+    /// The state after the last real token.
+    Last,
+    /// The mean of the real tokens' states.
+    Mean,
+    /// The element-wise max of the real tokens' states.
+    Max,
+    /// A learned query scoring every state, softmax over the real tokens.
+    Attention,
+}
+
+impl PoolingChoice {
+    /// The pooling `model` uses under this choice.
+    pub fn for_model(self, model: Cell) -> Pooling {
+        match self {
+            PoolingChoice::Auto if model.is_recurrent() => Pooling::Last,
+            PoolingChoice::Auto => Pooling::Mean,
+            PoolingChoice::Last => Pooling::Last,
+            PoolingChoice::Mean => Pooling::Mean,
+            PoolingChoice::Max => Pooling::Max,
+            PoolingChoice::Attention => Pooling::Attention,
+        }
+    }
 }
 
 /// A switch given as `on` or `off` (in a TOML file also `true` or `false`).
@@ -354,7 +390,14 @@ macro_rules! choice_value {
         }
     )*};
 }
-choice_value!(MatchMode, Keep, DeviceChoice, KernelChoice, OnOff);
+choice_value!(
+    MatchMode,
+    Keep,
+    DeviceChoice,
+    KernelChoice,
+    OnOff,
+    PoolingChoice
+);
 
 /// One swept option of a grid: an option given with more than one value.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -734,7 +777,7 @@ grid_options! {
         /// Name of the label column or field.
         #[arg(long, value_name = "NAME")]
         label_col: Option<String>,
-        /// Models to compare, comma-separated: lstm, gru, rnn [default: lstm,gru].
+        /// Models to compare, comma-separated: lstm, gru, rnn, transformer [default: lstm,gru].
         #[arg(long, value_name = "LIST", value_delimiter = ',', action = clap::ArgAction::Set)]
         models: Option<Vec<Cell>>,
     }
@@ -803,6 +846,9 @@ grid_options! {
         /// Run each layer in both directions (`--bidirectional=false,true` sweeps both).
         [, value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true"]
         bidirectional: bool = false, "bidirectional", any, Categorical;
+        /// How each model's states become the head's features: last (the state after the last real token), mean or max over the real tokens' states, attention (a learned query, softmax over the real tokens), or auto (last for the recurrent cells, mean for the Transformer) [default: auto].
+        [, value_name = "POOLING"]
+        pooling: PoolingChoice = PoolingChoice::Auto, "pooling", any, Categorical;
         /// Dropout before the head and between layers, in [0, 1) [default: 0.3].
         [, value_name = "P"]
         dropout: f64 = 0.3, "dropout", probability, Linear;
@@ -1275,8 +1321,25 @@ impl Options {
             self.remeasure.unwrap_or(1),
         );
         check_kernel(&mut config, kernel_given)?;
+        check_transformer(&config)?;
         Ok(config)
     }
+}
+
+/// With the Transformer among the models, its width (`--embed`) must split
+/// evenly over its [`crate::model::TRANSFORMER_HEADS`] heads.
+fn check_transformer(config: &Config) -> Result<()> {
+    let heads = crate::model::TRANSFORMER_HEADS;
+    if config.models.contains(&Cell::Transformer) && config.embed % heads != 0 {
+        return Err(Error::config(
+            "--embed",
+            format!(
+                "is the Transformer's width and must divide by its {heads} heads, got {}",
+                config.embed
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// The kernel: by default every cell on the fused oneDNN kernel on the CPU
@@ -1314,6 +1377,64 @@ fn check_kernel(config: &mut Config, given: bool) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[derive(clap::Parser)]
+    struct Cli {
+        #[command(flatten)]
+        options: Options,
+    }
+
+    #[test]
+    fn pooling_is_a_grid_axis_with_a_default_per_model() {
+        use clap::Parser;
+        let c = Options::default().resolve().unwrap();
+        assert_eq!(c.pooling, PoolingChoice::Auto);
+        assert_eq!(c.pooling.for_model(Cell::Lstm), Pooling::Last);
+        assert_eq!(c.pooling.for_model(Cell::Transformer), Pooling::Mean);
+        let cli = Cli::try_parse_from([
+            "compare",
+            "--models",
+            "lstm,transformer",
+            "--pooling",
+            "last,mean,max,attention",
+        ])
+        .unwrap();
+        let grid = cli.options.grid().unwrap();
+        assert_eq!(grid.axes[0].key, "pooling");
+        let ids: Vec<&str> = grid.points.iter().map(|p| p.id.as_str()).collect();
+        assert_eq!(
+            ids,
+            [
+                "pooling-last",
+                "pooling-mean",
+                "pooling-max",
+                "pooling-attention"
+            ]
+        );
+        let last = &grid.points[3].config;
+        assert_eq!(last.pooling.for_model(Cell::Lstm), Pooling::Attention);
+        assert_eq!(last.models, [Cell::Lstm, Cell::Transformer]);
+    }
+
+    #[test]
+    fn the_transformer_needs_an_even_width_and_runs_under_any_kernel() {
+        use clap::Parser;
+        let odd = Cli::try_parse_from(["compare", "--models", "lstm,transformer", "--embed", "33"])
+            .unwrap();
+        let err = odd.options.resolve().unwrap_err().to_string();
+        assert!(err.contains("--embed") && err.contains("heads"), "{err}");
+        for kernel in ["auto", "native"] {
+            let ok = Cli::try_parse_from([
+                "compare",
+                "--models",
+                "transformer,lstm",
+                "--kernel",
+                kernel,
+            ])
+            .unwrap();
+            assert!(ok.options.resolve().is_ok(), "{kernel}");
+        }
+    }
 
     #[test]
     fn defaults_resolve() {

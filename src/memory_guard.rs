@@ -76,6 +76,8 @@ mod tests {
             layers: 1,
             bidirectional: false,
             classes: 2,
+            positions: 0,
+            pooling: crate::model::Pooling::Last,
         }
     }
 

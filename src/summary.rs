@@ -316,7 +316,7 @@ pub fn summarize_planned(runs: &[RunRecord], models: &[Cell], planned_seeds: &[u
                 seed_list: mine.iter().map(|r| r.seed).collect(),
                 params: any.map(|r| r.params),
                 hidden_size: any.map(|r| r.hidden_size),
-                gates: Some(m.gate_blocks() as u32),
+                gates: m.is_recurrent().then(|| m.gate_blocks() as u32),
                 test_acc: col(Scale::Logit, |r| r.test_acc),
                 secs_per_epoch: col(Scale::Log, |r| r.secs_per_epoch),
                 peak_rss_bytes: col(Scale::Log, |r| r.peak_rss_bytes as f64),

@@ -122,12 +122,15 @@ pub fn model_shape(
         layers: config.layers,
         bidirectional: config.bidirectional,
         classes: classes as i64,
+        positions: config.max_len as i64,
+        pooling: config.pooling.for_model(cell),
     }
 }
 
 /// Hidden sizes per `--match`: the first model keeps `--hidden`; with
 /// `params`, each other model gets the hidden size whose parameter count is
-/// closest to the first model's.
+/// closest to the first model's (the Transformer's hidden size is its
+/// feed-forward width, see [`crate::model::budget`]).
 pub fn model_sizes(config: &Config, vocab_size: usize, classes: usize) -> Vec<ModelSize> {
     let shape = |cell, hidden_size| model_shape(config, cell, hidden_size, vocab_size, classes);
     let first = shape(config.models[0], config.hidden);
@@ -146,6 +149,7 @@ pub fn model_sizes(config: &Config, vocab_size: usize, classes: usize) -> Vec<Mo
                 model: cell,
                 hidden_size,
                 params: shape(cell, hidden_size).params(),
+                pooling: config.pooling.for_model(cell),
             }
         })
         .collect()

@@ -209,6 +209,8 @@ impl BenchShape {
             layers: self.layers,
             bidirectional: self.bidirectional,
             classes: BENCH_CLASSES,
+            positions: self.seq,
+            pooling: super::Pooling::Last,
         }
     }
 

@@ -1,10 +1,12 @@
-//! The sentiment classifier: `embedding -> cell -> last real hidden state ->
-//! dropout -> linear`.
+//! The sentiment classifier: `embedding -> cell (or Transformer encoder) ->
+//! pooling over the real tokens -> dropout -> linear`.
 
 use tch::{Device, Kind, Tensor, nn};
 
 use super::budget::ModelShape;
 use super::cell::Cell;
+use super::pooling::{Pooling, pool};
+use super::transformer::Encoder;
 use crate::error::Result;
 
 /// A recurrent text classifier whose weights live in an [`nn::VarStore`].
@@ -16,12 +18,18 @@ use crate::error::Result;
 /// that for one seed every model gets the same embedding (and the same head
 /// when the hidden sizes agree).
 ///
-/// Sequences are right-padded. The state used for classification is the one
-/// after each sequence's last real token: for the forward direction the output
-/// at `length − 1`; for the reverse direction, each sequence is reversed
-/// within its own length before the layer runs, so it starts at the last real
-/// token and never reads padding. Padding a batch further therefore never
-/// changes a prediction.
+/// Sequences are right-padded. With the default pooling ([`Pooling::Last`])
+/// the state used for classification is the one after each sequence's last
+/// real token: for the forward direction the output at `length − 1`; for the
+/// reverse direction, each sequence is reversed within its own length before
+/// the layer runs, so it starts at the last real token and never reads
+/// padding. The other poolings ([`super::pooling::pool`]) read the real
+/// tokens' states only. Padding a batch further therefore never changes a
+/// prediction.
+///
+/// For [`Cell::Transformer`] the cell is replaced by an [`Encoder`] of the
+/// same embedding width (created after the embedding and the head, as the
+/// cells' weights are).
 #[derive(Debug)]
 pub struct Classifier {
     shape: ModelShape,
@@ -30,8 +38,13 @@ pub struct Classifier {
     head_weight: Tensor,
     head_bias: Tensor,
     /// Per layer, per direction: `[w_ih, w_hh, b_ih, b_hh]`, flattened in
-    /// libtorch's order (layer, direction, name).
+    /// libtorch's order (layer, direction, name). Empty for the Transformer.
     recurrent: Vec<Tensor>,
+    /// The Transformer's encoder; `None` for a cell.
+    encoder: Option<Encoder>,
+    /// The attention pooling's query `[feature width]`; `None` for the
+    /// other poolings.
+    query: Option<Tensor>,
 }
 
 impl Classifier {
@@ -49,7 +62,7 @@ impl Classifier {
                 stdev: 1.0,
             },
         );
-        let fan_in = dirs * h;
+        let fan_in = shape.feature_width();
         let bound = 1.0 / (fan_in as f64).sqrt();
         let uniform = nn::Init::Uniform {
             lo: -bound,
@@ -66,7 +79,14 @@ impl Classifier {
         };
         let rnn = path / "rnn";
         let mut recurrent = Vec::new();
-        for layer in 0..shape.layers {
+        let encoder =
+            (!shape.cell.is_recurrent()).then(|| Encoder::new(&(path / "encoder"), shape));
+        let recurrent_layers = if shape.cell.is_recurrent() {
+            shape.layers
+        } else {
+            0
+        };
+        for layer in 0..recurrent_layers {
             let input = if layer == 0 { e } else { dirs * h };
             for dir in 0..dirs {
                 let suffix = if dir == 1 { "_reverse" } else { "" };
@@ -85,6 +105,10 @@ impl Classifier {
             }
         }
         flatten_for_cudnn(&shape, &recurrent);
+        // Zero: a fresh model pools like the mean (and draws nothing from the
+        // generator, so the other weights stay those of the other poolings).
+        let query = (shape.pooling == Pooling::Attention)
+            .then(|| (path / "pooling").var("query", &[fan_in], nn::Init::Const(0.0)));
         Classifier {
             shape,
             dropout,
@@ -92,12 +116,27 @@ impl Classifier {
             head_weight,
             head_bias,
             recurrent,
+            encoder,
+            query,
         }
     }
 
     /// The shape this classifier was built with.
     pub fn shape(&self) -> &ModelShape {
         &self.shape
+    }
+
+    /// Whether [`Classifier::zero_state`] and [`Classifier::step`] can
+    /// stream this model one token at a time: a unidirectional cell with
+    /// [`Pooling::Last`]. Not the Transformer, whose every state reads the
+    /// whole sequence (each new token changes every earlier token's state,
+    /// so there is no state to carry), nor a bidirectional cell (its
+    /// reverse direction starts at the end), nor the other poolings (not
+    /// built: they would carry a running sum, max or softmax too).
+    pub fn can_stream(&self) -> bool {
+        self.shape.cell.is_recurrent()
+            && !self.shape.bidirectional
+            && self.shape.pooling == Pooling::Last
     }
 
     /// The recurrent weights, per layer and direction `[w_ih, w_hh, b_ih,
@@ -139,7 +178,14 @@ impl Classifier {
     /// The batch is sorted by decreasing length for packing and the result put
     /// back in the input order. Same weights, same results as `forward` (up
     /// to rounding); used by the benches to time packing against padding.
+    /// A recurrent cell with [`Pooling::Last`] only (an error otherwise).
     pub fn forward_packed(&self, tokens: &Tensor, lengths: &Tensor, train: bool) -> Result<Tensor> {
+        if !self.shape.cell.is_recurrent() || self.shape.pooling != Pooling::Last {
+            return Err(crate::Error::config(
+                "--pooling",
+                "packed sequences run a recurrent cell with last-state pooling only",
+            ));
+        }
         let device = tokens.device();
         let lengths = lengths.f_to_device(Device::Cpu)?.f_to_kind(Kind::Int64)?;
         let (sorted_lengths, order) = lengths.f_sort(0, true)?;
@@ -198,6 +244,7 @@ impl Classifier {
                 )?
                 .1
             }
+            Cell::Transformer => unreachable!("refused above"),
             Cell::Rnn => {
                 Tensor::f_rnn_tanh_data(
                     &data,
@@ -239,8 +286,9 @@ impl Classifier {
         Ok(features.f_linear(&self.head_weight, Some(&self.head_bias))?)
     }
 
-    /// The state after each sequence's last real token, `[batch, directions ·
-    /// hidden]` (forward direction first).
+    /// The pooled features `[batch, feature width]` (by default the state
+    /// after each sequence's last real token, `[batch, directions · hidden]`,
+    /// forward direction first).
     pub fn features(&self, embedded: &Tensor, lengths: &Tensor, train: bool) -> Result<Tensor> {
         self.features_with(
             embedded,
@@ -261,9 +309,14 @@ impl Classifier {
     ) -> Result<Tensor> {
         let device = embedded.device();
         let lengths = lengths.f_to_device(device)?;
+        let pooling = self.shape.pooling;
+        if let Some(encoder) = &self.encoder {
+            let states = encoder.states(embedded, &lengths, dropout)?;
+            return pool(&states, &lengths, pooling, self.query.as_ref());
+        }
         if !self.shape.bidirectional {
             let out = self.run(embedded, &self.recurrent, self.shape.layers, train, dropout)?;
-            return last_real(&out, &lengths);
+            return pool(&out, &lengths, pooling, self.query.as_ref());
         }
         let reverse_index = reverse_within_lengths(&lengths, embedded.size()[1], device)?;
         let mut input = embedded.shallow_clone();
@@ -274,7 +327,13 @@ impl Classifier {
             let out_forward = self.run(&input, forward_weights, 1, train, 0.0)?;
             let reversed_input = gather_steps(&input, &reverse_index)?;
             let out_reversed = self.run(&reversed_input, reverse_weights, 1, train, 0.0)?;
-            if layer as i64 == self.shape.layers - 1 {
+            if layer as i64 == self.shape.layers - 1 && pooling != Pooling::Last {
+                // Every step's state, the reverse direction's put back in
+                // reading order, side by side.
+                let out_reverse = gather_steps(&out_reversed, &reverse_index)?;
+                let states = Tensor::f_cat(&[out_forward, out_reverse], 2)?;
+                last = Some(pool(&states, &lengths, pooling, self.query.as_ref())?);
+            } else if layer as i64 == self.shape.layers - 1 {
                 last = Some(Tensor::f_cat(
                     &[
                         last_real(&out_forward, &lengths)?,
@@ -292,13 +351,25 @@ impl Classifier {
     }
 
     /// A zero recurrent state for streaming ([`Classifier::step`]) of
-    /// `batch` sequences on `device`; an error for a bidirectional model
-    /// (its reverse direction needs the whole sequence).
+    /// `batch` sequences on `device`; an error for a model that cannot
+    /// stream ([`Classifier::can_stream`]).
     pub fn zero_state(&self, batch: i64, device: Device) -> Result<StreamState> {
+        if !self.shape.cell.is_recurrent() {
+            return Err(crate::Error::config(
+                "--models",
+                "the Transformer cannot stream one token at a time (every state reads the whole sequence)",
+            ));
+        }
         if self.shape.bidirectional {
             return Err(crate::Error::config(
                 "--bidirectional",
                 "a bidirectional model cannot stream one token at a time",
+            ));
+        }
+        if self.shape.pooling != Pooling::Last {
+            return Err(crate::Error::config(
+                "--pooling",
+                "only a model with last-state pooling streams one token at a time",
             ));
         }
         let h = Tensor::f_zeros(
@@ -351,6 +422,7 @@ impl Classifier {
                     )?;
                     (h, None)
                 }
+                Cell::Transformer => unreachable!("zero_state refuses the Transformer"),
                 Cell::Rnn => {
                     let (_, h) = embedded.f_rnn_tanh(
                         &state.h,
@@ -413,6 +485,7 @@ impl Classifier {
                     .f_gru(&h0, weights, true, layers, dropout, train, false, true)?
                     .0
             }
+            Cell::Transformer => unreachable!("the Transformer has no recurrent layers"),
             Cell::Rnn => {
                 input
                     .f_rnn_tanh(&h0, weights, true, layers, dropout, train, false, true)?
@@ -521,6 +594,7 @@ fn flatten_for_cudnn(shape: &ModelShape, recurrent: &[Tensor]) {
         Cell::Rnn => 1, // cuDNN's RNN_TANH
         Cell::Lstm => 2,
         Cell::Gru => 3,
+        Cell::Transformer => return,
     };
     let flatten = |weights: &[Tensor], input: i64, layers: i64| {
         tch::no_grad(|| {
@@ -554,11 +628,7 @@ fn flatten_for_cudnn(shape: &ModelShape, recurrent: &[Tensor]) {
 
 /// `out[b, lengths[b] − 1, :]`, shape `[batch, hidden]`.
 fn last_real(out: &Tensor, lengths: &Tensor) -> Result<Tensor> {
-    let (batch, hidden) = (out.size()[0], out.size()[2]);
-    let index = (lengths - 1)
-        .f_view([batch, 1, 1])?
-        .f_expand([batch, 1, hidden], false)?;
-    Ok(out.f_gather(1, &index, false)?.f_squeeze_dim(1)?)
+    pool(out, lengths, Pooling::Last, None)
 }
 
 /// Index `[batch, seq]` that reverses each row within its first `length`

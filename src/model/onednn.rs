@@ -84,11 +84,15 @@ fn last_error() -> String {
         .into_owned()
 }
 
-fn cell_code(cell: Cell) -> i32 {
+fn cell_code(cell: Cell) -> Result<i32> {
     match cell {
-        Cell::Lstm => 0,
-        Cell::Gru => 1,
-        Cell::Rnn => 2,
+        Cell::Lstm => Ok(0),
+        Cell::Gru => Ok(1),
+        Cell::Rnn => Ok(2),
+        Cell::Transformer => Err(crate::Error::config(
+            "--kernel",
+            "oneDNN's RNN primitive runs the recurrent cells only, not the Transformer",
+        )),
     }
 }
 
@@ -128,7 +132,7 @@ pub fn layer(
     // own from here on.
     let rc = unsafe {
         rnnbench_onednn_layer(
-            cell_code(cell),
+            cell_code(cell)?,
             x.as_ptr() as *mut C_tensor,
             h0.as_ptr() as *mut C_tensor,
             c0,
@@ -181,7 +185,7 @@ pub fn layouts(
     // SAFETY: live tensors in, five new tensors out on success.
     let rc = unsafe {
         rnnbench_onednn_layouts(
-            cell_code(cell),
+            cell_code(cell)?,
             w.as_ptr() as *mut C_tensor,
             b_ih.as_ptr() as *mut C_tensor,
             b_hh.as_ptr() as *mut C_tensor,

@@ -53,6 +53,7 @@ fn native_layer(
             }
             Cell::Gru => h = Tensor::gru_cell(&xt, &h, &w[0], &w[1], Some(&w[2]), Some(&w[3])),
             Cell::Rnn => h = Tensor::rnn_tanh_cell(&xt, &h, &w[0], &w[1], Some(&w[2]), Some(&w[3])),
+            Cell::Transformer => unreachable!("recurrent cells only"),
         }
         outs.push(h.shallow_clone());
     }
@@ -82,7 +83,7 @@ fn one_layer_matches_the_native_cells_in_outputs_and_every_gradient() {
     }
     tch::manual_seed(7);
     let (n, t, c, h) = (4, 9, 5, 6);
-    for cell in Cell::ALL {
+    for cell in Cell::RECURRENT {
         let g = cell.gate_blocks() * h;
         let x = Tensor::randn([n, t, c], (Kind::Float, Device::Cpu));
         let h0 = Tensor::randn([n, h], (Kind::Float, Device::Cpu)) * 0.5;
@@ -165,7 +166,7 @@ fn inference_matches_training_forward() {
         return;
     }
     tch::manual_seed(3);
-    for cell in Cell::ALL {
+    for cell in Cell::RECURRENT {
         let g = cell.gate_blocks() * 8;
         let x = Tensor::randn([3, 5, 4], (Kind::Float, Device::Cpu));
         let h0 = Tensor::zeros([3, 8], (Kind::Float, Device::Cpu));
@@ -264,7 +265,7 @@ fn classifier_on_onednn_matches_libtorch_in_logits_loss_and_every_gradient() {
     let lengths = Tensor::from_slice(&[7i64, 3, 5, 1]);
     let tokens = Tensor::randint(40, [4, 7], (Kind::Int64, Device::Cpu));
     let labels = Tensor::from_slice(&[0i64, 2, 1, 1]);
-    for cell in Cell::ALL {
+    for cell in Cell::RECURRENT {
         for (layers, bidirectional) in [(1, false), (2, false), (1, true), (2, true)] {
             let shape = ModelShape {
                 cell,
@@ -274,6 +275,8 @@ fn classifier_on_onednn_matches_libtorch_in_logits_loss_and_every_gradient() {
                 layers,
                 bidirectional,
                 classes: 3,
+                positions: 0,
+                pooling: crate::model::Pooling::Last,
             };
             // One set of weights for both paths, copied rather than drawn
             // twice from the global generator: other tests draw from it
@@ -325,7 +328,7 @@ fn streaming_on_onednn_gives_the_whole_sequence_logits() {
     if skip_without_onednn() {
         return;
     }
-    for cell in Cell::ALL {
+    for cell in Cell::RECURRENT {
         let shape = ModelShape {
             cell,
             vocab_size: 30,
@@ -334,6 +337,8 @@ fn streaming_on_onednn_gives_the_whole_sequence_logits() {
             layers: 2,
             bidirectional: false,
             classes: 2,
+            positions: 0,
+            pooling: crate::model::Pooling::Last,
         };
         set_enabled(true);
         tch::manual_seed(5);

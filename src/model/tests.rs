@@ -28,6 +28,8 @@ fn shape(cell: Cell, hidden_size: i64, layers: i64, bidirectional: bool) -> Mode
         layers,
         bidirectional,
         classes: 3,
+        positions: 0,
+        pooling: crate::model::Pooling::Last,
     }
 }
 
@@ -37,7 +39,7 @@ fn max_abs_diff(a: &Tensor, b: &Tensor) -> f64 {
 
 #[test]
 fn closed_form_counts_equal_the_variables() {
-    for cell in Cell::ALL {
+    for cell in Cell::RECURRENT {
         for (layers, bidirectional) in [(1, false), (2, false), (1, true), (3, true)] {
             let vs = nn::VarStore::new(Device::Cpu);
             let s = shape(cell, 7, layers, bidirectional);
@@ -116,7 +118,7 @@ fn hand_written_equations_match_fused_kernels() {
     let dev = device();
     tch::manual_seed(7);
     let (batch, steps, hidden) = (4, 9, 5);
-    for cell in Cell::ALL {
+    for cell in Cell::RECURRENT {
         let mut vs = nn::VarStore::new(dev);
         let model = Classifier::new(&vs.root(), shape(cell, hidden, 1, false), 0.0);
         // In double precision: on Ampere and later GPUs cuDNN's RNNs use
@@ -152,6 +154,7 @@ fn hand_written_equations_match_fused_kernels() {
                 x.rnn_tanh(&h0, &w, true, 1, 0.0, false, false, true).0,
                 rnn_by_hand(&x, &w, hidden),
             ),
+            Cell::Transformer => unreachable!("recurrent cells only"),
         };
         let diff = max_abs_diff(&fused, &by_hand);
         assert!(diff < 1e-5, "{cell}: fused vs by hand differ by {diff}");
@@ -173,7 +176,7 @@ fn bidirectional_reverse_direction_starts_at_last_real_token() {
     let dev = device();
     tch::manual_seed(3);
     let hidden = 4;
-    for cell in Cell::ALL {
+    for cell in Cell::RECURRENT {
         let mut vs = nn::VarStore::new(dev);
         let model = Classifier::new(&vs.root(), shape(cell, hidden, 1, true), 0.0);
         // In double precision: on Ampere and later GPUs cuDNN's RNNs use
@@ -192,6 +195,7 @@ fn bidirectional_reverse_direction_starts_at_last_real_token() {
             Cell::Lstm => lstm_by_hand(input, weights, hidden),
             Cell::Gru => gru_by_hand(input, weights, hidden),
             Cell::Rnn => rnn_by_hand(input, weights, hidden),
+            Cell::Transformer => unreachable!("recurrent cells only"),
         };
         let forward_last = by_hand(&real, &w[0..4]).select(1, len - 1);
         let reverse_last = by_hand(&reversed, &w[4..8]).select(1, len - 1);
@@ -212,7 +216,7 @@ fn predictions_do_not_change_when_the_batch_is_padded_further() {
     // fix CUDA as absent for the whole process.
     let dev = device();
     tch::manual_seed(11);
-    for cell in Cell::ALL {
+    for cell in Cell::RECURRENT {
         for (layers, bidirectional) in [(1, false), (2, false), (1, true), (2, true)] {
             let vs = nn::VarStore::new(dev);
             let model = Classifier::new(&vs.root(), shape(cell, 8, layers, bidirectional), 0.3);
@@ -242,7 +246,7 @@ fn predictions_do_not_change_when_the_batch_is_padded_further() {
 fn packed_forward_equals_padded_forward() {
     let dev = device();
     tch::manual_seed(12);
-    for cell in Cell::ALL {
+    for cell in Cell::RECURRENT {
         for (layers, bidirectional) in [(1, false), (2, false), (1, true), (2, true)] {
             let vs = nn::VarStore::new(dev);
             let model = Classifier::new(&vs.root(), shape(cell, 8, layers, bidirectional), 0.3);
@@ -268,7 +272,7 @@ fn packed_forward_equals_padded_forward() {
 #[test]
 fn streaming_one_token_per_call_gives_the_whole_sequence_logits() {
     let device = device();
-    for cell in Cell::ALL {
+    for cell in Cell::RECURRENT {
         for layers in [1, 2] {
             tch::manual_seed(7);
             let vs = nn::VarStore::new(device);
@@ -297,4 +301,238 @@ fn streaming_one_token_per_call_gives_the_whole_sequence_logits() {
         .unwrap_err()
         .to_string();
     assert!(err.starts_with("--bidirectional"), "{err}");
+}
+
+/// A small model of `cell` with `pooling`: width 6 (3 per head for the
+/// Transformer), hidden (feed-forward) 8, 32 position slots.
+fn pooled(
+    cell: Cell,
+    pooling: crate::model::Pooling,
+    layers: i64,
+    bidirectional: bool,
+) -> ModelShape {
+    ModelShape {
+        positions: 32,
+        pooling,
+        ..shape(cell, 8, layers, bidirectional)
+    }
+}
+
+/// Sets the attention pooling's query (zero at creation, which pools like
+/// the mean) to random values, so that a test sees it score.
+fn randomize_query(vs: &nn::VarStore) {
+    for (name, mut t) in vs.variables() {
+        if name.ends_with("query") {
+            tch::no_grad(|| t.copy_(&Tensor::randn(t.size(), (Kind::Float, t.device()))));
+        }
+    }
+}
+
+#[test]
+fn transformer_and_pooling_counts_equal_the_variables() {
+    use crate::model::Pooling;
+    for cell in Cell::ALL {
+        for pooling in Pooling::ALL {
+            for (layers, bidirectional) in [(1, false), (2, true)] {
+                let vs = nn::VarStore::new(Device::Cpu);
+                let s = pooled(cell, pooling, layers, bidirectional);
+                let _model = Classifier::new(&vs.root(), s, 0.0);
+                let numel: i64 = vs
+                    .trainable_variables()
+                    .iter()
+                    .map(|t| t.numel() as i64)
+                    .sum();
+                assert_eq!(numel, s.params(), "{cell} {pooling} layers={layers}");
+            }
+        }
+    }
+}
+
+#[test]
+fn no_pooling_reads_padding_for_any_model() {
+    use crate::model::Pooling;
+    let dev = device();
+    tch::manual_seed(21);
+    for cell in Cell::ALL {
+        for pooling in Pooling::ALL {
+            for (layers, bidirectional) in [(1, false), (2, true)] {
+                let vs = nn::VarStore::new(dev);
+                let s = pooled(cell, pooling, layers, bidirectional);
+                let model = Classifier::new(&vs.root(), s, 0.3);
+                randomize_query(&vs);
+                let lengths = [7i64, 2, 5];
+                // Padding with real words, not <pad>: whatever sits past a
+                // sequence's end must not count.
+                let tokens = Tensor::randint_low(2, 50, [3, 12], (Kind::Int64, dev));
+                let batch = tch::no_grad(|| {
+                    model
+                        .forward(&tokens, &Tensor::from_slice(&lengths).to_device(dev), false)
+                        .unwrap()
+                });
+                for (b, &len) in lengths.iter().enumerate() {
+                    let alone = tokens.narrow(0, b as i64, 1).narrow(1, 0, len);
+                    let one = tch::no_grad(|| {
+                        model
+                            .forward(&alone, &Tensor::from_slice(&[len]).to_device(dev), false)
+                            .unwrap()
+                    });
+                    let diff = max_abs_diff(&batch.narrow(0, b as i64, 1), &one);
+                    assert!(
+                        diff < 1e-5,
+                        "{cell} {pooling} layers={layers} bidirectional={bidirectional} row {b}: {diff}"
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn gradients_reach_every_weight_under_every_pooling() {
+    use crate::model::Pooling;
+    let dev = device();
+    tch::manual_seed(22);
+    for cell in Cell::ALL {
+        for pooling in Pooling::ALL {
+            let vs = nn::VarStore::new(dev);
+            let model = Classifier::new(&vs.root(), pooled(cell, pooling, 2, false), 0.0);
+            let tokens = Tensor::randint_low(2, 50, [4, 9], (Kind::Int64, dev));
+            let lengths = Tensor::from_slice(&[9i64, 3, 6, 1]).to_device(dev);
+            let labels = Tensor::from_slice(&[0i64, 1, 2, 1]).to_device(dev);
+            let loss = model
+                .forward(&tokens, &lengths, true)
+                .unwrap()
+                .cross_entropy_for_logits(&labels);
+            loss.backward();
+            for (name, t) in vs.variables() {
+                let grad = t.grad();
+                assert!(grad.defined(), "{cell} {pooling}: {name} has no gradient");
+                let norm = grad.norm().double_value(&[]);
+                assert!(
+                    norm.is_finite() && norm > 0.0,
+                    "{cell} {pooling}: {name} gradient norm {norm}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn pooling_by_hand_never_reads_padding_even_non_finite() {
+    use crate::model::Pooling;
+    use crate::model::pooling::pool;
+    // Two sequences of 3 steps, width 2; row 1 has one real step and
+    // non-finite padding.
+    let states = Tensor::from_slice(&[
+        1.0f32,
+        -2.0,
+        3.0,
+        0.0,
+        -1.0,
+        5.0, //
+        2.0,
+        4.0,
+        f32::NAN,
+        f32::INFINITY,
+        f32::NEG_INFINITY,
+        f32::NAN,
+    ])
+    .view([2, 3, 2])
+    .set_requires_grad(true);
+    let lengths = Tensor::from_slice(&[3i64, 1]);
+    let query = Tensor::from_slice(&[1.0f32, 0.0]);
+    let expect = |pooling: Pooling, want: [f32; 4]| {
+        let got = pool(&states, &lengths, pooling, Some(&query)).unwrap();
+        let want = Tensor::from_slice(&want).view([2, 2]);
+        assert!(max_abs_diff(&got, &want) < 1e-5, "{pooling}: {got}");
+        got.sum(Kind::Float).backward();
+        let grad = states.grad();
+        let padding = grad.narrow(0, 1, 1).narrow(1, 1, 2);
+        assert_eq!(
+            padding.abs().sum(Kind::Float).double_value(&[]),
+            0.0,
+            "{pooling}"
+        );
+        assert!(grad.isfinite().all().int64_value(&[]) == 1, "{pooling}");
+        let mut grad = grad;
+        let _ = grad.zero_();
+    };
+    expect(Pooling::Last, [-1.0, 5.0, 2.0, 4.0]);
+    expect(Pooling::Mean, [1.0, 1.0, 2.0, 4.0]);
+    expect(Pooling::Max, [3.0, 5.0, 2.0, 4.0]);
+    // Query (1, 0) scores row 0's steps 1, 3, −1: softmax weights e^s / Σ.
+    let w: Vec<f32> = [1.0f32, 3.0, -1.0].iter().map(|s| s.exp()).collect();
+    let z: f32 = w.iter().sum();
+    let a0 = (w[0] + w[1] * 3.0 - w[2]) / z;
+    let a1 = (w[0] * -2.0 + w[1] * 0.0 + w[2] * 5.0) / z;
+    expect(Pooling::Attention, [a0, a1, 2.0, 4.0]);
+}
+
+#[test]
+fn transformer_block_equals_attention_written_out_by_hand() {
+    // One block, width 6, 2 heads of 3, feed-forward 8, no dropout, mean
+    // pooling; softmax(q·kᵀ/√3) over the real keys written out in tensor ops.
+    tch::manual_seed(23);
+    let vs = nn::VarStore::new(Device::Cpu);
+    let s = pooled(Cell::Transformer, crate::model::Pooling::Mean, 1, false);
+    let model = Classifier::new(&vs.root(), s, 0.0);
+    let vars = vs.variables();
+    let v = |name: &str| vars[name].shallow_clone();
+    let (batch, seq, d, heads) = (2i64, 5i64, 6i64, 2i64);
+    let x = Tensor::randn([batch, seq, d], (Kind::Float, Device::Cpu));
+    let lengths = Tensor::from_slice(&[5i64, 3]);
+    let ln =
+        |t: &Tensor, w: &str, b: &str| t.layer_norm([d], Some(&v(w)), Some(&v(b)), 1e-5, false);
+    let h = &x + v("encoder.positions").narrow(0, 0, seq).unsqueeze(0);
+    let a = ln(
+        &h,
+        "encoder.block0.norm1_weight",
+        "encoder.block0.norm1_bias",
+    );
+    let qkv = a.linear(
+        &v("encoder.block0.in_proj_weight"),
+        Some(&v("encoder.block0.in_proj_bias")),
+    );
+    let parts = qkv.chunk(3, 2);
+    let split = |t: &Tensor| t.view([batch, seq, heads, d / heads]).transpose(1, 2);
+    let (q, k, val) = (split(&parts[0]), split(&parts[1]), split(&parts[2]));
+    let scores = q.matmul(&k.transpose(2, 3)) / 3f64.sqrt();
+    let real = Tensor::arange(seq, (Kind::Int64, Device::Cpu))
+        .unsqueeze(0)
+        .lt_tensor(&lengths.unsqueeze(1))
+        .view([batch, 1, 1, seq]);
+    let scores = scores.masked_fill(&real.logical_not(), f64::NEG_INFINITY);
+    let att = scores
+        .softmax(-1, Kind::Float)
+        .matmul(&val)
+        .transpose(1, 2)
+        .contiguous()
+        .view([batch, seq, d]);
+    let h = &h
+        + att.linear(
+            &v("encoder.block0.out_proj_weight"),
+            Some(&v("encoder.block0.out_proj_bias")),
+        );
+    let a = ln(
+        &h,
+        "encoder.block0.norm2_weight",
+        "encoder.block0.norm2_bias",
+    );
+    let ff = a
+        .linear(
+            &v("encoder.block0.linear1_weight"),
+            Some(&v("encoder.block0.linear1_bias")),
+        )
+        .relu()
+        .linear(
+            &v("encoder.block0.linear2_weight"),
+            Some(&v("encoder.block0.linear2_bias")),
+        );
+    let h = ln(&(&h + ff), "encoder.norm_weight", "encoder.norm_bias");
+    let mean = (h * real.view([batch, seq, 1])).sum_dim_intlist(1, false, Kind::Float)
+        / lengths.to_kind(Kind::Float).unsqueeze(1);
+    let by_hand = mean.linear(&v("head.weight"), Some(&v("head.bias")));
+    let fused = tch::no_grad(|| model.forward_embedded(&x, &lengths, false)).unwrap();
+    let diff = max_abs_diff(&fused, &by_hand);
+    assert!(diff < 1e-5, "{diff}");
 }

@@ -33,6 +33,10 @@ pub enum Kernel {
     /// (`--kernel onednn`).
     #[serde(rename = "onednn-fused")]
     OnednnFused,
+    /// The Transformer's attention: libtorch's `scaled_dot_product_attention`,
+    /// which picks its own fused or unfused kernel for the device, whatever
+    /// `--kernel` says (`--kernel` chooses the recurrent cells' kernels only).
+    Sdpa,
 }
 
 impl Kernel {
@@ -43,6 +47,7 @@ impl Kernel {
             Kernel::Cudnn => "cudnn",
             Kernel::Native => "native",
             Kernel::OnednnFused => "onednn-fused",
+            Kernel::Sdpa => "sdpa",
         }
     }
 }
@@ -81,8 +86,11 @@ pub fn apply(choice: KernelChoice) {
 }
 
 /// The kernel `cell` runs on `device` with the switches as they are now
-/// (padded batches, float32).
+/// (padded batches, float32); [`Kernel::Sdpa`] for the Transformer.
 pub fn kernel_now(cell: Cell, device: Device) -> Kernel {
+    if !cell.is_recurrent() {
+        return Kernel::Sdpa;
+    }
     match device {
         Device::Cpu if crate::model::onednn::enabled() => Kernel::OnednnFused,
         Device::Cuda(_) if tch::Cuda::user_enabled_cudnn() && tch::Cuda::cudnn_is_available() => {
@@ -153,6 +161,8 @@ mod tests {
         assert_eq!(kernel_now(Cell::Lstm, Device::Cpu), expected);
         assert_eq!(kernel_now(Cell::Gru, Device::Cpu), Kernel::Native);
         assert_eq!(kernel_now(Cell::Rnn, Device::Cpu), Kernel::Native);
+        // --kernel does not reach the Transformer.
+        assert_eq!(kernel_now(Cell::Transformer, Device::Cpu), Kernel::Sdpa);
 
         // Golden: the same weights and batch give the same loss and
         // gradient on both paths, within float32 tolerance.
@@ -166,6 +176,8 @@ mod tests {
             layers: 2,
             bidirectional: false,
             classes: 2,
+            positions: 0,
+            pooling: crate::model::Pooling::Last,
         };
         let model = Classifier::new(&vs.root(), shape, 0.0);
         let tokens = Tensor::randint_low(1, 50, [4, 12], (Kind::Int64, Device::Cpu));

@@ -495,6 +495,7 @@ fn kernel_phrase(a: Cell, b: Cell, kernels: &[(Cell, Kernel)]) -> Option<String>
                 Kernel::Cudnn => "cuDNN",
                 Kernel::Native => "libtorch's native kernel",
                 Kernel::Onednn => "oneDNN",
+                Kernel::Sdpa => "libtorch's attention kernels",
             }
             .to_string(),
         ),
@@ -504,6 +505,7 @@ fn kernel_phrase(a: Cell, b: Cell, kernels: &[(Cell, Kernel)]) -> Option<String>
                 Kernel::Cudnn => "cuDNN",
                 Kernel::Native => "native",
                 Kernel::Onednn => "oneDNN",
+                Kernel::Sdpa => "attention (sdpa)",
             };
             Some(format!(
                 "libtorch's choice ({} on {}, {} on {})",

@@ -265,8 +265,13 @@ pub fn kernel_sentence(a: Cell, b: Cell, split: &KernelSplit) -> Option<String> 
             )
         })
         .unwrap_or_default();
+    let encoder = if a.is_recurrent() && b.is_recurrent() {
+        String::new()
+    } else {
+        " The Transformer runs its attention through libtorch's scaled_dot_product_attention under every kernel setting: the settings move the recurrent cell only.".to_string()
+    };
     Some(format!(
-        "Kernel check ({} timed train steps per model on seed {}'s batches): {with}, {bn} takes {} {an}'s time per step; with both on libtorch's native kernel, {bn} takes {}. {conclusion}{fused}",
+        "Kernel check ({} timed train steps per model on seed {}'s batches): {with}, {bn} takes {} {an}'s time per step; with both on libtorch's native kernel, {bn} takes {}. {conclusion}{fused}{encoder}",
         split.steps,
         split.seed,
         ratio(&auto),
@@ -280,6 +285,7 @@ fn kernel_label(k: Kernel) -> &'static str {
         Kernel::Cudnn => "cuDNN",
         Kernel::OnednnFused => "fused oneDNN",
         Kernel::Native => "native",
+        Kernel::Sdpa => "libtorch's scaled_dot_product_attention",
     }
 }
 

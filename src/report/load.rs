@@ -119,6 +119,8 @@ impl RunFiles {
                 layers: m.config.layers,
                 bidirectional: m.config.bidirectional,
                 classes: m.classes.len() as i64,
+                positions: m.config.max_len as i64,
+                pooling: m.config.pooling.for_model(s.model),
             })
             .collect()
     }

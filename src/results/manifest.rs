@@ -26,6 +26,10 @@ pub struct ModelSize {
     pub hidden_size: i64,
     /// Its whole-classifier parameter count.
     pub params: i64,
+    /// How its states were pooled for the head (`--pooling`, resolved for
+    /// this model); `last` in files written before the option existed.
+    #[serde(default)]
+    pub pooling: crate::model::Pooling,
 }
 
 /// One run folder a merged report was made from.

@@ -12,6 +12,15 @@
 //!   at each review's start (untimed), [`LATENCY_STEPS`] timed steps after
 //!   [`LATENCY_WARMUP`] untimed ones.
 //!
+//! Streaming applies to a model that has a state to carry: a
+//! unidirectional cell with last-state pooling ([`Classifier::can_stream`]).
+//! It does not apply to the Transformer: a bidirectional encoder's every
+//! state attends to the whole sequence, so a new token changes every
+//! earlier state and the only update is the whole review again (what the
+//! per-review figure times); nor to a bidirectional cell, whose reverse
+//! direction starts at the end. Their streaming figures are recorded as
+//! absent, never as zero.
+//!
 //! On CUDA the device is synchronised before each clock read. Reported as
 //! the median (p50) and the 99th percentile (p99).
 
@@ -32,8 +41,9 @@ pub const LATENCY_WARMUP: usize = 10;
 /// Timed streaming steps.
 pub const LATENCY_STEPS: usize = 2000;
 
-/// A run's latency figures; the streaming ones are `None` for a
-/// bidirectional model, which cannot stream.
+/// A run's latency figures; the streaming ones are `None` for a model that
+/// cannot stream (the Transformer, a bidirectional cell; see the module's
+/// docs).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Latency {
     /// Median milliseconds per review (batch 1, whole review per call).
@@ -90,7 +100,7 @@ pub fn measure_latency(
             }
         }
         let (review_p50, review_p99) = percentiles(review_secs);
-        let (step_p50_us, step_p99_us) = if model.shape().bidirectional {
+        let (step_p50_us, step_p99_us) = if !model.can_stream() {
             (None, None)
         } else {
             let (p50, p99) = percentiles(stream(model, test, &sample, device)?);

@@ -247,7 +247,8 @@ fn bad_flags_fail_in_one_line_before_any_work() {
         (vec!["--epochs", "0"], "--epochs"),
         (vec!["--batch-size", "0"], "--batch-size"),
         (vec!["--dropout", "1.5"], "--dropout"),
-        (vec!["--models", "lstm,transformer"], "--models"),
+        (vec!["--models", "lstm,mamba"], "--models"),
+        (vec!["--models", "transformer", "--embed", "33"], "--embed"),
         (vec!["--max-len", "0"], "--max-len"),
         (vec!["--device", "cuda"], "--device cuda"),
     ] {

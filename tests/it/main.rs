@@ -20,3 +20,4 @@ mod seeds_auto;
 mod survive;
 mod sweep;
 mod timing;
+mod transformer;

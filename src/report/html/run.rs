@@ -33,6 +33,7 @@ struct ModelRow {
     params: String,
     hidden: String,
     gates: String,
+    pooling: String,
     rss: String,
     rss_ci: String,
     gpu: String,
@@ -219,7 +220,7 @@ impl RunPage {
                     .iter()
                     .find(|s| s.cell == m.model)
                     .map_or("—".to_string(), |s| {
-                        thousands(s.activation_bytes_per_token())
+                        thousands(s.activation_bytes_per_token_at(s.positions))
                     }),
                 review_p50: mean_sd(m.latency_review_p50_ms, plain),
                 review_p50_ci: ci(m.latency_review_p50_ms, plain),
@@ -252,8 +253,15 @@ impl RunPage {
                 secs: mean_sd(m.secs_per_epoch, secs),
                 secs_ci: ci(m.secs_per_epoch, secs),
                 params: opt(m.params, thousands),
-                hidden: opt(m.hidden_size, |h| h.to_string()),
+                hidden: match m.hidden_size {
+                    Some(h) if !m.model.is_recurrent() => format!("{h} (feed-forward)"),
+                    h => opt(h, |h| h.to_string()),
+                },
                 gates: opt(m.gates.map(i64::from), |g| g.to_string()),
+                pooling: shapes
+                    .iter()
+                    .find(|s| s.cell == m.model)
+                    .map_or("—".to_string(), |s| s.pooling.name().to_string()),
                 rss: mean_sd(m.peak_rss_bytes, mib),
                 rss_ci: ci(m.peak_rss_bytes, mib),
                 gpu: mean_sd(m.gpu_peak_bytes, mib),

@@ -251,6 +251,7 @@ fn complexity(shapes: &[ModelShape]) -> Claim {
     let per_unit = |s: &ModelShape| s.recurrent_params() as f64 / s.hidden_size.max(1) as f64;
     let cells: Vec<(Cell, i64, f64)> = shapes
         .iter()
+        .filter(|s| s.cell.is_recurrent())
         .map(|s| (s.cell, s.cell.gate_blocks(), per_unit(s)))
         .collect();
     let more = lstm.cell.gate_blocks() > gru.cell.gate_blocks() && per_unit(lstm) > per_unit(gru);
@@ -354,6 +355,8 @@ mod tests {
             layers: 1,
             bidirectional: false,
             classes: 2,
+            positions: 0,
+            pooling: crate::model::Pooling::Last,
         }
     }
 

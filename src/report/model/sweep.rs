@@ -298,11 +298,13 @@ mod tests {
                     model: Cell::Lstm,
                     hidden_size: hidden.parse().unwrap(),
                     params: 1000,
+                    pooling: crate::model::Pooling::Last,
                 },
                 ModelSize {
                     model: Cell::Gru,
                     hidden_size: gru_hidden,
                     params: 1000,
+                    pooling: crate::model::Pooling::Last,
                 },
             ],
         }

@@ -1,0 +1,118 @@
+//! The Transformer beside a cell, end to end: a small `compare` of LSTM and
+//! Transformer on the fixture writes the Transformer's rows (kernel `sdpa`,
+//! no streaming latency), its pooling in `config.json`, and a page that
+//! names it; `--pooling` sweeps as a grid axis for every model.
+
+use std::path::Path;
+use std::process::Command;
+
+use serde_json::Value;
+
+use crate::common::{fixture, only_dir, run_ok};
+
+/// A quick `compare` on the fixture (2 epochs, width 16, 64 tokens).
+fn compare(out: &Path, extra: &[&str]) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_compare"));
+    cmd.arg("--train").arg(fixture("train.csv"));
+    cmd.arg("--test").arg(fixture("test.csv"));
+    cmd.args(["--epochs", "2", "--hidden", "16", "--embed", "16"]);
+    cmd.args(["--max-len", "64", "--batch-size", "16", "--threads", "1"]);
+    cmd.args(["--quiet", "--vocab-size", "2000", "--remeasure", "0"]);
+    cmd.args(extra);
+    cmd.arg("--out").arg(out);
+    cmd
+}
+
+fn json(path: &Path) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+#[test]
+fn lstm_and_transformer_compare_writes_the_transformer_everywhere() {
+    let tmp = tempfile::tempdir().unwrap();
+    run_ok(&mut compare(
+        tmp.path(),
+        &["--models", "lstm,transformer", "--seeds", "2"],
+    ));
+    let dir = only_dir(tmp.path());
+
+    // runs.csv: one ok row per seed, on libtorch's attention, no streaming.
+    let mut runs = csv::Reader::from_path(dir.join("runs.csv")).unwrap();
+    let header = runs.headers().unwrap().clone();
+    let col = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let rows: Vec<csv::StringRecord> = runs
+        .records()
+        .map(Result::unwrap)
+        .filter(|r| &r[col("model")] == "transformer")
+        .collect();
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    for r in &rows {
+        assert_eq!(&r[col("status")], "ok");
+        assert_eq!(&r[col("kernel")], "sdpa");
+        assert!(r[col("latency_review_p50_ms")].parse::<f64>().unwrap() > 0.0);
+        assert_eq!(&r[col("latency_step_p50_us")], "", "no state to stream");
+    }
+    let epochs = std::fs::read_to_string(dir.join("epochs.csv")).unwrap();
+    assert!(epochs.lines().any(|l| l.starts_with("transformer,")));
+
+    // config.json: the sizes matched to the LSTM, each model's pooling.
+    let config = json(&dir.join("config.json"));
+    let sizes = config["model_sizes"].as_array().unwrap();
+    assert_eq!(sizes[0]["pooling"], "last");
+    assert_eq!(sizes[1]["model"], "transformer");
+    assert_eq!(sizes[1]["pooling"], "mean");
+    let (lstm, transformer) = (
+        sizes[0]["params"].as_f64().unwrap(),
+        sizes[1]["params"].as_f64().unwrap(),
+    );
+    assert!(
+        (transformer - lstm).abs() / lstm < 0.02,
+        "{lstm} vs {transformer}"
+    );
+
+    // summary.json: the pair, and no gate blocks for the Transformer.
+    let summary = json(&dir.join("summary.json"));
+    let per_model = summary["per_model"].as_array().unwrap();
+    assert_eq!(per_model[1]["model"], "transformer");
+    assert!(per_model[1]["gates"].is_null());
+    assert_eq!(summary["pairs"][0]["b"], "transformer");
+
+    // The page: a row, its pooling, its kernel explained.
+    let page = std::fs::read_to_string(dir.join("report.html")).unwrap();
+    assert!(page.contains("Transformer"));
+    assert!(page.contains("<th>pooling</th>"));
+    assert!(page.contains("(feed-forward)"));
+    assert!(page.contains("no state to carry"));
+}
+
+#[test]
+fn pooling_is_a_grid_axis_for_cells_and_the_transformer() {
+    let tmp = tempfile::tempdir().unwrap();
+    run_ok(&mut compare(
+        tmp.path(),
+        &[
+            "--models",
+            "gru,transformer",
+            "--pooling",
+            "last,attention",
+            "--seeds",
+            "1",
+            "--kernel-check",
+            "off",
+        ],
+    ));
+    let dir = only_dir(tmp.path());
+    for (point, pooling) in [("pooling-last", "last"), ("pooling-attention", "attention")] {
+        let config = json(&dir.join("points").join(point).join("config.json"));
+        for size in config["model_sizes"].as_array().unwrap() {
+            assert_eq!(size["pooling"], pooling, "{point}: {size}");
+        }
+        let runs =
+            std::fs::read_to_string(dir.join("points").join(point).join("runs.csv")).unwrap();
+        assert_eq!(
+            runs.lines().filter(|l| l.contains(",ok,")).count(),
+            2,
+            "{point}: {runs}"
+        );
+    }
+}
