@@ -676,7 +676,7 @@ pub fn memory_reach_sentences(reach: &MemoryReach) -> Vec<String> {
 /// One row of "The claims, checked", as text.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ClaimRow {
-    /// The claim's number in the document's table (1–7).
+    /// The claim's number in the document's table (1–11).
     pub number: u8,
     /// The claim, in the document's words.
     pub claim: String,
@@ -766,6 +766,14 @@ fn claim_measured(
                 "GRU / LSTM streaming latency per token (p50, batch 1) {}",
                 ratio_text(&inverted(c))
             ),
+            ClaimId::Parallel => format!(
+                "Transformer / LSTM seconds per epoch {} at matched parameters",
+                ratio_text(&inverted(c))
+            ),
+            ClaimId::MemoryIntensive => format!(
+                "Transformer / LSTM memory training adds (peak RSS above the pre-training RSS) {}",
+                ratio_text(&inverted(c))
+            ),
             _ => "—".to_string(),
         },
         Evidence::Count { cells } => cells
@@ -786,6 +794,44 @@ fn claim_measured(
                 d(lstm)
             )
         }
+        Evidence::Reaches { cells } => format!(
+            "longest distance well above chance: {}",
+            cells
+                .iter()
+                .map(|(m, d)| format!(
+                    "{} {}",
+                    m.display_name(),
+                    d.map_or("none".to_string(), |d| d.to_string())
+                ))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        Evidence::Pooling { rows } => rows
+            .iter()
+            .map(|r| {
+                let at = if r.at.is_empty() {
+                    String::new()
+                } else {
+                    format!(" at {}", r.at)
+                };
+                let range = match r.diff.shown_ci() {
+                    Some((lo, hi)) => format!(
+                        "95% CI {:+.2} to {:+.2}, {}",
+                        lo * 100.0,
+                        hi * 100.0,
+                        r.diff.p_value.map_or("p —".to_string(), format_p)
+                    ),
+                    None => seeds_word(r.diff.n),
+                };
+                format!(
+                    "{} {} − last test accuracy {:+.2} points ({range}){at}",
+                    r.model.display_name(),
+                    r.pooling,
+                    r.diff.estimate * 100.0
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("; "),
         Evidence::Gradient { early_over_late } => format!(
             "gradient norm at the first input step over the last, after training (seed 1): {}",
             early_over_late
@@ -857,7 +903,12 @@ fn not_measured_why(id: ClaimId, shapes: &[ModelShape]) -> String {
         .cells()
         .iter()
         .all(|cell| shapes.iter().any(|s| s.cell == *cell));
-    if trained && id != ClaimId::LongRange {
+    if trained
+        && !matches!(
+            id,
+            ClaimId::LongRange | ClaimId::GlobalContext | ClaimId::AllStates
+        )
+    {
         let names: Vec<&str> = id.cells().iter().map(|c| c.display_name()).collect();
         let (last, rest) = names.split_last().expect("a claim needs cells");
         format!(

@@ -15,6 +15,7 @@ use super::answer::Answer;
 use super::findings::findings;
 use super::format::{ci, mean_sd, mib, pct, secs, thousands};
 use super::load::RunFiles;
+use super::model::claims::ClaimVerdict;
 use super::run::{run_answer, run_claims};
 use crate::stats::Estimate;
 
@@ -34,7 +35,7 @@ const WIDTH: usize = 100;
 /// sentences) and the claims' verdicts.
 pub fn readme_block(run: &RunFiles) -> String {
     let summary = run.summary();
-    let claims = run_claims(run, &summary, None);
+    let claims = run_claims(run, &summary, None, None);
     let mut out = String::new();
     out.push_str(BEGIN);
     out.push('\n');
@@ -95,11 +96,27 @@ pub fn readme_block(run: &RunFiles) -> String {
             "\nThe claims, checked (the figures behind each are in the \
              [report](results/reference/report.html); [docs/claims.md](docs/claims.md)):\n\n",
         );
-        for c in &claims {
+        let (measured, not): (Vec<_>, Vec<_>) = claims
+            .iter()
+            .partition(|c| c.verdict_key != ClaimVerdict::NotMeasured);
+        for c in &measured {
             push_wrapped(
                 &mut out,
                 &format!("{}. ", c.number),
                 &format!("**{}**: {}", c.claim, c.verdict),
+            );
+        }
+        if !not.is_empty() {
+            let numbers: Vec<String> = not.iter().map(|c| c.number.to_string()).collect();
+            out.push('\n');
+            push_wrapped(
+                &mut out,
+                "",
+                &format!(
+                    "Not measured by this run: claims {} ([docs/claims.md](docs/claims.md) gives \
+                     the flags that measure each).",
+                    numbers.join(", ")
+                ),
             );
         }
     }

@@ -12,6 +12,7 @@ use super::html::run::RunPage;
 use super::load::RunFiles;
 use super::model::claims::{ClaimInputs, check_claims};
 use super::model::memory_reach::MemoryReach;
+use super::model::pooling_effect::PoolingRow;
 use super::model::references::references_for;
 use super::model::series;
 use super::plot::run as plot;
@@ -141,6 +142,7 @@ pub(crate) fn run_claims(
     run: &RunFiles,
     summary: &Summary,
     reach: Option<&MemoryReach>,
+    pooling: Option<&[PoolingRow]>,
 ) -> Vec<ClaimRow> {
     let shapes = run.model_shapes();
     let claims = check_claims(&ClaimInputs {
@@ -148,6 +150,7 @@ pub(crate) fn run_claims(
         shapes: &shapes,
         gradient: &run.gradient,
         reach,
+        pooling,
     });
     let kernel = summary.kernel_check.as_ref().and_then(|k| {
         k.pairs
@@ -209,7 +212,7 @@ fn render(run: &RunFiles, csv: Csv) -> Result<(PathBuf, Summary, Vec<ClaimRow>, 
     let dir = run.dir.as_path();
     let models = run.models();
     let summary = run.summary();
-    let claims = run_claims(run, &summary, None);
+    let claims = run_claims(run, &summary, None, None);
     write_json_atomic(
         &dir.join(files::SUMMARY),
         &SummaryFile {

@@ -96,7 +96,12 @@ fn finish_sweep_with(root: &Path, csv: Csv) -> Result<FinishedRun> {
             let summary = point.summary.as_ref()?;
             Some((
                 point.id.clone(),
-                run_claims(run, summary, sweep.memory_reach.as_ref()),
+                run_claims(
+                    run,
+                    summary,
+                    sweep.memory_reach.as_ref(),
+                    Some(sweep.pooling_effect.as_slice()),
+                ),
             ))
         })
         .collect();

@@ -76,6 +76,20 @@ fn lstm_and_transformer_compare_writes_the_transformer_everywhere() {
     assert_eq!(per_model[1]["model"], "transformer");
     assert!(per_model[1]["gates"].is_null());
     assert_eq!(summary["pairs"][0]["b"], "transformer");
+    // Claims 8 and 10 are decided on the LSTM-Transformer pair.
+    let claims = summary["claims"].as_array().unwrap();
+    for (n, words) in [
+        (8, "Transformer / LSTM seconds per epoch"),
+        (10, "Transformer / LSTM memory training adds"),
+    ] {
+        let claim = &claims[n - 1];
+        assert_eq!(claim["number"], n as u64);
+        assert!(
+            claim["measured"].as_str().unwrap().starts_with(words),
+            "{claim}"
+        );
+        assert_eq!(claim["verdict"], "not distinguishable (2 seeds)", "{claim}");
+    }
 
     // The page: a row, its pooling, its kernel explained.
     let page = std::fs::read_to_string(dir.join("report.html")).unwrap();
@@ -96,12 +110,27 @@ fn pooling_is_a_grid_axis_for_cells_and_the_transformer() {
             "--pooling",
             "last,attention",
             "--seeds",
-            "1",
+            "2",
             "--kernel-check",
             "off",
         ],
     ));
     let dir = only_dir(tmp.path());
+    // Claim 11: the GRU's attention pooling against its last state, paired
+    // by seed; the Transformer is not a recurrent cell.
+    let summary = json(&dir.join("summary.json"));
+    let effect = summary["pooling_effect"]
+        .as_array()
+        .expect("pooling_effect");
+    assert_eq!(effect.len(), 1, "{effect:?}");
+    assert_eq!(effect[0]["model"], "gru");
+    assert_eq!(effect[0]["pooling"], "attention");
+    assert_eq!(effect[0]["diff"]["n"], 2);
+    let page = std::fs::read_to_string(dir.join("report.html")).unwrap();
+    assert!(
+        page.contains("GRU attention − last test accuracy"),
+        "the sweep's claims table gives claim 11"
+    );
     for (point, pooling) in [("pooling-last", "last"), ("pooling-attention", "attention")] {
         let config = json(&dir.join("points").join(point).join("config.json"));
         for size in config["model_sizes"].as_array().unwrap() {
@@ -111,7 +140,7 @@ fn pooling_is_a_grid_axis_for_cells_and_the_transformer() {
             std::fs::read_to_string(dir.join("points").join(point).join("runs.csv")).unwrap();
         assert_eq!(
             runs.lines().filter(|l| l.contains(",ok,")).count(),
-            2,
+            4,
             "{point}: {runs}"
         );
     }

@@ -7,6 +7,7 @@
 use serde::Serialize;
 
 use super::memory_reach::MemoryReach;
+use super::pooling_effect::PoolingRow;
 use super::verdict::{Comparison, Verdict};
 use crate::model::{Cell, ModelShape};
 use crate::results::{GradientFlowRow, GradientStage};
@@ -30,11 +31,23 @@ pub enum ClaimId {
     Latency,
     /// 7: LSTM and GRU "solve RNN's vanishing gradient issue".
     VanishingGradient,
+    /// 8: the Transformer's "parallel processing": faster to train than the
+    /// LSTM at the same parameters.
+    Parallel,
+    /// 9: the Transformer's "global context": it carries the memory task's
+    /// key further than every recurrent cell.
+    GlobalContext,
+    /// 10: the Transformer is "memory intensive for long sequences": its
+    /// training adds more memory than the LSTM's.
+    MemoryIntensive,
+    /// 11: "final hidden state vs all hidden states", "attention in RNNs":
+    /// pooling every state beats reading the last one.
+    AllStates,
 }
 
 impl ClaimId {
     /// Every claim, in the document's order.
-    pub const ALL: [ClaimId; 7] = [
+    pub const ALL: [ClaimId; 11] = [
         ClaimId::Accuracy,
         ClaimId::Speed,
         ClaimId::Complexity,
@@ -42,9 +55,13 @@ impl ClaimId {
         ClaimId::LongRange,
         ClaimId::Latency,
         ClaimId::VanishingGradient,
+        ClaimId::Parallel,
+        ClaimId::GlobalContext,
+        ClaimId::MemoryIntensive,
+        ClaimId::AllStates,
     ];
 
-    /// Its number in the document's table (1–7).
+    /// Its number in the document's table (1–11).
     pub fn number(self) -> u8 {
         ClaimId::ALL
             .iter()
@@ -67,15 +84,24 @@ impl ClaimId {
                 "GRU for \"real-time prediction systems, where speed matters\", \"lower latency\""
             }
             ClaimId::VanishingGradient => "LSTM and GRU \"solve RNN's vanishing gradient issue\"",
+            ClaimId::Parallel => "Transformer: \"parallel processing\"",
+            ClaimId::GlobalContext => "Transformer: \"global context\"",
+            ClaimId::MemoryIntensive => "Transformer: \"memory intensive for long sequences\"",
+            ClaimId::AllStates => {
+                "\"Final hidden state vs all hidden states\", \"attention in RNNs\": pooling all states helps"
+            }
         }
     }
 
     /// The cells a run must train for this claim to be measured (the
     /// memory task's claim also needs `--dataset memory`).
     pub fn cells(self) -> &'static [crate::model::Cell] {
-        use crate::model::Cell::{Gru, Lstm, Rnn};
+        use crate::model::Cell::{Gru, Lstm, Rnn, Transformer};
         match self {
             ClaimId::LongRange | ClaimId::VanishingGradient => &[Lstm, Gru, Rnn],
+            ClaimId::Parallel | ClaimId::MemoryIntensive | ClaimId::GlobalContext => {
+                &[Lstm, Transformer]
+            }
             _ => &[Lstm, Gru],
         }
     }
@@ -89,6 +115,11 @@ impl ClaimId {
             ClaimId::Memory => "--models lstm,gru",
             ClaimId::LongRange => "--dataset memory --distance 10,30,100,300 --models lstm,gru,rnn",
             ClaimId::VanishingGradient => "--models lstm,gru,rnn",
+            ClaimId::Parallel | ClaimId::MemoryIntensive => "--models lstm,gru,transformer",
+            ClaimId::GlobalContext => {
+                "--dataset memory --distance 10,100,1000 --models lstm,gru,transformer"
+            }
+            ClaimId::AllStates => "--models lstm,gru --pooling last,mean,attention",
         }
     }
 }
@@ -132,6 +163,18 @@ pub enum Evidence {
         /// The LSTM's.
         lstm: Option<usize>,
     },
+    /// The memory task's reach of the Transformer and of every recurrent
+    /// cell (only a `--distance` sweep has one).
+    Reaches {
+        /// Per model: the longest distance well above chance.
+        cells: Vec<(Cell, Option<usize>)>,
+    },
+    /// Pooling every state against the last state, per recurrent cell
+    /// (a `--pooling` sweep).
+    Pooling {
+        /// The paired accuracy differences.
+        rows: Vec<PoolingRow>,
+    },
     /// Gradient flow of the first seed, after training: the gradient norm
     /// at the first input step over that at the last, per cell.
     Gradient {
@@ -164,6 +207,8 @@ pub struct ClaimInputs<'a> {
     pub gradient: &'a [GradientFlowRow],
     /// The memory task's reach, for a `--distance` sweep.
     pub reach: Option<&'a MemoryReach>,
+    /// Pooling against the last state, for a `--pooling` sweep.
+    pub pooling: Option<&'a [PoolingRow]>,
 }
 
 /// The verdict of a pair comparison on a claim that holds when the rule
@@ -237,8 +282,115 @@ pub fn check_claims(inputs: &ClaimInputs<'_>) -> Vec<Claim> {
             ClaimId::Complexity => complexity(inputs.shapes),
             ClaimId::LongRange => long_range(inputs.reach),
             ClaimId::VanishingGradient => vanishing_gradient(inputs.summary, inputs.gradient),
+            // Seconds per epoch, LSTM over Transformer: above 1, the
+            // Transformer is faster.
+            ClaimId::Parallel => pair_claim(
+                id,
+                lstm_transformer(inputs.summary)
+                    .and_then(|p| p.speed_ratio.as_ref())
+                    .map(Comparison::of_ratio),
+                Verdict::FirstLarger,
+            ),
+            // Training memory, LSTM over Transformer: below 1, the
+            // Transformer's training adds more.
+            ClaimId::MemoryIntensive => pair_claim(
+                id,
+                lstm_transformer(inputs.summary)
+                    .and_then(|p| p.train_memory_ratio.as_ref())
+                    .map(Comparison::of_ratio),
+                Verdict::SecondLarger,
+            ),
+            ClaimId::GlobalContext => global_context(inputs.reach),
+            ClaimId::AllStates => all_states(inputs.pooling),
         })
         .collect()
+}
+
+/// The LSTM-vs-Transformer pair of `summary`, if both are there.
+fn lstm_transformer(summary: &Summary) -> Option<&PairSummary> {
+    summary
+        .pairs
+        .iter()
+        .find(|p| p.a == Cell::Lstm && p.b == Cell::Transformer)
+}
+
+/// Claim 9, from the memory task's reach: it holds when the Transformer
+/// stays well above chance at a longer distance than every recurrent cell
+/// of the sweep, is contradicted when one of them reaches further.
+fn global_context(reach: Option<&MemoryReach>) -> Claim {
+    let id = ClaimId::GlobalContext;
+    let Some(reach) = reach else {
+        return not_measured(id);
+    };
+    let Some(transformer) = reach.cells.iter().find(|c| c.model == Cell::Transformer) else {
+        return not_measured(id);
+    };
+    let recurrent: Vec<_> = reach
+        .cells
+        .iter()
+        .filter(|c| c.model.is_recurrent())
+        .collect();
+    if recurrent.is_empty() {
+        return not_measured(id);
+    }
+    let points = || reach.cells.iter().flat_map(|c| &c.points);
+    let n = points()
+        .filter_map(|p| p.vs_chance.map(|c| c.n))
+        .min()
+        .unwrap_or(0);
+    let tested = points().any(|p| {
+        p.vs_chance
+            .is_some_and(|c| c.verdict != Verdict::TooFewSeeds)
+    });
+    let best = recurrent.iter().map(|c| c.longest_held).max().flatten();
+    let verdict = if !tested {
+        ClaimVerdict::NotDistinguishable
+    } else {
+        match transformer.longest_held.cmp(&best) {
+            std::cmp::Ordering::Greater => ClaimVerdict::Holds,
+            std::cmp::Ordering::Less => ClaimVerdict::Contradicted,
+            std::cmp::Ordering::Equal => ClaimVerdict::NotDistinguishable,
+        }
+    };
+    Claim {
+        id,
+        verdict,
+        n,
+        evidence: Some(Evidence::Reaches {
+            cells: reach
+                .cells
+                .iter()
+                .map(|c| (c.model, c.longest_held))
+                .collect(),
+        }),
+    }
+}
+
+/// Claim 11, from a `--pooling` sweep: it holds when pooling all states
+/// (mean, max or attention) is more accurate than the last state beyond
+/// the interval for some recurrent cell and less accurate for none; is
+/// contradicted the other way round; mixed or within the intervals, not
+/// distinguishable.
+fn all_states(pooling: Option<&[PoolingRow]>) -> Claim {
+    let id = ClaimId::AllStates;
+    let Some(rows) = pooling.filter(|r| !r.is_empty()) else {
+        return not_measured(id);
+    };
+    let better = rows.iter().any(|r| r.diff.verdict == Verdict::FirstLarger);
+    let worse = rows.iter().any(|r| r.diff.verdict == Verdict::SecondLarger);
+    let verdict = match (better, worse) {
+        (true, false) => ClaimVerdict::Holds,
+        (false, true) => ClaimVerdict::Contradicted,
+        _ => ClaimVerdict::NotDistinguishable,
+    };
+    Claim {
+        id,
+        verdict,
+        n: rows.iter().map(|r| r.diff.n).min().unwrap_or(0),
+        evidence: Some(Evidence::Pooling {
+            rows: rows.to_vec(),
+        }),
+    }
 }
 
 /// Claim 3, counted: more gate blocks and more recurrent parameters per
@@ -378,9 +530,10 @@ mod tests {
             shapes: &shapes,
             gradient: &[],
             reach: None,
+            pooling: None,
         });
         let v = |id: ClaimId| claims.iter().find(|c| c.id == id).unwrap().verdict;
-        assert_eq!(claims.len(), 7);
+        assert_eq!(claims.len(), 11);
         assert_eq!(v(ClaimId::Accuracy), ClaimVerdict::Holds);
         assert_eq!(v(ClaimId::Speed), ClaimVerdict::Holds);
         assert_eq!(v(ClaimId::Complexity), ClaimVerdict::Holds);
@@ -410,6 +563,7 @@ mod tests {
             shapes: &shapes,
             gradient: &[],
             reach: None,
+            pooling: None,
         });
         assert_eq!(claims[0].verdict, ClaimVerdict::Contradicted);
         let summary = summarize(
@@ -425,8 +579,62 @@ mod tests {
             shapes: &shapes,
             gradient: &[],
             reach: None,
+            pooling: None,
         });
         assert_eq!(claims[0].verdict, ClaimVerdict::NotDistinguishable);
         assert_eq!(claims[0].n, 2);
+    }
+
+    #[test]
+    fn global_context_compares_the_transformer_with_every_recurrent_cell() {
+        use super::super::memory_reach::{CellReach, MemoryReach, ReachPoint};
+        let point = |distance: usize, held: bool| ReachPoint {
+            distance,
+            test_acc: None,
+            vs_chance: Some(Comparison {
+                contrast: super::super::verdict::Contrast::Difference,
+                n: 3,
+                estimate: if held { 0.5 } else { 0.0 },
+                ci: None,
+                p_value: None,
+                verdict: if held {
+                    Verdict::FirstLarger
+                } else {
+                    Verdict::NotDistinguishable
+                },
+            }),
+            above_chance: held,
+        };
+        let cell = |model: Cell, longest: Option<usize>| CellReach {
+            model,
+            points: [10, 100, 1000]
+                .into_iter()
+                .map(|d| point(d, longest.is_some_and(|l| d <= l)))
+                .collect(),
+            longest_held: longest,
+        };
+        let reach = |t: Option<usize>| MemoryReach {
+            chance: 0.25,
+            distances: vec![10, 100, 1000],
+            cells: vec![
+                cell(Cell::Lstm, Some(10)),
+                cell(Cell::Rnn, Some(100)),
+                cell(Cell::Transformer, t),
+            ],
+            separations: Vec::new(),
+        };
+        let v = |t| global_context(Some(&reach(t))).verdict;
+        assert_eq!(v(Some(1000)), ClaimVerdict::Holds);
+        assert_eq!(v(Some(100)), ClaimVerdict::NotDistinguishable);
+        assert_eq!(v(None), ClaimVerdict::Contradicted);
+        // Without the Transformer in the sweep: not measured.
+        let mut no_transformer = reach(None);
+        no_transformer.cells.pop();
+        assert_eq!(
+            global_context(Some(&no_transformer)).verdict,
+            ClaimVerdict::NotMeasured
+        );
+        assert_eq!(ClaimId::AllStates.number(), 11);
+        assert_eq!(all_states(Some(&[])).verdict, ClaimVerdict::NotMeasured);
     }
 }

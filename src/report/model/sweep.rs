@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::axis::AxisLayout;
 use super::memory_reach::{MemoryReach, ReachInput, memory_reach};
+use super::pooling_effect::{POOLING_KEY, PoolingInput, PoolingRow, pooling_effect};
 use crate::config::Axis;
 use crate::data::memory::MEMORY_DATASET;
 use crate::model::Cell;
@@ -71,6 +72,11 @@ pub struct SweepSummary {
     /// not read back.
     #[serde(default, skip_deserializing, skip_serializing_if = "Option::is_none")]
     pub memory_reach: Option<MemoryReach>,
+    /// For a `--pooling` sweep: each recurrent cell's accuracy with every
+    /// state pooled against the last state; empty otherwise. Derived, not
+    /// read back.
+    #[serde(default, skip_deserializing, skip_serializing_if = "Vec::is_empty")]
+    pub pooling_effect: Vec<PoolingRow>,
 }
 
 impl SweepSummary {
@@ -151,6 +157,30 @@ pub fn summarize_sweep(sweep: &SweepFiles) -> SweepSummary {
         })
         .collect();
     let memory_reach = memory_reach(&sweep_models(&points), &reach_inputs);
+    let others: Vec<Vec<(String, String)>> = points
+        .iter()
+        .map(|p| {
+            p.values
+                .iter()
+                .filter(|(k, _)| k != POOLING_KEY)
+                .cloned()
+                .collect()
+        })
+        .collect();
+    let pooling_inputs: Vec<PoolingInput<'_>> = sweep
+        .points
+        .iter()
+        .zip(&points)
+        .zip(&others)
+        .filter_map(|((files, p), others)| {
+            Some(PoolingInput {
+                pooling: p.value_of(POOLING_KEY)?,
+                others,
+                runs: &files.run.as_ref()?.runs,
+            })
+        })
+        .collect();
+    let pooling_effect = pooling_effect(&sweep_models(&points), &pooling_inputs);
     SweepSummary {
         run_id: sweep.manifest.run_id.clone(),
         axes: sweep.manifest.grid.axes.clone(),
@@ -159,6 +189,7 @@ pub fn summarize_sweep(sweep: &SweepFiles) -> SweepSummary {
         jobs_ok,
         points,
         memory_reach,
+        pooling_effect,
     }
 }
 
@@ -325,6 +356,7 @@ mod tests {
             jobs_ok: 4,
             points: vec![point("256", 296, 0.8), point("64", 74, 0.7)],
             memory_reach: None,
+            pooling_effect: Vec::new(),
         };
         let lines = axis_lines(&sweep, 0, |m| m.test_acc);
         assert_eq!(lines.len(), 2);
