@@ -28,7 +28,10 @@ import torch.nn as nn
 
 p = argparse.ArgumentParser()
 p.add_argument("--dataset", default="datasets/imdb")
-p.add_argument("--cell", default="lstm", choices=["lstm", "gru"])
+p.add_argument("--cell", default="lstm", choices=["lstm", "gru", "transformer"],
+               help="transformer: learned positions, one pre-LN nn.TransformerEncoderLayer with 2 heads "
+                    "and feed-forward --hidden, a key-padding mask, a final layer norm and the mean over "
+                    "the real tokens (rnnbench's --models transformer at its defaults: --hidden 62)")
 p.add_argument("--hidden", type=int, default=None, help="default: 128 for LSTM, 155 for GRU (matched)")
 p.add_argument("--embed", type=int, default=128)
 p.add_argument("--max-len", type=int, default=256)
@@ -103,6 +106,24 @@ xva, lva, yva = encode(val_tok, val_y)
 xte, lte, yte = encode(test_tok, test_y)
 prep_secs = time.perf_counter() - t0
 
+class Encoder(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.emb = nn.Embedding(len(itos), args.embed)
+        self.pos = nn.Embedding(args.max_len, args.embed)
+        self.block = nn.TransformerEncoderLayer(args.embed, 2, dim_feedforward=args.hidden or 62,
+                                                dropout=0.3, batch_first=True, norm_first=True)
+        self.norm = nn.LayerNorm(args.embed)
+        self.drop = nn.Dropout(0.3)
+        self.head = nn.Linear(args.embed, len(classes))
+    def forward(self, x, lengths):
+        pad = x == 0
+        h = self.emb(x) + self.pos(torch.arange(x.size(1)))
+        h = self.norm(self.block(h, src_key_padding_mask=pad))
+        real = (~pad).unsqueeze(-1).float()
+        pooled = (h * real).sum(1) / real.sum(1).clamp(min=1.0)
+        return self.head(self.drop(pooled))
+
 class Model(nn.Module):
     def __init__(self):
         super().__init__()
@@ -117,7 +138,8 @@ class Model(nn.Module):
         last = out[torch.arange(x.size(0)), lengths - 1]
         return self.head(self.drop(last))
 
-model = Model()
+model = Encoder() if args.cell == "transformer" else Model()
+print(f"parameters: {sum(p.numel() for p in model.parameters())}", flush=True) if not args.json else None
 opt = torch.optim.Adam(model.parameters(), lr=args.lr)
 loss_fn = nn.CrossEntropyLoss()
 

@@ -145,3 +145,38 @@ fn pooling_is_a_grid_axis_for_cells_and_the_transformer() {
         );
     }
 }
+
+#[test]
+fn a_length_sweep_fits_time_and_memory_against_length() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_compare"));
+    cmd.arg("--train").arg(fixture("train.csv"));
+    cmd.arg("--test").arg(fixture("test.csv"));
+    cmd.args(["--epochs", "1", "--hidden", "16", "--embed", "16"]);
+    cmd.args([
+        "--max-len",
+        "16,32,64",
+        "--batch-size",
+        "16",
+        "--threads",
+        "1",
+    ]);
+    cmd.args(["--quiet", "--vocab-size", "2000", "--remeasure", "0"]);
+    cmd.args(["--models", "lstm,transformer", "--seeds", "1"]);
+    cmd.args(["--kernel-check", "off"]);
+    cmd.arg("--out").arg(tmp.path());
+    run_ok(&mut cmd);
+    let dir = only_dir(tmp.path());
+    let summary = json(&dir.join("summary.json"));
+    let scaling = &summary["length_scaling"];
+    assert_eq!(scaling["lengths"], serde_json::json!([16, 32, 64]));
+    let rows = scaling["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 2);
+    for row in rows {
+        let k = row["time_exponent"].as_f64().expect("a time exponent");
+        assert!(k.is_finite(), "{row}");
+        assert_eq!(row["secs_per_epoch"].as_array().unwrap().len(), 3);
+    }
+    let page = std::fs::read_to_string(dir.join("report.html")).unwrap();
+    assert!(page.contains("Training time and memory against length"));
+}

@@ -262,26 +262,7 @@ pub fn batching_rows(results: &[BenchResult]) -> Vec<BatchingRow> {
     rows
 }
 
-/// Least-squares slope of `ln y` against `ln x`: the exponent `k` in
-/// `y ∝ x^k`. `None` with fewer than two distinct positive `x`.
-pub fn fit_exponent(points: &[(f64, f64)]) -> Option<f64> {
-    let logs: Vec<(f64, f64)> = points
-        .iter()
-        .filter(|p| p.0 > 0.0 && p.1 > 0.0)
-        .map(|p| (p.0.ln(), p.1.ln()))
-        .collect();
-    let n = logs.len() as f64;
-    if logs.len() < 2 {
-        return None;
-    }
-    let (mx, my) = (
-        logs.iter().map(|p| p.0).sum::<f64>() / n,
-        logs.iter().map(|p| p.1).sum::<f64>() / n,
-    );
-    let sxx: f64 = logs.iter().map(|p| (p.0 - mx).powi(2)).sum();
-    let sxy: f64 = logs.iter().map(|p| (p.0 - mx) * (p.1 - my)).sum();
-    (sxx > 0.0).then(|| sxy / sxx)
-}
+pub use crate::stats::fit_exponent;
 
 /// This machine's matrix-multiply peak in FLOP/s (the fastest matmul
 /// bench); NaN without one.

@@ -57,6 +57,7 @@ pub struct SweepPage {
     figures: Vec<Figure>,
     files: Vec<&'static str>,
     point_dirs: Vec<String>,
+    lengths: Option<LengthSection>,
     memory: Option<MemorySection>,
     claim_points: Vec<String>,
     claims: Vec<SweepClaimRow>,
@@ -78,6 +79,23 @@ struct MemorySection {
     distances: Vec<usize>,
     rows: Vec<MemoryRow>,
     sentences: Vec<String>,
+}
+
+/// Time and memory against length (a `--max-len` sweep).
+#[derive(Debug, Clone, Serialize)]
+struct LengthSection {
+    lengths: Vec<usize>,
+    rows: Vec<LengthTableRow>,
+}
+
+/// One model's row of the length table.
+#[derive(Debug, Clone, Serialize)]
+struct LengthTableRow {
+    model: ModelTag,
+    /// Per length: seconds per epoch, MiB training adds.
+    cells: Vec<(String, String)>,
+    time_exponent: String,
+    memory_exponent: String,
 }
 
 /// One cell's row of the memory table.
@@ -241,6 +259,33 @@ impl SweepPage {
                     })
                     .collect(),
                 sentences: memory_reach_sentences(r),
+            }),
+            lengths: sweep.length_scaling.as_ref().map(|l| LengthSection {
+                lengths: l.lengths.clone(),
+                rows: l
+                    .rows
+                    .iter()
+                    .map(|r| LengthTableRow {
+                        model: r.model.into(),
+                        cells: r
+                            .secs_per_epoch
+                            .iter()
+                            .zip(&r.train_bytes)
+                            .map(|(t, b)| {
+                                (
+                                    t.map_or("—".into(), |t| format!("{t:.2}")),
+                                    b.map_or("—".into(), |b| {
+                                        format!("{:.0}", b / (1024.0 * 1024.0))
+                                    }),
+                                )
+                            })
+                            .collect(),
+                        time_exponent: r.time_exponent.map_or("—".into(), |k| format!("{k:.2}")),
+                        memory_exponent: r
+                            .memory_exponent
+                            .map_or("—".into(), |k| format!("{k:.2}")),
+                    })
+                    .collect(),
             }),
             claim_points: claims.iter().map(|(id, _)| id.clone()).collect(),
             claims: claim_rows,

@@ -6,12 +6,14 @@
 //! - [`sweep`]: a sweep's summary and the lines of its charts;
 //! - [`claims`]: the document's claims, each with its evidence and verdict;
 //! - [`memory_reach`]: how far each cell carries the memory task's key;
+//! - [`length_scaling`]: time and memory against length, with fitted exponents;
 //! - [`pooling_effect`]: what pooling every state does for each cell;
 //! - [`axis`]: where a swept option's values go on x;
 //! - [`references`]: published results drawn for comparison.
 
 pub mod axis;
 pub mod claims;
+pub mod length_scaling;
 pub mod memory_reach;
 pub mod pooling_effect;
 pub mod references;

@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::axis::AxisLayout;
+use super::length_scaling::{LengthScaling, length_scaling};
 use super::memory_reach::{MemoryReach, ReachInput, memory_reach};
 use super::pooling_effect::{POOLING_KEY, PoolingInput, PoolingRow, pooling_effect};
 use crate::config::Axis;
@@ -77,6 +78,10 @@ pub struct SweepSummary {
     /// read back.
     #[serde(default, skip_deserializing, skip_serializing_if = "Vec::is_empty")]
     pub pooling_effect: Vec<PoolingRow>,
+    /// For a `--max-len` sweep: time and memory against length, with the
+    /// fitted exponents; absent otherwise. Derived, not read back.
+    #[serde(default, skip_deserializing, skip_serializing_if = "Option::is_none")]
+    pub length_scaling: Option<LengthScaling>,
 }
 
 impl SweepSummary {
@@ -181,6 +186,7 @@ pub fn summarize_sweep(sweep: &SweepFiles) -> SweepSummary {
         })
         .collect();
     let pooling_effect = pooling_effect(&sweep_models(&points), &pooling_inputs);
+    let length_scaling = length_scaling(&sweep.manifest.grid.axes, &points, &sweep_models(&points));
     SweepSummary {
         run_id: sweep.manifest.run_id.clone(),
         axes: sweep.manifest.grid.axes.clone(),
@@ -190,6 +196,7 @@ pub fn summarize_sweep(sweep: &SweepFiles) -> SweepSummary {
         points,
         memory_reach,
         pooling_effect,
+        length_scaling,
     }
 }
 
@@ -357,6 +364,7 @@ mod tests {
             points: vec![point("256", 296, 0.8), point("64", 74, 0.7)],
             memory_reach: None,
             pooling_effect: Vec::new(),
+            length_scaling: None,
         };
         let lines = axis_lines(&sweep, 0, |m| m.test_acc);
         assert_eq!(lines.len(), 2);
