@@ -938,7 +938,7 @@ pub fn dataset_preset(name: &str) -> Options {
             ..Options::default()
         },
         MEMORY_DATASET => Options {
-            models: Some(vec![Cell::Lstm, Cell::Gru, Cell::Rnn]),
+            models: Some(vec![Cell::Lstm, Cell::Gru, Cell::Rnn, Cell::Transformer]),
             hidden: Some(vec![64]),
             embed: Some(vec![32]),
             dropout: Some(vec![0.0]),

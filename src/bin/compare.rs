@@ -127,7 +127,7 @@ fn parent(cli: Cli) -> ExitCode {
     match run_parent(cli) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            eprintln!("error: {e}");
             ExitCode::FAILURE
         }
     }
@@ -219,7 +219,7 @@ fn plan(cli: &Cli, log: &dyn Fn(&str)) -> rnnbench::Result<(PathBuf, SweepManife
     )
 }
 
-fn run_parent(cli: Cli) -> anyhow::Result<ExitCode> {
+fn run_parent(cli: Cli) -> rnnbench::Result<ExitCode> {
     let started = std::time::Instant::now();
     let quiet = cli.options.quiet;
     let log = |line: &str| {
@@ -243,9 +243,12 @@ fn run_parent(cli: Cli) -> anyhow::Result<ExitCode> {
                 // SAFETY: kill(2) with a pid we started; a stale pid only fails.
                 unsafe { libc_kill(pid) };
             }
+        })
+        .map_err(|e| {
+            rnnbench::Error::config("Ctrl-C", format!("cannot install the handler: {e}"))
         })?;
     }
-    let exe = std::env::current_exe()?;
+    let exe = std::env::current_exe().map_err(|e| rnnbench::Error::io("/proc/self/exe", e))?;
     if let Some(s) = manifest.shard.as_ref().filter(|_| !quiet) {
         eprintln!(
             "shard {}: {} of {} jobs, in {}",
@@ -327,7 +330,9 @@ fn run_parent(cli: Cli) -> anyhow::Result<ExitCode> {
             "{} seed {} {}: {}",
             run.model,
             run.seed,
-            serde_json::to_string(&run.status)?.trim_matches('"'),
+            serde_json::to_string(&run.status)
+                .unwrap_or_default()
+                .trim_matches('"'),
             run.message
         );
     }

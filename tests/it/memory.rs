@@ -13,7 +13,7 @@ use serde_json::Value;
 
 use crate::common::{only_dir, run_ok};
 
-/// A small memory sweep: 3 cells, two distances, 2 epochs.
+/// A small memory sweep: the preset's 4 models, two distances, 2 epochs.
 fn memory_sweep(out: &Path, seeds: &str) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_compare"));
     cmd.args([
@@ -69,7 +69,7 @@ fn a_distance_sweep_gives_every_point_its_own_data_and_judges_reach() {
         assert_eq!(manifest.classes.len(), 4);
         digests.push(generator.sha256);
         let runs = std::fs::read_to_string(point.join("runs.csv")).unwrap();
-        assert_eq!(runs.lines().count(), 1 + 3 * 3, "{runs}");
+        assert_eq!(runs.lines().count(), 1 + 4 * 3, "{runs}");
     }
     assert_ne!(digests[0], digests[1], "each distance has its own data");
 
@@ -80,7 +80,7 @@ fn a_distance_sweep_gives_every_point_its_own_data_and_judges_reach() {
     let reach = &summary["memory_reach"];
     assert_eq!(reach["chance"], 0.25);
     assert_eq!(reach["distances"], serde_json::json!([3, 12]));
-    assert_eq!(reach["cells"].as_array().unwrap().len(), 3);
+    assert_eq!(reach["cells"].as_array().unwrap().len(), 4);
     let page = std::fs::read_to_string(root.join("report.html")).unwrap();
     assert!(page.contains("Long-range memory"), "no memory section");
     assert!(page.contains("longest distance well above chance"));
