@@ -116,9 +116,7 @@ impl ClaimId {
             ClaimId::LongRange => "--dataset memory --distance 10,30,100,300 --models lstm,gru,rnn",
             ClaimId::VanishingGradient => "--models lstm,gru,rnn",
             ClaimId::Parallel | ClaimId::MemoryIntensive => "--models lstm,gru,transformer",
-            ClaimId::GlobalContext => {
-                "--dataset memory --distance 10,100,1000 --models lstm,gru,transformer"
-            }
+            ClaimId::GlobalContext => "--dataset memory",
             ClaimId::AllStates => "--models lstm,gru --pooling last,mean,attention",
         }
     }
