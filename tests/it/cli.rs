@@ -42,7 +42,7 @@ const RUN_COLUMNS: &[&str] = &[
 /// `compare` on the fixture with a small model, 2 epochs; `extra` appended.
 fn compare(out: &Path, extra: &[&str]) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_compare"));
-    // Re-measuring disturbed runs (tests/it/remeasure.rs) would add rows on a busy machine.
+    // Re-measuring disturbed runs (tests/hog/remeasure.rs) would add rows on a busy machine.
     cmd.args(["--remeasure", "0"]);
     cmd.arg("--train")
         .arg(fixture("train.csv"))

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 /// `compare` on the fixture with a small model, LSTM and GRU; `extra` appended.
 fn base(out: &Path, extra: &[&str]) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_compare"));
-    // Re-measuring disturbed runs (tests/it/remeasure.rs) would add rows on a busy machine.
+    // Re-measuring disturbed runs (tests/hog/remeasure.rs) would add rows on a busy machine.
     cmd.args(["--remeasure", "0"]);
     cmd.arg("--train")
         .arg(fixture("train.csv"))

@@ -214,7 +214,7 @@ fn a_run_disturbed_by_a_hog_is_remeasured_after_the_hog_stops() {
 fn a_rerun_that_does_not_reproduce_its_first_attempt_stops_with_one_line() {
     let tmp = tempfile::tempdir().unwrap();
     // The hog spins throughout, so LSTM seed 1 is disturbed (see
-    // tests/it/timing.rs) and re-run; the test hook changes its re-run's
+    // tests/hog/timing.rs) and re-run; the test hook changes its re-run's
     // first training loss by 1e-9. 16 spinners per core, as above: one per
     // core leaves the fixture's 40 ms epochs (the fused kernel) waiting
     // under the disturbance rule's 50 ms jitter floor.
