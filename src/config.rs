@@ -1692,7 +1692,7 @@ mod tests {
         for (p, &d) in grid.points.iter().zip(&MEMORY_PRESET_DISTANCES) {
             let c = &p.config;
             assert_eq!((c.distance, c.max_len), (d, d + 1));
-            assert_eq!(c.models, [Cell::Lstm, Cell::Gru, Cell::Rnn]);
+            assert_eq!(c.models, Cell::ALL);
             assert_eq!(c.preset.as_deref(), Some(MEMORY_DATASET));
             assert!(c.flush_denormal.is_on() && !c.kernel_check.is_on());
         }

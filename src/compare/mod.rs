@@ -18,7 +18,7 @@ use tch::nn;
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::auto_seeds;
+use crate::analysis::auto_seeds;
 use crate::config::{Config, Grid};
 use crate::data::memory::{MEMORY_DATASET, MemorySpec};
 use crate::data::{

@@ -22,7 +22,7 @@ use serde::{Deserialize, Serialize};
 
 use super::budget::ModelShape;
 use super::cell::Cell;
-use crate::stats::Drift;
+use crate::analysis::stats::Drift;
 
 /// Vocabulary size of the benches' classifier.
 pub const BENCH_VOCAB: i64 = 20_000;

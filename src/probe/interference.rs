@@ -477,9 +477,9 @@ impl DisturbanceRule {
         if secs.len() < MIN_OUTLIER_EPOCHS {
             return None;
         }
-        let median = crate::stats::median(&secs)?;
+        let median = crate::analysis::stats::median(&secs)?;
         let deviations: Vec<f64> = secs.iter().map(|s| (s - median).abs()).collect();
-        let mad = crate::stats::median(&deviations)?;
+        let mad = crate::analysis::stats::median(&deviations)?;
         let limit = (median + self.outlier_mads * MAD_TO_SD * mad)
             .max(median * (1.0 + self.outlier_min_excess_share));
         Some((limit, median))

@@ -3,7 +3,7 @@
 //! (accuracy, training time per epoch and to accuracy, memory, latency) for
 //! the run's first pair (LSTM vs GRU when both ran), each saying who wins
 //! and by how much with its 95% CI, by the report's one rule
-//! ([`super::model::verdict`]), or that it is not decided; speed lines name
+//! ([`super::view::verdict`]), or that it is not decided; speed lines name
 //! the kernel the timings ran on.
 //!
 //! Where a verdict is not decided, the line says what it would take: the
@@ -27,13 +27,13 @@
 use serde::Serialize;
 
 use super::format::seeds_word;
-use super::model::verdict::{Comparison, MIN_SEEDS_FOR_TEST, Verdict, speed_rests_on_disturbed};
-use crate::auto_seeds::{SEEDS_SEARCHED, seeds_for_half_width};
+use super::view::verdict::{Comparison, MIN_SEEDS_FOR_TEST, Verdict, speed_rests_on_disturbed};
+use crate::analysis::auto_seeds::{SEEDS_SEARCHED, seeds_for_half_width};
+use crate::analysis::stats::{CONFIDENCE_LEVEL, Ratio, t_critical};
+use crate::analysis::summary::{PairSummary, Summary};
 use crate::config::AutoSeeds;
 use crate::model::Cell;
 use crate::probe::kernel::Kernel;
-use crate::stats::{CONFIDENCE_LEVEL, Ratio, t_critical};
-use crate::summary::{PairSummary, Summary};
 
 /// A ratio's interval is narrow enough once it is within ×/÷ this of its
 /// centre (±5%).
@@ -656,8 +656,8 @@ fn shell_quote(word: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::summary::tests::run;
-    use crate::summary::{HarnessTime, summarize};
+    use crate::analysis::summary::tests::run;
+    use crate::analysis::summary::{HarnessTime, summarize};
 
     const LSTM_GRU: [Cell; 2] = [Cell::Lstm, Cell::Gru];
 
@@ -837,7 +837,7 @@ mod tests {
         // The log ratios' sd, from the interval, gives the seeds.
         let r = s.pairs[0].speed_ratio.unwrap();
         let logs: Vec<f64> = [1.2f64, 0.9, 1.0].iter().map(|x| x.ln()).collect();
-        let sd = crate::stats::sample_sd(&logs).unwrap();
+        let sd = crate::analysis::stats::sample_sd(&logs).unwrap();
         assert!((log_sd(&r).unwrap() - sd).abs() < 1e-9);
         let want = seeds_for_half_width(sd, RATIO_PRECISION.ln()).unwrap();
         assert_eq!(speed.need, Some(Need::Seeds(want)));

@@ -1,24 +1,24 @@
 //! Sentences derived from a [`Summary`]'s numbers through the verdicts of
-//! [`super::model::verdict`]: which model is faster and by what ratio,
+//! [`super::view::verdict`]: which model is faster and by what ratio,
 //! whether the accuracy difference is distinguishable, which used more
 //! memory. A sentence never claims a difference its own interval does not
 //! support, and with too few seeds it says so instead of quoting an interval.
 //! Plain text; the HTML layer escapes it.
 
 use super::format::{format_p, seeds_word};
-use super::model::claims::{Claim, ClaimId, ClaimVerdict, Evidence};
-use super::model::memory_reach::{MemoryReach, ReachPoint};
-use super::model::verdict::{
+use super::view::claims::{Claim, ClaimId, ClaimVerdict, Evidence};
+use super::view::memory_reach::{MemoryReach, ReachPoint};
+use super::view::verdict::{
     Comparison, MIN_SEEDS_FOR_STRONG_EVIDENCE, MIN_SEEDS_FOR_TEST, PairVerdicts, Verdict, shown_ci,
     speed_rests_on_disturbed,
 };
-use crate::auto_seeds::SeedStop;
-use crate::kernel_split::KernelSplit;
+use crate::analysis::auto_seeds::SeedStop;
+use crate::analysis::kernel_split::KernelSplit;
+use crate::analysis::stats::Estimate;
+use crate::analysis::summary::{PairSummary, Summary};
+use crate::analysis::time_to_target::TimeToTarget;
 use crate::model::{Cell, ModelShape};
 use crate::probe::kernel::Kernel;
-use crate::stats::Estimate;
-use crate::summary::{PairSummary, Summary};
-use crate::time_to_target::TimeToTarget;
 
 fn ratio_ci_text(lo: f64, hi: f64) -> String {
     format!("95% CI {lo:.2}–{hi:.2}")
@@ -443,7 +443,7 @@ pub fn seeds_sentence(summary: &Summary) -> Option<String> {
 /// the runs whose speed figures still rest on them.
 pub fn timing_sentence(summary: &Summary) -> Option<String> {
     let t = summary.timing.as_ref()?;
-    let names = |runs: &[crate::summary::ModelSeed]| -> String {
+    let names = |runs: &[crate::analysis::summary::ModelSeed]| -> String {
         runs.iter()
             .map(|r| format!("{} seed {}", r.model.display_name(), r.seed))
             .collect::<Vec<_>>()
@@ -711,7 +711,7 @@ fn inverted(c: &Comparison) -> Comparison {
 fn claim_measured(
     claim: &Claim,
     shapes: &[ModelShape],
-    kernel: Option<&crate::kernel_split::KernelPair>,
+    kernel: Option<&crate::analysis::kernel_split::KernelPair>,
 ) -> String {
     let Some(evidence) = &claim.evidence else {
         return "—".to_string();
@@ -869,7 +869,7 @@ pub fn activation_arithmetic(shapes: &[ModelShape]) -> Option<String> {
 pub fn claim_rows(
     claims: &[Claim],
     shapes: &[ModelShape],
-    kernel: Option<&crate::kernel_split::KernelPair>,
+    kernel: Option<&crate::analysis::kernel_split::KernelPair>,
 ) -> Vec<ClaimRow> {
     claims
         .iter()
@@ -946,8 +946,8 @@ pub fn short_verdict(pair: &PairSummary) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::summary::summarize;
-    use crate::summary::tests::run;
+    use crate::analysis::summary::summarize;
+    use crate::analysis::summary::tests::run;
 
     fn models() -> Vec<Cell> {
         vec![Cell::Lstm, Cell::Gru]
@@ -1069,8 +1069,8 @@ mod tests {
 #[cfg(test)]
 mod kernel_tests {
     use super::*;
-    use crate::kernel_split::{KernelModel, KernelPair};
-    use crate::stats::Ratio;
+    use crate::analysis::kernel_split::{KernelModel, KernelPair};
+    use crate::analysis::stats::Ratio;
 
     fn ratio(r: f64, lo: f64, hi: f64) -> Ratio {
         Ratio {
@@ -1149,10 +1149,10 @@ mod kernel_tests {
 #[cfg(test)]
 mod timing_tests {
     use super::*;
+    use crate::analysis::summary::summarize;
+    use crate::analysis::summary::tests::run;
     use crate::probe::interference::Timing;
     use crate::results::attempts::standing_runs;
-    use crate::summary::summarize;
-    use crate::summary::tests::run;
 
     /// LSTM and GRU over three seeds, four epochs each, with LSTM seed 2's
     /// timing `first` and, when given, a re-run with timing `rerun`.

@@ -2,9 +2,9 @@
 //! p-values, for the HTML page and the terminal alike. Plain text; the HTML
 //! layer escapes it.
 
-use super::model::verdict::{Comparison, MIN_SEEDS_FOR_TEST, shown_ci};
+use super::view::verdict::{Comparison, MIN_SEEDS_FOR_TEST, shown_ci};
+use crate::analysis::stats::{Estimate, Scale};
 use crate::probe::environment::Environment;
-use crate::stats::{Estimate, Scale};
 
 /// `1331000` as `1,331,000`.
 pub fn thousands(n: i64) -> String {
@@ -194,7 +194,7 @@ pub fn machine_line(env: Option<&Environment>) -> Option<String> {
 /// Where the workers' time went, in one line for the terminal and the page:
 /// `workers ran 131 s: training 123 s (93.9%), validation 2.10 s, data 1.20 s,
 /// test/latency/gradient probe 3.40 s, process start and exit 1.30 s (6 runs)`.
-pub fn harness_line(h: &crate::summary::HarnessTime) -> String {
+pub fn harness_line(h: &crate::analysis::summary::HarnessTime) -> String {
     let share = |x: f64| format!("{:.1}%", 100.0 * x / h.wall_secs);
     format!(
         "workers ran {} s: training {} s ({}), validation {} s ({}), data {} s ({}), model, test pass, latency and gradient probe {} s ({}), process start and exit {} s ({}) ({} runs)",

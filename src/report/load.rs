@@ -5,17 +5,17 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
+use crate::analysis::kernel_split::kernel_split;
+use crate::analysis::summary::{Summary, summarize_planned};
+use crate::analysis::time_to_target::{reached, target, time_to_target};
 use crate::error::{Error, Result};
-use crate::kernel_split::kernel_split;
 use crate::model::{Cell, ModelShape};
 use crate::results::attempts::{standing_epochs, standing_runs};
 use crate::results::{
     EnvironmentFile, EpochRecord, GradientFlowRow, KernelCheckRow, RunManifest, RunRecord,
     SweepManifest, files, point_dir, read_csv_whole,
 };
-use crate::summary::{Summary, summarize_planned};
 use crate::sweep::plan::Job;
-use crate::time_to_target::{reached, target, time_to_target};
 
 /// The files of one run folder, read and typed.
 #[derive(Debug, Clone)]
@@ -133,7 +133,12 @@ impl RunFiles {
             timing.add_replaced(&self.all_runs, &self.runs);
         }
         summary.seeds_auto = self.config.config.auto_seeds.map(|rule| {
-            crate::auto_seeds::decide(&self.runs, &models, self.planned_seeds().len(), &rule)
+            crate::analysis::auto_seeds::decide(
+                &self.runs,
+                &models,
+                self.planned_seeds().len(),
+                &rule,
+            )
         });
         let pairs: Vec<(Cell, Cell)> = summary.pairs.iter().map(|p| (p.a, p.b)).collect();
         summary.kernel_check = kernel_split(&self.kernel_check, &models, &pairs);

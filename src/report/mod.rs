@@ -7,7 +7,7 @@
 //! a pure model of what to show, then renderers):
 //!
 //! 1. [`load`]: files → typed run and sweep folders;
-//! 2. [`model`]: pure: series, sweep lines and the one [`model::verdict`]
+//! 2. [`view`]: pure: series, sweep lines and the one [`view::verdict`]
 //!    rule for "distinguishable";
 //! 3. [`format`] (numbers, units, intervals), [`findings`] (sentences) and
 //!    [`answer`] (the first screen: one line per criterion);
@@ -25,23 +25,23 @@ pub mod findings;
 pub mod format;
 pub mod html;
 pub mod load;
-pub mod model;
 pub mod plot;
 pub mod reference;
 pub mod run;
 pub mod sweep;
 pub mod terminal;
+pub mod view;
 
 use std::path::{Path, PathBuf};
 
 use crate::error::Result;
 
 pub use load::RunFiles;
-pub use model::series;
 pub use run::{
     Csv, FinishedRun, LIVE_NOTE, answer_text, chart_files, finish_run, render_run,
     render_run_at_target, render_run_with, run_answer,
 };
+pub use view::series;
 
 /// The chart pieces the bench report draws with, at the paths it uses.
 pub mod charts {

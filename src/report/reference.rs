@@ -15,9 +15,9 @@ use super::answer::Answer;
 use super::findings::findings;
 use super::format::{ci, mean_sd, mib, pct, secs, thousands};
 use super::load::RunFiles;
-use super::model::claims::ClaimVerdict;
 use super::run::{run_answer, run_claims};
-use crate::stats::Estimate;
+use super::view::claims::ClaimVerdict;
+use crate::analysis::stats::Estimate;
 
 /// The line that opens the block in `README.md`.
 pub const BEGIN: &str = "<!-- reference:begin -->";

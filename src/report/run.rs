@@ -10,17 +10,17 @@ use super::findings::{ClaimRow, claim_rows};
 use super::html::Figure;
 use super::html::run::RunPage;
 use super::load::RunFiles;
-use super::model::claims::{ClaimInputs, check_claims};
-use super::model::memory_reach::MemoryReach;
-use super::model::pooling_effect::PoolingRow;
-use super::model::references::references_for;
-use super::model::series;
 use super::plot::run as plot;
 use super::terminal::{claims_table, terminal_table};
+use super::view::claims::{ClaimInputs, check_claims};
+use super::view::memory_reach::MemoryReach;
+use super::view::pooling_effect::PoolingRow;
+use super::view::references::references_for;
+use super::view::series;
+use crate::analysis::stats::Scale;
+use crate::analysis::summary::Summary;
 use crate::error::Result;
 use crate::results::{files, write_json_atomic};
-use crate::stats::Scale;
-use crate::summary::Summary;
 
 /// File names of the charts the report writes next to `report.html`.
 pub mod chart_files {

@@ -10,14 +10,14 @@ use super::findings::ClaimRow;
 use super::html::Figure;
 use super::html::sweep::SweepPage;
 use super::load::SweepFiles;
-use super::model::sweep::{axis_lines, summarize_sweep};
 use super::plot::sweep::draw_sweep_axis;
 use super::run::{Csv, FinishedRun, render_run_with, run_claims};
 use super::terminal::sweep_table;
+use super::view::sweep::{axis_lines, summarize_sweep};
 use crate::error::Result;
 use crate::results::{EnvironmentFile, SweepManifest, files, write_json_atomic};
 
-pub use super::model::sweep::{PointSummary, SweepLine, SweepSummary};
+pub use super::view::sweep::{PointSummary, SweepLine, SweepSummary};
 
 /// File name of the chart against axis `key`.
 pub fn axis_chart_file(key: &str) -> String {

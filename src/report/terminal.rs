@@ -5,8 +5,8 @@
 
 use super::findings::{ClaimRow, findings, memory_reach_sentences, short_verdict};
 use super::format::{ci, mean_sd, mib, pct, secs, thousands};
-use super::model::sweep::SweepSummary;
-use crate::summary::Summary;
+use super::view::sweep::SweepSummary;
+use crate::analysis::summary::Summary;
 
 /// The headline table (one row per model: seeds, test accuracy, seconds per
 /// epoch, parameters, hidden size, peak RSS, each mean ± sd with the 95% CI)
@@ -136,9 +136,9 @@ pub fn sweep_table(sweep: &SweepSummary) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::analysis::summary::summarize;
+    use crate::analysis::summary::tests::run;
     use crate::model::Cell;
-    use crate::summary::summarize;
-    use crate::summary::tests::run;
 
     #[test]
     fn one_line_per_model_and_the_sentences() {

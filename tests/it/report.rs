@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use rnnbench::analysis::summary::Summary;
 use rnnbench::config::Options;
 use rnnbench::data::{DatasetIdentity, FileIdentity};
 use rnnbench::model::Cell;
@@ -13,7 +14,6 @@ use rnnbench::results::{
     CsvAppender, EpochRecord, RunRecord, RunStatus, files, read_csv, write_json_atomic,
 };
 use rnnbench::results::{GradientFlowRow as GradientRow, GradientStage, RunManifest};
-use rnnbench::summary::Summary;
 
 /// A model's behaviour in the fixture: test accuracy and seconds per epoch.
 #[derive(Clone, Copy)]

@@ -8,7 +8,7 @@
 //!   bench's samples (in measurement order) must be within
 //!   ±[`DRIFT_TOLERANCE`] of the first third's, unless the samples show no
 //!   trend in measurement order (Kendall's test, two-sided p at least
-//!   [`crate::stats::DRIFT_TREND_ALPHA`]: thirds that differ by chance are
+//!   [`crate::analysis::stats::DRIFT_TREND_ALPHA`]: thirds that differ by chance are
 //!   noise, which the confidence interval shows); otherwise the bench *drifts*.
 //! - **Exponents**: along each sweep axis `time ∝ x^k` must have `k` between
 //!   [`MIN_EXPONENT`] and [`MAX_EXPONENT`] (a cell does `O(T·H²)` work per
@@ -22,7 +22,7 @@
 
 use std::collections::BTreeMap;
 
-pub use crate::stats::{DRIFT_TOLERANCE, Drift};
+pub use crate::analysis::stats::{DRIFT_TOLERANCE, Drift};
 
 use super::results::BenchResult;
 use super::series::{SweepAxis, sweep_groups, sweep_lines};

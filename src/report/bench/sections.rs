@@ -110,7 +110,7 @@ pub(super) fn build(results: &[BenchResult], out: &Path) -> Result<Page> {
         has_batching,
         tables,
         drift_tolerance_pct: format!("{:.0}", super::gates::DRIFT_TOLERANCE * 100.0),
-        drift_trend_alpha: format!("{}", crate::stats::DRIFT_TREND_ALPHA),
+        drift_trend_alpha: format!("{}", crate::analysis::stats::DRIFT_TREND_ALPHA),
         throughput_tolerance_pct: format!("{:.0}", super::gates::THROUGHPUT_TOLERANCE * 100.0),
     })
 }

@@ -262,7 +262,7 @@ pub fn batching_rows(results: &[BenchResult]) -> Vec<BatchingRow> {
     rows
 }
 
-pub use crate::stats::fit_exponent;
+pub use crate::analysis::stats::fit_exponent;
 
 /// This machine's matrix-multiply peak in FLOP/s (the fastest matmul
 /// bench); NaN without one.

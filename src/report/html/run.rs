@@ -6,6 +6,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::{Figure, ModelTag, render};
+use crate::analysis::summary::Summary;
 use crate::error::{Error, Result};
 use crate::model::Cell;
 use crate::report::answer::Answer;
@@ -17,9 +18,8 @@ use crate::report::format::{
     ci, ci_note, diff_cell, machine_line, mean_sd, mib, p_cell, pct, ratio_cell, secs, thousands,
 };
 use crate::report::load::RunFiles;
-use crate::report::model::verdict::PairVerdicts;
+use crate::report::view::verdict::PairVerdicts;
 use crate::results::{EnvironmentFile, RunRecord, RunStatus, files};
-use crate::summary::Summary;
 
 /// One row of the headline table.
 #[derive(Debug, Clone, Serialize)]

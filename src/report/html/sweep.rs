@@ -7,8 +7,8 @@ use crate::error::{Error, Result};
 use crate::probe::environment::Environment;
 use crate::report::findings::{ClaimRow, memory_reach_sentences, short_verdict, timing_cell};
 use crate::report::format::{acc_with_ci, ci_note, diff_cell, machine_line, p_cell, ratio_cell};
-use crate::report::model::sweep::SweepSummary;
-use crate::report::model::verdict::{PairVerdicts, speed_rests_on_disturbed};
+use crate::report::view::sweep::SweepSummary;
+use crate::report::view::verdict::{PairVerdicts, speed_rests_on_disturbed};
 use crate::results::{SweepManifest, files};
 
 /// One row of the verdict table.

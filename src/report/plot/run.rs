@@ -1,5 +1,5 @@
 //! The run report's charts: one `draw_*` function per PNG, each from series
-//! built by [`crate::report::model::series`], in the style of [`super::style`].
+//! built by [`crate::report::view::series`], in the style of [`super::style`].
 
 use std::path::Path;
 
@@ -11,9 +11,9 @@ use super::style::{
     category_label, draw, legend_line, model_colour, padded, tick_format, y_range,
 };
 use crate::error::Result;
-use crate::report::model::references::Reference;
-use crate::report::model::series::{Band, Line, RunEpochTimes, Spread};
-use crate::report::model::verdict::shown_ci;
+use crate::report::view::references::Reference;
+use crate::report::view::series::{Band, Line, RunEpochTimes, Spread};
+use crate::report::view::verdict::shown_ci;
 
 /// Mean validation accuracy per epoch for each model, with the min–max band
 /// over seeds. Y in percent.

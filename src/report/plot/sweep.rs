@@ -1,6 +1,6 @@
 //! The sweep report's charts: one PNG per swept option, three panels (test
 //! accuracy, seconds per epoch, peak memory) against the option's values,
-//! from the lines of [`crate::report::model::sweep::axis_lines`].
+//! from the lines of [`crate::report::view::sweep::axis_lines`].
 //!
 //! x is numeric where the values are numbers (logarithmic for sizes) and
 //! categorical otherwise ([`AxisLayout`]); ticks sit at the swept values.
@@ -15,9 +15,9 @@ use super::style::{
 };
 use crate::config::Axis;
 use crate::error::Result;
-use crate::report::model::axis::{AxisLayout, XScale};
-use crate::report::model::sweep::SweepLine;
-use crate::report::model::verdict::shown_ci;
+use crate::report::view::axis::{AxisLayout, XScale};
+use crate::report::view::sweep::SweepLine;
+use crate::report::view::verdict::shown_ci;
 
 /// A sweep chart against `axis`, three panels side by side: test accuracy
 /// (%), training seconds per epoch, peak RSS (MiB); one line per
@@ -318,10 +318,10 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::analysis::stats::{Estimate, Scale};
     use crate::config::AxisValue;
     use crate::model::Cell;
-    use crate::report::model::sweep::SweepPoint;
-    use crate::stats::{Estimate, Scale};
+    use crate::report::view::sweep::SweepPoint;
 
     fn axis(key: &str, values: &[&str]) -> Axis {
         Axis {

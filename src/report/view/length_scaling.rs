@@ -2,7 +2,7 @@
 //! `--max-len` sweep; claims 8 and 10): per model, the mean seconds per
 //! epoch and the mean memory training adds at each length, and the fitted
 //! exponent `k` of `y ∝ T^k` (least squares on the logs,
-//! [`crate::stats::fit_exponent`]). A recurrent cell steps through the
+//! [`crate::analysis::stats::fit_exponent`]). A recurrent cell steps through the
 //! tokens one after another, so its time grows about linearly in `T`; self-
 //! attention computes all positions at once but compares every pair, so its
 //! attention term grows as `T²`.
@@ -10,9 +10,9 @@
 use serde::Serialize;
 
 use super::sweep::PointSummary;
+use crate::analysis::stats::fit_exponent;
 use crate::config::Axis;
 use crate::model::Cell;
-use crate::stats::fit_exponent;
 
 /// The `--max-len` grid axis's key.
 pub const MAX_LEN_KEY: &str = "max_len";
@@ -63,7 +63,9 @@ pub fn length_scaling(
     let rows = models
         .iter()
         .map(|&model| {
-            let of = |f: fn(&crate::summary::ModelSummary) -> Option<&crate::stats::Estimate>| {
+            let of = |f: fn(
+                &crate::analysis::summary::ModelSummary,
+            ) -> Option<&crate::analysis::stats::Estimate>| {
                 at.iter()
                     .map(|(_, p)| {
                         p.summary

@@ -8,13 +8,13 @@ use super::axis::AxisLayout;
 use super::length_scaling::{LengthScaling, length_scaling};
 use super::memory_reach::{MemoryReach, ReachInput, memory_reach};
 use super::pooling_effect::{POOLING_KEY, PoolingInput, PoolingRow, pooling_effect};
+use crate::analysis::stats::Estimate;
+use crate::analysis::summary::{ModelSummary, Summary};
 use crate::config::Axis;
 use crate::data::memory::MEMORY_DATASET;
 use crate::model::Cell;
 use crate::report::load::SweepFiles;
 use crate::results::{ModelSize, RunStatus};
-use crate::stats::Estimate;
-use crate::summary::{ModelSummary, Summary};
 
 /// One grid point in the sweep's `summary.json`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -316,9 +316,9 @@ pub fn axis_lines(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::analysis::summary::summarize;
+    use crate::analysis::summary::tests::run;
     use crate::config::{AxisScale, AxisValue};
-    use crate::summary::summarize;
-    use crate::summary::tests::run;
 
     fn point(hidden: &str, gru_hidden: i64, acc: f64) -> PointSummary {
         let runs = vec![

@@ -10,12 +10,12 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+use crate::analysis::kernel_split::KernelSplit;
+use crate::analysis::stats::{Estimate, PairedDiff, Ratio, Scale, paired_difference, paired_ratio};
+use crate::analysis::time_to_target::TimeToTarget;
 use crate::error::Result;
-use crate::kernel_split::KernelSplit;
 use crate::model::Cell;
 use crate::results::{RunRecord, RunStatus, write_json_atomic};
-use crate::stats::{Estimate, PairedDiff, Ratio, Scale, paired_difference, paired_ratio};
-use crate::time_to_target::TimeToTarget;
 
 /// Aggregates of one model over its `ok` seeds. Intervals stay within what
 /// is possible: test accuracy's is computed on the logit scale, times' and
@@ -150,7 +150,7 @@ pub struct Summary {
     /// `--seeds auto`: how many seeds ran and why it stopped; `null` for a
     /// fixed list of seeds.
     #[serde(default)]
-    pub seeds_auto: Option<crate::auto_seeds::SeedDecision>,
+    pub seeds_auto: Option<crate::analysis::auto_seeds::SeedDecision>,
     /// Where the workers' time went (absent in runs made before the
     /// workers timed themselves).
     #[serde(default, skip_serializing_if = "Option::is_none")]

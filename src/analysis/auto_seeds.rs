@@ -11,10 +11,10 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::analysis::summary::summarize;
 use crate::config::AutoSeeds;
 use crate::model::Cell;
 use crate::results::RunRecord;
-use crate::summary::summarize;
 
 /// Why `--seeds auto` stopped adding seeds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -114,7 +114,7 @@ pub fn seeds_for_half_width(sd: f64, half_width: f64) -> Option<usize> {
         return None;
     }
     (AutoSeeds::FIRST_SEEDS as usize..=SEEDS_SEARCHED).find(|&n| {
-        crate::stats::t_critical(n - 1, crate::stats::CONFIDENCE_LEVEL)
+        crate::analysis::stats::t_critical(n - 1, crate::analysis::stats::CONFIDENCE_LEVEL)
             .is_some_and(|t| t * sd / (n as f64).sqrt() <= half_width)
     })
 }
@@ -203,7 +203,7 @@ mod tests {
         // The rule stops where the estimate says, for a spread that stays
         // put: these differences' sd is 1.80 points; 7 seeds give ±1.66.
         let diffs = [0.03, -0.01, 0.01, 0.03, -0.01, 0.01, 0.03];
-        let sd = crate::stats::sample_sd(&diffs).unwrap() * 100.0;
+        let sd = crate::analysis::stats::sample_sd(&diffs).unwrap() * 100.0;
         assert_eq!(seeds_for_half_width(sd, 1.8), Some(7));
         let r = runs(&diffs);
         let d = decide(

@@ -10,9 +10,9 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::analysis::stats::{Estimate, Ratio, Scale, paired_ratio};
 use crate::model::Cell;
 use crate::results::{EpochRecord, RunRecord, RunStatus};
-use crate::stats::{Estimate, Ratio, Scale, paired_ratio};
 
 /// The default rule's share of the lower mean best validation accuracy.
 pub const DEFAULT_TARGET_SHARE: f64 = 0.97;
@@ -79,7 +79,7 @@ pub fn target(explicit: f64, runs: &[RunRecord], models: &[Cell]) -> Option<(f64
                 .filter(|r| r.model == m && r.status == RunStatus::Ok && r.best_val_acc.is_finite())
                 .map(|r| r.best_val_acc)
                 .collect();
-            crate::stats::mean(&best)
+            crate::analysis::stats::mean(&best)
         })
         .fold(f64::INFINITY, f64::min);
     lowest.is_finite().then(|| {

@@ -6,11 +6,11 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::analysis::stats::{Ratio, median, paired_ratio};
 use crate::config::KernelChoice;
 use crate::model::Cell;
 use crate::probe::kernel::Kernel;
 use crate::results::KernelCheckRow;
-use crate::stats::{Ratio, median, paired_ratio};
 
 /// One model in the kernel check.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

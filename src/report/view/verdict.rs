@@ -15,8 +15,8 @@
 
 use serde::Serialize;
 
-use crate::stats::{Estimate, PairedDiff, Ratio};
-use crate::summary::{PairSummary, TimingTrust};
+use crate::analysis::stats::{Estimate, PairedDiff, Ratio};
+use crate::analysis::summary::{PairSummary, TimingTrust};
 
 /// Smallest p-value called "distinguishable".
 pub const SIGNIFICANCE_LEVEL: f64 = 0.05;
@@ -193,7 +193,7 @@ pub fn shown_ci(e: &Estimate) -> Option<(f64, f64)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::stats::{paired_difference, paired_ratio};
+    use crate::analysis::stats::{paired_difference, paired_ratio};
 
     #[test]
     fn two_seeds_are_too_few_even_at_p_zero() {

@@ -3,9 +3,9 @@
 
 use std::collections::BTreeMap;
 
+use crate::analysis::stats::{Estimate, Scale, mean};
 use crate::model::Cell;
 use crate::results::{EpochRecord, GradientFlowRow, GradientStage, RunRecord, RunStatus};
-use crate::stats::{Estimate, Scale, mean};
 
 /// A mean over seeds with its spread, at one x.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -378,7 +378,7 @@ mod tests {
     #[test]
     fn tokens_per_sec_averages_epochs_of_ok_runs() {
         let es = vec![epoch("gru", 2, 1, 0.6, 2.0), epoch("gru", 2, 2, 0.6, 2.0)];
-        let mut r = crate::summary::tests::run("gru", 2, 0.8, 1.0, 1);
+        let mut r = crate::analysis::summary::tests::run("gru", 2, 0.8, 1.0, 1);
         let s = tokens_per_sec_per_seed(&es, std::slice::from_ref(&r), &[Cell::Gru]);
         assert_eq!(s[0].values, [(2, 200.0)]);
         r.status = RunStatus::Failed;

@@ -9,10 +9,10 @@
 use serde::Serialize;
 
 use super::verdict::{Comparison, Verdict};
+use crate::analysis::stats::{Estimate, Scale, paired_difference};
+use crate::analysis::summary::PairSummary;
 use crate::model::Cell;
 use crate::results::{RunRecord, RunStatus};
-use crate::stats::{Estimate, Scale, paired_difference};
-use crate::summary::PairSummary;
 
 /// One grid point of a memory run, as the reach needs it.
 #[derive(Debug, Clone, Copy)]
@@ -160,8 +160,8 @@ pub fn memory_reach(models: &[Cell], inputs: &[ReachInput<'_>]) -> Option<Memory
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::summary::summarize;
-    use crate::summary::tests::run;
+    use crate::analysis::summary::summarize;
+    use crate::analysis::summary::tests::run;
 
     #[test]
     fn the_longest_distance_above_chance_is_named_per_cell() {

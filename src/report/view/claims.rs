@@ -9,9 +9,9 @@ use serde::Serialize;
 use super::memory_reach::MemoryReach;
 use super::pooling_effect::PoolingRow;
 use super::verdict::{Comparison, Verdict};
+use crate::analysis::summary::{PairSummary, Summary};
 use crate::model::{Cell, ModelShape};
 use crate::results::{GradientFlowRow, GradientStage};
-use crate::summary::{PairSummary, Summary};
 
 /// Which claim of the document.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -251,7 +251,7 @@ fn lstm_gru(summary: &Summary) -> Option<&PairSummary> {
 /// Every claim, checked on `inputs`.
 pub fn check_claims(inputs: &ClaimInputs<'_>) -> Vec<Claim> {
     let pair = lstm_gru(inputs.summary);
-    let ratio = |f: fn(&PairSummary) -> Option<&crate::stats::Ratio>| {
+    let ratio = |f: fn(&PairSummary) -> Option<&crate::analysis::stats::Ratio>| {
         pair.and_then(f).map(Comparison::of_ratio)
     };
     ClaimId::ALL
@@ -493,8 +493,8 @@ fn vanishing_gradient(summary: &Summary, gradient: &[GradientFlowRow]) -> Claim 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::summary::summarize;
-    use crate::summary::tests::run;
+    use crate::analysis::summary::summarize;
+    use crate::analysis::summary::tests::run;
 
     fn shape(cell: Cell, hidden_size: i64) -> ModelShape {
         ModelShape {

@@ -1,4 +1,4 @@
-//! The report's pure model of what to show: no files, no drawing, no markup.
+//! The report's pure view of what to show: no files, no drawing, no markup.
 //!
 //! - [`series`]: records → the series the run charts draw;
 //! - [`verdict`]: the one rule for "distinguishable" and the [`verdict::Verdict`]

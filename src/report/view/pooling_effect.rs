@@ -7,9 +7,9 @@
 use serde::Serialize;
 
 use super::verdict::Comparison;
+use crate::analysis::stats::paired_difference;
 use crate::model::Cell;
 use crate::results::{RunRecord, RunStatus};
-use crate::stats::paired_difference;
 
 /// The `--pooling` grid axis's key.
 pub const POOLING_KEY: &str = "pooling";
@@ -102,8 +102,8 @@ pub fn pooling_effect(models: &[Cell], inputs: &[PoolingInput<'_>]) -> Vec<Pooli
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::model::verdict::Verdict;
-    use crate::summary::tests::run;
+    use crate::analysis::summary::tests::run;
+    use crate::report::view::verdict::Verdict;
 
     #[test]
     fn attention_against_last_is_paired_by_seed_per_cell() {

@@ -1,0 +1,15 @@
+//! What the records mean: pure functions from runs to numbers, no files and
+//! no drawing.
+//!
+//! - [`stats`]: descriptive statistics, confidence intervals, paired tests,
+//!   power-law fits;
+//! - [`summary`]: a run's per-model aggregates and paired comparisons;
+//! - [`kernel_split`]: speed ratios per kernel (the kernel check);
+//! - [`time_to_target`]: training time to a validation accuracy;
+//! - [`auto_seeds`]: `--seeds auto`, whether a point needs another seed.
+
+pub mod auto_seeds;
+pub mod kernel_split;
+pub mod stats;
+pub mod summary;
+pub mod time_to_target;
