@@ -2,7 +2,18 @@
 //! (`config.json`, `environment.json`), the checks on `--resume`, and the
 //! lock a comparison holds while it works there.
 
-use super::*;
+use super::{Corpora, apply_process_settings, model_shape, model_sizes, prepare_for_seed};
+use crate::config::{Config, Grid};
+use crate::data::memory::MEMORY_DATASET;
+use crate::data::{Corpus, DatasetIdentity};
+use crate::error::{Error, Result};
+use crate::model::ModelShape;
+use crate::probe::device::resolve_device;
+use crate::probe::environment::Environment;
+use crate::results::{self, files};
+use crate::results::{ModelSize, RunManifest, SweepManifest, point_dir};
+use crate::sweep::plan::{Job, ShardChoice, all_jobs, shard_jobs};
+use std::path::{Path, PathBuf};
 
 /// A fresh run folder `out/<timestamp>-<dataset>` (with `-2`, `-3`, … when the
 /// name is taken); never reuses an existing folder.

@@ -2,7 +2,23 @@
 //! then the seeds `--seeds auto` adds, the re-runs of disturbed runs
 //! (`--remeasure`), and the kernel checks.
 
-use super::*;
+use super::folder::{RunLock, plan_point, verify_point_dir, write_point_dir};
+use super::worker::{run_worker_process, worker_command};
+use super::{Corpora, prepare_for_seed};
+use crate::analysis::auto_seeds;
+use crate::config::Grid;
+use crate::error::{Error, Result};
+use crate::model::Cell;
+use crate::probe::interference::Timing;
+use crate::results::{self, CsvAppender, EpochRecord, RunRecord, RunStatus, files};
+use crate::results::{ModelSize, RunManifest, SweepManifest, attempts, point_dir};
+use crate::sweep::plan::{Job, all_jobs};
+use crate::sweep::resume;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 
 /// What the parent learned from a finished comparison.
 #[derive(Debug)]

@@ -9,45 +9,30 @@
 //! [`folder`], the parent's loop over the jobs in [`jobs`], and the worker's
 //! side in [`worker`].
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::atomic::AtomicBool;
 
-use tch::nn;
-
-use std::collections::{BTreeMap, BTreeSet};
-
-use crate::analysis::auto_seeds;
-use crate::config::{Config, Grid};
+use crate::config::Config;
 use crate::data::memory::{MEMORY_DATASET, MemorySpec};
-use crate::data::{
-    Columns, Corpus, DatasetIdentity, DatasetSource, PrepareOptions, Prepared, load_corpus, prepare,
-};
-use crate::error::{Error, Result};
-use crate::model::{Cell, Classifier, ModelShape, hidden_for_budget};
-use crate::probe::device::resolve_device;
-use crate::probe::environment::Environment;
-use crate::probe::interference::Timing;
+use crate::data::{Columns, Corpus, DatasetSource, PrepareOptions, Prepared, load_corpus, prepare};
+use crate::error::Result;
+use crate::model::{Cell, ModelShape, hidden_for_budget};
 use crate::probe::kernel;
-use crate::results::restamp::restamp_verdicts;
-use crate::results::{
-    self, CsvAppender, EpochRecord, GradientFlowRow, GradientStage, RunRecord, RunStatus, files,
-};
-use crate::results::{ModelSize, RunManifest, SweepManifest, attempts, point_dir};
-use crate::sweep::plan::{Job, ShardChoice, all_jobs, shard_jobs};
-use crate::sweep::resume;
-use crate::train::gradient_flow::gradient_norms;
-use crate::train::latency::measure_latency;
-use crate::train::{FitSettings, fit};
+use crate::results::ModelSize;
 
 mod folder;
 mod jobs;
 mod worker;
 
-pub use folder::*;
-pub use jobs::*;
-pub use worker::*;
+pub use folder::{
+    Launch, RunLock, create_run_dir, dataset_slug, default_run_id, load_for_resume, lock_run_dir,
+    start_run, utc_stamp,
+};
+pub use jobs::{ComparisonOutcome, KernelChecks, run_jobs, run_kernel_checks};
+pub use worker::{
+    JobResult, job_result_path, run_worker, run_worker_job, seed_data, verify_dataset,
+};
 
 /// Largest hidden size considered when matching parameter budgets.
 pub use crate::memory_guard::MAX_HIDDEN;

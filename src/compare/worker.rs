@@ -2,7 +2,26 @@
 //! (its arguments, the record file it leaves), the data check and the
 //! hand-off of a seed's encoded data, and the run itself.
 
-use super::*;
+use super::{apply_process_settings, dataset_source, model_shape, prepare_for_seed};
+use crate::data::{DatasetIdentity, Prepared, load_corpus};
+use crate::error::{Error, Result};
+use crate::model::{Cell, Classifier};
+use crate::probe::device::resolve_device;
+use crate::probe::kernel;
+use crate::results::restamp::restamp_verdicts;
+use crate::results::{
+    self, CsvAppender, EpochRecord, GradientFlowRow, GradientStage, RunRecord, RunStatus, files,
+};
+use crate::results::{ModelSize, RunManifest};
+use crate::sweep::plan::Job;
+use crate::train::gradient_flow::gradient_norms;
+use crate::train::latency::measure_latency;
+use crate::train::{FitSettings, fit};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use tch::nn;
 
 /// `seed`'s encoded data for the point folder `point_dir` whose manifest
 /// is `manifest`: read from the folder, where the parent left it
