@@ -159,41 +159,74 @@ fn accuracy_sentence(
     }
 }
 
-/// `c` is seconds per epoch of `a` over `b`: above 1, `b` is faster.
-fn speed_sentence(a: &str, b: &str, c: &Comparison) -> String {
+/// The one shape of a ratio's sentence (speed, memory): `same` when the
+/// ratio is exactly 1; `differs(larger, smaller, factor)` when the rule
+/// tells them apart; `within(ratio)` when the interval includes 1;
+/// `few(ratio)` without an interval. The CI and the seeds are added here.
+fn ratio_sentence<'a>(
+    (a, b): (&'a str, &'a str),
+    c: &Comparison,
+    same: impl FnOnce() -> String,
+    differs: impl FnOnce(&'a str, &'a str, f64) -> String,
+    within: impl FnOnce(f64) -> String,
+    few: impl FnOnce(f64) -> String,
+) -> String {
     let n = c.n;
     if c.estimate == 1.0 {
-        return format!(
-            "{a} and {b} took the same training time per epoch ({} paired).",
-            seeds_word(n)
-        );
+        return same();
     }
     match (c.verdict, c.shown_ci()) {
         (Verdict::FirstLarger | Verdict::SecondLarger, Some((lo, hi))) => {
-            let (fast, slow, factor, (lo, hi)) = if c.verdict == Verdict::FirstLarger {
-                (b, a, c.estimate, (lo, hi))
+            let (larger, smaller, factor, (lo, hi)) = if c.verdict == Verdict::FirstLarger {
+                (a, b, c.estimate, (lo, hi))
             } else {
-                (a, b, 1.0 / c.estimate, (1.0 / hi, 1.0 / lo))
+                (b, a, 1.0 / c.estimate, (1.0 / hi, 1.0 / lo))
             };
             format!(
-                "{fast} is faster than {slow}: {slow} takes {factor:.2}× as long per training epoch ({}, {} paired).",
+                "{} ({}, {} paired).",
+                differs(larger, smaller, factor),
                 ratio_ci_text(lo, hi),
                 seeds_word(n)
             )
         }
         (_, Some((lo, hi))) => format!(
-            "No speed difference between {a} and {b} was distinguishable: {a} took {:.2}× {b}'s time per training epoch ({}, which includes 1; {} paired).",
-            c.estimate,
+            "{} ({}, which includes 1; {} paired).",
+            within(c.estimate),
             ratio_ci_text(lo, hi),
             seeds_word(n)
         ),
-        (_, None) => format!(
-            "With {}, no speed difference between {a} and {b} can be told from seed-to-seed noise: {a} took {:.2}× {b}'s time per training epoch ({}).",
-            seeds_word(n),
-            c.estimate,
-            no_interval(n)
-        ),
+        (_, None) => format!("{} ({}).", few(c.estimate), no_interval(n)),
     }
+}
+
+/// `c` is seconds per epoch of `a` over `b`: above 1, `b` is faster.
+fn speed_sentence(a: &str, b: &str, c: &Comparison) -> String {
+    ratio_sentence(
+        (a, b),
+        c,
+        || {
+            format!(
+                "{a} and {b} took the same training time per epoch ({} paired).",
+                seeds_word(c.n)
+            )
+        },
+        |slow, fast, factor| {
+            format!(
+                "{fast} is faster than {slow}: {slow} takes {factor:.2}× as long per training epoch"
+            )
+        },
+        |ratio| {
+            format!(
+                "No speed difference between {a} and {b} was distinguishable: {a} took {ratio:.2}× {b}'s time per training epoch"
+            )
+        },
+        |ratio| {
+            format!(
+                "With {}, no speed difference between {a} and {b} can be told from seed-to-seed noise: {a} took {ratio:.2}× {b}'s time per training epoch",
+                seeds_word(c.n)
+            )
+        },
+    )
 }
 
 /// The kernel split of the pair `a`, `b`: its time ratio per train step
@@ -334,36 +367,25 @@ pub fn time_to_target_sentence(a: Cell, b: Cell, t: &TimeToTarget) -> Option<Str
 
 /// `c` is the memory of `a` over `b`: above 1, `a` used more.
 fn memory_sentence(a: &str, b: &str, c: &Comparison, what: &str) -> String {
-    let n = c.n;
-    if c.estimate == 1.0 {
-        return format!("{a} and {b} used the same {what}.");
-    }
-    match (c.verdict, c.shown_ci()) {
-        (Verdict::FirstLarger | Verdict::SecondLarger, Some((lo, hi))) => {
-            let (more, less, factor, (lo, hi)) = if c.verdict == Verdict::FirstLarger {
-                (a, b, c.estimate, (lo, hi))
-            } else {
-                (b, a, 1.0 / c.estimate, (1.0 / hi, 1.0 / lo))
-            };
+    ratio_sentence(
+        (a, b),
+        c,
+        || format!("{a} and {b} used the same {what}."),
+        |more, less, factor| {
+            format!("{more} used more memory than {less}: its {what} was {factor:.2}× {less}'s")
+        },
+        |ratio| {
             format!(
-                "{more} used more memory than {less}: its {what} was {factor:.2}× {less}'s ({}, {} paired).",
-                ratio_ci_text(lo, hi),
-                seeds_word(n)
+                "No difference in {what} between {a} and {b} was distinguishable: {a}'s was {ratio:.2}× {b}'s"
             )
-        }
-        (_, Some((lo, hi))) => format!(
-            "No difference in {what} between {a} and {b} was distinguishable: {a}'s was {:.2}× {b}'s ({}, which includes 1; {} paired).",
-            c.estimate,
-            ratio_ci_text(lo, hi),
-            seeds_word(n)
-        ),
-        (_, None) => format!(
-            "With {}, no difference in {what} between {a} and {b} can be told from seed-to-seed noise: {a}'s was {:.2}× {b}'s ({}).",
-            seeds_word(n),
-            c.estimate,
-            no_interval(n)
-        ),
-    }
+        },
+        |ratio| {
+            format!(
+                "With {}, no difference in {what} between {a} and {b} can be told from seed-to-seed noise: {a}'s was {ratio:.2}× {b}'s",
+                seeds_word(c.n)
+            )
+        },
+    )
 }
 
 fn cis_overlap(summary: &Summary, a: Cell, b: Cell) -> bool {
