@@ -134,6 +134,9 @@ struct SummaryFile<'a> {
     summary: &'a Summary,
     /// "The claims, checked", one row per claim.
     claims: &'a [ClaimRow],
+    /// The first screen: one line per criterion and the next step.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    answer: Option<&'a Answer>,
 }
 
 /// The claims of `run`, checked on `summary` (and, in a `--distance`
@@ -213,11 +216,13 @@ fn render(run: &RunFiles, csv: Csv) -> Result<(PathBuf, Summary, Vec<ClaimRow>, 
     let models = run.models();
     let summary = run.summary();
     let claims = run_claims(run, &summary, None, None);
+    let answer = run_answer(run, &summary);
     write_json_atomic(
         &dir.join(files::SUMMARY),
         &SummaryFile {
             summary: &summary,
             claims: &claims,
+            answer: answer.as_ref(),
         },
     )?;
     if let Some(tt) = &summary.time_to_target {
@@ -330,7 +335,6 @@ fn render(run: &RunFiles, csv: Csv) -> Result<(PathBuf, Summary, Vec<ClaimRow>, 
             d.seed
         ));
     }
-    let answer = run_answer(run, &summary);
     let page = RunPage::new(run, &summary, figures, notes, &claims, answer.as_ref()).render()?;
     let path = dir.join(files::REPORT);
     crate::results::write_atomic(&path, page.as_bytes())?;
