@@ -523,11 +523,6 @@ pub(crate) mod tests {
         rss: u64,
     ) -> RunRecord {
         RunRecord {
-            model: model.parse().expect("a cell name"),
-            seed,
-            status: RunStatus::Ok,
-            hidden_size: if model == "lstm" { 100 } else { 116 },
-            params: 150_000,
             epochs_run: 3,
             best_epoch: 2,
             best_val_acc: test_acc + 0.01,
@@ -537,25 +532,14 @@ pub(crate) mod tests {
             train_secs_total: secs_per_epoch * 3.0,
             secs_per_epoch,
             peak_rss_bytes: rss,
-            gpu_peak_bytes: None,
-            message: String::new(),
-            kernel: None,
-            secs_to_target: None,
-            epochs_to_target: None,
-            timing: None,
-            disturbed_epochs: None,
-            load_avg_1min: None,
-            other_runnable_tasks: None,
-            attempt: 1,
-            train_rss_delta_bytes: None,
-            latency_review_p50_ms: None,
-            latency_review_p99_ms: None,
-            latency_step_p50_us: None,
-            latency_step_p99_us: None,
-            eval_secs_total: None,
-            data_secs: None,
-            worker_secs: None,
-            wall_secs: None,
+            ..RunRecord::empty(
+                model.parse().expect("a cell name"),
+                seed,
+                if model == "lstm" { 100 } else { 116 },
+                150_000,
+                RunStatus::Ok,
+                String::new(),
+            )
         }
     }
 

@@ -182,16 +182,11 @@ mod tests {
     use super::*;
 
     fn epoch(model: Cell, seed: u64, epoch: u32, val_acc: f64, train_secs: f64) -> EpochRecord {
-        let mut e: EpochRecord = serde_json::from_value(serde_json::json!({
-            "model": model, "seed": seed, "epoch": epoch, "hidden_size": 8, "params": 10,
-            "train_loss": 0.5, "train_acc": 0.5, "val_loss": 0.5, "val_acc": val_acc,
-            "train_secs": train_secs, "eval_secs": 0.1, "samples_per_sec": 1.0,
-            "tokens_per_sec": 1.0, "padding_fraction": 0.0, "peak_rss_bytes": 1,
-            "gpu_peak_bytes": null
-        }))
-        .unwrap();
-        e.val_acc = val_acc;
-        e
+        EpochRecord {
+            val_acc,
+            train_secs,
+            ..EpochRecord::new(model, seed, epoch)
+        }
     }
 
     fn run(model: Cell, seed: u64, best: f64) -> RunRecord {

@@ -167,9 +167,6 @@ mod tests {
 
     fn epoch(model: Cell, seed: u64, attempt: u32, epoch: u32, secs: f64) -> EpochRecord {
         EpochRecord {
-            model,
-            seed,
-            epoch,
             hidden_size: 16,
             params: 100,
             train_loss: 0.5 / epoch as f64,
@@ -180,20 +177,10 @@ mod tests {
             eval_secs: 0.1,
             samples_per_sec: 1.0,
             tokens_per_sec: 1.0,
-            padding_fraction: 0.0,
             peak_rss_bytes: 1,
-            gpu_peak_bytes: None,
-            gpu_reserved_peak_bytes: None,
-            kernel: None,
-            cpu_secs: None,
-            runqueue_wait_secs: None,
-            cpu_pressure_secs: None,
-            steal_secs: None,
-            involuntary_switches: None,
             disturbed: Some(false),
-            disturbance: String::new(),
             attempt,
-            train_rss_delta_bytes: None,
+            ..EpochRecord::new(model, seed, epoch)
         }
     }
 

@@ -175,9 +175,6 @@ mod tests {
 
     fn epoch(model: Cell, seed: u64, epoch: u32) -> EpochRecord {
         EpochRecord {
-            model,
-            seed,
-            epoch,
             hidden_size: 128,
             params: 1000,
             train_loss: 0.5,
@@ -190,18 +187,7 @@ mod tests {
             tokens_per_sec: 10000.0,
             padding_fraction: 0.05,
             peak_rss_bytes: 1 << 20,
-            gpu_peak_bytes: None,
-            gpu_reserved_peak_bytes: None,
-            kernel: None,
-            cpu_secs: None,
-            runqueue_wait_secs: None,
-            cpu_pressure_secs: None,
-            steal_secs: None,
-            involuntary_switches: None,
-            disturbed: None,
-            disturbance: String::new(),
-            attempt: 1,
-            train_rss_delta_bytes: None,
+            ..EpochRecord::new(model, seed, epoch)
         }
     }
 

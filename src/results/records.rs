@@ -93,6 +93,43 @@ pub struct EpochRecord {
     pub train_rss_delta_bytes: Option<u64>,
 }
 
+impl EpochRecord {
+    /// An epoch of `model` with `seed` and nothing measured: zeros, no
+    /// probe readings, the first attempt. Set the fields a caller knows
+    /// with `EpochRecord { val_acc, ..EpochRecord::new(model, seed, epoch) }`.
+    pub fn new(model: Cell, seed: u64, epoch: u32) -> EpochRecord {
+        EpochRecord {
+            model,
+            seed,
+            epoch,
+            hidden_size: 0,
+            params: 0,
+            train_loss: 0.0,
+            train_acc: 0.0,
+            val_loss: 0.0,
+            val_acc: 0.0,
+            train_secs: 0.0,
+            eval_secs: 0.0,
+            samples_per_sec: 0.0,
+            tokens_per_sec: 0.0,
+            padding_fraction: 0.0,
+            peak_rss_bytes: 0,
+            gpu_peak_bytes: None,
+            gpu_reserved_peak_bytes: None,
+            kernel: None,
+            cpu_secs: None,
+            runqueue_wait_secs: None,
+            cpu_pressure_secs: None,
+            steal_secs: None,
+            involuntary_switches: None,
+            disturbed: None,
+            disturbance: String::new(),
+            attempt: first_attempt(),
+            train_rss_delta_bytes: None,
+        }
+    }
+}
+
 /// The attempt number of a run's first try (older files have no column).
 pub fn first_attempt() -> u32 {
     1

@@ -103,9 +103,6 @@ fn write_run(dir: &Path, seeds: &[u64], planned: &[u64], lstm: Behaviour, gru: B
                 let progress = f64::from(epoch) / 4.0;
                 epochs
                     .append(&EpochRecord {
-                        model: model.parse().expect("a cell name"),
-                        seed,
-                        epoch,
                         hidden_size: hidden,
                         params: 1_331_000,
                         train_loss: 0.7 - 0.4 * progress + noise,
@@ -118,27 +115,11 @@ fn write_run(dir: &Path, seeds: &[u64], planned: &[u64], lstm: Behaviour, gru: B
                         tokens_per_sec: 300_000.0 / b.secs_per_epoch,
                         padding_fraction: 0.05,
                         peak_rss_bytes: (b.rss_mib << 20) + seed * 1_000_000,
-                        gpu_peak_bytes: None,
-                        gpu_reserved_peak_bytes: None,
-                        kernel: None,
-                        cpu_secs: None,
-                        runqueue_wait_secs: None,
-                        cpu_pressure_secs: None,
-                        steal_secs: None,
-                        involuntary_switches: None,
-                        disturbed: None,
-                        disturbance: String::new(),
-                        attempt: 1,
-                        train_rss_delta_bytes: None,
+                        ..EpochRecord::new(model.parse().expect("a cell name"), seed, epoch)
                     })
                     .unwrap();
             }
             runs.append(&RunRecord {
-                model: model.parse().expect("a cell name"),
-                seed,
-                status: RunStatus::Ok,
-                hidden_size: hidden,
-                params: 1_331_000,
                 epochs_run: n_epochs,
                 best_epoch: n_epochs,
                 best_val_acc: b.test_acc + 0.01,
@@ -154,25 +135,14 @@ fn write_run(dir: &Path, seeds: &[u64], planned: &[u64], lstm: Behaviour, gru: B
                 train_secs_total: b.secs_per_epoch * f64::from(n_epochs),
                 secs_per_epoch: b.secs_per_epoch * (1.0 + noise),
                 peak_rss_bytes: (b.rss_mib << 20) + seed * 1_000_000,
-                gpu_peak_bytes: None,
-                message: String::new(),
-                kernel: None,
-                secs_to_target: None,
-                epochs_to_target: None,
-                timing: None,
-                disturbed_epochs: None,
-                load_avg_1min: None,
-                other_runnable_tasks: None,
-                attempt: 1,
-                train_rss_delta_bytes: None,
-                latency_review_p50_ms: None,
-                latency_review_p99_ms: None,
-                latency_step_p50_us: None,
-                latency_step_p99_us: None,
-                eval_secs_total: None,
-                data_secs: None,
-                worker_secs: None,
-                wall_secs: None,
+                ..RunRecord::empty(
+                    model.parse().expect("a cell name"),
+                    seed,
+                    hidden,
+                    1_331_000,
+                    RunStatus::Ok,
+                    String::new(),
+                )
             })
             .unwrap();
         }

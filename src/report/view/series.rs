@@ -278,9 +278,6 @@ mod tests {
 
     fn epoch(model: &str, seed: u64, epoch: u32, val_acc: f64, train_secs: f64) -> EpochRecord {
         EpochRecord {
-            model: model.parse().expect("a cell name"),
-            seed,
-            epoch,
             hidden_size: 8,
             params: 100,
             train_loss: 0.5,
@@ -291,20 +288,8 @@ mod tests {
             eval_secs: 0.1,
             samples_per_sec: 10.0,
             tokens_per_sec: 100.0 * seed as f64,
-            padding_fraction: 0.0,
             peak_rss_bytes: 1,
-            gpu_peak_bytes: None,
-            gpu_reserved_peak_bytes: None,
-            kernel: None,
-            cpu_secs: None,
-            runqueue_wait_secs: None,
-            cpu_pressure_secs: None,
-            steal_secs: None,
-            involuntary_switches: None,
-            disturbed: None,
-            disturbance: String::new(),
-            attempt: 1,
-            train_rss_delta_bytes: None,
+            ..EpochRecord::new(model.parse().expect("a cell name"), seed, epoch)
         }
     }
 
