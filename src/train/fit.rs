@@ -130,7 +130,8 @@ pub fn fit(
     // model's weights are resident; nothing of training is yet.
     let rss_before_training = memory::current_rss_bytes();
 
-    'epochs: for epoch in 1..=settings.config.epochs {
+    let faults = Faults::from_env(cell, settings.seed, settings.attempt);
+    for epoch in 1..=settings.config.epochs {
         let batches = settings.config.batching.batches(
             &train_lengths,
             settings.config.batch_size,
@@ -150,48 +151,29 @@ pub fn fit(
         synchronize(settings.device);
         let signals_at_start = Signals::now();
         let start = Instant::now();
-        let (mut loss_sum, mut examples, mut real_tokens) = (0.0, 0usize, 0usize);
-        let mut correct = Tensor::zeros([], (Kind::Int64, settings.device));
-        for indices in &batches {
-            if stop.load(Ordering::SeqCst) {
-                run.status = RunStatus::Interrupted;
-                run.message = format!("interrupted during epoch {epoch}");
-                break 'epochs;
-            }
-            let batch = data.train.batch(indices);
-            let (logits, labels, loss) = train_step(
-                model,
-                &mut optimizer,
-                &trainable,
-                &batch,
-                settings.config.clip,
-                settings.device,
-            )?;
-            let mut loss_value = loss.f_double_value(&[])?;
-            if injected_fault(cell, settings.seed, epoch) {
-                loss_value = f64::NAN;
-            }
-            if !loss_value.is_finite() {
-                run.status = RunStatus::Diverged;
-                run.message = format!(
-                    "{} seed {}: loss became {loss_value} in epoch {epoch}; run stopped",
+        let pass = train_epoch(
+            model,
+            &mut optimizer,
+            &trainable,
+            data,
+            &batches,
+            settings,
+            stop,
+            progress,
+            faults.nan_in(epoch),
+        )?;
+        if let Some(PassEnd { status, message }) = pass.end {
+            run.status = status;
+            run.message = if status == RunStatus::Interrupted {
+                format!("interrupted during epoch {epoch}")
+            } else {
+                format!(
+                    "{} seed {}: {message} in epoch {epoch}; run stopped",
                     cell.name(),
                     settings.seed
-                );
-                break 'epochs;
-            }
-            tch::no_grad(|| -> Result<()> {
-                correct += logits
-                    .f_argmax(1, false)?
-                    .f_eq_tensor(&labels)?
-                    .f_sum(Kind::Int64)?;
-                Ok(())
-            })?;
-            loss_sum += loss_value * batch.batch_size as f64;
-            examples += batch.batch_size;
-            real_tokens += batch.lengths.iter().sum::<i64>() as usize;
-            progress.inc(1);
-            progress.set_message(format!("loss {:.4}", loss_sum / examples as f64));
+                )
+            };
+            break;
         }
         synchronize(settings.device);
         let train_secs = start.elapsed().as_secs_f64();
@@ -210,25 +192,18 @@ pub fn fit(
         let eval_secs = eval_start.elapsed().as_secs_f64();
         let gpu_peak = gpu::peak(settings.device);
         let peak_rss_bytes = memory::peak_rss_bytes();
+        let examples = pass.examples.max(1) as f64;
         let record = EpochRecord {
-            model: cell,
-            seed: settings.seed,
-            epoch,
             hidden_size: shape.hidden_size,
             params: shape.params(),
-            train_loss: loss_sum / examples.max(1) as f64
-                + if epoch == 1 && injected_perturbation(cell, settings.seed, settings.attempt) {
-                    1e-9
-                } else {
-                    0.0
-                },
-            train_acc: correct.f_int64_value(&[])? as f64 / examples.max(1) as f64,
+            train_loss: pass.loss_sum / examples + faults.perturbation(epoch),
+            train_acc: pass.correct as f64 / examples,
             val_loss: validation.loss,
             val_acc: validation.accuracy,
             train_secs,
             eval_secs,
-            samples_per_sec: examples as f64 / train_secs,
-            tokens_per_sec: real_tokens as f64 / train_secs,
+            samples_per_sec: pass.examples as f64 / train_secs,
+            tokens_per_sec: pass.real_tokens as f64 / train_secs,
             padding_fraction: padding_fraction(&train_lengths, &batches),
             peak_rss_bytes,
             gpu_peak_bytes: gpu_peak.map(|p| p.allocated_bytes),
@@ -243,17 +218,10 @@ pub fn fit(
             disturbance: verdict.disturbance.unwrap_or_default(),
             attempt: settings.attempt,
             train_rss_delta_bytes: Some(peak_rss_bytes.saturating_sub(rss_before_training)),
+            ..EpochRecord::new(cell, settings.seed, epoch)
         };
         on_epoch(&record)?;
-        run.epochs_run = epoch;
-        run.train_secs_total += train_secs;
-        run.eval_secs_total = Some(run.eval_secs_total.unwrap_or(0.0) + eval_secs);
-        run.peak_rss_bytes = run.peak_rss_bytes.max(record.peak_rss_bytes);
-        run.train_rss_delta_bytes = run.train_rss_delta_bytes.max(record.train_rss_delta_bytes);
-        run.gpu_peak_bytes = match (run.gpu_peak_bytes, record.gpu_peak_bytes) {
-            (Some(a), Some(b)) => Some(a.max(b)),
-            (a, b) => a.or(b),
-        };
+        add_epoch(&mut run, &record);
         if best.is_none() || validation.accuracy > run.best_val_acc {
             run.best_val_acc = validation.accuracy;
             run.best_epoch = epoch;
@@ -295,19 +263,141 @@ pub fn fit(
     })
 }
 
-/// Test hook: `RNNBENCH_FAULT_NAN=<model>:<seed>:<epoch>` makes that run's
-/// loss NaN in that epoch, to exercise the divergence path end to end.
-fn injected_fault(cell: Cell, seed: u64, epoch: u32) -> bool {
-    std::env::var("RNNBENCH_FAULT_NAN")
-        .is_ok_and(|v| v == format!("{}:{seed}:{epoch}", cell.name()))
+/// Counts an epoch's record into its run's totals and peaks.
+fn add_epoch(run: &mut RunRecord, record: &EpochRecord) {
+    run.epochs_run = record.epoch;
+    run.train_secs_total += record.train_secs;
+    run.eval_secs_total = Some(run.eval_secs_total.unwrap_or(0.0) + record.eval_secs);
+    run.peak_rss_bytes = run.peak_rss_bytes.max(record.peak_rss_bytes);
+    run.train_rss_delta_bytes = run.train_rss_delta_bytes.max(record.train_rss_delta_bytes);
+    run.gpu_peak_bytes = match (run.gpu_peak_bytes, record.gpu_peak_bytes) {
+        (Some(a), Some(b)) => Some(a.max(b)),
+        (a, b) => a.or(b),
+    };
 }
 
-/// Test hook: `RNNBENCH_FAULT_PERTURB=<model>:<seed>:<attempt>` adds 1e-9
-/// to that attempt's first training loss, to exercise the check that a
-/// re-run reproduces its first attempt (`--remeasure`) end to end.
-fn injected_perturbation(cell: Cell, seed: u64, attempt: u32) -> bool {
-    std::env::var("RNNBENCH_FAULT_PERTURB")
-        .is_ok_and(|v| v == format!("{}:{seed}:{attempt}", cell.name()))
+/// Why an epoch's pass over the batches stopped early.
+struct PassEnd {
+    status: RunStatus,
+    message: String,
+}
+
+/// One pass over an epoch's training batches.
+struct EpochPass {
+    /// Sum of the batches' mean losses times their sizes, in nats.
+    loss_sum: f64,
+    examples: usize,
+    /// Non-padding tokens trained on.
+    real_tokens: usize,
+    /// Training examples the model predicted right.
+    correct: i64,
+    /// Set when Ctrl-C or a non-finite loss ended the pass.
+    end: Option<PassEnd>,
+}
+
+/// Trains on `batches` (indices into `data.train`) once; stops between
+/// batches on `stop` and at the first non-finite loss (`force_nan` makes
+/// every loss NaN: the divergence test hook).
+#[allow(clippy::too_many_arguments)]
+fn train_epoch(
+    model: &Classifier,
+    optimizer: &mut nn::Optimizer,
+    trainable: &[Tensor],
+    data: &Prepared,
+    batches: &[Vec<usize>],
+    settings: &FitSettings<'_>,
+    stop: &AtomicBool,
+    progress: &ProgressBar,
+    force_nan: bool,
+) -> Result<EpochPass> {
+    let (mut loss_sum, mut examples, mut real_tokens) = (0.0, 0usize, 0usize);
+    let mut correct = Tensor::zeros([], (Kind::Int64, settings.device));
+    let mut end = None;
+    for indices in batches {
+        if stop.load(Ordering::SeqCst) {
+            end = Some(PassEnd {
+                status: RunStatus::Interrupted,
+                message: String::new(),
+            });
+            break;
+        }
+        let batch = data.train.batch(indices);
+        let (logits, labels, loss) = train_step(
+            model,
+            optimizer,
+            trainable,
+            &batch,
+            settings.config.clip,
+            settings.device,
+        )?;
+        let loss_value = if force_nan {
+            f64::NAN
+        } else {
+            loss.f_double_value(&[])?
+        };
+        if !loss_value.is_finite() {
+            end = Some(PassEnd {
+                status: RunStatus::Diverged,
+                message: format!("loss became {loss_value}"),
+            });
+            break;
+        }
+        tch::no_grad(|| -> Result<()> {
+            correct += logits
+                .f_argmax(1, false)?
+                .f_eq_tensor(&labels)?
+                .f_sum(Kind::Int64)?;
+            Ok(())
+        })?;
+        loss_sum += loss_value * batch.batch_size as f64;
+        examples += batch.batch_size;
+        real_tokens += batch.lengths.iter().sum::<i64>() as usize;
+        progress.inc(1);
+        progress.set_message(format!("loss {:.4}", loss_sum / examples as f64));
+    }
+    Ok(EpochPass {
+        loss_sum,
+        examples,
+        real_tokens,
+        correct: correct.f_int64_value(&[])?,
+        end,
+    })
+}
+
+/// The test hooks, read once per run from the environment:
+/// `RNNBENCH_FAULT_NAN=<model>:<seed>:<epoch>` makes that run's loss NaN in
+/// that epoch (the divergence path end to end);
+/// `RNNBENCH_FAULT_PERTURB=<model>:<seed>:<attempt>` adds 1e-9 to that
+/// attempt's first training loss (the check that a re-run reproduces its
+/// first attempt, `--remeasure`).
+struct Faults {
+    nan_epoch: Option<u32>,
+    perturb: bool,
+}
+
+impl Faults {
+    fn from_env(cell: Cell, seed: u64, attempt: u32) -> Faults {
+        let prefix = format!("{}:{seed}:", cell.name());
+        let var = |name: &str| std::env::var(name).ok();
+        Faults {
+            nan_epoch: var("RNNBENCH_FAULT_NAN")
+                .and_then(|v| v.strip_prefix(&prefix)?.parse().ok()),
+            perturb: var("RNNBENCH_FAULT_PERTURB")
+                .is_some_and(|v| v == format!("{prefix}{attempt}")),
+        }
+    }
+
+    fn nan_in(&self, epoch: u32) -> bool {
+        self.nan_epoch == Some(epoch)
+    }
+
+    fn perturbation(&self, epoch: u32) -> f64 {
+        if self.perturb && epoch == 1 {
+            1e-9
+        } else {
+            0.0
+        }
+    }
 }
 
 /// Scales all gradients together so that their global L2 norm is at most
