@@ -1,6 +1,7 @@
 //! Raw speed of the cells apart from accuracy: forward (inference, no
 //! gradient) and train step (forward, backward, Adam step with clipping, as
-//! `compare` does it) for LSTM, GRU and RNN at the same shapes, in their
+//! `compare` does it) for LSTM, GRU and RNN at the same shapes (and the
+//! Transformer along the length line, for its exponent in T), in their
 //! steady state.
 //!
 //! Names are `<group>/<cell>/<shape>` with the model layer's types
@@ -258,7 +259,19 @@ fn cells(c: &mut Criterion) {
     for bench_group in [BenchGroup::Forward, BenchGroup::TrainStep] {
         let name = group_id(bench_group, device);
         let mut g = group(c, &name);
-        let sweep = shapes().into_iter().map(|s| (s, &Cell::RECURRENT[..]));
+        // The Transformer along the length line only (hidden, its
+        // feed-forward width, at the base): its exponent in T beside the
+        // cells' (the attention's T² term).
+        let base = base_shape();
+        let sweep = shapes().into_iter().map(|s| {
+            let on_length_line = BenchShape { seq: base.seq, ..s } == base;
+            let cells: &[Cell] = if on_length_line {
+                &Cell::ALL
+            } else {
+                &Cell::RECURRENT
+            };
+            (s, cells)
+        });
         let grid = grid_shapes()
             .into_iter()
             .map(|s| (s, &[Cell::Lstm, Cell::Gru][..]));

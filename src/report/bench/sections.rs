@@ -380,6 +380,20 @@ fn ratio_section(ctx: &Ctx, findings: &mut Findings) -> Result<Option<ChartSecti
     }))
 }
 
+/// What the operation count predicts for `cell`'s exponent along `axis`.
+fn textbook_exponent(cell: Cell, axis: SweepAxis) -> &'static str {
+    match (cell.is_recurrent(), axis) {
+        (true, SweepAxis::Hidden) => "textbook O(T·H²) per layer predicts up to 2",
+        (true, SweepAxis::Seq) => "textbook O(T·H²) per layer predicts 1",
+        (false, SweepAxis::Hidden) => {
+            "textbook O(T·d·F + T²·d) per layer predicts up to 1 in the feed-forward width F"
+        }
+        (false, SweepAxis::Seq) => {
+            "textbook O(T·d·F + T²·d) per layer predicts between 1 and 2: the attention's T² term"
+        }
+    }
+}
+
 /// Log-log time against hidden size and length for one group, with the
 /// fitted exponents.
 fn scaling_section(
@@ -397,11 +411,11 @@ fn scaling_section(
                 findings.add(
                     &ctx.checks,
                     format!(
-                        "{group}: {} time ∝ {}^{k:.2} (fitted over {} points; textbook O(T·H²) per layer predicts {})",
+                        "{group}: {} time ∝ {}^{k:.2} (fitted over {} points; {})",
                         cell.display_name(),
                         axis.symbol(),
                         line.points.len(),
-                        if axis == SweepAxis::Hidden { "up to 2" } else { "1" }
+                        textbook_exponent(cell, axis)
                     ),
                     &line.ids,
                 );
@@ -732,4 +746,15 @@ fn batching_section(
         charts,
     });
     Ok((section, Some(table)))
+}
+
+#[cfg(test)]
+mod exponent_words {
+    use super::*;
+
+    #[test]
+    fn the_transformer_is_not_held_to_the_cells_linear_length() {
+        assert!(textbook_exponent(Cell::Lstm, SweepAxis::Seq).ends_with("predicts 1"));
+        assert!(textbook_exponent(Cell::Transformer, SweepAxis::Seq).contains("T²"));
+    }
 }
