@@ -39,6 +39,17 @@ pub fn median(xs: &[f64]) -> Option<f64> {
     })
 }
 
+/// The `p` quantile of `xs` by the nearest rank below (no interpolation:
+/// always one of the values); `None` when empty.
+pub fn quantile_below(xs: &[f64], p: f64) -> Option<f64> {
+    if xs.is_empty() {
+        return None;
+    }
+    let mut s = xs.to_vec();
+    s.sort_by(f64::total_cmp);
+    Some(s[((s.len() - 1) as f64 * p.clamp(0.0, 1.0)) as usize])
+}
+
 /// Sample standard deviation (denominator n - 1); `None` for fewer than two values.
 pub fn sample_sd(xs: &[f64]) -> Option<f64> {
     if xs.len() < 2 {

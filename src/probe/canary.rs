@@ -10,6 +10,7 @@
 //! 10%, more where the canary varies more on its own) was taken on a
 //! slowed machine.
 
+use crate::analysis::stats::quantile_below;
 use std::time::{Duration, Instant};
 
 use tch::{Device, Kind, Tensor};
@@ -59,22 +60,12 @@ const CANARY_HISTORY: usize = 512;
 /// fastest with 10% every bench sample was "slowed"; the median of eight
 /// varies by about 5%.
 pub fn tolerance_for(secs: &[f64]) -> f64 {
-    match (quantile(secs, 0.25), quantile(secs, 0.9)) {
+    match (quantile_below(secs, 0.25), quantile_below(secs, 0.9)) {
         (Some(q25), Some(q90)) if q25 > 0.0 => {
             (2.0 * (q90 / q25 - 1.0)).clamp(CANARY_TOLERANCE, CANARY_TOLERANCE_MAX)
         }
         _ => CANARY_TOLERANCE,
     }
-}
-
-/// The `p` quantile of `v` (nearest rank below); `None` when empty.
-fn quantile(v: &[f64], p: f64) -> Option<f64> {
-    if v.is_empty() {
-        return None;
-    }
-    let mut s = v.to_vec();
-    s.sort_by(f64::total_cmp);
-    Some(s[((s.len() - 1) as f64 * p) as usize])
 }
 
 /// The canary's operands (on the CPU, in the calling process's libtorch
@@ -172,7 +163,7 @@ impl Canary {
     /// The usual time of the canary (the lower quartile of its recent
     /// timings), in seconds.
     pub fn usual_secs(&self) -> f64 {
-        quantile(&self.before_secs, 0.25).unwrap_or(f64::INFINITY)
+        quantile_below(&self.before_secs, 0.25).unwrap_or(f64::INFINITY)
     }
 
     /// The slowdown beyond which the machine counts as slowed, learnt
@@ -192,7 +183,7 @@ impl Canary {
                 start.elapsed().as_secs_f64()
             })
             .collect();
-        quantile(&each, 0.5).unwrap_or(f64::INFINITY)
+        quantile_below(&each, 0.5).unwrap_or(f64::INFINITY)
     }
 
     /// Times the canary once, in seconds, and keeps the timing among the
@@ -213,7 +204,7 @@ impl Canary {
         let out = measure();
         let after = self.time_once();
         self.after_secs.push(after);
-        let usual_after = quantile(&self.after_secs, 0.25).unwrap_or(after);
+        let usual_after = quantile_below(&self.after_secs, 0.25).unwrap_or(after);
         let reading = CanaryReading {
             slowdown: slowdown(before, after, self.usual_secs(), usual_after),
             tolerance: self.tolerance,
