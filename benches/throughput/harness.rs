@@ -15,10 +15,10 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use criterion::measurement::WallTime;
 use criterion::{BenchmarkGroup, BenchmarkId, Criterion, SamplingMode};
-use rnnbench::model::{
+use rnnbench::bench::canary::Canary;
+use rnnbench::bench::{
     BENCH_CONDITIONS_FILE, BenchCondition, BenchConditions, Measurement, RemeasureLedger,
 };
-use rnnbench::probe::canary::Canary;
 use rnnbench::probe::device::{cuda_unavailable_reason, synchronize};
 use rnnbench::probe::interference::{DisturbanceRule, EpochTiming, Signals};
 use tch::{Device, Tensor};

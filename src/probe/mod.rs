@@ -5,7 +5,6 @@
 //! machine's load before a run ([`load`]), and its speed right now, from a
 //! reference matmul ([`canary`]).
 
-pub mod canary;
 pub mod device;
 pub mod environment;
 pub mod gpu;

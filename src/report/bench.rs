@@ -11,7 +11,7 @@
 //!
 //! Layers, each using only those above it:
 //! - [`results`] reads criterion's folder into typed [`BenchResult`]s (names
-//!   parsed with the model layer's [`BenchShape`](crate::model::BenchShape)
+//!   parsed with the model layer's [`BenchShape`](crate::bench::BenchShape)
 //!   and friends, the same types the benches format them with);
 //! - [`series`] (pure) turns them into what to show;
 //! - [`gates`] checks them: drift, implausible exponents, throughput rising

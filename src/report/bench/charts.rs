@@ -10,8 +10,9 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::RatioGrid;
 use super::shared::{CHART_SIZE_PX, Line, WIDE_CHART_SIZE_PX, canvas, draw, model_colour};
+use crate::bench::BatchingMode;
 use crate::error::Result;
-use crate::model::{BatchingMode, Cell};
+use crate::model::Cell;
 
 type DrawResult = std::result::Result<(), Box<dyn std::error::Error + Send + Sync>>;
 

@@ -26,7 +26,7 @@ pub use crate::analysis::stats::{DRIFT_TOLERANCE, Drift};
 
 use super::results::BenchResult;
 use super::series::{SweepAxis, sweep_groups, sweep_lines};
-use crate::model::{BenchGroup, BenchGroupId, Measurement};
+use crate::bench::{BenchGroup, BenchGroupId, Measurement};
 
 /// Smallest plausible fitted exponent of time against a size: more work
 /// cannot take less time.

@@ -7,11 +7,12 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::error::{Error, Result};
-use crate::model::{
+use crate::bench::{
     BENCH_CONDITIONS_FILE, BatchingBench, BenchCell, BenchCondition, BenchConditions, BenchGroup,
-    BenchGroupId, BenchShape, Cell, MatmulBench,
+    BenchGroupId, BenchShape, MatmulBench,
 };
+use crate::error::{Error, Result};
+use crate::model::Cell;
 
 /// One bench's result.
 #[derive(Debug, Clone, PartialEq)]

@@ -17,10 +17,9 @@ use super::series::{
     ratio_grid, sweep_groups, sweep_lines, threads, tokens_per_sec_lines,
 };
 use super::shared::Line;
+use crate::bench::{BatchingMode, BenchGroup, BenchGroupId, MAX_DISTURBED_SHARE, Measurement};
 use crate::error::Result;
-use crate::model::{
-    BatchingMode, BenchGroup, BenchGroupId, Cell, MAX_DISTURBED_SHARE, Measurement,
-};
+use crate::model::Cell;
 
 /// What every builder reads.
 struct Ctx<'a> {
@@ -180,13 +179,13 @@ fn conditions(results: &[BenchResult]) -> Vec<String> {
             .filter_map(|c| c.canary_tolerance)
             .fold(None, |m: Option<f64>, t| Some(m.map_or(t, |m| m.max(t))));
         let canary = match tolerance {
-            Some(t) if t > crate::probe::canary::CANARY_TOLERANCE + 1e-9 => format!(
+            Some(t) if t > crate::bench::canary::CANARY_TOLERANCE + 1e-9 => format!(
                 "more than {:.0}% slower than its usual time: twice the canary's own spread on this machine",
                 t * 100.0
             ),
             _ => format!(
                 "more than {:.0}% slower than its usual time",
-                crate::probe::canary::CANARY_TOLERANCE * 100.0
+                crate::bench::canary::CANARY_TOLERANCE * 100.0
             ),
         };
         let mut line = format!(

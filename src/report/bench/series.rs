@@ -4,7 +4,8 @@
 
 use super::results::BenchResult;
 use super::shared::Line;
-use crate::model::{BatchingBench, BatchingMode, BenchGroup, BenchGroupId, BenchShape, Cell};
+use crate::bench::{BatchingBench, BatchingMode, BenchGroup, BenchGroupId, BenchShape};
+use crate::model::Cell;
 
 /// The GRU/LSTM time ratio over the (hidden size, sequence length) grid of
 /// one group, at batch 64, one unidirectional layer.

@@ -3,7 +3,8 @@
 use std::path::Path;
 
 use super::*;
-use crate::model::{BatchingMode, BenchGroupId, Cell};
+use crate::bench::{BatchingMode, BenchGroupId};
+use crate::model::Cell;
 
 fn g(name: &str) -> BenchGroupId {
     name.parse().unwrap()
@@ -337,7 +338,7 @@ fn gates_flag_a_drifting_bench_and_a_negative_exponent() {
         "samples_retaken": 6, "samples_disturbed": 2, "disturbance": "steal 43% of the CPUs",
         "canary_tolerance": 0.26}}});
     std::fs::write(
-        c.join(crate::model::BENCH_CONDITIONS_FILE),
+        c.join(crate::bench::BENCH_CONDITIONS_FILE),
         conditions.to_string(),
     )
     .unwrap();
@@ -488,7 +489,7 @@ fn a_remeasured_bench_names_the_drift_it_replaced() {
         "train_step/gru/h128-t200-b64-l1-th2":
             condition(serde_json::json!([m(0.8, true, 0), m(1.02, false, 9)]))}});
     std::fs::write(
-        c.join(crate::model::BENCH_CONDITIONS_FILE),
+        c.join(crate::bench::BENCH_CONDITIONS_FILE),
         conditions.to_string(),
     )
     .unwrap();

@@ -20,9 +20,9 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
-use super::budget::ModelShape;
-use super::cell::Cell;
 use crate::analysis::stats::Drift;
+use crate::model::budget::ModelShape;
+use crate::model::cell::Cell;
 
 /// Vocabulary size of the benches' classifier.
 pub const BENCH_VOCAB: i64 = 20_000;
@@ -210,7 +210,7 @@ impl BenchShape {
             bidirectional: self.bidirectional,
             classes: BENCH_CLASSES,
             positions: self.seq,
-            pooling: super::Pooling::Last,
+            pooling: crate::model::Pooling::Last,
         }
     }
 
@@ -456,7 +456,7 @@ pub struct BenchCondition {
     pub warmup_stable: bool,
     /// Samples criterion asked for that were timed again because the
     /// disturbance rule of `compare`'s epochs (run-queue wait, steal) or the
-    /// canary (a reference matmul around the sample, `probe::canary`) marked
+    /// canary (a reference matmul around the sample, `bench::canary`) marked
     /// the first timing disturbed (0 in files written before the retakes).
     #[serde(default)]
     pub samples_retaken: u64,
