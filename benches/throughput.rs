@@ -61,7 +61,7 @@ use rnnbench::bench::{
 };
 use rnnbench::config::KernelChoice;
 use rnnbench::data::{Columns, DatasetSource, Encoded, Keep, PrepareOptions, epoch_slice};
-use rnnbench::model::{Cell, Classifier, hidden_for_budget};
+use rnnbench::model::{Cell, Classifier, hidden_for_budget, onednn};
 use rnnbench::probe::kernel;
 use tch::nn::OptimizerConfig;
 use tch::{Device, Kind, Tensor, nn};
@@ -118,25 +118,34 @@ fn shapes() -> Vec<BenchShape> {
     shapes
 }
 
-/// The LSTM on libtorch's native kernel (oneDNN, or cuDNN on a GPU,
-/// switched off), benched beside the others at [`native_shapes`].
-const LSTM_NATIVE: BenchCell = BenchCell {
-    cell: Cell::Lstm,
-    native: true,
-};
-
-/// The headline shapes the LSTM is also benched at on the native kernel:
-/// the base and the smaller hidden size (quick and full alike), so the
-/// report can split each GRU/LSTM ratio into cell and kernel.
-fn native_shapes() -> Vec<BenchShape> {
+/// The headline shapes the cells are also benched at on other kernels: the
+/// LSTM on libtorch's native loop (`lstm-native`) and every recurrent cell
+/// on rnnbench's fused oneDNN cells (`<cell>-onednn`, CPU only), at the
+/// base and the smaller hidden size (quick and full alike), so the report
+/// can split each GRU/LSTM ratio into cell and kernel.
+fn kernel_shapes() -> Vec<BenchShape> {
     let base = base_shape();
     vec![BenchShape { hidden: 64, ..base }, base]
 }
 
-/// Runs `f` with libtorch's native kernels (`--kernel native`), then
+/// The kernel variants benched at a [`kernel_shapes`] point beside the
+/// plain cells (libtorch's choice) on `device`.
+fn kernel_variants(device: Device) -> Vec<BenchCell> {
+    let mut variants = vec![BenchCell::new(Cell::Lstm, KernelChoice::Native)];
+    if device == Device::Cpu && onednn::available() {
+        variants.extend(
+            Cell::RECURRENT
+                .into_iter()
+                .map(|cell| BenchCell::new(cell, KernelChoice::Onednn)),
+        );
+    }
+    variants
+}
+
+/// Runs `f` with `choice`'s kernels (`--kernel native|onednn`), then
 /// restores libtorch's own choice.
-fn with_native_kernel(f: impl FnOnce()) {
-    kernel::apply(KernelChoice::Native);
+fn with_kernel(choice: KernelChoice, f: impl FnOnce()) {
+    kernel::apply(choice);
     f();
     kernel::apply(KernelChoice::Auto);
 }
@@ -288,24 +297,19 @@ fn cells(c: &mut Criterion) {
                     }
                 });
             }
-            if native_shapes().contains(&shape) {
-                with_native_kernel(|| {
-                    let mut f = fixture(Cell::Lstm, shape, device);
-                    bench(
-                        &mut g,
-                        &name,
-                        &LSTM_NATIVE.to_string(),
-                        shape,
-                        device,
-                        || {
+            if kernel_shapes().contains(&shape) {
+                for variant in kernel_variants(device) {
+                    with_kernel(variant.kernel, || {
+                        let mut f = fixture(variant.cell, shape, device);
+                        bench(&mut g, &name, &variant.to_string(), shape, device, || {
                             if bench_group.trains() {
                                 f.train_step();
                             } else {
                                 f.forward();
                             }
-                        },
-                    );
-                });
+                        });
+                    });
+                }
             }
         }
         g.finish();
@@ -338,12 +342,14 @@ fn matched(c: &mut Criterion) {
         g.throughput(Throughput::Elements(shape.tokens() as u64));
         let mut f = fixture(cell, shape, device);
         bench(&mut g, &name, cell.name(), shape, device, || f.train_step());
-        if cell == Cell::Lstm {
-            with_native_kernel(|| {
-                let mut f = fixture(Cell::Lstm, shape, device);
-                let native = LSTM_NATIVE.to_string();
-                bench(&mut g, &name, &native, shape, device, || f.train_step());
-            });
+        for variant in kernel_variants(device) {
+            if variant.cell == cell {
+                with_kernel(variant.kernel, || {
+                    let mut f = fixture(cell, shape, device);
+                    let id = variant.to_string();
+                    bench(&mut g, &name, &id, shape, device, || f.train_step());
+                });
+            }
         }
     }
     g.finish();

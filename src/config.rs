@@ -150,7 +150,9 @@ pub enum DeviceChoice {
 }
 
 /// Which recurrent kernels libtorch may use.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ValueEnum)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ValueEnum,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum KernelChoice {
     /// libtorch's own choice: oneDNN for the CPU LSTM, cuDNN on CUDA.
@@ -160,6 +162,18 @@ pub enum KernelChoice {
     /// Every cell (LSTM, GRU, tanh RNN) on the same fused oneDNN 3.2 RNN
     /// primitives, rnnbench's own (CPU only).
     Onednn,
+}
+
+impl KernelChoice {
+    /// The value's name on the command line and in the files: `auto`,
+    /// `native`, `onednn`.
+    pub fn name(self) -> &'static str {
+        match self {
+            KernelChoice::Auto => "auto",
+            KernelChoice::Native => "native",
+            KernelChoice::Onednn => "onednn",
+        }
+    }
 }
 
 /// `--pooling`: how each model's states become the head's features

@@ -7,7 +7,8 @@
 //! - cell benches (`forward`, `train_step`, `train_step_matched`,
 //!   `streaming_step`): function a [`BenchCell`], a [`Cell`] name with
 //!   `-native` when libtorch's oneDNN kernel was switched off for it
-//!   (`lstm-native`), parameter a [`BenchShape`] `h{H}-t{T}-b{B}-l{L}[-bi]-th{threads}`;
+//!   (`lstm-native`) or `-onednn` when it ran on rnnbench's fused oneDNN
+//!   cells (`gru-onednn`), parameter a [`BenchShape`] `h{H}-t{T}-b{B}-l{L}[-bi]-th{threads}`;
 //! - batching benches: parameter a [`BatchingBench`] `{mode}-n{batches}-{shape}`;
 //! - `matmul`: function `peak`, parameter a [`MatmulBench`] `n{N}-th{threads}`.
 //!
@@ -21,6 +22,7 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 
 use crate::analysis::stats::Drift;
+use crate::config::KernelChoice;
 use crate::model::budget::ModelShape;
 use crate::model::cell::Cell;
 
@@ -31,21 +33,31 @@ pub const BENCH_EMBED: i64 = 128;
 /// Classes of the benches' classifier.
 pub const BENCH_CLASSES: i64 = 2;
 
-/// The function of a cell bench: the cell and whether it ran on libtorch's
-/// native kernel with oneDNN switched off (`--kernel native`; only the LSTM
-/// has a oneDNN kernel on the CPU, so only `lstm-native` is benched).
+/// The function of a cell bench: the cell and the kernel setting it ran
+/// under: libtorch's own choice (the plain cell name), its native loop with
+/// oneDNN switched off (`-native`, `--kernel native`) or rnnbench's fused
+/// oneDNN cells (`-onednn`, `--kernel onednn`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct BenchCell {
-    /// The recurrent cell.
+    /// The model.
     pub cell: Cell,
-    /// Whether oneDNN was switched off (the name's `-native`).
-    pub native: bool,
+    /// The kernel setting (`Auto` for a plain cell name).
+    pub kernel: KernelChoice,
+}
+
+impl BenchCell {
+    /// `cell` under `kernel`.
+    pub fn new(cell: Cell, kernel: KernelChoice) -> Self {
+        BenchCell { cell, kernel }
+    }
 }
 
 impl fmt::Display for BenchCell {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let suffix = if self.native { "-native" } else { "" };
-        write!(f, "{}{suffix}", self.cell.name())
+        match self.kernel {
+            KernelChoice::Auto => write!(f, "{}", self.cell.name()),
+            kernel => write!(f, "{}-{}", self.cell.name(), kernel.name()),
+        }
     }
 }
 
@@ -53,13 +65,13 @@ impl FromStr for BenchCell {
     type Err = String;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let (name, native) = match s.strip_suffix("-native") {
-            Some(name) => (name, true),
-            None => (s, false),
-        };
+        let (name, kernel) = [KernelChoice::Native, KernelChoice::Onednn]
+            .into_iter()
+            .find_map(|k| Some((s.strip_suffix(k.name())?.strip_suffix('-')?, k)))
+            .unwrap_or((s, KernelChoice::Auto));
         Ok(BenchCell {
             cell: name.parse().map_err(|e| format!("{s}: {e}"))?,
-            native,
+            kernel,
         })
     }
 }
@@ -589,14 +601,21 @@ mod tests {
 
     #[test]
     fn bench_cells_round_trip_with_their_kernel() {
-        for text in ["lstm", "lstm-native", "gru", "rnn-native"] {
+        for text in ["lstm", "lstm-native", "gru", "rnn-native", "gru-onednn"] {
             assert_eq!(text.parse::<BenchCell>().unwrap().to_string(), text);
         }
         let native: BenchCell = "lstm-native".parse().unwrap();
-        assert_eq!((native.cell, native.native), (Cell::Lstm, true));
-        assert!("lstm-fast".parse::<BenchCell>().is_err());
-        // A native bench is not a plain cell: the cell series leave it out.
+        assert_eq!(native, BenchCell::new(Cell::Lstm, KernelChoice::Native));
+        let fused: BenchCell = "rnn-onednn".parse().unwrap();
+        assert_eq!(fused, BenchCell::new(Cell::Rnn, KernelChoice::Onednn));
+        let plain: BenchCell = "gru".parse().unwrap();
+        assert_eq!(plain.kernel, KernelChoice::Auto);
+        for bad in ["lstm-fast", "lstmnative", "-onednn"] {
+            assert!(bad.parse::<BenchCell>().is_err(), "{bad}");
+        }
+        // A kernel bench is not a plain cell: the cell series leave it out.
         assert!("lstm-native".parse::<Cell>().is_err());
+        assert!("gru-onednn".parse::<Cell>().is_err());
     }
 
     #[test]

@@ -13,8 +13,8 @@ use super::gates::{Checks, Drift, Gate};
 use super::page::{Chart, ChartSection, Page, Table};
 use super::results::BenchResult;
 use super::series::{
-    SweepAxis, batching_rows, batching_title, group_title, kernel_split_rows, peak_flops,
-    ratio_grid, sweep_groups, sweep_lines, threads, tokens_per_sec_lines,
+    KernelSplitRow, SweepAxis, batching_rows, batching_title, group_title, kernel_split_rows,
+    peak_flops, ratio_grid, sweep_groups, sweep_lines, threads, tokens_per_sec_lines,
 };
 use super::shared::Line;
 use crate::bench::{BatchingMode, BenchGroup, BenchGroupId, MAX_DISTURBED_SHARE, Measurement};
@@ -486,31 +486,18 @@ fn condition_cells(ctx: &Ctx, r: &BenchResult) -> [String; 2] {
 }
 
 /// A group's table of every bench, and the GRU/LSTM ratio per shape.
-/// Cell or kernel: per shape with an `lstm-native` bench, GRU/LSTM under
-/// libtorch's own kernel choice and with both on the native kernel.
+/// Cell or kernel: per shape with an `lstm-native` or `lstm-onednn` bench,
+/// GRU/LSTM under libtorch's own kernel choice, with both cells on the
+/// native loop and with both on the fused oneDNN cells.
 fn kernel_table(ctx: &Ctx, findings: &mut Findings) -> Option<Table> {
     let rows = kernel_split_rows(ctx.results);
     if rows.is_empty() {
         return None;
     }
+    let ms = |secs: Option<f64>| secs.map_or("—".to_string(), |s| format!("{:.2}", s * 1e3));
+    let ratio = |r: Option<f64>| r.map_or("—".to_string(), |r| format!("{r:.2}"));
     for r in &rows {
-        let verdict = match (r.ratio_auto() < 1.0, r.ratio_native() < 1.0) {
-            (false, true) => "the LSTM's lead comes from oneDNN's kernel, not from the cell",
-            (true, true) => "GRU is faster either way",
-            (false, false) => "LSTM is faster either way",
-            (true, false) => "GRU is faster only while the LSTM runs on oneDNN",
-        };
-        findings.add(
-            &ctx.checks,
-            format!(
-                "{} {}: GRU takes {:.2}× LSTM's time with libtorch's own kernels, {:.2}× with both on the native kernel: {verdict}",
-                r.group,
-                r.shape,
-                r.ratio_auto(),
-                r.ratio_native()
-            ),
-            &r.ids,
-        );
+        findings.add(&ctx.checks, kernel_split_sentence(r), &r.ids);
     }
     let body = rows
         .iter()
@@ -518,30 +505,64 @@ fn kernel_table(ctx: &Ctx, findings: &mut Findings) -> Option<Table> {
             vec![
                 r.group.to_string(),
                 r.shape.to_string(),
-                format!("{:.2}", r.lstm_auto_secs * 1e3),
-                format!("{:.2}", r.lstm_native_secs * 1e3),
-                format!("{:.2}", r.gru_secs * 1e3),
-                format!("{:.2}", r.ratio_auto()),
-                format!("{:.2}", r.ratio_native()),
+                ms(Some(r.lstm_auto_secs)),
+                ms(r.lstm_native_secs),
+                ms(r.onednn_secs.map(|(lstm, _)| lstm)),
+                ms(Some(r.gru_auto_secs)),
+                ms(r.onednn_secs.map(|(_, gru)| gru)),
+                ratio(Some(r.ratio_auto())),
+                ratio(r.ratio_native()),
+                ratio(r.ratio_onednn()),
             ]
         })
         .collect();
     Some(Table {
-        title: "Cell or kernel: GRU/LSTM with libtorch's kernel choice and on the native kernel"
+        title: "Cell or kernel: GRU/LSTM with libtorch's kernel choice, on its native loop and on the fused oneDNN cells"
             .into(),
         header: [
             "group",
             "LSTM shape",
             "LSTM ms (libtorch's choice)",
             "LSTM ms (native)",
-            "GRU ms",
+            "LSTM ms (oneDNN fused)",
+            "GRU ms (libtorch's choice = native)",
+            "GRU ms (oneDNN fused)",
             "GRU/LSTM (libtorch's choice)",
             "GRU/LSTM (both native)",
+            "GRU/LSTM (both oneDNN fused)",
         ]
         .map(String::from)
         .to_vec(),
         rows: body,
     })
+}
+
+/// One kernel-split finding: GRU/LSTM under each kernel setting benched,
+/// and whether the LSTM's lead (or the GRU's) belongs to the cell or to
+/// libtorch's kernel choice, judged on the equal kernel (the fused one
+/// where benched, else the native loop).
+pub(super) fn kernel_split_sentence(r: &KernelSplitRow) -> String {
+    let mut parts = vec![format!(
+        "GRU takes {:.2}× LSTM's time with libtorch's own kernels",
+        r.ratio_auto()
+    )];
+    if let Some(native) = r.ratio_native() {
+        parts.push(format!("{native:.2}× with both on the native loop"));
+    }
+    if let Some(fused) = r.ratio_onednn() {
+        parts.push(format!("{fused:.2}× with both on the fused oneDNN cells"));
+    }
+    let equal = r.ratio_onednn().or(r.ratio_native());
+    let verdict = match equal.map(|e| (r.ratio_auto() < 1.0, e < 1.0)) {
+        Some((false, true)) => {
+            "the LSTM's lead comes from libtorch's kernel choice, not from the cell"
+        }
+        Some((true, true)) => "GRU is faster either way",
+        Some((false, false)) => "LSTM is faster either way",
+        Some((true, false)) => "GRU is faster only under libtorch's kernel choice",
+        None => "no equal-kernel pair was benched",
+    };
+    format!("{} {}: {}: {verdict}", r.group, r.shape, parts.join(", "))
 }
 
 fn group_table(ctx: &Ctx, group: BenchGroupId, findings: &mut Findings) -> Option<Table> {

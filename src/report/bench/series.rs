@@ -4,7 +4,8 @@
 
 use super::results::BenchResult;
 use super::shared::Line;
-use crate::bench::{BatchingBench, BatchingMode, BenchGroup, BenchGroupId, BenchShape};
+use crate::bench::{BatchingBench, BatchingMode, BenchCell, BenchGroup, BenchGroupId, BenchShape};
+use crate::config::KernelChoice;
 use crate::model::Cell;
 
 /// The GRU/LSTM time ratio over the (hidden size, sequence length) grid of
@@ -315,65 +316,96 @@ pub fn sweep_groups() -> [BenchGroupId; 4] {
     ]
 }
 
-/// The kernel split at one shape of one cell-bench group: the LSTM on
-/// libtorch's own kernel choice (oneDNN on the CPU) and on the native one
-/// (`lstm-native`), and the GRU (always native on the CPU).
+/// The kernel split at one shape of one cell-bench group: GRU/LSTM under
+/// libtorch's own kernel choice (oneDNN for the CPU LSTM only), with both
+/// cells on libtorch's native loop (`lstm-native`: the GRU has no other
+/// kernel in libtorch on the CPU), and with both on rnnbench's fused oneDNN
+/// cells (`lstm-onednn`, `gru-onednn`), where those were benched.
 #[derive(Debug, Clone, PartialEq)]
 pub struct KernelSplitRow {
     /// The group.
     pub group: BenchGroupId,
     /// The LSTM's shape (the GRU's too, except in `train_step_matched`).
     pub shape: BenchShape,
-    /// The three benches' ids, for the gates.
-    pub ids: [String; 3],
+    /// The ids of every bench behind the row, for the gates.
+    pub ids: Vec<String>,
     /// LSTM median seconds per iteration, libtorch's choice.
     pub lstm_auto_secs: f64,
-    /// LSTM median seconds per iteration, native kernel.
-    pub lstm_native_secs: f64,
-    /// GRU median seconds per iteration.
-    pub gru_secs: f64,
+    /// GRU median seconds per iteration, libtorch's choice (its native loop).
+    pub gru_auto_secs: f64,
+    /// LSTM median seconds per iteration on the native loop.
+    pub lstm_native_secs: Option<f64>,
+    /// LSTM and GRU median seconds per iteration on the fused oneDNN cells.
+    pub onednn_secs: Option<(f64, f64)>,
 }
 
 impl KernelSplitRow {
     /// GRU/LSTM time with libtorch's own kernel choice.
     pub fn ratio_auto(&self) -> f64 {
-        self.gru_secs / self.lstm_auto_secs
+        self.gru_auto_secs / self.lstm_auto_secs
     }
 
-    /// GRU/LSTM time with both cells on the native kernel: the cells' cost.
-    pub fn ratio_native(&self) -> f64 {
-        self.gru_secs / self.lstm_native_secs
+    /// GRU/LSTM time with both cells on libtorch's native loop.
+    pub fn ratio_native(&self) -> Option<f64> {
+        self.lstm_native_secs.map(|lstm| self.gru_auto_secs / lstm)
+    }
+
+    /// GRU/LSTM time with both cells on the fused oneDNN cells: the cells'
+    /// cost on equal, fused kernels.
+    pub fn ratio_onednn(&self) -> Option<f64> {
+        self.onednn_secs.map(|(lstm, gru)| gru / lstm)
     }
 }
 
-/// Every shape with an `lstm-native` bench and its LSTM and GRU partners
-/// (same group and shape; in `train_step_matched`, the group's GRU).
+/// Every shape where the LSTM was benched on another kernel than libtorch's
+/// choice (`lstm-native`, `lstm-onednn`), with its partners of the same
+/// group and shape (in `train_step_matched`, the group's GRU, whose hidden
+/// size differs); a row needs the plain LSTM and GRU.
 pub fn kernel_split_rows(results: &[BenchResult]) -> Vec<KernelSplitRow> {
-    let mut rows: Vec<KernelSplitRow> = results
+    let find = |group: BenchGroupId, cell: Cell, kernel: KernelChoice, parameter: &str| {
+        results.iter().find(|r| {
+            r.group == group
+                && r.bench_cell() == Some(BenchCell::new(cell, kernel))
+                && (r.parameter == parameter
+                    || (cell == Cell::Gru && group.group == BenchGroup::TrainStepMatched))
+        })
+    };
+    let mut anchors: Vec<(BenchGroupId, &str)> = results
         .iter()
         .filter(|r| {
             r.bench_cell()
-                .is_some_and(|c| c.cell == Cell::Lstm && c.native)
+                .is_some_and(|c| c.cell == Cell::Lstm && c.kernel != KernelChoice::Auto)
         })
-        .filter_map(|native| {
-            let shape = native.shape()?;
-            let in_group = |cell: Cell| {
-                results
-                    .iter()
-                    .filter(move |r| r.group == native.group && r.cell() == Some(cell))
-            };
-            let lstm = in_group(Cell::Lstm).find(|r| r.parameter == native.parameter)?;
-            let gru = match native.group.group {
-                BenchGroup::TrainStepMatched => in_group(Cell::Gru).next(),
-                _ => in_group(Cell::Gru).find(|r| r.parameter == native.parameter),
-            }?;
+        .map(|r| (r.group, r.parameter.as_str()))
+        .collect();
+    anchors.sort();
+    anchors.dedup();
+    let mut rows: Vec<KernelSplitRow> = anchors
+        .into_iter()
+        .filter_map(|(group, parameter)| {
+            let shape = parameter.parse().ok()?;
+            let lstm = find(group, Cell::Lstm, KernelChoice::Auto, parameter)?;
+            let gru = find(group, Cell::Gru, KernelChoice::Auto, parameter)?;
+            let native = find(group, Cell::Lstm, KernelChoice::Native, parameter);
+            let fused = find(group, Cell::Lstm, KernelChoice::Onednn, parameter).zip(find(
+                group,
+                Cell::Gru,
+                KernelChoice::Onednn,
+                parameter,
+            ));
+            let mut ids = vec![lstm.id(), gru.id()];
+            ids.extend(native.map(BenchResult::id));
+            if let Some((l, g)) = fused {
+                ids.extend([l.id(), g.id()]);
+            }
             Some(KernelSplitRow {
-                group: native.group,
+                group,
                 shape,
-                ids: [lstm.id(), native.id(), gru.id()],
+                ids,
                 lstm_auto_secs: lstm.median_secs,
-                lstm_native_secs: native.median_secs,
-                gru_secs: gru.median_secs,
+                gru_auto_secs: gru.median_secs,
+                lstm_native_secs: native.map(|r| r.median_secs),
+                onednn_secs: fused.map(|(l, g)| (l.median_secs, g.median_secs)),
             })
         })
         .collect();

@@ -91,25 +91,47 @@ fn result(group: &str, function: &str, parameter: &str, median_ms: f64) -> Bench
 }
 
 #[test]
-fn the_kernel_split_pairs_each_native_lstm_with_its_lstm_and_gru() {
+fn the_kernel_split_pairs_each_kernel_bench_with_its_lstm_and_gru() {
     let shape = "h128-t200-b64-l1-th2";
     let results = vec![
         result("train_step", "lstm", shape, 100.0),
         result("train_step", "lstm-native", shape, 250.0),
+        result("train_step", "lstm-onednn", shape, 80.0),
         result("train_step", "gru", shape, 180.0),
+        result("train_step", "gru-onednn", shape, 84.0),
         result("train_step", "gru", "h64-t200-b64-l1-th2", 50.0),
+        result("train_step", "gru-onednn", "h64-t200-b64-l1-th2", 20.0),
         result("train_step_matched", "lstm", shape, 100.0),
         result("train_step_matched", "lstm-native", shape, 260.0),
         result("train_step_matched", "gru", "h155-t200-b64-l1-th2", 200.0),
+        // Fused benches without a plain LSTM and GRU make no row.
+        result("forward", "lstm-onednn", shape, 30.0),
     ];
     let rows = kernel_split_rows(&results);
     assert_eq!(rows.len(), 2);
     assert_eq!(rows[0].group, g("train_step"));
     assert!((rows[0].ratio_auto() - 1.8).abs() < 1e-12);
-    assert!((rows[0].ratio_native() - 0.72).abs() < 1e-12);
-    assert!((rows[1].ratio_native() - 200.0 / 260.0).abs() < 1e-12);
-    // The native bench is no plain LSTM: the cell series leave it out.
+    assert!((rows[0].ratio_native().unwrap() - 0.72).abs() < 1e-12);
+    assert!((rows[0].ratio_onednn().unwrap() - 1.05).abs() < 1e-12);
+    assert_eq!(rows[0].ids.len(), 5);
+    assert!((rows[1].ratio_native().unwrap() - 200.0 / 260.0).abs() < 1e-12);
+    assert_eq!(rows[1].ratio_onednn(), None);
+    // The verdict is judged on the equal fused kernel where it was benched.
+    let sentence = sections::kernel_split_sentence(&rows[0]);
+    assert!(
+        sentence.ends_with(
+            "1.80× LSTM's time with libtorch's own kernels, 0.72× with both on the native loop, \
+             1.05× with both on the fused oneDNN cells: LSTM is faster either way"
+        ),
+        "{sentence}"
+    );
+    assert!(
+        sections::kernel_split_sentence(&rows[1])
+            .ends_with("the LSTM's lead comes from libtorch's kernel choice, not from the cell")
+    );
+    // A kernel bench is no plain LSTM: the cell series leave it out.
     assert_eq!(results[1].cell(), None);
+    assert_eq!(results[2].cell(), None);
     assert_eq!(results[1].bench_cell().unwrap().to_string(), "lstm-native");
 }
 
