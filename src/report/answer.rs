@@ -475,7 +475,7 @@ fn ratio_line(
 /// The kernel the timings of `a` and `b` ran on, in words: `the fused
 /// oneDNN cells`, `cuDNN`, `libtorch's native kernel`, or libtorch's own
 /// mixed choice; `None` when not recorded.
-fn kernel_phrase(a: Cell, b: Cell, kernels: &[(Cell, Kernel)]) -> Option<String> {
+pub(crate) fn kernel_phrase(a: Cell, b: Cell, kernels: &[(Cell, Kernel)]) -> Option<String> {
     let of = |m: Cell| -> Vec<Kernel> {
         let mut ks: Vec<Kernel> = kernels
             .iter()

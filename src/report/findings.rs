@@ -13,8 +13,8 @@ use super::view::verdict::{
     speed_rests_on_disturbed,
 };
 use crate::analysis::auto_seeds::SeedStop;
-use crate::analysis::kernel_split::KernelSplit;
-use crate::analysis::stats::Estimate;
+use crate::analysis::kernel_split::{KernelPair, KernelRatios, KernelSplit};
+use crate::analysis::stats::{Estimate, Ratio};
 use crate::analysis::summary::{PairSummary, Summary};
 use crate::analysis::time_to_target::TimeToTarget;
 use crate::model::{Cell, ModelShape};
@@ -729,12 +729,45 @@ fn inverted(c: &Comparison) -> Comparison {
     }
 }
 
+/// What the claims' figures rest on beyond the claims themselves: the
+/// models' shapes, the kernel check's LSTM–GRU pair and the kernels the
+/// training runs used.
+pub struct ClaimContext<'a> {
+    /// The models' shapes (the equations' counts).
+    pub shapes: &'a [ModelShape],
+    /// The kernel check's pair (LSTM first), when the run has one.
+    pub kernel: Option<&'a KernelPair>,
+    /// The kernel each model's training runs used.
+    pub run_kernels: &'a [(Cell, Kernel)],
+}
+
+/// Which kernels the LSTM and GRU runs' own figures rest on, as a
+/// parenthesis: equal kernels answer for the cells, libtorch's mixed choice
+/// does not.
+fn runs_kernel_note(run_kernels: &[(Cell, Kernel)]) -> String {
+    crate::report::answer::kernel_phrase(Cell::Lstm, Cell::Gru, run_kernels)
+        .map_or(String::new(), |k| format!(", training runs on {k}"))
+}
+
+/// One pair's latency ratio per kernel setting in the kernel check, e.g.
+/// `1.02 (95% CI …) on the same fused oneDNN cells, 0.61 (…) with
+/// libtorch's own kernels`.
+fn kernel_ratios_text(r: &KernelRatios) -> String {
+    let mut parts = Vec::new();
+    let mut add = |ratio: &Option<Ratio>, words: &str| {
+        if let Some(x) = ratio {
+            parts.push(format!("{} {words}", ratio_text(&Comparison::of_ratio(x))));
+        }
+    };
+    add(&r.onednn, "on the same fused oneDNN cells");
+    add(&r.auto, "with libtorch's own kernels");
+    add(&r.native, "with both on the native kernel");
+    parts.join(", ")
+}
+
 /// What a run measured for `claim`, in words.
-fn claim_measured(
-    claim: &Claim,
-    shapes: &[ModelShape],
-    kernel: Option<&crate::analysis::kernel_split::KernelPair>,
-) -> String {
+fn claim_measured(claim: &Claim, ctx: &ClaimContext) -> String {
+    let (shapes, kernel) = (ctx.shapes, ctx.kernel);
     let Some(evidence) = &claim.evidence else {
         return "—".to_string();
     };
@@ -779,15 +812,32 @@ fn claim_measured(
                     "GRU / LSTM memory training adds (peak RSS above the pre-training RSS) {}",
                     ratio_text(&inverted(c))
                 );
+                text.push_str(&runs_kernel_note(ctx.run_kernels));
                 if let Some(a) = activation_arithmetic(shapes) {
                     text.push_str(&format!("; {a}"));
                 }
                 text
             }
-            ClaimId::Latency => format!(
-                "GRU / LSTM streaming latency per token (p50, batch 1) {}",
-                ratio_text(&inverted(c))
-            ),
+            ClaimId::Latency => {
+                let mut text = format!(
+                    "GRU / LSTM streaming latency per token (p50, batch 1) {}{}",
+                    ratio_text(&inverted(c)),
+                    runs_kernel_note(ctx.run_kernels)
+                );
+                if let Some(stream) = kernel.and_then(|k| k.stream.as_ref()) {
+                    text.push_str(&format!(
+                        "; kernel check, per streamed token: {}",
+                        kernel_ratios_text(stream)
+                    ));
+                }
+                if let Some(review) = kernel.and_then(|k| k.review.as_ref()) {
+                    text.push_str(&format!(
+                        "; per whole review: {}",
+                        kernel_ratios_text(review)
+                    ));
+                }
+                text
+            }
             ClaimId::Parallel => format!(
                 "Transformer / LSTM seconds per epoch {} at matched parameters",
                 ratio_text(&inverted(c))
@@ -888,17 +938,14 @@ pub fn activation_arithmetic(shapes: &[ModelShape]) -> Option<String> {
 
 /// The claims table's rows, as text; claim 2's figure carries the kernel
 /// check's split (`kernel`, LSTM first) when the run has one.
-pub fn claim_rows(
-    claims: &[Claim],
-    shapes: &[ModelShape],
-    kernel: Option<&crate::analysis::kernel_split::KernelPair>,
-) -> Vec<ClaimRow> {
+pub fn claim_rows(claims: &[Claim], ctx: &ClaimContext) -> Vec<ClaimRow> {
+    let shapes = ctx.shapes;
     claims
         .iter()
         .map(|c| ClaimRow {
             number: c.id.number(),
             claim: c.id.words().to_string(),
-            measured: claim_measured(c, shapes, kernel),
+            measured: claim_measured(c, ctx),
             verdict: match c.verdict {
                 ClaimVerdict::Holds => "holds".to_string(),
                 ClaimVerdict::Contradicted => "contradicted".to_string(),
@@ -1127,6 +1174,8 @@ mod kernel_tests {
                 auto: Some(auto),
                 native: Some(native),
                 onednn: None,
+                review: None,
+                stream: None,
             }],
         }
     }

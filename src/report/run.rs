@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 
 use super::answer::{Answer, AnswerInputs, answer};
-use super::findings::{ClaimRow, claim_rows};
+use super::findings::{ClaimContext, ClaimRow, claim_rows};
 use super::html::Figure;
 use super::html::run::RunPage;
 use super::load::RunFiles;
@@ -104,14 +104,7 @@ pub fn answer_text(dir: &Path) -> Option<String> {
 /// The first screen of `run` ([`super::answer`]), from `summary` (of its
 /// runs); `None` with fewer than two models.
 pub fn run_answer(run: &RunFiles, summary: &Summary) -> Option<Answer> {
-    let mut kernels: Vec<(crate::model::Cell, crate::probe::kernel::Kernel)> = run
-        .runs
-        .iter()
-        .filter(|r| r.status == crate::results::RunStatus::Ok)
-        .filter_map(|r| Some((r.model, r.kernel?)))
-        .collect();
-    kernels.sort_by_key(|(m, k)| (m.name(), k.name()));
-    kernels.dedup();
+    let kernels = run_kernels(run);
     let precision_points = run
         .config
         .config
@@ -125,6 +118,20 @@ pub fn run_answer(run: &RunFiles, summary: &Summary) -> Option<Answer> {
         command_line: &run.config.command_line,
         precision_points,
     })
+}
+
+/// The kernel each model's finished runs trained on (one entry per model
+/// and kernel, in name order).
+fn run_kernels(run: &RunFiles) -> Vec<(crate::model::Cell, crate::probe::kernel::Kernel)> {
+    let mut kernels: Vec<_> = run
+        .runs
+        .iter()
+        .filter(|r| r.status == crate::results::RunStatus::Ok)
+        .filter_map(|r| Some((r.model, r.kernel?)))
+        .collect();
+    kernels.sort_by_key(|(m, k)| (m.name(), k.name()));
+    kernels.dedup();
+    kernels
 }
 
 /// `summary.json` of a run: the summary and the claims table.
@@ -160,7 +167,15 @@ pub(crate) fn run_claims(
             .iter()
             .find(|p| p.a == crate::model::Cell::Lstm && p.b == crate::model::Cell::Gru)
     });
-    claim_rows(&claims, &shapes, kernel)
+    let run_kernels = run_kernels(run);
+    claim_rows(
+        &claims,
+        &ClaimContext {
+            shapes: &shapes,
+            kernel,
+            run_kernels: &run_kernels,
+        },
+    )
 }
 
 /// Whether a render may rewrite the run's CSV files (`runs.csv`'s time to

@@ -343,23 +343,45 @@ fn f64_or_nan<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<f64, 
     Ok(Option::<f64>::deserialize(deserializer)?.unwrap_or(f64::NAN))
 }
 
-/// One timed train step of the kernel check (`kernel_check.csv`): a model
-/// under one `--kernel` choice on one of the run's own batches.
+/// What one row of the kernel check timed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum KernelMeasure {
+    /// A train step on one of the run's batches (forward, backward,
+    /// clipping, Adam); files written before the check timed latency hold
+    /// only these.
+    #[default]
+    TrainStep,
+    /// One whole test review at batch 1, without gradients (claim 6's
+    /// latency per review).
+    Review,
+    /// One streamed token at batch 1 with the state carried (claim 6's
+    /// latency per token; models that can stream only).
+    StreamStep,
+}
+
+/// One timed call of the kernel check (`kernel_check.csv`): a model under
+/// one `--kernel` choice, on one of the run's own batches (a train step) or
+/// at batch 1 on a test review (latency).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct KernelCheckRow {
     /// The cell.
     pub model: Cell,
-    /// The `--kernel` setting the step ran under.
+    /// The `--kernel` setting the call ran under.
     pub choice: KernelChoice,
     /// The kernel that setting gave this cell.
     pub kernel: Kernel,
     /// The seed whose batches and initial weights were used.
     pub seed: u64,
-    /// 0-based index of the timed step (the batch); steps of the same index
-    /// saw the same batch in every model and setting.
+    /// 0-based index of the timed call within its measure; calls of the
+    /// same measure and index saw the same batch, review or token in every
+    /// model and setting.
     pub step: u32,
-    /// Real (non-padding) tokens in the batch.
+    /// Real (non-padding) tokens in the call's input.
     pub tokens: usize,
-    /// Wall seconds of the step (forward, backward, clipping, Adam).
+    /// Wall seconds of the call.
     pub secs: f64,
+    /// What was timed (`train_step`, `review`, `stream_step`).
+    #[serde(default)]
+    pub measure: KernelMeasure,
 }

@@ -8,6 +8,14 @@
 //! variant alike. A cell whose kernel is the same under both settings (GRU
 //! and RNN on the CPU) is timed once and stands for both.
 //!
+//! Then the same variants are timed for claim 6's latency, interleaved the
+//! same way, without gradients, at batch 1: [`LATENCY_REVIEWS`] whole test
+//! reviews (the run's own latency sample, [`latency_sample`]) and
+//! [`LATENCY_TOKENS`] streamed tokens of those reviews with the state
+//! carried (models that can stream). The weights are the initial ones, not
+//! trained ones: a latency depends on the shapes and the kernel, not on the
+//! values (subnormals aside, which are flushed).
+//!
 //! The steps run with subnormal floats flushed to zero: fresh weights put
 //! backpropagation through long sequences into the subnormal range, where
 //! x86 cores slow down by up to 10x, and the check is about the cells'
@@ -17,21 +25,30 @@ use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
-use tch::nn;
+use tch::{Device, Tensor, nn};
 
 use super::fit::{optimizer, train_step};
+use super::latency::latency_sample;
 use crate::compare::{apply_process_settings, model_shape, seed_data};
 use crate::config::KernelChoice;
+use crate::data::Encoded;
 use crate::error::{Error, Result};
 use crate::model::{Cell, Classifier};
 use crate::probe::device::{resolve_device, synchronize};
 use crate::probe::kernel::{self, Kernel};
-use crate::results::{KernelCheckRow, RunManifest, files};
+use crate::results::{KernelCheckRow, KernelMeasure, RunManifest, files};
 
 /// Untimed steps per variant before timing starts.
 pub const WARMUP_STEPS: usize = 2;
 /// Timed steps per variant.
 pub const TIMED_STEPS: usize = 10;
+/// Untimed latency calls per variant before timing starts (reviews and
+/// streamed tokens alike).
+pub const LATENCY_WARMUP: usize = 3;
+/// Timed whole reviews per variant.
+pub const LATENCY_REVIEWS: usize = 30;
+/// Timed streamed tokens per variant.
+pub const LATENCY_TOKENS: usize = 300;
 
 /// One (model, kernel setting) variant with its own copy of the model.
 struct Variant {
@@ -121,19 +138,139 @@ pub fn run_kernel_check(point_dir: &Path, stop: &AtomicBool) -> Result<()> {
             synchronize(device);
             let secs = start.elapsed().as_secs_f64();
             if step >= WARMUP_STEPS {
-                rows.push(KernelCheckRow {
-                    model: v.cell,
-                    choice: v.choice,
-                    kernel: v.kernel,
-                    seed,
-                    step: (step - WARMUP_STEPS) as u32,
-                    tokens,
-                    secs,
-                });
+                let step = step - WARMUP_STEPS;
+                rows.push(row(v, seed, KernelMeasure::TrainStep, step, tokens, secs));
             }
         }
     }
+    let latency = LatencyCheck {
+        test: &data.test,
+        sample: latency_sample(&data.test, seed),
+        seed,
+        device,
+        stop,
+        point_dir,
+    };
+    tch::no_grad(|| -> Result<()> {
+        latency.time_reviews(&variants, &mut rows)?;
+        latency.time_stream(&variants, &mut rows)
+    })?;
     kernel::apply(config.kernel);
     let path = point_dir.join(files::KERNEL_CHECK);
     crate::results::write_csv_atomic(&path, &rows)
+}
+
+/// A row of `v`'s timed call.
+fn row(
+    v: &Variant,
+    seed: u64,
+    measure: KernelMeasure,
+    step: usize,
+    tokens: usize,
+    secs: f64,
+) -> KernelCheckRow {
+    KernelCheckRow {
+        model: v.cell,
+        choice: v.choice,
+        kernel: v.kernel,
+        seed,
+        step: step as u32,
+        tokens,
+        secs,
+        measure,
+    }
+}
+
+/// The latency part of the check: where and on what the variants are timed.
+struct LatencyCheck<'a> {
+    test: &'a Encoded,
+    /// The run's latency sample of test reviews.
+    sample: Vec<usize>,
+    seed: u64,
+    device: Device,
+    stop: &'a AtomicBool,
+    point_dir: &'a Path,
+}
+
+impl LatencyCheck<'_> {
+    /// An error when the user asked to stop.
+    fn check_stop(&self) -> Result<()> {
+        if self.stop.load(Ordering::SeqCst) {
+            return Err(Error::results(self.point_dir, "kernel check interrupted"));
+        }
+        Ok(())
+    }
+
+    /// Times every variant on whole reviews of the sample at batch 1,
+    /// interleaved review by review.
+    fn time_reviews(&self, variants: &[Variant], rows: &mut Vec<KernelCheckRow>) -> Result<()> {
+        let device = self.device;
+        let calls = self
+            .sample
+            .iter()
+            .cycle()
+            .take(LATENCY_WARMUP + LATENCY_REVIEWS);
+        for (k, &i) in calls.enumerate() {
+            let ids = self.test.example(i);
+            let tokens = Tensor::from_slice(ids)
+                .view([1, ids.len() as i64])
+                .to_device(device);
+            let lengths = Tensor::from_slice(&[ids.len() as i64]);
+            for v in variants {
+                self.check_stop()?;
+                kernel::apply(v.choice);
+                synchronize(device);
+                let start = Instant::now();
+                let logits = v.model.forward(&tokens, &lengths, false)?;
+                let _class = logits.f_argmax(1, false)?.f_int64_value(&[0])?;
+                synchronize(device);
+                let secs = start.elapsed().as_secs_f64();
+                if let Some(step) = k.checked_sub(LATENCY_WARMUP) {
+                    let measure = KernelMeasure::Review;
+                    rows.push(row(v, self.seed, measure, step, ids.len(), secs));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Times every variant that can stream on the tokens of the sample's
+    /// reviews at batch 1, state carried (reset at each review's start),
+    /// interleaved token by token.
+    fn time_stream(&self, variants: &[Variant], rows: &mut Vec<KernelCheckRow>) -> Result<()> {
+        let device = self.device;
+        let streaming: Vec<&Variant> = variants.iter().filter(|v| v.model.can_stream()).collect();
+        if streaming.is_empty() {
+            return Ok(());
+        }
+        let ids = self.sample.iter().cycle().flat_map(|&i| {
+            let review = self.test.example(i);
+            review.iter().enumerate().map(|(k, &id)| (k == 0, id))
+        });
+        let mut states = Vec::with_capacity(streaming.len());
+        for (k, (first, id)) in ids.take(LATENCY_WARMUP + LATENCY_TOKENS).enumerate() {
+            if first {
+                states = streaming
+                    .iter()
+                    .map(|v| v.model.zero_state(1, device))
+                    .collect::<Result<_>>()?;
+            }
+            let token = Tensor::from_slice(&[id]).to_device(device);
+            for (v, state) in streaming.iter().zip(states.iter_mut()) {
+                self.check_stop()?;
+                kernel::apply(v.choice);
+                synchronize(device);
+                let start = Instant::now();
+                let logits = v.model.step(&token, state)?;
+                let _class = logits.f_argmax(1, false)?.f_int64_value(&[0])?;
+                synchronize(device);
+                let secs = start.elapsed().as_secs_f64();
+                if let Some(step) = k.checked_sub(LATENCY_WARMUP) {
+                    let measure = KernelMeasure::StreamStep;
+                    rows.push(row(v, self.seed, measure, step, 1, secs));
+                }
+            }
+        }
+        Ok(())
+    }
 }
