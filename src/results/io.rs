@@ -4,6 +4,7 @@
 
 use std::fs::{File, OpenOptions};
 use std::io::Write;
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
@@ -82,52 +83,53 @@ pub fn whole_lines(path: &Path) -> Result<(String, bool)> {
     Ok((text[..cut].to_string(), true))
 }
 
-/// The name `path` is written under before it is renamed into place:
-/// `name.partial-<pid>.ext` in the same folder (same file system, so the
-/// rename is atomic; the extension kept, so encoders that go by it still
-/// work; the process id, so two processes rendering one folder at once
-/// never write, or rename away, each other's partial file).
-pub fn partial_path(path: &Path) -> PathBuf {
-    let pid = std::process::id();
+/// A new temporary file beside `path` that becomes `path` when persisted
+/// (tempfile's `persist`, a rename within one folder, so atomic) and is
+/// removed when dropped unpersisted (an error, a full disk), so neither a
+/// half-written file nor a temporary is left behind. Named
+/// `name.partial-XXXXXX.ext`: the extension kept, so encoders that go by it
+/// still work; a random part, so two processes rendering one folder at
+/// once never write over each other's temporary. Readable by all
+/// (`0644`), as a file created by `File::create` under the usual umask.
+pub fn partial_file(path: &Path) -> Result<tempfile::NamedTempFile> {
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     let stem = path
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let name = match path.extension() {
-        Some(ext) => format!("{stem}.partial-{pid}.{}", ext.to_string_lossy()),
-        None => format!("{stem}.partial-{pid}"),
-    };
-    path.with_file_name(name)
+    let suffix = path
+        .extension()
+        .map(|e| format!(".{}", e.to_string_lossy()))
+        .unwrap_or_default();
+    tempfile::Builder::new()
+        .prefix(&format!("{stem}.partial-"))
+        .suffix(&suffix)
+        .permissions(std::fs::Permissions::from_mode(0o644))
+        .tempfile_in(dir)
+        .map_err(|e| Error::io(path, e))
 }
 
-/// Moves the finished [`partial_path`] of `path` into place; on `Err` (the
-/// writer failed, e.g. a full disk) removes it instead, so that neither a
-/// half-written file nor a temporary is left behind.
-pub fn commit_partial(path: &Path, written: Result<()>) -> Result<()> {
-    let partial = partial_path(path);
-    match written {
-        Ok(()) => std::fs::rename(&partial, path).map_err(|e| {
-            let _ = std::fs::remove_file(&partial);
-            Error::io(path, e)
-        }),
-        Err(e) => {
-            let _ = std::fs::remove_file(&partial);
-            Err(e)
-        }
-    }
+/// Moves the finished `partial` ([`partial_file`]) into place as `path`.
+pub fn persist(partial: tempfile::NamedTempFile, path: &Path) -> Result<()> {
+    partial
+        .persist(path)
+        .map(drop)
+        .map_err(|e| Error::io(path, e.error))
 }
 
-/// Writes `bytes` to `path` whole or not at all: to its [`partial_path`],
+/// Writes `bytes` to `path` whole or not at all: to a [`partial_file`],
 /// synced, then renamed; on any error the partial file is removed and the
 /// old `path` (if any) is left as it was.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let partial = partial_path(path);
-    let written = (|| {
-        let mut file = File::create(&partial).map_err(|e| Error::io(&partial, e))?;
-        file.write_all(bytes).map_err(|e| Error::io(&partial, e))?;
-        file.sync_all().map_err(|e| Error::io(&partial, e))
-    })();
-    commit_partial(path, written)
+    let mut partial = partial_file(path)?;
+    partial
+        .write_all(bytes)
+        .and_then(|()| partial.as_file().sync_all())
+        .map_err(|e| Error::io(path, e))?;
+    persist(partial, path)
 }
 
 /// Replaces the CSV file `path` with a header and `rows`, atomically
@@ -226,7 +228,30 @@ mod tests {
         write_json_atomic(&path, &vec![1, 2, 3]).unwrap();
         let v: Vec<i32> = read_json(&path).unwrap();
         assert_eq!(v, [1, 2, 3]);
-        assert!(!partial_path(&path).exists());
+        // Nothing else is left in the folder, and the file is readable by all.
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o644);
+    }
+
+    #[test]
+    fn a_failed_write_leaves_neither_the_file_nor_a_temporary() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("chart.png");
+        std::fs::write(&path, b"old").unwrap();
+        let partial = partial_file(&path).unwrap();
+        let name = partial
+            .path()
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
+        assert!(
+            name.starts_with("chart.partial-") && name.ends_with(".png"),
+            "{name}"
+        );
+        drop(partial); // the writer failed: the temporary goes, the old file stays
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+        assert_eq!(std::fs::read(&path).unwrap(), b"old");
     }
 }

@@ -67,15 +67,15 @@ pub(crate) fn canvas(
 }
 
 /// Draws the chart `path` with `chart`, which draws on a [`canvas`] at the
-/// path it is given: `path`'s partial name
-/// ([`partial_path`](crate::results::io::partial_path)), moved into place
+/// path it is given: a partial file beside `path`
+/// ([`partial_file`](crate::results::io::partial_file)), moved into place
 /// when the chart is whole, removed on a drawing or write error (a full
 /// disk), so a failed write never leaves a cut-off PNG. Errors name the chart.
 pub(crate) fn draw(path: &Path, chart: impl FnOnce(&Path) -> DrawResult) -> Result<()> {
-    let partial = crate::results::io::partial_path(path);
-    let drawn =
-        chart(&partial).map_err(|e| Error::results(path, format!("drawing the chart failed: {e}")));
-    crate::results::io::commit_partial(path, drawn)
+    let partial = crate::results::io::partial_file(path)?;
+    chart(partial.path())
+        .map_err(|e| Error::results(path, format!("drawing the chart failed: {e}")))?;
+    crate::results::io::persist(partial, path)
 }
 
 /// `lo..hi` widened by `frac` of its span on each side.
