@@ -8,8 +8,9 @@
 //! words ranked exactly as [`Vocab::build`] ranks them. Validation and test
 //! texts are tokenized only as far as their first `max_len` tokens.
 
+use indexmap::IndexMap;
 use rayon::prelude::*;
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxBuildHasher, FxHashMap};
 
 use super::batches::Encoded;
 use super::split::stratified_split;
@@ -440,115 +441,36 @@ fn intern_chunks(texts: &[&str], counted: &[bool], max_len: usize, keep: Keep) -
         .collect()
 }
 
-/// A string interner and counter tuned for short words: each slot keeps the
-/// word's first 8 bytes, its length and its count, so most lookups compare
-/// and count within the one slot they load.
+/// A string interner and counter: ids by first appearance (the map's
+/// insertion order), each word's count beside it; one hash per token
+/// (rustc's Fx hash, fast on short keys) and no allocation for a word seen
+/// before.
 #[derive(Default)]
 struct Interner {
-    table: hashbrown::HashTable<Slot>,
-    words: Vec<String>,
-}
-
-#[derive(Clone, Copy)]
-struct Slot {
-    head: u64,
-    len: u32,
-    id: u32,
-    count: u64,
-}
-
-/// The first 8 bytes of `b` as one integer; for shorter words, two
-/// overlapping loads that together cover every byte, so `(head, len)` equal
-/// means the words are equal when `len <= 8`.
-fn head(b: &[u8]) -> u64 {
-    let n = b.len();
-    if let Some(first) = b.first_chunk::<8>() {
-        u64::from_le_bytes(*first)
-    } else if n >= 4 {
-        let lo = u32::from_le_bytes([b[0], b[1], b[2], b[3]]);
-        let hi = u32::from_le_bytes([b[n - 4], b[n - 3], b[n - 2], b[n - 1]]);
-        u64::from(lo) | (u64::from(hi) << 32)
-    } else if n >= 2 {
-        let lo = u16::from_le_bytes([b[0], b[1]]);
-        let hi = u16::from_le_bytes([b[n - 2], b[n - 1]]);
-        u64::from(lo) | (u64::from(hi) << 16)
-    } else {
-        b.first().map_or(0, |&x| u64::from(x))
-    }
-}
-
-/// Multiplies and folds the 128-bit product: a fast, well-mixed hash step.
-fn fold_mul(x: u64, k: u64) -> u64 {
-    let m = u128::from(x) * u128::from(k);
-    (m as u64) ^ ((m >> 64) as u64)
-}
-
-/// Hash of a word from its head and length, plus the rest of its bytes
-/// when it is longer than 8.
-fn hash_word(b: &[u8], head: u64) -> u64 {
-    const K1: u64 = 0x9e37_79b9_7f4a_7c15;
-    const K2: u64 = 0xc2b2_ae3d_27d4_eb4f;
-    let mut h = fold_mul(head ^ K2, K1 ^ b.len() as u64);
-    if b.len() > 8 {
-        use std::hash::Hasher;
-        let mut rest = rustc_hash::FxHasher::default();
-        rest.write(&b[8..]);
-        h = fold_mul(h ^ rest.finish(), K2);
-    }
-    h
+    words: IndexMap<String, u64, FxBuildHasher>,
 }
 
 impl Interner {
     /// An empty interner with room for `words` words.
     fn with_capacity(words: usize) -> Self {
         Interner {
-            table: hashbrown::HashTable::with_capacity(words),
-            words: Vec::with_capacity(words),
+            words: IndexMap::with_capacity_and_hasher(words, FxBuildHasher),
         }
     }
 
     /// The id of `word` (a new one, the number of words so far, if unseen);
     /// adds `count` to its count.
     fn id<W: AsRef<str> + Into<String>>(&mut self, word: W, count: u64) -> u32 {
-        let b = word.as_ref().as_bytes();
-        let (head, len) = (head(b), b.len() as u32);
-        let hash = hash_word(b, head);
-        let words = &self.words;
-        let same = |s: &Slot| {
-            s.head == head
-                && s.len == len
-                && (len <= 8 || words[s.id as usize].as_bytes()[8..] == b[8..])
-        };
-        if let Some(slot) = self.table.find_mut(hash, same) {
-            slot.count += count;
-            return slot.id;
+        if let Some((id, _, seen)) = self.words.get_full_mut(word.as_ref()) {
+            *seen += count;
+            return id as u32;
         }
-        let id = self.words.len() as u32;
-        self.words.push(word.into());
-        let words = &self.words;
-        self.table.insert_unique(
-            hash,
-            Slot {
-                head,
-                len,
-                id,
-                count,
-            },
-            |s| {
-                let w = words[s.id as usize].as_bytes();
-                hash_word(w, s.head)
-            },
-        );
-        id
+        self.words.insert_full(word.into(), count).0 as u32
     }
 
     /// The words by id, and their counts.
     fn into_words_and_counts(self) -> (Vec<String>, Vec<u64>) {
-        let mut counts = vec![0; self.words.len()];
-        for slot in &self.table {
-            counts[slot.id as usize] = slot.count;
-        }
-        (self.words, counts)
+        self.words.into_iter().unzip()
     }
 }
 
