@@ -50,9 +50,13 @@ struct Cli {
     /// configuration: finished jobs are kept, the others run again.
     #[arg(long, value_name = "DIR", conflicts_with_all = ["config", "shard", "run_id"])]
     resume: Option<PathBuf>,
-    /// Internal: run one job (`point:model:seed`) of an existing point folder.
-    #[arg(long, hide = true, num_args = 2, value_names = ["POINT_DIR", "JOB_ID"])]
-    worker: Option<Vec<String>>,
+    /// Internal: run one job (`--job`) of the existing point folder
+    /// POINT_DIR, as a worker process of a comparison.
+    #[arg(long, hide = true, value_name = "POINT_DIR", requires = "job")]
+    worker: Option<PathBuf>,
+    /// Internal: the worker's job, `point:model:seed`.
+    #[arg(long, hide = true, value_name = "JOB_ID", requires = "worker")]
+    job: Option<rnnbench::sweep::plan::Job>,
     /// Internal: the worker's attempt (1, or 2, … re-measuring a disturbed run).
     #[arg(
         long,
@@ -91,17 +95,17 @@ fn main() -> ExitCode {
     if let Some(dir) = &cli.worker_kernel_check {
         return kernel_check_worker(dir);
     }
-    match cli.worker {
-        Some(args) => worker(&args, cli.attempt),
-        None => parent(cli),
+    match (&cli.worker, &cli.job) {
+        (Some(point_dir), Some(job)) => worker(point_dir, job, cli.attempt),
+        _ => parent(cli),
     }
 }
 
-fn worker(args: &[String], attempt: u32) -> ExitCode {
+fn worker(point_dir: &std::path::Path, job: &rnnbench::sweep::plan::Job, attempt: u32) -> ExitCode {
     let stop = stop_on_signals();
     die_with_parent();
     one_line_panics();
-    match run_worker_job(&PathBuf::from(&args[0]), &args[1], attempt, &stop) {
+    match run_worker_job(point_dir, job, attempt, &stop) {
         Ok(_) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e}");

@@ -59,7 +59,7 @@ pub struct JobResult {
     pub run: RunRecord,
 }
 
-/// Starts `exe --worker POINT_DIR JOB_ID --attempt N` for one job and
+/// Starts `exe --worker POINT_DIR --job JOB_ID --attempt N` for one job and
 /// waits for the record it writes ([`job_result_path`]).
 pub(crate) fn run_worker_process(
     exe: &Path,
@@ -79,6 +79,7 @@ pub(crate) fn run_worker_process(
     let mut child = worker_command(exe)
         .arg("--worker")
         .arg(point_dir)
+        .arg("--job")
         .arg(job.id())
         .arg("--attempt")
         .arg(attempt.to_string())
@@ -118,23 +119,17 @@ pub(crate) fn run_worker_process(
     })
 }
 
-/// The worker's side of the protocol: runs `job_id` of the point folder
+/// The worker's side of the protocol: runs `job` of the point folder
 /// `point_dir` ([`run_worker`]) and writes its record, or the one-line
 /// error as a `failed` record, atomically to [`job_result_path`]. `attempt`
 /// is 1, or 2, 3, … for a re-run of a disturbed run. Returns the error, if
 /// any, for the worker to print.
 pub fn run_worker_job(
     point_dir: &Path,
-    job_id: &str,
+    job: &Job,
     attempt: u32,
     stop: &AtomicBool,
 ) -> Result<RunRecord> {
-    let job = Job::parse_id(job_id).ok_or_else(|| {
-        Error::config(
-            "--worker",
-            format!("`{job_id}` is not a job id (point:model:seed)"),
-        )
-    })?;
     let outcome = run_worker(point_dir, job.model, job.seed, attempt, stop);
     let run = match &outcome {
         Ok(run) => run.clone(),
@@ -154,7 +149,7 @@ pub fn run_worker_job(
             run
         }
     };
-    let path = job_result_path(point_dir, &job);
+    let path = job_result_path(point_dir, job);
     let dir = point_dir.join(files::JOB_RESULTS_DIR);
     std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
     results::write_json_atomic(

@@ -37,6 +37,15 @@ impl Job {
     }
 }
 
+impl std::str::FromStr for Job {
+    type Err = String;
+
+    /// A job from its id ([`Job::id`]), for the worker's `--job`.
+    fn from_str(id: &str) -> Result<Self, Self::Err> {
+        Job::parse_id(id).ok_or_else(|| format!("`{id}` is not a job id (point:model:seed)"))
+    }
+}
+
 /// Every job of `grid`, in run order: point by point, seed by seed, the
 /// models interleaved within a seed (LSTM seed 1, GRU seed 1, LSTM seed 2, …).
 pub fn all_jobs(grid: &Grid) -> Vec<Job> {

@@ -173,6 +173,7 @@ fn a_worker_refuses_data_files_that_changed_since_the_run_started() {
     let output = Command::new(env!("CARGO_BIN_EXE_compare"))
         .arg("--worker")
         .arg(&dir)
+        .arg("--job")
         .arg(job.id())
         .output()
         .unwrap();

@@ -98,6 +98,7 @@ fn a_distance_sweep_gives_every_point_its_own_data_and_judges_reach() {
     let output = Command::new(env!("CARGO_BIN_EXE_compare"))
         .arg("--worker")
         .arg(&point)
+        .arg("--job")
         .arg(job.id())
         .output()
         .unwrap();
