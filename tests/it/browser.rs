@@ -21,7 +21,7 @@ use headless_chrome::protocol::cdp::types::Event;
 use headless_chrome::protocol::cdp::{Emulation, Page};
 use headless_chrome::{Browser, LaunchOptions, Tab};
 
-use crate::common::{fixture, run_ok};
+use crate::common::{FixtureCompare, run_ok};
 
 /// The widths every page is checked at: a desktop window and a phone.
 const DESKTOP: (u32, u32) = (1280, 800);
@@ -52,22 +52,11 @@ fn chromium() -> Option<PathBuf> {
 
 /// `compare` on the fixture, small and fast, LSTM and GRU; `extra` appended.
 fn compare(out: &Path, extra: &[&str]) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_compare"));
-    cmd.args(["--remeasure", "0"]);
-    cmd.arg("--train")
-        .arg(fixture("train.csv"))
-        .arg("--test")
-        .arg(fixture("test.csv"))
-        .args(["--epochs", "2", "--embed", "16", "--max-len", "64"])
-        .args(["--batch-size", "16", "--threads", "1", "--quiet"])
-        .args(["--vocab-size", "2000", "--kernel-check", "off"])
-        .args(["--models", "lstm,gru"])
-        .arg("--out")
-        .arg(out)
-        .args(extra)
-        .env_remove("SLURM_ARRAY_TASK_ID")
-        .env_remove("JOB_COMPLETION_INDEX");
-    cmd
+    FixtureCompare::new()
+        .unset("--hidden")
+        .with(&["--kernel-check", "off", "--models", "lstm,gru"])
+        .with(extra)
+        .command(out)
 }
 
 /// One of criterion's `estimates.json`, as `cargo bench` leaves it.

@@ -6,35 +6,27 @@
 //! but not distinguishable).
 
 use std::path::PathBuf;
-use std::process::Command;
 
 use serde_json::Value;
 
-use crate::common::{fixture, run_ok};
+use crate::common::{FixtureCompare, run_ok};
 
 #[test]
 fn the_claims_table_is_in_the_summary_the_page_and_the_terminal() {
     let tmp = tempfile::tempdir().unwrap();
     let output = run_ok(
-        Command::new(env!("CARGO_BIN_EXE_compare"))
-            .arg("--train")
-            .arg(fixture("train.csv"))
-            .arg("--test")
-            .arg(fixture("test.csv"))
-            .args(["--models", "lstm,gru,rnn", "--match", "hidden"])
-            .args(["--epochs", "2", "--hidden", "16", "--embed", "16"])
-            .args(["--max-len", "64", "--batch-size", "16", "--threads", "1"])
-            .args([
+        &mut FixtureCompare::new()
+            .with(&[
+                "--models",
+                "lstm,gru,rnn",
+                "--match",
+                "hidden",
                 "--seeds",
                 "3",
-                "--kernel-check",
-                "off",
-                "--remeasure",
-                "0",
-                "--quiet",
             ])
-            .arg("--out")
-            .arg(tmp.path()),
+            .with(&["--kernel-check", "off"])
+            .unset("--vocab-size")
+            .command(tmp.path()),
     );
     let dir: PathBuf = std::fs::read_dir(tmp.path())
         .unwrap()

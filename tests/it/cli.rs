@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::common::{fixture, run_ok};
+use crate::common::{FixtureCompare, run_ok};
 
 const EPOCH_COLUMNS: &[&str] = &[
     "model",
@@ -39,37 +39,11 @@ const RUN_COLUMNS: &[&str] = &[
     "gpu_peak_bytes",
 ];
 
-/// `compare` on the fixture with a small model, 2 epochs; `extra` appended.
+/// `compare` on the fixture with a small model, 2 epochs; `extra` appended
+/// as given (a flag the defaults hold is then given twice: an error).
 fn compare(out: &Path, extra: &[&str]) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_compare"));
-    // Re-measuring disturbed runs (tests/hog/remeasure.rs) would add rows on a busy machine.
-    cmd.args(["--remeasure", "0"]);
-    cmd.arg("--train")
-        .arg(fixture("train.csv"))
-        .arg("--test")
-        .arg(fixture("test.csv"))
-        .args([
-            "--epochs",
-            "2",
-            "--hidden",
-            "16",
-            "--embed",
-            "16",
-            "--max-len",
-            "64",
-        ])
-        .args([
-            "--batch-size",
-            "16",
-            "--threads",
-            "1",
-            "--quiet",
-            "--vocab-size",
-            "2000",
-        ])
-        .arg("--out")
-        .arg(out)
-        .args(extra);
+    let mut cmd = FixtureCompare::new().command(out);
+    cmd.args(extra);
     cmd
 }
 

@@ -11,18 +11,15 @@ use rnnbench::results::RunStatus;
 use rnnbench::sweep::plan::Job;
 use serde_json::Value;
 
-use crate::common::{fixture, only_dir, run_ok};
+use crate::common::{FixtureCompare, fixture, only_dir, run_ok};
 
 /// A small `compare` of LSTM and GRU on `train`/`test`, 2 epochs.
 fn compare(train: &Path, test: &Path, out: &Path, seeds: &str) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_compare"));
-    cmd.arg("--train").arg(train).arg("--test").arg(test);
-    cmd.args(["--epochs", "2", "--hidden", "16", "--embed", "16"]);
-    cmd.args(["--max-len", "64", "--batch-size", "16", "--threads", "1"]);
-    cmd.args(["--quiet", "--vocab-size", "2000", "--seeds", seeds]);
-    cmd.args(["--remeasure", "0"]);
-    cmd.arg("--out").arg(out);
-    cmd
+    FixtureCompare::new()
+        .set("--train", train)
+        .set("--test", test)
+        .set("--seeds", seeds)
+        .command(out)
 }
 
 /// Key paths of a JSON value: `a`, `a.b`, and `a[].b` for arrays of

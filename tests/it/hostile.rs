@@ -6,35 +6,17 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use crate::common::{fixture, only_dir, run_ok};
+use crate::common::{FixtureCompare, fixture, only_dir, run_ok};
 
 /// `compare` on the fixture with a tiny model; `extra` appended.
 fn compare(out: &Path, extra: &[&str]) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_compare"));
-    cmd.arg("--train")
-        .arg(fixture("train.csv"))
-        .arg("--test")
-        .arg(fixture("test.csv"))
-        .args(["--hidden", "16", "--embed", "16"])
-        .args([
-            "--max-len",
-            "64",
-            "--batch-size",
-            "16",
-            "--vocab-size",
-            "2000",
-        ])
-        // Not about timing: no re-measurement on a loaded machine.
-        .args([
-            "--kernel-check",
-            "off",
-            "--remeasure",
-            "0",
-            "--quiet",
-            "--out",
-        ])
-        .arg(out)
-        .args(extra);
+    // Not about timing: no re-measurement on a loaded machine (the default).
+    let mut cmd = FixtureCompare::new()
+        .unset("--threads")
+        .unset("--epochs")
+        .with(&["--kernel-check", "off"])
+        .command(out);
+    cmd.args(extra);
     // A flag given twice would be a list (a grid of two points): the
     // defaults here only when `extra` does not give them.
     if !extra.contains(&"--seed-list") {

@@ -5,23 +5,23 @@
 use std::path::Path;
 use std::process::Command;
 
-use crate::common::{fixture, run_ok};
+use crate::common::{FixtureCompare, fixture, run_ok};
 
 fn compare_with_verbose_onednn(out: &Path, models: &str, kernel: &str) -> String {
     let output = run_ok(
-        Command::new(env!("CARGO_BIN_EXE_compare"))
-            .env("ONEDNN_VERBOSE", "1")
-            .arg("--train")
-            .arg(fixture("train.csv"))
-            .arg("--test")
-            .arg(fixture("test.csv"))
-            .args(["--models", models, "--epochs", "1", "--seeds", "1"])
-            .args(["--remeasure", "0"])
-            .args(["--hidden", "16", "--embed", "16", "--max-len", "32"])
-            .args(["--batch-size", "16", "--threads", "1", "--quiet"])
-            .args(["--kernel", kernel, "--kernel-check", "off"])
-            .arg("--out")
-            .arg(out),
+        FixtureCompare::new()
+            .with(&["--models", models, "--epochs", "1", "--seeds", "1"])
+            .with(&[
+                "--max-len",
+                "32",
+                "--kernel",
+                kernel,
+                "--kernel-check",
+                "off",
+            ])
+            .unset("--vocab-size")
+            .command(out)
+            .env("ONEDNN_VERBOSE", "1"),
     );
     String::from_utf8_lossy(&output.stdout).into_owned()
 }

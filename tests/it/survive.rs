@@ -7,27 +7,29 @@ use std::path::Path;
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
-use crate::common::{fixture, run_ok};
+use crate::common::{FixtureCompare, fixture, run_ok};
 
-/// `compare` on the fixture data, into `out`, with `extra`.
+/// `compare` on the fixture data, into `out`, with `extra` (compare's own
+/// defaults otherwise).
 fn fixture_compare(out: &Path, extra: &[&str]) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_compare"));
-    cmd.arg("--train")
-        .arg(fixture("train.csv"))
-        .arg("--test")
-        .arg(fixture("test.csv"))
-        .arg("--out")
-        .arg(out)
-        .args(extra);
-    cmd
+    FixtureCompare::bare().with(extra).command(out)
 }
 
 /// `compare` on the fixture with a tiny model, no kernel check, quiet
 /// (`FIX` of the issue).
 fn compare(out: &Path, extra: &[&str]) -> Command {
-    let mut cmd = fixture_compare(out, &["--embed", "8", "--max-len", "32"]);
-    cmd.args(["--kernel-check", "off", "--quiet"]).args(extra);
-    cmd
+    FixtureCompare::bare()
+        .with(&[
+            "--embed",
+            "8",
+            "--max-len",
+            "32",
+            "--kernel-check",
+            "off",
+            "--quiet",
+        ])
+        .with(extra)
+        .command(out)
 }
 
 fn report() -> Command {
@@ -520,7 +522,8 @@ fn a_repeated_flag_is_refused_not_swept() {
         &["--epochs", "1", "--epochs", "3"][..],
         &["--models", "lstm", "--models", "gru"][..],
     ] {
-        let o = compare(out.path(), args).output().unwrap();
+        // Appended as given: `compare`'s `extra` would replace the first.
+        let o = compare(out.path(), &[]).args(args).output().unwrap();
         let err = stderr(&o);
         assert!(!o.status.success(), "{args:?} ran");
         assert!(err.contains("cannot be used multiple times"), "{err}");

@@ -7,27 +7,18 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Command;
 
-use crate::common::{fixture, run_ok};
+use crate::common::{FixtureCompare, run_ok};
 use std::time::{Duration, Instant};
 
-/// `compare` on the fixture with a small model, LSTM and GRU; `extra` appended.
+/// `compare` on the fixture with a small model, LSTM and GRU; `extra` in
+/// place of the defaults.
 fn base(out: &Path, extra: &[&str]) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_compare"));
-    // Re-measuring disturbed runs (tests/hog/remeasure.rs) would add rows on a busy machine.
-    cmd.args(["--remeasure", "0"]);
-    cmd.arg("--train")
-        .arg(fixture("train.csv"))
-        .arg("--test")
-        .arg(fixture("test.csv"))
-        .args(["--embed", "16", "--max-len", "64", "--batch-size", "16"])
-        .args(["--threads", "1", "--quiet", "--vocab-size", "2000"])
-        .args(["--models", "lstm,gru"])
-        .arg("--out")
-        .arg(out)
-        .args(extra)
-        .env_remove("SLURM_ARRAY_TASK_ID")
-        .env_remove("JOB_COMPLETION_INDEX");
-    cmd
+    FixtureCompare::new()
+        .unset("--epochs")
+        .unset("--hidden")
+        .with(&["--models", "lstm,gru"])
+        .with(extra)
+        .command(out)
 }
 
 /// The test grid: hidden 16,24 x layers 1,2 x seeds 1,2, two epochs.

@@ -8,19 +8,11 @@ use std::process::Command;
 
 use serde_json::Value;
 
-use crate::common::{fixture, only_dir, run_ok};
+use crate::common::{FixtureCompare, only_dir, run_ok};
 
 /// A quick `compare` on the fixture (2 epochs, width 16, 64 tokens).
 fn compare(out: &Path, extra: &[&str]) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_compare"));
-    cmd.arg("--train").arg(fixture("train.csv"));
-    cmd.arg("--test").arg(fixture("test.csv"));
-    cmd.args(["--epochs", "2", "--hidden", "16", "--embed", "16"]);
-    cmd.args(["--max-len", "64", "--batch-size", "16", "--threads", "1"]);
-    cmd.args(["--quiet", "--vocab-size", "2000", "--remeasure", "0"]);
-    cmd.args(extra);
-    cmd.arg("--out").arg(out);
-    cmd
+    FixtureCompare::new().with(extra).command(out)
 }
 
 fn json(path: &Path) -> Value {
@@ -149,22 +141,10 @@ fn pooling_is_a_grid_axis_for_cells_and_the_transformer() {
 #[test]
 fn a_length_sweep_fits_time_and_memory_against_length() {
     let tmp = tempfile::tempdir().unwrap();
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_compare"));
-    cmd.arg("--train").arg(fixture("train.csv"));
-    cmd.arg("--test").arg(fixture("test.csv"));
-    cmd.args(["--epochs", "1", "--hidden", "16", "--embed", "16"]);
-    cmd.args([
-        "--max-len",
-        "16,32,64",
-        "--batch-size",
-        "16",
-        "--threads",
-        "1",
-    ]);
-    cmd.args(["--quiet", "--vocab-size", "2000", "--remeasure", "0"]);
-    cmd.args(["--models", "lstm,transformer", "--seeds", "1"]);
-    cmd.args(["--kernel-check", "off"]);
-    cmd.arg("--out").arg(tmp.path());
+    let mut cmd = FixtureCompare::new()
+        .with(&["--epochs", "1", "--max-len", "16,32,64", "--seeds", "1"])
+        .with(&["--models", "lstm,transformer", "--kernel-check", "off"])
+        .command(tmp.path());
     run_ok(&mut cmd);
     let dir = only_dir(tmp.path());
     let summary = json(&dir.join("summary.json"));
