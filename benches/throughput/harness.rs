@@ -471,10 +471,9 @@ struct Warmup {
     stable: bool,
 }
 
+/// The median of a window's step times (odd windows: the middle one).
 fn median(v: &[f64]) -> f64 {
-    let mut s = v.to_vec();
-    s.sort_by(f64::total_cmp);
-    s[s.len() / 2]
+    rnnbench::analysis::stats::median(v).expect("a warm-up window has steps")
 }
 
 /// Runs `step` until its time per call settles: the medians of the last two

@@ -428,17 +428,7 @@ fn one_line_panics() {
 /// then (SIGSEGV here, glibc's "corrupted size vs. prev_size" elsewhere).
 fn stop_on_signals() -> Arc<AtomicBool> {
     let stop = Arc::new(AtomicBool::new(false));
-    // SAFETY: sigset_t is plain data, filled by sigemptyset/sigaddset before
-    // use; pthread_sigmask and sigwait only read it.
-    let set = unsafe {
-        let mut set: libc::sigset_t = std::mem::zeroed();
-        libc::sigemptyset(&mut set);
-        for signal in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP] {
-            libc::sigaddset(&mut set, signal);
-        }
-        libc::pthread_sigmask(libc::SIG_BLOCK, &set, std::ptr::null_mut());
-        set
-    };
+    let set = rnnbench::compare::block_interrupts();
     let flag = stop.clone();
     std::thread::spawn(move || {
         loop {

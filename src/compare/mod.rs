@@ -31,7 +31,8 @@ pub use folder::{
 };
 pub use jobs::{ComparisonOutcome, KernelChecks, run_jobs, run_kernel_checks};
 pub use worker::{
-    JobResult, job_result_path, run_worker, run_worker_job, seed_data, verify_dataset,
+    JobResult, block_interrupts, job_result_path, run_worker, run_worker_job, seed_data,
+    verify_dataset,
 };
 
 /// Largest hidden size considered when matching parameter budgets.

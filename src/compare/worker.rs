@@ -335,14 +335,28 @@ pub(crate) fn worker_command(exe: &Path) -> Command {
     // (sigemptyset, sigaddset, pthread_sigmask on this thread's mask).
     unsafe {
         std::os::unix::process::CommandExt::pre_exec(&mut cmd, || {
-            let mut set: libc::sigset_t = std::mem::zeroed();
-            libc::sigemptyset(&mut set);
-            for signal in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP] {
-                libc::sigaddset(&mut set, signal);
-            }
-            libc::pthread_sigmask(libc::SIG_BLOCK, &set, std::ptr::null_mut());
+            block_interrupts();
             Ok(())
         });
     }
     cmd
+}
+
+/// Blocks SIGINT, SIGTERM and SIGHUP in the calling thread (and so in every
+/// thread it starts later, and through `execve`) and returns that set, for
+/// `sigwait`. Calls only async-signal-safe functions (sigemptyset,
+/// sigaddset, pthread_sigmask), so a child may call it between fork and
+/// exec.
+pub fn block_interrupts() -> libc::sigset_t {
+    // SAFETY: sigset_t is plain data, filled by sigemptyset/sigaddset before
+    // use; pthread_sigmask only reads it.
+    unsafe {
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut set);
+        for signal in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP] {
+            libc::sigaddset(&mut set, signal);
+        }
+        libc::pthread_sigmask(libc::SIG_BLOCK, &set, std::ptr::null_mut());
+        set
+    }
 }
