@@ -30,8 +30,8 @@ use tch::{Device, Tensor, nn};
 use super::fit::{optimizer, train_step};
 use super::latency::latency_sample;
 use crate::compare::{apply_process_settings, model_shape, seed_data};
-use crate::config::KernelChoice;
-use crate::data::Encoded;
+use crate::config::{Config, KernelChoice};
+use crate::data::{Encoded, Prepared};
 use crate::error::{Error, Result};
 use crate::model::{Cell, Classifier};
 use crate::probe::device::{resolve_device, synchronize};
@@ -70,20 +70,44 @@ pub fn run_kernel_check(point_dir: &Path, stop: &AtomicBool) -> Result<()> {
     apply_process_settings(config);
     kernel::set_flush_denormal(true);
     let data = seed_data(point_dir, &manifest, seed)?;
+    let mut variants = variants(&manifest, &data, seed, device)?;
+    let check = Check {
+        test: &data.test,
+        sample: latency_sample(&data.test, seed),
+        seed,
+        device,
+        stop,
+        point_dir,
+    };
+    let mut rows = Vec::new();
+    check.time_train_steps(&mut variants, &data, config, &mut rows)?;
+    tch::no_grad(|| -> Result<()> {
+        check.time_reviews(&variants, &mut rows)?;
+        check.time_stream(&variants, &mut rows)
+    })?;
+    kernel::apply(config.kernel);
+    let path = point_dir.join(files::KERNEL_CHECK);
+    crate::results::write_csv_atomic(&path, &rows)
+}
 
+/// Every (model, kernel setting) variant of the run, each from the seed's
+/// initial weights; a setting that gives a model the same kernel as an
+/// earlier one (the GRU's `auto` and `native` on the CPU) is left out.
+fn variants(
+    manifest: &RunManifest,
+    data: &Prepared,
+    seed: u64,
+    device: Device,
+) -> Result<Vec<Variant>> {
+    let config = &manifest.config;
+    let mut choices = vec![KernelChoice::Auto, KernelChoice::Native];
+    if device == Device::Cpu && crate::model::onednn::available() {
+        choices.push(KernelChoice::Onednn);
+    }
     let mut variants = Vec::new();
     for size in &manifest.model_sizes {
         let mut seen = Vec::new();
-        for choice in [
-            KernelChoice::Auto,
-            KernelChoice::Native,
-            KernelChoice::Onednn,
-        ] {
-            if choice == KernelChoice::Onednn
-                && (device != tch::Device::Cpu || !crate::model::onednn::available())
-            {
-                continue;
-            }
+        for &choice in &choices {
             kernel::apply(choice);
             let kernel = kernel::kernel_now(size.model, device);
             if seen.contains(&kernel) {
@@ -111,53 +135,7 @@ pub fn run_kernel_check(point_dir: &Path, stop: &AtomicBool) -> Result<()> {
             });
         }
     }
-    let batches = config
-        .batching
-        .batches(&data.train.lengths(), config.batch_size, seed, 1);
-    let steps = WARMUP_STEPS + TIMED_STEPS;
-    let mut rows = Vec::new();
-    for (step, indices) in batches.iter().cycle().take(steps).enumerate() {
-        let batch = data.train.batch(indices);
-        let tokens = batch.lengths.iter().sum::<i64>() as usize;
-        for v in &mut variants {
-            if stop.load(Ordering::SeqCst) {
-                return Err(Error::results(point_dir, "kernel check interrupted"));
-            }
-            kernel::apply(v.choice);
-            let trainable = v.vs.trainable_variables();
-            synchronize(device);
-            let start = Instant::now();
-            let _ = train_step(
-                &v.model,
-                &mut v.optimizer,
-                &trainable,
-                &batch,
-                config.clip,
-                device,
-            )?;
-            synchronize(device);
-            let secs = start.elapsed().as_secs_f64();
-            if step >= WARMUP_STEPS {
-                let step = step - WARMUP_STEPS;
-                rows.push(row(v, seed, KernelMeasure::TrainStep, step, tokens, secs));
-            }
-        }
-    }
-    let latency = LatencyCheck {
-        test: &data.test,
-        sample: latency_sample(&data.test, seed),
-        seed,
-        device,
-        stop,
-        point_dir,
-    };
-    tch::no_grad(|| -> Result<()> {
-        latency.time_reviews(&variants, &mut rows)?;
-        latency.time_stream(&variants, &mut rows)
-    })?;
-    kernel::apply(config.kernel);
-    let path = point_dir.join(files::KERNEL_CHECK);
-    crate::results::write_csv_atomic(&path, &rows)
+    Ok(variants)
 }
 
 /// A row of `v`'s timed call.
@@ -181,8 +159,8 @@ fn row(
     }
 }
 
-/// The latency part of the check: where and on what the variants are timed.
-struct LatencyCheck<'a> {
+/// Where and on what the variants are timed.
+struct Check<'a> {
     test: &'a Encoded,
     /// The run's latency sample of test reviews.
     sample: Vec<usize>,
@@ -192,11 +170,55 @@ struct LatencyCheck<'a> {
     point_dir: &'a Path,
 }
 
-impl LatencyCheck<'_> {
+impl Check<'_> {
     /// An error when the user asked to stop.
     fn check_stop(&self) -> Result<()> {
         if self.stop.load(Ordering::SeqCst) {
             return Err(Error::results(self.point_dir, "kernel check interrupted"));
+        }
+        Ok(())
+    }
+
+    /// Times a train step of every variant on each of the seed's first
+    /// batches of epoch 1 (cycled when fewer), interleaved batch by batch,
+    /// after [`WARMUP_STEPS`] untimed ones.
+    fn time_train_steps(
+        &self,
+        variants: &mut [Variant],
+        data: &Prepared,
+        config: &Config,
+        rows: &mut Vec<KernelCheckRow>,
+    ) -> Result<()> {
+        let device = self.device;
+        let batches =
+            config
+                .batching
+                .batches(&data.train.lengths(), config.batch_size, self.seed, 1);
+        let steps = WARMUP_STEPS + TIMED_STEPS;
+        for (step, indices) in batches.iter().cycle().take(steps).enumerate() {
+            let batch = data.train.batch(indices);
+            let tokens = batch.lengths.iter().sum::<i64>() as usize;
+            for v in variants.iter_mut() {
+                self.check_stop()?;
+                kernel::apply(v.choice);
+                let trainable = v.vs.trainable_variables();
+                synchronize(device);
+                let start = Instant::now();
+                let _ = train_step(
+                    &v.model,
+                    &mut v.optimizer,
+                    &trainable,
+                    &batch,
+                    config.clip,
+                    device,
+                )?;
+                synchronize(device);
+                let secs = start.elapsed().as_secs_f64();
+                if let Some(step) = step.checked_sub(WARMUP_STEPS) {
+                    let measure = KernelMeasure::TrainStep;
+                    rows.push(row(v, self.seed, measure, step, tokens, secs));
+                }
+            }
         }
         Ok(())
     }
