@@ -7,8 +7,9 @@ use serde_json::Value;
 
 use super::{Figure, ModelTag, render};
 use crate::analysis::summary::Summary;
+use crate::data::DatasetIdentity;
 use crate::error::{Error, Result};
-use crate::model::Cell;
+use crate::model::{Cell, ModelShape};
 use crate::report::answer::Answer;
 use crate::report::findings::{
     ClaimRow, activation_arithmetic, harness_sentence, pair_findings, seeds_sentence,
@@ -208,158 +209,9 @@ impl RunPage {
     ) -> Self {
         let sum = summary;
         let shapes = run.model_shapes();
-        let plain = |x: f64| format!("{x:.3}");
-        let resources = sum
-            .per_model
-            .iter()
-            .map(|m| ResourceRow {
-                model: m.model.into(),
-                train_rss: mean_sd(m.train_rss_delta_bytes, mib),
-                train_rss_ci: ci(m.train_rss_delta_bytes, mib),
-                activation: shapes
-                    .iter()
-                    .find(|s| s.cell == m.model)
-                    .map_or("—".to_string(), |s| {
-                        thousands(s.activation_bytes_per_token_at(s.positions))
-                    }),
-                review_p50: mean_sd(m.latency_review_p50_ms, plain),
-                review_p50_ci: ci(m.latency_review_p50_ms, plain),
-                review_p99: mean_sd(m.latency_review_p99_ms, plain),
-                step_p50: mean_sd(m.latency_step_p50_us, |x| format!("{x:.1}")),
-                step_p50_ci: ci(m.latency_step_p50_us, |x| format!("{x:.1}")),
-                step_p99: mean_sd(m.latency_step_p99_us, |x| format!("{x:.1}")),
-            })
-            .collect();
         let has = |m: Cell| sum.models.contains(&m);
-        let incomplete = (!sum.complete).then(|| Incomplete {
-            ok: sum.runs_ok,
-            planned: sum.models.len() * sum.planned_seeds.len(),
-            missing: sum
-                .missing
-                .iter()
-                .map(|c| format!("{} seed {}", c.model.display_name(), c.seed))
-                .collect::<Vec<_>>()
-                .join(", "),
-        });
-        let opt = |v: Option<i64>, f: fn(i64) -> String| v.map(f).unwrap_or_else(|| "—".into());
-        let rows = sum
-            .per_model
-            .iter()
-            .map(|m| ModelRow {
-                model: m.model.into(),
-                seeds: m.seeds,
-                test_acc: mean_sd(m.test_acc, pct),
-                test_acc_ci: ci(m.test_acc, pct),
-                secs: mean_sd(m.secs_per_epoch, secs),
-                secs_ci: ci(m.secs_per_epoch, secs),
-                params: opt(m.params, thousands),
-                hidden: match m.hidden_size {
-                    Some(h) if !m.model.is_recurrent() => format!("{h} (feed-forward)"),
-                    h => opt(h, |h| h.to_string()),
-                },
-                gates: opt(m.gates.map(i64::from), |g| g.to_string()),
-                pooling: shapes
-                    .iter()
-                    .find(|s| s.cell == m.model)
-                    .map_or("—".to_string(), |s| s.pooling.name().to_string()),
-                rss: mean_sd(m.peak_rss_bytes, mib),
-                rss_ci: ci(m.peak_rss_bytes, mib),
-                gpu: mean_sd(m.gpu_peak_bytes, mib),
-            })
-            .collect();
-        let findings = sum
-            .pairs
-            .iter()
-            .enumerate()
-            .map(|(i, p)| PairFindings {
-                a: p.a.display_name(),
-                b: p.b.display_name(),
-                sentences: pair_findings(p, sum)
-                    .into_iter()
-                    .chain(timing_sentence(sum).filter(|_| i == 0))
-                    .chain(seeds_sentence(sum).filter(|_| i == 0))
-                    .chain(harness_sentence(sum).filter(|_| i == 0))
-                    .collect(),
-            })
-            .collect();
-        let pairs = sum
-            .pairs
-            .iter()
-            .map(|p| {
-                let v = PairVerdicts::of(p);
-                PairRow {
-                    a: p.a.into(),
-                    b: p.b.into(),
-                    n: p.n_pairs,
-                    diff: diff_cell(v.accuracy),
-                    p: p_cell(v.accuracy),
-                    speed: ratio_cell(v.speed),
-                    memory: ratio_cell(v.memory),
-                }
-            })
-            .collect();
-        let order = |m: Cell| {
-            sum.models
-                .iter()
-                .position(|&x| x == m)
-                .unwrap_or(usize::MAX)
-        };
-        let mut records: Vec<&RunRecord> = run.runs.iter().collect();
-        records.sort_by_key(|r| (order(r.model), r.model.name(), r.seed));
-        let num = |x: f64, f: fn(f64) -> String| if x.is_finite() { f(x) } else { "—".into() };
-        let runs = records
-            .into_iter()
-            .map(|r| RunRow {
-                model: r.model.into(),
-                seed: r.seed,
-                ok: r.status == RunStatus::Ok,
-                status: status_text(r.status),
-                hidden: r.hidden_size,
-                params: thousands(r.params),
-                epochs_run: r.epochs_run,
-                best_epoch: r.best_epoch,
-                best_val_acc: num(r.best_val_acc, pct),
-                test_acc: num(r.test_acc, pct),
-                test_f1: num(r.test_macro_f1, |x| format!("{x:.3}")),
-                secs: num(r.secs_per_epoch, secs),
-                rss: mib(r.peak_rss_bytes as f64),
-                message: r.message.clone(),
-            })
-            .collect();
-        let missing = sum
-            .missing
-            .iter()
-            .filter(|c| {
-                !run.runs
-                    .iter()
-                    .any(|r| r.model == c.model && r.seed == c.seed)
-            })
-            .map(|c| MissingRow {
-                model: c.model.into(),
-                seed: c.seed,
-            })
-            .collect();
         let d = &run.config.dataset;
-        let dataset = vec![
-            ("name".to_string(), d.name.clone()),
-            ("train_examples".into(), d.train_examples.to_string()),
-            ("test_examples".into(), d.test_examples.to_string()),
-            ("classes".into(), json_text(&d.classes)),
-            (
-                "train_class_counts".into(),
-                json_text(&d.train_class_counts),
-            ),
-            ("test_class_counts".into(), json_text(&d.test_class_counts)),
-        ];
-        let dataset_files = d
-            .files
-            .iter()
-            .map(|f| DataFile {
-                path: f.path.display().to_string(),
-                bytes: f.bytes.to_string(),
-                sha256: f.sha256.clone(),
-            })
-            .collect();
+        let (dataset, dataset_files) = dataset_rows(d);
         let run_id = run.run_id();
         RunPage {
             title: format!("rnnbench report: {run_id}"),
@@ -382,7 +234,7 @@ impl RunPage {
             // not): say it where the verdict is read.
             machine: machine_line(run.environment.as_ref().and_then(EnvironmentFile::first)),
             answer: answer.cloned(),
-            incomplete,
+            incomplete: incomplete(sum),
             notes,
             headline_title: if has(Cell::Lstm) && has(Cell::Gru) {
                 "LSTM vs GRU"
@@ -390,9 +242,9 @@ impl RunPage {
                 "Models compared"
             },
             gpu: sum.per_model.iter().any(|m| m.gpu_peak_bytes.is_some()),
-            rows,
-            findings,
-            pairs,
+            rows: model_rows(sum, &shapes),
+            findings: findings(sum),
+            pairs: pair_rows(sum),
             ci_note: ci_note(),
             figures,
             command: (!run.config.command_line.is_empty())
@@ -401,11 +253,11 @@ impl RunPage {
             dataset,
             dataset_files,
             environment: kv_rows(&run.environment),
-            runs,
-            missing,
+            runs: run_rows(run, sum),
+            missing: missing_rows(run, sum),
             files: run.data_files(),
             claims: claims.to_vec(),
-            resources,
+            resources: resource_rows(sum, &shapes),
             activation_note: activation_arithmetic(&shapes),
         }
     }
@@ -415,6 +267,185 @@ impl RunPage {
         render("run.html", self)
             .map_err(|e| Error::results(files::REPORT, format!("rendering the page failed: {e}")))
     }
+}
+
+/// The resources table: memory training adds, the equations' count per
+/// token, latency per review and per streamed token.
+fn resource_rows(sum: &Summary, shapes: &[ModelShape]) -> Vec<ResourceRow> {
+    let plain = |x: f64| format!("{x:.3}");
+    sum.per_model
+        .iter()
+        .map(|m| ResourceRow {
+            model: m.model.into(),
+            train_rss: mean_sd(m.train_rss_delta_bytes, mib),
+            train_rss_ci: ci(m.train_rss_delta_bytes, mib),
+            activation: shapes
+                .iter()
+                .find(|s| s.cell == m.model)
+                .map_or("—".to_string(), |s| {
+                    thousands(s.activation_bytes_per_token_at(s.positions))
+                }),
+            review_p50: mean_sd(m.latency_review_p50_ms, plain),
+            review_p50_ci: ci(m.latency_review_p50_ms, plain),
+            review_p99: mean_sd(m.latency_review_p99_ms, plain),
+            step_p50: mean_sd(m.latency_step_p50_us, |x| format!("{x:.1}")),
+            step_p50_ci: ci(m.latency_step_p50_us, |x| format!("{x:.1}")),
+            step_p99: mean_sd(m.latency_step_p99_us, |x| format!("{x:.1}")),
+        })
+        .collect()
+}
+
+/// What a run with missing results lacks, or `None` when complete.
+fn incomplete(sum: &Summary) -> Option<Incomplete> {
+    (!sum.complete).then(|| Incomplete {
+        ok: sum.runs_ok,
+        planned: sum.models.len() * sum.planned_seeds.len(),
+        missing: sum
+            .missing
+            .iter()
+            .map(|c| format!("{} seed {}", c.model.display_name(), c.seed))
+            .collect::<Vec<_>>()
+            .join(", "),
+    })
+}
+
+/// The headline table, one row per model.
+fn model_rows(sum: &Summary, shapes: &[ModelShape]) -> Vec<ModelRow> {
+    let opt = |v: Option<i64>, f: fn(i64) -> String| v.map(f).unwrap_or_else(|| "—".into());
+    sum.per_model
+        .iter()
+        .map(|m| ModelRow {
+            model: m.model.into(),
+            seeds: m.seeds,
+            test_acc: mean_sd(m.test_acc, pct),
+            test_acc_ci: ci(m.test_acc, pct),
+            secs: mean_sd(m.secs_per_epoch, secs),
+            secs_ci: ci(m.secs_per_epoch, secs),
+            params: opt(m.params, thousands),
+            hidden: match m.hidden_size {
+                Some(h) if !m.model.is_recurrent() => format!("{h} (feed-forward)"),
+                h => opt(h, |h| h.to_string()),
+            },
+            gates: opt(m.gates.map(i64::from), |g| g.to_string()),
+            pooling: shapes
+                .iter()
+                .find(|s| s.cell == m.model)
+                .map_or("—".to_string(), |s| s.pooling.name().to_string()),
+            rss: mean_sd(m.peak_rss_bytes, mib),
+            rss_ci: ci(m.peak_rss_bytes, mib),
+            gpu: mean_sd(m.gpu_peak_bytes, mib),
+        })
+        .collect()
+}
+
+/// The findings, per pair of models (the run-wide sentences with the first).
+fn findings(sum: &Summary) -> Vec<PairFindings> {
+    sum.pairs
+        .iter()
+        .enumerate()
+        .map(|(i, p)| PairFindings {
+            a: p.a.display_name(),
+            b: p.b.display_name(),
+            sentences: pair_findings(p, sum)
+                .into_iter()
+                .chain(timing_sentence(sum).filter(|_| i == 0))
+                .chain(seeds_sentence(sum).filter(|_| i == 0))
+                .chain(harness_sentence(sum).filter(|_| i == 0))
+                .collect(),
+        })
+        .collect()
+}
+
+/// The pairs table.
+fn pair_rows(sum: &Summary) -> Vec<PairRow> {
+    sum.pairs
+        .iter()
+        .map(|p| {
+            let v = PairVerdicts::of(p);
+            PairRow {
+                a: p.a.into(),
+                b: p.b.into(),
+                n: p.n_pairs,
+                diff: diff_cell(v.accuracy),
+                p: p_cell(v.accuracy),
+                speed: ratio_cell(v.speed),
+                memory: ratio_cell(v.memory),
+            }
+        })
+        .collect()
+}
+
+/// Every run, in the models' order, then by seed.
+fn run_rows(run: &RunFiles, sum: &Summary) -> Vec<RunRow> {
+    let order = |m: Cell| {
+        sum.models
+            .iter()
+            .position(|&x| x == m)
+            .unwrap_or(usize::MAX)
+    };
+    let mut records: Vec<&RunRecord> = run.runs.iter().collect();
+    records.sort_by_key(|r| (order(r.model), r.model.name(), r.seed));
+    let num = |x: f64, f: fn(f64) -> String| if x.is_finite() { f(x) } else { "—".into() };
+    records
+        .into_iter()
+        .map(|r| RunRow {
+            model: r.model.into(),
+            seed: r.seed,
+            ok: r.status == RunStatus::Ok,
+            status: status_text(r.status),
+            hidden: r.hidden_size,
+            params: thousands(r.params),
+            epochs_run: r.epochs_run,
+            best_epoch: r.best_epoch,
+            best_val_acc: num(r.best_val_acc, pct),
+            test_acc: num(r.test_acc, pct),
+            test_f1: num(r.test_macro_f1, |x| format!("{x:.3}")),
+            secs: num(r.secs_per_epoch, secs),
+            rss: mib(r.peak_rss_bytes as f64),
+            message: r.message.clone(),
+        })
+        .collect()
+}
+
+/// The planned runs that left no row at all.
+fn missing_rows(run: &RunFiles, sum: &Summary) -> Vec<MissingRow> {
+    sum.missing
+        .iter()
+        .filter(|c| {
+            !run.runs
+                .iter()
+                .any(|r| r.model == c.model && r.seed == c.seed)
+        })
+        .map(|c| MissingRow {
+            model: c.model.into(),
+            seed: c.seed,
+        })
+        .collect()
+}
+
+/// The dataset's facts and its files.
+fn dataset_rows(d: &DatasetIdentity) -> (Vec<(String, String)>, Vec<DataFile>) {
+    let dataset = vec![
+        ("name".to_string(), d.name.clone()),
+        ("train_examples".into(), d.train_examples.to_string()),
+        ("test_examples".into(), d.test_examples.to_string()),
+        ("classes".into(), json_text(&d.classes)),
+        (
+            "train_class_counts".into(),
+            json_text(&d.train_class_counts),
+        ),
+        ("test_class_counts".into(), json_text(&d.test_class_counts)),
+    ];
+    let dataset_files = d
+        .files
+        .iter()
+        .map(|f| DataFile {
+            path: f.path.display().to_string(),
+            bytes: f.bytes.to_string(),
+            sha256: f.sha256.clone(),
+        })
+        .collect();
+    (dataset, dataset_files)
 }
 
 /// Compact JSON text of a typed value, as the tables print lists.
