@@ -4,9 +4,12 @@ use serde::Serialize;
 
 use super::{Figure, ModelTag, render};
 use crate::error::{Error, Result};
+use crate::model::Cell;
 use crate::probe::environment::Environment;
 use crate::report::findings::{ClaimRow, memory_reach_sentences, short_verdict, timing_cell};
 use crate::report::format::{acc_with_ci, ci_note, diff_cell, machine_line, p_cell, ratio_cell};
+use crate::report::view::length_scaling::LengthScaling;
+use crate::report::view::memory_reach::MemoryReach;
 use crate::report::view::sweep::SweepSummary;
 use crate::report::view::verdict::{PairVerdicts, speed_rests_on_disturbed};
 use crate::results::{SweepManifest, files};
@@ -116,121 +119,26 @@ impl SweepPage {
         environment: Option<&Environment>,
         claims: &[(String, Vec<ClaimRow>)],
     ) -> SweepPage {
-        let claim_rows = claims
-            .first()
-            .map(|(_, rows)| {
-                rows.iter()
-                    .enumerate()
-                    .map(|(i, r)| SweepClaimRow {
-                        number: r.number,
-                        claim: r.claim.clone(),
-                        verdicts: claims
-                            .iter()
-                            .map(|(_, rows)| {
-                                rows.get(i).map_or(("—".into(), String::new()), |c| {
-                                    (c.verdict.clone(), c.measured.clone())
-                                })
-                            })
-                            .collect(),
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
-        let dataset = manifest
-            .grid
-            .points
-            .first()
-            .map(
-                |p| match (&p.config.dataset.train, p.config.dataset.name.is_empty()) {
-                    (Some(train), true) => train.display().to_string(),
-                    _ => p.config.dataset.name.clone(),
-                },
-            )
-            .unwrap_or_default();
         let axes_text: Vec<String> = sweep
             .axes
             .iter()
             .map(|a| format!("{} ∈ {{{}}}", a.flag, a.labels().join(", ")))
             .collect();
-        let mut notes = Vec::new();
-        if let Some(s) = &manifest.shard {
-            notes.push(format!(
-                "This folder is shard {} ({} of the grid's {} jobs); merge the shards with `report` on their parent folder for the whole grid.",
-                s.shard, sweep.jobs_planned, sweep.jobs_total
-            ));
-        }
-        for m in &manifest.merged_from {
-            notes.push(format!("Merged from {m}."));
-        }
         let models = sweep.models();
-        let rows = sweep
-            .points
-            .iter()
-            .map(|p| PointRow {
-                id: p.id.clone(),
-                link: format!("{}/{}", p.dir, files::REPORT),
-                values: sweep
-                    .axes
-                    .iter()
-                    .map(|a| p.value_of(&a.key).unwrap_or("—").to_string())
-                    .collect(),
-                accuracies: models
-                    .iter()
-                    .map(|&m| {
-                        acc_with_ci(
-                            p.summary
-                                .as_ref()
-                                .and_then(|s| s.model(m))
-                                .and_then(|s| s.test_acc),
-                        )
-                    })
-                    .collect(),
-                hidden: if p.model_sizes.is_empty() {
-                    "—".into()
-                } else {
-                    p.model_sizes
-                        .iter()
-                        .map(|s| format!("{} {}", s.model.display_name(), s.hidden_size))
-                        .collect::<Vec<_>>()
-                        .join(" · ")
-                },
-                pair: p
-                    .summary
-                    .as_ref()
-                    .and_then(|s| s.pairs.first())
-                    .map(|pair| {
-                        let v = PairVerdicts::of(pair);
-                        PairCells {
-                            a: pair.a.display_name(),
-                            b: pair.b.display_name(),
-                            diff: diff_cell(v.accuracy),
-                            p: p_cell(v.accuracy),
-                            ratio: ratio_cell(v.speed),
-                            verdict: short_verdict(pair),
-                        }
-                    }),
-                timing: p.summary.as_ref().map_or("—".to_string(), timing_cell),
-                timing_disturbed: p.summary.as_ref().is_some_and(|s| {
-                    s.pairs
-                        .iter()
-                        .any(|pair| speed_rests_on_disturbed(pair, s.timing.as_ref()))
-                }),
-            })
-            .collect();
         SweepPage {
             title: format!("rnnbench sweep: {}", sweep.run_id),
             run_id: sweep.run_id.clone(),
-            dataset,
+            dataset: dataset_label(manifest),
             points: sweep.points.len(),
             axes_text: axes_text.join(" × "),
             jobs_total: sweep.jobs_total,
             jobs_ok: sweep.jobs_ok,
             machine: machine_line(environment),
             incomplete: sweep.jobs_ok < sweep.jobs_total,
-            notes,
+            notes: sweep_notes(manifest, sweep),
             axis_flags: sweep.axes.iter().map(|a| a.flag.clone()).collect(),
             models: models.iter().map(|&m| m.into()).collect(),
-            rows,
+            rows: point_rows(sweep, &models),
             ci_note: ci_note(),
             figures,
             files: vec![files::SWEEP, files::SUMMARY],
@@ -240,55 +148,10 @@ impl SweepPage {
                 .filter(|p| p.summary.is_some())
                 .map(|p| p.dir.clone())
                 .collect(),
-            memory: sweep.memory_reach.as_ref().map(|r| MemorySection {
-                chance: format!("{:.0}", r.chance * 100.0),
-                distances: r.distances.clone(),
-                rows: r
-                    .cells
-                    .iter()
-                    .map(|c| MemoryRow {
-                        model: c.model.into(),
-                        cells: c
-                            .points
-                            .iter()
-                            .map(|p| (acc_with_ci(p.test_acc), p.above_chance))
-                            .collect(),
-                        longest: c
-                            .longest_held
-                            .map_or("none measured".to_string(), |d| d.to_string()),
-                    })
-                    .collect(),
-                sentences: memory_reach_sentences(r),
-            }),
-            lengths: sweep.length_scaling.as_ref().map(|l| LengthSection {
-                lengths: l.lengths.clone(),
-                rows: l
-                    .rows
-                    .iter()
-                    .map(|r| LengthTableRow {
-                        model: r.model.into(),
-                        cells: r
-                            .secs_per_epoch
-                            .iter()
-                            .zip(&r.train_bytes)
-                            .map(|(t, b)| {
-                                (
-                                    t.map_or("—".into(), |t| format!("{t:.2}")),
-                                    b.map_or("—".into(), |b| {
-                                        format!("{:.0}", b / (1024.0 * 1024.0))
-                                    }),
-                                )
-                            })
-                            .collect(),
-                        time_exponent: r.time_exponent.map_or("—".into(), |k| format!("{k:.2}")),
-                        memory_exponent: r
-                            .memory_exponent
-                            .map_or("—".into(), |k| format!("{k:.2}")),
-                    })
-                    .collect(),
-            }),
+            memory: sweep.memory_reach.as_ref().map(memory_section),
+            lengths: sweep.length_scaling.as_ref().map(length_section),
             claim_points: claims.iter().map(|(id, _)| id.clone()).collect(),
-            claims: claim_rows,
+            claims: sweep_claim_rows(claims),
         }
     }
 
@@ -296,5 +159,171 @@ impl SweepPage {
     pub fn render(&self) -> Result<String> {
         render("sweep.html", self)
             .map_err(|e| Error::results(files::REPORT, format!("rendering the page failed: {e}")))
+    }
+}
+
+/// The claims table across the points: each claim's verdict and figure
+/// per point (the points' claim rows, first point's order).
+fn sweep_claim_rows(claims: &[(String, Vec<ClaimRow>)]) -> Vec<SweepClaimRow> {
+    claims
+        .first()
+        .map(|(_, rows)| {
+            rows.iter()
+                .enumerate()
+                .map(|(i, r)| SweepClaimRow {
+                    number: r.number,
+                    claim: r.claim.clone(),
+                    verdicts: claims
+                        .iter()
+                        .map(|(_, rows)| {
+                            rows.get(i).map_or(("—".into(), String::new()), |c| {
+                                (c.verdict.clone(), c.measured.clone())
+                            })
+                        })
+                        .collect(),
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The dataset's name, or the training file of a dataset given by files.
+fn dataset_label(manifest: &SweepManifest) -> String {
+    manifest
+        .grid
+        .points
+        .first()
+        .map(
+            |p| match (&p.config.dataset.train, p.config.dataset.name.is_empty()) {
+                (Some(train), true) => train.display().to_string(),
+                _ => p.config.dataset.name.clone(),
+            },
+        )
+        .unwrap_or_default()
+}
+
+/// The notes at the top: a shard's place in its grid, what was merged.
+fn sweep_notes(manifest: &SweepManifest, sweep: &SweepSummary) -> Vec<String> {
+    let mut notes = Vec::new();
+    if let Some(s) = &manifest.shard {
+        notes.push(format!(
+            "This folder is shard {} ({} of the grid's {} jobs); merge the shards with `report` on their parent folder for the whole grid.",
+            s.shard, sweep.jobs_planned, sweep.jobs_total
+        ));
+    }
+    for m in &manifest.merged_from {
+        notes.push(format!("Merged from {m}."));
+    }
+    notes
+}
+
+/// The verdict table, one row per point.
+fn point_rows(sweep: &SweepSummary, models: &[Cell]) -> Vec<PointRow> {
+    sweep
+        .points
+        .iter()
+        .map(|p| PointRow {
+            id: p.id.clone(),
+            link: format!("{}/{}", p.dir, files::REPORT),
+            values: sweep
+                .axes
+                .iter()
+                .map(|a| p.value_of(&a.key).unwrap_or("—").to_string())
+                .collect(),
+            accuracies: models
+                .iter()
+                .map(|&m| {
+                    acc_with_ci(
+                        p.summary
+                            .as_ref()
+                            .and_then(|s| s.model(m))
+                            .and_then(|s| s.test_acc),
+                    )
+                })
+                .collect(),
+            hidden: if p.model_sizes.is_empty() {
+                "—".into()
+            } else {
+                p.model_sizes
+                    .iter()
+                    .map(|s| format!("{} {}", s.model.display_name(), s.hidden_size))
+                    .collect::<Vec<_>>()
+                    .join(" · ")
+            },
+            pair: p
+                .summary
+                .as_ref()
+                .and_then(|s| s.pairs.first())
+                .map(|pair| {
+                    let v = PairVerdicts::of(pair);
+                    PairCells {
+                        a: pair.a.display_name(),
+                        b: pair.b.display_name(),
+                        diff: diff_cell(v.accuracy),
+                        p: p_cell(v.accuracy),
+                        ratio: ratio_cell(v.speed),
+                        verdict: short_verdict(pair),
+                    }
+                }),
+            timing: p.summary.as_ref().map_or("—".to_string(), timing_cell),
+            timing_disturbed: p.summary.as_ref().is_some_and(|s| {
+                s.pairs
+                    .iter()
+                    .any(|pair| speed_rests_on_disturbed(pair, s.timing.as_ref()))
+            }),
+        })
+        .collect()
+}
+
+/// The memory task's table: accuracy per distance, the longest distance
+/// held above chance.
+fn memory_section(r: &MemoryReach) -> MemorySection {
+    MemorySection {
+        chance: format!("{:.0}", r.chance * 100.0),
+        distances: r.distances.clone(),
+        rows: r
+            .cells
+            .iter()
+            .map(|c| MemoryRow {
+                model: c.model.into(),
+                cells: c
+                    .points
+                    .iter()
+                    .map(|p| (acc_with_ci(p.test_acc), p.above_chance))
+                    .collect(),
+                longest: c
+                    .longest_held
+                    .map_or("none measured".to_string(), |d| d.to_string()),
+            })
+            .collect(),
+        sentences: memory_reach_sentences(r),
+    }
+}
+
+/// The length sweep's table: seconds per epoch and training memory per
+/// length, with the fitted exponents.
+fn length_section(l: &LengthScaling) -> LengthSection {
+    LengthSection {
+        lengths: l.lengths.clone(),
+        rows: l
+            .rows
+            .iter()
+            .map(|r| LengthTableRow {
+                model: r.model.into(),
+                cells: r
+                    .secs_per_epoch
+                    .iter()
+                    .zip(&r.train_bytes)
+                    .map(|(t, b)| {
+                        (
+                            t.map_or("—".into(), |t| format!("{t:.2}")),
+                            b.map_or("—".into(), |b| format!("{:.0}", b / (1024.0 * 1024.0))),
+                        )
+                    })
+                    .collect(),
+                time_exponent: r.time_exponent.map_or("—".into(), |k| format!("{k:.2}")),
+                memory_exponent: r.memory_exponent.map_or("—".into(), |k| format!("{k:.2}")),
+            })
+            .collect(),
     }
 }
