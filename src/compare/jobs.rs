@@ -61,68 +61,8 @@ pub fn run_jobs(
 ) -> Result<ComparisonOutcome> {
     let jobs = manifest.parsed_jobs(root)?;
     let grid = &manifest.grid;
-    let mut point_ids: Vec<&str> = Vec::new();
-    for job in &jobs {
-        if !point_ids.contains(&job.point.as_str()) {
-            point_ids.push(&job.point);
-        }
-    }
-    let mut sizes_of: BTreeMap<&str, Vec<ModelSize>> = BTreeMap::new();
-    let mut finished: BTreeSet<(String, Cell, u64)> = BTreeSet::new();
-    let mut point_dirs = Vec::new();
-    for &id in &point_ids {
-        let point = manifest.point(id).ok_or_else(|| {
-            Error::results(
-                root.join(files::SWEEP),
-                format!("job names unknown point `{id}`"),
-            )
-        })?;
-        let dir = point_dir(root, grid, id);
-        let corpus = corpora.get(&point.config)?;
-        let sizes = match verify_point_dir(&dir, &point.config, corpus)? {
-            Some(sizes) => sizes,
-            // Killed between sweep.json and this point's folder: write it now.
-            None => {
-                let plan = plan_point(&point.config, corpus)?;
-                write_point_dir(&dir, &point.config, &plan, corpus, manifest, &mut log)?;
-                plan.sizes
-            }
-        };
-        let done = resume::finished_runs(&dir)?;
-        for run in &done {
-            let size = sizes.iter().find(|s| s.model == run.model);
-            // Parameters are not compared: the vocabulary (and so the
-            // embedding) can differ between seeds when it is below the cap.
-            if size.is_none_or(|s| s.hidden_size != run.hidden_size) {
-                return Err(Error::results(
-                    dir.join(files::RUNS),
-                    format!(
-                        "{} seed {} has hidden size {}, which {} does not give",
-                        run.model,
-                        run.seed,
-                        run.hidden_size,
-                        files::CONFIG
-                    ),
-                ));
-            }
-            finished.insert((id.to_string(), run.model, run.seed));
-        }
-        let pruned = resume::prune_unfinished(&dir, &done, point.config.seeds[0])?;
-        if pruned != resume::Pruned::default() {
-            log(&format!(
-                "{}: dropped the rows of unfinished runs ({} in {}, {} in {}, {} cut-off lines)",
-                dir.display(),
-                pruned.runs,
-                files::RUNS,
-                pruned.epochs,
-                files::EPOCHS,
-                pruned.partial_lines
-            ));
-        }
-        sizes_of.insert(id, sizes);
-        point_dirs.push(dir);
-    }
-    let is_done = |job: &Job| finished.contains(&(job.point.clone(), job.model, job.seed));
+    let points = prepare_points(root, manifest, &jobs, &mut corpora, &mut log)?;
+    let is_done = |job: &Job| points.is_finished(job);
     let already_finished = jobs.iter().filter(|j| is_done(j)).count();
     if already_finished > 0 {
         log(&format!(
@@ -131,40 +71,19 @@ pub fn run_jobs(
             jobs.len() - already_finished
         ));
     }
-    let mut runs = Vec::new();
-    let mut overall = crate::progress::Overall::new(jobs.len() - already_finished);
-    let started = std::time::Instant::now();
     let mut runner = JobRunner {
         root,
         grid,
         exe,
         child_pid,
-        sizes_of: &sizes_of,
+        sizes_of: &points.sizes_of,
         appenders: BTreeMap::new(),
         corpora,
     };
     // With --seeds auto the folder's jobs grow as seeds are added.
     let mut jobs_now = jobs.clone();
     let to_run: Vec<Job> = jobs.iter().filter(|j| !is_done(j)).cloned().collect();
-    for job in &to_run {
-        if stop.load(Ordering::SeqCst) {
-            break;
-        }
-        log(&overall.line(started.elapsed().as_secs_f64()));
-        let job_started = std::time::Instant::now();
-        if grid.points.len() > 1 {
-            log(&format!("job {}", job.id()));
-        }
-        let run = runner.run(job, 1)?;
-        runner.append(job, &run)?;
-        runs.push(run);
-        overall
-            .finished_secs
-            .push(job_started.elapsed().as_secs_f64());
-    }
-    if !runs.is_empty() {
-        log(&overall.total_line(started.elapsed().as_secs_f64()));
-    }
+    let mut runs = run_in_order(&to_run, &mut runner, stop, &mut log)?;
     if !stop.load(Ordering::SeqCst) {
         runs.extend(add_seeds(
             manifest,
@@ -183,31 +102,182 @@ pub fn run_jobs(
             &mut log,
         )?);
     }
-    let mut finished_ok = 0;
-    for (&id, dir) in point_ids.iter().zip(&point_dirs) {
-        finished_ok += resume::finished_runs(dir)?
-            .iter()
-            .filter(|r| r.status == RunStatus::Ok)
-            .map(|r| (r.model, r.seed))
-            // One per (model, seed), however many attempts it had.
-            .collect::<BTreeSet<_>>()
-            .into_iter()
-            .filter(|&(model, seed)| {
-                jobs_now
-                    .iter()
-                    .any(|j| j.point == id && j.model == model && j.seed == seed)
-            })
-            .count();
-    }
+    let finished_ok = points.finished_ok(&jobs_now)?;
     Ok(ComparisonOutcome {
         run_dir: root.to_path_buf(),
-        point_dirs,
+        point_dirs: points.dirs,
         runs,
         planned: jobs_now.len(),
         already_finished,
         finished_ok,
         interrupted: stop.load(Ordering::SeqCst),
     })
+}
+
+/// The grid points a comparison's jobs touch, checked and ready to run.
+struct ReadyPoints<'a> {
+    /// Their ids, in job order.
+    ids: Vec<&'a str>,
+    /// Their folders, in the same order.
+    dirs: Vec<PathBuf>,
+    /// Each point's models and sizes.
+    sizes_of: BTreeMap<&'a str, Vec<ModelSize>>,
+    /// The (point, model, seed) of every run already finished.
+    finished: BTreeSet<(String, Cell, u64)>,
+}
+
+impl ReadyPoints<'_> {
+    /// Whether `job` already has a finished run.
+    fn is_finished(&self, job: &Job) -> bool {
+        self.finished
+            .contains(&(job.point.clone(), job.model, job.seed))
+    }
+
+    /// The (model, seed) pairs of `jobs` that finished `ok`, counted once
+    /// however many attempts each had.
+    fn finished_ok(&self, jobs: &[Job]) -> Result<usize> {
+        let mut n = 0;
+        for (&id, dir) in self.ids.iter().zip(&self.dirs) {
+            n += resume::finished_runs(dir)?
+                .iter()
+                .filter(|r| r.status == RunStatus::Ok)
+                .map(|r| (r.model, r.seed))
+                .collect::<BTreeSet<_>>()
+                .into_iter()
+                .filter(|&(model, seed)| {
+                    jobs.iter()
+                        .any(|j| j.point == id && j.model == model && j.seed == seed)
+                })
+                .count();
+        }
+        Ok(n)
+    }
+}
+
+/// Every point of `jobs`, in job order, made ready ([`ready_point`]).
+fn prepare_points<'a>(
+    root: &Path,
+    manifest: &SweepManifest,
+    jobs: &'a [Job],
+    corpora: &mut Corpora,
+    log: &mut impl FnMut(&str),
+) -> Result<ReadyPoints<'a>> {
+    let mut points = ReadyPoints {
+        ids: Vec::new(),
+        dirs: Vec::new(),
+        sizes_of: BTreeMap::new(),
+        finished: BTreeSet::new(),
+    };
+    for job in jobs {
+        let id = job.point.as_str();
+        if points.ids.contains(&id) {
+            continue;
+        }
+        let (dir, sizes, done) = ready_point(root, manifest, id, corpora, log)?;
+        for run in &done {
+            points
+                .finished
+                .insert((id.to_string(), run.model, run.seed));
+        }
+        points.ids.push(id);
+        points.sizes_of.insert(id, sizes);
+        points.dirs.push(dir);
+    }
+    Ok(points)
+}
+
+/// The point `id` made ready: its `config.json` verified against the
+/// configuration and its own data (written now if missing), its finished
+/// runs checked against its sizes, the rows of its unfinished runs
+/// dropped. Returns its folder, sizes and finished runs.
+fn ready_point(
+    root: &Path,
+    manifest: &SweepManifest,
+    id: &str,
+    corpora: &mut Corpora,
+    log: &mut impl FnMut(&str),
+) -> Result<(PathBuf, Vec<ModelSize>, Vec<RunRecord>)> {
+    let point = manifest.point(id).ok_or_else(|| {
+        Error::results(
+            root.join(files::SWEEP),
+            format!("job names unknown point `{id}`"),
+        )
+    })?;
+    let dir = point_dir(root, &manifest.grid, id);
+    let corpus = corpora.get(&point.config)?;
+    let sizes = match verify_point_dir(&dir, &point.config, corpus)? {
+        Some(sizes) => sizes,
+        // Killed between sweep.json and this point's folder: write it now.
+        None => {
+            let plan = plan_point(&point.config, corpus)?;
+            write_point_dir(&dir, &point.config, &plan, corpus, manifest, log)?;
+            plan.sizes
+        }
+    };
+    let done = resume::finished_runs(&dir)?;
+    for run in &done {
+        let size = sizes.iter().find(|s| s.model == run.model);
+        // Parameters are not compared: the vocabulary (and so the
+        // embedding) can differ between seeds when it is below the cap.
+        if size.is_none_or(|s| s.hidden_size != run.hidden_size) {
+            return Err(Error::results(
+                dir.join(files::RUNS),
+                format!(
+                    "{} seed {} has hidden size {}, which {} does not give",
+                    run.model,
+                    run.seed,
+                    run.hidden_size,
+                    files::CONFIG
+                ),
+            ));
+        }
+    }
+    let pruned = resume::prune_unfinished(&dir, &done, point.config.seeds[0])?;
+    if pruned != resume::Pruned::default() {
+        log(&format!(
+            "{}: dropped the rows of unfinished runs ({} in {}, {} in {}, {} cut-off lines)",
+            dir.display(),
+            pruned.runs,
+            files::RUNS,
+            pruned.epochs,
+            files::EPOCHS,
+            pruned.partial_lines
+        ));
+    }
+    Ok((dir, sizes, done))
+}
+
+/// Runs `to_run` in order, one worker each, until all ran or `stop` is
+/// set, with the progress line before each and the total after.
+fn run_in_order(
+    to_run: &[Job],
+    runner: &mut JobRunner<'_>,
+    stop: &AtomicBool,
+    log: &mut impl FnMut(&str),
+) -> Result<Vec<RunRecord>> {
+    let mut runs = Vec::new();
+    let mut overall = crate::progress::Overall::new(to_run.len());
+    let started = std::time::Instant::now();
+    for job in to_run {
+        if stop.load(Ordering::SeqCst) {
+            break;
+        }
+        log(&overall.line(started.elapsed().as_secs_f64()));
+        let job_started = std::time::Instant::now();
+        if runner.grid.points.len() > 1 {
+            log(&format!("job {}", job.id()));
+        }
+        let run = runner.run(job, 1)?;
+        runner.append(job, &run)?;
+        runs.push(run);
+        overall
+            .finished_secs
+            .push(job_started.elapsed().as_secs_f64());
+    }
+    if !runs.is_empty() {
+        log(&overall.total_line(started.elapsed().as_secs_f64()));
+    }
+    Ok(runs)
 }
 
 /// After the jobs: runs again, in job order and one round at a time, every
