@@ -52,7 +52,8 @@ use crate::error::{Error, Result};
 /// chart canvas, palette and sizes, the line type, HTML escaping.
 mod shared {
     pub(crate) use crate::report::charts::{
-        CHART_SIZE_PX, WIDE_CHART_SIZE_PX, canvas, draw, model_colour,
+        CHART_SIZE_PX, LegendSize, WIDE_CHART_SIZE_PX, canvas, draw, draw_legend, legend_line,
+        model_colour,
     };
     pub(crate) use crate::report::html::escape;
     pub(crate) use crate::report::series::Line;

@@ -46,7 +46,7 @@ pub use view::series;
 /// The chart pieces the bench report draws with, at the paths it uses.
 pub mod charts {
     pub use super::plot::style::{CHART_SIZE_PX, WIDE_CHART_SIZE_PX, model_colour};
-    pub(crate) use super::plot::style::{canvas, draw};
+    pub(crate) use super::plot::style::{LegendSize, canvas, draw, draw_legend, legend_line};
 }
 
 /// Renders the run folder `dir`: the sweep report (and every point's) when it

@@ -9,7 +9,10 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::RatioGrid;
-use super::shared::{CHART_SIZE_PX, Line, WIDE_CHART_SIZE_PX, canvas, draw, model_colour};
+use super::shared::{
+    CHART_SIZE_PX, LegendSize, Line, WIDE_CHART_SIZE_PX, canvas, draw, draw_legend, legend_line,
+    model_colour,
+};
 use crate::bench::BatchingMode;
 use crate::error::Result;
 use crate::model::Cell;
@@ -143,18 +146,14 @@ fn loglog(path: &Path, title: &str, x_desc: &str, y_desc: &str, lines: &[Line]) 
         chart
             .draw_series(LineSeries::new(pts.clone(), colour.stroke_width(3)))?
             .label(line.label.clone())
-            .legend(move |(x, y)| {
-                PathElement::new(vec![(x, y), (x + 24, y)], colour.stroke_width(3))
-            });
+            .legend(legend_line(colour));
         chart.draw_series(pts.into_iter().map(|p| Circle::new(p, 4, colour.filled())))?;
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperLeft)
-        .background_style(WHITE.mix(0.9))
-        .border_style(BLACK.mix(0.3))
-        .label_font((FONT, 15))
-        .draw()?;
+    draw_legend(
+        &mut chart,
+        SeriesLabelPosition::UpperLeft,
+        LegendSize::Chart,
+    )?;
     root.present()?;
     Ok(())
 }
@@ -214,22 +213,18 @@ fn tokens_per_sec(
                     colour.stroke_width(3),
                 ))?
                 .label(line.label.clone())
-                .legend(move |(x, y)| {
-                    PathElement::new(vec![(x, y), (x + 24, y)], colour.stroke_width(3))
-                });
+                .legend(legend_line(colour));
             chart.draw_series(
                 line.points
                     .iter()
                     .map(|&p| Circle::new(p, 4, colour.filled())),
             )?;
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::LowerRight)
-            .background_style(WHITE.mix(0.9))
-            .border_style(BLACK.mix(0.3))
-            .label_font((FONT, 14))
-            .draw()?;
+        draw_legend(
+            &mut chart,
+            SeriesLabelPosition::LowerRight,
+            LegendSize::Chart,
+        )?;
     }
     root.present()?;
     Ok(())
@@ -422,13 +417,11 @@ fn batching(path: &Path, title: &str, panels: &[(String, Vec<BatchingBar>)]) -> 
                 )
             }))?;
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
-            .background_style(WHITE.mix(0.9))
-            .border_style(BLACK.mix(0.3))
-            .label_font((FONT, 14))
-            .draw()?;
+        draw_legend(
+            &mut chart,
+            SeriesLabelPosition::UpperRight,
+            LegendSize::Chart,
+        )?;
     }
     root.present()?;
     Ok(())

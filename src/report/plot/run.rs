@@ -7,8 +7,9 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::style::{
-    CHART_SIZE_PX, DrawResult, FONT, LABEL_GREY, REFERENCE_GREY, WIDE_CHART_SIZE_PX, canvas,
-    category_label, draw, legend_line, model_colour, padded, tick_format, y_range,
+    CHART_SIZE_PX, DrawResult, FONT, LABEL_GREY, LegendSize, REFERENCE_GREY, WIDE_CHART_SIZE_PX,
+    canvas, category_label, draw, draw_legend, legend_line, model_colour, padded, tick_format,
+    y_range,
 };
 use crate::error::Result;
 use crate::report::view::references::Reference;
@@ -105,18 +106,12 @@ where
             )
             .map_err(|e| e.to_string())?;
     }
-    chart
-        .configure_series_labels()
-        .position(if legend_upper {
-            SeriesLabelPosition::UpperRight
-        } else {
-            SeriesLabelPosition::LowerRight
-        })
-        .label_font((FONT, 16))
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK.mix(0.4))
-        .draw()
-        .map_err(|e| e.to_string())?;
+    let position = if legend_upper {
+        SeriesLabelPosition::UpperRight
+    } else {
+        SeriesLabelPosition::LowerRight
+    };
+    draw_legend(&mut chart, position, LegendSize::Chart).map_err(|e| e.to_string())?;
     Ok(())
 }
 
@@ -226,13 +221,11 @@ fn acc_vs_time_chart(path: &Path, lines: &[Line], target: Option<f64>) -> DrawRe
                 .map(|p| Circle::new((p.0, p.1 * 100.0), 3, c.filled())),
         )?;
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::LowerRight)
-        .label_font((FONT, 16))
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK.mix(0.4))
-        .draw()?;
+    draw_legend(
+        &mut chart,
+        SeriesLabelPosition::LowerRight,
+        LegendSize::Chart,
+    )?;
     root.present()?;
     Ok(())
 }
@@ -510,13 +503,11 @@ fn gradient_chart(path: &Path, lines: &[Line]) -> DrawResult {
                 .legend(legend_line(c));
         }
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::LowerRight)
-        .label_font((FONT, 16))
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK.mix(0.4))
-        .draw()?;
+    draw_legend(
+        &mut chart,
+        SeriesLabelPosition::LowerRight,
+        LegendSize::Chart,
+    )?;
     root.present()?;
     Ok(())
 }
@@ -603,13 +594,11 @@ fn epoch_times_chart(path: &Path, runs: &[RunEpochTimes]) -> DrawResult {
             .label("attempt replaced by a re-run")
             .legend(|(x, y)| Circle::new((x + 12, y), 4, BLACK.mix(0.6).stroke_width(2)));
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperRight)
-        .label_font((FONT, 16))
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK.mix(0.4))
-        .draw()?;
+    draw_legend(
+        &mut chart,
+        SeriesLabelPosition::UpperRight,
+        LegendSize::Chart,
+    )?;
     root.present()?;
     Ok(())
 }

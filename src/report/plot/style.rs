@@ -6,6 +6,7 @@
 use std::path::Path;
 use std::sync::OnceLock;
 
+use plotters::coord::CoordTranslate;
 use plotters::prelude::*;
 use plotters::style::FontStyle;
 
@@ -90,6 +91,42 @@ pub(crate) fn padded(lo: f64, hi: f64, frac: f64) -> (f64, f64) {
 /// A legend entry: a short thick line in `colour`.
 pub(crate) fn legend_line(colour: RGBColor) -> impl Fn((i32, i32)) -> PathElement<(i32, i32)> {
     move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], colour.stroke_width(3))
+}
+
+/// How big a legend's labels are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum LegendSize {
+    /// A chart of its own (a single panel, or panels side by side).
+    Chart,
+    /// One of a sweep chart's three small panels.
+    Panel,
+}
+
+/// Draws `chart`'s legend at `position` in the one legend style of every
+/// chart, run, sweep and bench alike: labels at 16 px (13 px in a small
+/// panel), on white at 85% over the plot, a light grey border.
+pub(crate) fn draw_legend<'a, DB, CT>(
+    chart: &mut ChartContext<'a, DB, CT>,
+    position: SeriesLabelPosition,
+    size: LegendSize,
+) -> DrawResult
+where
+    DB: DrawingBackend + 'a,
+    DB::ErrorType: 'static,
+    CT: CoordTranslate,
+{
+    let px = match size {
+        LegendSize::Chart => 16,
+        LegendSize::Panel => 13,
+    };
+    chart
+        .configure_series_labels()
+        .position(position)
+        .label_font((FONT, px))
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK.mix(0.4))
+        .draw()?;
+    Ok(())
 }
 
 /// The y range of a panel of `ys`: from 0 to 15% over the highest value

@@ -11,7 +11,8 @@ use plotters::coord::ranged1d::{DefaultFormatting, KeyPointHint, Ranged};
 use plotters::prelude::*;
 
 use super::style::{
-    DrawResult, FONT, SWEEP_CHART_SIZE_PX, canvas, draw, model_colour, tick_format, y_range,
+    DrawResult, FONT, LegendSize, SWEEP_CHART_SIZE_PX, canvas, draw, draw_legend, model_colour,
+    tick_format, y_range,
 };
 use crate::config::Axis;
 use crate::error::Result;
@@ -303,14 +304,12 @@ where
         }
     }
     if panel.legend && !panel.lines.is_empty() {
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::LowerRight)
-            .label_font((FONT, 13))
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK.mix(0.4))
-            .draw()
-            .map_err(|e| e.to_string())?;
+        draw_legend(
+            &mut chart,
+            SeriesLabelPosition::LowerRight,
+            LegendSize::Panel,
+        )
+        .map_err(|e| e.to_string())?;
     }
     Ok(())
 }
