@@ -144,7 +144,6 @@ pub fn merge_runs(dirs: &[PathBuf], out: &Path) -> Result<()> {
         .iter()
         .map(|d| RunFiles::load(d))
         .collect::<Result<_>>()?;
-    let first = &runs[0];
     check_mergeable(&runs)?;
     for f in [files::CONFIG, files::RUNS, files::EPOCHS] {
         if out.join(f).exists() {
@@ -155,140 +154,20 @@ pub fn merge_runs(dirs: &[PathBuf], out: &Path) -> Result<()> {
         }
     }
     std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
-
-    let mut notes = Vec::new();
-    // (model, seed) -> (source index, row)
-    let mut kept: BTreeMap<(Cell, u64), (usize, &RunRecord)> = BTreeMap::new();
-    let mut order: Vec<(Cell, u64)> = Vec::new();
-    for (i, run) in runs.iter().enumerate() {
-        for r in &run.runs {
-            let key = (r.model, r.seed);
-            match kept.get(&key) {
-                None => {
-                    kept.insert(key, (i, r));
-                    order.push(key);
-                }
-                Some(&(j, prev)) => {
-                    let replace = prev.status != RunStatus::Ok && r.status == RunStatus::Ok;
-                    let (src, _) = if replace { (i, r) } else { (j, prev) };
-                    notes.push(format!(
-                        "Duplicate: {} seed {} is in {} and in {}; counted once, from {}.",
-                        r.model.display_name(),
-                        r.seed,
-                        runs[j].dir.display(),
-                        run.dir.display(),
-                        runs[src].dir.display()
-                    ));
-                    if replace {
-                        kept.insert(key, (i, r));
-                    }
-                }
-            }
-        }
-    }
-    // Epochs of each (model, seed) come from one folder only: the kept run's,
-    // else the first folder that has epochs for it.
-    let mut epoch_source: BTreeMap<(Cell, u64), usize> =
-        kept.iter().map(|(k, (i, _))| (*k, *i)).collect();
-    for (i, run) in runs.iter().enumerate() {
-        for e in &run.epochs {
-            epoch_source.entry((e.model, e.seed)).or_insert(i);
-        }
-    }
-    // Every attempt (`--remeasure`) of a kept run comes along from its
-    // folder; the report picks the one whose timing stands.
-    let mut seen_epochs = BTreeSet::new();
-    let epochs: Vec<&EpochRecord> = runs
-        .iter()
-        .enumerate()
-        .flat_map(|(i, run)| run.all_epochs.iter().map(move |e| (i, e)))
-        .filter(|(i, e)| epoch_source.get(&(e.model, e.seed)) == Some(i))
-        .filter(|(_, e)| seen_epochs.insert((e.model, e.seed, e.attempt, e.epoch)))
-        .map(|(_, e)| e)
-        .collect();
-    let mut gradient_source: BTreeMap<Cell, usize> = BTreeMap::new();
-    for (i, run) in runs.iter().enumerate() {
-        for g in &run.gradient {
-            gradient_source.entry(g.model).or_insert(i);
-        }
-    }
-    let gradient: Vec<&GradientFlowRow> = runs
-        .iter()
-        .enumerate()
-        .flat_map(|(i, run)| run.gradient.iter().map(move |g| (i, g)))
-        .filter(|(i, g)| gradient_source.get(&g.model) == Some(i))
-        .map(|(_, g)| g)
-        .collect();
-
-    let mut seeds: BTreeSet<u64> = runs.iter().flat_map(|r| r.planned_seeds()).collect();
-    seeds.extend(kept.keys().map(|k| k.1));
-    let out_name = out
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "merged".into());
-    notes.insert(
-        0,
-        format!(
-            "Merged from {} run{}: {}.",
-            runs.len(),
-            if runs.len() == 1 { "" } else { "s" },
-            runs.iter()
-                .map(|r| format!("{} ({})", r.run_id(), r.dir.display()))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
-    );
-    let mut config = first.config.clone();
-    config.run_id = out_name;
-    config.command_line = Vec::new();
-    config.merged_from = runs
-        .iter()
-        .map(|r| MergedFrom {
-            dir: r.dir.display().to_string(),
-            run_id: r.run_id(),
-            seeds: r.planned_seeds(),
-            command_line: r.config.command_line.clone(),
-        })
-        .collect();
-    config.merge_notes = notes;
-    config.config.seeds = seeds.into_iter().collect();
-    let environments: Vec<(String, &EnvironmentFile)> = runs
-        .iter()
-        .filter_map(|r| r.environment.as_ref().map(|e| (r.run_id(), e)))
-        .collect();
-    let environment = if environments.len() == runs.len()
-        && environments.iter().all(|(_, e)| *e == environments[0].1)
-    {
-        environments.first().map(|(_, e)| (*e).clone())
-    } else {
-        let per_run: BTreeMap<String, Environment> = environments
-            .iter()
-            .filter_map(|(id, e)| e.first().map(|e| (id.clone(), e.clone())))
-            .collect();
-        (!per_run.is_empty()).then_some(EnvironmentFile::PerRun(per_run))
-    };
-    config.write(out)?;
-    if let Some(environment) = &environment {
+    let kept = KeptRuns::of(&runs);
+    merged_manifest(&runs, &kept, out).write(out)?;
+    if let Some(environment) = &merged_environment(&runs) {
         write_json_atomic(&out.join(files::ENVIRONMENT), environment)?;
     }
     let mut w = CsvAppender::open(&out.join(files::RUNS))?;
-    for key in &order {
-        if let Some(&(i, r)) = kept.get(key) {
-            w.append(r)?;
-            // The kept row's other attempts, from the same folder.
-            for other in runs[i]
-                .all_runs
-                .iter()
-                .filter(|o| (o.model, o.seed) == *key && o.attempt != r.attempt)
-            {
-                w.append(other)?;
-            }
-        }
+    for r in kept.rows(&runs) {
+        w.append(r)?;
     }
     let mut w = CsvAppender::open(&out.join(files::EPOCHS))?;
-    for e in epochs {
+    for e in merged_epochs(&runs, &kept) {
         w.append(e)?;
     }
+    let gradient = merged_gradient(&runs);
     if !gradient.is_empty() {
         let mut w = CsvAppender::open(&out.join(files::GRADIENT_FLOW))?;
         for g in gradient {
@@ -305,4 +184,164 @@ pub fn merge_runs(dirs: &[PathBuf], out: &Path) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// The run kept for each (model, seed) of the merged folders: the first
+/// `ok` row, else the first; with the duplicates named.
+struct KeptRuns<'a> {
+    /// (model, seed) -> (source folder's index, row).
+    kept: BTreeMap<(Cell, u64), (usize, &'a RunRecord)>,
+    /// The keys in the order first seen.
+    order: Vec<(Cell, u64)>,
+    /// One sentence per duplicate.
+    notes: Vec<String>,
+}
+
+impl<'a> KeptRuns<'a> {
+    fn of(runs: &'a [RunFiles]) -> Self {
+        let mut k = KeptRuns {
+            kept: BTreeMap::new(),
+            order: Vec::new(),
+            notes: Vec::new(),
+        };
+        for (i, run) in runs.iter().enumerate() {
+            for r in &run.runs {
+                let key = (r.model, r.seed);
+                match k.kept.get(&key) {
+                    None => {
+                        k.kept.insert(key, (i, r));
+                        k.order.push(key);
+                    }
+                    Some(&(j, prev)) => {
+                        let replace = prev.status != RunStatus::Ok && r.status == RunStatus::Ok;
+                        let src = if replace { i } else { j };
+                        k.notes.push(format!(
+                            "Duplicate: {} seed {} is in {} and in {}; counted once, from {}.",
+                            r.model.display_name(),
+                            r.seed,
+                            runs[j].dir.display(),
+                            run.dir.display(),
+                            runs[src].dir.display()
+                        ));
+                        if replace {
+                            k.kept.insert(key, (i, r));
+                        }
+                    }
+                }
+            }
+        }
+        k
+    }
+
+    /// The merged `runs.csv` rows: each kept row, then its other attempts
+    /// (`--remeasure`) from the same folder.
+    fn rows(&self, runs: &'a [RunFiles]) -> Vec<&'a RunRecord> {
+        let mut rows = Vec::new();
+        for key in &self.order {
+            if let Some(&(i, r)) = self.kept.get(key) {
+                rows.push(r);
+                rows.extend(
+                    runs[i]
+                        .all_runs
+                        .iter()
+                        .filter(|o| (o.model, o.seed) == *key && o.attempt != r.attempt),
+                );
+            }
+        }
+        rows
+    }
+}
+
+/// The merged `epochs.csv` rows. Epochs of each (model, seed) come from
+/// one folder only: the kept run's, else the first folder that has epochs
+/// for it; every attempt (`--remeasure`) of a kept run comes along from its
+/// folder (the report picks the one whose timing stands).
+fn merged_epochs<'a>(runs: &'a [RunFiles], kept: &KeptRuns) -> Vec<&'a EpochRecord> {
+    let mut epoch_source: BTreeMap<(Cell, u64), usize> =
+        kept.kept.iter().map(|(k, (i, _))| (*k, *i)).collect();
+    for (i, run) in runs.iter().enumerate() {
+        for e in &run.epochs {
+            epoch_source.entry((e.model, e.seed)).or_insert(i);
+        }
+    }
+    let mut seen_epochs = BTreeSet::new();
+    runs.iter()
+        .enumerate()
+        .flat_map(|(i, run)| run.all_epochs.iter().map(move |e| (i, e)))
+        .filter(|(i, e)| epoch_source.get(&(e.model, e.seed)) == Some(i))
+        .filter(|(_, e)| seen_epochs.insert((e.model, e.seed, e.attempt, e.epoch)))
+        .map(|(_, e)| e)
+        .collect()
+}
+
+/// The merged `gradient_flow.csv` rows: each model's from the first folder
+/// that has them.
+fn merged_gradient(runs: &[RunFiles]) -> Vec<&GradientFlowRow> {
+    let mut gradient_source: BTreeMap<Cell, usize> = BTreeMap::new();
+    for (i, run) in runs.iter().enumerate() {
+        for g in &run.gradient {
+            gradient_source.entry(g.model).or_insert(i);
+        }
+    }
+    runs.iter()
+        .enumerate()
+        .flat_map(|(i, run)| run.gradient.iter().map(move |g| (i, g)))
+        .filter(|(i, g)| gradient_source.get(&g.model) == Some(i))
+        .map(|(_, g)| g)
+        .collect()
+}
+
+/// The merged `config.json`: the first folder's configuration with the
+/// union of the seeds, named after `out`, with where it came from and the
+/// notes (what was merged, the duplicates).
+fn merged_manifest(runs: &[RunFiles], kept: &KeptRuns, out: &Path) -> RunManifest {
+    let mut seeds: BTreeSet<u64> = runs.iter().flat_map(|r| r.planned_seeds()).collect();
+    seeds.extend(kept.kept.keys().map(|k| k.1));
+    let mut notes = vec![format!(
+        "Merged from {} run{}: {}.",
+        runs.len(),
+        if runs.len() == 1 { "" } else { "s" },
+        runs.iter()
+            .map(|r| format!("{} ({})", r.run_id(), r.dir.display()))
+            .collect::<Vec<_>>()
+            .join(", ")
+    )];
+    notes.extend(kept.notes.iter().cloned());
+    let mut config = runs[0].config.clone();
+    config.run_id = out
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "merged".into());
+    config.command_line = Vec::new();
+    config.merged_from = runs
+        .iter()
+        .map(|r| MergedFrom {
+            dir: r.dir.display().to_string(),
+            run_id: r.run_id(),
+            seeds: r.planned_seeds(),
+            command_line: r.config.command_line.clone(),
+        })
+        .collect();
+    config.merge_notes = notes;
+    config.config.seeds = seeds.into_iter().collect();
+    config
+}
+
+/// The merged `environment.json`: the one environment when every folder
+/// recorded the same, else each run's own.
+fn merged_environment(runs: &[RunFiles]) -> Option<EnvironmentFile> {
+    let environments: Vec<(String, &EnvironmentFile)> = runs
+        .iter()
+        .filter_map(|r| r.environment.as_ref().map(|e| (r.run_id(), e)))
+        .collect();
+    if environments.len() == runs.len() && environments.iter().all(|(_, e)| *e == environments[0].1)
+    {
+        environments.first().map(|(_, e)| (*e).clone())
+    } else {
+        let per_run: BTreeMap<String, Environment> = environments
+            .iter()
+            .filter_map(|(id, e)| e.first().map(|e| (id.clone(), e.clone())))
+            .collect();
+        (!per_run.is_empty()).then_some(EnvironmentFile::PerRun(per_run))
+    }
 }
