@@ -108,53 +108,10 @@ pub struct Prepared {
 /// every split: each text becomes the ids of its first `max_len` tokens, or a
 /// single `<unk>` when it has no token at all (so no length is 0).
 pub fn prepare(corpus: &Corpus, opts: &PrepareOptions) -> Result<Prepared> {
-    if opts.max_len == 0 {
-        return Err(Error::config("--max-len", "must be at least 1 token"));
-    }
-    if opts.vocab_size < 3 {
-        return Err(Error::config(
-            "--vocab-size",
-            format!(
-                "is {}; must be at least 3 (<pad>, <unk> and one word)",
-                opts.vocab_size
-            ),
-        ));
-    }
-    if !(opts.val_fraction > 0.0 && opts.val_fraction < 1.0) {
-        return Err(Error::config(
-            "--val-fraction",
-            format!(
-                "is {}; must be between 0 and 1 (exclusive)",
-                opts.val_fraction
-            ),
-        ));
-    }
+    check_options(opts)?;
     let name = &corpus.identity.name;
     let classes = corpus.identity.classes.clone();
-    let class_of: FxHashMap<&str, usize> = classes
-        .iter()
-        .enumerate()
-        .map(|(i, c)| (c.as_str(), i))
-        .collect();
-    let labels_of = |examples: &[Example], split: &str| -> Result<Vec<usize>> {
-        examples
-            .iter()
-            .map(|e| {
-                class_of.get(e.label.trim()).copied().ok_or_else(|| {
-                    Error::dataset(
-                        name.as_str(),
-                        format!(
-                            "{split} label `{}` is not among the classes {classes:?}",
-                            e.label
-                        ),
-                    )
-                })
-            })
-            .collect()
-    };
-    let train_labels = labels_of(&corpus.train, "training")?;
-    let test_labels = labels_of(&corpus.test, "test")?;
-
+    let (train_labels, test_labels) = labels(corpus)?;
     let (train_indices, val_indices) =
         stratified_split(&train_labels, classes.len(), opts.val_fraction, opts.seed);
     check_split(
@@ -179,11 +136,100 @@ pub fn prepare(corpus: &Corpus, opts: &PrepareOptions) -> Result<Prepared> {
         counted[i] = true;
     }
     let chunks = intern_chunks(&texts, &counted, opts.max_len, opts.keep);
+    let (vocab, finals) = vocabulary(&chunks, opts);
+    let split = |indices: &mut dyn Iterator<Item = usize>, labels: &dyn Fn(usize) -> usize| {
+        encode(&chunks, &finals, indices, labels)
+    };
+    let ((train, ..), ((val, ..), (test, test_tokens_read, test_unknown_tokens))) = rayon::join(
+        || split(&mut train_indices.iter().copied(), &|i| train_labels[i]),
+        || {
+            rayon::join(
+                || split(&mut val_indices.iter().copied(), &|i| train_labels[i]),
+                || split(&mut (n_train..texts.len()), &|i| test_labels[i - n_train]),
+            )
+        },
+    );
+    Ok(Prepared {
+        classes,
+        vocab_size: vocab.len(),
+        train,
+        val,
+        test,
+        vocab,
+        train_indices,
+        val_indices,
+        test_tokens_read,
+        test_unknown_tokens,
+    })
+}
 
+/// Refuses options no preparation can honour, naming the flag.
+fn check_options(opts: &PrepareOptions) -> Result<()> {
+    if opts.max_len == 0 {
+        return Err(Error::config("--max-len", "must be at least 1 token"));
+    }
+    if opts.vocab_size < 3 {
+        return Err(Error::config(
+            "--vocab-size",
+            format!(
+                "is {}; must be at least 3 (<pad>, <unk> and one word)",
+                opts.vocab_size
+            ),
+        ));
+    }
+    if !(opts.val_fraction > 0.0 && opts.val_fraction < 1.0) {
+        return Err(Error::config(
+            "--val-fraction",
+            format!(
+                "is {}; must be between 0 and 1 (exclusive)",
+                opts.val_fraction
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// The class index of every training and test example; an error names a
+/// label that is not among the corpus's classes.
+fn labels(corpus: &Corpus) -> Result<(Vec<usize>, Vec<usize>)> {
+    let name = &corpus.identity.name;
+    let classes = &corpus.identity.classes;
+    let class_of: FxHashMap<&str, usize> = classes
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (c.as_str(), i))
+        .collect();
+    let labels_of = |examples: &[Example], split: &str| -> Result<Vec<usize>> {
+        examples
+            .iter()
+            .map(|e| {
+                class_of.get(e.label.trim()).copied().ok_or_else(|| {
+                    Error::dataset(
+                        name.as_str(),
+                        format!(
+                            "{split} label `{}` is not among the classes {classes:?}",
+                            e.label
+                        ),
+                    )
+                })
+            })
+            .collect()
+    };
+    Ok((
+        labels_of(&corpus.train, "training")?,
+        labels_of(&corpus.test, "test")?,
+    ))
+}
+
+/// The vocabulary of the chunks' counted words (count descending, then
+/// bytes ascending, as `Vocab::build`; at most `vocab_size - 2` words of at
+/// least `min_count`), and per chunk its local id -> final id, so encoding
+/// is one lookup per token.
+fn vocabulary(chunks: &[Chunk], opts: &PrepareOptions) -> (Vocab, Vec<Vec<i64>>) {
     // Merge the chunks' tables (global ids by first appearance) and counts.
     let mut global = Interner::with_capacity(chunks.first().map_or(0, |c| c.words.len()) * 2);
     let mut remaps: Vec<Vec<u32>> = Vec::with_capacity(chunks.len());
-    for chunk in &chunks {
+    for chunk in chunks {
         let remap = chunk
             .words
             .iter()
@@ -215,62 +261,47 @@ pub fn prepare(corpus: &Corpus, opts: &PrepareOptions) -> Result<Prepared> {
         final_id[g as usize] = rank as i64 + 2;
     }
     let vocab = Vocab::from_words(kept.iter().map(|&g| words[g as usize].clone()).collect());
-    // Each chunk's local id -> final id, so encoding is one lookup per token.
-    let finals: Vec<Vec<i64>> = remaps
+    let finals = remaps
         .iter()
         .map(|remap| remap.iter().map(|&g| final_id[g as usize]).collect())
         .collect();
+    (vocab, finals)
+}
 
-    // Per example: (chunk, first token, end) in the chunks' flat id lists.
+/// The texts `indices` (into the chunks' texts, chunk `i % chunks`) as
+/// final ids with their `labels`; also counts the tokens read and those of
+/// them that are `<unk>` (the placeholder `<unk>` of a text without tokens
+/// is not counted).
+fn encode(
+    chunks: &[Chunk],
+    finals: &[Vec<i64>],
+    indices: &mut dyn Iterator<Item = usize>,
+    labels: &dyn Fn(usize) -> usize,
+) -> (Encoded, usize, usize) {
     let n_chunks = chunks.len().max(1);
-    // Also counts the tokens read and those of them that are <unk> (a
-    // placeholder <unk> for a text without tokens is not counted).
-    let encode = |indices: &mut dyn Iterator<Item = usize>, labels: &dyn Fn(usize) -> usize| {
-        let mut out = Encoded {
-            offsets: vec![0],
-            ..Encoded::default()
-        };
-        let (mut read, mut unknown) = (0usize, 0usize);
-        out.tokens.reserve(indices.size_hint().0 * 200);
-        for i in indices {
-            let (k, j) = (i % n_chunks, i / n_chunks);
-            let chunk = &chunks[k];
-            let ids = &chunk.ids[chunk.offsets[j]..chunk.offsets[j + 1]];
-            if ids.is_empty() {
-                out.tokens.push(UNK_ID);
-            } else {
-                let fin = &finals[k];
-                let from = out.tokens.len();
-                out.tokens.extend(ids.iter().map(|&l| fin[l as usize]));
-                read += ids.len();
-                unknown += out.tokens[from..].iter().filter(|&&t| t == UNK_ID).count();
-            }
-            out.offsets.push(out.tokens.len());
-            out.labels.push(labels(i) as i64);
-        }
-        (out, read, unknown)
+    let mut out = Encoded {
+        offsets: vec![0],
+        ..Encoded::default()
     };
-    let ((train, ..), ((val, ..), (test, test_tokens_read, test_unknown_tokens))) = rayon::join(
-        || encode(&mut train_indices.iter().copied(), &|i| train_labels[i]),
-        || {
-            rayon::join(
-                || encode(&mut val_indices.iter().copied(), &|i| train_labels[i]),
-                || encode(&mut (n_train..texts.len()), &|i| test_labels[i - n_train]),
-            )
-        },
-    );
-    Ok(Prepared {
-        classes,
-        vocab_size: vocab.len(),
-        train,
-        val,
-        test,
-        vocab,
-        train_indices,
-        val_indices,
-        test_tokens_read,
-        test_unknown_tokens,
-    })
+    let (mut read, mut unknown) = (0usize, 0usize);
+    out.tokens.reserve(indices.size_hint().0 * 200);
+    for i in indices {
+        let (k, j) = (i % n_chunks, i / n_chunks);
+        let chunk = &chunks[k];
+        let ids = &chunk.ids[chunk.offsets[j]..chunk.offsets[j + 1]];
+        if ids.is_empty() {
+            out.tokens.push(UNK_ID);
+        } else {
+            let fin = &finals[k];
+            let from = out.tokens.len();
+            out.tokens.extend(ids.iter().map(|&l| fin[l as usize]));
+            read += ids.len();
+            unknown += out.tokens[from..].iter().filter(|&&t| t == UNK_ID).count();
+        }
+        out.offsets.push(out.tokens.len());
+        out.labels.push(labels(i) as i64);
+    }
+    (out, read, unknown)
 }
 
 /// The fewest training examples (after the validation split) a run accepts.
