@@ -12,7 +12,7 @@ use super::eval::{evaluate, macro_f1};
 use crate::config::Config;
 use crate::data::{BatchData, Prepared, padding_fraction};
 use crate::error::Result;
-use crate::model::{Cell, Classifier};
+use crate::model::{Cell, Classifier, ModelShape};
 use crate::probe::interference::{
     DisturbanceRule, EpochTiming, EpochVerdict, Signals, clean_epochs, disturbed_epochs,
 };
@@ -104,27 +104,13 @@ pub fn fit(
     on_epoch: &mut dyn FnMut(&EpochRecord) -> Result<()>,
 ) -> Result<FitOutcome> {
     let shape = *model.shape();
-    let mut run = RunRecord::empty(
-        cell,
-        settings.seed,
-        shape.hidden_size,
-        shape.params(),
-        RunStatus::Ok,
-        String::new(),
-    );
-    run.kernel = Some(settings.kernel);
-    run.attempt = settings.attempt;
+    let mut run = new_run(cell, &shape, settings);
     let mut optimizer = optimizer(vs, settings.config)?;
     let trainable = vs.trainable_variables();
     let train_lengths = data.train.lengths();
-    let mut best: Option<HashMap<String, Tensor>> = None;
-    let mut epochs_since_best = 0;
+    let mut best = EarlyStopping::new(settings.config.patience);
     let rule = DisturbanceRule::default();
     let mut timings: Vec<EpochTiming> = Vec::new();
-    if let Some(load) = LoadAverage::read() {
-        run.load_avg_1min = Some(load.one_min);
-        run.other_runnable_tasks = Some(load.other_runnable_tasks());
-    }
 
     // The baseline of `train_rss_delta_bytes`: libtorch, the data and the
     // model's weights are resident; nothing of training is yet.
@@ -222,32 +208,13 @@ pub fn fit(
         };
         on_epoch(&record)?;
         add_epoch(&mut run, &record);
-        if best.is_none() || validation.accuracy > run.best_val_acc {
-            run.best_val_acc = validation.accuracy;
-            run.best_epoch = epoch;
-            best = Some(snapshot(vs));
-            epochs_since_best = 0;
-        } else {
-            epochs_since_best += 1;
-            if settings.config.patience > 0 && epochs_since_best >= settings.config.patience {
-                break;
-            }
+        if best.should_stop(&mut run, vs, validation.accuracy, epoch) {
+            break;
         }
     }
-    // Decided again over the whole run: an early epoch may only now be
-    // seen to be an outlier.
-    let verdicts = rule.classify(&timings);
-    if run.epochs_run > 0 {
-        // Speed comes from the undisturbed epochs (all of them when every
-        // epoch was disturbed: `timing` then says so).
-        let clean = clean_epochs(&verdicts);
-        run.secs_per_epoch =
-            clean.iter().map(|&i| timings[i].train_secs).sum::<f64>() / clean.len() as f64;
-        run.timing = Some(rule.run_timing(&verdicts));
-        run.disturbed_epochs = Some(disturbed_epochs(&verdicts) as u32);
-    }
+    let verdicts = time_run(&mut run, &rule, &timings);
     if run.status == RunStatus::Ok {
-        if let Some(weights) = &best {
+        if let Some(weights) = &best.weights {
             restore(vs, weights)?;
         }
         let test = evaluate(model, &data.test, settings.device)?;
@@ -261,6 +228,87 @@ pub fn fit(
         // or divergence has neither a timing nor a row.
         epoch_verdicts: verdicts,
     })
+}
+
+/// A run's record before its first epoch: what it is, its kernel and
+/// attempt, and the machine's load as it starts.
+fn new_run(cell: Cell, shape: &ModelShape, settings: &FitSettings<'_>) -> RunRecord {
+    let mut run = RunRecord::empty(
+        cell,
+        settings.seed,
+        shape.hidden_size,
+        shape.params(),
+        RunStatus::Ok,
+        String::new(),
+    );
+    run.kernel = Some(settings.kernel);
+    run.attempt = settings.attempt;
+    if let Some(load) = LoadAverage::read() {
+        run.load_avg_1min = Some(load.one_min);
+        run.other_runnable_tasks = Some(load.other_runnable_tasks());
+    }
+    run
+}
+
+/// Early stopping on validation accuracy: keeps the best epoch's weights
+/// and stops after `patience` epochs without a better one (never when
+/// `patience` is 0).
+struct EarlyStopping {
+    patience: u32,
+    /// The best epoch's weights, once an epoch was validated.
+    weights: Option<HashMap<String, Tensor>>,
+    epochs_since_best: u32,
+}
+
+impl EarlyStopping {
+    fn new(patience: u32) -> Self {
+        EarlyStopping {
+            patience,
+            weights: None,
+            epochs_since_best: 0,
+        }
+    }
+
+    /// Takes epoch `epoch`'s validation accuracy: a new best is recorded in
+    /// `run` and its weights kept; returns whether training should stop.
+    fn should_stop(
+        &mut self,
+        run: &mut RunRecord,
+        vs: &nn::VarStore,
+        val_acc: f64,
+        epoch: u32,
+    ) -> bool {
+        if self.weights.is_none() || val_acc > run.best_val_acc {
+            run.best_val_acc = val_acc;
+            run.best_epoch = epoch;
+            self.weights = Some(snapshot(vs));
+            self.epochs_since_best = 0;
+            return false;
+        }
+        self.epochs_since_best += 1;
+        self.patience > 0 && self.epochs_since_best >= self.patience
+    }
+}
+
+/// The run's speed and timing verdict from its epochs' timings, decided
+/// again over the whole run (an early epoch may only now be seen to be an
+/// outlier): seconds per epoch from the undisturbed epochs (all of them
+/// when every epoch was disturbed: `timing` then says so). Returns the
+/// per-epoch verdicts.
+fn time_run(
+    run: &mut RunRecord,
+    rule: &DisturbanceRule,
+    timings: &[EpochTiming],
+) -> Vec<EpochVerdict> {
+    let verdicts = rule.classify(timings);
+    if run.epochs_run > 0 {
+        let clean = clean_epochs(&verdicts);
+        run.secs_per_epoch =
+            clean.iter().map(|&i| timings[i].train_secs).sum::<f64>() / clean.len() as f64;
+        run.timing = Some(rule.run_timing(&verdicts));
+        run.disturbed_epochs = Some(disturbed_epochs(&verdicts) as u32);
+    }
+    verdicts
 }
 
 /// Counts an epoch's record into its run's totals and peaks.
@@ -443,4 +491,41 @@ fn restore(vs: &nn::VarStore, weights: &HashMap<String, Tensor>) -> Result<()> {
         }
         Ok(())
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Validation accuracies in epoch order, the patience, and the epoch
+    /// training stops after (None: it runs them all) with the best epoch.
+    #[test]
+    fn early_stopping_keeps_the_best_epoch_and_stops_after_patience() {
+        let cases: [(&[f64], u32, Option<u32>, u32); 5] = [
+            (&[0.6, 0.7, 0.8], 2, None, 3),
+            (&[0.6, 0.7, 0.65, 0.66], 2, Some(4), 2),
+            (&[0.6, 0.7, 0.65, 0.72, 0.7], 2, None, 4),
+            // A tie is not better: the first of equal epochs stands.
+            (&[0.7, 0.7, 0.7], 2, Some(3), 1),
+            // Patience 0: never stops early.
+            (&[0.9, 0.1, 0.1, 0.1], 0, None, 1),
+        ];
+        let vs = nn::VarStore::new(Device::Cpu);
+        let _w = vs.root().zeros("w", &[2]);
+        for (accs, patience, stops_after, best_epoch) in cases {
+            let mut run = RunRecord::empty(Cell::Lstm, 1, 8, 10, RunStatus::Ok, String::new());
+            let mut stopping = EarlyStopping::new(patience);
+            let mut stopped = None;
+            for (i, &acc) in accs.iter().enumerate() {
+                let epoch = i as u32 + 1;
+                if stopping.should_stop(&mut run, &vs, acc, epoch) {
+                    stopped = Some(epoch);
+                    break;
+                }
+            }
+            assert_eq!(stopped, stops_after, "{accs:?} patience {patience}");
+            assert_eq!(run.best_epoch, best_epoch, "{accs:?}");
+            assert!(stopping.weights.is_some());
+        }
+    }
 }
