@@ -1,12 +1,14 @@
 //! A CPU hog for tests of interference detection: child processes that spin
 //! on every core until dropped.
 //!
-//! Wire it in with `mod hog;` in `tests/it/main.rs`.
+//! Wired in by `mod hog;` in `tests/hog/main.rs`.
 // Not every test binary build uses every helper.
 #![allow(dead_code)]
 
+use std::path::Path;
 use std::process::{Child, Command};
 use std::sync::{Mutex, MutexGuard};
+use std::time::{Duration, Instant};
 
 /// Held for the whole of a test that starts a hog: the hog tests share one
 /// test binary, and one test's hog would disturb another's quiet runs.
@@ -73,6 +75,67 @@ impl Drop for CpuHog {
             let _ = child.wait();
         }
     }
+}
+
+/// Keeps `per_core` spinners per core on while `compare`'s runs train: from
+/// the moment it has started a worker (its data is ready) until `done` says
+/// yes to the text of `epochs.csv` in the run folder under `out`. Returns
+/// whether `done` said yes before `compare` exited; `compare` is not waited
+/// for.
+///
+/// A comparison's start under the hog is what made these tests slow, and
+/// too slow for a 600 s wait on CI: under 16 spinners per core the fixture
+/// comparison took 142 s to its first epoch and 240 s to LSTM's row, against
+/// 1.2 s and 1.6 s alone (2-core Xeon, 2026-12-06). The hog only has to
+/// cover the epochs it disturbs.
+pub fn while_training(
+    compare: &mut Child,
+    per_core: usize,
+    out: &Path,
+    done: impl Fn(&str) -> bool,
+) -> bool {
+    // Far above the 240 s seen under the full hog; a hang fails, not waits.
+    let deadline = Instant::now() + Duration::from_secs(1800);
+    let mut hog = None;
+    while Instant::now() < deadline {
+        if let Ok(Some(_)) = compare.try_wait() {
+            return false;
+        }
+        if hog.is_none() && has_child(compare.id()) {
+            hog = Some(CpuHog::per_core(per_core));
+        }
+        if hog.is_some() && done(&epochs_text(out)) {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    false
+}
+
+/// The number of rows of `epochs.csv` text whose model is `model`.
+pub fn rows_of(epochs_csv: &str, model: &str) -> usize {
+    let prefix = format!("{model},");
+    epochs_csv
+        .lines()
+        .filter(|l| l.starts_with(&prefix))
+        .count()
+}
+
+/// Whether process `pid` has a child process (Linux's `/proc`).
+fn has_child(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children"))
+        .is_ok_and(|c| !c.trim().is_empty())
+}
+
+/// The text of `epochs.csv` in the first run folder under `out` ("" while
+/// there is none).
+fn epochs_text(out: &Path) -> String {
+    std::fs::read_dir(out)
+        .ok()
+        .and_then(|mut d| d.next())
+        .and_then(|e| e.ok())
+        .and_then(|e| std::fs::read_to_string(e.path().join("epochs.csv")).ok())
+        .unwrap_or_default()
 }
 
 #[test]

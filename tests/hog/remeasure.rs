@@ -1,5 +1,5 @@
-//! Re-measurement (`--remeasure`): a CPU hog spins during LSTM's run and is
-//! stopped as soon as that run ends; LSTM's epochs are flagged, the run is
+//! Re-measurement (`--remeasure`): a CPU hog spins while LSTM's run trains
+//! and is stopped as soon as its epochs are written; LSTM's epochs are flagged, the run is
 //! run again at the end of the comparison, reproduces every loss and
 //! accuracy, and its timing says `remeasured`.
 //!
@@ -12,40 +12,13 @@
 //! are allowed, so one burst of other load during a re-run cannot fail the
 //! test either.
 
-use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
 
 use crate::common::fixture;
-use crate::hog::CpuHog;
 use rnnbench::model::Cell;
 use rnnbench::probe::interference::{Timing, WAIT_SHARE_VAR};
 use rnnbench::results::attempts::{standing_epochs, standing_runs};
 use rnnbench::results::{EpochRecord, RunRecord, read_csv};
-
-/// The run folder under `out` once it exists and its `runs.csv` has a row
-/// of `model`; `None` after `timeout`.
-fn wait_for_run_row(out: &Path, model: Cell, timeout: Duration) -> Option<PathBuf> {
-    let start = Instant::now();
-    while start.elapsed() < timeout {
-        let dir = std::fs::read_dir(out)
-            .ok()
-            .and_then(|mut d| d.next())
-            .and_then(|e| e.ok())
-            .map(|e| e.path());
-        if let Some(dir) = dir {
-            let runs = std::fs::read_to_string(dir.join("runs.csv")).unwrap_or_default();
-            if runs
-                .lines()
-                .any(|l| l.starts_with(&format!("{},", model.name())))
-            {
-                return Some(dir);
-            }
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    None
-}
 
 fn bits(values: impl Iterator<Item = f64>) -> Vec<u64> {
     values.map(f64::to_bits).collect()
@@ -56,7 +29,6 @@ fn a_run_disturbed_by_a_hog_is_remeasured_after_the_hog_stops() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("out");
     let _alone = crate::hog::one_at_a_time();
-    let hog = CpuHog::per_core(16);
     let log = std::fs::File::create(tmp.path().join("compare.log")).unwrap();
     let mut child = Command::new(env!("CARGO_BIN_EXE_compare"))
         .env(WAIT_SHARE_VAR, "0.9")
@@ -74,13 +46,24 @@ fn a_run_disturbed_by_a_hog_is_remeasured_after_the_hog_stops() {
         .stderr(log)
         .spawn()
         .unwrap();
-    // LSTM seed 1 runs first, under the hog; the hog stops once its row is written.
-    let dir = wait_for_run_row(&out, Cell::Lstm, Duration::from_secs(600));
-    drop(hog);
+    // LSTM seed 1 runs first, under the hog; the hog stops once its four
+    // epochs are written.
+    let hogged = crate::hog::while_training(&mut child, 16, &out, |epochs| {
+        crate::hog::rows_of(epochs, Cell::Lstm.name()) >= 4
+    });
     let status = child.wait().unwrap();
     let log = std::fs::read_to_string(tmp.path().join("compare.log")).unwrap();
     assert!(status.success(), "compare failed: {log}");
-    let dir = dir.expect("LSTM's run finished");
+    assert!(
+        hogged,
+        "LSTM's epochs were not all written under the hog: {log}"
+    );
+    let dir = std::fs::read_dir(&out)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
 
     let runs: Vec<RunRecord> = read_csv(&dir.join("runs.csv")).unwrap();
     let epochs: Vec<EpochRecord> = read_csv(&dir.join("epochs.csv")).unwrap();
@@ -213,14 +196,14 @@ fn a_run_disturbed_by_a_hog_is_remeasured_after_the_hog_stops() {
 #[test]
 fn a_rerun_that_does_not_reproduce_its_first_attempt_stops_with_one_line() {
     let tmp = tempfile::tempdir().unwrap();
-    // The hog spins throughout, so LSTM seed 1 is disturbed (see
+    // The hog spins while LSTM seed 1 trains, so it is disturbed (see
     // tests/hog/timing.rs) and re-run; the test hook changes its re-run's
     // first training loss by 1e-9. 16 spinners per core, as above: one per
     // core leaves the fixture's 40 ms epochs (the fused kernel) waiting
     // under the disturbance rule's 50 ms jitter floor.
     let _alone = crate::hog::one_at_a_time();
-    let hog = CpuHog::per_core(16);
-    let output = Command::new(env!("CARGO_BIN_EXE_compare"))
+    let out = tmp.path().join("out");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_compare"))
         .env("RNNBENCH_FAULT_PERTURB", "lstm:1:2")
         .arg("--train")
         .arg(fixture("train.csv"))
@@ -231,10 +214,17 @@ fn a_rerun_that_does_not_reproduce_its_first_attempt_stops_with_one_line() {
         .args(["--max-len", "64", "--batch-size", "8", "--threads", "1"])
         .args(["--quiet", "--kernel-check", "off", "--remeasure", "1"])
         .arg("--out")
-        .arg(tmp.path())
-        .output()
+        .arg(&out)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
         .unwrap();
-    drop(hog);
+    // The hog stops once LSTM's first attempt has written its four epochs.
+    let hogged = crate::hog::while_training(&mut child, 16, &out, |epochs| {
+        crate::hog::rows_of(epochs, Cell::Lstm.name()) >= 4
+    });
+    let output = child.wait_with_output().unwrap();
+    assert!(hogged, "LSTM's first attempt did not finish under the hog");
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(!output.status.success(), "{stderr}");
     // The busy-machine warning may come first; the error is one line.

@@ -1,10 +1,10 @@
-//! Interference: a CPU hog spinning on every core during a run makes its
-//! epochs disturbed, its timing `disturbed`, and the report say so.
+//! Interference: a CPU hog spinning on every core while a comparison's runs
+//! train makes their epochs disturbed, its timing `disturbed`, and the report say so.
 
-use std::process::Command;
+use std::process::{Command, Stdio};
 
-use crate::common::{fixture, run_ok};
-use crate::hog::CpuHog;
+use crate::common::fixture;
+use crate::hog::rows_of;
 use rnnbench::probe::interference::Timing;
 use rnnbench::results::{EpochRecord, RunRecord, read_csv};
 
@@ -16,30 +16,41 @@ fn a_cpu_hog_during_a_run_is_detected_and_reported() {
     // fused kernel, and one spinner per core makes them wait about that
     // long, under the disturbance rule's 50 ms jitter floor.
     let _alone = crate::hog::one_at_a_time();
-    let hog = CpuHog::per_core(4);
-    run_ok(
-        Command::new(env!("CARGO_BIN_EXE_compare"))
-            .arg("--train")
-            .arg(fixture("train.csv"))
-            .arg("--test")
-            .arg(fixture("test.csv"))
-            .args([
-                "--models",
-                "lstm,gru",
-                "--epochs",
-                "4",
-                "--patience",
-                "0",
-                "--seeds",
-                "1",
-            ])
-            .args(["--hidden", "32", "--embed", "32", "--max-len", "64"])
-            .args(["--batch-size", "8", "--threads", "1", "--quiet"])
-            .args(["--kernel-check", "off", "--remeasure", "0"])
-            .arg("--out")
-            .arg(&out),
+    let mut child = Command::new(env!("CARGO_BIN_EXE_compare"))
+        .arg("--train")
+        .arg(fixture("train.csv"))
+        .arg("--test")
+        .arg(fixture("test.csv"))
+        .args([
+            "--models",
+            "lstm,gru",
+            "--epochs",
+            "4",
+            "--patience",
+            "0",
+            "--seeds",
+            "1",
+        ])
+        .args(["--hidden", "32", "--embed", "32", "--max-len", "64"])
+        .args(["--batch-size", "8", "--threads", "1", "--quiet"])
+        .args(["--kernel-check", "off", "--remeasure", "0"])
+        .arg("--out")
+        .arg(&out)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The hog spins while both runs train: until all 8 epochs are written.
+    let hogged = crate::hog::while_training(&mut child, 4, &out, |epochs| {
+        rows_of(epochs, "lstm") >= 4 && rows_of(epochs, "gru") >= 4
+    });
+    let output = child.wait_with_output().unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
     );
-    drop(hog);
+    assert!(hogged, "the epochs were not all written under the hog");
     let dir = std::fs::read_dir(&out)
         .unwrap()
         .next()
