@@ -145,3 +145,27 @@ fn readme_is_short_and_every_page_has_short_lines_and_resolving_links() {
         }
     }
 }
+
+/// Issue 29: the README shows the first screen, a picture that
+/// `scripts/make-reference` draws from the reference run's page (the top of
+/// the page at 1280 px, in headless Chromium).
+#[test]
+fn readme_shows_a_picture_of_the_reference_runs_first_screen() {
+    assert!(
+        readme().contains("](docs/first-screen.png)"),
+        "README.md does not show docs/first-screen.png"
+    );
+    let picture =
+        image::open(root().join("docs/first-screen.png")).expect("docs/first-screen.png is a PNG");
+    assert_eq!(picture.width(), 1280, "drawn at 1280 px wide");
+    assert!(
+        (300..=800).contains(&picture.height()),
+        "the first screen, not the whole page: {} px high",
+        picture.height()
+    );
+    let script = std::fs::read_to_string(root().join("scripts/make-reference")).unwrap();
+    assert!(
+        script.contains("--screenshot=\"$ROOT/docs/first-screen.png\""),
+        "scripts/make-reference no longer draws the picture"
+    );
+}
