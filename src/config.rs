@@ -657,8 +657,9 @@ macro_rules! grid_options {
         ];
 
         impl Options {
-            /// `self` with every unset option taken from `file`.
-            pub fn or(self, file: Options) -> Options {
+            /// `self` with every unset option taken from `file`, one
+            /// option at a time (see [`Options::or`]).
+            fn or_each(self, file: Options) -> Options {
                 Options {
                     $($oh_field: Merge::merge(self.$oh_field, file.$oh_field),)*
                     $($field: self.$field.or(file.$field),)*
@@ -1167,6 +1168,22 @@ impl Options {
         self
     }
 
+    /// `self` (the flags) with every unset option taken from `file`. The
+    /// seeds are one setting: flags that name them (`--seeds` or
+    /// `--seed-list`) replace the file's `seeds`, `seed_list`, `max_seeds`
+    /// and `precision` together, so that a file's `seed_list` never
+    /// overrides `--seeds auto` (the first screen's next step adds it to the
+    /// run's own command line, `--config` included).
+    pub fn or(self, mut file: Options) -> Options {
+        if self.seeds.is_some() || self.seed_list.is_some() {
+            file.seeds = None;
+            file.seed_list = None;
+            file.max_seeds = None;
+            file.precision = None;
+        }
+        self.or_each(file)
+    }
+
     /// Reads options from a TOML file (same keys as the flags, with `_`).
     /// Relative paths in it (`train`, `test`, `dataset`, `out`) are taken
     /// from the file's folder, not the current directory.
@@ -1552,6 +1569,45 @@ mod tests {
             let err = options.resolve().unwrap_err().to_string();
             assert!(err.starts_with(flag), "{err}");
         }
+    }
+
+    #[test]
+    fn flags_that_name_the_seeds_replace_all_of_the_files_seed_options() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.toml");
+        std::fs::write(&path, "seed_list = [1, 2]\nepochs = 2\n").unwrap();
+        let c = Options {
+            seeds: Some(SeedCount::Auto),
+            max_seeds: Some(9),
+            ..Default::default()
+        }
+        .or(Options::from_toml_file(&path).unwrap())
+        .resolve()
+        .unwrap();
+        assert_eq!(c.seeds, [1, 2, 3], "--seeds auto starts at 3 seeds");
+        assert_eq!(c.auto_seeds.map(|a| a.max_seeds), Some(9));
+        assert_eq!(c.epochs, 2, "the file's other options stay");
+
+        std::fs::write(&path, "seeds = \"auto\"\nmax_seeds = 10\nprecision = 0.5\n").unwrap();
+        let c = Options {
+            seed_list: Some(vec![4, 5]),
+            ..Default::default()
+        }
+        .or(Options::from_toml_file(&path).unwrap())
+        .resolve()
+        .unwrap();
+        assert_eq!(c.seeds, [4, 5]);
+        assert!(
+            c.auto_seeds.is_none(),
+            "the file's seeds = \"auto\" is replaced"
+        );
+
+        // Flags without seeds keep the file's.
+        let c = Options::default()
+            .or(Options::from_toml_file(&path).unwrap())
+            .resolve()
+            .unwrap();
+        assert_eq!(c.auto_seeds.map(|a| a.max_seeds), Some(10));
     }
 
     #[test]
