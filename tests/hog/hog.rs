@@ -5,7 +5,7 @@
 // Not every test binary build uses every helper.
 #![allow(dead_code)]
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command};
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
@@ -127,14 +127,15 @@ fn has_child(pid: u32) -> bool {
         .is_ok_and(|c| !c.trim().is_empty())
 }
 
-/// The text of `epochs.csv` in the first run folder under `out` ("" while
-/// there is none).
+/// The run folder `compare --out out` made (the first entry of `out`).
+pub fn run_folder(out: &Path) -> Option<PathBuf> {
+    std::fs::read_dir(out).ok()?.next()?.ok().map(|e| e.path())
+}
+
+/// The text of the run's `epochs.csv` under `out` ("" while there is none).
 fn epochs_text(out: &Path) -> String {
-    std::fs::read_dir(out)
-        .ok()
-        .and_then(|mut d| d.next())
-        .and_then(|e| e.ok())
-        .and_then(|e| std::fs::read_to_string(e.path().join("epochs.csv")).ok())
+    run_folder(out)
+        .and_then(|dir| std::fs::read_to_string(dir.join("epochs.csv")).ok())
         .unwrap_or_default()
 }
 

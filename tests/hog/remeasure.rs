@@ -58,12 +58,7 @@ fn a_run_disturbed_by_a_hog_is_remeasured_after_the_hog_stops() {
         hogged,
         "LSTM's epochs were not all written under the hog: {log}"
     );
-    let dir = std::fs::read_dir(&out)
-        .unwrap()
-        .next()
-        .unwrap()
-        .unwrap()
-        .path();
+    let dir = crate::hog::run_folder(&out).expect("the run's folder");
 
     let runs: Vec<RunRecord> = read_csv(&dir.join("runs.csv")).unwrap();
     let epochs: Vec<EpochRecord> = read_csv(&dir.join("epochs.csv")).unwrap();

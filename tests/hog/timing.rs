@@ -51,12 +51,7 @@ fn a_cpu_hog_during_a_run_is_detected_and_reported() {
         String::from_utf8_lossy(&output.stderr)
     );
     assert!(hogged, "the epochs were not all written under the hog");
-    let dir = std::fs::read_dir(&out)
-        .unwrap()
-        .next()
-        .unwrap()
-        .unwrap()
-        .path();
+    let dir = crate::hog::run_folder(&out).expect("the run's folder");
     let epochs: Vec<EpochRecord> = read_csv(&dir.join("epochs.csv")).unwrap();
     assert_eq!(epochs.len(), 8);
     assert!(
