@@ -29,6 +29,7 @@ pub mod plot;
 pub mod reference;
 pub mod run;
 pub mod sweep;
+pub mod sweep_answer;
 pub mod terminal;
 pub mod view;
 

@@ -5,6 +5,7 @@
 
 use super::findings::{ClaimRow, findings, memory_reach_sentences, short_verdict};
 use super::format::{ci, mean_sd, mib, pct, secs, thousands};
+use super::sweep_answer::sweep_answer;
 use super::view::sweep::SweepSummary;
 use crate::analysis::summary::Summary;
 
@@ -93,7 +94,9 @@ pub fn claims_table(rows: &[ClaimRow]) -> String {
 /// size at that point) and the first pair's verdict.
 pub fn sweep_table(sweep: &SweepSummary) -> String {
     let width = sweep.points.iter().map(|p| p.id.len()).max().unwrap_or(4);
-    let mut out = String::new();
+    let mut out = sweep_answer(sweep)
+        .map(|a| a.text() + "\n")
+        .unwrap_or_default();
     for p in &sweep.points {
         let mut line = format!("{:<width$}", p.id);
         match &p.summary {

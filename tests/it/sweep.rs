@@ -124,7 +124,21 @@ fn kill_after_first_run(child: &mut std::process::Child, dir: &Path) {
 fn three_shards_one_killed_and_resumed_merge_to_the_one_piece_results() {
     let out = tempfile::tempdir().unwrap();
     let whole = out.path().join("whole");
-    run_ok(&mut grid(out.path(), &["--run-id", "whole"]));
+    let stdout = run_ok(&mut grid(out.path(), &["--run-id", "whole"])).stdout;
+    // The grid's first screen: one answer over its configurations.
+    let stdout = String::from_utf8(stdout).unwrap();
+    assert!(
+        stdout.starts_with("The answer: LSTM vs GRU at each of 4 configurations")
+            && stdout.contains("\n  Accuracy: ")
+            && stdout.contains("\n  Training time per epoch: "),
+        "{stdout}"
+    );
+    let page = std::fs::read_to_string(whole.join("report.html")).unwrap();
+    assert!(
+        page.contains(r#"<section class="answer" id="answer""#)
+            && page.contains("LSTM vs GRU at each of 4 configurations"),
+        "no answer on the sweep page"
+    );
     for p in POINTS {
         assert!(whole.join("points").join(p).join("report.html").is_file());
     }

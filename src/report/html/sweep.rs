@@ -6,8 +6,10 @@ use super::{Figure, ModelTag, render};
 use crate::error::{Error, Result};
 use crate::model::Cell;
 use crate::probe::environment::Environment;
+use crate::report::answer::Answer;
 use crate::report::findings::{ClaimRow, memory_reach_sentences, short_verdict, timing_cell};
 use crate::report::format::{acc_with_ci, ci_note, diff_cell, machine_line, p_cell, ratio_cell};
+use crate::report::sweep_answer::sweep_answer;
 use crate::report::view::length_scaling::LengthScaling;
 use crate::report::view::memory_reach::MemoryReach;
 use crate::report::view::sweep::SweepSummary;
@@ -64,6 +66,8 @@ pub struct SweepPage {
     memory: Option<MemorySection>,
     claim_points: Vec<String>,
     claims: Vec<SweepClaimRow>,
+    /// The first screen across the grid.
+    answer: Option<Answer>,
 }
 
 /// One claim's row of the sweep's claims table: its verdict at every point.
@@ -152,6 +156,7 @@ impl SweepPage {
             lengths: sweep.length_scaling.as_ref().map(length_section),
             claim_points: claims.iter().map(|(id, _)| id.clone()).collect(),
             claims: sweep_claim_rows(claims),
+            answer: sweep_answer(sweep),
         }
     }
 

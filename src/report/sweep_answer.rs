@@ -1,0 +1,397 @@
+//! The sweep's first screen: the run page's answer ([`super::answer`])
+//! across a grid. One line per criterion (accuracy, training time per
+//! epoch, memory) for the first pair of models, counting the configurations
+//! where each model wins by the report's one rule, with the range of the
+//! margin over them, and those where no difference is distinguishable or
+//! the seeds are too few. Each configuration's own page has its full answer.
+//!
+//! Pure: a [`SweepSummary`] in, an [`Answer`] out.
+
+use super::answer::{Answer, AnswerLine, Decision};
+use super::view::sweep::SweepSummary;
+use super::view::verdict::{Comparison, Verdict};
+use crate::analysis::stats::Ratio;
+use crate::analysis::summary::{PairSummary, Summary};
+use crate::model::Cell;
+
+/// Point ids are listed after a count up to this many.
+const IDS_LISTED: usize = 3;
+
+/// What one criterion compares, and how its two directions read.
+struct Criterion {
+    name: &'static str,
+    /// The first pair's comparison at a point.
+    of: fn(&PairSummary) -> Option<Comparison>,
+    /// Whether the first-named model wins when its value is the larger.
+    larger_wins: bool,
+    /// `GRU {better} at …`.
+    better: &'static str,
+    /// The margin of a win, from the comparison and whether the first-named
+    /// model won.
+    margin: fn(&Comparison, bool) -> f64,
+    /// The margins' range in words, given the loser's name.
+    range: fn(&str, f64, f64) -> String,
+}
+
+fn accuracy(pair: &PairSummary) -> Option<Comparison> {
+    pair.test_acc_diff.as_ref().map(Comparison::of_difference)
+}
+
+fn time(pair: &PairSummary) -> Option<Comparison> {
+    pair.speed_ratio.as_ref().map(Comparison::of_ratio)
+}
+
+/// The memory the run page's answer uses: GPU, else training's, else RSS.
+fn memory(pair: &PairSummary) -> Option<Comparison> {
+    let r: &Ratio = pair
+        .gpu_memory_ratio
+        .as_ref()
+        .or(pair.train_memory_ratio.as_ref())
+        .or(pair.memory_ratio.as_ref())?;
+    Some(Comparison::of_ratio(r))
+}
+
+/// Percentage points between the two.
+fn points_margin(c: &Comparison, _first_wins: bool) -> f64 {
+    c.estimate.abs() * 100.0
+}
+
+/// The loser's figure over the winner's (the estimate is first / second).
+fn ratio_margin(c: &Comparison, first_wins: bool) -> f64 {
+    if first_wins {
+        1.0 / c.estimate
+    } else {
+        c.estimate
+    }
+}
+
+/// `1.20` or `1.05–1.20`.
+fn span(lo: f64, hi: f64) -> String {
+    if format!("{lo:.2}") == format!("{hi:.2}") {
+        format!("{lo:.2}")
+    } else {
+        format!("{lo:.2}–{hi:.2}")
+    }
+}
+
+fn points_range(_loser: &str, lo: f64, hi: f64) -> String {
+    format!("by {} points", span(lo, hi))
+}
+
+fn time_range(loser: &str, lo: f64, hi: f64) -> String {
+    format!("{loser} takes {}× as long", span(lo, hi))
+}
+
+fn memory_range(loser: &str, lo: f64, hi: f64) -> String {
+    format!("{loser} uses {}× as much", span(lo, hi))
+}
+
+const CRITERIA: [Criterion; 3] = [
+    Criterion {
+        name: "Accuracy",
+        of: accuracy,
+        larger_wins: true,
+        better: "more accurate",
+        margin: points_margin,
+        range: points_range,
+    },
+    Criterion {
+        name: "Training time per epoch",
+        of: time,
+        larger_wins: false,
+        better: "faster",
+        margin: ratio_margin,
+        range: time_range,
+    },
+    Criterion {
+        name: "Memory",
+        of: memory,
+        larger_wins: false,
+        better: "uses less",
+        margin: ratio_margin,
+        range: memory_range,
+    },
+];
+
+/// The configurations of one verdict: their ids and the margins of a win.
+#[derive(Default)]
+struct Tally {
+    ids: Vec<String>,
+    margins: Vec<f64>,
+}
+
+impl Tally {
+    fn add(&mut self, id: &str, margin: Option<f64>) {
+        self.ids.push(id.to_string());
+        self.margins.extend(margin);
+    }
+
+    /// `3 (a, b, c)`, `3 of 6 (a, b, c; extra)`, or `5` when there are more
+    /// ids than [`IDS_LISTED`].
+    fn count(&self, of: Option<usize>, extra: Option<String>) -> String {
+        let n = match of {
+            Some(total) => format!("{} of {total}", self.ids.len()),
+            None => self.ids.len().to_string(),
+        };
+        let ids = (self.ids.len() <= IDS_LISTED).then(|| self.ids.join(", "));
+        let inside: Vec<String> = ids.into_iter().chain(extra).collect();
+        if inside.is_empty() {
+            n
+        } else {
+            format!("{n} ({})", inside.join("; "))
+        }
+    }
+
+    fn range(&self) -> Option<(f64, f64)> {
+        let lo = self.margins.iter().copied().reduce(f64::min)?;
+        let hi = self.margins.iter().copied().reduce(f64::max)?;
+        Some((lo, hi))
+    }
+}
+
+/// The answer across the sweep's configurations, for the first pair of
+/// models; `None` with fewer than two models or no point with both.
+pub fn sweep_answer(sweep: &SweepSummary) -> Option<Answer> {
+    let (a, b) = first_pair(sweep)?;
+    let compared = sweep
+        .points
+        .iter()
+        .filter(|p| pair_at(p.summary.as_ref(), a, b).is_some())
+        .count();
+    let at = if compared == sweep.points.len() {
+        format!("at each of {compared} configurations")
+    } else {
+        format!(
+            "at {compared} of the grid's {} configurations",
+            sweep.points.len()
+        )
+    };
+    let title = format!(
+        "{} vs {} {at} (each configuration's page has its full answer)",
+        a.display_name(),
+        b.display_name(),
+    );
+    let lines = CRITERIA
+        .iter()
+        .map(|c| criterion_line(sweep, a, b, c))
+        .collect();
+    Some(Answer {
+        title,
+        lines,
+        next: None,
+    })
+}
+
+/// The first pair of the first point that has one.
+fn first_pair(sweep: &SweepSummary) -> Option<(Cell, Cell)> {
+    sweep
+        .points
+        .iter()
+        .filter_map(|p| p.summary.as_ref()?.pairs.first())
+        .map(|pair| (pair.a, pair.b))
+        .next()
+}
+
+fn pair_at(summary: Option<&Summary>, a: Cell, b: Cell) -> Option<&PairSummary> {
+    summary?.pairs.iter().find(|p| p.a == a && p.b == b)
+}
+
+/// One criterion's line: the configurations each model wins (with the
+/// margins' range), those without a distinguishable difference, those with
+/// too few seeds.
+fn criterion_line(sweep: &SweepSummary, a: Cell, b: Cell, c: &Criterion) -> AnswerLine {
+    let [mut first, mut second, mut same, mut few] = <[Tally; 4]>::default();
+    let mut compared = 0;
+    for p in &sweep.points {
+        let Some(cmp) = pair_at(p.summary.as_ref(), a, b).and_then(c.of) else {
+            continue;
+        };
+        compared += 1;
+        match cmp.verdict {
+            Verdict::FirstLarger | Verdict::SecondLarger => {
+                let first_wins = (cmp.verdict == Verdict::FirstLarger) == c.larger_wins;
+                let margin = Some((c.margin)(&cmp, first_wins));
+                if first_wins {
+                    first.add(&p.id, margin);
+                } else {
+                    second.add(&p.id, margin);
+                }
+            }
+            Verdict::NotDistinguishable => same.add(&p.id, None),
+            Verdict::TooFewSeeds => few.add(&p.id, None),
+        }
+    }
+    if compared == 0 {
+        return AnswerLine {
+            criterion: c.name.into(),
+            text: "not measured at any configuration.".into(),
+            decision: Decision::NotMeasured,
+            need: None,
+        };
+    }
+    let mut parts = Vec::new();
+    for (winner, loser, tally) in [(a, b, &first), (b, a, &second)] {
+        let Some((lo, hi)) = tally.range() else {
+            continue;
+        };
+        let range = (c.range)(loser.display_name(), lo, hi);
+        parts.push(format!(
+            "{} {} at {}",
+            winner.display_name(),
+            c.better,
+            tally.count(Some(compared), Some(range))
+        ));
+    }
+    if !same.ids.is_empty() {
+        parts.push(format!("not distinguishable at {}", same.count(None, None)));
+    }
+    if !few.ids.is_empty() {
+        parts.push(format!("too few seeds at {}", few.count(None, None)));
+    }
+    // Decided when one model wins at every configuration compared.
+    let decision = if first.ids.len() == compared || second.ids.len() == compared {
+        Decision::Decided
+    } else {
+        Decision::Undecided
+    };
+    AnswerLine {
+        criterion: c.name.into(),
+        text: parts.join("; "),
+        decision,
+        need: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::summary::summarize;
+    use crate::analysis::summary::tests::run;
+    use crate::report::view::sweep::PointSummary;
+    use crate::results::RunRecord;
+
+    const PAIR: [Cell; 2] = [Cell::Lstm, Cell::Gru];
+
+    /// Three seeds at one point: test accuracies and seconds per epoch of
+    /// LSTM and GRU, the same memory.
+    fn point(id: &str, lstm: [(f64, f64); 3], gru: [(f64, f64); 3]) -> PointSummary {
+        let runs: Vec<RunRecord> = (0..3)
+            .flat_map(|i| {
+                let seed = i as u64 + 1;
+                [
+                    run("lstm", seed, lstm[i].0, lstm[i].1, 1000),
+                    run("gru", seed, gru[i].0, gru[i].1, 1000),
+                ]
+            })
+            .collect();
+        PointSummary {
+            id: id.into(),
+            values: vec![],
+            dir: format!("points/{id}"),
+            jobs_planned: 6,
+            summary: Some(summarize(&runs, &PAIR)),
+            model_sizes: vec![],
+        }
+    }
+
+    fn sweep(points: Vec<PointSummary>) -> SweepSummary {
+        SweepSummary {
+            run_id: "s".into(),
+            axes: vec![],
+            jobs_total: 6 * points.len(),
+            jobs_planned: 6 * points.len(),
+            jobs_ok: 6 * points.len(),
+            points,
+            memory_reach: None,
+            pooling_effect: Vec::new(),
+            length_scaling: None,
+        }
+    }
+
+    #[test]
+    fn counts_the_configurations_each_model_wins_with_the_margins_range() {
+        // h-32: GRU 5 points more accurate, LSTM twice as slow.
+        // h-64: accuracy not distinguishable; LSTM 1.5× as slow.
+        // h-128: GRU 3 points more accurate; LSTM 1.1× as slow.
+        let s = sweep(vec![
+            point(
+                "h-32",
+                [(0.80, 2.0), (0.81, 2.0), (0.80, 2.0)],
+                [(0.85, 1.0), (0.86, 1.0), (0.85, 1.0)],
+            ),
+            point(
+                "h-64",
+                [(0.80, 1.5), (0.82, 1.5), (0.80, 1.5)],
+                [(0.82, 1.0), (0.80, 1.0), (0.80, 1.0)],
+            ),
+            point(
+                "h-128",
+                [(0.80, 1.1), (0.81, 1.1), (0.80, 1.1)],
+                [(0.83, 1.0), (0.84, 1.0), (0.83, 1.0)],
+            ),
+        ]);
+        let a = sweep_answer(&s).unwrap();
+        assert_eq!(
+            a.title,
+            "LSTM vs GRU at each of 3 configurations (each configuration's page has its full answer)"
+        );
+        let acc = &a.lines[0];
+        assert_eq!(acc.criterion, "Accuracy");
+        assert_eq!(
+            acc.text,
+            "GRU more accurate at 2 of 3 (h-32, h-128; by 3.00–5.00 points); not distinguishable at 1 (h-64)"
+        );
+        assert_eq!(acc.decision, Decision::Undecided);
+        let time = &a.lines[1];
+        assert_eq!(
+            time.text,
+            "GRU faster at 3 of 3 (h-32, h-64, h-128; LSTM takes 1.10–2.00× as long)"
+        );
+        assert_eq!(time.decision, Decision::Decided);
+        // The same memory everywhere: never distinguishable.
+        assert_eq!(
+            a.lines[2].text,
+            "not distinguishable at 3 (h-32, h-64, h-128)"
+        );
+        assert!(
+            a.text()
+                .starts_with("The answer: LSTM vs GRU at each of 3 configurations"),
+            "{}",
+            a.text()
+        );
+    }
+
+    #[test]
+    fn many_configurations_are_counted_without_their_ids_and_a_lone_model_has_no_answer() {
+        let slow_lstm = |id: &str| {
+            point(
+                id,
+                [(0.80, 1.2), (0.81, 1.2), (0.80, 1.2)],
+                [(0.80, 1.0), (0.81, 1.0), (0.80, 1.0)],
+            )
+        };
+        let s = sweep(["a", "b", "c", "d"].map(slow_lstm).to_vec());
+        let a = sweep_answer(&s).unwrap();
+        assert_eq!(
+            a.lines[1].text,
+            "GRU faster at 4 of 4 (LSTM takes 1.20× as long)"
+        );
+        // Identical accuracies on every seed: a zero-width interval at 0.
+        assert_eq!(a.lines[0].text, "not distinguishable at 4");
+
+        // A point without runs of both: the title says how many compared.
+        let mut s = s;
+        s.points[3].summary = None;
+        assert!(
+            sweep_answer(&s)
+                .unwrap()
+                .title
+                .starts_with("LSTM vs GRU at 3 of the grid's 4 configurations"),
+        );
+
+        let mut lone = slow_lstm("a");
+        let runs = [run("lstm", 1, 0.8, 1.0, 1000)];
+        lone.summary = Some(summarize(&runs, &[Cell::Lstm]));
+        assert_eq!(sweep_answer(&sweep(vec![lone])), None);
+    }
+}
