@@ -2,6 +2,7 @@
 //! line, a flag) so that the one-line message printed by the binaries is enough
 //! to find the problem.
 
+use std::io::Write;
 use std::path::PathBuf;
 
 /// Shorthand for results of this crate.
@@ -171,11 +172,29 @@ pub fn install_one_line_panic_hook() {
             .location()
             .map(|l| format!(" at {}:{}", l.file(), l.line()))
             .unwrap_or_default();
-        eprintln!(
+        // Never a panic inside the hook (stderr may be a closed pipe): that
+        // aborts the process.
+        let _ = writeln!(
+            std::io::stderr(),
             "error: internal error{place}: {}",
             message.replace('\n', " ")
         );
     }));
+}
+
+/// Makes a write to a closed pipe end the process quietly, as it ends `cat`
+/// or `grep` (`compare … 2>&1 | head`). Rust's runtime ignores SIGPIPE, so
+/// each print to the closed pipe would fail instead, the first one with a
+/// panic, and its report with an abort (status 134, "Aborted"). What
+/// finished is on disk, as after a kill, and `compare --resume` continues.
+/// For the binaries; call it first in `main`.
+pub fn end_quietly_on_a_closed_pipe() {
+    #[cfg(unix)]
+    // SAFETY: sets SIGPIPE back to its default action; no handler is
+    // involved, and the disposition is process-wide.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
 }
 
 #[cfg(test)]

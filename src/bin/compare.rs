@@ -76,6 +76,7 @@ struct Cli {
 
 fn main() -> ExitCode {
     rnnbench::error::install_one_line_panic_hook();
+    rnnbench::error::end_quietly_on_a_closed_pipe();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) if !e.use_stderr() => {

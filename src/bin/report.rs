@@ -149,6 +149,8 @@ fn print_readme_block(dirs: &[PathBuf]) -> ExitCode {
 }
 
 fn main() -> ExitCode {
+    rnnbench::error::install_one_line_panic_hook();
+    rnnbench::error::end_quietly_on_a_closed_pipe();
     let args = Args::parse();
     if args.readme_block {
         return print_readme_block(&args.dirs);

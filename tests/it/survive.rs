@@ -641,3 +641,65 @@ fn words_for_toml_values_run_ids_and_claims() {
     );
     assert!(page.contains("--models lstm,gru"));
 }
+
+/// `compare … 2>&1 | head -2` ended with SIGABRT ("Aborted", status 134):
+/// the first progress line after `head` had gone panicked, and so did the
+/// panic hook's own line. A closed pipe now ends `compare` as it ends `cat`
+/// (SIGPIPE, which a shell does not report); the run's folder stays, and
+/// `compare --resume` finishes it.
+#[cfg(unix)]
+#[test]
+fn a_closed_pipe_ends_compare_quietly_and_resume_finishes_the_run() {
+    use std::io::{BufRead, BufReader};
+    use std::os::unix::process::ExitStatusExt;
+
+    let tmp = tempfile::tempdir().unwrap();
+    let (reader, writer) = std::io::pipe().unwrap();
+    let mut cmd = fixture_compare(
+        tmp.path(),
+        &[
+            "--embed",
+            "8",
+            "--max-len",
+            "32",
+            "--kernel-check",
+            "off",
+            "--epochs",
+            "2",
+            "--seeds",
+            "3",
+            "--remeasure",
+            "0",
+            "--run-id",
+            "piped",
+        ],
+    );
+    cmd.stdout(writer.try_clone().unwrap()).stderr(writer);
+    let mut child = cmd.spawn().unwrap();
+    // The parent's copies of the write end, gone: `head` holds the only reader.
+    drop(cmd);
+    let mut lines = BufReader::new(reader).lines();
+    // Read until the first run has started (its folder exists), then leave.
+    for line in lines.by_ref() {
+        if line.unwrap().starts_with("run 1 of ") {
+            break;
+        }
+    }
+    drop(lines);
+    let status = child.wait().unwrap();
+    assert_eq!(
+        status.signal(),
+        Some(libc::SIGPIPE),
+        "ended by the closed pipe, not {status:?} (134: an abort after a panic)"
+    );
+    let dir = tmp.path().join("piped");
+    let output = Command::new(env!("CARGO_BIN_EXE_compare"))
+        .arg("--resume")
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+    let runs = std::fs::read_to_string(dir.join("runs.csv")).unwrap();
+    assert_eq!(runs.lines().count(), 1 + 6, "every run once: {runs}");
+    assert!(dir.join("report.html").is_file());
+}
