@@ -177,7 +177,14 @@ pub fn answer(inputs: &AnswerInputs) -> Option<Answer> {
         None => not_measured("Accuracy", "no paired test accuracies."),
     });
 
-    let time = Kind::Time;
+    // Training times rest on the runs' epochs, which other load may have
+    // disturbed; latency is measured after training.
+    let spread = if disturbed {
+        Spread::Disturbed
+    } else {
+        Spread::Cells
+    };
+    let time = (Kind::Time, spread);
     lines.push(match &pair.speed_ratio {
         Some(r) => {
             let l = ratio_line("Training time per epoch", a, b, r, time, kernel.as_deref());
@@ -226,22 +233,8 @@ pub fn answer(inputs: &AnswerInputs) -> Option<Answer> {
         });
     }
 
-    let memory = if let Some(r) = &pair.gpu_memory_ratio {
-        Some(ratio_line("Peak GPU memory", a, b, r, Kind::Memory, None))
-    } else if let Some(r) = &pair.train_memory_ratio {
-        Some(ratio_line(
-            "Memory training adds",
-            a,
-            b,
-            r,
-            Kind::Memory,
-            None,
-        ))
-    } else {
-        pair.memory_ratio
-            .as_ref()
-            .map(|r| ratio_line("Peak memory (RSS)", a, b, r, Kind::Memory, None))
-    };
+    let memory = memory_measure(pair)
+        .map(|(criterion, r)| ratio_line(criterion, a, b, r, (Kind::Memory, Spread::Cells), None));
     lines.push(memory.unwrap_or_else(|| not_measured("Memory", "not recorded.")));
 
     let parts: Vec<(&str, AnswerLine)> = [
@@ -249,7 +242,10 @@ pub fn answer(inputs: &AnswerInputs) -> Option<Answer> {
         ("per streamed token", pair.latency_step_ratio.as_ref()),
     ]
     .into_iter()
-    .filter_map(|(what, r)| Some((what, ratio_line("", a, b, r?, time, None))))
+    .filter_map(|(what, r)| {
+        let latency = ratio_line("", a, b, r?, (Kind::Time, Spread::Cells), None);
+        Some((what, latency))
+    })
     .collect();
     let latency = match &kernel {
         Some(k) => format!("Latency (batch 1, p50, on {k})"),
@@ -289,37 +285,41 @@ pub fn answer(inputs: &AnswerInputs) -> Option<Answer> {
     Some(Answer { title, lines, next })
 }
 
-/// A timing line that rests on runs whose epochs other load disturbed.
-/// Decided, it says so. Not decided, it asks for no seeds: their number
-/// comes from the spread between seeds, which here is the disturbance's,
-/// not the cells' (one disturbed run once asked for 413); it says to measure
-/// again instead.
+/// A timing line that rests on runs whose epochs other load disturbed
+/// (made with [`Spread::Disturbed`]) says so; not decided without a seed
+/// count, it says to measure again instead.
 fn on_disturbed_timings(mut l: AnswerLine) -> AnswerLine {
     match (l.decision, l.need) {
-        (Decision::Undecided, Some(need)) => {
-            let clause = format!("; {} would narrow it to ±", need_text(need));
-            if let Some(at) = l.text.find(&clause) {
-                let rest = l.text[at + clause.len()..]
-                    .split_once("; ")
-                    .map(|(_, rest)| format!("; {rest}"))
-                    .unwrap_or_default();
-                l.text.truncate(at);
-                l.text.push_str(&rest);
-                l.text.push_str(
-                    "; rests on disturbed timings (see Timings): measure again on a quiet machine (--remeasure) before adding seeds",
-                );
-                l.need = None;
-                return l;
-            }
-            l.text
-                .push_str("; rests on disturbed timings (see Timings)");
-        }
         (Decision::NotMeasured, _) => {}
+        (Decision::Undecided, None) => l.text.push_str(
+            "; rests on disturbed timings (see Timings): measure again on a quiet machine (--remeasure) before adding seeds",
+        ),
         _ => l
             .text
             .push_str("; rests on disturbed timings (see Timings)"),
     }
     l
+}
+
+/// Where the spread between seeds comes from: the cells (more seeds narrow
+/// the interval) or other load on the machine (their number would be the
+/// disturbance's, not the cells': one disturbed run once asked for 413).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Spread {
+    Cells,
+    Disturbed,
+}
+
+/// The memory a pair is judged on, with its criterion's name: peak GPU
+/// memory where measured, else what training adds, else peak RSS.
+pub fn memory_measure(pair: &PairSummary) -> Option<(&'static str, &Ratio)> {
+    [
+        ("Peak GPU memory", pair.gpu_memory_ratio.as_ref()),
+        ("Memory training adds", pair.train_memory_ratio.as_ref()),
+        ("Peak memory (RSS)", pair.memory_ratio.as_ref()),
+    ]
+    .into_iter()
+    .find_map(|(name, r)| Some((name, r?)))
 }
 
 /// Times (lower is faster) or memory (lower uses less).
@@ -441,13 +441,14 @@ fn log_sd(r: &Ratio) -> Option<f64> {
 }
 
 /// `first / second` (lower is better), as a line; `criterion` empty for a
-/// part of a line.
+/// part of a line. Not decided, it asks for seeds only when the spread
+/// between seeds is the cells' own ([`Spread`]).
 fn ratio_line(
     criterion: &str,
     first: &str,
     second: &str,
     r: &Ratio,
-    kind: Kind,
+    (kind, spread): (Kind, Spread),
     on: Option<&str>,
 ) -> AnswerLine {
     let c = Comparison::of_ratio(r);
@@ -482,6 +483,14 @@ fn ratio_line(
                 c.estimate
             ),
             Decision::NoDifference,
+            None,
+        ),
+        _ if spread == Spread::Disturbed => (
+            format!(
+                "not decided: {first} / {second} = {:.2}× (95% CI {lo:.2}–{hi:.2}){on}",
+                c.estimate
+            ),
+            Decision::Undecided,
             None,
         ),
         _ => {

@@ -7,10 +7,9 @@
 //!
 //! Pure: a [`SweepSummary`] in, an [`Answer`] out.
 
-use super::answer::{Answer, AnswerLine, Decision};
+use super::answer::{Answer, AnswerLine, Decision, memory_measure};
 use super::view::sweep::SweepSummary;
 use super::view::verdict::{Comparison, Verdict};
-use crate::analysis::stats::Ratio;
 use crate::analysis::summary::{PairSummary, Summary};
 use crate::model::Cell;
 
@@ -41,14 +40,9 @@ fn time(pair: &PairSummary) -> Option<Comparison> {
     pair.speed_ratio.as_ref().map(Comparison::of_ratio)
 }
 
-/// The memory the run page's answer uses: GPU, else training's, else RSS.
+/// The memory the run page's answer uses ([`memory_measure`]).
 fn memory(pair: &PairSummary) -> Option<Comparison> {
-    let r: &Ratio = pair
-        .gpu_memory_ratio
-        .as_ref()
-        .or(pair.train_memory_ratio.as_ref())
-        .or(pair.memory_ratio.as_ref())?;
-    Some(Comparison::of_ratio(r))
+    memory_measure(pair).map(|(_, r)| Comparison::of_ratio(r))
 }
 
 /// Percentage points between the two.

@@ -112,6 +112,18 @@ pub fn while_training(
     false
 }
 
+/// The comparison the hog tests disturb: LSTM then GRU on the fixture, one
+/// seed, four short epochs on one thread, quiet, no kernel check, up to
+/// `remeasure` re-runs, writing under `out`.
+pub fn disturbed_compare(out: &Path, remeasure: &str) -> Command {
+    crate::common::FixtureCompare::bare()
+        .with(&["--models", "lstm,gru", "--epochs", "4", "--patience", "0"])
+        .with(&["--seeds", "1", "--hidden", "32", "--embed", "32"])
+        .with(&["--max-len", "64", "--batch-size", "8", "--threads", "1"])
+        .with(&["--quiet", "--kernel-check", "off", "--remeasure", remeasure])
+        .command(out)
+}
+
 /// The number of rows of `epochs.csv` text whose model is `model`.
 pub fn rows_of(epochs_csv: &str, model: &str) -> usize {
     let prefix = format!("{model},");

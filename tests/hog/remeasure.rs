@@ -14,7 +14,6 @@
 
 use std::process::{Command, Stdio};
 
-use crate::common::fixture;
 use rnnbench::model::Cell;
 use rnnbench::probe::interference::{Timing, WAIT_SHARE_VAR};
 use rnnbench::results::attempts::{standing_epochs, standing_runs};
@@ -30,18 +29,8 @@ fn a_run_disturbed_by_a_hog_is_remeasured_after_the_hog_stops() {
     let out = tmp.path().join("out");
     let _alone = crate::hog::one_at_a_time();
     let log = std::fs::File::create(tmp.path().join("compare.log")).unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_compare"))
+    let mut child = crate::hog::disturbed_compare(&out, "3")
         .env(WAIT_SHARE_VAR, "0.9")
-        .arg("--train")
-        .arg(fixture("train.csv"))
-        .arg("--test")
-        .arg(fixture("test.csv"))
-        .args(["--models", "lstm,gru", "--epochs", "4", "--patience", "0"])
-        .args(["--seeds", "1", "--hidden", "32", "--embed", "32"])
-        .args(["--max-len", "64", "--batch-size", "8", "--threads", "1"])
-        .args(["--quiet", "--kernel-check", "off", "--remeasure", "3"])
-        .arg("--out")
-        .arg(&out)
         .stdout(Stdio::null())
         .stderr(log)
         .spawn()
@@ -198,18 +187,8 @@ fn a_rerun_that_does_not_reproduce_its_first_attempt_stops_with_one_line() {
     // under the disturbance rule's 50 ms jitter floor.
     let _alone = crate::hog::one_at_a_time();
     let out = tmp.path().join("out");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_compare"))
+    let mut child = crate::hog::disturbed_compare(&out, "1")
         .env("RNNBENCH_FAULT_PERTURB", "lstm:1:2")
-        .arg("--train")
-        .arg(fixture("train.csv"))
-        .arg("--test")
-        .arg(fixture("test.csv"))
-        .args(["--models", "lstm,gru", "--epochs", "4", "--patience", "0"])
-        .args(["--seeds", "1", "--hidden", "32", "--embed", "32"])
-        .args(["--max-len", "64", "--batch-size", "8", "--threads", "1"])
-        .args(["--quiet", "--kernel-check", "off", "--remeasure", "1"])
-        .arg("--out")
-        .arg(&out)
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()

@@ -1,9 +1,8 @@
 //! Interference: a CPU hog spinning on every core while a comparison's runs
 //! train makes their epochs disturbed, its timing `disturbed`, and the report say so.
 
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
-use crate::common::fixture;
 use crate::hog::rows_of;
 use rnnbench::probe::interference::Timing;
 use rnnbench::results::{EpochRecord, RunRecord, read_csv};
@@ -16,26 +15,7 @@ fn a_cpu_hog_during_a_run_is_detected_and_reported() {
     // fused kernel, and one spinner per core makes them wait about that
     // long, under the disturbance rule's 50 ms jitter floor.
     let _alone = crate::hog::one_at_a_time();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_compare"))
-        .arg("--train")
-        .arg(fixture("train.csv"))
-        .arg("--test")
-        .arg(fixture("test.csv"))
-        .args([
-            "--models",
-            "lstm,gru",
-            "--epochs",
-            "4",
-            "--patience",
-            "0",
-            "--seeds",
-            "1",
-        ])
-        .args(["--hidden", "32", "--embed", "32", "--max-len", "64"])
-        .args(["--batch-size", "8", "--threads", "1", "--quiet"])
-        .args(["--kernel-check", "off", "--remeasure", "0"])
-        .arg("--out")
-        .arg(&out)
+    let mut child = crate::hog::disturbed_compare(&out, "0")
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()

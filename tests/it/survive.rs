@@ -15,21 +15,23 @@ fn fixture_compare(out: &Path, extra: &[&str]) -> Command {
     FixtureCompare::bare().with(extra).command(out)
 }
 
-/// `compare` on the fixture with a tiny model, no kernel check, quiet
-/// (`FIX` of the issue).
+/// The fixture with a tiny model, no kernel check, quiet (`FIX` of the
+/// issue).
+fn fix() -> FixtureCompare {
+    FixtureCompare::bare().with(&[
+        "--embed",
+        "8",
+        "--max-len",
+        "32",
+        "--kernel-check",
+        "off",
+        "--quiet",
+    ])
+}
+
+/// `compare` with [`fix`]'s settings and `extra`.
 fn compare(out: &Path, extra: &[&str]) -> Command {
-    FixtureCompare::bare()
-        .with(&[
-            "--embed",
-            "8",
-            "--max-len",
-            "32",
-            "--kernel-check",
-            "off",
-            "--quiet",
-        ])
-        .with(extra)
-        .command(out)
+    fix().with(extra).command(out)
 }
 
 fn report() -> Command {
@@ -655,25 +657,12 @@ fn a_closed_pipe_ends_compare_quietly_and_resume_finishes_the_run() {
 
     let tmp = tempfile::tempdir().unwrap();
     let (reader, writer) = std::io::pipe().unwrap();
-    let mut cmd = fixture_compare(
-        tmp.path(),
-        &[
-            "--embed",
-            "8",
-            "--max-len",
-            "32",
-            "--kernel-check",
-            "off",
-            "--epochs",
-            "2",
-            "--seeds",
-            "3",
-            "--remeasure",
-            "0",
-            "--run-id",
-            "piped",
-        ],
-    );
+    // Not quiet: the progress lines are what meets the closed pipe.
+    let mut cmd = fix()
+        .unset("--quiet")
+        .with(&["--epochs", "2", "--seeds", "3", "--remeasure", "0"])
+        .with(&["--run-id", "piped"])
+        .command(tmp.path());
     cmd.stdout(writer.try_clone().unwrap()).stderr(writer);
     let mut child = cmd.spawn().unwrap();
     // The parent's copies of the write end, gone: `head` holds the only reader.
