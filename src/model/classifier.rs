@@ -343,8 +343,13 @@ impl Classifier {
                 )?);
             } else {
                 let out_reverse = gather_steps(&out_reversed, &reverse_index)?;
-                input = Tensor::f_cat(&[out_forward, out_reverse], 2)?
-                    .f_dropout(self.dropout, train)?;
+                // The dropout this call was given (0 for the gradient probe
+                // and evaluation), never the model's own: a probe that drew
+                // masks here would move the generator training draws from.
+                input = Tensor::f_cat(&[out_forward, out_reverse], 2)?;
+                if dropout > 0.0 {
+                    input = input.f_dropout(dropout, train)?;
+                }
             }
         }
         Ok(last.expect("layers >= 1 is validated by the configuration"))

@@ -9,6 +9,7 @@ mod cli;
 mod common;
 mod contract;
 mod data;
+mod determinism;
 mod hostile;
 mod interrupt;
 mod kernel;
