@@ -1376,11 +1376,11 @@ fn check_transformer(config: &Config) -> Result<()> {
 /// The kernel: by default every cell on the fused oneDNN kernel on the CPU
 /// (the cells' own cost, on one library for all), libtorch's choice on
 /// CUDA, where cuDNN already fuses every cell. `onednn` asked for on CUDA,
-/// or without oneDNN in the build, is refused.
+/// or where oneDNN is not built or its library does not load, is refused
+/// (the default then is libtorch's choice).
 fn check_kernel(config: &mut Config, given: bool) -> Result<()> {
-    let onednn = crate::model::onednn::available();
     if !given {
-        config.kernel = if config.device == DeviceChoice::Cpu && onednn {
+        config.kernel = if config.device == DeviceChoice::Cpu && crate::model::onednn::available() {
             KernelChoice::Onednn
         } else {
             KernelChoice::Auto
@@ -1396,10 +1396,10 @@ fn check_kernel(config: &mut Config, given: bool) -> Result<()> {
             "onednn is a CPU kernel; on CUDA use auto (cuDNN fuses every cell) or native",
         ));
     }
-    if !onednn {
+    if let Some(why) = crate::model::onednn::unavailable_reason() {
         return Err(Error::config(
             "--kernel",
-            "onednn needs oneDNN, which this build lacks: run scripts/setup-onednn, then rebuild",
+            format!("onednn is unavailable: {why}"),
         ));
     }
     Ok(())

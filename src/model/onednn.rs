@@ -20,29 +20,120 @@ use torch_sys::C_tensor;
 use super::cell::Cell;
 use crate::error::{Error, Result};
 
-unsafe extern "C" {
-    fn rnnbench_onednn_available() -> i32;
-    fn rnnbench_onednn_version() -> i32;
-    fn rnnbench_onednn_last_error() -> *const std::os::raw::c_char;
-    fn rnnbench_onednn_layer(
-        cell: i32,
-        x: *mut C_tensor,
-        h0: *mut C_tensor,
-        c0: *mut C_tensor,
-        w_ih: *mut C_tensor,
-        w_hh: *mut C_tensor,
-        b_ih: *mut C_tensor,
-        b_hh: *mut C_tensor,
-        out: *mut *mut C_tensor,
-    ) -> i32;
-    fn rnnbench_onednn_layouts(
-        cell: i32,
-        w: *mut C_tensor,
-        b_ih: *mut C_tensor,
-        b_hh: *mut C_tensor,
-        hidden: i64,
-        out: *mut *mut C_tensor,
-    ) -> i32;
+/// The shim's entry points (`src/model/onednn_rnn.cpp`), resolved from
+/// `librnnbench_onednn.so` when the fused kernel is first asked for.
+struct Shim {
+    version: unsafe extern "C" fn() -> i32,
+    last_error: unsafe extern "C" fn() -> *const std::os::raw::c_char,
+    layer: unsafe extern "C" fn(
+        i32,
+        *mut C_tensor,
+        *mut C_tensor,
+        *mut C_tensor,
+        *mut C_tensor,
+        *mut C_tensor,
+        *mut C_tensor,
+        *mut C_tensor,
+        *mut *mut C_tensor,
+    ) -> i32,
+    layouts: unsafe extern "C" fn(
+        i32,
+        *mut C_tensor,
+        *mut C_tensor,
+        *mut C_tensor,
+        i64,
+        *mut *mut C_tensor,
+    ) -> i32,
+    /// Kept loaded for the whole process (the entry points above point into it).
+    _library: libloading::Library,
+}
+
+/// The shim's path relative to the build's profile folder (`target/release`),
+/// and absolute, recorded by build.rs; empty when the build found no oneDNN.
+const SHIM_RELATIVE: &str = env!("RNNBENCH_ONEDNN_SHIM_REL");
+const SHIM_ABSOLUTE: &str = env!("RNNBENCH_ONEDNN_SHIM_ABS");
+
+/// The shim's path relative to the build's profile folder (`target/release`);
+/// empty when this build has no oneDNN.
+pub fn shim_relative_path() -> &'static str {
+    SHIM_RELATIVE
+}
+
+/// Where the shim may be, first to last: beside the running binary's
+/// profile folder (a binary in `target/release`, a test or bench in
+/// `target/release/deps`, an example in `target/release/examples`), so a
+/// moved checkout finds its own; then where it was built.
+fn shim_candidates() -> Vec<std::path::PathBuf> {
+    let mut paths = Vec::new();
+    if let Some(dir) = std::env::current_exe()
+        .ok()
+        .and_then(|exe| exe.parent().map(std::path::Path::to_path_buf))
+    {
+        paths.push(dir.join(SHIM_RELATIVE));
+        if let Some(up) = dir.parent() {
+            paths.push(up.join(SHIM_RELATIVE));
+        }
+    }
+    paths.push(SHIM_ABSOLUTE.into());
+    paths
+}
+
+/// Loads the shim (and through its RUNPATH, oneDNN's `libdnnl.so.3`), or
+/// says in one clause why it cannot.
+fn load_shim() -> std::result::Result<Shim, String> {
+    if SHIM_RELATIVE.is_empty() {
+        return Err("this build has no oneDNN: run scripts/setup-onednn, then rebuild".into());
+    }
+    let Some(path) = shim_candidates().into_iter().find(|p| p.is_file()) else {
+        return Err(format!(
+            "the oneDNN shim {SHIM_RELATIVE} is not beside this binary: rebuild (cargo build --release)"
+        ));
+    };
+    // SAFETY: the shim is this crate's own library; loading it runs only
+    // oneDNN's and the C++ runtime's initialisers.
+    let library = unsafe { libloading::Library::new(&path) }.map_err(|e| {
+        format!("oneDNN cannot be loaded ({e}): run scripts/setup-onednn, or set LD_LIBRARY_PATH to the folder holding libdnnl.so.3")
+    })?;
+    // SAFETY: the symbols' types are the shim's `extern "C"` signatures.
+    unsafe {
+        let version = *library
+            .get::<unsafe extern "C" fn() -> i32>(b"rnnbench_onednn_version\0")
+            .map_err(|e| e.to_string())?;
+        let last_error = *library
+            .get(b"rnnbench_onednn_last_error\0")
+            .map_err(|e| e.to_string())?;
+        let layer = *library
+            .get(b"rnnbench_onednn_layer\0")
+            .map_err(|e| e.to_string())?;
+        let layouts = *library
+            .get(b"rnnbench_onednn_layouts\0")
+            .map_err(|e| e.to_string())?;
+        Ok(Shim {
+            version,
+            last_error,
+            layer,
+            layouts,
+            _library: library,
+        })
+    }
+}
+
+/// The loaded shim, loaded on first use (once per process).
+fn shim() -> Result<&'static Shim> {
+    static SHIM: std::sync::OnceLock<std::result::Result<Shim, String>> =
+        std::sync::OnceLock::new();
+    SHIM.get_or_init(load_shim)
+        .as_ref()
+        .map_err(|why| Error::Kernel(why.clone()))
+}
+
+/// Why the fused kernel cannot run here (`None` when it can): the build
+/// has no oneDNN, or oneDNN's library cannot be loaded.
+pub fn unavailable_reason() -> Option<String> {
+    shim().err().map(|e| match e {
+        Error::Kernel(why) => why,
+        other => other.to_string(),
+    })
 }
 
 thread_local! {
@@ -64,22 +155,23 @@ pub fn enabled() -> bool {
     FUSED.with(Flag::get)
 }
 
-/// Whether this build links oneDNN (made with `scripts/setup-onednn` present).
+/// Whether the fused kernel can run: this build has oneDNN and its library
+/// loads (the first call loads it).
 pub fn available() -> bool {
-    // SAFETY: returns a constant.
-    unsafe { rnnbench_onednn_available() != 0 }
+    shim().is_ok()
 }
 
-/// The linked oneDNN's version (`3.2.0`), if any.
+/// The loaded oneDNN's version (`3.2.0`), if it loads.
 pub fn version() -> Option<String> {
+    let shim = shim().ok()?;
     // SAFETY: reads oneDNN's static version record.
-    let v = unsafe { rnnbench_onednn_version() };
+    let v = unsafe { (shim.version)() };
     (v > 0).then(|| format!("{}.{}.{}", v / 10000, v / 100 % 100, v % 100))
 }
 
-fn last_error() -> String {
+fn last_error(shim: &Shim) -> String {
     // SAFETY: the shim returns a NUL-terminated thread-local string.
-    unsafe { CStr::from_ptr(rnnbench_onednn_last_error()) }
+    unsafe { CStr::from_ptr((shim.last_error)()) }
         .to_string_lossy()
         .into_owned()
 }
@@ -127,11 +219,12 @@ pub fn layer(
 ) -> Result<LayerOutput> {
     let mut out: [*mut C_tensor; 3] = [std::ptr::null_mut(); 3];
     let c0 = c0.map_or(std::ptr::null_mut(), |c| c.as_ptr() as *mut C_tensor);
+    let shim = shim()?;
     // SAFETY: every pointer is a live tensor of this call (c0 may be null);
     // on success the shim writes two (three for an LSTM) new tensors that we
     // own from here on.
     let rc = unsafe {
-        rnnbench_onednn_layer(
+        (shim.layer)(
             cell_code(cell)?,
             x.as_ptr() as *mut C_tensor,
             h0.as_ptr() as *mut C_tensor,
@@ -144,7 +237,10 @@ pub fn layer(
         )
     };
     if rc != 0 {
-        return Err(Error::Kernel(format!("oneDNN {cell}: {}", last_error())));
+        return Err(Error::Kernel(format!(
+            "oneDNN {cell}: {}",
+            last_error(shim)
+        )));
     }
     // SAFETY: see above; each pointer is handed over exactly once.
     let own = |p: *mut C_tensor| unsafe { Tensor::from_ptr(p) };
@@ -182,9 +278,10 @@ pub fn layouts(
     hidden: i64,
 ) -> Result<Layouts> {
     let mut out: [*mut C_tensor; 5] = [std::ptr::null_mut(); 5];
+    let shim = shim()?;
     // SAFETY: live tensors in, five new tensors out on success.
     let rc = unsafe {
-        rnnbench_onednn_layouts(
+        (shim.layouts)(
             cell_code(cell)?,
             w.as_ptr() as *mut C_tensor,
             b_ih.as_ptr() as *mut C_tensor,
@@ -194,7 +291,10 @@ pub fn layouts(
         )
     };
     if rc != 0 {
-        return Err(Error::Kernel(format!("oneDNN layouts: {}", last_error())));
+        return Err(Error::Kernel(format!(
+            "oneDNN layouts: {}",
+            last_error(shim)
+        )));
     }
     // SAFETY: each pointer is handed over exactly once.
     let own = |p: *mut C_tensor| unsafe { Tensor::from_ptr(p) };

@@ -113,3 +113,112 @@ fn onednn_on_cuda_is_refused_in_one_line() {
     assert!(stderr.contains("onednn is a CPU kernel"), "{stderr}");
     assert!(std::fs::read_dir(tmp.path()).unwrap().next().is_none());
 }
+
+/// A copy of the checkout's binary and oneDNN shim, laid out as in the
+/// checkout (`<root>/target/release/…`) under another root, with libtorch
+/// linked in and oneDNN only when `with_onednn`: a moved checkout, and one
+/// whose oneDNN folder is gone. Returns the copied `compare`.
+fn moved_checkout(root: &Path, with_onednn: bool) -> std::path::PathBuf {
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let exe = Path::new(env!("CARGO_BIN_EXE_compare"));
+    let profile = exe.parent().unwrap();
+    assert!(
+        profile.starts_with(manifest.join("target")),
+        "this test expects the build in <checkout>/target (CARGO_TARGET_DIR unset): {}",
+        profile.display()
+    );
+    let relative_profile = profile.strip_prefix(manifest).unwrap();
+    let moved_profile = root.join(relative_profile);
+    std::fs::create_dir_all(&moved_profile).unwrap();
+    let moved_exe = moved_profile.join("compare");
+    std::fs::copy(exe, &moved_exe).unwrap();
+    let shim = rnnbench::model::onednn::shim_relative_path();
+    if !shim.is_empty() {
+        let to = moved_profile.join(shim);
+        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+        std::fs::copy(profile.join(shim), &to).unwrap();
+    }
+    std::os::unix::fs::symlink(manifest.join("libtorch"), root.join("libtorch")).unwrap();
+    if with_onednn {
+        std::os::unix::fs::symlink(manifest.join("onednn"), root.join("onednn")).unwrap();
+    }
+    moved_exe
+}
+
+#[test]
+fn a_moved_checkout_without_onednn_starts_and_runs_every_other_kernel() {
+    if !Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("libtorch")
+        .is_dir()
+    {
+        eprintln!("skipped: libtorch is not the checkout's own ./libtorch (LIBTORCH set)");
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let exe = moved_checkout(&tmp.path().join("checkout"), false);
+    let command = |args: &[&str]| {
+        let mut cmd = Command::new(&exe);
+        cmd.args(["--train"])
+            .arg(fixture("train.csv"))
+            .arg("--test")
+            .arg(fixture("test.csv"))
+            .args(["--epochs", "1", "--seeds", "1", "--models", "lstm,gru"])
+            .args(["--hidden", "8", "--embed", "8", "--max-len", "16"])
+            .args(["--kernel-check", "off", "--quiet", "--out"])
+            .arg(tmp.path().join("out"))
+            .args(args)
+            .env_remove("LD_LIBRARY_PATH");
+        cmd
+    };
+    let help = Command::new(&exe).arg("--help").output().unwrap();
+    assert!(
+        help.status.success(),
+        "{}",
+        String::from_utf8_lossy(&help.stderr)
+    );
+    run_ok(&mut command(&["--kernel", "native"]));
+    // Without --kernel, the default falls back to libtorch's choice.
+    let default = run_ok(&mut command(&[]));
+    assert!(default.status.success());
+    let refused = command(&["--kernel", "onednn"]).output().unwrap();
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert_eq!(refused.status.code(), Some(1), "{stderr}");
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.starts_with("error: ")
+            && stderr.contains("--kernel")
+            && stderr.contains("onednn is unavailable")
+            && stderr.contains("setup-onednn"),
+        "{stderr}"
+    );
+
+    // The same moved checkout with its oneDNN folder runs the fused kernel.
+    if !rnnbench::model::onednn::shim_relative_path().is_empty() {
+        let tmp = tempfile::tempdir().unwrap();
+        let exe = moved_checkout(&tmp.path().join("checkout"), true);
+        let out = Command::new(&exe)
+            .arg("--train")
+            .arg(fixture("train.csv"))
+            .arg("--test")
+            .arg(fixture("test.csv"))
+            .args(["--epochs", "1", "--seeds", "1", "--models", "gru"])
+            .args(["--hidden", "8", "--embed", "8", "--max-len", "16"])
+            .args([
+                "--kernel",
+                "onednn",
+                "--kernel-check",
+                "off",
+                "--quiet",
+                "--out",
+            ])
+            .arg(tmp.path().join("out"))
+            .env_remove("LD_LIBRARY_PATH")
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
