@@ -339,3 +339,31 @@ fn a_high_unknown_token_rate_is_recorded_and_warned_about_on_the_terminal_and_th
     let page = std::fs::read_to_string(dir.join("report.html")).unwrap();
     assert!(page.contains("of the test tokens are unknown"));
 }
+
+/// Sourcing a set-up script (as the README once said to) leaves the caller's
+/// shell as it was: no `set -euo pipefail` that closes a terminal at the next
+/// failing command.
+#[test]
+fn sourcing_the_setup_scripts_leaves_the_shell_options_alone() {
+    let script = r#"
+        source scripts/setup-libtorch
+        source scripts/setup-onednn
+        case $- in *e*) echo errexit;; esac
+        shopt -qo nounset && echo nounset
+        shopt -qo pipefail && echo pipefail
+        false
+        echo alive
+    "#;
+    let out = Command::new("bash")
+        .arg("-c")
+        .arg(script)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "alive",
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
