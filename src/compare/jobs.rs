@@ -285,7 +285,8 @@ fn run_in_order(
 /// `1 + remeasure` attempts (its point's `--remeasure`), until none is left
 /// (the state is read from the files, so an interrupted round continues on
 /// `--resume`). Each re-run must reproduce attempt 1's losses and
-/// accuracies bit for bit, else this stops with an error; a clean re-run's
+/// accuracies bit for bit; one that does not is kept as a `failed` attempt
+/// that says why, and attempt 1 stands (its timing still disturbed); a clean re-run's
 /// timing becomes `remeasured` and its row is appended to its point's
 /// `runs.csv`. Returns the re-runs' records.
 pub(crate) fn remeasure_disturbed(
@@ -309,7 +310,7 @@ pub(crate) fn remeasure_disturbed(
                 continue;
             }
             let dir = point_dir(root, grid, id);
-            let done = resume::finished_runs(&dir)?;
+            let done = attempts::all_runs(&dir)?;
             for (model, seed, attempt) in attempts::to_remeasure(&done, point.config.remeasure) {
                 let position = jobs
                     .iter()
@@ -354,7 +355,7 @@ pub(crate) fn remeasure_disturbed(
                 given_up.insert(job.id());
                 continue;
             }
-            let epochs: Vec<EpochRecord> = results::read_csv(&dir.join(files::EPOCHS))?;
+            let epochs: Vec<EpochRecord> = attempts::all_epochs(&dir)?;
             let of = |attempt: u32| -> Vec<EpochRecord> {
                 epochs
                     .iter()
@@ -362,7 +363,7 @@ pub(crate) fn remeasure_disturbed(
                     .cloned()
                     .collect()
             };
-            let first = resume::finished_runs(&dir)?
+            let first = attempts::all_runs(&dir)?
                 .into_iter()
                 .find(|r| r.model == job.model && r.seed == job.seed && r.attempt == 1)
                 .ok_or_else(|| {
@@ -374,18 +375,27 @@ pub(crate) fn remeasure_disturbed(
             if let Some(why) =
                 attempts::reproduction_mismatch((&first, &of(1)), (&run, &of(attempt)))
             {
-                return Err(Error::results(
-                    dir.join(files::EPOCHS),
-                    format!(
-                        "re-running {} seed {} (attempt {attempt}) did not reproduce attempt 1 ({why}): training is not deterministic here, so its timings cannot be re-measured; run with --remeasure 0",
-                        job.model, job.seed
-                    ),
-                ));
+                // The comparison is finished and stays: attempt 1 stands
+                // with its timing still marked disturbed, and this re-run is
+                // kept as a failed attempt saying why (so it is not tried
+                // again, here or on --resume).
+                let line = format!(
+                    "re-running {} seed {} (attempt {attempt}) did not reproduce attempt 1 ({why}); attempt 1 stands, its timing still disturbed",
+                    job.model, job.seed
+                );
+                // Said with --quiet too: a number that does not reproduce
+                // is worth a line whatever else is silenced.
+                eprintln!("warning: {line}");
+                run.status = RunStatus::Failed;
+                run.message = line;
+                runner.append_and_settle(&job, &run)?;
+                given_up.insert(job.id());
+                continue;
             }
             if run.timing == Some(Timing::Clean) {
                 run.timing = Some(Timing::Remeasured);
             }
-            runner.append(&job, &run)?;
+            runner.append_and_settle(&job, &run)?;
             reruns.push(run);
         }
     }
@@ -432,6 +442,16 @@ impl JobRunner<'_> {
             .find(|s| s.model == job.model)
             .expect("every model of a point is sized");
         run_worker_process(self.exe, &dir, job, attempt, size, self.child_pid)
+    }
+
+    /// Appends the re-run `run` to the `runs.csv` of `job`'s point, then
+    /// moves the attempts that do not stand out of `runs.csv` and
+    /// `epochs.csv` ([`attempts::settle`]; the point's appender is closed
+    /// first, as settling replaces the file).
+    fn append_and_settle(&mut self, job: &Job, run: &RunRecord) -> Result<()> {
+        self.append(job, run)?;
+        self.appenders.remove(&job.point);
+        attempts::settle(&point_dir(self.root, self.grid, &job.point))
     }
 
     /// Appends `run` to the `runs.csv` of `job`'s point.

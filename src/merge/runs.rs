@@ -130,7 +130,8 @@ pub fn check_mergeable(runs: &[RunFiles]) -> Result<()> {
 
 /// Merges the runs in `dirs` (the same configuration and dataset; different
 /// seeds or shards) into the new folder `out`: config.json with the union of
-/// the seeds, environment.json, epochs.csv, runs.csv, gradient_flow.csv. A
+/// the seeds, environment.json, epochs.csv, runs.csv (and the attempts
+/// that do not stand in epochs_attempts.csv, runs_attempts.csv), gradient_flow.csv. A
 /// (model, seed) present in several folders is counted once (the first `ok`
 /// row, else the first) and named in `config.json`'s `merge_notes`, which
 /// the report shows. Fails, naming both folders, when two configurations or
@@ -159,14 +160,11 @@ pub fn merge_runs(dirs: &[PathBuf], out: &Path) -> Result<()> {
     if let Some(environment) = &merged_environment(&runs) {
         write_json_atomic(&out.join(files::ENVIRONMENT), environment)?;
     }
-    let mut w = CsvAppender::open(&out.join(files::RUNS))?;
-    for r in kept.rows(&runs) {
-        w.append(r)?;
-    }
-    let mut w = CsvAppender::open(&out.join(files::EPOCHS))?;
-    for e in merged_epochs(&runs, &kept) {
-        w.append(e)?;
-    }
+    // Every attempt comes along; the ones that stand go to runs.csv and
+    // epochs.csv, the others to runs_attempts.csv and epochs_attempts.csv.
+    let rows: Vec<RunRecord> = kept.rows(&runs).into_iter().cloned().collect();
+    let epochs: Vec<EpochRecord> = merged_epochs(&runs, &kept).into_iter().cloned().collect();
+    crate::results::attempts::write_split(out, &rows, Some(&epochs))?;
     let gradient = merged_gradient(&runs);
     if !gradient.is_empty() {
         let mut w = CsvAppender::open(&out.join(files::GRADIENT_FLOW))?;

@@ -10,7 +10,7 @@ use crate::analysis::summary::{Summary, summarize_planned};
 use crate::analysis::time_to_target::{reached, target, time_to_target};
 use crate::error::{Error, Result};
 use crate::model::{Cell, ModelShape};
-use crate::results::attempts::{standing_epochs, standing_runs};
+use crate::results::attempts::{self, standing_epochs, standing_runs};
 use crate::results::{
     EnvironmentFile, EpochRecord, GradientFlowRow, KernelCheckRow, RunManifest, RunRecord,
     SweepManifest, files, point_dir, read_csv_whole,
@@ -59,8 +59,14 @@ impl RunFiles {
             ));
         }
         let mut cut_off = Vec::new();
-        let all_epochs: Vec<EpochRecord> = read_whole(dir, files::EPOCHS, &mut cut_off)?;
-        let all_runs: Vec<RunRecord> = read_whole(dir, files::RUNS, &mut cut_off)?;
+        let all_epochs = attempts::union_epochs(
+            read_whole(dir, files::EPOCHS, &mut cut_off)?,
+            read_whole(dir, files::EPOCHS_ATTEMPTS, &mut cut_off)?,
+        );
+        let all_runs = attempts::union_runs(
+            read_whole(dir, files::RUNS, &mut cut_off)?,
+            read_whole(dir, files::RUNS_ATTEMPTS, &mut cut_off)?,
+        );
         let gradient = read_whole(dir, files::GRADIENT_FLOW, &mut cut_off)?;
         let kernel_check = read_whole(dir, files::KERNEL_CHECK, &mut cut_off)?;
         Ok(RunFiles {
@@ -177,6 +183,8 @@ impl RunFiles {
             files::ENVIRONMENT,
             files::EPOCHS,
             files::RUNS,
+            files::RUNS_ATTEMPTS,
+            files::EPOCHS_ATTEMPTS,
             files::SUMMARY,
             files::GRADIENT_FLOW,
         ]

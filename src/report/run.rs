@@ -243,8 +243,9 @@ fn render(run: &RunFiles, csv: Csv) -> Result<(PathBuf, Summary, Vec<ClaimRow>, 
     if let Some(tt) = &summary.time_to_target {
         let filled = run.runs_with_time_to_target(tt.target);
         if filled != run.all_runs && csv == Csv::Rewrite {
-            // Derived from epochs.csv: filled in (again) on every render.
-            crate::results::write_csv_atomic(&dir.join(files::RUNS), &filled)?;
+            // Derived from epochs.csv: filled in (again) on every render;
+            // the attempts that do not stand stay in runs_attempts.csv.
+            crate::results::attempts::write_split(dir, &filled, None)?;
         }
     }
 

@@ -1,22 +1,128 @@
 //! Attempts of one run (`--remeasure`): a run whose timing was disturbed is
-//! run again, and `runs.csv` and `epochs.csv` keep every attempt (the
-//! `attempt` column, 1, 2, …). Training is deterministic for a seed and
-//! thread count, so every attempt has the same losses and accuracies
-//! ([`reproduction_mismatch`] checks it) and differs only in its timing.
-//! Everything that aggregates reads one attempt per (model, seed), the one
-//! whose timing *stands* ([`standing_runs`], [`standing_epochs`]):
+//! run again (the `attempt` column, 1, 2, …). Training is deterministic for
+//! a seed and thread count, so every attempt has the same losses and
+//! accuracies ([`reproduction_mismatch`] checks it) and differs only in its
+//! timing. One attempt per (model, seed) *stands*
+//! ([`standing_runs`], [`standing_epochs`]):
 //!
 //! 1. the re-run whose timing is `remeasured` (clean), if there is one;
 //! 2. else, among the `ok` attempts, the one with the fewest disturbed
 //!    epochs (the earliest on a tie), its timing still `disturbed`;
 //! 3. a (model, seed) that was never re-run keeps all its rows (attempt 1),
 //!    so duplicates of other kinds stay visible to the summary.
+//!
+//! The files a user opens hold the attempts that stand: `runs.csv` one row
+//! per (model, seed), `epochs.csv` one per (model, seed, epoch). Once a
+//! re-run ends, [`settle`] moves the other attempts' rows to
+//! `runs_attempts.csv` and `epochs_attempts.csv`; [`all_runs`] and
+//! [`all_epochs`] read both.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
 
+use crate::error::Result;
 use crate::model::Cell;
 use crate::probe::interference::Timing;
-use crate::results::{EpochRecord, RunRecord, RunStatus};
+use crate::results::{EpochRecord, RunRecord, RunStatus, files, read_csv, write_csv_atomic};
+
+/// Every attempt's run row in the folder `dir`: see [`union_runs`].
+pub fn all_runs(dir: &Path) -> Result<Vec<RunRecord>> {
+    Ok(union_runs(
+        read_csv(&dir.join(files::RUNS))?,
+        read_csv(&dir.join(files::RUNS_ATTEMPTS))?,
+    ))
+}
+
+/// Every attempt's epoch rows in the folder `dir`: see [`union_epochs`].
+pub fn all_epochs(dir: &Path) -> Result<Vec<EpochRecord>> {
+    Ok(union_epochs(
+        read_csv(&dir.join(files::EPOCHS))?,
+        read_csv(&dir.join(files::EPOCHS_ATTEMPTS))?,
+    ))
+}
+
+/// Every attempt's run row: `others` (`runs_attempts.csv`'s), then
+/// `standing` (`runs.csv`'s). A (model, seed, attempt) in `runs.csv` stands,
+/// so its copy among `others` (left by a split cut short) is dropped.
+pub fn union_runs(standing: Vec<RunRecord>, mut others: Vec<RunRecord>) -> Vec<RunRecord> {
+    let keys: BTreeSet<(Cell, u64, u32)> = standing
+        .iter()
+        .map(|r| (r.model, r.seed, r.attempt))
+        .collect();
+    others.retain(|r| !keys.contains(&(r.model, r.seed, r.attempt)));
+    others.extend(standing);
+    others
+}
+
+/// Every attempt's epoch rows: `others` (`epochs_attempts.csv`'s), then
+/// `standing` (`epochs.csv`'s); an epoch in `epochs.csv` is dropped from
+/// `others`.
+pub fn union_epochs(standing: Vec<EpochRecord>, mut others: Vec<EpochRecord>) -> Vec<EpochRecord> {
+    let keys: BTreeSet<(Cell, u64, u32, u32)> = standing
+        .iter()
+        .map(|e| (e.model, e.seed, e.attempt, e.epoch))
+        .collect();
+    others.retain(|e| !keys.contains(&(e.model, e.seed, e.attempt, e.epoch)));
+    others.extend(standing);
+    others
+}
+
+/// Splits the folder `dir`'s attempts (every row of both pairs of files)
+/// into the ones that stand (`runs.csv`, `epochs.csv`) and the others
+/// (`runs_attempts.csv`, `epochs_attempts.csv`). Call it when no worker
+/// writes to the folder (after a re-run ended). The attempt files are
+/// written first, so a split cut short leaves rows in both, which
+/// [`all_runs`] and [`all_epochs`] count once.
+pub fn settle(dir: &Path) -> Result<()> {
+    let runs = all_runs(dir)?;
+    let epochs = all_epochs(dir)?;
+    if runs.iter().all(|r| r.attempt == 1) {
+        return Ok(());
+    }
+    write_split(dir, &runs, Some(&epochs))
+}
+
+/// Writes `runs` (every attempt) as `runs.csv` (those that stand, each at
+/// the place of its (model, seed)'s first row) and `runs_attempts.csv` (the
+/// others), and `epochs` likewise as `epochs.csv` and `epochs_attempts.csv`
+/// (`None`: the epoch files are left as they are). Each file atomically.
+pub fn write_split(dir: &Path, runs: &[RunRecord], epochs: Option<&[EpochRecord]>) -> Result<()> {
+    let standing = standing_attempts(runs);
+    let stands = |model: Cell, seed: u64, attempt: u32| {
+        standing.get(&(model, seed)).is_none_or(|&a| a == attempt)
+    };
+    let (kept, others): (Vec<&RunRecord>, Vec<&RunRecord>) = runs
+        .iter()
+        .partition(|r| stands(r.model, r.seed, r.attempt));
+    let mut first_row: BTreeMap<(Cell, u64), usize> = BTreeMap::new();
+    for (i, r) in runs.iter().enumerate() {
+        first_row.entry((r.model, r.seed)).or_insert(i);
+    }
+    let mut kept: Vec<RunRecord> = kept.into_iter().cloned().collect();
+    kept.sort_by_key(|r| first_row[&(r.model, r.seed)]);
+    let others: Vec<RunRecord> = others.into_iter().cloned().collect();
+    if let Some(epochs) = epochs {
+        let (kept_epochs, other_epochs): (Vec<EpochRecord>, Vec<EpochRecord>) = epochs
+            .iter()
+            .cloned()
+            .partition(|e| standing.get(&(e.model, e.seed)).copied().unwrap_or(1) == e.attempt);
+        write_if_any(&dir.join(files::EPOCHS_ATTEMPTS), &other_epochs)?;
+        write_csv_atomic(&dir.join(files::EPOCHS), &kept_epochs)?;
+    }
+    write_if_any(&dir.join(files::RUNS_ATTEMPTS), &others)?;
+    write_csv_atomic(&dir.join(files::RUNS), &kept)
+}
+
+/// Writes `rows` to `path` atomically; with no rows, leaves no file.
+fn write_if_any<T: serde::Serialize>(path: &Path, rows: &[T]) -> Result<()> {
+    if rows.is_empty() {
+        if path.exists() {
+            std::fs::remove_file(path).map_err(|e| crate::Error::io(path, e))?;
+        }
+        return Ok(());
+    }
+    write_csv_atomic(path, rows)
+}
 
 /// Which attempt of `(model, seed)` stands, for every (model, seed) that has
 /// more than one attempt among `runs`.
@@ -269,5 +375,63 @@ mod tests {
             reproduction_mismatch((&a, &a_epochs), (&b, &b_epochs)).as_deref(),
             Some("test_acc 0.5 against 0.75")
         );
+    }
+
+    #[test]
+    fn settling_leaves_one_row_per_run_in_the_files_a_user_opens() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        let runs = vec![
+            run(Cell::Lstm, 1, 1, Timing::Disturbed, 3),
+            run(Cell::Gru, 1, 1, Timing::Clean, 0),
+            run(Cell::Lstm, 1, 2, Timing::Remeasured, 0),
+        ];
+        let epochs = vec![
+            epoch(Cell::Lstm, 1, 1, 1, 9.0),
+            epoch(Cell::Gru, 1, 1, 1, 2.0),
+            epoch(Cell::Lstm, 1, 2, 1, 3.0),
+        ];
+        write_csv_atomic(&d.join(files::RUNS), &runs).unwrap();
+        write_csv_atomic(&d.join(files::EPOCHS), &epochs).unwrap();
+        settle(d).unwrap();
+        let kept: Vec<RunRecord> = read_csv(&d.join(files::RUNS)).unwrap();
+        // The standing re-run takes its run's first place.
+        let keys: Vec<(Cell, u32)> = kept.iter().map(|r| (r.model, r.attempt)).collect();
+        assert_eq!(keys, [(Cell::Lstm, 2), (Cell::Gru, 1)]);
+        let others: Vec<RunRecord> = read_csv(&d.join(files::RUNS_ATTEMPTS)).unwrap();
+        let other_keys: Vec<(Cell, u32)> = others.iter().map(|r| (r.model, r.attempt)).collect();
+        assert_eq!(other_keys, [(Cell::Lstm, 1)]);
+        let kept_epochs: Vec<EpochRecord> = read_csv(&d.join(files::EPOCHS)).unwrap();
+        assert_eq!(kept_epochs, [epochs[1].clone(), epochs[2].clone()]);
+        assert_eq!(all_runs(d).unwrap().len(), 3);
+        assert_eq!(all_epochs(d).unwrap().len(), 3);
+        let keys_of = |d: &Path| -> Vec<(Cell, u32)> {
+            read_csv::<RunRecord>(&d.join(files::RUNS))
+                .unwrap()
+                .iter()
+                .map(|r| (r.model, r.attempt))
+                .collect()
+        };
+        // Settling again changes nothing.
+        settle(d).unwrap();
+        assert_eq!(keys_of(d), keys);
+        // A split cut short (the attempt files written, runs.csv not yet)
+        // still counts every attempt once.
+        write_csv_atomic(&d.join(files::RUNS), &runs).unwrap();
+        assert_eq!(all_runs(d).unwrap().len(), 3);
+        settle(d).unwrap();
+        assert_eq!(keys_of(d), keys);
+        assert_eq!(all_runs(d).unwrap().len(), 3);
+    }
+
+    #[test]
+    fn a_rerun_that_did_not_reproduce_leaves_attempt_1_standing_and_is_not_run_again() {
+        let mut failed = run(Cell::Lstm, 1, 2, Timing::Disturbed, 0);
+        failed.status = RunStatus::Failed;
+        let runs = vec![run(Cell::Lstm, 1, 1, Timing::Disturbed, 3), failed];
+        let standing = standing_runs(&runs);
+        assert_eq!(standing.len(), 1);
+        assert_eq!(standing[0].attempt, 1);
+        assert_eq!(to_remeasure(&runs, 3), []);
     }
 }

@@ -7,8 +7,14 @@ pub const CONFIG: &str = "config.json";
 pub const ENVIRONMENT: &str = "environment.json";
 /// One row per model x seed x epoch.
 pub const EPOCHS: &str = "epochs.csv";
-/// One row per model x seed.
+/// One row per model x seed: the attempt whose timing stands.
 pub const RUNS: &str = "runs.csv";
+/// The attempts of a model x seed that do not stand (`--remeasure`): a
+/// disturbed timing a re-run replaced, or a re-run that did not reproduce
+/// its first attempt; `runs.csv`'s columns.
+pub const RUNS_ATTEMPTS: &str = "runs_attempts.csv";
+/// The epochs of the attempts in `runs_attempts.csv`; `epochs.csv`'s columns.
+pub const EPOCHS_ATTEMPTS: &str = "epochs_attempts.csv";
 /// Aggregates per model and per pair of models.
 pub const SUMMARY: &str = "summary.json";
 /// The HTML report.
