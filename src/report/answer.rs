@@ -31,7 +31,7 @@ use super::view::verdict::{Comparison, MIN_SEEDS_FOR_TEST, Verdict, speed_rests_
 use crate::analysis::auto_seeds::{SEEDS_SEARCHED, seeds_for_half_width};
 use crate::analysis::stats::{CONFIDENCE_LEVEL, Ratio, t_critical};
 use crate::analysis::summary::{PairSummary, Summary};
-use crate::config::AutoSeeds;
+use crate::config::{AutoSeeds, KernelChoice};
 use crate::model::Cell;
 use crate::probe::kernel::Kernel;
 
@@ -47,6 +47,8 @@ pub struct AnswerInputs<'a> {
     /// The kernels the models' standing runs trained on (`runs.csv`'s
     /// `kernel`), one entry per (model, kernel) seen.
     pub kernels: &'a [(Cell, Kernel)],
+    /// The run's `--kernel`: what the kernels in `kernels` were chosen by.
+    pub kernel_choice: KernelChoice,
     /// The command line that made the run (`config.json`'s
     /// `command_line`, program first); empty for a merged run.
     pub command_line: &'a [String],
@@ -168,7 +170,7 @@ pub fn answer(inputs: &AnswerInputs) -> Option<Answer> {
             next: None,
         });
     }
-    let kernel = kernel_phrase(pair.a, pair.b, inputs.kernels);
+    let kernel = kernel_phrase(pair.a, pair.b, inputs.kernels, inputs.kernel_choice);
     let disturbed = speed_rests_on_disturbed(pair, s.timing.as_ref());
     let mut lines = Vec::new();
 
@@ -519,9 +521,18 @@ fn ratio_line(
 }
 
 /// The kernel the timings of `a` and `b` ran on, in words: `the fused
-/// oneDNN cells`, `cuDNN`, `libtorch's native kernel`, or libtorch's own
-/// mixed choice; `None` when not recorded.
-pub(crate) fn kernel_phrase(a: Cell, b: Cell, kernels: &[(Cell, Kernel)]) -> Option<String> {
+/// oneDNN cells`, `cuDNN`, `libtorch's native kernel`; with a kernel each,
+/// which one each ran on, called libtorch's choice only under `--kernel
+/// auto` (`choice`), where libtorch picked them (the default `--kernel
+/// onednn` pairs a recurrent cell's fused kernel with the Transformer's
+/// attention, which libtorch did not choose between); `None` when not
+/// recorded.
+pub(crate) fn kernel_phrase(
+    a: Cell,
+    b: Cell,
+    kernels: &[(Cell, Kernel)],
+    choice: KernelChoice,
+) -> Option<String> {
     let of = |m: Cell| -> Vec<Kernel> {
         let mut ks: Vec<Kernel> = kernels
             .iter()
@@ -553,13 +564,19 @@ pub(crate) fn kernel_phrase(a: Cell, b: Cell, kernels: &[(Cell, Kernel)]) -> Opt
                 Kernel::Onednn => "oneDNN",
                 Kernel::Sdpa => "attention (sdpa)",
             };
-            Some(format!(
-                "libtorch's choice ({} on {}, {} on {})",
+            let each = format!(
+                "{} on {}, {} on {}",
                 a.display_name(),
                 name(x),
                 b.display_name(),
                 name(y)
-            ))
+            );
+            Some(match choice {
+                KernelChoice::Auto => format!("libtorch's choice ({each})"),
+                KernelChoice::Native | KernelChoice::Onednn => {
+                    format!("different kernels ({each})")
+                }
+            })
         }
         _ => Some("mixed kernels (see runs.csv)".to_string()),
     }
@@ -715,6 +732,8 @@ mod tests {
         AnswerInputs {
             summary,
             kernels,
+            // compare's default on the CPU.
+            kernel_choice: KernelChoice::Onednn,
             command_line,
             precision_points: AutoSeeds::DEFAULT_PRECISION_POINTS,
         }
@@ -868,7 +887,11 @@ mod tests {
         let runs = accuracy_decided_speed_not();
         let s = summarize(&runs, &LSTM_GRU);
         let mixed = [(Cell::Lstm, Kernel::Onednn), (Cell::Gru, Kernel::Native)];
-        let a = answer(&inputs(&s, &mixed, &[])).unwrap();
+        let a = answer(&AnswerInputs {
+            kernel_choice: KernelChoice::Auto,
+            ..inputs(&s, &mixed, &[])
+        })
+        .unwrap();
         let speed = line(&a, "Training time per epoch");
         assert_eq!(speed.decision, Decision::Undecided, "{}", speed.text);
         assert!(
@@ -908,6 +931,50 @@ mod tests {
             "{}",
             next.text
         );
+    }
+
+    /// Issue 35 finding 7: a recurrent cell on the default fused kernel
+    /// paired with the Transformer (attention) ran on two kernels that
+    /// `--kernel onednn` set, not on libtorch's choice, which is `--kernel
+    /// auto`'s alone.
+    #[test]
+    fn two_kernels_are_libtorchs_choice_only_under_kernel_auto() {
+        let lstm_transformer = [Cell::Lstm, Cell::Transformer];
+        let runs: Vec<_> = accuracy_decided_speed_not()
+            .into_iter()
+            .map(|mut r| {
+                if r.model == Cell::Gru {
+                    r.model = Cell::Transformer;
+                }
+                r
+            })
+            .collect();
+        let s = summarize(&runs, &lstm_transformer);
+        let kernels = [
+            (Cell::Lstm, Kernel::OnednnFused),
+            (Cell::Transformer, Kernel::Sdpa),
+        ];
+        let each = "(LSTM on fused oneDNN, Transformer on attention (sdpa))";
+        let a = answer(&inputs(&s, &kernels, &[])).unwrap();
+        let speed = &line(&a, "Training time per epoch").text;
+        assert!(
+            speed.contains(&format!(") on different kernels {each}")),
+            "{speed}"
+        );
+        for l in &a.lines {
+            assert!(!l.criterion.contains("choice"), "{}", l.criterion);
+            assert!(!l.text.contains("libtorch's choice"), "{}", l.text);
+        }
+        for (choice, phrase) in [
+            (KernelChoice::Onednn, format!("different kernels {each}")),
+            (KernelChoice::Native, format!("different kernels {each}")),
+            (KernelChoice::Auto, format!("libtorch's choice {each}")),
+        ] {
+            assert_eq!(
+                kernel_phrase(Cell::Lstm, Cell::Transformer, &kernels, choice),
+                Some(phrase)
+            );
+        }
     }
 
     #[test]

@@ -115,6 +115,7 @@ pub fn run_answer(run: &RunFiles, summary: &Summary) -> Option<Answer> {
     answer(&AnswerInputs {
         summary,
         kernels: &kernels,
+        kernel_choice: run.config.config.kernel,
         command_line: &run.config.command_line,
         precision_points,
     })
@@ -174,6 +175,7 @@ pub(crate) fn run_claims(
             shapes: &shapes,
             kernel,
             run_kernels: &run_kernels,
+            kernel_choice: run.config.config.kernel,
         },
     )
 }
