@@ -52,6 +52,11 @@ pub struct AnswerInputs<'a> {
     /// The command line that made the run (`config.json`'s
     /// `command_line`, program first); empty for a merged run.
     pub command_line: &'a [String],
+    /// The run folder as `compare` named it (`<--out>/<run-id>`), when
+    /// `compare --resume` can add seeds to it; `None` for one that cannot
+    /// (a merge, a shard, one point of a sweep), whose next step is a new
+    /// run.
+    pub resume: Option<&'a str>,
     /// The accuracy interval's useful half-width, in percentage points:
     /// the run's `--precision` under `--seeds auto`, else its default.
     pub precision_points: f64,
@@ -104,7 +109,8 @@ pub struct NextStep {
     pub more: usize,
     /// This run's mean wall seconds per run, when recorded.
     pub secs_per_run: Option<f64>,
-    /// `seeds` × models × `secs_per_run`.
+    /// The runs the command makes (`more` seeds adding to this run, else
+    /// all `seeds` in a new one) × models × `secs_per_run`.
     pub secs: Option<f64>,
     /// Whether the command is `--seeds auto` (accuracy undecided) or a
     /// fixed `--seeds N` (only ratios undecided: the auto rule looks at
@@ -595,7 +601,9 @@ pub fn duration(secs: f64) -> String {
 }
 
 /// The closing line: the most seeds any undecided line needs, the time at
-/// this run's pace, and a command that runs them.
+/// this run's pace, and a command that runs them: `compare --resume` adding
+/// the missing seeds to this run where it can ([`AnswerInputs::resume`]),
+/// else a new run of them all, which the line says.
 fn next_step(
     lines: &[AnswerLine],
     pair: &PairSummary,
@@ -615,28 +623,45 @@ fn next_step(
         .max()?;
     let seeds = seeds.max(MIN_SEEDS_FOR_TEST);
     let auto = undecided.iter().any(|l| l.criterion == "Accuracy");
+    let more = seeds.saturating_sub(pair.n_pairs);
+    // A resume asks for seeds in all, counting the planned seeds that did
+    // not pair (a failed run): `more` of them are new.
+    let (asked, to_run) = match inputs.resume {
+        Some(_) => (s.planned_seeds.len() + more, more),
+        None => (seeds, seeds),
+    };
     let secs_per_run = s
         .harness
         .as_ref()
         .filter(|h| h.runs > 0)
         .map(|h| h.wall_secs / h.runs as f64);
-    let secs = secs_per_run.map(|r| r * (seeds * s.models.len()) as f64);
+    let secs = secs_per_run.map(|r| r * (to_run * s.models.len()) as f64);
     let mut flags = if auto {
         vec![
             "--seeds".to_string(),
             "auto".to_string(),
             "--max-seeds".to_string(),
-            seeds.max(AutoSeeds::FIRST_SEEDS as usize).to_string(),
+            asked.max(AutoSeeds::FIRST_SEEDS as usize).to_string(),
         ]
     } else {
-        vec!["--seeds".to_string(), seeds.to_string()]
+        vec!["--seeds".to_string(), asked.to_string()]
     };
     if auto && inputs.precision_points != AutoSeeds::DEFAULT_PRECISION_POINTS {
         flags.push("--precision".into());
         flags.push(inputs.precision_points.to_string());
     }
-    let command = command(inputs.command_line, &flags);
-    let more = seeds.saturating_sub(pair.n_pairs);
+    let command = match inputs.resume {
+        Some(dir) => {
+            let mut words = vec![
+                "scripts/compare".to_string(),
+                "--resume".into(),
+                shell_quote(dir),
+            ];
+            words.extend(flags.iter().map(|f| shell_quote(f)));
+            words.join(" ")
+        }
+        None => command(inputs.command_line, &flags),
+    };
     let time = match (secs, secs_per_run) {
         (Some(t), Some(r)) => format!(
             ", about {} at this run's {r:.1} s per run × {} models",
@@ -645,13 +670,17 @@ fn next_step(
         ),
         _ => String::new(),
     };
+    let how = match inputs.resume {
+        Some(_) => ", added to this run".to_string(),
+        None => format!(", in a new run of all {seeds}"),
+    };
     let text = if auto {
         format!(
-            "To decide: ≈{seeds} seeds ({more} more than here){time}; --seeds auto stops sooner once the accuracy interval is ±{} points:",
+            "To decide: ≈{seeds} seeds ({more} more than here){time}{how}; --seeds auto stops sooner once the accuracy interval is ±{} points:",
             points(inputs.precision_points)
         )
     } else {
-        format!("To decide: ≈{seeds} seeds ({more} more than here){time}, in a new run:")
+        format!("To decide: ≈{seeds} seeds ({more} more than here){time}{how}:")
     };
     Some(NextStep {
         seeds,
@@ -735,6 +764,7 @@ mod tests {
             // compare's default on the CPU.
             kernel_choice: KernelChoice::Onednn,
             command_line,
+            resume: None,
             precision_points: AutoSeeds::DEFAULT_PRECISION_POINTS,
         }
     }
@@ -856,7 +886,7 @@ mod tests {
         let next = a.next.as_ref().unwrap();
         assert_eq!((next.seeds, next.more, next.auto), (18, 15, true));
         assert_eq!(next.secs, Some(360.0));
-        assert!(next.text.starts_with("To decide: ≈18 seeds (15 more than here), about 6 min at this run's 10.0 s per run × 2 models; --seeds auto stops sooner once the accuracy interval is ±1.0 points:"), "{}", next.text);
+        assert!(next.text.starts_with("To decide: ≈18 seeds (15 more than here), about 6 min at this run's 10.0 s per run × 2 models, in a new run of all 18; --seeds auto stops sooner once the accuracy interval is ±1.0 points:"), "{}", next.text);
         assert_eq!(
             next.command,
             "scripts/compare --seeds auto --max-seeds 18 --train 'my data/train.csv' --epochs 6"
@@ -867,6 +897,22 @@ mod tests {
             "{}",
             a.text()
         );
+
+        // Issue 35 finding 10: a run that `compare --resume` can add seeds
+        // to gets that command, which runs only the 15 missing seeds:
+        // 15 seeds × 2 models × 10 s = 300 s.
+        let resumed = answer(&AnswerInputs {
+            resume: Some("results/first run"),
+            ..inputs(&s, &FUSED, &command_line)
+        })
+        .unwrap();
+        let next = resumed.next.unwrap();
+        assert_eq!(
+            next.command,
+            "scripts/compare --resume 'results/first run' --seeds auto --max-seeds 18"
+        );
+        assert_eq!((next.seeds, next.more, next.secs), (18, 15, Some(300.0)));
+        assert!(next.text.starts_with("To decide: ≈18 seeds (15 more than here), about 5 min at this run's 10.0 s per run × 2 models, added to this run; --seeds auto stops sooner"), "{}", next.text);
     }
 
     /// GRU more accurate on every seed; seconds per epoch LSTM / GRU 1.2,
@@ -925,7 +971,7 @@ mod tests {
         assert_eq!(next.secs, None);
         assert!(
             next.text.starts_with(&format!(
-                "To decide: ≈{want} seeds ({} more than here), in a new run:",
+                "To decide: ≈{want} seeds ({} more than here), in a new run of all {want}:",
                 want - 3
             )),
             "{}",

@@ -118,12 +118,36 @@ pub fn run_answer(run: &RunFiles, summary: &Summary) -> Option<Answer> {
         .map_or(crate::config::AutoSeeds::DEFAULT_PRECISION_POINTS, |a| {
             a.precision_points
         });
+    let resume = resume_folder(run);
     answer(&AnswerInputs {
         summary,
         kernels: &kernels,
         kernel_choice: run.config.config.kernel,
         command_line: &run.config.command_line,
+        resume: resume.as_deref(),
         precision_points,
+    })
+}
+
+/// The folder `compare --resume` adds seeds to for `run`, as `compare`
+/// named it (`<--out>/<run-id>`, the same wherever the folder is rendered):
+/// for a run of one configuration in one piece, whose `sweep.json` is its
+/// own. `None` for a merge, a shard (its seeds are the whole grid's), a
+/// point of a sweep (a resume adds seeds at every point) and a folder from
+/// before `sweep.json`.
+fn resume_folder(run: &RunFiles) -> Option<String> {
+    if !run.config.merged_from.is_empty() {
+        return None;
+    }
+    let sweep = crate::results::SweepManifest::load(&run.dir).ok()?;
+    let own = sweep.shard.is_none() && sweep.merged_from.is_empty() && sweep.grid.points.len() == 1;
+    own.then(|| {
+        run.config
+            .config
+            .out
+            .join(&sweep.run_id)
+            .display()
+            .to_string()
     })
 }
 

@@ -373,4 +373,20 @@ fn report_of_a_shard_root_says_the_answer_what_is_missing_and_the_duplicates() {
         assert!(stdout.contains(&named), "{named}\nnot in\n{stdout}");
     }
     assert!(stdout.trim_end().ends_with("report.html"), "{stdout}");
+
+    // A shard's seeds are the whole grid's: `--resume` cannot add to them.
+    let refused = Command::new(env!("CARGO_BIN_EXE_compare"))
+        .arg("--resume")
+        .arg(&shard)
+        .args(["--seeds", "3"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&refused.stderr);
+    assert!(!refused.status.success(), "{err}");
+    assert!(
+        err.starts_with("error: --seeds: ")
+            && err.contains("shard 1/2")
+            && err.lines().count() == 1,
+        "{err}"
+    );
 }
