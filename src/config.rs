@@ -1373,6 +1373,107 @@ fn check_transformer(config: &Config) -> Result<()> {
     Ok(())
 }
 
+/// The seeds `compare --resume DIR` adds to the folder's runs (its
+/// `--seeds`, `--max-seeds` and `--precision`; see [`Config::add_seeds`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum MoreSeeds {
+    /// `--seeds N`: N seeds in all, the missing ones numbered after the
+    /// folder's highest.
+    Fixed(u32),
+    /// `--seeds auto`: the stopping rule's `--max-seeds` (its default when
+    /// not given) and `--precision` (the folder's own rule's, else the
+    /// default, when not given).
+    Auto {
+        /// `--max-seeds`.
+        max_seeds: u32,
+        /// `--precision`, if given.
+        precision_points: Option<f64>,
+    },
+}
+
+impl Options {
+    /// What `compare --resume` was asked to add: `None` without `--seeds`.
+    /// The seed flags are the only options a resumed folder takes (the rest
+    /// of its configuration is its own); any other is refused, naming it,
+    /// as `--seed-list` is (seeds are added by count) and `--max-seeds` or
+    /// `--precision` without `--seeds auto`.
+    pub fn more_seeds(&self) -> Result<Option<MoreSeeds>> {
+        let seed_flags = ["--seeds", "--max-seeds", "--precision"];
+        if let Some(flag) = self
+            .given_flags()
+            .into_iter()
+            .find(|f| !seed_flags.contains(f))
+        {
+            let why = if flag == "--seed-list" {
+                "--resume adds seeds by count (--seeds N, or --seeds auto), numbered after the folder's"
+            } else {
+                "--resume continues the folder with the configuration in its files (only --seeds, --max-seeds and --precision add seeds to it)"
+            };
+            return Err(Error::config(flag, format!("{why}; drop {flag}")));
+        }
+        match self.seeds {
+            None => {
+                if let Some(flag) = self.given_flags().first() {
+                    return Err(Error::config(*flag, "only applies with --seeds auto"));
+                }
+                Ok(None)
+            }
+            Some(SeedCount::Fixed(n)) => {
+                if let Some(flag) = self.given_flags().into_iter().find(|f| *f != "--seeds") {
+                    return Err(Error::config(flag, "only applies with --seeds auto"));
+                }
+                Ok(Some(MoreSeeds::Fixed(n)))
+            }
+            Some(SeedCount::Auto) => Ok(Some(MoreSeeds::Auto {
+                max_seeds: self.max_seeds.unwrap_or(AutoSeeds::DEFAULT_MAX_SEEDS),
+                precision_points: self.precision,
+            })),
+        }
+    }
+}
+
+impl Config {
+    /// This (resumed) configuration with `more` seeds: `Fixed(n)` appends
+    /// seeds numbered after the highest until there are `n` (fewer than
+    /// there are is refused: a resume never drops finished seeds) and ends
+    /// a `--seeds auto` rule; `Auto` sets the rule (checked as for a new
+    /// run), which then adds seeds as the results come in. Returns the
+    /// seeds appended.
+    pub fn add_seeds(&mut self, more: MoreSeeds) -> Result<Vec<u64>> {
+        match more {
+            MoreSeeds::Fixed(n) => {
+                let have = self.seeds.len();
+                if (n as usize) < have {
+                    return Err(Error::config(
+                        "--seeds",
+                        format!(
+                            "the folder already has {have} seeds; --resume adds seeds and never drops any, so ask for {have} or more"
+                        ),
+                    ));
+                }
+                let highest = self.seeds.iter().copied().max().unwrap_or(0);
+                let added: Vec<u64> = (1..=(n as usize - have) as u64)
+                    .map(|i| highest + i)
+                    .collect();
+                self.seeds.extend(&added);
+                self.auto_seeds = None;
+                Ok(added)
+            }
+            MoreSeeds::Auto {
+                max_seeds,
+                precision_points,
+            } => {
+                let precision = precision_points
+                    .or(self.auto_seeds.map(|a| a.precision_points))
+                    .unwrap_or(AutoSeeds::DEFAULT_PRECISION_POINTS);
+                self.auto_seeds =
+                    Some(AutoSeeds::checked(max_seeds, precision, self.models.len())?);
+                Ok(Vec::new())
+            }
+        }
+    }
+}
+
 /// The kernel: by default every cell on the fused oneDNN kernel on the CPU
 /// (the cells' own cost, on one library for all), libtorch's choice on
 /// CUDA, where cuDNN already fuses every cell. `onednn` asked for on CUDA,
@@ -1464,6 +1565,85 @@ mod tests {
             ])
             .unwrap();
             assert!(ok.options.resolve().is_ok(), "{kernel}");
+        }
+    }
+
+    /// Issue 35 finding 10: `compare --resume DIR --seeds …` adds seeds
+    /// after the folder's, never drops or repeats one, and takes no other
+    /// option.
+    #[test]
+    fn a_resume_adds_seeds_after_the_folders_own() {
+        let mut c = Options {
+            seed_list: Some(vec![4, 7]),
+            ..Default::default()
+        }
+        .resolve()
+        .unwrap();
+        assert_eq!(c.add_seeds(MoreSeeds::Fixed(4)).unwrap(), [8, 9]);
+        assert_eq!(c.seeds, [4, 7, 8, 9]);
+        assert!(c.add_seeds(MoreSeeds::Fixed(4)).unwrap().is_empty());
+        let err = c.add_seeds(MoreSeeds::Fixed(3)).unwrap_err().to_string();
+        assert!(
+            err.starts_with("--seeds") && err.contains("4 seeds"),
+            "{err}"
+        );
+        let more = MoreSeeds::Auto {
+            max_seeds: 12,
+            precision_points: None,
+        };
+        assert!(c.add_seeds(more).unwrap().is_empty());
+        assert_eq!(
+            c.auto_seeds,
+            Some(AutoSeeds {
+                max_seeds: 12,
+                precision_points: AutoSeeds::DEFAULT_PRECISION_POINTS
+            })
+        );
+        // A fixed count ends the rule.
+        c.add_seeds(MoreSeeds::Fixed(5)).unwrap();
+        assert_eq!((c.seeds.len(), c.auto_seeds), (5, None));
+
+        let asked = |o: Options| o.more_seeds().map_err(|e| e.to_string());
+        assert_eq!(asked(Options::default()), Ok(None));
+        let auto = Options {
+            seeds: Some(SeedCount::Auto),
+            max_seeds: Some(18),
+            ..Default::default()
+        };
+        assert_eq!(
+            asked(auto),
+            Ok(Some(MoreSeeds::Auto {
+                max_seeds: 18,
+                precision_points: None
+            }))
+        );
+        for (o, flag) in [
+            (
+                Options {
+                    seeds: Some(SeedCount::Fixed(5)),
+                    hidden: Some(vec![32]),
+                    ..Default::default()
+                },
+                "--hidden",
+            ),
+            (
+                Options {
+                    seed_list: Some(vec![9]),
+                    ..Default::default()
+                },
+                "--seed-list",
+            ),
+            (
+                Options {
+                    seeds: Some(SeedCount::Fixed(5)),
+                    precision: Some(0.5),
+                    ..Default::default()
+                },
+                "--precision",
+            ),
+        ] {
+            let err = asked(o).unwrap_err();
+            assert!(err.starts_with(flag), "{err}");
         }
     }
 

@@ -8,7 +8,8 @@ use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 
 use clap::Parser;
 use rnnbench::compare::{
-    Corpora, Launch, load_for_resume, run_jobs, run_kernel_checks, run_worker_job, start_run,
+    AddedSeeds, Corpora, Launch, load_for_resume, run_jobs, run_kernel_checks, run_worker_job,
+    start_run, with_more_seeds,
 };
 use rnnbench::config::Options;
 use rnnbench::results::RunStatus;
@@ -47,7 +48,9 @@ struct Cli {
     #[arg(long, value_name = "NAME")]
     run_id: Option<String>,
     /// Continue the interrupted run (or shard) folder DIR with its own
-    /// configuration: finished jobs are kept, the others run again.
+    /// configuration: finished jobs are kept, the others run again. With
+    /// --seeds N (or --seeds auto and its --max-seeds, --precision), adds
+    /// seeds to a finished or interrupted run after its own.
     #[arg(long, value_name = "DIR", conflicts_with_all = ["config", "shard", "run_id"])]
     resume: Option<PathBuf>,
     /// Internal: run one job (`--job`) of the existing point folder
@@ -138,22 +141,24 @@ fn parent(cli: Cli) -> ExitCode {
     }
 }
 
+/// What [`plan`] found: the run folder, its grid and jobs, the data loaded
+/// so far, and the seeds a resume adds (its `sweep.json` not written yet).
+type Planned = (PathBuf, SweepManifest, Corpora, Option<AddedSeeds>);
+
 /// The grid, shard and run folder of a new comparison, or those of the
-/// folder to resume.
-fn plan(cli: &Cli, log: &dyn Fn(&str)) -> rnnbench::Result<(PathBuf, SweepManifest, Corpora)> {
+/// folder to resume with the seeds to add to it.
+fn plan(cli: &Cli, log: &dyn Fn(&str)) -> rnnbench::Result<Planned> {
     if let Some(dir) = &cli.resume {
-        if let Some(flag) = cli.options.given_flags().first() {
-            return Err(rnnbench::Error::config(
-                *flag,
-                format!(
-                    "--resume continues {} with the configuration in its files; drop {flag}",
-                    dir.display()
-                ),
-            ));
-        }
+        let more = cli.options.more_seeds()?;
         let manifest = load_for_resume(dir)?;
         // Each point's data is loaded (and checked) by run_jobs.
-        return Ok((dir.clone(), manifest, Corpora::default()));
+        return Ok(match more {
+            Some(more) => {
+                let (manifest, added) = with_more_seeds(dir, &manifest, more)?;
+                (dir.clone(), manifest, Corpora::default(), Some(added))
+            }
+            None => (dir.clone(), manifest, Corpora::default(), None),
+        });
     }
     // Data paths are stored absolute, so that `compare --resume` works
     // from any folder.
@@ -213,7 +218,7 @@ fn plan(cli: &Cli, log: &dyn Fn(&str)) -> rnnbench::Result<(PathBuf, SweepManife
             all_jobs(&grid).len()
         ));
     }
-    start_run(
+    let (root, manifest, corpora) = start_run(
         Launch {
             grid,
             shard,
@@ -221,7 +226,8 @@ fn plan(cli: &Cli, log: &dyn Fn(&str)) -> rnnbench::Result<(PathBuf, SweepManife
             command_line: std::env::args().collect(),
         },
         log,
-    )
+    )?;
+    Ok((root, manifest, corpora, None))
 }
 
 fn run_parent(cli: Cli) -> rnnbench::Result<ExitCode> {
@@ -233,7 +239,7 @@ fn run_parent(cli: Cli) -> rnnbench::Result<ExitCode> {
         }
     };
     rnnbench::probe::interference::check_wait_share_env()?;
-    let (root, manifest, corpora) = plan(&cli, &log)?;
+    let (root, manifest, corpora, added_seeds) = plan(&cli, &log)?;
     let quiet = quiet || manifest.grid.points[0].config.quiet;
     let stop = Arc::new(AtomicBool::new(false));
     let child = Arc::new(AtomicU32::new(0));
@@ -281,6 +287,9 @@ fn run_parent(cli: Cli) -> rnnbench::Result<ExitCode> {
     // Held until the report is rendered: a `report` of this folder meanwhile
     // renders what is finished without rewriting the files appended here.
     let lock = rnnbench::compare::lock_run_dir(&root)?;
+    if let Some(added) = &added_seeds {
+        record_added_seeds(&root, &manifest, added, &log)?;
+    }
     let outcome = run_jobs(
         &root,
         &lock,
@@ -391,6 +400,47 @@ fn run_parent(cli: Cli) -> rnnbench::Result<ExitCode> {
         return Ok(ExitCode::FAILURE);
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `compare --resume DIR --seeds …`: writes the folder's `sweep.json` with
+/// the seeds added ([`with_more_seeds`]) before any of them runs, and says
+/// which seeds each point gets; the caller holds the folder's lock.
+fn record_added_seeds(
+    root: &Path,
+    manifest: &SweepManifest,
+    added: &AddedSeeds,
+    log: &dyn Fn(&str),
+) -> rnnbench::Result<()> {
+    manifest.write(root)?;
+    for (point, seeds) in added.iter().filter(|(_, s)| !s.is_empty()) {
+        let at = if manifest.grid.points.len() > 1 {
+            format!("{point}: ")
+        } else {
+            String::new()
+        };
+        log(&format!(
+            "{at}adding seeds {} to {}",
+            seed_range(seeds),
+            root.display()
+        ));
+    }
+    Ok(())
+}
+
+/// Seeds in words: `4`, `4 to 9` (consecutive), else `4, 6, 9`.
+fn seed_range(seeds: &[u64]) -> String {
+    match seeds {
+        [] => String::new(),
+        [one] => one.to_string(),
+        [first, .., last] if seeds.windows(2).all(|w| w[1] == w[0] + 1) => {
+            format!("{first} to {last}")
+        }
+        _ => seeds
+            .iter()
+            .map(u64::to_string)
+            .collect::<Vec<_>>()
+            .join(", "),
+    }
 }
 
 unsafe fn libc_kill(pid: u32) {

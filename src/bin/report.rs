@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
+use rnnbench::report::FinishedRun;
 
 /// Re-render a run's report (one DIR), or merge runs of the same
 /// configuration (several DIRs) into one report.
@@ -61,12 +62,19 @@ fn target_fraction(text: &str) -> Result<f64, String> {
     }
 }
 
-fn run(args: Args) -> rnnbench::Result<PathBuf> {
+/// Renders (merging first where asked); returns the page with the text the
+/// terminal shows, made by the same render.
+fn run(args: Args) -> rnnbench::Result<FinishedRun> {
     if args.bench {
         let out = args
             .out
             .unwrap_or_else(|| PathBuf::from("results").join("bench"));
-        return rnnbench::report::bench::render_bench_report(&args.criterion, &out);
+        let html = rnnbench::report::bench::render_bench_report(&args.criterion, &out)?;
+        return Ok(FinishedRun {
+            html,
+            table: String::new(),
+            first_screen: String::new(),
+        });
     }
     use rnnbench::merge::{is_merged_output, merge_folders, run_folders_in};
     use rnnbench::report::render_folder;
@@ -112,8 +120,7 @@ fn merge_into(dirs: &[PathBuf], out: Option<PathBuf>) -> rnnbench::Result<PathBu
 
 /// `report DIR --target-acc X` (or several DIRs with `--out`): the merge as
 /// without it, then the one run's report at target `X`.
-fn at_target(dirs: &[PathBuf], out: Option<PathBuf>, target: f64) -> rnnbench::Result<PathBuf> {
-    use rnnbench::report::render_run_at_target;
+fn at_target(dirs: &[PathBuf], out: Option<PathBuf>, target: f64) -> rnnbench::Result<FinishedRun> {
     let dir = match (dirs, out) {
         ([dir], None) => dir.clone(),
         (dirs, out) => merge_into(dirs, out)?,
@@ -126,7 +133,7 @@ fn at_target(dirs: &[PathBuf], out: Option<PathBuf>, target: f64) -> rnnbench::R
             "--target-acc re-renders one run's report; this is a sweep: give one of its points/<id>/ folders",
         ));
     }
-    render_run_at_target(&dir, target)
+    rnnbench::report::report_run(&dir, Some(target))
 }
 
 /// `report DIR --readme-block`: prints the reference block of the one run
@@ -157,7 +164,8 @@ fn main() -> ExitCode {
     }
     let open = args.open;
     match run(args) {
-        Ok(page) => {
+        Ok(finished) => {
+            let page = finished.html;
             if let Some(dir) = page.parent() {
                 // A compare still holding the folder: the page shows the
                 // runs finished so far; its lines are not cut off, only young.
@@ -172,9 +180,10 @@ fn main() -> ExitCode {
                     }
                 }
             }
-            // A run's first screen, as `compare` prints it when it ends.
-            if let Some(text) = page.parent().and_then(rnnbench::report::answer_text) {
-                println!("{text}");
+            // The first screen of the page just written (a run's, or a
+            // sweep's with what it lacks), as `compare` prints it first.
+            if !finished.first_screen.is_empty() {
+                println!("{}", finished.first_screen);
             }
             println!("{}", page.display());
             if open && let Some(note) = rnnbench::report::open_page(&page) {

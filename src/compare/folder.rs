@@ -3,7 +3,7 @@
 //! lock a comparison holds while it works there.
 
 use super::{Corpora, apply_process_settings, model_shape, model_sizes, prepare_for_seed};
-use crate::config::{Config, Grid};
+use crate::config::{Config, Grid, MoreSeeds};
 use crate::data::memory::MEMORY_DATASET;
 use crate::data::{Corpus, DatasetIdentity};
 use crate::error::{Error, Result};
@@ -221,6 +221,50 @@ pub fn load_for_resume(dir: &Path) -> Result<SweepManifest> {
     Ok(manifest)
 }
 
+/// Each grid point's id with the seeds appended to it.
+pub type AddedSeeds = Vec<(String, Vec<u64>)>;
+
+/// `compare --resume DIR --seeds …`: the folder `root` (its `manifest`,
+/// from [`load_for_resume`]) with `more` seeds at every point
+/// ([`Config::add_seeds`]), the jobs of the seeds appended after the
+/// folder's. Writes nothing: the caller, holding the folder's lock
+/// ([`lock_run_dir`]), writes the returned `sweep.json` before any new job
+/// runs, so that a resume after an interruption knows them (each point's
+/// `config.json` follows when [`super::run_jobs`] makes the point ready). A
+/// shard is refused: its seeds are the whole grid's, split over machines.
+/// Returns the new manifest and each point's seeds appended (none under
+/// `--seeds auto`, whose rule adds them as the results come in).
+pub fn with_more_seeds(
+    root: &Path,
+    manifest: &SweepManifest,
+    more: MoreSeeds,
+) -> Result<(SweepManifest, AddedSeeds)> {
+    if let Some(s) = &manifest.shard {
+        return Err(Error::config(
+            "--seeds",
+            format!(
+                "{} is shard {} of a grid; a shard cannot add seeds (they are the whole grid's): resume it without --seeds, or start a run with more seeds",
+                root.display(),
+                s.shard
+            ),
+        ));
+    }
+    let mut next = manifest.clone();
+    let mut added = Vec::new();
+    for point in &mut next.grid.points {
+        added.push((point.id.clone(), point.config.add_seeds(more)?));
+    }
+    let known: std::collections::BTreeSet<&String> = manifest.jobs.iter().collect();
+    let new_jobs: Vec<String> = all_jobs(&next.grid)
+        .iter()
+        .map(Job::id)
+        .filter(|id| !known.contains(id))
+        .collect();
+    next.jobs.extend(new_jobs);
+    next.jobs_total = all_jobs(&next.grid).len();
+    Ok((next, added))
+}
+
 /// Holds an exclusive lock on a run folder while a `compare` works in it
 /// ([`crate::results::lock`]).
 pub type RunLock = crate::results::lock::FolderLock;
@@ -384,15 +428,22 @@ pub(crate) fn verify_point_dir(
         return Ok(None);
     }
     let mut existing: RunManifest = results::read_json(&config_path)?;
-    // `--seeds auto` writes a new seed to config.json just before sweep.json:
-    // killed in between, sweep.json (which lists the jobs) is right.
-    let only_seeds_differ = config.auto_seeds.is_some()
-        && Config {
-            seeds: config.seeds.clone(),
-            ..existing.config.clone()
-        } == *config;
-    if only_seeds_differ && existing.config.seeds != config.seeds {
+    // sweep.json, which lists the jobs, is right about the seeds when they
+    // are all that differ: `--seeds auto` writes a new seed to config.json
+    // just before sweep.json (killed in between), and `--resume --seeds`
+    // writes sweep.json first, with seeds after the point's own (and
+    // perhaps another rule).
+    let only_seeds_differ = Config {
+        seeds: config.seeds.clone(),
+        auto_seeds: config.auto_seeds,
+        ..existing.config.clone()
+    } == *config;
+    let seeds_may_differ = (config.auto_seeds.is_some()
+        && existing.config.auto_seeds == config.auto_seeds)
+        || config.seeds.starts_with(&existing.config.seeds);
+    if only_seeds_differ && seeds_may_differ && existing.config != *config {
         existing.config.seeds = config.seeds.clone();
+        existing.config.auto_seeds = config.auto_seeds;
         existing.write(dir)?;
     }
     if existing.config != *config {

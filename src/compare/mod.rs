@@ -26,8 +26,8 @@ mod jobs;
 mod worker;
 
 pub use folder::{
-    Launch, RunLock, create_run_dir, dataset_slug, default_run_id, load_for_resume, lock_run_dir,
-    start_run, utc_stamp,
+    AddedSeeds, Launch, RunLock, create_run_dir, dataset_slug, default_run_id, load_for_resume,
+    lock_run_dir, start_run, utc_stamp, with_more_seeds,
 };
 pub use jobs::{ComparisonOutcome, KernelChecks, run_jobs, run_kernel_checks};
 pub use worker::{

@@ -9,6 +9,7 @@ use crate::error::{Error, Result};
 use crate::model::Cell;
 use crate::probe::environment::Environment;
 use crate::report::RunFiles;
+use crate::results::manifest::DUPLICATE_NOTE;
 use crate::results::{
     CsvAppender, EnvironmentFile, EpochRecord, GradientFlowRow, MergedFrom, RunManifest, RunRecord,
     RunStatus, files, write_json_atomic,
@@ -214,7 +215,7 @@ impl<'a> KeptRuns<'a> {
                         let replace = prev.status != RunStatus::Ok && r.status == RunStatus::Ok;
                         let src = if replace { i } else { j };
                         k.notes.push(format!(
-                            "Duplicate: {} seed {} is in {} and in {}; counted once, from {}.",
+                            "{DUPLICATE_NOTE}{} seed {} is in {} and in {}; counted once, from {}.",
                             r.model.display_name(),
                             r.seed,
                             runs[j].dir.display(),

@@ -31,7 +31,7 @@ use super::view::verdict::{Comparison, MIN_SEEDS_FOR_TEST, Verdict, speed_rests_
 use crate::analysis::auto_seeds::{SEEDS_SEARCHED, seeds_for_half_width};
 use crate::analysis::stats::{CONFIDENCE_LEVEL, Ratio, t_critical};
 use crate::analysis::summary::{PairSummary, Summary};
-use crate::config::AutoSeeds;
+use crate::config::{AutoSeeds, KernelChoice};
 use crate::model::Cell;
 use crate::probe::kernel::Kernel;
 
@@ -47,9 +47,16 @@ pub struct AnswerInputs<'a> {
     /// The kernels the models' standing runs trained on (`runs.csv`'s
     /// `kernel`), one entry per (model, kernel) seen.
     pub kernels: &'a [(Cell, Kernel)],
+    /// The run's `--kernel`: what the kernels in `kernels` were chosen by.
+    pub kernel_choice: KernelChoice,
     /// The command line that made the run (`config.json`'s
     /// `command_line`, program first); empty for a merged run.
     pub command_line: &'a [String],
+    /// The run folder as `compare` named it (`<--out>/<run-id>`), when
+    /// `compare --resume` can add seeds to it; `None` for one that cannot
+    /// (a merge, a shard, one point of a sweep), whose next step is a new
+    /// run.
+    pub resume: Option<&'a str>,
     /// The accuracy interval's useful half-width, in percentage points:
     /// the run's `--precision` under `--seeds auto`, else its default.
     pub precision_points: f64,
@@ -102,7 +109,8 @@ pub struct NextStep {
     pub more: usize,
     /// This run's mean wall seconds per run, when recorded.
     pub secs_per_run: Option<f64>,
-    /// `seeds` × models × `secs_per_run`.
+    /// The runs the command makes (`more` seeds adding to this run, else
+    /// all `seeds` in a new one) × models × `secs_per_run`.
     pub secs: Option<f64>,
     /// Whether the command is `--seeds auto` (accuracy undecided) or a
     /// fixed `--seeds N` (only ratios undecided: the auto rule looks at
@@ -168,7 +176,7 @@ pub fn answer(inputs: &AnswerInputs) -> Option<Answer> {
             next: None,
         });
     }
-    let kernel = kernel_phrase(pair.a, pair.b, inputs.kernels);
+    let kernel = kernel_phrase(pair.a, pair.b, inputs.kernels, inputs.kernel_choice);
     let disturbed = speed_rests_on_disturbed(pair, s.timing.as_ref());
     let mut lines = Vec::new();
 
@@ -519,9 +527,18 @@ fn ratio_line(
 }
 
 /// The kernel the timings of `a` and `b` ran on, in words: `the fused
-/// oneDNN cells`, `cuDNN`, `libtorch's native kernel`, or libtorch's own
-/// mixed choice; `None` when not recorded.
-pub(crate) fn kernel_phrase(a: Cell, b: Cell, kernels: &[(Cell, Kernel)]) -> Option<String> {
+/// oneDNN cells`, `cuDNN`, `libtorch's native kernel`; with a kernel each,
+/// which one each ran on, called libtorch's choice only under `--kernel
+/// auto` (`choice`), where libtorch picked them (the default `--kernel
+/// onednn` pairs a recurrent cell's fused kernel with the Transformer's
+/// attention, which libtorch did not choose between); `None` when not
+/// recorded.
+pub(crate) fn kernel_phrase(
+    a: Cell,
+    b: Cell,
+    kernels: &[(Cell, Kernel)],
+    choice: KernelChoice,
+) -> Option<String> {
     let of = |m: Cell| -> Vec<Kernel> {
         let mut ks: Vec<Kernel> = kernels
             .iter()
@@ -553,13 +570,19 @@ pub(crate) fn kernel_phrase(a: Cell, b: Cell, kernels: &[(Cell, Kernel)]) -> Opt
                 Kernel::Onednn => "oneDNN",
                 Kernel::Sdpa => "attention (sdpa)",
             };
-            Some(format!(
-                "libtorch's choice ({} on {}, {} on {})",
+            let each = format!(
+                "{} on {}, {} on {}",
                 a.display_name(),
                 name(x),
                 b.display_name(),
                 name(y)
-            ))
+            );
+            Some(match choice {
+                KernelChoice::Auto => format!("libtorch's choice ({each})"),
+                KernelChoice::Native | KernelChoice::Onednn => {
+                    format!("different kernels ({each})")
+                }
+            })
         }
         _ => Some("mixed kernels (see runs.csv)".to_string()),
     }
@@ -578,7 +601,9 @@ pub fn duration(secs: f64) -> String {
 }
 
 /// The closing line: the most seeds any undecided line needs, the time at
-/// this run's pace, and a command that runs them.
+/// this run's pace, and a command that runs them: `compare --resume` adding
+/// the missing seeds to this run where it can ([`AnswerInputs::resume`]),
+/// else a new run of them all, which the line says.
 fn next_step(
     lines: &[AnswerLine],
     pair: &PairSummary,
@@ -598,28 +623,45 @@ fn next_step(
         .max()?;
     let seeds = seeds.max(MIN_SEEDS_FOR_TEST);
     let auto = undecided.iter().any(|l| l.criterion == "Accuracy");
+    let more = seeds.saturating_sub(pair.n_pairs);
+    // A resume asks for seeds in all, counting the planned seeds that did
+    // not pair (a failed run): `more` of them are new.
+    let (asked, to_run) = match inputs.resume {
+        Some(_) => (s.planned_seeds.len() + more, more),
+        None => (seeds, seeds),
+    };
     let secs_per_run = s
         .harness
         .as_ref()
         .filter(|h| h.runs > 0)
         .map(|h| h.wall_secs / h.runs as f64);
-    let secs = secs_per_run.map(|r| r * (seeds * s.models.len()) as f64);
+    let secs = secs_per_run.map(|r| r * (to_run * s.models.len()) as f64);
     let mut flags = if auto {
         vec![
             "--seeds".to_string(),
             "auto".to_string(),
             "--max-seeds".to_string(),
-            seeds.max(AutoSeeds::FIRST_SEEDS as usize).to_string(),
+            asked.max(AutoSeeds::FIRST_SEEDS as usize).to_string(),
         ]
     } else {
-        vec!["--seeds".to_string(), seeds.to_string()]
+        vec!["--seeds".to_string(), asked.to_string()]
     };
     if auto && inputs.precision_points != AutoSeeds::DEFAULT_PRECISION_POINTS {
         flags.push("--precision".into());
         flags.push(inputs.precision_points.to_string());
     }
-    let command = command(inputs.command_line, &flags);
-    let more = seeds.saturating_sub(pair.n_pairs);
+    let command = match inputs.resume {
+        Some(dir) => {
+            let mut words = vec![
+                "scripts/compare".to_string(),
+                "--resume".into(),
+                shell_quote(dir),
+            ];
+            words.extend(flags.iter().map(|f| shell_quote(f)));
+            words.join(" ")
+        }
+        None => command(inputs.command_line, &flags),
+    };
     let time = match (secs, secs_per_run) {
         (Some(t), Some(r)) => format!(
             ", about {} at this run's {r:.1} s per run × {} models",
@@ -628,13 +670,17 @@ fn next_step(
         ),
         _ => String::new(),
     };
+    let how = match inputs.resume {
+        Some(_) => ", added to this run".to_string(),
+        None => format!(", in a new run of all {seeds}"),
+    };
     let text = if auto {
         format!(
-            "To decide: ≈{seeds} seeds ({more} more than here){time}; --seeds auto stops sooner once the accuracy interval is ±{} points:",
+            "To decide: ≈{seeds} seeds ({more} more than here){time}{how}; --seeds auto stops sooner once the accuracy interval is ±{} points:",
             points(inputs.precision_points)
         )
     } else {
-        format!("To decide: ≈{seeds} seeds ({more} more than here){time}, in a new run:")
+        format!("To decide: ≈{seeds} seeds ({more} more than here){time}{how}:")
     };
     Some(NextStep {
         seeds,
@@ -715,7 +761,10 @@ mod tests {
         AnswerInputs {
             summary,
             kernels,
+            // compare's default on the CPU.
+            kernel_choice: KernelChoice::Onednn,
             command_line,
+            resume: None,
             precision_points: AutoSeeds::DEFAULT_PRECISION_POINTS,
         }
     }
@@ -837,7 +886,7 @@ mod tests {
         let next = a.next.as_ref().unwrap();
         assert_eq!((next.seeds, next.more, next.auto), (18, 15, true));
         assert_eq!(next.secs, Some(360.0));
-        assert!(next.text.starts_with("To decide: ≈18 seeds (15 more than here), about 6 min at this run's 10.0 s per run × 2 models; --seeds auto stops sooner once the accuracy interval is ±1.0 points:"), "{}", next.text);
+        assert!(next.text.starts_with("To decide: ≈18 seeds (15 more than here), about 6 min at this run's 10.0 s per run × 2 models, in a new run of all 18; --seeds auto stops sooner once the accuracy interval is ±1.0 points:"), "{}", next.text);
         assert_eq!(
             next.command,
             "scripts/compare --seeds auto --max-seeds 18 --train 'my data/train.csv' --epochs 6"
@@ -848,6 +897,22 @@ mod tests {
             "{}",
             a.text()
         );
+
+        // Issue 35 finding 10: a run that `compare --resume` can add seeds
+        // to gets that command, which runs only the 15 missing seeds:
+        // 15 seeds × 2 models × 10 s = 300 s.
+        let resumed = answer(&AnswerInputs {
+            resume: Some("results/first run"),
+            ..inputs(&s, &FUSED, &command_line)
+        })
+        .unwrap();
+        let next = resumed.next.unwrap();
+        assert_eq!(
+            next.command,
+            "scripts/compare --resume 'results/first run' --seeds auto --max-seeds 18"
+        );
+        assert_eq!((next.seeds, next.more, next.secs), (18, 15, Some(300.0)));
+        assert!(next.text.starts_with("To decide: ≈18 seeds (15 more than here), about 5 min at this run's 10.0 s per run × 2 models, added to this run; --seeds auto stops sooner"), "{}", next.text);
     }
 
     /// GRU more accurate on every seed; seconds per epoch LSTM / GRU 1.2,
@@ -868,7 +933,11 @@ mod tests {
         let runs = accuracy_decided_speed_not();
         let s = summarize(&runs, &LSTM_GRU);
         let mixed = [(Cell::Lstm, Kernel::Onednn), (Cell::Gru, Kernel::Native)];
-        let a = answer(&inputs(&s, &mixed, &[])).unwrap();
+        let a = answer(&AnswerInputs {
+            kernel_choice: KernelChoice::Auto,
+            ..inputs(&s, &mixed, &[])
+        })
+        .unwrap();
         let speed = line(&a, "Training time per epoch");
         assert_eq!(speed.decision, Decision::Undecided, "{}", speed.text);
         assert!(
@@ -902,12 +971,56 @@ mod tests {
         assert_eq!(next.secs, None);
         assert!(
             next.text.starts_with(&format!(
-                "To decide: ≈{want} seeds ({} more than here), in a new run:",
+                "To decide: ≈{want} seeds ({} more than here), in a new run of all {want}:",
                 want - 3
             )),
             "{}",
             next.text
         );
+    }
+
+    /// Issue 35 finding 7: a recurrent cell on the default fused kernel
+    /// paired with the Transformer (attention) ran on two kernels that
+    /// `--kernel onednn` set, not on libtorch's choice, which is `--kernel
+    /// auto`'s alone.
+    #[test]
+    fn two_kernels_are_libtorchs_choice_only_under_kernel_auto() {
+        let lstm_transformer = [Cell::Lstm, Cell::Transformer];
+        let runs: Vec<_> = accuracy_decided_speed_not()
+            .into_iter()
+            .map(|mut r| {
+                if r.model == Cell::Gru {
+                    r.model = Cell::Transformer;
+                }
+                r
+            })
+            .collect();
+        let s = summarize(&runs, &lstm_transformer);
+        let kernels = [
+            (Cell::Lstm, Kernel::OnednnFused),
+            (Cell::Transformer, Kernel::Sdpa),
+        ];
+        let each = "(LSTM on fused oneDNN, Transformer on attention (sdpa))";
+        let a = answer(&inputs(&s, &kernels, &[])).unwrap();
+        let speed = &line(&a, "Training time per epoch").text;
+        assert!(
+            speed.contains(&format!(") on different kernels {each}")),
+            "{speed}"
+        );
+        for l in &a.lines {
+            assert!(!l.criterion.contains("choice"), "{}", l.criterion);
+            assert!(!l.text.contains("libtorch's choice"), "{}", l.text);
+        }
+        for (choice, phrase) in [
+            (KernelChoice::Onednn, format!("different kernels {each}")),
+            (KernelChoice::Native, format!("different kernels {each}")),
+            (KernelChoice::Auto, format!("libtorch's choice {each}")),
+        ] {
+            assert_eq!(
+                kernel_phrase(Cell::Lstm, Cell::Transformer, &kernels, choice),
+                Some(phrase)
+            );
+        }
     }
 
     #[test]

@@ -739,13 +739,14 @@ pub struct ClaimContext<'a> {
     pub kernel: Option<&'a KernelPair>,
     /// The kernel each model's training runs used.
     pub run_kernels: &'a [(Cell, Kernel)],
+    /// The run's `--kernel`, which chose `run_kernels`.
+    pub kernel_choice: crate::config::KernelChoice,
 }
 
 /// Which kernels the LSTM and GRU runs' own figures rest on, as a
-/// parenthesis: equal kernels answer for the cells, libtorch's mixed choice
-/// does not.
-fn runs_kernel_note(run_kernels: &[(Cell, Kernel)]) -> String {
-    crate::report::answer::kernel_phrase(Cell::Lstm, Cell::Gru, run_kernels)
+/// parenthesis: equal kernels answer for the cells, different ones do not.
+fn runs_kernel_note(ctx: &ClaimContext) -> String {
+    crate::report::answer::kernel_phrase(Cell::Lstm, Cell::Gru, ctx.run_kernels, ctx.kernel_choice)
         .map_or(String::new(), |k| format!(", training runs on {k}"))
 }
 
@@ -812,7 +813,7 @@ fn claim_measured(claim: &Claim, ctx: &ClaimContext) -> String {
                     "GRU / LSTM memory training adds (peak RSS above the pre-training RSS) {}",
                     ratio_text(&inverted(c))
                 );
-                text.push_str(&runs_kernel_note(ctx.run_kernels));
+                text.push_str(&runs_kernel_note(ctx));
                 if let Some(a) = activation_arithmetic(shapes) {
                     text.push_str(&format!("; {a}"));
                 }
@@ -822,7 +823,7 @@ fn claim_measured(claim: &Claim, ctx: &ClaimContext) -> String {
                 let mut text = format!(
                     "GRU / LSTM streaming latency per token (p50, batch 1) {}{}",
                     ratio_text(&inverted(c)),
-                    runs_kernel_note(ctx.run_kernels)
+                    runs_kernel_note(ctx)
                 );
                 if let Some(stream) = kernel.and_then(|k| k.stream.as_ref()) {
                     text.push_str(&format!(

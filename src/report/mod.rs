@@ -33,14 +33,14 @@ pub mod sweep_answer;
 pub mod terminal;
 pub mod view;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use crate::error::Result;
 
 pub use load::RunFiles;
 pub use run::{
-    Csv, FinishedRun, LIVE_NOTE, answer_text, chart_files, finish_run, render_run,
-    render_run_at_target, render_run_with, run_answer,
+    Csv, FinishedRun, LIVE_NOTE, chart_files, finish_run, render_run, render_run_with, report_run,
+    run_answer,
 };
 pub use view::series;
 
@@ -52,11 +52,11 @@ pub mod charts {
 
 /// Renders the run folder `dir`: the sweep report (and every point's) when it
 /// holds a grid of several points ([`sweep::render_if_sweep`]), else the run
-/// report ([`render_run`]). Returns the page's path.
-pub fn render_folder(dir: &Path) -> Result<PathBuf> {
+/// report ([`report_run`]). Returns the page with the terminal's text.
+pub fn render_folder(dir: &Path) -> Result<FinishedRun> {
     match sweep::render_if_sweep(dir)? {
-        Some(page) => Ok(page),
-        None => render_run(dir),
+        Some(finished) => Ok(finished),
+        None => report_run(dir, None),
     }
 }
 

@@ -63,42 +63,48 @@ fn missing_kernel_check(run: &RunFiles, csv: Csv) -> Option<String> {
     ))
 }
 
-/// What [`finish_run`] produced (and [`super::sweep::finish_sweep`]).
+/// What [`finish_run`] produced (and [`super::sweep::finish_sweep`], and
+/// `report`'s renders).
 #[derive(Debug, Clone, PartialEq)]
 pub struct FinishedRun {
     /// The report page, `dir/report.html`.
     pub html: PathBuf,
     /// The headline table and the sentences as plain text, for the terminal.
     pub table: String,
+    /// The first screen as plain text, as `report DIR` prints it: the answer
+    /// of the page just written, then what else to know first (an
+    /// incomplete sweep, runs a merge found twice and counted once); empty
+    /// when there is none.
+    pub first_screen: String,
 }
 
 /// Renders the report of the run in `dir` (as [`render_run`]) and returns the
 /// page's path with a plain-text headline for the terminal. `compare` calls
 /// this when a run ends (also after Ctrl-C), holding the folder's lock.
 pub fn finish_run(dir: &Path) -> Result<FinishedRun> {
-    let (html, summary, claims, answer) = render(&RunFiles::load(dir)?, Csv::Rewrite)?;
-    let first = answer
-        .map(|a| format!("{}\n", a.text()))
-        .unwrap_or_default();
-    Ok(FinishedRun {
-        html,
-        table: format!(
-            "{first}{}{}",
-            terminal_table(&summary),
-            claims_table(&claims)
-        ),
-    })
+    finished(&RunFiles::load(dir)?, Csv::Rewrite)
 }
 
-/// The first screen of the run folder `dir` as plain text (as `compare`
-/// prints it first), for `report DIR`; `None` for a folder that is not one
-/// run with two or more models, or that does not load.
-pub fn answer_text(dir: &Path) -> Option<String> {
-    if !dir.join(files::CONFIG).is_file() {
-        return None;
+/// Renders `run` ([`render`]) and puts its terminal text together from what
+/// the render made, so that the terminal says what the page says.
+fn finished(run: &RunFiles, csv: Csv) -> Result<FinishedRun> {
+    let (html, summary, claims, answer) = render(run, csv)?;
+    let mut first_screen = answer.map(|a| a.text()).unwrap_or_default();
+    let gap = if first_screen.is_empty() { "" } else { "\n" };
+    let table = format!(
+        "{first_screen}{gap}{}{}",
+        terminal_table(&summary),
+        claims_table(&claims)
+    );
+    for note in run.config.duplicate_notes() {
+        first_screen.push_str(note);
+        first_screen.push('\n');
     }
-    let run = RunFiles::load(dir).ok()?;
-    run_answer(&run, &run.summary()).map(|a| a.text())
+    Ok(FinishedRun {
+        html,
+        table,
+        first_screen,
+    })
 }
 
 /// The first screen of `run` ([`super::answer`]), from `summary` (of its
@@ -112,11 +118,36 @@ pub fn run_answer(run: &RunFiles, summary: &Summary) -> Option<Answer> {
         .map_or(crate::config::AutoSeeds::DEFAULT_PRECISION_POINTS, |a| {
             a.precision_points
         });
+    let resume = resume_folder(run);
     answer(&AnswerInputs {
         summary,
         kernels: &kernels,
+        kernel_choice: run.config.config.kernel,
         command_line: &run.config.command_line,
+        resume: resume.as_deref(),
         precision_points,
+    })
+}
+
+/// The folder `compare --resume` adds seeds to for `run`, as `compare`
+/// named it (`<--out>/<run-id>`, the same wherever the folder is rendered):
+/// for a run of one configuration in one piece, whose `sweep.json` is its
+/// own. `None` for a merge, a shard (its seeds are the whole grid's), a
+/// point of a sweep (a resume adds seeds at every point) and a folder from
+/// before `sweep.json`.
+fn resume_folder(run: &RunFiles) -> Option<String> {
+    if !run.config.merged_from.is_empty() {
+        return None;
+    }
+    let sweep = crate::results::SweepManifest::load(&run.dir).ok()?;
+    let own = sweep.shard.is_none() && sweep.merged_from.is_empty() && sweep.grid.points.len() == 1;
+    own.then(|| {
+        run.config
+            .config
+            .out
+            .join(&sweep.run_id)
+            .display()
+            .to_string()
     })
 }
 
@@ -174,6 +205,7 @@ pub(crate) fn run_claims(
             shapes: &shapes,
             kernel,
             run_kernels: &run_kernels,
+            kernel_choice: run.config.config.kernel,
         },
     )
 }
@@ -195,13 +227,7 @@ pub enum Csv {
 /// runs finished so far and the CSV files are left to it). Returns the
 /// page's path.
 pub fn render_run(dir: &Path) -> Result<PathBuf> {
-    let lock = crate::results::lock::lock_for_render(dir)?;
-    let csv = if lock.holds_folders() {
-        Csv::Rewrite
-    } else {
-        Csv::Leave
-    };
-    render_run_with(dir, csv)
+    report_run(dir, None).map(|f| f.html)
 }
 
 /// [`render_run`] with the caller's decision on the CSV files.
@@ -209,10 +235,12 @@ pub fn render_run_with(dir: &Path, csv: Csv) -> Result<PathBuf> {
     render(&RunFiles::load(dir)?, csv).map(|(page, ..)| page)
 }
 
-/// As [`render_run`], with time to accuracy at validation accuracy
-/// `target` (a fraction) instead of the run's own `--target-acc` or default
-/// rule; the files keep it until the next render.
-pub fn render_run_at_target(dir: &Path, target: f64) -> Result<PathBuf> {
+/// `report DIR` of a run folder: renders it as [`render_run`], with time
+/// to accuracy at validation accuracy `target` (a fraction) when given,
+/// instead of the run's own `--target-acc` or default rule (the files keep
+/// it until the next render). Returns the page with the terminal's text,
+/// made from the same render.
+pub fn report_run(dir: &Path, target: Option<f64>) -> Result<FinishedRun> {
     let lock = crate::results::lock::lock_for_render(dir)?;
     let csv = if lock.holds_folders() {
         Csv::Rewrite
@@ -220,8 +248,10 @@ pub fn render_run_at_target(dir: &Path, target: f64) -> Result<PathBuf> {
         Csv::Leave
     };
     let mut run = RunFiles::load(dir)?;
-    run.config.config.target_acc = target;
-    render(&run, csv).map(|(page, ..)| page)
+    if let Some(target) = target {
+        run.config.config.target_acc = target;
+    }
+    finished(&run, csv)
 }
 
 /// Renders the report of `run` in its folder; returns the page's path, the

@@ -4,7 +4,7 @@
 //! epoch and peak memory against the option's values; one table with the
 //! verdict of the first pair of models at every grid point.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use super::findings::ClaimRow;
 use super::html::Figure;
@@ -12,7 +12,7 @@ use super::html::sweep::SweepPage;
 use super::load::SweepFiles;
 use super::plot::sweep::draw_sweep_axis;
 use super::run::{Csv, FinishedRun, render_run_with, run_claims};
-use super::terminal::sweep_table;
+use super::terminal::{sweep_first_screen, sweep_table};
 use super::view::sweep::{axis_lines, summarize_sweep};
 use crate::error::Result;
 use crate::results::{EnvironmentFile, SweepManifest, files, write_json_atomic};
@@ -108,9 +108,22 @@ fn finish_sweep_with(root: &Path, csv: Csv) -> Result<FinishedRun> {
     let page = SweepPage::new(&manifest, &sweep, figures, environment, &claims).render()?;
     let path = root.join(files::REPORT);
     crate::results::write_atomic(&path, page.as_bytes())?;
+    // A merge's duplicates, which each point's page lists.
+    let duplicates: Vec<String> = loaded
+        .points
+        .iter()
+        .zip(&sweep.points)
+        .filter_map(|(files, point)| Some((files.run.as_ref()?, &point.id)))
+        .flat_map(|(run, id)| {
+            run.config
+                .duplicate_notes()
+                .map(move |n| format!("{id}: {n}"))
+        })
+        .collect();
     Ok(FinishedRun {
         html: path,
         table: sweep_table(&sweep),
+        first_screen: sweep_first_screen(&sweep, &duplicates),
     })
 }
 
@@ -118,7 +131,7 @@ fn finish_sweep_with(root: &Path, csv: Csv) -> Result<FinishedRun> {
 /// than one point): see [`finish_sweep`]; the points' CSV files are left
 /// alone while another process holds the folder's lock. Returns `None`
 /// when `root` is not a sweep.
-pub fn render_if_sweep(root: &Path) -> Result<Option<PathBuf>> {
+pub fn render_if_sweep(root: &Path) -> Result<Option<FinishedRun>> {
     if !root.join(files::SWEEP).is_file() {
         return Ok(None);
     }
@@ -132,5 +145,5 @@ pub fn render_if_sweep(root: &Path) -> Result<Option<PathBuf>> {
     } else {
         Csv::Leave
     };
-    finish_sweep_with(root, csv).map(|f| Some(f.html))
+    finish_sweep_with(root, csv).map(Some)
 }

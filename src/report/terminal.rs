@@ -90,6 +90,33 @@ pub fn claims_table(rows: &[ClaimRow]) -> String {
     out
 }
 
+/// The sweep's first screen, as `report DIR` prints it: the answer across
+/// the grid ([`sweep_answer`]); when jobs are missing, as the page's banner
+/// says, how many of the grid's jobs finished ok and how many belong to
+/// shards that are not in this folder; then `notes`, one a line (a merge's
+/// duplicates).
+pub fn sweep_first_screen(sweep: &SweepSummary, notes: &[String]) -> String {
+    let mut out = sweep_answer(sweep).map(|a| a.text()).unwrap_or_default();
+    if sweep.jobs_ok < sweep.jobs_total {
+        out.push_str(&format!(
+            "Incomplete sweep: {} of the grid's {} jobs finished ok",
+            sweep.jobs_ok, sweep.jobs_total
+        ));
+        let elsewhere = sweep.jobs_total.saturating_sub(sweep.jobs_planned);
+        if elsewhere > 0 {
+            out.push_str(&format!(
+                "; {elsewhere} of them belong to shards that are not in this folder"
+            ));
+        }
+        out.push_str("; the page marks points without runs with —.\n");
+    }
+    for note in notes {
+        out.push_str(note);
+        out.push('\n');
+    }
+    out
+}
+
 /// One line per grid point: each model's test accuracy (with its hidden
 /// size at that point) and the first pair's verdict.
 pub fn sweep_table(sweep: &SweepSummary) -> String {

@@ -81,7 +81,21 @@ pub struct RunManifest {
     pub merge_notes: Vec<String>,
 }
 
+/// How a merge's note on a (model, seed) found in two folders begins (one
+/// of [`RunManifest::merge_notes`]).
+pub const DUPLICATE_NOTE: &str = "Duplicate: ";
+
 impl RunManifest {
+    /// The merge's notes on runs found in more than one folder and counted
+    /// once (those of [`RunManifest::merge_notes`] that begin with
+    /// [`DUPLICATE_NOTE`]).
+    pub fn duplicate_notes(&self) -> impl Iterator<Item = &str> {
+        self.merge_notes
+            .iter()
+            .map(String::as_str)
+            .filter(|n| n.starts_with(DUPLICATE_NOTE))
+    }
+
     /// Reads `dir/config.json`.
     pub fn load(dir: &Path) -> Result<RunManifest> {
         read_json(&dir.join(files::CONFIG))

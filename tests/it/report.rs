@@ -692,3 +692,77 @@ fn report_re_derives_time_to_target_for_another_target() {
         );
     }
 }
+
+/// The `Time to …` line of `dir/summary.json`'s answer, as the terminal
+/// writes it (`  criterion: text`).
+fn time_to_target_line(dir: &Path) -> String {
+    let summary: serde_json::Value =
+        serde_json::from_str(&read(&dir.join(files::SUMMARY))).unwrap();
+    let line = summary["answer"]["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["criterion"].as_str().unwrap().starts_with("Time to "))
+        .expect("a time-to-target line")
+        .clone();
+    format!(
+        "  {}: {}",
+        line["criterion"].as_str().unwrap(),
+        line["text"].as_str().unwrap()
+    )
+}
+
+/// Issue 35 finding 2: `report DIR --target-acc X` printed the answer at the
+/// run's own target while the page and summary.json it wrote were at X.
+#[test]
+fn report_at_another_target_prints_the_answer_it_wrote() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("run");
+    write_run(&dir, &[1, 2, 3], &[1, 2, 3], LSTM, GRU);
+    let own = crate::common::run_ok(report_bin().arg(&dir));
+    let own_line = time_to_target_line(&dir);
+    assert!(
+        String::from_utf8_lossy(&own.stdout).contains(&own_line),
+        "{own_line}"
+    );
+    let out = crate::common::run_ok(report_bin().arg(&dir).args(["--target-acc", "0.66"]));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let line = time_to_target_line(&dir);
+    assert!(
+        line.starts_with("  Time to 66.0% validation accuracy: "),
+        "{line}"
+    );
+    assert!(stdout.contains(&line), "{line}\nnot in\n{stdout}");
+    assert_eq!(stdout.matches("  Time to ").count(), 1, "{stdout}");
+}
+
+/// Issue 35 finding 8: `report` of a merge says on the terminal which runs
+/// it found twice and counted once, as the page does.
+#[test]
+fn report_of_a_merge_names_its_duplicates_on_the_terminal() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (a, b, m) = (
+        tmp.path().join("a"),
+        tmp.path().join("b"),
+        tmp.path().join("m"),
+    );
+    write_run(&a, &[1, 2], &[1, 2], LSTM, GRU);
+    write_run(&b, &[2, 3], &[2, 3], LSTM, GRU);
+    let out = crate::common::run_ok(report_bin().args([&a, &b]).arg("--out").arg(&m));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.starts_with("The answer: LSTM vs GRU, 3 seeds paired"),
+        "{stdout}"
+    );
+    for model in ["LSTM", "GRU"] {
+        assert!(
+            stdout.contains(&format!(
+                "Duplicate: {model} seed 2 is in {} and in {}; counted once, from {}.",
+                a.display(),
+                b.display(),
+                a.display()
+            )),
+            "{stdout}"
+        );
+    }
+}

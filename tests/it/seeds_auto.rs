@@ -210,3 +210,77 @@ fn seeds_auto_flags_are_checked() {
         assert_eq!(stderr.lines().count(), 1, "{stderr}");
     }
 }
+
+/// Issue 35 finding 10: the first screen's next step printed a command that
+/// started a new folder and ran the seeds already there again. It is now
+/// `compare --resume DIR` with more seeds: run as printed (scripts/compare
+/// being the compare binary), it adds only the missing seed to this folder.
+/// Two seeds make it certain: every paired line has too few seeds for an
+/// interval and needs 3, so the step asks for one seed more.
+#[test]
+fn the_next_step_adds_only_the_missing_seeds_to_this_run() {
+    let tmp = tempfile::tempdir().unwrap();
+    let first = crate::common::run_ok(
+        &mut FixtureCompare::new()
+            .with(&[
+                "--models",
+                "lstm,gru",
+                "--kernel-check",
+                "off",
+                "--seeds",
+                "2",
+            ])
+            .command(tmp.path()),
+    );
+    let dir = crate::common::only_dir(tmp.path());
+    let next = &json(&dir.join("summary.json"))["answer"]["next"];
+    let command = next["command"].as_str().unwrap();
+    assert_eq!(
+        command,
+        format!(
+            "scripts/compare --resume {} --seeds auto --max-seeds 3",
+            dir.display()
+        )
+    );
+    assert!(
+        next["text"]
+            .as_str()
+            .unwrap()
+            .starts_with("To decide: ≈3 seeds (1 more than here)"),
+        "{next}"
+    );
+    let printed = String::from_utf8_lossy(&first.stdout);
+    assert!(printed.contains(&format!("\n    {command}\n")), "{printed}");
+    let before: Vec<RunRecord> = read_csv(&dir.join("runs.csv")).unwrap();
+
+    let mut words = command.split(' ');
+    assert_eq!(words.next(), Some("scripts/compare"));
+    let resumed = crate::common::run_ok(
+        Command::new(env!("CARGO_BIN_EXE_compare"))
+            .args(words)
+            .env_remove("SLURM_ARRAY_TASK_ID")
+            .env_remove("JOB_COMPLETION_INDEX"),
+    );
+    let stderr = String::from_utf8_lossy(&resumed.stderr);
+    assert!(
+        stderr.contains("4 of 6 jobs were already finished; ran 2 more"),
+        "{stderr}"
+    );
+    assert_eq!(crate::common::only_dir(tmp.path()), dir, "no new folder");
+    assert_eq!(seeds_of(&dir), pairs(&[1, 2, 3]));
+    // Seeds 1 and 2 were kept as they ran, not run again.
+    let after: Vec<RunRecord> = read_csv(&dir.join("runs.csv")).unwrap();
+    for old in &before {
+        let kept = after
+            .iter()
+            .find(|r| (r.model, r.seed) == (old.model, old.seed))
+            .unwrap();
+        assert_eq!(
+            (kept.test_acc, kept.train_secs_total),
+            (old.test_acc, old.train_secs_total)
+        );
+    }
+    let config = json(&dir.join("config.json"));
+    assert_eq!(config["config"]["seeds"], serde_json::json!([1, 2, 3]));
+    assert_eq!(json(&dir.join("sweep.json"))["jobs_total"], 6);
+}

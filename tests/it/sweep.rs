@@ -330,3 +330,63 @@ fn resume_takes_no_other_options_and_needs_a_run_folder() {
     assert!(!missing.status.success() && err.contains("nope"), "{err}");
     assert_eq!(err.lines().count(), 1, "{err}");
 }
+
+/// Issue 35 finding 8: `report` of a shard root printed only the page's
+/// path. It prints the sweep's first screen: the answer across the grid,
+/// that shard 2 of 2 is missing (the page's "Incomplete sweep"), and the
+/// runs found twice (shard 1 copied from two machines) and counted once.
+#[test]
+fn report_of_a_shard_root_says_the_answer_what_is_missing_and_the_duplicates() {
+    let out = tempfile::tempdir().unwrap();
+    let small = ["--epochs", "1", "--seed-list", "1", "--layers", "1,2"];
+    run_ok(base(out.path(), &small).args(["--run-id", "s", "--hidden", "16", "--shard", "1/2"]));
+    let root = out.path().join("s");
+    let shard = root.join("shard-1-of-2");
+    let copy = root.join("shard-1-of-2-copy");
+    run_ok(Command::new("cp").arg("-a").arg(&shard).arg(&copy));
+    let printed = run_ok(report().arg(&root));
+    let stdout = String::from_utf8_lossy(&printed.stdout);
+    assert!(
+        stdout.starts_with("The answer: LSTM vs GRU at 1 of the grid's 2 configurations"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("\nIncomplete sweep: 2 of the grid's 4 jobs finished ok; 2 of them belong to shards that are not in this folder;"),
+        "{stdout}"
+    );
+    let page = std::fs::read_to_string(root.join("report.html")).unwrap();
+    assert!(page.contains("Incomplete sweep."), "the page says so too");
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(shard.join("sweep.json")).unwrap()).unwrap();
+    let point = manifest["jobs"][0]
+        .as_str()
+        .unwrap()
+        .split(':')
+        .next()
+        .unwrap();
+    for model in ["LSTM", "GRU"] {
+        let named = format!(
+            "{point}: Duplicate: {model} seed 1 is in {} and in {}; counted once",
+            shard.join("points").join(point).display(),
+            copy.join("points").join(point).display()
+        );
+        assert!(stdout.contains(&named), "{named}\nnot in\n{stdout}");
+    }
+    assert!(stdout.trim_end().ends_with("report.html"), "{stdout}");
+
+    // A shard's seeds are the whole grid's: `--resume` cannot add to them.
+    let refused = Command::new(env!("CARGO_BIN_EXE_compare"))
+        .arg("--resume")
+        .arg(&shard)
+        .args(["--seeds", "3"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&refused.stderr);
+    assert!(!refused.status.success(), "{err}");
+    assert!(
+        err.starts_with("error: --seeds: ")
+            && err.contains("shard 1/2")
+            && err.lines().count() == 1,
+        "{err}"
+    );
+}
