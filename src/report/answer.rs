@@ -148,6 +148,17 @@ impl Answer {
     }
 }
 
+/// The models whose parameter counts are more than 5% from the first
+/// model's (`--match params` could not match them), the farthest first.
+fn unmatched_models(s: &Summary) -> Vec<super::view::matching::Unmatched> {
+    let params: Vec<(Cell, i64)> = s
+        .per_model
+        .iter()
+        .filter_map(|m| Some((m.model, m.params?)))
+        .collect();
+    super::view::matching::unmatched_against_first(&params)
+}
+
 /// The answer for `inputs`' first pair; `None` with fewer than two models.
 pub fn answer(inputs: &AnswerInputs) -> Option<Answer> {
     let s = inputs.summary;
@@ -163,6 +174,12 @@ pub fn answer(inputs: &AnswerInputs) -> Option<Answer> {
     }
     if s.pairs.len() > 1 {
         title.push_str("; other pairs below");
+    }
+    if let Some(u) = unmatched_models(s).first() {
+        title.push_str(&format!(
+            "; parameters not matched ({}): the comparison is not at equal size",
+            super::format::unmatched_text(u)
+        ));
     }
     if pair.n_pairs == 0 {
         return Some(Answer {

@@ -743,6 +743,17 @@ pub struct ClaimContext<'a> {
     pub kernel_choice: crate::config::KernelChoice,
 }
 
+/// `, at matched parameters` for `a` and `b` within 5% of each other,
+/// else `, at unmatched parameters (Transformer 125,635, LSTM 75,792:
+/// 1.66×)`; empty when either shape is missing.
+fn params_note(shapes: &[ModelShape], a: Cell, b: Cell) -> String {
+    let params = |m: Cell| shapes.iter().find(|s| s.cell == m).map(|s| (m, s.params()));
+    match (params(a), params(b)) {
+        (Some(a), Some(b)) => format!(" {}", super::format::params_clause(a, b)),
+        _ => String::new(),
+    }
+}
+
 /// Which kernels the LSTM and GRU runs' own figures rest on, as a
 /// parenthesis: equal kernels answer for the cells, different ones do not.
 fn runs_kernel_note(ctx: &ClaimContext) -> String {
@@ -840,12 +851,14 @@ fn claim_measured(claim: &Claim, ctx: &ClaimContext) -> String {
                 text
             }
             ClaimId::Parallel => format!(
-                "Transformer / LSTM seconds per epoch {} at matched parameters",
-                ratio_text(&inverted(c))
+                "Transformer / LSTM seconds per epoch {}{}",
+                ratio_text(&inverted(c)),
+                params_note(shapes, Cell::Transformer, Cell::Lstm)
             ),
             ClaimId::MemoryIntensive => format!(
-                "Transformer / LSTM memory training adds (peak RSS above the pre-training RSS) {}",
-                ratio_text(&inverted(c))
+                "Transformer / LSTM memory training adds (peak RSS above the pre-training RSS) {}{}",
+                ratio_text(&inverted(c)),
+                params_note(shapes, Cell::Transformer, Cell::Lstm)
             ),
             _ => "—".to_string(),
         },

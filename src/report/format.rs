@@ -19,6 +19,28 @@ pub fn thousands(n: i64) -> String {
     if n < 0 { format!("-{out}") } else { out }
 }
 
+/// How two models' parameters compare, for a sentence that compares them:
+/// `at matched parameters` within 5%, else `at unmatched parameters
+/// (Transformer 125,635, LSTM 75,792: 1.66×)`.
+pub fn params_clause(a: (crate::model::Cell, i64), b: (crate::model::Cell, i64)) -> String {
+    match super::view::matching::unmatched(a, b) {
+        None => "at matched parameters".to_string(),
+        Some(u) => format!("at unmatched parameters ({})", unmatched_text(&u)),
+    }
+}
+
+/// `Transformer 125,635, LSTM 75,792: 1.66×`.
+pub fn unmatched_text(u: &super::view::matching::Unmatched) -> String {
+    format!(
+        "{} {}, {} {}: {:.2}×",
+        u.larger.0.display_name(),
+        thousands(u.larger.1),
+        u.smaller.0.display_name(),
+        thousands(u.smaller.1),
+        u.ratio
+    )
+}
+
 /// A fraction as a percentage with two decimals, without the sign: `0.8512` → `85.12`.
 pub fn pct(x: f64) -> String {
     format!("{:.2}", x * 100.0)

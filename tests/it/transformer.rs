@@ -160,3 +160,54 @@ fn a_length_sweep_fits_time_and_memory_against_length() {
     let page = std::fs::read_to_string(dir.join("report.html")).unwrap();
     assert!(page.contains("Training time and memory against length"));
 }
+
+/// `--match params` cannot match a 1-unit LSTM with a Transformer of the
+/// same embedding (the Transformer's smallest feed-forward width and its
+/// positions are more than the LSTM's whole cell): the first screen says
+/// the parameters are not matched, with the ratio, and claims 8 and 10 say
+/// "unmatched", never "at matched parameters".
+#[test]
+fn unmatched_parameters_are_said_on_the_first_screen_and_in_the_claims() {
+    let tmp = tempfile::tempdir().unwrap();
+    let output = run_ok(&mut compare(
+        tmp.path(),
+        &[
+            "--models",
+            "lstm,transformer",
+            "--seeds",
+            "2",
+            "--epochs",
+            "1",
+            "--hidden",
+            "1",
+            "--embed",
+            "16",
+            "--max-len",
+            "512",
+        ],
+    ));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let dir = only_dir(tmp.path());
+    let summary = json(&dir.join("summary.json"));
+    let title = summary["answer"]["title"].as_str().unwrap();
+    assert!(
+        title.contains("parameters not matched (Transformer ") && title.contains("×"),
+        "{title}"
+    );
+    assert!(stdout.contains("parameters not matched"), "{stdout}");
+    for number in [8, 10] {
+        let claim = summary["claims"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["number"] == number)
+            .unwrap();
+        let measured = claim["measured"].as_str().unwrap();
+        assert!(
+            measured.contains("at unmatched parameters (Transformer "),
+            "claim {number}: {measured}"
+        );
+    }
+    let page = std::fs::read_to_string(dir.join("report.html")).unwrap();
+    assert!(!page.contains("at matched parameters"));
+}

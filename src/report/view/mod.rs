@@ -7,6 +7,7 @@
 //! - [`claims`]: the document's claims, each with its evidence and verdict;
 //! - [`memory_reach`]: how far each cell carries the memory task's key;
 //! - [`length_scaling`]: time and memory against length, with fitted exponents;
+//! - [`matching`]: whether models called matched by parameters are;
 //! - [`pooling_effect`]: what pooling every state does for each cell;
 //! - [`axis`]: where a swept option's values go on x;
 //! - [`references`]: published results drawn for comparison.
@@ -14,6 +15,7 @@
 pub mod axis;
 pub mod claims;
 pub mod length_scaling;
+pub mod matching;
 pub mod memory_reach;
 pub mod pooling_effect;
 pub mod references;
