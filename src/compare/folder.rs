@@ -275,7 +275,6 @@ pub(crate) fn plan_point(config: &Config, corpus: &Corpus) -> Result<PointPlan> 
         vocab_size: prepared.vocab_size,
         test_unknown_token_rate: prepared.test_unknown_rate(),
         warnings: corpus
-            .identity
             .warnings()
             .into_iter()
             .chain(prepared.warnings())

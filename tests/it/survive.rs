@@ -597,6 +597,59 @@ fn data_the_user_should_be_told_about() {
     );
 }
 
+/// Issue 35, finding 4: a test split that is the training split in another
+/// order (and case) is not byte-identical, but is warned about all the same,
+/// on the terminal and on the report page, with the count.
+#[test]
+fn a_test_split_that_is_the_training_split_reordered_is_warned_about() {
+    use rnnbench::data::{Columns, DatasetSource, load_corpus};
+    let dir = tempfile::tempdir().unwrap();
+    let corpus = load_corpus(
+        &DatasetSource::Split {
+            train: fixture("train.csv"),
+            test: fixture("test.csv"),
+        },
+        &Columns::default(),
+    )
+    .unwrap();
+    let test = dir.path().join("test.jsonl");
+    let lines: String = corpus
+        .train
+        .iter()
+        .rev()
+        .map(|e| {
+            serde_json::json!({ "text": e.text.to_uppercase(), "label": e.label }).to_string()
+                + "\n"
+        })
+        .collect();
+    std::fs::write(&test, lines).unwrap();
+    let out = dir.path().join("out");
+    let o = Command::new(env!("CARGO_BIN_EXE_compare"))
+        .arg("--train")
+        .arg(fixture("train.csv"))
+        .arg("--test")
+        .arg(&test)
+        .args(["--hidden", "8", "--embed", "8", "--max-len", "32"])
+        .args(["--epochs", "1", "--seeds", "1", "--models", "lstm"])
+        .args(["--kernel-check", "off", "--quiet", "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    let err = stderr(&o);
+    assert!(o.status.success(), "{err}");
+    let warning = format!(
+        "warning: every one of the {} test examples also occurs in the training split",
+        corpus.train.len()
+    );
+    assert!(err.contains(&warning), "{err}");
+    assert!(!err.contains("hold the same bytes"), "{err}");
+    let page = std::fs::read_to_string(crate::common::only_dir(&out).join("report.html")).unwrap();
+    assert!(
+        page.contains(&warning["warning: ".len()..]),
+        "the report page does not carry the warning"
+    );
+}
+
 /// Item 15: words. A TOML list for `seeds`, `kernel_check = true`, `--run-id
 /// .`, an existing empty folder as the run id, and a one-model run's claims.
 #[test]
