@@ -3,8 +3,8 @@
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU32, Ordering};
+use std::sync::{Arc, OnceLock};
 
 use clap::Parser;
 use rnnbench::compare::{
@@ -235,24 +235,9 @@ fn run_parent(cli: Cli) -> rnnbench::Result<ExitCode> {
     rnnbench::probe::interference::check_wait_share_env()?;
     let (root, manifest, corpora) = plan(&cli, &log)?;
     let quiet = quiet || manifest.grid.points[0].config.quiet;
-    let stop = Arc::new(AtomicBool::new(false));
     let child = Arc::new(AtomicU32::new(0));
-    {
-        let (stop, child) = (stop.clone(), child.clone());
-        ctrlc::set_handler(move || {
-            stop.store(true, Ordering::SeqCst);
-            let pid = child.load(Ordering::SeqCst);
-            if pid != 0 {
-                // Forward to the worker (a terminal already sends it to the
-                // whole process group; `kill -INT <parent>` does not).
-                // SAFETY: kill(2) with a pid we started; a stale pid only fails.
-                unsafe { libc_kill(pid) };
-            }
-        })
-        .map_err(|e| {
-            rnnbench::Error::config("Ctrl-C", format!("cannot install the handler: {e}"))
-        })?;
-    }
+    stop_on_interrupts(&child)?;
+    let stop: &AtomicBool = &STOP;
     let exe = std::env::current_exe().map_err(|e| rnnbench::Error::io("/proc/self/exe", e))?;
     if let Some(s) = manifest.shard.as_ref().filter(|_| !quiet) {
         eprintln!(
@@ -287,7 +272,7 @@ fn run_parent(cli: Cli) -> rnnbench::Result<ExitCode> {
         &manifest,
         corpora,
         &exe,
-        &stop,
+        stop,
         &child,
         |line| {
             if !quiet {
@@ -297,7 +282,7 @@ fn run_parent(cli: Cli) -> rnnbench::Result<ExitCode> {
     )?;
     let mut kernel_checks = rnnbench::compare::KernelChecks::Done;
     if !outcome.interrupted {
-        kernel_checks = run_kernel_checks(&root, &manifest, &exe, &stop, &child, |line| {
+        kernel_checks = run_kernel_checks(&root, &manifest, &exe, stop, &child, |line| {
             if !quiet {
                 eprintln!("{line}");
             }
@@ -373,14 +358,14 @@ fn run_parent(cli: Cli) -> rnnbench::Result<ExitCode> {
             outcome.run_dir.display(),
             outcome.run_dir.display()
         );
-        return Ok(ExitCode::from(130));
+        return Ok(interrupted_exit_code());
     }
     if kernel_checks == rnnbench::compare::KernelChecks::Interrupted {
         eprintln!(
             "interrupted during the kernel check: every run finished, but the kernel split is missing (continue with `compare --resume {}`)",
             outcome.run_dir.display()
         );
-        return Ok(ExitCode::from(130));
+        return Ok(interrupted_exit_code());
     }
     if outcome.finished_ok < outcome.planned {
         eprintln!(
@@ -393,11 +378,72 @@ fn run_parent(cli: Cli) -> rnnbench::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-unsafe fn libc_kill(pid: u32) {
-    // SAFETY: see the caller.
-    unsafe {
-        libc::kill(pid as libc::pid_t, libc::SIGINT);
+/// Set when SIGINT, SIGTERM or SIGHUP reaches the parent: the comparison
+/// stops starting jobs and records the running one `interrupted`.
+static STOP: AtomicBool = AtomicBool::new(false);
+/// The first of those signals to arrive (0: none), for the exit code.
+static SIGNAL: AtomicI32 = AtomicI32::new(0);
+/// The running worker's process id (0: none), to forward the signal to.
+static CHILD: OnceLock<Arc<AtomicU32>> = OnceLock::new();
+
+/// The parent's handler of SIGINT, SIGTERM and SIGHUP: it only stores and
+/// sends (atomics and kill(2) are async-signal-safe). The worker gets a
+/// SIGINT: a terminal already sends the Ctrl-C to the whole process group,
+/// `kill -TERM <parent>` reaches the parent alone.
+extern "C" fn on_interrupt(signal: libc::c_int) {
+    let _ = SIGNAL.compare_exchange(0, signal, Ordering::SeqCst, Ordering::SeqCst);
+    STOP.store(true, Ordering::SeqCst);
+    if let Some(child) = CHILD.get() {
+        let pid = child.load(Ordering::SeqCst);
+        if pid != 0 {
+            // SAFETY: kill(2) with a pid we started; a stale pid only fails.
+            unsafe {
+                libc::kill(pid as libc::pid_t, libc::SIGINT);
+            }
+        }
     }
+}
+
+/// Installs [`on_interrupt`] for SIGINT, SIGTERM and SIGHUP, forwarding to
+/// the worker whose pid `child` holds. Its own handler, not the `ctrlc`
+/// crate's: that one does not say which signal came, and the exit code
+/// must ([`interrupted_exit_code`]).
+fn stop_on_interrupts(child: &Arc<AtomicU32>) -> rnnbench::Result<()> {
+    let _ = CHILD.set(child.clone());
+    for signal in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP] {
+        // SAFETY: a zeroed sigaction is valid plain data; the handler is an
+        // `extern "C" fn(c_int)`, as sa_sigaction without SA_SIGINFO expects.
+        // SA_RESTART: a wait(2) for the worker goes on after the handler.
+        let failed = unsafe {
+            let mut action: libc::sigaction = std::mem::zeroed();
+            action.sa_sigaction = on_interrupt as extern "C" fn(libc::c_int) as usize;
+            action.sa_flags = libc::SA_RESTART;
+            libc::sigemptyset(&mut action.sa_mask);
+            libc::sigaction(signal, &action, std::ptr::null_mut()) != 0
+        };
+        if failed {
+            return Err(rnnbench::Error::config(
+                "Ctrl-C",
+                format!(
+                    "cannot install the handler of signal {signal}: {}",
+                    std::io::Error::last_os_error()
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The exit code of an interrupted comparison: 128 + the signal, as a shell
+/// reports a process the signal ended (SIGINT 130, SIGTERM 143, SIGHUP 129).
+fn interrupted_exit_code() -> ExitCode {
+    let signal = match SIGNAL.load(Ordering::SeqCst) {
+        s @ 1..=127 => s,
+        // Stopped without a signal of ours (a worker interrupted on its
+        // own): the Ctrl-C code, as before.
+        _ => libc::SIGINT,
+    };
+    ExitCode::from((128 + signal) as u8)
 }
 
 /// A worker's panic (a libtorch error tch turns into one, say) is printed as
