@@ -86,9 +86,11 @@ fn main() -> ExitCode {
         Err(e) => {
             // One line: clap's first line names the flag.
             let text = e.render().to_string();
+            let args: Vec<String> = std::env::args().collect();
             eprintln!(
-                "{}",
-                text.lines().next().unwrap_or("error: invalid arguments")
+                "{}{}",
+                text.lines().next().unwrap_or("error: invalid arguments"),
+                equals_hint(&e, &args).unwrap_or_default()
             );
             return ExitCode::from(2);
         }
@@ -100,6 +102,29 @@ fn main() -> ExitCode {
         (Some(point_dir), Some(job)) => worker(point_dir, job, cli.attempt),
         _ => parent(cli),
     }
+}
+
+/// For a stray value that follows a flag taking its value only after `=`
+/// (`--bidirectional false,true`: clap reads a bare `--bidirectional` and
+/// then an unexpected argument `false,true`), the end of the error line
+/// that shows the right form: `; --bidirectional takes its value after
+/// \`=\`: --bidirectional=false,true`.
+fn equals_hint(e: &clap::Error, args: &[String]) -> Option<String> {
+    if e.kind() != clap::error::ErrorKind::UnknownArgument {
+        return None;
+    }
+    let clap::error::ContextValue::String(stray) = e.get(clap::error::ContextKind::InvalidArg)?
+    else {
+        return None;
+    };
+    let at = args.iter().position(|a| a == stray)?;
+    let flag = args[..at].last()?;
+    let name = flag.strip_prefix("--")?;
+    let command = <Cli as clap::CommandFactory>::command();
+    command
+        .get_arguments()
+        .any(|a| a.get_long() == Some(name) && a.is_require_equals_set())
+        .then(|| format!("; {flag} takes its value after `=`: {flag}={stray}"))
 }
 
 fn worker(point_dir: &std::path::Path, job: &rnnbench::sweep::plan::Job, attempt: u32) -> ExitCode {
