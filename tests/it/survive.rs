@@ -650,6 +650,73 @@ fn a_test_split_that_is_the_training_split_reordered_is_warned_about() {
     );
 }
 
+/// Issue 35, finding 13d: labels `1` and `1.0` (the same number written
+/// two ways) make two classes, and say so: on the terminal, on each point's
+/// page and on the sweep's page (which showed no data warning before).
+#[test]
+fn labels_one_and_one_point_zero_are_warned_about_on_every_page() {
+    let dir = tempfile::tempdir().unwrap();
+    let relabel = |name: &str| {
+        let text = std::fs::read_to_string(fixture(name)).unwrap();
+        let mut pos = 0;
+        let out: String = text
+            .lines()
+            .map(|line| {
+                let line = if let Some(rest) = line.strip_suffix(",pos") {
+                    pos += 1;
+                    format!("{rest},{}", if pos % 4 == 0 { "1.0" } else { "1" })
+                } else if let Some(rest) = line.strip_suffix(",neg") {
+                    format!("{rest},0")
+                } else {
+                    line.to_string()
+                };
+                line + "\n"
+            })
+            .collect();
+        let path = dir.path().join(name);
+        std::fs::write(&path, out).unwrap();
+        path
+    };
+    let (train, test) = (relabel("train.csv"), relabel("test.csv"));
+    let out = dir.path().join("out");
+    let o = Command::new(env!("CARGO_BIN_EXE_compare"))
+        .arg("--train")
+        .arg(&train)
+        .arg("--test")
+        .arg(&test)
+        .args(["--hidden", "8,9", "--embed", "8", "--max-len", "32"])
+        .args(["--epochs", "1", "--seeds", "1", "--models", "lstm"])
+        .args([
+            "--kernel-check",
+            "off",
+            "--remeasure",
+            "0",
+            "--quiet",
+            "--out",
+        ])
+        .arg(&out)
+        .output()
+        .unwrap();
+    let err = stderr(&o);
+    assert!(o.status.success(), "{err}");
+    let warning = "the labels `1`, `1.0` are the same number written differently: they are 2 \
+                   different classes";
+    assert!(err.contains(&format!("warning: {warning}")), "{err}");
+    let run = crate::common::only_dir(&out);
+    let html_warning = warning.replace('`', "&#x60;");
+    for page in [
+        run.join("report.html"),
+        run.join("points/hidden-8/report.html"),
+    ] {
+        let html = std::fs::read_to_string(&page).unwrap();
+        assert!(
+            html.contains(warning) || html.contains(&html_warning),
+            "{} has no word of the labels",
+            page.display()
+        );
+    }
+}
+
 /// Item 15: words. A TOML list for `seeds`, `kernel_check = true`, `--run-id
 /// .`, an existing empty folder as the run id, and a one-model run's claims.
 #[test]
