@@ -120,8 +120,9 @@ fn the_memory_guard_sizes_the_data_s_lengths_and_names_max_len() {
         .output()
         .unwrap();
     assert!(output.status.success(), "{}", stderr(&output));
-    // Sixty reviews of 100,001 tokens: a batch of them does not fit in any
-    // machine's memory at hidden 4096, though the weights do (about 1 GiB).
+    // Sixty reviews of 100,001 tokens: a batch of them needs about 578 GiB
+    // at hidden 4096 (more than the machines this runs on have), the
+    // weights alone about 1 GiB.
     let long = format!("{}end", "word ".repeat(100_000));
     let dir = tempfile::tempdir().unwrap();
     let train = dir.path().join("train.csv");
