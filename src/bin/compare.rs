@@ -3,8 +3,8 @@
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU32, Ordering};
+use std::sync::{Arc, OnceLock};
 
 use clap::Parser;
 use rnnbench::compare::{
@@ -89,9 +89,11 @@ fn main() -> ExitCode {
         Err(e) => {
             // One line: clap's first line names the flag.
             let text = e.render().to_string();
+            let args: Vec<String> = std::env::args().collect();
             eprintln!(
-                "{}",
-                text.lines().next().unwrap_or("error: invalid arguments")
+                "{}{}",
+                text.lines().next().unwrap_or("error: invalid arguments"),
+                equals_hint(&e, &args).unwrap_or_default()
             );
             return ExitCode::from(2);
         }
@@ -103,6 +105,29 @@ fn main() -> ExitCode {
         (Some(point_dir), Some(job)) => worker(point_dir, job, cli.attempt),
         _ => parent(cli),
     }
+}
+
+/// For a stray value that follows a flag taking its value only after `=`
+/// (`--bidirectional false,true`: clap reads a bare `--bidirectional` and
+/// then an unexpected argument `false,true`), the end of the error line
+/// that shows the right form: `; --bidirectional takes its value after
+/// \`=\`: --bidirectional=false,true`.
+fn equals_hint(e: &clap::Error, args: &[String]) -> Option<String> {
+    if e.kind() != clap::error::ErrorKind::UnknownArgument {
+        return None;
+    }
+    let clap::error::ContextValue::String(stray) = e.get(clap::error::ContextKind::InvalidArg)?
+    else {
+        return None;
+    };
+    let at = args.iter().position(|a| a == stray)?;
+    let flag = args[..at].last()?;
+    let name = flag.strip_prefix("--")?;
+    let command = <Cli as clap::CommandFactory>::command();
+    command
+        .get_arguments()
+        .any(|a| a.get_long() == Some(name) && a.is_require_equals_set())
+        .then(|| format!("; {flag} takes its value after `=`: {flag}={stray}"))
 }
 
 fn worker(point_dir: &std::path::Path, job: &rnnbench::sweep::plan::Job, attempt: u32) -> ExitCode {
@@ -241,24 +266,9 @@ fn run_parent(cli: Cli) -> rnnbench::Result<ExitCode> {
     rnnbench::probe::interference::check_wait_share_env()?;
     let (root, manifest, corpora, added_seeds) = plan(&cli, &log)?;
     let quiet = quiet || manifest.grid.points[0].config.quiet;
-    let stop = Arc::new(AtomicBool::new(false));
     let child = Arc::new(AtomicU32::new(0));
-    {
-        let (stop, child) = (stop.clone(), child.clone());
-        ctrlc::set_handler(move || {
-            stop.store(true, Ordering::SeqCst);
-            let pid = child.load(Ordering::SeqCst);
-            if pid != 0 {
-                // Forward to the worker (a terminal already sends it to the
-                // whole process group; `kill -INT <parent>` does not).
-                // SAFETY: kill(2) with a pid we started; a stale pid only fails.
-                unsafe { libc_kill(pid) };
-            }
-        })
-        .map_err(|e| {
-            rnnbench::Error::config("Ctrl-C", format!("cannot install the handler: {e}"))
-        })?;
-    }
+    stop_on_interrupts(&child)?;
+    let stop: &AtomicBool = &STOP;
     let exe = std::env::current_exe().map_err(|e| rnnbench::Error::io("/proc/self/exe", e))?;
     if let Some(s) = manifest.shard.as_ref().filter(|_| !quiet) {
         eprintln!(
@@ -296,7 +306,7 @@ fn run_parent(cli: Cli) -> rnnbench::Result<ExitCode> {
         &manifest,
         corpora,
         &exe,
-        &stop,
+        stop,
         &child,
         |line| {
             if !quiet {
@@ -306,7 +316,7 @@ fn run_parent(cli: Cli) -> rnnbench::Result<ExitCode> {
     )?;
     let mut kernel_checks = rnnbench::compare::KernelChecks::Done;
     if !outcome.interrupted {
-        kernel_checks = run_kernel_checks(&root, &manifest, &exe, &stop, &child, |line| {
+        kernel_checks = run_kernel_checks(&root, &manifest, &exe, stop, &child, |line| {
             if !quiet {
                 eprintln!("{line}");
             }
@@ -382,14 +392,14 @@ fn run_parent(cli: Cli) -> rnnbench::Result<ExitCode> {
             outcome.run_dir.display(),
             outcome.run_dir.display()
         );
-        return Ok(ExitCode::from(130));
+        return Ok(interrupted_exit_code());
     }
     if kernel_checks == rnnbench::compare::KernelChecks::Interrupted {
         eprintln!(
             "interrupted during the kernel check: every run finished, but the kernel split is missing (continue with `compare --resume {}`)",
             outcome.run_dir.display()
         );
-        return Ok(ExitCode::from(130));
+        return Ok(interrupted_exit_code());
     }
     if outcome.finished_ok < outcome.planned {
         eprintln!(
@@ -443,11 +453,72 @@ fn seed_range(seeds: &[u64]) -> String {
     }
 }
 
-unsafe fn libc_kill(pid: u32) {
-    // SAFETY: see the caller.
-    unsafe {
-        libc::kill(pid as libc::pid_t, libc::SIGINT);
+/// Set when SIGINT, SIGTERM or SIGHUP reaches the parent: the comparison
+/// stops starting jobs and records the running one `interrupted`.
+static STOP: AtomicBool = AtomicBool::new(false);
+/// The first of those signals to arrive (0: none), for the exit code.
+static SIGNAL: AtomicI32 = AtomicI32::new(0);
+/// The running worker's process id (0: none), to forward the signal to.
+static CHILD: OnceLock<Arc<AtomicU32>> = OnceLock::new();
+
+/// The parent's handler of SIGINT, SIGTERM and SIGHUP: it only stores and
+/// sends (atomics and kill(2) are async-signal-safe). The worker gets a
+/// SIGINT: a terminal already sends the Ctrl-C to the whole process group,
+/// `kill -TERM <parent>` reaches the parent alone.
+extern "C" fn on_interrupt(signal: libc::c_int) {
+    let _ = SIGNAL.compare_exchange(0, signal, Ordering::SeqCst, Ordering::SeqCst);
+    STOP.store(true, Ordering::SeqCst);
+    if let Some(child) = CHILD.get() {
+        let pid = child.load(Ordering::SeqCst);
+        if pid != 0 {
+            // SAFETY: kill(2) with a pid we started; a stale pid only fails.
+            unsafe {
+                libc::kill(pid as libc::pid_t, libc::SIGINT);
+            }
+        }
     }
+}
+
+/// Installs [`on_interrupt`] for SIGINT, SIGTERM and SIGHUP, forwarding to
+/// the worker whose pid `child` holds. Its own handler, not the `ctrlc`
+/// crate's: that one does not say which signal came, and the exit code
+/// must ([`interrupted_exit_code`]).
+fn stop_on_interrupts(child: &Arc<AtomicU32>) -> rnnbench::Result<()> {
+    let _ = CHILD.set(child.clone());
+    for signal in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP] {
+        // SAFETY: a zeroed sigaction is valid plain data; the handler is an
+        // `extern "C" fn(c_int)`, as sa_sigaction without SA_SIGINFO expects.
+        // SA_RESTART: a wait(2) for the worker goes on after the handler.
+        let failed = unsafe {
+            let mut action: libc::sigaction = std::mem::zeroed();
+            action.sa_sigaction = on_interrupt as extern "C" fn(libc::c_int) as usize;
+            action.sa_flags = libc::SA_RESTART;
+            libc::sigemptyset(&mut action.sa_mask);
+            libc::sigaction(signal, &action, std::ptr::null_mut()) != 0
+        };
+        if failed {
+            return Err(rnnbench::Error::config(
+                "Ctrl-C",
+                format!(
+                    "cannot install the handler of signal {signal}: {}",
+                    std::io::Error::last_os_error()
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The exit code of an interrupted comparison: 128 + the signal, as a shell
+/// reports a process the signal ended (SIGINT 130, SIGTERM 143, SIGHUP 129).
+fn interrupted_exit_code() -> ExitCode {
+    let signal = match SIGNAL.load(Ordering::SeqCst) {
+        s @ 1..=127 => s,
+        // Stopped without a signal of ours (a worker interrupted on its
+        // own): the Ctrl-C code, as before.
+        _ => libc::SIGINT,
+    };
+    ExitCode::from((128 + signal) as u8)
 }
 
 /// A worker's panic (a libtorch error tch turns into one, say) is printed as

@@ -301,12 +301,26 @@ pub(crate) fn plan_point(config: &Config, corpus: &Corpus) -> Result<PointPlan> 
     let device = resolve_device(config.device)?;
     let prepared = prepare_for_seed(corpus, config, config.seeds[0])?;
     let sizes = model_sizes(config, prepared.vocab_size, prepared.classes.len());
+    // The training split's longest example (before the validation carve,
+    // so the same for every seed): no training batch is longer.
+    let longest = (0..prepared.train.len())
+        .map(|i| prepared.train.length(i))
+        .chain((0..prepared.val.len()).map(|i| prepared.val.length(i)))
+        .max()
+        .unwrap_or(1);
+    let batches = crate::memory_guard::Batches {
+        // No batch holds more sequences than the training portion has.
+        size: config.batch_size.min(prepared.train.len()).max(1) as i64,
+        max_len: config.max_len as i64,
+        longest: longest as i64,
+    };
     check_memory(
         config,
         &sizes,
         device,
         prepared.vocab_size,
         prepared.classes.len(),
+        batches,
     )?;
     Ok(PointPlan {
         device,
@@ -319,7 +333,6 @@ pub(crate) fn plan_point(config: &Config, corpus: &Corpus) -> Result<PointPlan> 
         vocab_size: prepared.vocab_size,
         test_unknown_token_rate: prepared.test_unknown_rate(),
         warnings: corpus
-            .identity
             .warnings()
             .into_iter()
             .chain(prepared.warnings())
@@ -331,12 +344,16 @@ pub(crate) fn plan_point(config: &Config, corpus: &Corpus) -> Result<PointPlan> 
 /// Refuses, before any training, models that cannot fit ([`memory_guard::check`]):
 /// on the CPU against the machine's available RAM, on CUDA against the GPU's
 /// free memory; with `--match params`, a size the cap kept from matching.
+/// `batches` are the ones the data makes (its longest example, already cut
+/// to `--max-len`), not `--batch-size` × `--max-len` tokens the data may
+/// never reach.
 pub(crate) fn check_memory(
     config: &Config,
     sizes: &[ModelSize],
     device: tch::Device,
     vocab_size: usize,
     classes: usize,
+    batches: crate::memory_guard::Batches,
 ) -> Result<()> {
     let shapes: Vec<ModelShape> = sizes
         .iter()
@@ -349,14 +366,7 @@ pub(crate) fn check_memory(
         tch::Device::Cuda(_) => (crate::probe::gpu::free_bytes(device), "GPU memory"),
         _ => (crate::probe::memory::available_bytes(), "RAM"),
     };
-    crate::memory_guard::check(
-        &shapes,
-        target,
-        config.batch_size as i64,
-        config.max_len as i64,
-        available,
-        memory,
-    )
+    crate::memory_guard::check(&shapes, target, batches, available, memory)
 }
 
 /// Writes a grid point's `config.json` and `environment.json` into `dir`.

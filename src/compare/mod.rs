@@ -24,6 +24,7 @@ use crate::results::ModelSize;
 mod folder;
 mod jobs;
 mod worker;
+mod worker_exit;
 
 pub use folder::{
     AddedSeeds, Launch, RunLock, create_run_dir, dataset_slug, default_run_id, load_for_resume,
@@ -34,6 +35,7 @@ pub use worker::{
     JobResult, block_interrupts, job_result_path, run_worker, run_worker_job, seed_data,
     verify_dataset,
 };
+pub use worker_exit::{signal_name, worker_exit_message};
 
 /// Largest hidden size considered when matching parameter budgets.
 pub use crate::memory_guard::MAX_HIDDEN;

@@ -413,7 +413,8 @@ const QUOTED_NAMES: usize = 20;
 /// The most characters of one name [`quoted`] shows.
 const QUOTED_CHARS: usize = 40;
 
-fn csv_error(path: &Path, e: &csv::Error) -> Error {
+/// The csv crate's error, placed at the line `lines` finds for its position.
+fn csv_error(path: &Path, e: &csv::Error, lines: &mut RecordLines) -> Error {
     match e.kind() {
         csv::ErrorKind::UnequalLengths {
             pos,
@@ -421,16 +422,62 @@ fn csv_error(path: &Path, e: &csv::Error) -> Error {
             len,
         } => Error::data(
             path,
-            pos.as_ref().map(csv::Position::line),
+            pos.as_ref().map(|p| lines.line_of(p)),
             None,
             format!("this row has {len} fields, the header has {expected_len}"),
         ),
         _ => Error::data(
             path,
-            e.position().map(csv::Position::line),
+            e.position().map(|p| lines.line_of(p)),
             None,
             e.to_string(),
         ),
+    }
+}
+
+/// The 1-based line on which a CSV/TSV record starts, from the byte offset
+/// the csv crate gives its position.
+///
+/// Not the crate's own `Position::line`: a record ends at the `\r` of a
+/// `\r\n`, and the `\n` is only read with the next record, so in a CRLF
+/// file every record's line was the one before it (an error in the first
+/// row pointed at the header). The line here is the one of the record's
+/// first byte: line breaks (and skipped empty lines) before it are counted.
+/// Offsets only grow while a file is read, so the count goes on from the
+/// last one: linear in the file.
+struct RecordLines<'a> {
+    bytes: &'a [u8],
+    /// Where the count has reached, and the line there.
+    offset: usize,
+    line: u64,
+}
+
+impl<'a> RecordLines<'a> {
+    /// A counter over the text the csv reader reads.
+    fn new(text: &'a str) -> Self {
+        RecordLines {
+            bytes: text.as_bytes(),
+            offset: 0,
+            line: 1,
+        }
+    }
+
+    /// The line of the record the csv crate places at `position`.
+    fn line_of(&mut self, position: &csv::Position) -> u64 {
+        let mut start = (position.byte() as usize).min(self.bytes.len());
+        while start < self.bytes.len() && matches!(self.bytes[start], b'\r' | b'\n') {
+            start += 1;
+        }
+        if start < self.offset {
+            // Not expected (offsets grow); count again from the start.
+            (self.offset, self.line) = (0, 1);
+        }
+        self.line += self.bytes[self.offset..start]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count() as u64;
+        self.offset = start;
+        self.line
     }
 }
 
@@ -440,7 +487,11 @@ fn parse_delimited(path: &Path, text: &str, delimiter: u8, columns: &Columns) ->
         .has_headers(true)
         .flexible(false)
         .from_reader(text.as_bytes());
-    let header = reader.headers().map_err(|e| csv_error(path, &e))?.clone();
+    let mut lines = RecordLines::new(text);
+    let header = reader
+        .headers()
+        .map_err(|e| csv_error(path, &e, &mut lines))?
+        .clone();
     let names: Vec<&str> = header.iter().map(str::trim).collect();
     let ti = resolve_column(
         path,
@@ -465,9 +516,9 @@ fn parse_delimited(path: &Path, text: &str, delimiter: u8, columns: &Columns) ->
     let mut record = csv::StringRecord::new();
     while reader
         .read_record(&mut record)
-        .map_err(|e| csv_error(path, &e))?
+        .map_err(|e| csv_error(path, &e, &mut lines))?
     {
-        let line = record.position().map_or(0, csv::Position::line);
+        let line = record.position().map_or(0, |p| lines.line_of(p));
         let bytes = record.as_slice().len() + record.len();
         if bytes > MAX_RECORD_BYTES {
             return Err(record_too_large(path, Some(line), bytes, "this row"));
@@ -1136,5 +1187,59 @@ mod tests {
             }
         );
         assert_eq!(t.lines, [2, 3]);
+    }
+
+    /// Issue 35, finding 12: in a CRLF file the csv crate's record line was
+    /// the line before (an error in the first row named the header's line).
+    #[test]
+    fn crlf_rows_are_placed_on_their_own_lines() {
+        for (format, sep) in [(Format::Csv, ","), (Format::Tsv, "\t")] {
+            let text = format!("text{sep}label\r\na{sep}1\r\n\r\n\"b\r\nc\"{sep}0\r\nd{sep}\r\n");
+            let e = parse(Path::new("f.csv"), format, &text, &cols())
+                .unwrap_err()
+                .to_string();
+            // Rows: `a` on line 2, `b…c` on lines 4-5 (after an empty line 3),
+            // the empty label on line 6.
+            assert!(e.starts_with("f.csv:6:2: empty label"), "{e}");
+            let good = text.strip_suffix(&format!("d{sep}\r\n")).unwrap();
+            let t = parse(Path::new("f.csv"), format, good, &cols()).unwrap();
+            assert_eq!(t.lines, [2, 4], "{format:?}");
+            let e = parse(
+                Path::new("f.csv"),
+                format,
+                &format!("text{sep}label\r\na{sep}1\r\nb{sep}0{sep}x\r\n"),
+                &cols(),
+            )
+            .unwrap_err()
+            .to_string();
+            assert!(e.starts_with("f.csv:3: this row has 3 fields"), "{e}");
+        }
+        // The same rows with LF line breaks: the lines were right already.
+        let t = parse(
+            Path::new("f.csv"),
+            Format::Csv,
+            "text,label\na,1\n\n\"b\nc\",0\n",
+            &cols(),
+        )
+        .unwrap();
+        assert_eq!(t.lines, [2, 4]);
+        // JSON Lines splits at `\n`, so a CRLF file's lines were right too.
+        let t = parse(
+            Path::new("f.jsonl"),
+            Format::JsonLines,
+            "{\"text\": \"a\", \"label\": 1}\r\n\r\n{\"text\": \"b\", \"label\": 0}\r\n",
+            &cols(),
+        )
+        .unwrap();
+        assert_eq!(t.lines, [1, 3]);
+        let e = parse(
+            Path::new("f.jsonl"),
+            Format::JsonLines,
+            "{\"text\": \"a\", \"label\": 1}\r\n{\"text\": \"b\"}\r\n",
+            &cols(),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.starts_with("f.jsonl:2"), "{e}");
     }
 }

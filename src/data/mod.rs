@@ -22,6 +22,7 @@
 mod batches;
 mod formats;
 pub mod memory;
+mod overlap;
 mod prepare;
 mod rng;
 mod source;
@@ -40,6 +41,7 @@ pub use batches::{
     eval_batches, padding_fraction, padding_fraction_fixed, train_batches,
 };
 pub use formats::{LABEL_COLUMNS, MAX_RECORD_BYTES, TEXT_COLUMNS};
+pub use overlap::{OVERLAP_WARN_SHARE, normalise};
 pub use prepare::{
     Keep, MIN_TRAIN_EXAMPLES, MIN_TRAIN_PER_CLASS, PrepareOptions, Prepared, UNKNOWN_RATE_WARN,
     prepare,
@@ -242,4 +244,21 @@ pub struct Corpus {
     pub test: Vec<Example>,
     /// Files, counts and classes.
     pub identity: DatasetIdentity,
+}
+
+impl Corpus {
+    /// Warnings about the data, one line each (without a `warning:`
+    /// prefix), for the terminal and the report: the identity's
+    /// ([`DatasetIdentity::warnings`]), and test examples whose text also
+    /// occurs in the training split (at least [`OVERLAP_WARN_SHARE`] of
+    /// them, compared [`normalise`]d). Not said twice for byte-identical
+    /// files, and not for generated data, whose short sequences of a small
+    /// vocabulary repeat by design.
+    pub fn warnings(&self) -> Vec<String> {
+        let mut warnings = self.identity.warnings();
+        if same_content(&self.identity.files).is_none() && self.identity.generator.is_none() {
+            warnings.extend(overlap::overlap_warning(&self.train, &self.test));
+        }
+        warnings
+    }
 }

@@ -105,7 +105,24 @@ fn finish_sweep_with(root: &Path, csv: Csv) -> Result<FinishedRun> {
             ))
         })
         .collect();
-    let page = SweepPage::new(&manifest, &sweep, figures, environment, &claims).render()?;
+    let warned: Vec<(&str, &[String])> = loaded
+        .points
+        .iter()
+        .zip(&sweep.points)
+        .filter_map(|(files, point)| {
+            let run = files.run.as_ref()?;
+            Some((point.id.as_str(), run.config.data_warnings.as_slice()))
+        })
+        .collect();
+    let page = SweepPage::new(
+        &manifest,
+        &sweep,
+        figures,
+        environment,
+        &claims,
+        data_notes(&warned),
+    )
+    .render()?;
     let path = root.join(files::REPORT);
     crate::results::write_atomic(&path, page.as_bytes())?;
     // A merge's duplicates, which each point's page lists.
@@ -127,6 +144,31 @@ fn finish_sweep_with(root: &Path, csv: Csv) -> Result<FinishedRun> {
     })
 }
 
+/// The points' warnings about their data (`config.json`'s `data_warnings`,
+/// which each point's own page shows), for the sweep page: each once, in
+/// the order first met; one that not every point has names its points.
+/// `points` are (point id, its warnings) of the points with a `config.json`.
+fn data_notes(points: &[(&str, &[String])]) -> Vec<String> {
+    let mut seen: Vec<(&String, Vec<&str>)> = Vec::new();
+    for &(id, warnings) in points {
+        for warning in warnings {
+            match seen.iter_mut().find(|(w, _)| *w == warning) {
+                Some((_, ids)) => ids.push(id),
+                None => seen.push((warning, vec![id])),
+            }
+        }
+    }
+    seen.into_iter()
+        .map(|(warning, ids)| {
+            if ids.len() == points.len() {
+                warning.clone()
+            } else {
+                format!("{warning} (at {})", ids.join(", "))
+            }
+        })
+        .collect()
+}
+
 /// Renders `root` as a sweep folder if it is one (has `sweep.json` with more
 /// than one point): see [`finish_sweep`]; the points' CSV files are left
 /// alone while another process holds the folder's lock. Returns `None`
@@ -146,4 +188,29 @@ pub fn render_if_sweep(root: &Path) -> Result<Option<FinishedRun>> {
         Csv::Leave
     };
     finish_sweep_with(root, csv).map(Some)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Issue 35: the data warnings (a repeated test split, `1` and `1.0` as
+    /// two classes) were on each point's page and the terminal only, not on
+    /// the sweep's page.
+    #[test]
+    fn the_points_data_warnings_reach_the_sweep_page_once() {
+        let both = vec!["the labels `1`, `1.0` are …".to_string()];
+        let one = vec![
+            "the labels `1`, `1.0` are …".to_string(),
+            "3 of the 4 test examples …".to_string(),
+        ];
+        assert_eq!(
+            data_notes(&[("hidden-8", &both), ("hidden-9", &one)]),
+            [
+                "the labels `1`, `1.0` are …",
+                "3 of the 4 test examples … (at hidden-9)"
+            ]
+        );
+        assert!(data_notes(&[("hidden-8", &[]), ("hidden-9", &[])]).is_empty());
+    }
 }

@@ -214,6 +214,37 @@ fn a_diverging_run_is_stopped_and_marked() {
     assert!(dir.join("summary.json").is_file() && dir.join("report.html").is_file());
 }
 
+/// Issue 35, finding 13a: `--bidirectional false,true` (a space for the
+/// `=`) was refused as an unexpected argument with no word of the `=`.
+#[test]
+fn a_value_after_a_switch_with_a_space_is_hinted_with_its_equals_form() {
+    let out = tempfile::tempdir().unwrap();
+    let output = compare(out.path(), &["--bidirectional", "false,true"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("'false,true'")
+            && stderr.trim_end().ends_with(
+                "; --bidirectional takes its value after `=`: --bidirectional=false,true"
+            ),
+        "{stderr}"
+    );
+    // A stray value after a flag that takes one after a space: no such hint.
+    let output = compare(out.path(), &["--seeds", "1", "stray"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("'stray'") && !stderr.contains("after `=`"),
+        "{stderr}"
+    );
+    assert_eq!(std::fs::read_dir(out.path()).unwrap().count(), 0);
+}
+
 #[test]
 fn bad_flags_fail_in_one_line_before_any_work() {
     let out = tempfile::tempdir().unwrap();

@@ -877,6 +877,46 @@ fn labels_mixing_numbers_and_words_give_a_warning() {
     );
 }
 
+/// Issue 35, finding 4: only byte-identical files were caught; the training
+/// split in another order, case or line ending is caught too, once.
+#[test]
+fn a_test_split_repeating_the_training_split_is_warned_about_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let c = pair_from(dir.path(), GOOD, GOOD).unwrap();
+    let warnings = c.warnings();
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(warnings[0].contains("hold the same bytes"), "{warnings:?}");
+    let c = pair_from(
+        dir.path(),
+        GOOD,
+        b"text,label\r\nBAD  FILM,neg\r\nGood film ,pos\r\n",
+    )
+    .unwrap();
+    assert!(c.identity.warnings().is_empty());
+    assert_eq!(
+        c.warnings(),
+        [
+            "every one of the 2 test examples also occurs in the training split (compared \
+             lower-cased, with whitespace collapsed): the test split is the training split in \
+             another order or form, so the test accuracy measures memory, not generalisation"
+        ]
+    );
+    let c = pair_from(
+        dir.path(),
+        GOOD,
+        b"text,label\nbad film,neg\nnew film,pos\n",
+    )
+    .unwrap();
+    assert_eq!(
+        c.warnings(),
+        [
+            "1 of the 2 test examples (50.0%) also occurs in the training split (compared \
+             lower-cased, with whitespace collapsed): on those the test accuracy measures \
+             memory, not generalisation"
+        ]
+    );
+}
+
 #[test]
 fn control_characters_from_the_data_are_escaped_in_errors() {
     let dir = tempfile::tempdir().unwrap();

@@ -86,6 +86,81 @@ fn a_model_too_big_for_the_memory_is_refused_before_any_training() {
     );
 }
 
+/// Issue 35, finding 6: a `--max-len` far above the fixture's reviews (at
+/// most a few hundred tokens) was sized at that many tokens (here 2.2 TiB
+/// for an LSTM h64) and refused as `--hidden`; it runs now, and data that
+/// really is that long is refused naming `--max-len`.
+#[test]
+fn the_memory_guard_sizes_the_data_s_lengths_and_names_max_len() {
+    let out = tempfile::tempdir().unwrap();
+    let small = ["--embed", "8", "--epochs", "1", "--seeds", "1"];
+    let output = Command::new(env!("CARGO_BIN_EXE_compare"))
+        .arg("--train")
+        .arg(fixture("train.csv"))
+        .arg("--test")
+        .arg(fixture("test.csv"))
+        .args([
+            "--hidden",
+            "64",
+            "--max-len",
+            "10000000",
+            "--models",
+            "lstm",
+        ])
+        .args(small)
+        .args([
+            "--kernel-check",
+            "off",
+            "--remeasure",
+            "0",
+            "--quiet",
+            "--out",
+        ])
+        .arg(out.path())
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+    // Sixty reviews of 100,001 tokens: a batch of them needs about 578 GiB
+    // at hidden 4096 (more than the machines this runs on have), the
+    // weights alone about 1 GiB.
+    let long = format!("{}end", "word ".repeat(100_000));
+    let dir = tempfile::tempdir().unwrap();
+    let train = dir.path().join("train.csv");
+    let test = dir.path().join("test.csv");
+    let rows: String = (0..60).map(|i| format!("{long},{}\n", i % 2)).collect();
+    std::fs::write(&train, format!("text,label\n{rows}")).unwrap();
+    std::fs::write(&test, "text,label\nshort,1\nshorter,0\n").unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_compare"))
+        .arg("--train")
+        .arg(&train)
+        .arg("--test")
+        .arg(&test)
+        .args([
+            "--hidden",
+            "4096",
+            "--max-len",
+            "200000",
+            "--models",
+            "lstm",
+        ])
+        .args(small)
+        .args(["--out"])
+        .arg(out.path().join("long"))
+        .output()
+        .unwrap();
+    let err = stderr(&output);
+    assert!(!output.status.success());
+    assert_eq!(err.lines().count(), 1, "{err}");
+    // 54 sequences a batch: the training portion has no more (60 minus
+    // the validation split's 6), whatever --batch-size says.
+    assert!(
+        err.starts_with("error: --max-len: the LSTM (hidden 4096")
+            && err.contains("batches of 54 × 100001 tokens")
+            && err.contains("the data's longest example, 100001 tokens, under --max-len 200000"),
+        "{err}"
+    );
+}
+
 #[test]
 fn a_full_disk_leaves_no_cut_off_png_html_or_temporary_file() {
     let out = tempfile::tempdir().unwrap();

@@ -2,6 +2,8 @@
 //! sends it: SIGINT to the whole process group, parent and worker, at a
 //! random moment. Every interrupt must end with exit code 130, the run
 //! recorded `interrupted`, no crash message, and a report that renders.
+//! SIGTERM and SIGHUP end with 128 + the signal too (143, 129), as a shell
+//! reports a process the signal ended.
 
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -89,4 +91,39 @@ fn ctrl_c_during_lstm_training_always_ends_interrupted() {
 #[ignore = "long: about 2 minutes; run with --ignored"]
 fn ctrl_c_at_thirty_random_moments_never_crashes() {
     interrupt_lstm_runs(30, 30);
+}
+
+/// Issue 35, finding 13b: SIGTERM ended with 130, the Ctrl-C code, where
+/// scripts expect 143. Sent to the parent alone (as `kill PID` does), while
+/// its worker trains: the run stops `interrupted`, exit 128 + the signal.
+#[test]
+fn sigterm_and_sighup_exit_with_128_plus_the_signal() {
+    for (signal, code) in [(libc::SIGTERM, 143), (libc::SIGHUP, 129)] {
+        let dir = tempfile::tempdir().unwrap();
+        let child = crate::common::FixtureCompare::new()
+            .with(&["--epochs", "200", "--seeds", "1", "--models", "lstm"])
+            .with(&["--patience", "0", "--kernel-check", "off"])
+            .command(dir.path())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("compare starts");
+        wait_for_worker(child.id());
+        std::thread::sleep(Duration::from_millis(500));
+        // SAFETY: kill(2) on the process we just started.
+        unsafe { libc::kill(child.id() as libc::pid_t, signal) };
+        let output = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(
+            output.status.code(),
+            Some(code),
+            "signal {signal}: {stderr}"
+        );
+        let run = crate::common::only_dir(dir.path());
+        let runs = std::fs::read_to_string(run.join("runs.csv")).unwrap_or_default();
+        assert!(
+            runs.lines().skip(1).all(|l| l.contains(",interrupted,")),
+            "signal {signal}: {stderr}\nruns.csv:\n{runs}"
+        );
+    }
 }

@@ -597,6 +597,126 @@ fn data_the_user_should_be_told_about() {
     );
 }
 
+/// Issue 35, finding 4: a test split that is the training split in another
+/// order (and case) is not byte-identical, but is warned about all the same,
+/// on the terminal and on the report page, with the count.
+#[test]
+fn a_test_split_that_is_the_training_split_reordered_is_warned_about() {
+    use rnnbench::data::{Columns, DatasetSource, load_corpus};
+    let dir = tempfile::tempdir().unwrap();
+    let corpus = load_corpus(
+        &DatasetSource::Split {
+            train: fixture("train.csv"),
+            test: fixture("test.csv"),
+        },
+        &Columns::default(),
+    )
+    .unwrap();
+    let test = dir.path().join("test.jsonl");
+    let lines: String = corpus
+        .train
+        .iter()
+        .rev()
+        .map(|e| {
+            serde_json::json!({ "text": e.text.to_uppercase(), "label": e.label }).to_string()
+                + "\n"
+        })
+        .collect();
+    std::fs::write(&test, lines).unwrap();
+    let out = dir.path().join("out");
+    let o = Command::new(env!("CARGO_BIN_EXE_compare"))
+        .arg("--train")
+        .arg(fixture("train.csv"))
+        .arg("--test")
+        .arg(&test)
+        .args(["--hidden", "8", "--embed", "8", "--max-len", "32"])
+        .args(["--epochs", "1", "--seeds", "1", "--models", "lstm"])
+        .args(["--kernel-check", "off", "--quiet", "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    let err = stderr(&o);
+    assert!(o.status.success(), "{err}");
+    let warning = format!(
+        "warning: every one of the {} test examples also occurs in the training split",
+        corpus.train.len()
+    );
+    assert!(err.contains(&warning), "{err}");
+    assert!(!err.contains("hold the same bytes"), "{err}");
+    let page = std::fs::read_to_string(crate::common::only_dir(&out).join("report.html")).unwrap();
+    assert!(
+        page.contains(&warning["warning: ".len()..]),
+        "the report page does not carry the warning"
+    );
+}
+
+/// Issue 35, finding 13d: labels `1` and `1.0` (the same number written
+/// two ways) make two classes, and say so: on the terminal, on each point's
+/// page and on the sweep's page (which showed no data warning before).
+#[test]
+fn labels_one_and_one_point_zero_are_warned_about_on_every_page() {
+    let dir = tempfile::tempdir().unwrap();
+    let relabel = |name: &str| {
+        let text = std::fs::read_to_string(fixture(name)).unwrap();
+        let mut pos = 0;
+        let out: String = text
+            .lines()
+            .map(|line| {
+                let line = if let Some(rest) = line.strip_suffix(",pos") {
+                    pos += 1;
+                    format!("{rest},{}", if pos % 4 == 0 { "1.0" } else { "1" })
+                } else if let Some(rest) = line.strip_suffix(",neg") {
+                    format!("{rest},0")
+                } else {
+                    line.to_string()
+                };
+                line + "\n"
+            })
+            .collect();
+        let path = dir.path().join(name);
+        std::fs::write(&path, out).unwrap();
+        path
+    };
+    let (train, test) = (relabel("train.csv"), relabel("test.csv"));
+    let out = dir.path().join("out");
+    let o = Command::new(env!("CARGO_BIN_EXE_compare"))
+        .arg("--train")
+        .arg(&train)
+        .arg("--test")
+        .arg(&test)
+        .args(["--hidden", "8,9", "--embed", "8", "--max-len", "32"])
+        .args(["--epochs", "1", "--seeds", "1", "--models", "lstm"])
+        .args([
+            "--kernel-check",
+            "off",
+            "--remeasure",
+            "0",
+            "--quiet",
+            "--out",
+        ])
+        .arg(&out)
+        .output()
+        .unwrap();
+    let err = stderr(&o);
+    assert!(o.status.success(), "{err}");
+    let warning = "the labels `1`, `1.0` are the same number written differently: they are 2 \
+                   different classes";
+    assert!(err.contains(&format!("warning: {warning}")), "{err}");
+    let run = crate::common::only_dir(&out);
+    let html_warning = warning.replace('`', "&#x60;");
+    for page in [
+        run.join("report.html"),
+        run.join("points/hidden-8/report.html"),
+    ] {
+        let html = std::fs::read_to_string(&page).unwrap();
+        assert!(
+            html.contains(warning) || html.contains(&html_warning),
+            "{} has no word of the labels",
+            page.display()
+        );
+    }
+}
+
 /// Item 15: words. A TOML list for `seeds`, `kernel_check = true`, `--run-id
 /// .`, an existing empty folder as the run id, and a one-model run's claims.
 #[test]

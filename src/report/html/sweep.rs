@@ -115,14 +115,19 @@ struct MemoryRow {
 }
 
 impl SweepPage {
-    /// The page of a sweep from its manifest and summary, with its charts.
+    /// The page of a sweep from its manifest and summary, with its charts;
+    /// `data_warnings` (the points' warnings about their data) join the
+    /// notes at the top.
     pub fn new(
         manifest: &SweepManifest,
         sweep: &SweepSummary,
         figures: Vec<Figure>,
         environment: Option<&Environment>,
         claims: &[(String, Vec<ClaimRow>)],
+        data_warnings: Vec<String>,
     ) -> SweepPage {
+        let mut notes = sweep_notes(manifest, sweep);
+        notes.extend(data_warnings);
         let axes_text: Vec<String> = sweep
             .axes
             .iter()
@@ -139,7 +144,7 @@ impl SweepPage {
             jobs_ok: sweep.jobs_ok,
             machine: machine_line(environment),
             incomplete: sweep.jobs_ok < sweep.jobs_total,
-            notes: sweep_notes(manifest, sweep),
+            notes,
             axis_flags: sweep.axes.iter().map(|a| a.flag.clone()).collect(),
             models: models.iter().map(|&m| m.into()).collect(),
             rows: point_rows(sweep, &models),
