@@ -111,12 +111,22 @@ pub(crate) fn run_worker_process(
                 size.hidden_size,
                 size.params,
                 RunStatus::Failed,
-                format!("worker exited with {status} without a result (see the messages above)"),
+                super::worker_exit::worker_exit_message(status, worker_printed(status)),
             );
             run.attempt = attempt;
             run
         }
     })
+}
+
+/// Whether a worker that ended with `status` without a result printed why:
+/// one that exited with a code did (its `error:` line, or a one-line panic,
+/// comes before the exit), and so does one aborted by the C++ runtime
+/// (`terminate called …`); one killed by another signal had no chance to.
+/// (Its stderr is the terminal's, not read here, so that progress bars draw.)
+fn worker_printed(status: std::process::ExitStatus) -> bool {
+    use std::os::unix::process::ExitStatusExt;
+    status.code().is_some() || status.signal() == Some(libc::SIGABRT)
 }
 
 /// The worker's side of the protocol: runs `job` of the point folder

@@ -61,9 +61,14 @@ fn interrupt_lstm_runs(tries: usize, seed: u64) {
 
 /// Waits (up to 60 s) until the process `parent` has a `--worker` child.
 fn wait_for_worker(parent: u32) {
+    worker_of(parent);
+}
+
+/// The pid of `parent`'s worker process, once one has started (60 s at most).
+fn worker_of(parent: u32) -> u32 {
     let deadline = Instant::now() + Duration::from_secs(60);
     while Instant::now() < deadline {
-        let found = std::fs::read_dir("/proc").unwrap().flatten().any(|e| {
+        let found = std::fs::read_dir("/proc").unwrap().flatten().find(|e| {
             let stat = std::fs::read_to_string(e.path().join("stat")).unwrap_or_default();
             let ppid = stat
                 .rsplit(')')
@@ -73,8 +78,8 @@ fn wait_for_worker(parent: u32) {
             let cmdline = std::fs::read(e.path().join("cmdline")).unwrap_or_default();
             ppid == Some(parent) && String::from_utf8_lossy(&cmdline).contains("--worker")
         });
-        if found {
-            return;
+        if let Some(pid) = found.and_then(|e| e.file_name().to_str()?.parse().ok()) {
+            return pid;
         }
         std::thread::sleep(Duration::from_millis(20));
     }
@@ -126,4 +131,47 @@ fn sigterm_and_sighup_exit_with_128_plus_the_signal() {
             "signal {signal}: {stderr}\nruns.csv:\n{runs}"
         );
     }
+}
+
+/// Issue 35, finding 13c: a worker killed from outside (SIGKILL, as the
+/// out-of-memory killer sends) is recorded `failed` with the signal named,
+/// and its message points at no messages above that were never printed.
+/// The comparison goes on with the next job.
+#[test]
+fn a_killed_worker_is_recorded_with_its_signal_and_the_comparison_goes_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let child = crate::common::FixtureCompare::new()
+        .with(&["--seeds", "1", "--models", "lstm,gru"])
+        .with(&["--patience", "0", "--kernel-check", "off", "--epochs", "3"])
+        .command(dir.path())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("compare starts");
+    let worker = worker_of(child.id());
+    // SAFETY: kill(2) on the worker of the process we just started.
+    unsafe { libc::kill(worker as libc::pid_t, libc::SIGKILL) };
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let run = crate::common::only_dir(dir.path());
+    let runs: Vec<rnnbench::results::RunRecord> =
+        rnnbench::results::read_csv(&run.join("runs.csv")).unwrap();
+    let lstm = runs.iter().find(|r| r.model == rnnbench::model::Cell::Lstm);
+    let lstm = lstm.unwrap_or_else(|| panic!("no LSTM row: {runs:?}\n{stderr}"));
+    assert_eq!(
+        lstm.status,
+        rnnbench::results::RunStatus::Failed,
+        "{stderr}"
+    );
+    assert!(
+        lstm.message.starts_with("worker killed by SIGKILL") && !lstm.message.contains("above"),
+        "{}",
+        lstm.message
+    );
+    let gru = runs.iter().find(|r| r.model == rnnbench::model::Cell::Gru);
+    assert_eq!(
+        gru.map(|r| r.status),
+        Some(rnnbench::results::RunStatus::Ok),
+        "{stderr}"
+    );
 }
