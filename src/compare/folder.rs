@@ -140,6 +140,13 @@ pub fn start_run(
             plans.push((point.id.clone(), plan_point(&point.config, corpus)?));
         }
     }
+    if launch.grid.points.iter().any(|p| {
+        p.config.bidirectional && p.config.models.contains(&crate::model::Cell::Transformer)
+    }) {
+        log(
+            "note: --bidirectional does not apply to the Transformer (its attention reads the whole sequence both ways); points that differ only in it share the Transformer's runs when its size is the same",
+        );
+    }
     // The run folder is named after the data (`memory` for the memory task,
     // whose full name carries its distance, which a sweep varies).
     let slug = match first.dataset.name.as_str() {

@@ -424,6 +424,9 @@ impl JobRunner<'_> {
     /// spent, and no model's memory marked by loading the files, which the
     /// allocator may keep after they are freed.
     fn run(&mut self, job: &Job, attempt: u32) -> Result<RunRecord> {
+        if let Some(run) = self.twin_run(job, attempt)? {
+            return Ok(run);
+        }
         let dir = point_dir(self.root, self.grid, &job.point);
         if !results::prepared::path(&dir, job.seed).exists() {
             let config = &self
@@ -442,6 +445,70 @@ impl JobRunner<'_> {
             .find(|s| s.model == job.model)
             .expect("every model of a point is sized");
         run_worker_process(self.exe, &dir, job, attempt, size, self.child_pid)
+    }
+
+    /// For a Transformer job (attempt 1) whose point differs from another
+    /// point only in `--bidirectional`, which does not apply to the
+    /// Transformer, and whose Transformer has the same size there: that
+    /// point's finished `ok` run of the seed, copied into this point (its
+    /// epochs, and its gradient rows for the first seed) and saying so,
+    /// instead of training the same model again. `None` without such a
+    /// twin, or before it has run the seed.
+    fn twin_run(&self, job: &Job, attempt: u32) -> Result<Option<RunRecord>> {
+        if job.model != Cell::Transformer || attempt != 1 {
+            return Ok(None);
+        }
+        let point = self
+            .grid
+            .points
+            .iter()
+            .find(|p| p.id == job.point)
+            .expect("a job's point is in the grid");
+        let size = |id: &str| {
+            self.sizes_of
+                .get(id)
+                .and_then(|sizes| sizes.iter().find(|s| s.model == Cell::Transformer))
+        };
+        for twin in self.grid.points.iter().filter(|p| p.id != point.id) {
+            let mut config = twin.config.clone();
+            config.bidirectional = point.config.bidirectional;
+            if config != point.config
+                || size(&twin.id).is_none()
+                || size(&twin.id) != size(&point.id)
+            {
+                continue;
+            }
+            let from = point_dir(self.root, self.grid, &twin.id);
+            let Some(mut run) = attempts::standing_runs(&resume::finished_runs(&from)?)
+                .into_iter()
+                .find(|r| {
+                    r.model == Cell::Transformer && r.seed == job.seed && r.status == RunStatus::Ok
+                })
+            else {
+                continue;
+            };
+            let to = point_dir(self.root, self.grid, &job.point);
+            let mut epochs = CsvAppender::open(&to.join(files::EPOCHS))?;
+            for e in results::read_csv::<EpochRecord>(&from.join(files::EPOCHS))? {
+                if e.model == Cell::Transformer && e.seed == job.seed && e.attempt == run.attempt {
+                    epochs.append(&e)?;
+                }
+            }
+            if job.seed == point.config.seeds[0] {
+                let rows: Vec<results::GradientFlowRow> =
+                    results::read_csv(&from.join(files::GRADIENT_FLOW))?;
+                let mut gradient = CsvAppender::open(&to.join(files::GRADIENT_FLOW))?;
+                for g in rows.iter().filter(|g| g.model == Cell::Transformer) {
+                    gradient.append(g)?;
+                }
+            }
+            run.message = format!(
+                "the same run as point {} (--bidirectional does not apply to the Transformer)",
+                twin.id
+            );
+            return Ok(Some(run));
+        }
+        Ok(None)
     }
 
     /// Appends the re-run `run` to the `runs.csv` of `job`'s point, then

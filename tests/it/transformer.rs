@@ -211,3 +211,65 @@ fn unmatched_parameters_are_said_on_the_first_screen_and_in_the_claims() {
     let page = std::fs::read_to_string(dir.join("report.html")).unwrap();
     assert!(!page.contains("at matched parameters"));
 }
+
+/// `--bidirectional` does not apply to the Transformer: a sweep over it
+/// says so once and trains the Transformer once per seed, the other point
+/// taking the same run (its numbers, saying whose they are); the cells
+/// train at both points.
+#[test]
+fn a_bidirectional_sweep_trains_the_transformer_once() {
+    let tmp = tempfile::tempdir().unwrap();
+    let output = run_ok(
+        &mut FixtureCompare::new()
+            .unset("--quiet")
+            .with(&[
+                "--models",
+                "transformer,lstm",
+                "--seeds",
+                "2",
+                "--epochs",
+                "1",
+            ])
+            .with(&["--bidirectional=false,true", "--kernel-check", "off"])
+            .command(tmp.path()),
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(
+        stderr
+            .matches("--bidirectional does not apply to the Transformer")
+            .count(),
+        1,
+        "{stderr}"
+    );
+    let dir = only_dir(tmp.path());
+    let runs = |point: &str| -> Vec<rnnbench::results::RunRecord> {
+        rnnbench::results::read_csv(&dir.join("points").join(point).join("runs.csv")).unwrap()
+    };
+    let transformer = |rows: &[rnnbench::results::RunRecord]| -> Vec<(u64, u64, String)> {
+        rows.iter()
+            .filter(|r| r.model == rnnbench::model::Cell::Transformer)
+            .map(|r| (r.seed, r.test_acc.to_bits(), r.message.clone()))
+            .collect()
+    };
+    let (plain, both) = (runs("bidirectional-false"), runs("bidirectional-true"));
+    let (first, second) = (transformer(&plain), transformer(&both));
+    assert_eq!(first.len(), 2, "{plain:?}");
+    assert_eq!(second.len(), 2, "{both:?}");
+    for ((seed_a, acc_a, message_a), (seed_b, acc_b, message_b)) in first.iter().zip(&second) {
+        assert_eq!((seed_a, acc_a), (seed_b, acc_b));
+        assert!(message_a.is_empty(), "{message_a}");
+        assert!(
+            message_b.contains("the same run as point bidirectional-false"),
+            "{message_b}"
+        );
+    }
+    let epochs = std::fs::read_to_string(dir.join("points/bidirectional-true/epochs.csv")).unwrap();
+    assert_eq!(
+        epochs
+            .lines()
+            .filter(|l| l.starts_with("transformer,"))
+            .count(),
+        2
+    );
+    assert_eq!(both.len(), 4, "the LSTM trains at both points: {both:?}");
+}
