@@ -145,6 +145,23 @@ fn moved_checkout(root: &Path, with_onednn: bool) -> std::path::PathBuf {
     moved_exe
 }
 
+/// `exe` (a copied `compare`) on the fixture, one tiny epoch of LSTM and
+/// GRU, writing under `out`, with `args` added and no `LD_LIBRARY_PATH`.
+fn tiny_compare(exe: &Path, out: &Path, args: &[&str]) -> Command {
+    let mut cmd = Command::new(exe);
+    cmd.arg("--train")
+        .arg(fixture("train.csv"))
+        .arg("--test")
+        .arg(fixture("test.csv"))
+        .args(["--epochs", "1", "--seeds", "1", "--models", "lstm,gru"])
+        .args(["--hidden", "8", "--embed", "8", "--max-len", "16"])
+        .args(["--kernel-check", "off", "--quiet", "--out"])
+        .arg(out)
+        .args(args)
+        .env_remove("LD_LIBRARY_PATH");
+    cmd
+}
+
 #[test]
 fn a_moved_checkout_without_onednn_starts_and_runs_every_other_kernel() {
     if !Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -156,20 +173,7 @@ fn a_moved_checkout_without_onednn_starts_and_runs_every_other_kernel() {
     }
     let tmp = tempfile::tempdir().unwrap();
     let exe = moved_checkout(&tmp.path().join("checkout"), false);
-    let command = |args: &[&str]| {
-        let mut cmd = Command::new(&exe);
-        cmd.args(["--train"])
-            .arg(fixture("train.csv"))
-            .arg("--test")
-            .arg(fixture("test.csv"))
-            .args(["--epochs", "1", "--seeds", "1", "--models", "lstm,gru"])
-            .args(["--hidden", "8", "--embed", "8", "--max-len", "16"])
-            .args(["--kernel-check", "off", "--quiet", "--out"])
-            .arg(tmp.path().join("out"))
-            .args(args)
-            .env_remove("LD_LIBRARY_PATH");
-        cmd
-    };
+    let command = |args: &[&str]| tiny_compare(&exe, &tmp.path().join("out"), args);
     let help = Command::new(&exe).arg("--help").output().unwrap();
     assert!(
         help.status.success(),
@@ -196,23 +200,7 @@ fn a_moved_checkout_without_onednn_starts_and_runs_every_other_kernel() {
     if !rnnbench::model::onednn::shim_relative_path().is_empty() {
         let tmp = tempfile::tempdir().unwrap();
         let exe = moved_checkout(&tmp.path().join("checkout"), true);
-        let out = Command::new(&exe)
-            .arg("--train")
-            .arg(fixture("train.csv"))
-            .arg("--test")
-            .arg(fixture("test.csv"))
-            .args(["--epochs", "1", "--seeds", "1", "--models", "gru"])
-            .args(["--hidden", "8", "--embed", "8", "--max-len", "16"])
-            .args([
-                "--kernel",
-                "onednn",
-                "--kernel-check",
-                "off",
-                "--quiet",
-                "--out",
-            ])
-            .arg(tmp.path().join("out"))
-            .env_remove("LD_LIBRARY_PATH")
+        let out = tiny_compare(&exe, &tmp.path().join("out"), &["--kernel", "onednn"])
             .output()
             .unwrap();
         assert!(
