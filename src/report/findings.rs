@@ -1075,6 +1075,74 @@ mod tests {
     use crate::analysis::summary::summarize;
     use crate::analysis::summary::tests::run;
 
+    #[test]
+    fn claim_5_names_each_budget_and_its_verdict_when_there_are_several() {
+        use crate::report::view::claims::ReachAtBudget;
+        let small = TrainingBudget {
+            sequences: 2000,
+            epochs: 6,
+            patience: 0,
+        };
+        assert_eq!(
+            budget_text(&small),
+            "2,000 sequences × 6 epochs, no early stopping"
+        );
+        let stopping = TrainingBudget {
+            sequences: 200,
+            epochs: 1,
+            patience: 3,
+        };
+        assert_eq!(
+            budget_text(&stopping),
+            "200 sequences × up to 1 epoch, early stopping after 3 epochs without a better validation accuracy"
+        );
+        let at = |budget, verdict, lstm| ReachAtBudget {
+            budget,
+            verdict,
+            rnn: Some(30),
+            lstm,
+        };
+        let large = TrainingBudget {
+            epochs: 24,
+            ..small
+        };
+        let claim = |budgets: Vec<ReachAtBudget>, verdict| Claim {
+            id: ClaimId::LongRange,
+            verdict,
+            n: 3,
+            evidence: Some(Evidence::Reach { budgets }),
+        };
+        let ctx = ClaimContext {
+            shapes: &[],
+            kernel: None,
+            run_kernels: &[],
+            kernel_choice: crate::config::KernelChoice::Auto,
+        };
+        let one = claim(
+            vec![at(small, ClaimVerdict::Contradicted, Some(10))],
+            ClaimVerdict::Contradicted,
+        );
+        let row = &claim_rows(&[one], &ctx)[0];
+        assert_eq!(
+            row.measured,
+            "at 2,000 sequences × 6 epochs, no early stopping: longest distance well above chance: RNN 30, LSTM 10"
+        );
+        assert_eq!(row.verdict, "contradicted");
+        let two = claim(
+            vec![
+                at(small, ClaimVerdict::Contradicted, Some(10)),
+                at(large, ClaimVerdict::NotDistinguishable, Some(30)),
+            ],
+            ClaimVerdict::DependsOnBudget,
+        );
+        let row = &claim_rows(&[two], &ctx)[0];
+        assert_eq!(
+            row.measured,
+            "at 2,000 sequences × 6 epochs, no early stopping: longest distance well above chance: RNN 30, LSTM 10 (contradicted); at 2,000 sequences × 24 epochs, no early stopping: longest distance well above chance: RNN 30, LSTM 30 (not distinguishable)"
+        );
+        assert_eq!(row.verdict, "depends on the training budget");
+    }
+
     fn models() -> Vec<Cell> {
         vec![Cell::Lstm, Cell::Gru]
     }
