@@ -958,7 +958,10 @@ pub fn dataset_preset(name: &str) -> Options {
             embed: Some(vec![32]),
             dropout: Some(vec![0.0]),
             batch_size: Some(vec![64]),
-            epochs: Some(vec![MEMORY_PRESET_EPOCHS]),
+            // Two training budgets: whether a gated cell finds the key
+            // near its reach is close to a coin toss at the smaller one, so
+            // claim 5 is judged at both (issue 35, finding 15).
+            epochs: Some(MEMORY_PRESET_EPOCHS.to_vec()),
             patience: Some(vec![0]),
             kernel_check: Some(vec![OnOff::Off]),
             // A cell that has not found the key yet backpropagates vanishing
@@ -977,8 +980,10 @@ pub fn dataset_preset(name: &str) -> Options {
 pub const MEMORY_PRESET_DISTANCES: [usize; 4] = [10, 30, 100, 300];
 /// The memory preset's training sequences.
 pub const MEMORY_PRESET_SEQUENCES: usize = 2000;
-/// The memory preset's epochs (every one runs: patience is off).
-pub const MEMORY_PRESET_EPOCHS: u32 = 6;
+/// The memory preset's training budgets, in epochs (every one runs: patience
+/// is off): the smaller one and one four times as long, each a point of the
+/// preset's `--epochs` axis.
+pub const MEMORY_PRESET_EPOCHS: [u32; 2] = [6, 24];
 
 /// Which of the memory task's options a point was given (flag, file or preset).
 #[derive(Debug, Clone, Copy)]
@@ -1936,12 +1941,32 @@ mod tests {
         }
         .grid()
         .unwrap();
-        assert_eq!(grid.axes.len(), 1);
-        assert_eq!(grid.axes[0].key, "distance");
-        assert_eq!(grid.points.len(), MEMORY_PRESET_DISTANCES.len());
-        for (p, &d) in grid.points.iter().zip(&MEMORY_PRESET_DISTANCES) {
+        let keys: Vec<&str> = grid.axes.iter().map(|a| a.key.as_str()).collect();
+        assert_eq!(
+            keys,
+            ["epochs", "distance"],
+            "a budget axis and the distances"
+        );
+        assert_eq!(
+            grid.points.len(),
+            MEMORY_PRESET_DISTANCES.len() * MEMORY_PRESET_EPOCHS.len()
+        );
+        for &epochs in &MEMORY_PRESET_EPOCHS {
+            let at: Vec<_> = grid
+                .points
+                .iter()
+                .filter(|p| p.config.epochs == epochs)
+                .map(|p| p.config.distance)
+                .collect();
+            assert_eq!(
+                at, MEMORY_PRESET_DISTANCES,
+                "every distance at {epochs} epochs"
+            );
+        }
+        for p in &grid.points {
             let c = &p.config;
-            assert_eq!((c.distance, c.max_len), (d, d + 1));
+            assert_eq!(c.max_len, c.distance + 1);
+            assert_eq!((c.sequences, c.patience), (MEMORY_PRESET_SEQUENCES, 0));
             assert_eq!(c.models, Cell::ALL);
             assert_eq!(c.preset.as_deref(), Some(MEMORY_DATASET));
             assert!(c.flush_denormal.is_on() && !c.kernel_check.is_on());
@@ -1950,6 +1975,8 @@ mod tests {
             dataset: Some(MEMORY_DATASET.into()),
             distance: Some(vec![50]),
             max_len: Some(vec![80]),
+            // One configuration needs one budget of the preset's two.
+            epochs: Some(vec![MEMORY_PRESET_EPOCHS[0]]),
             ..Default::default()
         }
         .resolve()

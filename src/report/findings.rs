@@ -5,9 +5,9 @@
 //! support, and with too few seeds it says so instead of quoting an interval.
 //! Plain text; the HTML layer escapes it.
 
-use super::format::{format_p, seeds_word};
+use super::format::{format_p, seeds_word, thousands};
 use super::view::claims::{Claim, ClaimId, ClaimVerdict, Evidence};
-use super::view::memory_reach::{MemoryReach, ReachPoint};
+use super::view::memory_reach::{MemoryReach, ReachPoint, TrainingBudget};
 use super::view::verdict::{
     Comparison, MIN_SEEDS_FOR_STRONG_EVIDENCE, MIN_SEEDS_FOR_TEST, PairVerdicts, Verdict, shown_ci,
     speed_rests_on_disturbed,
@@ -695,6 +695,57 @@ pub fn memory_reach_sentences(reach: &MemoryReach) -> Vec<String> {
     out
 }
 
+/// A training budget as the claims and the memory section name it:
+/// `2,000 sequences × 6 epochs, no early stopping`, or with `--patience N`
+/// `2,000 sequences × up to 24 epochs, early stopping after 3 epochs
+/// without a better validation accuracy`.
+pub fn budget_text(b: &TrainingBudget) -> String {
+    let sequences = thousands(b.sequences as i64);
+    let epochs = if b.epochs == 1 { "epoch" } else { "epochs" };
+    if b.patience == 0 {
+        format!(
+            "{sequences} sequences × {} {epochs}, no early stopping",
+            b.epochs
+        )
+    } else {
+        format!(
+            "{sequences} sequences × up to {} {epochs}, early stopping after {} {} without a better validation accuracy",
+            b.epochs,
+            b.patience,
+            if b.patience == 1 { "epoch" } else { "epochs" }
+        )
+    }
+}
+
+/// A claim's verdict in a word or two, without its seeds.
+fn verdict_words(v: ClaimVerdict) -> &'static str {
+    match v {
+        ClaimVerdict::Holds => "holds",
+        ClaimVerdict::Contradicted => "contradicted",
+        ClaimVerdict::NotDistinguishable => "not distinguishable",
+        ClaimVerdict::DependsOnBudget => "depends on the training budget",
+        ClaimVerdict::NotMeasured => "not measured",
+    }
+}
+
+/// What a memory-task claim measured at each training budget: `at BUDGET:
+/// TEXT`, joined by `; `, each with its own verdict when there are several.
+fn per_budget(budgets: impl Iterator<Item = (TrainingBudget, ClaimVerdict, String)>) -> String {
+    let budgets: Vec<_> = budgets.collect();
+    let several = budgets.len() > 1;
+    budgets
+        .iter()
+        .map(|(budget, verdict, text)| {
+            let mut s = format!("at {}: {text}", budget_text(budget));
+            if several {
+                s.push_str(&format!(" ({})", verdict_words(*verdict)));
+            }
+            s
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
 /// One row of "The claims, checked", as text.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ClaimRow {
@@ -872,26 +923,30 @@ fn claim_measured(claim: &Claim, ctx: &ClaimContext) -> String {
             })
             .collect::<Vec<_>>()
             .join("; "),
-        Evidence::Reach { rnn, lstm } => {
-            let d = |x: &Option<usize>| x.map_or("none".to_string(), |d| d.to_string());
-            format!(
+        Evidence::Reach { budgets } => per_budget(budgets.iter().map(|b| {
+            let d = |x: Option<usize>| x.map_or("none".to_string(), |d| d.to_string());
+            let text = format!(
                 "longest distance well above chance: RNN {}, LSTM {}",
-                d(rnn),
-                d(lstm)
-            )
-        }
-        Evidence::Reaches { cells } => format!(
-            "longest distance well above chance: {}",
-            cells
-                .iter()
-                .map(|(m, d)| format!(
-                    "{} {}",
-                    m.display_name(),
-                    d.map_or("none".to_string(), |d| d.to_string())
-                ))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
+                d(b.rnn),
+                d(b.lstm)
+            );
+            (b.budget, b.verdict, text)
+        })),
+        Evidence::Reaches { budgets } => per_budget(budgets.iter().map(|b| {
+            let text = format!(
+                "longest distance well above chance: {}",
+                b.cells
+                    .iter()
+                    .map(|(m, d)| format!(
+                        "{} {}",
+                        m.display_name(),
+                        d.map_or("none".to_string(), |d| d.to_string())
+                    ))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+            (b.budget, b.verdict, text)
+        })),
         Evidence::Pooling { rows } => rows
             .iter()
             .map(|r| {
@@ -961,8 +1016,9 @@ pub fn claim_rows(claims: &[Claim], ctx: &ClaimContext) -> Vec<ClaimRow> {
             claim: c.id.words().to_string(),
             measured: claim_measured(c, ctx),
             verdict: match c.verdict {
-                ClaimVerdict::Holds => "holds".to_string(),
-                ClaimVerdict::Contradicted => "contradicted".to_string(),
+                ClaimVerdict::Holds
+                | ClaimVerdict::Contradicted
+                | ClaimVerdict::DependsOnBudget => verdict_words(c.verdict).to_string(),
                 ClaimVerdict::NotDistinguishable => {
                     format!("not distinguishable ({})", seeds_word(c.n))
                 }
@@ -1031,6 +1087,74 @@ mod tests {
     use super::*;
     use crate::analysis::summary::summarize;
     use crate::analysis::summary::tests::run;
+
+    #[test]
+    fn claim_5_names_each_budget_and_its_verdict_when_there_are_several() {
+        use crate::report::view::claims::ReachAtBudget;
+        let small = TrainingBudget {
+            sequences: 2000,
+            epochs: 6,
+            patience: 0,
+        };
+        assert_eq!(
+            budget_text(&small),
+            "2,000 sequences × 6 epochs, no early stopping"
+        );
+        let stopping = TrainingBudget {
+            sequences: 200,
+            epochs: 1,
+            patience: 3,
+        };
+        assert_eq!(
+            budget_text(&stopping),
+            "200 sequences × up to 1 epoch, early stopping after 3 epochs without a better validation accuracy"
+        );
+        let at = |budget, verdict, lstm| ReachAtBudget {
+            budget,
+            verdict,
+            rnn: Some(30),
+            lstm,
+        };
+        let large = TrainingBudget {
+            epochs: 24,
+            ..small
+        };
+        let claim = |budgets: Vec<ReachAtBudget>, verdict| Claim {
+            id: ClaimId::LongRange,
+            verdict,
+            n: 3,
+            evidence: Some(Evidence::Reach { budgets }),
+        };
+        let ctx = ClaimContext {
+            shapes: &[],
+            kernel: None,
+            run_kernels: &[],
+            kernel_choice: crate::config::KernelChoice::Auto,
+        };
+        let one = claim(
+            vec![at(small, ClaimVerdict::Contradicted, Some(10))],
+            ClaimVerdict::Contradicted,
+        );
+        let row = &claim_rows(&[one], &ctx)[0];
+        assert_eq!(
+            row.measured,
+            "at 2,000 sequences × 6 epochs, no early stopping: longest distance well above chance: RNN 30, LSTM 10"
+        );
+        assert_eq!(row.verdict, "contradicted");
+        let two = claim(
+            vec![
+                at(small, ClaimVerdict::Contradicted, Some(10)),
+                at(large, ClaimVerdict::NotDistinguishable, Some(30)),
+            ],
+            ClaimVerdict::DependsOnBudget,
+        );
+        let row = &claim_rows(&[two], &ctx)[0];
+        assert_eq!(
+            row.measured,
+            "at 2,000 sequences × 6 epochs, no early stopping: longest distance well above chance: RNN 30, LSTM 10 (contradicted); at 2,000 sequences × 24 epochs, no early stopping: longest distance well above chance: RNN 30, LSTM 30 (not distinguishable)"
+        );
+        assert_eq!(row.verdict, "depends on the training budget");
+    }
 
     fn models() -> Vec<Cell> {
         vec![Cell::Lstm, Cell::Gru]

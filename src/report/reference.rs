@@ -35,7 +35,7 @@ const WIDTH: usize = 100;
 /// sentences) and the claims' verdicts.
 pub fn readme_block(run: &RunFiles) -> String {
     let summary = run.summary();
-    let claims = run_claims(run, &summary, None, None);
+    let claims = run_claims(run, &summary, &[], None);
     let mut out = String::new();
     out.push_str(BEGIN);
     out.push('\n');

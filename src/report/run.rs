@@ -182,7 +182,7 @@ struct SummaryFile<'a> {
 pub(crate) fn run_claims(
     run: &RunFiles,
     summary: &Summary,
-    reach: Option<&MemoryReach>,
+    reach: &[MemoryReach],
     pooling: Option<&[PoolingRow]>,
 ) -> Vec<ClaimRow> {
     let shapes = run.model_shapes();
@@ -260,7 +260,7 @@ fn render(run: &RunFiles, csv: Csv) -> Result<(PathBuf, Summary, Vec<ClaimRow>, 
     let dir = run.dir.as_path();
     let models = run.models();
     let summary = run.summary();
-    let claims = run_claims(run, &summary, None, None);
+    let claims = run_claims(run, &summary, &[], None);
     let answer = run_answer(run, &summary);
     write_json_atomic(
         &dir.join(files::SUMMARY),

@@ -12,7 +12,8 @@ use super::html::sweep::SweepPage;
 use super::load::SweepFiles;
 use super::plot::sweep::draw_sweep_axis;
 use super::run::{Csv, FinishedRun, render_run_with, run_claims};
-use super::terminal::{sweep_first_screen, sweep_table};
+use super::terminal::{sweep_claim_lines, sweep_first_screen, sweep_table};
+use super::view::claims::ClaimVerdict;
 use super::view::sweep::{axis_lines, summarize_sweep};
 use crate::error::Result;
 use crate::results::{EnvironmentFile, SweepManifest, files, write_json_atomic};
@@ -43,7 +44,6 @@ fn finish_sweep_with(root: &Path, csv: Csv) -> Result<FinishedRun> {
     }
     let loaded = SweepFiles::load(root)?;
     let sweep = summarize_sweep(&loaded);
-    write_json_atomic(&root.join(files::SUMMARY), &sweep)?;
     let mut figures = Vec::new();
     for (i, axis) in sweep.axes.iter().enumerate() {
         let file = axis_chart_file(&axis.key);
@@ -55,7 +55,7 @@ fn finish_sweep_with(root: &Path, csv: Csv) -> Result<FinishedRun> {
             &axis_lines(&sweep, i, |m| m.peak_rss_bytes),
             sweep
                 .memory_reach
-                .as_ref()
+                .first()
                 .filter(|_| axis.key == "distance")
                 .map(|r| r.chance),
         )?;
@@ -63,7 +63,7 @@ fn finish_sweep_with(root: &Path, csv: Csv) -> Result<FinishedRun> {
             "hidden" => {
                 " x is the first model's hidden size; a matched cell's own size is written next to its marker (h …)."
             }
-            "distance" if sweep.memory_reach.is_some() => {
+            "distance" if !sweep.memory_reach.is_empty() => {
                 " The dashed grey line is chance (1 / the number of key classes)."
             }
             _ => "",
@@ -99,7 +99,7 @@ fn finish_sweep_with(root: &Path, csv: Csv) -> Result<FinishedRun> {
                 run_claims(
                     run,
                     summary,
-                    sweep.memory_reach.as_ref(),
+                    &sweep.memory_reach,
                     Some(sweep.pooling_effect.as_slice()),
                 ),
             ))
@@ -114,6 +114,14 @@ fn finish_sweep_with(root: &Path, csv: Csv) -> Result<FinishedRun> {
             Some((point.id.as_str(), run.config.data_warnings.as_slice()))
         })
         .collect();
+    let across = across_sweep(&claims);
+    write_json_atomic(
+        &root.join(files::SUMMARY),
+        &SweepSummaryFile {
+            sweep: &sweep,
+            claims: &across,
+        },
+    )?;
     let page = SweepPage::new(
         &manifest,
         &sweep,
@@ -139,8 +147,8 @@ fn finish_sweep_with(root: &Path, csv: Csv) -> Result<FinishedRun> {
         .collect();
     Ok(FinishedRun {
         html: path,
-        table: sweep_table(&sweep),
-        first_screen: sweep_first_screen(&sweep, &duplicates),
+        table: sweep_table(&sweep) + &sweep_claim_lines(&across),
+        first_screen: sweep_first_screen(&sweep, &duplicates) + &sweep_claim_lines(&across),
     })
 }
 
@@ -167,6 +175,33 @@ fn data_notes(points: &[(&str, &[String])]) -> Vec<String> {
             }
         })
         .collect()
+}
+
+/// The sweep's `summary.json`: the summary, and the claims decided across
+/// the whole sweep.
+#[derive(serde::Serialize)]
+struct SweepSummaryFile<'a> {
+    #[serde(flatten)]
+    sweep: &'a SweepSummary,
+    /// Claims 5 and 9 where the memory task measured them (they rest on
+    /// every distance, at each training budget); absent otherwise.
+    #[serde(skip_serializing_if = "<[ClaimRow]>::is_empty")]
+    claims: &'a [ClaimRow],
+}
+
+/// The rows of the claims decided across the sweep, not per point (the
+/// memory task's 5 and 9, the same at every point): the first point's,
+/// where measured.
+fn across_sweep(claims: &[(String, Vec<ClaimRow>)]) -> Vec<ClaimRow> {
+    claims
+        .first()
+        .map(|(_, rows)| {
+            rows.iter()
+                .filter(|r| matches!(r.number, 5 | 9) && r.verdict_key != ClaimVerdict::NotMeasured)
+                .cloned()
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// Renders `root` as a sweep folder if it is one (has `sweep.json` with more

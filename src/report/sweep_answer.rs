@@ -296,7 +296,7 @@ mod tests {
             jobs_planned: 6 * points.len(),
             jobs_ok: 6 * points.len(),
             points,
-            memory_reach: None,
+            memory_reach: Vec::new(),
             pooling_effect: Vec::new(),
             length_scaling: None,
         }

@@ -3,7 +3,7 @@
 //! printed by `compare` when it ends. The same numbers, intervals and
 //! verdicts as the pages.
 
-use super::findings::{ClaimRow, findings, memory_reach_sentences, short_verdict};
+use super::findings::{ClaimRow, budget_text, findings, memory_reach_sentences, short_verdict};
 use super::format::{ci, mean_sd, mib, pct, secs, thousands};
 use super::sweep_answer::sweep_answer;
 use super::view::sweep::SweepSummary;
@@ -117,6 +117,22 @@ pub fn sweep_first_screen(sweep: &SweepSummary, notes: &[String]) -> String {
     out
 }
 
+/// The claims decided across a sweep (`rows`), one line each: `claim 5
+/// (words): verdict; measured`, after a blank line; empty without rows.
+pub fn sweep_claim_lines(rows: &[ClaimRow]) -> String {
+    let mut out = String::new();
+    for r in rows {
+        out.push_str(&format!(
+            "\nclaim {} ({}): {}; {}",
+            r.number, r.claim, r.verdict, r.measured
+        ));
+    }
+    if !out.is_empty() {
+        out.push('\n');
+    }
+    out
+}
+
 /// One line per grid point: each model's test accuracy (with its hidden
 /// size at that point) and the first pair's verdict.
 pub fn sweep_table(sweep: &SweepSummary) -> String {
@@ -150,8 +166,11 @@ pub fn sweep_table(sweep: &SweepSummary) -> String {
         out.push_str(line.trim_end());
         out.push('\n');
     }
-    if let Some(reach) = &sweep.memory_reach {
-        out.push_str("long-range memory:\n");
+    for reach in &sweep.memory_reach {
+        out.push_str(&format!(
+            "long-range memory at {}:\n",
+            budget_text(&reach.budget)
+        ));
         for s in memory_reach_sentences(reach) {
             out.push_str(&format!("  {s}\n"));
         }

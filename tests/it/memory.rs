@@ -77,7 +77,10 @@ fn a_distance_sweep_gives_every_point_its_own_data_and_judges_reach() {
     // and the chart say so.
     let summary: Value =
         serde_json::from_str(&std::fs::read_to_string(root.join("summary.json")).unwrap()).unwrap();
-    let reach = &summary["memory_reach"];
+    let reaches = summary["memory_reach"].as_array().expect("one per budget");
+    assert_eq!(reaches.len(), 1, "one training budget");
+    let reach = &reaches[0];
+    assert_eq!(reach["budget"]["epochs"], 2);
     assert_eq!(reach["chance"], 0.25);
     assert_eq!(reach["distances"], serde_json::json!([3, 12]));
     assert_eq!(reach["cells"].as_array().unwrap().len(), 4);
@@ -109,6 +112,68 @@ fn a_distance_sweep_gives_every_point_its_own_data_and_judges_reach() {
     let result: JobResult =
         rnnbench::results::read_json(&job_result_path(&point, &job)).expect("the worker's record");
     assert_eq!(result.run.status, RunStatus::Failed);
+}
+
+#[test]
+fn claim_5_names_its_budget_and_is_judged_at_each_one() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_compare"));
+    cmd.args(["--dataset", "memory", "--distance", "3,12", "--sequences"]);
+    cmd.args(["200", "--epochs", "1,3", "--models", "lstm,rnn", "--hidden"]);
+    cmd.args(["16", "--threads", "1", "--remeasure", "0", "--seeds", "3"]);
+    let output = run_ok(cmd.arg("--out").arg(tmp.path()));
+    let root = only_dir(tmp.path());
+    let summary: Value =
+        serde_json::from_str(&std::fs::read_to_string(root.join("summary.json")).unwrap()).unwrap();
+    let budgets: Vec<(u64, u64, u64)> = summary["memory_reach"]
+        .as_array()
+        .expect("one reach per budget")
+        .iter()
+        .map(|r| {
+            let b = &r["budget"];
+            let n = |k: &str| b[k].as_u64().unwrap();
+            (n("sequences"), n("epochs"), n("patience"))
+        })
+        .collect();
+    assert_eq!(budgets, [(200, 1, 0), (200, 3, 0)], "smallest first");
+
+    // Claim 5 in the sweep's summary.json: measured at both budgets, named.
+    let claims = summary["claims"]
+        .as_array()
+        .expect("claims across the sweep");
+    let claim5 = claims.iter().find(|c| c["number"] == 5).expect("claim 5");
+    let measured = claim5["measured"].as_str().unwrap();
+    for budget in [
+        "at 200 sequences × 1 epoch, no early stopping: longest distance well above chance: RNN ",
+        "at 200 sequences × 3 epochs, no early stopping: longest distance well above chance: RNN ",
+    ] {
+        assert!(measured.contains(budget), "{measured}");
+    }
+    let key = claim5["verdict_key"].as_str().unwrap();
+    assert!(
+        [
+            "holds",
+            "contradicted",
+            "not_distinguishable",
+            "depends_on_budget"
+        ]
+        .contains(&key),
+        "{key}"
+    );
+    if key == "depends_on_budget" {
+        assert_eq!(claim5["verdict"], "depends on the training budget");
+    }
+
+    // The page has a memory table per budget; the terminal names claim 5's budgets.
+    let page = std::fs::read_to_string(root.join("report.html")).unwrap();
+    assert!(page.contains("At 200 sequences × 1 epoch, no early stopping"));
+    assert!(page.contains("At 200 sequences × 3 epochs, no early stopping"));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.contains("long-range memory at 200 sequences × 3 epochs, no early stopping:"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("claim 5 (Vanilla RNNs"), "{stdout}");
 }
 
 #[test]

@@ -7,7 +7,9 @@ use crate::error::{Error, Result};
 use crate::model::Cell;
 use crate::probe::environment::Environment;
 use crate::report::answer::Answer;
-use crate::report::findings::{ClaimRow, memory_reach_sentences, short_verdict, timing_cell};
+use crate::report::findings::{
+    ClaimRow, budget_text, memory_reach_sentences, short_verdict, timing_cell,
+};
 use crate::report::format::{acc_with_ci, ci_note, diff_cell, machine_line, p_cell, ratio_cell};
 use crate::report::sweep_answer::sweep_answer;
 use crate::report::view::length_scaling::LengthScaling;
@@ -63,7 +65,8 @@ pub struct SweepPage {
     files: Vec<&'static str>,
     point_dirs: Vec<String>,
     lengths: Option<LengthSection>,
-    memory: Option<MemorySection>,
+    /// One per training budget, the smallest first.
+    memory: Vec<MemorySection>,
     claim_points: Vec<String>,
     claims: Vec<SweepClaimRow>,
     /// The first screen across the grid.
@@ -82,6 +85,8 @@ struct SweepClaimRow {
 /// The memory task's section: accuracy per cell and distance, the verdicts.
 #[derive(Debug, Clone, Serialize)]
 struct MemorySection {
+    /// The training budget, in words.
+    budget: String,
     chance: String,
     distances: Vec<usize>,
     rows: Vec<MemoryRow>,
@@ -157,7 +162,7 @@ impl SweepPage {
                 .filter(|p| p.summary.is_some())
                 .map(|p| p.dir.clone())
                 .collect(),
-            memory: sweep.memory_reach.as_ref().map(memory_section),
+            memory: sweep.memory_reach.iter().map(memory_section).collect(),
             lengths: sweep.length_scaling.as_ref().map(length_section),
             claim_points: claims.iter().map(|(id, _)| id.clone()).collect(),
             claims: sweep_claim_rows(claims),
@@ -289,6 +294,7 @@ fn point_rows(sweep: &SweepSummary, models: &[Cell]) -> Vec<PointRow> {
 /// held above chance.
 fn memory_section(r: &MemoryReach) -> MemorySection {
     MemorySection {
+        budget: budget_text(&r.budget),
         chance: format!("{:.0}", r.chance * 100.0),
         distances: r.distances.clone(),
         rows: r

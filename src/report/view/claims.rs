@@ -6,7 +6,7 @@
 
 use serde::Serialize;
 
-use super::memory_reach::MemoryReach;
+use super::memory_reach::{CellReach, MemoryReach, TrainingBudget};
 use super::pooling_effect::PoolingRow;
 use super::verdict::{Comparison, Verdict};
 use crate::analysis::summary::{PairSummary, Summary};
@@ -132,6 +132,9 @@ pub enum ClaimVerdict {
     Contradicted,
     /// Tested, or too few seeds to test: no difference either way.
     NotDistinguishable,
+    /// Judged at several training budgets (the memory task's claims 5 and
+    /// 9), with verdicts that differ between them.
+    DependsOnBudget,
     /// This run has nothing that decides it.
     NotMeasured,
 }
@@ -154,18 +157,17 @@ pub enum Evidence {
         /// Per cell: gate blocks, recurrent parameters per hidden unit.
         cells: Vec<(Cell, i64, f64)>,
     },
-    /// The memory task's reach (only a `--distance` sweep has one).
+    /// The memory task's reach (only a `--distance` sweep has one), per
+    /// training budget, smallest first.
     Reach {
-        /// Longest distance well above chance: the vanilla RNN's, the LSTM's.
-        rnn: Option<usize>,
-        /// The LSTM's.
-        lstm: Option<usize>,
+        /// Per budget: its verdict and the reaches it rests on.
+        budgets: Vec<ReachAtBudget>,
     },
     /// The memory task's reach of the Transformer and of every recurrent
-    /// cell (only a `--distance` sweep has one).
+    /// cell (only a `--distance` sweep has one), per training budget.
     Reaches {
-        /// Per model: the longest distance well above chance.
-        cells: Vec<(Cell, Option<usize>)>,
+        /// Per budget: its verdict and the reaches it rests on.
+        budgets: Vec<ReachesAtBudget>,
     },
     /// Pooling every state against the last state, per recurrent cell
     /// (a `--pooling` sweep).
@@ -179,6 +181,32 @@ pub enum Evidence {
         /// Per cell: first-step norm / last-step norm.
         early_over_late: Vec<(Cell, f64)>,
     },
+}
+
+/// Claim 5 at one training budget: the longest distance well above chance
+/// of the vanilla RNN and of the LSTM.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ReachAtBudget {
+    /// The budget the runs got.
+    pub budget: TrainingBudget,
+    /// The claim's verdict at this budget alone.
+    pub verdict: ClaimVerdict,
+    /// The vanilla RNN's longest distance well above chance.
+    pub rnn: Option<usize>,
+    /// The LSTM's.
+    pub lstm: Option<usize>,
+}
+
+/// Claim 9 at one training budget: every model's longest distance well
+/// above chance.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ReachesAtBudget {
+    /// The budget the runs got.
+    pub budget: TrainingBudget,
+    /// The claim's verdict at this budget alone.
+    pub verdict: ClaimVerdict,
+    /// Per model: the longest distance well above chance.
+    pub cells: Vec<(Cell, Option<usize>)>,
 }
 
 /// One row of the claims table.
@@ -203,8 +231,9 @@ pub struct ClaimInputs<'a> {
     pub shapes: &'a [ModelShape],
     /// `gradient_flow.csv`'s rows.
     pub gradient: &'a [GradientFlowRow],
-    /// The memory task's reach, for a `--distance` sweep.
-    pub reach: Option<&'a MemoryReach>,
+    /// The memory task's reach, one per training budget, for a
+    /// `--distance` sweep; empty otherwise.
+    pub reach: &'a [MemoryReach],
     /// Pooling against the last state, for a `--pooling` sweep.
     pub pooling: Option<&'a [PoolingRow]>,
 }
@@ -312,26 +341,61 @@ fn lstm_transformer(summary: &Summary) -> Option<&PairSummary> {
         .find(|p| p.a == Cell::Lstm && p.b == Cell::Transformer)
 }
 
-/// Claim 9, from the memory task's reach: it holds when the Transformer
-/// stays well above chance at a longer distance than every recurrent cell
-/// of the sweep, is contradicted when one of them reaches further.
-fn global_context(reach: Option<&MemoryReach>) -> Claim {
-    let id = ClaimId::GlobalContext;
-    let Some(reach) = reach else {
-        return not_measured(id);
-    };
-    let Some(transformer) = reach.cells.iter().find(|c| c.model == Cell::Transformer) else {
-        return not_measured(id);
-    };
-    let recurrent: Vec<_> = reach
+/// Claim 9, from the memory task's reach at each training budget: at one
+/// budget it holds when the Transformer stays well above chance at a longer
+/// distance than every recurrent cell of the sweep, is contradicted when
+/// one of them reaches further; over the budgets, [`across_budgets`].
+fn global_context(reaches: &[MemoryReach]) -> Claim {
+    let budgets: Vec<(ReachesAtBudget, usize)> =
+        reaches.iter().filter_map(global_context_at).collect();
+    if budgets.is_empty() {
+        return not_measured(ClaimId::GlobalContext);
+    }
+    Claim {
+        id: ClaimId::GlobalContext,
+        verdict: across_budgets(budgets.iter().map(|(b, _)| b.verdict)),
+        n: budgets.iter().map(|(_, n)| *n).min().unwrap_or(0),
+        evidence: Some(Evidence::Reaches {
+            budgets: budgets.into_iter().map(|(b, _)| b).collect(),
+        }),
+    }
+}
+
+/// Claim 9 at the budget of `reach`, with its seeds; `None` when the
+/// Transformer or every recurrent cell is missing.
+fn global_context_at(reach: &MemoryReach) -> Option<(ReachesAtBudget, usize)> {
+    let transformer = reach.cells.iter().find(|c| c.model == Cell::Transformer)?;
+    let best = reach
         .cells
         .iter()
         .filter(|c| c.model.is_recurrent())
+        .map(|c| c.longest_held)
+        .max()?;
+    let (tested, n) = tested_seeds(reach.cells.iter());
+    let verdict = if tested {
+        farther(transformer.longest_held, best)
+    } else {
+        ClaimVerdict::NotDistinguishable
+    };
+    let cells = reach
+        .cells
+        .iter()
+        .map(|c| (c.model, c.longest_held))
         .collect();
-    if recurrent.is_empty() {
-        return not_measured(id);
-    }
-    let points = || reach.cells.iter().flat_map(|c| &c.points);
+    Some((
+        ReachesAtBudget {
+            budget: reach.budget,
+            verdict,
+            cells,
+        },
+        n,
+    ))
+}
+
+/// Whether any point of `cells` was judged against chance (enough seeds),
+/// and the fewest seeds behind a point.
+fn tested_seeds<'a>(cells: impl Iterator<Item = &'a CellReach> + Clone) -> (bool, usize) {
+    let points = || cells.clone().flat_map(|c| &c.points);
     let n = points()
         .filter_map(|p| p.vs_chance.map(|c| c.n))
         .min()
@@ -340,27 +404,31 @@ fn global_context(reach: Option<&MemoryReach>) -> Claim {
         p.vs_chance
             .is_some_and(|c| c.verdict != Verdict::TooFewSeeds)
     });
-    let best = recurrent.iter().map(|c| c.longest_held).max().flatten();
-    let verdict = if !tested {
-        ClaimVerdict::NotDistinguishable
-    } else {
-        match transformer.longest_held.cmp(&best) {
-            std::cmp::Ordering::Greater => ClaimVerdict::Holds,
-            std::cmp::Ordering::Less => ClaimVerdict::Contradicted,
-            std::cmp::Ordering::Equal => ClaimVerdict::NotDistinguishable,
-        }
+    (tested, n)
+}
+
+/// The claim that `claimed` reaches farther than `other`: holds when it
+/// does, contradicted when `other` does, not distinguishable when equal.
+fn farther(claimed: Option<usize>, other: Option<usize>) -> ClaimVerdict {
+    match claimed.cmp(&other) {
+        std::cmp::Ordering::Greater => ClaimVerdict::Holds,
+        std::cmp::Ordering::Less => ClaimVerdict::Contradicted,
+        std::cmp::Ordering::Equal => ClaimVerdict::NotDistinguishable,
+    }
+}
+
+/// One verdict over several training budgets' own: theirs when they all
+/// agree, [`ClaimVerdict::DependsOnBudget`] when they differ (a cell's
+/// reach moved with the budget), not measured without a budget.
+pub fn across_budgets(verdicts: impl IntoIterator<Item = ClaimVerdict>) -> ClaimVerdict {
+    let mut verdicts = verdicts.into_iter();
+    let Some(first) = verdicts.next() else {
+        return ClaimVerdict::NotMeasured;
     };
-    Claim {
-        id,
-        verdict,
-        n,
-        evidence: Some(Evidence::Reaches {
-            cells: reach
-                .cells
-                .iter()
-                .map(|c| (c.model, c.longest_held))
-                .collect(),
-        }),
+    if verdicts.all(|v| v == first) {
+        first
+    } else {
+        ClaimVerdict::DependsOnBudget
     }
 }
 
@@ -417,46 +485,47 @@ fn complexity(shapes: &[ModelShape]) -> Claim {
     }
 }
 
-/// Claim 5, from the memory task's reach: it holds when the LSTM stays well
-/// above chance at a longer distance than the vanilla RNN, is contradicted
-/// when the RNN reaches further.
-fn long_range(reach: Option<&MemoryReach>) -> Claim {
-    let Some(reach) = reach else {
+/// Claim 5, from the memory task's reach at each training budget: at one
+/// budget it holds when the LSTM stays well above chance at a longer
+/// distance than the vanilla RNN, is contradicted when the RNN reaches
+/// further; over the budgets, [`across_budgets`] (at one budget that could
+/// be too small for a gated cell to find the key, "the RNN reaches
+/// further" is a statement about the budget, not the cell).
+fn long_range(reaches: &[MemoryReach]) -> Claim {
+    let budgets: Vec<(ReachAtBudget, usize)> = reaches.iter().filter_map(long_range_at).collect();
+    if budgets.is_empty() {
         return not_measured(ClaimId::LongRange);
-    };
-    let cell = |m: Cell| reach.cells.iter().find(|c| c.model == m);
-    let (Some(rnn), Some(lstm)) = (cell(Cell::Rnn), cell(Cell::Lstm)) else {
-        return not_measured(ClaimId::LongRange);
-    };
-    let n = rnn
-        .points
-        .iter()
-        .chain(&lstm.points)
-        .filter_map(|p| p.vs_chance.map(|c| c.n))
-        .min()
-        .unwrap_or(0);
-    let tested = rnn.points.iter().chain(&lstm.points).any(|p| {
-        p.vs_chance
-            .is_some_and(|c| c.verdict != Verdict::TooFewSeeds)
-    });
-    let verdict = if !tested {
-        ClaimVerdict::NotDistinguishable
-    } else {
-        match lstm.longest_held.cmp(&rnn.longest_held) {
-            std::cmp::Ordering::Greater => ClaimVerdict::Holds,
-            std::cmp::Ordering::Less => ClaimVerdict::Contradicted,
-            std::cmp::Ordering::Equal => ClaimVerdict::NotDistinguishable,
-        }
-    };
+    }
     Claim {
         id: ClaimId::LongRange,
-        verdict,
-        n,
+        verdict: across_budgets(budgets.iter().map(|(b, _)| b.verdict)),
+        n: budgets.iter().map(|(_, n)| *n).min().unwrap_or(0),
         evidence: Some(Evidence::Reach {
-            rnn: rnn.longest_held,
-            lstm: lstm.longest_held,
+            budgets: budgets.into_iter().map(|(b, _)| b).collect(),
         }),
     }
+}
+
+/// Claim 5 at the budget of `reach`, with its seeds; `None` without both
+/// the RNN and the LSTM.
+fn long_range_at(reach: &MemoryReach) -> Option<(ReachAtBudget, usize)> {
+    let cell = |m: Cell| reach.cells.iter().find(|c| c.model == m);
+    let (rnn, lstm) = (cell(Cell::Rnn)?, cell(Cell::Lstm)?);
+    let (tested, n) = tested_seeds([rnn, lstm].into_iter());
+    let verdict = if tested {
+        farther(lstm.longest_held, rnn.longest_held)
+    } else {
+        ClaimVerdict::NotDistinguishable
+    };
+    Some((
+        ReachAtBudget {
+            budget: reach.budget,
+            verdict,
+            rnn: rnn.longest_held,
+            lstm: lstm.longest_held,
+        },
+        n,
+    ))
 }
 
 /// Claim 7, from the gradient flow of the first seed (one seed: the rule
@@ -527,7 +596,7 @@ mod tests {
             summary: &summary,
             shapes: &shapes,
             gradient: &[],
-            reach: None,
+            reach: &[],
             pooling: None,
         });
         let v = |id: ClaimId| claims.iter().find(|c| c.id == id).unwrap().verdict;
@@ -560,7 +629,7 @@ mod tests {
             summary: &summary,
             shapes: &shapes,
             gradient: &[],
-            reach: None,
+            reach: &[],
             pooling: None,
         });
         assert_eq!(claims[0].verdict, ClaimVerdict::Contradicted);
@@ -576,17 +645,19 @@ mod tests {
             summary: &summary,
             shapes: &shapes,
             gradient: &[],
-            reach: None,
+            reach: &[],
             pooling: None,
         });
         assert_eq!(claims[0].verdict, ClaimVerdict::NotDistinguishable);
         assert_eq!(claims[0].n, 2);
     }
 
-    #[test]
-    fn global_context_compares_the_transformer_with_every_recurrent_cell() {
-        use super::super::memory_reach::{CellReach, MemoryReach, ReachPoint};
-        let point = |distance: usize, held: bool| ReachPoint {
+    use super::super::memory_reach::ReachPoint;
+    use super::super::memory_reach::tests::SMALL;
+
+    /// A cell's point at `distance`, judged against chance over 3 seeds.
+    fn point(distance: usize, held: bool) -> ReachPoint {
+        ReachPoint {
             distance,
             test_acc: None,
             vs_chance: Some(Comparison {
@@ -602,16 +673,85 @@ mod tests {
                 },
             }),
             above_chance: held,
-        };
-        let cell = |model: Cell, longest: Option<usize>| CellReach {
+        }
+    }
+
+    /// A cell measured at distances 10, 100 and 1000 that stays well above
+    /// chance up to `longest`.
+    fn cell(model: Cell, longest: Option<usize>) -> CellReach {
+        CellReach {
             model,
             points: [10, 100, 1000]
                 .into_iter()
                 .map(|d| point(d, longest.is_some_and(|l| d <= l)))
                 .collect(),
             longest_held: longest,
+        }
+    }
+
+    /// A reach of the LSTM, the GRU and the RNN at `budget`.
+    fn cells_at(budget: TrainingBudget, lstm: Option<usize>, rnn: Option<usize>) -> MemoryReach {
+        MemoryReach {
+            budget,
+            chance: 0.25,
+            distances: vec![10, 100, 1000],
+            cells: vec![
+                cell(Cell::Lstm, lstm),
+                cell(Cell::Gru, lstm),
+                cell(Cell::Rnn, rnn),
+            ],
+            separations: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn long_range_is_judged_per_budget_and_depends_on_it_when_they_disagree() {
+        let large = TrainingBudget {
+            epochs: 24,
+            ..SMALL
         };
+        // At the small budget the RNN reaches further, at the large one
+        // the LSTM: the verdict is the budget's, not the cell's.
+        let small_says = cells_at(SMALL, Some(10), Some(100));
+        let large_says = cells_at(large, Some(1000), Some(100));
+        let claim = long_range(&[small_says.clone(), large_says.clone()]);
+        assert_eq!(claim.verdict, ClaimVerdict::DependsOnBudget);
+        assert_eq!(claim.n, 3);
+        let Some(Evidence::Reach { budgets }) = &claim.evidence else {
+            panic!("{claim:?}");
+        };
+        let per: Vec<_> = budgets
+            .iter()
+            .map(|b| (b.budget, b.verdict, b.rnn, b.lstm))
+            .collect();
+        assert_eq!(
+            per,
+            [
+                (SMALL, ClaimVerdict::Contradicted, Some(100), Some(10)),
+                (large, ClaimVerdict::Holds, Some(100), Some(1000)),
+            ]
+        );
+        // Budgets that agree keep their verdict; one budget is its own.
+        let also_contradicted = cells_at(large, Some(100), Some(1000));
+        assert_eq!(
+            long_range(&[small_says.clone(), also_contradicted]).verdict,
+            ClaimVerdict::Contradicted
+        );
+        assert_eq!(long_range(&[large_says]).verdict, ClaimVerdict::Holds);
+        // Equal reach at one budget, contradicted at the other: depends.
+        let equal = cells_at(large, Some(100), Some(100));
+        assert_eq!(
+            long_range(&[small_says, equal]).verdict,
+            ClaimVerdict::DependsOnBudget
+        );
+        assert_eq!(long_range(&[]).verdict, ClaimVerdict::NotMeasured);
+        assert_eq!(across_budgets([]), ClaimVerdict::NotMeasured);
+    }
+
+    #[test]
+    fn global_context_compares_the_transformer_with_every_recurrent_cell() {
         let reach = |t: Option<usize>| MemoryReach {
+            budget: SMALL,
             chance: 0.25,
             distances: vec![10, 100, 1000],
             cells: vec![
@@ -621,7 +761,7 @@ mod tests {
             ],
             separations: Vec::new(),
         };
-        let v = |t| global_context(Some(&reach(t))).verdict;
+        let v = |t| global_context(&[reach(t)]).verdict;
         assert_eq!(v(Some(1000)), ClaimVerdict::Holds);
         assert_eq!(v(Some(100)), ClaimVerdict::NotDistinguishable);
         assert_eq!(v(None), ClaimVerdict::Contradicted);
@@ -629,7 +769,7 @@ mod tests {
         let mut no_transformer = reach(None);
         no_transformer.cells.pop();
         assert_eq!(
-            global_context(Some(&no_transformer)).verdict,
+            global_context(&[no_transformer]).verdict,
             ClaimVerdict::NotMeasured
         );
         assert_eq!(ClaimId::AllStates.number(), 11);

@@ -5,6 +5,12 @@
 //! accuracies minus chance (a one-sample t-test: at least 3 seeds, p < 0.05
 //! and a 95% CI whose lower end is above chance). Where the cells differ
 //! beyond their intervals at one distance is read from that point's pairs.
+//!
+//! Whether a gated cell finds the key within a budget is close to a coin
+//! toss near its reach (issue 35, finding 15), so every reach belongs to one
+//! training budget ([`TrainingBudget`]: sequences, epochs, patience), and a
+//! sweep over several budgets (the preset's `--epochs` axis) has one reach
+//! per budget.
 
 use serde::Serialize;
 
@@ -14,11 +20,43 @@ use crate::analysis::summary::PairSummary;
 use crate::model::Cell;
 use crate::results::{RunRecord, RunStatus};
 
+/// What training a memory run's cells got: the budget a reach (and claim 5
+/// and 9's verdicts) holds for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct TrainingBudget {
+    /// Training sequences (`--sequences`).
+    pub sequences: usize,
+    /// Epochs, the most a run trains (`--epochs`).
+    pub epochs: u32,
+    /// Epochs without a better validation accuracy before a run stops
+    /// (`--patience`); 0: no early stopping, every epoch runs.
+    pub patience: u32,
+}
+
+impl TrainingBudget {
+    /// The budget of a run's configuration.
+    pub fn of(config: &crate::config::Config) -> TrainingBudget {
+        TrainingBudget {
+            sequences: config.sequences,
+            epochs: config.epochs,
+            patience: config.patience,
+        }
+    }
+
+    /// Sequences seen in training at most (sequences × epochs): the order
+    /// in which budgets are shown.
+    pub fn sequence_epochs(&self) -> u64 {
+        self.sequences as u64 * u64::from(self.epochs)
+    }
+}
+
 /// One grid point of a memory run, as the reach needs it.
 #[derive(Debug, Clone, Copy)]
 pub struct ReachInput<'a> {
     /// Filler tokens between key and end (`--distance`).
     pub distance: usize,
+    /// The training budget of the point's runs.
+    pub budget: TrainingBudget,
     /// Chance accuracy (1 / classes).
     pub chance: f64,
     /// The point's runs (only `ok` ones with a test accuracy count).
@@ -64,9 +102,11 @@ pub struct Separation {
     pub diff: Comparison,
 }
 
-/// The reach of every cell of a memory run.
+/// The reach of every cell of a memory run at one training budget.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct MemoryReach {
+    /// The training budget every run of this reach got.
+    pub budget: TrainingBudget,
     /// Chance accuracy (1 / the number of key classes).
     pub chance: f64,
     /// The distances measured, ascending.
@@ -82,9 +122,32 @@ pub fn versus_chance(accs: &[f64], chance: f64) -> Option<Comparison> {
     paired_difference(accs, &vec![chance; accs.len()]).map(|d| Comparison::of_difference(&d))
 }
 
-/// The reach over `inputs` (one per grid point, any order) of `models`;
-/// `None` without inputs.
-pub fn memory_reach(models: &[Cell], inputs: &[ReachInput<'_>]) -> Option<MemoryReach> {
+/// The reach over `inputs` (one per grid point, any order) of `models`: one
+/// per training budget, the smallest budget (sequences × epochs) first;
+/// empty without inputs.
+pub fn memory_reach(models: &[Cell], inputs: &[ReachInput<'_>]) -> Vec<MemoryReach> {
+    let mut budgets: Vec<TrainingBudget> = inputs.iter().map(|i| i.budget).collect();
+    budgets.sort_by_key(|b| (b.sequence_epochs(), *b));
+    budgets.dedup();
+    budgets
+        .into_iter()
+        .filter_map(|budget| {
+            let at: Vec<ReachInput<'_>> = inputs
+                .iter()
+                .filter(|i| i.budget == budget)
+                .copied()
+                .collect();
+            reach_at_budget(models, budget, &at)
+        })
+        .collect()
+}
+
+/// The reach over `inputs`, all of one `budget`; `None` without inputs.
+fn reach_at_budget(
+    models: &[Cell],
+    budget: TrainingBudget,
+    inputs: &[ReachInput<'_>],
+) -> Option<MemoryReach> {
     let mut inputs = inputs.to_vec();
     inputs.sort_by_key(|i| i.distance);
     let chance = inputs.first()?.chance;
@@ -150,6 +213,7 @@ pub fn memory_reach(models: &[Cell], inputs: &[ReachInput<'_>]) -> Option<Memory
         }
     }
     Some(MemoryReach {
+        budget,
         chance,
         distances: inputs.iter().map(|i| i.distance).collect(),
         cells,
@@ -158,10 +222,17 @@ pub fn memory_reach(models: &[Cell], inputs: &[ReachInput<'_>]) -> Option<Memory
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::analysis::summary::summarize;
     use crate::analysis::summary::tests::run;
+
+    /// The preset's budget: 2,000 sequences × 6 epochs, no early stopping.
+    pub(crate) const SMALL: TrainingBudget = TrainingBudget {
+        sequences: 2000,
+        epochs: 6,
+        patience: 0,
+    };
 
     #[test]
     fn the_longest_distance_above_chance_is_named_per_cell() {
@@ -186,18 +257,23 @@ mod tests {
         let inputs = [
             ReachInput {
                 distance: 100,
+                budget: SMALL,
                 chance: 0.25,
                 runs: &far,
                 pairs: &s_far.pairs,
             },
             ReachInput {
                 distance: 10,
+                budget: SMALL,
                 chance: 0.25,
                 runs: &near,
                 pairs: &s_near.pairs,
             },
         ];
-        let reach = memory_reach(&models, &inputs).unwrap();
+        let reaches = memory_reach(&models, &inputs);
+        assert_eq!(reaches.len(), 1, "one budget, one reach");
+        let reach = &reaches[0];
+        assert_eq!(reach.budget, SMALL);
         assert_eq!(reach.distances, [10, 100]);
         assert_eq!(reach.cells[0].longest_held, Some(10));
         assert!(!reach.cells[0].points[1].above_chance);
@@ -211,5 +287,42 @@ mod tests {
         // Two seeds are too few to call anything above chance.
         let two = versus_chance(&[0.9, 0.95], 0.25).unwrap();
         assert_eq!(two.verdict, Verdict::TooFewSeeds);
+    }
+
+    #[test]
+    fn each_training_budget_gets_its_own_reach_smallest_first() {
+        let models = [Cell::Lstm];
+        let chance_runs = [
+            run("lstm", 1, 0.25, 1.0, 1),
+            run("lstm", 2, 0.24, 1.0, 1),
+            run("lstm", 3, 0.26, 1.0, 1),
+        ];
+        let solved = [
+            run("lstm", 1, 0.99, 1.0, 1),
+            run("lstm", 2, 0.98, 1.0, 1),
+            run("lstm", 3, 1.00, 1.0, 1),
+        ];
+        let large = TrainingBudget {
+            epochs: 24,
+            ..SMALL
+        };
+        let input = |budget, runs| ReachInput {
+            distance: 30,
+            budget,
+            chance: 0.25,
+            runs,
+            pairs: &[],
+        };
+        // Given largest first: the reaches still come smallest first.
+        let reaches = memory_reach(
+            &models,
+            &[input(large, &solved[..]), input(SMALL, &chance_runs[..])],
+        );
+        let budgets: Vec<_> = reaches.iter().map(|r| r.budget).collect();
+        assert_eq!(budgets, [SMALL, large]);
+        assert_eq!(reaches[0].distances, [30], "one point per budget");
+        assert_eq!(reaches[0].cells[0].longest_held, None);
+        assert_eq!(reaches[1].cells[0].longest_held, Some(30));
+        assert!(memory_reach(&models, &[]).is_empty());
     }
 }

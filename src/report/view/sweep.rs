@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::axis::AxisLayout;
 use super::length_scaling::{LengthScaling, length_scaling};
-use super::memory_reach::{MemoryReach, ReachInput, memory_reach};
+use super::memory_reach::{MemoryReach, ReachInput, TrainingBudget, memory_reach};
 use super::pooling_effect::{POOLING_KEY, PoolingInput, PoolingRow, pooling_effect};
 use crate::analysis::stats::Estimate;
 use crate::analysis::summary::{ModelSummary, Summary};
@@ -69,10 +69,11 @@ pub struct SweepSummary {
     /// Per point, in grid order.
     pub points: Vec<PointSummary>,
     /// For a run of the memory task (`--dataset memory`): how far each cell
-    /// carries the key; absent otherwise. Derived from the points' runs, so
-    /// not read back.
-    #[serde(default, skip_deserializing, skip_serializing_if = "Option::is_none")]
-    pub memory_reach: Option<MemoryReach>,
+    /// carries the key, one per training budget (sequences, epochs,
+    /// patience), the smallest first; empty otherwise. Derived from the
+    /// points' runs, so not read back.
+    #[serde(default, skip_deserializing, skip_serializing_if = "Vec::is_empty")]
+    pub memory_reach: Vec<MemoryReach>,
     /// For a `--pooling` sweep: each recurrent cell's accuracy with every
     /// state pooled against the last state; empty otherwise. Derived, not
     /// read back.
@@ -154,6 +155,7 @@ pub fn summarize_sweep(sweep: &SweepFiles) -> SweepSummary {
             (config.dataset.name == MEMORY_DATASET && !run.config.classes.is_empty()).then(|| {
                 ReachInput {
                     distance: config.distance,
+                    budget: TrainingBudget::of(config),
                     chance: 1.0 / run.config.classes.len() as f64,
                     runs: &run.runs,
                     pairs: p.summary.as_ref().map_or(&[], |s| s.pairs.as_slice()),
@@ -362,7 +364,7 @@ mod tests {
             jobs_planned: 4,
             jobs_ok: 4,
             points: vec![point("256", 296, 0.8), point("64", 74, 0.7)],
-            memory_reach: None,
+            memory_reach: Vec::new(),
             pooling_effect: Vec::new(),
             length_scaling: None,
         };
