@@ -19,6 +19,23 @@ use rnnbench::probe::interference::{Timing, WAIT_SHARE_VAR};
 use rnnbench::results::attempts::{all_epochs, all_runs, standing_epochs, standing_runs};
 use rnnbench::results::{EpochRecord, RunRecord, read_csv};
 
+/// `compare --resume dir --quiet` (under the hog tests' raised run-queue
+/// threshold), which must succeed.
+fn resume_ok(dir: &std::path::Path) {
+    let resumed = Command::new(env!("CARGO_BIN_EXE_compare"))
+        .env(WAIT_SHARE_VAR, "0.9")
+        .arg("--resume")
+        .arg(dir)
+        .arg("--quiet")
+        .output()
+        .unwrap();
+    assert!(
+        resumed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&resumed.stderr)
+    );
+}
+
 fn bits(values: impl Iterator<Item = f64>) -> Vec<u64> {
     values.map(f64::to_bits).collect()
 }
@@ -132,17 +149,7 @@ fn a_run_disturbed_by_a_hog_is_remeasured_after_the_hog_stops() {
     rnnbench::results::write_csv_atomic(&dir.join("epochs.csv"), &epochs).unwrap();
     std::fs::remove_file(dir.join("runs_attempts.csv")).unwrap();
     std::fs::remove_file(dir.join("epochs_attempts.csv")).unwrap();
-    let resumed = Command::new(env!("CARGO_BIN_EXE_compare"))
-        .env(WAIT_SHARE_VAR, "0.9")
-        .arg("--resume")
-        .arg(&dir)
-        .output()
-        .unwrap();
-    assert!(
-        resumed.status.success(),
-        "{}",
-        String::from_utf8_lossy(&resumed.stderr)
-    );
+    resume_ok(&dir);
     let runs = all_runs(&dir).unwrap();
     let epochs = all_epochs(&dir).unwrap();
     let lstm_standing = standing_runs(&runs)
@@ -229,15 +236,5 @@ fn a_rerun_that_does_not_reproduce_keeps_attempt_1_and_finishes_the_comparison()
         "{runs:?}"
     );
     // A resume has nothing left to do and does not fail.
-    let resumed = Command::new(env!("CARGO_BIN_EXE_compare"))
-        .arg("--resume")
-        .arg(&dir)
-        .arg("--quiet")
-        .output()
-        .unwrap();
-    assert!(
-        resumed.status.success(),
-        "{}",
-        String::from_utf8_lossy(&resumed.stderr)
-    );
+    resume_ok(&dir);
 }
