@@ -25,6 +25,7 @@ pub mod memory;
 mod overlap;
 mod prepare;
 mod rng;
+pub mod series;
 mod source;
 mod split;
 pub mod tokenize;
