@@ -266,12 +266,23 @@ pub struct DatasetChoice {
     pub text_col: Option<String>,
     /// Label column or field, if given.
     pub label_col: Option<String>,
+    /// A long CSV's series column, if given (numeric series).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub series_col: Option<String>,
+    /// A long CSV's time column, if given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_col: Option<String>,
+    /// A long CSV's channel columns, if given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channels: Option<Vec<String>>,
 }
 
 /// Whether a `--dataset` value is a path (a file or folder), not one of the
 /// names `imdb-mini`, `imdb`, `memory` (see `compare::dataset_source`).
 pub fn dataset_is_path(name: &str) -> bool {
-    !matches!(name, "imdb" | "imdb-mini" | MEMORY_DATASET) && !name.is_empty()
+    !matches!(name, "imdb" | "imdb-mini" | MEMORY_DATASET)
+        && !crate::data::BUNDLED_SERIES.contains(&name)
+        && !name.is_empty()
 }
 
 /// `path` made absolute: joined to `base` when relative, then to the current
@@ -792,6 +803,15 @@ grid_options! {
         /// Name of the label column or field.
         #[arg(long, value_name = "NAME")]
         label_col: Option<String>,
+        /// Numeric series in a long CSV (one row per time step): the column naming each row's series.
+        #[arg(long, value_name = "NAME")]
+        series_col: Option<String>,
+        /// Long CSV: the column ordering each series' rows (numbers, or text such as ISO dates) [default: file order].
+        #[arg(long, value_name = "NAME")]
+        time_col: Option<String>,
+        /// Long CSV: the channel columns, comma-separated [default: every column but the series, time and label].
+        #[arg(long, value_name = "LIST", value_delimiter = ',', action = clap::ArgAction::Set)]
+        channels: Option<Vec<String>>,
         /// Models to compare, comma-separated: lstm, gru, rnn, transformer [default: lstm,gru].
         #[arg(long, value_name = "LIST", value_delimiter = ',', action = clap::ArgAction::Set)]
         models: Option<Vec<Cell>>,
@@ -976,6 +996,29 @@ pub fn dataset_preset(name: &str) -> Options {
     }
 }
 
+/// The name recorded for the numeric-series preset ([`series_preset`]).
+pub const SERIES_PRESET: &str = "series";
+
+/// The settings numeric series bring (`.ts` files, a long CSV, a bundled
+/// numeric set), under `--config` and the flags: UEA/UCR sets hold tens to
+/// hundreds of series, so the text defaults (4 epochs of batch 128,
+/// patience 2, a 10% validation split) would take a handful of optimiser
+/// steps. Chosen by measurement on `japanese-vowels` (docs/series.md).
+pub fn series_preset() -> Options {
+    Options {
+        hidden: Some(vec![64]),
+        embed: Some(vec![32]),
+        dropout: Some(vec![0.1]),
+        max_len: Some(vec![1024]),
+        keep: Some(vec![Keep::First]),
+        val_fraction: Some(vec![0.2]),
+        batch_size: Some(vec![16]),
+        epochs: Some(vec![60]),
+        patience: Some(vec![15]),
+        ..Options::default()
+    }
+}
+
 /// The memory preset's distances (`--dataset memory` alone sweeps them).
 pub const MEMORY_PRESET_DISTANCES: [usize; 4] = [10, 30, 100, 300];
 /// The memory preset's training sequences.
@@ -1128,6 +1171,26 @@ where
 }
 
 impl Options {
+    /// Whether these options read numeric series: `.ts` files, a long CSV
+    /// (`--series-col`), or a dataset folder holding `train.ts`.
+    pub fn reads_series(&self) -> bool {
+        let ts = |p: &Path| crate::data::series::is_ts(p);
+        if self.series_col.is_some() || self.train.as_deref().is_some_and(ts) {
+            return true;
+        }
+        match self.dataset.as_deref() {
+            Some(name) if !name.is_empty() => {
+                let dir = if dataset_is_path(name) && Path::new(name).is_dir() {
+                    Some(PathBuf::from(name))
+                } else {
+                    crate::data::resolve_named(name).ok()
+                };
+                dir.is_some_and(|d| d.join("train.ts").is_file())
+            }
+            _ => false,
+        }
+    }
+
     /// The flags (or file keys) that were given, as flags: `--hidden`, ….
     /// `--quiet` is not counted.
     pub fn given_flags(&self) -> Vec<&'static str> {
@@ -1138,6 +1201,9 @@ impl Options {
             (self.test.is_some(), "--test"),
             (self.text_col.is_some(), "--text-col"),
             (self.label_col.is_some(), "--label-col"),
+            (self.series_col.is_some(), "--series-col"),
+            (self.time_col.is_some(), "--time-col"),
+            (self.channels.is_some(), "--channels"),
             (self.models.is_some(), "--models"),
         ];
         flags.extend(plain.iter().filter(|p| p.0).map(|p| p.1));
@@ -1241,8 +1307,13 @@ impl Options {
             .dataset
             .clone()
             .unwrap_or_else(|| "imdb-mini".to_string());
-        let preset = dataset_preset(&name);
-        let has_preset = preset.hidden.is_some() && self.train.is_none();
+        let numeric = self.reads_series();
+        let (name, preset) = if numeric {
+            (SERIES_PRESET.to_owned(), series_preset())
+        } else {
+            (name.clone(), dataset_preset(&name))
+        };
+        let has_preset = preset.hidden.is_some() && (self.train.is_none() || numeric);
         let options = self.or(preset);
         let (axes, lens) = options.grid_axes()?;
         let total: usize = lens.iter().product();
@@ -1341,6 +1412,9 @@ impl Options {
             test: self.test,
             text_col: self.text_col,
             label_col: self.label_col,
+            series_col: self.series_col,
+            time_col: self.time_col,
+            channels: self.channels,
         };
         if dataset.train.is_some() != dataset.test.is_some() {
             return Err(Error::config("--train/--test", "give both splits"));

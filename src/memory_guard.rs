@@ -134,6 +134,7 @@ mod tests {
         ModelShape {
             cell,
             vocab_size: 20_000,
+            channels: 0,
             embed_size: 64,
             hidden_size,
             layers: 1,

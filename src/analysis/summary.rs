@@ -88,6 +88,9 @@ pub struct PairSummary {
     /// `latency_step_p50_us` of `a` over that of `b` (above 1: `a` is slower).
     #[serde(default)]
     pub latency_step_ratio: Option<Ratio>,
+    /// `latency_step_p99_us` of `a` over that of `b`.
+    #[serde(default)]
+    pub latency_step_p99_ratio: Option<Ratio>,
 }
 
 /// A run that did not end `ok`.
@@ -371,6 +374,7 @@ pub fn summarize_planned(runs: &[RunRecord], models: &[Cell], planned_seeds: &[u
                 train_memory_ratio: both(&ra, &rb, |r| r.train_rss_delta_bytes.map(|b| b as f64)),
                 latency_review_ratio: both(&ra, &rb, |r| r.latency_review_p50_ms),
                 latency_step_ratio: both(&ra, &rb, |r| r.latency_step_p50_us),
+                latency_step_p99_ratio: both(&ra, &rb, |r| r.latency_step_p99_us),
                 seeds,
             }
         })

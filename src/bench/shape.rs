@@ -216,6 +216,7 @@ impl BenchShape {
         ModelShape {
             cell,
             vocab_size: BENCH_VOCAB,
+            channels: 0,
             embed_size: BENCH_EMBED,
             hidden_size: self.hidden,
             layers: self.layers,

@@ -2,7 +2,7 @@
 //! (`config.json`, `environment.json`), the checks on `--resume`, and the
 //! lock a comparison holds while it works there.
 
-use super::{Corpora, apply_process_settings, model_shape, model_sizes, prepare_for_seed};
+use super::{Corpora, Input, apply_process_settings, model_shape, model_sizes, prepare_for_seed};
 use crate::config::{Config, Grid, MoreSeeds};
 use crate::data::memory::MEMORY_DATASET;
 use crate::data::{Corpus, DatasetIdentity};
@@ -294,7 +294,7 @@ pub(crate) struct PointPlan {
     pub(crate) device: tch::Device,
     pub(crate) sizes: Vec<ModelSize>,
     pub(crate) classes: Vec<String>,
-    pub(crate) vocab_size: usize,
+    pub(crate) input: Input,
     /// Training, validation and test examples.
     pub(crate) counts: (usize, usize, usize),
     /// The test split's unknown-token rate (first seed's vocabulary).
@@ -307,7 +307,8 @@ pub(crate) struct PointPlan {
 pub(crate) fn plan_point(config: &Config, corpus: &Corpus) -> Result<PointPlan> {
     let device = resolve_device(config.device)?;
     let prepared = prepare_for_seed(corpus, config, config.seeds[0])?;
-    let sizes = model_sizes(config, prepared.vocab_size, prepared.classes.len());
+    let input = Input::of(&prepared);
+    let sizes = model_sizes(config, input, prepared.classes.len());
     // The training split's longest example (before the validation carve,
     // so the same for every seed): no training batch is longer.
     let longest = (0..prepared.train.len())
@@ -325,7 +326,7 @@ pub(crate) fn plan_point(config: &Config, corpus: &Corpus) -> Result<PointPlan> 
         config,
         &sizes,
         device,
-        prepared.vocab_size,
+        input,
         prepared.classes.len(),
         batches,
     )?;
@@ -337,7 +338,7 @@ pub(crate) fn plan_point(config: &Config, corpus: &Corpus) -> Result<PointPlan> 
             prepared.val.len(),
             prepared.test.len(),
         ),
-        vocab_size: prepared.vocab_size,
+        input,
         test_unknown_token_rate: prepared.test_unknown_rate(),
         warnings: corpus
             .warnings()
@@ -358,13 +359,13 @@ pub(crate) fn check_memory(
     config: &Config,
     sizes: &[ModelSize],
     device: tch::Device,
-    vocab_size: usize,
+    input: Input,
     classes: usize,
     batches: crate::memory_guard::Batches,
 ) -> Result<()> {
     let shapes: Vec<ModelShape> = sizes
         .iter()
-        .map(|s| model_shape(config, s.model, s.hidden_size, vocab_size, classes))
+        .map(|s| model_shape(config, s.model, s.hidden_size, input, classes))
         .collect();
     let target = (config.match_mode == crate::config::MatchMode::Params)
         .then(|| shapes.first().map(|s| s.params()))
@@ -392,7 +393,8 @@ pub(crate) fn write_point_dir(
         config: config.clone(),
         model_sizes: plan.sizes.clone(),
         classes: plan.classes.clone(),
-        vocab_size_built: plan.vocab_size,
+        vocab_size_built: plan.input.vocab_size,
+        channels: plan.input.channels,
         dataset: corpus.identity.clone(),
         test_unknown_token_rate: Some(plan.test_unknown_token_rate),
         data_warnings: plan.warnings.clone(),
@@ -407,11 +409,15 @@ pub(crate) fn write_point_dir(
     write_environment(dir, config, plan.device)?;
     if manifest.grid.points.len() == 1 {
         let (train, val, test) = plan.counts;
+        let input = match plan.input.channels {
+            0 => format!("vocabulary {}", plan.input.vocab_size),
+            1 => "1 channel (standardised on the training portion)".to_owned(),
+            c => format!("{c} channels (each standardised on the training portion)"),
+        };
         log(&format!(
-            "{}: {train} train / {val} validation / {test} test examples, {} classes, vocabulary {}",
+            "{}: {train} train / {val} validation / {test} test examples, {} classes, {input}",
             corpus.identity.name,
             plan.classes.len(),
-            plan.vocab_size
         ));
         for size in &plan.sizes {
             log(&format!(

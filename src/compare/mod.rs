@@ -62,7 +62,10 @@ pub fn dataset_source(config: &Config) -> (DatasetSource, Columns) {
                     distance: config.distance,
                     train_sequences: config.sequences,
                 })
-            } else if name == "imdb" || name == "imdb-mini" {
+            } else if name == "imdb"
+                || name == "imdb-mini"
+                || crate::data::BUNDLED_SERIES.contains(&name.as_str())
+            {
                 DatasetSource::Named(name.clone())
             } else {
                 DatasetSource::Path(PathBuf::from(name))
@@ -72,6 +75,9 @@ pub fn dataset_source(config: &Config) -> (DatasetSource, Columns) {
     let columns = Columns {
         text: config.dataset.text_col.clone(),
         label: config.dataset.label_col.clone(),
+        series: config.dataset.series_col.clone(),
+        time: config.dataset.time_col.clone(),
+        channels: config.dataset.channels.clone(),
     };
     (source, columns)
 }
@@ -91,20 +97,41 @@ pub fn prepare_for_seed(corpus: &Corpus, config: &Config, seed: u64) -> Result<P
     )
 }
 
+/// What the models read, as the data gave it: token ids of a vocabulary
+/// (`channels` 0), or numeric series of `channels` per step (`vocab_size` 0).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Input {
+    /// The vocabulary built, `<pad>` and `<unk>` included; 0 for series.
+    pub vocab_size: usize,
+    /// Channels per step of a numeric series; 0 for text.
+    pub channels: usize,
+}
+
+impl Input {
+    /// What `prepared` gives the models.
+    pub fn of(prepared: &Prepared) -> Input {
+        Input {
+            vocab_size: prepared.vocab_size,
+            channels: prepared.channels,
+        }
+    }
+}
+
 /// The classifier's shape for `cell` at `hidden_size` under `config`, with
-/// the vocabulary and classes the data gave: the one place a
+/// the input and classes the data gave: the one place a
 /// [`ModelShape`] is built from a configuration (the parent sizes the
 /// models with it, the worker builds them with it).
 pub fn model_shape(
     config: &Config,
     cell: Cell,
     hidden_size: i64,
-    vocab_size: usize,
+    input: Input,
     classes: usize,
 ) -> ModelShape {
     ModelShape {
         cell,
-        vocab_size: vocab_size as i64,
+        vocab_size: input.vocab_size as i64,
+        channels: input.channels as i64,
         embed_size: config.embed,
         hidden_size,
         layers: config.layers,
@@ -119,8 +146,8 @@ pub fn model_shape(
 /// `params`, each other model gets the hidden size whose parameter count is
 /// closest to the first model's (the Transformer's hidden size is its
 /// feed-forward width, see [`crate::model::budget`]).
-pub fn model_sizes(config: &Config, vocab_size: usize, classes: usize) -> Vec<ModelSize> {
-    let shape = |cell, hidden_size| model_shape(config, cell, hidden_size, vocab_size, classes);
+pub fn model_sizes(config: &Config, input: Input, classes: usize) -> Vec<ModelSize> {
+    let shape = |cell, hidden_size| model_shape(config, cell, hidden_size, input, classes);
     let first = shape(config.models[0], config.hidden);
     config
         .models

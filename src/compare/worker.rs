@@ -249,7 +249,7 @@ pub fn run_worker(
         config,
         cell,
         size.hidden_size,
-        data.vocab_size,
+        crate::compare::Input::of(&data),
         data.classes.len(),
     );
     tch::manual_seed(seed as i64);

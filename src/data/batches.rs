@@ -89,13 +89,24 @@ impl crate::config::GridValue for Batching {
     }
 }
 
-/// One encoded split: the token ids of all examples back to back, with offsets.
+/// One encoded split: the token ids (text) or the standardised values
+/// (numeric series) of all examples back to back, with offsets in steps.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Encoded {
     /// Token ids of all examples, concatenated; example `i` is
     /// `tokens[offsets[i]..offsets[i + 1]]` (1 to `max_len` ids, no padding).
+    /// Empty for numeric series.
     pub tokens: Vec<i64>,
-    /// Start of each example in `tokens`, plus the end: `len() + 1` entries.
+    /// Numeric series: the values of all examples, concatenated step-major;
+    /// example `i` is `values[offsets[i] * channels..offsets[i + 1] *
+    /// channels]`. Empty for text.
+    #[serde(default)]
+    pub values: Vec<f32>,
+    /// Channels per step of a numeric series; 0 for text (token ids).
+    #[serde(default)]
+    pub channels: usize,
+    /// Start of each example in steps (tokens, or time steps), plus the
+    /// end: `len() + 1` entries.
     pub offsets: Vec<usize>,
     /// Class index of each example (an index into [`super::Prepared::classes`]).
     pub labels: Vec<i64>,
@@ -122,27 +133,58 @@ impl Encoded {
         self.offsets.windows(2).map(|w| w[1] - w[0]).collect()
     }
 
-    /// The token ids of example `i`.
+    /// The token ids of example `i` (empty for a numeric series).
     pub fn example(&self, i: usize) -> &[i64] {
+        if self.is_numeric() {
+            return &[];
+        }
         &self.tokens[self.offsets[i]..self.offsets[i + 1]]
     }
 
-    /// The examples `indices` as one batch: token ids row-major
-    /// `[batch, seq_len]` where `seq_len` is the longest member's length,
-    /// right-padded with `<pad>` (0); the lengths and labels in the same order.
+    /// Whether the examples are numeric series (else token ids).
+    pub fn is_numeric(&self) -> bool {
+        self.channels > 0
+    }
+
+    /// The values of numeric example `i`, step-major `[length, channels]`
+    /// (empty for text).
+    pub fn series(&self, i: usize) -> &[f32] {
+        let c = self.channels;
+        &self.values[self.offsets[i] * c..self.offsets[i + 1] * c]
+    }
+
+    /// Example `i` alone as a batch of one.
+    pub fn one(&self, i: usize) -> BatchData {
+        self.batch(&[i])
+    }
+
+    /// The examples `indices` as one batch, right-padded to the longest
+    /// member's length `seq_len`: token ids row-major `[batch, seq_len]`
+    /// padded with `<pad>` (0), or values `[batch, seq_len, channels]`
+    /// padded with 0.0; the lengths and labels in the same order.
     pub fn batch(&self, indices: &[usize]) -> BatchData {
         let seq_len = indices.iter().map(|&i| self.length(i)).max().unwrap_or(0);
-        let mut tokens = vec![PAD_ID; indices.len() * seq_len];
+        let c = self.channels;
+        let mut tokens = vec![PAD_ID; if c == 0 { indices.len() * seq_len } else { 0 }];
+        let mut values = vec![0.0f32; indices.len() * seq_len * c];
         let mut lengths = Vec::with_capacity(indices.len());
         let mut labels = Vec::with_capacity(indices.len());
         for (row, &i) in indices.iter().enumerate() {
-            let ids = self.example(i);
-            tokens[row * seq_len..row * seq_len + ids.len()].copy_from_slice(ids);
-            lengths.push(ids.len() as i64);
+            if c == 0 {
+                let ids = self.example(i);
+                tokens[row * seq_len..row * seq_len + ids.len()].copy_from_slice(ids);
+            } else {
+                let v = self.series(i);
+                let at = row * seq_len * c;
+                values[at..at + v.len()].copy_from_slice(v);
+            }
+            lengths.push(self.length(i) as i64);
             labels.push(self.labels[i]);
         }
         BatchData {
             tokens,
+            values,
+            channels: c,
             lengths,
             labels,
             batch_size: indices.len(),
@@ -154,22 +196,31 @@ impl Encoded {
     pub fn select(&self, indices: &[usize]) -> Encoded {
         let mut out = Encoded {
             offsets: vec![0],
+            channels: self.channels,
             ..Encoded::default()
         };
         for &i in indices {
             out.tokens.extend_from_slice(self.example(i));
-            out.offsets.push(out.tokens.len());
+            out.values.extend_from_slice(self.series(i));
+            out.offsets
+                .push(out.offsets[out.offsets.len() - 1] + self.length(i));
             out.labels.push(self.labels[i]);
         }
         out
     }
 }
 
-/// One padded batch, ready to become tensors.
+/// One padded batch, ready to become tensors ([`BatchData::inputs`]).
 #[derive(Debug, Clone, PartialEq)]
 pub struct BatchData {
-    /// Token ids, row-major `[batch_size, seq_len]`, right-padded with 0.
+    /// Token ids, row-major `[batch_size, seq_len]`, right-padded with 0;
+    /// empty for numeric series.
     pub tokens: Vec<i64>,
+    /// Numeric series: values row-major `[batch_size, seq_len, channels]`,
+    /// right-padded with 0.0; empty for text.
+    pub values: Vec<f32>,
+    /// Channels per step (0 for token ids).
+    pub channels: usize,
     /// `[batch_size]` real lengths in tokens (each `1..=seq_len`).
     pub lengths: Vec<i64>,
     /// `[batch_size]` class indices.
@@ -178,6 +229,39 @@ pub struct BatchData {
     pub batch_size: usize,
     /// Padded length in tokens (columns): the longest member's length.
     pub seq_len: usize,
+}
+
+impl BatchData {
+    /// What the model reads, on `device`: the token ids `[batch, seq]`
+    /// (int64), or the values `[batch, seq, channels]` (float32).
+    pub fn inputs(&self, device: tch::Device) -> tch::Tensor {
+        let (b, t) = (self.batch_size as i64, self.seq_len as i64);
+        if self.channels == 0 {
+            tch::Tensor::from_slice(&self.tokens).view([b, t])
+        } else {
+            tch::Tensor::from_slice(&self.values).view([b, t, self.channels as i64])
+        }
+        .to_device(device)
+    }
+
+    /// The inputs of step `t` of every row, on `device`: ids `[batch]` or
+    /// values `[batch, channels]`, what [`crate::model::Classifier::step`]
+    /// reads.
+    pub fn step_inputs(&self, t: usize, device: tch::Device) -> tch::Tensor {
+        let (b, c) = (self.batch_size, self.channels);
+        if c == 0 {
+            let ids: Vec<i64> = (0..b).map(|r| self.tokens[r * self.seq_len + t]).collect();
+            tch::Tensor::from_slice(&ids)
+        } else {
+            let mut v = Vec::with_capacity(b * c);
+            for r in 0..b {
+                let at = (r * self.seq_len + t) * c;
+                v.extend_from_slice(&self.values[at..at + c]);
+            }
+            tch::Tensor::from_slice(&v).view([b as i64, c as i64])
+        }
+        .to_device(device)
+    }
 }
 
 /// The training batches of one epoch in the default order
@@ -447,6 +531,7 @@ mod tests {
             tokens: vec![5, 6, 7, 8, 9, 1],
             offsets: vec![0, 3, 5, 6],
             labels: vec![0, 1, 1],
+            ..Encoded::default()
         };
         assert_eq!(e.len(), 3);
         assert_eq!(e.lengths(), [3, 2, 1]);

@@ -1177,6 +1177,7 @@ mod tests {
         let columns = Columns {
             text: None,
             label: Some("stars".into()),
+            ..Columns::default()
         };
         let t = parse(Path::new("f.csv"), Format::Csv, text, &columns).unwrap();
         assert_eq!(

@@ -138,6 +138,7 @@ pub fn memory_corpus(spec: MemorySpec) -> Corpus {
         train,
         test,
         identity,
+        series: None,
     }
 }
 

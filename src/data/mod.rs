@@ -28,6 +28,7 @@ mod rng;
 pub mod series;
 mod source;
 mod split;
+pub mod standardise;
 pub mod tokenize;
 mod vocab;
 
@@ -44,13 +45,17 @@ pub use batches::{
 pub use formats::{LABEL_COLUMNS, MAX_RECORD_BYTES, TEXT_COLUMNS};
 pub use overlap::{OVERLAP_WARN_SHARE, normalise};
 pub use prepare::{
-    Keep, MIN_TRAIN_EXAMPLES, MIN_TRAIN_PER_CLASS, PrepareOptions, Prepared, UNKNOWN_RATE_WARN,
-    prepare,
+    Keep, MIN_TRAIN_EXAMPLES, MIN_TRAIN_PER_CLASS, MIN_TRAIN_SERIES, PrepareOptions, Prepared,
+    UNKNOWN_RATE_WARN, prepare,
 };
 pub use source::{DATASETS_DIR, load_corpus, resolve_named};
 pub use split::stratified_split;
 pub use tokenize::{Tokenizer, tokenize};
 pub use vocab::{PAD, PAD_ID, UNK, UNK_ID, Vocab};
+
+/// The bundled numeric-series datasets (`--dataset NAME`, folders under
+/// `datasets/` holding `train.ts` and `test.ts`).
+pub const BUNDLED_SERIES: &[&str] = &["japanese-vowels"];
 
 /// `k` distinct indices of `0..n` (all of them when `n <= k`) in a random
 /// order fixed by `seed`: the same for every model of a seed.
@@ -99,12 +104,34 @@ impl DatasetSource {
 
 /// Which columns (CSV/TSV header names) or fields (JSON) hold the text and
 /// the label; `None` tries [`TEXT_COLUMNS`] / [`LABEL_COLUMNS`] in order.
+/// A long CSV of numeric series names its series column (and optionally its
+/// time column and channels) instead of a text column.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Columns {
     /// The text column (`--text-col`).
     pub text: Option<String>,
     /// The label column (`--label-col`).
     pub label: Option<String>,
+    /// A long CSV's series column (`--series-col`): given, the files are
+    /// read as numeric series, one row per time step.
+    pub series: Option<String>,
+    /// A long CSV's time column (`--time-col`), ordering each series' rows.
+    pub time: Option<String>,
+    /// A long CSV's channels (`--channels`); `None`: every other column.
+    pub channels: Option<Vec<String>>,
+}
+
+impl Columns {
+    /// The long-CSV columns, when a series column is named (the label
+    /// column defaults to `label`).
+    pub fn long(&self) -> Option<series::LongColumns> {
+        self.series.as_ref().map(|s| series::LongColumns {
+            series: s.clone(),
+            time: self.time.clone(),
+            label: self.label.clone().unwrap_or_else(|| "label".to_owned()),
+            channels: self.channels.clone(),
+        })
+    }
 }
 
 /// One labelled text.
@@ -245,6 +272,9 @@ pub struct Corpus {
     pub test: Vec<Example>,
     /// Files, counts and classes.
     pub identity: DatasetIdentity,
+    /// Numeric series (`.ts` or a long CSV): the values of the examples
+    /// above, in the same order (their texts are empty); `None` for text.
+    pub series: Option<series::SeriesFiles>,
 }
 
 impl Corpus {
@@ -257,6 +287,17 @@ impl Corpus {
     /// vocabulary repeat by design.
     pub fn warnings(&self) -> Vec<String> {
         let mut warnings = self.identity.warnings();
+        if let Some(series) = &self.series {
+            let (train, test) = (series.train.missing(), series.test.missing());
+            if train + test > 0 {
+                warnings.push(format!(
+                    "{} values are missing (`?`, NaN or empty: {train} in the training split, \
+                     {test} in the test split); each was filled with its channel's training mean",
+                    train + test
+                ));
+            }
+            return warnings;
+        }
         if same_content(&self.identity.files).is_none() && self.identity.generator.is_none() {
             warnings.extend(overlap::overlap_warning(&self.train, &self.test));
         }

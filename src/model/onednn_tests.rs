@@ -263,13 +263,17 @@ fn classifier_on_onednn_matches_libtorch_in_logits_loss_and_every_gradient() {
         return;
     }
     let lengths = Tensor::from_slice(&[7i64, 3, 5, 1]);
-    let tokens = Tensor::randint(40, [4, 7], (Kind::Int64, Device::Cpu));
+    let token_ids = Tensor::randint(40, [4, 7], (Kind::Int64, Device::Cpu));
+    // Numeric series of 3 channels through the linear input layer.
+    let values = Tensor::randn([4, 7, 3], (Kind::Float, Device::Cpu));
     let labels = Tensor::from_slice(&[0i64, 2, 1, 1]);
-    for cell in Cell::RECURRENT {
+    let inputs = [(0, &token_ids), (3, &values)];
+    for ((channels, tokens), cell) in inputs.iter().flat_map(|i| Cell::RECURRENT.map(|c| (*i, c))) {
         for (layers, bidirectional) in [(1, false), (2, false), (1, true), (2, true)] {
             let shape = ModelShape {
                 cell,
                 vocab_size: 40,
+                channels,
                 embed_size: 6,
                 hidden_size: 5,
                 layers,
@@ -288,7 +292,7 @@ fn classifier_on_onednn_matches_libtorch_in_logits_loss_and_every_gradient() {
                 let mut vs = nn::VarStore::new(Device::Cpu);
                 let model = Classifier::new(&vs.root(), shape, 0.0);
                 vs.copy(&weights).expect("same variables");
-                let logits = model.forward(&tokens, &lengths, true).expect("forward");
+                let logits = model.forward(tokens, &lengths, true).expect("forward");
                 let loss = logits.cross_entropy_for_logits(&labels);
                 loss.backward();
                 set_enabled(false);
@@ -302,7 +306,8 @@ fn classifier_on_onednn_matches_libtorch_in_logits_loss_and_every_gradient() {
             };
             let (lf, loss_f, gf) = run(true);
             let (ln, loss_n, gn) = run(false);
-            let what = format!("{cell} layers={layers} bidirectional={bidirectional}");
+            let what =
+                format!("{cell} channels={channels} layers={layers} bidirectional={bidirectional}");
             assert!(
                 max_abs(&lf, &ln) < 1e-5,
                 "{what}: logits differ by {}",
@@ -332,6 +337,7 @@ fn streaming_on_onednn_gives_the_whole_sequence_logits() {
         let shape = ModelShape {
             cell,
             vocab_size: 30,
+            channels: 0,
             embed_size: 4,
             hidden_size: 6,
             layers: 2,

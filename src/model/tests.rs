@@ -23,6 +23,7 @@ fn shape(cell: Cell, hidden_size: i64, layers: i64, bidirectional: bool) -> Mode
     ModelShape {
         cell,
         vocab_size: 50,
+        channels: 0,
         embed_size: 6,
         hidden_size,
         layers,
@@ -35,6 +36,43 @@ fn shape(cell: Cell, hidden_size: i64, layers: i64, bidirectional: bool) -> Mode
 
 fn max_abs_diff(a: &Tensor, b: &Tensor) -> f64 {
     (a - b).abs().max().double_value(&[])
+}
+
+#[test]
+fn the_linear_input_layers_count_equals_the_variables_and_the_hand_count() {
+    for cell in Cell::ALL {
+        let vs = nn::VarStore::new(Device::Cpu);
+        let s = ModelShape {
+            channels: 12,
+            vocab_size: 0,
+            embed_size: 8,
+            positions: 30,
+            ..shape(cell, 10, 1, false)
+        };
+        let model = Classifier::new(&vs.root(), s, 0.0);
+        let numel: i64 = vs
+            .trainable_variables()
+            .iter()
+            .map(|t| t.numel() as i64)
+            .sum();
+        assert_eq!(numel, s.params(), "{cell}");
+        // By hand: nn.Linear(12, 8) has 12·8 weights and 8 biases, in place
+        // of the embedding (which a vocabulary of 0 makes empty anyway).
+        let without_input = ModelShape { channels: 0, ..s }.params();
+        assert_eq!(s.params() - without_input, 12 * 8 + 8, "{cell}");
+        assert_eq!(s.input_params(), 104);
+        // The input layer reads [batch, steps, channels] floats and gives
+        // the cell what an embedding would: logits [batch, classes].
+        let x = Tensor::randn([2, 5, 12], (Kind::Float, Device::Cpu));
+        let lengths = Tensor::from_slice(&[5i64, 3]);
+        let logits = model.forward(&x, &lengths, false).unwrap();
+        assert_eq!(logits.size(), [2, 3], "{cell}");
+        let by_hand = x.linear(model.embedding_weight(), None::<&Tensor>);
+        let embedded = model.embed(&x).unwrap();
+        let bias = &embedded - &by_hand;
+        // The same bias at every step and row: a linear layer, nothing else.
+        assert!(max_abs_diff(&bias, &bias.get(0).get(0).expand_as(&bias)) < 1e-5);
+    }
 }
 
 #[test]

@@ -171,6 +171,7 @@ mod tests {
         let shape = ModelShape {
             cell: Cell::Lstm,
             vocab_size: 50,
+            channels: 0,
             embed_size: 8,
             hidden_size: 16,
             layers: 2,

@@ -792,6 +792,9 @@ pub struct ClaimContext<'a> {
     pub run_kernels: &'a [(Cell, Kernel)],
     /// The run's `--kernel`, which chose `run_kernels`.
     pub kernel_choice: crate::config::KernelChoice,
+    /// The LSTM-over-GRU ratio of the p99 streaming latency per step, when
+    /// measured (claims 6 and 13 show it beside the p50's verdict).
+    pub step_p99: Option<Comparison>,
 }
 
 /// `, at matched parameters` for `a` and `b` within 5% of each other,
@@ -836,7 +839,7 @@ fn claim_measured(claim: &Claim, ctx: &ClaimContext) -> String {
     };
     match evidence {
         Evidence::Pair { comparison: c, .. } => match claim.id {
-            ClaimId::Accuracy => match c.shown_ci() {
+            ClaimId::Accuracy | ClaimId::SeriesAccuracy => match c.shown_ci() {
                 Some((lo, hi)) => format!(
                     "LSTM − GRU test accuracy {:+.2} points (95% CI {:+.2} to {:+.2}, {})",
                     c.estimate * 100.0,
@@ -881,12 +884,34 @@ fn claim_measured(claim: &Claim, ctx: &ClaimContext) -> String {
                 }
                 text
             }
-            ClaimId::Latency => {
+            ClaimId::ShortSeries => match c.shown_ci() {
+                Some((lo, hi)) => format!(
+                    "the more accurate gated cell − RNN test accuracy {:+.2} points (95% CI {:+.2} to {:+.2}, {})",
+                    c.estimate * 100.0,
+                    lo * 100.0,
+                    hi * 100.0,
+                    c.p_value.map_or("p —".to_string(), format_p)
+                ),
+                None => format!(
+                    "the more accurate gated cell − RNN test accuracy {:+.2} points ({})",
+                    c.estimate * 100.0,
+                    seeds_word(c.n)
+                ),
+            },
+            ClaimId::Latency | ClaimId::SeriesLatency => {
+                let unit = if claim.id == ClaimId::SeriesLatency {
+                    "time step"
+                } else {
+                    "token"
+                };
                 let mut text = format!(
-                    "GRU / LSTM streaming latency per token (p50, batch 1) {}{}",
+                    "GRU / LSTM streaming latency per {unit} (p50, batch 1) {}{}",
                     ratio_text(&inverted(c)),
                     runs_kernel_note(ctx)
                 );
+                if let Some(p99) = &ctx.step_p99 {
+                    text.push_str(&format!("; p99 {}", ratio_text(&inverted(p99))));
+                }
                 if let Some(stream) = kernel.and_then(|k| k.stream.as_ref()) {
                     text.push_str(&format!(
                         "; kernel check, per streamed token: {}",
@@ -1047,6 +1072,7 @@ fn not_measured_why(id: ClaimId, shapes: &[ModelShape]) -> String {
             id,
             ClaimId::LongRange | ClaimId::GlobalContext | ClaimId::AllStates
         )
+        && !id.needs_series()
     {
         let names: Vec<&str> = id.cells().iter().map(|c| c.display_name()).collect();
         let (last, rest) = names.split_last().expect("a claim needs cells");
@@ -1130,6 +1156,7 @@ mod tests {
             kernel: None,
             run_kernels: &[],
             kernel_choice: crate::config::KernelChoice::Auto,
+            step_p99: None,
         };
         let one = claim(
             vec![at(small, ClaimVerdict::Contradicted, Some(10))],

@@ -120,6 +120,7 @@ impl RunFiles {
             .map(|s| ModelShape {
                 cell: s.model,
                 vocab_size: m.vocab_size_built as i64,
+                channels: m.channels as i64,
                 embed_size: m.config.embed,
                 hidden_size: s.hidden_size,
                 layers: m.config.layers,

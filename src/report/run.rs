@@ -192,6 +192,7 @@ pub(crate) fn run_claims(
         gradient: &run.gradient,
         reach,
         pooling,
+        series: run.config.channels > 0,
     });
     let kernel = summary.kernel_check.as_ref().and_then(|k| {
         k.pairs
@@ -206,6 +207,12 @@ pub(crate) fn run_claims(
             kernel,
             run_kernels: &run_kernels,
             kernel_choice: run.config.config.kernel,
+            step_p99: summary
+                .pairs
+                .iter()
+                .find(|p| p.a == crate::model::Cell::Lstm && p.b == crate::model::Cell::Gru)
+                .and_then(|p| p.latency_step_p99_ratio.as_ref())
+                .map(crate::report::view::verdict::Comparison::of_ratio),
         },
     )
 }

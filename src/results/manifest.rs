@@ -63,6 +63,10 @@ pub struct RunManifest {
     pub classes: Vec<String>,
     /// Vocabulary size actually built (first seed), `<pad>` and `<unk>` included.
     pub vocab_size_built: usize,
+    /// Channels per step of numeric series (the linear input layer's
+    /// width); 0 for text.
+    #[serde(default)]
+    pub channels: usize,
     /// The dataset's identity.
     pub dataset: DatasetIdentity,
     /// Fraction of the test split's tokens that are `<unk>` to the first

@@ -30,12 +30,10 @@ pub fn evaluate(model: &Classifier, split: &Encoded, device: Device) -> Result<E
     tch::no_grad(|| -> Result<()> {
         for indices in &batches {
             let batch = split.batch(indices);
-            let tokens = Tensor::from_slice(&batch.tokens)
-                .view([batch.batch_size as i64, batch.seq_len as i64])
-                .to_device(device);
+            let inputs = batch.inputs(device);
             let lengths = Tensor::from_slice(&batch.lengths);
             let labels = Tensor::from_slice(&batch.labels).to_device(device);
-            let logits = model.forward(&tokens, &lengths, false)?;
+            let logits = model.forward(&inputs, &lengths, false)?;
             let loss = logits.f_cross_entropy_loss::<Tensor>(
                 &labels,
                 None,

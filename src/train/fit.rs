@@ -61,12 +61,10 @@ pub fn train_step(
     clip: f64,
     device: Device,
 ) -> Result<(Tensor, Tensor, Tensor)> {
-    let tokens = Tensor::from_slice(&batch.tokens)
-        .view([batch.batch_size as i64, batch.seq_len as i64])
-        .to_device(device);
+    let inputs = batch.inputs(device);
     let lengths = Tensor::from_slice(&batch.lengths);
     let labels = Tensor::from_slice(&batch.labels).to_device(device);
-    let logits = model.forward(&tokens, &lengths, true)?;
+    let logits = model.forward(&inputs, &lengths, true)?;
     let loss =
         logits.f_cross_entropy_loss::<Tensor>(&labels, None, tch::Reduction::Mean, -100, 0.0)?;
     optimizer.zero_grad();

@@ -23,20 +23,15 @@ pub fn gradient_norms(model: &Classifier, split: &Encoded, device: Device) -> Re
         return Ok(Vec::new());
     }
     let steps = order.iter().map(|&i| split.length(i)).min().unwrap_or(1);
-    let mut tokens = Vec::with_capacity(order.len() * steps);
-    for &i in &order {
-        tokens.extend_from_slice(&split.example(i)[..steps]);
-    }
     let batch = order.len() as i64;
-    let tokens = Tensor::from_slice(&tokens)
-        .view([batch, steps as i64])
-        .to_device(device);
+    let inputs = split
+        .batch(&order)
+        .inputs(device)
+        .f_narrow(1, 0, steps as i64)?;
     let labels: Vec<i64> = order.iter().map(|&i| split.labels[i]).collect();
     let labels = Tensor::from_slice(&labels).to_device(device);
     let lengths = Tensor::full([batch], steps as i64, (Kind::Int64, Device::Cpu));
-    let embedded = Tensor::f_embedding(model.embedding_weight(), &tokens, -1, false, false)?
-        .detach()
-        .set_requires_grad(true);
+    let embedded = model.embed(&inputs)?.detach().set_requires_grad(true);
     let logits = model.forward_for_input_gradients(&embedded, &lengths)?;
     let loss =
         logits.f_cross_entropy_loss::<Tensor>(&labels, None, tch::Reduction::Sum, -100, 0.0)?;

@@ -118,7 +118,7 @@ fn variants(
                 config,
                 size.model,
                 size.hidden_size,
-                data.vocab_size,
+                crate::compare::Input::of(data),
                 data.classes.len(),
             );
             tch::manual_seed(seed as i64);
@@ -233,11 +233,10 @@ impl Check<'_> {
             .cycle()
             .take(LATENCY_WARMUP + LATENCY_REVIEWS);
         for (k, &i) in calls.enumerate() {
-            let ids = self.test.example(i);
-            let tokens = Tensor::from_slice(ids)
-                .view([1, ids.len() as i64])
-                .to_device(device);
-            let lengths = Tensor::from_slice(&[ids.len() as i64]);
+            let one = self.test.one(i);
+            let tokens = one.inputs(device);
+            let lengths = Tensor::from_slice(&one.lengths);
+            let steps = one.seq_len;
             for v in variants {
                 self.check_stop()?;
                 kernel::apply(v.choice);
@@ -249,7 +248,7 @@ impl Check<'_> {
                 let secs = start.elapsed().as_secs_f64();
                 if let Some(step) = k.checked_sub(LATENCY_WARMUP) {
                     let measure = KernelMeasure::Review;
-                    rows.push(row(v, self.seed, measure, step, ids.len(), secs));
+                    rows.push(row(v, self.seed, measure, step, steps, secs));
                 }
             }
         }
@@ -266,18 +265,18 @@ impl Check<'_> {
             return Ok(());
         }
         let ids = self.sample.iter().cycle().flat_map(|&i| {
-            let review = self.test.example(i);
-            review.iter().enumerate().map(|(k, &id)| (k == 0, id))
+            let one = self.test.one(i);
+            let steps = one.seq_len;
+            (0..steps).map(move |t| (t == 0, one.step_inputs(t, device)))
         });
         let mut states = Vec::with_capacity(streaming.len());
-        for (k, (first, id)) in ids.take(LATENCY_WARMUP + LATENCY_TOKENS).enumerate() {
+        for (k, (first, token)) in ids.take(LATENCY_WARMUP + LATENCY_TOKENS).enumerate() {
             if first {
                 states = streaming
                     .iter()
                     .map(|v| v.model.zero_state(1, device))
                     .collect::<Result<_>>()?;
             }
-            let token = Tensor::from_slice(&[id]).to_device(device);
             for (v, state) in streaming.iter().zip(states.iter_mut()) {
                 self.check_stop()?;
                 kernel::apply(v.choice);

@@ -84,11 +84,9 @@ pub fn measure_latency(
             .take(sample.len() + LATENCY_WARMUP)
             .enumerate()
         {
-            let ids = test.example(i);
-            let tokens = Tensor::from_slice(ids)
-                .view([1, ids.len() as i64])
-                .to_device(device);
-            let lengths = Tensor::from_slice(&[ids.len() as i64]);
+            let one = test.one(i);
+            let tokens = one.inputs(device);
+            let lengths = Tensor::from_slice(&one.lengths);
             synchronize(device);
             let start = Instant::now();
             let logits = model.forward(&tokens, &lengths, false)?;
@@ -126,8 +124,9 @@ fn stream(
     let mut step = 0;
     'reviews: for &i in sample.iter().cycle() {
         let mut state = model.zero_state(1, device)?;
-        for &id in test.example(i) {
-            let token = Tensor::from_slice(&[id]).to_device(device);
+        let one = test.one(i);
+        for t in 0..one.seq_len {
+            let token = one.step_inputs(t, device);
             synchronize(device);
             let start = Instant::now();
             let logits = model.step(&token, &mut state)?;

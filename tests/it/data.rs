@@ -146,6 +146,7 @@ fn chosen_columns() {
     let columns = Columns {
         text: Some("body".into()),
         label: Some("stars".into()),
+        ..Columns::default()
     };
     let c = load_corpus(&DatasetSource::Split { train, test }, &columns).unwrap();
     assert_eq!(c.identity.classes, ["1", "5"]);

@@ -17,6 +17,7 @@ mod memory;
 mod readme;
 mod report;
 mod seeds_auto;
+mod series;
 mod survive;
 mod sweep;
 mod transformer;

@@ -57,6 +57,7 @@ fn config(seeds: &[u64], hidden: i64, dataset: &str) -> RunManifest {
         model_sizes: Vec::new(),
         classes: vec!["neg".into(), "pos".into()],
         vocab_size_built: 10_000,
+        channels: 0,
         dataset: DatasetIdentity {
             name: dataset.to_string(),
             files: vec![FileIdentity {

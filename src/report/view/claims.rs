@@ -43,11 +43,20 @@ pub enum ClaimId {
     /// 11: "final hidden state vs all hidden states", "attention in RNNs":
     /// pooling every state beats reading the last one.
     AllStates,
+    /// 12: LSTM for "speech recognition", "medical time-series": more
+    /// accurate than the GRU on numeric series.
+    SeriesAccuracy,
+    /// 13: GRU for "real-time prediction systems, where speed matters":
+    /// a lower streaming latency per time step on numeric series.
+    SeriesLatency,
+    /// 14: RNN for "short time series": on short numeric series the gated
+    /// cells are not more accurate than the vanilla RNN.
+    ShortSeries,
 }
 
 impl ClaimId {
-    /// Every claim, in the document's order.
-    pub const ALL: [ClaimId; 11] = [
+    /// Every claim, in the document's order (its use cases last).
+    pub const ALL: [ClaimId; 14] = [
         ClaimId::Accuracy,
         ClaimId::Speed,
         ClaimId::Complexity,
@@ -59,7 +68,19 @@ impl ClaimId {
         ClaimId::GlobalContext,
         ClaimId::MemoryIntensive,
         ClaimId::AllStates,
+        ClaimId::SeriesAccuracy,
+        ClaimId::SeriesLatency,
+        ClaimId::ShortSeries,
     ];
+
+    /// Whether the claim is one of the document's use cases, measured on
+    /// numeric series only.
+    pub fn needs_series(self) -> bool {
+        matches!(
+            self,
+            ClaimId::SeriesAccuracy | ClaimId::SeriesLatency | ClaimId::ShortSeries
+        )
+    }
 
     /// Its number in the document's table (1–11).
     pub fn number(self) -> u8 {
@@ -90,6 +111,15 @@ impl ClaimId {
             ClaimId::AllStates => {
                 "\"Final hidden state vs all hidden states\", \"attention in RNNs\": pooling all states helps"
             }
+            ClaimId::SeriesAccuracy => {
+                "Use case: LSTM for \"speech recognition\", \"medical time-series\" (more accurate than GRU on numeric series)"
+            }
+            ClaimId::SeriesLatency => {
+                "Use case: GRU for \"real-time prediction systems, where speed matters\" (lower streaming latency per time step on numeric series)"
+            }
+            ClaimId::ShortSeries => {
+                "Use case: RNN for \"short time series\" (the gated cells are not more accurate on short numeric series)"
+            }
         }
     }
 
@@ -98,7 +128,9 @@ impl ClaimId {
     pub fn cells(self) -> &'static [crate::model::Cell] {
         use crate::model::Cell::{Gru, Lstm, Rnn, Transformer};
         match self {
-            ClaimId::LongRange | ClaimId::VanishingGradient => &[Lstm, Gru, Rnn],
+            ClaimId::LongRange | ClaimId::VanishingGradient | ClaimId::ShortSeries => {
+                &[Lstm, Gru, Rnn]
+            }
             ClaimId::Parallel | ClaimId::MemoryIntensive | ClaimId::GlobalContext => {
                 &[Lstm, Transformer]
             }
@@ -118,6 +150,8 @@ impl ClaimId {
             ClaimId::Parallel | ClaimId::MemoryIntensive => "--models lstm,gru,transformer",
             ClaimId::GlobalContext => "--dataset memory",
             ClaimId::AllStates => "--models lstm,gru --pooling last,mean,attention",
+            ClaimId::SeriesAccuracy | ClaimId::SeriesLatency => "--dataset japanese-vowels",
+            ClaimId::ShortSeries => "--dataset japanese-vowels --models lstm,gru,rnn",
         }
     }
 }
@@ -236,6 +270,9 @@ pub struct ClaimInputs<'a> {
     pub reach: &'a [MemoryReach],
     /// Pooling against the last state, for a `--pooling` sweep.
     pub pooling: Option<&'a [PoolingRow]>,
+    /// Whether the run read numeric series (the use-case claims 12–14 are
+    /// judged on those only).
+    pub series: bool,
 }
 
 /// The verdict of a pair comparison on a claim that holds when the rule
@@ -329,8 +366,40 @@ pub fn check_claims(inputs: &ClaimInputs<'_>) -> Vec<Claim> {
             ),
             ClaimId::GlobalContext => global_context(inputs.reach),
             ClaimId::AllStates => all_states(inputs.pooling),
+            _ if !inputs.series => not_measured(id),
+            ClaimId::SeriesAccuracy => pair_claim(
+                id,
+                pair.and_then(|p| p.test_acc_diff.as_ref())
+                    .map(Comparison::of_difference),
+                Verdict::FirstLarger,
+            ),
+            // Streaming latency per time step, LSTM over GRU: above 1, the
+            // GRU answers sooner.
+            ClaimId::SeriesLatency => pair_claim(
+                id,
+                ratio(|p| p.latency_step_ratio.as_ref()),
+                Verdict::FirstLarger,
+            ),
+            ClaimId::ShortSeries => short_series(inputs.summary),
         })
         .collect()
+}
+
+/// Claim 14: the more accurate gated cell (by mean test accuracy) against
+/// the vanilla RNN, paired by seed: contradicted when the gated cell is more
+/// accurate beyond the interval, holds when the RNN is.
+fn short_series(summary: &Summary) -> Claim {
+    let gated = summary
+        .pairs
+        .iter()
+        .filter(|p| matches!(p.a, Cell::Lstm | Cell::Gru) && p.b == Cell::Rnn)
+        .filter_map(|p| p.test_acc_diff.as_ref())
+        .max_by(|x, y| x.mean_diff.total_cmp(&y.mean_diff));
+    pair_claim(
+        ClaimId::ShortSeries,
+        gated.map(Comparison::of_difference),
+        Verdict::SecondLarger,
+    )
 }
 
 /// The LSTM-vs-Transformer pair of `summary`, if both are there.
@@ -569,6 +638,7 @@ mod tests {
         ModelShape {
             cell,
             vocab_size: 1000,
+            channels: 0,
             embed_size: 32,
             hidden_size,
             layers: 1,
@@ -598,10 +668,27 @@ mod tests {
             gradient: &[],
             reach: &[],
             pooling: None,
+            series: false,
         });
         let v = |id: ClaimId| claims.iter().find(|c| c.id == id).unwrap().verdict;
-        assert_eq!(claims.len(), 11);
+        assert_eq!(claims.len(), 14);
         assert_eq!(v(ClaimId::Accuracy), ClaimVerdict::Holds);
+        // The use cases are judged on numeric series only.
+        assert_eq!(v(ClaimId::SeriesAccuracy), ClaimVerdict::NotMeasured);
+        let on_series = check_claims(&ClaimInputs {
+            series: true,
+            summary: &summary,
+            shapes: &shapes,
+            gradient: &[],
+            reach: &[],
+            pooling: None,
+        });
+        let s = |id: ClaimId| on_series.iter().find(|c| c.id == id).unwrap().verdict;
+        assert_eq!(s(ClaimId::SeriesAccuracy), ClaimVerdict::Holds);
+        assert_eq!(s(ClaimId::SeriesLatency), ClaimVerdict::NotMeasured);
+        // No RNN in this run: claim 14 has nothing to compare.
+        assert_eq!(s(ClaimId::ShortSeries), ClaimVerdict::NotMeasured);
+        assert_eq!(ClaimId::ShortSeries.number(), 14);
         assert_eq!(v(ClaimId::Speed), ClaimVerdict::Holds);
         assert_eq!(v(ClaimId::Complexity), ClaimVerdict::Holds);
         // These fixture runs record no training memory and no latency.
@@ -631,6 +718,7 @@ mod tests {
             gradient: &[],
             reach: &[],
             pooling: None,
+            series: false,
         });
         assert_eq!(claims[0].verdict, ClaimVerdict::Contradicted);
         let summary = summarize(
@@ -647,6 +735,7 @@ mod tests {
             gradient: &[],
             reach: &[],
             pooling: None,
+            series: false,
         });
         assert_eq!(claims[0].verdict, ClaimVerdict::NotDistinguishable);
         assert_eq!(claims[0].n, 2);
@@ -774,5 +863,40 @@ mod tests {
         );
         assert_eq!(ClaimId::AllStates.number(), 11);
         assert_eq!(all_states(Some(&[])).verdict, ClaimVerdict::NotMeasured);
+    }
+
+    #[test]
+    fn the_rnn_on_short_series_is_judged_against_the_more_accurate_gated_cell() {
+        let runs = vec![
+            run("lstm", 1, 0.90, 1.0, 1000),
+            run("lstm", 2, 0.91, 1.0, 1000),
+            run("lstm", 3, 0.92, 1.0, 1000),
+            run("gru", 1, 0.95, 1.0, 1000),
+            run("gru", 2, 0.96, 1.0, 1000),
+            run("gru", 3, 0.94, 1.0, 1000),
+            run("rnn", 1, 0.80, 1.0, 1000),
+            run("rnn", 2, 0.81, 1.0, 1000),
+            run("rnn", 3, 0.79, 1.0, 1000),
+        ];
+        let summary = summarize(&runs, &[Cell::Lstm, Cell::Gru, Cell::Rnn]);
+        let shapes = [shape(Cell::Lstm, 64), shape(Cell::Gru, 64)];
+        let claims = check_claims(&ClaimInputs {
+            summary: &summary,
+            shapes: &shapes,
+            gradient: &[],
+            reach: &[],
+            pooling: None,
+            series: true,
+        });
+        let short = claims
+            .iter()
+            .find(|c| c.id == ClaimId::ShortSeries)
+            .unwrap();
+        assert_eq!(short.verdict, ClaimVerdict::Contradicted);
+        let Some(Evidence::Pair { comparison, .. }) = &short.evidence else {
+            panic!("a pair: {short:?}")
+        };
+        // GRU − RNN, the larger gap of the two gated cells.
+        assert!((comparison.estimate - 0.15).abs() < 1e-9, "{comparison:?}");
     }
 }
