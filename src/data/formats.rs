@@ -313,7 +313,7 @@ pub(crate) fn parse(path: &Path, format: Format, text: &str, columns: &Columns) 
 /// default present; exact matches before case-insensitive ones. A name that
 /// matches two columns (the same way) is an error naming it: the first would
 /// otherwise be used silently.
-fn resolve_column(
+pub(crate) fn resolve_column(
     path: &Path,
     names: &[&str],
     chosen: Option<&str>,
@@ -389,7 +389,7 @@ fn resolve_column(
 /// Names for an error line, each in backticks: at most [`QUOTED_NAMES`]
 /// of them and [`QUOTED_CHARS`] characters of each, so that a header that is
 /// really a 5 MB line of text gives a line, not megabytes.
-fn quoted(names: &[&str]) -> String {
+pub(crate) fn quoted(names: &[&str]) -> String {
     let mut shown: Vec<String> = names
         .iter()
         .take(QUOTED_NAMES)
@@ -414,7 +414,7 @@ const QUOTED_NAMES: usize = 20;
 const QUOTED_CHARS: usize = 40;
 
 /// The csv crate's error, placed at the line `lines` finds for its position.
-fn csv_error(path: &Path, e: &csv::Error, lines: &mut RecordLines) -> Error {
+pub(crate) fn csv_error(path: &Path, e: &csv::Error, lines: &mut RecordLines) -> Error {
     match e.kind() {
         csv::ErrorKind::UnequalLengths {
             pos,
@@ -445,7 +445,7 @@ fn csv_error(path: &Path, e: &csv::Error, lines: &mut RecordLines) -> Error {
 /// first byte: line breaks (and skipped empty lines) before it are counted.
 /// Offsets only grow while a file is read, so the count goes on from the
 /// last one: linear in the file.
-struct RecordLines<'a> {
+pub(crate) struct RecordLines<'a> {
     bytes: &'a [u8],
     /// Where the count has reached, and the line there.
     offset: usize,
@@ -454,7 +454,7 @@ struct RecordLines<'a> {
 
 impl<'a> RecordLines<'a> {
     /// A counter over the text the csv reader reads.
-    fn new(text: &'a str) -> Self {
+    pub(crate) fn new(text: &'a str) -> Self {
         RecordLines {
             bytes: text.as_bytes(),
             offset: 0,
@@ -463,7 +463,7 @@ impl<'a> RecordLines<'a> {
     }
 
     /// The line of the record the csv crate places at `position`.
-    fn line_of(&mut self, position: &csv::Position) -> u64 {
+    pub(crate) fn line_of(&mut self, position: &csv::Position) -> u64 {
         let mut start = (position.byte() as usize).min(self.bytes.len());
         while start < self.bytes.len() && matches!(self.bytes[start], b'\r' | b'\n') {
             start += 1;
