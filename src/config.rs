@@ -1008,7 +1008,6 @@ pub fn series_preset() -> Options {
     Options {
         hidden: Some(vec![64]),
         embed: Some(vec![32]),
-        dropout: Some(vec![0.1]),
         max_len: Some(vec![1024]),
         keep: Some(vec![Keep::First]),
         val_fraction: Some(vec![0.2]),

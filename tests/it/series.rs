@@ -155,8 +155,12 @@ fn the_bundled_speech_set_runs_with_the_series_defaults() {
     // The series defaults, not the text ones.
     assert_eq!(config["config"]["batch_size"], 16);
     assert_eq!(config["config"]["val_fraction"], 0.2);
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(stdout.contains("12 channels"), "{stdout}");
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(said.contains("12 channels"), "{said}");
 }
 
 /// Runs `compare` expecting a refusal: a non-zero exit, no panic, and one
