@@ -839,20 +839,8 @@ fn claim_measured(claim: &Claim, ctx: &ClaimContext) -> String {
     };
     match evidence {
         Evidence::Pair { comparison: c, .. } => match claim.id {
-            ClaimId::Accuracy | ClaimId::SeriesAccuracy => match c.shown_ci() {
-                Some((lo, hi)) => format!(
-                    "LSTM − GRU test accuracy {:+.2} points (95% CI {:+.2} to {:+.2}, {})",
-                    c.estimate * 100.0,
-                    lo * 100.0,
-                    hi * 100.0,
-                    c.p_value.map_or("p —".to_string(), format_p)
-                ),
-                None => format!(
-                    "LSTM − GRU test accuracy {:+.2} points ({})",
-                    c.estimate * 100.0,
-                    seeds_word(c.n)
-                ),
-            },
+            ClaimId::Accuracy | ClaimId::SeriesAccuracy => accuracy_difference("LSTM − GRU", c),
+            ClaimId::ShortSeries => accuracy_difference("the more accurate gated cell − RNN", c),
             ClaimId::Speed => {
                 let mut text = format!("GRU / LSTM seconds per epoch {}", ratio_text(&inverted(c)));
                 if let Some(k) = kernel
@@ -884,20 +872,6 @@ fn claim_measured(claim: &Claim, ctx: &ClaimContext) -> String {
                 }
                 text
             }
-            ClaimId::ShortSeries => match c.shown_ci() {
-                Some((lo, hi)) => format!(
-                    "the more accurate gated cell − RNN test accuracy {:+.2} points (95% CI {:+.2} to {:+.2}, {})",
-                    c.estimate * 100.0,
-                    lo * 100.0,
-                    hi * 100.0,
-                    c.p_value.map_or("p —".to_string(), format_p)
-                ),
-                None => format!(
-                    "the more accurate gated cell − RNN test accuracy {:+.2} points ({})",
-                    c.estimate * 100.0,
-                    seeds_word(c.n)
-                ),
-            },
             ClaimId::Latency | ClaimId::SeriesLatency => {
                 let unit = if claim.id == ClaimId::SeriesLatency {
                     "time step"
@@ -1005,6 +979,25 @@ fn claim_measured(claim: &Claim, ctx: &ClaimContext) -> String {
                 .map(|(m, r)| format!("{} {r:.2e}", m.display_name()))
                 .collect::<Vec<_>>()
                 .join(", ")
+        ),
+    }
+}
+
+/// `{who} test accuracy +1.23 points (95% CI … to …, p …)`, or with the
+/// seeds when there is no interval.
+fn accuracy_difference(who: &str, c: &Comparison) -> String {
+    match c.shown_ci() {
+        Some((lo, hi)) => format!(
+            "{who} test accuracy {:+.2} points (95% CI {:+.2} to {:+.2}, {})",
+            c.estimate * 100.0,
+            lo * 100.0,
+            hi * 100.0,
+            c.p_value.map_or("p —".to_string(), format_p)
+        ),
+        None => format!(
+            "{who} test accuracy {:+.2} points ({})",
+            c.estimate * 100.0,
+            seeds_word(c.n)
         ),
     }
 }

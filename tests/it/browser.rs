@@ -100,6 +100,22 @@ fn make_pages(root: &Path) -> Vec<PageUnderTest> {
             "sweep",
         ],
     ));
+    // A numeric-series run (issue 36): the bundled speech set, small.
+    run_ok(
+        Command::new(env!("CARGO_BIN_EXE_compare"))
+            .args(["--dataset", "japanese-vowels", "--models", "lstm,gru,rnn"])
+            .args(["--hidden", "16", "--seed-list", "1,2", "--epochs", "3"])
+            .args([
+                "--threads",
+                "1",
+                "--kernel-check",
+                "off",
+                "--remeasure",
+                "0",
+            ])
+            .args(["--quiet", "--run-id", "series", "--out"])
+            .arg(&out),
+    );
     let merged = out.join("merged");
     run_ok(
         Command::new(env!("CARGO_BIN_EXE_report"))
@@ -130,6 +146,11 @@ fn make_pages(root: &Path) -> Vec<PageUnderTest> {
         PageUnderTest {
             name: "run".into(),
             file: out.join("run/report.html"),
+            verdict: run_verdict,
+        },
+        PageUnderTest {
+            name: "series".into(),
+            file: out.join("series/report.html"),
             verdict: run_verdict,
         },
         PageUnderTest {

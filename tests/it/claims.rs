@@ -37,12 +37,12 @@ fn the_claims_table_is_in_the_summary_the_page_and_the_terminal() {
     let summary: Value =
         serde_json::from_str(&std::fs::read_to_string(dir.join("summary.json")).unwrap()).unwrap();
     let claims = summary["claims"].as_array().expect("a claims table");
-    assert_eq!(claims.len(), 11);
+    assert_eq!(claims.len(), 14);
     let numbers: Vec<u64> = claims
         .iter()
         .map(|c| c["number"].as_u64().unwrap())
         .collect();
-    assert_eq!(numbers, (1..=11).collect::<Vec<u64>>());
+    assert_eq!(numbers, (1..=14).collect::<Vec<u64>>());
     // The Transformer's claims and the pooling claim need their own runs.
     for n in 8..=11 {
         assert!(
