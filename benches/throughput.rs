@@ -6,13 +6,14 @@
 //!
 //! Names are `<group>/<cell>/<shape>` with the model layer's types
 //! ([`BenchGroupId`], [`BenchShape`] `h{hidden}-t{seq}-b{batch}-l{layers}[-bi]-th{threads}`,
-//! [`BatchingBench`], [`MatmulBench`]), which `report --bench` parses back;
-//! throughput is in tokens (batch x sequence length).
+//! [`BatchingBench`], [`SeriesBench`], [`MatmulBench`]), which `report --bench` parses back;
+//! throughput is in tokens (batch x sequence length), or time steps for
+//! numeric series.
 //!
 //! Environment:
 //! - `RNNBENCH_BENCH_QUICK=1` runs a representative subset (hidden 64 and
-//!   128, lengths 50 and 200, forward-only batching: about two minutes on 2
-//!   cores);
+//!   128, lengths 50 and 200, forward-only batching, the series groups
+//!   whole: about two minutes on 2 cores);
 //! - `RNNBENCH_BENCH_DEVICE=cuda` benches on a GPU (synchronised before
 //!   every clock read);
 //! - `RNNBENCH_FLUSH_DENORMAL=on|off` (default `on`): flush subnormal floats
@@ -49,6 +50,14 @@
 //!   batches padded to their own longest member as `compare` makes them
 //!   (`bucketed`). Shape `{mode}-n{batches}-h…-t{cap}-b…-l…-th…`, throughput
 //!   in real tokens;
+//! - `streaming_step`: one token per call at batch 1, the state carried;
+//! - `series_forward`, `series_train_step` (every recurrent cell, quick and
+//!   full alike): numeric series through the linear input layer at the
+//!   series preset's headline, [`SeriesBench::headline`]: 12 channels,
+//!   embedding 32, LSTM hidden 64 and GRU and RNN matched to its parameter
+//!   count, 29 time steps (japanese-vowels' longest), batch 16, one layer,
+//!   on random standard-normal values (what standardised series look like).
+//!   Shape `c{channels}-e{embed}-h…-t…-b…-l…-th…`, throughput in time steps;
 //! - `matmul`: this machine's matrix-multiply peak.
 
 #[path = "throughput/harness.rs"]
@@ -57,11 +66,11 @@ mod harness;
 use criterion::{Criterion, Throughput, criterion_group};
 use rnnbench::bench::{
     BENCH_VOCAB, BatchingBench, BatchingMode, BenchCell, BenchGroup, BenchGroupId, BenchShape,
-    MatmulBench,
+    MatmulBench, SERIES_BENCH_CLASSES, SeriesBench,
 };
 use rnnbench::config::KernelChoice;
 use rnnbench::data::{Columns, DatasetSource, Encoded, Keep, PrepareOptions, epoch_slice};
-use rnnbench::model::{Cell, Classifier, hidden_for_budget, onednn};
+use rnnbench::model::{Cell, Classifier, ModelShape, hidden_for_budget, onednn};
 use rnnbench::probe::kernel;
 use tch::nn::OptimizerConfig;
 use tch::{Device, Kind, Tensor, nn};
@@ -176,10 +185,10 @@ fn grid_shapes() -> Vec<BenchShape> {
     grid
 }
 
-/// One batch as tensors: tokens `[batch, seq]`, lengths `[batch]` (on the
-/// CPU), labels `[batch]`.
+/// One batch as tensors: token ids `[batch, seq]` (or numeric values
+/// `[batch, seq, channels]`), lengths `[batch]` (on the CPU), labels `[batch]`.
 struct BatchTensors {
-    tokens: Tensor,
+    inputs: Tensor,
     lengths: Tensor,
     labels: Tensor,
 }
@@ -199,9 +208,14 @@ fn model(
     shape: BenchShape,
     device: Device,
 ) -> (nn::VarStore, Classifier, nn::Optimizer) {
+    classifier(shape.model_shape(cell), device)
+}
+
+/// A classifier of `shape` (seeded) and its Adam optimiser.
+fn classifier(shape: ModelShape, device: Device) -> (nn::VarStore, Classifier, nn::Optimizer) {
     tch::manual_seed(0);
     let vs = nn::VarStore::new(device);
-    let model = Classifier::new(&vs.root(), shape.model_shape(cell), 0.3);
+    let model = Classifier::new(&vs.root(), shape, 0.3);
     let optimizer = nn::Adam::default().build(&vs, 2e-3).expect("Adam builds");
     (vs, model, optimizer)
 }
@@ -212,7 +226,7 @@ fn fixture(cell: Cell, shape: BenchShape, device: Device) -> Fixture {
     let (vs, model, optimizer) = model(cell, shape, device);
     let batches = (0..POOL)
         .map(|_| BatchTensors {
-            tokens: Tensor::randint_low(
+            inputs: Tensor::randint_low(
                 2,
                 BENCH_VOCAB,
                 [shape.batch, shape.seq],
@@ -231,6 +245,31 @@ fn fixture(cell: Cell, shape: BenchShape, device: Device) -> Fixture {
     }
 }
 
+/// A series fixture of `cell` at `series` with [`POOL`] batches of random
+/// standard-normal values `[batch, seq, channels]` (full length) and labels
+/// of [`SERIES_BENCH_CLASSES`] classes.
+fn series_fixture(cell: Cell, series: SeriesBench, device: Device) -> Fixture {
+    let (vs, model, optimizer) = classifier(series.model_shape(cell), device);
+    let shape = series.shape;
+    let batches = (0..POOL)
+        .map(|_| BatchTensors {
+            inputs: Tensor::randn(
+                [shape.batch, shape.seq, series.channels],
+                (Kind::Float, device),
+            ),
+            lengths: Tensor::full([shape.batch], shape.seq, (Kind::Int64, Device::Cpu)),
+            labels: Tensor::randint(SERIES_BENCH_CLASSES, [shape.batch], (Kind::Int64, device)),
+        })
+        .collect();
+    Fixture {
+        _vs: vs,
+        model,
+        optimizer,
+        batches,
+        next: 0,
+    }
+}
+
 impl Fixture {
     /// One train step on the next batch.
     fn train_step(&mut self) {
@@ -238,7 +277,7 @@ impl Fixture {
         let b = &self.batches[self.next];
         let logits = self
             .model
-            .forward(&b.tokens, &b.lengths, true)
+            .forward(&b.inputs, &b.lengths, true)
             .expect("forward");
         optimise(&mut self.optimizer, &logits, &b.labels);
     }
@@ -248,7 +287,7 @@ impl Fixture {
         self.next = (self.next + 1) % self.batches.len();
         let b = &self.batches[self.next];
         drop(tch::no_grad(|| {
-            self.model.forward(&b.tokens, &b.lengths, false)
+            self.model.forward(&b.inputs, &b.lengths, false)
         }));
     }
 }
@@ -394,7 +433,7 @@ fn batch_tensors(
             .copy_from_slice(&data.tokens[row * data.seq_len..(row + 1) * data.seq_len]);
     }
     BatchTensors {
-        tokens: Tensor::from_slice(&tokens)
+        inputs: Tensor::from_slice(&tokens)
             .view([data.batch_size as i64, seq as i64])
             .to_device(device),
         lengths: Tensor::from_slice(&data.lengths),
@@ -494,9 +533,9 @@ fn batching(c: &mut Criterion) {
                     for batch in data {
                         let logits = |train: bool| {
                             if mode == BatchingMode::Packed {
-                                classifier.forward_packed(&batch.tokens, &batch.lengths, train)
+                                classifier.forward_packed(&batch.inputs, &batch.lengths, train)
                             } else {
-                                classifier.forward(&batch.tokens, &batch.lengths, train)
+                                classifier.forward(&batch.inputs, &batch.lengths, train)
                             }
                             .expect("forward")
                         };
@@ -547,6 +586,34 @@ fn streaming(c: &mut Criterion) {
     g.finish();
 }
 
+/// Numeric series through the linear input layer: forward and train step
+/// of every recurrent cell at the series headline
+/// ([`SeriesBench::headline`]), quick and full alike (they are cheap);
+/// throughput in time steps.
+fn series(c: &mut Criterion) {
+    let Some(device) = setup().device else {
+        return;
+    };
+    let threads = i64::from(tch::get_num_threads());
+    for bench_group in [BenchGroup::SeriesForward, BenchGroup::SeriesTrainStep] {
+        let name = group_id(bench_group, device);
+        let mut g = group(c, &name);
+        for cell in Cell::RECURRENT {
+            let parameter = SeriesBench::headline(cell, threads);
+            g.throughput(Throughput::Elements(parameter.time_steps() as u64));
+            let mut f = series_fixture(cell, parameter, device);
+            bench(&mut g, &name, cell.name(), parameter, device, || {
+                if bench_group.trains() {
+                    f.train_step();
+                } else {
+                    f.forward();
+                }
+            });
+        }
+        g.finish();
+    }
+}
+
 /// Every bench of this binary, in order.
 fn all(c: &mut Criterion) {
     matmul(c);
@@ -554,6 +621,7 @@ fn all(c: &mut Criterion) {
     cells(c);
     batching(c);
     streaming(c);
+    series(c);
 }
 
 criterion_group! {

@@ -9,5 +9,7 @@ pub mod shape;
 pub use shape::{
     BENCH_CLASSES, BENCH_CONDITIONS_FILE, BENCH_EMBED, BENCH_VOCAB, BatchingBench, BatchingMode,
     BenchCell, BenchCondition, BenchConditions, BenchGroup, BenchGroupId, BenchShape,
-    MAX_DISTURBED_SHARE, MatmulBench, Measurement, RemeasureLedger,
+    MAX_DISTURBED_SHARE, MatmulBench, Measurement, RemeasureLedger, SERIES_BENCH_BATCH,
+    SERIES_BENCH_CHANNELS, SERIES_BENCH_CLASSES, SERIES_BENCH_EMBED, SERIES_BENCH_LSTM_HIDDEN,
+    SERIES_BENCH_SEQ, SeriesBench,
 };

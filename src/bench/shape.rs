@@ -10,6 +10,9 @@
 //!   (`lstm-native`) or `-onednn` when it ran on rnnbench's fused oneDNN
 //!   cells (`gru-onednn`), parameter a [`BenchShape`] `h{H}-t{T}-b{B}-l{L}[-bi]-th{threads}`;
 //! - batching benches: parameter a [`BatchingBench`] `{mode}-n{batches}-{shape}`;
+//! - series benches (`series_forward`, `series_train_step`): function a
+//!   [`BenchCell`], parameter a [`SeriesBench`] `c{channels}-e{embed}-{shape}`
+//!   (numeric values through the linear input layer);
 //! - `matmul`: function `peak`, parameter a [`MatmulBench`] `n{N}-th{threads}`.
 //!
 //! Every name type has `Display` and `FromStr`, and one parses what the other
@@ -23,7 +26,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::analysis::stats::Drift;
 use crate::config::KernelChoice;
-use crate::model::budget::ModelShape;
+use crate::memory_guard::MAX_HIDDEN;
+use crate::model::budget::{ModelShape, hidden_for_budget};
 use crate::model::cell::Cell;
 
 /// Vocabulary size of the benches' classifier.
@@ -32,6 +36,22 @@ pub const BENCH_VOCAB: i64 = 20_000;
 pub const BENCH_EMBED: i64 = 128;
 /// Classes of the benches' classifier.
 pub const BENCH_CLASSES: i64 = 2;
+
+/// Channels of the series benches' numeric input (the bundled
+/// japanese-vowels').
+pub const SERIES_BENCH_CHANNELS: i64 = 12;
+/// Embedding width of the series benches' classifier (the series preset's
+/// `--embed`).
+pub const SERIES_BENCH_EMBED: i64 = 32;
+/// The series benches' LSTM hidden size (the series preset's `--hidden`);
+/// the other cells get the hidden size of the same parameter count.
+pub const SERIES_BENCH_LSTM_HIDDEN: i64 = 64;
+/// The series benches' sequence length: japanese-vowels' longest series.
+pub const SERIES_BENCH_SEQ: i64 = 29;
+/// The series benches' batch size (the series preset's `--batch-size`).
+pub const SERIES_BENCH_BATCH: i64 = 16;
+/// Classes of the series benches' classifier (japanese-vowels' speakers).
+pub const SERIES_BENCH_CLASSES: i64 = 9;
 
 /// The function of a cell bench: the cell and the kernel setting it ran
 /// under: libtorch's own choice (the plain cell name), its native loop with
@@ -94,11 +114,17 @@ pub enum BenchGroup {
     /// One token per call at batch 1, recurrent state carried between
     /// calls (the real-time case), cell benches at `t1-b1`.
     StreamingStep,
+    /// Forward pass without gradients on numeric series through the linear
+    /// input layer, at the series preset's shapes ([`SeriesBench`]).
+    SeriesForward,
+    /// Train step on numeric series through the linear input layer, at the
+    /// series preset's shapes ([`SeriesBench`]).
+    SeriesTrainStep,
 }
 
 impl BenchGroup {
     /// Every group, in the order the benches run them.
-    pub const ALL: [BenchGroup; 7] = [
+    pub const ALL: [BenchGroup; 9] = [
         BenchGroup::Matmul,
         BenchGroup::TrainStepMatched,
         BenchGroup::Forward,
@@ -106,6 +132,8 @@ impl BenchGroup {
         BenchGroup::BatchingForward,
         BenchGroup::BatchingTrainStep,
         BenchGroup::StreamingStep,
+        BenchGroup::SeriesForward,
+        BenchGroup::SeriesTrainStep,
     ];
 
     /// The group's name in bench ids: `forward`, `train_step`, …
@@ -118,6 +146,8 @@ impl BenchGroup {
             BenchGroup::BatchingTrainStep => "batching_train_step",
             BenchGroup::Matmul => "matmul",
             BenchGroup::StreamingStep => "streaming_step",
+            BenchGroup::SeriesForward => "series_forward",
+            BenchGroup::SeriesTrainStep => "series_train_step",
         }
     }
 
@@ -125,8 +155,36 @@ impl BenchGroup {
     pub fn trains(self) -> bool {
         matches!(
             self,
-            BenchGroup::TrainStep | BenchGroup::TrainStepMatched | BenchGroup::BatchingTrainStep
+            BenchGroup::TrainStep
+                | BenchGroup::TrainStepMatched
+                | BenchGroup::BatchingTrainStep
+                | BenchGroup::SeriesTrainStep
         )
+    }
+
+    /// Whether the parameters are [`SeriesBench`]es.
+    pub fn is_series(self) -> bool {
+        matches!(
+            self,
+            BenchGroup::SeriesForward | BenchGroup::SeriesTrainStep
+        )
+    }
+
+    /// Whether the cells of the group are matched by parameter count (so
+    /// their hidden sizes differ and their parameters are not paired).
+    pub fn is_matched(self) -> bool {
+        self == BenchGroup::TrainStepMatched || self.is_series()
+    }
+
+    /// The forward group benched at the same cells and parameters as this
+    /// train-step group, whose times a train step must exceed: `forward`
+    /// for `train_step`, `series_forward` for `series_train_step`.
+    pub fn forward_partner(self) -> Option<BenchGroup> {
+        match self {
+            BenchGroup::TrainStep => Some(BenchGroup::Forward),
+            BenchGroup::SeriesTrainStep => Some(BenchGroup::SeriesForward),
+            _ => None,
+        }
     }
 
     /// Whether the parameters are [`BatchingBench`]es.
@@ -292,6 +350,124 @@ impl FromStr for BenchShape {
             layers,
             bidirectional,
             threads,
+        })
+    }
+}
+
+/// A series bench's parameter, `c{channels}-e{embed}-{shape}` (e.g.
+/// `c12-e32-h76-t29-b16-l1-th2`): a classifier reading `channels` float
+/// values per time step through the linear input layer `[channels → embed]`
+/// in place of the embedding, at `shape` (`t`: time steps per series, every
+/// series full length).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct SeriesBench {
+    /// Values per time step.
+    pub channels: i64,
+    /// Width of the linear input layer's output, the cell's input.
+    pub embed: i64,
+    /// Hidden size, time steps, batch size, layers, threads.
+    pub shape: BenchShape,
+}
+
+impl SeriesBench {
+    /// The series headline of `cell` on `threads` CPU threads, the series
+    /// preset's shapes: [`SERIES_BENCH_CHANNELS`] channels, embedding
+    /// [`SERIES_BENCH_EMBED`], [`SERIES_BENCH_SEQ`] time steps, batch
+    /// [`SERIES_BENCH_BATCH`], one unidirectional layer; the LSTM at hidden
+    /// [`SERIES_BENCH_LSTM_HIDDEN`], every other cell at the hidden size
+    /// whose parameter count is closest to the LSTM's (as `compare`'s
+    /// `--match params` sizes them: GRU 76, RNN 140).
+    pub fn headline(cell: Cell, threads: i64) -> SeriesBench {
+        let lstm = SeriesBench {
+            channels: SERIES_BENCH_CHANNELS,
+            embed: SERIES_BENCH_EMBED,
+            shape: BenchShape {
+                hidden: SERIES_BENCH_LSTM_HIDDEN,
+                seq: SERIES_BENCH_SEQ,
+                batch: SERIES_BENCH_BATCH,
+                layers: 1,
+                bidirectional: false,
+                threads,
+            },
+        };
+        if cell == Cell::Lstm {
+            return lstm;
+        }
+        let budget = lstm.model_shape(Cell::Lstm).params();
+        let hidden = hidden_for_budget(lstm.model_shape(cell), budget, MAX_HIDDEN);
+        SeriesBench {
+            shape: BenchShape {
+                hidden,
+                ..lstm.shape
+            },
+            ..lstm
+        }
+    }
+
+    /// Time steps per iteration: batch x series length.
+    pub fn time_steps(&self) -> i64 {
+        self.shape.tokens()
+    }
+
+    /// The series benches' classifier of `cell` at this shape: no
+    /// vocabulary, the linear input layer, [`SERIES_BENCH_CLASSES`]
+    /// classes, last-state pooling.
+    pub fn model_shape(&self, cell: Cell) -> ModelShape {
+        ModelShape {
+            cell,
+            vocab_size: 0,
+            channels: self.channels,
+            embed_size: self.embed,
+            hidden_size: self.shape.hidden,
+            layers: self.shape.layers,
+            bidirectional: self.shape.bidirectional,
+            classes: SERIES_BENCH_CLASSES,
+            positions: self.shape.seq,
+            pooling: crate::model::Pooling::Last,
+        }
+    }
+
+    /// FLOPs of one forward pass of `cell` ([`ModelShape::forward_flops`]:
+    /// the linear input layer is left out, as the embedding is).
+    pub fn forward_flops(&self, cell: Cell) -> f64 {
+        self.model_shape(cell)
+            .forward_flops(self.shape.batch, self.shape.seq)
+    }
+
+    /// FLOPs of one train step ([`ModelShape::train_step_flops`]).
+    pub fn train_step_flops(&self, cell: Cell) -> f64 {
+        self.model_shape(cell)
+            .train_step_flops(self.shape.batch, self.shape.seq)
+    }
+}
+
+impl fmt::Display for SeriesBench {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "c{}-e{}-{}", self.channels, self.embed, self.shape)
+    }
+}
+
+impl FromStr for SeriesBench {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let bad = || format!("`{s}` is not a series bench (c{{channels}}-e{{embed}}-{{shape}})");
+        let mut parts = s.splitn(3, '-');
+        let mut number = |prefix: char| {
+            parts
+                .next()
+                .and_then(|p| p.strip_prefix(prefix))
+                .and_then(|v| v.parse::<i64>().ok())
+                .filter(|v| *v > 0)
+        };
+        let (Some(channels), Some(embed)) = (number('c'), number('e')) else {
+            return Err(bad());
+        };
+        let shape = parts.next().ok_or_else(bad)?.parse().map_err(|_| bad())?;
+        Ok(SeriesBench {
+            channels,
+            embed,
+            shape,
         })
     }
 }
@@ -689,6 +865,98 @@ mod tests {
         );
         assert_eq!(m.flops(), 2.0 * 1024f64.powi(3));
         assert!("h128-t200-b64-l1-th2".parse::<MatmulBench>().is_err());
+    }
+
+    #[test]
+    fn series_benches_round_trip() {
+        for text in ["c12-e32-h64-t29-b16-l1-th2", "c3-e8-h10-t1-b1-l2-bi-th0"] {
+            let b: SeriesBench = text.parse().unwrap();
+            assert_eq!(b.to_string(), text);
+        }
+        let b: SeriesBench = "c12-e32-h76-t29-b16-l1-th2".parse().unwrap();
+        assert_eq!(
+            (
+                b.channels,
+                b.embed,
+                b.shape.hidden,
+                b.shape.seq,
+                b.shape.batch
+            ),
+            (12, 32, 76, 29, 16)
+        );
+        assert_eq!(b.time_steps(), 16 * 29);
+        for bad in [
+            "h64-t29-b16-l1-th2",
+            "c12-h64-t29-b16-l1-th2",
+            "e32-c12-h64-t29-b16-l1-th2",
+            "c0-e32-h64-t29-b16-l1-th2",
+            "c12-e32-h64-t29-b16-l1",
+            "c12-e32",
+            "padded-n2-h128-t400-b64-l1-th2",
+        ] {
+            assert!(bad.parse::<SeriesBench>().is_err(), "{bad}");
+        }
+        // A series parameter is no other bench's.
+        let text = "c12-e32-h64-t29-b16-l1-th2";
+        assert!(text.parse::<BenchShape>().is_err());
+        assert!(text.parse::<BatchingBench>().is_err());
+        assert!(text.parse::<MatmulBench>().is_err());
+    }
+
+    #[test]
+    fn the_series_headline_is_the_series_preset_matched_by_parameters() {
+        let preset = crate::config::series_preset();
+        assert_eq!(preset.hidden, Some(vec![SERIES_BENCH_LSTM_HIDDEN]));
+        assert_eq!(preset.embed, Some(vec![SERIES_BENCH_EMBED]));
+        assert_eq!(preset.batch_size, Some(vec![SERIES_BENCH_BATCH as usize]));
+        let lstm = SeriesBench::headline(Cell::Lstm, 2);
+        assert_eq!(lstm.to_string(), "c12-e32-h64-t29-b16-l1-th2");
+        let gru = SeriesBench::headline(Cell::Gru, 2);
+        assert_eq!(gru.to_string(), "c12-e32-h76-t29-b16-l1-th2");
+        let rnn = SeriesBench::headline(Cell::Rnn, 2);
+        assert_eq!(rnn.shape.hidden, 140);
+        // The linear input layer: 12·32 + 32 parameters, no embedding.
+        let shape = lstm.model_shape(Cell::Lstm);
+        assert_eq!(shape.input_params(), 12 * 32 + 32);
+        let params = shape.params();
+        for other in [gru, rnn] {
+            let cell = if other == gru { Cell::Gru } else { Cell::Rnn };
+            let diff = (other.model_shape(cell).params() - params).abs();
+            assert!(diff * 100 < params, "{other}: {diff} of {params}");
+        }
+        // 2·4·64·(32+64) per time step x 16·29, plus the head 2·9·64·16.
+        assert_eq!(
+            lstm.forward_flops(Cell::Lstm),
+            2.0 * 4.0 * 64.0 * 96.0 * 464.0 + 2.0 * 9.0 * 64.0 * 16.0
+        );
+        assert_eq!(
+            gru.train_step_flops(Cell::Gru),
+            3.0 * gru.forward_flops(Cell::Gru)
+        );
+    }
+
+    #[test]
+    fn series_groups_train_and_pair_with_their_forward_group() {
+        assert!(BenchGroup::SeriesTrainStep.trains() && !BenchGroup::SeriesForward.trains());
+        assert!(BenchGroup::SeriesForward.is_series() && !BenchGroup::Forward.is_series());
+        assert!(BenchGroup::SeriesForward.is_matched() && !BenchGroup::TrainStep.is_matched());
+        assert_eq!(
+            BenchGroup::SeriesTrainStep.forward_partner(),
+            Some(BenchGroup::SeriesForward)
+        );
+        assert_eq!(
+            BenchGroup::TrainStep.forward_partner(),
+            Some(BenchGroup::Forward)
+        );
+        assert_eq!(BenchGroup::BatchingTrainStep.forward_partner(), None);
+        assert_eq!(
+            "series_train_step-cuda".parse::<BenchGroupId>(),
+            Ok(BenchGroupId::new(BenchGroup::SeriesTrainStep, true))
+        );
+        assert_eq!(
+            "series_forward".parse::<BenchGroupId>(),
+            Ok(BenchGroupId::cpu(BenchGroup::SeriesForward))
+        );
     }
 
     #[test]

@@ -18,7 +18,9 @@
 //!   size, more layers, both directions) must not deliver more tokens/s than
 //!   one that does less, beyond [`THROUGHPUT_TOLERANCE`].
 //! - **Train step against forward**: a train step includes a forward pass,
-//!   so at the same cell and shape it must not take less time than one.
+//!   so at the same cell and shape it must not take less time than one
+//!   (`train_step` against `forward`, `series_train_step` against
+//!   `series_forward`).
 
 use std::collections::BTreeMap;
 
@@ -26,7 +28,7 @@ pub use crate::analysis::stats::{DRIFT_TOLERANCE, Drift};
 
 use super::results::BenchResult;
 use super::series::{SweepAxis, sweep_groups, sweep_lines};
-use crate::bench::{BenchGroup, BenchGroupId, Measurement};
+use crate::bench::{BenchGroupId, Measurement};
 
 /// Smallest plausible fitted exponent of time against a size: more work
 /// cannot take less time.
@@ -254,11 +256,11 @@ fn throughput_against_work(results: &[BenchResult]) -> Vec<Problem> {
 
 fn train_against_forward(results: &[BenchResult]) -> Vec<Problem> {
     let mut problems = vec![];
-    for train in results
-        .iter()
-        .filter(|r| r.group.group == BenchGroup::TrainStep)
-    {
-        let forward_group = BenchGroupId::new(BenchGroup::Forward, train.group.cuda);
+    for train in results.iter() {
+        let Some(forward_group) = train.group.group.forward_partner() else {
+            continue;
+        };
+        let forward_group = BenchGroupId::new(forward_group, train.group.cuda);
         let Some(forward) = results.iter().find(|f| {
             f.group == forward_group
                 && f.function == train.function

@@ -9,7 +9,7 @@ use serde::Deserialize;
 
 use crate::bench::{
     BENCH_CONDITIONS_FILE, BatchingBench, BenchCell, BenchCondition, BenchConditions, BenchGroup,
-    BenchGroupId, BenchShape, MatmulBench,
+    BenchGroupId, BenchShape, MatmulBench, SeriesBench,
 };
 use crate::error::{Error, Result};
 use crate::model::Cell;
@@ -21,8 +21,8 @@ pub struct BenchResult {
     pub group: BenchGroupId,
     /// The bench's function name: a cell name, or `peak` for the matmul.
     pub function: String,
-    /// The parameter part of the name (a [`BenchShape`], [`BatchingBench`]
-    /// or [`MatmulBench`] as text).
+    /// The parameter part of the name (a [`BenchShape`], [`BatchingBench`],
+    /// [`SeriesBench`] or [`MatmulBench`] as text).
     pub parameter: String,
     /// Median seconds per iteration.
     pub median_secs: f64,
@@ -31,7 +31,8 @@ pub struct BenchResult {
     /// Upper bound of criterion's 95% CI of the median.
     pub ci_high_secs: f64,
     /// Criterion's throughput elements per iteration (`benchmark.json`):
-    /// tokens for the cell benches, real tokens for the batching benches;
+    /// tokens for the cell benches, real tokens for the batching benches,
+    /// time steps for the series benches;
     /// `None` when the file or the field is absent.
     pub elements: Option<f64>,
     /// Seconds per iteration of each sample, in the order criterion measured
@@ -68,6 +69,21 @@ impl BenchResult {
         self.parameter.parse().ok()
     }
 
+    /// The channels, embedding width and shape, for series benches.
+    pub fn series(&self) -> Option<SeriesBench> {
+        self.group
+            .group
+            .is_series()
+            .then(|| self.parameter.parse().ok())
+            .flatten()
+    }
+
+    /// The shape of a cell or series bench (for a series bench, `t` counts
+    /// time steps).
+    pub fn steps_shape(&self) -> Option<BenchShape> {
+        self.shape().or_else(|| self.series().map(|s| s.shape))
+    }
+
     /// The matrix size, for the matmul bench.
     pub fn matmul(&self) -> Option<MatmulBench> {
         (self.group.group == BenchGroup::Matmul)
@@ -75,9 +91,18 @@ impl BenchResult {
             .flatten()
     }
 
-    /// FLOPs per iteration, for cell benches (forward or train step by group).
+    /// FLOPs per iteration, for cell and series benches (forward or train
+    /// step by group).
     pub fn flops(&self) -> Option<f64> {
-        let (cell, shape) = (self.bench_cell()?.cell, self.shape()?);
+        let cell = self.bench_cell()?.cell;
+        if let Some(series) = self.series() {
+            return Some(if self.group.group.trains() {
+                series.train_step_flops(cell)
+            } else {
+                series.forward_flops(cell)
+            });
+        }
+        let shape = self.shape()?;
         match self.group.group {
             BenchGroup::Forward | BenchGroup::StreamingStep => Some(shape.forward_flops(cell)),
             BenchGroup::TrainStep | BenchGroup::TrainStepMatched => {
@@ -87,9 +112,11 @@ impl BenchResult {
         }
     }
 
-    /// Tokens per second at the median, for cell benches.
+    /// Tokens per second at the median, for cell benches; time steps per
+    /// second for series benches.
     pub fn tokens_per_sec(&self) -> Option<f64> {
-        self.shape().map(|s| s.tokens() as f64 / self.median_secs)
+        self.steps_shape()
+            .map(|s| s.tokens() as f64 / self.median_secs)
     }
 }
 

@@ -77,6 +77,8 @@ pub(super) fn build(results: &[BenchResult], out: &Path) -> Result<Page> {
             BenchGroup::Forward,
             BenchGroup::TrainStep,
             BenchGroup::TrainStepMatched,
+            BenchGroup::SeriesForward,
+            BenchGroup::SeriesTrainStep,
         ] {
             let group = BenchGroupId::new(group, cuda);
             if sweep_groups().contains(&group) {
@@ -571,7 +573,7 @@ fn group_table(ctx: &Ctx, group: BenchGroupId, findings: &mut Findings) -> Optio
         .iter()
         .filter(|r| r.group == group && r.bench_cell().is_some())
         .collect();
-    rows.sort_by_key(|r| (r.bench_cell(), r.shape()));
+    rows.sort_by_key(|r| (r.bench_cell(), r.steps_shape()));
     if rows.is_empty() {
         return None;
     }
@@ -590,9 +592,9 @@ fn group_table(ctx: &Ctx, group: BenchGroupId, findings: &mut Findings) -> Optio
             );
         }
     }
-    if group.group == BenchGroup::TrainStepMatched
+    if group.group.is_matched()
         && let (Some(gru), Some(lstm)) = (of(Cell::Gru).next(), of(Cell::Lstm).next())
-        && let (Some(g), Some(l)) = (gru.shape(), lstm.shape())
+        && let (Some(g), Some(l)) = (gru.steps_shape(), lstm.steps_shape())
         && g.hidden != l.hidden
     {
         let ratio = gru.median_secs / lstm.median_secs;
@@ -635,14 +637,25 @@ fn group_table(ctx: &Ctx, group: BenchGroupId, findings: &mut Findings) -> Optio
             ]
         })
         .collect();
+    let title = if group.group.is_series() {
+        format!(
+            "{group}: numeric series through the linear input layer, cells matched by parameter count"
+        )
+    } else {
+        group.to_string()
+    };
     Some(Table {
-        title: group.to_string(),
+        title,
         header: [
             "cell",
             "shape",
             "median ms",
             "95% CI ms",
-            "tokens/s",
+            if group.group.is_series() {
+                "time steps/s"
+            } else {
+                "tokens/s"
+            },
             "GFLOP/s",
             "of matmul peak",
             "last/first third",

@@ -280,7 +280,7 @@ pub fn threads(results: &[BenchResult]) -> i64 {
     results
         .iter()
         .filter_map(|r| {
-            r.shape()
+            r.steps_shape()
                 .or(r.batching().map(|b| b.shape))
                 .map(|s| s.threads)
                 .or(r.matmul().map(|m| m.threads))

@@ -557,3 +557,74 @@ fn a_remeasured_bench_names_the_drift_it_replaced() {
     );
     assert!(html.contains("<td>1.33 drifts, re-measured (was 0.80; 1.02, 9 of 10 disturbed)</td>"));
 }
+
+#[test]
+fn series_benches_become_a_table_of_time_steps_per_sec() {
+    let dir = tempfile::tempdir().unwrap();
+    let c = dir.path().join("criterion");
+    let lstm = "c12-e32-h64-t29-b16-l1-th2";
+    let gru = "c12-e32-h76-t29-b16-l1-th2";
+    let rnn = "c12-e32-h140-t29-b16-l1-th2";
+    for (group, scale) in [("series_forward", 1.0), ("series_train_step", 4.0)] {
+        for (cell, parameter, ms) in [("lstm", lstm, 2.0), ("gru", gru, 2.5), ("rnn", rnn, 1.0)] {
+            steady(&c, group, cell, parameter, ms * scale);
+            benchmark_json(&c, group, cell, parameter, 464);
+        }
+    }
+    // The existing groups read as before beside them.
+    steady(&c, "train_step", "lstm", "h128-t200-b64-l1-th2", 80.0);
+    let results = read_criterion(&c).unwrap();
+    assert_eq!(results.len(), 7);
+    let r = results
+        .iter()
+        .find(|r| r.group == g("series_train_step") && r.function == "gru")
+        .unwrap();
+    assert_eq!(r.id(), format!("series_train_step/gru/{gru}"));
+    assert_eq!(r.shape(), None);
+    assert_eq!(r.series().unwrap().shape.hidden, 76);
+    assert!((r.tokens_per_sec().unwrap() - 464.0 / 0.010).abs() < 1e-6);
+    let flops = r.series().unwrap().train_step_flops(Cell::Gru);
+    assert_eq!(r.flops(), Some(flops));
+    assert_eq!(series::threads(&results), 2);
+    assert_eq!(Checks::run(&results).problems, []);
+
+    let page = render_bench_report(&c, &dir.path().join("out")).unwrap();
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert!(
+        html.contains(
+            "<h2>series_train_step: numeric series through the linear input layer, cells matched by parameter count</h2>"
+        ),
+        "{html}"
+    );
+    assert!(html.contains("<th>time steps/s</th>"), "{html}");
+    assert!(html.contains(&format!("<td>rnn</td><td>{rnn}</td><td>1.00</td>")));
+    assert!(
+        html.contains(
+            "series forward at the same parameter count (LSTM H 64, GRU H 76): GRU/LSTM time ratio 1.25 (LSTM faster)"
+        ),
+        "{html}"
+    );
+    assert!(html.contains("<h2>train_step</h2>"));
+}
+
+#[test]
+fn a_series_train_step_faster_than_its_forward_pass_is_a_problem() {
+    let p = "c12-e32-h64-t29-b16-l1-th2";
+    let results = vec![
+        result("series_forward", "lstm", p, 2.0),
+        result("series_train_step", "lstm", p, 1.5),
+        // Another group's forward pass at the same name is no partner.
+        result("forward", "gru", p, 9.0),
+        result("series_train_step", "gru", p, 5.0),
+    ];
+    let problems = Checks::run(&results).problems;
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert_eq!(problems[0].gate, Gate::TrainStepFasterThanForward);
+    assert_eq!(
+        problems[0].benches,
+        [
+            format!("series_train_step/lstm/{p}"),
+            format!("series_forward/lstm/{p}")
+        ]
+    );
+}
