@@ -60,6 +60,9 @@ pub struct AnswerInputs<'a> {
     /// The accuracy interval's useful half-width, in percentage points:
     /// the run's `--precision` under `--seeds auto`, else its default.
     pub precision_points: f64,
+    /// Whether the run read numeric series (latency is then per series
+    /// and per time step, not per review and per token).
+    pub series: bool,
 }
 
 /// What one line says.
@@ -263,8 +266,22 @@ pub fn answer(inputs: &AnswerInputs) -> Option<Answer> {
     lines.push(memory.unwrap_or_else(|| not_measured("Memory", "not recorded.")));
 
     let parts: Vec<(&str, AnswerLine)> = [
-        ("per review", pair.latency_review_ratio.as_ref()),
-        ("per streamed token", pair.latency_step_ratio.as_ref()),
+        (
+            if inputs.series {
+                "per series"
+            } else {
+                "per review"
+            },
+            pair.latency_review_ratio.as_ref(),
+        ),
+        (
+            if inputs.series {
+                "per streamed time step"
+            } else {
+                "per streamed token"
+            },
+            pair.latency_step_ratio.as_ref(),
+        ),
     ]
     .into_iter()
     .filter_map(|(what, r)| {
@@ -783,6 +800,7 @@ mod tests {
             command_line,
             resume: None,
             precision_points: AutoSeeds::DEFAULT_PRECISION_POINTS,
+            series: false,
         }
     }
 

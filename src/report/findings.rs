@@ -886,15 +886,20 @@ fn claim_measured(claim: &Claim, ctx: &ClaimContext) -> String {
                 if let Some(p99) = &ctx.step_p99 {
                     text.push_str(&format!("; p99 {}", ratio_text(&inverted(p99))));
                 }
+                let whole = if claim.id == ClaimId::SeriesLatency {
+                    "series"
+                } else {
+                    "review"
+                };
                 if let Some(stream) = kernel.and_then(|k| k.stream.as_ref()) {
                     text.push_str(&format!(
-                        "; kernel check, per streamed token: {}",
+                        "; kernel check, per streamed {unit}: {}",
                         kernel_ratios_text(stream)
                     ));
                 }
                 if let Some(review) = kernel.and_then(|k| k.review.as_ref()) {
                     text.push_str(&format!(
-                        "; per whole review: {}",
+                        "; per whole {whole}: {}",
                         kernel_ratios_text(review)
                     ));
                 }

@@ -126,6 +126,7 @@ pub fn run_answer(run: &RunFiles, summary: &Summary) -> Option<Answer> {
         command_line: &run.config.command_line,
         resume: resume.as_deref(),
         precision_points,
+        series: run.config.channels > 0,
     })
 }
 
