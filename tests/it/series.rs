@@ -268,3 +268,53 @@ fn missing_values_are_filled_and_said_on_the_page() {
     let page = std::fs::read_to_string(run.join("report.html")).unwrap();
     assert!(page.contains("3 values are missing"));
 }
+
+#[test]
+fn a_numeric_run_resumes_with_more_seeds_and_sweeps_like_a_text_run() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let small = |cmd: &mut Command| {
+        cmd.args([
+            "--dataset",
+            "japanese-vowels",
+            "--epochs",
+            "2",
+            "--embed",
+            "8",
+        ])
+        .args([
+            "--threads",
+            "1",
+            "--remeasure",
+            "0",
+            "--kernel-check",
+            "off",
+        ])
+        .arg("--quiet")
+        .env_remove("SLURM_ARRAY_TASK_ID")
+        .env_remove("JOB_COMPLETION_INDEX");
+    };
+    let mut first = Command::new(env!("CARGO_BIN_EXE_compare"));
+    small(&mut first);
+    first
+        .args(["--hidden", "16", "--seeds", "1", "--run-id", "r", "--out"])
+        .arg(&out);
+    run_ok(&mut first);
+    let mut more = Command::new(env!("CARGO_BIN_EXE_compare"));
+    more.arg("--resume")
+        .arg(out.join("r"))
+        .args(["--seeds", "2", "--quiet"]);
+    run_ok(&mut more);
+    let runs = std::fs::read_to_string(out.join("r/runs.csv")).unwrap();
+    assert_eq!(runs.lines().count(), 1 + 4, "{runs}");
+    assert_eq!(runs.matches(",ok,").count(), 4, "{runs}");
+    let mut sweep = Command::new(env!("CARGO_BIN_EXE_compare"));
+    small(&mut sweep);
+    sweep
+        .args(["--hidden", "8,16", "--seeds", "1", "--run-id", "s", "--out"])
+        .arg(&out);
+    run_ok(&mut sweep);
+    let points = std::fs::read_dir(out.join("s/points")).unwrap().count();
+    assert_eq!(points, 2);
+    assert!(out.join("s/report.html").is_file());
+}
