@@ -62,6 +62,24 @@ fn compare(train: &Path, test: &Path, out: &Path, extra: &[&str]) -> Command {
     cmd
 }
 
+/// The long CSV's column flags.
+const LONG_COLUMNS: [&str; 6] = [
+    "--series-col",
+    "id",
+    "--time-col",
+    "t",
+    "--label-col",
+    "label",
+];
+
+/// A training file of 60 series, a test file of 20, and an output folder
+/// under `dir`.
+fn long_pair(dir: &Path) -> (PathBuf, PathBuf, PathBuf) {
+    let train = long_csv(dir, "train", 30, 1);
+    let test = long_csv(dir, "test", 10, 2);
+    (train, test, dir.join("out"))
+}
+
 fn json(path: &Path) -> Value {
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
@@ -69,17 +87,8 @@ fn json(path: &Path) -> Value {
 #[test]
 fn a_long_csv_trains_every_cell_through_the_linear_input_and_renders() {
     let tmp = tempfile::tempdir().unwrap();
-    let train = long_csv(tmp.path(), "train", 30, 1);
-    let test = long_csv(tmp.path(), "test", 10, 2);
-    let out = tmp.path().join("out");
-    let cols = [
-        "--series-col",
-        "id",
-        "--time-col",
-        "t",
-        "--label-col",
-        "label",
-    ];
+    let (train, test, out) = long_pair(tmp.path());
+    let cols = LONG_COLUMNS;
     let mut cmd = compare(&train, &test, &out, &cols);
     cmd.args(["--models", "lstm,gru,rnn,transformer", "--seeds", "2"])
         .args(["--epochs", "12"]);
@@ -180,17 +189,8 @@ fn refused(mut cmd: Command, needles: &[&str]) {
 #[test]
 fn bad_numeric_input_is_refused_in_one_line_naming_the_file_and_line() {
     let tmp = tempfile::tempdir().unwrap();
-    let train = long_csv(tmp.path(), "train", 30, 1);
-    let test = long_csv(tmp.path(), "test", 10, 2);
-    let out = tmp.path().join("out");
-    let cols = [
-        "--series-col",
-        "id",
-        "--time-col",
-        "t",
-        "--label-col",
-        "label",
-    ];
+    let (train, test, out) = long_pair(tmp.path());
+    let cols = LONG_COLUMNS;
     // A word among the numbers, at line 5 of the test file.
     let text = std::fs::read_to_string(&test).unwrap();
     let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
@@ -241,8 +241,7 @@ fn bad_numeric_input_is_refused_in_one_line_naming_the_file_and_line() {
 #[test]
 fn missing_values_are_filled_and_said_on_the_page() {
     let tmp = tempfile::tempdir().unwrap();
-    let train = long_csv(tmp.path(), "train", 30, 1);
-    let test = long_csv(tmp.path(), "test", 10, 2);
+    let (train, test, out) = long_pair(tmp.path());
     let text = std::fs::read_to_string(&train).unwrap();
     let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
     for line in [3, 9, 20] {
@@ -250,16 +249,7 @@ fn missing_values_are_filled_and_said_on_the_page() {
         lines[line] = format!("{},{},{},NaN,{}", f[0], f[1], f[2], f[4]);
     }
     std::fs::write(&train, lines.join("\n") + "\n").unwrap();
-    let out = tmp.path().join("out");
-    let cols = [
-        "--series-col",
-        "id",
-        "--time-col",
-        "t",
-        "--label-col",
-        "label",
-    ];
-    let mut cmd = compare(&train, &test, &out, &cols);
+    let mut cmd = compare(&train, &test, &out, &LONG_COLUMNS);
     cmd.args(["--models", "gru", "--seeds", "1", "--epochs", "2"]);
     let output = run_ok(&mut cmd);
     let stderr = String::from_utf8_lossy(&output.stderr);

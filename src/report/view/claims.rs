@@ -883,6 +883,23 @@ mod tests {
         assert_eq!(all_states(Some(&[])).verdict, ClaimVerdict::NotMeasured);
     }
 
+    /// Claim 14 on numeric series with LSTM, GRU and RNN runs.
+    fn short_series_claim(runs: &[crate::results::RunRecord]) -> Claim {
+        let summary = summarize(runs, &[Cell::Lstm, Cell::Gru, Cell::Rnn]);
+        let shapes = [shape(Cell::Lstm, 64), shape(Cell::Gru, 64)];
+        check_claims(&ClaimInputs {
+            summary: &summary,
+            shapes: &shapes,
+            gradient: &[],
+            reach: &[],
+            pooling: None,
+            series: true,
+        })
+        .into_iter()
+        .find(|c| c.id == ClaimId::ShortSeries)
+        .unwrap()
+    }
+
     #[test]
     fn the_rnn_on_short_series_is_judged_against_the_more_accurate_gated_cell() {
         let runs = vec![
@@ -896,20 +913,7 @@ mod tests {
             run("rnn", 2, 0.81, 1.0, 1000),
             run("rnn", 3, 0.79, 1.0, 1000),
         ];
-        let summary = summarize(&runs, &[Cell::Lstm, Cell::Gru, Cell::Rnn]);
-        let shapes = [shape(Cell::Lstm, 64), shape(Cell::Gru, 64)];
-        let claims = check_claims(&ClaimInputs {
-            summary: &summary,
-            shapes: &shapes,
-            gradient: &[],
-            reach: &[],
-            pooling: None,
-            series: true,
-        });
-        let short = claims
-            .iter()
-            .find(|c| c.id == ClaimId::ShortSeries)
-            .unwrap();
+        let short = short_series_claim(&runs);
         assert_eq!(short.verdict, ClaimVerdict::Contradicted);
         let Some(Evidence::Pair { comparison, .. }) = &short.evidence else {
             panic!("a pair: {short:?}")
@@ -931,19 +935,7 @@ mod tests {
                 r
             })
             .collect();
-        let summary = summarize(&mixed, &[Cell::Lstm, Cell::Gru, Cell::Rnn]);
-        let claims = check_claims(&ClaimInputs {
-            summary: &summary,
-            shapes: &shapes,
-            gradient: &[],
-            reach: &[],
-            pooling: None,
-            series: true,
-        });
-        let short = claims
-            .iter()
-            .find(|c| c.id == ClaimId::ShortSeries)
-            .unwrap();
+        let short = short_series_claim(&mixed);
         assert_eq!(short.verdict, ClaimVerdict::Contradicted, "{short:?}");
     }
 }
