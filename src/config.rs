@@ -421,7 +421,8 @@ choice_value!(
     DeviceChoice,
     KernelChoice,
     OnOff,
-    PoolingChoice
+    PoolingChoice,
+    crate::data::Batching
 );
 
 /// One swept option of a grid: an option given with more than one value.

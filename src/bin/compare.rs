@@ -147,7 +147,7 @@ fn kernel_check_worker(dir: &std::path::Path) -> ExitCode {
     let stop = stop_on_signals();
     die_with_parent();
     one_line_panics();
-    match rnnbench::train::kernel_check::run_kernel_check(dir, &stop) {
+    match rnnbench::compare::kernel_check::run_kernel_check(dir, &stop) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e}");

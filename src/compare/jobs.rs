@@ -617,7 +617,7 @@ pub(crate) fn add_seeds(
     Ok(runs)
 }
 
-/// After the jobs: the kernel check ([`crate::train::kernel_check`]) of every
+/// After the jobs: the kernel check ([`super::kernel_check`]) of every
 /// grid point of this folder that asks for it (`--kernel-check on`) and has
 /// none yet, each in a worker process (`exe --worker-kernel-check POINT`).
 /// A failed check is reported with `log` and leaves the point without one.
@@ -648,7 +648,7 @@ pub fn run_kernel_checks(
             } else {
                 String::new()
             },
-            crate::train::kernel_check::TIMED_STEPS
+            super::kernel_check::TIMED_STEPS
         ));
         let mut child = worker_command(exe)
             .arg("--worker-kernel-check")

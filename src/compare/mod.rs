@@ -23,6 +23,7 @@ use crate::results::ModelSize;
 
 mod folder;
 mod jobs;
+pub mod kernel_check;
 mod worker;
 mod worker_exit;
 

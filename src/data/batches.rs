@@ -78,17 +78,6 @@ impl Batching {
     }
 }
 
-impl crate::config::GridValue for Batching {
-    fn axis_value(&self) -> crate::config::AxisValue {
-        use clap::ValueEnum;
-        crate::config::AxisValue::Choice(
-            self.to_possible_value()
-                .map(|v| v.get_name().to_string())
-                .unwrap_or_default(),
-        )
-    }
-}
-
 /// One encoded split: the token ids (text) or the standardised values
 /// (numeric series) of all examples back to back, with offsets in steps.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]

@@ -62,6 +62,7 @@
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
+use statrs::statistics::{Data, Median};
 
 /// One reading of the interference counters, taken at an epoch's start or
 /// end. Only differences between two readings mean anything.
@@ -477,9 +478,9 @@ impl DisturbanceRule {
         if secs.len() < MIN_OUTLIER_EPOCHS {
             return None;
         }
-        let median = crate::analysis::stats::median(&secs)?;
+        let median = Data::new(secs.clone()).median();
         let deviations: Vec<f64> = secs.iter().map(|s| (s - median).abs()).collect();
-        let mad = crate::analysis::stats::median(&deviations)?;
+        let mad = Data::new(deviations).median();
         let limit = (median + self.outlier_mads * MAD_TO_SD * mad)
             .max(median * (1.0 + self.outlier_min_excess_share));
         Some((limit, median))

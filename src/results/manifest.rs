@@ -10,12 +10,12 @@ use serde::{Deserialize, Serialize};
 
 use super::files;
 use super::io::{read_json, write_json_atomic};
+use super::jobs::{Job, ShardChoice, all_jobs};
 use crate::config::{Config, Grid, GridPoint};
 use crate::data::DatasetIdentity;
 use crate::error::{Error, Result};
 use crate::model::Cell;
 use crate::probe::environment::Environment;
-use crate::sweep::plan::{self, Job, ShardChoice};
 
 /// One model's size in a comparison.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -198,7 +198,7 @@ impl SweepManifest {
                 config: run.config,
             }],
         };
-        let jobs = plan::all_jobs(&grid);
+        let jobs = all_jobs(&grid);
         Ok(SweepManifest {
             run_id: run.run_id,
             command_line: run.command_line,

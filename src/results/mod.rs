@@ -8,6 +8,7 @@
 pub mod attempts;
 pub mod files;
 pub mod io;
+pub mod jobs;
 pub mod lock;
 pub mod manifest;
 pub mod prepared;

@@ -7,7 +7,6 @@
 pub mod eval;
 pub mod fit;
 pub mod gradient_flow;
-pub mod kernel_check;
 pub mod latency;
 
 pub use fit::{FitOutcome, FitSettings, fit};

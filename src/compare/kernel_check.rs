@@ -27,9 +27,7 @@ use std::time::Instant;
 
 use tch::{Device, Tensor, nn};
 
-use super::fit::{optimizer, train_step};
-use super::latency::latency_sample;
-use crate::compare::{apply_process_settings, model_shape, seed_data};
+use super::{Input, apply_process_settings, model_shape, seed_data};
 use crate::config::{Config, KernelChoice};
 use crate::data::{Encoded, Prepared};
 use crate::error::{Error, Result};
@@ -37,6 +35,8 @@ use crate::model::{Cell, Classifier};
 use crate::probe::device::{resolve_device, synchronize};
 use crate::probe::kernel::{self, Kernel};
 use crate::results::{KernelCheckRow, KernelMeasure, RunManifest, files};
+use crate::train::fit::{optimizer, train_step};
+use crate::train::latency::latency_sample;
 
 /// Untimed steps per variant before timing starts.
 pub const WARMUP_STEPS: usize = 2;
@@ -118,7 +118,7 @@ fn variants(
                 config,
                 size.model,
                 size.hidden_size,
-                crate::compare::Input::of(data),
+                Input::of(data),
                 data.classes.len(),
             );
             tch::manual_seed(seed as i64);
