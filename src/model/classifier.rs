@@ -398,54 +398,18 @@ impl Classifier {
     /// [`Classifier::forward`] on it (same kernels, one step per call).
     pub fn step(&self, tokens: &Tensor, state: &mut StreamState) -> Result<Tensor> {
         let embedded = self.embed(&tokens.f_unsqueeze(1)?)?;
-        let weights: Vec<&Tensor> = self.recurrent.iter().collect();
         let layers = self.shape.layers;
         let (h, c) = if super::onednn::enabled() && embedded.device() == Device::Cpu {
             self.step_onednn(&embedded, state)?
         } else {
-            match self.shape.cell {
-                Cell::Lstm => {
-                    let c0 = state.c.as_ref().expect("an LSTM state has a cell state");
-                    let (_, h, c) = embedded.f_lstm(
-                        &[&state.h, c0],
-                        &weights,
-                        true,
-                        layers,
-                        0.0,
-                        false,
-                        false,
-                        true,
-                    )?;
-                    (h, Some(c))
-                }
-                Cell::Gru => {
-                    let (_, h) = embedded.f_gru(
-                        &state.h,
-                        &self.recurrent,
-                        true,
-                        layers,
-                        0.0,
-                        false,
-                        false,
-                        true,
-                    )?;
-                    (h, None)
-                }
-                Cell::Transformer => unreachable!("zero_state refuses the Transformer"),
-                Cell::Rnn => {
-                    let (_, h) = embedded.f_rnn_tanh(
-                        &state.h,
-                        &self.recurrent,
-                        true,
-                        layers,
-                        0.0,
-                        false,
-                        false,
-                        true,
-                    )?;
-                    (h, None)
-                }
-            }
+            let (_, h, c) = self.libtorch_layers(
+                &embedded,
+                (&state.h, state.c.as_ref()),
+                &self.recurrent,
+                layers,
+                (false, 0.0),
+            )?;
+            (h, c)
         };
         let top = h.f_select(0, layers - 1)?;
         let logits = top.f_linear(&self.head_weight, Some(&self.head_bias))?;
@@ -472,36 +436,62 @@ impl Classifier {
             [layers, batch, self.shape.hidden_size],
             (input.kind(), input.device()),
         )?;
+        let c0 = (self.shape.cell == Cell::Lstm).then(|| h0.zeros_like());
         let dropout = if layers > 1 { dropout } else { 0.0 };
-        let out = match self.shape.cell {
+        let (out, ..) =
+            self.libtorch_layers(input, (&h0, c0.as_ref()), weights, layers, (train, dropout))?;
+        Ok(out)
+    }
+
+    /// `layers` stacked unidirectional layers of the cell on libtorch's
+    /// kernels (`lstm`, `gru`, `rnn_tanh`: the one place the cells are
+    /// told apart) over `input` `[batch, seq, in]` from the state `(h0,
+    /// c0)` (`c0` for the LSTM only), with `weights` per layer `[w_ih,
+    /// w_hh, b_ih, b_hh]`, in training mode or not, with `dropout` between
+    /// layers. Returns every step's output `[batch, seq, hidden]` and the
+    /// final state `h` (and `c` for the LSTM), `[layers, batch, hidden]`.
+    fn libtorch_layers(
+        &self,
+        input: &Tensor,
+        (h0, c0): (&Tensor, Option<&Tensor>),
+        weights: &[Tensor],
+        layers: i64,
+        (train, dropout): (bool, f64),
+    ) -> Result<(Tensor, Tensor, Option<Tensor>)> {
+        let args = (true, layers, dropout, train, false, true);
+        Ok(match self.shape.cell {
             Cell::Lstm => {
-                let c0 = h0.zeros_like();
-                input
-                    .f_lstm(
-                        &[&h0, &c0],
-                        &weights.iter().collect::<Vec<_>>(),
-                        true,
-                        layers,
-                        dropout,
-                        train,
-                        false,
-                        true,
-                    )?
-                    .0
+                let c0 = c0.expect("an LSTM state has a cell state");
+                let weights: Vec<&Tensor> = weights.iter().collect();
+                let (out, h, c) = input.f_lstm(
+                    &[h0, c0],
+                    &weights,
+                    args.0,
+                    args.1,
+                    args.2,
+                    args.3,
+                    args.4,
+                    args.5,
+                )?;
+                (out, h, Some(c))
             }
             Cell::Gru => {
-                input
-                    .f_gru(&h0, weights, true, layers, dropout, train, false, true)?
-                    .0
+                let (out, h) =
+                    input.f_gru(h0, weights, args.0, args.1, args.2, args.3, args.4, args.5)?;
+                (out, h, None)
             }
-            Cell::Transformer => unreachable!("the Transformer has no recurrent layers"),
             Cell::Rnn => {
-                input
-                    .f_rnn_tanh(&h0, weights, true, layers, dropout, train, false, true)?
-                    .0
+                let (out, h) = input
+                    .f_rnn_tanh(h0, weights, args.0, args.1, args.2, args.3, args.4, args.5)?;
+                (out, h, None)
             }
-        };
-        Ok(out)
+            Cell::Transformer => {
+                return Err(crate::Error::config(
+                    "--models",
+                    "the Transformer has no recurrent layers",
+                ));
+            }
+        })
     }
 }
 
