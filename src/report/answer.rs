@@ -265,23 +265,10 @@ pub fn answer(inputs: &AnswerInputs) -> Option<Answer> {
         .map(|(criterion, r)| ratio_line(criterion, a, b, r, (Kind::Memory, Spread::Cells), None));
     lines.push(memory.unwrap_or_else(|| not_measured("Memory", "not recorded.")));
 
+    let (whole, step) = latency_units(inputs.series);
     let parts: Vec<(&str, AnswerLine)> = [
-        (
-            if inputs.series {
-                "per series"
-            } else {
-                "per review"
-            },
-            pair.latency_review_ratio.as_ref(),
-        ),
-        (
-            if inputs.series {
-                "per streamed time step"
-            } else {
-                "per streamed token"
-            },
-            pair.latency_step_ratio.as_ref(),
-        ),
+        (whole, pair.latency_review_ratio.as_ref()),
+        (step, pair.latency_step_ratio.as_ref()),
     ]
     .into_iter()
     .filter_map(|(what, r)| {
@@ -776,6 +763,16 @@ fn shell_quote(word: &str) -> String {
         word.to_string()
     } else {
         format!("'{}'", word.replace('\'', r"'\''"))
+    }
+}
+
+/// What latency is measured per: a whole example and a streamed step,
+/// for text (`per review`, `per streamed token`) or numeric series.
+fn latency_units(series: bool) -> (&'static str, &'static str) {
+    if series {
+        ("per series", "per streamed time step")
+    } else {
+        ("per review", "per streamed token")
     }
 }
 

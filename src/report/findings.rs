@@ -873,10 +873,10 @@ fn claim_measured(claim: &Claim, ctx: &ClaimContext) -> String {
                 text
             }
             ClaimId::Latency | ClaimId::SeriesLatency => {
-                let unit = if claim.id == ClaimId::SeriesLatency {
-                    "time step"
+                let (unit, whole) = if claim.id == ClaimId::SeriesLatency {
+                    ("time step", "series")
                 } else {
-                    "token"
+                    ("token", "review")
                 };
                 let mut text = format!(
                     "GRU / LSTM streaming latency per {unit} (p50, batch 1) {}{}",
@@ -886,11 +886,6 @@ fn claim_measured(claim: &Claim, ctx: &ClaimContext) -> String {
                 if let Some(p99) = &ctx.step_p99 {
                     text.push_str(&format!("; p99 {}", ratio_text(&inverted(p99))));
                 }
-                let whole = if claim.id == ClaimId::SeriesLatency {
-                    "series"
-                } else {
-                    "review"
-                };
                 if let Some(stream) = kernel.and_then(|k| k.stream.as_ref()) {
                     text.push_str(&format!(
                         "; kernel check, per streamed {unit}: {}",
