@@ -158,27 +158,47 @@ impl Error {
     }
 }
 
+/// Which one line a panic becomes ([`install_one_line_panic_hook`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PanicLine {
+    /// The binaries' own code: `error: internal error at FILE:LINE: the
+    /// message` (newlines as spaces). A panic there is a bug, but the user
+    /// still gets one readable line.
+    Internal,
+    /// A worker (a libtorch error tch turns into a panic, say): `error:` and
+    /// the message's first line, control characters escaped, with no
+    /// backtrace and no C++ stack; the parent records the run `failed` and
+    /// shows that line.
+    Worker,
+}
+
 /// Replaces the panic message (and backtrace) with one line on stderr, for
-/// the binaries: a panic is a bug, but the user still gets one readable line.
-pub fn install_one_line_panic_hook() {
-    std::panic::set_hook(Box::new(|info| {
-        let message = info
-            .payload()
+/// the binaries: `line` says which.
+pub fn install_one_line_panic_hook(line: PanicLine) {
+    std::panic::set_hook(Box::new(move |info| {
+        let payload = info.payload();
+        let message = payload
             .downcast_ref::<&str>()
             .map(|s| s.to_string())
-            .or_else(|| info.payload().downcast_ref::<String>().cloned())
-            .unwrap_or_else(|| "unknown panic".to_string());
-        let place = info
-            .location()
-            .map(|l| format!(" at {}:{}", l.file(), l.line()))
-            .unwrap_or_default();
+            .or_else(|| payload.downcast_ref::<String>().cloned());
+        let text = match line {
+            PanicLine::Internal => {
+                let place = info
+                    .location()
+                    .map(|l| format!(" at {}:{}", l.file(), l.line()))
+                    .unwrap_or_default();
+                let message = message.unwrap_or_else(|| "unknown panic".to_string());
+                format!("internal error{place}: {}", message.replace('\n', " "))
+            }
+            PanicLine::Worker => {
+                let message = message.unwrap_or_else(|| "the worker panicked".to_string());
+                let first = message.lines().next().unwrap_or_default();
+                escape_control(first).into_owned()
+            }
+        };
         // Never a panic inside the hook (stderr may be a closed pipe): that
         // aborts the process.
-        let _ = writeln!(
-            std::io::stderr(),
-            "error: internal error{place}: {}",
-            message.replace('\n', " ")
-        );
+        let _ = writeln!(std::io::stderr(), "error: {text}");
     }));
 }
 

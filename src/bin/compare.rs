@@ -78,7 +78,7 @@ struct Cli {
 }
 
 fn main() -> ExitCode {
-    rnnbench::error::install_one_line_panic_hook();
+    rnnbench::error::install_one_line_panic_hook(rnnbench::error::PanicLine::Internal);
     rnnbench::error::end_quietly_on_a_closed_pipe();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
@@ -133,7 +133,7 @@ fn equals_hint(e: &clap::Error, args: &[String]) -> Option<String> {
 fn worker(point_dir: &std::path::Path, job: &rnnbench::sweep::plan::Job, attempt: u32) -> ExitCode {
     let stop = stop_on_signals();
     die_with_parent();
-    one_line_panics();
+    rnnbench::error::install_one_line_panic_hook(rnnbench::error::PanicLine::Worker);
     match run_worker_job(point_dir, job, attempt, &stop) {
         Ok(_) => ExitCode::SUCCESS,
         Err(e) => {
@@ -146,7 +146,7 @@ fn worker(point_dir: &std::path::Path, job: &rnnbench::sweep::plan::Job, attempt
 fn kernel_check_worker(dir: &std::path::Path) -> ExitCode {
     let stop = stop_on_signals();
     die_with_parent();
-    one_line_panics();
+    rnnbench::error::install_one_line_panic_hook(rnnbench::error::PanicLine::Worker);
     match rnnbench::compare::kernel_check::run_kernel_check(dir, &stop) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -519,22 +519,6 @@ fn interrupted_exit_code() -> ExitCode {
         _ => libc::SIGINT,
     };
     ExitCode::from((128 + signal) as u8)
-}
-
-/// A worker's panic (a libtorch error tch turns into one, say) is printed as
-/// one `error:` line, its message's first line, with no backtrace and no
-/// C++ stack: the parent records the run `failed` and shows that line.
-fn one_line_panics() {
-    std::panic::set_hook(Box::new(|info| {
-        let payload = info.payload();
-        let message = payload
-            .downcast_ref::<&str>()
-            .map(|s| s.to_string())
-            .or_else(|| payload.downcast_ref::<String>().cloned())
-            .unwrap_or_else(|| "the worker panicked".to_string());
-        let first = message.lines().next().unwrap_or_default();
-        eprintln!("error: {}", rnnbench::error::escape_control(first));
-    }));
 }
 
 /// A worker's stop flag, set when SIGINT (the terminal's Ctrl-C, or the

@@ -156,7 +156,7 @@ fn print_readme_block(dirs: &[PathBuf]) -> ExitCode {
 }
 
 fn main() -> ExitCode {
-    rnnbench::error::install_one_line_panic_hook();
+    rnnbench::error::install_one_line_panic_hook(rnnbench::error::PanicLine::Internal);
     rnnbench::error::end_quietly_on_a_closed_pipe();
     let args = Args::parse();
     if args.readme_block {
