@@ -43,6 +43,11 @@ struct Args {
     /// Open the finished report with the desktop's opener (xdg-open, open).
     #[arg(long)]
     open: bool,
+    /// Print the whole text: the first screen, the table, one line per
+    /// claim, then each claim's figures and the notes (the kernel split,
+    /// disturbed timings, where the time went), as the page has them.
+    #[arg(long, conflicts_with = "bench")]
+    full: bool,
     /// Print the README's reference block (markdown made from one run
     /// folder's files) to stdout instead of rendering; scripts/make-reference
     /// splices it into README.md.
@@ -73,6 +78,7 @@ fn run(args: Args) -> rnnbench::Result<FinishedRun> {
         return Ok(FinishedRun {
             html,
             table: String::new(),
+            details: String::new(),
             first_screen: String::new(),
         });
     }
@@ -163,6 +169,7 @@ fn main() -> ExitCode {
         return print_readme_block(&args.dirs);
     }
     let open = args.open;
+    let full = args.full;
     match run(args) {
         Ok(finished) => {
             let page = finished.html;
@@ -182,7 +189,10 @@ fn main() -> ExitCode {
             }
             // The first screen of the page just written (a run's, or a
             // sweep's with what it lacks), as `compare` prints it first.
-            if !finished.first_screen.is_empty() {
+            if full {
+                println!("{}", finished.table);
+                print!("{}", finished.details);
+            } else if !finished.first_screen.is_empty() {
                 println!("{}", finished.first_screen);
             }
             println!("{}", page.display());

@@ -26,8 +26,8 @@
 
 use serde::Serialize;
 
-use super::format::seeds_word;
-use super::view::verdict::{Comparison, MIN_SEEDS_FOR_TEST, Verdict, speed_rests_on_disturbed};
+use super::say::{Words, say, seeds as seeds_word};
+use super::view::verdict::{Comparison, MIN_SEEDS_FOR_TEST, speed_rests_on_disturbed};
 use crate::analysis::auto_seeds::{SEEDS_SEARCHED, seeds_for_half_width};
 use crate::analysis::stats::{CONFIDENCE_LEVEL, Ratio, t_critical};
 use crate::analysis::summary::{PairSummary, Summary};
@@ -65,19 +65,8 @@ pub struct AnswerInputs<'a> {
     pub series: bool,
 }
 
-/// What one line says.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Decision {
-    /// A winner, by the one rule.
-    Decided,
-    /// No difference, with an interval already as narrow as useful.
-    NoDifference,
-    /// No difference yet, with an interval wider than useful: more seeds.
-    Undecided,
-    /// This run did not measure it.
-    NotMeasured,
-}
+/// What one line says: the one vocabulary of [`super::say`].
+pub use super::say::Said as Decision;
 
 /// How many seeds an undecided line needs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -283,8 +272,8 @@ pub fn answer(inputs: &AnswerInputs) -> Option<Answer> {
     lines.push(if parts.is_empty() {
         not_measured("Latency (batch 1, p50)", "not measured in this run.")
     } else {
-        let decision = if parts.iter().any(|p| p.1.decision == Decision::Undecided) {
-            Decision::Undecided
+        let decision = if let Some(p) = parts.iter().find(|p| p.1.decision.wants_seeds()) {
+            p.1.decision
         } else if parts.iter().any(|p| p.1.decision == Decision::Decided) {
             Decision::Decided
         } else {
@@ -371,15 +360,8 @@ fn not_measured(criterion: &str, text: &str) -> AnswerLine {
 fn too_few(criterion: &str, n: usize) -> AnswerLine {
     AnswerLine {
         criterion: criterion.into(),
-        text: format!(
-            "not decided: {} too few for an interval; it takes at least {MIN_SEEDS_FOR_TEST}",
-            if n == 1 {
-                "1 seed is".to_string()
-            } else {
-                format!("{n} seeds are")
-            }
-        ),
-        decision: Decision::Undecided,
+        text: super::say::too_few_seeds(n),
+        decision: Decision::TooFewSeeds,
         need: Some(Need::Seeds(MIN_SEEDS_FOR_TEST)),
     }
 }
@@ -408,50 +390,30 @@ fn accuracy_line(
     inputs: &AnswerInputs,
 ) -> AnswerLine {
     let criterion = "Accuracy";
-    let (a, b) = (pair.a.display_name(), pair.b.display_name());
+    let names = (pair.a.display_name(), pair.b.display_name());
     let Some((lo, hi)) = c.shown_ci() else {
         return too_few(criterion, c.n);
     };
     let p = inputs.precision_points;
-    let pp = points(p);
-    let (lo, hi, d) = (lo * 100.0, hi * 100.0, c.estimate * 100.0);
-    let (text, decision, need) = match c.verdict {
-        Verdict::FirstLarger | Verdict::SecondLarger => {
-            let (win, lose, d, lo, hi) = if c.verdict == Verdict::FirstLarger {
-                (a, b, d, lo, hi)
-            } else {
-                (b, a, -d, -hi, -lo)
-            };
-            (
-                format!(
-                    "{win} more accurate than {lose} by {d:.2} points (95% CI {lo:.2} to {hi:.2})"
-                ),
-                Decision::Decided,
-                None,
-            )
+    let narrow = (hi - lo) * 100.0 / 2.0 <= p;
+    let (decision, mut text) = say(c, names, Words::ACCURACY, narrow);
+    let need = (decision == Decision::Undecided).then(|| {
+        match sd.and_then(|sd| seeds_for_half_width(sd * 100.0, p)) {
+            Some(n) => Need::Seeds(n),
+            None => Need::TooMany,
         }
-        _ if (hi - lo) / 2.0 <= p => (
-            format!(
-                "no difference found: {a} − {b} = {d:+.2} points (95% CI {lo:+.2} to {hi:+.2}, already within ±{pp} points)"
-            ),
-            Decision::NoDifference,
-            None,
-        ),
-        _ => {
-            let need = match sd.and_then(|sd| seeds_for_half_width(sd * 100.0, p)) {
-                Some(n) => Need::Seeds(n),
-                None => Need::TooMany,
-            };
-            (
-                format!(
-                    "not decided: {a} − {b} = {d:+.2} points (95% CI {lo:+.2} to {hi:+.2}); {} would narrow it to ±{pp} points",
-                    need_text(need)
-                ),
-                Decision::Undecided,
-                Some(need),
-            )
+    });
+    match (decision, need) {
+        (Decision::NoDifference, _) => {
+            text.push_str(&format!(" (already within ±{} points)", points(p)))
         }
-    };
+        (_, Some(need)) => text.push_str(&format!(
+            "; {} would narrow it to ±{} points",
+            need_text(need),
+            points(p)
+        )),
+        _ => {}
+    }
     AnswerLine {
         criterion: criterion.into(),
         text,
@@ -481,64 +443,33 @@ fn ratio_line(
     on: Option<&str>,
 ) -> AnswerLine {
     let c = Comparison::of_ratio(r);
-    let on = on.map(|k| format!(" on {k}")).unwrap_or_default();
     let Some((lo, hi)) = c.shown_ci() else {
         return too_few(criterion, c.n);
     };
-    let (better, verb, much) = match kind {
-        Kind::Time => ("faster", "takes", "as long"),
-        Kind::Memory => ("uses less", "uses", "as much"),
+    let words = match kind {
+        Kind::Time => Words::TIME,
+        Kind::Memory => Words::MEMORY,
     };
-    let precise = (hi / lo).ln() / 2.0 <= RATIO_PRECISION.ln();
+    let narrow = (hi / lo).ln() / 2.0 <= RATIO_PRECISION.ln();
     let pct = ((RATIO_PRECISION - 1.0) * 100.0).round();
-    let (text, decision, need) = match c.verdict {
-        Verdict::FirstLarger | Verdict::SecondLarger => {
-            let (win, lose, x, lo, hi) = if c.verdict == Verdict::FirstLarger {
-                (second, first, c.estimate, lo, hi)
-            } else {
-                (first, second, 1.0 / c.estimate, 1.0 / hi, 1.0 / lo)
-            };
-            (
-                format!(
-                    "{win} {better}: {lose} {verb} {x:.2}× {much} (95% CI {lo:.2}–{hi:.2}){on}"
-                ),
-                Decision::Decided,
-                None,
-            )
-        }
-        _ if precise => (
-            format!(
-                "no difference found: {first} / {second} = {:.2}× (95% CI {lo:.2}–{hi:.2}, already within ±{pct}%){on}",
-                c.estimate
-            ),
-            Decision::NoDifference,
-            None,
-        ),
-        _ if spread == Spread::Disturbed => (
-            format!(
-                "not decided: {first} / {second} = {:.2}× (95% CI {lo:.2}–{hi:.2}){on}",
-                c.estimate
-            ),
-            Decision::Undecided,
-            None,
-        ),
-        _ => {
-            let need = match log_sd(r).and_then(|sd| seeds_for_half_width(sd, RATIO_PRECISION.ln()))
-            {
+    let (decision, mut text) = say(&c, (first, second), words, narrow);
+    if let Some(k) = on {
+        text.push_str(&format!(" on {k}"));
+    }
+    let need =
+        (decision == Decision::Undecided && spread == Spread::Cells).then(|| {
+            match log_sd(r).and_then(|sd| seeds_for_half_width(sd, RATIO_PRECISION.ln())) {
                 Some(n) => Need::Seeds(n),
                 None => Need::TooMany,
-            };
-            (
-                format!(
-                    "not decided: {first} / {second} = {:.2}× (95% CI {lo:.2}–{hi:.2}){on}; {} would narrow it to ±{pct}%",
-                    c.estimate,
-                    need_text(need)
-                ),
-                Decision::Undecided,
-                Some(need),
-            )
+            }
+        });
+    match (decision, need) {
+        (Decision::NoDifference, _) => text.push_str(&format!(" (already within ±{pct}%)")),
+        (_, Some(need)) => {
+            text.push_str(&format!("; {} would narrow it to ±{pct}%", need_text(need)))
         }
-    };
+        _ => {}
+    }
     AnswerLine {
         criterion: criterion.into(),
         text,
@@ -631,10 +562,7 @@ fn next_step(
     s: &Summary,
     inputs: &AnswerInputs,
 ) -> Option<NextStep> {
-    let undecided: Vec<&AnswerLine> = lines
-        .iter()
-        .filter(|l| l.decision == Decision::Undecided)
-        .collect();
+    let undecided: Vec<&AnswerLine> = lines.iter().filter(|l| l.decision.wants_seeds()).collect();
     let seeds = undecided
         .iter()
         .filter_map(|l| match l.need {
@@ -831,7 +759,7 @@ mod tests {
         assert_eq!(acc.decision, Decision::Decided);
         assert!(
             acc.text
-                .starts_with("GRU more accurate than LSTM by 4.67 points (95% CI "),
+                .starts_with("GRU more accurate than LSTM by 4.67 points ["),
             "{}",
             acc.text
         );
@@ -839,12 +767,12 @@ mod tests {
         assert_eq!(speed.decision, Decision::Decided);
         assert!(
             speed.text.starts_with("GRU faster: LSTM takes 2.0")
-                && speed.text.contains("× as long (95% CI "),
+                && speed.text.contains("× as long ["),
             "{}",
             speed.text
         );
         assert!(
-            speed.text.ends_with(") on the fused oneDNN cells"),
+            speed.text.ends_with("] on the fused oneDNN cells"),
             "{}",
             speed.text
         );
@@ -913,7 +841,7 @@ mod tests {
         assert_eq!(acc.need, Some(Need::Seeds(18)));
         assert_eq!(
             acc.text,
-            "not decided: LSTM − GRU = +0.00 points (95% CI -4.97 to +4.97); ≈18 seeds would narrow it to ±1.0 points"
+            "undecided: LSTM − GRU = +0.00 points [-4.97, +4.97]; ≈18 seeds would narrow it to ±1.0 points"
         );
         let next = a.next.as_ref().unwrap();
         assert_eq!((next.seeds, next.more, next.auto), (18, 15, true));
@@ -973,16 +901,14 @@ mod tests {
         let speed = line(&a, "Training time per epoch");
         assert_eq!(speed.decision, Decision::Undecided, "{}", speed.text);
         assert!(
-            speed
-                .text
-                .starts_with("not decided: LSTM / GRU = 1.03× (95% CI "),
+            speed.text.starts_with("undecided: LSTM / GRU = 1.03× ["),
             "{}",
             speed.text
         );
         assert!(
             speed
                 .text
-                .contains(") on libtorch's choice (LSTM on oneDNN, GRU on native); ≈"),
+                .contains("] on libtorch's choice (LSTM on oneDNN, GRU on native); ≈"),
             "{}",
             speed.text
         );
@@ -1036,7 +962,7 @@ mod tests {
         let a = answer(&inputs(&s, &kernels, &[])).unwrap();
         let speed = &line(&a, "Training time per epoch").text;
         assert!(
-            speed.contains(&format!(") on different kernels {each}")),
+            speed.contains(&format!("] on different kernels {each}")),
             "{speed}"
         );
         for l in &a.lines {
@@ -1078,9 +1004,9 @@ mod tests {
         assert_eq!(speed.decision, Decision::Undecided);
         assert_eq!(speed.need, None, "{}", speed.text);
         assert!(
-            speed.text.starts_with("not decided: LSTM / GRU = 1.03× (95% CI ")
+            speed.text.starts_with("undecided: LSTM / GRU = 1.03× [")
                 && speed.text.ends_with(
-                    ") on the fused oneDNN cells; rests on disturbed timings (see Timings): measure again on a quiet machine (--remeasure) before adding seeds"
+                    "] on the fused oneDNN cells; rests on disturbed timings (see Timings): measure again on a quiet machine (--remeasure) before adding seeds"
                 ),
             "{}",
             speed.text
@@ -1111,10 +1037,7 @@ mod tests {
         let s = summarize(&runs, &LSTM_GRU);
         let a = answer(&inputs(&s, &[], &[])).unwrap();
         let acc = line(&a, "Accuracy");
-        assert_eq!(
-            acc.text,
-            "not decided: 2 seeds are too few for an interval; it takes at least 3"
-        );
+        assert_eq!(acc.text, "too few seeds (2; an interval needs 3)");
         assert_eq!(acc.need, Some(Need::Seeds(3)));
         // No kernel recorded: none named.
         assert!(!line(&a, "Training time").text.contains(" on "));

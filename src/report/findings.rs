@@ -5,38 +5,24 @@
 //! support, and with too few seeds it says so instead of quoting an interval.
 //! Plain text; the HTML layer escapes it.
 
-use super::format::{format_p, seeds_word, thousands};
+use super::format::{seeds_word, thousands};
+use super::say;
 use super::view::claims::{Claim, ClaimId, ClaimVerdict, Evidence};
 use super::view::memory_reach::{MemoryReach, ReachPoint, TrainingBudget};
 use super::view::verdict::{
-    Comparison, MIN_SEEDS_FOR_STRONG_EVIDENCE, MIN_SEEDS_FOR_TEST, PairVerdicts, Verdict, shown_ci,
-    speed_rests_on_disturbed,
+    Comparison, MIN_SEEDS_FOR_TEST, PairVerdicts, Verdict, shown_ci, speed_rests_on_disturbed,
 };
 use crate::analysis::auto_seeds::SeedStop;
 use crate::analysis::kernel_split::{KernelPair, KernelRatios, KernelSplit};
 use crate::analysis::stats::{Estimate, Ratio};
 use crate::analysis::summary::{PairSummary, Summary};
-use crate::analysis::time_to_target::TimeToTarget;
 use crate::model::{Cell, ModelShape};
 use crate::probe::kernel::Kernel;
 
-fn ratio_ci_text(lo: f64, hi: f64) -> String {
-    format!("95% CI {lo:.2}–{hi:.2}")
-}
-
-/// Why a comparison of `n` seeds has no interval, in parentheses' words.
-fn no_interval(n: usize) -> String {
-    if n == 1 {
-        "one seed: no confidence interval".into()
-    } else {
-        format!(
-            "{}: too few for a confidence interval; at least {MIN_SEEDS_FOR_TEST} are needed",
-            seeds_word(n)
-        )
-    }
-}
-
-/// The sentences for one pair, in plain text (HTML-escape before use).
+/// What the page says of one pair beyond its first screen and its tables
+/// (which give its verdicts and numbers, [`short_verdict`]): that no seed
+/// paired, that its speed verdict rests on disturbed timings, and the
+/// kernel split. Plain text (HTML-escape before use).
 pub fn pair_findings(pair: &PairSummary, summary: &Summary) -> Vec<String> {
     let (a, b) = (pair.a.display_name(), pair.b.display_name());
     if pair.n_pairs == 0 {
@@ -44,20 +30,16 @@ pub fn pair_findings(pair: &PairSummary, summary: &Summary) -> Vec<String> {
             "No seed has finished (ok) runs of both {a} and {b}, so they cannot be compared."
         )];
     }
-    let v = PairVerdicts::of(pair);
     let mut out = Vec::new();
-    if let Some(c) = v.speed {
-        let mut s = speed_sentence(a, b, &c);
-        if speed_rests_on_disturbed(pair, summary.timing.as_ref()) {
-            if summary.timing.as_ref().is_some_and(|t| t.reruns > 0) {
-                s.push_str(" This rests on disturbed timings that re-measuring could not replace: the re-runs were disturbed too (see Timings).");
-            } else {
-                s.push_str(
-                    " This rests on disturbed timings that were not re-measured (see Timings).",
-                );
-            }
-        }
-        out.push(s);
+    if speed_rests_on_disturbed(pair, summary.timing.as_ref()) {
+        let why = if summary.timing.as_ref().is_some_and(|t| t.reruns > 0) {
+            "disturbed timings that re-measuring could not replace: the re-runs were disturbed too"
+        } else {
+            "disturbed timings that were not re-measured"
+        };
+        out.push(format!(
+            "The speed verdict of {a} and {b} rests on {why} (see Timings)."
+        ));
     }
     if let Some(s) = summary
         .kernel_check
@@ -66,167 +48,7 @@ pub fn pair_findings(pair: &PairSummary, summary: &Summary) -> Vec<String> {
     {
         out.push(s);
     }
-    if let Some(s) = summary
-        .time_to_target
-        .as_ref()
-        .and_then(|t| time_to_target_sentence(pair.a, pair.b, t))
-    {
-        out.push(s);
-    }
-    if let Some(c) = v.accuracy {
-        out.push(accuracy_sentence(a, b, &c, summary, pair));
-    }
-    if let Some(c) = v.memory {
-        out.push(memory_sentence(
-            a,
-            b,
-            &c,
-            "peak resident memory (RSS, whole process)",
-        ));
-    }
-    if let Some(c) = v.gpu_memory {
-        out.push(memory_sentence(a, b, &c, "peak GPU memory"));
-    }
     out
-}
-
-fn accuracy_sentence(
-    a: &str,
-    b: &str,
-    c: &Comparison,
-    summary: &Summary,
-    pair: &PairSummary,
-) -> String {
-    let n = c.n;
-    let diff_pp = c.estimate * 100.0;
-    // The interval is of the winner's lead when the second model wins
-    // (`b − a`), so that "more accurate by 2.7 points" is not followed by
-    // an interval of negative numbers.
-    let flip = if c.verdict == Verdict::SecondLarger {
-        -1.0
-    } else {
-        1.0
-    };
-    let detail = match (c.shown_ci(), c.p_value) {
-        (Some((lo, hi)), Some(p)) => {
-            let (lo, hi) = if flip < 0.0 { (-hi, -lo) } else { (lo, hi) };
-            format!(
-                "95% CI {:+.2} to {:+.2} points; paired t-test {}",
-                lo * 100.0,
-                hi * 100.0,
-                format_p(p)
-            )
-        }
-        _ if n == 1 => "no CI and no test with one seed".into(),
-        _ => format!("{}: too few for a CI or a test", seeds_word(n)),
-    };
-    match c.verdict {
-        Verdict::FirstLarger | Verdict::SecondLarger => {
-            let (win, lose) = if c.verdict == Verdict::FirstLarger {
-                (a, b)
-            } else {
-                (b, a)
-            };
-            let mut s = format!(
-                "{win} is more accurate than {lose} on the test split by {:.2} percentage points ({detail}, {}).",
-                diff_pp.abs(),
-                seeds_word(n)
-            );
-            let mut weak = Vec::new();
-            if n < MIN_SEEDS_FOR_STRONG_EVIDENCE {
-                weak.push(format!("only {}", seeds_word(n)));
-            }
-            if cis_overlap(summary, pair.a, pair.b) {
-                weak.push("the two models' 95% CIs of mean test accuracy overlap".to_string());
-            }
-            if !weak.is_empty() {
-                s.push_str(&format!(" The evidence is weak: {}.", weak.join(", and ")));
-            }
-            s
-        }
-        Verdict::NotDistinguishable | Verdict::TooFewSeeds => {
-            let mut s = format!(
-                "The test-accuracy difference is not distinguishable with {}: {a} − {b} = {diff_pp:+.2} percentage points ({detail}).",
-                seeds_word(n)
-            );
-            if c.verdict == Verdict::TooFewSeeds {
-                s.push_str(&format!(
-                    " At least {MIN_SEEDS_FOR_TEST} paired seeds are needed for a meaningful test."
-                ));
-            }
-            s
-        }
-    }
-}
-
-/// The one shape of a ratio's sentence (speed, memory): `same` when the
-/// ratio is exactly 1; `differs(larger, smaller, factor)` when the rule
-/// tells them apart; `within(ratio)` when the interval includes 1;
-/// `few(ratio)` without an interval. The CI and the seeds are added here.
-fn ratio_sentence<'a>(
-    (a, b): (&'a str, &'a str),
-    c: &Comparison,
-    same: impl FnOnce() -> String,
-    differs: impl FnOnce(&'a str, &'a str, f64) -> String,
-    within: impl FnOnce(f64) -> String,
-    few: impl FnOnce(f64) -> String,
-) -> String {
-    let n = c.n;
-    if c.estimate == 1.0 {
-        return same();
-    }
-    match (c.verdict, c.shown_ci()) {
-        (Verdict::FirstLarger | Verdict::SecondLarger, Some((lo, hi))) => {
-            let (larger, smaller, factor, (lo, hi)) = if c.verdict == Verdict::FirstLarger {
-                (a, b, c.estimate, (lo, hi))
-            } else {
-                (b, a, 1.0 / c.estimate, (1.0 / hi, 1.0 / lo))
-            };
-            format!(
-                "{} ({}, {} paired).",
-                differs(larger, smaller, factor),
-                ratio_ci_text(lo, hi),
-                seeds_word(n)
-            )
-        }
-        (_, Some((lo, hi))) => format!(
-            "{} ({}, which includes 1; {} paired).",
-            within(c.estimate),
-            ratio_ci_text(lo, hi),
-            seeds_word(n)
-        ),
-        (_, None) => format!("{} ({}).", few(c.estimate), no_interval(n)),
-    }
-}
-
-/// `c` is seconds per epoch of `a` over `b`: above 1, `b` is faster.
-fn speed_sentence(a: &str, b: &str, c: &Comparison) -> String {
-    ratio_sentence(
-        (a, b),
-        c,
-        || {
-            format!(
-                "{a} and {b} took the same training time per epoch ({} paired).",
-                seeds_word(c.n)
-            )
-        },
-        |slow, fast, factor| {
-            format!(
-                "{fast} is faster than {slow}: {slow} takes {factor:.2}× as long per training epoch"
-            )
-        },
-        |ratio| {
-            format!(
-                "No speed difference between {a} and {b} was distinguishable: {a} took {ratio:.2}× {b}'s time per training epoch"
-            )
-        },
-        |ratio| {
-            format!(
-                "With {}, no speed difference between {a} and {b} can be told from seed-to-seed noise: {a} took {ratio:.2}× {b}'s time per training epoch",
-                seeds_word(c.n)
-            )
-        },
-    )
 }
 
 /// The kernel split of the pair `a`, `b`: its time ratio per train step
@@ -258,10 +80,7 @@ pub fn kernel_sentence(a: Cell, b: Cell, split: &KernelSplit) -> Option<String> 
     } else {
         format!("with libtorch's own kernels ({})", special.join(", "))
     };
-    let ratio = |c: &Comparison| match c.shown_ci() {
-        Some((lo, hi)) => format!("{:.2}× ({})", c.estimate, ratio_ci_text(lo, hi)),
-        None => format!("{:.2}×", c.estimate),
-    };
+    let ratio = say::estimate;
     // `b`'s time over `a`'s: FirstLarger means `b` is slower.
     let faster = |c: &Comparison| match c.verdict {
         Verdict::FirstLarger => Some(an),
@@ -319,86 +138,6 @@ fn kernel_label(k: Kernel) -> &'static str {
         Kernel::OnednnFused => "fused oneDNN",
         Kernel::Native => "native",
         Kernel::Sdpa => "libtorch's scaled_dot_product_attention",
-    }
-}
-
-/// Time to accuracy of the pair `a`, `b`: `b`'s training seconds until it
-/// first reached the target over `a`'s, paired by seed, by the one rule.
-pub fn time_to_target_sentence(a: Cell, b: Cell, t: &TimeToTarget) -> Option<String> {
-    let (an, bn) = (a.display_name(), b.display_name());
-    let target = format!("{:.1}% validation accuracy", t.target * 100.0);
-    let of = |m: Cell| t.per_model.iter().find(|x| x.model == m);
-    let (ma, mb) = (of(a)?, of(b)?);
-    let reach = format!(
-        "{an} reached it in {} of {} seeds, {bn} in {} of {}",
-        ma.reached, ma.runs, mb.reached, mb.runs
-    );
-    let pair = t.pairs.iter().find(|p| p.a == a && p.b == b)?;
-    let Some(r) = pair.ratio.as_ref() else {
-        return Some(format!(
-            "Time to accuracy ({target}, {}): {reach}; no seed where both reached it.",
-            t.rule
-        ));
-    };
-    let c = Comparison::of_ratio(r);
-    let interval = match c.shown_ci() {
-        Some((lo, hi)) => ratio_ci_text(lo, hi),
-        None => no_interval(c.n),
-    };
-    let verdict = if c.verdict.is_distinguishable() {
-        format!(
-            "{} reached it faster.",
-            if c.verdict == Verdict::FirstLarger {
-                an
-            } else {
-                bn
-            }
-        )
-    } else {
-        "No difference in time to accuracy was distinguishable.".to_string()
-    };
-    Some(format!(
-        "Time to accuracy ({target}, {}): {bn} reached it in {:.2}× {an}'s training time ({interval}, {} paired; {reach}). {verdict}",
-        t.rule,
-        c.estimate,
-        seeds_word(c.n),
-    ))
-}
-
-/// `c` is the memory of `a` over `b`: above 1, `a` used more.
-fn memory_sentence(a: &str, b: &str, c: &Comparison, what: &str) -> String {
-    ratio_sentence(
-        (a, b),
-        c,
-        || format!("{a} and {b} used the same {what}."),
-        |more, less, factor| {
-            format!("{more} used more memory than {less}: its {what} was {factor:.2}× {less}'s")
-        },
-        |ratio| {
-            format!(
-                "No difference in {what} between {a} and {b} was distinguishable: {a}'s was {ratio:.2}× {b}'s"
-            )
-        },
-        |ratio| {
-            format!(
-                "With {}, no difference in {what} between {a} and {b} can be told from seed-to-seed noise: {a}'s was {ratio:.2}× {b}'s",
-                seeds_word(c.n)
-            )
-        },
-    )
-}
-
-fn cis_overlap(summary: &Summary, a: Cell, b: Cell) -> bool {
-    let ci = |m: Cell| {
-        summary
-            .model(m)
-            .and_then(|s| s.test_acc)
-            .as_ref()
-            .and_then(shown_ci)
-    };
-    match (ci(a), ci(b)) {
-        (Some((alo, ahi)), Some((blo, bhi))) => alo <= bhi && blo <= ahi,
-        _ => true,
     }
 }
 
@@ -671,17 +410,10 @@ pub fn memory_reach_sentences(reach: &MemoryReach) -> Vec<String> {
         out.push(sentence);
     }
     for s in &reach.separations {
-        let (lo, hi) = s.diff.ci.unwrap_or((s.diff.estimate, s.diff.estimate));
-        out.push(format!(
-            "At distance {}, {} is more accurate than {} by {:.1} points (95% CI {:.1}–{:.1}, {}).",
-            s.distance,
-            s.higher.display_name(),
-            s.lower.display_name(),
-            s.diff.estimate * 100.0,
-            lo * 100.0,
-            hi * 100.0,
-            s.diff.p_value.map_or("p —".to_string(), format_p)
-        ));
+        let names = (s.higher.display_name(), s.lower.display_name());
+        let text = say::decided(&s.diff, names, say::Words::ACCURACY)
+            .unwrap_or_else(|| say::estimate(&s.diff));
+        out.push(format!("At distance {}, {text}.", s.distance));
     }
     let tested = reach.cells.iter().flat_map(|c| &c.points).any(|p| {
         p.vs_chance
@@ -722,7 +454,7 @@ fn verdict_words(v: ClaimVerdict) -> &'static str {
     match v {
         ClaimVerdict::Holds => "holds",
         ClaimVerdict::Contradicted => "contradicted",
-        ClaimVerdict::NotDistinguishable => "not distinguishable",
+        ClaimVerdict::NotDistinguishable => "undecided",
         ClaimVerdict::DependsOnBudget => "depends on the training budget",
         ClaimVerdict::NotMeasured => "not measured",
     }
@@ -762,13 +494,10 @@ pub struct ClaimRow {
     pub verdict_key: ClaimVerdict,
 }
 
-/// The text of a ratio comparison: `1.93 (95% CI 1.80–2.07)`, or with too
-/// few seeds the ratio and their number.
+/// The text of a ratio comparison in the one notation: `1.93× [1.80,
+/// 2.07]`, or with too few seeds the ratio and why it has no interval.
 fn ratio_text(c: &Comparison) -> String {
-    match c.shown_ci() {
-        Some((lo, hi)) => format!("{:.2} ({})", c.estimate, ratio_ci_text(lo, hi)),
-        None => format!("{:.2} ({})", c.estimate, seeds_word(c.n)),
-    }
+    say::estimate(c)
 }
 
 /// The inverse of a ratio comparison (b / a), its interval inverted too.
@@ -954,20 +683,11 @@ fn claim_measured(claim: &Claim, ctx: &ClaimContext) -> String {
                 } else {
                     format!(" at {}", r.at)
                 };
-                let range = match r.diff.shown_ci() {
-                    Some((lo, hi)) => format!(
-                        "95% CI {:+.2} to {:+.2}, {}",
-                        lo * 100.0,
-                        hi * 100.0,
-                        r.diff.p_value.map_or("p —".to_string(), format_p)
-                    ),
-                    None => seeds_word(r.diff.n),
-                };
                 format!(
-                    "{} {} − last test accuracy {:+.2} points ({range}){at}",
+                    "{} {} − last test accuracy {}{at}",
                     r.model.display_name(),
                     r.pooling,
-                    r.diff.estimate * 100.0
+                    say::estimate(&r.diff)
                 )
             })
             .collect::<Vec<_>>()
@@ -983,23 +703,10 @@ fn claim_measured(claim: &Claim, ctx: &ClaimContext) -> String {
     }
 }
 
-/// `{who} test accuracy +1.23 points (95% CI … to …, p …)`, or with the
-/// seeds when there is no interval.
+/// `{who} test accuracy +1.23 points [-0.50, +2.96]`, or with too few
+/// seeds the difference and why it has no interval.
 fn accuracy_difference(who: &str, c: &Comparison) -> String {
-    match c.shown_ci() {
-        Some((lo, hi)) => format!(
-            "{who} test accuracy {:+.2} points (95% CI {:+.2} to {:+.2}, {})",
-            c.estimate * 100.0,
-            lo * 100.0,
-            hi * 100.0,
-            c.p_value.map_or("p —".to_string(), format_p)
-        ),
-        None => format!(
-            "{who} test accuracy {:+.2} points ({})",
-            c.estimate * 100.0,
-            seeds_word(c.n)
-        ),
-    }
+    format!("{who} test accuracy {}", say::estimate(c))
 }
 
 /// The activation memory counted from the equations, LSTM over GRU, at
@@ -1037,8 +744,11 @@ pub fn claim_rows(claims: &[Claim], ctx: &ClaimContext) -> Vec<ClaimRow> {
                 ClaimVerdict::Holds
                 | ClaimVerdict::Contradicted
                 | ClaimVerdict::DependsOnBudget => verdict_words(c.verdict).to_string(),
+                ClaimVerdict::NotDistinguishable if c.n < MIN_SEEDS_FOR_TEST => {
+                    say::too_few_seeds(c.n)
+                }
                 ClaimVerdict::NotDistinguishable => {
-                    format!("not distinguishable ({})", seeds_word(c.n))
+                    format!("{} ({})", say::word(say::Said::Undecided), seeds_word(c.n))
                 }
                 ClaimVerdict::NotMeasured => {
                     format!(
@@ -1078,27 +788,23 @@ fn not_measured_why(id: ClaimId, shapes: &[ModelShape]) -> String {
     }
 }
 
-/// A short verdict on a pair for one line of a table: which is more
-/// accurate and which is faster, by the same rule as the sentences.
+/// A short verdict on a pair for one cell of a table, in the one
+/// vocabulary ([`super::say`]): accuracy, then speed.
 pub fn short_verdict(pair: &PairSummary) -> String {
-    let (a, b) = (pair.a.display_name(), pair.b.display_name());
+    let names = (pair.a.display_name(), pair.b.display_name());
     let v = PairVerdicts::of(pair);
-    let accuracy = match v.accuracy.map(|c| c.verdict) {
-        Some(Verdict::FirstLarger) => format!("{a} more accurate"),
-        Some(Verdict::SecondLarger) => format!("{b} more accurate"),
-        Some(Verdict::NotDistinguishable) => "accuracy: not distinguishable".to_string(),
-        Some(Verdict::TooFewSeeds) | None => "accuracy: too few seeds to test".to_string(),
-    };
-    let speed = match v.speed {
-        Some(c) => match c.verdict {
-            Verdict::FirstLarger => format!("{b} {:.2}× faster", c.estimate),
-            Verdict::SecondLarger => format!("{a} {:.2}× faster", 1.0 / c.estimate),
-            Verdict::NotDistinguishable => "speed: not distinguishable".to_string(),
-            Verdict::TooFewSeeds => "speed: too few seeds to test".to_string(),
+    let part = |what: &str, c: Option<Comparison>, words| match c {
+        Some(c) => match say::say(&c, names, words, false) {
+            (say::Said::Decided, text) => text,
+            (said, _) => format!("{what}: {}", say::word(said)),
         },
-        None => "speed: —".to_string(),
+        None => format!("{what}: —"),
     };
-    format!("{accuracy}; {speed}")
+    format!(
+        "{}; {}",
+        part("accuracy", v.accuracy, say::Words::ACCURACY),
+        part("speed", v.speed, say::Words::TIME)
+    )
 }
 
 #[cfg(test)]
@@ -1171,7 +877,7 @@ mod tests {
         let row = &claim_rows(&[two], &ctx)[0];
         assert_eq!(
             row.measured,
-            "at 2,000 sequences × 6 epochs, no early stopping: longest distance well above chance: RNN 30, LSTM 10 (contradicted); at 2,000 sequences × 24 epochs, no early stopping: longest distance well above chance: RNN 30, LSTM 30 (not distinguishable)"
+            "at 2,000 sequences × 6 epochs, no early stopping: longest distance well above chance: RNN 30, LSTM 10 (contradicted); at 2,000 sequences × 24 epochs, no early stopping: longest distance well above chance: RNN 30, LSTM 30 (undecided)"
         );
         assert_eq!(row.verdict, "depends on the training budget");
     }
@@ -1190,30 +896,26 @@ mod tests {
             run("lstm", 3, 0.84, 2.1, 1000),
             run("gru", 3, 0.85, 1.0, 1000),
         ];
-        let text = findings(&summarize(&runs, &models())).join(" ");
+        let text = short_verdict(&summarize(&runs, &models()).pairs[0]);
         assert!(
-            text.contains("GRU is faster than LSTM: LSTM takes 2.0"),
+            text.starts_with("accuracy: undecided; GRU faster: LSTM takes 2.0"),
             "{text}"
         );
-        assert!(text.contains("not distinguishable with 3 seeds"), "{text}");
-        assert!(text.contains("LSTM and GRU used the same"), "{text}");
         let swapped: Vec<_> = runs
             .into_iter()
             .map(|mut r| {
-                r.secs_per_epoch = if r.model == Cell::Gru {
-                    r.secs_per_epoch * 4.0
-                } else {
-                    r.secs_per_epoch
-                };
+                if r.model == Cell::Gru {
+                    r.secs_per_epoch *= 4.0;
+                }
                 r
             })
             .collect();
-        let text = findings(&summarize(&swapped, &models())).join(" ");
-        assert!(text.contains("LSTM is faster than GRU"), "{text}");
+        let text = short_verdict(&summarize(&swapped, &models()).pairs[0]);
+        assert!(text.contains("LSTM faster: GRU takes"), "{text}");
     }
 
     #[test]
-    fn significant_but_few_seeds_is_weak() {
+    fn a_decided_accuracy_names_the_winner_and_its_lead() {
         let runs = vec![
             run("lstm", 1, 0.85, 2.0, 2000),
             run("gru", 1, 0.80, 2.0, 1000),
@@ -1222,13 +924,11 @@ mod tests {
             run("lstm", 3, 0.85, 2.0, 2000),
             run("gru", 3, 0.81, 2.0, 1000),
         ];
-        let text = findings(&summarize(&runs, &models())).join(" ");
-        assert!(text.contains("LSTM is more accurate than GRU"), "{text}");
+        let text = short_verdict(&summarize(&runs, &models()).pairs[0]);
         assert!(
-            text.contains("The evidence is weak: only 3 seeds"),
+            text.starts_with("LSTM more accurate than GRU by 5.00 points ["),
             "{text}"
         );
-        assert!(text.contains("LSTM used more memory than GRU"), "{text}");
     }
 
     #[test]
@@ -1237,10 +937,8 @@ mod tests {
             run("lstm", 1, 0.85, 2.0, 1000),
             run("gru", 1, 0.84, 1.0, 1000),
         ];
-        let text = findings(&summarize(&runs, &models())).join(" ");
-        assert!(text.contains("not distinguishable with 1 seed:"), "{text}");
-        assert!(text.contains("one seed: no confidence interval"), "{text}");
-        assert!(!text.contains("is faster than"), "{text}");
+        let text = short_verdict(&summarize(&runs, &models()).pairs[0]);
+        assert_eq!(text, "accuracy: too few seeds; speed: too few seeds");
     }
 
     /// Issue 15 item 9: a memory ratio whose interval includes 1 is not
@@ -1259,12 +957,10 @@ mod tests {
         let s = summarize(&runs, &models());
         let (lo, hi) = s.pairs[0].memory_ratio.unwrap().ci().unwrap();
         assert!(lo < 1.0 && hi > 1.0, "{lo} {hi}");
-        let text = findings(&s).join(" ");
-        assert!(!text.contains("used more memory"), "{text}");
-        assert!(
-            text.contains("No difference in peak resident memory (RSS, whole process) between LSTM and GRU was distinguishable"),
-            "{text}"
-        );
+        let c = Comparison::of_ratio(s.pairs[0].memory_ratio.as_ref().unwrap());
+        let (said, text) = say::say(&c, ("LSTM", "GRU"), say::Words::MEMORY, false);
+        assert_eq!(said, say::Said::Undecided, "{text}");
+        assert!(text.starts_with("undecided: LSTM / GRU = 0.9"), "{text}");
     }
 
     /// Issue 15 item 10: with two seeds neither a speed claim nor an
@@ -1278,17 +974,10 @@ mod tests {
             run("gru", 2, 0.81, 1.6, 1000),
         ];
         let s = summarize(&runs, &models());
-        let text = findings(&s).join(" ");
-        assert!(!text.contains("is faster than"), "{text}");
-        assert!(!text.contains("more accurate"), "{text}");
-        assert!(!text.contains("95% CI"), "{text}");
-        assert!(
-            text.contains("2 seeds: too few for a confidence interval"),
-            "{text}"
-        );
+        assert!(findings(&s).is_empty(), "{:?}", findings(&s));
         assert_eq!(
             short_verdict(&s.pairs[0]),
-            "accuracy: too few seeds to test; speed: too few seeds to test"
+            "accuracy: too few seeds; speed: too few seeds"
         );
     }
 }
@@ -1348,7 +1037,7 @@ mod kernel_tests {
         .unwrap();
         assert!(s.contains("LSTM on oneDNN"), "{s}");
         assert!(
-            s.contains("GRU takes 1.86× (95% CI 1.70–2.00) LSTM's time"),
+            s.contains("GRU takes 1.86× [1.70, 2.00] LSTM's time"),
             "{s}"
         );
         assert!(
@@ -1427,8 +1116,7 @@ mod timing_tests {
             t.contains("None of the 24 epochs that stand was disturbed"),
             "{t}"
         );
-        let verdict = &pair_findings(&s.pairs[0], &s)[0];
-        assert!(!verdict.contains("disturbed"), "{verdict}");
+        assert!(pair_findings(&s.pairs[0], &s).is_empty());
         assert_eq!(timing_cell(&s), "re-measured (1 run)");
     }
 

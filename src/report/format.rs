@@ -71,19 +71,12 @@ pub fn format_p(p: f64) -> String {
     }
 }
 
-/// `1 seed`, `3 seeds`.
-pub fn seeds_word(n: usize) -> String {
-    if n == 1 {
-        "1 seed".into()
-    } else {
-        format!("{n} seeds")
-    }
-}
+pub use super::say::seeds as seeds_word;
 
 /// What stands where an interval would, with fewer than
-/// [`MIN_SEEDS_FOR_TEST`] seeds.
+/// [`super::view::verdict::MIN_SEEDS_FOR_TEST`] seeds.
 pub fn too_few_for_ci(n: usize) -> String {
-    format!("— (n = {n}; a CI needs {MIN_SEEDS_FOR_TEST})")
+    super::say::too_few_seeds_short(n)
 }
 
 /// `mean ± sd` of an estimate (`mean (n = 1)` with one value, `—` without).
@@ -97,17 +90,17 @@ pub fn mean_sd(e: Option<Estimate>, f: fn(f64) -> String) -> String {
     }
 }
 
-/// The 95% CI of an estimate, `lo – hi`; says so when there are too few
-/// seeds for one, and marks (`*`) an interval cut to its quantity's range
-/// (see [`ci_note`]).
+/// The 95% CI of an estimate in the one notation, `[lo, hi]`; says so
+/// when there are too few seeds for one, and marks (`*`) an interval cut to
+/// its quantity's range (see [`ci_note`]).
 pub fn ci(e: Option<Estimate>, f: fn(f64) -> String) -> String {
     let Some(e) = e else {
         return "—".into();
     };
     match shown_ci(&e) {
-        Some((lo, hi)) => {
+        Some(ci) => {
             let mark = if e.ci_clipped { "*" } else { "" };
-            format!("{} – {}{mark}", f(lo), f(hi))
+            format!("{}{mark}", super::say::span(ci, f))
         }
         None => too_few_for_ci(e.n),
     }
@@ -130,32 +123,11 @@ pub fn scale_word(s: Scale) -> &'static str {
     }
 }
 
-/// A ratio with its CI: `1.500 [1.450 – 1.552]`, or what is missing.
-pub fn ratio_cell(c: Option<Comparison>) -> String {
-    match c {
-        None => "—".into(),
-        Some(c) => match c.shown_ci() {
-            Some((lo, hi)) => format!("{:.3} [{lo:.3} – {hi:.3}]", c.estimate),
-            None => format!("{:.3} [{}]", c.estimate, no_ci_text(c.n)),
-        },
-    }
-}
-
-/// A difference of fractions in percentage points with its CI:
-/// `+0.50 [-0.20 – +1.20]`, or what is missing.
-pub fn diff_cell(c: Option<Comparison>) -> String {
-    match c {
-        None => "—".into(),
-        Some(c) => match c.shown_ci() {
-            Some((lo, hi)) => format!(
-                "{:+.2} [{:+.2} – {:+.2}]",
-                c.estimate * 100.0,
-                lo * 100.0,
-                hi * 100.0
-            ),
-            None => format!("{:+.2} [{}]", c.estimate * 100.0, no_ci_text(c.n)),
-        },
-    }
+/// A comparison with its CI in the one notation (`1.10× [1.01, 1.19]`,
+/// `+0.50 points [-0.20, +1.20]`), or what is missing.
+pub fn comparison_cell(c: Option<Comparison>) -> String {
+    c.map(|c| super::say::estimate(&c))
+        .unwrap_or_else(|| "—".into())
 }
 
 /// The p-value of a comparison, when it has enough seeds for one.
@@ -164,31 +136,17 @@ pub fn p_cell(c: Option<Comparison>) -> String {
         Some(c) if c.n >= MIN_SEEDS_FOR_TEST => {
             c.p_value.map(format_p).unwrap_or_else(|| "—".into())
         }
-        Some(c) => format!("no test (n = {})", c.n),
+        Some(c) => super::say::too_few_seeds(c.n),
         None => "—".into(),
     }
 }
 
-fn no_ci_text(n: usize) -> String {
-    if n == 1 {
-        "CI undefined, n = 1".into()
-    } else {
-        format!("no CI with n = {n}; needs {MIN_SEEDS_FOR_TEST}")
-    }
-}
-
-/// An accuracy estimate as `85.12 [83.40 – 86.80]` (percent), for the sweep
+/// An accuracy estimate as `85.12 [83.40, 86.80]` (percent), for the sweep
 /// table.
 pub fn acc_with_ci(e: Option<Estimate>) -> String {
     match e {
         None => "—".into(),
-        Some(e) => match shown_ci(&e) {
-            Some((lo, hi)) => {
-                let mark = if e.ci_clipped { "*" } else { "" };
-                format!("{} [{} – {}]{mark}", pct(e.mean), pct(lo), pct(hi))
-            }
-            None => format!("{} (n = {})", pct(e.mean), e.n),
-        },
+        Some(e) => format!("{} {}", pct(e.mean), ci(Some(e), pct)),
     }
 }
 
@@ -255,10 +213,10 @@ mod tests {
     #[test]
     fn an_interval_of_two_seeds_is_not_printed() {
         let e = Estimate::on_scale(&[0.55, 0.995], Scale::Logit);
-        assert_eq!(ci(e, pct), "— (n = 2; a CI needs 3)");
+        assert_eq!(ci(e, pct), "too few seeds (2)");
         let e = Estimate::on_scale(&[0.80, 0.82, 0.84], Scale::Logit);
         // On the logit scale, asymmetric: python3 -> 76.54 – 86.51 (linear:
         // 77.03 – 86.97).
-        assert_eq!(ci(e, pct), "76.54 – 86.51");
+        assert_eq!(ci(e, pct), "[76.54, 86.51]");
     }
 }

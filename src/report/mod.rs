@@ -28,6 +28,7 @@ pub mod load;
 pub mod plot;
 pub mod reference;
 pub mod run;
+pub mod say;
 pub mod sweep;
 pub mod sweep_answer;
 pub mod terminal;

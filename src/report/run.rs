@@ -11,7 +11,7 @@ use super::html::Figure;
 use super::html::run::RunPage;
 use super::load::RunFiles;
 use super::plot::run as plot;
-use super::terminal::{claims_table, terminal_table};
+use super::terminal::{claims_table, details, terminal_table};
 use super::view::claims::{ClaimInputs, check_claims};
 use super::view::memory_reach::MemoryReach;
 use super::view::pooling_effect::PoolingRow;
@@ -69,8 +69,12 @@ fn missing_kernel_check(run: &RunFiles, csv: Csv) -> Option<String> {
 pub struct FinishedRun {
     /// The report page, `dir/report.html`.
     pub html: PathBuf,
-    /// The headline table and the sentences as plain text, for the terminal.
+    /// What `compare` prints when it ends: the first screen, the headline
+    /// table and one line per claim, as plain text.
     pub table: String,
+    /// What `report DIR --full` adds: the claims' figures and the notes no
+    /// other part says ([`super::terminal::details`]).
+    pub details: String,
     /// The first screen as plain text, as `report DIR` prints it: the answer
     /// of the page just written, then what else to know first (an
     /// incomplete sweep, runs a merge found twice and counted once); empty
@@ -103,6 +107,7 @@ fn finished(run: &RunFiles, csv: Csv) -> Result<FinishedRun> {
     Ok(FinishedRun {
         html,
         table,
+        details: details(&summary, &claims),
         first_screen,
     })
 }

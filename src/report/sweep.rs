@@ -148,6 +148,7 @@ fn finish_sweep_with(root: &Path, csv: Csv) -> Result<FinishedRun> {
     Ok(FinishedRun {
         html: path,
         table: sweep_table(&sweep) + &sweep_claim_lines(&across),
+        details: String::new(),
         first_screen: sweep_first_screen(&sweep, &duplicates) + &sweep_claim_lines(&across),
     })
 }

@@ -8,6 +8,7 @@
 //! Pure: a [`SweepSummary`] in, an [`Answer`] out.
 
 use super::answer::{Answer, AnswerLine, Decision, memory_measure};
+use super::say::{self, Said, Words};
 use super::view::sweep::SweepSummary;
 use super::view::verdict::{Comparison, Verdict};
 use crate::analysis::summary::{PairSummary, Summary};
@@ -16,20 +17,12 @@ use crate::model::Cell;
 /// Point ids are listed after a count up to this many.
 const IDS_LISTED: usize = 3;
 
-/// What one criterion compares, and how its two directions read.
+/// What one criterion compares, and its words ([`say::Words`]).
 struct Criterion {
     name: &'static str,
     /// The first pair's comparison at a point.
     of: fn(&PairSummary) -> Option<Comparison>,
-    /// Whether the first-named model wins when its value is the larger.
-    larger_wins: bool,
-    /// `GRU {better} at …`.
-    better: &'static str,
-    /// The margin of a win, from the comparison and whether the first-named
-    /// model won.
-    margin: fn(&Comparison, bool) -> f64,
-    /// The margins' range in words, given the loser's name.
-    range: fn(&str, f64, f64) -> String,
+    words: Words,
 }
 
 fn accuracy(pair: &PairSummary) -> Option<Comparison> {
@@ -45,21 +38,7 @@ fn memory(pair: &PairSummary) -> Option<Comparison> {
     memory_measure(pair).map(|(_, r)| Comparison::of_ratio(r))
 }
 
-/// Percentage points between the two.
-fn points_margin(c: &Comparison, _first_wins: bool) -> f64 {
-    c.estimate.abs() * 100.0
-}
-
-/// The loser's figure over the winner's (the estimate is first / second).
-fn ratio_margin(c: &Comparison, first_wins: bool) -> f64 {
-    if first_wins {
-        1.0 / c.estimate
-    } else {
-        c.estimate
-    }
-}
-
-/// `1.20` or `1.05–1.20`.
+/// `1.20` or `1.05–1.20`: the range of the margins of the wins.
 fn span(lo: f64, hi: f64) -> String {
     if format!("{lo:.2}") == format!("{hi:.2}") {
         format!("{lo:.2}")
@@ -68,42 +47,31 @@ fn span(lo: f64, hi: f64) -> String {
     }
 }
 
-fn points_range(_loser: &str, lo: f64, hi: f64) -> String {
-    format!("by {} points", span(lo, hi))
-}
-
-fn time_range(loser: &str, lo: f64, hi: f64) -> String {
-    format!("{loser} takes {}× as long", span(lo, hi))
-}
-
-fn memory_range(loser: &str, lo: f64, hi: f64) -> String {
-    format!("{loser} uses {}× as much", span(lo, hi))
+/// The margins' range in words: `by 3.00–5.00 points`, `LSTM takes
+/// 1.05–1.20× as long`.
+fn range(words: Words, loser: &str, (lo, hi): (f64, f64)) -> String {
+    if words.verb.is_empty() {
+        format!("by {} points", span(lo * 100.0, hi * 100.0))
+    } else {
+        format!("{loser} {} {}× {}", words.verb, span(lo, hi), words.much)
+    }
 }
 
 const CRITERIA: [Criterion; 3] = [
     Criterion {
         name: "Accuracy",
         of: accuracy,
-        larger_wins: true,
-        better: "more accurate",
-        margin: points_margin,
-        range: points_range,
+        words: Words::ACCURACY,
     },
     Criterion {
         name: "Training time per epoch",
         of: time,
-        larger_wins: false,
-        better: "faster",
-        margin: ratio_margin,
-        range: time_range,
+        words: Words::TIME,
     },
     Criterion {
         name: "Memory",
         of: memory,
-        larger_wins: false,
-        better: "uses less",
-        margin: ratio_margin,
-        range: memory_range,
+        words: Words::MEMORY,
     },
 ];
 
@@ -201,18 +169,11 @@ fn criterion_line(sweep: &SweepSummary, a: Cell, b: Cell, c: &Criterion) -> Answ
             continue;
         };
         compared += 1;
-        match cmp.verdict {
-            Verdict::FirstLarger | Verdict::SecondLarger => {
-                let first_wins = (cmp.verdict == Verdict::FirstLarger) == c.larger_wins;
-                let margin = Some((c.margin)(&cmp, first_wins));
-                if first_wins {
-                    first.add(&p.id, margin);
-                } else {
-                    second.add(&p.id, margin);
-                }
-            }
-            Verdict::NotDistinguishable => same.add(&p.id, None),
-            Verdict::TooFewSeeds => few.add(&p.id, None),
+        match (say::margin(&cmp, c.words.better), cmp.verdict) {
+            (Some((true, margin, _)), _) => first.add(&p.id, Some(margin)),
+            (Some((false, margin, _)), _) => second.add(&p.id, Some(margin)),
+            (None, Verdict::TooFewSeeds) => few.add(&p.id, None),
+            (None, _) => same.add(&p.id, None),
         }
     }
     if compared == 0 {
@@ -225,22 +186,30 @@ fn criterion_line(sweep: &SweepSummary, a: Cell, b: Cell, c: &Criterion) -> Answ
     }
     let mut parts = Vec::new();
     for (winner, loser, tally) in [(a, b, &first), (b, a, &second)] {
-        let Some((lo, hi)) = tally.range() else {
+        let Some(margins) = tally.range() else {
             continue;
         };
-        let range = (c.range)(loser.display_name(), lo, hi);
+        let range = range(c.words, loser.display_name(), margins);
         parts.push(format!(
             "{} {} at {}",
             winner.display_name(),
-            c.better,
+            c.words.winner,
             tally.count(Some(compared), Some(range))
         ));
     }
     if !same.ids.is_empty() {
-        parts.push(format!("not distinguishable at {}", same.count(None, None)));
+        parts.push(format!(
+            "{} at {}",
+            say::word(Said::Undecided),
+            same.count(None, None)
+        ));
     }
     if !few.ids.is_empty() {
-        parts.push(format!("too few seeds at {}", few.count(None, None)));
+        parts.push(format!(
+            "{} at {}",
+            say::word(Said::TooFewSeeds),
+            few.count(None, None)
+        ));
     }
     // Decided when one model wins at every configuration compared.
     let decision = if first.ids.len() == compared || second.ids.len() == compared {
@@ -333,7 +302,7 @@ mod tests {
         assert_eq!(acc.criterion, "Accuracy");
         assert_eq!(
             acc.text,
-            "GRU more accurate at 2 of 3 (h-32, h-128; by 3.00–5.00 points); not distinguishable at 1 (h-64)"
+            "GRU more accurate at 2 of 3 (h-32, h-128; by 3.00–5.00 points); undecided at 1 (h-64)"
         );
         assert_eq!(acc.decision, Decision::Undecided);
         let time = &a.lines[1];
@@ -343,10 +312,7 @@ mod tests {
         );
         assert_eq!(time.decision, Decision::Decided);
         // The same memory everywhere: never distinguishable.
-        assert_eq!(
-            a.lines[2].text,
-            "not distinguishable at 3 (h-32, h-64, h-128)"
-        );
+        assert_eq!(a.lines[2].text, "undecided at 3 (h-32, h-64, h-128)");
         assert!(
             a.text()
                 .starts_with("The answer: LSTM vs GRU at each of 3 configurations"),
@@ -371,7 +337,7 @@ mod tests {
             "GRU faster at 4 of 4 (LSTM takes 1.20× as long)"
         );
         // Identical accuracies on every seed: a zero-width interval at 0.
-        assert_eq!(a.lines[0].text, "not distinguishable at 4");
+        assert_eq!(a.lines[0].text, "undecided at 4");
 
         // A point without runs of both: the title says how many compared.
         let mut s = s;

@@ -1,17 +1,20 @@
-//! Plain text for the terminal: a run's headline table and sentences
-//! ([`terminal_table`]) and a sweep's line per point ([`sweep_table`]),
-//! printed by `compare` when it ends. The same numbers, intervals and
-//! verdicts as the pages.
+//! Plain text for the terminal: a run's headline table ([`terminal_table`]),
+//! one line per claim ([`claims_table`]) and, with `report DIR --full`, the
+//! claims' figures and the notes no other part says ([`details`]); a
+//! sweep's line per point ([`sweep_table`]). `compare` prints them when it
+//! ends. The same numbers, intervals and verdicts as the pages: each
+//! comparison is said once, in the first screen.
 
 use super::findings::{ClaimRow, budget_text, findings, memory_reach_sentences, short_verdict};
 use super::format::{ci, mean_sd, mib, pct, secs, thousands};
 use super::sweep_answer::sweep_answer;
+use super::view::claims::ClaimVerdict;
 use super::view::sweep::SweepSummary;
 use crate::analysis::summary::Summary;
 
 /// The headline table (one row per model: seeds, test accuracy, seconds per
 /// epoch, parameters, hidden size, peak RSS, each mean ± sd with the 95% CI)
-/// followed by the sentences, as aligned plain text.
+/// as aligned plain text.
 pub fn terminal_table(summary: &Summary) -> String {
     let header = [
         "model",
@@ -68,24 +71,50 @@ pub fn terminal_table(summary: &Summary) -> String {
         out.push_str(cells.join("  ").trim_end());
         out.push('\n');
     }
-    for f in findings(summary) {
-        out.push_str(&format!("- {f}\n"));
-    }
     out
 }
 
-/// "The claims, checked" as plain text: one line per claim, its verdict
-/// first, then what was measured.
+/// "The claims, checked" as plain text: one line per claim measured, its
+/// verdict first, then one line numbering those this run did not measure
+/// (the page names the flags that would).
 pub fn claims_table(rows: &[ClaimRow]) -> String {
     if rows.is_empty() {
         return String::new();
     }
     let mut out = String::from("The claims, checked:\n");
+    let (measured, not): (Vec<&ClaimRow>, Vec<&ClaimRow>) = rows
+        .iter()
+        .partition(|r| r.verdict_key != ClaimVerdict::NotMeasured);
+    for r in measured {
+        out.push_str(&format!("  {:>2}. {}: {}\n", r.number, r.verdict, r.claim));
+    }
+    if !not.is_empty() {
+        let numbers: Vec<String> = not.iter().map(|r| r.number.to_string()).collect();
+        out.push_str(&format!(
+            "  not measured in this run: {} (the page names the flags that measure them)\n",
+            numbers.join(", ")
+        ));
+    }
+    out
+}
+
+/// What `report DIR --full` adds below the table: each claim with the
+/// figures behind its verdict, then the notes no other part says (the
+/// kernel split, disturbed timings, where the time went, why `--seeds auto`
+/// stopped).
+pub fn details(summary: &Summary, rows: &[ClaimRow]) -> String {
+    let mut out = String::new();
+    if !rows.is_empty() {
+        out.push_str("The claims' figures:\n");
+    }
     for r in rows {
         out.push_str(&format!(
             "  {}. {}\n     -> {}: {}\n",
             r.number, r.claim, r.verdict, r.measured
         ));
+    }
+    for f in findings(summary) {
+        out.push_str(&format!("- {f}\n"));
     }
     out
 }
@@ -190,7 +219,7 @@ mod tests {
     use crate::model::Cell;
 
     #[test]
-    fn one_line_per_model_and_the_sentences() {
+    fn one_line_per_model_and_no_sentences() {
         let runs = vec![
             run("lstm", 1, 0.85, 2.0, 1 << 20),
             run("gru", 1, 0.84, 1.0, 1 << 20),
@@ -200,7 +229,7 @@ mod tests {
         assert!(lines[0].starts_with("model"));
         assert!(lines[1].starts_with("LSTM") && lines[1].contains("85.00 (n = 1)"));
         assert!(lines[2].starts_with("GRU"));
-        assert!(t.contains("- With 1 seed, no speed difference between LSTM and GRU"));
+        assert_eq!(lines.len(), 3, "{t}");
     }
 
     /// Issue 15 item 10: two seeds of the fixture printed a test-accuracy CI
@@ -218,7 +247,7 @@ mod tests {
             !t.contains("-6.") && !t.contains("104.") && !t.contains("-0.0"),
             "{t}"
         );
-        assert!(t.contains("— (n = 2; a CI needs 3)"), "{t}");
+        assert!(t.contains("too few seeds (2)"), "{t}");
         assert!(
             !t.contains("is faster than") && !t.contains("95% CI 0"),
             "{t}"

@@ -68,19 +68,18 @@ fn the_claims_table_is_in_the_summary_the_page_and_the_terminal() {
         "{}",
         verdict(5)
     );
-    assert_eq!(verdict(7), "not distinguishable (1 seed)");
+    assert_eq!(verdict(7), "too few seeds (1; an interval needs 3)");
     // The measured claims get one of the rule's verdicts, with the seeds.
     for n in [1, 2, 4, 6] {
         let v = verdict(n);
         assert!(
-            v == "holds" || v == "contradicted" || v == "not distinguishable (3 seeds)",
+            v == "holds" || v == "contradicted" || v == "undecided (3 seeds)",
             "claim {n}: {v}"
         );
         assert!(
+            claims[n - 1]["measured"].as_str().unwrap().contains(" ["),
+            "{}",
             claims[n - 1]["measured"]
-                .as_str()
-                .unwrap()
-                .contains("95% CI")
         );
     }
     // Training memory and latency were measured for every run.
@@ -106,5 +105,19 @@ fn the_claims_table_is_in_the_summary_the_page_and_the_terminal() {
     assert!(page.contains("Memory that belongs to the model"));
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(stdout.contains("The claims, checked"), "{stdout}");
-    assert!(stdout.contains("-> holds"), "{stdout}");
+    // One line per measured claim, its verdict first (the figures are on the
+    // page and under `report DIR --full`).
+    assert!(stdout.contains("   3. holds: Complexity"), "{stdout}");
+    assert!(!stdout.contains("-> holds"), "{stdout}");
+    // `report DIR --full` adds each claim's figures and the notes.
+    let full = std::process::Command::new(env!("CARGO_BIN_EXE_report"))
+        .arg(&dir)
+        .arg("--full")
+        .output()
+        .unwrap();
+    assert!(full.status.success());
+    let full = String::from_utf8_lossy(&full.stdout);
+    assert!(full.starts_with("The answer: LSTM vs GRU"), "{full}");
+    assert!(full.contains("     -> holds: LSTM 4 gate blocks"), "{full}");
+    assert!(full.contains("- Time outside training: workers ran"), "{full}");
 }

@@ -172,10 +172,11 @@ fn img_srcs(page: &str) -> Vec<String> {
         .collect()
 }
 
-/// The text of the findings list (tags kept; the sentences are plain text).
-fn findings(page: &str) -> &str {
-    let start = page.find("<ul class=\"findings\">").expect("findings list");
-    let end = start + page[start..].find("</ul>").unwrap();
+/// The text of the paired-comparisons table, where the page gives each
+/// pair's verdict (tags kept; the cells are plain text).
+fn pairs_table(page: &str) -> &str {
+    let start = page.find("Paired comparisons").expect("pairs table");
+    let end = start + page[start..].find("</table>").unwrap();
     &page[start..end]
 }
 
@@ -247,30 +248,28 @@ fn page_images_decode_and_headline_has_one_row_per_model() {
 }
 
 #[test]
-fn sentence_names_the_faster_model_and_swapping_flips_it() {
+fn the_verdict_names_the_faster_model_and_swapping_flips_it() {
     let tmp = tempfile::tempdir().unwrap();
     let a = tmp.path().join("gru-faster");
     write_run(&a, &[1, 2, 3], &[1, 2, 3], LSTM, GRU);
-    let text = findings(&read(&render_run(&a).unwrap())).to_string();
+    let text = pairs_table(&read(&render_run(&a).unwrap())).to_string();
     assert!(
-        text.contains("GRU is faster than LSTM: LSTM takes 1.50× as long"),
+        text.contains("GRU faster: LSTM takes 1.50× as long ["),
         "{text}"
     );
-    assert!(!text.contains("LSTM is faster"), "{text}");
-    assert!(text.contains("LSTM used more memory than GRU"), "{text}");
+    assert!(!text.contains("LSTM faster"), "{text}");
 
     let b = tmp.path().join("lstm-faster");
     write_run(&b, &[1, 2, 3], &[1, 2, 3], GRU, LSTM);
-    let text = findings(&read(&render_run(&b).unwrap())).to_string();
+    let text = pairs_table(&read(&render_run(&b).unwrap())).to_string();
     assert!(
-        text.contains("LSTM is faster than GRU: GRU takes 1.50× as long"),
+        text.contains("LSTM faster: GRU takes 1.50× as long ["),
         "{text}"
     );
-    assert!(text.contains("GRU used more memory than LSTM"), "{text}");
 }
 
 #[test]
-fn accuracy_sentence_follows_the_p_value() {
+fn the_accuracy_verdict_follows_the_p_value() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("close");
     write_run(&dir, &[1, 2, 3], &[1, 2, 3], LSTM, GRU);
@@ -278,14 +277,11 @@ fn accuracy_sentence_follows_the_p_value() {
     let s = summary(&dir);
     let d = s.pairs[0].test_acc_diff.unwrap();
     let page = read(&dir.join("report.html"));
-    let text = findings(&page);
+    let text = pairs_table(&page);
     if d.p_value.unwrap() >= 0.05 {
-        assert!(text.contains("not distinguishable with 3 seeds"), "{text}");
+        assert!(text.contains("accuracy: undecided"), "{text}");
     } else {
-        assert!(
-            text.contains("more accurate") && text.contains("The evidence is weak"),
-            "{text}"
-        );
+        assert!(text.contains("more accurate than"), "{text}");
     }
 }
 
@@ -354,7 +350,11 @@ fn gradient_flow_is_drawn_when_present() {
     assert!(img_srcs(&page).contains(&"gradient_flow.png".to_string()));
     image::open(dir.join("gradient_flow.png")).unwrap();
     // One seed: no CI, said so.
-    assert!(findings(&page).contains("not distinguishable with 1 seed"));
+    assert!(
+        pairs_table(&page).contains("accuracy: too few seeds; speed: too few seeds"),
+        "{}",
+        pairs_table(&page)
+    );
 }
 
 #[test]
@@ -496,7 +496,7 @@ fn finish_run_returns_the_page_and_a_terminal_table() {
     // The first screen comes first (issue 29), then the table.
     assert!(
         done.table.starts_with(
-            "The answer: LSTM vs GRU, 2 seeds paired; incomplete: 4 of 6 planned runs finished ok\n  Accuracy: not decided: 2 seeds are too few"
+            "The answer: LSTM vs GRU, 2 seeds paired; incomplete: 4 of 6 planned runs finished ok\n  Accuracy: too few seeds (2; an interval needs 3)"
         ),
         "{}",
         done.table
@@ -514,14 +514,14 @@ fn finish_run_returns_the_page_and_a_terminal_table() {
         2
     );
     // Two paired seeds are too few for a verdict (issue 15 item 10): the
-    // terminal gives the measured ratio and says so.
+    // terminal says so, once, on the first screen.
     assert!(
         done.table
-            .contains("LSTM took 1.50× GRU's time per training epoch (2 seeds: too few"),
+            .contains("  Training time per epoch: too few seeds (2; an interval needs 3)\n"),
         "{}",
         done.table
     );
-    assert!(!done.table.contains("is faster than"), "{}", done.table);
+    assert!(!done.table.contains(" faster:"), "{}", done.table);
 }
 
 /// Rewrites `dir/runs.csv` with `edit` applied to every row.
@@ -538,7 +538,7 @@ fn edit_runs(dir: &Path, edit: impl Fn(&mut RunRecord)) {
 /// Issue 15 item 9: "GRU used more memory than LSTM: … 1.06× (95% CI
 /// 0.99–1.14). The interval includes 1 …" claimed what its interval denied.
 #[test]
-fn a_sentence_never_claims_a_difference_its_interval_does_not_support() {
+fn a_verdict_never_claims_a_difference_its_interval_does_not_support() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("noisy");
     write_run(&dir, &[1, 2, 3], &[1, 2, 3], LSTM, LSTM);
@@ -556,19 +556,19 @@ fn a_sentence_never_claims_a_difference_its_interval_does_not_support() {
         let (lo, hi) = ratio.unwrap().ci().unwrap();
         assert!(lo < 1.0 && hi > 1.0, "{lo}–{hi}");
     }
-    let text = findings(&page);
-    assert!(!text.contains("used more memory"), "{text}");
-    assert!(!text.contains("is faster than"), "{text}");
-    assert!(
-        text.contains("No difference in peak resident memory (RSS, whole process) between LSTM and GRU was distinguishable"),
-        "{text}"
-    );
-    assert!(
-        text.contains("No speed difference between LSTM and GRU was distinguishable"),
-        "{text}"
-    );
+    let text = pairs_table(&page);
+    assert!(!text.contains("uses less"), "{text}");
+    assert!(!text.contains("faster"), "{text}");
+    assert!(text.contains("speed: undecided"), "{text}");
     let table = rnnbench::report::finish_run(&dir).unwrap().table;
-    assert!(!table.contains("used more memory"), "{table}");
+    assert!(
+        !table.contains(" uses less:") && !table.contains(" faster:"),
+        "{table}"
+    );
+    assert!(
+        table.contains("  Training time per epoch: undecided: LSTM / GRU = 0.9"),
+        "{table}"
+    );
 }
 
 /// Issue 15 item 10: with 2 seeds the terminal printed a test-accuracy CI of
@@ -593,7 +593,7 @@ fn intervals_stay_possible_and_two_seeds_give_none() {
         .collect();
     assert_eq!(rows.len(), 2, "{}", done.table);
     for text in rows.into_iter().chain([headline]) {
-        assert!(text.contains("— (n = 2; a CI needs 3)"), "{text}");
+        assert!(text.contains("too few seeds (2)"), "{text}");
         let negative = text
             .as_bytes()
             .windows(2)

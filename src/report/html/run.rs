@@ -11,12 +11,9 @@ use crate::data::DatasetIdentity;
 use crate::error::{Error, Result};
 use crate::model::{Cell, ModelShape};
 use crate::report::answer::Answer;
-use crate::report::findings::{
-    ClaimRow, activation_arithmetic, harness_sentence, pair_findings, seeds_sentence,
-    timing_sentence,
-};
+use crate::report::findings::{ClaimRow, activation_arithmetic, findings, short_verdict};
 use crate::report::format::{
-    ci, ci_note, diff_cell, machine_line, mean_sd, mib, p_cell, pct, ratio_cell, secs, thousands,
+    ci, ci_note, comparison_cell, machine_line, mean_sd, mib, p_cell, pct, secs, thousands,
 };
 use crate::report::load::RunFiles;
 use crate::report::view::verdict::PairVerdicts;
@@ -40,14 +37,6 @@ struct ModelRow {
     gpu: String,
 }
 
-/// One pair's sentences.
-#[derive(Debug, Clone, Serialize)]
-struct PairFindings {
-    a: &'static str,
-    b: &'static str,
-    sentences: Vec<String>,
-}
-
 /// One row of the paired-comparisons table.
 #[derive(Debug, Clone, Serialize)]
 struct PairRow {
@@ -58,6 +47,8 @@ struct PairRow {
     p: String,
     speed: String,
     memory: String,
+    /// Accuracy and speed in the one vocabulary ([`short_verdict`]).
+    verdict: String,
 }
 
 /// One model's row of the memory and latency table.
@@ -132,7 +123,8 @@ pub struct RunPage {
     headline_title: &'static str,
     gpu: bool,
     rows: Vec<ModelRow>,
-    findings: Vec<PairFindings>,
+    /// The notes no other part says ([`crate::report::findings::findings`]).
+    findings: Vec<String>,
     pairs: Vec<PairRow>,
     ci_note: String,
     figures: Vec<Figure>,
@@ -338,24 +330,6 @@ fn model_rows(sum: &Summary, shapes: &[ModelShape]) -> Vec<ModelRow> {
         .collect()
 }
 
-/// The findings, per pair of models (the run-wide sentences with the first).
-fn findings(sum: &Summary) -> Vec<PairFindings> {
-    sum.pairs
-        .iter()
-        .enumerate()
-        .map(|(i, p)| PairFindings {
-            a: p.a.display_name(),
-            b: p.b.display_name(),
-            sentences: pair_findings(p, sum)
-                .into_iter()
-                .chain(timing_sentence(sum).filter(|_| i == 0))
-                .chain(seeds_sentence(sum).filter(|_| i == 0))
-                .chain(harness_sentence(sum).filter(|_| i == 0))
-                .collect(),
-        })
-        .collect()
-}
-
 /// The pairs table.
 fn pair_rows(sum: &Summary) -> Vec<PairRow> {
     sum.pairs
@@ -366,10 +340,11 @@ fn pair_rows(sum: &Summary) -> Vec<PairRow> {
                 a: p.a.into(),
                 b: p.b.into(),
                 n: p.n_pairs,
-                diff: diff_cell(v.accuracy),
+                diff: comparison_cell(v.accuracy),
                 p: p_cell(v.accuracy),
-                speed: ratio_cell(v.speed),
-                memory: ratio_cell(v.memory),
+                speed: comparison_cell(v.speed),
+                memory: comparison_cell(v.memory),
+                verdict: short_verdict(p),
             }
         })
         .collect()

@@ -10,7 +10,7 @@ use crate::report::answer::Answer;
 use crate::report::findings::{
     ClaimRow, budget_text, memory_reach_sentences, short_verdict, timing_cell,
 };
-use crate::report::format::{acc_with_ci, ci_note, diff_cell, machine_line, p_cell, ratio_cell};
+use crate::report::format::{acc_with_ci, ci_note, comparison_cell, machine_line, p_cell};
 use crate::report::sweep_answer::sweep_answer;
 use crate::report::view::length_scaling::LengthScaling;
 use crate::report::view::memory_reach::MemoryReach;
@@ -274,9 +274,9 @@ fn point_rows(sweep: &SweepSummary, models: &[Cell]) -> Vec<PointRow> {
                     PairCells {
                         a: pair.a.display_name(),
                         b: pair.b.display_name(),
-                        diff: diff_cell(v.accuracy),
+                        diff: comparison_cell(v.accuracy),
                         p: p_cell(v.accuracy),
-                        ratio: ratio_cell(v.speed),
+                        ratio: comparison_cell(v.speed),
                         verdict: short_verdict(pair),
                     }
                 }),
