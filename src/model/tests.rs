@@ -5,7 +5,7 @@
 
 use tch::{Device, Kind, Tensor, nn};
 
-use super::{Cell, Classifier, ModelShape, RecurrentKernel};
+use super::{Cell, Classifier, Kernel, ModelShape, RecurrentKernel};
 
 fn device() -> Device {
     match std::env::var("RNNBENCH_TEST_DEVICE").as_deref() {
@@ -648,6 +648,84 @@ fn the_gradient_probe_applies_no_dropout() {
                     max_abs_diff(&probe, &eval) < 1e-5,
                     "{what}: the probe applied dropout"
                 );
+            }
+        }
+    }
+}
+
+/// A classifier says the kernel it was built with: on the CPU, the fused
+/// cells [`Kernel::OnednnFused`] (whether or not oneDNN loads here: the
+/// answer is the model's, not a probe of the machine), libtorch's cells
+/// libtorch's choice per cell (oneDNN or its native loop for the LSTM, as
+/// libtorch's process-wide switch stands, which other tests flip; the
+/// native loop for the GRU and the RNN); the Transformer's attention is
+/// [`Kernel::Sdpa`] either way.
+#[test]
+fn a_classifier_reports_the_kernel_it_was_built_with() {
+    for cell in Cell::ALL {
+        let s = ModelShape {
+            positions: 8,
+            ..shape(cell, 4, 1, false)
+        };
+        let vs = nn::VarStore::new(Device::Cpu);
+        let fused = Classifier::new(&(vs.root() / "fused"), s, 0.0, RecurrentKernel::Fused);
+        let libtorch =
+            Classifier::new(&(vs.root() / "libtorch"), s, 0.0, RecurrentKernel::Libtorch);
+        assert_eq!(fused.recurrent_kernel(), RecurrentKernel::Fused);
+        assert_eq!(libtorch.recurrent_kernel(), RecurrentKernel::Libtorch);
+        let (fused, libtorch) = (fused.kernel(), libtorch.kernel());
+        match cell {
+            Cell::Transformer => {
+                assert_eq!((fused, libtorch), (Kernel::Sdpa, Kernel::Sdpa));
+            }
+            Cell::Lstm => {
+                assert_eq!(fused, Kernel::OnednnFused);
+                assert!(
+                    matches!(libtorch, Kernel::Onednn | Kernel::Native),
+                    "{libtorch:?}"
+                );
+            }
+            Cell::Gru | Cell::Rnn => {
+                assert_eq!(
+                    (fused, libtorch),
+                    (Kernel::OnednnFused, Kernel::Native),
+                    "{cell}"
+                );
+            }
+        }
+    }
+}
+
+/// Two classifiers built with different kernels, used one after the other
+/// on one thread, each run their own kernel, every time: what a per-thread
+/// switch could not do without being flipped between the calls. Float64
+/// weights tell the two paths apart whether or not oneDNN is linked here:
+/// the fused cells take float32 only and answer with a kernel error (or,
+/// without oneDNN, with the reason it cannot load), libtorch's cells run
+/// them. (That the two agree on float32 is the golden tests' business, in
+/// onednn_tests.rs.)
+#[test]
+fn classifiers_built_with_different_kernels_each_run_their_own_on_one_thread() {
+    let tokens = Tensor::from_slice(&[1i64, 4, 2, 7, 3, 3, 9, 0]).view([2, 4]);
+    let lengths = Tensor::from_slice(&[4i64, 2]);
+    for cell in Cell::RECURRENT {
+        for (layers, bidirectional) in [(1, false), (2, false), (2, true)] {
+            let s = shape(cell, 5, layers, bidirectional);
+            let what = format!("{cell} layers {layers} bidirectional {bidirectional}");
+            let mut vs = nn::VarStore::new(Device::Cpu);
+            let fused = Classifier::new(&(vs.root() / "fused"), s, 0.0, RecurrentKernel::Fused);
+            let libtorch =
+                Classifier::new(&(vs.root() / "libtorch"), s, 0.0, RecurrentKernel::Libtorch);
+            vs.double();
+            for round in 0..2 {
+                let refused = tch::no_grad(|| fused.forward(&tokens, &lengths, false));
+                assert!(
+                    matches!(refused, Err(crate::Error::Kernel(_))),
+                    "{what}, round {round}: the fused model ran float64 off the fused cells: {refused:?}"
+                );
+                let logits = tch::no_grad(|| libtorch.forward(&tokens, &lengths, false))
+                    .unwrap_or_else(|e| panic!("{what}, round {round}: libtorch's cells: {e}"));
+                assert_eq!(logits.kind(), Kind::Double, "{what}");
             }
         }
     }
