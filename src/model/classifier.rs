@@ -152,12 +152,7 @@ impl Classifier {
     /// ([`Classifier::forward`]) and streaming ([`Classifier::step`]), the
     /// one their layers are dispatched on.
     pub fn kernel(&self) -> Kernel {
-        self.kernel_on(self.embedding.device())
-    }
-
-    /// [`Classifier::kernel`] for inputs on `device`.
-    fn kernel_on(&self, device: Device) -> Kernel {
-        self.kernel.runs(self.shape.cell, device)
+        self.kernel.runs(self.shape.cell, self.embedding.device())
     }
 
     /// Whether [`Classifier::zero_state`] and [`Classifier::step`] can
@@ -475,7 +470,8 @@ impl Classifier {
     /// hidden]` (`c0` for the LSTM only), with `weights` per layer `[w_ih,
     /// w_hh, b_ih, b_hh]`, in training mode or not, with `dropout` between
     /// layers: on the kernel this classifier was built with (the one place
-    /// it is chosen, from [`Classifier::kernel`]'s answer). Returns every
+    /// it is chosen, by [`RecurrentKernel::fused_on`], which
+    /// [`Classifier::kernel`]'s answer rests on too). Returns every
     /// step's output `[batch, seq, hidden]` and the final state `h` (and
     /// `c` for the LSTM), `[layers, batch, hidden]`.
     fn layers(
@@ -486,7 +482,7 @@ impl Classifier {
         layers: i64,
         mode: (bool, f64),
     ) -> Result<(Tensor, Tensor, Option<Tensor>)> {
-        if self.kernel_on(input.device()) == Kernel::OnednnFused {
+        if self.kernel.fused_on(input.device()) {
             self.onednn_layers(input, state, weights, layers, mode)
         } else {
             self.libtorch_layers(input, state, weights, layers, mode)

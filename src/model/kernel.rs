@@ -71,6 +71,12 @@ pub enum RecurrentKernel {
 }
 
 impl RecurrentKernel {
+    /// Whether a model built with this choice runs its recurrent layers on
+    /// the fused oneDNN cells for inputs on `device` (the CPU only).
+    pub fn fused_on(self, device: Device) -> bool {
+        self == RecurrentKernel::Fused && device == Device::Cpu
+    }
+
     /// The kernel a model of `cell` built with this choice runs on `device`
     /// (padded batches, float32; libtorch's switches as they are now).
     /// [`Kernel::Sdpa`] for the Transformer, whatever the choice.
@@ -78,7 +84,7 @@ impl RecurrentKernel {
         if !cell.is_recurrent() {
             return Kernel::Sdpa;
         }
-        if self == RecurrentKernel::Fused && device == Device::Cpu {
+        if self.fused_on(device) {
             return Kernel::OnednnFused;
         }
         libtorch_kernel(cell, device)
