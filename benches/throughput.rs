@@ -70,7 +70,7 @@ use rnnbench::bench::{
 };
 use rnnbench::config::KernelChoice;
 use rnnbench::data::{Columns, DatasetSource, Encoded, Keep, PrepareOptions, epoch_slice};
-use rnnbench::model::{Cell, Classifier, ModelShape, hidden_for_budget, onednn};
+use rnnbench::model::{Cell, Classifier, ModelShape, RecurrentKernel, hidden_for_budget, onednn};
 use rnnbench::probe::kernel;
 use tch::nn::OptimizerConfig;
 use tch::{Device, Kind, Tensor, nn};
@@ -151,11 +151,13 @@ fn kernel_variants(device: Device) -> Vec<BenchCell> {
     variants
 }
 
-/// Runs `f` with `choice`'s kernels (`--kernel native|onednn`), then
-/// restores libtorch's own choice.
-fn with_kernel(choice: KernelChoice, f: impl FnOnce()) {
+/// Runs `f` with `choice`'s libtorch switches (`--kernel native|onednn`),
+/// giving it the recurrent kernel to build its model with (the fused cells
+/// of `onednn` are the model's, not a switch), then restores libtorch's own
+/// choice.
+fn with_kernel(choice: KernelChoice, f: impl FnOnce(RecurrentKernel)) {
     kernel::apply(choice);
-    f();
+    f(choice.recurrent());
     kernel::apply(KernelChoice::Auto);
 }
 
@@ -202,28 +204,35 @@ struct Fixture {
     next: usize,
 }
 
-/// A classifier of `cell` at `shape` (seeded) and its Adam optimiser.
+/// A classifier of `cell` at `shape` (seeded) on `kernel` and its Adam
+/// optimiser.
 fn model(
     cell: Cell,
     shape: BenchShape,
     device: Device,
+    kernel: RecurrentKernel,
 ) -> (nn::VarStore, Classifier, nn::Optimizer) {
-    classifier(shape.model_shape(cell), device)
+    classifier(shape.model_shape(cell), device, kernel)
 }
 
-/// A classifier of `shape` (seeded) and its Adam optimiser.
-fn classifier(shape: ModelShape, device: Device) -> (nn::VarStore, Classifier, nn::Optimizer) {
+/// A classifier of `shape` (seeded) on `kernel` and its Adam optimiser.
+fn classifier(
+    shape: ModelShape,
+    device: Device,
+    kernel: RecurrentKernel,
+) -> (nn::VarStore, Classifier, nn::Optimizer) {
     tch::manual_seed(0);
     let vs = nn::VarStore::new(device);
-    let model = Classifier::new(&vs.root(), shape, 0.3);
+    let model = Classifier::new(&vs.root(), shape, 0.3, kernel);
     let optimizer = nn::Adam::default().build(&vs, 2e-3).expect("Adam builds");
     (vs, model, optimizer)
 }
 
-/// A fixture of `cell` at `shape` with [`POOL`] batches of random tokens and
-/// labels (full length: the cell benches time `seq` real tokens per row).
-fn fixture(cell: Cell, shape: BenchShape, device: Device) -> Fixture {
-    let (vs, model, optimizer) = model(cell, shape, device);
+/// A fixture of `cell` at `shape` on `kernel` with [`POOL`] batches of
+/// random tokens and labels (full length: the cell benches time `seq` real
+/// tokens per row).
+fn fixture(cell: Cell, shape: BenchShape, device: Device, kernel: RecurrentKernel) -> Fixture {
+    let (vs, model, optimizer) = model(cell, shape, device, kernel);
     let batches = (0..POOL)
         .map(|_| BatchTensors {
             inputs: Tensor::randint_low(
@@ -249,7 +258,8 @@ fn fixture(cell: Cell, shape: BenchShape, device: Device) -> Fixture {
 /// standard-normal values `[batch, seq, channels]` (full length) and labels
 /// of [`SERIES_BENCH_CLASSES`] classes.
 fn series_fixture(cell: Cell, series: SeriesBench, device: Device) -> Fixture {
-    let (vs, model, optimizer) = classifier(series.model_shape(cell), device);
+    let (vs, model, optimizer) =
+        classifier(series.model_shape(cell), device, RecurrentKernel::Libtorch);
     let shape = series.shape;
     let batches = (0..POOL)
         .map(|_| BatchTensors {
@@ -327,7 +337,7 @@ fn cells(c: &mut Criterion) {
         for (shape, cells) in sweep.chain(grid) {
             g.throughput(Throughput::Elements(shape.tokens() as u64));
             for &cell in cells {
-                let mut f = fixture(cell, shape, device);
+                let mut f = fixture(cell, shape, device, RecurrentKernel::Libtorch);
                 bench(&mut g, &name, cell.name(), shape, device, || {
                     if bench_group.trains() {
                         f.train_step();
@@ -338,8 +348,8 @@ fn cells(c: &mut Criterion) {
             }
             if kernel_shapes().contains(&shape) {
                 for variant in kernel_variants(device) {
-                    with_kernel(variant.kernel, || {
-                        let mut f = fixture(variant.cell, shape, device);
+                    with_kernel(variant.kernel, |kernel| {
+                        let mut f = fixture(variant.cell, shape, device, kernel);
                         bench(&mut g, &name, &variant.to_string(), shape, device, || {
                             if bench_group.trains() {
                                 f.train_step();
@@ -379,12 +389,12 @@ fn matched(c: &mut Criterion) {
         };
         let shape = BenchShape { hidden, ..base };
         g.throughput(Throughput::Elements(shape.tokens() as u64));
-        let mut f = fixture(cell, shape, device);
+        let mut f = fixture(cell, shape, device, RecurrentKernel::Libtorch);
         bench(&mut g, &name, cell.name(), shape, device, || f.train_step());
         for variant in kernel_variants(device) {
             if variant.cell == cell {
-                with_kernel(variant.kernel, || {
-                    let mut f = fixture(cell, shape, device);
+                with_kernel(variant.kernel, |kernel| {
+                    let mut f = fixture(cell, shape, device, kernel);
                     let id = variant.to_string();
                     bench(&mut g, &name, &id, shape, device, || f.train_step());
                 });
@@ -517,7 +527,8 @@ fn batching(c: &mut Criterion) {
         let mut g = group(c, &name);
         g.throughput(Throughput::Elements(real_tokens as u64));
         for cell in cells {
-            let (_vs, classifier, mut optimizer) = model(cell, shape, device);
+            let (_vs, classifier, mut optimizer) =
+                model(cell, shape, device, RecurrentKernel::Libtorch);
             for mode in BatchingMode::ALL {
                 let data = if mode == BatchingMode::Bucketed {
                     &bucketed
@@ -575,7 +586,7 @@ fn streaming(c: &mut Criterion) {
         };
         g.throughput(Throughput::Elements(1));
         for cell in Cell::RECURRENT {
-            let (_vs, classifier, _) = model(cell, shape, device);
+            let (_vs, classifier, _) = model(cell, shape, device, RecurrentKernel::Libtorch);
             let mut state = classifier.zero_state(1, device).expect("unidirectional");
             let token = Tensor::from_slice(&[7i64]).to_device(device);
             bench(&mut g, &name, cell.name(), shape, device, || {

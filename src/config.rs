@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 use crate::data::Keep;
 use crate::data::memory::MEMORY_DATASET;
 use crate::error::{Error, Result};
-use crate::model::{Cell, Pooling};
+use crate::model::{Cell, Pooling, RecurrentKernel};
 
 /// How models of different cells are sized against each other.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ValueEnum)]
@@ -149,7 +149,9 @@ pub enum DeviceChoice {
     Auto,
 }
 
-/// Which recurrent kernels libtorch may use.
+/// `--kernel`: which kernels the recurrent cells run on (libtorch's
+/// switches, set per process by `probe::kernel::apply`, and the
+/// classifiers' own [`RecurrentKernel`], [`KernelChoice::recurrent`]).
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ValueEnum,
 )]
@@ -172,6 +174,17 @@ impl KernelChoice {
             KernelChoice::Auto => "auto",
             KernelChoice::Native => "native",
             KernelChoice::Onednn => "onednn",
+        }
+    }
+
+    /// The implementation a classifier's recurrent layers are built to run
+    /// on under this choice: rnnbench's fused oneDNN cells for `onednn`,
+    /// libtorch's own cells (on the kernel its switches give them) for
+    /// `auto` and `native`.
+    pub fn recurrent(self) -> RecurrentKernel {
+        match self {
+            KernelChoice::Onednn => RecurrentKernel::Fused,
+            KernelChoice::Auto | KernelChoice::Native => RecurrentKernel::Libtorch,
         }
     }
 }

@@ -109,11 +109,6 @@ fn variants(
         let mut seen = Vec::new();
         for &choice in &choices {
             kernel::apply(choice);
-            let kernel = kernel::kernel_now(size.model, device);
-            if seen.contains(&kernel) {
-                continue;
-            }
-            seen.push(kernel);
             let shape = model_shape(
                 config,
                 size.model,
@@ -123,7 +118,12 @@ fn variants(
             );
             tch::manual_seed(seed as i64);
             let vs = nn::VarStore::new(device);
-            let model = Classifier::new(&vs.root(), shape, config.dropout);
+            let model = Classifier::new(&vs.root(), shape, config.dropout, choice.recurrent());
+            let kernel = model.kernel();
+            if seen.contains(&kernel) {
+                continue;
+            }
+            seen.push(kernel);
             let optimizer = optimizer(&vs, config)?;
             variants.push(Variant {
                 cell: size.model,

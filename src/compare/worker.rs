@@ -7,7 +7,6 @@ use crate::data::{DatasetIdentity, Prepared, load_corpus};
 use crate::error::{Error, Result};
 use crate::model::{Cell, Classifier};
 use crate::probe::device::resolve_device;
-use crate::probe::kernel;
 use crate::results::restamp::restamp_verdicts;
 use crate::results::{
     self, CsvAppender, EpochRecord, GradientFlowRow, GradientStage, RunRecord, RunStatus, files,
@@ -254,7 +253,7 @@ pub fn run_worker(
     );
     tch::manual_seed(seed as i64);
     let vs = nn::VarStore::new(device);
-    let model = Classifier::new(&vs.root(), shape, config.dropout);
+    let model = Classifier::new(&vs.root(), shape, config.dropout, config.kernel.recurrent());
     // The probe runs before training for every seed and attempt, recorded
     // for the first seed's attempt 1 only: every run then takes the same
     // steps between its seed and its first batch, so a seed trains the same
@@ -283,7 +282,7 @@ pub fn run_worker(
         config,
         seed,
         device,
-        kernel: kernel::kernel_now(cell, device),
+        kernel: model.kernel(),
         attempt,
     };
     let outcome = fit(

@@ -6,6 +6,7 @@ use tch::{Device, Kind, Tensor, nn};
 
 use super::budget::ModelShape;
 use super::cell::Cell;
+use super::kernel::{Kernel, RecurrentKernel};
 use super::pooling::{Pooling, pool};
 use super::transformer::Encoder;
 use crate::error::Result;
@@ -31,10 +32,17 @@ use crate::error::Result;
 /// For [`Cell::Transformer`] the cell is replaced by an [`Encoder`] of the
 /// same embedding width (created after the embedding and the head, as the
 /// cells' weights are).
+///
+/// The recurrent layers run on the kernel the classifier is built with
+/// ([`RecurrentKernel`]), whatever other classifiers on the same thread run
+/// on; [`Classifier::kernel`] says which.
 #[derive(Debug)]
 pub struct Classifier {
     shape: ModelShape,
     dropout: f64,
+    /// The implementation the recurrent layers run on (padded batches and
+    /// streaming; [`Classifier::forward_packed`] always runs libtorch's).
+    kernel: RecurrentKernel,
     /// The embedding `[vocab, embed]`, or for numeric series the linear
     /// input layer's weight `[embed, channels]`.
     embedding: Tensor,
@@ -55,7 +63,10 @@ pub struct Classifier {
 impl Classifier {
     /// Creates the variables under `path`. `dropout` is applied to the
     /// features before the head and between stacked layers, in training only.
-    pub fn new(path: &nn::Path, shape: ModelShape, dropout: f64) -> Self {
+    /// The recurrent layers run on `kernel` (the Transformer ignores it: its
+    /// attention is libtorch's whatever the choice); the variables and their
+    /// initial values are the same for every kernel.
+    pub fn new(path: &nn::Path, shape: ModelShape, dropout: f64, kernel: RecurrentKernel) -> Self {
         let e = shape.embed_size;
         let h = shape.hidden_size;
         let dirs = shape.directions();
@@ -110,6 +121,7 @@ impl Classifier {
         Classifier {
             shape,
             dropout,
+            kernel,
             embedding,
             input_bias,
             head_weight,
@@ -123,6 +135,24 @@ impl Classifier {
     /// The shape this classifier was built with.
     pub fn shape(&self) -> &ModelShape {
         &self.shape
+    }
+
+    /// The implementation this classifier's recurrent layers were built to
+    /// run on.
+    pub fn recurrent_kernel(&self) -> RecurrentKernel {
+        self.kernel
+    }
+
+    /// The kernel this classifier's recurrent layers run on where its
+    /// weights live, with libtorch's process-wide switches as they are now
+    /// ([`RecurrentKernel::runs`]): [`Kernel::OnednnFused`] when built
+    /// fused on the CPU, otherwise libtorch's choice for the cell
+    /// ([`Kernel::Onednn`], [`Kernel::Cudnn`] or [`Kernel::Native`]);
+    /// [`Kernel::Sdpa`] for the Transformer. The answer for padded batches
+    /// ([`Classifier::forward`]) and streaming ([`Classifier::step`]), the
+    /// one their layers are dispatched on.
+    pub fn kernel(&self) -> Kernel {
+        self.kernel.runs(self.shape.cell, self.embedding.device())
     }
 
     /// Whether [`Classifier::zero_state`] and [`Classifier::step`] can
@@ -399,18 +429,13 @@ impl Classifier {
     pub fn step(&self, tokens: &Tensor, state: &mut StreamState) -> Result<Tensor> {
         let embedded = self.embed(&tokens.f_unsqueeze(1)?)?;
         let layers = self.shape.layers;
-        let (h, c) = if super::onednn::enabled() && embedded.device() == Device::Cpu {
-            self.step_onednn(&embedded, state)?
-        } else {
-            let (_, h, c) = self.libtorch_layers(
-                &embedded,
-                (&state.h, state.c.as_ref()),
-                &self.recurrent,
-                layers,
-                (false, 0.0),
-            )?;
-            (h, c)
-        };
+        let (_, h, c) = self.layers(
+            &embedded,
+            (&state.h, state.c.as_ref()),
+            &self.recurrent,
+            layers,
+            (false, 0.0),
+        )?;
         let top = h.f_select(0, layers - 1)?;
         let logits = top.f_linear(&self.head_weight, Some(&self.head_bias))?;
         *state = StreamState { h, c };
@@ -429,9 +454,6 @@ impl Classifier {
         dropout: f64,
     ) -> Result<Tensor> {
         let batch = input.size()[0];
-        if super::onednn::enabled() && input.device() == Device::Cpu {
-            return self.run_onednn(input, weights, layers, train, dropout);
-        }
         let h0 = Tensor::f_zeros(
             [layers, batch, self.shape.hidden_size],
             (input.kind(), input.device()),
@@ -439,17 +461,37 @@ impl Classifier {
         let c0 = (self.shape.cell == Cell::Lstm).then(|| h0.zeros_like());
         let dropout = if layers > 1 { dropout } else { 0.0 };
         let (out, ..) =
-            self.libtorch_layers(input, (&h0, c0.as_ref()), weights, layers, (train, dropout))?;
+            self.layers(input, (&h0, c0.as_ref()), weights, layers, (train, dropout))?;
         Ok(out)
     }
 
-    /// `layers` stacked unidirectional layers of the cell on libtorch's
-    /// kernels (`lstm`, `gru`, `rnn_tanh`: the one place the cells are
-    /// told apart) over `input` `[batch, seq, in]` from the state `(h0,
-    /// c0)` (`c0` for the LSTM only), with `weights` per layer `[w_ih,
+    /// `layers` stacked unidirectional layers of the cell over `input`
+    /// `[batch, seq, in]` from the state `(h0, c0)` `[layers, batch,
+    /// hidden]` (`c0` for the LSTM only), with `weights` per layer `[w_ih,
     /// w_hh, b_ih, b_hh]`, in training mode or not, with `dropout` between
-    /// layers. Returns every step's output `[batch, seq, hidden]` and the
-    /// final state `h` (and `c` for the LSTM), `[layers, batch, hidden]`.
+    /// layers: on the kernel this classifier was built with (the one place
+    /// it is chosen, by [`RecurrentKernel::fused_on`], which
+    /// [`Classifier::kernel`]'s answer rests on too). Returns every
+    /// step's output `[batch, seq, hidden]` and the final state `h` (and
+    /// `c` for the LSTM), `[layers, batch, hidden]`.
+    fn layers(
+        &self,
+        input: &Tensor,
+        state: (&Tensor, Option<&Tensor>),
+        weights: &[Tensor],
+        layers: i64,
+        mode: (bool, f64),
+    ) -> Result<(Tensor, Tensor, Option<Tensor>)> {
+        if self.kernel.fused_on(input.device()) {
+            self.onednn_layers(input, state, weights, layers, mode)
+        } else {
+            self.libtorch_layers(input, state, weights, layers, mode)
+        }
+    }
+
+    /// [`Classifier::layers`] on libtorch's kernels (`lstm`, `gru`,
+    /// `rnn_tanh`: the one place the cells are told apart for them), which
+    /// apply the dropout between layers themselves.
     fn libtorch_layers(
         &self,
         input: &Tensor,
@@ -524,59 +566,29 @@ fn input_layer(path: &nn::Path, shape: &ModelShape) -> (Tensor, Option<Tensor>) 
 }
 
 impl Classifier {
-    /// [`Classifier::run`] on the fused oneDNN cells (`--kernel onednn`):
-    /// layer by layer, with dropout between layers in training, as libtorch
-    /// applies it.
-    fn run_onednn(
+    /// [`Classifier::layers`] on the fused oneDNN cells (`--kernel
+    /// onednn`): layer by layer, each from its own slice of the state, with
+    /// dropout between layers in training, as libtorch applies it.
+    fn onednn_layers(
         &self,
         input: &Tensor,
+        (h0, c0): (&Tensor, Option<&Tensor>),
         weights: &[Tensor],
         layers: i64,
-        train: bool,
-        dropout: f64,
-    ) -> Result<Tensor> {
-        let h0 = Tensor::f_zeros(
-            [input.size()[0], self.shape.hidden_size],
-            (input.kind(), input.device()),
-        )?;
-        let c0 = (self.shape.cell == Cell::Lstm).then(|| h0.zeros_like());
+        (train, dropout): (bool, f64),
+    ) -> Result<(Tensor, Tensor, Option<Tensor>)> {
         let mut x = input.shallow_clone();
-        for layer in 0..layers as usize {
+        let (mut hs, mut cs) = (Vec::new(), Vec::new());
+        for layer in 0..layers {
             if layer > 0 {
                 x = x.f_dropout(dropout, train)?;
             }
-            let w = &weights[layer * 4..layer * 4 + 4];
-            x = super::onednn::layer(
-                self.shape.cell,
-                &x,
-                &h0,
-                c0.as_ref(),
-                &w[0],
-                &w[1],
-                &w[2],
-                &w[3],
-            )?
-            .out;
-        }
-        Ok(x)
-    }
-
-    /// [`Classifier::step`]'s recurrent part on the fused oneDNN cells:
-    /// one step of every layer from `state`; the new `(h, c)`.
-    fn step_onednn(
-        &self,
-        embedded: &Tensor,
-        state: &StreamState,
-    ) -> Result<(Tensor, Option<Tensor>)> {
-        let mut x = embedded.shallow_clone();
-        let (mut hs, mut cs) = (Vec::new(), Vec::new());
-        for layer in 0..self.shape.layers {
-            let w = &self.recurrent[layer as usize * 4..layer as usize * 4 + 4];
-            let c0 = state.c.as_ref().map(|c| c.select(0, layer));
+            let w = &weights[layer as usize * 4..layer as usize * 4 + 4];
+            let c0 = c0.map(|c| c.f_select(0, layer)).transpose()?;
             let o = super::onednn::layer(
                 self.shape.cell,
                 &x,
-                &state.h.f_select(0, layer)?,
+                &h0.f_select(0, layer)?,
                 c0.as_ref(),
                 &w[0],
                 &w[1],
@@ -593,7 +605,7 @@ impl Classifier {
         } else {
             Some(Tensor::f_stack(&cs, 0)?)
         };
-        Ok((h, c))
+        Ok((x, h, c))
     }
 }
 

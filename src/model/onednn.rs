@@ -4,14 +4,14 @@
 //!
 //! libtorch runs only its CPU LSTM through (its own, hidden) oneDNN and steps
 //! the GRU and the tanh RNN through a per-step loop; under `--kernel onednn`
-//! rnnbench runs every cell on the same oneDNN 3.2 (set up by
+//! (a classifier built with [`super::RecurrentKernel::Fused`]) rnnbench runs
+//! every cell on the same oneDNN 3.2 (set up by
 //! `scripts/setup-onednn`), so a speed or memory verdict is about the cells,
 //! not about which got the better kernel. oneDNN's linear-before-reset GRU is
 //! PyTorch's GRU (the reset gate multiplies `U_n h + c_n`); the gate order and
 //! the bias layout are converted in the shim, and the golden tests check the
 //! outputs and every gradient against libtorch's native cells.
 
-use std::cell::Cell as Flag;
 use std::ffi::CStr;
 
 use tch::Tensor;
@@ -134,25 +134,6 @@ pub fn unavailable_reason() -> Option<String> {
         Error::Kernel(why) => why,
         other => other.to_string(),
     })
-}
-
-thread_local! {
-    /// Whether the classifiers run their cells on oneDNN (`--kernel
-    /// onednn`), set by `probe::kernel::apply`. Per thread, not per process
-    /// like libtorch's own switches: a worker trains on the thread that set
-    /// it, and tests running side by side cannot flip each other's kernel.
-    static FUSED: Flag<bool> = const { Flag::new(false) };
-}
-
-/// Turns the fused oneDNN cells on or off for the classifiers run on this
-/// thread.
-pub fn set_enabled(on: bool) {
-    FUSED.with(|f| f.set(on));
-}
-
-/// Whether the fused oneDNN cells are on for this thread.
-pub fn enabled() -> bool {
-    FUSED.with(Flag::get)
 }
 
 /// Whether the fused kernel can run: this build has oneDNN and its library

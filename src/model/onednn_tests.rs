@@ -6,7 +6,7 @@
 use tch::{Device, Kind, Tensor, nn};
 
 use super::*;
-use crate::model::{Classifier, ModelShape};
+use crate::model::{Classifier, ModelShape, RecurrentKernel};
 
 /// Largest absolute difference.
 fn max_abs(a: &Tensor, b: &Tensor) -> f64 {
@@ -286,16 +286,14 @@ fn classifier_on_onednn_matches_libtorch_in_logits_loss_and_every_gradient() {
             // twice from the global generator: other tests draw from it
             // concurrently.
             let weights = nn::VarStore::new(Device::Cpu);
-            let _ = Classifier::new(&weights.root(), shape, 0.0);
-            let run = |fused: bool| {
-                set_enabled(fused);
+            let _ = Classifier::new(&weights.root(), shape, 0.0, RecurrentKernel::Libtorch);
+            let run = |kernel: RecurrentKernel| {
                 let mut vs = nn::VarStore::new(Device::Cpu);
-                let model = Classifier::new(&vs.root(), shape, 0.0);
+                let model = Classifier::new(&vs.root(), shape, 0.0, kernel);
                 vs.copy(&weights).expect("same variables");
                 let logits = model.forward(tokens, &lengths, true).expect("forward");
                 let loss = logits.cross_entropy_for_logits(&labels);
                 loss.backward();
-                set_enabled(false);
                 let mut grads: Vec<(String, Tensor)> = vs
                     .variables()
                     .into_iter()
@@ -304,8 +302,8 @@ fn classifier_on_onednn_matches_libtorch_in_logits_loss_and_every_gradient() {
                 grads.sort_by(|a, b| a.0.cmp(&b.0));
                 (logits.detach(), loss.double_value(&[]), grads)
             };
-            let (lf, loss_f, gf) = run(true);
-            let (ln, loss_n, gn) = run(false);
+            let (lf, loss_f, gf) = run(RecurrentKernel::Fused);
+            let (ln, loss_n, gn) = run(RecurrentKernel::Libtorch);
             let what =
                 format!("{cell} channels={channels} layers={layers} bidirectional={bidirectional}");
             assert!(
@@ -346,10 +344,9 @@ fn streaming_on_onednn_gives_the_whole_sequence_logits() {
             positions: 0,
             pooling: crate::model::Pooling::Last,
         };
-        set_enabled(true);
         tch::manual_seed(5);
         let vs = nn::VarStore::new(Device::Cpu);
-        let model = Classifier::new(&vs.root(), shape, 0.0);
+        let model = Classifier::new(&vs.root(), shape, 0.0, RecurrentKernel::Fused);
         let tokens = Tensor::from_slice(&[3i64, 7, 1, 29, 4, 4]).view([1, 6]);
         let whole = tch::no_grad(|| model.forward(&tokens, &Tensor::from_slice(&[6i64]), false))
             .expect("forward");
@@ -359,7 +356,6 @@ fn streaming_on_onednn_gives_the_whole_sequence_logits() {
             last =
                 Some(tch::no_grad(|| model.step(&tokens.select(1, t), &mut state)).expect("step"));
         }
-        set_enabled(false);
         let last = last.expect("six steps");
         assert!(max_abs(&whole, &last) < 1e-5, "{cell}");
     }

@@ -5,7 +5,7 @@
 
 use tch::{Device, Kind, Tensor, nn};
 
-use super::{Cell, Classifier, ModelShape};
+use super::{Cell, Classifier, Kernel, ModelShape, RecurrentKernel};
 
 fn device() -> Device {
     match std::env::var("RNNBENCH_TEST_DEVICE").as_deref() {
@@ -49,7 +49,7 @@ fn the_linear_input_layers_count_equals_the_variables_and_the_hand_count() {
             positions: 30,
             ..shape(cell, 10, 1, false)
         };
-        let model = Classifier::new(&vs.root(), s, 0.0);
+        let model = Classifier::new(&vs.root(), s, 0.0, RecurrentKernel::Libtorch);
         let numel: i64 = vs
             .trainable_variables()
             .iter()
@@ -81,7 +81,7 @@ fn closed_form_counts_equal_the_variables() {
         for (layers, bidirectional) in [(1, false), (2, false), (1, true), (3, true)] {
             let vs = nn::VarStore::new(Device::Cpu);
             let s = shape(cell, 7, layers, bidirectional);
-            let _model = Classifier::new(&vs.root(), s, 0.0);
+            let _model = Classifier::new(&vs.root(), s, 0.0, RecurrentKernel::Libtorch);
             let numel: i64 = vs
                 .trainable_variables()
                 .iter()
@@ -158,7 +158,12 @@ fn hand_written_equations_match_fused_kernels() {
     let (batch, steps, hidden) = (4, 9, 5);
     for cell in Cell::RECURRENT {
         let mut vs = nn::VarStore::new(dev);
-        let model = Classifier::new(&vs.root(), shape(cell, hidden, 1, false), 0.0);
+        let model = Classifier::new(
+            &vs.root(),
+            shape(cell, hidden, 1, false),
+            0.0,
+            RecurrentKernel::Libtorch,
+        );
         // In double precision: on Ampere and later GPUs cuDNN's RNNs use
         // TF32 for float32 (about 1e-4 off), which is not what is tested here.
         vs.double();
@@ -216,7 +221,12 @@ fn bidirectional_reverse_direction_starts_at_last_real_token() {
     let hidden = 4;
     for cell in Cell::RECURRENT {
         let mut vs = nn::VarStore::new(dev);
-        let model = Classifier::new(&vs.root(), shape(cell, hidden, 1, true), 0.0);
+        let model = Classifier::new(
+            &vs.root(),
+            shape(cell, hidden, 1, true),
+            0.0,
+            RecurrentKernel::Libtorch,
+        );
         // In double precision: on Ampere and later GPUs cuDNN's RNNs use
         // TF32 for float32 (about 1e-4 off), which is not what is tested here.
         vs.double();
@@ -257,7 +267,12 @@ fn predictions_do_not_change_when_the_batch_is_padded_further() {
     for cell in Cell::RECURRENT {
         for (layers, bidirectional) in [(1, false), (2, false), (1, true), (2, true)] {
             let vs = nn::VarStore::new(dev);
-            let model = Classifier::new(&vs.root(), shape(cell, 8, layers, bidirectional), 0.3);
+            let model = Classifier::new(
+                &vs.root(),
+                shape(cell, 8, layers, bidirectional),
+                0.3,
+                RecurrentKernel::Libtorch,
+            );
             let lengths = Tensor::from_slice(&[6i64, 2, 4]).to_device(dev);
             let tokens = Tensor::randint_low(2, 50, [3, 6], (Kind::Int64, dev));
             let mask = Tensor::arange(6, (Kind::Int64, dev))
@@ -287,7 +302,12 @@ fn packed_forward_equals_padded_forward() {
     for cell in Cell::RECURRENT {
         for (layers, bidirectional) in [(1, false), (2, false), (1, true), (2, true)] {
             let vs = nn::VarStore::new(dev);
-            let model = Classifier::new(&vs.root(), shape(cell, 8, layers, bidirectional), 0.3);
+            let model = Classifier::new(
+                &vs.root(),
+                shape(cell, 8, layers, bidirectional),
+                0.3,
+                RecurrentKernel::Libtorch,
+            );
             // Unsorted lengths: forward_packed sorts and restores the order.
             let lengths = Tensor::from_slice(&[3i64, 7, 1, 5]).to_device(dev);
             let tokens = Tensor::randint_low(2, 50, [4, 9], (Kind::Int64, dev));
@@ -314,7 +334,12 @@ fn streaming_one_token_per_call_gives_the_whole_sequence_logits() {
         for layers in [1, 2] {
             tch::manual_seed(7);
             let vs = nn::VarStore::new(device);
-            let model = Classifier::new(&vs.root(), shape(cell, 5, layers, false), 0.0);
+            let model = Classifier::new(
+                &vs.root(),
+                shape(cell, 5, layers, false),
+                0.0,
+                RecurrentKernel::Libtorch,
+            );
             let ids: [i64; 6] = [3, 17, 4, 4, 42, 9];
             let tokens = Tensor::from_slice(&ids).view([1, 6]).to_device(device);
             let whole =
@@ -333,7 +358,12 @@ fn streaming_one_token_per_call_gives_the_whole_sequence_logits() {
         }
     }
     let vs = nn::VarStore::new(Device::Cpu);
-    let both_ways = Classifier::new(&vs.root(), shape(Cell::Gru, 5, 1, true), 0.0);
+    let both_ways = Classifier::new(
+        &vs.root(),
+        shape(Cell::Gru, 5, 1, true),
+        0.0,
+        RecurrentKernel::Libtorch,
+    );
     let err = both_ways
         .zero_state(1, Device::Cpu)
         .unwrap_err()
@@ -374,7 +404,7 @@ fn transformer_and_pooling_counts_equal_the_variables() {
             for (layers, bidirectional) in [(1, false), (2, true)] {
                 let vs = nn::VarStore::new(Device::Cpu);
                 let s = pooled(cell, pooling, layers, bidirectional);
-                let _model = Classifier::new(&vs.root(), s, 0.0);
+                let _model = Classifier::new(&vs.root(), s, 0.0, RecurrentKernel::Libtorch);
                 let numel: i64 = vs
                     .trainable_variables()
                     .iter()
@@ -396,7 +426,7 @@ fn no_pooling_reads_padding_for_any_model() {
             for (layers, bidirectional) in [(1, false), (2, true)] {
                 let vs = nn::VarStore::new(dev);
                 let s = pooled(cell, pooling, layers, bidirectional);
-                let model = Classifier::new(&vs.root(), s, 0.3);
+                let model = Classifier::new(&vs.root(), s, 0.3, RecurrentKernel::Libtorch);
                 randomize_query(&vs);
                 let lengths = [7i64, 2, 5];
                 // Padding with real words, not <pad>: whatever sits past a
@@ -433,7 +463,12 @@ fn gradients_reach_every_weight_under_every_pooling() {
     for cell in Cell::ALL {
         for pooling in Pooling::ALL {
             let vs = nn::VarStore::new(dev);
-            let model = Classifier::new(&vs.root(), pooled(cell, pooling, 2, false), 0.0);
+            let model = Classifier::new(
+                &vs.root(),
+                pooled(cell, pooling, 2, false),
+                0.0,
+                RecurrentKernel::Libtorch,
+            );
             let tokens = Tensor::randint_low(2, 50, [4, 9], (Kind::Int64, dev));
             let lengths = Tensor::from_slice(&[9i64, 3, 6, 1]).to_device(dev);
             let labels = Tensor::from_slice(&[0i64, 1, 2, 1]).to_device(dev);
@@ -513,7 +548,7 @@ fn transformer_block_equals_attention_written_out_by_hand() {
     tch::manual_seed(23);
     let vs = nn::VarStore::new(Device::Cpu);
     let s = pooled(Cell::Transformer, crate::model::Pooling::Mean, 1, false);
-    let model = Classifier::new(&vs.root(), s, 0.0);
+    let model = Classifier::new(&vs.root(), s, 0.0, RecurrentKernel::Libtorch);
     let vars = vs.variables();
     let v = |name: &str| vars[name].shallow_clone();
     let (batch, seq, d, heads) = (2i64, 5i64, 6i64, 2i64);
@@ -589,12 +624,11 @@ fn transformer_block_equals_attention_written_out_by_hand() {
 #[test]
 fn the_gradient_probe_applies_no_dropout() {
     let dev = device();
-    let mut kernels = vec![false];
+    let mut kernels = vec![RecurrentKernel::Libtorch];
     if crate::model::onednn::available() && dev == Device::Cpu {
-        kernels.push(true);
+        kernels.push(RecurrentKernel::Fused);
     }
-    for fused in kernels {
-        crate::model::onednn::set_enabled(fused);
+    for kernel in kernels {
         for cell in Cell::ALL {
             for (layers, bidirectional) in [(1, false), (1, true), (2, false), (2, true)] {
                 let vs = nn::VarStore::new(dev);
@@ -603,13 +637,13 @@ fn the_gradient_probe_applies_no_dropout() {
                     s.bidirectional = false;
                     s.positions = 16;
                 }
-                let model = Classifier::new(&vs.root(), s, 0.9);
+                let model = Classifier::new(&vs.root(), s, 0.9, kernel);
                 let x = Tensor::linspace(-1.0, 1.0, 3 * 7 * 6, (Kind::Float, dev)).view([3, 7, 6]);
                 let lengths = Tensor::from_slice(&[7i64, 5, 2]);
                 let probe = model.forward_for_input_gradients(&x, &lengths).unwrap();
                 let eval = tch::no_grad(|| model.forward_embedded(&x, &lengths, false).unwrap());
                 let what =
-                    format!("{cell} layers {layers} bidirectional {bidirectional} fused {fused}");
+                    format!("{cell} layers {layers} bidirectional {bidirectional} on {kernel:?}");
                 assert!(
                     max_abs_diff(&probe, &eval) < 1e-5,
                     "{what}: the probe applied dropout"
@@ -617,5 +651,82 @@ fn the_gradient_probe_applies_no_dropout() {
             }
         }
     }
-    crate::model::onednn::set_enabled(false);
+}
+
+/// A classifier says the kernel it was built with: on the CPU, the fused
+/// cells [`Kernel::OnednnFused`] (whether or not oneDNN loads here: the
+/// answer is the model's, not a probe of the machine), libtorch's cells
+/// libtorch's choice per cell (oneDNN or its native loop for the LSTM, as
+/// libtorch's process-wide switch stands, which other tests flip; the
+/// native loop for the GRU and the RNN); the Transformer's attention is
+/// [`Kernel::Sdpa`] either way.
+#[test]
+fn a_classifier_reports_the_kernel_it_was_built_with() {
+    for cell in Cell::ALL {
+        let s = ModelShape {
+            positions: 8,
+            ..shape(cell, 4, 1, false)
+        };
+        let vs = nn::VarStore::new(Device::Cpu);
+        let fused = Classifier::new(&(vs.root() / "fused"), s, 0.0, RecurrentKernel::Fused);
+        let libtorch =
+            Classifier::new(&(vs.root() / "libtorch"), s, 0.0, RecurrentKernel::Libtorch);
+        assert_eq!(fused.recurrent_kernel(), RecurrentKernel::Fused);
+        assert_eq!(libtorch.recurrent_kernel(), RecurrentKernel::Libtorch);
+        let (fused, libtorch) = (fused.kernel(), libtorch.kernel());
+        match cell {
+            Cell::Transformer => {
+                assert_eq!((fused, libtorch), (Kernel::Sdpa, Kernel::Sdpa));
+            }
+            Cell::Lstm => {
+                assert_eq!(fused, Kernel::OnednnFused);
+                assert!(
+                    matches!(libtorch, Kernel::Onednn | Kernel::Native),
+                    "{libtorch:?}"
+                );
+            }
+            Cell::Gru | Cell::Rnn => {
+                assert_eq!(
+                    (fused, libtorch),
+                    (Kernel::OnednnFused, Kernel::Native),
+                    "{cell}"
+                );
+            }
+        }
+    }
+}
+
+/// Two classifiers built with different kernels, used one after the other
+/// on one thread, each run their own kernel, every time: what a per-thread
+/// switch could not do without being flipped between the calls. Float64
+/// weights tell the two paths apart whether or not oneDNN is linked here:
+/// the fused cells take float32 only and answer with a kernel error (or,
+/// without oneDNN, with the reason it cannot load), libtorch's cells run
+/// them. (That the two agree on float32 is the golden tests' business, in
+/// onednn_tests.rs.)
+#[test]
+fn classifiers_built_with_different_kernels_each_run_their_own_on_one_thread() {
+    let tokens = Tensor::from_slice(&[1i64, 4, 2, 7, 3, 3, 9, 0]).view([2, 4]);
+    let lengths = Tensor::from_slice(&[4i64, 2]);
+    for cell in Cell::RECURRENT {
+        for (layers, bidirectional) in [(1, false), (2, false), (2, true)] {
+            let s = shape(cell, 5, layers, bidirectional);
+            let what = format!("{cell} layers {layers} bidirectional {bidirectional}");
+            let mut vs = nn::VarStore::new(Device::Cpu);
+            let fused = Classifier::new(&(vs.root() / "fused"), s, 0.0, RecurrentKernel::Fused);
+            let libtorch =
+                Classifier::new(&(vs.root() / "libtorch"), s, 0.0, RecurrentKernel::Libtorch);
+            vs.double();
+            for round in 0..2 {
+                let refused = tch::no_grad(|| fused.forward(&tokens, &lengths, false));
+                assert!(
+                    matches!(refused, Err(crate::Error::Kernel(_))),
+                    "{what}, round {round}: the fused model ran float64 off the fused cells: {refused:?}"
+                );
+                let logits = tch::no_grad(|| libtorch.forward(&tokens, &lengths, false))
+                    .unwrap_or_else(|e| panic!("{what}, round {round}: libtorch's cells: {e}"));
+                assert_eq!(logits.kind(), Kind::Double, "{what}");
+            }
+        }
+    }
 }

@@ -39,8 +39,10 @@ pub struct Environment {
     pub mkldnn: bool,
     /// libtorch built with OpenMP.
     pub openmp: bool,
-    /// Which CPU kernel libtorch's fused LSTM takes here: `onednn` or `native`
-    /// (GRU and RNN have no oneDNN path and always use `native`).
+    /// Which CPU kernel the LSTM runs on under this process's `--kernel`:
+    /// libtorch's choice, `onednn` or `native` (libtorch's GRU and RNN have
+    /// no oneDNN path and always use `native`), or `onednn-fused` under
+    /// `--kernel onednn` ([`super::kernel::process_cpu_lstm_kernel`]).
     pub cpu_lstm_kernel: String,
     /// Whether libtorch may use oneDNN (off under `--kernel native`).
     #[serde(default)]
@@ -138,9 +140,7 @@ impl Environment {
             mkl: tch::utils::has_mkl(),
             mkldnn,
             openmp: tch::utils::has_openmp(),
-            cpu_lstm_kernel: super::kernel::kernel_now(crate::model::Cell::Lstm, Device::Cpu)
-                .name()
-                .to_string(),
+            cpu_lstm_kernel: super::kernel::process_cpu_lstm_kernel().name().to_string(),
             onednn_enabled: Some(super::kernel::onednn_enabled()),
             flush_denormal: Some(flush_denormal_now()),
             interference_signals: super::interference::available_signals()

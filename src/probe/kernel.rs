@@ -1,55 +1,24 @@
-//! Which recurrent kernel libtorch runs, and the process-wide switches that
-//! decide it (tch 0.24 wraps cuDNN's switch, not oneDNN's nor flush-denormal:
-//! those go through `kernel_switch.cpp`).
+//! The process-wide switches behind `--kernel`: libtorch's use of oneDNN
+//! and cuDNN, which decide the kernel libtorch's own cells run on (tch 0.24
+//! wraps cuDNN's switch, not oneDNN's nor flush-denormal: those go through
+//! `kernel_switch.cpp`), and flush-denormal mode.
 //!
-//! In libtorch 2.11 (`aten/src/ATen/native/RNN.cpp`) only `lstm()` has a
-//! oneDNN branch on the CPU (`use_mkldnn`: float32 CPU tensors and the user
-//! switch on); `gru`, `rnn_tanh` and the packed-sequence LSTM go to the
-//! native loop. On CUDA every cell goes through cuDNN when it is enabled.
+//! rnnbench's fused oneDNN cells are not a switch: a classifier is built
+//! with them or not ([`crate::model::RecurrentKernel`]) and says which
+//! kernel it runs on ([`crate::model::Classifier::kernel`]); the kernel
+//! names ([`Kernel`]) live with the model and are re-exported here.
 
-use serde::{Deserialize, Serialize};
+use std::sync::atomic::{AtomicU8, Ordering};
+
 use tch::Device;
 
 use crate::config::KernelChoice;
-use crate::model::Cell;
+pub use crate::model::kernel::Kernel;
+use crate::model::{Cell, kernel::libtorch_onednn_enabled};
 
 unsafe extern "C" {
     fn rnnbench_set_mkldnn_enabled(on: i32);
-    fn rnnbench_mkldnn_enabled() -> i32;
     fn rnnbench_set_flush_denormal(on: i32) -> i32;
-}
-
-/// The kernel a cell's fused RNN ran on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Kernel {
-    /// oneDNN's fused RNN primitive (the CPU LSTM under `--kernel auto`).
-    Onednn,
-    /// cuDNN (every cell on CUDA under `--kernel auto`).
-    Cudnn,
-    /// libtorch's own loop of matrix products and point-wise ops.
-    Native,
-    /// rnnbench's fused oneDNN 3.2 cells, the same library for every cell
-    /// (`--kernel onednn`).
-    #[serde(rename = "onednn-fused")]
-    OnednnFused,
-    /// The Transformer's attention: libtorch's `scaled_dot_product_attention`,
-    /// which picks its own fused or unfused kernel for the device, whatever
-    /// `--kernel` says (`--kernel` chooses the recurrent cells' kernels only).
-    Sdpa,
-}
-
-impl Kernel {
-    /// The name in files: `onednn`, `cudnn`, `native`.
-    pub fn name(self) -> &'static str {
-        match self {
-            Kernel::Onednn => "onednn",
-            Kernel::Cudnn => "cudnn",
-            Kernel::Native => "native",
-            Kernel::OnednnFused => "onednn-fused",
-            Kernel::Sdpa => "sdpa",
-        }
-    }
 }
 
 /// Turns libtorch's use of oneDNN on or off for this process.
@@ -60,8 +29,7 @@ pub fn set_onednn_enabled(on: bool) {
 
 /// Whether libtorch may use oneDNN now (the user switch).
 pub fn onednn_enabled() -> bool {
-    // SAFETY: reads a flag of libtorch's global context.
-    unsafe { rnnbench_mkldnn_enabled() != 0 }
+    libtorch_onednn_enabled()
 }
 
 /// Sets flush-denormal mode (subnormal floats read and written as zero: the
@@ -75,38 +43,46 @@ pub fn set_flush_denormal(on: bool) -> bool {
     unsafe { rnnbench_set_flush_denormal(i32::from(on)) != 0 }
 }
 
-/// Applies `choice` to this process: libtorch's oneDNN and cuDNN on for
-/// `auto`, off for `native`; for `onednn`, rnnbench's fused oneDNN cells on
-/// (libtorch's switches as under `auto`: they no longer reach the cells).
+/// The `--kernel` this process was last set up with by [`apply`], as
+/// [`KernelChoice`]'s index (`auto` before any): a record for the files
+/// that describe the process and have no model ([`process_cpu_lstm_kernel`]);
+/// nothing reads it to choose a kernel.
+static APPLIED: AtomicU8 = AtomicU8::new(0);
+
+/// Every choice, in the order of [`APPLIED`]'s index.
+const CHOICES: [KernelChoice; 3] = [
+    KernelChoice::Auto,
+    KernelChoice::Native,
+    KernelChoice::Onednn,
+];
+
+/// Applies `choice`'s libtorch switches to this process: libtorch's oneDNN
+/// and cuDNN on for `auto` and `onednn` (under `onednn` they reach no
+/// recurrent cell: the classifiers are built with the fused cells,
+/// [`KernelChoice::recurrent`]), off for `native`; and records `choice`
+/// ([`process_cpu_lstm_kernel`]).
 pub fn apply(choice: KernelChoice) {
     let on = choice != KernelChoice::Native;
     set_onednn_enabled(on);
     tch::Cuda::set_user_enabled_cudnn(on);
-    crate::model::onednn::set_enabled(choice == KernelChoice::Onednn);
+    let index = CHOICES.iter().position(|&c| c == choice).unwrap_or(0);
+    APPLIED.store(index as u8, Ordering::Relaxed);
 }
 
-/// The kernel `cell` runs on `device` with the switches as they are now
-/// (padded batches, float32); [`Kernel::Sdpa`] for the Transformer.
-pub fn kernel_now(cell: Cell, device: Device) -> Kernel {
-    if !cell.is_recurrent() {
-        return Kernel::Sdpa;
-    }
-    match device {
-        Device::Cpu if crate::model::onednn::enabled() => Kernel::OnednnFused,
-        Device::Cuda(_) if tch::Cuda::user_enabled_cudnn() && tch::Cuda::cudnn_is_available() => {
-            Kernel::Cudnn
-        }
-        Device::Cpu if cell == Cell::Lstm && tch::utils::has_mkldnn() && onednn_enabled() => {
-            Kernel::Onednn
-        }
-        _ => Kernel::Native,
-    }
+/// The kernel an LSTM built for the `--kernel` this process was last set up
+/// with ([`apply`]) runs on the CPU, for `environment.json`, which describes
+/// the process and has no model: `onednn-fused` under `--kernel onednn`,
+/// otherwise libtorch's choice (`onednn` or `native`). A run records its own
+/// model's answer ([`crate::model::Classifier::kernel`]).
+pub fn process_cpu_lstm_kernel() -> Kernel {
+    let choice = CHOICES[usize::from(APPLIED.load(Ordering::Relaxed)).min(CHOICES.len() - 1)];
+    choice.recurrent().runs(Cell::Lstm, Device::Cpu)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Classifier, ModelShape};
+    use crate::model::{Classifier, ModelShape, RecurrentKernel};
     use tch::{Kind, Tensor, nn};
 
     /// Loss and gradient norm of one LSTM train step's forward and backward
@@ -144,13 +120,37 @@ mod tests {
         (loss.double_value(&[]), grad_sq.sqrt())
     }
 
+    /// A classifier of `cell` built with libtorch's cells on the CPU.
+    fn libtorch_model(cell: Cell) -> Classifier {
+        let vs = nn::VarStore::new(Device::Cpu);
+        let shape = ModelShape {
+            cell,
+            vocab_size: 10,
+            channels: 0,
+            embed_size: 4,
+            hidden_size: 4,
+            layers: 1,
+            bidirectional: false,
+            classes: 2,
+            positions: 8,
+            pooling: crate::model::Pooling::Last,
+        };
+        Classifier::new(&vs.root(), shape, 0.0, RecurrentKernel::Libtorch)
+    }
+
     // One test, not several: the switches are process-wide and tests run in
     // parallel threads.
     #[test]
     fn the_switch_decides_the_cpu_lstm_kernel_and_keeps_the_numbers() {
+        let [lstm, gru, rnn, transformer] = Cell::ALL.map(libtorch_model);
         apply(KernelChoice::Native);
         assert!(!onednn_enabled());
-        assert_eq!(kernel_now(Cell::Lstm, Device::Cpu), Kernel::Native);
+        assert_eq!(lstm.kernel(), Kernel::Native);
+        assert_eq!(process_cpu_lstm_kernel(), Kernel::Native);
+        apply(KernelChoice::Onednn);
+        // libtorch's switches as under auto; the fused cells are the model's.
+        assert!(onednn_enabled());
+        assert_eq!(process_cpu_lstm_kernel(), Kernel::OnednnFused);
         apply(KernelChoice::Auto);
         assert!(onednn_enabled());
         let expected = if tch::utils::has_mkldnn() {
@@ -158,11 +158,12 @@ mod tests {
         } else {
             Kernel::Native
         };
-        assert_eq!(kernel_now(Cell::Lstm, Device::Cpu), expected);
-        assert_eq!(kernel_now(Cell::Gru, Device::Cpu), Kernel::Native);
-        assert_eq!(kernel_now(Cell::Rnn, Device::Cpu), Kernel::Native);
+        assert_eq!(lstm.kernel(), expected);
+        assert_eq!(process_cpu_lstm_kernel(), expected);
+        assert_eq!(gru.kernel(), Kernel::Native);
+        assert_eq!(rnn.kernel(), Kernel::Native);
         // --kernel does not reach the Transformer.
-        assert_eq!(kernel_now(Cell::Transformer, Device::Cpu), Kernel::Sdpa);
+        assert_eq!(transformer.kernel(), Kernel::Sdpa);
 
         // Golden: the same weights and batch give the same loss and
         // gradient on both paths, within float32 tolerance.
@@ -180,7 +181,7 @@ mod tests {
             positions: 0,
             pooling: crate::model::Pooling::Last,
         };
-        let model = Classifier::new(&vs.root(), shape, 0.0);
+        let model = Classifier::new(&vs.root(), shape, 0.0, RecurrentKernel::Libtorch);
         let tokens = Tensor::randint_low(1, 50, [4, 12], (Kind::Int64, Device::Cpu));
         let lengths = Tensor::from_slice(&[12i64, 10, 7, 3]);
         let labels = Tensor::from_slice(&[0i64, 1, 1, 0]);

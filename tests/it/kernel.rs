@@ -33,13 +33,26 @@ fn rnn_primitive_lines(stdout: &str) -> usize {
         .count()
 }
 
-fn kernel_column(out: &Path) -> Vec<String> {
-    let dir = std::fs::read_dir(out)
+/// The one run folder under `out`.
+fn run_dir(out: &Path) -> std::path::PathBuf {
+    std::fs::read_dir(out)
         .unwrap()
         .next()
         .unwrap()
         .unwrap()
-        .path();
+        .path()
+}
+
+/// `environment.json`'s `cpu_lstm_kernel`: what the process's `--kernel`
+/// runs the CPU LSTM on.
+fn environment_lstm_kernel(out: &Path) -> String {
+    let text = std::fs::read_to_string(run_dir(out).join("environment.json")).unwrap();
+    let env: serde_json::Value = serde_json::from_str(&text).unwrap();
+    env["cpu_lstm_kernel"].as_str().unwrap().to_string()
+}
+
+fn kernel_column(out: &Path) -> Vec<String> {
+    let dir = run_dir(out);
     let mut reader = csv::Reader::from_path(dir.join("epochs.csv")).unwrap();
     let column = reader
         .headers()
@@ -67,11 +80,13 @@ fn onednn_runs_the_lstm_under_auto_and_nothing_under_native() {
         "no oneDNN RNN primitive ran:\n{stdout}"
     );
     assert!(kernel_column(&auto).iter().all(|k| k == "onednn"));
+    assert_eq!(environment_lstm_kernel(&auto), "onednn");
 
     let native = tmp.path().join("native");
     let stdout = compare_with_verbose_onednn(&native, "lstm", "native");
     assert_eq!(rnn_primitive_lines(&stdout), 0, "{stdout}");
     assert!(kernel_column(&native).iter().all(|k| k == "native"));
+    assert_eq!(environment_lstm_kernel(&native), "native");
 }
 
 #[test]
@@ -92,6 +107,7 @@ fn onednn_runs_every_cell_on_the_fused_primitives() {
         );
     }
     assert!(kernel_column(&out).iter().all(|k| k == "onednn-fused"));
+    assert_eq!(environment_lstm_kernel(&out), "onednn-fused");
 }
 
 #[test]
