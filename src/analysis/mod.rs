@@ -10,6 +10,7 @@
 
 pub mod auto_seeds;
 pub mod kernel_split;
+pub mod metrics;
 pub mod stats;
 pub mod summary;
 pub mod time_to_target;

@@ -11,7 +11,8 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::analysis::kernel_split::KernelSplit;
-use crate::analysis::stats::{Estimate, PairedDiff, Ratio, Scale, paired_difference, paired_ratio};
+use crate::analysis::metrics::{self, Metric};
+use crate::analysis::stats::{Estimate, PairedDiff, Ratio, paired_difference, paired_ratio};
 use crate::analysis::time_to_target::TimeToTarget;
 use crate::error::Result;
 use crate::model::Cell;
@@ -34,29 +35,19 @@ pub struct ModelSummary {
     pub hidden_size: Option<i64>,
     /// Gate blocks of the cell ([`Cell::gate_blocks`]).
     pub gates: Option<u32>,
-    /// Test accuracy (fraction); `None` without `ok` runs.
-    pub test_acc: Option<Estimate>,
-    /// Mean training seconds per epoch.
-    pub secs_per_epoch: Option<Estimate>,
-    /// Peak resident set size (bytes).
-    pub peak_rss_bytes: Option<Estimate>,
-    /// Peak GPU memory (bytes), when recorded.
-    pub gpu_peak_bytes: Option<Estimate>,
-    /// Peak RSS above the RSS before the first training batch (bytes), when recorded.
-    #[serde(default)]
-    pub train_rss_delta_bytes: Option<Estimate>,
-    /// Median milliseconds per test review at batch 1, when measured.
-    #[serde(default)]
-    pub latency_review_p50_ms: Option<Estimate>,
-    /// 99th-percentile milliseconds per test review at batch 1.
-    #[serde(default)]
-    pub latency_review_p99_ms: Option<Estimate>,
-    /// Median microseconds per streamed token at batch 1, when measured.
-    #[serde(default)]
-    pub latency_step_p50_us: Option<Estimate>,
-    /// 99th-percentile microseconds per streamed token at batch 1.
-    #[serde(default)]
-    pub latency_step_p99_us: Option<Estimate>,
+    /// Every metric's estimate over the `ok` seeds ([`super::metrics::ALL`],
+    /// by key: `test_acc`, `secs_per_epoch`, …); `None` for one no run
+    /// recorded. In `summary.json` each is a key of its own.
+    #[serde(flatten)]
+    pub estimates: BTreeMap<String, Option<Estimate>>,
+}
+
+impl ModelSummary {
+    /// The estimate of `metric` over the `ok` seeds; `None` where no run
+    /// recorded it.
+    pub fn get(&self, metric: &Metric) -> Option<Estimate> {
+        self.estimates.get(metric.key).copied().flatten()
+    }
 }
 
 /// Comparison of model `a` with model `b` over the seeds where both are `ok`.
@@ -297,22 +288,15 @@ pub fn summarize_planned(runs: &[RunRecord], models: &[Cell], planned_seeds: &[u
         .map(|&m| {
             let mine: Vec<&RunRecord> = ok.values().filter(|r| r.model == m).copied().collect();
             let any = unique.iter().find(|r| r.model == m);
-            let col = |scale: Scale, f: fn(&RunRecord) -> f64| {
-                Estimate::on_scale(&mine.iter().map(|r| f(r)).collect::<Vec<_>>(), scale)
-            };
-            let gpu: Vec<f64> = mine
-                .iter()
-                .filter_map(|r| r.gpu_peak_bytes)
-                .map(|b| b as f64)
-                .collect();
             // A quantity some runs did not record (older files, a
             // bidirectional model's streaming): over the runs that did.
-            let some_col = |f: fn(&RunRecord) -> Option<f64>| {
-                Estimate::on_scale(
-                    &mine.iter().filter_map(|r| f(r)).collect::<Vec<_>>(),
-                    Scale::Log,
-                )
-            };
+            let estimates = metrics::ALL
+                .iter()
+                .map(|m| {
+                    let values: Vec<f64> = mine.iter().filter_map(|r| (m.of_run)(r)).collect();
+                    (m.key.to_string(), Estimate::on_scale(&values, m.scale))
+                })
+                .collect();
             ModelSummary {
                 model: m,
                 seeds: mine.len(),
@@ -320,15 +304,7 @@ pub fn summarize_planned(runs: &[RunRecord], models: &[Cell], planned_seeds: &[u
                 params: any.map(|r| r.params),
                 hidden_size: any.map(|r| r.hidden_size),
                 gates: m.is_recurrent().then(|| m.gate_blocks() as u32),
-                test_acc: col(Scale::Logit, |r| r.test_acc),
-                secs_per_epoch: col(Scale::Log, |r| r.secs_per_epoch),
-                peak_rss_bytes: col(Scale::Log, |r| r.peak_rss_bytes as f64),
-                gpu_peak_bytes: Estimate::on_scale(&gpu, Scale::Log),
-                train_rss_delta_bytes: some_col(|r| r.train_rss_delta_bytes.map(|b| b as f64)),
-                latency_review_p50_ms: some_col(|r| r.latency_review_p50_ms),
-                latency_review_p99_ms: some_col(|r| r.latency_review_p99_ms),
-                latency_step_p50_us: some_col(|r| r.latency_step_p50_us),
-                latency_step_p99_us: some_col(|r| r.latency_step_p99_us),
+                estimates,
             }
         })
         .collect();
@@ -600,7 +576,7 @@ pub(crate) mod tests {
             (lstm.seeds, lstm.gates, lstm.hidden_size),
             (3, Some(4), Some(100))
         );
-        assert!((lstm.test_acc.unwrap().mean - 0.85).abs() < 1e-12);
+        assert!((lstm.get(&crate::analysis::metrics::TEST_ACC).unwrap().mean - 0.85).abs() < 1e-12);
         assert_eq!(s.pairs.len(), 1);
         let p = &s.pairs[0];
         assert_eq!((p.a.name(), p.b.name(), p.n_pairs), ("lstm", "gru", 3));
@@ -666,7 +642,14 @@ pub(crate) mod tests {
                 seed: 1
             }]
         );
-        assert_eq!(s.model(Cell::Lstm).unwrap().test_acc.unwrap().mean, 0.8);
+        assert_eq!(
+            s.model(Cell::Lstm)
+                .unwrap()
+                .get(&crate::analysis::metrics::TEST_ACC)
+                .unwrap()
+                .mean,
+            0.8
+        );
     }
 
     #[test]
@@ -690,6 +673,12 @@ pub(crate) mod tests {
             s.pairs[0].test_acc_diff.unwrap(),
         );
         assert!((x.mean_diff - y.mean_diff).abs() < 1e-15);
-        assert_eq!(back.per_model[1].test_acc.unwrap().sd, None);
+        assert_eq!(
+            back.per_model[1]
+                .get(&crate::analysis::metrics::TEST_ACC)
+                .unwrap()
+                .sd,
+            None
+        );
     }
 }

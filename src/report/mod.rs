@@ -31,6 +31,7 @@ pub mod run;
 pub mod say;
 pub mod sweep;
 pub mod sweep_answer;
+pub mod table;
 pub mod terminal;
 pub mod view;
 

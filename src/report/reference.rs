@@ -13,11 +13,10 @@
 
 use super::answer::Answer;
 use super::findings::findings;
-use super::format::{ci, mean_sd, mib, pct, secs, thousands};
 use super::load::RunFiles;
 use super::run::{run_answer, run_claims};
+use super::table::{Facts, Target, headline};
 use super::view::claims::ClaimVerdict;
-use crate::analysis::stats::Estimate;
 
 /// The line that opens the block in `README.md`.
 pub const BEGIN: &str = "<!-- reference:begin -->";
@@ -47,41 +46,12 @@ pub fn readme_block(run: &RunFiles) -> String {
     push_wrapped(&mut out, "", &measured_on(run));
     out.push('\n');
 
-    let header = [
-        "model",
-        "kernel",
-        "seeds",
-        "test accuracy (%)",
-        "95% CI",
-        "s/epoch",
-        "95% CI",
-        "parameters",
-        "hidden",
-        "peak RSS (MiB)",
-        "review p50 (ms)",
-        "token p50 (µs)",
-    ];
-    out.push_str(&format!("| {} |\n", header.join(" | ")));
-    out.push_str(&format!("|{}\n", "---|".repeat(header.len())));
-    for m in &summary.per_model {
-        let cells = [
-            m.model.display_name().to_string(),
-            kernels_of(run, m.model),
-            m.seeds.to_string(),
-            mean_sd(m.test_acc, pct),
-            ci(m.test_acc, pct),
-            mean_sd(m.secs_per_epoch, secs),
-            ci(m.secs_per_epoch, secs),
-            m.params.map(thousands).unwrap_or_else(|| "—".into()),
-            m.hidden_size
-                .map(|h| h.to_string())
-                .unwrap_or_else(|| "—".into()),
-            mean_sd(m.peak_rss_bytes, mib),
-            mean_or_dash(m.latency_review_p50_ms),
-            mean_or_dash(m.latency_step_p50_us),
-        ];
-        out.push_str(&format!("| {} |\n", cells.join(" | ")));
-    }
+    let kernels = super::run::run_kernels(run);
+    let facts = Facts {
+        shapes: &[],
+        kernels: &kernels,
+    };
+    out.push_str(&headline(&summary, &facts, Target::Readme).markdown());
     out.push('\n');
     match run_answer(run, &summary) {
         Some(answer) => push_answer(&mut out, &answer),
@@ -220,32 +190,6 @@ fn measured_on(run: &RunFiles) -> String {
         env.libtorch_version,
         env.rnnbench_version,
     )
-}
-
-/// The kernels `model`'s standing runs recorded (`runs.csv`'s `kernel`),
-/// `a, b` when they differ; `—` when none was recorded.
-fn kernels_of(run: &RunFiles, model: crate::model::Cell) -> String {
-    let mut names: Vec<&str> = run
-        .runs
-        .iter()
-        .filter(|r| r.model == model)
-        .filter_map(|r| r.kernel.map(|k| k.name()))
-        .collect();
-    names.sort_unstable();
-    names.dedup();
-    if names.is_empty() {
-        "—".into()
-    } else {
-        names.join(", ")
-    }
-}
-
-/// A latency's mean ± sd, or `—` when not measured.
-fn mean_or_dash(e: Option<Estimate>) -> String {
-    match e {
-        Some(_) => mean_sd(e, secs),
-        None => "—".into(),
-    }
 }
 
 /// Appends `text` after `first` (a list marker or nothing), wrapped at

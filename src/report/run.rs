@@ -159,7 +159,9 @@ fn resume_folder(run: &RunFiles) -> Option<String> {
 
 /// The kernel each model's finished runs trained on (one entry per model
 /// and kernel, in name order).
-fn run_kernels(run: &RunFiles) -> Vec<(crate::model::Cell, crate::probe::kernel::Kernel)> {
+pub(crate) fn run_kernels(
+    run: &RunFiles,
+) -> Vec<(crate::model::Cell, crate::probe::kernel::Kernel)> {
     let mut kernels: Vec<_> = run
         .runs
         .iter()

@@ -42,15 +42,7 @@ impl Said {
     }
 }
 
-/// Which way is better for a quantity.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Better {
-    /// Higher is better (accuracy).
-    Higher,
-    /// Lower is better (time, memory, latency, error).
-    Lower,
-}
+pub use crate::analysis::metrics::Better;
 
 /// `1 seed`, `3 seeds`.
 pub fn seeds(n: usize) -> String {

@@ -4,6 +4,7 @@
 //! epoch and peak memory against the option's values; one table with the
 //! verdict of the first pair of models at every grid point.
 
+use crate::analysis::metrics::{self};
 use std::path::Path;
 
 use super::findings::ClaimRow;
@@ -50,9 +51,9 @@ fn finish_sweep_with(root: &Path, csv: Csv) -> Result<FinishedRun> {
         draw_sweep_axis(
             &root.join(&file),
             axis,
-            &axis_lines(&sweep, i, |m| m.test_acc),
-            &axis_lines(&sweep, i, |m| m.secs_per_epoch),
-            &axis_lines(&sweep, i, |m| m.peak_rss_bytes),
+            &axis_lines(&sweep, i, &metrics::TEST_ACC),
+            &axis_lines(&sweep, i, &metrics::SECS_PER_EPOCH),
+            &axis_lines(&sweep, i, &metrics::PEAK_RSS),
             sweep
                 .memory_reach
                 .first()

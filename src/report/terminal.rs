@@ -6,46 +6,18 @@
 //! comparison is said once, in the first screen.
 
 use super::findings::{ClaimRow, budget_text, findings, memory_reach_sentences, short_verdict};
-use super::format::{ci, mean_sd, mib, pct, secs, thousands};
+use super::format::pct;
 use super::sweep_answer::sweep_answer;
+use super::table::{Facts, Target};
 use super::view::claims::ClaimVerdict;
 use super::view::sweep::SweepSummary;
+use crate::analysis::metrics::{self};
 use crate::analysis::summary::Summary;
 
 /// The headline table (one row per model: seeds, test accuracy, seconds per
 /// epoch, parameters, hidden size, peak RSS, each mean ± sd with the 95% CI)
 /// as aligned plain text.
 pub fn terminal_table(summary: &Summary) -> String {
-    let header = [
-        "model",
-        "seeds",
-        "test acc (%)",
-        "95% CI",
-        "s/epoch",
-        "95% CI",
-        "params",
-        "hidden",
-        "peak RSS (MiB)",
-    ];
-    let mut rows: Vec<Vec<String>> = vec![header.iter().map(|h| h.to_string()).collect()];
-    for m in &summary.per_model {
-        rows.push(vec![
-            m.model.display_name().to_string(),
-            m.seeds.to_string(),
-            mean_sd(m.test_acc, pct),
-            ci(m.test_acc, pct),
-            mean_sd(m.secs_per_epoch, secs),
-            ci(m.secs_per_epoch, secs),
-            m.params.map(thousands).unwrap_or_else(|| "—".into()),
-            m.hidden_size
-                .map(|h| h.to_string())
-                .unwrap_or_else(|| "—".into()),
-            mean_sd(m.peak_rss_bytes, mib),
-        ]);
-    }
-    let widths: Vec<usize> = (0..header.len())
-        .map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0))
-        .collect();
     let mut out = String::new();
     if !summary.complete {
         out.push_str(&format!(
@@ -54,23 +26,7 @@ pub fn terminal_table(summary: &Summary) -> String {
             summary.models.len() * summary.planned_seeds.len()
         ));
     }
-    for row in &rows {
-        let cells: Vec<String> = row
-            .iter()
-            .zip(&widths)
-            .enumerate()
-            .map(|(c, (cell, w))| {
-                let pad = w - cell.chars().count();
-                if c == 0 {
-                    format!("{cell}{}", " ".repeat(pad))
-                } else {
-                    format!("{}{cell}", " ".repeat(pad))
-                }
-            })
-            .collect();
-        out.push_str(cells.join("  ").trim_end());
-        out.push('\n');
-    }
+    out.push_str(&super::table::headline(summary, &Facts::default(), Target::Terminal).text());
     out
 }
 
@@ -182,7 +138,7 @@ pub fn sweep_table(sweep: &SweepSummary) -> String {
                     line.push_str(&format!(
                         "  {}{hidden} {}",
                         m.model.display_name(),
-                        m.test_acc
+                        m.get(&metrics::TEST_ACC)
                             .map(|e| format!("{}%", pct(e.mean)))
                             .unwrap_or_else(|| "—".into())
                     ));
@@ -257,10 +213,18 @@ mod tests {
         runs.push(run("lstm", 3, 0.70, 0.05, 1 << 20));
         runs.push(run("gru", 3, 0.72, 0.06, 1 << 20));
         let s = summarize(&runs, &[Cell::Lstm, Cell::Gru]);
-        let acc = s.model(Cell::Lstm).unwrap().test_acc.unwrap();
+        let acc = s
+            .model(Cell::Lstm)
+            .unwrap()
+            .get(&crate::analysis::metrics::TEST_ACC)
+            .unwrap();
         let (lo, hi) = acc.ci().unwrap();
         assert!(lo > 0.0 && hi < 1.0, "{lo} {hi}");
-        let secs = s.model(Cell::Lstm).unwrap().secs_per_epoch.unwrap();
+        let secs = s
+            .model(Cell::Lstm)
+            .unwrap()
+            .get(&crate::analysis::metrics::SECS_PER_EPOCH)
+            .unwrap();
         assert!(secs.ci().unwrap().0 > 0.0);
     }
 }

@@ -119,5 +119,8 @@ fn the_claims_table_is_in_the_summary_the_page_and_the_terminal() {
     let full = String::from_utf8_lossy(&full.stdout);
     assert!(full.starts_with("The answer: LSTM vs GRU"), "{full}");
     assert!(full.contains("     -> holds: LSTM 4 gate blocks"), "{full}");
-    assert!(full.contains("- Time outside training: workers ran"), "{full}");
+    assert!(
+        full.contains("- Time outside training: workers ran"),
+        "{full}"
+    );
 }

@@ -113,8 +113,8 @@ fn a_run_folder_keeps_the_checked_in_columns_and_keys() {
     }
     let page = std::fs::read_to_string(dir.join("report.html")).unwrap();
     assert!(
-        page.contains("Time to accuracy"),
-        "no time-to-accuracy sentence"
+        page.contains("% validation accuracy</strong>"),
+        "no time-to-accuracy line on the first screen"
     );
     assert!(page.contains("Kernel check"), "no kernel split");
 

@@ -609,9 +609,20 @@ fn intervals_stay_possible_and_two_seeds_give_none() {
     });
     render_run(&dir3).unwrap();
     for m in summary(&dir3).per_model {
-        let (lo, hi) = m.test_acc.unwrap().ci().unwrap();
+        let (lo, hi) = m
+            .get(&rnnbench::analysis::metrics::TEST_ACC)
+            .unwrap()
+            .ci()
+            .unwrap();
         assert!(0.0 < lo && hi < 1.0, "{lo}–{hi}");
-        assert!(m.secs_per_epoch.unwrap().ci().unwrap().0 > 0.0);
+        assert!(
+            m.get(&rnnbench::analysis::metrics::SECS_PER_EPOCH)
+                .unwrap()
+                .ci()
+                .unwrap()
+                .0
+                > 0.0
+        );
     }
 }
 

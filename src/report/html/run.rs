@@ -9,32 +9,53 @@ use super::{Figure, ModelTag, render};
 use crate::analysis::summary::Summary;
 use crate::data::DatasetIdentity;
 use crate::error::{Error, Result};
-use crate::model::{Cell, ModelShape};
+use crate::model::Cell;
 use crate::report::answer::Answer;
 use crate::report::findings::{ClaimRow, activation_arithmetic, findings, short_verdict};
 use crate::report::format::{
-    ci, ci_note, comparison_cell, machine_line, mean_sd, mib, p_cell, pct, secs, thousands,
+    ci_note, comparison_cell, machine_line, mib, p_cell, pct, secs, thousands,
 };
 use crate::report::load::RunFiles;
+use crate::report::table::{self, Facts, Table, Target};
 use crate::report::view::verdict::PairVerdicts;
 use crate::results::{EnvironmentFile, RunRecord, RunStatus, files};
 
-/// One row of the headline table.
+/// A [`Table`] as the page draws it: headers, then per model its swatch
+/// and its cells, each with whether it holds a number.
 #[derive(Debug, Clone, Serialize)]
-struct ModelRow {
+struct PageTable {
+    headers: Vec<String>,
+    rows: Vec<PageRow>,
+}
+
+/// One model's row of a [`PageTable`].
+#[derive(Debug, Clone, Serialize)]
+struct PageRow {
     model: ModelTag,
-    seeds: usize,
-    test_acc: String,
-    test_acc_ci: String,
-    secs: String,
-    secs_ci: String,
-    params: String,
-    hidden: String,
-    gates: String,
-    pooling: String,
-    rss: String,
-    rss_ci: String,
-    gpu: String,
+    cells: Vec<(String, bool)>,
+}
+
+impl PageTable {
+    fn of(t: Table) -> PageTable {
+        let rows = t
+            .models
+            .iter()
+            .zip(&t.rows)
+            .map(|(m, row)| PageRow {
+                model: (*m).into(),
+                cells: row
+                    .iter()
+                    .cloned()
+                    .zip(t.numeric.iter().copied())
+                    .skip(1)
+                    .collect(),
+            })
+            .collect();
+        PageTable {
+            headers: t.headers,
+            rows,
+        }
+    }
 }
 
 /// One row of the paired-comparisons table.
@@ -49,21 +70,6 @@ struct PairRow {
     memory: String,
     /// Accuracy and speed in the one vocabulary ([`short_verdict`]).
     verdict: String,
-}
-
-/// One model's row of the memory and latency table.
-#[derive(Debug, Clone, Serialize)]
-struct ResourceRow {
-    model: ModelTag,
-    train_rss: String,
-    train_rss_ci: String,
-    activation: String,
-    review_p50: String,
-    review_p50_ci: String,
-    review_p99: String,
-    step_p50: String,
-    step_p50_ci: String,
-    step_p99: String,
 }
 
 /// The incomplete-run banner.
@@ -121,8 +127,7 @@ pub struct RunPage {
     incomplete: Option<Incomplete>,
     notes: Vec<String>,
     headline_title: &'static str,
-    gpu: bool,
-    rows: Vec<ModelRow>,
+    headline: PageTable,
     /// The notes no other part says ([`crate::report::findings::findings`]).
     findings: Vec<String>,
     pairs: Vec<PairRow>,
@@ -137,7 +142,7 @@ pub struct RunPage {
     missing: Vec<MissingRow>,
     files: Vec<String>,
     claims: Vec<ClaimRow>,
-    resources: Vec<ResourceRow>,
+    resources: PageTable,
     activation_note: Option<String>,
 }
 
@@ -201,6 +206,11 @@ impl RunPage {
     ) -> Self {
         let sum = summary;
         let shapes = run.model_shapes();
+        let kernels = crate::report::run::run_kernels(run);
+        let facts = Facts {
+            shapes: &shapes,
+            kernels: &kernels,
+        };
         let has = |m: Cell| sum.models.contains(&m);
         let d = &run.config.dataset;
         let (dataset, dataset_files) = dataset_rows(d);
@@ -233,8 +243,7 @@ impl RunPage {
             } else {
                 "Models compared"
             },
-            gpu: sum.per_model.iter().any(|m| m.gpu_peak_bytes.is_some()),
-            rows: model_rows(sum, &shapes),
+            headline: PageTable::of(table::headline(sum, &facts, Target::Page)),
             findings: findings(sum),
             pairs: pair_rows(sum),
             ci_note: ci_note(),
@@ -249,7 +258,7 @@ impl RunPage {
             missing: missing_rows(run, sum),
             files: run.data_files(),
             claims: claims.to_vec(),
-            resources: resource_rows(sum, &shapes),
+            resources: PageTable::of(table::resources(sum, &facts, Target::Page)),
             activation_note: activation_arithmetic(&shapes),
         }
     }
@@ -259,32 +268,6 @@ impl RunPage {
         render("run.html", self)
             .map_err(|e| Error::results(files::REPORT, format!("rendering the page failed: {e}")))
     }
-}
-
-/// The resources table: memory training adds, the equations' count per
-/// token, latency per review and per streamed token.
-fn resource_rows(sum: &Summary, shapes: &[ModelShape]) -> Vec<ResourceRow> {
-    let plain = |x: f64| format!("{x:.3}");
-    sum.per_model
-        .iter()
-        .map(|m| ResourceRow {
-            model: m.model.into(),
-            train_rss: mean_sd(m.train_rss_delta_bytes, mib),
-            train_rss_ci: ci(m.train_rss_delta_bytes, mib),
-            activation: shapes
-                .iter()
-                .find(|s| s.cell == m.model)
-                .map_or("—".to_string(), |s| {
-                    thousands(s.activation_bytes_per_token_at(s.positions))
-                }),
-            review_p50: mean_sd(m.latency_review_p50_ms, plain),
-            review_p50_ci: ci(m.latency_review_p50_ms, plain),
-            review_p99: mean_sd(m.latency_review_p99_ms, plain),
-            step_p50: mean_sd(m.latency_step_p50_us, |x| format!("{x:.1}")),
-            step_p50_ci: ci(m.latency_step_p50_us, |x| format!("{x:.1}")),
-            step_p99: mean_sd(m.latency_step_p99_us, |x| format!("{x:.1}")),
-        })
-        .collect()
 }
 
 /// What a run with missing results lacks, or `None` when complete.
@@ -299,35 +282,6 @@ fn incomplete(sum: &Summary) -> Option<Incomplete> {
             .collect::<Vec<_>>()
             .join(", "),
     })
-}
-
-/// The headline table, one row per model.
-fn model_rows(sum: &Summary, shapes: &[ModelShape]) -> Vec<ModelRow> {
-    let opt = |v: Option<i64>, f: fn(i64) -> String| v.map(f).unwrap_or_else(|| "—".into());
-    sum.per_model
-        .iter()
-        .map(|m| ModelRow {
-            model: m.model.into(),
-            seeds: m.seeds,
-            test_acc: mean_sd(m.test_acc, pct),
-            test_acc_ci: ci(m.test_acc, pct),
-            secs: mean_sd(m.secs_per_epoch, secs),
-            secs_ci: ci(m.secs_per_epoch, secs),
-            params: opt(m.params, thousands),
-            hidden: match m.hidden_size {
-                Some(h) if !m.model.is_recurrent() => format!("{h} (feed-forward)"),
-                h => opt(h, |h| h.to_string()),
-            },
-            gates: opt(m.gates.map(i64::from), |g| g.to_string()),
-            pooling: shapes
-                .iter()
-                .find(|s| s.cell == m.model)
-                .map_or("—".to_string(), |s| s.pooling.name().to_string()),
-            rss: mean_sd(m.peak_rss_bytes, mib),
-            rss_ci: ci(m.peak_rss_bytes, mib),
-            gpu: mean_sd(m.gpu_peak_bytes, mib),
-        })
-        .collect()
 }
 
 /// The pairs table.

@@ -1,5 +1,6 @@
 //! The sweep page's context: everything `sweep.html` prints, formatted.
 
+use crate::analysis::metrics::{self};
 use serde::Serialize;
 
 use super::{Figure, ModelTag, render};
@@ -252,7 +253,7 @@ fn point_rows(sweep: &SweepSummary, models: &[Cell]) -> Vec<PointRow> {
                         p.summary
                             .as_ref()
                             .and_then(|s| s.model(m))
-                            .and_then(|s| s.test_acc),
+                            .and_then(|s| s.get(&metrics::TEST_ACC)),
                     )
                 })
                 .collect(),

@@ -7,6 +7,7 @@
 //! attention computes all positions at once but compares every pair, so its
 //! attention term grows as `T²`.
 
+use crate::analysis::metrics::{self, Metric};
 use serde::Serialize;
 
 use super::sweep::PointSummary;
@@ -63,21 +64,19 @@ pub fn length_scaling(
     let rows = models
         .iter()
         .map(|&model| {
-            let of = |f: fn(
-                &crate::analysis::summary::ModelSummary,
-            ) -> Option<&crate::analysis::stats::Estimate>| {
+            let of = |metric: &Metric| {
                 at.iter()
                     .map(|(_, p)| {
                         p.summary
                             .as_ref()
                             .and_then(|s| s.model(model))
-                            .and_then(f)
+                            .and_then(|m| m.get(metric))
                             .map(|e| e.mean)
                     })
                     .collect::<Vec<_>>()
             };
-            let secs_per_epoch = of(|m| m.secs_per_epoch.as_ref());
-            let train_bytes = of(|m| m.train_rss_delta_bytes.as_ref());
+            let secs_per_epoch = of(&metrics::SECS_PER_EPOCH);
+            let train_bytes = of(&metrics::TRAIN_RSS);
             let fit = |ys: &[Option<f64>]| {
                 let pts: Vec<(f64, f64)> = lengths
                     .iter()

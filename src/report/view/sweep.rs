@@ -2,6 +2,7 @@
 //! written as the sweep's `summary.json`) and the lines of the charts
 //! against each swept option ([`axis_lines`]).
 
+use crate::analysis::metrics::Metric;
 use serde::{Deserialize, Serialize};
 
 use super::axis::AxisLayout;
@@ -9,7 +10,7 @@ use super::length_scaling::{LengthScaling, length_scaling};
 use super::memory_reach::{MemoryReach, ReachInput, TrainingBudget, memory_reach};
 use super::pooling_effect::{POOLING_KEY, PoolingInput, PoolingRow, pooling_effect};
 use crate::analysis::stats::Estimate;
-use crate::analysis::summary::{ModelSummary, Summary};
+use crate::analysis::summary::Summary;
 use crate::config::Axis;
 use crate::data::memory::MEMORY_DATASET;
 use crate::model::Cell;
@@ -247,11 +248,7 @@ pub struct SweepLine {
 
 /// The lines of a chart against `axes[axis]`: for every setting of the other
 /// swept options and every model, the estimate `metric` gives at each value.
-pub fn axis_lines(
-    sweep: &SweepSummary,
-    axis: usize,
-    metric: fn(&ModelSummary) -> Option<Estimate>,
-) -> Vec<SweepLine> {
+pub fn axis_lines(sweep: &SweepSummary, axis: usize, metric: &Metric) -> Vec<SweepLine> {
     let Some(ax) = sweep.axes.get(axis) else {
         return Vec::new();
     };
@@ -282,7 +279,7 @@ pub fn axis_lines(
                     .summary
                     .as_ref()
                     .and_then(|s| s.model(model))
-                    .and_then(metric)
+                    .and_then(|m| m.get(metric))
                 else {
                     continue;
                 };
@@ -368,7 +365,7 @@ mod tests {
             pooling_effect: Vec::new(),
             length_scaling: None,
         };
-        let lines = axis_lines(&sweep, 0, |m| m.test_acc);
+        let lines = axis_lines(&sweep, 0, &crate::analysis::metrics::TEST_ACC);
         assert_eq!(lines.len(), 2);
         let lstm = &lines[0];
         assert_eq!(lstm.model, Cell::Lstm);

@@ -50,25 +50,7 @@ impl Verdict {
     }
 }
 
-/// How the two models' values are compared.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Contrast {
-    /// `a − b`, paired by seed; "no difference" is 0.
-    Difference,
-    /// `a / b` (geometric mean of the per-seed ratios); "no difference" is 1.
-    Ratio,
-}
-
-impl Contrast {
-    /// The value meaning "no difference".
-    pub fn null(self) -> f64 {
-        match self {
-            Contrast::Difference => 0.0,
-            Contrast::Ratio => 1.0,
-        }
-    }
-}
+pub use crate::analysis::metrics::Contrast;
 
 /// One quantity compared between the models of a pair, with its verdict.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]

@@ -1,0 +1,414 @@
+//! One table model: a list of columns, each a header and a cell per model,
+//! built once ([`headline`], [`resources`]) and drawn by the terminal
+//! ([`Table::text`]), the README ([`Table::markdown`]) and the page (the
+//! template iterates [`Table`]'s headers and rows), as hyperfine's exporters
+//! draw one result table. A metric's columns come from its entry in
+//! [`crate::analysis::metrics`]: its header and its unit's format.
+
+use serde::Serialize;
+
+use super::format::{ci, mean_sd, mib, pct, secs, thousands};
+use crate::analysis::metrics::{self, Metric, Unit};
+use crate::analysis::summary::{ModelSummary, Summary};
+use crate::model::{Cell, ModelShape};
+use crate::probe::kernel::Kernel;
+
+/// Where a table is drawn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target {
+    /// `compare`'s last lines and `report DIR --full`.
+    Terminal,
+    /// The README's reference block.
+    Readme,
+    /// The run page.
+    Page,
+}
+
+/// What a column shows.
+#[derive(Debug, Clone, Copy)]
+pub enum Cells {
+    /// A metric's mean ± sd over the seeds.
+    Mean(Metric),
+    /// A metric's 95% CI (`[lo, hi]`, or too few seeds).
+    Ci(Metric),
+    /// Something of the model that is not a metric (seeds, parameters, …).
+    Fact(&'static str, fn(&ModelSummary, &Facts) -> String),
+}
+
+/// One column: what it shows and where.
+#[derive(Debug, Clone, Copy)]
+pub struct Column {
+    /// Its cells.
+    pub cells: Cells,
+    /// The targets that show it.
+    pub shown: &'static [Target],
+}
+
+/// What the columns need besides the summary: the models' shapes and the
+/// kernels their runs recorded.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Facts<'a> {
+    /// The models' shapes (gate blocks, pooling, the equations' count).
+    pub shapes: &'a [ModelShape],
+    /// The kernels the runs recorded, one entry per (model, kernel) seen.
+    pub kernels: &'a [(Cell, Kernel)],
+}
+
+/// A table: headers, one row of cells per model, and which columns hold
+/// numbers (drawn right-aligned).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Table {
+    /// The column headers.
+    pub headers: Vec<String>,
+    /// Per column, whether it holds numbers.
+    pub numeric: Vec<bool>,
+    /// The models, one per row (the page draws their swatches).
+    pub models: Vec<Cell>,
+    /// The cells, one row per model, the model's name first.
+    pub rows: Vec<Vec<String>>,
+}
+
+const ALL: &[Target] = &[Target::Terminal, Target::Readme, Target::Page];
+const README: &[Target] = &[Target::Readme];
+const PAGE: &[Target] = &[Target::Page];
+
+/// A metric's number in its unit, by the one rounding rule of each.
+pub fn unit_format(unit: Unit) -> fn(f64) -> String {
+    match unit {
+        Unit::Fraction => pct,
+        Unit::Seconds => secs,
+        Unit::Bytes => mib,
+        Unit::Milliseconds => |x| format!("{x:.3}"),
+        Unit::Microseconds => |x| format!("{x:.1}"),
+    }
+}
+
+fn dash<T>(v: Option<T>, f: impl Fn(T) -> String) -> String {
+    v.map(f).unwrap_or_else(|| "—".into())
+}
+
+fn seeds(m: &ModelSummary, _: &Facts) -> String {
+    m.seeds.to_string()
+}
+
+fn params(m: &ModelSummary, _: &Facts) -> String {
+    dash(m.params, thousands)
+}
+
+fn hidden(m: &ModelSummary, _: &Facts) -> String {
+    match m.hidden_size {
+        Some(h) if !m.model.is_recurrent() => format!("{h} (feed-forward)"),
+        h => dash(h, |h| h.to_string()),
+    }
+}
+
+fn gates(m: &ModelSummary, _: &Facts) -> String {
+    dash(m.gates, |g| g.to_string())
+}
+
+fn shape_of<'a>(m: &ModelSummary, f: &Facts<'a>) -> Option<&'a ModelShape> {
+    f.shapes.iter().find(|s| s.cell == m.model)
+}
+
+fn pooling(m: &ModelSummary, f: &Facts) -> String {
+    dash(shape_of(m, f), |s| s.pooling.name().to_string())
+}
+
+fn activation(m: &ModelSummary, f: &Facts) -> String {
+    dash(shape_of(m, f), |s| {
+        thousands(s.activation_bytes_per_token_at(s.positions))
+    })
+}
+
+fn kernel(m: &ModelSummary, f: &Facts) -> String {
+    let mut names: Vec<&str> = f
+        .kernels
+        .iter()
+        .filter(|(c, _)| *c == m.model)
+        .map(|(_, k)| k.name())
+        .collect();
+    names.sort_unstable();
+    names.dedup();
+    if names.is_empty() {
+        "—".into()
+    } else {
+        names.join(", ")
+    }
+}
+
+/// The headline table's columns: per model, the seeds, test accuracy,
+/// seconds per epoch, size, memory (and, in the README, the kernel and the
+/// latency).
+pub const HEADLINE: &[Column] = &[
+    Column {
+        cells: Cells::Fact("kernel", kernel),
+        shown: README,
+    },
+    Column {
+        cells: Cells::Fact("seeds", seeds),
+        shown: ALL,
+    },
+    Column {
+        cells: Cells::Mean(metrics::TEST_ACC),
+        shown: ALL,
+    },
+    Column {
+        cells: Cells::Ci(metrics::TEST_ACC),
+        shown: ALL,
+    },
+    Column {
+        cells: Cells::Mean(metrics::SECS_PER_EPOCH),
+        shown: ALL,
+    },
+    Column {
+        cells: Cells::Ci(metrics::SECS_PER_EPOCH),
+        shown: ALL,
+    },
+    Column {
+        cells: Cells::Fact("params", params),
+        shown: ALL,
+    },
+    Column {
+        cells: Cells::Fact("hidden", hidden),
+        shown: ALL,
+    },
+    Column {
+        cells: Cells::Fact("gate blocks", gates),
+        shown: PAGE,
+    },
+    Column {
+        cells: Cells::Fact("pooling", pooling),
+        shown: PAGE,
+    },
+    Column {
+        cells: Cells::Mean(metrics::PEAK_RSS),
+        shown: ALL,
+    },
+    Column {
+        cells: Cells::Ci(metrics::PEAK_RSS),
+        shown: PAGE,
+    },
+    Column {
+        cells: Cells::Mean(metrics::GPU_PEAK),
+        shown: ALL,
+    },
+    Column {
+        cells: Cells::Mean(metrics::LATENCY_WHOLE_P50),
+        shown: README,
+    },
+    Column {
+        cells: Cells::Mean(metrics::LATENCY_STEP_P50),
+        shown: README,
+    },
+];
+
+/// The resources table's columns: the memory training adds, the equations'
+/// count per token kept for backprop, latency at batch 1 per whole example
+/// and per streamed step.
+pub const RESOURCES: &[Column] = &[
+    Column {
+        cells: Cells::Mean(metrics::TRAIN_RSS),
+        shown: ALL,
+    },
+    Column {
+        cells: Cells::Ci(metrics::TRAIN_RSS),
+        shown: ALL,
+    },
+    Column {
+        cells: Cells::Fact("activations per token (B)", activation),
+        shown: ALL,
+    },
+    Column {
+        cells: Cells::Mean(metrics::LATENCY_WHOLE_P50),
+        shown: ALL,
+    },
+    Column {
+        cells: Cells::Ci(metrics::LATENCY_WHOLE_P50),
+        shown: ALL,
+    },
+    Column {
+        cells: Cells::Mean(metrics::LATENCY_WHOLE_P99),
+        shown: ALL,
+    },
+    Column {
+        cells: Cells::Mean(metrics::LATENCY_STEP_P50),
+        shown: ALL,
+    },
+    Column {
+        cells: Cells::Ci(metrics::LATENCY_STEP_P50),
+        shown: ALL,
+    },
+    Column {
+        cells: Cells::Mean(metrics::LATENCY_STEP_P99),
+        shown: ALL,
+    },
+];
+
+impl Column {
+    fn header(&self) -> String {
+        match self.cells {
+            Cells::Mean(m) => m.header.to_string(),
+            Cells::Ci(_) => "95% CI".to_string(),
+            Cells::Fact(h, _) => h.to_string(),
+        }
+    }
+
+    fn cell(&self, m: &ModelSummary, facts: &Facts) -> String {
+        match self.cells {
+            Cells::Mean(metric) => mean_sd(m.get(&metric), unit_format(metric.unit)),
+            Cells::Ci(metric) => ci(m.get(&metric), unit_format(metric.unit)),
+            Cells::Fact(_, f) => f(m, facts),
+        }
+    }
+
+    /// A metric column no model recorded (GPU memory on a CPU run) is left
+    /// out.
+    fn recorded(&self, summary: &Summary) -> bool {
+        match self.cells {
+            Cells::Mean(metric) | Cells::Ci(metric) => {
+                summary.per_model.iter().any(|m| m.get(&metric).is_some())
+            }
+            Cells::Fact(..) => true,
+        }
+    }
+}
+
+/// The table of `columns` shown at `target`, one row per model of
+/// `summary`.
+pub fn build(columns: &[Column], summary: &Summary, facts: &Facts, target: Target) -> Table {
+    let shown: Vec<&Column> = columns
+        .iter()
+        .filter(|c| c.shown.contains(&target) && c.recorded(summary))
+        .collect();
+    let headers = std::iter::once("model".to_string())
+        .chain(shown.iter().map(|c| c.header()))
+        .collect();
+    let numeric = std::iter::once(false)
+        .chain(
+            shown
+                .iter()
+                .map(|c| !matches!(c.cells, Cells::Fact("pooling", _))),
+        )
+        .collect();
+    let rows = summary
+        .per_model
+        .iter()
+        .map(|m| {
+            std::iter::once(m.model.display_name().to_string())
+                .chain(shown.iter().map(|c| c.cell(m, facts)))
+                .collect()
+        })
+        .collect();
+    Table {
+        headers,
+        numeric,
+        models: summary.per_model.iter().map(|m| m.model).collect(),
+        rows,
+    }
+}
+
+/// The headline table at `target`.
+pub fn headline(summary: &Summary, facts: &Facts, target: Target) -> Table {
+    build(HEADLINE, summary, facts, target)
+}
+
+/// The resources table at `target`.
+pub fn resources(summary: &Summary, facts: &Facts, target: Target) -> Table {
+    build(RESOURCES, summary, facts, target)
+}
+
+impl Table {
+    /// As aligned plain text: the first column left-aligned, numbers
+    /// right-aligned, two spaces between columns.
+    pub fn text(&self) -> String {
+        let all: Vec<&Vec<String>> = std::iter::once(&self.headers).chain(&self.rows).collect();
+        let widths: Vec<usize> = (0..self.headers.len())
+            .map(|c| all.iter().map(|r| r[c].chars().count()).max().unwrap_or(0))
+            .collect();
+        let mut out = String::new();
+        for row in all {
+            let cells: Vec<String> = row
+                .iter()
+                .zip(&widths)
+                .zip(&self.numeric)
+                .map(|((cell, w), numeric)| {
+                    let pad = " ".repeat(w - cell.chars().count());
+                    if *numeric {
+                        format!("{pad}{cell}")
+                    } else {
+                        format!("{cell}{pad}")
+                    }
+                })
+                .collect();
+            out.push_str(cells.join("  ").trim_end());
+            out.push('\n');
+        }
+        out
+    }
+
+    /// As a markdown table.
+    pub fn markdown(&self) -> String {
+        let mut out = format!("| {} |\n", self.headers.join(" | "));
+        out.push_str(&format!("|{}\n", "---|".repeat(self.headers.len())));
+        for row in &self.rows {
+            out.push_str(&format!("| {} |\n", row.join(" | ")));
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::summary::summarize;
+    use crate::analysis::summary::tests::run;
+
+    fn summary() -> Summary {
+        let runs = vec![
+            run("lstm", 1, 0.85, 2.0, 1 << 20),
+            run("gru", 1, 0.84, 1.0, 1 << 20),
+        ];
+        summarize(&runs, &[Cell::Lstm, Cell::Gru])
+    }
+
+    #[test]
+    fn one_table_drawn_as_text_and_markdown_with_the_same_cells() {
+        let s = summary();
+        let t = headline(&s, &Facts::default(), Target::Terminal);
+        assert_eq!(
+            t.headers,
+            [
+                "model",
+                "seeds",
+                "test acc (%)",
+                "95% CI",
+                "s/epoch",
+                "95% CI",
+                "params",
+                "hidden",
+                "peak RSS (MiB)"
+            ]
+        );
+        let text = t.text();
+        let lines: Vec<&str> = text.lines().collect();
+        assert!(lines[0].starts_with("model"), "{text}");
+        assert!(lines[1].starts_with("LSTM") && lines[1].contains("85.00 (n = 1)"));
+        let md = t.markdown();
+        assert!(md.starts_with("| model | seeds | test acc (%) |"), "{md}");
+        assert!(
+            md.contains("| LSTM | 1 | 85.00 (n = 1) | too few seeds (1) |"),
+            "{md}"
+        );
+    }
+
+    #[test]
+    fn each_target_gets_its_columns_and_an_unrecorded_metric_none() {
+        let s = summary();
+        let page = headline(&s, &Facts::default(), Target::Page);
+        assert!(page.headers.contains(&"gate blocks".to_string()));
+        assert!(!page.headers.iter().any(|h| h.contains("GPU")));
+        let readme = headline(&s, &Facts::default(), Target::Readme);
+        assert_eq!(readme.headers[1], "kernel");
+        assert!(page.numeric[1] && !page.numeric[0]);
+    }
+}
