@@ -36,6 +36,8 @@ pub use folder::{
 };
 pub use interrupt::{Interrupt, WorkerSlots, die_with_parent, worker_stop_on_signals};
 pub use log::{KeptLines, Log, Sink, Stream, memory_sink, terminal_sink};
+#[cfg(test)]
+pub(crate) use session::testing;
 pub use session::{Env, Outcome, Request, Session, process_env};
 pub use worker::{
     JobResult, block_interrupts, job_result_path, run_worker, run_worker_job, seed_data,

@@ -21,6 +21,8 @@ use crate::results::{RunStatus, SweepManifest};
 
 mod plan;
 #[cfg(test)]
+pub(crate) mod testing;
+#[cfg(test)]
 mod tests;
 
 pub use plan::{Env, Request, process_env};
