@@ -3,10 +3,11 @@
 //! (`--remeasure`), and the kernel checks.
 
 use super::folder::{RunLock, plan_point, verify_point_dir, write_point_dir};
+use super::interrupt::Interrupt;
+use super::log::Log;
 use super::worker::{run_worker_process, worker_command};
 use super::{Corpora, prepare_for_seed};
 use crate::analysis::auto_seeds;
-use crate::config::Grid;
 use crate::error::{Error, Result};
 use crate::model::Cell;
 use crate::probe::interference::Timing;
@@ -16,13 +17,12 @@ use crate::sweep::plan::{Job, all_jobs};
 use crate::sweep::resume;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::process::{ExitStatus, Stdio};
+use std::sync::atomic::Ordering;
 
 /// What the parent learned from a finished comparison.
 #[derive(Debug)]
-pub struct ComparisonOutcome {
+pub(crate) struct ComparisonOutcome {
     /// The run folder (a shard's folder for a shard).
     pub run_dir: PathBuf,
     /// The folders of the grid points that have jobs here.
@@ -39,43 +39,67 @@ pub struct ComparisonOutcome {
     pub interrupted: bool,
 }
 
-/// The parent: for every grid point with jobs in `manifest`, verifies the
+/// What the job loop needs of its session: the run folder and its plan,
+/// the worker program, the interrupt and the log. The loop runs one job at
+/// a time through [`JobRunner::run`] (a worker in slot 0 of
+/// [`Interrupt::workers`]).
+pub(crate) struct JobContext<'a> {
+    /// The run folder (a shard's folder for a shard).
+    pub(crate) root: &'a Path,
+    /// Its `sweep.json`: the grid and this folder's jobs.
+    pub(crate) manifest: &'a SweepManifest,
+    /// The worker program (`compare`, re-executed with `--worker`).
+    pub(crate) exe: &'a Path,
+    /// The stop flag and the running workers.
+    pub(crate) interrupt: &'a Interrupt,
+    /// Where the lines go.
+    pub(crate) log: &'a Log,
+}
+
+impl JobContext<'_> {
+    /// Whether the comparison is to stop.
+    fn stopped(&self) -> bool {
+        self.interrupt.is_stopped()
+    }
+
+    /// `point: ` before a line about a point of a grid; nothing for one point.
+    fn point_prefix(&self, point: &str) -> String {
+        if self.manifest.grid.points.len() > 1 {
+            format!("{point}: ")
+        } else {
+            String::new()
+        }
+    }
+}
+
+/// The parent: for every grid point with jobs in the manifest, verifies the
 /// point's `config.json` against the configuration and its own data (from
-/// `corpora`: those [`start_run`] loaded, or loaded here; dropped once
-/// checked; written now if missing), drops the rows of unfinished jobs,
-/// then runs each job not yet finished in a worker process (`exe` with
-/// `--worker`) and appends its record to the point's `runs.csv`. `stop` is
-/// set by Ctrl-C; `child_pid` lets the signal handler forward it to the
-/// running worker. `_lock` is the caller's hold on `root`
-/// ([`lock_run_dir`]), kept until its report is rendered.
-#[allow(clippy::too_many_arguments)]
-pub fn run_jobs(
-    root: &Path,
+/// `corpora`: those [`start_run`](super::start_run) loaded, or loaded here;
+/// dropped once checked; written now if missing), drops the rows of
+/// unfinished jobs, then runs each job not yet finished in a worker process
+/// (`exe` with `--worker`) and appends its record to the point's
+/// `runs.csv`, until the interrupt stops it. `_lock` is the caller's hold
+/// on the folder ([`lock_run_dir`](super::lock_run_dir)), kept until its
+/// report is rendered.
+pub(crate) fn run_jobs(
+    cx: &JobContext<'_>,
     _lock: &RunLock,
-    manifest: &SweepManifest,
     mut corpora: Corpora,
-    exe: &Path,
-    stop: &AtomicBool,
-    child_pid: &Arc<AtomicU32>,
-    mut log: impl FnMut(&str),
 ) -> Result<ComparisonOutcome> {
+    let (root, manifest) = (cx.root, cx.manifest);
     let jobs = manifest.parsed_jobs(root)?;
-    let grid = &manifest.grid;
-    let points = prepare_points(root, manifest, &jobs, &mut corpora, &mut log)?;
+    let points = prepare_points(cx, &jobs, &mut corpora)?;
     let is_done = |job: &Job| points.is_finished(job);
     let already_finished = jobs.iter().filter(|j| is_done(j)).count();
     if already_finished > 0 {
-        log(&format!(
+        cx.log.progress(&format!(
             "resuming: {already_finished} of {} jobs already finished, {} to run",
             jobs.len(),
             jobs.len() - already_finished
         ));
     }
     let mut runner = JobRunner {
-        root,
-        grid,
-        exe,
-        child_pid,
+        cx,
         sizes_of: &points.sizes_of,
         appenders: BTreeMap::new(),
         corpora,
@@ -83,24 +107,12 @@ pub fn run_jobs(
     // With --seeds auto the folder's jobs grow as seeds are added.
     let mut jobs_now = jobs.clone();
     let to_run: Vec<Job> = jobs.iter().filter(|j| !is_done(j)).cloned().collect();
-    let mut runs = run_in_order(&to_run, &mut runner, stop, &mut log)?;
-    if !stop.load(Ordering::SeqCst) {
-        runs.extend(add_seeds(
-            manifest,
-            &mut jobs_now,
-            &mut runner,
-            stop,
-            &mut log,
-        )?);
+    let mut runs = run_in_order(&to_run, &mut runner)?;
+    if !cx.stopped() {
+        runs.extend(add_seeds(&mut jobs_now, &mut runner)?);
     }
-    if !stop.load(Ordering::SeqCst) {
-        runs.extend(remeasure_disturbed(
-            manifest,
-            &jobs_now,
-            &mut runner,
-            stop,
-            &mut log,
-        )?);
+    if !cx.stopped() {
+        runs.extend(remeasure_disturbed(&jobs_now, &mut runner)?);
     }
     let finished_ok = points.finished_ok(&jobs_now)?;
     Ok(ComparisonOutcome {
@@ -110,7 +122,7 @@ pub fn run_jobs(
         planned: jobs_now.len(),
         already_finished,
         finished_ok,
-        interrupted: stop.load(Ordering::SeqCst),
+        interrupted: cx.stopped(),
     })
 }
 
@@ -156,11 +168,9 @@ impl ReadyPoints<'_> {
 
 /// Every point of `jobs`, in job order, made ready ([`ready_point`]).
 fn prepare_points<'a>(
-    root: &Path,
-    manifest: &SweepManifest,
+    cx: &JobContext<'_>,
     jobs: &'a [Job],
     corpora: &mut Corpora,
-    log: &mut impl FnMut(&str),
 ) -> Result<ReadyPoints<'a>> {
     let mut points = ReadyPoints {
         ids: Vec::new(),
@@ -173,7 +183,7 @@ fn prepare_points<'a>(
         if points.ids.contains(&id) {
             continue;
         }
-        let (dir, sizes, done) = ready_point(root, manifest, id, corpora, log)?;
+        let (dir, sizes, done) = ready_point(cx, id, corpora)?;
         for run in &done {
             points
                 .finished
@@ -191,12 +201,11 @@ fn prepare_points<'a>(
 /// runs checked against its sizes, the rows of its unfinished runs
 /// dropped. Returns its folder, sizes and finished runs.
 fn ready_point(
-    root: &Path,
-    manifest: &SweepManifest,
+    cx: &JobContext<'_>,
     id: &str,
     corpora: &mut Corpora,
-    log: &mut impl FnMut(&str),
 ) -> Result<(PathBuf, Vec<ModelSize>, Vec<RunRecord>)> {
+    let (root, manifest) = (cx.root, cx.manifest);
     let point = manifest.point(id).ok_or_else(|| {
         Error::results(
             root.join(files::SWEEP),
@@ -210,7 +219,9 @@ fn ready_point(
         // Killed between sweep.json and this point's folder: write it now.
         None => {
             let plan = plan_point(&point.config, corpus)?;
-            write_point_dir(&dir, &point.config, &plan, corpus, manifest, log)?;
+            write_point_dir(&dir, &point.config, &plan, corpus, manifest, &mut |l| {
+                cx.log.progress(l)
+            })?;
             plan.sizes
         }
     };
@@ -234,7 +245,7 @@ fn ready_point(
     }
     let pruned = resume::prune_unfinished(&dir, &done, point.config.seeds[0])?;
     if pruned != resume::Pruned::default() {
-        log(&format!(
+        cx.log.progress(&format!(
             "{}: dropped the rows of unfinished runs ({} in {}, {} in {}, {} cut-off lines)",
             dir.display(),
             pruned.runs,
@@ -247,25 +258,23 @@ fn ready_point(
     Ok((dir, sizes, done))
 }
 
-/// Runs `to_run` in order, one worker each, until all ran or `stop` is
-/// set, with the progress line before each and the total after.
-fn run_in_order(
-    to_run: &[Job],
-    runner: &mut JobRunner<'_>,
-    stop: &AtomicBool,
-    log: &mut impl FnMut(&str),
-) -> Result<Vec<RunRecord>> {
+/// Runs `to_run` in order, one worker each, until all ran or the
+/// comparison is stopped, with the progress line before each and the total
+/// after.
+fn run_in_order(to_run: &[Job], runner: &mut JobRunner<'_>) -> Result<Vec<RunRecord>> {
+    let cx = runner.cx;
     let mut runs = Vec::new();
     let mut overall = crate::progress::Overall::new(to_run.len());
     let started = std::time::Instant::now();
     for job in to_run {
-        if stop.load(Ordering::SeqCst) {
+        if cx.stopped() {
             break;
         }
-        log(&overall.line(started.elapsed().as_secs_f64()));
+        cx.log
+            .progress(&overall.line(started.elapsed().as_secs_f64()));
         let job_started = std::time::Instant::now();
-        if runner.grid.points.len() > 1 {
-            log(&format!("job {}", job.id()));
+        if cx.manifest.grid.points.len() > 1 {
+            cx.log.progress(&format!("job {}", job.id()));
         }
         let run = runner.run(job, 1)?;
         runner.append(job, &run)?;
@@ -275,7 +284,8 @@ fn run_in_order(
             .push(job_started.elapsed().as_secs_f64());
     }
     if !runs.is_empty() {
-        log(&overall.total_line(started.elapsed().as_secs_f64()));
+        cx.log
+            .progress(&overall.total_line(started.elapsed().as_secs_f64()));
     }
     Ok(runs)
 }
@@ -289,18 +299,13 @@ fn run_in_order(
 /// that says why, and attempt 1 stands (its timing still disturbed); a clean re-run's
 /// timing becomes `remeasured` and its row is appended to its point's
 /// `runs.csv`. Returns the re-runs' records.
-pub(crate) fn remeasure_disturbed(
-    manifest: &SweepManifest,
-    jobs: &[Job],
-    runner: &mut JobRunner<'_>,
-    stop: &AtomicBool,
-    log: &mut impl FnMut(&str),
-) -> Result<Vec<RunRecord>> {
-    let (root, grid) = (runner.root, &manifest.grid);
+fn remeasure_disturbed(jobs: &[Job], runner: &mut JobRunner<'_>) -> Result<Vec<RunRecord>> {
+    let cx = runner.cx;
+    let (root, manifest, grid) = (cx.root, cx.manifest, &cx.manifest.grid);
     let mut reruns = Vec::new();
     // Runs whose re-run failed or was cut short: not tried again in this call.
     let mut given_up: BTreeSet<String> = BTreeSet::new();
-    while !stop.load(Ordering::SeqCst) {
+    while !cx.stopped() {
         let mut round: Vec<(usize, Job, u32)> = Vec::new();
         for id in runner.sizes_of.keys() {
             let Some(point) = manifest.point(id) else {
@@ -330,24 +335,20 @@ pub(crate) fn remeasure_disturbed(
         }
         round.sort_by_key(|(position, _, _)| *position);
         for (_, job, attempt) in round {
-            if stop.load(Ordering::SeqCst) {
+            if cx.stopped() {
                 break;
             }
             let dir = point_dir(root, grid, &job.point);
-            log(&format!(
+            cx.log.progress(&format!(
                 "{}{} seed {}: timing disturbed, re-measuring (attempt {attempt})",
-                if grid.points.len() > 1 {
-                    format!("{}: ", job.point)
-                } else {
-                    String::new()
-                },
+                cx.point_prefix(&job.point),
                 job.model.display_name(),
                 job.seed
             ));
             let mut run = runner.run(&job, attempt)?;
             if run.status != RunStatus::Ok {
-                if !stop.load(Ordering::SeqCst) {
-                    log(&format!(
+                if !cx.stopped() {
+                    cx.log.progress(&format!(
                         "re-measuring {} seed {} ended {:?} ({}); its first timing stays",
                         job.model, job.seed, run.status, run.message
                     ));
@@ -385,7 +386,7 @@ pub(crate) fn remeasure_disturbed(
                 );
                 // Said with --quiet too: a number that does not reproduce
                 // is worth a line whatever else is silenced.
-                eprintln!("warning: {line}");
+                cx.log.notice(&format!("warning: {line}"));
                 run.status = RunStatus::Failed;
                 run.message = line;
                 runner.append_and_settle(&job, &run)?;
@@ -405,10 +406,7 @@ pub(crate) fn remeasure_disturbed(
 /// Runs the jobs of one run folder in worker processes and appends their
 /// records to each point's `runs.csv`.
 pub(crate) struct JobRunner<'a> {
-    root: &'a Path,
-    grid: &'a Grid,
-    exe: &'a Path,
-    child_pid: &'a Arc<AtomicU32>,
+    cx: &'a JobContext<'a>,
     sizes_of: &'a BTreeMap<&'a str, Vec<ModelSize>>,
     appenders: BTreeMap<String, CsvAppender<RunRecord>>,
     /// The data, loaded and checked once: the parent encodes each seed's
@@ -427,9 +425,11 @@ impl JobRunner<'_> {
         if let Some(run) = self.twin_run(job, attempt)? {
             return Ok(run);
         }
-        let dir = point_dir(self.root, self.grid, &job.point);
+        let dir = point_dir(self.cx.root, &self.cx.manifest.grid, &job.point);
         if !results::prepared::path(&dir, job.seed).exists() {
             let config = &self
+                .cx
+                .manifest
                 .grid
                 .points
                 .iter()
@@ -444,7 +444,9 @@ impl JobRunner<'_> {
             .iter()
             .find(|s| s.model == job.model)
             .expect("every model of a point is sized");
-        run_worker_process(self.exe, &dir, job, attempt, size, self.child_pid)
+        // One worker at a time: always slot 0.
+        let slot = self.cx.interrupt.workers().slot(0);
+        run_worker_process(self.cx.exe, &dir, job, attempt, size, slot)
     }
 
     /// For a Transformer job (attempt 1) whose point differs from another
@@ -459,6 +461,8 @@ impl JobRunner<'_> {
             return Ok(None);
         }
         let point = self
+            .cx
+            .manifest
             .grid
             .points
             .iter()
@@ -469,7 +473,14 @@ impl JobRunner<'_> {
                 .get(id)
                 .and_then(|sizes| sizes.iter().find(|s| s.model == Cell::Transformer))
         };
-        for twin in self.grid.points.iter().filter(|p| p.id != point.id) {
+        for twin in self
+            .cx
+            .manifest
+            .grid
+            .points
+            .iter()
+            .filter(|p| p.id != point.id)
+        {
             let mut config = twin.config.clone();
             config.bidirectional = point.config.bidirectional;
             if config != point.config
@@ -478,7 +489,7 @@ impl JobRunner<'_> {
             {
                 continue;
             }
-            let from = point_dir(self.root, self.grid, &twin.id);
+            let from = point_dir(self.cx.root, &self.cx.manifest.grid, &twin.id);
             let Some(mut run) = attempts::standing_runs(&resume::finished_runs(&from)?)
                 .into_iter()
                 .find(|r| {
@@ -487,7 +498,7 @@ impl JobRunner<'_> {
             else {
                 continue;
             };
-            let to = point_dir(self.root, self.grid, &job.point);
+            let to = point_dir(self.cx.root, &self.cx.manifest.grid, &job.point);
             let mut epochs = CsvAppender::open(&to.join(files::EPOCHS))?;
             for e in results::read_csv::<EpochRecord>(&from.join(files::EPOCHS))? {
                 if e.model == Cell::Transformer && e.seed == job.seed && e.attempt == run.attempt {
@@ -518,13 +529,13 @@ impl JobRunner<'_> {
     fn append_and_settle(&mut self, job: &Job, run: &RunRecord) -> Result<()> {
         self.append(job, run)?;
         self.appenders.remove(&job.point);
-        attempts::settle(&point_dir(self.root, self.grid, &job.point))
+        attempts::settle(&point_dir(self.cx.root, &self.cx.manifest.grid, &job.point))
     }
 
     /// Appends `run` to the `runs.csv` of `job`'s point.
     fn append(&mut self, job: &Job, run: &RunRecord) -> Result<()> {
         if !self.appenders.contains_key(&job.point) {
-            let dir = point_dir(self.root, self.grid, &job.point);
+            let dir = point_dir(self.cx.root, &self.cx.manifest.grid, &job.point);
             self.appenders.insert(
                 job.point.clone(),
                 CsvAppender::open(&dir.join(files::RUNS))?,
@@ -543,17 +554,12 @@ impl JobRunner<'_> {
 /// `config.json` and in `sweep.json` (so `--resume` knows the jobs), then
 /// run, point after point. Each point stops on its own. Adds the new jobs
 /// to `jobs` and returns their records.
-pub(crate) fn add_seeds(
-    manifest: &SweepManifest,
-    jobs: &mut Vec<Job>,
-    runner: &mut JobRunner<'_>,
-    stop: &AtomicBool,
-    log: &mut impl FnMut(&str),
-) -> Result<Vec<RunRecord>> {
-    let root = runner.root;
+fn add_seeds(jobs: &mut Vec<Job>, runner: &mut JobRunner<'_>) -> Result<Vec<RunRecord>> {
+    let cx = runner.cx;
+    let (root, manifest) = (cx.root, cx.manifest);
     let mut current = manifest.clone();
     let mut runs = Vec::new();
-    while !stop.load(Ordering::SeqCst) {
+    while !cx.stopped() {
         let mut added = Vec::new();
         for point in current.grid.points.iter_mut() {
             let Some(rule) = point.config.auto_seeds else {
@@ -578,13 +584,9 @@ pub(crate) fn add_seeds(
             let mut files = RunManifest::load(&dir)?;
             files.config.seeds = point.config.seeds.clone();
             files.write(&dir)?;
-            log(&format!(
+            cx.log.progress(&format!(
                 "{}--seeds auto: adding seed {seed} (95% CI of the paired accuracy difference {}, asked ±{} points)",
-                if manifest.grid.points.len() > 1 {
-                    format!("{}: ", point.id)
-                } else {
-                    String::new()
-                },
+                cx.point_prefix(&point.id),
                 decision
                     .half_width_points
                     .map_or("not yet defined".to_string(), |h| format!("±{h:.2} points")),
@@ -606,7 +608,7 @@ pub(crate) fn add_seeds(
         current.write(root)?;
         jobs.extend(added.iter().cloned());
         for job in &added {
-            if stop.load(Ordering::SeqCst) {
+            if cx.stopped() {
                 break;
             }
             let run = runner.run(job, 1)?;
@@ -620,15 +622,9 @@ pub(crate) fn add_seeds(
 /// After the jobs: the kernel check ([`super::kernel_check`]) of every
 /// grid point of this folder that asks for it (`--kernel-check on`) and has
 /// none yet, each in a worker process (`exe --worker-kernel-check POINT`).
-/// A failed check is reported with `log` and leaves the point without one.
-pub fn run_kernel_checks(
-    root: &Path,
-    manifest: &SweepManifest,
-    exe: &Path,
-    stop: &AtomicBool,
-    child_pid: &Arc<AtomicU32>,
-    mut log: impl FnMut(&str),
-) -> Result<KernelChecks> {
+/// A failed check is logged and leaves the point without one.
+pub(crate) fn run_kernel_checks(cx: &JobContext<'_>) -> Result<KernelChecks> {
+    let (root, manifest) = (cx.root, cx.manifest);
     let jobs = manifest.parsed_jobs(root)?;
     for point in &manifest.grid.points {
         if !jobs.iter().any(|j| j.point == point.id) || !point.config.kernel_check.is_on() {
@@ -638,35 +634,21 @@ pub fn run_kernel_checks(
         if dir.join(files::KERNEL_CHECK).is_file() {
             continue;
         }
-        if stop.load(Ordering::SeqCst) {
+        if cx.stopped() {
             return Ok(KernelChecks::Interrupted);
         }
-        log(&format!(
+        cx.log.progress(&format!(
             "{}kernel check: {} timed train steps per model under --kernel auto, native and, where built, onednn",
-            if manifest.grid.points.len() > 1 {
-                format!("{}: ", point.id)
-            } else {
-                String::new()
-            },
+            cx.point_prefix(&point.id),
             super::kernel_check::TIMED_STEPS
         ));
-        let mut child = worker_command(exe)
-            .arg("--worker-kernel-check")
-            .arg(&dir)
-            .stdin(Stdio::null())
-            .stdout(Stdio::inherit())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .map_err(|e| Error::io(exe, e))?;
-        child_pid.store(child.id(), Ordering::SeqCst);
-        let status = child.wait().map_err(|e| Error::io(exe, e))?;
-        child_pid.store(0, Ordering::SeqCst);
+        let status = run_kernel_check_process(cx, &dir)?;
         let written = dir.join(files::KERNEL_CHECK).is_file();
-        if stop.load(Ordering::SeqCst) && !written {
+        if cx.stopped() && !written {
             return Ok(KernelChecks::Interrupted);
         }
         if !status.success() {
-            log(&format!(
+            cx.log.progress(&format!(
                 "kernel check of {} failed ({status}); the report has no kernel split",
                 dir.display()
             ));
@@ -675,9 +657,27 @@ pub fn run_kernel_checks(
     Ok(KernelChecks::Done)
 }
 
+/// Runs `exe --worker-kernel-check DIR` in worker slot 0 and waits for it.
+fn run_kernel_check_process(cx: &JobContext<'_>, dir: &Path) -> Result<ExitStatus> {
+    let exe = cx.exe;
+    let mut child = worker_command(exe)
+        .arg("--worker-kernel-check")
+        .arg(dir)
+        .stdin(Stdio::null())
+        .stdout(Stdio::inherit())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .map_err(|e| Error::io(exe, e))?;
+    let slot = cx.interrupt.workers().slot(0);
+    slot.store(child.id(), Ordering::SeqCst);
+    let status = child.wait().map_err(|e| Error::io(exe, e));
+    slot.store(0, Ordering::SeqCst);
+    status
+}
+
 /// How [`run_kernel_checks`] ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum KernelChecks {
+pub(crate) enum KernelChecks {
     /// Every check ran (or failed, which it logged).
     Done,
     /// Ctrl-C stopped them: some point has no `kernel_check.csv`;

@@ -5,13 +5,13 @@
 //! allocator) and isolates a crash to one run.
 //!
 //! What every part shares is here (the process settings, the data source,
-//! the model shapes and sizes, the loaded corpora); the run folder is in
-//! [`folder`], the parent's loop over the jobs in [`jobs`], and the worker's
-//! side in [`worker`].
+//! the model shapes and sizes, the loaded corpora); the whole parent's
+//! lifecycle is a [`Session`] (plan, run, outcome), the run folder is in
+//! [`folder`], the parent's loop over the jobs in [`jobs`], stopping in
+//! [`interrupt`], what it says in [`log`], and the worker's side in
+//! [`worker`].
 
 use std::path::PathBuf;
-use std::sync::Arc;
-use std::sync::atomic::AtomicBool;
 
 use crate::config::Config;
 use crate::data::memory::{MEMORY_DATASET, MemorySpec};
@@ -22,8 +22,11 @@ use crate::probe::kernel;
 use crate::results::ModelSize;
 
 mod folder;
+pub mod interrupt;
 mod jobs;
 pub mod kernel_check;
+pub mod log;
+mod session;
 mod worker;
 mod worker_exit;
 
@@ -31,7 +34,11 @@ pub use folder::{
     AddedSeeds, Launch, RunLock, create_run_dir, dataset_slug, default_run_id, load_for_resume,
     lock_run_dir, start_run, utc_stamp, with_more_seeds,
 };
-pub use jobs::{ComparisonOutcome, KernelChecks, run_jobs, run_kernel_checks};
+pub use interrupt::{Interrupt, WorkerSlots, die_with_parent, worker_stop_on_signals};
+pub use log::{KeptLines, Log, Sink, Stream, memory_sink, terminal_sink};
+#[cfg(test)]
+pub(crate) use session::testing;
+pub use session::{Env, Outcome, Request, Session, process_env};
 pub use worker::{
     JobResult, block_interrupts, job_result_path, run_worker, run_worker_job, seed_data,
     verify_dataset,
@@ -206,6 +213,3 @@ pub fn load_dataset(config: &Config) -> Result<Corpus> {
     let (source, columns) = dataset_source(config);
     load_corpus(&source, &columns)
 }
-
-/// Shared flag and child pid for the Ctrl-C handler.
-pub type StopFlag = Arc<AtomicBool>;

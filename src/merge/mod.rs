@@ -12,6 +12,8 @@
 
 pub mod grid;
 pub mod runs;
+#[cfg(test)]
+mod tests;
 
 pub use grid::{expand_folders, is_merged_output, merge_folders, run_folders_in};
 pub use runs::{check_mergeable, merge_runs};

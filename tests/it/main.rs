@@ -1,6 +1,7 @@
 //! rnnbench's one integration-test binary: CLI and files (`cli`), data formats
-//! and bad input (`data`), rendered reports (`report`), and the reports in
-//! headless Chromium (`browser`). The tests that load the machine on purpose
+//! and bad input (`data`), rendered reports (`report`), the reports in
+//! headless Chromium (`browser`), and the comparison as a library type
+//! (`session`). The tests that load the machine on purpose
 //! are a binary of their own (`tests/hog/`).
 
 mod browser;
@@ -18,6 +19,7 @@ mod readme;
 mod report;
 mod seeds_auto;
 mod series;
+mod session;
 mod survive;
 mod sweep;
 mod transformer;
