@@ -435,7 +435,10 @@ pub(crate) fn write_point_dir(
 /// switches of `config` in force.
 fn write_environment(dir: &Path, config: &Config, device: tch::Device) -> Result<()> {
     apply_process_settings(config);
-    results::write_json_atomic(&dir.join(files::ENVIRONMENT), &Environment::probe(device))
+    results::write_json_atomic(
+        &dir.join(files::ENVIRONMENT),
+        &Environment::probe(device, config.kernel),
+    )
 }
 
 /// The model sizes of the point folder `dir` when its `config.json` exists

@@ -307,11 +307,7 @@ pub fn run_worker(
     let mut run = outcome.run;
     if run.status == RunStatus::Ok {
         // On the best checkpoint, which fit restored to score the test split.
-        let latency = measure_latency(&model, &data.test, seed, device)?;
-        run.latency_review_p50_ms = Some(latency.review_p50_ms);
-        run.latency_review_p99_ms = Some(latency.review_p99_ms);
-        run.latency_step_p50_us = latency.step_p50_us;
-        run.latency_step_p99_us = latency.step_p99_us;
+        measure_latency(&model, &data.test, seed, device)?.record_into(&mut run);
     }
     if record_gradients && run.status == RunStatus::Ok {
         gradient_rows.push((

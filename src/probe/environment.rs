@@ -42,7 +42,7 @@ pub struct Environment {
     /// Which CPU kernel the LSTM runs on under this process's `--kernel`:
     /// libtorch's choice, `onednn` or `native` (libtorch's GRU and RNN have
     /// no oneDNN path and always use `native`), or `onednn-fused` under
-    /// `--kernel onednn` ([`super::kernel::process_cpu_lstm_kernel`]).
+    /// `--kernel onednn` ([`super::kernel::cpu_lstm_kernel`]).
     pub cpu_lstm_kernel: String,
     /// Whether libtorch may use oneDNN (off under `--kernel native`).
     #[serde(default)]
@@ -108,8 +108,9 @@ fn gpu_info(index: usize) -> Option<GpuInfo> {
 }
 
 impl Environment {
-    /// Probes the current process (after threads and device are set).
-    pub fn probe(device: Device) -> Environment {
+    /// Probes the current process (after threads and device are set, and
+    /// libtorch's switches for `kernel`, [`super::kernel::apply`]).
+    pub fn probe(device: Device, kernel: crate::config::KernelChoice) -> Environment {
         let mut system = sysinfo::System::new().ok();
         if let Some(system) = system.as_mut() {
             system.refresh_cpu_all();
@@ -140,7 +141,7 @@ impl Environment {
             mkl: tch::utils::has_mkl(),
             mkldnn,
             openmp: tch::utils::has_openmp(),
-            cpu_lstm_kernel: super::kernel::process_cpu_lstm_kernel().name().to_string(),
+            cpu_lstm_kernel: super::kernel::cpu_lstm_kernel(kernel).name().to_string(),
             onednn_enabled: Some(super::kernel::onednn_enabled()),
             flush_denormal: Some(flush_denormal_now()),
             interference_signals: super::interference::available_signals()

@@ -8,8 +8,6 @@
 //! kernel it runs on ([`crate::model::Classifier::kernel`]); the kernel
 //! names ([`Kernel`]) live with the model and are re-exported here.
 
-use std::sync::atomic::{AtomicU8, Ordering};
-
 use tch::Device;
 
 use crate::config::KernelChoice;
@@ -43,39 +41,22 @@ pub fn set_flush_denormal(on: bool) -> bool {
     unsafe { rnnbench_set_flush_denormal(i32::from(on)) != 0 }
 }
 
-/// The `--kernel` this process was last set up with by [`apply`], as
-/// [`KernelChoice`]'s index (`auto` before any): a record for the files
-/// that describe the process and have no model ([`process_cpu_lstm_kernel`]);
-/// nothing reads it to choose a kernel.
-static APPLIED: AtomicU8 = AtomicU8::new(0);
-
-/// Every choice, in the order of [`APPLIED`]'s index.
-const CHOICES: [KernelChoice; 3] = [
-    KernelChoice::Auto,
-    KernelChoice::Native,
-    KernelChoice::Onednn,
-];
-
 /// Applies `choice`'s libtorch switches to this process: libtorch's oneDNN
 /// and cuDNN on for `auto` and `onednn` (under `onednn` they reach no
 /// recurrent cell: the classifiers are built with the fused cells,
-/// [`KernelChoice::recurrent`]), off for `native`; and records `choice`
-/// ([`process_cpu_lstm_kernel`]).
+/// [`KernelChoice::recurrent`]), off for `native`.
 pub fn apply(choice: KernelChoice) {
     let on = choice != KernelChoice::Native;
     set_onednn_enabled(on);
     tch::Cuda::set_user_enabled_cudnn(on);
-    let index = CHOICES.iter().position(|&c| c == choice).unwrap_or(0);
-    APPLIED.store(index as u8, Ordering::Relaxed);
 }
 
-/// The kernel an LSTM built for the `--kernel` this process was last set up
-/// with ([`apply`]) runs on the CPU, for `environment.json`, which describes
+/// The kernel an LSTM built for `choice` runs on the CPU with libtorch's
+/// switches as [`apply`] set them, for `environment.json`, which describes
 /// the process and has no model: `onednn-fused` under `--kernel onednn`,
 /// otherwise libtorch's choice (`onednn` or `native`). A run records its own
 /// model's answer ([`crate::model::Classifier::kernel`]).
-pub fn process_cpu_lstm_kernel() -> Kernel {
-    let choice = CHOICES[usize::from(APPLIED.load(Ordering::Relaxed)).min(CHOICES.len() - 1)];
+pub fn cpu_lstm_kernel(choice: KernelChoice) -> Kernel {
     choice.recurrent().runs(Cell::Lstm, Device::Cpu)
 }
 
@@ -146,11 +127,11 @@ mod tests {
         apply(KernelChoice::Native);
         assert!(!onednn_enabled());
         assert_eq!(lstm.kernel(), Kernel::Native);
-        assert_eq!(process_cpu_lstm_kernel(), Kernel::Native);
+        assert_eq!(cpu_lstm_kernel(KernelChoice::Native), Kernel::Native);
         apply(KernelChoice::Onednn);
         // libtorch's switches as under auto; the fused cells are the model's.
         assert!(onednn_enabled());
-        assert_eq!(process_cpu_lstm_kernel(), Kernel::OnednnFused);
+        assert_eq!(cpu_lstm_kernel(KernelChoice::Onednn), Kernel::OnednnFused);
         apply(KernelChoice::Auto);
         assert!(onednn_enabled());
         let expected = if tch::utils::has_mkldnn() {
@@ -159,7 +140,7 @@ mod tests {
             Kernel::Native
         };
         assert_eq!(lstm.kernel(), expected);
-        assert_eq!(process_cpu_lstm_kernel(), expected);
+        assert_eq!(cpu_lstm_kernel(KernelChoice::Auto), expected);
         assert_eq!(gru.kernel(), Kernel::Native);
         assert_eq!(rnn.kernel(), Kernel::Native);
         // --kernel does not reach the Transformer.

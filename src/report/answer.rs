@@ -215,46 +215,75 @@ pub fn answer(inputs: &AnswerInputs) -> Option<Answer> {
     });
 
     if let Some(t) = &s.time_to_target {
-        let criterion = format!("Time to {:.1}% validation accuracy", t.target * 100.0);
-        let of = |m: Cell| t.per_model.iter().find(|x| x.model == m);
-        let reach: Vec<String> = [pair.a, pair.b]
-            .into_iter()
-            .filter_map(|m| of(m).map(|x| (m, x)))
-            .filter(|(_, x)| x.reached < x.runs)
-            .map(|(m, x)| {
-                format!(
-                    "{} reached it in {} of {} seeds",
-                    m.display_name(),
-                    x.reached,
-                    x.runs
-                )
-            })
-            .collect();
-        let ratio = t
-            .pairs
-            .iter()
-            .find(|p| p.a == pair.a && p.b == pair.b)
-            .and_then(|p| p.ratio.as_ref());
-        let mut l = match ratio {
-            // The ratio is b's time over a's.
-            Some(r) => ratio_line(&criterion, b, a, r, time, kernel.as_deref()),
-            None => not_measured(&criterion, "no seed where both reached it"),
-        };
-        if !reach.is_empty() {
-            l.text.push_str(&format!("; {}", reach.join(", ")));
-        }
-        lines.push(if disturbed {
-            on_disturbed_timings(l)
-        } else {
-            l
-        });
+        lines.push(time_to_target_line(
+            t,
+            pair,
+            time,
+            kernel.as_deref(),
+            disturbed,
+        ));
     }
 
     let memory = memory_measure(pair)
         .map(|(criterion, r)| ratio_line(criterion, a, b, r, (Kind::Memory, Spread::Cells), None));
     lines.push(memory.unwrap_or_else(|| not_measured("Memory", "not recorded.")));
 
-    let (whole, step) = latency_units(inputs.series);
+    lines.push(latency_line(pair, kernel.as_deref(), inputs.series));
+
+    let next = next_step(&lines, pair, s, inputs);
+    Some(Answer { title, lines, next })
+}
+
+/// Time to the target validation accuracy, `b`'s training seconds over
+/// `a`'s (paired by seed), with the seeds that did not reach it.
+fn time_to_target_line(
+    t: &crate::analysis::time_to_target::TimeToTarget,
+    pair: &PairSummary,
+    time: (Kind, Spread),
+    kernel: Option<&str>,
+    disturbed: bool,
+) -> AnswerLine {
+    let (a, b) = (pair.a.display_name(), pair.b.display_name());
+    let criterion = format!("Time to {:.1}% validation accuracy", t.target * 100.0);
+    let of = |m: Cell| t.per_model.iter().find(|x| x.model == m);
+    let reach: Vec<String> = [pair.a, pair.b]
+        .into_iter()
+        .filter_map(|m| of(m).map(|x| (m, x)))
+        .filter(|(_, x)| x.reached < x.runs)
+        .map(|(m, x)| {
+            format!(
+                "{} reached it in {} of {} seeds",
+                m.display_name(),
+                x.reached,
+                x.runs
+            )
+        })
+        .collect();
+    let ratio = t
+        .pairs
+        .iter()
+        .find(|p| p.a == pair.a && p.b == pair.b)
+        .and_then(|p| p.ratio.as_ref());
+    let mut l = match ratio {
+        // The ratio is b's time over a's.
+        Some(r) => ratio_line(&criterion, b, a, r, time, kernel),
+        None => not_measured(&criterion, "no seed where both reached it"),
+    };
+    if !reach.is_empty() {
+        l.text.push_str(&format!("; {}", reach.join(", ")));
+    }
+    if disturbed {
+        on_disturbed_timings(l)
+    } else {
+        l
+    }
+}
+
+/// Latency at batch 1 (p50) per whole example and per streamed step, in
+/// one line.
+fn latency_line(pair: &PairSummary, kernel: Option<&str>, series: bool) -> AnswerLine {
+    let (a, b) = (pair.a.display_name(), pair.b.display_name());
+    let (whole, step) = latency_units(series);
     let parts: Vec<(&str, AnswerLine)> = [
         (whole, pair.latency_review_ratio.as_ref()),
         (step, pair.latency_step_ratio.as_ref()),
@@ -265,11 +294,11 @@ pub fn answer(inputs: &AnswerInputs) -> Option<Answer> {
         Some((what, latency))
     })
     .collect();
-    let latency = match &kernel {
+    let latency = match kernel {
         Some(k) => format!("Latency (batch 1, p50, on {k})"),
         None => "Latency (batch 1, p50)".to_string(),
     };
-    lines.push(if parts.is_empty() {
+    if parts.is_empty() {
         not_measured("Latency (batch 1, p50)", "not measured in this run.")
     } else {
         let decision = if let Some(p) = parts.iter().find(|p| p.1.decision.wants_seeds()) {
@@ -297,10 +326,7 @@ pub fn answer(inputs: &AnswerInputs) -> Option<Answer> {
             decision,
             need,
         }
-    });
-
-    let next = next_step(&lines, pair, s, inputs);
-    Some(Answer { title, lines, next })
+    }
 }
 
 /// A timing line that rests on runs whose epochs other load disturbed

@@ -562,85 +562,11 @@ fn kernel_ratios_text(r: &KernelRatios) -> String {
 
 /// What a run measured for `claim`, in words.
 fn claim_measured(claim: &Claim, ctx: &ClaimContext) -> String {
-    let (shapes, kernel) = (ctx.shapes, ctx.kernel);
     let Some(evidence) = &claim.evidence else {
         return "—".to_string();
     };
     match evidence {
-        Evidence::Pair { comparison: c, .. } => match claim.id {
-            ClaimId::Accuracy | ClaimId::SeriesAccuracy => accuracy_difference("LSTM − GRU", c),
-            ClaimId::ShortSeries => accuracy_difference("the more accurate gated cell − RNN", c),
-            ClaimId::Speed => {
-                let mut text = format!("GRU / LSTM seconds per epoch {}", ratio_text(&inverted(c)));
-                if let Some(k) = kernel
-                    && let (Some(auto), Some(native)) = (&k.auto, &k.native)
-                {
-                    text.push_str("; per train step (kernel check) ");
-                    if let Some(fused) = &k.onednn {
-                        text.push_str(&format!(
-                            "{} on the same fused oneDNN cells (the cells' own cost), ",
-                            ratio_text(&Comparison::of_ratio(fused))
-                        ));
-                    }
-                    text.push_str(&format!(
-                        "{} with libtorch's own kernels (LSTM on oneDNN: what a PyTorch user gets), {} with both on the native kernel",
-                        ratio_text(&Comparison::of_ratio(auto)),
-                        ratio_text(&Comparison::of_ratio(native))
-                    ));
-                }
-                text
-            }
-            ClaimId::Memory => {
-                let mut text = format!(
-                    "GRU / LSTM memory training adds (peak RSS above the pre-training RSS) {}",
-                    ratio_text(&inverted(c))
-                );
-                text.push_str(&runs_kernel_note(ctx));
-                if let Some(a) = activation_arithmetic(shapes) {
-                    text.push_str(&format!("; {a}"));
-                }
-                text
-            }
-            ClaimId::Latency | ClaimId::SeriesLatency => {
-                let (unit, whole) = if claim.id == ClaimId::SeriesLatency {
-                    ("time step", "series")
-                } else {
-                    ("token", "review")
-                };
-                let mut text = format!(
-                    "GRU / LSTM streaming latency per {unit} (p50, batch 1) {}{}",
-                    ratio_text(&inverted(c)),
-                    runs_kernel_note(ctx)
-                );
-                if let Some(p99) = &ctx.step_p99 {
-                    text.push_str(&format!("; p99 {}", ratio_text(&inverted(p99))));
-                }
-                if let Some(stream) = kernel.and_then(|k| k.stream.as_ref()) {
-                    text.push_str(&format!(
-                        "; kernel check, per streamed {unit}: {}",
-                        kernel_ratios_text(stream)
-                    ));
-                }
-                if let Some(review) = kernel.and_then(|k| k.review.as_ref()) {
-                    text.push_str(&format!(
-                        "; per whole {whole}: {}",
-                        kernel_ratios_text(review)
-                    ));
-                }
-                text
-            }
-            ClaimId::Parallel => format!(
-                "Transformer / LSTM seconds per epoch {}{}",
-                ratio_text(&inverted(c)),
-                params_note(shapes, Cell::Transformer, Cell::Lstm)
-            ),
-            ClaimId::MemoryIntensive => format!(
-                "Transformer / LSTM memory training adds (peak RSS above the pre-training RSS) {}{}",
-                ratio_text(&inverted(c)),
-                params_note(shapes, Cell::Transformer, Cell::Lstm)
-            ),
-            _ => "—".to_string(),
-        },
+        Evidence::Pair { comparison: c, .. } => pair_claim_measured(claim.id, c, ctx),
         Evidence::Count { cells } => cells
             .iter()
             .map(|(cell, gates, per_unit)| {
@@ -701,6 +627,94 @@ fn claim_measured(claim: &Claim, ctx: &ClaimContext) -> String {
                 .join(", ")
         ),
     }
+}
+
+/// What a claim decided by one pair's comparison `c` measured.
+fn pair_claim_measured(id: ClaimId, c: &Comparison, ctx: &ClaimContext) -> String {
+    let shapes = ctx.shapes;
+    match id {
+        ClaimId::Accuracy | ClaimId::SeriesAccuracy => accuracy_difference("LSTM − GRU", c),
+        ClaimId::ShortSeries => accuracy_difference("the more accurate gated cell − RNN", c),
+        ClaimId::Speed => speed_measured(c, ctx.kernel),
+        ClaimId::Memory => {
+            let mut text = format!(
+                "GRU / LSTM memory training adds (peak RSS above the pre-training RSS) {}",
+                ratio_text(&inverted(c))
+            );
+            text.push_str(&runs_kernel_note(ctx));
+            if let Some(a) = activation_arithmetic(shapes) {
+                text.push_str(&format!("; {a}"));
+            }
+            text
+        }
+        ClaimId::Latency | ClaimId::SeriesLatency => latency_measured(id, c, ctx),
+        ClaimId::Parallel => format!(
+            "Transformer / LSTM seconds per epoch {}{}",
+            ratio_text(&inverted(c)),
+            params_note(shapes, Cell::Transformer, Cell::Lstm)
+        ),
+        ClaimId::MemoryIntensive => format!(
+            "Transformer / LSTM memory training adds (peak RSS above the pre-training RSS) {}{}",
+            ratio_text(&inverted(c)),
+            params_note(shapes, Cell::Transformer, Cell::Lstm)
+        ),
+        _ => "—".to_string(),
+    }
+}
+
+/// Claim 2's figures: seconds per epoch, then the kernel check's ratios per
+/// train step on each kernel setting.
+fn speed_measured(c: &Comparison, kernel: Option<&KernelPair>) -> String {
+    let mut text = format!("GRU / LSTM seconds per epoch {}", ratio_text(&inverted(c)));
+    if let Some(k) = kernel
+        && let (Some(auto), Some(native)) = (&k.auto, &k.native)
+    {
+        text.push_str("; per train step (kernel check) ");
+        if let Some(fused) = &k.onednn {
+            text.push_str(&format!(
+                "{} on the same fused oneDNN cells (the cells' own cost), ",
+                ratio_text(&Comparison::of_ratio(fused))
+            ));
+        }
+        text.push_str(&format!(
+            "{} with libtorch's own kernels (LSTM on oneDNN: what a PyTorch user gets), {} with both on the native kernel",
+            ratio_text(&Comparison::of_ratio(auto)),
+            ratio_text(&Comparison::of_ratio(native))
+        ));
+    }
+    text
+}
+
+/// Claims 6 and 13's figures: streaming latency per step, its p99, and the
+/// kernel check's ratios per step and per whole example.
+fn latency_measured(id: ClaimId, c: &Comparison, ctx: &ClaimContext) -> String {
+    let kernel = ctx.kernel;
+    let (unit, whole) = if id == ClaimId::SeriesLatency {
+        ("time step", "series")
+    } else {
+        ("token", "review")
+    };
+    let mut text = format!(
+        "GRU / LSTM streaming latency per {unit} (p50, batch 1) {}{}",
+        ratio_text(&inverted(c)),
+        runs_kernel_note(ctx)
+    );
+    if let Some(p99) = &ctx.step_p99 {
+        text.push_str(&format!("; p99 {}", ratio_text(&inverted(p99))));
+    }
+    if let Some(stream) = kernel.and_then(|k| k.stream.as_ref()) {
+        text.push_str(&format!(
+            "; kernel check, per streamed {unit}: {}",
+            kernel_ratios_text(stream)
+        ));
+    }
+    if let Some(review) = kernel.and_then(|k| k.review.as_ref()) {
+        text.push_str(&format!(
+            "; per whole {whole}: {}",
+            kernel_ratios_text(review)
+        ));
+    }
+    text
 }
 
 /// `{who} test accuracy +1.23 points [-0.50, +2.96]`, or with too few

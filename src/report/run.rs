@@ -273,7 +273,6 @@ pub fn report_run(dir: &Path, target: Option<f64>) -> Result<FinishedRun> {
 /// summary it shows, its claims table and its first screen.
 fn render(run: &RunFiles, csv: Csv) -> Result<(PathBuf, Summary, Vec<ClaimRow>, Option<Answer>)> {
     let dir = run.dir.as_path();
-    let models = run.models();
     let summary = run.summary();
     let claims = run_claims(run, &summary, &[], None);
     let answer = run_answer(run, &summary);
@@ -294,6 +293,19 @@ fn render(run: &RunFiles, csv: Csv) -> Result<(PathBuf, Summary, Vec<ClaimRow>, 
         }
     }
 
+    let figures = draw_charts(run, &summary)?;
+    let notes = page_notes(run, csv, &summary);
+    let page = RunPage::new(run, &summary, figures, notes, &claims, answer.as_ref()).render()?;
+    let path = dir.join(files::REPORT);
+    crate::results::write_atomic(&path, page.as_bytes())?;
+    Ok((path, summary, claims, answer))
+}
+
+/// Draws the run page's charts into `run`'s folder; returns them in the
+/// page's order.
+fn draw_charts(run: &RunFiles, summary: &Summary) -> Result<Vec<Figure>> {
+    let dir = run.dir.as_path();
+    let models = run.models();
     let mut figures = Vec::new();
     let mut add = |file: &str, alt: &str, caption: &str| {
         figures.push(Figure {
@@ -376,7 +388,13 @@ fn render(run: &RunFiles, csv: Csv) -> Result<(PathBuf, Summary, Vec<ClaimRow>, 
             &series::gradient_flow(&run.gradient, &models),
         )?;
     }
+    Ok(figures)
+}
 
+/// The notes at the top of the run page: a live render, a cut-off line, a
+/// missing kernel check, the data's warnings, a merge's notes and the
+/// duplicate rows.
+fn page_notes(run: &RunFiles, csv: Csv, summary: &Summary) -> Vec<String> {
     let mut notes: Vec<String> = Vec::new();
     if csv == Csv::Leave {
         notes.push(LIVE_NOTE.to_string());
@@ -396,8 +414,5 @@ fn render(run: &RunFiles, csv: Csv) -> Result<(PathBuf, Summary, Vec<ClaimRow>, 
             d.seed
         ));
     }
-    let page = RunPage::new(run, &summary, figures, notes, &claims, answer.as_ref()).render()?;
-    let path = dir.join(files::REPORT);
-    crate::results::write_atomic(&path, page.as_bytes())?;
-    Ok((path, summary, claims, answer))
+    notes
 }

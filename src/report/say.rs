@@ -96,7 +96,7 @@ pub fn estimate(c: &Comparison) -> String {
             value(c.estimate, c.contrast),
             interval(ci, c.contrast)
         ),
-        None => format!("{} ({})", value(c.estimate, c.contrast), too_few_seeds(c.n)),
+        None => format!("{}, {}", value(c.estimate, c.contrast), too_few_seeds(c.n)),
     }
 }
 
@@ -269,7 +269,7 @@ mod tests {
         assert_eq!(text, "too few seeds (2; an interval needs 3)");
         assert_eq!(
             estimate(&c),
-            "1.25× (too few seeds (2; an interval needs 3))"
+            "1.25×, too few seeds (2; an interval needs 3)"
         );
     }
 

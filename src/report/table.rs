@@ -239,6 +239,10 @@ pub const RESOURCES: &[Column] = &[
         shown: ALL,
     },
     Column {
+        cells: Cells::Mean(metrics::LATENCY_STEP_P90),
+        shown: ALL,
+    },
+    Column {
         cells: Cells::Mean(metrics::LATENCY_STEP_P99),
         shown: ALL,
     },

@@ -51,12 +51,6 @@ pub fn hold_pages(dir: &Path) -> Result<FolderLock> {
     Ok(FolderLock { _file: file })
 }
 
-/// Keeps `lock` until this process ends (for `compare`'s last render: see
-/// the module's note).
-pub fn keep_until_exit(lock: FolderLock) {
-    std::mem::forget(lock);
-}
-
 fn open_lock_file(path: &Path) -> Result<std::fs::File> {
     std::fs::OpenOptions::new()
         .create(true)

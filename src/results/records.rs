@@ -253,6 +253,9 @@ pub struct RunRecord {
     /// it: `worker_secs` plus loading libtorch and starting up.
     #[serde(default)]
     pub wall_secs: Option<f64>,
+    /// 90th percentile microseconds per streamed token at batch 1.
+    #[serde(default)]
+    pub latency_step_p90_us: Option<f64>,
 }
 
 impl RunRecord {
@@ -300,6 +303,7 @@ impl RunRecord {
             data_secs: None,
             worker_secs: None,
             wall_secs: None,
+            latency_step_p90_us: None,
         }
     }
 }

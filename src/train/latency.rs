@@ -54,6 +54,19 @@ pub struct Latency {
     pub step_p50_us: Option<f64>,
     /// 99th percentile of the same.
     pub step_p99_us: Option<f64>,
+    /// 90th percentile of the same.
+    pub step_p90_us: Option<f64>,
+}
+
+impl Latency {
+    /// Writes these figures into `run`'s record.
+    pub fn record_into(&self, run: &mut crate::results::RunRecord) {
+        run.latency_review_p50_ms = Some(self.review_p50_ms);
+        run.latency_review_p99_ms = Some(self.review_p99_ms);
+        run.latency_step_p50_us = self.step_p50_us;
+        run.latency_step_p90_us = self.step_p90_us;
+        run.latency_step_p99_us = self.step_p99_us;
+    }
 }
 
 /// The indices of the test reviews timed for `seed`: [`LATENCY_REVIEWS`]
@@ -62,10 +75,10 @@ pub fn latency_sample(test: &Encoded, seed: u64) -> Vec<usize> {
     crate::data::sample_indices(test.len(), LATENCY_REVIEWS, seed)
 }
 
-/// The p50 and p99 of `samples`.
-fn percentiles(samples: Vec<f64>) -> (f64, f64) {
+/// The p50, p90 and p99 of `samples`.
+fn percentiles(samples: Vec<f64>) -> (f64, f64, f64) {
     let mut data = Data::new(samples);
-    (data.median(), data.quantile(0.99))
+    (data.median(), data.quantile(0.90), data.quantile(0.99))
 }
 
 /// Measures `model`'s latency on `test` for `seed` (see the module's docs).
@@ -97,18 +110,19 @@ pub fn measure_latency(
                 review_secs.push(start.elapsed().as_secs_f64());
             }
         }
-        let (review_p50, review_p99) = percentiles(review_secs);
-        let (step_p50_us, step_p99_us) = if !model.can_stream() {
-            (None, None)
+        let (review_p50, _, review_p99) = percentiles(review_secs);
+        let step = if model.can_stream() {
+            let (p50, p90, p99) = percentiles(stream(model, test, &sample, device)?);
+            Some((p50 * 1e6, p90 * 1e6, p99 * 1e6))
         } else {
-            let (p50, p99) = percentiles(stream(model, test, &sample, device)?);
-            (Some(p50 * 1e6), Some(p99 * 1e6))
+            None
         };
         Ok(Latency {
             review_p50_ms: review_p50 * 1e3,
             review_p99_ms: review_p99 * 1e3,
-            step_p50_us,
-            step_p99_us,
+            step_p50_us: step.map(|s| s.0),
+            step_p90_us: step.map(|s| s.1),
+            step_p99_us: step.map(|s| s.2),
         })
     })
 }

@@ -82,7 +82,7 @@ fn config(seeds: &[u64], hidden: i64, dataset: &str) -> RunManifest {
 /// A typed `environment.json` for the fixture runs: this machine's, with a
 /// CPU name that must be escaped on the page.
 fn environment() -> Environment {
-    let mut env = Environment::probe(tch::Device::Cpu);
+    let mut env = Environment::probe(tch::Device::Cpu, rnnbench::config::KernelChoice::Onednn);
     env.cpu_model = "Test CPU <x86>".into();
     env.threads = 2;
     env

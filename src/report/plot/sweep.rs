@@ -162,35 +162,8 @@ where
     DB::ErrorType: 'static,
 {
     let scale = panel.scale;
-    let ticks: Vec<f64> = layout.xs.iter().map(|&x| u_of(layout, x)).collect();
-    let mut sorted = ticks.clone();
-    sorted.sort_by(f64::total_cmp);
-    let gap = sorted
-        .windows(2)
-        .map(|w| w[1] - w[0])
-        .filter(|g| *g > 0.0)
-        .fold(f64::INFINITY, f64::min);
-    let gap = if gap.is_finite() { gap } else { 1.0 };
-    let (u_lo, u_hi) = match (sorted.first(), sorted.last()) {
-        (Some(&lo), Some(&hi)) => (lo - gap / 2.0, hi + gap / 2.0),
-        _ => (-0.5, 0.5),
-    };
-    let ys: Vec<f64> = panel
-        .lines
-        .iter()
-        .flat_map(|l| &l.points)
-        .flat_map(|p| {
-            let e = &p.estimate;
-            let (lo, hi) = shown_ci(e).unwrap_or((e.mean, e.mean));
-            [lo * scale, hi * scale]
-        })
-        .chain(panel.reference.map(|(y, _)| y * scale))
-        .collect();
-    let (y_lo, y_hi) = match y_range(&ys, panel.from_zero) {
-        // Accuracies stay within 0–100%.
-        (lo, hi) if !panel.from_zero => (lo.max(0.0), hi.min(scale)),
-        range => range,
-    };
+    let (ticks, gap, (u_lo, u_hi)) = x_extent(layout);
+    let (y_lo, y_hi) = y_extent(panel);
     let mut chart = ChartBuilder::on(area)
         .caption(panel.caption, (FONT, 20))
         .margin(14)
@@ -244,64 +217,13 @@ where
     }
     let k = panel.lines.len().max(1) as f64;
     for (li, line) in panel.lines.iter().enumerate() {
-        let c = model_colour(line.model);
         // Spread the lines a little sideways so that whiskers do not overlap.
         let dx = if k > 1.0 {
             gap * (-0.12 + 0.24 * li as f64 / (k - 1.0))
         } else {
             0.0
         };
-        let pts: Vec<(f64, f64)> = line
-            .points
-            .iter()
-            .map(|p| (u_of(layout, p.x) + dx, p.estimate.mean * scale))
-            .collect();
-        let style = c.stroke_width(2);
-        let series = if line.group == 0 {
-            chart
-                .draw_series(LineSeries::new(pts.clone(), style))
-                .map_err(|e| e.to_string())?
-        } else {
-            chart
-                .draw_series(DashedLineSeries::new(pts.clone(), 8, 5, style))
-                .map_err(|e| e.to_string())?
-        };
-        // The marker's shape tells the setting of the other swept options:
-        // filled circle, triangle, cross, hollow circle.
-        if panel.legend {
-            let anno = series.label(line.label.clone());
-            match line.group % 4 {
-                0 => anno.legend(move |(x, y)| Circle::new((x + 12, y), 5, c.filled())),
-                1 => anno.legend(move |(x, y)| TriangleMarker::new((x + 12, y), 6, c.filled())),
-                2 => anno.legend(move |(x, y)| Cross::new((x + 12, y), 5, c.stroke_width(2))),
-                _ => anno.legend(move |(x, y)| Circle::new((x + 12, y), 5, c.stroke_width(2))),
-            };
-        }
-        match line.group % 4 {
-            0 => chart.draw_series(pts.iter().map(|&p| Circle::new(p, 5, c.filled()))),
-            1 => chart.draw_series(pts.iter().map(|&p| TriangleMarker::new(p, 6, c.filled()))),
-            2 => chart.draw_series(pts.iter().map(|&p| Cross::new(p, 5, c.stroke_width(2)))),
-            _ => chart.draw_series(pts.iter().map(|&p| Circle::new(p, 5, c.stroke_width(2)))),
-        }
-        .map_err(|e| e.to_string())?;
-        for (p, &(u, y)) in line.points.iter().zip(&pts) {
-            if let Some((a, b)) = shown_ci(&p.estimate) {
-                chart
-                    .draw_series(std::iter::once(PathElement::new(
-                        vec![(u, a * scale), (u, b * scale)],
-                        c.mix(0.8).stroke_width(1),
-                    )))
-                    .map_err(|e| e.to_string())?;
-            }
-            if let Some(note) = &p.note {
-                let style = TextStyle::from((FONT, 12).into_font()).color(&c);
-                chart
-                    .draw_series(std::iter::once(
-                        EmptyElement::at((u, y)) + Text::new(note.clone(), (7, -16), style),
-                    ))
-                    .map_err(|e| e.to_string())?;
-            }
-        }
+        draw_line(&mut chart, layout, panel, line, dx)?;
     }
     if panel.legend && !panel.lines.is_empty() {
         draw_legend(
@@ -310,6 +232,115 @@ where
             LegendSize::Panel,
         )
         .map_err(|e| e.to_string())?;
+    }
+    Ok(())
+}
+
+/// The x axis of a panel: each setting's position, the smallest gap between
+/// two, and the axis's ends half a gap beyond the first and last.
+fn x_extent(layout: &AxisLayout) -> (Vec<f64>, f64, (f64, f64)) {
+    let ticks: Vec<f64> = layout.xs.iter().map(|&x| u_of(layout, x)).collect();
+    let mut sorted = ticks.clone();
+    sorted.sort_by(f64::total_cmp);
+    let gap = sorted
+        .windows(2)
+        .map(|w| w[1] - w[0])
+        .filter(|g| *g > 0.0)
+        .fold(f64::INFINITY, f64::min);
+    let gap = if gap.is_finite() { gap } else { 1.0 };
+    let ends = match (sorted.first(), sorted.last()) {
+        (Some(&lo), Some(&hi)) => (lo - gap / 2.0, hi + gap / 2.0),
+        _ => (-0.5, 0.5),
+    };
+    (ticks, gap, ends)
+}
+
+/// The y range of a panel: every point's interval and the reference line,
+/// accuracies kept within 0–100%.
+fn y_extent(panel: &Panel) -> (f64, f64) {
+    let scale = panel.scale;
+    let ys: Vec<f64> = panel
+        .lines
+        .iter()
+        .flat_map(|l| &l.points)
+        .flat_map(|p| {
+            let e = &p.estimate;
+            let (lo, hi) = shown_ci(e).unwrap_or((e.mean, e.mean));
+            [lo * scale, hi * scale]
+        })
+        .chain(panel.reference.map(|(y, _)| y * scale))
+        .collect();
+    match y_range(&ys, panel.from_zero) {
+        (lo, hi) if !panel.from_zero => (lo.max(0.0), hi.min(scale)),
+        range => range,
+    }
+}
+
+/// One model's line on a panel, moved `dx` sideways: the line (dashed for
+/// the second group of settings), its markers (the shape tells the group),
+/// its legend entry, the whiskers of the intervals and the points' notes.
+fn draw_line<DB: DrawingBackend>(
+    chart: &mut ChartContext<'_, DB, Cartesian2d<Ticked, plotters::coord::types::RangedCoordf64>>,
+    layout: &AxisLayout,
+    panel: &Panel,
+    line: &SweepLine,
+    dx: f64,
+) -> DrawResult
+where
+    DB::ErrorType: 'static,
+{
+    let scale = panel.scale;
+    let c = model_colour(line.model);
+    let pts: Vec<(f64, f64)> = line
+        .points
+        .iter()
+        .map(|p| (u_of(layout, p.x) + dx, p.estimate.mean * scale))
+        .collect();
+    let style = c.stroke_width(2);
+    let series = if line.group == 0 {
+        chart
+            .draw_series(LineSeries::new(pts.clone(), style))
+            .map_err(|e| e.to_string())?
+    } else {
+        chart
+            .draw_series(DashedLineSeries::new(pts.clone(), 8, 5, style))
+            .map_err(|e| e.to_string())?
+    };
+    // The marker's shape tells the setting of the other swept options:
+    // filled circle, triangle, cross, hollow circle.
+    if panel.legend {
+        let anno = series.label(line.label.clone());
+        match line.group % 4 {
+            0 => anno.legend(move |(x, y)| Circle::new((x + 12, y), 5, c.filled())),
+            1 => anno.legend(move |(x, y)| TriangleMarker::new((x + 12, y), 6, c.filled())),
+            2 => anno.legend(move |(x, y)| Cross::new((x + 12, y), 5, c.stroke_width(2))),
+            _ => anno.legend(move |(x, y)| Circle::new((x + 12, y), 5, c.stroke_width(2))),
+        };
+    }
+    match line.group % 4 {
+        0 => chart.draw_series(pts.iter().map(|&p| Circle::new(p, 5, c.filled()))),
+        1 => chart.draw_series(pts.iter().map(|&p| TriangleMarker::new(p, 6, c.filled()))),
+        2 => chart.draw_series(pts.iter().map(|&p| Cross::new(p, 5, c.stroke_width(2)))),
+        _ => chart.draw_series(pts.iter().map(|&p| Circle::new(p, 5, c.stroke_width(2)))),
+    }
+    .map_err(|e| e.to_string())?;
+    for (p, &(u, y)) in line.points.iter().zip(&pts) {
+        if let Some((a, b)) = shown_ci(&p.estimate) {
+            chart
+                .draw_series(std::iter::once(PathElement::new(
+                    vec![(u, a * scale), (u, b * scale)],
+                    c.mix(0.8).stroke_width(1),
+                )))
+                .map_err(|e| e.to_string())?;
+        }
+        if let Some(note) = &p.note {
+            let style = TextStyle::from((FONT, 12).into_font()).color(&c);
+            chart
+                .draw_series(std::iter::once(
+                    EmptyElement::at((u, y)) + Text::new(note.clone(), (7, -16), style),
+                ))
+                .map_err(|e| e.to_string())?;
+        }
     }
     Ok(())
 }
