@@ -17,7 +17,8 @@
 use std::process::{Child, Command};
 use std::time::Instant;
 
-use rnnbench::probe::interference::{DisturbanceRule, EpochTiming, Signals, runqueue_wait_share};
+use rnnbench::analysis::disturbance::{DisturbanceRule, EpochTiming, runqueue_wait_share};
+use rnnbench::probe::interference::Signals;
 use tch::{Device, Kind, Tensor};
 
 struct Args {

@@ -15,12 +15,13 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use criterion::measurement::WallTime;
 use criterion::{BenchmarkGroup, BenchmarkId, Criterion, SamplingMode};
+use rnnbench::analysis::disturbance::{DisturbanceRule, EpochTiming};
 use rnnbench::bench::canary::Canary;
 use rnnbench::bench::{
     BENCH_CONDITIONS_FILE, BenchCondition, BenchConditions, Measurement, RemeasureLedger,
 };
 use rnnbench::probe::device::{cuda_unavailable_reason, synchronize};
-use rnnbench::probe::interference::{DisturbanceRule, EpochTiming, Signals};
+use rnnbench::probe::interference::Signals;
 use tch::{Device, Tensor};
 
 /// Samples per bench: criterion's minimum.

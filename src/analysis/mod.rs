@@ -9,6 +9,7 @@
 //! - [`auto_seeds`]: `--seeds auto`, whether a point needs another seed.
 
 pub mod auto_seeds;
+pub mod disturbance;
 pub mod kernel_split;
 pub mod metrics;
 pub mod stats;

@@ -9,13 +9,12 @@ use tch::nn::OptimizerConfig;
 use tch::{Device, Kind, Tensor, nn};
 
 use super::eval::{evaluate, macro_f1};
+use crate::analysis::disturbance::{DisturbanceRule, EpochTiming, clean_epochs, disturbed_epochs};
 use crate::config::Config;
 use crate::data::{BatchData, Prepared, padding_fraction};
 use crate::error::Result;
 use crate::model::{Cell, Classifier, ModelShape};
-use crate::probe::interference::{
-    DisturbanceRule, EpochTiming, EpochVerdict, Signals, clean_epochs, disturbed_epochs,
-};
+use crate::probe::interference::{EpochVerdict, Signals};
 use crate::probe::kernel::Kernel;
 use crate::probe::load::LoadAverage;
 use crate::probe::{device::synchronize, gpu, memory};

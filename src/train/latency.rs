@@ -26,7 +26,7 @@
 
 use std::time::Instant;
 
-use statrs::statistics::{Data, OrderStatistics};
+use crate::analysis::stats::quantile;
 use tch::{Device, Tensor};
 
 use crate::data::Encoded;
@@ -77,8 +77,8 @@ pub fn latency_sample(test: &Encoded, seed: u64) -> Vec<usize> {
 
 /// The p50, p90 and p99 of `samples`.
 fn percentiles(samples: Vec<f64>) -> (f64, f64, f64) {
-    let mut data = Data::new(samples);
-    (data.median(), data.quantile(0.90), data.quantile(0.99))
+    let q = |p| quantile(&samples, p).unwrap_or(f64::NAN);
+    (q(0.5), q(0.90), q(0.99))
 }
 
 /// Measures `model`'s latency on `test` for `seed` (see the module's docs).

@@ -14,8 +14,9 @@
 
 use std::process::{Command, Stdio};
 
+use rnnbench::analysis::disturbance::WAIT_SHARE_VAR;
 use rnnbench::model::Cell;
-use rnnbench::probe::interference::{Timing, WAIT_SHARE_VAR};
+use rnnbench::probe::interference::Timing;
 use rnnbench::results::attempts::{all_epochs, all_runs, standing_epochs, standing_runs};
 use rnnbench::results::{EpochRecord, RunRecord, read_csv};
 

@@ -398,7 +398,8 @@ fn a_tiny_or_huge_grid_value_gives_a_short_point_id() {
 
 #[test]
 fn tiny_epochs_jitter_is_not_re_measured() {
-    use rnnbench::probe::interference::{DisturbanceRule, EpochSignals, EpochTiming, Timing};
+    use rnnbench::analysis::disturbance::{DisturbanceRule, EpochTiming};
+    use rnnbench::probe::interference::{EpochSignals, Timing};
     // Issue 30: the fixture with a tiny model, epochs of 20-30 ms on 2
     // CPUs; a few ms of run-queue wait (half the runnable time) and one
     // 10 ms steal tick are clock jitter, not a reason to run it again.

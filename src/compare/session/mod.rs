@@ -152,7 +152,7 @@ impl Session {
     pub fn plan(request: &Request, sink: Sink) -> Result<Session> {
         let started = Instant::now();
         let log = Log::new(sink, request.options.quiet);
-        crate::probe::interference::check_wait_share_env()?;
+        crate::analysis::disturbance::check_wait_share_env()?;
         let planned = plan::plan(request, &log)?;
         let worker_exe = match &request.worker_exe {
             Some(exe) => exe.clone(),
