@@ -121,14 +121,7 @@ pub fn fit(
             settings.seed,
             epoch,
         );
-        progress.set_length(batches.len() as u64);
-        progress.set_position(0);
-        progress.set_prefix(format!(
-            "{} seed {} epoch {epoch}/{}",
-            cell.display_name(),
-            settings.seed,
-            settings.config.epochs
-        ));
+        show_epoch(progress, cell, settings, epoch, batches.len());
         memory::reset_peak_rss();
         gpu::reset_peak(settings.device);
         synchronize(settings.device);
@@ -145,17 +138,8 @@ pub fn fit(
             progress,
             faults.nan_in(epoch),
         )?;
-        if let Some(PassEnd { status, message }) = pass.end {
-            run.status = status;
-            run.message = if status == RunStatus::Interrupted {
-                format!("interrupted during epoch {epoch}")
-            } else {
-                format!(
-                    "{} seed {}: {message} in epoch {epoch}; run stopped",
-                    cell.name(),
-                    settings.seed
-                )
-            };
+        if let Some(end) = pass.end {
+            stop_run(&mut run, end, settings.seed, epoch);
             break;
         }
         synchronize(settings.device);
@@ -225,6 +209,39 @@ pub fn fit(
         // or divergence has neither a timing nor a row.
         epoch_verdicts: verdicts,
     })
+}
+
+/// Shows epoch `epoch`'s `batches` on the progress bar.
+fn show_epoch(
+    progress: &ProgressBar,
+    cell: Cell,
+    settings: &FitSettings<'_>,
+    epoch: u32,
+    batches: usize,
+) {
+    progress.set_length(batches as u64);
+    progress.set_position(0);
+    progress.set_prefix(format!(
+        "{} seed {} epoch {epoch}/{}",
+        cell.display_name(),
+        settings.seed,
+        settings.config.epochs
+    ));
+}
+
+/// Ends `run` where epoch `epoch`'s pass stopped (`end`): its status, and a
+/// message naming the epoch.
+fn stop_run(run: &mut RunRecord, end: PassEnd, seed: u64, epoch: u32) {
+    run.status = end.status;
+    run.message = if end.status == RunStatus::Interrupted {
+        format!("interrupted during epoch {epoch}")
+    } else {
+        format!(
+            "{} seed {seed}: {} in epoch {epoch}; run stopped",
+            run.model.name(),
+            end.message
+        )
+    };
 }
 
 /// A run's record before its first epoch: what it is, its kernel and

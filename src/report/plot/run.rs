@@ -230,6 +230,29 @@ fn acc_vs_time_chart(path: &Path, lines: &[Line], target: Option<f64>) -> DrawRe
     Ok(())
 }
 
+/// The y range of a categorical panel: every seed's value, every whisker
+/// and every reference band, times `scale`.
+fn categorical_y_range(
+    spreads: &[Spread],
+    scale: f64,
+    from_zero: bool,
+    whisker: fn(&Spread) -> Option<(f64, f64)>,
+    references: &[Reference],
+) -> (f64, f64) {
+    let values = spreads
+        .iter()
+        .flat_map(|s| s.values.iter().map(|v| v.1 * scale));
+    let whiskers = spreads
+        .iter()
+        .filter_map(whisker)
+        .flat_map(|(a, b)| [a * scale, b * scale]);
+    let bands = references
+        .iter()
+        .flat_map(|r| [r.low * scale, r.high * scale]);
+    let ys: Vec<f64> = values.chain(whiskers).chain(bands).collect();
+    y_range(&ys, from_zero)
+}
+
 /// Draws one categorical panel: per model, its per-seed dots (spread a little
 /// sideways), the mean as a bar tick and a whisker from `whisker(spread)`.
 #[allow(clippy::too_many_arguments)]
@@ -247,22 +270,7 @@ where
     DB::ErrorType: 'static,
 {
     let n = spreads.len().max(1);
-    let mut ys: Vec<f64> = spreads
-        .iter()
-        .flat_map(|s| s.values.iter().map(|v| v.1 * scale))
-        .collect();
-    ys.extend(
-        spreads
-            .iter()
-            .filter_map(whisker)
-            .flat_map(|(a, b)| [a * scale, b * scale]),
-    );
-    ys.extend(
-        references
-            .iter()
-            .flat_map(|r| [r.low * scale, r.high * scale]),
-    );
-    let (y_lo, y_hi) = y_range(&ys, from_zero);
+    let (y_lo, y_hi) = categorical_y_range(spreads, scale, from_zero, whisker, references);
     let names: Vec<&str> = spreads.iter().map(|s| s.model.display_name()).collect();
     let mut chart = ChartBuilder::on(area)
         .caption(caption, (FONT, 20))
