@@ -92,6 +92,7 @@ pub fn finish_run(dir: &Path) -> Result<FinishedRun> {
 /// Renders `run` ([`render`]) and puts its terminal text together from what
 /// the render made, so that the terminal says what the page says.
 fn finished(run: &RunFiles, csv: Csv) -> Result<FinishedRun> {
+    fill_time_to_target(run, csv)?;
     let (html, summary, claims, answer) = render(run, csv)?;
     let mut first_screen = answer.map(|a| a.text()).unwrap_or_default();
     let gap = if first_screen.is_empty() { "" } else { "\n" };
@@ -247,7 +248,27 @@ pub fn render_run(dir: &Path) -> Result<PathBuf> {
 
 /// [`render_run`] with the caller's decision on the CSV files.
 pub fn render_run_with(dir: &Path, csv: Csv) -> Result<PathBuf> {
-    render(&RunFiles::load(dir)?, csv).map(|(page, ..)| page)
+    let run = RunFiles::load(dir)?;
+    fill_time_to_target(&run, csv)?;
+    render(&run, csv).map(|(page, ..)| page)
+}
+
+/// Fills in `runs.csv`'s time to target (`secs_to_target`,
+/// `epochs_to_target`), derived from `epochs.csv` at the run's target, when
+/// `csv` allows it and they differ; the attempts that do not stand stay in
+/// `runs_attempts.csv`. The one place a report writes a CSV file: the render
+/// itself only reads them.
+fn fill_time_to_target(run: &RunFiles, csv: Csv) -> Result<()> {
+    if csv == Csv::Leave {
+        return Ok(());
+    }
+    if let Some(tt) = &run.summary().time_to_target {
+        let filled = run.runs_with_time_to_target(tt.target);
+        if filled != run.all_runs {
+            crate::results::attempts::write_split(&run.dir, &filled, None)?;
+        }
+    }
+    Ok(())
 }
 
 /// `report DIR` of a run folder: renders it as [`render_run`], with time
@@ -284,15 +305,6 @@ fn render(run: &RunFiles, csv: Csv) -> Result<(PathBuf, Summary, Vec<ClaimRow>, 
             answer: answer.as_ref(),
         },
     )?;
-    if let Some(tt) = &summary.time_to_target {
-        let filled = run.runs_with_time_to_target(tt.target);
-        if filled != run.all_runs && csv == Csv::Rewrite {
-            // Derived from epochs.csv: filled in (again) on every render;
-            // the attempts that do not stand stay in runs_attempts.csv.
-            crate::results::attempts::write_split(dir, &filled, None)?;
-        }
-    }
-
     let figures = draw_charts(run, &summary)?;
     let notes = page_notes(run, csv, &summary);
     let page = RunPage::new(run, &summary, figures, notes, &claims, answer.as_ref()).render()?;
