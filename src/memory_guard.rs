@@ -132,16 +132,8 @@ mod tests {
 
     fn shape(cell: Cell, hidden_size: i64) -> ModelShape {
         ModelShape {
-            cell,
-            vocab_size: 20_000,
-            channels: 0,
-            embed_size: 64,
             hidden_size,
-            layers: 1,
-            bidirectional: false,
-            classes: 2,
-            positions: 0,
-            pooling: crate::model::Pooling::Last,
+            ..ModelShape::for_test(cell)
         }
     }
 

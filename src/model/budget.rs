@@ -271,6 +271,32 @@ impl ModelShape {
     }
 }
 
+impl ModelShape {
+    /// A small text model of `cell` for tests, at rnnbench's default sizes:
+    /// a vocabulary of 20,000 token ids (`channels` 0: no numeric series),
+    /// embedding width 64, hidden size 64, one layer in one direction, 2
+    /// classes, no position slots (`positions` 0: the cells ignore it; a
+    /// Transformer that runs needs one per token of its longest sequence) and
+    /// last-state pooling (for every cell, the Transformer too). A test names
+    /// only the fields it changes:
+    /// `ModelShape { hidden_size: 16, ..ModelShape::for_test(cell) }`.
+    #[cfg(test)]
+    pub(crate) fn for_test(cell: Cell) -> ModelShape {
+        ModelShape {
+            cell,
+            vocab_size: 20_000,
+            channels: 0,
+            embed_size: 64,
+            hidden_size: 64,
+            layers: 1,
+            bidirectional: false,
+            classes: 2,
+            positions: 0,
+            pooling: Pooling::Last,
+        }
+    }
+}
+
 /// The hidden size in `1..=max_hidden` whose whole-model parameter count is
 /// closest to `target_params` for `shape` (with its `hidden_size` ignored); the
 /// smaller size wins a tie. For the Transformer the hidden size is the
@@ -295,16 +321,10 @@ mod tests {
 
     fn shape(cell: Cell, hidden_size: i64) -> ModelShape {
         ModelShape {
-            cell,
-            vocab_size: 20_000,
-            channels: 0,
             embed_size: 128,
             hidden_size,
-            layers: 1,
-            bidirectional: false,
-            classes: 2,
             positions: 400,
-            pooling: Pooling::Last,
+            ..ModelShape::for_test(cell)
         }
     }
 
@@ -388,20 +408,14 @@ mod tests {
     /// The rnnbench defaults: vocabulary 20,000, embedding 64, 128 tokens.
     fn default_shape(cell: Cell, hidden_size: i64) -> ModelShape {
         ModelShape {
-            cell,
-            vocab_size: 20_000,
-            channels: 0,
-            embed_size: 64,
             hidden_size,
-            layers: 1,
-            bidirectional: false,
-            classes: 2,
             positions: 128,
             pooling: if cell == Cell::Transformer {
                 Pooling::Mean
             } else {
                 Pooling::Last
             },
+            ..ModelShape::for_test(cell)
         }
     }
 

@@ -271,7 +271,6 @@ fn classifier_on_onednn_matches_libtorch_in_logits_loss_and_every_gradient() {
     for ((channels, tokens), cell) in inputs.iter().flat_map(|i| Cell::RECURRENT.map(|c| (*i, c))) {
         for (layers, bidirectional) in [(1, false), (2, false), (1, true), (2, true)] {
             let shape = ModelShape {
-                cell,
                 vocab_size: 40,
                 channels,
                 embed_size: 6,
@@ -279,8 +278,7 @@ fn classifier_on_onednn_matches_libtorch_in_logits_loss_and_every_gradient() {
                 layers,
                 bidirectional,
                 classes: 3,
-                positions: 0,
-                pooling: crate::model::Pooling::Last,
+                ..ModelShape::for_test(cell)
             };
             // One set of weights for both paths, copied rather than drawn
             // twice from the global generator: other tests draw from it
@@ -333,16 +331,11 @@ fn streaming_on_onednn_gives_the_whole_sequence_logits() {
     }
     for cell in Cell::RECURRENT {
         let shape = ModelShape {
-            cell,
             vocab_size: 30,
-            channels: 0,
             embed_size: 4,
             hidden_size: 6,
             layers: 2,
-            bidirectional: false,
-            classes: 2,
-            positions: 0,
-            pooling: crate::model::Pooling::Last,
+            ..ModelShape::for_test(cell)
         };
         tch::manual_seed(5);
         let vs = nn::VarStore::new(Device::Cpu);

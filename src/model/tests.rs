@@ -21,16 +21,13 @@ fn device() -> Device {
 
 fn shape(cell: Cell, hidden_size: i64, layers: i64, bidirectional: bool) -> ModelShape {
     ModelShape {
-        cell,
         vocab_size: 50,
-        channels: 0,
         embed_size: 6,
         hidden_size,
         layers,
         bidirectional,
         classes: 3,
-        positions: 0,
-        pooling: crate::model::Pooling::Last,
+        ..ModelShape::for_test(cell)
     }
 }
 

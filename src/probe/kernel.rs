@@ -105,16 +105,11 @@ mod tests {
     fn libtorch_model(cell: Cell) -> Classifier {
         let vs = nn::VarStore::new(Device::Cpu);
         let shape = ModelShape {
-            cell,
             vocab_size: 10,
-            channels: 0,
             embed_size: 4,
             hidden_size: 4,
-            layers: 1,
-            bidirectional: false,
-            classes: 2,
             positions: 8,
-            pooling: crate::model::Pooling::Last,
+            ..ModelShape::for_test(cell)
         };
         Classifier::new(&vs.root(), shape, 0.0, RecurrentKernel::Libtorch)
     }
@@ -151,16 +146,11 @@ mod tests {
         tch::manual_seed(7);
         let vs = nn::VarStore::new(Device::Cpu);
         let shape = ModelShape {
-            cell: Cell::Lstm,
             vocab_size: 50,
-            channels: 0,
             embed_size: 8,
             hidden_size: 16,
             layers: 2,
-            bidirectional: false,
-            classes: 2,
-            positions: 0,
-            pooling: crate::model::Pooling::Last,
+            ..ModelShape::for_test(Cell::Lstm)
         };
         let model = Classifier::new(&vs.root(), shape, 0.0, RecurrentKernel::Libtorch);
         let tokens = Tensor::randint_low(1, 50, [4, 12], (Kind::Int64, Device::Cpu));

@@ -654,16 +654,10 @@ mod tests {
 
     fn shape(cell: Cell, hidden_size: i64) -> ModelShape {
         ModelShape {
-            cell,
             vocab_size: 1000,
-            channels: 0,
             embed_size: 32,
             hidden_size,
-            layers: 1,
-            bidirectional: false,
-            classes: 2,
-            positions: 0,
-            pooling: crate::model::Pooling::Last,
+            ..ModelShape::for_test(cell)
         }
     }
 
