@@ -9,45 +9,12 @@
 //! The same [`decide`] runs in `compare` (to add seeds) and in the report
 //! (to say why it stopped).
 
-use serde::{Deserialize, Serialize};
-
 use crate::analysis::summary::summarize;
 use crate::config::AutoSeeds;
 use crate::model::Cell;
 use crate::results::RunRecord;
 
-/// Why `--seeds auto` stopped adding seeds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum SeedStop {
-    /// Every pair's CI half-width reached the precision asked.
-    Precision,
-    /// `max_seeds` seeds were planned first.
-    MaxSeeds,
-    /// A model had no `ok` run in the first seeds (every run failed or
-    /// diverged): more seeds cannot give it an interval.
-    NoOkRuns,
-}
-
-/// The rule's state for one grid point (`summary.json`'s `seeds_auto`).
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct SeedDecision {
-    /// Seeds planned so far.
-    pub seeds: usize,
-    /// Seeds with `ok` runs of both models, for the pair with fewest.
-    pub paired_seeds: usize,
-    /// The widest pair's 95% CI half-width of the paired test-accuracy
-    /// difference, in percentage points; `null` while a pair has fewer than
-    /// [`AutoSeeds::FIRST_SEEDS`] paired seeds.
-    pub half_width_points: Option<f64>,
-    /// The half-width asked for (`--precision`), in percentage points.
-    pub precision_points: f64,
-    /// The most seeds allowed (`--max-seeds`).
-    pub max_seeds: u32,
-    /// Why no more seeds are added; `null` when another seed is needed
-    /// (the run was interrupted before the rule stopped it).
-    pub stopped: Option<SeedStop>,
-}
+pub use crate::analysis::summary::{SeedDecision, SeedStop};
 
 /// The rule for a point whose `planned_seeds` seeds have the runs `runs`
 /// (the attempts that stand; only `ok` runs count) of `models`.

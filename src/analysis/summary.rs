@@ -144,7 +144,7 @@ pub struct Summary {
     /// `--seeds auto`: how many seeds ran and why it stopped; `null` for a
     /// fixed list of seeds.
     #[serde(default)]
-    pub seeds_auto: Option<crate::analysis::auto_seeds::SeedDecision>,
+    pub seeds_auto: Option<SeedDecision>,
     /// Where the workers' time went (absent in runs made before the
     /// workers timed themselves).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -488,6 +488,39 @@ fn dedupe(runs: &[RunRecord]) -> (Vec<&RunRecord>, Vec<ModelSeed>) {
             .map(|(_, seed, model)| ModelSeed { model, seed })
             .collect(),
     )
+}
+
+/// Why `--seeds auto` stopped adding seeds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SeedStop {
+    /// Every pair's CI half-width reached the precision asked.
+    Precision,
+    /// `max_seeds` seeds were planned first.
+    MaxSeeds,
+    /// A model had no `ok` run in the first seeds (every run failed or
+    /// diverged): more seeds cannot give it an interval.
+    NoOkRuns,
+}
+
+/// The rule's state for one grid point (`summary.json`'s `seeds_auto`).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct SeedDecision {
+    /// Seeds planned so far.
+    pub seeds: usize,
+    /// Seeds with `ok` runs of both models, for the pair with fewest.
+    pub paired_seeds: usize,
+    /// The widest pair's 95% CI half-width of the paired test-accuracy
+    /// difference, in percentage points; `null` while a pair has fewer than
+    /// [`crate::config::AutoSeeds::FIRST_SEEDS`] paired seeds.
+    pub half_width_points: Option<f64>,
+    /// The half-width asked for (`--precision`), in percentage points.
+    pub precision_points: f64,
+    /// The most seeds allowed (`--max-seeds`).
+    pub max_seeds: u32,
+    /// Why no more seeds are added; `null` when another seed is needed
+    /// (the run was interrupted before the rule stopped it).
+    pub stopped: Option<SeedStop>,
 }
 
 #[cfg(test)]

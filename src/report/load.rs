@@ -46,6 +46,20 @@ pub struct RunFiles {
 }
 
 impl RunFiles {
+    /// The kernel each model's finished runs trained on (one entry per model
+    /// and kernel, in name order).
+    pub fn kernels(&self) -> Vec<(crate::model::Cell, crate::probe::kernel::Kernel)> {
+        let mut kernels: Vec<_> = self
+            .runs
+            .iter()
+            .filter(|r| r.status == crate::results::RunStatus::Ok)
+            .filter_map(|r| Some((r.model, r.kernel?)))
+            .collect();
+        kernels.sort_by_key(|(m, k)| (m.name(), k.name()));
+        kernels.dedup();
+        kernels
+    }
+
     /// Reads the run folder `dir`; `config.json` must exist, the other files
     /// are optional.
     pub fn load(dir: &Path) -> Result<RunFiles> {

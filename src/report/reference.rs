@@ -46,7 +46,7 @@ pub fn readme_block(run: &RunFiles) -> String {
     push_wrapped(&mut out, "", &measured_on(run));
     out.push('\n');
 
-    let kernels = super::run::run_kernels(run);
+    let kernels = run.kernels();
     let facts = Facts {
         shapes: &[],
         kernels: &kernels,

@@ -116,7 +116,7 @@ fn finished(run: &RunFiles, csv: Csv) -> Result<FinishedRun> {
 /// The first screen of `run` ([`super::answer`]), from `summary` (of its
 /// runs); `None` with fewer than two models.
 pub fn run_answer(run: &RunFiles, summary: &Summary) -> Option<Answer> {
-    let kernels = run_kernels(run);
+    let kernels = run.kernels();
     let precision_points = run
         .config
         .config
@@ -158,22 +158,6 @@ fn resume_folder(run: &RunFiles) -> Option<String> {
     })
 }
 
-/// The kernel each model's finished runs trained on (one entry per model
-/// and kernel, in name order).
-pub(crate) fn run_kernels(
-    run: &RunFiles,
-) -> Vec<(crate::model::Cell, crate::probe::kernel::Kernel)> {
-    let mut kernels: Vec<_> = run
-        .runs
-        .iter()
-        .filter(|r| r.status == crate::results::RunStatus::Ok)
-        .filter_map(|r| Some((r.model, r.kernel?)))
-        .collect();
-    kernels.sort_by_key(|(m, k)| (m.name(), k.name()));
-    kernels.dedup();
-    kernels
-}
-
 /// `summary.json` of a run: the summary and the claims table.
 #[derive(serde::Serialize)]
 struct SummaryFile<'a> {
@@ -208,7 +192,7 @@ pub(crate) fn run_claims(
             .iter()
             .find(|p| p.a == crate::model::Cell::Lstm && p.b == crate::model::Cell::Gru)
     });
-    let run_kernels = run_kernels(run);
+    let run_kernels = run.kernels();
     claim_rows(
         &claims,
         &ClaimContext {

@@ -206,7 +206,7 @@ impl RunPage {
     ) -> Self {
         let sum = summary;
         let shapes = run.model_shapes();
-        let kernels = crate::report::run::run_kernels(run);
+        let kernels = run.kernels();
         let facts = Facts {
             shapes: &shapes,
             kernels: &kernels,

@@ -10,7 +10,7 @@
 use crate::analysis::metrics::{self, Metric};
 use serde::Serialize;
 
-use super::sweep::PointSummary;
+use super::point::PointSummary;
 use crate::analysis::stats::fit_exponent;
 use crate::config::Axis;
 use crate::model::Cell;

@@ -17,6 +17,7 @@ pub mod claims;
 pub mod length_scaling;
 pub mod matching;
 pub mod memory_reach;
+pub mod point;
 pub mod pooling_effect;
 pub mod references;
 pub mod series;

@@ -10,49 +10,13 @@ use super::length_scaling::{LengthScaling, length_scaling};
 use super::memory_reach::{MemoryReach, ReachInput, TrainingBudget, memory_reach};
 use super::pooling_effect::{POOLING_KEY, PoolingInput, PoolingRow, pooling_effect};
 use crate::analysis::stats::Estimate;
-use crate::analysis::summary::Summary;
 use crate::config::Axis;
 use crate::data::memory::MEMORY_DATASET;
 use crate::model::Cell;
 use crate::report::load::SweepFiles;
-use crate::results::{ModelSize, RunStatus};
+use crate::results::RunStatus;
 
-/// One grid point in the sweep's `summary.json`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct PointSummary {
-    /// The point's id.
-    pub id: String,
-    /// (option key, value label) of each swept option.
-    pub values: Vec<(String, String)>,
-    /// The point's folder, relative to the sweep folder.
-    pub dir: String,
-    /// Jobs of the point in this folder's plan.
-    pub jobs_planned: usize,
-    /// Its aggregates; `None` when the folder holds none of its runs.
-    pub summary: Option<Summary>,
-    /// Hidden size and parameters each model got at this point (from its
-    /// `config.json`); empty when the folder holds none of its runs.
-    #[serde(default)]
-    pub model_sizes: Vec<ModelSize>,
-}
-
-impl PointSummary {
-    /// The label of this point's value of option `key`.
-    pub fn value_of(&self, key: &str) -> Option<&str> {
-        self.values
-            .iter()
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| v.as_str())
-    }
-
-    /// The hidden size `model` got here.
-    pub fn hidden_of(&self, model: Cell) -> Option<i64> {
-        self.model_sizes
-            .iter()
-            .find(|s| s.model == model)
-            .map(|s| s.hidden_size)
-    }
-}
+pub use super::point::PointSummary;
 
 /// The sweep's `summary.json`: every point's summary, and the grid.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -318,6 +282,7 @@ mod tests {
     use crate::analysis::summary::summarize;
     use crate::analysis::summary::tests::run;
     use crate::config::{AxisScale, AxisValue};
+    use crate::results::ModelSize;
 
     fn point(hidden: &str, gru_hidden: i64, acc: f64) -> PointSummary {
         let runs = vec![
