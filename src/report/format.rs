@@ -126,7 +126,7 @@ pub fn scale_word(s: Scale) -> &'static str {
 /// A comparison with its CI in the one notation (`1.10× [1.01, 1.19]`,
 /// `+0.50 points [-0.20, +1.20]`), or what is missing.
 pub fn comparison_cell(c: Option<Comparison>) -> String {
-    c.map(|c| super::say::estimate(&c))
+    c.map(|c| super::say::estimate_cell(&c))
         .unwrap_or_else(|| "—".into())
 }
 
@@ -136,7 +136,7 @@ pub fn p_cell(c: Option<Comparison>) -> String {
         Some(c) if c.n >= MIN_SEEDS_FOR_TEST => {
             c.p_value.map(format_p).unwrap_or_else(|| "—".into())
         }
-        Some(c) => super::say::too_few_seeds(c.n),
+        Some(c) => super::say::too_few_seeds_short(c.n),
         None => "—".into(),
     }
 }
@@ -146,7 +146,8 @@ pub fn p_cell(c: Option<Comparison>) -> String {
 pub fn acc_with_ci(e: Option<Estimate>) -> String {
     match e {
         None => "—".into(),
-        Some(e) => format!("{} {}", pct(e.mean), ci(Some(e), pct)),
+        Some(e) if shown_ci(&e).is_some() => format!("{} {}", pct(e.mean), ci(Some(e), pct)),
+        Some(e) => format!("{}, {}", pct(e.mean), too_few_for_ci(e.n)),
     }
 }
 

@@ -87,6 +87,20 @@ pub fn span((lo, hi): (f64, f64), f: impl Fn(f64) -> String) -> String {
     format!("[{}, {}]", f(lo), f(hi))
 }
 
+/// `c`'s estimate for a table's cell: with its interval, or with too few
+/// seeds the estimate and [`too_few_seeds_short`] (`-2.08 points, too few
+/// seeds (1)`).
+pub fn estimate_cell(c: &Comparison) -> String {
+    match c.shown_ci() {
+        Some(_) => estimate(c),
+        None => format!(
+            "{}, {}",
+            value(c.estimate, c.contrast),
+            too_few_seeds_short(c.n)
+        ),
+    }
+}
+
 /// `c`'s estimate with its interval (`1.10× [1.01, 1.19]`), or with too few
 /// seeds the estimate and [`too_few_seeds`].
 pub fn estimate(c: &Comparison) -> String {
