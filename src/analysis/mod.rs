@@ -5,11 +5,14 @@
 //!   power-law fits;
 //! - [`summary`]: a run's per-model aggregates and paired comparisons;
 //! - [`kernel_split`]: speed ratios per kernel (the kernel check);
+//! - [`forecast`]: forecast errors (MAE, RMSE, MASE), the naive
+//!   baselines and the Diebold–Mariano test;
 //! - [`time_to_target`]: training time to a validation accuracy;
 //! - [`auto_seeds`]: `--seeds auto`, whether a point needs another seed.
 
 pub mod auto_seeds;
 pub mod disturbance;
+pub mod forecast;
 pub mod kernel_split;
 pub mod metrics;
 pub mod stats;
