@@ -126,9 +126,9 @@ impl Columns {
     /// column defaults to `label`).
     pub fn long(&self) -> Option<series::LongColumns> {
         self.series.as_ref().map(|s| series::LongColumns {
-            series: s.clone(),
+            series: Some(s.clone()),
             time: self.time.clone(),
-            label: self.label.clone().unwrap_or_else(|| "label".to_owned()),
+            label: Some(self.label.clone().unwrap_or_else(|| "label".to_owned())),
             channels: self.channels.clone(),
         })
     }

@@ -2,12 +2,17 @@
 //! `.gz`): a header row, then one row per time step of one series.
 //!
 //! - The series column groups the rows into series, in the order of their
-//!   first row.
+//!   first row; without one (a forecast's single series) every row is of one
+//!   series.
 //! - The time column, when given, orders the rows of a series: numerically
-//!   when every time in the file is a finite number, else as text (ISO dates
-//!   sort as text). Two rows of one series at the same time are an error;
-//!   without a time column the rows keep the file's order.
-//! - The label column holds the series' label, the same on each of its rows.
+//!   when every time in the file is a finite number, else by the instant
+//!   when every time is an ISO 8601 date or date and time (a time without
+//!   an offset is read as UTC; a space may stand for the `T`), else as text.
+//!   Two rows of one series at the same time are an error; without a time
+//!   column the rows keep the file's order. Spacing is not checked: a
+//!   weekend or a holiday between two rows is no gap.
+//! - The label column, when given, holds the series' label, the same on
+//!   each of its rows.
 //! - The channels are the columns chosen, or every other column, in the
 //!   header's order. An empty cell, `NaN`, `NA` (any case) or `?` is a
 //!   missing value; anything else must be a finite number.
@@ -90,9 +95,9 @@ pub fn read_long_csv(path: &Path, columns: &LongColumns) -> Result<(SeriesSplit,
 /// Where the columns are (0-based field indices).
 #[derive(Debug)]
 struct Layout {
-    series: usize,
+    series: Option<usize>,
     time: Option<usize>,
-    label: usize,
+    label: Option<usize>,
     channels: Vec<usize>,
     /// The channels' names, as in the header.
     channel_names: Vec<String>,
@@ -106,13 +111,15 @@ impl Layout {
         let find = |name: &str, role: &str, flag: &str| {
             resolve_column(path, names, Some(name), &[], role, flag)
         };
-        let series = find(&columns.series, "series", "--series-col")?;
-        let time = match &columns.time {
-            Some(t) => Some(find(t, "time", "--time-col")?),
-            None => None,
+        let optional = |name: &Option<String>, role: &str, flag: &str| {
+            name.as_deref().map(|n| find(n, role, flag)).transpose()
         };
-        let label = find(&columns.label, "label", "--label-col")?;
-        let mut roles: Vec<(usize, &str)> = vec![(series, "series"), (label, "label")];
+        let series = optional(&columns.series, "series", "--series-col")?;
+        let time = optional(&columns.time, "time", "--time-col")?;
+        let label = optional(&columns.label, "label", "--label-col")?;
+        let mut roles: Vec<(usize, &str)> = Vec::new();
+        roles.extend(series.map(|c| (c, "series")));
+        roles.extend(label.map(|c| (c, "label")));
         roles.extend(time.map(|t| (t, "time")));
         if let Some((a, b)) = roles
             .iter()
@@ -183,8 +190,10 @@ impl Layout {
             }
             Ok(value)
         };
-        let series = required(self.series, "series")?;
-        let label = required(self.label, "label")?;
+        let series = self.series.map(|c| required(c, "series")).transpose()?;
+        let series = series.unwrap_or_default();
+        let label = self.label.map(|c| required(c, "label")).transpose()?;
+        let label = label.unwrap_or_default();
         let time = self.time.map(|t| required(t, "time")).transpose()?;
         let mut values = Vec::with_capacity(self.channels.len());
         for &c in &self.channels {
@@ -211,7 +220,7 @@ impl Layout {
             return Err(Error::data(
                 path,
                 Some(line),
-                Some(self.label as u64 + 1),
+                self.label.map(|c| c as u64 + 1),
                 format!(
                     "series `{}` has the label `{}` on this line but `{}` on line {}; every row \
                      of a series needs the same label",
@@ -270,28 +279,10 @@ struct Group {
 /// The series of `groups`, each ordered by time; two rows of one series at
 /// the same time are an error.
 fn finish(path: &Path, groups: IndexMap<String, Group>, channels: usize) -> Result<SeriesSplit> {
-    let numeric = groups
-        .values()
-        .flat_map(|g| &g.times)
-        .all(|t| t.parse::<f64>().is_ok_and(f64::is_finite));
+    let keys = TimeKeys::of(groups.values().flat_map(|g| &g.times));
     let mut split = SeriesSplit::default();
     for (name, group) in groups {
-        let keys: Vec<f64> = if numeric {
-            group
-                .times
-                .iter()
-                .map(|t| t.parse().unwrap_or(0.0))
-                .collect()
-        } else {
-            Vec::new()
-        };
-        let compare = |a: &usize, b: &usize| -> Ordering {
-            if numeric {
-                keys[*a].total_cmp(&keys[*b])
-            } else {
-                group.times[*a].cmp(&group.times[*b])
-            }
-        };
+        let compare = |a: &usize, b: &usize| keys.compare(&group.times[*a], &group.times[*b]);
         let mut order: Vec<usize> = (0..group.lines.len()).collect();
         order.sort_by(compare);
         if let Some(pair) = order
@@ -320,8 +311,71 @@ fn finish(path: &Path, groups: IndexMap<String, Group>, channels: usize) -> Resu
         split.values.push(values);
         split.labels.push(group.label);
         split.lines.push(group.first_line);
+        split.names.push(name);
+        split
+            .times
+            .push(order.iter().map(|&r| group.times[r].clone()).collect());
+        split
+            .row_lines
+            .push(order.iter().map(|&r| group.lines[r]).collect());
     }
     Ok(split)
+}
+
+/// How the times of a file are compared: as numbers when every one is a
+/// finite number, as instants when every one is an ISO 8601 date or date
+/// and time, else as text.
+#[derive(Debug)]
+enum TimeKeys {
+    Numbers,
+    Instants,
+    Text,
+}
+
+impl TimeKeys {
+    /// The comparison that fits every time in `times`.
+    fn of<'a>(times: impl Iterator<Item = &'a String> + Clone) -> TimeKeys {
+        if times.clone().all(|t| number(t).is_some()) {
+            TimeKeys::Numbers
+        } else if times.clone().all(|t| instant(t).is_some()) {
+            TimeKeys::Instants
+        } else {
+            TimeKeys::Text
+        }
+    }
+
+    /// `a` against `b`, both times of the file.
+    fn compare(&self, a: &str, b: &str) -> Ordering {
+        match self {
+            TimeKeys::Numbers => number(a)
+                .unwrap_or(0.0)
+                .total_cmp(&number(b).unwrap_or(0.0)),
+            TimeKeys::Instants => instant(a).cmp(&instant(b)),
+            TimeKeys::Text => a.cmp(b),
+        }
+    }
+}
+
+/// `text` as a finite number.
+fn number(text: &str) -> Option<f64> {
+    text.parse::<f64>().ok().filter(|x| x.is_finite())
+}
+
+/// `text` as an ISO 8601 instant in nanoseconds since 1970 (UTC): a date
+/// (`2024-03-01`, midnight), or a date and time with or without an offset
+/// (`2024-03-01T13:30`, `2024-03-01 13:30:00Z`, `…+01:00`).
+pub(crate) fn instant(text: &str) -> Option<i128> {
+    use time::format_description::well_known::Iso8601;
+    use time::{Date, OffsetDateTime, PrimitiveDateTime};
+    let text = match text.as_bytes().get(10) {
+        Some(b' ') => format!("{}T{}", &text[..10], &text[11..]),
+        _ => text.to_owned(),
+    };
+    let at = OffsetDateTime::parse(&text, &Iso8601::DEFAULT)
+        .or_else(|_| PrimitiveDateTime::parse(&text, &Iso8601::DEFAULT).map(|t| t.assume_utc()))
+        .or_else(|_| Date::parse(&text, &Iso8601::DEFAULT).map(|d| d.midnight().assume_utc()))
+        .ok()?;
+    Some(at.unix_timestamp_nanos())
 }
 
 /// An empty cell, `?`, `NaN` or `NA` (any case) marks a missing value.

@@ -40,6 +40,15 @@ pub struct SeriesSplit {
     /// Per series, the 1-based line of the file where it starts (a long
     /// CSV: its first row in the file).
     pub lines: Vec<u64>,
+    /// A long CSV: per series, its name in the series column (empty
+    /// without one). Empty for a `.ts` file.
+    pub names: Vec<String>,
+    /// A long CSV: per series, each step's time as written, in time order
+    /// (empty strings without a time column). Empty for a `.ts` file.
+    pub times: Vec<Vec<String>>,
+    /// A long CSV: per series, each step's line in the file, in time order.
+    /// Empty for a `.ts` file.
+    pub row_lines: Vec<Vec<u64>>,
 }
 
 impl SeriesSplit {
@@ -78,13 +87,15 @@ pub struct SeriesFiles {
 /// `--channels`).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct LongColumns {
-    /// The column naming the series each row belongs to.
-    pub series: String,
+    /// The column naming the series each row belongs to; `None`: every row
+    /// is of one series.
+    pub series: Option<String>,
     /// The column giving each row's place in its series (numbers, or text
     /// such as ISO dates compared as text); `None`: file order.
     pub time: Option<String>,
-    /// The column holding the series' label (the same on each of its rows).
-    pub label: String,
+    /// The column holding the series' label (the same on each of its rows);
+    /// `None` for a forecast, which has no label.
+    pub label: Option<String>,
     /// The channels; `None`: every other column.
     pub channels: Option<Vec<String>>,
 }

@@ -241,9 +241,9 @@ fn ts_no_data_tag_and_no_series() {
 
 fn columns(time: Option<&str>, channels: Option<&[&str]>) -> LongColumns {
     LongColumns {
-        series: "id".into(),
+        series: Some("id".into()),
         time: time.map(Into::into),
-        label: "label".into(),
+        label: Some("label".into()),
         channels: channels.map(|c| c.iter().map(|s| (*s).to_owned()).collect()),
     }
 }
@@ -283,6 +283,38 @@ fn long_csv_ordered_by_iso_date_text_and_file_order() {
         "long.csv",
         2,
         "column `day`: `2024-03-01` is not a number",
+    );
+}
+
+#[test]
+fn long_csv_ordered_by_iso_instants_of_mixed_spelling() {
+    // As text "2024-01-02 01:00" < "2024-01-02T00:30"; as instants the other way.
+    let text =
+        "t,v\n2024-01-02 01:00,3\n2024-01-02T00:30,2\n2024-01-01,1\n2024-01-02T02:00+01:00,0\n";
+    let (_dir, path) = csv_file(text);
+    let only = LongColumns {
+        series: None,
+        time: Some("t".into()),
+        label: None,
+        channels: None,
+    };
+    // 02:00+01:00 is 01:00 UTC: the same instant as the first row.
+    fails_at(
+        read_long_csv(&path, &only),
+        "long.csv",
+        5,
+        "two rows at time",
+    );
+    let text = "t,v\n2024-01-02 01:00,3\n2024-01-02T00:30,2\n2024-01-01,1\n";
+    let (_dir, path) = csv_file(text);
+    let (split, channels) = read_long_csv(&path, &only).unwrap();
+    assert_eq!(channels, ["v"]);
+    assert_eq!(split.values[0], [1.0, 2.0, 3.0]);
+    assert_eq!(split.names, [""]);
+    assert_eq!(split.row_lines[0], [4, 3, 2]);
+    assert_eq!(
+        split.times[0],
+        ["2024-01-01", "2024-01-02T00:30", "2024-01-02 01:00"]
     );
 }
 
