@@ -97,19 +97,33 @@ pub struct Encoded {
     /// Start of each example in steps (tokens, or time steps), plus the
     /// end: `len() + 1` entries.
     pub offsets: Vec<usize>,
-    /// Class index of each example (an index into [`super::Prepared::classes`]).
+    /// Class index of each example (an index into [`super::Prepared::classes`]);
+    /// empty for a forecast.
     pub labels: Vec<i64>,
+    /// A forecast: each example's `horizon` scaled targets back to back.
+    /// Empty for classification.
+    #[serde(default)]
+    pub targets: Vec<f32>,
+    /// A forecast: targets per example; 0 for classification.
+    #[serde(default)]
+    pub horizon: usize,
 }
 
 impl Encoded {
     /// Number of examples.
     pub fn len(&self) -> usize {
-        self.labels.len()
+        self.offsets.len().saturating_sub(1)
     }
 
     /// True when there is no example.
     pub fn is_empty(&self) -> bool {
-        self.labels.is_empty()
+        self.len() == 0
+    }
+
+    /// The scaled targets of forecast example `i` (empty for
+    /// classification).
+    pub fn targets_of(&self, i: usize) -> &[f32] {
+        &self.targets[i * self.horizon..(i + 1) * self.horizon]
     }
 
     /// Length in tokens of example `i` (at least 1).
@@ -158,6 +172,7 @@ impl Encoded {
         let mut values = vec![0.0f32; indices.len() * seq_len * c];
         let mut lengths = Vec::with_capacity(indices.len());
         let mut labels = Vec::with_capacity(indices.len());
+        let mut targets = Vec::with_capacity(indices.len() * self.horizon);
         for (row, &i) in indices.iter().enumerate() {
             if c == 0 {
                 let ids = self.example(i);
@@ -168,7 +183,8 @@ impl Encoded {
                 values[at..at + v.len()].copy_from_slice(v);
             }
             lengths.push(self.length(i) as i64);
-            labels.push(self.labels[i]);
+            labels.extend(self.labels.get(i));
+            targets.extend_from_slice(self.targets_of(i));
         }
         BatchData {
             tokens,
@@ -176,6 +192,8 @@ impl Encoded {
             channels: c,
             lengths,
             labels,
+            targets,
+            horizon: self.horizon,
             batch_size: indices.len(),
             seq_len,
         }
@@ -186,6 +204,7 @@ impl Encoded {
         let mut out = Encoded {
             offsets: vec![0],
             channels: self.channels,
+            horizon: self.horizon,
             ..Encoded::default()
         };
         for &i in indices {
@@ -193,7 +212,8 @@ impl Encoded {
             out.values.extend_from_slice(self.series(i));
             out.offsets
                 .push(out.offsets[out.offsets.len() - 1] + self.length(i));
-            out.labels.push(self.labels[i]);
+            out.labels.extend(self.labels.get(i));
+            out.targets.extend_from_slice(self.targets_of(i));
         }
         out
     }
@@ -212,8 +232,12 @@ pub struct BatchData {
     pub channels: usize,
     /// `[batch_size]` real lengths in tokens (each `1..=seq_len`).
     pub lengths: Vec<i64>,
-    /// `[batch_size]` class indices.
+    /// `[batch_size]` class indices (empty for a forecast).
     pub labels: Vec<i64>,
+    /// A forecast: `[batch_size, horizon]` scaled targets, row-major.
+    pub targets: Vec<f32>,
+    /// A forecast: targets per row; 0 for classification.
+    pub horizon: usize,
     /// Number of examples (rows).
     pub batch_size: usize,
     /// Padded length in tokens (columns): the longest member's length.

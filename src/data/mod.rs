@@ -20,6 +20,7 @@
 //! Every error names the file, and the line and column where they apply.
 
 mod batches;
+pub mod forecast;
 mod formats;
 pub mod memory;
 mod overlap;

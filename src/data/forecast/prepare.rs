@@ -1,0 +1,256 @@
+//! From a read table to scaled windows, with what each window needs to be
+//! scored in the series' units: its actual values, the naive forecasts and
+//! its series' MASE scale.
+
+use std::path::Path;
+
+use super::fill::fill;
+use super::scale::Scaler;
+use super::window::{Part, Parts, Window, windows};
+use super::{ForecastSpec, Series, SeriesTable};
+use crate::analysis::forecast::{mase_scale, naive, seasonal_naive};
+use crate::data::Encoded;
+use crate::{Error, Result};
+
+/// One part's windows, scaled for the model and kept in the series' units
+/// for scoring.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ForecastSplit {
+    /// The windows as the model reads them: `lookback` steps of every
+    /// channel each, and `horizon` scaled targets.
+    pub encoded: Encoded,
+    /// Which series and step each window forecasts from.
+    pub windows: Vec<Window>,
+    /// Per window: the target's last observed value (what relative scaling
+    /// measures from).
+    pub last: Vec<f64>,
+    /// `[windows, horizon]`: what happened, in the series' units.
+    pub actual: Vec<f64>,
+    /// `[windows, horizon]`: the naive (last-value) forecast.
+    pub naive: Vec<f64>,
+    /// `[windows, horizon]`: the seasonal naive forecast (with `--season`,
+    /// outside the training part; else empty).
+    pub seasonal: Vec<f64>,
+    /// Per window: its series' MASE scale (the training part's one-step
+    /// naive MAE).
+    pub mase_scale: Vec<f64>,
+}
+
+/// A forecasting dataset, ready to train on.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ForecastData {
+    /// The target's name, then the covariates'.
+    pub channels: Vec<String>,
+    /// The series, gaps filled.
+    pub series: Vec<Series>,
+    /// Each series' parts.
+    pub parts: Vec<Parts>,
+    /// The scaling fitted on the training parts.
+    pub scaler: Scaler,
+    /// How many values `--fill` filled.
+    pub filled: usize,
+    /// The windows of each part.
+    pub train: ForecastSplit,
+    /// Validation windows.
+    pub val: ForecastSplit,
+    /// Test windows.
+    pub test: ForecastSplit,
+}
+
+impl ForecastData {
+    /// The scaled forecast `scaled` (`horizon` values) of window `i` of
+    /// `split`, in the series' units.
+    pub fn unscale(&self, split: &ForecastSplit, i: usize, scaled: &[f32]) -> Vec<f64> {
+        scaled
+            .iter()
+            .map(|&v| self.scaler.inverse(0, split.last[i], f64::from(v)))
+            .collect()
+    }
+}
+
+/// Fills the gaps of `table` (read from `path`), splits each series,
+/// fits the scaling on the training parts and cuts every part's windows.
+/// Refused in one line: no window in a part (the series too short for the
+/// lookback and horizon), a channel that does not change over the training
+/// part, a season longer than the history before the test part.
+pub fn prepare(path: &Path, mut table: SeriesTable, spec: &ForecastSpec) -> Result<ForecastData> {
+    let filled = fill(path, &mut table, spec.fill)?;
+    let channels = table.channels.len();
+    let parts: Vec<Parts> = table
+        .series
+        .iter()
+        .map(|s| Parts::of(s.len(channels), spec.val_fraction, spec.test_fraction))
+        .collect();
+    let training: Vec<Vec<Vec<f64>>> = table
+        .series
+        .iter()
+        .zip(&parts)
+        .map(|(s, p)| {
+            (0..channels)
+                .map(|c| s.channel(c, channels)[..p.train_end].to_vec())
+                .collect()
+        })
+        .collect();
+    let scaler = Scaler::fit(spec.scaling, &training).map_err(|c| {
+        Error::data(
+            path,
+            None,
+            None,
+            format!(
+                "column `{}` does not change over the training part; a constant cannot be \
+                 scaled or forecast",
+                table.channels[c]
+            ),
+        )
+    })?;
+    let scales = mase_scales(path, &table, &training)?;
+    let mut data = ForecastData {
+        channels: table.channels,
+        series: table.series,
+        parts,
+        scaler,
+        filled,
+        train: ForecastSplit::default(),
+        val: ForecastSplit::default(),
+        test: ForecastSplit::default(),
+    };
+    for part in Part::ALL {
+        let cut = windows(&data.parts, part, spec.lookback, spec.horizon);
+        if cut.is_empty() {
+            return Err(no_window(path, &data, part, spec));
+        }
+        let season = spec.season.filter(|_| part != Part::Train);
+        let split = cut_split(&data, &cut, &scales, spec, season)
+            .map_err(|_| season_too_long(path, spec, part))?;
+        match part {
+            Part::Train => data.train = split,
+            Part::Val => data.val = split,
+            Part::Test => data.test = split,
+        }
+    }
+    Ok(data)
+}
+
+/// Each series' MASE scale from its training part's target.
+fn mase_scales(path: &Path, table: &SeriesTable, training: &[Vec<Vec<f64>>]) -> Result<Vec<f64>> {
+    table
+        .series
+        .iter()
+        .zip(training)
+        .map(|(s, t)| {
+            mase_scale(&t[0]).ok_or_else(|| {
+                Error::data(
+                    path,
+                    s.lines.first().copied(),
+                    None,
+                    format!(
+                        "the target `{}` does not change over the training part of series `{}`; \
+                         its errors cannot be scaled (MASE) against a naive forecast",
+                        table.channels[0], s.name
+                    ),
+                )
+            })
+        })
+        .collect()
+}
+
+/// The windows `cut`, scaled and scored, with the seasonal naive forecast
+/// of `season` steps where given; `Err` when it needs more history than a
+/// window has.
+fn cut_split(
+    data: &ForecastData,
+    cut: &[Window],
+    scales: &[f64],
+    spec: &ForecastSpec,
+    season: Option<usize>,
+) -> std::result::Result<ForecastSplit, ()> {
+    let channels = data.channels.len();
+    let (lookback, horizon) = (spec.lookback, spec.horizon);
+    let mut split = ForecastSplit {
+        encoded: Encoded {
+            offsets: vec![0],
+            channels,
+            horizon,
+            ..Encoded::default()
+        },
+        windows: cut.to_vec(),
+        ..ForecastSplit::default()
+    };
+    for w in cut {
+        let series = &data.series[w.series];
+        let values = &series.values;
+        let last_of = |c: usize| values[(w.start - 1) * channels + c];
+        for t in w.start - lookback..w.start {
+            for c in 0..channels {
+                let v = data.scaler.forward(c, last_of(c), values[t * channels + c]);
+                split.encoded.values.push(v as f32);
+            }
+        }
+        let target = series.channel(0, channels);
+        let actual = &target[w.start..w.start + horizon];
+        for &y in actual {
+            let v = data.scaler.forward(0, last_of(0), y);
+            split.encoded.targets.push(v as f32);
+        }
+        let e = &mut split.encoded;
+        e.offsets.push(e.offsets[e.offsets.len() - 1] + lookback);
+        split.last.push(last_of(0));
+        split.actual.extend_from_slice(actual);
+        let history = &target[..w.start];
+        split.naive.extend(naive(history, horizon).ok_or(())?);
+        if let Some(season) = season {
+            split
+                .seasonal
+                .extend(seasonal_naive(history, horizon, season).ok_or(())?);
+        }
+        split.mase_scale.push(scales[w.series]);
+    }
+    Ok(split)
+}
+
+/// Why `part` has no window: its longest stretch against what a window
+/// needs.
+fn no_window(path: &Path, data: &ForecastData, part: Part, spec: &ForecastSpec) -> Error {
+    let longest = data
+        .parts
+        .iter()
+        .map(|p| p.range(part).len())
+        .max()
+        .unwrap_or(0);
+    let steps = data.parts.iter().map(|p| p.len).max().unwrap_or(0);
+    let why = if longest < spec.horizon {
+        format!(
+            "--horizon {} is longer than the {} part ({} steps at most, of {} in the longest \
+             series); shorten the horizon or give that part a larger share",
+            spec.horizon,
+            part.name(),
+            longest,
+            steps
+        )
+    } else {
+        format!(
+            "--lookback {} leaves no {} window: a window needs {} steps of history before its \
+             first target and the series has {} steps; shorten the lookback",
+            spec.lookback,
+            part.name(),
+            spec.lookback,
+            steps
+        )
+    };
+    Error::data(path, None, None, why)
+}
+
+/// `--season` longer than the history of some window of `part`.
+fn season_too_long(path: &Path, spec: &ForecastSpec, part: Part) -> Error {
+    Error::data(
+        path,
+        None,
+        None,
+        format!(
+            "--season {} is longer than the history before a {} window; a seasonal naive \
+             forecast needs one whole season before it",
+            spec.season.unwrap_or(0),
+            part.name()
+        ),
+    )
+}
