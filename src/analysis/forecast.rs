@@ -1,49 +1,13 @@
 //! Forecast errors and the forecasts to beat: pure functions over actual and
 //! forecast values in the series' own units.
 //!
-//! - [`naive`] and [`seasonal_naive`]: the forecasts that need no model;
-//! - [`Errors`]: MAE, RMSE and MASE of a set of windows;
-//! - [`mase_scale`]: Hyndman's MASE denominator, the training part's
-//!   one-step naive MAE;
+//! - [`Errors`]: MAE, RMSE and MASE of a set of windows (the MASE scale and
+//!   the naive forecasts come with the data: `data::forecast::baseline`);
 //! - [`diebold_mariano`]: whether two forecasters' errors over the same test
 //!   windows differ, with Harvey, Leybourne and Newbold's small-sample
 //!   correction.
 
 use statrs::distribution::{ContinuousCDF, StudentsT};
-
-/// The naive (last-value) forecast: the last observed value repeated for
-/// each of `horizon` steps.
-pub fn naive(history: &[f64], horizon: usize) -> Option<Vec<f64>> {
-    history.last().map(|&last| vec![last; horizon])
-}
-
-/// The seasonal naive forecast with season `season` steps: step `h`
-/// (1-based) repeats the value `season · ⌈h / season⌉` steps before it, the
-/// same point of the last season observed. `None` when the history is
-/// shorter than one season or the season is 0.
-pub fn seasonal_naive(history: &[f64], horizon: usize, season: usize) -> Option<Vec<f64>> {
-    if season == 0 || history.len() < season {
-        return None;
-    }
-    let n = history.len();
-    Some(
-        (1..=horizon)
-            .map(|h| history[n + h - season * h.div_ceil(season) - 1])
-            .collect(),
-    )
-}
-
-/// Hyndman's MASE scale: the mean absolute one-step change over the
-/// training part, `mean |y_t − y_{t−1}|`. `None` for fewer than two values
-/// or a constant part (the scale would be 0).
-pub fn mase_scale(training: &[f64]) -> Option<f64> {
-    if training.len() < 2 {
-        return None;
-    }
-    let sum: f64 = training.windows(2).map(|w| (w[1] - w[0]).abs()).sum();
-    let scale = sum / (training.len() - 1) as f64;
-    (scale > 0.0).then_some(scale)
-}
 
 /// Errors of one forecaster over a set of windows, every horizon step
 /// counted once per window.
@@ -171,27 +135,8 @@ mod tests {
     }
 
     #[test]
-    fn the_naive_forecasts_repeat_the_last_value_and_the_last_season() {
-        assert_eq!(naive(&[1.0, 2.0, 5.0], 3), Some(vec![5.0, 5.0, 5.0]));
-        assert_eq!(naive(&[], 2), None);
-        // Season 4 over [1..=8]: steps 1..4 repeat 5..8, steps 5..6 repeat 5..6 again.
-        let history: Vec<f64> = (1..=8).map(f64::from).collect();
-        assert_eq!(
-            seasonal_naive(&history, 6, 4),
-            Some(vec![5.0, 6.0, 7.0, 8.0, 5.0, 6.0])
-        );
-        assert_eq!(seasonal_naive(&history, 2, 1), Some(vec![8.0, 8.0]));
-        assert_eq!(seasonal_naive(&history[..3], 2, 4), None);
-        assert_eq!(seasonal_naive(&history, 2, 0), None);
-    }
-
-    #[test]
     fn mae_rmse_and_mase_by_hand() {
-        // Training part 1, 3, 2, 6: changes 2, 1, 4 → scale 7/3.
-        let scale = mase_scale(&[1.0, 3.0, 2.0, 6.0]).unwrap();
-        assert!(close(scale, 7.0 / 3.0, 1e-12));
-        assert_eq!(mase_scale(&[2.0, 2.0, 2.0]), None);
-        assert_eq!(mase_scale(&[2.0]), None);
+        let scale = 7.0 / 3.0;
         // Errors 1, −2 and 3, 0 over two windows.
         let windows = [
             Scored {
@@ -218,7 +163,7 @@ mod tests {
         // A test part 10, 11, 13 after a history ending at 9, horizon 3:
         // naive errors 1, 2, 4; a model off by 0.5 everywhere beats it.
         let actual = [10.0, 11.0, 13.0];
-        let naive_forecast = naive(&[7.0, 9.0], 3).unwrap();
+        let naive_forecast = [9.0; 3];
         let model = [10.5, 10.5, 12.5];
         let score = |forecast: &[f64]| {
             Errors::of(&[Scored {

@@ -23,6 +23,7 @@
 //! - **Scaling.** See [`scale`]: relative to each window's last observed
 //!   value (the default) or the training part's z-score.
 
+pub mod baseline;
 mod fill;
 mod prepare;
 pub mod scale;

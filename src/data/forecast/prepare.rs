@@ -4,11 +4,11 @@
 
 use std::path::Path;
 
+use super::baseline::{mase_scale, naive, seasonal_naive};
 use super::fill::fill;
 use super::scale::Scaler;
 use super::window::{Part, Parts, Window, windows};
 use super::{ForecastSpec, Series, SeriesTable};
-use crate::analysis::forecast::{mase_scale, naive, seasonal_naive};
 use crate::data::Encoded;
 use crate::{Error, Result};
 
