@@ -115,15 +115,10 @@ where
     Ok(())
 }
 
-/// One line per cell on log-log axes, ticks at every swept x and at 1-2-5
-/// steps of y, with the legend naming each line (e.g. its fitted exponent).
-pub fn draw_loglog(
-    path: &Path,
-    title: &str,
-    x_desc: &str,
-    y_desc: &str,
-    lines: &[Line],
-) -> Result<()> {
+/// Milliseconds per iteration, one line per cell on log-log axes, ticks at
+/// every swept x and at 1-2-5 steps of y, with the legend naming each line
+/// (e.g. its fitted exponent).
+pub fn draw_loglog(path: &Path, title: &str, x_desc: &str, lines: &[Line]) -> Result<()> {
     draw(path, |path| {
         let root = canvas(path, CHART_SIZE_PX)?;
         let (x0, x1, y0, y1) = bounds(lines);
@@ -142,7 +137,7 @@ pub fn draw_loglog(
         chart
             .configure_mesh()
             .x_desc(x_desc)
-            .y_desc(y_desc)
+            .y_desc("milliseconds per iteration (median)")
             .x_label_formatter(&|v| short_number(*v))
             .y_label_formatter(&|v| short_number(*v))
             .bold_line_style(BLACK.mix(0.12))

@@ -104,9 +104,9 @@ fn faster(ratio: f64) -> &'static str {
     if ratio < 1.0 { "GRU" } else { "LSTM" }
 }
 
-/// `, CUDA`-style suffixes: `on` for CUDA groups, nothing for the CPU's.
-fn on_cuda(cuda: bool, on: &'static str) -> &'static str {
-    if cuda { on } else { "" }
+/// `text` when `yes`, else nothing (`-cuda` on CUDA groups, `, flagged`).
+fn when(yes: bool, text: &'static str) -> &'static str {
+    if yes { text } else { "" }
 }
 
 /// What the operation count predicts for `cell`'s exponent along `axis`.
@@ -175,9 +175,9 @@ impl Builder<'_> {
             let (label, threads) = (axis.label(), self.threads);
             let title = format!(
                 "Tokens/s against {label} (batch 64, {threads} threads{})",
-                on_cuda(cuda, ", CUDA")
+                when(cuda, ", CUDA")
             );
-            let file = chart_files::tokens_per_sec(axis.name(), on_cuda(cuda, "-cuda"));
+            let file = chart_files::tokens_per_sec(axis.name(), when(cuda, "-cuda"));
             let alt = format!(
                 "tokens per second against {label}, one line per cell, forward and train step"
             );
@@ -185,7 +185,7 @@ impl Builder<'_> {
                 draw_tokens_per_sec(p, &title, label, &panels)
             })?;
         }
-        let title = format!("Throughput{}", on_cuda(cuda, " (CUDA)"));
+        let title = format!("Throughput{}", when(cuda, " (CUDA)"));
         self.section(title, charts);
         Ok(())
     }
@@ -262,7 +262,7 @@ impl Builder<'_> {
                         format!("{group}: {label} time ∝ {symbol}^{k:.2} (fitted over {n} points; {textbook})"),
                         &line.ids,
                     );
-                    let flagged = on_cuda(!self.checks.flags(&line.ids).is_empty(), ", flagged");
+                    let flagged = when(!self.checks.flags(&line.ids).is_empty(), ", flagged");
                     label = format!("{label} (∝ {symbol}^{k:.2}{flagged})");
                 }
                 let points = line.points.iter().map(|&(x, s)| (x, s * 1e3)).collect();
@@ -282,13 +282,7 @@ impl Builder<'_> {
             );
             let title = format!("{name}: time per iteration against {label}");
             self.chart(&mut charts, (file, alt), |p| {
-                draw_loglog(
-                    p,
-                    &title,
-                    label,
-                    "milliseconds per iteration (median)",
-                    &lines,
-                )
+                draw_loglog(p, &title, label, &lines)
             })?;
         }
         let title = format!(
@@ -449,7 +443,7 @@ impl Builder<'_> {
                 "Real tokens/s: padded vs packed vs length-bucketed ({} batches of {}, lengths up to {}, H {})",
                 first.batches, s.batch, s.seq, s.hidden
             );
-            let file = chart_files::batching(on_cuda(cuda, "-cuda"));
+            let file = chart_files::batching(when(cuda, "-cuda"));
             let alt =
                 "real tokens per second of padded, packed and length-bucketed batches, per cell";
             self.chart(&mut charts, (file, alt.into()), |p| {
