@@ -83,7 +83,8 @@ pub fn unit_format(unit: Unit) -> fn(f64) -> String {
     }
 }
 
-fn dash<T>(v: Option<T>, f: impl Fn(T) -> String) -> String {
+/// `v` drawn by `f`, or `—` without one.
+pub fn dash<T>(v: Option<T>, f: impl Fn(T) -> String) -> String {
     v.map(f).unwrap_or_else(|| "—".into())
 }
 
@@ -321,7 +322,23 @@ pub fn resources(summary: &Summary, facts: &Facts, target: Target) -> Table {
     build(RESOURCES, summary, facts, target)
 }
 
+/// One column of a table of `T`s (the bench page's): its header, and how
+/// it draws a `T`'s cell.
+pub type ItemColumn<'a, T> = (&'a str, &'a dyn Fn(&T) -> String);
+
 impl Table {
+    /// The table of `items`, one row each, in `columns`: every column
+    /// numeric, no model swatches.
+    pub fn of<T>(columns: &[ItemColumn<T>], items: &[T]) -> Table {
+        let row = |item: &T| columns.iter().map(|(_, cell)| cell(item)).collect();
+        Table {
+            headers: columns.iter().map(|(h, _)| h.to_string()).collect(),
+            numeric: vec![true; columns.len()],
+            models: vec![],
+            rows: items.iter().map(row).collect(),
+        }
+    }
+
     /// As aligned plain text: the first column left-aligned, numbers
     /// right-aligned, two spaces between columns.
     pub fn text(&self) -> String {

@@ -1,26 +1,24 @@
 //! The bench report's charts: each `draw_*` writes one PNG from series built
-//! in [`super`], and does nothing else. Fonts, backend and background come
-//! from the run report's [`canvas`](crate::report::charts); cells keep their
-//! colours ([`model_colour`]).
+//! in [`super::series`], and does nothing else. Font, canvas, legend style
+//! and the cells' colours ([`model_colour`]) are every chart's
+//! ([`crate::report::plot::style`]).
 
 use std::path::Path;
 
+use plotters::coord::ranged1d::Ranged;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::RatioGrid;
-use super::shared::{
-    CHART_SIZE_PX, LegendSize, Line, WIDE_CHART_SIZE_PX, canvas, draw, draw_legend, legend_line,
-    model_colour,
-};
+use super::series::{BatchingRow, RatioGrid};
 use crate::bench::BatchingMode;
 use crate::error::Result;
 use crate::model::Cell;
-
-type DrawResult = std::result::Result<(), Box<dyn std::error::Error + Send + Sync>>;
-
-/// The embedded font's family, registered by `canvas`.
-const FONT: &str = "sans-serif";
+use crate::report::charts::{
+    CHART_SIZE_PX, LegendSize, WIDE_CHART_SIZE_PX, canvas, draw, draw_legend, legend_line,
+    model_colour,
+};
+use crate::report::plot::style::{DrawResult, FONT};
+use crate::report::series::Line;
 
 /// Tick values 1, 2, 5 × 10^k that fall within `[lo, hi]` (`0 < lo <= hi`),
 /// so log axes get a label every step instead of one per decade.
@@ -31,12 +29,13 @@ pub fn log_ticks(lo: f64, hi: f64) -> Vec<f64> {
     let mut ticks = vec![];
     let mut decade = 10f64.powf(lo.log10().floor());
     while decade <= hi {
-        for m in [1.0, 2.0, 5.0] {
-            let v = m * decade;
-            if v >= lo * (1.0 - 1e-9) && v <= hi * (1.0 + 1e-9) {
-                ticks.push(v);
-            }
-        }
+        let within = |v: &f64| *v >= lo * (1.0 - 1e-9) && *v <= hi * (1.0 + 1e-9);
+        ticks.extend(
+            [1.0, 2.0, 5.0]
+                .map(|m| m * decade)
+                .into_iter()
+                .filter(within),
+        );
         decade *= 10.0;
     }
     ticks
@@ -45,43 +44,37 @@ pub fn log_ticks(lo: f64, hi: f64) -> Vec<f64> {
 /// A number in at most three significant digits, with `k`/`M` above 10⁴
 /// (`0.5`, `12.5`, `250`, `12k`, `1.5M`).
 pub fn short_number(v: f64) -> String {
-    let a = v.abs();
-    if a >= 1e6 {
-        format!("{}M", trim(v / 1e6))
-    } else if a >= 1e4 {
-        format!("{}k", trim(v / 1e3))
-    } else {
-        trim(v)
-    }
-}
-
-fn trim(v: f64) -> String {
-    let a = v.abs();
-    let s = if a >= 100.0 || a == 0.0 {
-        format!("{v:.0}")
-    } else if a >= 10.0 {
-        format!("{v:.1}")
-    } else if a >= 1.0 {
-        format!("{v:.2}")
-    } else {
-        format!("{v:.3}")
+    let (v, suffix) = match v.abs() {
+        a if a >= 1e6 => (v / 1e6, "M"),
+        a if a >= 1e4 => (v / 1e3, "k"),
+        _ => (v, ""),
     };
-    if s.contains('.') {
-        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    let decimals = match v.abs() {
+        a if a >= 100.0 || a == 0.0 => 0,
+        a if a >= 10.0 => 1,
+        a if a >= 1.0 => 2,
+        _ => 3,
+    };
+    let s = format!("{v:.decimals$}");
+    let s = if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.')
     } else {
-        s
-    }
+        &s
+    };
+    format!("{s}{suffix}")
 }
 
-fn bounds(lines: &[Line]) -> Option<(f64, f64, f64, f64)> {
-    let mut it = lines
-        .iter()
-        .flat_map(|l| l.points.iter())
-        .filter(|p| p.0 > 0.0 && p.1 > 0.0 && p.1.is_finite());
-    let first = it.next()?;
-    Some(it.fold((first.0, first.0, first.1, first.1), |b, p| {
+/// The lowest and highest x and y of the positive points of `lines`
+/// (1 to 10 on both axes without any).
+fn bounds(lines: &[Line]) -> (f64, f64, f64, f64) {
+    let points = lines.iter().flat_map(|l| l.points.iter());
+    let mut it = points.filter(|p| p.0 > 0.0 && p.1 > 0.0 && p.1.is_finite());
+    let Some(first) = it.next() else {
+        return (1.0, 10.0, 1.0, 10.0);
+    };
+    it.fold((first.0, first.0, first.1, first.1), |b, p| {
         (b.0.min(p.0), b.1.max(p.0), b.2.min(p.1), b.3.max(p.1))
-    }))
+    })
 }
 
 /// Every x of the lines, sorted and without duplicates: the x ticks of a
@@ -90,72 +83,77 @@ fn x_values(lines: &[Line]) -> Vec<f64> {
     let mut xs: Vec<f64> = lines
         .iter()
         .flat_map(|l| l.points.iter().map(|p| p.0))
-        .filter(|x| *x > 0.0)
         .collect();
+    xs.retain(|x| *x > 0.0);
     xs.sort_by(f64::total_cmp);
     xs.dedup();
     xs
 }
 
-/// One line per cell on log-log axes, ticks at every swept x and at 1-2-5
-/// steps of y, with the legend naming each line (e.g. its fitted exponent).
-pub fn draw_loglog(
-    path: &Path,
-    title: &str,
-    x_desc: &str,
-    y_desc: &str,
+/// Draws each line of `lines` (its positive points) in its cell's colour,
+/// 3 px wide with a dot at each point, labelled for the legend.
+fn draw_lines<'a, DB, X, Y>(
+    chart: &mut ChartContext<'a, DB, Cartesian2d<X, Y>>,
     lines: &[Line],
-) -> Result<()> {
-    draw(path, |p| loglog(p, title, x_desc, y_desc, lines))
-}
-
-fn loglog(path: &Path, title: &str, x_desc: &str, y_desc: &str, lines: &[Line]) -> DrawResult {
-    let root = canvas(path, CHART_SIZE_PX)?;
-    let (x0, x1, y0, y1) = bounds(lines).unwrap_or((1.0, 10.0, 1.0, 10.0));
-    let (y0, y1) = (y0 * 0.8, y1 * 1.25);
-    let mut chart = ChartBuilder::on(&root)
-        .caption(title, (FONT, 22))
-        .margin(16)
-        .x_label_area_size(50)
-        .y_label_area_size(80)
-        .build_cartesian_2d(
-            (x0 * 0.85..x1 * 1.15)
-                .log_scale()
-                .with_key_points(x_values(lines)),
-            (y0..y1).log_scale().with_key_points(log_ticks(y0, y1)),
-        )?;
-    chart
-        .configure_mesh()
-        .x_desc(x_desc)
-        .y_desc(y_desc)
-        .x_label_formatter(&|v| short_number(*v))
-        .y_label_formatter(&|v| short_number(*v))
-        .bold_line_style(BLACK.mix(0.12))
-        .light_line_style(WHITE)
-        .label_style((FONT, 15))
-        .axis_desc_style((FONT, 16))
-        .draw()?;
+) -> DrawResult
+where
+    DB: DrawingBackend + 'a,
+    DB::ErrorType: 'static,
+    X: Ranged<ValueType = f64>,
+    Y: Ranged<ValueType = f64>,
+{
     for line in lines {
         let colour = model_colour(line.model);
-        let pts: Vec<(f64, f64)> = line
-            .points
-            .iter()
-            .copied()
-            .filter(|p| p.0 > 0.0 && p.1 > 0.0)
-            .collect();
+        let mut pts = line.points.clone();
+        pts.retain(|p| p.0 > 0.0 && p.1 > 0.0);
         chart
             .draw_series(LineSeries::new(pts.clone(), colour.stroke_width(3)))?
             .label(line.label.clone())
             .legend(legend_line(colour));
         chart.draw_series(pts.into_iter().map(|p| Circle::new(p, 4, colour.filled())))?;
     }
-    draw_legend(
-        &mut chart,
-        SeriesLabelPosition::UpperLeft,
-        LegendSize::Chart,
-    )?;
-    root.present()?;
     Ok(())
+}
+
+/// Milliseconds per iteration, one line per cell on log-log axes, ticks at
+/// every swept x and at 1-2-5 steps of y, with the legend naming each line
+/// (e.g. its fitted exponent).
+pub fn draw_loglog(path: &Path, title: &str, x_desc: &str, lines: &[Line]) -> Result<()> {
+    draw(path, |path| {
+        let root = canvas(path, CHART_SIZE_PX)?;
+        let (x0, x1, y0, y1) = bounds(lines);
+        let (y0, y1) = (y0 * 0.8, y1 * 1.25);
+        let mut chart = ChartBuilder::on(&root)
+            .caption(title, (FONT, 22))
+            .margin(16)
+            .x_label_area_size(50)
+            .y_label_area_size(80)
+            .build_cartesian_2d(
+                (x0 * 0.85..x1 * 1.15)
+                    .log_scale()
+                    .with_key_points(x_values(lines)),
+                (y0..y1).log_scale().with_key_points(log_ticks(y0, y1)),
+            )?;
+        chart
+            .configure_mesh()
+            .x_desc(x_desc)
+            .y_desc("milliseconds per iteration (median)")
+            .x_label_formatter(&|v| short_number(*v))
+            .y_label_formatter(&|v| short_number(*v))
+            .bold_line_style(BLACK.mix(0.12))
+            .light_line_style(WHITE)
+            .label_style((FONT, 15))
+            .axis_desc_style((FONT, 16))
+            .draw()?;
+        draw_lines(&mut chart, lines)?;
+        draw_legend(
+            &mut chart,
+            SeriesLabelPosition::UpperLeft,
+            LegendSize::Chart,
+        )?;
+        root.present()?;
+        Ok(())
+    })
 }
 
 /// Tokens per second against a swept size, one panel per group (e.g.
@@ -168,77 +166,51 @@ pub fn draw_tokens_per_sec(
     x_desc: &str,
     panels: &[(String, Vec<Line>)],
 ) -> Result<()> {
-    draw(path, |p| tokens_per_sec(p, title, x_desc, panels))
-}
-
-fn tokens_per_sec(
-    path: &Path,
-    title: &str,
-    x_desc: &str,
-    panels: &[(String, Vec<Line>)],
-) -> DrawResult {
-    let root = canvas(path, WIDE_CHART_SIZE_PX)?;
-    let root = root.titled(title, (FONT, 22))?;
-    let areas = root.split_evenly((1, panels.len().max(1)));
-    for ((name, lines), area) in panels.iter().zip(areas.iter()) {
-        let (x0, x1, _, y1) = bounds(lines).unwrap_or((1.0, 10.0, 1.0, 10.0));
-        let mut chart = ChartBuilder::on(area)
-            .caption(name, (FONT, 18))
-            .margin(12)
-            .x_label_area_size(45)
-            .y_label_area_size(70)
-            .build_cartesian_2d(
-                (x0 * 0.85..x1 * 1.15)
-                    .log_scale()
-                    .with_key_points(x_values(lines)),
-                0.0..y1 * 1.15,
-            )?;
-        chart
-            .configure_mesh()
-            .x_desc(x_desc)
-            .y_desc("tokens/s (median)")
-            .y_labels(8)
-            .x_label_formatter(&|v| short_number(*v))
-            .y_label_formatter(&|v| short_number(*v))
-            .bold_line_style(BLACK.mix(0.12))
-            .light_line_style(WHITE)
-            .label_style((FONT, 14))
-            .axis_desc_style((FONT, 15))
-            .draw()?;
-        for line in lines {
-            let colour = model_colour(line.model);
+    draw(path, |path| {
+        let root = canvas(path, WIDE_CHART_SIZE_PX)?.titled(title, (FONT, 22))?;
+        let areas = root.split_evenly((1, panels.len().max(1)));
+        for ((name, lines), area) in panels.iter().zip(areas.iter()) {
+            let (x0, x1, _, y1) = bounds(lines);
+            let mut chart = ChartBuilder::on(area)
+                .caption(name, (FONT, 18))
+                .margin(12)
+                .x_label_area_size(45)
+                .y_label_area_size(70)
+                .build_cartesian_2d(
+                    (x0 * 0.85..x1 * 1.15)
+                        .log_scale()
+                        .with_key_points(x_values(lines)),
+                    0.0..y1 * 1.15,
+                )?;
             chart
-                .draw_series(LineSeries::new(
-                    line.points.iter().copied(),
-                    colour.stroke_width(3),
-                ))?
-                .label(line.label.clone())
-                .legend(legend_line(colour));
-            chart.draw_series(
-                line.points
-                    .iter()
-                    .map(|&p| Circle::new(p, 4, colour.filled())),
+                .configure_mesh()
+                .x_desc(x_desc)
+                .y_desc("tokens/s (median)")
+                .y_labels(8)
+                .x_label_formatter(&|v| short_number(*v))
+                .y_label_formatter(&|v| short_number(*v))
+                .bold_line_style(BLACK.mix(0.12))
+                .light_line_style(WHITE)
+                .label_style((FONT, 14))
+                .axis_desc_style((FONT, 15))
+                .draw()?;
+            draw_lines(&mut chart, lines)?;
+            draw_legend(
+                &mut chart,
+                SeriesLabelPosition::LowerRight,
+                LegendSize::Chart,
             )?;
         }
-        draw_legend(
-            &mut chart,
-            SeriesLabelPosition::LowerRight,
-            LegendSize::Chart,
-        )?;
-    }
-    root.present()?;
-    Ok(())
+        root.present()?;
+        Ok(())
+    })
 }
 
 /// The colour of a GRU/LSTM time ratio: white at 1, shading towards the
 /// faster cell's colour (GRU's below 1, LSTM's above) and saturating at a
 /// factor of 2 either way.
 pub fn ratio_colour(ratio: f64) -> RGBColor {
-    let target = if ratio < 1.0 {
-        model_colour(Cell::Gru)
-    } else {
-        model_colour(Cell::Lstm)
-    };
+    let target = model_colour(if ratio < 1.0 { Cell::Gru } else { Cell::Lstm });
     let t = (ratio.ln().abs() / 2f64.ln()).clamp(0.0, 1.0);
     let mix = |c: u8| (255.0 + (f64::from(c) - 255.0) * t).round() as u8;
     RGBColor(mix(target.0), mix(target.1), mix(target.2))
@@ -248,69 +220,59 @@ pub fn ratio_colour(ratio: f64) -> RGBColor {
 /// one annotated cell per benched point, hidden size up, length across,
 /// points not benched left grey.
 pub fn draw_ratio_heatmap(path: &Path, title: &str, grid: &RatioGrid) -> Result<()> {
-    draw(path, |p| ratio_heatmap(p, title, grid))
-}
-
-fn ratio_heatmap(path: &Path, title: &str, grid: &RatioGrid) -> DrawResult {
-    let root = canvas(path, CHART_SIZE_PX)?;
-    // Integer coordinates (plotters formats integer axes with a custom
-    // formatter, not float ones): cell (c, r) spans [2c, 2c + 2] x [2r, 2r + 2]
-    // and is labelled at its centre 2c + 1.
-    let (cols, rows) = (
-        grid.seqs.len().max(1) as i32,
-        grid.hiddens.len().max(1) as i32,
-    );
-    let centres = |n: i32| (0..n).map(|i| 2 * i + 1).collect::<Vec<i32>>();
-    let label = |values: Vec<i64>| {
-        move |v: &i32| {
+    draw(path, |path| {
+        let root = canvas(path, CHART_SIZE_PX)?;
+        // Integer coordinates (plotters formats integer axes with a custom
+        // formatter, not float ones): cell (c, r) spans [2c, 2c + 2] x
+        // [2r, 2r + 2] and is labelled at its centre 2c + 1.
+        let (cols, rows) = (
+            grid.seqs.len().max(1) as i32,
+            grid.hiddens.len().max(1) as i32,
+        );
+        let centres = |n: i32| (0..n).map(|i| 2 * i + 1).collect::<Vec<i32>>();
+        let label = |values: &[i64], v: &i32| {
             values
                 .get((v / 2).max(0) as usize)
                 .map(|x| x.to_string())
                 .unwrap_or_default()
+        };
+        let mut chart = ChartBuilder::on(&root)
+            .caption(title, (FONT, 20))
+            .margin(16)
+            .x_label_area_size(55)
+            .y_label_area_size(80)
+            .build_cartesian_2d(
+                (0..2 * cols).with_key_points(centres(cols)),
+                (0..2 * rows).with_key_points(centres(rows)),
+            )?;
+        chart
+            .configure_mesh()
+            .disable_mesh()
+            .x_desc("sequence length (tokens)")
+            .y_desc("hidden size")
+            .x_label_formatter(&|v| label(&grid.seqs, v))
+            .y_label_formatter(&|v| label(&grid.hiddens, v))
+            .label_style((FONT, 16))
+            .axis_desc_style((FONT, 17))
+            .draw()?;
+        for (r, row) in grid.ratios.iter().enumerate() {
+            for (c, ratio) in row.iter().enumerate() {
+                let (x, y) = (2 * c as i32, 2 * r as i32);
+                let fill = ratio.map_or(RGBColor(225, 225, 225), ratio_colour);
+                let cell = [(x, y), (x + 2, y + 2)];
+                chart.draw_series([Rectangle::new(cell, fill.filled())])?;
+                chart.draw_series([Rectangle::new(cell, WHITE.stroke_width(2))])?;
+                let text = ratio.map_or("not benched".to_string(), |v| format!("{v:.2}"));
+                let size = if ratio.is_some() { 26 } else { 15 };
+                let style = TextStyle::from((FONT, size).into_font())
+                    .color(&BLACK)
+                    .pos(Pos::new(HPos::Center, VPos::Center));
+                chart.draw_series([Text::new(text, (x + 1, y + 1), style)])?;
+            }
         }
-    };
-    let (x_label, y_label) = (label(grid.seqs.clone()), label(grid.hiddens.clone()));
-    let mut chart = ChartBuilder::on(&root)
-        .caption(title, (FONT, 20))
-        .margin(16)
-        .x_label_area_size(55)
-        .y_label_area_size(80)
-        .build_cartesian_2d(
-            (0..2 * cols).with_key_points(centres(cols)),
-            (0..2 * rows).with_key_points(centres(rows)),
-        )?;
-    chart
-        .configure_mesh()
-        .disable_mesh()
-        .x_desc("sequence length (tokens)")
-        .y_desc("hidden size")
-        .x_label_formatter(&x_label)
-        .y_label_formatter(&y_label)
-        .label_style((FONT, 16))
-        .axis_desc_style((FONT, 17))
-        .draw()?;
-    for (r, row) in grid.ratios.iter().enumerate() {
-        for (c, ratio) in row.iter().enumerate() {
-            let (x, y) = (2 * c as i32, 2 * r as i32);
-            let fill = ratio.map_or(RGBColor(225, 225, 225), ratio_colour);
-            chart.draw_series(std::iter::once(Rectangle::new(
-                [(x, y), (x + 2, y + 2)],
-                fill.filled(),
-            )))?;
-            chart.draw_series(std::iter::once(Rectangle::new(
-                [(x, y), (x + 2, y + 2)],
-                WHITE.stroke_width(2),
-            )))?;
-            let text = ratio.map_or("not benched".to_string(), |v| format!("{v:.2}"));
-            let size = if ratio.is_some() { 26 } else { 15 };
-            let style = TextStyle::from((FONT, size).into_font())
-                .color(&BLACK)
-                .pos(Pos::new(HPos::Center, VPos::Center));
-            chart.draw_series(std::iter::once(Text::new(text, (x + 1, y + 1), style)))?;
-        }
-    }
-    root.present()?;
-    Ok(())
+        root.present()?;
+        Ok(())
+    })
 }
 
 /// The colour of a batching mode: padded grey, packed reddish purple,
@@ -323,108 +285,86 @@ pub fn mode_colour(mode: BatchingMode) -> RGBColor {
     }
 }
 
-/// One bar of the batching chart.
-#[derive(Debug, Clone, PartialEq)]
-pub struct BatchingBar {
-    /// The cell.
-    pub cell: Cell,
-    /// How the batches were fed.
-    pub mode: BatchingMode,
-    /// Real (not padding) tokens per second.
-    pub real_tokens_per_sec: f64,
-}
-
 /// Real tokens per second per cell and batching mode, grouped bars, one
 /// panel per group (forward, train step), each bar labelled with its value.
 pub fn draw_batching(
     path: &Path,
     title: &str,
-    panels: &[(String, Vec<BatchingBar>)],
+    panels: &[(String, Vec<&BatchingRow>)],
 ) -> Result<()> {
-    draw(path, |p| batching(p, title, panels))
-}
-
-fn batching(path: &Path, title: &str, panels: &[(String, Vec<BatchingBar>)]) -> DrawResult {
-    let root = canvas(path, WIDE_CHART_SIZE_PX)?;
-    let root = root.titled(title, (FONT, 20))?;
-    let areas = root.split_evenly((1, panels.len().max(1)));
-    for ((name, bars), area) in panels.iter().zip(areas.iter()) {
-        let mut cells: Vec<Cell> = vec![];
-        for b in bars {
-            if !cells.contains(&b.cell) {
-                cells.push(b.cell);
-            }
-        }
-        let y1 = bars
-            .iter()
-            .map(|b| b.real_tokens_per_sec)
-            .fold(1.0, f64::max);
-        // Integer x: cell c spans [8c, 8c + 8], its bars [8c + 1 + 2i, 8c + 3 + 2i].
-        let labels = cells.clone();
-        let cell_label = move |v: &i32| {
-            labels
-                .get((v / 8).max(0) as usize)
-                .map(|c| c.display_name().to_string())
-                .unwrap_or_default()
-        };
-        let n = cells.len().max(1) as i32;
-        let mut chart = ChartBuilder::on(area)
-            .caption(name, (FONT, 18))
-            .margin(12)
-            .x_label_area_size(40)
-            .y_label_area_size(70)
-            .build_cartesian_2d(
-                (0..8 * n).with_key_points((0..n).map(|c| 8 * c + 4).collect()),
-                0.0..y1 * 1.18,
-            )?;
-        chart
-            .configure_mesh()
-            .y_desc("real tokens/s (median)")
-            .y_labels(8)
-            .x_label_formatter(&cell_label)
-            .y_label_formatter(&|v| short_number(*v))
-            .disable_x_mesh()
-            .bold_line_style(BLACK.mix(0.12))
-            .light_line_style(WHITE)
-            .label_style((FONT, 15))
-            .axis_desc_style((FONT, 15))
-            .draw()?;
-        for (i, mode) in BatchingMode::ALL.into_iter().enumerate() {
-            let colour = mode_colour(mode);
-            let mine: Vec<(i32, f64)> = bars
+    draw(path, |path| {
+        let root = canvas(path, WIDE_CHART_SIZE_PX)?.titled(title, (FONT, 20))?;
+        let areas = root.split_evenly((1, panels.len().max(1)));
+        for ((name, bars), area) in panels.iter().zip(areas.iter()) {
+            let mut cells: Vec<Cell> = bars.iter().map(|b| b.cell).collect();
+            cells.dedup();
+            let y1 = bars
                 .iter()
-                .filter(|b| b.mode == mode)
-                .filter_map(|b| {
+                .map(|b| b.real_tokens_per_sec)
+                .fold(1.0, f64::max);
+            // Integer x: cell c spans [8c, 8c + 8], its bars [8c + 1 + 2i, 8c + 3 + 2i].
+            let cell_label = |v: &i32| {
+                let cell = cells.get((v / 8).max(0) as usize);
+                cell.map(|c| c.display_name().to_string())
+                    .unwrap_or_default()
+            };
+            let n = cells.len().max(1) as i32;
+            let mut chart = ChartBuilder::on(area)
+                .caption(name, (FONT, 18))
+                .margin(12)
+                .x_label_area_size(40)
+                .y_label_area_size(70)
+                .build_cartesian_2d(
+                    (0..8 * n).with_key_points((0..n).map(|c| 8 * c + 4).collect()),
+                    0.0..y1 * 1.18,
+                )?;
+            chart
+                .configure_mesh()
+                .y_desc("real tokens/s (median)")
+                .y_labels(8)
+                .x_label_formatter(&cell_label)
+                .y_label_formatter(&|v| short_number(*v))
+                .disable_x_mesh()
+                .bold_line_style(BLACK.mix(0.12))
+                .light_line_style(WHITE)
+                .label_style((FONT, 15))
+                .axis_desc_style((FONT, 15))
+                .draw()?;
+            for (i, mode) in BatchingMode::ALL.into_iter().enumerate() {
+                let colour = mode_colour(mode);
+                let x = |b: &BatchingRow| {
                     let c = cells.iter().position(|c| *c == b.cell)? as i32;
                     Some((8 * c + 1 + 2 * i as i32, b.real_tokens_per_sec))
-                })
-                .collect();
-            chart
-                .draw_series(
-                    mine.iter()
-                        .map(|&(x, y)| Rectangle::new([(x, 0.0), (x + 2, y)], colour.filled())),
-                )?
-                .label(mode.name())
-                .legend(move |(x, y)| {
-                    Rectangle::new([(x, y - 6), (x + 18, y + 6)], colour.filled())
-                });
-            chart.draw_series(mine.iter().map(|&(x, y)| {
-                Text::new(
-                    short_number(y),
-                    (x + 1, y),
-                    TextStyle::from((FONT, 13).into_font())
-                        .pos(Pos::new(HPos::Center, VPos::Bottom)),
-                )
-            }))?;
+                };
+                let mine: Vec<(i32, f64)> = bars
+                    .iter()
+                    .filter(|b| b.bench.mode == mode)
+                    .filter_map(|b| x(b))
+                    .collect();
+                let bar =
+                    |&(x, y): &(i32, f64)| Rectangle::new([(x, 0.0), (x + 2, y)], colour.filled());
+                chart
+                    .draw_series(mine.iter().map(bar))?
+                    .label(mode.name())
+                    .legend(move |(x, y)| {
+                        Rectangle::new([(x, y - 6), (x + 18, y + 6)], colour.filled())
+                    });
+                let value_style = TextStyle::from((FONT, 13).into_font())
+                    .pos(Pos::new(HPos::Center, VPos::Bottom));
+                chart
+                    .draw_series(mine.iter().map(|&(x, y)| {
+                        Text::new(short_number(y), (x + 1, y), value_style.clone())
+                    }))?;
+            }
+            draw_legend(
+                &mut chart,
+                SeriesLabelPosition::UpperRight,
+                LegendSize::Chart,
+            )?;
         }
-        draw_legend(
-            &mut chart,
-            SeriesLabelPosition::UpperRight,
-            LegendSize::Chart,
-        )?;
-    }
-    root.present()?;
-    Ok(())
+        root.present()?;
+        Ok(())
+    })
 }
 
 #[cfg(test)]

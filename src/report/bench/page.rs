@@ -9,11 +9,9 @@ use minijinja::value::Serde;
 use minijinja::{AutoEscape, Environment, Value};
 use serde::Serialize;
 
-use super::shared::escape;
 use crate::error::{Error, Result};
-
-/// The template, next to this file.
-const TEMPLATE: &str = include_str!("page.html");
+use crate::report::html::escape;
+use crate::report::table::Table;
 
 /// Everything the bench page shows.
 #[derive(Debug, Serialize)]
@@ -34,8 +32,9 @@ pub(super) struct Page {
     pub chart_sections: Vec<ChartSection>,
     /// Whether there are batching benches (their explanation is shown).
     pub has_batching: bool,
-    /// The tables, one per group, then the batching table.
-    pub tables: Vec<Table>,
+    /// The tables with their headings: one per group, the kernel split,
+    /// the batching table.
+    pub tables: Vec<(String, Table)>,
     /// The stationarity tolerance in percent, for the explanation.
     pub drift_tolerance_pct: String,
     /// The significance level of the stationarity gate's trend test.
@@ -62,17 +61,6 @@ pub(super) struct Chart {
     pub alt: String,
 }
 
-/// A table of formatted cells.
-#[derive(Debug, Serialize)]
-pub(super) struct Table {
-    /// The heading above it.
-    pub title: String,
-    /// Column headers.
-    pub header: Vec<String>,
-    /// Rows of cells, as many as headers.
-    pub rows: Vec<Vec<String>>,
-}
-
 /// Writes `page` as HTML to `path`.
 pub(super) fn write(page: &Page, path: &Path) -> Result<()> {
     let html =
@@ -82,24 +70,18 @@ pub(super) fn write(page: &Page, path: &Path) -> Result<()> {
 
 fn render(page: &Page) -> std::result::Result<String, minijinja::Error> {
     let mut env = Environment::new();
-    env.set_syntax(
-        SyntaxConfig::builder()
-            .trim_blocks(true)
-            .lstrip_blocks(true)
-            .build()?,
-    );
+    let mut syntax = SyntaxConfig::builder();
+    env.set_syntax(syntax.trim_blocks(true).lstrip_blocks(true).build()?);
     // minijinja's own HTML escaping also writes `/` as `&#x2f;`; the run
     // report's escaping leaves it, so text such as "GRU/LSTM" stays
     // searchable in the file.
-    env.set_formatter(
-        |out, state, value: &Value| match (state.auto_escape(), value.as_str()) {
-            (AutoEscape::Html, Some(s)) if !value.is_safe() => {
-                out.write_str(&escape(s)).map_err(minijinja::Error::from)
-            }
-            _ => minijinja::escape_formatter(out, state, value),
-        },
-    );
-    env.add_template("page.html", TEMPLATE)?;
+    env.set_formatter(|out, state, value: &Value| match value.as_str() {
+        Some(s) if matches!(state.auto_escape(), AutoEscape::Html) && !value.is_safe() => {
+            out.write_str(&escape(s)).map_err(minijinja::Error::from)
+        }
+        _ => minijinja::escape_formatter(out, state, value),
+    });
+    env.add_template("page.html", include_str!("page.html"))?;
     env.get_template("page.html")?
         .render(Value::from(Serde(page)))
 }

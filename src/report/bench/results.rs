@@ -6,6 +6,7 @@
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
+use serde_json::Value;
 
 use crate::bench::{
     BENCH_CONDITIONS_FILE, BatchingBench, BenchCell, BenchCondition, BenchConditions, BenchGroup,
@@ -13,6 +14,7 @@ use crate::bench::{
 };
 use crate::error::{Error, Result};
 use crate::model::Cell;
+use crate::results::read_json;
 
 /// One bench's result.
 #[derive(Debug, Clone, PartialEq)]
@@ -26,14 +28,13 @@ pub struct BenchResult {
     pub parameter: String,
     /// Median seconds per iteration.
     pub median_secs: f64,
-    /// Lower bound of criterion's 95% CI of the median.
+    /// Lower bound of criterion's 95% CI of the median, seconds.
     pub ci_low_secs: f64,
-    /// Upper bound of criterion's 95% CI of the median.
+    /// Upper bound of criterion's 95% CI of the median, seconds.
     pub ci_high_secs: f64,
     /// Criterion's throughput elements per iteration (`benchmark.json`):
     /// tokens for the cell benches, real tokens for the batching benches,
-    /// time steps for the series benches;
-    /// `None` when the file or the field is absent.
+    /// time steps for the series benches; `None` when absent.
     pub elements: Option<f64>,
     /// Seconds per iteration of each sample, in the order criterion measured
     /// them (`sample.json`); empty when the file is absent.
@@ -74,8 +75,7 @@ impl BenchResult {
         self.group
             .group
             .is_series()
-            .then(|| self.parameter.parse().ok())
-            .flatten()
+            .then(|| self.parameter.parse().ok())?
     }
 
     /// The shape of a cell or series bench (for a series bench, `t` counts
@@ -86,17 +86,16 @@ impl BenchResult {
 
     /// The matrix size, for the matmul bench.
     pub fn matmul(&self) -> Option<MatmulBench> {
-        (self.group.group == BenchGroup::Matmul)
-            .then(|| self.parameter.parse().ok())
-            .flatten()
+        (self.group.group == BenchGroup::Matmul).then(|| self.parameter.parse().ok())?
     }
 
     /// FLOPs per iteration, for cell and series benches (forward or train
     /// step by group).
     pub fn flops(&self) -> Option<f64> {
         let cell = self.bench_cell()?.cell;
+        let trains = self.group.group.trains();
         if let Some(series) = self.series() {
-            return Some(if self.group.group.trains() {
+            return Some(if trains {
                 series.train_step_flops(cell)
             } else {
                 series.forward_flops(cell)
@@ -120,21 +119,38 @@ impl BenchResult {
     }
 }
 
-/// criterion's `sample.json`.
+/// criterion's `sample.json`: iterations and nanoseconds per sample.
 #[derive(Deserialize)]
 struct SavedSample {
     iters: Vec<f64>,
     times: Vec<f64>,
 }
 
+/// The JSON file at `path`, `None` when there is none.
+fn read_if<T: serde::de::DeserializeOwned>(path: &Path) -> Result<Option<T>> {
+    path.is_file().then(|| read_json(path)).transpose()
+}
+
 /// The benches' conditions file in `dir`, empty when absent.
 pub fn read_conditions(dir: &Path) -> Result<BenchConditions> {
-    let path = dir.join(BENCH_CONDITIONS_FILE);
-    if path.is_file() {
-        crate::results::read_json(&path)
-    } else {
-        Ok(BenchConditions::default())
-    }
+    Ok(read_if(&dir.join(BENCH_CONDITIONS_FILE))?.unwrap_or_default())
+}
+
+/// The folders in `dir`, sorted.
+fn folders(dir: &Path) -> Result<Vec<PathBuf>> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(|e| Error::io(dir, e))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_dir())
+        .collect();
+    v.sort();
+    Ok(v)
+}
+
+fn name(p: &Path) -> String {
+    p.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
 }
 
 /// Reads every `<group>/<function>/<parameter>/new/estimates.json` under
@@ -144,66 +160,41 @@ pub fn read_conditions(dir: &Path) -> Result<BenchConditions> {
 pub fn read_criterion(dir: &Path) -> Result<Vec<BenchResult>> {
     let mut conditions = read_conditions(dir)?;
     let mut results = Vec::new();
-    let list = |d: &Path| -> Result<Vec<PathBuf>> {
-        let mut v: Vec<PathBuf> = std::fs::read_dir(d)
-            .map_err(|e| Error::io(d, e))?
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.is_dir())
-            .collect();
-        v.sort();
-        Ok(v)
-    };
-    let name = |p: &Path| {
-        p.file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default()
-    };
-    for group_dir in list(dir)? {
+    for group_dir in folders(dir)? {
         let Ok(group) = name(&group_dir).parse::<BenchGroupId>() else {
             continue;
         };
-        for function in list(&group_dir)? {
-            for parameter in list(&function)? {
+        for function in folders(&group_dir)? {
+            for parameter in folders(&function)? {
                 let new = parameter.join("new");
                 let file = new.join("estimates.json");
-                if !file.is_file() {
+                let Some(json) = read_if::<Value>(&file)? else {
                     continue;
-                }
-                let json: serde_json::Value = crate::results::read_json(&file)?;
-                let median = &json["median"];
-                let number = |v: &serde_json::Value| {
+                };
+                let nanos = |v: &Value| {
                     v.as_f64()
                         .ok_or_else(|| Error::data(&file, None, None, "no median estimate"))
                 };
-                let benchmark = new.join("benchmark.json");
-                let elements = if benchmark.is_file() {
-                    let json: serde_json::Value = crate::results::read_json(&benchmark)?;
-                    json["throughput"]["Elements"].as_f64()
-                } else {
-                    None
-                };
-                let sample = new.join("sample.json");
-                let sample_secs = if sample.is_file() {
-                    let s: SavedSample = crate::results::read_json(&sample)?;
-                    s.iters
-                        .iter()
-                        .zip(&s.times)
+                let (median, ci) = (&json["median"], &json["median"]["confidence_interval"]);
+                let benchmark: Option<Value> = read_if(&new.join("benchmark.json"))?;
+                let sample: Option<SavedSample> = read_if(&new.join("sample.json"))?;
+                let sample_secs = sample.map_or(vec![], |s| {
+                    let per_sample = s.iters.iter().zip(&s.times);
+                    per_sample
                         .filter(|(iters, _)| **iters > 0.0)
                         .map(|(iters, ns)| ns / iters * 1e-9)
                         .collect()
-                } else {
-                    vec![]
-                };
+                });
                 let (function, parameter) = (name(&function), name(&parameter));
                 let id = format!("{group}/{function}/{parameter}");
                 results.push(BenchResult {
                     group,
                     function,
                     parameter,
-                    median_secs: number(&median["point_estimate"])? * 1e-9,
-                    ci_low_secs: number(&median["confidence_interval"]["lower_bound"])? * 1e-9,
-                    ci_high_secs: number(&median["confidence_interval"]["upper_bound"])? * 1e-9,
-                    elements,
+                    median_secs: nanos(&median["point_estimate"])? * 1e-9,
+                    ci_low_secs: nanos(&ci["lower_bound"])? * 1e-9,
+                    ci_high_secs: nanos(&ci["upper_bound"])? * 1e-9,
+                    elements: benchmark.and_then(|b| b["throughput"]["Elements"].as_f64()),
                     sample_secs,
                     condition: conditions.benches.remove(&id),
                 });

@@ -1,384 +1,112 @@
-//! One builder per section of the bench page: each takes the results (and
-//! the gates' verdicts), draws its charts with [`super::charts`] and returns
-//! what the template shows; findings that rest on a flagged bench are
-//! withheld ([`Findings`]).
+//! The page's sections, in page order, built from the results and the gates'
+//! verdicts: each draws its charts with [`super::charts`] and adds its
+//! tables and findings, withholding the findings that rest on a flagged bench.
 
 use std::path::Path;
 
 use super::chart_files;
-use super::charts::{
-    BatchingBar, draw_batching, draw_loglog, draw_ratio_heatmap, draw_tokens_per_sec,
-};
-use super::gates::{Checks, Drift, Gate};
-use super::page::{Chart, ChartSection, Page, Table};
+use super::charts::{draw_batching, draw_loglog, draw_ratio_heatmap, draw_tokens_per_sec};
+use super::gates::{Checks, DRIFT_TOLERANCE, Drift, Gate, THROUGHPUT_TOLERANCE, replaced};
+use super::page::{Chart, ChartSection, Page};
 use super::results::BenchResult;
 use super::series::{
-    KernelSplitRow, SweepAxis, batching_rows, batching_title, group_title, kernel_split_rows,
-    peak_flops, ratio_grid, sweep_groups, sweep_lines, threads, tokens_per_sec_lines,
+    BatchingRow, KernelSplitRow, SweepAxis, batching_rows, group_title, gru_lstm_pairs,
+    kernel_split_rows, peak_flops, ratio_grid, sweep_groups, sweep_lines, threads,
+    tokens_per_sec_lines,
 };
-use super::shared::Line;
+use crate::analysis::stats::DRIFT_TREND_ALPHA;
+use crate::bench::canary::CANARY_TOLERANCE;
 use crate::bench::{BatchingMode, BenchGroup, BenchGroupId, MAX_DISTURBED_SHARE, Measurement};
 use crate::error::Result;
 use crate::model::Cell;
+use crate::report::series::Line;
+use crate::report::table::{ItemColumn, Table, dash};
 
-/// What every builder reads.
-struct Ctx<'a> {
+/// The groups with a table each, per device, in page order.
+const TABLE_GROUPS: [BenchGroup; 5] = [
+    BenchGroup::Forward,
+    BenchGroup::TrainStep,
+    BenchGroup::TrainStepMatched,
+    BenchGroup::SeriesForward,
+    BenchGroup::SeriesTrainStep,
+];
+
+/// The page as it is built: what every section reads, and what they add.
+struct Builder<'a> {
     results: &'a [BenchResult],
+    /// The folder the charts are written to.
     out: &'a Path,
+    /// The most CPU threads any bench ran on.
     threads: i64,
+    /// The matrix-multiply peak, FLOP/s (NaN without the bench).
     peak_flops: f64,
     checks: Checks,
-}
-
-/// Findings, and those withheld because a gate flagged a bench they rest on.
-#[derive(Default)]
-struct Findings {
-    shown: Vec<String>,
+    findings: Vec<String>,
     withheld: Vec<String>,
-}
-
-impl Findings {
-    fn add<S: AsRef<str>>(&mut self, checks: &Checks, text: String, resting_on: &[S]) {
-        let flags = checks.flags(resting_on);
-        if flags.is_empty() {
-            self.shown.push(text);
-        } else {
-            self.withheld.push(format!("{text} [{}]", titles(&flags)));
-        }
-    }
-}
-
-fn titles(gates: &[Gate]) -> String {
-    gates
-        .iter()
-        .map(|g| g.title())
-        .collect::<Vec<_>>()
-        .join(", ")
+    sections: Vec<ChartSection>,
+    tables: Vec<(String, Table)>,
 }
 
 /// Every section of the page, charts written under `out`.
 pub(super) fn build(results: &[BenchResult], out: &Path) -> Result<Page> {
-    let ctx = Ctx {
+    let mut b = Builder {
         results,
         out,
         threads: threads(results),
         peak_flops: peak_flops(results),
         checks: Checks::run(results),
+        findings: vec![],
+        withheld: vec![],
+        sections: vec![],
+        tables: vec![],
     };
-    let mut findings = Findings::default();
-    let mut chart_sections = vec![];
     for cuda in [false, true] {
-        chart_sections.extend(throughput_section(&ctx, cuda)?);
+        b.throughput(cuda)?;
     }
-    chart_sections.extend(ratio_section(&ctx, &mut findings)?);
-    let mut tables = vec![];
+    b.ratios()?;
     for cuda in [false, true] {
-        for group in [
-            BenchGroup::Forward,
-            BenchGroup::TrainStep,
-            BenchGroup::TrainStepMatched,
-            BenchGroup::SeriesForward,
-            BenchGroup::SeriesTrainStep,
-        ] {
-            let group = BenchGroupId::new(group, cuda);
-            if sweep_groups().contains(&group) {
-                chart_sections.extend(scaling_section(&ctx, group, &mut findings)?);
+        for group in TABLE_GROUPS.map(|g| BenchGroupId::new(g, cuda)) {
+            if sweep_groups().any(|g| g == group) {
+                b.scaling(group)?;
             }
-            tables.extend(group_table(&ctx, group, &mut findings));
+            b.group_table(group);
         }
     }
-    tables.extend(kernel_table(&ctx, &mut findings));
-    let (batching_charts, batching_table) = batching_section(&ctx, &mut findings)?;
-    let has_batching = batching_table.is_some();
-    chart_sections.extend(batching_charts);
-    tables.extend(batching_table);
+    b.kernel_table();
+    let has_batching = b.batching()?;
+    let problems = b.checks.problems.iter();
     Ok(Page {
-        threads: ctx.threads,
-        peak_gflops: ctx
-            .peak_flops
-            .is_finite()
-            .then(|| format!("{:.1}", ctx.peak_flops / 1e9)),
+        threads: b.threads,
+        peak_gflops: (b.peak_flops.is_finite()).then(|| format!("{:.1}", b.peak_flops / 1e9)),
         conditions: conditions(results),
-        findings: findings.shown,
-        problems: ctx
-            .checks
-            .problems
-            .iter()
+        problems: problems
             .map(|p| format!("{}: {}", p.gate.title(), p.message))
             .collect(),
-        withheld: findings.withheld,
-        chart_sections,
+        findings: b.findings,
+        withheld: b.withheld,
+        chart_sections: b.sections,
         has_batching,
-        tables,
-        drift_tolerance_pct: format!("{:.0}", super::gates::DRIFT_TOLERANCE * 100.0),
-        drift_trend_alpha: format!("{}", crate::analysis::stats::DRIFT_TREND_ALPHA),
-        throughput_tolerance_pct: format!("{:.0}", super::gates::THROUGHPUT_TOLERANCE * 100.0),
+        tables: b.tables,
+        drift_tolerance_pct: format!("{:.0}", DRIFT_TOLERANCE * 100.0),
+        drift_trend_alpha: format!("{DRIFT_TREND_ALPHA}"),
+        throughput_tolerance_pct: format!("{:.0}", THROUGHPUT_TOLERANCE * 100.0),
     })
 }
 
-/// How the benches ran: flushing of subnormal floats, warm-up, quick mode.
-fn conditions(results: &[BenchResult]) -> Vec<String> {
-    let recorded: Vec<&BenchResult> = results.iter().filter(|r| r.condition.is_some()).collect();
-    let mut lines = vec![];
-    if recorded.is_empty() {
-        lines.push("How the benches ran (flushing of subnormal floats, warm-up) was not recorded: these criterion files predate the record, or were written by other benches.".to_string());
-        return lines;
-    }
-    let conds = || recorded.iter().filter_map(|r| r.condition.as_ref());
-    let on = conds().filter(|c| c.flush_denormal).count();
-    let off = recorded.len() - on;
-    let setting = match (on, off) {
-        (_, 0) => format!("on for all {on} benches recorded"),
-        (0, _) => format!("off for all {off} benches recorded"),
-        _ => format!("on for {on} benches, off for {off} (see the tables)"),
-    };
-    let unsupported = conds()
-        .filter(|c| c.flush_denormal && !c.flush_denormal_supported)
-        .count();
-    let ineffective = conds()
-        .filter(|c| c.flush_denormal && c.flush_denormal_effective == Some(false))
-        .count();
-    let mut flush = format!(
-        "Flushing subnormal floats to zero (RNNBENCH_FLUSH_DENORMAL, through the setFlushDenormal of libtorch): {setting}."
-    );
-    if unsupported > 0 {
-        flush.push_str(&format!(
-            " libtorch reported that this CPU cannot flush them for {unsupported} of those asked to."
-        ));
-    }
-    if ineffective > 0 {
-        flush.push_str(&format!(
-            " For {ineffective} a parallel multiply of subnormal numbers did not come out as zeros on every thread."
-        ));
-    }
-    lines.push(flush);
-    let warmed: Vec<_> = conds().filter(|c| c.warmup_steps > 0).collect();
-    if !warmed.is_empty() {
-        let capped = warmed.iter().filter(|c| !c.warmup_stable).count();
-        let steps: u64 = warmed.iter().map(|c| c.warmup_steps).sum();
-        let secs: f64 = warmed.iter().map(|c| c.warmup_secs).sum();
-        lines.push(format!(
-            "Fixtures warmed before timing: {} ({steps} steps, {secs:.1} s in all); {}.",
-            warmed.len(),
-            if capped == 0 {
-                "every one ended on a stable step time".to_string()
-            } else {
-                format!("{capped} stopped at the warm-up's time cap before their step time settled")
-            }
-        ));
-    }
-    let retaken: u64 = conds().map(|c| c.samples_retaken).sum();
-    let busy: Vec<_> = recorded
-        .iter()
-        .filter(|r| {
-            r.condition
-                .as_ref()
-                .is_some_and(|c| c.samples_disturbed > 0)
-        })
-        .collect();
-    if retaken > 0 || !busy.is_empty() {
-        let tolerance = conds()
-            .filter_map(|c| c.canary_tolerance)
-            .fold(None, |m: Option<f64>, t| Some(m.map_or(t, |m| m.max(t))));
-        let canary = match tolerance {
-            Some(t) if t > crate::bench::canary::CANARY_TOLERANCE + 1e-9 => format!(
-                "more than {:.0}% slower than its usual time: twice the canary's own spread on this machine",
-                t * 100.0
-            ),
-            _ => format!(
-                "more than {:.0}% slower than its usual time",
-                crate::bench::canary::CANARY_TOLERANCE * 100.0
-            ),
-        };
-        let mut line = format!(
-            "Samples timed again because their timing was disturbed (the comparisons' rule: run-queue wait, steal; or a reference matmul timed before and after the sample ran {canary}): {retaken}."
-        );
-        if busy.is_empty() {
-            line.push_str(" Every sample kept is undisturbed.");
-        } else {
-            let kept: u64 = busy
-                .iter()
-                .filter_map(|r| r.condition.as_ref())
-                .map(|c| c.samples_disturbed)
-                .sum();
-            let last = busy
-                .iter()
-                .rev()
-                .find_map(|r| r.condition.as_ref()?.disturbance.clone())
-                .unwrap_or_default();
-            line.push_str(&format!(
-                " {kept} samples of {} benches were still disturbed after their retakes and were kept as timed (the last: {last}): the machine was busy, and their figures say so much.",
-                busy.len()
-            ));
-        }
-        lines.push(line);
-    }
-    if let Some(line) = remeasured_line(&recorded) {
-        lines.push(line);
-    }
-    let quick = conds().filter(|c| c.quick).count();
-    if quick > 0 {
-        lines.push(format!(
-            "{quick} of the benches recorded ran in quick mode (RNNBENCH_BENCH_QUICK=1)."
-        ));
-    }
-    if recorded.len() < results.len() {
-        lines.push(format!(
-            "{} benches have no recorded conditions.",
-            results.len() - recorded.len()
-        ));
-    }
-    lines
+/// The gates' titles, comma-separated.
+fn titles(gates: &[Gate]) -> String {
+    let titles: Vec<&str> = gates.iter().map(|g| g.title()).collect();
+    titles.join(", ")
 }
 
-/// The sentence on benches measured again because their measurement was
-/// unsound (drifting, or mostly disturbed samples): how many, each with the
-/// measurements it replaced and the one kept, and how many are unsound
-/// still; `None` when none was re-measured.
-fn remeasured_line(recorded: &[&BenchResult]) -> Option<String> {
-    let remeasured: Vec<(&BenchResult, &Vec<Measurement>, Measurement)> = recorded
-        .iter()
-        .filter_map(|r| {
-            let c = r.condition.as_ref()?;
-            let kept = Measurement::of(&r.sample_secs, c.samples_disturbed);
-            (c.remeasurements > 0).then_some((*r, &c.replaced, kept))
-        })
-        .collect();
-    if remeasured.is_empty() {
-        return None;
-    }
-    let still = remeasured
-        .iter()
-        .filter(|(_, _, kept)| kept.unsound())
-        .count();
-    let named: Vec<String> = remeasured
-        .iter()
-        .map(|(r, replaced, kept)| {
-            let was: Vec<String> = replaced.iter().map(Measurement::describe).collect();
-            format!("{} ({} → {})", r.id(), was.join("; "), kept.describe())
-        })
-        .collect();
-    Some(format!(
-        "Benches measured again, from a fresh fixture and warm-up after the others, because the last third of their samples disagreed with the first by more than ±{:.0}% in a trend, or more than {:.0}% of their samples stayed disturbed (last/first third, replaced → kept): {}: {}. {}",
-        super::gates::DRIFT_TOLERANCE * 100.0,
-        MAX_DISTURBED_SHARE * 100.0,
-        remeasured.len(),
-        named.join("; "),
-        match still {
-            0 => "The kept measurement of each holds; the tables show it.".to_string(),
-            n =>
-                format!("{n} still drift or stayed mostly disturbed after the last re-measurement."),
-        }
-    ))
+/// The faster cell at a GRU/LSTM time ratio.
+fn faster(ratio: f64) -> &'static str {
+    if ratio < 1.0 { "GRU" } else { "LSTM" }
 }
 
-/// Tokens/s against hidden size and against length, forward and train step
-/// side by side.
-fn throughput_section(ctx: &Ctx, cuda: bool) -> Result<Option<ChartSection>> {
-    let device_tag = if cuda { "-cuda" } else { "" };
-    let mut charts = vec![];
-    for axis in SweepAxis::ALL {
-        let panels: Vec<(String, Vec<Line>)> = [BenchGroup::Forward, BenchGroup::TrainStep]
-            .into_iter()
-            .map(|g| BenchGroupId::new(g, cuda))
-            .map(|g| (group_title(g), tokens_per_sec_lines(ctx.results, g, axis)))
-            .filter(|(_, lines)| !lines.is_empty())
-            .collect();
-        if panels.is_empty() {
-            continue;
-        }
-        let file = chart_files::tokens_per_sec(axis.name(), device_tag);
-        draw_tokens_per_sec(
-            &ctx.out.join(&file),
-            &format!(
-                "Tokens/s against {} (batch 64, {} threads{})",
-                axis.label(),
-                ctx.threads,
-                if cuda { ", CUDA" } else { "" }
-            ),
-            axis.label(),
-            &panels,
-        )?;
-        charts.push(Chart {
-            file,
-            alt: format!(
-                "tokens per second against {}, one line per cell, forward and train step",
-                axis.label()
-            ),
-        });
-    }
-    Ok((!charts.is_empty()).then(|| ChartSection {
-        title: format!("Throughput{}", if cuda { " (CUDA)" } else { "" }),
-        charts,
-    }))
-}
-
-/// The GRU/LSTM ratio heatmaps, and where GRU is faster.
-fn ratio_section(ctx: &Ctx, findings: &mut Findings) -> Result<Option<ChartSection>> {
-    let mut charts = vec![];
-    for group in ["train_step", "forward", "train_step-cuda", "forward-cuda"] {
-        let group: BenchGroupId = group.parse().expect("a bench group's own name");
-        let Some(grid) = ratio_grid(ctx.results, group) else {
-            continue;
-        };
-        let file = chart_files::ratio_heatmap(&group.to_string());
-        draw_ratio_heatmap(
-            &ctx.out.join(&file),
-            &format!(
-                "GRU / LSTM time, {} (> 1: GRU slower, < 1: GRU faster)",
-                group_title(group)
-            ),
-            &grid,
-        )?;
-        charts.push(Chart {
-            file,
-            alt: format!(
-                "GRU/LSTM time ratio of {} over hidden size and sequence length",
-                group_title(group)
-            ),
-        });
-        let (mut faster, mut slower) = (vec![], vec![]);
-        for ((h, row), ids) in grid.hiddens.iter().zip(&grid.ratios).zip(&grid.ids) {
-            for ((t, ratio), ids) in grid.seqs.iter().zip(row).zip(ids) {
-                let (Some(r), Some((gru, lstm))) = (ratio, ids) else {
-                    continue;
-                };
-                let point = format!("H {h}, T {t} ({r:.2})");
-                let flags = ctx.checks.flags(&[gru, lstm]);
-                if !flags.is_empty() {
-                    findings.withheld.push(format!(
-                        "{}: GRU/LSTM time ratio at {point} [{}]",
-                        group_title(group),
-                        titles(&flags)
-                    ));
-                } else if *r < 1.0 {
-                    faster.push(point);
-                } else {
-                    slower.push(point);
-                }
-            }
-        }
-        if faster.is_empty() && slower.is_empty() {
-            continue;
-        }
-        let list = |v: Vec<String>| {
-            if v.is_empty() {
-                "no benched point".to_string()
-            } else {
-                v.join(", ")
-            }
-        };
-        findings.shown.push(format!(
-            "{}: GRU is faster than LSTM at {}; slower at {}.",
-            group_title(group),
-            list(faster),
-            list(slower)
-        ));
-    }
-    Ok((!charts.is_empty()).then(|| ChartSection {
-        title: "GRU against LSTM".into(),
-        charts,
-    }))
+/// `text` when `yes`, else nothing (`-cuda` on CUDA groups, `, flagged`).
+fn when(yes: bool, text: &'static str) -> &'static str {
+    if yes { text } else { "" }
 }
 
 /// What the operation count predicts for `cell`'s exponent along `axis`.
@@ -395,148 +123,373 @@ fn textbook_exponent(cell: Cell, axis: SweepAxis) -> &'static str {
     }
 }
 
-/// Log-log time against hidden size and length for one group, with the
-/// fitted exponents.
-fn scaling_section(
-    ctx: &Ctx,
-    group: BenchGroupId,
-    findings: &mut Findings,
-) -> Result<Option<ChartSection>> {
-    let mut charts = vec![];
-    for axis in SweepAxis::ALL {
-        let mut lines = vec![];
-        for line in sweep_lines(ctx.results, group, axis) {
-            let cell = line.cell;
-            let mut label = cell.display_name().to_string();
-            if let Some(k) = line.exponent() {
-                findings.add(
-                    &ctx.checks,
-                    format!(
-                        "{group}: {} time ∝ {}^{k:.2} (fitted over {} points; {})",
-                        cell.display_name(),
-                        axis.symbol(),
-                        line.points.len(),
-                        textbook_exponent(cell, axis)
-                    ),
-                    &line.ids,
-                );
-                let flagged = if ctx.checks.flags(&line.ids).is_empty() {
-                    ""
-                } else {
-                    ", flagged"
-                };
-                label = format!("{label} (∝ {}^{k:.2}{flagged})", axis.symbol());
-            }
-            lines.push(Line {
-                model: cell,
-                label,
-                points: line.points.iter().map(|&(x, s)| (x, s * 1e3)).collect(),
-            });
+/// Whether the bench flushed subnormal floats: `on`, `off`, or `—` unrecorded.
+fn flush(r: &BenchResult) -> String {
+    let on = r.condition.as_ref().map(|c| c.flush_denormal);
+    dash(on, |on| if on { "on" } else { "off" }.to_string())
+}
+
+impl Builder<'_> {
+    /// Adds `text` to the findings, or to the withheld ones with the gates
+    /// that flagged any of `ids`.
+    fn find<S: AsRef<str>>(&mut self, text: String, ids: &[S]) {
+        match self.checks.flags(ids) {
+            flags if flags.is_empty() => self.findings.push(text),
+            flags => self.withheld.push(format!("{text} [{}]", titles(&flags))),
         }
-        if lines.is_empty() {
-            continue;
-        }
-        let file = chart_files::time(&group.to_string(), axis.name());
-        draw_loglog(
-            &ctx.out.join(&file),
-            &format!(
-                "{}: time per iteration against {}",
-                group_title(group),
-                axis.label()
-            ),
-            axis.label(),
-            "milliseconds per iteration (median)",
-            &lines,
-        )?;
-        charts.push(Chart {
-            file,
-            alt: format!(
-                "{group}: milliseconds per iteration against {}, log-log, one line per cell",
-                axis.label()
-            ),
-        });
     }
-    Ok((!charts.is_empty()).then(|| ChartSection {
-        title: format!(
+
+    /// Draws chart `file` with `draw` (given its path) into `charts`.
+    fn chart(
+        &self,
+        charts: &mut Vec<Chart>,
+        (file, alt): (String, String),
+        draw: impl FnOnce(&Path) -> Result<()>,
+    ) -> Result<()> {
+        draw(&self.out.join(&file))?;
+        charts.push(Chart { file, alt });
+        Ok(())
+    }
+
+    /// Adds the chart section `title`, when it has charts.
+    fn section(&mut self, title: String, charts: Vec<Chart>) {
+        if !charts.is_empty() {
+            self.sections.push(ChartSection { title, charts });
+        }
+    }
+
+    /// Tokens/s against hidden size and against length, forward and train
+    /// step side by side.
+    fn throughput(&mut self, cuda: bool) -> Result<()> {
+        let mut charts = vec![];
+        for axis in SweepAxis::ALL {
+            let panels: Vec<(String, Vec<Line>)> = [BenchGroup::Forward, BenchGroup::TrainStep]
+                .map(|g| BenchGroupId::new(g, cuda))
+                .map(|g| (group_title(g), tokens_per_sec_lines(self.results, g, axis)))
+                .into_iter()
+                .filter(|(_, lines)| !lines.is_empty())
+                .collect();
+            if panels.is_empty() {
+                continue;
+            }
+            let (label, threads) = (axis.label(), self.threads);
+            let title = format!(
+                "Tokens/s against {label} (batch 64, {threads} threads{})",
+                when(cuda, ", CUDA")
+            );
+            let file = chart_files::tokens_per_sec(axis.name(), when(cuda, "-cuda"));
+            let alt = format!(
+                "tokens per second against {label}, one line per cell, forward and train step"
+            );
+            self.chart(&mut charts, (file, alt), |p| {
+                draw_tokens_per_sec(p, &title, label, &panels)
+            })?;
+        }
+        let title = format!("Throughput{}", when(cuda, " (CUDA)"));
+        self.section(title, charts);
+        Ok(())
+    }
+
+    /// The GRU/LSTM ratio heatmaps, and where GRU is faster.
+    fn ratios(&mut self) -> Result<()> {
+        let mut charts = vec![];
+        for cuda in [false, true] {
+            for group in [BenchGroup::TrainStep, BenchGroup::Forward] {
+                let group = BenchGroupId::new(group, cuda);
+                let Some(grid) = ratio_grid(self.results, group) else {
+                    continue;
+                };
+                let name = group_title(group);
+                let file = chart_files::ratio_heatmap(&group.to_string());
+                let alt =
+                    format!("GRU/LSTM time ratio of {name} over hidden size and sequence length");
+                let title = format!("GRU / LSTM time, {name} (> 1: GRU slower, < 1: GRU faster)");
+                self.chart(&mut charts, (file, alt), |p| {
+                    draw_ratio_heatmap(p, &title, &grid)
+                })?;
+                self.ratio_finding(&name, &grid);
+            }
+        }
+        self.section("GRU against LSTM".into(), charts);
+        Ok(())
+    }
+
+    /// Where on `grid` GRU is faster and where slower; the points resting on
+    /// a flagged bench are withheld one by one.
+    fn ratio_finding(&mut self, name: &str, grid: &super::series::RatioGrid) {
+        let (mut faster, mut slower) = (vec![], vec![]);
+        for ((h, row), ids) in grid.hiddens.iter().zip(&grid.ratios).zip(&grid.ids) {
+            for ((t, ratio), ids) in grid.seqs.iter().zip(row).zip(ids) {
+                let (Some(r), Some((gru, lstm))) = (ratio, ids) else {
+                    continue;
+                };
+                let point = format!("H {h}, T {t} ({r:.2})");
+                match self.checks.flags(&[gru, lstm]) {
+                    flags if !flags.is_empty() => self.withheld.push(format!(
+                        "{name}: GRU/LSTM time ratio at {point} [{}]",
+                        titles(&flags)
+                    )),
+                    _ if *r < 1.0 => faster.push(point),
+                    _ => slower.push(point),
+                }
+            }
+        }
+        if faster.is_empty() && slower.is_empty() {
+            return;
+        }
+        let list = |v: Vec<String>| match v.is_empty() {
+            true => "no benched point".to_string(),
+            false => v.join(", "),
+        };
+        let (faster, slower) = (list(faster), list(slower));
+        self.findings.push(format!(
+            "{name}: GRU is faster than LSTM at {faster}; slower at {slower}."
+        ));
+    }
+
+    /// Log-log time against hidden size and length for one group, with the
+    /// fitted exponents.
+    fn scaling(&mut self, group: BenchGroupId) -> Result<()> {
+        let mut charts = vec![];
+        for axis in SweepAxis::ALL {
+            let mut lines = vec![];
+            for line in sweep_lines(self.results, group, axis) {
+                let (cell, symbol) = (line.cell, axis.symbol());
+                let mut label = cell.display_name().to_string();
+                if let Some(k) = line.exponent() {
+                    let (n, textbook) = (line.points.len(), textbook_exponent(cell, axis));
+                    self.find(
+                        format!("{group}: {label} time ∝ {symbol}^{k:.2} (fitted over {n} points; {textbook})"),
+                        &line.ids,
+                    );
+                    let flagged = when(!self.checks.flags(&line.ids).is_empty(), ", flagged");
+                    label = format!("{label} (∝ {symbol}^{k:.2}{flagged})");
+                }
+                let points = line.points.iter().map(|&(x, s)| (x, s * 1e3)).collect();
+                lines.push(Line {
+                    model: cell,
+                    label,
+                    points,
+                });
+            }
+            if lines.is_empty() {
+                continue;
+            }
+            let (label, name) = (axis.label(), group_title(group));
+            let file = chart_files::time(&group.to_string(), axis.name());
+            let alt = format!(
+                "{group}: milliseconds per iteration against {label}, log-log, one line per cell"
+            );
+            let title = format!("{name}: time per iteration against {label}");
+            self.chart(&mut charts, (file, alt), |p| {
+                draw_loglog(p, &title, label, &lines)
+            })?;
+        }
+        let title = format!(
             "Scaling: {} (log-log, fitted exponents)",
             group_title(group)
-        ),
-        charts,
-    }))
-}
+        );
+        self.section(title, charts);
+        Ok(())
+    }
 
-/// The stationarity and flush columns of a bench's row.
-fn condition_cells(ctx: &Ctx, r: &BenchResult) -> [String; 2] {
-    let mut drift = match Drift::of(&r.sample_secs) {
-        Some(d) if ctx.checks.drifts(&r.id()) => format!("{:.2} drifts", d.ratio()),
-        Some(d) => format!("{:.2}", d.ratio()),
-        None => "—".into(),
-    };
-    if let Some(c) = r.condition.as_ref().filter(|c| c.remeasurements > 0) {
-        let was: Vec<String> = c.replaced.iter().map(Measurement::describe).collect();
-        drift.push_str(&format!(", re-measured (was {})", was.join("; ")));
+    /// A bench's last/first third: the ratio and whether it drifts, its
+    /// re-measurements and the samples that stayed disturbed.
+    fn thirds(&self, r: &BenchResult) -> String {
+        let mut cell = match Drift::of(&r.sample_secs) {
+            Some(d) if self.checks.drifts(&r.id()) => format!("{:.2} drifts", d.ratio()),
+            d => dash(d, |d| format!("{:.2}", d.ratio())),
+        };
+        if let Some(c) = r.condition.as_ref().filter(|c| c.remeasurements > 0) {
+            cell += &format!(", re-measured (was {})", replaced(c));
+        }
+        if let Some(c) = r.condition.as_ref().filter(|c| c.samples_disturbed > 0) {
+            cell += &format!(", {} disturbed", c.samples_disturbed);
+        }
+        cell
     }
-    if let Some(c) = r.condition.as_ref().filter(|c| c.samples_disturbed > 0) {
-        drift.push_str(&format!(", {} disturbed", c.samples_disturbed));
-    }
-    let flush = match &r.condition {
-        Some(c) if c.flush_denormal => "on".to_string(),
-        Some(_) => "off".to_string(),
-        None => "—".to_string(),
-    };
-    [drift, flush]
-}
 
-/// A group's table of every bench, and the GRU/LSTM ratio per shape.
-/// Cell or kernel: per shape with an `lstm-native` or `lstm-onednn` bench,
-/// GRU/LSTM under libtorch's own kernel choice, with both cells on the
-/// native loop and with both on the fused oneDNN cells.
-fn kernel_table(ctx: &Ctx, findings: &mut Findings) -> Option<Table> {
-    let rows = kernel_split_rows(ctx.results);
-    if rows.is_empty() {
-        return None;
+    /// A group's table of every bench, and the GRU/LSTM ratio per shape
+    /// (at the same parameter count in the matched groups).
+    fn group_table(&mut self, group: BenchGroupId) {
+        let mut rows: Vec<&BenchResult> =
+            self.results.iter().filter(|r| r.group == group).collect();
+        rows.retain(|r| r.bench_cell().is_some());
+        if rows.is_empty() {
+            return;
+        }
+        rows.sort_by_key(|r| (r.bench_cell(), r.steps_shape()));
+        for (gru, lstm) in gru_lstm_pairs(self.results, group) {
+            let ratio = gru.median_secs / lstm.median_secs;
+            let text = format!(
+                "{group} {}: GRU/LSTM time ratio {ratio:.2} ({} faster)",
+                gru.parameter,
+                faster(ratio)
+            );
+            self.find(text, &[gru.id(), lstm.id()]);
+        }
+        let first = |cell| rows.iter().find(|r| r.cell() == Some(cell));
+        if group.group.is_matched()
+            && let (Some(gru), Some(lstm)) = (first(Cell::Gru), first(Cell::Lstm))
+            && let (Some(g), Some(l)) = (gru.steps_shape(), lstm.steps_shape())
+            && g.hidden != l.hidden
+        {
+            let ratio = gru.median_secs / lstm.median_secs;
+            let text = format!(
+                "{} at the same parameter count (LSTM H {}, GRU H {}): GRU/LSTM time ratio {ratio:.2} ({} faster)",
+                group_title(group),
+                l.hidden,
+                g.hidden,
+                faster(ratio)
+            );
+            self.find(text, &[gru.id(), lstm.id()]);
+        }
+        let series = group.group.is_series();
+        let gflops = |r: &&BenchResult| r.flops().map_or(f64::NAN, |f| f / r.median_secs / 1e9);
+        let of_peak = |r: &&BenchResult| {
+            let share = gflops(r) * 1e9 / self.peak_flops;
+            dash(share.is_finite().then_some(share), |s| {
+                format!("{:.1}%", s * 100.0)
+            })
+        };
+        let columns: &[ItemColumn<&BenchResult>] = &[
+            ("cell", &|r| r.function.clone()),
+            ("shape", &|r| r.parameter.clone()),
+            ("median ms", &|r| format!("{:.2}", r.median_secs * 1e3)),
+            ("95% CI ms", &|r| {
+                format!("{:.2} – {:.2}", r.ci_low_secs * 1e3, r.ci_high_secs * 1e3)
+            }),
+            (if series { "time steps/s" } else { "tokens/s" }, &|r| {
+                format!("{:.0}", r.tokens_per_sec().unwrap_or(f64::NAN))
+            }),
+            ("GFLOP/s", &|r| format!("{:.1}", gflops(r))),
+            ("of matmul peak", &of_peak),
+            ("last/first third", &|r| self.thirds(r)),
+            ("flush denormal", &|r| flush(r)),
+        ];
+        let table = Table::of(columns, &rows);
+        let title = match series {
+            true => format!(
+                "{group}: numeric series through the linear input layer, cells matched by parameter count"
+            ),
+            false => group.to_string(),
+        };
+        self.tables.push((title, table));
     }
-    let ms = |secs: Option<f64>| secs.map_or("—".to_string(), |s| format!("{:.2}", s * 1e3));
-    let ratio = |r: Option<f64>| r.map_or("—".to_string(), |r| format!("{r:.2}"));
-    for r in &rows {
-        findings.add(&ctx.checks, kernel_split_sentence(r), &r.ids);
+
+    /// Cell or kernel: per shape with an `lstm-native` or `lstm-onednn` bench,
+    /// GRU/LSTM under libtorch's own kernel choice, with both cells on the
+    /// native loop and with both on the fused oneDNN cells.
+    fn kernel_table(&mut self) {
+        let rows = kernel_split_rows(self.results);
+        if rows.is_empty() {
+            return;
+        }
+        for r in &rows {
+            self.find(kernel_split_sentence(r), &r.ids);
+        }
+        let ms = |secs: Option<f64>| dash(secs, |s| format!("{:.2}", s * 1e3));
+        let ratio = |r: Option<f64>| dash(r, |r| format!("{r:.2}"));
+        let columns: &[ItemColumn<KernelSplitRow>] = &[
+            ("group", &|r| r.group.to_string()),
+            ("LSTM shape", &|r| r.shape.to_string()),
+            ("LSTM ms (libtorch's choice)", &|r| {
+                ms(Some(r.lstm_auto_secs))
+            }),
+            ("LSTM ms (native)", &|r| ms(r.lstm_native_secs)),
+            ("LSTM ms (oneDNN fused)", &|r| {
+                ms(r.onednn_secs.map(|s| s.0))
+            }),
+            ("GRU ms (libtorch's choice = native)", &|r| {
+                ms(Some(r.gru_auto_secs))
+            }),
+            ("GRU ms (oneDNN fused)", &|r| ms(r.onednn_secs.map(|s| s.1))),
+            ("GRU/LSTM (libtorch's choice)", &|r| {
+                ratio(Some(r.ratio_auto()))
+            }),
+            ("GRU/LSTM (both native)", &|r| ratio(r.ratio_native())),
+            ("GRU/LSTM (both oneDNN fused)", &|r| ratio(r.ratio_onednn())),
+        ];
+        let title = "Cell or kernel: GRU/LSTM with libtorch's kernel choice, on its native loop and on the fused oneDNN cells";
+        self.tables.push((title.into(), Table::of(columns, &rows)));
     }
-    let body = rows
-        .iter()
-        .map(|r| {
-            vec![
-                r.group.to_string(),
-                r.shape.to_string(),
-                ms(Some(r.lstm_auto_secs)),
-                ms(r.lstm_native_secs),
-                ms(r.onednn_secs.map(|(lstm, _)| lstm)),
-                ms(Some(r.gru_auto_secs)),
-                ms(r.onednn_secs.map(|(_, gru)| gru)),
-                ratio(Some(r.ratio_auto())),
-                ratio(r.ratio_native()),
-                ratio(r.ratio_onednn()),
-            ]
-        })
-        .collect();
-    Some(Table {
-        title: "Cell or kernel: GRU/LSTM with libtorch's kernel choice, on its native loop and on the fused oneDNN cells"
-            .into(),
-        header: [
-            "group",
-            "LSTM shape",
-            "LSTM ms (libtorch's choice)",
-            "LSTM ms (native)",
-            "LSTM ms (oneDNN fused)",
-            "GRU ms (libtorch's choice = native)",
-            "GRU ms (oneDNN fused)",
-            "GRU/LSTM (libtorch's choice)",
-            "GRU/LSTM (both native)",
-            "GRU/LSTM (both oneDNN fused)",
-        ]
-        .map(String::from)
-        .to_vec(),
-        rows: body,
-    })
+
+    /// Padded vs packed vs length-bucketed: the charts, the speed-ups and
+    /// the table; whether there were batching benches.
+    fn batching(&mut self) -> Result<bool> {
+        let rows = batching_rows(self.results);
+        let Some(first) = rows.first().map(|r| r.bench) else {
+            return Ok(false);
+        };
+        let mut charts = vec![];
+        for cuda in [false, true] {
+            let panel = |g: BenchGroupId| {
+                let bars = rows
+                    .iter()
+                    .filter(|r| r.group == g && r.real_tokens_per_sec.is_finite());
+                let name = group_title(g).trim_start_matches("batching ").to_string();
+                (name, bars.collect::<Vec<&BatchingRow>>())
+            };
+            let panels: Vec<_> = [BenchGroup::BatchingForward, BenchGroup::BatchingTrainStep]
+                .map(|g| panel(BenchGroupId::new(g, cuda)))
+                .into_iter()
+                .filter(|(_, bars)| !bars.is_empty())
+                .collect();
+            if panels.is_empty() {
+                continue;
+            }
+            let s = first.shape;
+            let title = format!(
+                "Real tokens/s: padded vs packed vs length-bucketed ({} batches of {}, lengths up to {}, H {})",
+                first.batches, s.batch, s.seq, s.hidden
+            );
+            let file = chart_files::batching(when(cuda, "-cuda"));
+            let alt =
+                "real tokens per second of padded, packed and length-bucketed batches, per cell";
+            self.chart(&mut charts, (file, alt.into()), |p| {
+                draw_batching(p, &title, &panels)
+            })?;
+        }
+        self.section("Padded vs packed vs length-bucketed".into(), charts);
+        for r in rows.iter().filter(|r| r.bench.mode != BatchingMode::Padded) {
+            if let (Some(x), Some(padded)) = (r.speedup_over_padded, &r.ids.1) {
+                let (group, cell) = (group_title(r.group), r.cell.display_name());
+                let (mode, seq) = (r.bench.mode, r.bench.shape.seq);
+                let text = format!(
+                    "{group} {cell}: {mode} batches {x:.2}× the speed of padding to {seq} tokens"
+                );
+                self.find(text, &[&r.ids.0, padded]);
+            }
+        }
+        let result = |r: &BatchingRow| self.results.iter().find(|x| x.id() == r.ids.0);
+        let columns: &[ItemColumn<BatchingRow>] = &[
+            ("group", &|r| r.group.to_string()),
+            ("cell", &|r| r.cell.name().to_string()),
+            ("batching", &|r| r.bench.mode.to_string()),
+            ("shape", &|r| {
+                let (n, s) = (r.bench.batches, r.bench.shape);
+                format!(
+                    "{n} batches, h{}-t{}-b{}-l{}",
+                    s.hidden, s.seq, s.batch, s.layers
+                )
+            }),
+            ("median ms per slice", &|r| {
+                format!("{:.1}", r.median_secs * 1e3)
+            }),
+            ("real tokens/s", &|r| {
+                format!("{:.0}", r.real_tokens_per_sec)
+            }),
+            ("speed vs padded", &|r| {
+                dash(r.speedup_over_padded, |x| format!("{x:.2}×"))
+            }),
+            ("last/first third", &|r| dash(result(r), |x| self.thirds(x))),
+            ("flush denormal", &|r| dash(result(r), flush)),
+        ];
+        let table = Table::of(columns, &rows);
+        self.tables
+            .push(("padded vs packed vs bucketed".into(), table));
+        Ok(true)
+    }
 }
 
 /// One kernel-split finding: GRU/LSTM under each kernel setting benched,
@@ -548,12 +501,14 @@ pub(super) fn kernel_split_sentence(r: &KernelSplitRow) -> String {
         "GRU takes {:.2}× LSTM's time with libtorch's own kernels",
         r.ratio_auto()
     )];
-    if let Some(native) = r.ratio_native() {
-        parts.push(format!("{native:.2}× with both on the native loop"));
-    }
-    if let Some(fused) = r.ratio_onednn() {
-        parts.push(format!("{fused:.2}× with both on the fused oneDNN cells"));
-    }
+    parts.extend(
+        r.ratio_native()
+            .map(|n| format!("{n:.2}× with both on the native loop")),
+    );
+    parts.extend(
+        r.ratio_onednn()
+            .map(|f| format!("{f:.2}× with both on the fused oneDNN cells")),
+    );
     let equal = r.ratio_onednn().or(r.ratio_native());
     let verdict = match equal.map(|e| (r.ratio_auto() < 1.0, e < 1.0)) {
         Some((false, true)) => {
@@ -567,218 +522,154 @@ pub(super) fn kernel_split_sentence(r: &KernelSplitRow) -> String {
     format!("{} {}: {}: {verdict}", r.group, r.shape, parts.join(", "))
 }
 
-fn group_table(ctx: &Ctx, group: BenchGroupId, findings: &mut Findings) -> Option<Table> {
-    let mut rows: Vec<&BenchResult> = ctx
-        .results
-        .iter()
-        .filter(|r| r.group == group && r.bench_cell().is_some())
-        .collect();
-    rows.sort_by_key(|r| (r.bench_cell(), r.steps_shape()));
-    if rows.is_empty() {
-        return None;
+/// How the benches ran: flushing of subnormal floats, warm-up, retakes,
+/// re-measurements, quick mode.
+fn conditions(results: &[BenchResult]) -> Vec<String> {
+    let recorded: Vec<&BenchResult> = results.iter().filter(|r| r.condition.is_some()).collect();
+    if recorded.is_empty() {
+        return vec!["How the benches ran (flushing of subnormal floats, warm-up) was not recorded: these criterion files predate the record, or were written by other benches.".to_string()];
     }
-    let of = |cell: Cell| rows.iter().filter(move |r| r.cell() == Some(cell));
-    for gru in of(Cell::Gru) {
-        if let Some(lstm) = of(Cell::Lstm).find(|l| l.parameter == gru.parameter) {
-            let ratio = gru.median_secs / lstm.median_secs;
-            findings.add(
-                &ctx.checks,
-                format!(
-                    "{group} {}: GRU/LSTM time ratio {ratio:.2} ({} faster)",
-                    gru.parameter,
-                    if ratio < 1.0 { "GRU" } else { "LSTM" }
-                ),
-                &[gru.id(), lstm.id()],
-            );
+    let conds: Vec<_> = recorded
+        .iter()
+        .filter_map(|r| r.condition.as_ref())
+        .collect();
+    let count =
+        |f: &dyn Fn(&crate::bench::BenchCondition) -> bool| conds.iter().filter(|c| f(c)).count();
+    let on = count(&|c| c.flush_denormal);
+    let off = recorded.len() - on;
+    let setting = match (on, off) {
+        (_, 0) => format!("on for all {on} benches recorded"),
+        (0, _) => format!("off for all {off} benches recorded"),
+        _ => format!("on for {on} benches, off for {off} (see the tables)"),
+    };
+    let mut flush = format!(
+        "Flushing subnormal floats to zero (RNNBENCH_FLUSH_DENORMAL, through the setFlushDenormal of libtorch): {setting}."
+    );
+    match count(&|c| c.flush_denormal && !c.flush_denormal_supported) {
+        0 => {}
+        n => {
+            flush += &format!(
+                " libtorch reported that this CPU cannot flush them for {n} of those asked to."
+            )
         }
     }
-    if group.group.is_matched()
-        && let (Some(gru), Some(lstm)) = (of(Cell::Gru).next(), of(Cell::Lstm).next())
-        && let (Some(g), Some(l)) = (gru.steps_shape(), lstm.steps_shape())
-        && g.hidden != l.hidden
-    {
-        let ratio = gru.median_secs / lstm.median_secs;
-        findings.add(
-            &ctx.checks,
-            format!(
-                "{} at the same parameter count (LSTM H {}, GRU H {}): GRU/LSTM time ratio {ratio:.2} ({} faster)",
-                group_title(group),
-                l.hidden,
-                g.hidden,
-                if ratio < 1.0 { "GRU" } else { "LSTM" }
-            ),
-            &[gru.id(), lstm.id()],
-        );
+    match count(&|c| c.flush_denormal && c.flush_denormal_effective == Some(false)) {
+        0 => {}
+        n => {
+            flush += &format!(
+                " For {n} a parallel multiply of subnormal numbers did not come out as zeros on every thread."
+            )
+        }
     }
-    let body = rows
-        .iter()
-        .map(|r| {
-            let tokens = r.tokens_per_sec().unwrap_or(f64::NAN);
-            let gflops = r
-                .flops()
-                .map(|f| f / r.median_secs / 1e9)
-                .unwrap_or(f64::NAN);
-            let efficiency = gflops * 1e9 / ctx.peak_flops;
-            let [drift, flush] = condition_cells(ctx, r);
-            vec![
-                r.function.clone(),
-                r.parameter.clone(),
-                format!("{:.2}", r.median_secs * 1e3),
-                format!("{:.2} – {:.2}", r.ci_low_secs * 1e3, r.ci_high_secs * 1e3),
-                format!("{tokens:.0}"),
-                format!("{gflops:.1}"),
-                if efficiency.is_finite() {
-                    format!("{:.1}%", efficiency * 100.0)
-                } else {
-                    "—".into()
-                },
-                drift,
-                flush,
-            ]
-        })
-        .collect();
-    let title = if group.group.is_series() {
-        format!(
-            "{group}: numeric series through the linear input layer, cells matched by parameter count"
-        )
-    } else {
-        group.to_string()
-    };
-    Some(Table {
-        title,
-        header: [
-            "cell",
-            "shape",
-            "median ms",
-            "95% CI ms",
-            if group.group.is_series() {
-                "time steps/s"
-            } else {
-                "tokens/s"
-            },
-            "GFLOP/s",
-            "of matmul peak",
-            "last/first third",
-            "flush denormal",
-        ]
-        .map(String::from)
-        .to_vec(),
-        rows: body,
-    })
+    let mut lines = vec![flush];
+    let warmed: Vec<_> = conds.iter().filter(|c| c.warmup_steps > 0).collect();
+    if !warmed.is_empty() {
+        let steps: u64 = warmed.iter().map(|c| c.warmup_steps).sum();
+        let secs: f64 = warmed.iter().map(|c| c.warmup_secs).sum();
+        let ended = match warmed.iter().filter(|c| !c.warmup_stable).count() {
+            0 => "every one ended on a stable step time".to_string(),
+            n => format!("{n} stopped at the warm-up's time cap before their step time settled"),
+        };
+        let n = warmed.len();
+        lines.push(format!(
+            "Fixtures warmed before timing: {n} ({steps} steps, {secs:.1} s in all); {ended}."
+        ));
+    }
+    lines.extend(disturbed_line(&conds));
+    lines.extend(remeasured_line(&recorded));
+    match count(&|c| c.quick) {
+        0 => {}
+        n => lines.push(format!(
+            "{n} of the benches recorded ran in quick mode (RNNBENCH_BENCH_QUICK=1)."
+        )),
+    }
+    if recorded.len() < results.len() {
+        let n = results.len() - recorded.len();
+        lines.push(format!("{n} benches have no recorded conditions."));
+    }
+    lines
 }
 
-/// Padded vs packed vs length-bucketed: the chart, the speed-ups and the table.
-fn batching_section(
-    ctx: &Ctx,
-    findings: &mut Findings,
-) -> Result<(Option<ChartSection>, Option<Table>)> {
-    let batching = batching_rows(ctx.results);
-    let Some(first) = batching.first().map(|r| r.bench) else {
-        return Ok((None, None));
+/// The sentence on samples timed again because their timing was disturbed,
+/// and on those kept disturbed; `None` when there were none.
+fn disturbed_line(conds: &[&crate::bench::BenchCondition]) -> Option<String> {
+    let retaken: u64 = conds.iter().map(|c| c.samples_retaken).sum();
+    let busy: Vec<_> = conds.iter().filter(|c| c.samples_disturbed > 0).collect();
+    if retaken == 0 && busy.is_empty() {
+        return None;
+    }
+    let tolerance = conds
+        .iter()
+        .filter_map(|c| c.canary_tolerance)
+        .reduce(f64::max);
+    let canary = match tolerance {
+        Some(t) if t > CANARY_TOLERANCE + 1e-9 => format!(
+            "more than {:.0}% slower than its usual time: twice the canary's own spread on this machine",
+            t * 100.0
+        ),
+        _ => format!(
+            "more than {:.0}% slower than its usual time",
+            CANARY_TOLERANCE * 100.0
+        ),
     };
-    let mut charts = vec![];
-    for cuda in [false, true] {
-        let panels: Vec<(String, Vec<BatchingBar>)> =
-            [BenchGroup::BatchingForward, BenchGroup::BatchingTrainStep]
-                .into_iter()
-                .map(|g| BenchGroupId::new(g, cuda))
-                .map(|g| {
-                    let bars = batching
-                        .iter()
-                        .filter(|r| r.group == g && r.real_tokens_per_sec.is_finite())
-                        .map(|r| BatchingBar {
-                            cell: r.cell,
-                            mode: r.bench.mode,
-                            real_tokens_per_sec: r.real_tokens_per_sec,
-                        })
-                        .collect();
-                    (batching_title(g), bars)
-                })
-                .filter(|(_, bars): &(String, Vec<BatchingBar>)| !bars.is_empty())
-                .collect();
-        if panels.is_empty() {
-            continue;
-        }
-        let file = chart_files::batching(if cuda { "-cuda" } else { "" });
-        draw_batching(
-            &ctx.out.join(&file),
-            &format!(
-                "Real tokens/s: padded vs packed vs length-bucketed ({} batches of {}, lengths up to {}, H {})",
-                first.batches, first.shape.batch, first.shape.seq, first.shape.hidden
-            ),
-            &panels,
-        )?;
-        charts.push(Chart {
-            file,
-            alt: "real tokens per second of padded, packed and length-bucketed batches, per cell"
-                .to_string(),
-        });
+    let mut line = format!(
+        "Samples timed again because their timing was disturbed (the comparisons' rule: run-queue wait, steal; or a reference matmul timed before and after the sample ran {canary}): {retaken}."
+    );
+    if busy.is_empty() {
+        line += " Every sample kept is undisturbed.";
+    } else {
+        let kept: u64 = busy.iter().map(|c| c.samples_disturbed).sum();
+        let last = busy
+            .iter()
+            .rev()
+            .find_map(|c| c.disturbance.clone())
+            .unwrap_or_default();
+        line += &format!(
+            " {kept} samples of {} benches were still disturbed after their retakes and were kept as timed (the last: {last}): the machine was busy, and their figures say so much.",
+            busy.len()
+        );
     }
-    for r in batching
+    Some(line)
+}
+
+/// The sentence on benches measured again because their measurement was
+/// unsound (drifting, or mostly disturbed samples): how many, each with the
+/// measurements it replaced and the one kept, and how many are unsound
+/// still; `None` when none was re-measured.
+fn remeasured_line(recorded: &[&BenchResult]) -> Option<String> {
+    let remeasured: Vec<(&BenchResult, String, Measurement)> = recorded
         .iter()
-        .filter(|r| r.bench.mode != BatchingMode::Padded)
-    {
-        if let (Some(x), Some(padded)) = (r.speedup_over_padded, &r.ids.1) {
-            findings.add(
-                &ctx.checks,
-                format!(
-                    "{} {}: {} batches {x:.2}× the speed of padding to {} tokens",
-                    group_title(r.group),
-                    r.cell.display_name(),
-                    r.bench.mode,
-                    r.bench.shape.seq
-                ),
-                &[&r.ids.0, padded],
-            );
-        }
-    }
-    let rows = batching
-        .iter()
-        .map(|r| {
-            let result = ctx.results.iter().find(|x| x.id() == r.ids.0);
-            let [drift, flush] = result
-                .map(|x| condition_cells(ctx, x))
-                .unwrap_or_else(|| ["—".into(), "—".into()]);
-            let s = r.bench.shape;
-            vec![
-                r.group.to_string(),
-                r.cell.name().to_string(),
-                r.bench.mode.to_string(),
-                format!(
-                    "{} batches, h{}-t{}-b{}-l{}",
-                    r.bench.batches, s.hidden, s.seq, s.batch, s.layers
-                ),
-                format!("{:.1}", r.median_secs * 1e3),
-                format!("{:.0}", r.real_tokens_per_sec),
-                r.speedup_over_padded
-                    .map_or("—".to_string(), |x| format!("{x:.2}×")),
-                drift,
-                flush,
-            ]
+        .filter_map(|r| {
+            let c = r.condition.as_ref().filter(|c| c.remeasurements > 0)?;
+            Some((
+                *r,
+                replaced(c),
+                Measurement::of(&r.sample_secs, c.samples_disturbed),
+            ))
         })
         .collect();
-    let table = Table {
-        title: "padded vs packed vs bucketed".into(),
-        header: [
-            "group",
-            "cell",
-            "batching",
-            "shape",
-            "median ms per slice",
-            "real tokens/s",
-            "speed vs padded",
-            "last/first third",
-            "flush denormal",
-        ]
-        .map(String::from)
-        .to_vec(),
-        rows,
+    if remeasured.is_empty() {
+        return None;
+    }
+    let named: Vec<String> = remeasured
+        .iter()
+        .map(|(r, was, kept)| format!("{} ({was} → {})", r.id(), kept.describe()))
+        .collect();
+    let still = match remeasured
+        .iter()
+        .filter(|(.., kept)| kept.unsound())
+        .count()
+    {
+        0 => "The kept measurement of each holds; the tables show it.".to_string(),
+        n => format!("{n} still drift or stayed mostly disturbed after the last re-measurement."),
     };
-    let section = (!charts.is_empty()).then(|| ChartSection {
-        title: "Padded vs packed vs length-bucketed".into(),
-        charts,
-    });
-    Ok((section, Some(table)))
+    Some(format!(
+        "Benches measured again, from a fresh fixture and warm-up after the others, because the last third of their samples disagreed with the first by more than ±{:.0}% in a trend, or more than {:.0}% of their samples stayed disturbed (last/first third, replaced → kept): {}: {}. {still}",
+        DRIFT_TOLERANCE * 100.0,
+        MAX_DISTURBED_SHARE * 100.0,
+        remeasured.len(),
+        named.join("; "),
+    ))
 }
 
 #[cfg(test)]

@@ -1,15 +1,43 @@
-//! Pure: bench results -> what the page shows (ratio grids, tokens/s and
-//! time lines with their fitted exponents, batching rows). Nothing here
-//! draws or writes.
+//! Pure: bench results -> what the page shows (GRU/LSTM pairs and their
+//! grid, sweep lines with their fitted exponents, batching and kernel-split
+//! rows). Nothing here draws or writes.
 
 use super::results::BenchResult;
-use super::shared::Line;
 use crate::bench::{BatchingBench, BatchingMode, BenchCell, BenchGroup, BenchGroupId, BenchShape};
 use crate::config::KernelChoice;
 use crate::model::Cell;
+use crate::report::series::Line;
+
+pub use crate::analysis::stats::fit_exponent;
+
+/// The groups of cell benches swept along [`SweepAxis`], in page order.
+pub fn sweep_groups() -> impl Iterator<Item = BenchGroupId> {
+    let groups = [BenchGroup::Forward, BenchGroup::TrainStep];
+    [false, true]
+        .into_iter()
+        .flat_map(move |cuda| groups.map(|g| BenchGroupId::new(g, cuda)))
+}
+
+/// The GRU and LSTM benches of `group` (libtorch's own kernels) at the same
+/// parameter, in the GRU's shape order.
+pub fn gru_lstm_pairs(
+    results: &[BenchResult],
+    group: BenchGroupId,
+) -> Vec<(&BenchResult, &BenchResult)> {
+    let of = |cell| {
+        results
+            .iter()
+            .filter(move |r| r.group == group && r.cell() == Some(cell))
+    };
+    let mut pairs: Vec<_> = of(Cell::Gru)
+        .filter_map(|gru| Some((gru, of(Cell::Lstm).find(|l| l.parameter == gru.parameter)?)))
+        .collect();
+    pairs.sort_by_key(|(gru, _)| gru.steps_shape());
+    pairs
+}
 
 /// The GRU/LSTM time ratio over the (hidden size, sequence length) grid of
-/// one group, at batch 64, one unidirectional layer.
+/// one group, at the sweep's base shape ([`is_base`]).
 #[derive(Debug, Clone, PartialEq)]
 pub struct RatioGrid {
     /// Hidden sizes with at least one ratio, ascending (rows).
@@ -23,67 +51,38 @@ pub struct RatioGrid {
     pub ids: Vec<Vec<Option<(String, String)>>>,
 }
 
-/// The cell benches of `group` for `cell`.
-fn cell_benches(
-    results: &[BenchResult],
-    group: BenchGroupId,
-    cell: Cell,
-) -> impl Iterator<Item = (&BenchResult, BenchShape)> {
-    results
-        .iter()
-        .filter(move |r| r.group == group && r.cell() == Some(cell))
-        .filter_map(|r| r.shape().map(|s| (r, s)))
-}
-
-/// The GRU/LSTM ratio grid of `group`'s cell benches; `None` when no shape
-/// has both cells.
+/// The GRU/LSTM ratio grid of `group`; `None` when no base shape has both cells.
 pub fn ratio_grid(results: &[BenchResult], group: BenchGroupId) -> Option<RatioGrid> {
-    /// A benched point: hidden, length, ratio, (GRU id, LSTM id).
-    struct Point {
-        hidden: i64,
-        seq: i64,
-        ratio: f64,
-        ids: (String, String),
-    }
-    let mut points = vec![];
-    for (gru, s) in cell_benches(results, group, Cell::Gru).filter(|(_, s)| is_base(s)) {
-        if let Some((lstm, _)) = cell_benches(results, group, Cell::Lstm).find(|(_, l)| *l == s) {
-            points.push(Point {
-                hidden: s.hidden,
-                seq: s.seq,
-                ratio: gru.median_secs / lstm.median_secs,
-                ids: (gru.id(), lstm.id()),
-            });
-        }
-    }
+    let points: Vec<(BenchShape, f64, (String, String))> = gru_lstm_pairs(results, group)
+        .into_iter()
+        .filter_map(|(gru, lstm)| {
+            let ratio = gru.median_secs / lstm.median_secs;
+            Some((gru.shape().filter(is_base)?, ratio, (gru.id(), lstm.id())))
+        })
+        .collect();
     if points.is_empty() {
         return None;
     }
-    let axis = |f: fn(&Point) -> i64| {
-        let mut v: Vec<i64> = points.iter().map(f).collect();
+    let axis = |f: fn(&BenchShape) -> i64| {
+        let mut v: Vec<i64> = points.iter().map(|p| f(&p.0)).collect();
         v.sort_unstable();
         v.dedup();
         v
     };
-    let (hiddens, seqs) = (axis(|p| p.hidden), axis(|p| p.seq));
-    let at = |h: i64, t: i64| points.iter().find(|p| p.hidden == h && p.seq == t);
-    let ratios = hiddens
-        .iter()
-        .map(|&h| seqs.iter().map(|&t| at(h, t).map(|p| p.ratio)).collect())
-        .collect();
-    let ids = hiddens
-        .iter()
-        .map(|&h| {
-            seqs.iter()
-                .map(|&t| at(h, t).map(|p| p.ids.clone()))
-                .collect()
-        })
-        .collect();
+    let (hiddens, seqs) = (axis(|s| s.hidden), axis(|s| s.seq));
+    let at = |h: &i64, t: &i64| points.iter().find(|p| p.0.hidden == *h && p.0.seq == *t);
+    let grid = |h: &i64| seqs.iter().map(|t| at(h, t)).collect::<Vec<_>>();
     Some(RatioGrid {
+        ratios: hiddens
+            .iter()
+            .map(|h| grid(h).into_iter().map(|p| Some(p?.1)).collect())
+            .collect(),
+        ids: hiddens
+            .iter()
+            .map(|h| grid(h).into_iter().map(|p| Some(p?.2.clone())).collect())
+            .collect(),
         hiddens,
         seqs,
-        ratios,
-        ids,
     })
 }
 
@@ -100,44 +99,37 @@ impl SweepAxis {
     /// Both axes, in the order the page shows them.
     pub const ALL: [SweepAxis; 2] = [SweepAxis::Hidden, SweepAxis::Seq];
 
+    /// `hidden` along the hidden axis, `seq` along the length axis.
+    fn pick<T>(self, hidden: T, seq: T) -> T {
+        match self {
+            SweepAxis::Hidden => hidden,
+            SweepAxis::Seq => seq,
+        }
+    }
+
     /// Short name, used in file names: `hidden`, `seq`.
     pub fn name(self) -> &'static str {
-        match self {
-            SweepAxis::Hidden => "hidden",
-            SweepAxis::Seq => "seq",
-        }
+        self.pick("hidden", "seq")
     }
 
     /// Axis title.
     pub fn label(self) -> &'static str {
-        match self {
-            SweepAxis::Hidden => "hidden size",
-            SweepAxis::Seq => "sequence length (tokens)",
-        }
+        self.pick("hidden size", "sequence length (tokens)")
     }
 
     /// The symbol in fitted laws: `H`, `T`.
     pub fn symbol(self) -> &'static str {
-        match self {
-            SweepAxis::Hidden => "H",
-            SweepAxis::Seq => "T",
-        }
+        self.pick("H", "T")
     }
 
     /// Whether `s` lies on this axis' line through the base shape.
     pub fn on_line(self, s: &BenchShape) -> bool {
-        match self {
-            SweepAxis::Hidden => s.seq == 200,
-            SweepAxis::Seq => s.hidden == 128,
-        }
+        self.pick(s.seq == 200, s.hidden == 128)
     }
 
     /// The swept value of `s`.
     pub fn x(self, s: &BenchShape) -> f64 {
-        match self {
-            SweepAxis::Hidden => s.hidden as f64,
-            SweepAxis::Seq => s.seq as f64,
-        }
+        self.pick(s.hidden, s.seq) as f64
     }
 }
 
@@ -173,23 +165,21 @@ pub fn sweep_lines(
     group: BenchGroupId,
     axis: SweepAxis,
 ) -> Vec<SweepLine> {
-    let mut lines = vec![];
-    for cell in Cell::ALL {
-        let mut points: Vec<(f64, f64, f64, String)> = cell_benches(results, group, cell)
-            .filter(|(_, s)| is_base(s) && axis.on_line(s))
-            .map(|(r, s)| (axis.x(&s), r.median_secs, s.tokens() as f64, r.id()))
+    let line = |cell| {
+        let mut on: Vec<(&BenchResult, BenchShape)> = results
+            .iter()
+            .filter(|r| r.group == group && r.cell() == Some(cell))
+            .filter_map(|r| Some((r, r.shape().filter(|s| is_base(s) && axis.on_line(s))?)))
             .collect();
-        points.sort_by(|a, b| a.0.total_cmp(&b.0));
-        if points.len() >= 2 {
-            lines.push(SweepLine {
-                cell,
-                tokens: points.iter().map(|p| p.2).collect(),
-                ids: points.iter().map(|p| p.3.clone()).collect(),
-                points: points.into_iter().map(|p| (p.0, p.1)).collect(),
-            });
-        }
-    }
-    lines
+        on.sort_by(|a, b| axis.x(&a.1).total_cmp(&axis.x(&b.1)));
+        (on.len() >= 2).then(|| SweepLine {
+            cell,
+            points: on.iter().map(|(r, s)| (axis.x(s), r.median_secs)).collect(),
+            tokens: on.iter().map(|(_, s)| s.tokens() as f64).collect(),
+            ids: on.iter().map(|(r, _)| r.id()).collect(),
+        })
+    };
+    Cell::ALL.into_iter().filter_map(line).collect()
 }
 
 /// Tokens/s lines of `group` against `axis` (`hidden` at length 200, or
@@ -199,18 +189,19 @@ pub fn tokens_per_sec_lines(
     group: BenchGroupId,
     axis: SweepAxis,
 ) -> Vec<Line> {
+    let line = |l: SweepLine| Line {
+        model: l.cell,
+        label: l.cell.display_name().to_string(),
+        points: l
+            .points
+            .iter()
+            .zip(&l.tokens)
+            .map(|(&(x, secs), n)| (x, n / secs))
+            .collect(),
+    };
     sweep_lines(results, group, axis)
         .into_iter()
-        .map(|line| Line {
-            model: line.cell,
-            label: line.cell.display_name().to_string(),
-            points: line
-                .points
-                .iter()
-                .zip(&line.tokens)
-                .map(|(&(x, secs), tokens)| (x, tokens / secs))
-                .collect(),
-        })
+        .map(line)
         .collect()
 }
 
@@ -237,34 +228,28 @@ pub struct BatchingRow {
 
 /// The batching benches of `results` as rows, in group, cell then mode order.
 pub fn batching_rows(results: &[BenchResult]) -> Vec<BatchingRow> {
-    let mut rows: Vec<BatchingRow> = results
-        .iter()
-        .filter(|r| r.group.group.is_batching())
-        .filter_map(|r| {
-            let (bench, cell) = (r.batching()?, r.cell()?);
-            let padded = results
-                .iter()
-                .filter(|p| p.group == r.group && p.function == r.function)
-                .find(|p| {
-                    p.batching()
-                        .is_some_and(|b| b.mode == BatchingMode::Padded && b.shape == bench.shape)
-                });
-            Some(BatchingRow {
-                group: r.group,
-                cell,
-                bench,
-                median_secs: r.median_secs,
-                real_tokens_per_sec: r.elements.map_or(f64::NAN, |e| e / r.median_secs),
-                speedup_over_padded: padded.map(|p| p.median_secs / r.median_secs),
-                ids: (r.id(), padded.map(BenchResult::id)),
-            })
+    let row = |r: &BenchResult| {
+        let (bench, cell) = (r.batching()?, r.cell()?);
+        let padded = results.iter().find(|p| {
+            (p.group, &p.function) == (r.group, &r.function)
+                && p.batching()
+                    .is_some_and(|b| b.mode == BatchingMode::Padded && b.shape == bench.shape)
+        });
+        Some(BatchingRow {
+            group: r.group,
+            cell,
+            bench,
+            median_secs: r.median_secs,
+            real_tokens_per_sec: r.elements.map_or(f64::NAN, |e| e / r.median_secs),
+            speedup_over_padded: padded.map(|p| p.median_secs / r.median_secs),
+            ids: (r.id(), padded.map(BenchResult::id)),
         })
-        .collect();
+    };
+    let batching = results.iter().filter(|r| r.group.group.is_batching());
+    let mut rows: Vec<BatchingRow> = batching.filter_map(row).collect();
     rows.sort_by_key(|r| (r.group.to_string(), r.cell, r.bench.mode));
     rows
 }
-
-pub use crate::analysis::stats::fit_exponent;
 
 /// This machine's matrix-multiply peak in FLOP/s (the fastest matmul
 /// bench); NaN without one.
@@ -277,43 +262,17 @@ pub fn peak_flops(results: &[BenchResult]) -> f64 {
 
 /// The most CPU threads any bench ran on (0 when no name says).
 pub fn threads(results: &[BenchResult]) -> i64 {
-    results
-        .iter()
-        .filter_map(|r| {
-            r.steps_shape()
-                .or(r.batching().map(|b| b.shape))
-                .map(|s| s.threads)
-                .or(r.matmul().map(|m| m.threads))
-        })
-        .max()
-        .unwrap_or(0)
+    let threads = |r: &BenchResult| {
+        let shape = r.steps_shape().or(r.batching().map(|b| b.shape));
+        shape.map(|s| s.threads).or(r.matmul().map(|m| m.threads))
+    };
+    results.iter().filter_map(threads).max().unwrap_or(0)
 }
 
 /// A group's title on the page and in charts: `train_step-cuda` → `train step (CUDA)`.
 pub fn group_title(group: BenchGroupId) -> String {
-    format!(
-        "{}{}",
-        group.group.name().replace('_', " "),
-        if group.cuda { " (CUDA)" } else { "" }
-    )
-}
-
-/// The title of a batching group's panel: `batching_train_step` → `train step`.
-pub fn batching_title(group: BenchGroupId) -> String {
-    group_title(group)
-        .trim_start_matches("batching ")
-        .to_string()
-}
-
-/// The groups of cell benches whose times scale along the sweep axes, in
-/// page order.
-pub fn sweep_groups() -> [BenchGroupId; 4] {
-    [
-        BenchGroupId::new(BenchGroup::Forward, false),
-        BenchGroupId::new(BenchGroup::TrainStep, false),
-        BenchGroupId::new(BenchGroup::Forward, true),
-        BenchGroupId::new(BenchGroup::TrainStep, true),
-    ]
+    let cuda = if group.cuda { " (CUDA)" } else { "" };
+    format!("{}{cuda}", group.group.name().replace('_', " "))
 }
 
 /// The kernel split at one shape of one cell-bench group: GRU/LSTM under
@@ -362,14 +321,6 @@ impl KernelSplitRow {
 /// group and shape (in `train_step_matched`, the group's GRU, whose hidden
 /// size differs); a row needs the plain LSTM and GRU.
 pub fn kernel_split_rows(results: &[BenchResult]) -> Vec<KernelSplitRow> {
-    let find = |group: BenchGroupId, cell: Cell, kernel: KernelChoice, parameter: &str| {
-        results.iter().find(|r| {
-            r.group == group
-                && r.bench_cell() == Some(BenchCell::new(cell, kernel))
-                && (r.parameter == parameter
-                    || (cell == Cell::Gru && group.group == BenchGroup::TrainStepMatched))
-        })
-    };
     let mut anchors: Vec<(BenchGroupId, &str)> = results
         .iter()
         .filter(|r| {
@@ -380,35 +331,34 @@ pub fn kernel_split_rows(results: &[BenchResult]) -> Vec<KernelSplitRow> {
         .collect();
     anchors.sort();
     anchors.dedup();
-    let mut rows: Vec<KernelSplitRow> = anchors
-        .into_iter()
-        .filter_map(|(group, parameter)| {
-            let shape = parameter.parse().ok()?;
-            let lstm = find(group, Cell::Lstm, KernelChoice::Auto, parameter)?;
-            let gru = find(group, Cell::Gru, KernelChoice::Auto, parameter)?;
-            let native = find(group, Cell::Lstm, KernelChoice::Native, parameter);
-            let fused = find(group, Cell::Lstm, KernelChoice::Onednn, parameter).zip(find(
-                group,
-                Cell::Gru,
-                KernelChoice::Onednn,
-                parameter,
-            ));
-            let mut ids = vec![lstm.id(), gru.id()];
-            ids.extend(native.map(BenchResult::id));
-            if let Some((l, g)) = fused {
-                ids.extend([l.id(), g.id()]);
-            }
-            Some(KernelSplitRow {
-                group,
-                shape,
-                ids,
-                lstm_auto_secs: lstm.median_secs,
-                gru_auto_secs: gru.median_secs,
-                lstm_native_secs: native.map(|r| r.median_secs),
-                onednn_secs: fused.map(|(l, g)| (l.median_secs, g.median_secs)),
+    let row = |(group, parameter): (BenchGroupId, &str)| {
+        let find = |cell: Cell, kernel| {
+            results.iter().find(|r| {
+                r.group == group
+                    && r.bench_cell() == Some(BenchCell::new(cell, kernel))
+                    && (r.parameter == parameter
+                        || (cell == Cell::Gru && group.group == BenchGroup::TrainStepMatched))
             })
+        };
+        let lstm = find(Cell::Lstm, KernelChoice::Auto)?;
+        let gru = find(Cell::Gru, KernelChoice::Auto)?;
+        let native = find(Cell::Lstm, KernelChoice::Native);
+        let fused =
+            find(Cell::Lstm, KernelChoice::Onednn).zip(find(Cell::Gru, KernelChoice::Onednn));
+        let mut ids = vec![lstm.id(), gru.id()];
+        ids.extend(native.map(BenchResult::id));
+        ids.extend(fused.into_iter().flat_map(|(l, g)| [l.id(), g.id()]));
+        Some(KernelSplitRow {
+            group,
+            shape: parameter.parse().ok()?,
+            ids,
+            lstm_auto_secs: lstm.median_secs,
+            gru_auto_secs: gru.median_secs,
+            lstm_native_secs: native.map(|r| r.median_secs),
+            onednn_secs: fused.map(|(l, g)| (l.median_secs, g.median_secs)),
         })
-        .collect();
+    };
+    let mut rows: Vec<KernelSplitRow> = anchors.into_iter().filter_map(row).collect();
     rows.sort_by_key(|r| (r.group, r.shape.to_string()));
     rows
 }
