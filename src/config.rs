@@ -16,6 +16,7 @@ use clap::{Args, ValueEnum};
 use serde::{Deserialize, Serialize};
 
 use crate::data::Keep;
+use crate::data::forecast::{Fill, Scaling};
 use crate::data::memory::MEMORY_DATASET;
 use crate::error::{Error, Result};
 use crate::model::{Cell, Pooling, RecurrentKernel};
@@ -288,6 +289,33 @@ pub struct DatasetChoice {
     /// A long CSV's channel columns, if given.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub channels: Option<Vec<String>>,
+    /// Forecasting: the series file (`--series`), if given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub series: Option<PathBuf>,
+    /// Forecasting: the target column (`--target`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
+    /// Forecasting: the covariate columns (`--covariates`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub covariates: Vec<String>,
+}
+
+impl DatasetChoice {
+    /// Whether this is a forecast (`--series`).
+    pub fn is_forecast(&self) -> bool {
+        self.series.is_some()
+    }
+
+    /// A forecast's columns; `None` for classification.
+    pub fn forecast_columns(&self) -> Option<crate::data::forecast::ForecastColumns> {
+        self.series.as_ref()?;
+        Some(crate::data::forecast::ForecastColumns {
+            target: self.target.clone().unwrap_or_default(),
+            time: self.time_col.clone(),
+            covariates: self.covariates.clone(),
+            series: self.series_col.clone(),
+        })
+    }
 }
 
 /// Whether a `--dataset` value is a path (a file or folder), not one of the
@@ -431,6 +459,8 @@ macro_rules! choice_value {
 choice_value!(
     MatchMode,
     Keep,
+    Fill,
+    Scaling,
     DeviceChoice,
     KernelChoice,
     OnOff,
@@ -826,6 +856,16 @@ grid_options! {
         /// Long CSV: the channel columns, comma-separated [default: every column but the series, time and label].
         #[arg(long, value_name = "LIST", value_delimiter = ',', action = clap::ArgAction::Set)]
         channels: Option<Vec<String>>,
+        /// Forecasting: a CSV or TSV (optionally .gz) of one or several series, one row per time step; the models forecast --target's next --horizon values from windows of --lookback steps.
+        #[arg(long = "series", value_name = "PATH", conflicts_with_all = ["train", "test", "dataset"], requires = "target")]
+        #[serde(rename = "series")]
+        series_file: Option<PathBuf>,
+        /// Forecasting: the column to forecast.
+        #[arg(long, value_name = "NAME", requires = "series_file")]
+        target: Option<String>,
+        /// Forecasting: other columns the models read beside the target, comma-separated [default: none].
+        #[arg(long, value_name = "LIST", value_delimiter = ',', action = clap::ArgAction::Set, requires = "series_file")]
+        covariates: Option<Vec<String>>,
         /// Models to compare, comma-separated: lstm, gru, rnn, transformer [default: lstm,gru].
         #[arg(long, value_name = "LIST", value_delimiter = ',', action = clap::ArgAction::Set)]
         models: Option<Vec<Cell>>,
@@ -955,6 +995,24 @@ grid_options! {
         /// Order of the training batches: bucketed (length-sorted pools of 50 batches), pooled (pools of 10 batches), random (shuffled, each padded to its longest member) [default: bucketed].
         [, value_name = "ORDER"]
         batching: crate::data::Batching = crate::data::Batching::Bucketed, "batching", any, Categorical;
+        /// Forecasting: steps each window reads [default: 48].
+        [, value_name = "L"]
+        lookback: usize = 48, "lookback", at_least_1_usize, Log;
+        /// Forecasting: steps each window forecasts, one output each [default: 1].
+        [, value_name = "H"]
+        horizon: usize = 1, "horizon", at_least_1_usize, Linear;
+        /// Forecasting: the last share of each series' steps held out for testing (validation is the --val-fraction before it) [default: 0.2].
+        [, value_name = "F"]
+        test_fraction: f64 = 0.2, "test-fraction", open_fraction, Linear;
+        /// Forecasting: the season in steps for the seasonal naive forecast (24 for hourly data with a daily cycle); 0: none [default: 0].
+        [, value_name = "S"]
+        season: usize = 0, "season", any, Linear;
+        /// Forecasting: what a gap (an empty cell, NaN, NA or ?) becomes: linear (a straight line across it, counted) or none (refused, naming its line) [default: linear].
+        [, value_name = "RULE"]
+        fill: Fill = Fill::Linear, "fill", any, Categorical;
+        /// Forecasting: relative (each window minus its last value, in units of the training part's step-to-step spread) or global (the training part's z-score) [default: relative].
+        [, value_name = "RULE"]
+        scaling: Scaling = Scaling::Relative, "scaling", any, Categorical;
         /// `--dataset memory` only: filler tokens between the key and the end of each sequence [default: 100].
         [, value_name = "D"]
         distance: usize = 100, "distance", at_least_1_usize, Log;
@@ -1030,6 +1088,113 @@ pub fn series_preset() -> Options {
         patience: Some(vec![15]),
         ..Options::default()
     }
+}
+
+/// The name recorded for the forecasting preset ([`forecast_preset`]).
+pub const FORECAST_PRESET: &str = "forecast";
+
+/// The settings a forecast (`--series`) brings under `--config` and the
+/// flags: a series of a few thousand steps gives a few thousand windows, so
+/// smaller batches and more epochs than text, a narrow input layer, light
+/// dropout, and a validation part of a tenth of the steps.
+pub fn forecast_preset() -> Options {
+    Options {
+        hidden: Some(vec![64]),
+        embed: Some(vec![32]),
+        dropout: Some(vec![0.1]),
+        val_fraction: Some(vec![0.1]),
+        batch_size: Some(vec![64]),
+        epochs: Some(vec![20]),
+        patience: Some(vec![5]),
+        ..Options::default()
+    }
+}
+
+/// The forecasting options a point was given, as flags, and the plain
+/// options a forecast does not take.
+#[derive(Debug, Clone, Default)]
+struct ForecastFlags {
+    /// `--lookback`, `--horizon`, … as given.
+    forecast_only: Vec<&'static str>,
+    /// `--max-len` was given.
+    max_len: bool,
+}
+
+impl Options {
+    /// Which forecasting-only options were given.
+    fn forecast_flags(&self) -> ForecastFlags {
+        let only = [
+            (self.lookback.is_some(), "--lookback"),
+            (self.horizon.is_some(), "--horizon"),
+            (self.test_fraction.is_some(), "--test-fraction"),
+            (self.season.is_some(), "--season"),
+            (self.fill.is_some(), "--fill"),
+            (self.scaling.is_some(), "--scaling"),
+        ];
+        ForecastFlags {
+            forecast_only: only.iter().filter(|o| o.0).map(|o| o.1).collect(),
+            max_len: self.max_len.is_some(),
+        }
+    }
+}
+
+/// A forecast's options: the forecasting flags only with `--series`; there
+/// no label, text or channel columns (the target and `--covariates` are the
+/// channels), no `--max-len` (the window is `--lookback` steps), and
+/// validation and test parts that leave steps to train on.
+fn check_forecast(config: &mut Config, flags: &ForecastFlags) -> Result<()> {
+    if !config.dataset.is_forecast() {
+        return match flags.forecast_only.first() {
+            Some(flag) => Err(Error::config(
+                *flag,
+                "applies only to forecasting: give the series with --series FILE --target COL",
+            )),
+            None => Ok(()),
+        };
+    }
+    let d = &config.dataset;
+    for (given, flag, instead) in [
+        (
+            d.label_col.is_some(),
+            "--label-col",
+            "a forecast has no label",
+        ),
+        (
+            d.text_col.is_some(),
+            "--text-col",
+            "a forecast reads numbers",
+        ),
+        (
+            d.channels.is_some(),
+            "--channels",
+            "name the inputs beside the target with --covariates",
+        ),
+        (
+            flags.max_len,
+            "--max-len",
+            "a forecast's window is --lookback steps",
+        ),
+    ] {
+        if given {
+            return Err(Error::config(
+                flag,
+                format!("does not apply with --series: {instead}"),
+            ));
+        }
+    }
+    if config.val_fraction + config.test_fraction >= 0.9 {
+        return Err(Error::config(
+            "--test-fraction",
+            format!(
+                "with --val-fraction {} leaves {:.0}% of the steps to train on; keep the two \
+                 below 0.9 together",
+                config.val_fraction,
+                100.0 * (1.0 - config.val_fraction - config.test_fraction).max(0.0)
+            ),
+        ));
+    }
+    config.max_len = config.lookback;
+    Ok(())
 }
 
 /// The memory preset's distances (`--dataset memory` alone sweeps them).
@@ -1217,6 +1382,9 @@ impl Options {
             (self.series_col.is_some(), "--series-col"),
             (self.time_col.is_some(), "--time-col"),
             (self.channels.is_some(), "--channels"),
+            (self.series_file.is_some(), "--series"),
+            (self.target.is_some(), "--target"),
+            (self.covariates.is_some(), "--covariates"),
             (self.models.is_some(), "--models"),
         ];
         flags.extend(plain.iter().filter(|p| p.0).map(|p| p.1));
@@ -1240,6 +1408,7 @@ impl Options {
     pub fn data_paths_from(mut self, base: &Path) -> Options {
         self.train = self.train.map(|p| absolute_from(base, p));
         self.test = self.test.map(|p| absolute_from(base, p));
+        self.series_file = self.series_file.map(|p| absolute_from(base, p));
         self.dataset = self.dataset.map(|d| {
             if dataset_is_path(&d) {
                 absolute_from(base, PathBuf::from(&d))
@@ -1321,12 +1490,15 @@ impl Options {
             .clone()
             .unwrap_or_else(|| "imdb-mini".to_string());
         let numeric = self.reads_series();
-        let (name, preset) = if numeric {
+        let forecast = self.series_file.is_some();
+        let (name, preset) = if forecast {
+            (FORECAST_PRESET.to_owned(), forecast_preset())
+        } else if numeric {
             (SERIES_PRESET.to_owned(), series_preset())
         } else {
             (name.clone(), dataset_preset(&name))
         };
-        let has_preset = preset.hidden.is_some() && (self.train.is_none() || numeric);
+        let has_preset = preset.hidden.is_some() && (self.train.is_none() || numeric || forecast);
         let options = self.or(preset);
         let (axes, lens) = options.grid_axes()?;
         let total: usize = lens.iter().product();
@@ -1345,8 +1517,10 @@ impl Options {
                 sequences: point.sequences.is_some(),
                 max_len: point.max_len.is_some(),
             };
+            let forecast_flags = point.forecast_flags();
             let mut config = point.resolve_without_preset()?;
             check_memory(&mut config, given)?;
+            check_forecast(&mut config, &forecast_flags)?;
             if has_preset {
                 config.preset = Some(name.clone());
             }
@@ -1419,6 +1593,7 @@ impl Options {
                 }
                 (Some(name), None) => name.clone(),
                 (None, Some(_)) => String::new(),
+                (None, None) if self.series_file.is_some() => String::new(),
                 (None, None) => "imdb-mini".to_string(),
             },
             train: self.train,
@@ -1428,6 +1603,9 @@ impl Options {
             series_col: self.series_col,
             time_col: self.time_col,
             channels: self.channels,
+            series: self.series_file,
+            target: self.target,
+            covariates: self.covariates.unwrap_or_default(),
         };
         if dataset.train.is_some() != dataset.test.is_some() {
             return Err(Error::config("--train/--test", "give both splits"));

@@ -15,7 +15,9 @@ use std::path::PathBuf;
 
 use crate::config::Config;
 use crate::data::memory::{MEMORY_DATASET, MemorySpec};
-use crate::data::{Columns, Corpus, DatasetSource, PrepareOptions, Prepared, load_corpus, prepare};
+use crate::data::{
+    Columns, Corpus, DatasetSource, PrepareOptions, Prepared, forecast, load_corpus, prepare,
+};
 use crate::error::Result;
 use crate::model::{Cell, ModelShape, hidden_for_budget};
 use crate::probe::kernel;
@@ -58,7 +60,16 @@ pub fn apply_process_settings(config: &Config) {
 
 /// The dataset source a configuration names.
 pub fn dataset_source(config: &Config) -> (DatasetSource, Columns) {
+    let forecast = config
+        .dataset
+        .series
+        .clone()
+        .zip(config.dataset.forecast_columns());
     let source = match (&config.dataset.train, &config.dataset.test) {
+        _ if forecast.is_some() => {
+            let (path, columns) = forecast.expect("checked just now");
+            DatasetSource::Forecast { path, columns }
+        }
         (Some(train), Some(test)) => DatasetSource::Split {
             train: train.clone(),
             test: test.clone(),
@@ -90,8 +101,12 @@ pub fn dataset_source(config: &Config) -> (DatasetSource, Columns) {
     (source, columns)
 }
 
-/// Encodes `corpus` for `seed` (the validation split depends on the seed).
+/// Encodes `corpus` for `seed` (the validation split depends on the seed;
+/// a forecast's windows do not).
 pub fn prepare_for_seed(corpus: &Corpus, config: &Config, seed: u64) -> Result<Prepared> {
+    if let Some((path, table)) = &corpus.forecast {
+        return forecast::prepare(path, table.clone(), &forecast_spec(config));
+    }
     prepare(
         corpus,
         &PrepareOptions {
@@ -103,6 +118,19 @@ pub fn prepare_for_seed(corpus: &Corpus, config: &Config, seed: u64) -> Result<P
             seed,
         },
     )
+}
+
+/// A forecast's windowing, splitting and scaling, as `config` says.
+pub fn forecast_spec(config: &Config) -> forecast::ForecastSpec {
+    forecast::ForecastSpec {
+        lookback: config.lookback,
+        horizon: config.horizon,
+        val_fraction: config.val_fraction,
+        test_fraction: config.test_fraction,
+        fill: config.fill,
+        scaling: config.scaling,
+        season: (config.season > 0).then_some(config.season),
+    }
 }
 
 /// What the models read, as the data gave it: token ids of a vocabulary

@@ -257,6 +257,13 @@ impl BatchData {
         .to_device(device)
     }
 
+    /// A forecast's scaled targets `[batch, horizon]` (float32) on `device`.
+    pub fn target_tensor(&self, device: tch::Device) -> tch::Tensor {
+        tch::Tensor::from_slice(&self.targets)
+            .view([self.batch_size as i64, self.horizon as i64])
+            .to_device(device)
+    }
+
     /// The inputs of step `t` of every row, on `device`: ids `[batch]` or
     /// values `[batch, channels]`, what [`crate::model::Classifier::step`]
     /// reads.

@@ -139,6 +139,7 @@ pub fn memory_corpus(spec: MemorySpec) -> Corpus {
         test,
         identity,
         series: None,
+        forecast: None,
     }
 }
 

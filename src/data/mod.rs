@@ -81,6 +81,13 @@ pub enum DatasetSource {
     Path(PathBuf),
     /// The synthetic memory task ([`memory`]), made in memory.
     Memory(memory::MemorySpec),
+    /// A forecast: one file of one or several series (`--series`).
+    Forecast {
+        /// The file.
+        path: PathBuf,
+        /// Its target, time, covariate and series columns.
+        columns: forecast::ForecastColumns,
+    },
     /// Explicit training and test files.
     Split {
         /// The training file.
@@ -276,6 +283,9 @@ pub struct Corpus {
     /// Numeric series (`.ts` or a long CSV): the values of the examples
     /// above, in the same order (their texts are empty); `None` for text.
     pub series: Option<series::SeriesFiles>,
+    /// A forecast (`--series`): the file and its series, read in time
+    /// order (the examples above are empty); `None` otherwise.
+    pub forecast: Option<(PathBuf, forecast::SeriesTable)>,
 }
 
 impl Corpus {

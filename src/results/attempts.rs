@@ -223,6 +223,7 @@ pub fn reproduction_mismatch(
         ("test_acc", a.test_acc, b.test_acc),
         ("test_loss", a.test_loss, b.test_loss),
         ("test_macro_f1", a.test_macro_f1, b.test_macro_f1),
+        ("test_mae", nan_if_none(a.test_mae), nan_if_none(b.test_mae)),
     ];
     for (name, x, y) in run_fields {
         if !same(x, y) {
@@ -246,6 +247,7 @@ pub fn reproduction_mismatch(
             ("train_acc", x.train_acc, y.train_acc),
             ("val_loss", x.val_loss, y.val_loss),
             ("val_acc", x.val_acc, y.val_acc),
+            ("val_mae", nan_if_none(x.val_mae), nan_if_none(y.val_mae)),
         ];
         for (name, p, q) in fields {
             if x.epoch != y.epoch || !same(p, q) {
@@ -254,6 +256,11 @@ pub fn reproduction_mismatch(
         }
     }
     None
+}
+
+/// A value recorded only for some tasks (a forecast's MAE), `NaN` when not.
+fn nan_if_none(x: Option<f64>) -> f64 {
+    x.unwrap_or(f64::NAN)
 }
 
 #[cfg(test)]

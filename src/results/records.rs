@@ -91,6 +91,10 @@ pub struct EpochRecord {
     /// and the data's shared baseline; empty in older files.
     #[serde(default)]
     pub train_rss_delta_bytes: Option<u64>,
+    /// A forecast: the validation windows' mean absolute error in the
+    /// target's units (accuracies are then empty); empty for classification.
+    #[serde(default)]
+    pub val_mae: Option<f64>,
 }
 
 impl EpochRecord {
@@ -126,6 +130,7 @@ impl EpochRecord {
             disturbance: String::new(),
             attempt: first_attempt(),
             train_rss_delta_bytes: None,
+            val_mae: None,
         }
     }
 }
@@ -256,6 +261,28 @@ pub struct RunRecord {
     /// 90th percentile microseconds per streamed token at batch 1.
     #[serde(default)]
     pub latency_step_p90_us: Option<f64>,
+    /// A forecast: the best epoch's validation MAE (target units).
+    #[serde(default)]
+    pub best_val_mae: Option<f64>,
+    /// A forecast: the test windows' mean absolute error over every horizon
+    /// step, in the target's units.
+    #[serde(default)]
+    pub test_mae: Option<f64>,
+    /// A forecast: the test windows' root mean squared error (target units).
+    #[serde(default)]
+    pub test_rmse: Option<f64>,
+    /// A forecast: the test MAE over each series' training one-step naive
+    /// MAE (Hyndman's MASE; below 1 beats that naive forecast in sample).
+    #[serde(default)]
+    pub test_mase: Option<f64>,
+    /// A forecast: `test_mae` over the naive last-value forecast's MAE on
+    /// the same test windows and horizon (below 1 beats it).
+    #[serde(default)]
+    pub test_mae_vs_naive: Option<f64>,
+    /// A forecast with `--season`: `test_mae` over the seasonal naive
+    /// forecast's MAE on the same windows.
+    #[serde(default)]
+    pub test_mae_vs_seasonal_naive: Option<f64>,
 }
 
 impl RunRecord {
@@ -304,6 +331,12 @@ impl RunRecord {
             worker_secs: None,
             wall_secs: None,
             latency_step_p90_us: None,
+            best_val_mae: None,
+            test_mae: None,
+            test_rmse: None,
+            test_mase: None,
+            test_mae_vs_naive: None,
+            test_mae_vs_seasonal_naive: None,
         }
     }
 }

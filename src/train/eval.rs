@@ -1,10 +1,14 @@
-//! Evaluation without gradients, and the classification metrics.
+//! Evaluation without gradients: the classification metrics, and a
+//! forecast's errors in the target's units against the naive forecasts.
 
 use tch::{Device, Kind, Tensor};
 
+use crate::analysis::forecast::{Errors, Scored, window_mae};
+use crate::data::forecast::{ForecastData, ForecastSplit};
 use crate::data::{Encoded, eval_batches};
 use crate::error::Result;
 use crate::model::Classifier;
+use crate::train::fit::batch_loss;
 
 /// Examples per evaluation batch (no gradients are kept, so larger than training).
 pub const EVAL_BATCH_SIZE: usize = 256;
@@ -61,6 +65,95 @@ pub fn evaluate(model: &Classifier, split: &Encoded, device: Device) -> Result<E
         accuracy: correct as f64 / n,
         predictions,
     })
+}
+
+/// A forecast's outputs on one split.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ForecastOutputs {
+    /// Mean squared error per target, in scaled units (the training loss).
+    pub loss: f64,
+    /// `[windows, horizon]` scaled forecasts, in the split's order.
+    pub outputs: Vec<f32>,
+}
+
+/// Runs `model` over every window of `split` in evaluation mode.
+pub fn forecast_outputs(
+    model: &Classifier,
+    split: &Encoded,
+    device: Device,
+) -> Result<ForecastOutputs> {
+    let horizon = split.horizon;
+    let mut outputs = vec![0f32; split.len() * horizon];
+    let mut loss_sum = 0.0;
+    tch::no_grad(|| -> Result<()> {
+        for indices in eval_batches(&split.lengths(), EVAL_BATCH_SIZE) {
+            let batch = split.batch(&indices);
+            let inputs = batch.inputs(device);
+            let lengths = Tensor::from_slice(&batch.lengths);
+            let out = model.forward(&inputs, &lengths, false)?;
+            let loss = batch_loss(&out, &batch, device, tch::Reduction::Sum)?;
+            loss_sum += loss.f_double_value(&[])?;
+            let values = Vec::<f32>::try_from(out.to_device(Device::Cpu).f_flatten(0, -1)?)?;
+            for (row, &i) in indices.iter().enumerate() {
+                outputs[i * horizon..(i + 1) * horizon]
+                    .copy_from_slice(&values[row * horizon..(row + 1) * horizon]);
+            }
+        }
+        Ok(())
+    })?;
+    Ok(ForecastOutputs {
+        loss: loss_sum / outputs.len().max(1) as f64,
+        outputs,
+    })
+}
+
+/// A forecast's errors on one part, in the target's units.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ForecastScore {
+    /// The model's.
+    pub model: Errors,
+    /// The naive (last-value) forecast's on the same windows.
+    pub naive: Errors,
+    /// The seasonal naive forecast's, with `--season`.
+    pub seasonal: Option<Errors>,
+    /// Each window's MAE (the Diebold–Mariano loss series).
+    pub window_mae: Vec<f64>,
+    /// `[windows, horizon]` the model's forecasts, in the target's units.
+    pub forecasts: Vec<f64>,
+}
+
+/// Scores the scaled `outputs` of `part`'s windows against what happened.
+/// `None` when the part has no window.
+pub fn score_forecast(
+    data: &ForecastData,
+    part: &ForecastSplit,
+    outputs: &[f32],
+) -> Option<ForecastScore> {
+    let h = data.horizon;
+    let forecasts: Vec<f64> = (0..part.last.len())
+        .flat_map(|i| data.unscale(part, i, &outputs[i * h..(i + 1) * h]))
+        .collect();
+    let model = scored(part, &forecasts, h);
+    Some(ForecastScore {
+        model: Errors::of(&model)?,
+        naive: Errors::of(&scored(part, &part.naive, h))?,
+        seasonal: (!part.seasonal.is_empty())
+            .then(|| Errors::of(&scored(part, &part.seasonal, h)))
+            .flatten(),
+        window_mae: window_mae(&model),
+        forecasts,
+    })
+}
+
+/// The windows of `part` with the forecasts `of` (`horizon` each).
+fn scored<'a>(part: &'a ForecastSplit, of: &'a [f64], horizon: usize) -> Vec<Scored<'a>> {
+    (0..part.last.len())
+        .map(|i| Scored {
+            actual: &part.actual[i * horizon..(i + 1) * horizon],
+            forecast: &of[i * horizon..(i + 1) * horizon],
+            scale: part.mase_scale[i],
+        })
+        .collect()
 }
 
 /// Macro-averaged F1 over the classes that occur in `labels` or

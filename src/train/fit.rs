@@ -8,7 +8,7 @@ use indicatif::ProgressBar;
 use tch::nn::OptimizerConfig;
 use tch::{Device, Kind, Tensor, nn};
 
-use super::eval::{evaluate, macro_f1};
+use super::eval::{evaluate, forecast_outputs, macro_f1, score_forecast};
 use crate::analysis::disturbance::{DisturbanceRule, EpochTiming, clean_epochs, disturbed_epochs};
 use crate::config::Config;
 use crate::data::{BatchData, Prepared, padding_fraction};
@@ -49,9 +49,11 @@ pub struct FitOutcome {
 }
 
 /// One training step as `compare` takes it: forward in training mode,
-/// mean cross-entropy, backward, global-norm clipping (`clip` > 0), Adam.
-/// Returns the logits `[batch, classes]`, the labels `[batch]` on the
-/// device and the loss (a scalar tensor).
+/// mean cross-entropy (a forecast: mean squared error against the scaled
+/// targets), backward, global-norm clipping (`clip` > 0), Adam.
+/// Returns the logits `[batch, classes]` (a forecast's outputs `[batch,
+/// horizon]`), the labels `[batch]` on the device (empty for a forecast)
+/// and the loss (a scalar tensor).
 pub fn train_step(
     model: &Classifier,
     optimizer: &mut nn::Optimizer,
@@ -64,8 +66,7 @@ pub fn train_step(
     let lengths = Tensor::from_slice(&batch.lengths);
     let labels = Tensor::from_slice(&batch.labels).to_device(device);
     let logits = model.forward(&inputs, &lengths, true)?;
-    let loss =
-        logits.f_cross_entropy_loss::<Tensor>(&labels, None, tch::Reduction::Mean, -100, 0.0)?;
+    let loss = batch_loss(&logits, batch, device, tch::Reduction::Mean)?;
     optimizer.zero_grad();
     loss.f_backward()?;
     if clip > 0.0 {
@@ -73,6 +74,22 @@ pub fn train_step(
     }
     optimizer.step();
     Ok((logits, labels, loss))
+}
+
+/// The loss of `outputs` on `batch`: cross-entropy against the labels, or a
+/// forecast's squared error against the scaled targets, reduced as
+/// `reduction` says (a mean is per example, or per target for a forecast).
+pub fn batch_loss(
+    outputs: &Tensor,
+    batch: &BatchData,
+    device: Device,
+    reduction: tch::Reduction,
+) -> Result<Tensor> {
+    if batch.horizon > 0 {
+        return Ok(outputs.f_mse_loss(&batch.target_tensor(device), reduction)?);
+    }
+    let labels = Tensor::from_slice(&batch.labels).to_device(device);
+    Ok(outputs.f_cross_entropy_loss::<Tensor>(&labels, None, reduction, -100, 0.0)?)
 }
 
 /// Adam with the configuration's learning rate and weight decay.
@@ -154,7 +171,7 @@ pub fn fit(
             .pop()
             .expect("one verdict per epoch");
         let eval_start = Instant::now();
-        let validation = evaluate(model, &data.val, settings.device)?;
+        let validation = validate(model, data, settings.device)?;
         synchronize(settings.device);
         let eval_secs = eval_start.elapsed().as_secs_f64();
         let gpu_peak = gpu::peak(settings.device);
@@ -164,9 +181,14 @@ pub fn fit(
             hidden_size: shape.hidden_size,
             params: shape.params(),
             train_loss: pass.loss_sum / examples + faults.perturbation(epoch),
-            train_acc: pass.correct as f64 / examples,
+            train_acc: if data.forecast.is_some() {
+                f64::NAN
+            } else {
+                pass.correct as f64 / examples
+            },
             val_loss: validation.loss,
             val_acc: validation.accuracy,
+            val_mae: validation.mae,
             train_secs,
             eval_secs,
             samples_per_sec: pass.examples as f64 / train_secs,
@@ -189,7 +211,7 @@ pub fn fit(
         };
         on_epoch(&record)?;
         add_epoch(&mut run, &record);
-        if best.should_stop(&mut run, vs, validation.accuracy, epoch) {
+        if best.should_stop(&mut run, vs, &validation, epoch) {
             break;
         }
     }
@@ -198,10 +220,7 @@ pub fn fit(
         if let Some(weights) = &best.weights {
             restore(vs, weights)?;
         }
-        let test = evaluate(model, &data.test, settings.device)?;
-        run.test_acc = test.accuracy;
-        run.test_loss = test.loss;
-        run.test_macro_f1 = macro_f1(&data.test.labels, &test.predictions);
+        test_run(&mut run, model, data, settings.device)?;
     }
     Ok(FitOutcome {
         run,
@@ -264,14 +283,80 @@ fn new_run(cell: Cell, shape: &ModelShape, settings: &FitSettings<'_>) -> RunRec
     run
 }
 
-/// Early stopping on validation accuracy: keeps the best epoch's weights
-/// and stops after `patience` epochs without a better one (never when
-/// `patience` is 0).
+/// One epoch's validation: the accuracy, or a forecast's MAE in the
+/// target's units (its accuracy `NaN`).
+struct Validation {
+    loss: f64,
+    accuracy: f64,
+    mae: Option<f64>,
+}
+
+impl Validation {
+    /// Higher is better: the accuracy, or minus the MAE.
+    fn score(&self) -> f64 {
+        self.mae.map_or(self.accuracy, |mae| -mae)
+    }
+}
+
+/// Validates `model` on `data.val`.
+fn validate(model: &Classifier, data: &Prepared, device: Device) -> Result<Validation> {
+    if let Some(forecast) = &data.forecast {
+        let out = forecast_outputs(model, &data.val, device)?;
+        let score = score_forecast(forecast, &forecast.val, &out.outputs);
+        return Ok(Validation {
+            loss: out.loss,
+            accuracy: f64::NAN,
+            mae: Some(score.map_or(f64::NAN, |s| s.model.mae)),
+        });
+    }
+    let v = evaluate(model, &data.val, device)?;
+    Ok(Validation {
+        loss: v.loss,
+        accuracy: v.accuracy,
+        mae: None,
+    })
+}
+
+/// Scores the restored best weights on `data.test` into `run`: accuracy
+/// and macro F1, or a forecast's errors and their ratios to the naive
+/// forecasts (its accuracies `NaN`).
+fn test_run(
+    run: &mut RunRecord,
+    model: &Classifier,
+    data: &Prepared,
+    device: Device,
+) -> Result<()> {
+    let Some(forecast) = &data.forecast else {
+        let test = evaluate(model, &data.test, device)?;
+        run.test_acc = test.accuracy;
+        run.test_loss = test.loss;
+        run.test_macro_f1 = macro_f1(&data.test.labels, &test.predictions);
+        return Ok(());
+    };
+    let out = forecast_outputs(model, &data.test, device)?;
+    run.test_loss = out.loss;
+    run.test_acc = f64::NAN;
+    run.test_macro_f1 = f64::NAN;
+    if let Some(score) = score_forecast(forecast, &forecast.test, &out.outputs) {
+        run.test_mae = Some(score.model.mae);
+        run.test_rmse = Some(score.model.rmse);
+        run.test_mase = Some(score.model.mase);
+        run.test_mae_vs_naive = Some(score.model.mae / score.naive.mae);
+        run.test_mae_vs_seasonal_naive = score.seasonal.map(|s| score.model.mae / s.mae);
+    }
+    Ok(())
+}
+
+/// Early stopping on validation accuracy (a forecast: validation MAE):
+/// keeps the best epoch's weights and stops after `patience` epochs
+/// without a better one (never when `patience` is 0).
 struct EarlyStopping {
     patience: u32,
     /// The best epoch's weights, once an epoch was validated.
     weights: Option<HashMap<String, Tensor>>,
     epochs_since_best: u32,
+    /// The best validation score so far (higher is better).
+    best_score: f64,
 }
 
 impl EarlyStopping {
@@ -280,20 +365,23 @@ impl EarlyStopping {
             patience,
             weights: None,
             epochs_since_best: 0,
+            best_score: f64::NEG_INFINITY,
         }
     }
 
-    /// Takes epoch `epoch`'s validation accuracy: a new best is recorded in
-    /// `run` and its weights kept; returns whether training should stop.
+    /// Takes epoch `epoch`'s validation: a new best is recorded in `run`
+    /// and its weights kept; returns whether training should stop.
     fn should_stop(
         &mut self,
         run: &mut RunRecord,
         vs: &nn::VarStore,
-        val_acc: f64,
+        validation: &Validation,
         epoch: u32,
     ) -> bool {
-        if self.weights.is_none() || val_acc > run.best_val_acc {
-            run.best_val_acc = val_acc;
+        if self.weights.is_none() || validation.score() > self.best_score {
+            self.best_score = validation.score();
+            run.best_val_acc = validation.accuracy;
+            run.best_val_mae = validation.mae;
             run.best_epoch = epoch;
             self.weights = Some(snapshot(vs));
             self.epochs_since_best = 0;
@@ -404,13 +492,15 @@ fn train_epoch(
             });
             break;
         }
-        tch::no_grad(|| -> Result<()> {
-            correct += logits
-                .f_argmax(1, false)?
-                .f_eq_tensor(&labels)?
-                .f_sum(Kind::Int64)?;
-            Ok(())
-        })?;
+        if batch.horizon == 0 {
+            tch::no_grad(|| -> Result<()> {
+                correct += logits
+                    .f_argmax(1, false)?
+                    .f_eq_tensor(&labels)?
+                    .f_sum(Kind::Int64)?;
+                Ok(())
+            })?;
+        }
         loss_sum += loss_value * batch.batch_size as f64;
         examples += batch.batch_size;
         real_tokens += batch.lengths.iter().sum::<i64>() as usize;
@@ -532,7 +622,12 @@ mod tests {
             let mut stopped = None;
             for (i, &acc) in accs.iter().enumerate() {
                 let epoch = i as u32 + 1;
-                if stopping.should_stop(&mut run, &vs, acc, epoch) {
+                let validation = Validation {
+                    loss: 0.0,
+                    accuracy: acc,
+                    mae: None,
+                };
+                if stopping.should_stop(&mut run, &vs, &validation, epoch) {
                     stopped = Some(epoch);
                     break;
                 }
@@ -541,5 +636,18 @@ mod tests {
             assert_eq!(run.best_epoch, best_epoch, "{accs:?}");
             assert!(stopping.weights.is_some());
         }
+        // A forecast stops on its validation MAE, lower being better.
+        let mut run = RunRecord::empty(Cell::Lstm, 1, 8, 10, RunStatus::Ok, String::new());
+        let mut stopping = EarlyStopping::new(1);
+        for (i, mae) in [3.0, 2.0, 2.5].into_iter().enumerate() {
+            let validation = Validation {
+                loss: 0.0,
+                accuracy: f64::NAN,
+                mae: Some(mae),
+            };
+            let stop = stopping.should_stop(&mut run, &vs, &validation, i as u32 + 1);
+            assert_eq!(stop, i == 2);
+        }
+        assert_eq!((run.best_epoch, run.best_val_mae), (2, Some(2.0)));
     }
 }

@@ -6,12 +6,13 @@ use tch::{Device, Kind, Tensor};
 use crate::data::Encoded;
 use crate::error::Result;
 use crate::model::Classifier;
+use crate::train::fit::batch_loss;
 
 /// Examples in the fixed batch of long reviews.
 pub const GRADIENT_FLOW_EXAMPLES: usize = 32;
 
 /// The mean over a fixed batch of the L2 norm of `∂loss/∂x_t`, the gradient of
-/// the summed cross-entropy with respect to the embedded input at step `t`,
+/// the summed cross-entropy (a forecast: squared error) with respect to the embedded input at step `t`,
 /// for `t = 0..T` (`T` the length of the shortest of the batch, so that every
 /// step is a real token). The batch is the `GRADIENT_FLOW_EXAMPLES` longest
 /// examples of `split` (ties by index), truncated to `T`. Dropout is off.
@@ -28,13 +29,10 @@ pub fn gradient_norms(model: &Classifier, split: &Encoded, device: Device) -> Re
         .batch(&order)
         .inputs(device)
         .f_narrow(1, 0, steps as i64)?;
-    let labels: Vec<i64> = order.iter().map(|&i| split.labels[i]).collect();
-    let labels = Tensor::from_slice(&labels).to_device(device);
     let lengths = Tensor::full([batch], steps as i64, (Kind::Int64, Device::Cpu));
     let embedded = model.embed(&inputs)?.detach().set_requires_grad(true);
     let logits = model.forward_for_input_gradients(&embedded, &lengths)?;
-    let loss =
-        logits.f_cross_entropy_loss::<Tensor>(&labels, None, tch::Reduction::Sum, -100, 0.0)?;
+    let loss = batch_loss(&logits, &split.batch(&order), device, tch::Reduction::Sum)?;
     // Gradient with respect to the input only: nothing accumulates into the
     // model's parameters.
     let grad = Tensor::f_run_backward(&[&loss], &[&embedded], false, false)?.remove(0);

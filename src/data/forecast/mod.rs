@@ -76,7 +76,7 @@ pub struct ForecastSpec {
 }
 
 /// One series as read: its steps in time order, the target first.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Series {
     /// Its name in the series column (empty without one).
     pub name: String,
@@ -107,7 +107,7 @@ impl Series {
 }
 
 /// A forecasting file as read: its series and channel names.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SeriesTable {
     /// The target's name, then the covariates'.
     pub channels: Vec<String>,

@@ -4,21 +4,20 @@
 
 use std::path::Path;
 
+use serde::{Deserialize, Serialize};
+
 use super::baseline::{mase_scale, naive, seasonal_naive};
 use super::fill::fill;
 use super::scale::Scaler;
 use super::window::{Part, Parts, Window, windows};
 use super::{ForecastSpec, Series, SeriesTable};
-use crate::data::Encoded;
+use crate::data::{Encoded, Prepared, Vocab};
 use crate::{Error, Result};
 
-/// One part's windows, scaled for the model and kept in the series' units
-/// for scoring.
-#[derive(Debug, Clone, Default, PartialEq)]
+/// One part's windows in the series' units, for scoring (the model reads
+/// them scaled: the [`Prepared`] split of the same part).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ForecastSplit {
-    /// The windows as the model reads them: `lookback` steps of every
-    /// channel each, and `horizon` scaled targets.
-    pub encoded: Encoded,
     /// Which series and step each window forecasts from.
     pub windows: Vec<Window>,
     /// Per window: the target's last observed value (what relative scaling
@@ -36,8 +35,9 @@ pub struct ForecastSplit {
     pub mase_scale: Vec<f64>,
 }
 
-/// A forecasting dataset, ready to train on.
-#[derive(Debug, Clone, PartialEq)]
+/// What scores a forecast's windows, beside the scaled windows themselves
+/// ([`Prepared::train`], `val`, `test`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ForecastData {
     /// The target's name, then the covariates'.
     pub channels: Vec<String>,
@@ -49,7 +49,13 @@ pub struct ForecastData {
     pub scaler: Scaler,
     /// How many values `--fill` filled.
     pub filled: usize,
-    /// The windows of each part.
+    /// Steps each window reads.
+    pub lookback: usize,
+    /// Steps each window forecasts.
+    pub horizon: usize,
+    /// The season of the seasonal naive forecast, if any.
+    pub season: Option<usize>,
+    /// The training windows.
     pub train: ForecastSplit,
     /// Validation windows.
     pub val: ForecastSplit,
@@ -69,11 +75,14 @@ impl ForecastData {
 }
 
 /// Fills the gaps of `table` (read from `path`), splits each series,
-/// fits the scaling on the training parts and cuts every part's windows.
+/// fits the scaling on the training parts and cuts every part's windows:
+/// the model's inputs and scaled targets as [`Prepared`]'s splits (one
+/// output per horizon step: `classes` are `t+1`, `t+2`, …), what scores
+/// them in [`Prepared::forecast`].
 /// Refused in one line: no window in a part (the series too short for the
 /// lookback and horizon), a channel that does not change over the training
 /// part, a season longer than the history before the test part.
-pub fn prepare(path: &Path, mut table: SeriesTable, spec: &ForecastSpec) -> Result<ForecastData> {
+pub fn prepare(path: &Path, mut table: SeriesTable, spec: &ForecastSpec) -> Result<Prepared> {
     let filled = fill(path, &mut table, spec.fill)?;
     let channels = table.channels.len();
     let parts: Vec<Parts> = table
@@ -110,25 +119,46 @@ pub fn prepare(path: &Path, mut table: SeriesTable, spec: &ForecastSpec) -> Resu
         parts,
         scaler,
         filled,
+        lookback: spec.lookback,
+        horizon: spec.horizon,
+        season: spec.season,
         train: ForecastSplit::default(),
         val: ForecastSplit::default(),
         test: ForecastSplit::default(),
     };
-    for part in Part::ALL {
+    let mut encoded: [Encoded; 3] = Default::default();
+    for (i, part) in Part::ALL.into_iter().enumerate() {
         let cut = windows(&data.parts, part, spec.lookback, spec.horizon);
         if cut.is_empty() {
             return Err(no_window(path, &data, part, spec));
         }
         let season = spec.season.filter(|_| part != Part::Train);
-        let split = cut_split(&data, &cut, &scales, spec, season)
+        let (inputs, split) = cut_split(&data, &cut, &scales, spec, season)
             .map_err(|_| season_too_long(path, spec, part))?;
+        encoded[i] = inputs;
         match part {
             Part::Train => data.train = split,
             Part::Val => data.val = split,
             Part::Test => data.test = split,
         }
     }
-    Ok(data)
+    let [train, val, test] = encoded;
+    Ok(Prepared {
+        classes: (1..=spec.horizon).map(|h| format!("t+{h}")).collect(),
+        vocab_size: 0,
+        train,
+        val,
+        test,
+        vocab: Vocab::from_words(Vec::new()),
+        train_indices: Vec::new(),
+        val_indices: Vec::new(),
+        test_tokens_read: 0,
+        test_unknown_tokens: 0,
+        channels,
+        scales: Vec::new(),
+        filled_values: filled,
+        forecast: Some(data),
+    })
 }
 
 /// Each series' MASE scale from its training part's target.
@@ -154,25 +184,25 @@ fn mase_scales(path: &Path, table: &SeriesTable, training: &[Vec<Vec<f64>>]) -> 
         .collect()
 }
 
-/// The windows `cut`, scaled and scored, with the seasonal naive forecast
-/// of `season` steps where given; `Err` when it needs more history than a
-/// window has.
+/// The windows `cut`: scaled for the model, and scored with the seasonal
+/// naive forecast of `season` steps where given; `Err` when it needs more
+/// history than a window has.
 fn cut_split(
     data: &ForecastData,
     cut: &[Window],
     scales: &[f64],
     spec: &ForecastSpec,
     season: Option<usize>,
-) -> std::result::Result<ForecastSplit, ()> {
+) -> std::result::Result<(Encoded, ForecastSplit), ()> {
     let channels = data.channels.len();
     let (lookback, horizon) = (spec.lookback, spec.horizon);
+    let mut e = Encoded {
+        offsets: vec![0],
+        channels,
+        horizon,
+        ..Encoded::default()
+    };
     let mut split = ForecastSplit {
-        encoded: Encoded {
-            offsets: vec![0],
-            channels,
-            horizon,
-            ..Encoded::default()
-        },
         windows: cut.to_vec(),
         ..ForecastSplit::default()
     };
@@ -183,16 +213,15 @@ fn cut_split(
         for t in w.start - lookback..w.start {
             for c in 0..channels {
                 let v = data.scaler.forward(c, last_of(c), values[t * channels + c]);
-                split.encoded.values.push(v as f32);
+                e.values.push(v as f32);
             }
         }
         let target = series.channel(0, channels);
         let actual = &target[w.start..w.start + horizon];
         for &y in actual {
             let v = data.scaler.forward(0, last_of(0), y);
-            split.encoded.targets.push(v as f32);
+            e.targets.push(v as f32);
         }
-        let e = &mut split.encoded;
         e.offsets.push(e.offsets[e.offsets.len() - 1] + lookback);
         split.last.push(last_of(0));
         split.actual.extend_from_slice(actual);
@@ -205,7 +234,7 @@ fn cut_split(
         }
         split.mase_scale.push(scales[w.series]);
     }
-    Ok(split)
+    Ok((e, split))
 }
 
 /// Why `part` has no window: its longest stretch against what a window

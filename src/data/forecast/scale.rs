@@ -28,7 +28,7 @@ pub enum Scaling {
 }
 
 /// A fitted scaling: per channel, the spread and (global) the centre.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Scaler {
     /// Which rule.
     pub scaling: Scaling,

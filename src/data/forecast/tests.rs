@@ -40,14 +40,14 @@ fn csv(values: &[f64]) -> String {
     text
 }
 
-fn prepared(values: &[f64], spec: &ForecastSpec) -> Result<ForecastData> {
+fn prepared(values: &[f64], spec: &ForecastSpec) -> Result<crate::data::Prepared> {
     let (_dir, path) = file(&csv(values));
     let mut c = columns("y");
     c.time = Some("t".into());
     prepare(&path, read(&path, &c)?, spec)
 }
 
-fn error_of(result: Result<ForecastData>) -> String {
+fn error_of(result: Result<crate::data::Prepared>) -> String {
     result.unwrap_err().to_string()
 }
 
@@ -193,27 +193,29 @@ fn bad_cells_and_times_are_refused_in_one_line() {
 fn windows_hold_scaled_inputs_and_targets_and_their_scores() {
     // 0, 1, 3, 6, …: steps of 1, 2, 3, … (triangular numbers), 20 steps.
     let values: Vec<f64> = (0..20).map(|t| f64::from(t * (t + 1) / 2)).collect();
-    let data = prepared(&values, &spec(4, 2)).unwrap();
+    let p = prepared(&values, &spec(4, 2)).unwrap();
+    let data = p.forecast.as_ref().unwrap();
+    assert_eq!(p.classes, ["t+1", "t+2"]);
     // Parts 0..12, 12..16, 16..20.
     assert_eq!(data.parts[0], Parts::of(20, 0.2, 0.2));
     assert_eq!(data.parts[0].train_end, 12);
     let test = &data.test;
-    assert_eq!(test.encoded.len(), 3);
+    assert_eq!(p.test.len(), 3);
     assert_eq!(test.windows[0].start, 16);
     // Window 0 forecasts steps 16, 17 from 12..16; last value 120.
     assert_eq!(test.last[0], 120.0);
     assert_eq!(&test.actual[..2], &[136.0, 153.0]);
     assert_eq!(&test.naive[..2], &[120.0, 120.0]);
     // The last input is 0 after relative scaling; targets come back.
-    let inputs = test.encoded.series(0);
+    let inputs = p.test.series(0);
     assert_eq!(inputs.len(), 4);
     assert_eq!(inputs[3], 0.0);
-    let back = data.unscale(test, 0, test.encoded.targets_of(0));
+    let back = data.unscale(test, 0, p.test.targets_of(0));
     assert!((back[0] - 136.0).abs() < 1e-3 && (back[1] - 153.0).abs() < 1e-3);
     // MASE scale: the training part's mean step, (1 + … + 11) / 11 = 6.
     assert_eq!(test.mase_scale[0], 6.0);
     // A batch carries the targets.
-    let batch = test.encoded.batch(&[1, 2]);
+    let batch = p.test.batch(&[1, 2]);
     assert_eq!(batch.targets.len(), 4);
     assert_eq!(batch.horizon, 2);
     assert!(batch.labels.is_empty());
@@ -226,7 +228,8 @@ fn the_seasonal_naive_forecast_repeats_the_last_season() {
         .collect();
     let mut s = spec(8, 2);
     s.season = Some(4);
-    let data = prepared(&values, &s).unwrap();
+    let p = prepared(&values, &s).unwrap();
+    let data = p.forecast.unwrap();
     let w = data.test.windows[0];
     assert_eq!(
         &data.test.seasonal[..2],
@@ -262,9 +265,10 @@ fn what_cannot_be_forecast_is_refused_in_one_line() {
 fn nothing_of_the_test_part_reaches_the_scaling() {
     // The same training part, a wild test part: the same scaler.
     let mut a: Vec<f64> = (0..20).map(|t| f64::from(t % 5)).collect();
-    let b = prepared(&a, &spec(3, 1)).unwrap().scaler;
+    let scaler = |a: &[f64]| prepared(a, &spec(3, 1)).unwrap().forecast.unwrap().scaler;
+    let b = scaler(&a);
     for v in &mut a[16..] {
         *v *= 1000.0;
     }
-    assert_eq!(prepared(&a, &spec(3, 1)).unwrap().scaler, b);
+    assert_eq!(scaler(&a), b);
 }

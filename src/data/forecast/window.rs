@@ -2,7 +2,7 @@
 //! the windows whose targets lie in each part.
 
 /// Where one series' parts end (step indices, exclusive).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Parts {
     /// First step of the validation part.
     pub train_end: usize,
@@ -63,7 +63,7 @@ impl Part {
 
 /// One window: series `series`, forecasting steps `start..start + horizon`
 /// from steps `start - lookback..start`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Window {
     /// Index of the series.
     pub series: usize,
