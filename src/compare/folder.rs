@@ -295,8 +295,8 @@ pub(crate) struct PointPlan {
     pub(crate) sizes: Vec<ModelSize>,
     pub(crate) classes: Vec<String>,
     pub(crate) input: Input,
-    /// Training, validation and test examples.
-    pub(crate) counts: (usize, usize, usize),
+    /// What the models read, in one line ([`Prepared::describe`]).
+    pub(crate) description: String,
     /// The test split's unknown-token rate (first seed's vocabulary).
     pub(crate) test_unknown_token_rate: f64,
     /// Warnings about the data, for the terminal and the report.
@@ -333,11 +333,7 @@ pub(crate) fn plan_point(config: &Config, corpus: &Corpus) -> Result<PointPlan> 
     Ok(PointPlan {
         device,
         sizes,
-        counts: (
-            prepared.train.len(),
-            prepared.val.len(),
-            prepared.test.len(),
-        ),
+        description: prepared.describe(),
         input,
         test_unknown_token_rate: prepared.test_unknown_rate(),
         warnings: corpus
@@ -408,17 +404,7 @@ pub(crate) fn write_point_dir(
     results::write_json_atomic(&dir.join(files::CONFIG), &run)?;
     write_environment(dir, config, plan.device)?;
     if manifest.grid.points.len() == 1 {
-        let (train, val, test) = plan.counts;
-        let input = match plan.input.channels {
-            0 => format!("vocabulary {}", plan.input.vocab_size),
-            1 => "1 channel (standardised on the training portion)".to_owned(),
-            c => format!("{c} channels (each standardised on the training portion)"),
-        };
-        log(&format!(
-            "{}: {train} train / {val} validation / {test} test examples, {} classes, {input}",
-            corpus.identity.name,
-            plan.classes.len(),
-        ));
+        log(&format!("{}: {}", corpus.identity.name, plan.description));
         for size in &plan.sizes {
             log(&format!(
                 "{:>4}: hidden {:>4}, {} parameters",

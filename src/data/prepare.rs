@@ -471,11 +471,39 @@ impl Prepared {
         }
     }
 
+    /// One line saying what the models read: the splits' sizes and the
+    /// input (a vocabulary, channels, or a forecast's windows).
+    pub fn describe(&self) -> String {
+        let (train, val, test) = (self.train.len(), self.val.len(), self.test.len());
+        if let Some(f) = &self.forecast {
+            return format!(
+                "{train} train / {val} validation / {test} test windows: {}",
+                f.describe()
+            );
+        }
+        let input = match self.channels {
+            0 => format!("vocabulary {}", self.vocab_size),
+            1 => "1 channel (standardised on the training portion)".to_owned(),
+            c => format!("{c} channels (each standardised on the training portion)"),
+        };
+        format!(
+            "{train} train / {val} validation / {test} test examples, {} classes, {input}",
+            self.classes.len()
+        )
+    }
+
     /// Warnings about the encoded data, one line each (without a `warning:`
-    /// prefix), for the terminal and the report: today, a test unknown-token
-    /// rate above [`UNKNOWN_RATE_WARN`].
+    /// prefix), for the terminal and the report: a test unknown-token rate
+    /// above [`UNKNOWN_RATE_WARN`], a forecast's filled gaps.
     pub fn warnings(&self) -> Vec<String> {
         let mut warnings = Vec::new();
+        if let Some(f) = self.forecast.as_ref().filter(|f| f.filled > 0) {
+            warnings.push(format!(
+                "{} gaps (missing values) were filled on a straight line between the values \
+                 either side (--fill linear; --fill none refuses them)",
+                f.filled
+            ));
+        }
         let rate = self.test_unknown_rate();
         if rate > UNKNOWN_RATE_WARN {
             warnings.push(format!(

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::baseline::{mase_scale, naive, seasonal_naive};
 use super::fill::fill;
-use super::scale::Scaler;
+use super::scale::{Scaler, Scaling};
 use super::window::{Part, Parts, Window, windows};
 use super::{ForecastSpec, Series, SeriesTable};
 use crate::data::{Encoded, Prepared, Vocab};
@@ -64,6 +64,29 @@ pub struct ForecastData {
 }
 
 impl ForecastData {
+    /// What a window holds and how it is scaled, in one clause: `48 steps
+    /// of load + 1 covariate forecast the next 4; 1 series of 1,200 steps;
+    /// scaled relative to each window's last value`.
+    pub fn describe(&self) -> String {
+        let covariates = match self.channels.len() - 1 {
+            0 => String::new(),
+            1 => " + 1 covariate".to_owned(),
+            n => format!(" + {n} covariates"),
+        };
+        let steps: usize = self.parts.iter().map(|p| p.len).sum();
+        let series = match self.series.len() {
+            1 => format!("1 series of {steps} steps"),
+            n => format!("{n} series, {steps} steps in all"),
+        };
+        format!(
+            "{} steps of `{}`{covariates} forecast the next {}; {series}; scaled {}",
+            self.lookback,
+            self.channels[0],
+            self.horizon,
+            self.scaler.scaling.describe()
+        )
+    }
+
     /// The scaled forecast `scaled` (`horizon` values) of window `i` of
     /// `split`, in the series' units.
     pub fn unscale(&self, split: &ForecastSplit, i: usize, scaled: &[f32]) -> Vec<f64> {
@@ -101,16 +124,19 @@ pub fn prepare(path: &Path, mut table: SeriesTable, spec: &ForecastSpec) -> Resu
         })
         .collect();
     let scaler = Scaler::fit(spec.scaling, &training).map_err(|c| {
-        Error::data(
-            path,
-            None,
-            None,
-            format!(
-                "column `{}` does not change over the training part; a constant cannot be \
-                 scaled or forecast",
-                table.channels[c]
+        let column = &table.channels[c];
+        let why = match spec.scaling {
+            Scaling::Global => format!(
+                "column `{column}` does not change over the training part; a constant cannot \
+                 be scaled or forecast"
             ),
-        )
+            Scaling::Relative => format!(
+                "column `{column}` changes by the same amount at every step of the training \
+                 part (or not at all), so relative scaling has no unit; a straight line needs \
+                 no model, or try --scaling global"
+            ),
+        };
+        Error::data(path, None, None, why)
     })?;
     let scales = mase_scales(path, &table, &training)?;
     let mut data = ForecastData {

@@ -27,6 +27,16 @@ pub enum Scaling {
     Global,
 }
 
+impl Scaling {
+    /// How it scales, for a sentence: `relative to each window's last value`.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Scaling::Relative => "relative to each window's last value (--scaling relative)",
+            Scaling::Global => "by the training part's z-score (--scaling global)",
+        }
+    }
+}
+
 /// A fitted scaling: per channel, the spread and (global) the centre.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Scaler {

@@ -252,6 +252,10 @@ fn what_cannot_be_forecast_is_refused_in_one_line() {
     let e = error_of(prepared(&values, &spec(30, 1)));
     assert!(e.contains("--lookback 30 leaves no training window"), "{e}");
     let e = error_of(prepared(&[3.0; 20], &spec(4, 1)));
+    assert!(e.contains("column `y` changes by the same amount"), "{e}");
+    let mut global = spec(4, 1);
+    global.scaling = Scaling::Global;
+    let e = error_of(prepared(&[3.0; 20], &global));
     assert!(e.contains("column `y` does not change"), "{e}");
     for e in [
         error_of(prepared(&values, &spec(4, 5))),
