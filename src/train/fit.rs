@@ -181,11 +181,7 @@ pub fn fit(
             hidden_size: shape.hidden_size,
             params: shape.params(),
             train_loss: pass.loss_sum / examples + faults.perturbation(epoch),
-            train_acc: if data.forecast.is_some() {
-                f64::NAN
-            } else {
-                pass.correct as f64 / examples
-            },
+            train_acc: pass.accuracy(data),
             val_loss: validation.loss,
             val_acc: validation.accuracy,
             val_mae: validation.mae,
@@ -443,6 +439,16 @@ struct EpochPass {
     correct: i64,
     /// Set when Ctrl-C or a non-finite loss ended the pass.
     end: Option<PassEnd>,
+}
+
+impl EpochPass {
+    /// The training accuracy over the pass; `NaN` for a forecast.
+    fn accuracy(&self, data: &Prepared) -> f64 {
+        match data.forecast {
+            Some(_) => f64::NAN,
+            None => self.correct as f64 / self.examples.max(1) as f64,
+        }
+    }
 }
 
 /// Trains on `batches` (indices into `data.train`) once; stops between
