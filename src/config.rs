@@ -323,6 +323,7 @@ impl DatasetChoice {
 pub fn dataset_is_path(name: &str) -> bool {
     !matches!(name, "imdb" | "imdb-mini" | MEMORY_DATASET)
         && !crate::data::BUNDLED_SERIES.contains(&name)
+        && !crate::data::BUNDLED_FORECASTS.iter().any(|b| b.name == name)
         && !name.is_empty()
 }
 
@@ -1121,6 +1122,38 @@ struct ForecastFlags {
 }
 
 impl Options {
+    /// A bundled forecasting set (`--dataset taylor`) as the forecast it
+    /// is: its file, target and time columns, and its season unless given.
+    /// The options naming the file themselves are refused beside it.
+    fn bundled_forecast(&mut self) -> Result<()> {
+        let Some(bundled) = crate::data::BUNDLED_FORECASTS
+            .iter()
+            .find(|b| self.dataset.as_deref() == Some(b.name))
+        else {
+            return Ok(());
+        };
+        for (given, flag) in [
+            (self.series_file.is_some(), "--series"),
+            (self.target.is_some(), "--target"),
+            (self.time_col.is_some(), "--time-col"),
+            (self.series_col.is_some(), "--series-col"),
+        ] {
+            if given {
+                return Err(Error::config(
+                    flag,
+                    format!("--dataset {} names its own file and columns", bundled.name),
+                ));
+            }
+        }
+        let dir = crate::data::resolve_named(bundled.name)?;
+        let file = dir.join(bundled.file);
+        self.series_file = Some(std::path::absolute(&file).unwrap_or(file));
+        self.target = Some(bundled.target.to_owned());
+        self.time_col = Some(bundled.time.to_owned());
+        self.season = self.season.take().or(Some(vec![bundled.season]));
+        Ok(())
+    }
+
     /// Which forecasting-only options were given.
     fn forecast_flags(&self) -> ForecastFlags {
         let only = [
@@ -1485,12 +1518,14 @@ impl Options {
     /// validated with the built-in defaults. Points are ordered as nested
     /// loops over the options in flag order, the last option varying fastest.
     pub fn grid(self) -> Result<Grid> {
-        let name = self
+        let mut this = self;
+        this.bundled_forecast()?;
+        let name = this
             .dataset
             .clone()
             .unwrap_or_else(|| "imdb-mini".to_string());
-        let numeric = self.reads_series();
-        let forecast = self.series_file.is_some();
+        let numeric = this.reads_series();
+        let forecast = this.series_file.is_some();
         let (name, preset) = if forecast {
             (FORECAST_PRESET.to_owned(), forecast_preset())
         } else if numeric {
@@ -1498,8 +1533,8 @@ impl Options {
         } else {
             (name.clone(), dataset_preset(&name))
         };
-        let has_preset = preset.hidden.is_some() && (self.train.is_none() || numeric || forecast);
-        let options = self.or(preset);
+        let has_preset = preset.hidden.is_some() && (this.train.is_none() || numeric || forecast);
+        let options = this.or(preset);
         let (axes, lens) = options.grid_axes()?;
         let total: usize = lens.iter().product();
         let mut points = Vec::with_capacity(total);

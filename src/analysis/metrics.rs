@@ -60,6 +60,10 @@ pub enum Unit {
     Milliseconds,
     /// Microseconds.
     Microseconds,
+    /// A forecast's target's own units (load in MW, sales in units).
+    Target,
+    /// A ratio or a scaled error, without unit.
+    Ratio,
 }
 
 /// One metric.
@@ -93,7 +97,56 @@ pub const TEST_ACC: Metric = Metric {
     better: Better::Higher,
     contrast: Contrast::Difference,
     scale: Scale::Logit,
-    of_run: |r| Some(r.test_acc),
+    // A forecast records no accuracy (NaN): not measured.
+    of_run: |r| Some(r.test_acc).filter(|a| !a.is_nan()),
+};
+
+/// A forecast's test MAE, in the target's units.
+pub const TEST_MAE: Metric = Metric {
+    key: "test_mae",
+    header: "test MAE",
+    unit: Unit::Target,
+    better: Better::Lower,
+    contrast: Contrast::Ratio,
+    scale: Scale::Log,
+    of_run: |r| r.test_mae,
+};
+
+/// A forecast's test RMSE, in the target's units.
+pub const TEST_RMSE: Metric = Metric {
+    key: "test_rmse",
+    header: "test RMSE",
+    of_run: |r| r.test_rmse,
+    ..TEST_MAE
+};
+
+/// A forecast's test MASE (the MAE over the training part's one-step naive
+/// MAE).
+pub const TEST_MASE: Metric = Metric {
+    key: "test_mase",
+    header: "test MASE",
+    unit: Unit::Ratio,
+    of_run: |r| r.test_mase,
+    ..TEST_MAE
+};
+
+/// A forecast's test MAE over the naive last-value forecast's (below 1:
+/// better than doing nothing clever).
+pub const TEST_MAE_VS_NAIVE: Metric = Metric {
+    key: "test_mae_vs_naive",
+    header: "MAE / naive",
+    unit: Unit::Ratio,
+    of_run: |r| r.test_mae_vs_naive,
+    ..TEST_MAE
+};
+
+/// A forecast's test MAE over the seasonal naive forecast's (`--season`).
+pub const TEST_MAE_VS_SEASONAL: Metric = Metric {
+    key: "test_mae_vs_seasonal_naive",
+    header: "MAE / seasonal naive",
+    unit: Unit::Ratio,
+    of_run: |r| r.test_mae_vs_seasonal_naive,
+    ..TEST_MAE
 };
 
 /// Mean training seconds per epoch.
@@ -188,8 +241,13 @@ pub const LATENCY_STEP_P99: Metric = Metric {
 };
 
 /// Every metric, in the order `summary.json` and the tables give them.
-pub const ALL: [Metric; 10] = [
+pub const ALL: [Metric; 15] = [
     TEST_ACC,
+    TEST_MAE,
+    TEST_RMSE,
+    TEST_MASE,
+    TEST_MAE_VS_NAIVE,
+    TEST_MAE_VS_SEASONAL,
     SECS_PER_EPOCH,
     PEAK_RSS,
     GPU_PEAK,

@@ -58,6 +58,33 @@ pub use vocab::{PAD, PAD_ID, UNK, UNK_ID, Vocab};
 /// `datasets/` holding `train.ts` and `test.ts`).
 pub const BUNDLED_SERIES: &[&str] = &["japanese-vowels"];
 
+/// A bundled forecasting set: `datasets/<name>/<file>`, the column to
+/// forecast, its time column and its season in steps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BundledForecast {
+    /// The name `--dataset` takes.
+    pub name: &'static str,
+    /// The CSV under `datasets/<name>/`.
+    pub file: &'static str,
+    /// The target column.
+    pub target: &'static str,
+    /// The time column.
+    pub time: &'static str,
+    /// The season of its seasonal naive forecast, in steps.
+    pub season: usize,
+}
+
+/// The bundled forecasting sets (`--dataset NAME`; provenance in
+/// `datasets/README.md`).
+pub const BUNDLED_FORECASTS: &[BundledForecast] = &[BundledForecast {
+    name: "taylor",
+    file: "demand.csv",
+    target: "demand_mw",
+    time: "time",
+    // Half-hourly: a day is 48 steps.
+    season: 48,
+}];
+
 /// `k` distinct indices of `0..n` (all of them when `n <= k`) in a random
 /// order fixed by `seed`: the same for every model of a seed.
 pub fn sample_indices(n: usize, k: usize, seed: u64) -> Vec<usize> {

@@ -80,7 +80,20 @@ pub fn unit_format(unit: Unit) -> fn(f64) -> String {
         Unit::Bytes => mib,
         Unit::Milliseconds => |x| format!("{x:.3}"),
         Unit::Microseconds => |x| format!("{x:.1}"),
+        Unit::Target => significant,
+        Unit::Ratio => |x| format!("{x:.3}"),
     }
+}
+
+/// `x` to four significant digits (at least none after the point): a
+/// target's units may be megawatts or millimetres.
+fn significant(x: f64) -> String {
+    let digits = if x == 0.0 || !x.is_finite() {
+        0
+    } else {
+        x.abs().log10().floor() as i32
+    };
+    format!("{x:.*}", (3 - digits).max(0) as usize)
 }
 
 /// `v` drawn by `f`, or `—` without one.
@@ -156,6 +169,34 @@ pub const HEADLINE: &[Column] = &[
     Column {
         cells: Cells::Ci(metrics::TEST_ACC),
         shown: ALL,
+    },
+    Column {
+        cells: Cells::Mean(metrics::TEST_MAE),
+        shown: ALL,
+    },
+    Column {
+        cells: Cells::Ci(metrics::TEST_MAE),
+        shown: ALL,
+    },
+    Column {
+        cells: Cells::Mean(metrics::TEST_MAE_VS_NAIVE),
+        shown: ALL,
+    },
+    Column {
+        cells: Cells::Ci(metrics::TEST_MAE_VS_NAIVE),
+        shown: ALL,
+    },
+    Column {
+        cells: Cells::Mean(metrics::TEST_MAE_VS_SEASONAL),
+        shown: ALL,
+    },
+    Column {
+        cells: Cells::Mean(metrics::TEST_MASE),
+        shown: PAGE,
+    },
+    Column {
+        cells: Cells::Mean(metrics::TEST_RMSE),
+        shown: PAGE,
     },
     Column {
         cells: Cells::Mean(metrics::SECS_PER_EPOCH),
