@@ -323,7 +323,9 @@ impl DatasetChoice {
 pub fn dataset_is_path(name: &str) -> bool {
     !matches!(name, "imdb" | "imdb-mini" | MEMORY_DATASET)
         && !crate::data::BUNDLED_SERIES.contains(&name)
-        && !crate::data::BUNDLED_FORECASTS.iter().any(|b| b.name == name)
+        && !crate::data::BUNDLED_FORECASTS
+            .iter()
+            .any(|b| b.name == name)
         && !name.is_empty()
 }
 

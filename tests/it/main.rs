@@ -11,6 +11,7 @@ mod common;
 mod contract;
 mod data;
 mod determinism;
+mod forecast;
 mod hostile;
 mod interrupt;
 mod kernel;
