@@ -3,16 +3,19 @@
 //! hand-off of a seed's encoded data, and the run itself.
 
 use super::{apply_process_settings, dataset_source, model_shape, prepare_for_seed};
+use crate::data::forecast::ForecastData;
 use crate::data::{DatasetIdentity, Prepared, load_corpus};
 use crate::error::{Error, Result};
 use crate::model::{Cell, Classifier};
 use crate::probe::device::resolve_device;
 use crate::results::restamp::restamp_verdicts;
 use crate::results::{
-    self, CsvAppender, EpochRecord, GradientFlowRow, GradientStage, RunRecord, RunStatus, files,
+    self, CsvAppender, EpochRecord, ForecastRow, GradientFlowRow, GradientStage, RunRecord,
+    RunStatus, files,
 };
 use crate::results::{ModelSize, RunManifest};
 use crate::sweep::plan::Job;
+use crate::train::eval::ForecastScore;
 use crate::train::gradient_flow::gradient_norms;
 use crate::train::latency::measure_latency;
 use crate::train::{FitSettings, fit};
@@ -41,6 +44,39 @@ pub fn seed_data(point_dir: &Path, manifest: &RunManifest, seed: u64) -> Result<
         eprintln!("note: {e:#}");
     }
     Ok(prepared)
+}
+
+/// A forecasting run's test forecasts, one row per window and horizon step.
+fn forecast_rows(
+    cell: Cell,
+    seed: u64,
+    data: &ForecastData,
+    score: &ForecastScore,
+) -> Vec<ForecastRow> {
+    let (test, h) = (&data.test, data.horizon);
+    let mut rows = Vec::with_capacity(score.forecasts.len());
+    for (i, w) in test.windows.iter().enumerate() {
+        let series = &data.series[w.series];
+        for step in 0..h {
+            let at = i * h + step;
+            rows.push(ForecastRow {
+                model: cell,
+                seed,
+                series: series.name.clone(),
+                time: series
+                    .times
+                    .get(w.start + step)
+                    .cloned()
+                    .unwrap_or_default(),
+                step: step + 1,
+                actual: test.actual[at],
+                naive: test.naive[at],
+                seasonal_naive: test.seasonal.get(at).copied(),
+                forecast: score.forecasts[at],
+            });
+        }
+    }
+    rows
 }
 
 /// Where the worker of `job` leaves its record in the point folder `dir`.
@@ -305,6 +341,14 @@ pub fn run_worker(
         &outcome.epoch_verdicts,
     )?;
     let mut run = outcome.run;
+    if let (Some(forecast), Some(score)) = (&data.forecast, &outcome.test_forecast) {
+        let path = run_dir
+            .join(files::FORECASTS_DIR)
+            .join(format!("{}-seed{seed}.csv", cell.name()));
+        std::fs::create_dir_all(path.parent().expect("a folder"))
+            .map_err(|e| Error::io(&path, e))?;
+        results::write_csv_atomic(&path, &forecast_rows(cell, seed, forecast, score))?;
+    }
     if run.status == RunStatus::Ok {
         // On the best checkpoint, which fit restored to score the test split.
         measure_latency(&model, &data.test, seed, device)?.record_into(&mut run);

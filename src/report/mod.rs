@@ -22,6 +22,7 @@
 pub mod answer;
 pub mod bench;
 pub mod findings;
+pub mod forecast;
 pub mod format;
 pub mod html;
 pub mod load;

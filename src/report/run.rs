@@ -26,6 +26,10 @@ use crate::results::{files, write_json_atomic};
 pub mod chart_files {
     /// Validation accuracy per epoch.
     pub const VAL_ACC: &str = "val_acc.png";
+    /// A forecast's validation MAE per epoch.
+    pub const VAL_MAE: &str = "val_mae.png";
+    /// A forecast's test part one step ahead.
+    pub const FORECAST: &str = "forecast.png";
     /// Training and validation loss per epoch.
     pub const LOSS: &str = "loss.png";
     /// Validation accuracy against cumulative training time.
@@ -93,6 +97,7 @@ pub fn finish_run(dir: &Path) -> Result<FinishedRun> {
 /// the render made, so that the terminal says what the page says.
 fn finished(run: &RunFiles, csv: Csv) -> Result<FinishedRun> {
     fill_time_to_target(run, csv)?;
+    fill_forecasts(run, csv)?;
     let (html, summary, claims, answer) = render(run, csv)?;
     let mut first_screen = answer.map(|a| a.text()).unwrap_or_default();
     let gap = if first_screen.is_empty() { "" } else { "\n" };
@@ -234,6 +239,7 @@ pub fn render_run(dir: &Path) -> Result<PathBuf> {
 pub fn render_run_with(dir: &Path, csv: Csv) -> Result<PathBuf> {
     let run = RunFiles::load(dir)?;
     fill_time_to_target(&run, csv)?;
+    fill_forecasts(&run, csv)?;
     render(&run, csv).map(|(page, ..)| page)
 }
 
@@ -253,6 +259,15 @@ fn fill_time_to_target(run: &RunFiles, csv: Csv) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// Gathers a forecast's test forecasts into `forecasts.csv` when `csv`
+/// allows it.
+fn fill_forecasts(run: &RunFiles, csv: Csv) -> Result<()> {
+    if csv == Csv::Leave || !run.config.config.dataset.is_forecast() {
+        return Ok(());
+    }
+    super::forecast::write(&run.dir, &super::forecast::gather(run)?)
 }
 
 /// `report DIR` of a run folder: renders it as [`render_run`], with time
@@ -311,6 +326,10 @@ fn draw_charts(run: &RunFiles, summary: &Summary) -> Result<Vec<Figure>> {
         });
         dir.join(file)
     };
+    if run.config.config.dataset.is_forecast() {
+        forecast_charts(run, &mut add)?;
+        return Ok(figures);
+    }
     plot::draw_val_acc(
         &add(
             chart_files::VAL_ACC,
@@ -387,6 +406,48 @@ fn draw_charts(run: &RunFiles, summary: &Summary) -> Result<Vec<Figure>> {
     Ok(figures)
 }
 
+/// A forecast's charts: validation MAE per epoch, the loss, and the test
+/// part one step ahead against the naive forecast.
+fn forecast_charts(
+    run: &RunFiles,
+    add: &mut impl FnMut(&str, &str, &str) -> std::path::PathBuf,
+) -> Result<()> {
+    let models = run.models();
+    let target = run.config.config.dataset.target.clone().unwrap_or_default();
+    plot::draw_val_mae(
+        &add(
+            chart_files::VAL_MAE,
+            "Line chart of mean validation MAE per epoch for each model, with a min–max band over seeds",
+            "Validation MAE per epoch in the target's units: mean over seeds, shaded band from the lowest to the highest seed; early stopping keeps the lowest.",
+        ),
+        &series::epoch_band(&run.epochs, &models, |e| e.val_mae.unwrap_or(f64::NAN)),
+        &target,
+    )?;
+    plot::draw_loss(
+        &add(
+            chart_files::LOSS,
+            "Two line charts: training loss and validation loss per epoch for each model",
+            "Training (left) and validation (right) mean squared error of the scaled targets: mean over seeds, band from lowest to highest.",
+        ),
+        &series::epoch_band(&run.epochs, &models, |e| e.train_loss),
+        &series::epoch_band(&run.epochs, &models, |e| e.val_loss),
+    )?;
+    let rows = super::forecast::gather(run)?;
+    let lines = super::forecast::chart_lines(run, &rows);
+    if !lines.is_empty() {
+        super::plot::forecast::draw_forecast(
+            &add(
+                chart_files::FORECAST,
+                "Line chart of the test part: what happened, the naive forecast and each model's one-step forecast",
+                "The end of the test part one step ahead (the first series' last 200 windows): what happened (dark), the naive last-value forecast (grey) and each model's forecast from its seed with the lowest validation MAE.",
+            ),
+            &lines,
+            &target,
+        )?;
+    }
+    Ok(())
+}
+
 /// The notes at the top of the run page: a live render, a cut-off line, a
 /// missing kernel check, the data's warnings, a merge's notes and the
 /// duplicate rows.
@@ -401,6 +462,14 @@ fn page_notes(run: &RunFiles, csv: Csv, summary: &Summary) -> Vec<String> {
         notes.push(note);
     }
     notes.extend(run.config.data_warnings.iter().cloned());
+    if run.config.config.dataset.is_forecast() {
+        let rows = super::forecast::gather(run).unwrap_or_default();
+        notes.extend(super::forecast::sentence(
+            run,
+            &rows,
+            run.config.config.horizon,
+        ));
+    }
     notes.extend(run.config.merge_notes.iter().cloned());
     for d in &summary.duplicates {
         notes.push(format!(

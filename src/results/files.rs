@@ -19,6 +19,12 @@ pub const EPOCHS_ATTEMPTS: &str = "epochs_attempts.csv";
 pub const SUMMARY: &str = "summary.json";
 /// The HTML report.
 pub const REPORT: &str = "report.html";
+/// A forecast: every test window's forecast per model and seed, beside
+/// what happened and the naive forecasts (gathered from [`FORECASTS_DIR`]).
+pub const FORECASTS: &str = "forecasts.csv";
+/// Folder of a point where each forecasting run leaves its test forecasts
+/// (`<model>-seed<seed>.csv`, [`FORECASTS`]'s columns but the first two).
+pub const FORECASTS_DIR: &str = "forecasts";
 /// Gradient norm per input time step, per model (gradient-flow chart).
 pub const GRADIENT_FLOW: &str = "gradient_flow.csv";
 /// Timed train steps per model under `--kernel auto` and `native` (the kernel check).

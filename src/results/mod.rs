@@ -21,6 +21,6 @@ pub use io::{
 };
 pub use manifest::{EnvironmentFile, MergedFrom, ModelSize, RunManifest, SweepManifest, point_dir};
 pub use records::{
-    EpochRecord, GradientFlowRow, GradientStage, KernelCheckRow, KernelMeasure, RunRecord,
-    RunStatus,
+    EpochRecord, ForecastRow, GradientFlowRow, GradientStage, KernelCheckRow, KernelMeasure,
+    RunRecord, RunStatus,
 };

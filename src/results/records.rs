@@ -97,6 +97,31 @@ pub struct EpochRecord {
     pub val_mae: Option<f64>,
 }
 
+/// One horizon step of one test window of a forecast (`forecasts.csv`):
+/// values in the target's units.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ForecastRow {
+    /// The model that forecast it.
+    pub model: Cell,
+    /// The run's seed.
+    pub seed: u64,
+    /// The series' name (empty for a file of one series).
+    pub series: String,
+    /// The time of the step forecast, as the file wrote it (empty without
+    /// a time column).
+    pub time: String,
+    /// The step of the window's horizon, 1 to `--horizon`.
+    pub step: usize,
+    /// What happened.
+    pub actual: f64,
+    /// The naive (last-value) forecast.
+    pub naive: f64,
+    /// The seasonal naive forecast (`--season`); empty without one.
+    pub seasonal_naive: Option<f64>,
+    /// The model's forecast.
+    pub forecast: f64,
+}
+
 impl EpochRecord {
     /// An epoch of `model` with `seed` and nothing measured: zeros, no
     /// probe readings, the first attempt. Set the fields a caller knows

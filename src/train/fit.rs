@@ -8,7 +8,7 @@ use indicatif::ProgressBar;
 use tch::nn::OptimizerConfig;
 use tch::{Device, Kind, Tensor, nn};
 
-use super::eval::{evaluate, forecast_outputs, macro_f1, score_forecast};
+use super::eval::{ForecastScore, evaluate, forecast_outputs, macro_f1, score_forecast};
 use crate::analysis::disturbance::{DisturbanceRule, EpochTiming, clean_epochs, disturbed_epochs};
 use crate::config::Config;
 use crate::data::{BatchData, Prepared, padding_fraction};
@@ -46,6 +46,9 @@ pub struct FitOutcome {
     /// run (the rows handed to `on_epoch` were decided with the epochs so
     /// far: the outlier test needs later epochs).
     pub epoch_verdicts: Vec<EpochVerdict>,
+    /// A forecast's test windows scored with the best weights; `None` for
+    /// classification or a run that did not finish.
+    pub test_forecast: Option<ForecastScore>,
 }
 
 /// One training step as `compare` takes it: forward in training mode,
@@ -212,17 +215,19 @@ pub fn fit(
         }
     }
     let verdicts = time_run(&mut run, &rule, &timings);
+    let mut test_forecast = None;
     if run.status == RunStatus::Ok {
         if let Some(weights) = &best.weights {
             restore(vs, weights)?;
         }
-        test_run(&mut run, model, data, settings.device)?;
+        test_forecast = test_run(&mut run, model, data, settings.device)?;
     }
     Ok(FitOutcome {
         run,
         // One per epoch handed to `on_epoch`: an epoch cut short by Ctrl-C
         // or divergence has neither a timing nor a row.
         epoch_verdicts: verdicts,
+        test_forecast,
     })
 }
 
@@ -315,32 +320,33 @@ fn validate(model: &Classifier, data: &Prepared, device: Device) -> Result<Valid
 
 /// Scores the restored best weights on `data.test` into `run`: accuracy
 /// and macro F1, or a forecast's errors and their ratios to the naive
-/// forecasts (its accuracies `NaN`).
+/// forecasts (its accuracies `NaN`), whose score is returned.
 fn test_run(
     run: &mut RunRecord,
     model: &Classifier,
     data: &Prepared,
     device: Device,
-) -> Result<()> {
+) -> Result<Option<ForecastScore>> {
     let Some(forecast) = &data.forecast else {
         let test = evaluate(model, &data.test, device)?;
         run.test_acc = test.accuracy;
         run.test_loss = test.loss;
         run.test_macro_f1 = macro_f1(&data.test.labels, &test.predictions);
-        return Ok(());
+        return Ok(None);
     };
     let out = forecast_outputs(model, &data.test, device)?;
     run.test_loss = out.loss;
     run.test_acc = f64::NAN;
     run.test_macro_f1 = f64::NAN;
-    if let Some(score) = score_forecast(forecast, &forecast.test, &out.outputs) {
+    let score = score_forecast(forecast, &forecast.test, &out.outputs);
+    if let Some(score) = &score {
         run.test_mae = Some(score.model.mae);
         run.test_rmse = Some(score.model.rmse);
         run.test_mase = Some(score.model.mase);
         run.test_mae_vs_naive = Some(score.model.mae / score.naive.mae);
         run.test_mae_vs_seasonal_naive = score.seasonal.map(|s| score.model.mae / s.mae);
     }
-    Ok(())
+    Ok(score)
 }
 
 /// Early stopping on validation accuracy (a forecast: validation MAE):

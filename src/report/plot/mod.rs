@@ -3,8 +3,10 @@
 //!
 //! - [`style`]: font, palette, sizes, canvas, ranges and ticks, shared by all;
 //! - [`run`]: the run report's charts;
+//! - [`forecast`]: a forecast's chart of the test part;
 //! - [`sweep`]: the sweep report's charts.
 
+pub mod forecast;
 pub mod run;
 pub mod style;
 pub mod sweep;

@@ -30,6 +30,20 @@ pub fn draw_val_acc(path: &Path, bands: &[Band]) -> Result<()> {
     })
 }
 
+/// A forecast's mean validation MAE per epoch for each model, with the
+/// min–max band over seeds, in the target's units.
+pub fn draw_val_mae(path: &Path, bands: &[Band], target: &str) -> Result<()> {
+    draw(path, |p| {
+        band_chart(
+            p,
+            bands,
+            "Validation MAE per epoch (mean over seeds, band: min–max)",
+            &format!("validation MAE ({target})"),
+            1.0,
+        )
+    })
+}
+
 fn band_chart(path: &Path, bands: &[Band], caption: &str, y_desc: &str, scale: f64) -> DrawResult {
     let root = canvas(path, CHART_SIZE_PX)?;
     draw_bands(&root, bands, caption, y_desc, scale, false)?;
