@@ -69,8 +69,8 @@ pub struct AnswerInputs<'a> {
 /// What one line says: the one vocabulary of [`super::say`].
 pub use super::say::Said as Decision;
 
-/// How many seeds an undecided line needs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+/// How many seeds an undecided line needs (more seeds order later).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Need {
     /// About this many paired seeds in all.
@@ -293,13 +293,7 @@ fn latency_line(pair: &PairSummary, kernel: Option<&str>, series: bool) -> Answe
         } else {
             Decision::NoDifference
         };
-        let need = parts
-            .iter()
-            .filter_map(|p| p.1.need)
-            .max_by_key(|n| match n {
-                Need::Seeds(n) => *n,
-                Need::TooMany => usize::MAX,
-            });
+        let need = parts.iter().filter_map(|p| p.1.need).max();
         let text = parts
             .iter()
             .map(|(what, l)| format!("{what}, {}", l.text))

@@ -197,12 +197,6 @@ pub fn seeds_sentence(summary: &Summary) -> Option<String> {
 /// the runs whose speed figures still rest on them.
 pub fn timing_sentence(summary: &Summary) -> Option<String> {
     let t = summary.timing.as_ref()?;
-    let names = |runs: &[crate::analysis::summary::ModelSeed]| -> String {
-        runs.iter()
-            .map(|r| format!("{} seed {}", r.model.display_name(), r.seed))
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
     let mut parts = Vec::new();
     if !t.remeasured_runs.is_empty() {
         parts.push(format!(
@@ -210,7 +204,7 @@ pub fn timing_sentence(summary: &Summary) -> Option<String> {
             t.replaced_disturbed_epochs,
             if t.replaced_disturbed_epochs == 1 { "" } else { "s" },
             say::count(t.remeasured_runs.len(), "run"),
-            names(&t.remeasured_runs),
+            run_names(&t.remeasured_runs),
             if t.replaced_disturbed_epochs == 1 { "was" } else { "were" },
             if t.remeasured_runs.len() == 1 { "it was" } else { "they were" },
         ));
@@ -258,7 +252,7 @@ pub fn timing_sentence(summary: &Summary) -> Option<String> {
             } else {
                 " that stand"
             },
-            names(&t.disturbed_runs)
+            run_names(&t.disturbed_runs)
         )
     };
     parts.push(standing);
@@ -269,6 +263,15 @@ pub fn timing_sentence(summary: &Summary) -> Option<String> {
         .map(|c| c.to_uppercase().chain(chars).collect())
         .unwrap_or_default();
     Some(format!("Timings: {capitalised}"))
+}
+
+/// `LSTM seed 2, GRU seed 3`.
+fn run_names(runs: &[crate::analysis::summary::ModelSeed]) -> String {
+    let names: Vec<String> = runs
+        .iter()
+        .map(|r| format!("{} seed {}", r.model.display_name(), r.seed))
+        .collect();
+    names.join(", ")
 }
 
 /// How a point's timings fared, for one cell of the sweep table:
@@ -285,12 +288,7 @@ pub fn timing_cell(summary: &Summary) -> String {
         .iter()
         .any(|p| speed_rests_on_disturbed(p, Some(t)))
     {
-        let runs: Vec<String> = t
-            .disturbed_runs
-            .iter()
-            .map(|r| format!("{} seed {}", r.model.display_name(), r.seed))
-            .collect();
-        return format!("disturbed: {}", runs.join(", "));
+        return format!("disturbed: {}", run_names(&t.disturbed_runs));
     }
     let mut parts = Vec::new();
     if !t.remeasured_runs.is_empty() {
