@@ -29,7 +29,7 @@ pub fn decide(
         .pairs
         .iter()
         .map(|p| {
-            let d = p.test_acc_diff.as_ref()?;
+            let d = p.diff(&crate::analysis::metrics::TEST_ACC)?;
             let (lo, hi) = d.ci_low.zip(d.ci_high)?;
             (d.n >= AutoSeeds::FIRST_SEEDS as usize).then_some((hi - lo) / 2.0 * 100.0)
         })

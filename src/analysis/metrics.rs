@@ -80,6 +80,9 @@ pub struct Metric {
     pub better: Better,
     /// How two models are compared on it.
     pub contrast: Contrast,
+    /// Its key in `summary.json`'s `pairs[]`, for a metric the pairs
+    /// compare (`speed_ratio`).
+    pub pair_key: Option<&'static str>,
     /// The scale its interval is computed on: logit for a fraction, log for
     /// a positive quantity.
     pub scale: Scale,
@@ -95,6 +98,7 @@ pub const TEST_ACC: Metric = Metric {
     header: "test acc (%)",
     unit: Unit::Fraction,
     better: Better::Higher,
+    pair_key: Some("test_acc_diff"),
     contrast: Contrast::Difference,
     scale: Scale::Logit,
     // A forecast records no accuracy (NaN): not measured.
@@ -155,6 +159,7 @@ pub const SECS_PER_EPOCH: Metric = Metric {
     header: "s/epoch",
     unit: Unit::Seconds,
     better: Better::Lower,
+    pair_key: Some("speed_ratio"),
     contrast: Contrast::Ratio,
     scale: Scale::Log,
     of_run: |r| Some(r.secs_per_epoch),
@@ -166,6 +171,7 @@ pub const PEAK_RSS: Metric = Metric {
     header: "peak RSS (MiB)",
     unit: Unit::Bytes,
     better: Better::Lower,
+    pair_key: Some("memory_ratio"),
     contrast: Contrast::Ratio,
     scale: Scale::Log,
     of_run: |r| Some(r.peak_rss_bytes as f64),
@@ -177,6 +183,7 @@ pub const GPU_PEAK: Metric = Metric {
     header: "peak GPU memory (MiB)",
     unit: Unit::Bytes,
     better: Better::Lower,
+    pair_key: Some("gpu_memory_ratio"),
     contrast: Contrast::Ratio,
     scale: Scale::Log,
     of_run: |r| r.gpu_peak_bytes.map(|b| b as f64),
@@ -189,6 +196,7 @@ pub const TRAIN_RSS: Metric = Metric {
     header: "memory training adds (MiB)",
     unit: Unit::Bytes,
     better: Better::Lower,
+    pair_key: Some("train_memory_ratio"),
     contrast: Contrast::Ratio,
     scale: Scale::Log,
     of_run: |r| r.train_rss_delta_bytes.map(|b| b as f64),
@@ -200,6 +208,7 @@ pub const LATENCY_WHOLE_P50: Metric = Metric {
     header: "latency p50 (ms)",
     unit: Unit::Milliseconds,
     better: Better::Lower,
+    pair_key: Some("latency_review_ratio"),
     contrast: Contrast::Ratio,
     scale: Scale::Log,
     of_run: |r| r.latency_review_p50_ms,
@@ -209,6 +218,7 @@ pub const LATENCY_WHOLE_P50: Metric = Metric {
 pub const LATENCY_WHOLE_P99: Metric = Metric {
     key: "latency_review_p99_ms",
     header: "latency p99 (ms)",
+    pair_key: None,
     of_run: |r| r.latency_review_p99_ms,
     ..LATENCY_WHOLE_P50
 };
@@ -219,6 +229,7 @@ pub const LATENCY_STEP_P50: Metric = Metric {
     header: "per step p50 (µs)",
     unit: Unit::Microseconds,
     better: Better::Lower,
+    pair_key: Some("latency_step_ratio"),
     contrast: Contrast::Ratio,
     scale: Scale::Log,
     of_run: |r| r.latency_step_p50_us,
@@ -228,6 +239,7 @@ pub const LATENCY_STEP_P50: Metric = Metric {
 pub const LATENCY_STEP_P90: Metric = Metric {
     key: "latency_step_p90_us",
     header: "per step p90 (µs)",
+    pair_key: None,
     of_run: |r| r.latency_step_p90_us,
     ..LATENCY_STEP_P50
 };
@@ -236,6 +248,7 @@ pub const LATENCY_STEP_P90: Metric = Metric {
 pub const LATENCY_STEP_P99: Metric = Metric {
     key: "latency_step_p99_us",
     header: "per step p99 (µs)",
+    pair_key: Some("latency_step_p99_ratio"),
     of_run: |r| r.latency_step_p99_us,
     ..LATENCY_STEP_P50
 };

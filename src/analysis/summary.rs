@@ -11,7 +11,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::analysis::kernel_split::KernelSplit;
-use crate::analysis::metrics::{self, Metric};
+use crate::analysis::metrics::{self, Contrast, Metric};
 use crate::analysis::stats::{Estimate, PairedDiff, Ratio, paired_difference, paired_ratio};
 use crate::analysis::time_to_target::TimeToTarget;
 use crate::error::Result;
@@ -61,27 +61,41 @@ pub struct PairSummary {
     pub n_pairs: usize,
     /// Those seeds, ascending.
     pub seeds: Vec<u64>,
-    /// Test accuracy `a - b` (fraction), paired by seed, with a paired t-test.
-    pub test_acc_diff: Option<PairedDiff>,
-    /// `secs_per_epoch` of `a` over that of `b` (above 1: `a` is slower).
-    pub speed_ratio: Option<Ratio>,
-    /// `peak_rss_bytes` of `a` over that of `b` (above 1: `a` used more).
-    pub memory_ratio: Option<Ratio>,
-    /// `gpu_peak_bytes` of `a` over that of `b`, when both recorded it.
-    pub gpu_memory_ratio: Option<Ratio>,
-    /// `train_rss_delta_bytes` of `a` over that of `b` (the memory training
-    /// adds), when both recorded it.
-    #[serde(default)]
-    pub train_memory_ratio: Option<Ratio>,
-    /// `latency_review_p50_ms` of `a` over that of `b` (above 1: `a` is slower).
-    #[serde(default)]
-    pub latency_review_ratio: Option<Ratio>,
-    /// `latency_step_p50_us` of `a` over that of `b` (above 1: `a` is slower).
-    #[serde(default)]
-    pub latency_step_ratio: Option<Ratio>,
-    /// `latency_step_p99_us` of `a` over that of `b`.
-    #[serde(default)]
-    pub latency_step_p99_ratio: Option<Ratio>,
+    /// Each paired metric's comparison ([`Metric::pair_key`]): test
+    /// accuracy `a − b` (fraction) with a paired t-test, the others `a / b`
+    /// (above 1: `a` is slower or uses more); `None` where a run of either
+    /// did not record it. In `summary.json` each is a key of its own.
+    #[serde(flatten)]
+    pub contrasts: BTreeMap<String, Option<Paired>>,
+}
+
+/// A pair's comparison of one metric, by its [`Contrast`].
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Paired {
+    /// `a − b`, paired by seed.
+    Difference(PairedDiff),
+    /// `a / b`, paired by seed.
+    Ratio(Ratio),
+}
+
+impl PairSummary {
+    /// The paired difference `a − b` of `metric` (test accuracy), when both
+    /// recorded it.
+    pub fn diff(&self, metric: &Metric) -> Option<&PairedDiff> {
+        match self.contrasts.get(metric.pair_key?)? {
+            Some(Paired::Difference(d)) => Some(d),
+            _ => None,
+        }
+    }
+
+    /// The paired ratio `a / b` of `metric`, when both recorded it.
+    pub fn ratio(&self, metric: &Metric) -> Option<&Ratio> {
+        match self.contrasts.get(metric.pair_key?)? {
+            Some(Paired::Ratio(r)) => Some(r),
+            _ => None,
+        }
+    }
 }
 
 /// A run that did not end `ok`.
@@ -319,38 +333,15 @@ pub fn summarize_planned(runs: &[RunRecord], models: &[Cell], planned_seeds: &[u
                 .collect();
             let ra: Vec<&RunRecord> = seeds.iter().map(|s| ok[&(a, *s)]).collect();
             let rb: Vec<&RunRecord> = seeds.iter().map(|s| ok[&(b, *s)]).collect();
-            let col = |rs: &[&RunRecord], f: fn(&RunRecord) -> f64| {
-                rs.iter().map(|r| f(r)).collect::<Vec<_>>()
-            };
-            let gpu = |rs: &[&RunRecord]| {
-                rs.iter()
-                    .map(|r| r.gpu_peak_bytes.map(|b| b as f64))
-                    .collect::<Option<Vec<_>>>()
-            };
+            let contrasts = metrics::ALL
+                .iter()
+                .filter_map(|m| Some((m.pair_key?.to_string(), contrast(m, &ra, &rb))))
+                .collect();
             PairSummary {
                 a,
                 b,
                 n_pairs: seeds.len(),
-                test_acc_diff: paired_difference(
-                    &col(&ra, |r| r.test_acc),
-                    &col(&rb, |r| r.test_acc),
-                ),
-                speed_ratio: paired_ratio(
-                    &col(&ra, |r| r.secs_per_epoch),
-                    &col(&rb, |r| r.secs_per_epoch),
-                ),
-                memory_ratio: paired_ratio(
-                    &col(&ra, |r| r.peak_rss_bytes as f64),
-                    &col(&rb, |r| r.peak_rss_bytes as f64),
-                ),
-                gpu_memory_ratio: match (gpu(&ra), gpu(&rb)) {
-                    (Some(x), Some(y)) => paired_ratio(&x, &y),
-                    _ => None,
-                },
-                train_memory_ratio: both(&ra, &rb, |r| r.train_rss_delta_bytes.map(|b| b as f64)),
-                latency_review_ratio: both(&ra, &rb, |r| r.latency_review_p50_ms),
-                latency_step_ratio: both(&ra, &rb, |r| r.latency_step_p50_us),
-                latency_step_p99_ratio: both(&ra, &rb, |r| r.latency_step_p99_us),
+                contrasts,
                 seeds,
             }
         })
@@ -374,11 +365,19 @@ pub fn summarize_planned(runs: &[RunRecord], models: &[Cell], planned_seeds: &[u
     }
 }
 
-/// The paired ratio of `f` over runs `a` and `b` (paired by position),
-/// when every run of both recorded it.
-fn both(a: &[&RunRecord], b: &[&RunRecord], f: fn(&RunRecord) -> Option<f64>) -> Option<Ratio> {
-    let col = |rs: &[&RunRecord]| rs.iter().map(|r| f(r)).collect::<Option<Vec<_>>>();
-    paired_ratio(&col(a)?, &col(b)?)
+/// `metric` of runs `a` against runs `b` (paired by position) by its
+/// contrast, when every run of both recorded it.
+fn contrast(metric: &Metric, a: &[&RunRecord], b: &[&RunRecord]) -> Option<Paired> {
+    let col = |rs: &[&RunRecord]| {
+        rs.iter()
+            .map(|r| (metric.of_run)(r))
+            .collect::<Option<Vec<_>>>()
+    };
+    let (a, b) = (col(a)?, col(b)?);
+    match metric.contrast {
+        Contrast::Difference => paired_difference(&a, &b).map(Paired::Difference),
+        Contrast::Ratio => paired_ratio(&a, &b).map(Paired::Ratio),
+    }
 }
 
 /// The timing trust of `runs`, the attempts whose timing stands (`None`
@@ -614,11 +613,14 @@ pub(crate) mod tests {
         let p = &s.pairs[0];
         assert_eq!((p.a.name(), p.b.name(), p.n_pairs), ("lstm", "gru", 3));
         // diffs 0.01, 0.02, 0.01 -> mean 0.01333
-        assert!((p.test_acc_diff.unwrap().mean_diff - 0.04 / 3.0).abs() < 1e-12);
+        assert!((p.diff(&metrics::TEST_ACC).unwrap().mean_diff - 0.04 / 3.0).abs() < 1e-12);
         // ratios 2, 1.5, 2 -> geometric mean 1.8171205928321397 (see stats tests)
-        assert!((p.speed_ratio.unwrap().ratio - 1.817_120_592_832_139_7).abs() < 1e-9);
-        assert_eq!(p.memory_ratio.unwrap().ratio, 1.0);
-        assert!(p.gpu_memory_ratio.is_none());
+        assert!(
+            (p.ratio(&metrics::SECS_PER_EPOCH).unwrap().ratio - 1.817_120_592_832_139_7).abs()
+                < 1e-9
+        );
+        assert_eq!(p.ratio(&metrics::PEAK_RSS).unwrap().ratio, 1.0);
+        assert!(p.ratio(&metrics::GPU_PEAK).is_none());
     }
 
     #[test]
@@ -653,7 +655,13 @@ pub(crate) mod tests {
         assert_eq!(s.model(Cell::Gru).unwrap().seeds, 1);
         assert_eq!(s.pairs[0].n_pairs, 1);
         assert_eq!(s.pairs[0].seeds, [1]);
-        assert!(s.pairs[0].test_acc_diff.unwrap().p_value.is_none());
+        assert!(
+            s.pairs[0]
+                .diff(&metrics::TEST_ACC)
+                .unwrap()
+                .p_value
+                .is_none()
+        );
     }
 
     #[test]
@@ -702,8 +710,8 @@ pub(crate) mod tests {
             (s.models.clone(), true, 2)
         );
         let (x, y) = (
-            back.pairs[0].test_acc_diff.unwrap(),
-            s.pairs[0].test_acc_diff.unwrap(),
+            back.pairs[0].diff(&metrics::TEST_ACC).unwrap(),
+            s.pairs[0].diff(&metrics::TEST_ACC).unwrap(),
         );
         assert!((x.mean_diff - y.mean_diff).abs() < 1e-15);
         assert_eq!(

@@ -29,6 +29,7 @@ use serde::Serialize;
 use super::say::{Words, say, seeds as seeds_word};
 use super::view::verdict::{Comparison, MIN_SEEDS_FOR_TEST, speed_rests_on_disturbed};
 use crate::analysis::auto_seeds::{SEEDS_SEARCHED, seeds_for_half_width};
+use crate::analysis::metrics;
 use crate::analysis::stats::{CONFIDENCE_LEVEL, Ratio, t_critical};
 use crate::analysis::summary::{PairSummary, Summary};
 use crate::config::{AutoSeeds, KernelChoice};
@@ -68,8 +69,8 @@ pub struct AnswerInputs<'a> {
 /// What one line says: the one vocabulary of [`super::say`].
 pub use super::say::Said as Decision;
 
-/// How many seeds an undecided line needs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+/// How many seeds an undecided line needs (more seeds order later).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Need {
     /// About this many paired seeds in all.
@@ -189,7 +190,7 @@ pub fn answer(inputs: &AnswerInputs) -> Option<Answer> {
     let disturbed = speed_rests_on_disturbed(pair, s.timing.as_ref());
     let mut lines = Vec::new();
 
-    lines.push(match &pair.test_acc_diff {
+    lines.push(match pair.diff(&metrics::TEST_ACC) {
         Some(d) => accuracy_line(pair, &Comparison::of_difference(d), d.sd_diff, inputs),
         None => not_measured("Accuracy", "no paired test accuracies."),
     });
@@ -201,31 +202,20 @@ pub fn answer(inputs: &AnswerInputs) -> Option<Answer> {
     } else {
         Spread::Cells
     };
-    let time = (Kind::Time, spread);
-    lines.push(match &pair.speed_ratio {
-        Some(r) => {
-            let l = ratio_line("Training time per epoch", a, b, r, time, kernel.as_deref());
-            if disturbed {
-                on_disturbed_timings(l)
-            } else {
-                l
-            }
-        }
+    let time = (Words::TIME, spread);
+    lines.push(match pair.ratio(&metrics::SECS_PER_EPOCH) {
+        Some(r) => on_disturbed_timings(
+            ratio_line("Training time per epoch", a, b, r, time, kernel.as_deref()),
+            spread,
+        ),
         None => not_measured("Training time per epoch", "not recorded."),
     });
-
     if let Some(t) = &s.time_to_target {
-        lines.push(time_to_target_line(
-            t,
-            pair,
-            time,
-            kernel.as_deref(),
-            disturbed,
-        ));
+        lines.push(time_to_target_line(t, pair, time, kernel.as_deref()));
     }
 
     let memory = memory_measure(pair)
-        .map(|(criterion, r)| ratio_line(criterion, a, b, r, (Kind::Memory, Spread::Cells), None));
+        .map(|(criterion, r)| ratio_line(criterion, a, b, r, (Words::MEMORY, Spread::Cells), None));
     lines.push(memory.unwrap_or_else(|| not_measured("Memory", "not recorded.")));
 
     lines.push(latency_line(pair, kernel.as_deref(), inputs.series));
@@ -239,9 +229,8 @@ pub fn answer(inputs: &AnswerInputs) -> Option<Answer> {
 fn time_to_target_line(
     t: &crate::analysis::time_to_target::TimeToTarget,
     pair: &PairSummary,
-    time: (Kind, Spread),
+    time: (Words, Spread),
     kernel: Option<&str>,
-    disturbed: bool,
 ) -> AnswerLine {
     let (a, b) = (pair.a.display_name(), pair.b.display_name());
     let criterion = format!("Time to {:.1}% validation accuracy", t.target * 100.0);
@@ -272,11 +261,7 @@ fn time_to_target_line(
     if !reach.is_empty() {
         l.text.push_str(&format!("; {}", reach.join(", ")));
     }
-    if disturbed {
-        on_disturbed_timings(l)
-    } else {
-        l
-    }
+    on_disturbed_timings(l, time.1)
 }
 
 /// Latency at batch 1 (p50) per whole example and per streamed step, in
@@ -285,12 +270,12 @@ fn latency_line(pair: &PairSummary, kernel: Option<&str>, series: bool) -> Answe
     let (a, b) = (pair.a.display_name(), pair.b.display_name());
     let (whole, step) = latency_units(series);
     let parts: Vec<(&str, AnswerLine)> = [
-        (whole, pair.latency_review_ratio.as_ref()),
-        (step, pair.latency_step_ratio.as_ref()),
+        (whole, pair.ratio(&metrics::LATENCY_WHOLE_P50)),
+        (step, pair.ratio(&metrics::LATENCY_STEP_P50)),
     ]
     .into_iter()
     .filter_map(|(what, r)| {
-        let latency = ratio_line("", a, b, r?, (Kind::Time, Spread::Cells), None);
+        let latency = ratio_line("", a, b, r?, (Words::TIME, Spread::Cells), None);
         Some((what, latency))
     })
     .collect();
@@ -308,13 +293,7 @@ fn latency_line(pair: &PairSummary, kernel: Option<&str>, series: bool) -> Answe
         } else {
             Decision::NoDifference
         };
-        let need = parts
-            .iter()
-            .filter_map(|p| p.1.need)
-            .max_by_key(|n| match n {
-                Need::Seeds(n) => *n,
-                Need::TooMany => usize::MAX,
-            });
+        let need = parts.iter().filter_map(|p| p.1.need).max();
         let text = parts
             .iter()
             .map(|(what, l)| format!("{what}, {}", l.text))
@@ -329,11 +308,11 @@ fn latency_line(pair: &PairSummary, kernel: Option<&str>, series: bool) -> Answe
     }
 }
 
-/// A timing line that rests on runs whose epochs other load disturbed
-/// (made with [`Spread::Disturbed`]) says so; not decided without a seed
-/// count, it says to measure again instead.
-fn on_disturbed_timings(mut l: AnswerLine) -> AnswerLine {
+/// A timing line whose spread is [`Spread::Disturbed`] says what it rests
+/// on; not decided without a seed count, it says to measure again instead.
+fn on_disturbed_timings(mut l: AnswerLine, spread: Spread) -> AnswerLine {
     match (l.decision, l.need) {
+        _ if spread == Spread::Cells => {}
         (Decision::NotMeasured, _) => {}
         (Decision::Undecided, None) => l.text.push_str(
             "; rests on disturbed timings (see Timings): measure again on a quiet machine (--remeasure) before adding seeds",
@@ -358,19 +337,12 @@ enum Spread {
 /// memory where measured, else what training adds, else peak RSS.
 pub fn memory_measure(pair: &PairSummary) -> Option<(&'static str, &Ratio)> {
     [
-        ("Peak GPU memory", pair.gpu_memory_ratio.as_ref()),
-        ("Memory training adds", pair.train_memory_ratio.as_ref()),
-        ("Peak memory (RSS)", pair.memory_ratio.as_ref()),
+        ("Peak GPU memory", metrics::GPU_PEAK),
+        ("Memory training adds", metrics::TRAIN_RSS),
+        ("Peak memory (RSS)", metrics::PEAK_RSS),
     ]
     .into_iter()
-    .find_map(|(name, r)| Some((name, r?)))
-}
-
-/// Times (lower is faster) or memory (lower uses less).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Kind {
-    Time,
-    Memory,
+    .find_map(|(name, m)| Some((name, pair.ratio(&m)?)))
 }
 
 fn not_measured(criterion: &str, text: &str) -> AnswerLine {
@@ -408,44 +380,24 @@ fn points(p: f64) -> String {
     }
 }
 
-/// Test accuracy `a − b`.
+/// Test accuracy `a − b`; the useful width is the run's precision.
 fn accuracy_line(
     pair: &PairSummary,
     c: &Comparison,
     sd: Option<f64>,
     inputs: &AnswerInputs,
 ) -> AnswerLine {
-    let criterion = "Accuracy";
     let names = (pair.a.display_name(), pair.b.display_name());
     let Some((lo, hi)) = c.shown_ci() else {
-        return too_few(criterion, c.n);
+        return too_few("Accuracy", c.n);
     };
     let p = inputs.precision_points;
-    let narrow = (hi - lo) * 100.0 / 2.0 <= p;
-    let (decision, mut text) = say(c, names, Words::ACCURACY, narrow);
-    let need = (decision == Decision::Undecided).then(|| {
-        match sd.and_then(|sd| seeds_for_half_width(sd * 100.0, p)) {
-            Some(n) => Need::Seeds(n),
-            None => Need::TooMany,
-        }
-    });
-    match (decision, need) {
-        (Decision::NoDifference, _) => {
-            text.push_str(&format!(" (already within ±{} points)", points(p)))
-        }
-        (_, Some(need)) => text.push_str(&format!(
-            "; {} would narrow it to ±{} points",
-            need_text(need),
-            points(p)
-        )),
-        _ => {}
-    }
-    AnswerLine {
-        criterion: criterion.into(),
-        text,
-        decision,
-        need,
-    }
+    let width = Width {
+        narrow: (hi - lo) * 100.0 / 2.0 <= p,
+        text: format!("±{} points", points(p)),
+        seeds: Some(sd.and_then(|sd| seeds_for_half_width(sd * 100.0, p))),
+    };
+    judged("Accuracy", c, names, Words::ACCURACY, None, width)
 }
 
 /// The sd of the per-seed log ratios behind `r`, from its interval:
@@ -465,35 +417,60 @@ fn ratio_line(
     first: &str,
     second: &str,
     r: &Ratio,
-    (kind, spread): (Kind, Spread),
+    (words, spread): (Words, Spread),
     on: Option<&str>,
 ) -> AnswerLine {
     let c = Comparison::of_ratio(r);
     let Some((lo, hi)) = c.shown_ci() else {
         return too_few(criterion, c.n);
     };
-    let words = match kind {
-        Kind::Time => Words::TIME,
-        Kind::Memory => Words::MEMORY,
+    let width = Width {
+        narrow: (hi / lo).ln() / 2.0 <= RATIO_PRECISION.ln(),
+        text: format!("±{}%", ((RATIO_PRECISION - 1.0) * 100.0).round()),
+        seeds: (spread == Spread::Cells)
+            .then(|| log_sd(r).and_then(|sd| seeds_for_half_width(sd, RATIO_PRECISION.ln()))),
     };
-    let narrow = (hi / lo).ln() / 2.0 <= RATIO_PRECISION.ln();
-    let pct = ((RATIO_PRECISION - 1.0) * 100.0).round();
-    let (decision, mut text) = say(&c, (first, second), words, narrow);
+    judged(criterion, &c, (first, second), words, on, width)
+}
+
+/// How narrow an interval is useful, and what would make one so.
+struct Width {
+    /// The interval is already as narrow as useful.
+    narrow: bool,
+    /// The useful width: `±1.0 points`, `±5%`.
+    text: String,
+    /// The seeds for the useful width at this run's spread (`None` inside:
+    /// more than [`SEEDS_SEARCHED`]); `None` where the spread is not the
+    /// cells' own.
+    seeds: Option<Option<usize>>,
+}
+
+/// A comparison with an interval as a line, by [`say`]: undecided, it says
+/// the seeds that would narrow it to the useful width; no difference, that
+/// it is already within it.
+fn judged(
+    criterion: &str,
+    c: &Comparison,
+    names: (&str, &str),
+    words: Words,
+    on: Option<&str>,
+    width: Width,
+) -> AnswerLine {
+    let (decision, mut text) = say(c, names, words, width.narrow);
     if let Some(k) = on {
         text.push_str(&format!(" on {k}"));
     }
-    let need =
-        (decision == Decision::Undecided && spread == Spread::Cells).then(|| {
-            match log_sd(r).and_then(|sd| seeds_for_half_width(sd, RATIO_PRECISION.ln())) {
-                Some(n) => Need::Seeds(n),
-                None => Need::TooMany,
-            }
-        });
+    let need = match (decision, width.seeds) {
+        (Decision::Undecided, Some(n)) => Some(n.map_or(Need::TooMany, Need::Seeds)),
+        _ => None,
+    };
     match (decision, need) {
-        (Decision::NoDifference, _) => text.push_str(&format!(" (already within ±{pct}%)")),
-        (_, Some(need)) => {
-            text.push_str(&format!("; {} would narrow it to ±{pct}%", need_text(need)))
-        }
+        (Decision::NoDifference, _) => text.push_str(&format!(" (already within {})", width.text)),
+        (_, Some(need)) => text.push_str(&format!(
+            "; {} would narrow it to {}",
+            need_text(need),
+            width.text
+        )),
         _ => {}
     }
     AnswerLine {
@@ -541,13 +518,7 @@ pub(crate) fn kernel_phrase(
             .to_string(),
         ),
         ([x], [y]) => {
-            let name = |k: &Kernel| match k {
-                Kernel::OnednnFused => "fused oneDNN",
-                Kernel::Cudnn => "cuDNN",
-                Kernel::Native => "native",
-                Kernel::Onednn => "oneDNN",
-                Kernel::Sdpa => "attention (sdpa)",
-            };
+            let name = |k: &Kernel| super::format::kernel_name(*k);
             let each = format!(
                 "{} on {}, {} on {}",
                 a.display_name(),
@@ -837,7 +808,11 @@ mod tests {
             run("gru", 3, 0.80, 2.0, 1000),
         ];
         let mut s = summarize(&runs, &LSTM_GRU);
-        let sd = s.pairs[0].test_acc_diff.unwrap().sd_diff.unwrap();
+        let sd = s.pairs[0]
+            .diff(&metrics::TEST_ACC)
+            .unwrap()
+            .sd_diff
+            .unwrap();
         assert!((sd - 0.02).abs() < 1e-12, "{sd}");
         s.harness = Some(HarnessTime {
             runs: 6,
@@ -939,7 +914,7 @@ mod tests {
             speed.text
         );
         // The log ratios' sd, from the interval, gives the seeds.
-        let r = s.pairs[0].speed_ratio.unwrap();
+        let r = *s.pairs[0].ratio(&metrics::SECS_PER_EPOCH).unwrap();
         let logs: Vec<f64> = [1.2f64, 0.9, 1.0].iter().map(|x| x.ln()).collect();
         let sd = crate::analysis::stats::sample_sd(&logs).unwrap();
         assert!((log_sd(&r).unwrap() - sd).abs() < 1e-9);
@@ -1047,7 +1022,7 @@ mod tests {
         l.need = None;
         let text = l.text.clone();
         assert_eq!(
-            on_disturbed_timings(l).text,
+            on_disturbed_timings(l, Spread::Disturbed).text,
             format!("{text}; rests on disturbed timings (see Timings)")
         );
     }

@@ -10,10 +10,11 @@ use super::say;
 use super::view::claims::{Claim, ClaimId, ClaimVerdict, Evidence};
 use super::view::memory_reach::{MemoryReach, ReachPoint, TrainingBudget};
 use super::view::verdict::{
-    Comparison, MIN_SEEDS_FOR_TEST, PairVerdicts, Verdict, shown_ci, speed_rests_on_disturbed,
+    Comparison, Contrast, MIN_SEEDS_FOR_TEST, Verdict, shown_ci, speed_rests_on_disturbed,
 };
 use crate::analysis::auto_seeds::SeedStop;
 use crate::analysis::kernel_split::{KernelPair, KernelRatios, KernelSplit};
+use crate::analysis::metrics;
 use crate::analysis::stats::{Estimate, Ratio};
 use crate::analysis::summary::{PairSummary, Summary};
 use crate::model::{Cell, ModelShape};
@@ -69,9 +70,11 @@ pub fn kernel_sentence(a: Cell, b: Cell, split: &KernelSplit) -> Option<String> 
     let special: Vec<String> = [a, b]
         .into_iter()
         .filter_map(|m| match kernel_of(m) {
-            Some(k) if k != Kernel::Native => {
-                Some(format!("{} on {}", m.display_name(), kernel_label(k)))
-            }
+            Some(k) if k != Kernel::Native => Some(format!(
+                "{} on {}",
+                m.display_name(),
+                super::format::kernel_name(k)
+            )),
             _ => None,
         })
         .collect();
@@ -129,16 +132,6 @@ pub fn kernel_sentence(a: Cell, b: Cell, split: &KernelSplit) -> Option<String> 
         ratio(&auto),
         ratio(&native),
     ))
-}
-
-fn kernel_label(k: Kernel) -> &'static str {
-    match k {
-        Kernel::Onednn => "oneDNN",
-        Kernel::Cudnn => "cuDNN",
-        Kernel::OnednnFused => "fused oneDNN",
-        Kernel::Native => "native",
-        Kernel::Sdpa => "libtorch's scaled_dot_product_attention",
-    }
 }
 
 /// All sentences: the first pair (LSTM vs GRU when both ran) first, then
@@ -204,20 +197,14 @@ pub fn seeds_sentence(summary: &Summary) -> Option<String> {
 /// the runs whose speed figures still rest on them.
 pub fn timing_sentence(summary: &Summary) -> Option<String> {
     let t = summary.timing.as_ref()?;
-    let names = |runs: &[crate::analysis::summary::ModelSeed]| -> String {
-        runs.iter()
-            .map(|r| format!("{} seed {}", r.model.display_name(), r.seed))
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
     let mut parts = Vec::new();
     if !t.remeasured_runs.is_empty() {
         parts.push(format!(
             "{} disturbed epoch{} of {} ({}) {} re-measured: {} run again after the other runs, with the same losses and accuracies, and the clean re-run's timing stands.",
             t.replaced_disturbed_epochs,
             if t.replaced_disturbed_epochs == 1 { "" } else { "s" },
-            runs_word(t.remeasured_runs.len()),
-            names(&t.remeasured_runs),
+            say::count(t.remeasured_runs.len(), "run"),
+            run_names(&t.remeasured_runs),
             if t.replaced_disturbed_epochs == 1 { "was" } else { "were" },
             if t.remeasured_runs.len() == 1 { "it was" } else { "they were" },
         ));
@@ -265,7 +252,7 @@ pub fn timing_sentence(summary: &Summary) -> Option<String> {
             } else {
                 " that stand"
             },
-            names(&t.disturbed_runs)
+            run_names(&t.disturbed_runs)
         )
     };
     parts.push(standing);
@@ -278,12 +265,13 @@ pub fn timing_sentence(summary: &Summary) -> Option<String> {
     Some(format!("Timings: {capitalised}"))
 }
 
-fn runs_word(n: usize) -> String {
-    if n == 1 {
-        "1 run".to_string()
-    } else {
-        format!("{n} runs")
-    }
+/// `LSTM seed 2, GRU seed 3`.
+fn run_names(runs: &[crate::analysis::summary::ModelSeed]) -> String {
+    let names: Vec<String> = runs
+        .iter()
+        .map(|r| format!("{} seed {}", r.model.display_name(), r.seed))
+        .collect();
+    names.join(", ")
 }
 
 /// How a point's timings fared, for one cell of the sweep table:
@@ -300,25 +288,19 @@ pub fn timing_cell(summary: &Summary) -> String {
         .iter()
         .any(|p| speed_rests_on_disturbed(p, Some(t)))
     {
-        let runs: Vec<String> = t
-            .disturbed_runs
-            .iter()
-            .map(|r| format!("{} seed {}", r.model.display_name(), r.seed))
-            .collect();
-        return format!("disturbed: {}", runs.join(", "));
+        return format!("disturbed: {}", run_names(&t.disturbed_runs));
     }
     let mut parts = Vec::new();
     if !t.remeasured_runs.is_empty() {
         parts.push(format!(
             "re-measured ({})",
-            runs_word(t.remeasured_runs.len())
+            say::count(t.remeasured_runs.len(), "run")
         ));
     }
     if t.disturbed_epochs > 0 {
         parts.push(format!(
-            "{} epoch{} left out",
-            t.disturbed_epochs,
-            if t.disturbed_epochs == 1 { "" } else { "s" }
+            "{} left out",
+            say::count(t.disturbed_epochs, "epoch")
         ));
     }
     if parts.is_empty() {
@@ -328,16 +310,12 @@ pub fn timing_cell(summary: &Summary) -> String {
     }
 }
 
-/// An accuracy with its CI when there is one: `91.1% (95% CI 88.0–93.5)`.
+/// An accuracy with its interval when there is one: `91.1% [88.0, 93.5]`.
 fn acc_text(e: &Estimate) -> String {
+    let one = |x: f64| format!("{:.1}", x * 100.0);
     match shown_ci(e) {
-        Some((lo, hi)) => format!(
-            "{:.1}% (95% CI {:.1}–{:.1})",
-            e.mean * 100.0,
-            lo * 100.0,
-            hi * 100.0
-        ),
-        None => format!("{:.1}% ({})", e.mean * 100.0, seeds_word(e.n)),
+        Some(ci) => format!("{}% {}", one(e.mean), say::span(ci, one)),
+        None => format!("{}% ({})", one(e.mean), seeds_word(e.n)),
     }
 }
 
@@ -433,18 +411,13 @@ pub fn memory_reach_sentences(reach: &MemoryReach) -> Vec<String> {
 /// without a better validation accuracy`.
 pub fn budget_text(b: &TrainingBudget) -> String {
     let sequences = thousands(b.sequences as i64);
-    let epochs = if b.epochs == 1 { "epoch" } else { "epochs" };
+    let epochs = say::count(b.epochs as usize, "epoch");
     if b.patience == 0 {
-        format!(
-            "{sequences} sequences × {} {epochs}, no early stopping",
-            b.epochs
-        )
+        format!("{sequences} sequences × {epochs}, no early stopping")
     } else {
         format!(
-            "{sequences} sequences × up to {} {epochs}, early stopping after {} {} without a better validation accuracy",
-            b.epochs,
-            b.patience,
-            if b.patience == 1 { "epoch" } else { "epochs" }
+            "{sequences} sequences × up to {epochs}, early stopping after {} without a better validation accuracy",
+            say::count(b.patience as usize, "epoch")
         )
     }
 }
@@ -494,21 +467,6 @@ pub struct ClaimRow {
     pub verdict_key: ClaimVerdict,
 }
 
-/// The text of a ratio comparison in the one notation: `1.93× [1.80,
-/// 2.07]`, or with too few seeds the ratio and why it has no interval.
-fn ratio_text(c: &Comparison) -> String {
-    say::estimate(c)
-}
-
-/// The inverse of a ratio comparison (b / a), its interval inverted too.
-fn inverted(c: &Comparison) -> Comparison {
-    Comparison {
-        estimate: 1.0 / c.estimate,
-        ci: c.ci.map(|(lo, hi)| (1.0 / hi, 1.0 / lo)),
-        ..*c
-    }
-}
-
 /// What the claims' figures rest on beyond the claims themselves: the
 /// models' shapes, the kernel check's LSTM–GRU pair and the kernels the
 /// training runs used.
@@ -551,7 +509,10 @@ fn kernel_ratios_text(r: &KernelRatios) -> String {
     let mut parts = Vec::new();
     let mut add = |ratio: &Option<Ratio>, words: &str| {
         if let Some(x) = ratio {
-            parts.push(format!("{} {words}", ratio_text(&Comparison::of_ratio(x))));
+            parts.push(format!(
+                "{} {words}",
+                say::estimate(&Comparison::of_ratio(x))
+            ));
         }
     };
     add(&r.onednn, "on the same fused oneDNN cells");
@@ -578,15 +539,6 @@ fn claim_measured(claim: &Claim, ctx: &ClaimContext) -> String {
             .collect::<Vec<_>>()
             .join("; "),
         Evidence::Reach { budgets } => per_budget(budgets.iter().map(|b| {
-            let d = |x: Option<usize>| x.map_or("none".to_string(), |d| d.to_string());
-            let text = format!(
-                "longest distance well above chance: RNN {}, LSTM {}",
-                d(b.rnn),
-                d(b.lstm)
-            );
-            (b.budget, b.verdict, text)
-        })),
-        Evidence::Reaches { budgets } => per_budget(budgets.iter().map(|b| {
             let text = format!(
                 "longest distance well above chance: {}",
                 b.cells
@@ -629,79 +581,67 @@ fn claim_measured(claim: &Claim, ctx: &ClaimContext) -> String {
     }
 }
 
-/// What a claim decided by one pair's comparison `c` measured.
+/// What a claim decided by one pair's comparison `c` measured: its figure
+/// (a ratio turned to `b / a`), then what else its row shows.
 fn pair_claim_measured(id: ClaimId, c: &Comparison, ctx: &ClaimContext) -> String {
-    let shapes = ctx.shapes;
+    let shown = match c.contrast {
+        Contrast::Difference => *c,
+        Contrast::Ratio => c.flipped(),
+    };
+    let mut text = format!("{} {}", id.spec().figure, say::estimate(&shown));
     match id {
-        ClaimId::Accuracy | ClaimId::SeriesAccuracy => accuracy_difference("LSTM − GRU", c),
-        ClaimId::ShortSeries => accuracy_difference("the more accurate gated cell − RNN", c),
-        ClaimId::Speed => speed_measured(c, ctx.kernel),
+        ClaimId::Speed => text.push_str(&speed_kernels(ctx.kernel)),
         ClaimId::Memory => {
-            let mut text = format!(
-                "GRU / LSTM memory training adds (peak RSS above the pre-training RSS) {}",
-                ratio_text(&inverted(c))
-            );
             text.push_str(&runs_kernel_note(ctx));
-            if let Some(a) = activation_arithmetic(shapes) {
+            if let Some(a) = activation_arithmetic(ctx.shapes) {
                 text.push_str(&format!("; {a}"));
             }
-            text
         }
-        ClaimId::Latency | ClaimId::SeriesLatency => latency_measured(id, c, ctx),
-        ClaimId::Parallel => format!(
-            "Transformer / LSTM seconds per epoch {}{}",
-            ratio_text(&inverted(c)),
-            params_note(shapes, Cell::Transformer, Cell::Lstm)
-        ),
-        ClaimId::MemoryIntensive => format!(
-            "Transformer / LSTM memory training adds (peak RSS above the pre-training RSS) {}{}",
-            ratio_text(&inverted(c)),
-            params_note(shapes, Cell::Transformer, Cell::Lstm)
-        ),
-        _ => "—".to_string(),
-    }
-}
-
-/// Claim 2's figures: seconds per epoch, then the kernel check's ratios per
-/// train step on each kernel setting.
-fn speed_measured(c: &Comparison, kernel: Option<&KernelPair>) -> String {
-    let mut text = format!("GRU / LSTM seconds per epoch {}", ratio_text(&inverted(c)));
-    if let Some(k) = kernel
-        && let (Some(auto), Some(native)) = (&k.auto, &k.native)
-    {
-        text.push_str("; per train step (kernel check) ");
-        if let Some(fused) = &k.onednn {
-            text.push_str(&format!(
-                "{} on the same fused oneDNN cells (the cells' own cost), ",
-                ratio_text(&Comparison::of_ratio(fused))
-            ));
+        ClaimId::Latency | ClaimId::SeriesLatency => text.push_str(&latency_extras(id, ctx)),
+        ClaimId::Parallel | ClaimId::MemoryIntensive => {
+            text.push_str(&params_note(ctx.shapes, Cell::Transformer, Cell::Lstm))
         }
-        text.push_str(&format!(
-            "{} with libtorch's own kernels (LSTM on oneDNN: what a PyTorch user gets), {} with both on the native kernel",
-            ratio_text(&Comparison::of_ratio(auto)),
-            ratio_text(&Comparison::of_ratio(native))
-        ));
+        _ => {}
     }
     text
 }
 
-/// Claims 6 and 13's figures: streaming latency per step, its p99, and the
-/// kernel check's ratios per step and per whole example.
-fn latency_measured(id: ClaimId, c: &Comparison, ctx: &ClaimContext) -> String {
-    let kernel = ctx.kernel;
+/// What claim 2's row adds to seconds per epoch: the kernel check's ratios
+/// per train step on each kernel setting.
+fn speed_kernels(kernel: Option<&KernelPair>) -> String {
+    let Some((k, auto, native)) =
+        kernel.and_then(|k| Some((k, k.auto.as_ref()?, k.native.as_ref()?)))
+    else {
+        return String::new();
+    };
+    let ratio = |r: &Ratio| say::estimate(&Comparison::of_ratio(r));
+    let fused = k.onednn.as_ref().map_or(String::new(), |f| {
+        format!(
+            "{} on the same fused oneDNN cells (the cells' own cost), ",
+            ratio(f)
+        )
+    });
+    format!(
+        "; per train step (kernel check) {fused}{} with libtorch's own kernels (LSTM on oneDNN: what a PyTorch user gets), {} with both on the native kernel",
+        ratio(auto),
+        ratio(native)
+    )
+}
+
+/// What claims 6 and 13's rows add to the p50 streaming latency: the
+/// training runs' kernels, the p99, and the kernel check's ratios per step
+/// and per whole example.
+fn latency_extras(id: ClaimId, ctx: &ClaimContext) -> String {
     let (unit, whole) = if id == ClaimId::SeriesLatency {
         ("time step", "series")
     } else {
         ("token", "review")
     };
-    let mut text = format!(
-        "GRU / LSTM streaming latency per {unit} (p50, batch 1) {}{}",
-        ratio_text(&inverted(c)),
-        runs_kernel_note(ctx)
-    );
+    let mut text = runs_kernel_note(ctx);
     if let Some(p99) = &ctx.step_p99 {
-        text.push_str(&format!("; p99 {}", ratio_text(&inverted(p99))));
+        text.push_str(&format!("; p99 {}", say::estimate(&p99.flipped())));
     }
+    let kernel = ctx.kernel;
     if let Some(stream) = kernel.and_then(|k| k.stream.as_ref()) {
         text.push_str(&format!(
             "; kernel check, per streamed {unit}: {}",
@@ -715,12 +655,6 @@ fn latency_measured(id: ClaimId, c: &Comparison, ctx: &ClaimContext) -> String {
         ));
     }
     text
-}
-
-/// `{who} test accuracy +1.23 points [-0.50, +2.96]`, or with too few
-/// seeds the difference and why it has no interval.
-fn accuracy_difference(who: &str, c: &Comparison) -> String {
-    format!("{who} test accuracy {}", say::estimate(c))
 }
 
 /// The activation memory counted from the equations, LSTM over GRU, at
@@ -752,7 +686,7 @@ pub fn claim_rows(claims: &[Claim], ctx: &ClaimContext) -> Vec<ClaimRow> {
         .iter()
         .map(|c| ClaimRow {
             number: c.id.number(),
-            claim: c.id.words().to_string(),
+            claim: c.id.spec().words.to_string(),
             measured: claim_measured(c, ctx),
             verdict: match c.verdict {
                 ClaimVerdict::Holds
@@ -780,8 +714,9 @@ pub fn claim_rows(claims: &[Claim], ctx: &ClaimContext) -> Vec<ClaimRow> {
 /// where the run already trains the cells it needs (`shapes`), that none of
 /// their runs finished with the measurement.
 fn not_measured_why(id: ClaimId, shapes: &[ModelShape]) -> String {
-    let trained = id
-        .cells()
+    let spec = id.spec();
+    let trained = spec
+        .cells
         .iter()
         .all(|cell| shapes.iter().any(|s| s.cell == *cell));
     if trained
@@ -789,16 +724,16 @@ fn not_measured_why(id: ClaimId, shapes: &[ModelShape]) -> String {
             id,
             ClaimId::LongRange | ClaimId::GlobalContext | ClaimId::AllStates
         )
-        && !id.needs_series()
+        && !spec.series
     {
-        let names: Vec<&str> = id.cells().iter().map(|c| c.display_name()).collect();
+        let names: Vec<&str> = spec.cells.iter().map(|c| c.display_name()).collect();
         let (last, rest) = names.split_last().expect("a claim needs cells");
         format!(
             "no finished {} and {last} runs with this measurement to compare",
             rest.join(", ")
         )
     } else {
-        id.flags().to_string()
+        spec.flags.to_string()
     }
 }
 
@@ -806,7 +741,7 @@ fn not_measured_why(id: ClaimId, shapes: &[ModelShape]) -> String {
 /// vocabulary ([`super::say`]): accuracy, then speed.
 pub fn short_verdict(pair: &PairSummary) -> String {
     let names = (pair.a.display_name(), pair.b.display_name());
-    let v = PairVerdicts::of(pair);
+    let v = |m| Comparison::of_pair(pair, &m);
     let part = |what: &str, c: Option<Comparison>, words| match c {
         Some(c) => match say::say(&c, names, words, false) {
             (say::Said::Decided, text) => text,
@@ -816,8 +751,8 @@ pub fn short_verdict(pair: &PairSummary) -> String {
     };
     format!(
         "{}; {}",
-        part("accuracy", v.accuracy, say::Words::ACCURACY),
-        part("speed", v.speed, say::Words::TIME)
+        part("accuracy", v(metrics::TEST_ACC), say::Words::ACCURACY),
+        part("speed", v(metrics::SECS_PER_EPOCH), say::Words::TIME)
     )
 }
 
@@ -851,8 +786,7 @@ mod tests {
         let at = |budget, verdict, lstm| ReachAtBudget {
             budget,
             verdict,
-            rnn: Some(30),
-            lstm,
+            cells: vec![(Cell::Rnn, Some(30)), (Cell::Lstm, lstm)],
         };
         let large = TrainingBudget {
             epochs: 24,
@@ -969,9 +903,9 @@ mod tests {
             run("gru", 3, 0.85, 2.0, 1100),
         ];
         let s = summarize(&runs, &models());
-        let (lo, hi) = s.pairs[0].memory_ratio.unwrap().ci().unwrap();
+        let (lo, hi) = s.pairs[0].ratio(&metrics::PEAK_RSS).unwrap().ci().unwrap();
         assert!(lo < 1.0 && hi > 1.0, "{lo} {hi}");
-        let c = Comparison::of_ratio(s.pairs[0].memory_ratio.as_ref().unwrap());
+        let c = Comparison::of_ratio(s.pairs[0].ratio(&metrics::PEAK_RSS).unwrap());
         let (said, text) = say::say(&c, ("LSTM", "GRU"), say::Words::MEMORY, false);
         assert_eq!(said, say::Said::Undecided, "{text}");
         assert!(text.starts_with("undecided: LSTM / GRU = 0.9"), "{text}");

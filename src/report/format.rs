@@ -3,8 +3,9 @@
 //! layer escapes it.
 
 use super::view::verdict::{Comparison, MIN_SEEDS_FOR_TEST, shown_ci};
-use crate::analysis::stats::{Estimate, Scale};
+use crate::analysis::stats::Estimate;
 use crate::probe::environment::Environment;
+use crate::probe::kernel::Kernel;
 
 /// `1331000` as `1,331,000`.
 pub fn thousands(n: i64) -> String {
@@ -73,12 +74,6 @@ pub fn format_p(p: f64) -> String {
 
 pub use super::say::seeds as seeds_word;
 
-/// What stands where an interval would, with fewer than
-/// [`super::view::verdict::MIN_SEEDS_FOR_TEST`] seeds.
-pub fn too_few_for_ci(n: usize) -> String {
-    super::say::too_few_seeds_short(n)
-}
-
 /// `mean ± sd` of an estimate (`mean (n = 1)` with one value, `—` without).
 pub fn mean_sd(e: Option<Estimate>, f: fn(f64) -> String) -> String {
     match e {
@@ -102,7 +97,7 @@ pub fn ci(e: Option<Estimate>, f: fn(f64) -> String) -> String {
             let mark = if e.ci_clipped { "*" } else { "" };
             format!("{}{mark}", super::say::span(ci, f))
         }
-        None => too_few_for_ci(e.n),
+        None => super::say::too_few_seeds_short(e.n),
     }
 }
 
@@ -114,12 +109,15 @@ pub fn ci_note() -> String {
     )
 }
 
-/// Which scale an estimate's interval uses, in words.
-pub fn scale_word(s: Scale) -> &'static str {
-    match s {
-        Scale::Linear => "linear",
-        Scale::Log => "log",
-        Scale::Logit => "logit",
+/// A kernel's short name in a sentence: `fused oneDNN`, `native`,
+/// `attention (sdpa)`.
+pub fn kernel_name(k: Kernel) -> &'static str {
+    match k {
+        Kernel::OnednnFused => "fused oneDNN",
+        Kernel::Cudnn => "cuDNN",
+        Kernel::Native => "native",
+        Kernel::Onednn => "oneDNN",
+        Kernel::Sdpa => "attention (sdpa)",
     }
 }
 
@@ -147,7 +145,7 @@ pub fn acc_with_ci(e: Option<Estimate>) -> String {
     match e {
         None => "—".into(),
         Some(e) if shown_ci(&e).is_some() => format!("{} {}", pct(e.mean), ci(Some(e), pct)),
-        Some(e) => format!("{}, {}", pct(e.mean), too_few_for_ci(e.n)),
+        Some(e) => format!("{}, {}", pct(e.mean), super::say::too_few_seeds_short(e.n)),
     }
 }
 
@@ -197,6 +195,7 @@ pub fn harness_line(h: &crate::analysis::summary::HarnessTime) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::analysis::stats::Scale;
 
     #[test]
     fn thousands_and_units() {

@@ -209,7 +209,7 @@ pub(crate) fn run_claims(
                 .pairs
                 .iter()
                 .find(|p| p.a == crate::model::Cell::Lstm && p.b == crate::model::Cell::Gru)
-                .and_then(|p| p.latency_step_p99_ratio.as_ref())
+                .and_then(|p| p.ratio(&crate::analysis::metrics::LATENCY_STEP_P99))
                 .map(crate::report::view::verdict::Comparison::of_ratio),
         },
     )

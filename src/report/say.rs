@@ -46,10 +46,14 @@ pub use crate::analysis::metrics::Better;
 
 /// `1 seed`, `3 seeds`.
 pub fn seeds(n: usize) -> String {
-    if n == 1 {
-        "1 seed".into()
-    } else {
-        format!("{n} seeds")
+    count(n, "seed")
+}
+
+/// `n` of `thing`, plural unless one: `1 run`, `3 epochs`.
+pub fn count(n: usize, thing: &str) -> String {
+    match n {
+        1 => format!("1 {thing}"),
+        n => format!("{n} {thing}s"),
     }
 }
 
@@ -118,19 +122,18 @@ pub fn estimate(c: &Comparison) -> String {
 /// margin by which (winner − loser in points, or loser / winner as a
 /// ratio ≥ 1) and its interval. `None` unless decided.
 pub fn margin(c: &Comparison, better: Better) -> Option<(bool, f64, (f64, f64))> {
-    let (lo, hi) = c.shown_ci()?;
     let first_larger = match c.verdict {
         Verdict::FirstLarger => true,
         Verdict::SecondLarger => false,
         _ => return None,
     };
-    let first_wins = first_larger == (better == Better::Higher);
-    Some(match (c.contrast, first_larger) {
-        (Contrast::Difference, true) => (first_wins, c.estimate, (lo, hi)),
-        (Contrast::Difference, false) => (first_wins, -c.estimate, (-hi, -lo)),
-        (Contrast::Ratio, true) => (first_wins, c.estimate, (lo, hi)),
-        (Contrast::Ratio, false) => (first_wins, 1.0 / c.estimate, (1.0 / hi, 1.0 / lo)),
-    })
+    let facing = if first_larger { *c } else { c.flipped() };
+    let ci = facing.shown_ci()?;
+    Some((
+        first_larger == (better == Better::Higher),
+        facing.estimate,
+        ci,
+    ))
 }
 
 /// The words of a decided comparison for one kind of quantity: what the

@@ -11,6 +11,7 @@ use super::answer::{Answer, AnswerLine, Decision, memory_measure};
 use super::say::{self, Said, Words};
 use super::view::sweep::SweepSummary;
 use super::view::verdict::{Comparison, Verdict};
+use crate::analysis::metrics;
 use crate::analysis::summary::{PairSummary, Summary};
 use crate::model::Cell;
 
@@ -23,19 +24,6 @@ struct Criterion {
     /// The first pair's comparison at a point.
     of: fn(&PairSummary) -> Option<Comparison>,
     words: Words,
-}
-
-fn accuracy(pair: &PairSummary) -> Option<Comparison> {
-    pair.test_acc_diff.as_ref().map(Comparison::of_difference)
-}
-
-fn time(pair: &PairSummary) -> Option<Comparison> {
-    pair.speed_ratio.as_ref().map(Comparison::of_ratio)
-}
-
-/// The memory the run page's answer uses ([`memory_measure`]).
-fn memory(pair: &PairSummary) -> Option<Comparison> {
-    memory_measure(pair).map(|(_, r)| Comparison::of_ratio(r))
 }
 
 /// `1.20` or `1.05–1.20`: the range of the margins of the wins.
@@ -60,17 +48,18 @@ fn range(words: Words, loser: &str, (lo, hi): (f64, f64)) -> String {
 const CRITERIA: [Criterion; 3] = [
     Criterion {
         name: "Accuracy",
-        of: accuracy,
+        of: |p| Comparison::of_pair(p, &metrics::TEST_ACC),
         words: Words::ACCURACY,
     },
     Criterion {
         name: "Training time per epoch",
-        of: time,
+        of: |p| Comparison::of_pair(p, &metrics::SECS_PER_EPOCH),
         words: Words::TIME,
     },
     Criterion {
         name: "Memory",
-        of: memory,
+        // The memory the run page's answer uses.
+        of: |p| memory_measure(p).map(|(_, r)| Comparison::of_ratio(r)),
         words: Words::MEMORY,
     },
 ];

@@ -275,7 +275,9 @@ fn the_accuracy_verdict_follows_the_p_value() {
     write_run(&dir, &[1, 2, 3], &[1, 2, 3], LSTM, GRU);
     render_run(&dir).unwrap();
     let s = summary(&dir);
-    let d = s.pairs[0].test_acc_diff.unwrap();
+    let d = *s.pairs[0]
+        .diff(&rnnbench::analysis::metrics::TEST_ACC)
+        .unwrap();
     let page = read(&dir.join("report.html"));
     let text = pairs_table(&page);
     if d.p_value.unwrap() >= 0.05 {
@@ -552,7 +554,12 @@ fn a_verdict_never_claims_a_difference_its_interval_does_not_support() {
     });
     let page = read(&render_run(&dir).unwrap());
     let s = summary(&dir);
-    for ratio in [s.pairs[0].memory_ratio, s.pairs[0].speed_ratio] {
+    for ratio in [
+        &rnnbench::analysis::metrics::PEAK_RSS,
+        &rnnbench::analysis::metrics::SECS_PER_EPOCH,
+    ]
+    .map(|m| s.pairs[0].ratio(m).copied())
+    {
         let (lo, hi) = ratio.unwrap().ci().unwrap();
         assert!(lo < 1.0 && hi > 1.0, "{lo}–{hi}");
     }

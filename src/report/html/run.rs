@@ -6,6 +6,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::{Figure, ModelTag, render};
+use crate::analysis::metrics;
 use crate::analysis::summary::Summary;
 use crate::data::DatasetIdentity;
 use crate::error::{Error, Result};
@@ -17,7 +18,7 @@ use crate::report::format::{
 };
 use crate::report::load::RunFiles;
 use crate::report::table::{self, Facts, Table, Target};
-use crate::report::view::verdict::PairVerdicts;
+use crate::report::view::verdict::Comparison;
 use crate::results::{EnvironmentFile, RunRecord, RunStatus, files};
 
 /// A [`Table`] as the page draws it: headers, then per model its swatch
@@ -289,15 +290,15 @@ fn pair_rows(sum: &Summary) -> Vec<PairRow> {
     sum.pairs
         .iter()
         .map(|p| {
-            let v = PairVerdicts::of(p);
+            let v = |m| Comparison::of_pair(p, &m);
             PairRow {
                 a: p.a.into(),
                 b: p.b.into(),
                 n: p.n_pairs,
-                diff: comparison_cell(v.accuracy),
-                p: p_cell(v.accuracy),
-                speed: comparison_cell(v.speed),
-                memory: comparison_cell(v.memory),
+                diff: comparison_cell(v(metrics::TEST_ACC)),
+                p: p_cell(v(metrics::TEST_ACC)),
+                speed: comparison_cell(v(metrics::SECS_PER_EPOCH)),
+                memory: comparison_cell(v(metrics::PEAK_RSS)),
                 verdict: short_verdict(p),
             }
         })

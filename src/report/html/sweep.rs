@@ -1,6 +1,6 @@
 //! The sweep page's context: everything `sweep.html` prints, formatted.
 
-use crate::analysis::metrics::{self};
+use crate::analysis::metrics;
 use serde::Serialize;
 
 use super::{Figure, ModelTag, render};
@@ -16,7 +16,7 @@ use crate::report::sweep_answer::sweep_answer;
 use crate::report::view::length_scaling::LengthScaling;
 use crate::report::view::memory_reach::MemoryReach;
 use crate::report::view::sweep::SweepSummary;
-use crate::report::view::verdict::{PairVerdicts, speed_rests_on_disturbed};
+use crate::report::view::verdict::{Comparison, speed_rests_on_disturbed};
 use crate::results::{SweepManifest, files};
 
 /// One row of the verdict table.
@@ -271,13 +271,13 @@ fn point_rows(sweep: &SweepSummary, models: &[Cell]) -> Vec<PointRow> {
                 .as_ref()
                 .and_then(|s| s.pairs.first())
                 .map(|pair| {
-                    let v = PairVerdicts::of(pair);
+                    let v = |m| Comparison::of_pair(pair, &m);
                     PairCells {
                         a: pair.a.display_name(),
                         b: pair.b.display_name(),
-                        diff: comparison_cell(v.accuracy),
-                        p: p_cell(v.accuracy),
-                        ratio: comparison_cell(v.speed),
+                        diff: comparison_cell(v(metrics::TEST_ACC)),
+                        p: p_cell(v(metrics::TEST_ACC)),
+                        ratio: comparison_cell(v(metrics::SECS_PER_EPOCH)),
                         verdict: short_verdict(pair),
                     }
                 }),

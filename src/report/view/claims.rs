@@ -9,150 +9,162 @@ use serde::Serialize;
 use super::memory_reach::{CellReach, MemoryReach, TrainingBudget};
 use super::pooling_effect::PoolingRow;
 use super::verdict::{Comparison, Verdict};
+use crate::analysis::metrics::{self, Metric};
 use crate::analysis::summary::{PairSummary, Summary};
 use crate::model::{Cell, ModelShape};
 use crate::results::{GradientFlowRow, GradientStage};
 
-/// Which claim of the document.
+/// Which claim of the document ([`CLAIMS`] has its words, in order).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ClaimId {
-    /// 1: LSTM "often higher" accuracy, GRU "slightly lower".
+    /// 1: LSTM more accurate.
     Accuracy,
-    /// 2: LSTM "slower", GRU "faster".
+    /// 2: GRU faster.
     Speed,
-    /// 3: LSTM has "more gates".
+    /// 3: LSTM has more gates.
     Complexity,
-    /// 4: LSTM "more memory use", GRU "less".
+    /// 4: LSTM uses more memory.
     Memory,
-    /// 5: vanilla RNNs "forget early parts of the sequence as it grows longer".
+    /// 5: vanilla RNNs forget early parts of long sequences.
     LongRange,
-    /// 6: GRU for "real-time prediction systems", "lower latency".
+    /// 6: GRU has a lower latency.
     Latency,
-    /// 7: LSTM and GRU "solve RNN's vanishing gradient issue".
+    /// 7: LSTM and GRU solve the vanishing gradient.
     VanishingGradient,
-    /// 8: the Transformer's "parallel processing": faster to train than the
-    /// LSTM at the same parameters.
+    /// 8: the Transformer trains faster than the LSTM (parallel processing).
     Parallel,
-    /// 9: the Transformer's "global context": it carries the memory task's
-    /// key further than every recurrent cell.
+    /// 9: the Transformer carries the memory task's key furthest.
     GlobalContext,
-    /// 10: the Transformer is "memory intensive for long sequences": its
-    /// training adds more memory than the LSTM's.
+    /// 10: the Transformer's training adds more memory than the LSTM's.
     MemoryIntensive,
-    /// 11: "final hidden state vs all hidden states", "attention in RNNs":
-    /// pooling every state beats reading the last one.
+    /// 11: pooling every state beats reading the last one.
     AllStates,
-    /// 12: LSTM for "speech recognition", "medical time-series": more
-    /// accurate than the GRU on numeric series.
+    /// 12: LSTM more accurate on numeric series.
     SeriesAccuracy,
-    /// 13: GRU for "real-time prediction systems, where speed matters":
-    /// a lower streaming latency per time step on numeric series.
+    /// 13: GRU streams numeric series with a lower latency per step.
     SeriesLatency,
-    /// 14: RNN for "short time series": on short numeric series the gated
-    /// cells are not more accurate than the vanilla RNN.
+    /// 14: the gated cells are not more accurate on short numeric series.
     ShortSeries,
 }
 
-impl ClaimId {
-    /// Every claim, in the document's order (its use cases last).
-    pub const ALL: [ClaimId; 14] = [
-        ClaimId::Accuracy,
-        ClaimId::Speed,
-        ClaimId::Complexity,
-        ClaimId::Memory,
-        ClaimId::LongRange,
-        ClaimId::Latency,
-        ClaimId::VanishingGradient,
-        ClaimId::Parallel,
-        ClaimId::GlobalContext,
-        ClaimId::MemoryIntensive,
-        ClaimId::AllStates,
-        ClaimId::SeriesAccuracy,
-        ClaimId::SeriesLatency,
-        ClaimId::ShortSeries,
-    ];
+/// How one pair's comparison on one metric decides a claim.
+#[derive(Debug, Clone, Copy)]
+pub struct PairRule {
+    /// The pair, `a` first: the comparison is `a − b` or `a / b`.
+    pub pair: (Cell, Cell),
+    /// The metric compared.
+    pub metric: Metric,
+    /// The verdict that supports the claim.
+    pub holds_when: Verdict,
+}
 
-    /// Whether the claim is one of the document's use cases, measured on
-    /// numeric series only.
-    pub fn needs_series(self) -> bool {
-        matches!(
-            self,
-            ClaimId::SeriesAccuracy | ClaimId::SeriesLatency | ClaimId::ShortSeries
-        )
+/// One claim of the document: its words, what measures it, how it is decided.
+#[derive(Debug, Clone, Copy)]
+pub struct ClaimSpec {
+    /// Which claim.
+    pub id: ClaimId,
+    /// The claim, in the document's words.
+    pub words: &'static str,
+    /// The cells a run must train for it to be measured.
+    pub cells: &'static [Cell],
+    /// The flags of a run that measures it.
+    pub flags: &'static str,
+    /// Whether it is one of the document's use cases, judged on numeric
+    /// series only.
+    pub series: bool,
+    /// What its pair's figure is, before the number (a ratio is shown `b /
+    /// a`): `GRU / LSTM seconds per epoch`; empty for a claim decided
+    /// otherwise.
+    pub figure: &'static str,
+    /// The comparison that decides it, for a claim one pair decides.
+    pub rule: Option<PairRule>,
+}
+
+use Cell::{Gru, Lstm, Rnn, Transformer};
+use ClaimId::*;
+
+const LSTM_GRU: &[Cell] = &[Lstm, Gru];
+const WITH_RNN: &[Cell] = &[Lstm, Gru, Rnn];
+const WITH_TRANSFORMER: &[Cell] = &[Lstm, Transformer];
+const BOTH: &str = "--models lstm,gru";
+const ALL_THREE: &str = "--models lstm,gru,rnn";
+const WITH_ENCODER: &str = "--models lstm,gru,transformer";
+const SERIES: &str = "--dataset japanese-vowels";
+
+/// A claim decided by `pair`'s comparison on `metric`, holding when the
+/// rule says `holds_when`.
+const fn rule(pair: (Cell, Cell), metric: Metric, holds_when: Verdict) -> Option<PairRule> {
+    Some(PairRule {
+        pair,
+        metric,
+        holds_when,
+    })
+}
+
+/// LSTM over GRU larger (more accurate, slower, more memory).
+const fn lstm_gru(metric: Metric) -> Option<PairRule> {
+    rule((Lstm, Gru), metric, Verdict::FirstLarger)
+}
+
+/// The table's entry of a claim; the use cases are judged on series only.
+const fn claim(
+    id: ClaimId,
+    words: &'static str,
+    (cells, flags): (&'static [Cell], &'static str),
+    figure: &'static str,
+    rule: Option<PairRule>,
+) -> ClaimSpec {
+    let series = matches!(id, SeriesAccuracy | SeriesLatency | ShortSeries);
+    ClaimSpec {
+        id,
+        words,
+        cells,
+        flags,
+        series,
+        figure,
+        rule,
+    }
+}
+
+/// Every claim, in the document's order (its use cases last). A ratio is
+/// LSTM over the other: above 1, the LSTM is slower or uses more.
+#[rustfmt::skip]
+pub const CLAIMS: [ClaimSpec; 14] = [
+    claim(Accuracy, "Accuracy: LSTM \"often higher\", GRU \"slightly lower\"", (LSTM_GRU, BOTH), "LSTM − GRU test accuracy", lstm_gru(metrics::TEST_ACC)),
+    claim(Speed, "Speed: LSTM \"slower\", GRU \"faster\"", (LSTM_GRU, BOTH), "GRU / LSTM seconds per epoch", lstm_gru(metrics::SECS_PER_EPOCH)),
+    claim(Complexity, "Complexity: LSTM \"more gates\"", (LSTM_GRU, BOTH), "", None),
+    claim(Memory, "Memory: LSTM \"more memory use\", GRU \"less\"", (LSTM_GRU, BOTH), "GRU / LSTM memory training adds (peak RSS above the pre-training RSS)", lstm_gru(metrics::TRAIN_RSS)),
+    claim(LongRange, "Vanilla RNNs \"forget early parts of the sequence as it grows longer\"; choose LSTM \"when long-term dependency modeling is critical\"", (WITH_RNN, "--dataset memory --distance 10,30,100,300 --models lstm,gru,rnn"), "", None),
+    claim(Latency, "GRU for \"real-time prediction systems, where speed matters\", \"lower latency\"", (LSTM_GRU, BOTH), "GRU / LSTM streaming latency per token (p50, batch 1)", lstm_gru(metrics::LATENCY_STEP_P50)),
+    claim(VanishingGradient, "LSTM and GRU \"solve RNN's vanishing gradient issue\"", (WITH_RNN, ALL_THREE), "", None),
+    // Above 1, the Transformer is faster.
+    claim(Parallel, "Transformer: \"parallel processing\"", (WITH_TRANSFORMER, WITH_ENCODER), "Transformer / LSTM seconds per epoch", rule((Lstm, Transformer), metrics::SECS_PER_EPOCH, Verdict::FirstLarger)),
+    claim(GlobalContext, "Transformer: \"global context\"", (WITH_TRANSFORMER, "--dataset memory"), "", None),
+    // Below 1, the Transformer's training adds more.
+    claim(MemoryIntensive, "Transformer: \"memory intensive for long sequences\"", (WITH_TRANSFORMER, WITH_ENCODER), "Transformer / LSTM memory training adds (peak RSS above the pre-training RSS)", rule((Lstm, Transformer), metrics::TRAIN_RSS, Verdict::SecondLarger)),
+    claim(AllStates, "\"Final hidden state vs all hidden states\", \"attention in RNNs\": pooling all states helps", (LSTM_GRU, "--models lstm,gru --pooling last,mean,attention"), "", None),
+    claim(SeriesAccuracy, "Use case: LSTM for \"speech recognition\", \"medical time-series\" (more accurate than GRU on numeric series)", (LSTM_GRU, SERIES), "LSTM − GRU test accuracy", lstm_gru(metrics::TEST_ACC)),
+    claim(SeriesLatency, "Use case: GRU for \"real-time prediction systems, where speed matters\" (lower streaming latency per time step on numeric series)", (LSTM_GRU, SERIES), "GRU / LSTM streaming latency per time step (p50, batch 1)", lstm_gru(metrics::LATENCY_STEP_P50)),
+    claim(ShortSeries, "Use case: RNN for \"short time series\" (the gated cells are not more accurate on short numeric series)", (WITH_RNN, "--dataset japanese-vowels --models lstm,gru,rnn"), "the more accurate gated cell − RNN test accuracy", None),
+];
+
+impl ClaimId {
+    /// Its entry in [`CLAIMS`].
+    pub fn spec(self) -> &'static ClaimSpec {
+        CLAIMS
+            .iter()
+            .find(|c| c.id == self)
+            .expect("every claim is listed")
     }
 
-    /// Its number in the document's table (1–11).
+    /// Its number in the document's table (1–14).
     pub fn number(self) -> u8 {
-        ClaimId::ALL
+        CLAIMS
             .iter()
-            .position(|&c| c == self)
+            .position(|c| c.id == self)
             .expect("every claim is listed") as u8
             + 1
-    }
-
-    /// The claim, in the document's words.
-    pub fn words(self) -> &'static str {
-        match self {
-            ClaimId::Accuracy => "Accuracy: LSTM \"often higher\", GRU \"slightly lower\"",
-            ClaimId::Speed => "Speed: LSTM \"slower\", GRU \"faster\"",
-            ClaimId::Complexity => "Complexity: LSTM \"more gates\"",
-            ClaimId::Memory => "Memory: LSTM \"more memory use\", GRU \"less\"",
-            ClaimId::LongRange => {
-                "Vanilla RNNs \"forget early parts of the sequence as it grows longer\"; choose LSTM \"when long-term dependency modeling is critical\""
-            }
-            ClaimId::Latency => {
-                "GRU for \"real-time prediction systems, where speed matters\", \"lower latency\""
-            }
-            ClaimId::VanishingGradient => "LSTM and GRU \"solve RNN's vanishing gradient issue\"",
-            ClaimId::Parallel => "Transformer: \"parallel processing\"",
-            ClaimId::GlobalContext => "Transformer: \"global context\"",
-            ClaimId::MemoryIntensive => "Transformer: \"memory intensive for long sequences\"",
-            ClaimId::AllStates => {
-                "\"Final hidden state vs all hidden states\", \"attention in RNNs\": pooling all states helps"
-            }
-            ClaimId::SeriesAccuracy => {
-                "Use case: LSTM for \"speech recognition\", \"medical time-series\" (more accurate than GRU on numeric series)"
-            }
-            ClaimId::SeriesLatency => {
-                "Use case: GRU for \"real-time prediction systems, where speed matters\" (lower streaming latency per time step on numeric series)"
-            }
-            ClaimId::ShortSeries => {
-                "Use case: RNN for \"short time series\" (the gated cells are not more accurate on short numeric series)"
-            }
-        }
-    }
-
-    /// The cells a run must train for this claim to be measured (the
-    /// memory task's claim also needs `--dataset memory`).
-    pub fn cells(self) -> &'static [crate::model::Cell] {
-        use crate::model::Cell::{Gru, Lstm, Rnn, Transformer};
-        match self {
-            ClaimId::LongRange | ClaimId::VanishingGradient | ClaimId::ShortSeries => {
-                &[Lstm, Gru, Rnn]
-            }
-            ClaimId::Parallel | ClaimId::MemoryIntensive | ClaimId::GlobalContext => {
-                &[Lstm, Transformer]
-            }
-            _ => &[Lstm, Gru],
-        }
-    }
-
-    /// The flags of a run that measures it.
-    pub fn flags(self) -> &'static str {
-        match self {
-            ClaimId::Accuracy | ClaimId::Speed | ClaimId::Complexity | ClaimId::Latency => {
-                "--models lstm,gru"
-            }
-            ClaimId::Memory => "--models lstm,gru",
-            ClaimId::LongRange => "--dataset memory --distance 10,30,100,300 --models lstm,gru,rnn",
-            ClaimId::VanishingGradient => "--models lstm,gru,rnn",
-            ClaimId::Parallel | ClaimId::MemoryIntensive => "--models lstm,gru,transformer",
-            ClaimId::GlobalContext => "--dataset memory",
-            ClaimId::AllStates => "--models lstm,gru --pooling last,mean,attention",
-            ClaimId::SeriesAccuracy | ClaimId::SeriesLatency => "--dataset japanese-vowels",
-            ClaimId::ShortSeries => "--dataset japanese-vowels --models lstm,gru,rnn",
-        }
     }
 }
 
@@ -191,17 +203,11 @@ pub enum Evidence {
         /// Per cell: gate blocks, recurrent parameters per hidden unit.
         cells: Vec<(Cell, i64, f64)>,
     },
-    /// The memory task's reach (only a `--distance` sweep has one), per
-    /// training budget, smallest first.
+    /// The memory task's reach of the cells a claim compares (only a
+    /// `--distance` sweep has one), per training budget, smallest first.
     Reach {
         /// Per budget: its verdict and the reaches it rests on.
         budgets: Vec<ReachAtBudget>,
-    },
-    /// The memory task's reach of the Transformer and of every recurrent
-    /// cell (only a `--distance` sweep has one), per training budget.
-    Reaches {
-        /// Per budget: its verdict and the reaches it rests on.
-        budgets: Vec<ReachesAtBudget>,
     },
     /// Pooling every state against the last state, per recurrent cell
     /// (a `--pooling` sweep).
@@ -217,29 +223,15 @@ pub enum Evidence {
     },
 }
 
-/// Claim 5 at one training budget: the longest distance well above chance
-/// of the vanilla RNN and of the LSTM.
+/// Claim 5 or 9 at one training budget: each compared cell's longest
+/// distance well above chance.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ReachAtBudget {
     /// The budget the runs got.
     pub budget: TrainingBudget,
     /// The claim's verdict at this budget alone.
     pub verdict: ClaimVerdict,
-    /// The vanilla RNN's longest distance well above chance.
-    pub rnn: Option<usize>,
-    /// The LSTM's.
-    pub lstm: Option<usize>,
-}
-
-/// Claim 9 at one training budget: every model's longest distance well
-/// above chance.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct ReachesAtBudget {
-    /// The budget the runs got.
-    pub budget: TrainingBudget,
-    /// The claim's verdict at this budget alone.
-    pub verdict: ClaimVerdict,
-    /// Per model: the longest distance well above chance.
+    /// Per cell: the longest distance well above chance.
     pub cells: Vec<(Cell, Option<usize>)>,
 }
 
@@ -306,81 +298,29 @@ fn not_measured(id: ClaimId) -> Claim {
     }
 }
 
-/// The LSTM-vs-GRU pair of `summary`, if both are there.
-fn lstm_gru(summary: &Summary) -> Option<&PairSummary> {
-    summary
-        .pairs
-        .iter()
-        .find(|p| p.a == Cell::Lstm && p.b == Cell::Gru)
+/// The pair `a`, `b` of `summary`, if both are there.
+fn pair_of(summary: &Summary, (a, b): (Cell, Cell)) -> Option<&PairSummary> {
+    summary.pairs.iter().find(|p| p.a == a && p.b == b)
 }
 
 /// Every claim, checked on `inputs`.
 pub fn check_claims(inputs: &ClaimInputs<'_>) -> Vec<Claim> {
-    let pair = lstm_gru(inputs.summary);
-    let ratio = |f: fn(&PairSummary) -> Option<&crate::analysis::stats::Ratio>| {
-        pair.and_then(f).map(Comparison::of_ratio)
-    };
-    ClaimId::ALL
+    CLAIMS
         .iter()
-        .map(|&id| match id {
-            ClaimId::Accuracy => pair_claim(
+        .map(|spec| match (spec.id, spec.rule) {
+            (id, _) if spec.series && !inputs.series => not_measured(id),
+            (id, Some(r)) => pair_claim(
                 id,
-                pair.and_then(|p| p.test_acc_diff.as_ref())
-                    .map(Comparison::of_difference),
-                Verdict::FirstLarger,
+                pair_of(inputs.summary, r.pair).and_then(|p| Comparison::of_pair(p, &r.metric)),
+                r.holds_when,
             ),
-            // Seconds per epoch and latency, LSTM over GRU: above 1, LSTM is slower.
-            ClaimId::Speed => {
-                pair_claim(id, ratio(|p| p.speed_ratio.as_ref()), Verdict::FirstLarger)
-            }
-            ClaimId::Memory => pair_claim(
-                id,
-                ratio(|p| p.train_memory_ratio.as_ref()),
-                Verdict::FirstLarger,
-            ),
-            ClaimId::Latency => pair_claim(
-                id,
-                ratio(|p| p.latency_step_ratio.as_ref()),
-                Verdict::FirstLarger,
-            ),
-            ClaimId::Complexity => complexity(inputs.shapes),
-            ClaimId::LongRange => long_range(inputs.reach),
-            ClaimId::VanishingGradient => vanishing_gradient(inputs.summary, inputs.gradient),
-            // Seconds per epoch, LSTM over Transformer: above 1, the
-            // Transformer is faster.
-            ClaimId::Parallel => pair_claim(
-                id,
-                lstm_transformer(inputs.summary)
-                    .and_then(|p| p.speed_ratio.as_ref())
-                    .map(Comparison::of_ratio),
-                Verdict::FirstLarger,
-            ),
-            // Training memory, LSTM over Transformer: below 1, the
-            // Transformer's training adds more.
-            ClaimId::MemoryIntensive => pair_claim(
-                id,
-                lstm_transformer(inputs.summary)
-                    .and_then(|p| p.train_memory_ratio.as_ref())
-                    .map(Comparison::of_ratio),
-                Verdict::SecondLarger,
-            ),
-            ClaimId::GlobalContext => global_context(inputs.reach),
-            ClaimId::AllStates => all_states(inputs.pooling),
-            _ if !inputs.series => not_measured(id),
-            ClaimId::SeriesAccuracy => pair_claim(
-                id,
-                pair.and_then(|p| p.test_acc_diff.as_ref())
-                    .map(Comparison::of_difference),
-                Verdict::FirstLarger,
-            ),
-            // Streaming latency per time step, LSTM over GRU: above 1, the
-            // GRU answers sooner.
-            ClaimId::SeriesLatency => pair_claim(
-                id,
-                ratio(|p| p.latency_step_ratio.as_ref()),
-                Verdict::FirstLarger,
-            ),
-            ClaimId::ShortSeries => short_series(inputs.summary),
+            (ClaimId::Complexity, _) => complexity(inputs.shapes),
+            (ClaimId::LongRange, _) => long_range(inputs.reach),
+            (ClaimId::VanishingGradient, _) => vanishing_gradient(inputs.summary, inputs.gradient),
+            (ClaimId::GlobalContext, _) => global_context(inputs.reach),
+            (ClaimId::AllStates, _) => all_states(inputs.pooling),
+            (ClaimId::ShortSeries, _) => short_series(inputs.summary),
+            (id, None) => not_measured(id),
         })
         .collect()
 }
@@ -395,8 +335,7 @@ fn short_series(summary: &Summary) -> Claim {
         .pairs
         .iter()
         .filter(|p| matches!(p.a, Cell::Lstm | Cell::Gru) && p.b == Cell::Rnn)
-        .filter_map(|p| p.test_acc_diff.as_ref())
-        .map(Comparison::of_difference)
+        .filter_map(|p| Comparison::of_pair(p, &metrics::TEST_ACC))
         .collect();
     let larger = |c: &&Comparison| c.estimate;
     let shown = against_rnn
@@ -420,63 +359,78 @@ fn short_series(summary: &Summary) -> Claim {
     claim
 }
 
-/// The LSTM-vs-Transformer pair of `summary`, if both are there.
-fn lstm_transformer(summary: &Summary) -> Option<&PairSummary> {
-    summary
-        .pairs
-        .iter()
-        .find(|p| p.a == Cell::Lstm && p.b == Cell::Transformer)
+/// Claim 9: at one budget it holds when the Transformer stays well above
+/// chance at a longer distance than every recurrent cell of the sweep, is
+/// contradicted when one of them reaches further ([`reach_claim`]).
+fn global_context(reaches: &[MemoryReach]) -> Claim {
+    reach_claim(GlobalContext, reaches, |reach| {
+        let transformer = reach.cells.iter().find(|c| c.model == Transformer)?;
+        let best = reach
+            .cells
+            .iter()
+            .filter(|c| c.model.is_recurrent())
+            .map(|c| c.longest_held)
+            .max()?;
+        Some((
+            reach.cells.iter().collect(),
+            farther(transformer.longest_held, best),
+        ))
+    })
 }
 
-/// Claim 9, from the memory task's reach at each training budget: at one
-/// budget it holds when the Transformer stays well above chance at a longer
-/// distance than every recurrent cell of the sweep, is contradicted when
-/// one of them reaches further; over the budgets, [`across_budgets`].
-fn global_context(reaches: &[MemoryReach]) -> Claim {
-    let budgets: Vec<(ReachesAtBudget, usize)> =
-        reaches.iter().filter_map(global_context_at).collect();
+/// Claim 5: at one budget it holds when the LSTM stays well above chance at
+/// a longer distance than the vanilla RNN, is contradicted when the RNN
+/// reaches further ([`reach_claim`]; at one budget that could be too small
+/// for a gated cell to find the key, "the RNN reaches further" is a
+/// statement about the budget, not the cell).
+fn long_range(reaches: &[MemoryReach]) -> Claim {
+    reach_claim(LongRange, reaches, |reach| {
+        let cell = |m: Cell| reach.cells.iter().find(|c| c.model == m);
+        let (rnn, lstm) = (cell(Rnn)?, cell(Lstm)?);
+        Some((
+            vec![rnn, lstm],
+            farther(lstm.longest_held, rnn.longest_held),
+        ))
+    })
+}
+
+/// The cells a memory-task claim compares at one budget, and its verdict
+/// there; `None` without them.
+type Judge = fn(&MemoryReach) -> Option<(Vec<&CellReach>, ClaimVerdict)>;
+
+/// A memory-task claim from the reach at each training budget: `judge`
+/// gives the cells it compares and its verdict at one budget (`None`
+/// without them), which stands when a point of those cells was tested
+/// against chance; over the budgets, [`across_budgets`].
+fn reach_claim(id: ClaimId, reaches: &[MemoryReach], judge: Judge) -> Claim {
+    let budgets: Vec<(ReachAtBudget, usize)> = reaches
+        .iter()
+        .filter_map(|reach| {
+            let (cells, verdict) = judge(reach)?;
+            let (tested, n) = tested_seeds(cells.iter().copied());
+            let at = ReachAtBudget {
+                budget: reach.budget,
+                verdict: if tested {
+                    verdict
+                } else {
+                    ClaimVerdict::NotDistinguishable
+                },
+                cells: cells.iter().map(|c| (c.model, c.longest_held)).collect(),
+            };
+            Some((at, n))
+        })
+        .collect();
     if budgets.is_empty() {
-        return not_measured(ClaimId::GlobalContext);
+        return not_measured(id);
     }
     Claim {
-        id: ClaimId::GlobalContext,
+        id,
         verdict: across_budgets(budgets.iter().map(|(b, _)| b.verdict)),
         n: budgets.iter().map(|(_, n)| *n).min().unwrap_or(0),
-        evidence: Some(Evidence::Reaches {
+        evidence: Some(Evidence::Reach {
             budgets: budgets.into_iter().map(|(b, _)| b).collect(),
         }),
     }
-}
-
-/// Claim 9 at the budget of `reach`, with its seeds; `None` when the
-/// Transformer or every recurrent cell is missing.
-fn global_context_at(reach: &MemoryReach) -> Option<(ReachesAtBudget, usize)> {
-    let transformer = reach.cells.iter().find(|c| c.model == Cell::Transformer)?;
-    let best = reach
-        .cells
-        .iter()
-        .filter(|c| c.model.is_recurrent())
-        .map(|c| c.longest_held)
-        .max()?;
-    let (tested, n) = tested_seeds(reach.cells.iter());
-    let verdict = if tested {
-        farther(transformer.longest_held, best)
-    } else {
-        ClaimVerdict::NotDistinguishable
-    };
-    let cells = reach
-        .cells
-        .iter()
-        .map(|c| (c.model, c.longest_held))
-        .collect();
-    Some((
-        ReachesAtBudget {
-            budget: reach.budget,
-            verdict,
-            cells,
-        },
-        n,
-    ))
 }
 
 /// Whether any point of `cells` was judged against chance (enough seeds),
@@ -570,49 +524,6 @@ fn complexity(shapes: &[ModelShape]) -> Claim {
         n: 1,
         evidence: Some(Evidence::Count { cells }),
     }
-}
-
-/// Claim 5, from the memory task's reach at each training budget: at one
-/// budget it holds when the LSTM stays well above chance at a longer
-/// distance than the vanilla RNN, is contradicted when the RNN reaches
-/// further; over the budgets, [`across_budgets`] (at one budget that could
-/// be too small for a gated cell to find the key, "the RNN reaches
-/// further" is a statement about the budget, not the cell).
-fn long_range(reaches: &[MemoryReach]) -> Claim {
-    let budgets: Vec<(ReachAtBudget, usize)> = reaches.iter().filter_map(long_range_at).collect();
-    if budgets.is_empty() {
-        return not_measured(ClaimId::LongRange);
-    }
-    Claim {
-        id: ClaimId::LongRange,
-        verdict: across_budgets(budgets.iter().map(|(b, _)| b.verdict)),
-        n: budgets.iter().map(|(_, n)| *n).min().unwrap_or(0),
-        evidence: Some(Evidence::Reach {
-            budgets: budgets.into_iter().map(|(b, _)| b).collect(),
-        }),
-    }
-}
-
-/// Claim 5 at the budget of `reach`, with its seeds; `None` without both
-/// the RNN and the LSTM.
-fn long_range_at(reach: &MemoryReach) -> Option<(ReachAtBudget, usize)> {
-    let cell = |m: Cell| reach.cells.iter().find(|c| c.model == m);
-    let (rnn, lstm) = (cell(Cell::Rnn)?, cell(Cell::Lstm)?);
-    let (tested, n) = tested_seeds([rnn, lstm].into_iter());
-    let verdict = if tested {
-        farther(lstm.longest_held, rnn.longest_held)
-    } else {
-        ClaimVerdict::NotDistinguishable
-    };
-    Some((
-        ReachAtBudget {
-            budget: reach.budget,
-            verdict,
-            rnn: rnn.longest_held,
-            lstm: lstm.longest_held,
-        },
-        n,
-    ))
 }
 
 /// Claim 7, from the gradient flow of the first seed (one seed: the rule
@@ -823,7 +734,7 @@ mod tests {
         };
         let per: Vec<_> = budgets
             .iter()
-            .map(|b| (b.budget, b.verdict, b.rnn, b.lstm))
+            .map(|b| (b.budget, b.verdict, b.cells[0].1, b.cells[1].1))
             .collect();
         assert_eq!(
             per,

@@ -15,6 +15,7 @@
 use serde::Serialize;
 
 use super::verdict::{Comparison, Verdict};
+use crate::analysis::metrics;
 use crate::analysis::stats::{Estimate, Scale, paired_difference};
 use crate::analysis::summary::PairSummary;
 use crate::model::Cell;
@@ -187,21 +188,12 @@ fn reach_at_budget(
     let mut separations = Vec::new();
     for input in &inputs {
         for pair in input.pairs {
-            let Some(diff) = pair.test_acc_diff.as_ref().map(Comparison::of_difference) else {
+            let Some(diff) = Comparison::of_pair(pair, &metrics::TEST_ACC) else {
                 continue;
             };
             let (higher, lower, diff) = match diff.verdict {
                 Verdict::FirstLarger => (pair.a, pair.b, diff),
-                Verdict::SecondLarger => (
-                    pair.b,
-                    pair.a,
-                    Comparison {
-                        estimate: -diff.estimate,
-                        ci: diff.ci.map(|(lo, hi)| (-hi, -lo)),
-                        verdict: Verdict::FirstLarger,
-                        ..diff
-                    },
-                ),
+                Verdict::SecondLarger => (pair.b, pair.a, diff.flipped()),
                 _ => continue,
             };
             separations.push(Separation {

@@ -15,6 +15,7 @@
 
 use serde::Serialize;
 
+use crate::analysis::metrics::Metric;
 use crate::analysis::stats::{Estimate, PairedDiff, Ratio};
 use crate::analysis::summary::{PairSummary, TimingTrust};
 
@@ -23,8 +24,6 @@ pub const SIGNIFICANCE_LEVEL: f64 = 0.05;
 /// Fewest paired seeds for which a test (and an interval) is reported as
 /// meaningful; with fewer the report says so instead.
 pub const MIN_SEEDS_FOR_TEST: usize = 3;
-/// Below this many paired seeds a distinguishable result is called weak evidence.
-pub const MIN_SEEDS_FOR_STRONG_EVIDENCE: usize = 5;
 
 /// What a comparison of a pair's two models (a, b) on one quantity supports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -41,13 +40,6 @@ pub enum Verdict {
     FirstLarger,
     /// Distinguishable, and `b`'s value is the larger.
     SecondLarger,
-}
-
-impl Verdict {
-    /// Whether a difference was found.
-    pub fn is_distinguishable(self) -> bool {
-        matches!(self, Verdict::FirstLarger | Verdict::SecondLarger)
-    }
 }
 
 pub use crate::analysis::metrics::Contrast;
@@ -120,36 +112,42 @@ impl Comparison {
         }
     }
 
+    /// `pair`'s comparison on `metric` (`a − b` for a difference, `a / b`
+    /// for a ratio), when both models recorded it.
+    pub fn of_pair(pair: &PairSummary, metric: &Metric) -> Option<Comparison> {
+        match metric.contrast {
+            Contrast::Difference => pair.diff(metric).map(Comparison::of_difference),
+            Contrast::Ratio => pair.ratio(metric).map(Comparison::of_ratio),
+        }
+    }
+
+    /// The same comparison read the other way round (`b − a`, `b / a`),
+    /// its interval turned too: the verdict swaps sides.
+    pub fn flipped(&self) -> Comparison {
+        let (estimate, ci) = match self.contrast {
+            Contrast::Difference => (-self.estimate, self.ci.map(|(lo, hi)| (-hi, -lo))),
+            Contrast::Ratio => (
+                1.0 / self.estimate,
+                self.ci.map(|(lo, hi)| (1.0 / hi, 1.0 / lo)),
+            ),
+        };
+        let verdict = match self.verdict {
+            Verdict::FirstLarger => Verdict::SecondLarger,
+            Verdict::SecondLarger => Verdict::FirstLarger,
+            v => v,
+        };
+        Comparison {
+            estimate,
+            ci,
+            verdict,
+            ..*self
+        }
+    }
+
     /// The interval, only when there are enough seeds for it to mean
     /// something.
     pub fn shown_ci(&self) -> Option<(f64, f64)> {
         self.ci.filter(|_| self.n >= MIN_SEEDS_FOR_TEST)
-    }
-}
-
-/// Every comparison of a pair (a vs b): test accuracy `a − b`, seconds per
-/// epoch `a / b`, peak RSS `a / b`, peak GPU memory `a / b`.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
-pub struct PairVerdicts {
-    /// Test accuracy, `a − b`.
-    pub accuracy: Option<Comparison>,
-    /// Seconds per epoch, `a / b` (above 1: `a` is slower).
-    pub speed: Option<Comparison>,
-    /// Peak resident memory, `a / b`.
-    pub memory: Option<Comparison>,
-    /// Peak GPU memory, `a / b`.
-    pub gpu_memory: Option<Comparison>,
-}
-
-impl PairVerdicts {
-    /// The verdicts of `pair`.
-    pub fn of(pair: &PairSummary) -> PairVerdicts {
-        PairVerdicts {
-            accuracy: pair.test_acc_diff.as_ref().map(Comparison::of_difference),
-            speed: pair.speed_ratio.as_ref().map(Comparison::of_ratio),
-            memory: pair.memory_ratio.as_ref().map(Comparison::of_ratio),
-            gpu_memory: pair.gpu_memory_ratio.as_ref().map(Comparison::of_ratio),
-        }
     }
 }
 
