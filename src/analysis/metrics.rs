@@ -114,6 +114,7 @@ pub const TEST_MAE: Metric = Metric {
     contrast: Contrast::Ratio,
     scale: Scale::Log,
     of_run: |r| r.test_mae,
+    pair_key: Some("test_mae_ratio"),
 };
 
 /// A forecast's test RMSE, in the target's units.
@@ -121,6 +122,7 @@ pub const TEST_RMSE: Metric = Metric {
     key: "test_rmse",
     header: "test RMSE",
     of_run: |r| r.test_rmse,
+    pair_key: None,
     ..TEST_MAE
 };
 
@@ -131,6 +133,7 @@ pub const TEST_MASE: Metric = Metric {
     header: "test MASE",
     unit: Unit::Ratio,
     of_run: |r| r.test_mase,
+    pair_key: None,
     ..TEST_MAE
 };
 
@@ -141,6 +144,7 @@ pub const TEST_MAE_VS_NAIVE: Metric = Metric {
     header: "MAE / naive",
     unit: Unit::Ratio,
     of_run: |r| r.test_mae_vs_naive,
+    pair_key: None,
     ..TEST_MAE
 };
 
@@ -150,6 +154,7 @@ pub const TEST_MAE_VS_SEASONAL: Metric = Metric {
     header: "MAE / seasonal naive",
     unit: Unit::Ratio,
     of_run: |r| r.test_mae_vs_seasonal_naive,
+    pair_key: None,
     ..TEST_MAE
 };
 

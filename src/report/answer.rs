@@ -190,10 +190,23 @@ pub fn answer(inputs: &AnswerInputs) -> Option<Answer> {
     let disturbed = speed_rests_on_disturbed(pair, s.timing.as_ref());
     let mut lines = Vec::new();
 
-    lines.push(match pair.diff(&metrics::TEST_ACC) {
-        Some(d) => accuracy_line(pair, &Comparison::of_difference(d), d.sd_diff, inputs),
-        None => not_measured("Accuracy", "no paired test accuracies."),
-    });
+    let error = (Words::ERROR, Spread::Cells);
+    match (
+        pair.diff(&metrics::TEST_ACC),
+        pair.ratio(&metrics::TEST_MAE),
+    ) {
+        (Some(d), _) => lines.push(accuracy_line(
+            pair,
+            &Comparison::of_difference(d),
+            d.sd_diff,
+            inputs,
+        )),
+        (None, Some(r)) => {
+            lines.push(ratio_line(FORECAST_ERROR, a, b, r, error, None));
+            lines.push(naive_line(s));
+        }
+        (None, None) => lines.push(not_measured("Accuracy", "no paired test accuracies.")),
+    }
 
     // Training times rest on the runs' epochs, which other load may have
     // disturbed; latency is measured after training.
@@ -222,6 +235,78 @@ pub fn answer(inputs: &AnswerInputs) -> Option<Answer> {
 
     let next = next_step(&lines, pair, s, inputs);
     Some(Answer { title, lines, next })
+}
+
+/// A forecast's first line: the test MAEs' paired ratio.
+const FORECAST_ERROR: &str = "Forecast error (test MAE)";
+
+/// Against doing nothing clever: each model's test MAE over the naive
+/// last-value forecast's on the same windows (below 1 beats it), naming a
+/// model that does not beat it. Decided when every model's interval lies
+/// on one side of 1.
+fn naive_line(s: &Summary) -> AnswerLine {
+    const CRITERION: &str = "Against the naive forecast";
+    let ratios: Vec<(Cell, crate::analysis::stats::Estimate)> = s
+        .per_model
+        .iter()
+        .filter_map(|m| Some((m.model, m.get(&metrics::TEST_MAE_VS_NAIVE)?)))
+        .collect();
+    if ratios.is_empty() {
+        return not_measured(CRITERION, "not recorded.");
+    }
+    let mut parts = Vec::new();
+    let mut losers = Vec::new();
+    let mut decided = true;
+    for (model, e) in &ratios {
+        let name = model.display_name();
+        match e.ci_low.zip(e.ci_high) {
+            Some((lo, hi)) => {
+                parts.push(format!("{name} {:.2}× [{lo:.2}, {hi:.2}]", e.mean));
+                decided &= hi < 1.0 || lo > 1.0;
+                if lo >= 1.0 || (hi >= 1.0 && e.mean >= 1.0) {
+                    losers.push(name);
+                }
+            }
+            None => {
+                parts.push(format!(
+                    "{name} {:.2}×, {}",
+                    e.mean,
+                    super::say::too_few_seeds_short(e.n)
+                ));
+                decided = false;
+                if e.mean >= 1.0 {
+                    losers.push(name);
+                }
+            }
+        }
+    }
+    let mut text = format!("MAE / naive MAE (below 1 beats it): {}", parts.join(", "));
+    match losers.as_slice() {
+        [] if decided => text.push_str(match ratios.len() {
+            1 => "; it beats it",
+            2 => "; both beat it",
+            _ => "; every model beats it",
+        }),
+        [] => {}
+        [one] => text.push_str(&format!("; {one} does not beat the naive forecast")),
+        many => text.push_str(&format!(
+            "; {} do not beat the naive forecast",
+            many.join(" and ")
+        )),
+    }
+    let n = ratios.iter().map(|(_, e)| e.n).min().unwrap_or(0);
+    AnswerLine {
+        criterion: CRITERION.into(),
+        text,
+        decision: if decided {
+            Decision::Decided
+        } else if n < 3 {
+            Decision::TooFewSeeds
+        } else {
+            Decision::Undecided
+        },
+        need: None,
+    }
 }
 
 /// Time to the target validation accuracy, `b`'s training seconds over

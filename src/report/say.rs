@@ -166,6 +166,13 @@ impl Words {
         verb: "takes",
         much: "as long",
     };
+    /// A forecast's error (a ratio of MAEs; lower is better).
+    pub const ERROR: Words = Words {
+        better: Better::Lower,
+        winner: "forecasts better",
+        verb: "errs",
+        much: "as much",
+    };
     /// A memory (a ratio; lower is better).
     pub const MEMORY: Words = Words {
         better: Better::Lower,

@@ -103,6 +103,30 @@ fn a_forecast_trains_both_cells_and_scores_them_against_the_naive_forecasts() {
     }
     let page = std::fs::read_to_string(run.join("report.html")).unwrap();
     assert!(page.contains("MAE / naive"), "the page shows the ratio");
+    assert!(
+        page.contains("Diebold–Mariano over the"),
+        "the page tests over time"
+    );
+    assert!(page.contains("forecast.png") && page.contains("val_mae.png"));
+    let first_screen = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        first_screen.contains("Forecast error (test MAE):")
+            && first_screen.contains("Against the naive forecast: MAE / naive MAE"),
+        "{first_screen}"
+    );
+    // Every model's every seed, every test window and horizon step.
+    let forecasts = std::fs::read_to_string(run.join("forecasts.csv")).unwrap();
+    let mut lines = forecasts.lines();
+    assert_eq!(
+        lines.next(),
+        Some("model,seed,series,time,step,actual,naive,seasonal_naive,forecast")
+    );
+    let rows = lines.count();
+    assert!(rows > 0 && rows % (4 * 3) == 0, "{rows} rows");
+    for png in ["forecast.png", "val_mae.png"] {
+        let bytes = std::fs::read(run.join(png)).unwrap();
+        assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n", "{png}");
+    }
 }
 
 #[test]
