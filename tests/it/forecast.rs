@@ -122,7 +122,7 @@ fn a_forecast_trains_both_cells_and_scores_them_against_the_naive_forecasts() {
         Some("model,seed,series,time,step,actual,naive,seasonal_naive,forecast")
     );
     let rows = lines.count();
-    assert!(rows > 0 && rows % (4 * 3) == 0, "{rows} rows");
+    assert!(rows > 0 && rows.is_multiple_of(4 * 3), "{rows} rows");
     for png in ["forecast.png", "val_mae.png"] {
         let bytes = std::fs::read(run.join(png)).unwrap();
         assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n", "{png}");
