@@ -880,7 +880,7 @@ grid_options! {
         /// With --seeds auto: the most seeds to run [default: 10].
         #[arg(long, value_name = "N")]
         max_seeds: Option<u32>,
-        /// With --seeds auto: stop once the 95% CI of the paired test-accuracy difference is at most P percentage points either side of its mean [default: 1.0].
+        /// With --seeds auto: stop once the 95% CI of the paired test-accuracy difference is at most P percentage points either side of its mean (a forecast: the paired test-MAE ratio's, P percent) [default: 1.0].
         #[arg(long, value_name = "P")]
         precision: Option<f64>,
         /// Explicit seeds, comma-separated.

@@ -3,12 +3,14 @@
 //! confidence-interval stopping rule (Chow and Robbins 1965): after the
 //! first [`AutoSeeds::FIRST_SEEDS`] seeds, one seed (a run of every model)
 //! is added at a time until the 95% CI of every pair's paired test-accuracy
-//! difference is at most `precision_points` either side of its mean, or
-//! `max_seeds` seeds are planned. It looks only at the interval's width,
+//! difference is at most `precision_points` either side of its mean (a
+//! forecast: the paired test-MAE ratio's interval at most that many percent
+//! either side, geometrically), or `max_seeds` seeds are planned. It looks only at the interval's width,
 //! never at the p-value: stopping on significance would bias the test.
 //! The same [`decide`] runs in `compare` (to add seeds) and in the report
 //! (to say why it stopped).
 
+use crate::analysis::metrics;
 use crate::analysis::summary::summarize;
 use crate::config::AutoSeeds;
 use crate::model::Cell;
@@ -29,9 +31,15 @@ pub fn decide(
         .pairs
         .iter()
         .map(|p| {
-            let d = p.diff(&crate::analysis::metrics::TEST_ACC)?;
-            let (lo, hi) = d.ci_low.zip(d.ci_high)?;
-            (d.n >= AutoSeeds::FIRST_SEEDS as usize).then_some((hi - lo) / 2.0 * 100.0)
+            let first = AutoSeeds::FIRST_SEEDS as usize;
+            if let Some(d) = p.diff(&metrics::TEST_ACC) {
+                let (lo, hi) = d.ci_low.zip(d.ci_high)?;
+                return (d.n >= first).then_some((hi - lo) / 2.0 * 100.0);
+            }
+            // A forecast: the test-MAE ratio's geometric half-width, in percent.
+            let r = p.ratio(&metrics::TEST_MAE)?;
+            let (lo, hi) = r.ci()?;
+            (r.n >= first).then_some(((hi / lo).sqrt() - 1.0) * 100.0)
         })
         .collect();
     let half_width_points = if widths.is_empty() || widths.iter().any(Option::is_none) {
@@ -114,6 +122,36 @@ mod tests {
         max_seeds: 6,
         precision_points: 1.0,
     };
+
+    /// A forecast's runs: no accuracy, LSTM's test MAE `ratios[i]` times
+    /// GRU's 10.0 for seed `i + 1`.
+    fn forecast_runs(ratios: &[f64]) -> Vec<RunRecord> {
+        let mut runs = runs(&vec![0.0; ratios.len()]);
+        for (r, pair) in ratios.iter().zip(runs.chunks_mut(2)) {
+            pair[0].test_mae = Some(10.0 * r);
+            pair[1].test_mae = Some(10.0);
+            for run in pair {
+                run.test_acc = f64::NAN;
+            }
+        }
+        runs
+    }
+
+    #[test]
+    fn a_forecast_stops_on_the_test_mae_ratios_width_in_percent() {
+        let models = [Cell::Lstm, Cell::Gru];
+        // Ratios 1.00, 1.01, 1.02: geometric half-width about 2.5%.
+        let d = decide(&forecast_runs(&[1.0, 1.01, 1.02]), &models, 3, &RULE);
+        let h = d.half_width_points.unwrap();
+        assert!(h > 2.0 && h < 3.0, "{h}");
+        assert_eq!(d.stopped, None);
+        let loose = AutoSeeds {
+            precision_points: 5.0,
+            ..RULE
+        };
+        let d = decide(&forecast_runs(&[1.0, 1.01, 1.02]), &models, 3, &loose);
+        assert_eq!(d.stopped, Some(SeedStop::Precision));
+    }
 
     #[test]
     fn a_wide_interval_asks_for_another_seed_until_the_maximum() {

@@ -160,21 +160,31 @@ pub fn harness_sentence(summary: &Summary) -> Option<String> {
 /// Why `--seeds auto` stopped where it did (`None` for a fixed list of seeds).
 pub fn seeds_sentence(summary: &Summary) -> Option<String> {
     let d = summary.seeds_auto.as_ref()?;
+    // A forecast's rule reads the paired test-MAE ratio, in percent.
+    let forecast = summary
+        .per_model
+        .iter()
+        .any(|m| m.get(&crate::analysis::metrics::TEST_MAE).is_some());
+    let (unit, measure) = if forecast {
+        ("%", "paired test-MAE ratio")
+    } else {
+        (" points", "paired test-accuracy difference")
+    };
     let width = |h: Option<f64>| {
         h.map_or(
             "not yet defined (fewer than 3 paired seeds)".to_string(),
-            |h| format!("±{h:.2} points"),
+            |h| format!("±{h:.2}{unit}"),
         )
     };
     Some(match d.stopped {
         Some(SeedStop::Precision) => format!(
-            "Seeds (--seeds auto): stopped after {} seeds, when the 95% CI of the paired test-accuracy difference reached {}, within the ±{} points asked (--precision); the rule looks only at the interval's width, never at significance.",
+            "Seeds (--seeds auto): stopped after {} seeds, when the 95% CI of the {measure} reached {}, within the ±{}{unit} asked (--precision); the rule looks only at the interval's width, never at significance.",
             d.seeds,
             width(d.half_width_points),
             d.precision_points
         ),
         Some(SeedStop::MaxSeeds) => format!(
-            "Seeds (--seeds auto): stopped at the maximum of {} seeds (--max-seeds) with the 95% CI of the paired test-accuracy difference still {}, wider than the ±{} points asked (--precision): more seeds would be needed for that precision.",
+            "Seeds (--seeds auto): stopped at the maximum of {} seeds (--max-seeds) with the 95% CI of the {measure} still {}, wider than the ±{}{unit} asked (--precision): more seeds would be needed for that precision.",
             d.max_seeds,
             width(d.half_width_points),
             d.precision_points
@@ -184,7 +194,7 @@ pub fn seeds_sentence(summary: &Summary) -> Option<String> {
             d.seeds
         ),
         None => format!(
-            "Seeds (--seeds auto): not finished: {} seeds so far, the 95% CI of the paired test-accuracy difference {}, ±{} points asked; continue with `compare --resume`.",
+            "Seeds (--seeds auto): not finished: {} seeds so far, the 95% CI of the {measure} {}, ±{}{unit} asked; continue with `compare --resume`.",
             d.seeds,
             width(d.half_width_points),
             d.precision_points
