@@ -116,6 +116,22 @@ fn make_pages(root: &Path) -> Vec<PageUnderTest> {
             .args(["--quiet", "--run-id", "series", "--out"])
             .arg(&out),
     );
+    // A forecast (issue 38): the bundled electricity demand, small.
+    run_ok(
+        Command::new(env!("CARGO_BIN_EXE_compare"))
+            .args(["--dataset", "taylor", "--horizon", "4"])
+            .args(["--hidden", "16", "--seed-list", "1,2", "--epochs", "2"])
+            .args([
+                "--threads",
+                "1",
+                "--kernel-check",
+                "off",
+                "--remeasure",
+                "0",
+            ])
+            .args(["--quiet", "--run-id", "forecast", "--out"])
+            .arg(&out),
+    );
     let merged = out.join("merged");
     run_ok(
         Command::new(env!("CARGO_BIN_EXE_report"))
@@ -151,6 +167,11 @@ fn make_pages(root: &Path) -> Vec<PageUnderTest> {
         PageUnderTest {
             name: "series".into(),
             file: out.join("series/report.html"),
+            verdict: run_verdict,
+        },
+        PageUnderTest {
+            name: "forecast".into(),
+            file: out.join("forecast/report.html"),
             verdict: run_verdict,
         },
         PageUnderTest {
