@@ -748,7 +748,8 @@ fn not_measured_why(id: ClaimId, shapes: &[ModelShape]) -> String {
 }
 
 /// A short verdict on a pair for one cell of a table, in the one
-/// vocabulary ([`super::say`]): accuracy, then speed.
+/// vocabulary ([`super::say`]): accuracy (a forecast: its error), then
+/// speed.
 pub fn short_verdict(pair: &PairSummary) -> String {
     let names = (pair.a.display_name(), pair.b.display_name());
     let v = |m| Comparison::of_pair(pair, &m);
@@ -759,9 +760,14 @@ pub fn short_verdict(pair: &PairSummary) -> String {
         },
         None => format!("{what}: —"),
     };
+    let quality = match v(metrics::TEST_ACC) {
+        None if v(metrics::TEST_MAE).is_some() => {
+            part("error", v(metrics::TEST_MAE), say::Words::ERROR)
+        }
+        acc => part("accuracy", acc, say::Words::ACCURACY),
+    };
     format!(
-        "{}; {}",
-        part("accuracy", v(metrics::TEST_ACC), say::Words::ACCURACY),
+        "{quality}; {}",
         part("speed", v(metrics::SECS_PER_EPOCH), say::Words::TIME)
     )
 }

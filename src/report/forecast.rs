@@ -160,10 +160,15 @@ pub fn sentence(run: &RunFiles, rows: &[ForecastRow], horizon: usize) -> Option<
     } else {
         "no difference at the 5% level".to_owned()
     };
+    let p = if dm.p_value < 0.001 {
+        "p < 0.001".to_owned()
+    } else {
+        format!("p = {:.3}", dm.p_value)
+    };
     Some(format!(
         "Over time (Diebold–Mariano over the {} test windows, each window's MAE averaged over \
          the {} seed{} both finished; Harvey's correction, lag up to {}): {} against {}, \
-         statistic {:.2}, p = {:.3}: {verdict}.",
+         statistic {:.2}, {p}: {verdict}.",
         dm.n,
         seeds.len(),
         if seeds.len() == 1 { "" } else { "s" },
@@ -171,6 +176,5 @@ pub fn sentence(run: &RunFiles, rows: &[ForecastRow], horizon: usize) -> Option<
         a.display_name(),
         b.display_name(),
         dm.statistic,
-        dm.p_value
     ))
 }

@@ -132,6 +132,8 @@ pub struct RunPage {
     /// The notes no other part says ([`crate::report::findings::findings`]).
     findings: Vec<String>,
     pairs: Vec<PairRow>,
+    /// The pairs table's quality column: accuracy, or a forecast's MAE.
+    pairs_quality: &'static str,
     ci_note: String,
     figures: Vec<Figure>,
     command: Option<String>,
@@ -247,6 +249,19 @@ impl RunPage {
             headline: PageTable::of(table::headline(sum, &facts, Target::Page)),
             findings: findings(sum),
             pairs: pair_rows(sum),
+            pairs_quality: if sum
+                .pairs
+                .iter()
+                .any(|p| p.diff(&metrics::TEST_ACC).is_some())
+                || sum
+                    .pairs
+                    .iter()
+                    .all(|p| p.ratio(&metrics::TEST_MAE).is_none())
+            {
+                "test accuracy a − b (points) [95% CI]"
+            } else {
+                "test MAE a / b [95% CI]"
+            },
             ci_note: ci_note(),
             figures,
             command: (!run.config.command_line.is_empty())
@@ -291,12 +306,14 @@ fn pair_rows(sum: &Summary) -> Vec<PairRow> {
         .iter()
         .map(|p| {
             let v = |m| Comparison::of_pair(p, &m);
+            // Accuracy, or a forecast's test MAE.
+            let quality = || v(metrics::TEST_ACC).or_else(|| v(metrics::TEST_MAE));
             PairRow {
                 a: p.a.into(),
                 b: p.b.into(),
                 n: p.n_pairs,
-                diff: comparison_cell(v(metrics::TEST_ACC)),
-                p: p_cell(v(metrics::TEST_ACC)),
+                diff: comparison_cell(quality()),
+                p: p_cell(quality()),
                 speed: comparison_cell(v(metrics::SECS_PER_EPOCH)),
                 memory: comparison_cell(v(metrics::PEAK_RSS)),
                 verdict: short_verdict(p),
