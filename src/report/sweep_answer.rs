@@ -64,6 +64,13 @@ const CRITERIA: [Criterion; 3] = [
     },
 ];
 
+/// A forecast's first criterion, in place of accuracy.
+const FORECAST_ERROR: Criterion = Criterion {
+    name: "Forecast error (test MAE)",
+    of: |p| Comparison::of_pair(p, &metrics::TEST_MAE),
+    words: Words::ERROR,
+};
+
 /// The configurations of one verdict: their ids and the margins of a win.
 #[derive(Default)]
 struct Tally {
@@ -122,7 +129,15 @@ pub fn sweep_answer(sweep: &SweepSummary) -> Option<Answer> {
         a.display_name(),
         b.display_name(),
     );
-    let lines = CRITERIA
+    // A forecast's sweep judges its error where a classifier's judges accuracy.
+    let forecast = sweep.points.iter().any(|p| {
+        pair_at(p.summary.as_ref(), a, b).is_some_and(|q| q.ratio(&metrics::TEST_MAE).is_some())
+    });
+    let mut criteria = CRITERIA;
+    if forecast {
+        criteria[0] = FORECAST_ERROR;
+    }
+    let lines = criteria
         .iter()
         .map(|c| criterion_line(sweep, a, b, c))
         .collect();

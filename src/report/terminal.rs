@@ -8,7 +8,7 @@
 use super::findings::{ClaimRow, budget_text, findings, memory_reach_sentences, short_verdict};
 use super::format::pct;
 use super::sweep_answer::sweep_answer;
-use super::table::{Facts, Target};
+use super::table::{Facts, Target, unit_format};
 use super::view::claims::ClaimVerdict;
 use super::view::sweep::SweepSummary;
 use crate::analysis::metrics::{self};
@@ -135,13 +135,17 @@ pub fn sweep_table(sweep: &SweepSummary) -> String {
                         .hidden_of(m.model)
                         .map(|h| format!(" (h {h})"))
                         .unwrap_or_default();
-                    line.push_str(&format!(
-                        "  {}{hidden} {}",
-                        m.model.display_name(),
-                        m.get(&metrics::TEST_ACC)
-                            .map(|e| format!("{}%", pct(e.mean)))
-                            .unwrap_or_else(|| "—".into())
-                    ));
+                    // Accuracy, or a forecast's test MAE.
+                    let quality = m
+                        .get(&metrics::TEST_ACC)
+                        .map(|e| format!("{}%", pct(e.mean)))
+                        .or_else(|| {
+                            m.get(&metrics::TEST_MAE).map(|e| {
+                                format!("MAE {}", unit_format(metrics::TEST_MAE.unit)(e.mean))
+                            })
+                        })
+                        .unwrap_or_else(|| "—".into());
+                    line.push_str(&format!("  {}{hidden} {quality}", m.model.display_name(),));
                 }
                 if let Some(pair) = s.pairs.first() {
                     line.push_str(&format!("  | {}", short_verdict(pair)));

@@ -225,3 +225,21 @@ fn what_cannot_be_forecast_is_refused_in_one_line() {
     cmd.args(["--horizon", "3", "--out"]).arg(&out);
     refused(cmd, &out, &["--horizon", "--series"]);
 }
+
+#[test]
+fn a_sweep_over_the_lookback_judges_the_error_at_each_point() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = hourly_csv(dir.path());
+    let out = dir.path().join("out");
+    let extra = ["--lookback", "12,24", "--epochs", "1", "--seed-list", "1"];
+    let output = run_ok(&mut compare(&file, &out, &extra));
+    let said = String::from_utf8_lossy(&output.stdout);
+    assert!(said.contains("Forecast error (test MAE):"), "{said}");
+    assert!(
+        said.contains("lookback-12") && said.contains("MAE "),
+        "{said}"
+    );
+    let page = std::fs::read_to_string(only_dir(&out).join("report.html")).unwrap();
+    assert!(page.contains("MAE ratio") && page.contains("test MAE"));
+    assert!(!page.contains("Δ accuracy (points)"));
+}

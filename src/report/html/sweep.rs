@@ -60,6 +60,10 @@ pub struct SweepPage {
     notes: Vec<String>,
     axis_flags: Vec<String>,
     models: Vec<ModelTag>,
+    /// The quality column's header and the pair's: accuracy, or a
+    /// forecast's test MAE.
+    quality_header: &'static str,
+    pair_header: &'static str,
     rows: Vec<PointRow>,
     ci_note: String,
     figures: Vec<Figure>,
@@ -153,6 +157,16 @@ impl SweepPage {
             notes,
             axis_flags: sweep.axes.iter().map(|a| a.flag.clone()).collect(),
             models: models.iter().map(|&m| m.into()).collect(),
+            quality_header: if forecast(sweep) {
+                "test MAE"
+            } else {
+                "test acc. (%)"
+            },
+            pair_header: if forecast(sweep) {
+                "MAE ratio"
+            } else {
+                "Δ accuracy (points)"
+            },
             rows: point_rows(sweep, &models),
             ci_note: ci_note(),
             figures,
@@ -234,6 +248,33 @@ fn sweep_notes(manifest: &SweepManifest, sweep: &SweepSummary) -> Vec<String> {
 }
 
 /// The verdict table, one row per point.
+/// Whether the sweep's points are forecasts (they record a test MAE).
+fn forecast(sweep: &SweepSummary) -> bool {
+    sweep.points.iter().any(|p| {
+        p.summary.as_ref().is_some_and(|s| {
+            s.per_model
+                .iter()
+                .any(|m| m.get(&metrics::TEST_MAE).is_some())
+        })
+    })
+}
+
+/// A forecast's test MAE with its interval, as the sweep table shows it.
+fn mae_with_ci(e: Option<crate::analysis::stats::Estimate>) -> String {
+    let f = crate::report::table::unit_format(metrics::TEST_MAE.unit);
+    match e {
+        None => "—".into(),
+        Some(e) => match e.ci_low.zip(e.ci_high) {
+            Some((lo, hi)) => format!("{} [{}, {}]", f(e.mean), f(lo), f(hi)),
+            None => format!(
+                "{}, {}",
+                f(e.mean),
+                crate::report::say::too_few_seeds_short(e.n)
+            ),
+        },
+    }
+}
+
 fn point_rows(sweep: &SweepSummary, models: &[Cell]) -> Vec<PointRow> {
     sweep
         .points
@@ -249,12 +290,16 @@ fn point_rows(sweep: &SweepSummary, models: &[Cell]) -> Vec<PointRow> {
             accuracies: models
                 .iter()
                 .map(|&m| {
-                    acc_with_ci(
+                    let of = |metric| {
                         p.summary
                             .as_ref()
                             .and_then(|s| s.model(m))
-                            .and_then(|s| s.get(&metrics::TEST_ACC)),
-                    )
+                            .and_then(|s| s.get(metric))
+                    };
+                    match of(&metrics::TEST_MAE) {
+                        Some(e) => mae_with_ci(Some(e)),
+                        None => acc_with_ci(of(&metrics::TEST_ACC)),
+                    }
                 })
                 .collect(),
             hidden: if p.model_sizes.is_empty() {
@@ -272,11 +317,13 @@ fn point_rows(sweep: &SweepSummary, models: &[Cell]) -> Vec<PointRow> {
                 .and_then(|s| s.pairs.first())
                 .map(|pair| {
                     let v = |m| Comparison::of_pair(pair, &m);
+                    // Accuracy, or a forecast's test MAE.
+                    let quality = || v(metrics::TEST_ACC).or_else(|| v(metrics::TEST_MAE));
                     PairCells {
                         a: pair.a.display_name(),
                         b: pair.b.display_name(),
-                        diff: comparison_cell(v(metrics::TEST_ACC)),
-                        p: p_cell(v(metrics::TEST_ACC)),
+                        diff: comparison_cell(quality()),
+                        p: p_cell(quality()),
                         ratio: comparison_cell(v(metrics::SECS_PER_EPOCH)),
                         verdict: short_verdict(pair),
                     }
