@@ -353,7 +353,12 @@ fn time_to_target_line(
 /// one line.
 fn latency_line(pair: &PairSummary, kernel: Option<&str>, series: bool) -> AnswerLine {
     let (a, b) = (pair.a.display_name(), pair.b.display_name());
-    let (whole, step) = latency_units(series);
+    // A forecast's whole example is one window.
+    let forecast = pair.ratio(&metrics::TEST_MAE).is_some();
+    let (whole, step) = match latency_units(series) {
+        (_, step) if forecast => ("per window", step),
+        units => units,
+    };
     let parts: Vec<(&str, AnswerLine)> = [
         (whole, pair.ratio(&metrics::LATENCY_WHOLE_P50)),
         (step, pair.ratio(&metrics::LATENCY_STEP_P50)),

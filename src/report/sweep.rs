@@ -11,7 +11,7 @@ use super::findings::ClaimRow;
 use super::html::Figure;
 use super::html::sweep::SweepPage;
 use super::load::SweepFiles;
-use super::plot::sweep::draw_sweep_axis;
+use super::plot::sweep::{Quality, draw_sweep_axis};
 use super::run::{Csv, FinishedRun, render_run_with, run_claims};
 use super::terminal::{sweep_claim_lines, sweep_first_screen, sweep_table};
 use super::view::claims::ClaimVerdict;
@@ -45,42 +45,7 @@ fn finish_sweep_with(root: &Path, csv: Csv) -> Result<FinishedRun> {
     }
     let loaded = SweepFiles::load(root)?;
     let sweep = summarize_sweep(&loaded);
-    let mut figures = Vec::new();
-    for (i, axis) in sweep.axes.iter().enumerate() {
-        let file = axis_chart_file(&axis.key);
-        draw_sweep_axis(
-            &root.join(&file),
-            axis,
-            &axis_lines(&sweep, i, &metrics::TEST_ACC),
-            &axis_lines(&sweep, i, &metrics::SECS_PER_EPOCH),
-            &axis_lines(&sweep, i, &metrics::PEAK_RSS),
-            sweep
-                .memory_reach
-                .first()
-                .filter(|_| axis.key == "distance")
-                .map(|r| r.chance),
-        )?;
-        let hidden_note = match axis.key.as_str() {
-            "hidden" => {
-                " x is the first model's hidden size; a matched cell's own size is written next to its marker (h …)."
-            }
-            "distance" if !sweep.memory_reach.is_empty() => {
-                " The dashed grey line is chance (1 / the number of key classes)."
-            }
-            _ => "",
-        };
-        figures.push(Figure {
-            alt: format!(
-                "Three panels against {}: test accuracy, seconds per epoch, peak memory; one line per model and setting of the other options",
-                axis.flag
-            ),
-            caption: format!(
-                "Against {}: test accuracy (mean, 95% CI whiskers from three seeds on), training seconds per epoch and peak resident memory (mean, 95% CI), one colour per model, one marker per setting of the other swept options.{hidden_note}",
-                axis.flag
-            ),
-            file,
-        });
-    }
+    let figures = draw_axis_charts(root, &sweep)?;
     let environment = loaded
         .points
         .iter()
@@ -152,6 +117,70 @@ fn finish_sweep_with(root: &Path, csv: Csv) -> Result<FinishedRun> {
         details: String::new(),
         first_screen: sweep_first_screen(&sweep, &duplicates) + &sweep_claim_lines(&across),
     })
+}
+
+/// One chart per swept option in `root`: the first panel is the test
+/// accuracy (a forecast's: its test MAE), then seconds per epoch and peak
+/// memory.
+fn draw_axis_charts(root: &Path, sweep: &SweepSummary) -> Result<Vec<Figure>> {
+    let mut figures = Vec::new();
+    // A forecast's sweep draws its test MAE where accuracy would be.
+    let forecast = sweep.points.iter().any(|p| {
+        p.summary.as_ref().is_some_and(|s| {
+            s.per_model
+                .iter()
+                .any(|m| m.get(&metrics::TEST_MAE).is_some())
+        })
+    });
+    for (i, axis) in sweep.axes.iter().enumerate() {
+        let file = axis_chart_file(&axis.key);
+        let lines;
+        let quality = if forecast {
+            lines = axis_lines(sweep, i, &metrics::TEST_MAE);
+            (lines.as_slice(), Quality::ForecastError)
+        } else {
+            lines = axis_lines(sweep, i, &metrics::TEST_ACC);
+            (lines.as_slice(), Quality::Accuracy)
+        };
+        draw_sweep_axis(
+            &root.join(&file),
+            axis,
+            quality,
+            &axis_lines(sweep, i, &metrics::SECS_PER_EPOCH),
+            &axis_lines(sweep, i, &metrics::PEAK_RSS),
+            sweep
+                .memory_reach
+                .first()
+                .filter(|_| axis.key == "distance")
+                .map(|r| r.chance),
+        )?;
+        let hidden_note = match axis.key.as_str() {
+            "hidden" => {
+                " x is the first model's hidden size; a matched cell's own size is written next to its marker (h …)."
+            }
+            "distance" if !sweep.memory_reach.is_empty() => {
+                " The dashed grey line is chance (1 / the number of key classes)."
+            }
+            _ => "",
+        };
+        let first = if forecast {
+            "test MAE"
+        } else {
+            "test accuracy"
+        };
+        figures.push(Figure {
+            alt: format!(
+                "Three panels against {}: {first}, seconds per epoch, peak memory; one line per model and setting of the other options",
+                axis.flag
+            ),
+            caption: format!(
+                "Against {}: {first} (mean, 95% CI whiskers from three seeds on), training seconds per epoch and peak resident memory (mean, 95% CI), one colour per model, one marker per setting of the other swept options.{hidden_note}",
+                axis.flag
+            ),
+            file,
+        });
+    }
+    Ok(figures)
 }
 
 /// The points' warnings about their data (`config.json`'s `data_warnings`,

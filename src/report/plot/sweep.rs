@@ -30,14 +30,23 @@ use crate::report::view::verdict::shown_ci;
 pub fn draw_sweep_axis(
     path: &Path,
     axis: &Axis,
-    test_acc: &[SweepLine],
+    quality: (&[SweepLine], Quality),
     secs_per_epoch: &[SweepLine],
     peak_rss_bytes: &[SweepLine],
     chance: Option<f64>,
 ) -> Result<()> {
     draw(path, |p| {
-        sweep_chart(p, axis, test_acc, secs_per_epoch, peak_rss_bytes, chance)
+        sweep_chart(p, axis, quality, secs_per_epoch, peak_rss_bytes, chance)
     })
+}
+
+/// What the first panel draws: test accuracy, or a forecast's test MAE.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Quality {
+    /// Test accuracy, in percent.
+    Accuracy,
+    /// A forecast's test MAE, in the target's units.
+    ForecastError,
 }
 
 /// What one panel shows.
@@ -56,21 +65,26 @@ struct Panel<'a> {
 fn sweep_chart(
     path: &Path,
     axis: &Axis,
-    acc: &[SweepLine],
+    (acc, quality): (&[SweepLine], Quality),
     secs: &[SweepLine],
     rss: &[SweepLine],
     chance: Option<f64>,
 ) -> DrawResult {
+    // An accuracy's axis fits its values inside 0–100%; an error's starts at 0.
+    let (caption, y_desc, scale, from_zero) = match quality {
+        Quality::Accuracy => ("Test accuracy", "test accuracy (%)", 100.0, false),
+        Quality::ForecastError => ("Test MAE", "test MAE (target units)", 1.0, true),
+    };
     let root = canvas(path, SWEEP_CHART_SIZE_PX)?;
     let areas = root.split_evenly((1, 3));
     let layout = AxisLayout::of(axis);
     let panels = [
         Panel {
             lines: acc,
-            caption: "Test accuracy",
-            y_desc: "test accuracy (%)",
-            scale: 100.0,
-            from_zero: false,
+            caption,
+            y_desc,
+            scale,
+            from_zero,
             legend: true,
             reference: chance.map(|c| (c, "chance")),
         },
@@ -396,7 +410,15 @@ mod tests {
         ] {
             let lines = vec![line(Cell::Lstm, &xs, false), line(Cell::Gru, &xs, true)];
             let path = dir.path().join(format!("{}.png", ax.key));
-            draw_sweep_axis(&path, &ax, &lines, &lines, &lines, Some(0.25)).unwrap();
+            draw_sweep_axis(
+                &path,
+                &ax,
+                (&lines, Quality::Accuracy),
+                &lines,
+                &lines,
+                Some(0.25),
+            )
+            .unwrap();
             let img = image::open(&path).unwrap().to_rgb8();
             assert_eq!(img.dimensions(), SWEEP_CHART_SIZE_PX);
             let dark = img
