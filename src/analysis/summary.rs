@@ -250,6 +250,13 @@ pub struct TimingTrust {
 }
 
 impl Summary {
+    /// Whether these are a forecast's runs: some model recorded a test MAE.
+    pub fn is_forecast(&self) -> bool {
+        self.per_model
+            .iter()
+            .any(|m| m.get(&crate::analysis::metrics::TEST_MAE).is_some())
+    }
+
     /// The aggregates of `model`, if it is one of the summary's models.
     pub fn model(&self, model: Cell) -> Option<&ModelSummary> {
         self.per_model.iter().find(|m| m.model == model)

@@ -161,11 +161,7 @@ pub fn harness_sentence(summary: &Summary) -> Option<String> {
 pub fn seeds_sentence(summary: &Summary) -> Option<String> {
     let d = summary.seeds_auto.as_ref()?;
     // A forecast's rule reads the paired test-MAE ratio, in percent.
-    let forecast = summary
-        .per_model
-        .iter()
-        .any(|m| m.get(&crate::analysis::metrics::TEST_MAE).is_some());
-    let (unit, measure) = if forecast {
+    let (unit, measure) = if summary.is_forecast() {
         ("%", "paired test-MAE ratio")
     } else {
         (" points", "paired test-accuracy difference")

@@ -20,7 +20,7 @@ use super::view::series;
 use crate::analysis::stats::Scale;
 use crate::analysis::summary::Summary;
 use crate::error::Result;
-use crate::results::{files, write_json_atomic};
+use crate::results::{ForecastRow, files, write_json_atomic};
 
 /// File names of the charts the report writes next to `report.html`.
 pub mod chart_files {
@@ -97,8 +97,8 @@ pub fn finish_run(dir: &Path) -> Result<FinishedRun> {
 /// the render made, so that the terminal says what the page says.
 fn finished(run: &RunFiles, csv: Csv) -> Result<FinishedRun> {
     fill_time_to_target(run, csv)?;
-    fill_forecasts(run, csv)?;
-    let (html, summary, claims, answer) = render(run, csv)?;
+    let forecasts = fill_forecasts(run, csv)?;
+    let (html, summary, claims, answer) = render(run, csv, &forecasts)?;
     let mut first_screen = answer.map(|a| a.text()).unwrap_or_default();
     let gap = if first_screen.is_empty() { "" } else { "\n" };
     let table = format!(
@@ -239,8 +239,8 @@ pub fn render_run(dir: &Path) -> Result<PathBuf> {
 pub fn render_run_with(dir: &Path, csv: Csv) -> Result<PathBuf> {
     let run = RunFiles::load(dir)?;
     fill_time_to_target(&run, csv)?;
-    fill_forecasts(&run, csv)?;
-    render(&run, csv).map(|(page, ..)| page)
+    let forecasts = fill_forecasts(&run, csv)?;
+    render(&run, csv, &forecasts).map(|(page, ..)| page)
 }
 
 /// Fills in `runs.csv`'s time to target (`secs_to_target`,
@@ -261,13 +261,17 @@ fn fill_time_to_target(run: &RunFiles, csv: Csv) -> Result<()> {
     Ok(())
 }
 
-/// Gathers a forecast's test forecasts into `forecasts.csv` when `csv`
-/// allows it.
-fn fill_forecasts(run: &RunFiles, csv: Csv) -> Result<()> {
-    if csv == Csv::Leave || !run.config.config.dataset.is_forecast() {
-        return Ok(());
+/// A forecast's test forecasts, read once for the render, and written into
+/// `forecasts.csv` when `csv` allows it; none for classification.
+fn fill_forecasts(run: &RunFiles, csv: Csv) -> Result<Vec<ForecastRow>> {
+    if !run.config.config.dataset.is_forecast() {
+        return Ok(Vec::new());
     }
-    super::forecast::write(&run.dir, &super::forecast::gather(run)?)
+    let rows = super::forecast::gather(run)?;
+    if csv == Csv::Rewrite {
+        super::forecast::write(&run.dir, &rows)?;
+    }
+    Ok(rows)
 }
 
 /// `report DIR` of a run folder: renders it as [`render_run`], with time
@@ -291,7 +295,11 @@ pub fn report_run(dir: &Path, target: Option<f64>) -> Result<FinishedRun> {
 
 /// Renders the report of `run` in its folder; returns the page's path, the
 /// summary it shows, its claims table and its first screen.
-fn render(run: &RunFiles, csv: Csv) -> Result<(PathBuf, Summary, Vec<ClaimRow>, Option<Answer>)> {
+fn render(
+    run: &RunFiles,
+    csv: Csv,
+    forecasts: &[ForecastRow],
+) -> Result<(PathBuf, Summary, Vec<ClaimRow>, Option<Answer>)> {
     let dir = run.dir.as_path();
     let summary = run.summary();
     let claims = run_claims(run, &summary, &[], None);
@@ -304,8 +312,8 @@ fn render(run: &RunFiles, csv: Csv) -> Result<(PathBuf, Summary, Vec<ClaimRow>, 
             answer: answer.as_ref(),
         },
     )?;
-    let figures = draw_charts(run, &summary)?;
-    let notes = page_notes(run, csv, &summary);
+    let figures = draw_charts(run, &summary, forecasts)?;
+    let notes = page_notes(run, csv, &summary, forecasts);
     let page = RunPage::new(run, &summary, figures, notes, &claims, answer.as_ref()).render()?;
     let path = dir.join(files::REPORT);
     crate::results::write_atomic(&path, page.as_bytes())?;
@@ -314,7 +322,11 @@ fn render(run: &RunFiles, csv: Csv) -> Result<(PathBuf, Summary, Vec<ClaimRow>, 
 
 /// Draws the run page's charts into `run`'s folder; returns them in the
 /// page's order.
-fn draw_charts(run: &RunFiles, summary: &Summary) -> Result<Vec<Figure>> {
+fn draw_charts(
+    run: &RunFiles,
+    summary: &Summary,
+    forecasts: &[ForecastRow],
+) -> Result<Vec<Figure>> {
     let dir = run.dir.as_path();
     let models = run.models();
     let mut figures = Vec::new();
@@ -327,7 +339,7 @@ fn draw_charts(run: &RunFiles, summary: &Summary) -> Result<Vec<Figure>> {
         dir.join(file)
     };
     if run.config.config.dataset.is_forecast() {
-        forecast_charts(run, &mut add)?;
+        forecast_charts(run, forecasts, &mut add)?;
         return Ok(figures);
     }
     plot::draw_val_acc(
@@ -410,6 +422,7 @@ fn draw_charts(run: &RunFiles, summary: &Summary) -> Result<Vec<Figure>> {
 /// part one step ahead against the naive forecast.
 fn forecast_charts(
     run: &RunFiles,
+    rows: &[ForecastRow],
     add: &mut impl FnMut(&str, &str, &str) -> std::path::PathBuf,
 ) -> Result<()> {
     let models = run.models();
@@ -432,8 +445,7 @@ fn forecast_charts(
         &series::epoch_band(&run.epochs, &models, |e| e.train_loss),
         &series::epoch_band(&run.epochs, &models, |e| e.val_loss),
     )?;
-    let rows = super::forecast::gather(run)?;
-    let lines = super::forecast::chart_lines(run, &rows);
+    let lines = super::forecast::chart_lines(run, rows);
     if !lines.is_empty() {
         super::plot::forecast::draw_forecast(
             &add(
@@ -451,7 +463,12 @@ fn forecast_charts(
 /// The notes at the top of the run page: a live render, a cut-off line, a
 /// missing kernel check, the data's warnings, a merge's notes and the
 /// duplicate rows.
-fn page_notes(run: &RunFiles, csv: Csv, summary: &Summary) -> Vec<String> {
+fn page_notes(
+    run: &RunFiles,
+    csv: Csv,
+    summary: &Summary,
+    forecasts: &[ForecastRow],
+) -> Vec<String> {
     let mut notes: Vec<String> = Vec::new();
     if csv == Csv::Leave {
         notes.push(LIVE_NOTE.to_string());
@@ -463,10 +480,9 @@ fn page_notes(run: &RunFiles, csv: Csv, summary: &Summary) -> Vec<String> {
     }
     notes.extend(run.config.data_warnings.iter().cloned());
     if run.config.config.dataset.is_forecast() {
-        let rows = super::forecast::gather(run).unwrap_or_default();
         notes.extend(super::forecast::sentence(
             run,
-            &rows,
+            forecasts,
             run.config.config.horizon,
         ));
     }

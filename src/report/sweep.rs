@@ -125,13 +125,7 @@ fn finish_sweep_with(root: &Path, csv: Csv) -> Result<FinishedRun> {
 fn draw_axis_charts(root: &Path, sweep: &SweepSummary) -> Result<Vec<Figure>> {
     let mut figures = Vec::new();
     // A forecast's sweep draws its test MAE where accuracy would be.
-    let forecast = sweep.points.iter().any(|p| {
-        p.summary.as_ref().is_some_and(|s| {
-            s.per_model
-                .iter()
-                .any(|m| m.get(&metrics::TEST_MAE).is_some())
-        })
-    });
+    let forecast = sweep.is_forecast();
     for (i, axis) in sweep.axes.iter().enumerate() {
         let file = axis_chart_file(&axis.key);
         let lines;

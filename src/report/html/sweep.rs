@@ -157,12 +157,12 @@ impl SweepPage {
             notes,
             axis_flags: sweep.axes.iter().map(|a| a.flag.clone()).collect(),
             models: models.iter().map(|&m| m.into()).collect(),
-            quality_header: if forecast(sweep) {
+            quality_header: if sweep.is_forecast() {
                 "test MAE"
             } else {
                 "test acc. (%)"
             },
-            pair_header: if forecast(sweep) {
+            pair_header: if sweep.is_forecast() {
                 "MAE ratio"
             } else {
                 "Δ accuracy (points)"
@@ -248,17 +248,6 @@ fn sweep_notes(manifest: &SweepManifest, sweep: &SweepSummary) -> Vec<String> {
 }
 
 /// The verdict table, one row per point.
-/// Whether the sweep's points are forecasts (they record a test MAE).
-fn forecast(sweep: &SweepSummary) -> bool {
-    sweep.points.iter().any(|p| {
-        p.summary.as_ref().is_some_and(|s| {
-            s.per_model
-                .iter()
-                .any(|m| m.get(&metrics::TEST_MAE).is_some())
-        })
-    })
-}
-
 /// A forecast's test MAE with its interval, as the sweep table shows it.
 fn mae_with_ci(e: Option<crate::analysis::stats::Estimate>) -> String {
     let f = crate::report::table::unit_format(metrics::TEST_MAE.unit);

@@ -51,6 +51,13 @@ pub struct SweepSummary {
 }
 
 impl SweepSummary {
+    /// Whether the sweep's points are forecasts (they record a test MAE).
+    pub fn is_forecast(&self) -> bool {
+        self.points
+            .iter()
+            .any(|p| p.summary.as_ref().is_some_and(|s| s.is_forecast()))
+    }
+
     /// The models of the first point with runs, in its order.
     pub fn models(&self) -> Vec<Cell> {
         self.points
