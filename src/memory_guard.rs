@@ -36,7 +36,8 @@ impl Batches {
 
 /// Refuses a model whose training footprint on `batches` exceeds
 /// `available_bytes` (the machine's RAM, or the GPU's free memory, named by
-/// `memory`), and a matched model (`target_params` is the first model's
+/// `memory`), or whose footprint times `workers` (`--jobs`: that many may
+/// run at once, the largest model in each) does, and a matched model (`target_params` is the first model's
 /// count) whose size the cap [`MAX_HIDDEN`] kept from matching.
 ///
 /// The refusal names the flag that drives the footprint: `--max-len` when
@@ -49,6 +50,7 @@ pub fn check(
     batches: Batches,
     available_bytes: Option<u64>,
     memory: &str,
+    workers: usize,
 ) -> Result<()> {
     for shape in shapes {
         let name = shape.cell.display_name();
@@ -66,9 +68,39 @@ pub fn check(
         }
         if let Some(have) = available_bytes {
             too_big(shape, batches, have, memory)?;
+            too_many(shape, batches, have, memory, workers)?;
         }
     }
     Ok(())
+}
+
+/// The error for `shape` when `workers` copies of its training footprint
+/// exceed `have` bytes of `memory` (one copy fits: [`too_big`] ran first).
+fn too_many(
+    shape: &ModelShape,
+    batches: Batches,
+    have: u64,
+    memory: &str,
+    workers: usize,
+) -> Result<()> {
+    let one = shape.training_bytes(batches.size, batches.tokens());
+    let need = one * workers as f64;
+    if workers <= 1 || need <= have as f64 {
+        return Ok(());
+    }
+    let fit = ((have as f64 / one).floor() as usize).max(1);
+    Err(Error::config(
+        "--jobs",
+        format!(
+            "{workers} workers at once, each training the {} (about {} on batches of {} × {} tokens), need about {}; this machine has {} of {memory} available; choose --jobs {fit} or fewer",
+            shape.cell.display_name(),
+            gib(one),
+            batches.size,
+            batches.tokens(),
+            gib(need),
+            gib(have as f64)
+        ),
+    ))
 }
 
 /// The error for `shape` when its training footprint on `batches` exceeds
@@ -147,9 +179,31 @@ mod tests {
     }
 
     #[test]
+    fn a_width_whose_workers_do_not_fit_together_is_refused_naming_jobs() {
+        let model = shape(Cell::Lstm, 2048);
+        let one = model.training_bytes(128, 128);
+        let have = (one * 2.5) as u64;
+        assert!(
+            check(
+                &[model],
+                None,
+                batches(128, 128),
+                Some(have),
+                "RAM",
+                2
+            )
+            .is_ok()
+        );
+        let e = check(&[model], None, batches(128, 128), Some(have), "RAM", 3).unwrap_err();
+        let text = e.to_string();
+        assert!(text.starts_with("--jobs: 3 workers at once"), "{text}");
+        assert!(text.contains("choose --jobs 2 or fewer"), "{text}");
+    }
+
+    #[test]
     fn a_model_too_big_for_the_memory_is_refused_by_name() {
         let big = shape(Cell::Lstm, 100_000);
-        let e = check(&[big], None, batches(128, 128), Some(8 << 30), "RAM").unwrap_err();
+        let e = check(&[big], None, batches(128, 128), Some(8 << 30), "RAM", 1).unwrap_err();
         let text = e.to_string();
         assert!(
             text.starts_with("--hidden: the LSTM (hidden 100000"),
@@ -166,10 +220,11 @@ mod tests {
             batches(128, 128),
             Some(8 << 30),
             "RAM",
+            1,
         )
         .unwrap();
         // Unknown memory: only the cap is checked.
-        check(&[big], None, batches(128, 128), None, "RAM").unwrap();
+        check(&[big], None, batches(128, 128), None, "RAM", 1).unwrap();
     }
 
     /// Issue 35, finding 6: `--max-len 100000` on reviews of at most 200
@@ -180,7 +235,15 @@ mod tests {
         let lstm = shape(Cell::Lstm, 512);
         assert_eq!(batches(100_000, 200).tokens(), 200);
         assert_eq!(batches(128, 200).tokens(), 128);
-        check(&[lstm], None, batches(100_000, 200), Some(8 << 30), "RAM").unwrap();
+        check(
+            &[lstm],
+            None,
+            batches(100_000, 200),
+            Some(8 << 30),
+            "RAM",
+            1,
+        )
+        .unwrap();
         // Data that really is that long: refused, naming --max-len.
         let e = check(
             &[lstm],
@@ -188,6 +251,7 @@ mod tests {
             batches(100_000, 100_000),
             Some(8 << 30),
             "RAM",
+            1,
         )
         .unwrap_err()
         .to_string();
@@ -207,6 +271,7 @@ mod tests {
             batches(200_000, 100_000),
             Some(8 << 30),
             "RAM",
+            1,
         )
         .unwrap_err()
         .to_string();
@@ -227,6 +292,7 @@ mod tests {
             batches(20_000, 200),
             Some(8 << 30),
             "RAM",
+            1,
         )
         .unwrap();
         let e = check(
@@ -235,6 +301,7 @@ mod tests {
             batches(20_000, 20_000),
             Some(8 << 30),
             "RAM",
+            1,
         )
         .unwrap_err()
         .to_string();
@@ -254,9 +321,9 @@ mod tests {
             max_len: 1,
             longest: 1,
         };
-        let e = check(&[capped], Some(target), one, None, "RAM").unwrap_err();
+        let e = check(&[capped], Some(target), one, None, "RAM", 1).unwrap_err();
         assert!(e.to_string().contains("cap of 8192"), "{e}");
         let exact = shape(Cell::Gru, MAX_HIDDEN);
-        check(&[exact], Some(exact.params()), one, None, "RAM").unwrap();
+        check(&[exact], Some(exact.params()), one, None, "RAM", 1).unwrap();
     }
 }

@@ -189,6 +189,15 @@ pub struct HarnessTime {
     pub training_share: f64,
 }
 
+/// The most workers any of `runs` ran beside (`--jobs`; 1 for runs
+/// recorded before it existed).
+pub fn workers_at_once(runs: &[RunRecord]) -> usize {
+    runs.iter()
+        .filter_map(|r| r.workers_at_once)
+        .max()
+        .unwrap_or(1)
+}
+
 /// The [`HarnessTime`] of `runs` (`None` when no `ok` run timed itself).
 pub fn harness_time(runs: &[RunRecord]) -> Option<HarnessTime> {
     let timed: Vec<(&RunRecord, f64, f64, f64, f64)> = runs

@@ -370,7 +370,7 @@ pub(crate) fn check_memory(
         tch::Device::Cuda(_) => (crate::probe::gpu::free_bytes(device), "GPU memory"),
         _ => (crate::probe::memory::available_bytes(), "RAM"),
     };
-    crate::memory_guard::check(&shapes, target, batches, available, memory)
+    crate::memory_guard::check(&shapes, target, batches, available, memory, config.jobs)
 }
 
 /// Writes a grid point's `config.json` and `environment.json` into `dir`.

@@ -75,10 +75,15 @@ static HANDLED: OnceLock<Arc<Interrupt>> = OnceLock::new();
 impl Interrupt {
     /// Not stopped, with one worker slot (workers run one at a time).
     pub fn new() -> Arc<Interrupt> {
+        Interrupt::with_workers(1)
+    }
+
+    /// Not stopped, with `workers` worker slots (`--jobs`: that many run at once).
+    pub fn with_workers(workers: usize) -> Arc<Interrupt> {
         Arc::new(Interrupt {
             stop: AtomicBool::new(false),
             signal: AtomicI32::new(0),
-            workers: WorkerSlots::new(1),
+            workers: WorkerSlots::new(workers),
         })
     }
 

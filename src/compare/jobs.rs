@@ -5,7 +5,7 @@
 use super::folder::{RunLock, plan_point, verify_point_dir, write_point_dir};
 use super::interrupt::Interrupt;
 use super::log::Log;
-use super::worker::{run_worker_process, worker_command};
+use super::worker::{clear_job_rows, collect_job_rows, run_worker_process, worker_command};
 use super::{Corpora, prepare_for_seed};
 use crate::analysis::auto_seeds;
 use crate::error::{Error, Result};
@@ -57,6 +57,11 @@ pub(crate) struct JobContext<'a> {
 }
 
 impl JobContext<'_> {
+    /// Workers at once (`--jobs`).
+    fn width(&self) -> usize {
+        self.manifest.width()
+    }
+
     /// Whether the comparison is to stop.
     fn stopped(&self) -> bool {
         self.interrupt.is_stopped()
@@ -258,36 +263,62 @@ fn ready_point(
     Ok((dir, sizes, done))
 }
 
-/// Runs `to_run` in order, one worker each, until all ran or the
-/// comparison is stopped, with the progress line before each and the total
-/// after.
+/// Runs `to_run` in order, [`JobContext::width`] jobs at a time (one
+/// worker each, started together: the models of one seed side by side),
+/// until all ran or the comparison is stopped, with the progress line
+/// before each batch and the total after.
 fn run_in_order(to_run: &[Job], runner: &mut JobRunner<'_>) -> Result<Vec<RunRecord>> {
     let cx = runner.cx;
+    let width = cx.width();
     let mut runs = Vec::new();
     let mut overall = crate::progress::Overall::new(to_run.len());
+    overall.workers = width;
     let started = std::time::Instant::now();
-    for job in to_run {
+    for batch in to_run.chunks(width) {
         if cx.stopped() {
             break;
         }
         cx.log
             .progress(&overall.line(started.elapsed().as_secs_f64()));
-        let job_started = std::time::Instant::now();
         if cx.manifest.grid.points.len() > 1 {
-            cx.log.progress(&format!("job {}", job.id()));
+            let ids: Vec<String> = batch.iter().map(Job::id).collect();
+            cx.log.progress(&format!("job {}", ids.join(", ")));
         }
-        let run = runner.run(job, 1)?;
-        runner.append(job, &run)?;
-        runs.push(run);
-        overall
-            .finished_secs
-            .push(job_started.elapsed().as_secs_f64());
+        let batch_started = std::time::Instant::now();
+        let done = runner.run_batch(batch, 1)?;
+        for (job, run) in batch.iter().zip(done) {
+            runner.append(job, &run)?;
+            if batch.len() > 1 {
+                cx.log.progress(&finished_line(&run));
+            }
+            overall.finished_secs.push(
+                run.wall_secs
+                    .unwrap_or(batch_started.elapsed().as_secs_f64()),
+            );
+            runs.push(run);
+        }
     }
     if !runs.is_empty() {
         cx.log
             .progress(&overall.total_line(started.elapsed().as_secs_f64()));
     }
     Ok(runs)
+}
+
+/// `LSTM seed 2: ok, 4 epochs in 38s`: a run of a batch of several,
+/// whose workers draw no progress bars.
+fn finished_line(run: &RunRecord) -> String {
+    format!(
+        "{} seed {}: {}, {} epoch{} in {}",
+        run.model.display_name(),
+        run.seed,
+        serde_json::to_string(&run.status)
+            .unwrap_or_default()
+            .trim_matches('"'),
+        run.epochs_run,
+        if run.epochs_run == 1 { "" } else { "s" },
+        crate::progress::duration(run.wall_secs.unwrap_or(0.0))
+    )
 }
 
 /// After the jobs: runs again, in job order and one round at a time, every
@@ -403,6 +434,14 @@ fn remeasure_disturbed(jobs: &[Job], runner: &mut JobRunner<'_>) -> Result<Vec<R
     Ok(reruns)
 }
 
+/// One worker to start: its job, point folder, model size and threads.
+struct Launch<'j> {
+    job: &'j Job,
+    dir: PathBuf,
+    size: ModelSize,
+    threads: usize,
+}
+
 /// Runs the jobs of one run folder in worker processes and appends their
 /// records to each point's `runs.csv`.
 pub(crate) struct JobRunner<'a> {
@@ -416,26 +455,95 @@ pub(crate) struct JobRunner<'a> {
 
 impl JobRunner<'_> {
     /// Runs `job` (attempt `attempt`) in a worker and returns its record.
-    /// First leaves the seed's encoded data in the point folder
-    /// ([`results::prepared`]) when it is not there yet, so that every
-    /// worker of every model reads its data the same way: the same time
-    /// spent, and no model's memory marked by loading the files, which the
-    /// allocator may keep after they are freed.
     fn run(&mut self, job: &Job, attempt: u32) -> Result<RunRecord> {
-        if let Some(run) = self.twin_run(job, attempt)? {
-            return Ok(run);
+        let mut runs = self.run_batch(std::slice::from_ref(job), attempt)?;
+        Ok(runs.remove(0))
+    }
+
+    /// Runs the jobs of `batch` (attempt `attempt`) at once, a worker each
+    /// in its own slot of [`Interrupt::workers`], and returns their records
+    /// in `batch`'s order, each saying how many ran at once and with how
+    /// many threads. A Transformer job with a finished twin is copied
+    /// instead ([`JobRunner::twin_run`]). First leaves each seed's encoded
+    /// data in the point folder ([`results::prepared`]) when it is not there
+    /// yet, so that every worker of every model reads its data the same
+    /// way: the same time spent, and no model's memory marked by loading
+    /// the files, which the allocator may keep after they are freed.
+    fn run_batch(&mut self, batch: &[Job], attempt: u32) -> Result<Vec<RunRecord>> {
+        let mut copied = Vec::with_capacity(batch.len());
+        let mut launches = Vec::new();
+        for job in batch {
+            let twin = self.twin_run(job, attempt)?;
+            if twin.is_none() {
+                launches.push(self.launch(job)?);
+            }
+            copied.push(twin);
         }
+        let (exe, slots, at_once) = (self.cx.exe, self.cx.interrupt.workers(), launches.len());
+        let ran: Vec<Result<RunRecord>> = if let [l] = launches.as_slice() {
+            // One worker: started from this thread, as before `--jobs`.
+            vec![run_worker_process(
+                exe,
+                &l.dir,
+                l.job,
+                attempt,
+                &l.size,
+                slots.slot(0),
+            )]
+        } else {
+            std::thread::scope(|scope| {
+                let workers: Vec<_> = launches
+                    .iter()
+                    .enumerate()
+                    .map(|(slot, l)| {
+                        let pid = slots.slot(slot);
+                        scope.spawn(move || {
+                            run_worker_process(exe, &l.dir, l.job, attempt, &l.size, pid)
+                        })
+                    })
+                    .collect();
+                workers
+                    .into_iter()
+                    .map(|w| w.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+                    .collect()
+            })
+        };
+        // In job order, so that the files' rows do not depend on which
+        // worker ended first.
+        for l in &launches {
+            collect_job_rows(&l.dir, l.job)?;
+        }
+        let mut ran = ran.into_iter().zip(launches.iter().map(|l| l.threads));
+        let mut runs = Vec::with_capacity(batch.len());
+        for twin in copied {
+            let run = match twin {
+                Some(run) => run,
+                None => {
+                    let (run, threads) = ran.next().expect("a record per worker");
+                    RunRecord {
+                        workers_at_once: Some(at_once),
+                        threads_per_worker: Some(threads),
+                        ..run?
+                    }
+                }
+            };
+            runs.push(run);
+        }
+        Ok(runs)
+    }
+
+    /// What the worker of `job` needs: its point folder with the seed's
+    /// encoded data written, its model's size and its threads.
+    fn launch<'j>(&mut self, job: &'j Job) -> Result<Launch<'j>> {
         let dir = point_dir(self.cx.root, &self.cx.manifest.grid, &job.point);
+        let config = &self
+            .cx
+            .manifest
+            .point(&job.point)
+            .expect("a job's point is in the grid")
+            .config;
+        clear_job_rows(&dir, job)?;
         if !results::prepared::path(&dir, job.seed).exists() {
-            let config = &self
-                .cx
-                .manifest
-                .grid
-                .points
-                .iter()
-                .find(|p| p.id == job.point)
-                .expect("a job's point is in the grid")
-                .config;
             let corpus = self.corpora.get(config)?;
             let data = prepare_for_seed(corpus, config, job.seed)?;
             results::prepared::write(&dir, job.seed, &data)?;
@@ -443,10 +551,14 @@ impl JobRunner<'_> {
         let size = self.sizes_of[job.point.as_str()]
             .iter()
             .find(|s| s.model == job.model)
-            .expect("every model of a point is sized");
-        // One worker at a time: always slot 0.
-        let slot = self.cx.interrupt.workers().slot(0);
-        run_worker_process(self.cx.exe, &dir, job, attempt, size, slot)
+            .expect("every model of a point is sized")
+            .clone();
+        Ok(Launch {
+            job,
+            dir,
+            size,
+            threads: config.threads,
+        })
     }
 
     /// For a Transformer job (attempt 1) whose point differs from another
@@ -549,11 +661,13 @@ impl JobRunner<'_> {
 }
 
 /// `--seeds auto`: after the planned jobs, in rounds, every point of this
-/// folder whose rule ([`auto_seeds::decide`]) asks for another seed gets
-/// one (the next number, a job per model): recorded first in the point's
-/// `config.json` and in `sweep.json` (so `--resume` knows the jobs), then
-/// run, point after point. Each point stops on its own. Adds the new jobs
-/// to `jobs` and returns their records.
+/// folder whose rule ([`auto_seeds::decide`]) asks for more seeds gets a
+/// batch of them ([`seeds_per_round`]: as many seeds as fill the workers,
+/// at least one; the next numbers, a job per model, no more than the
+/// rule's cap): recorded first in the point's `config.json` and in
+/// `sweep.json` (so `--resume` knows the jobs), then run, the width at a
+/// time. Each point stops on its own. Adds the new jobs to `jobs` and
+/// returns their records.
 fn add_seeds(jobs: &mut Vec<Job>, runner: &mut JobRunner<'_>) -> Result<Vec<RunRecord>> {
     let cx = runner.cx;
     let (root, manifest) = (cx.root, cx.manifest);
@@ -562,42 +676,8 @@ fn add_seeds(jobs: &mut Vec<Job>, runner: &mut JobRunner<'_>) -> Result<Vec<RunR
     while !cx.stopped() {
         let mut added = Vec::new();
         for point in current.grid.points.iter_mut() {
-            let Some(rule) = point.config.auto_seeds else {
-                continue;
-            };
-            if !jobs.iter().any(|j| j.point == point.id) {
-                continue;
-            }
-            let dir = point_dir(root, &manifest.grid, &point.id);
-            let standing = attempts::standing_runs(&resume::finished_runs(&dir)?);
-            let decision = auto_seeds::decide(
-                &standing,
-                &point.config.models,
-                point.config.seeds.len(),
-                &rule,
-            );
-            if decision.stopped.is_some() {
-                continue;
-            }
-            let seed = point.config.seeds.iter().max().map_or(1, |s| s + 1);
-            point.config.seeds.push(seed);
-            let mut files = RunManifest::load(&dir)?;
-            files.config.seeds = point.config.seeds.clone();
-            files.write(&dir)?;
-            cx.log.progress(&format!(
-                "{}--seeds auto: adding seed {seed} (95% CI of the paired accuracy difference {}, asked ±{} points)",
-                cx.point_prefix(&point.id),
-                decision
-                    .half_width_points
-                    .map_or("not yet defined".to_string(), |h| format!("±{h:.2} points")),
-                rule.precision_points
-            ));
-            for &model in &point.config.models {
-                added.push(Job {
-                    point: point.id.clone(),
-                    model,
-                    seed,
-                });
+            if jobs.iter().any(|j| j.point == point.id) {
+                added.extend(more_seeds(cx, point)?);
             }
         }
         if added.is_empty() {
@@ -607,16 +687,75 @@ fn add_seeds(jobs: &mut Vec<Job>, runner: &mut JobRunner<'_>) -> Result<Vec<RunR
         current.jobs_total = all_jobs(&current.grid).len();
         current.write(root)?;
         jobs.extend(added.iter().cloned());
-        for job in &added {
+        for batch in added.chunks(cx.width()) {
             if cx.stopped() {
                 break;
             }
-            let run = runner.run(job, 1)?;
-            runner.append(job, &run)?;
-            runs.push(run);
+            for (job, run) in batch.iter().zip(runner.run_batch(batch, 1)?) {
+                runner.append(job, &run)?;
+                runs.push(run);
+            }
         }
     }
     Ok(runs)
+}
+
+/// Seeds `--seeds auto` adds to a point per round with `workers` workers
+/// at once and `models` models: enough to fill the workers, at least one.
+fn seeds_per_round(workers: usize, models: usize) -> usize {
+    workers.div_ceil(models.max(1)).max(1)
+}
+
+/// The jobs of the seeds `point`'s rule adds this round (none when it
+/// stopped), the seeds recorded in `point` and its `config.json`.
+fn more_seeds(cx: &JobContext<'_>, point: &mut crate::config::GridPoint) -> Result<Vec<Job>> {
+    let Some(rule) = point.config.auto_seeds else {
+        return Ok(Vec::new());
+    };
+    let dir = point_dir(cx.root, &cx.manifest.grid, &point.id);
+    let standing = attempts::standing_runs(&resume::finished_runs(&dir)?);
+    let batch = seeds_per_round(cx.width(), point.config.models.len());
+    let decision = auto_seeds::decide(
+        &standing,
+        &point.config.models,
+        point.config.seeds.len(),
+        &rule,
+    );
+    if decision.stopped.is_some() {
+        return Ok(Vec::new());
+    }
+    let room = (rule.max_seeds as usize).saturating_sub(point.config.seeds.len());
+    let first = point.config.seeds.iter().max().map_or(1, |s| s + 1);
+    let seeds: Vec<u64> = (first..).take(batch.min(room).max(1)).collect();
+    point.config.seeds.extend(&seeds);
+    let mut files = RunManifest::load(&dir)?;
+    files.config.seeds = point.config.seeds.clone();
+    files.write(&dir)?;
+    cx.log.progress(&format!(
+        "{}--seeds auto: adding seed{} {} (95% CI of the paired accuracy difference {}, asked ±{} points)",
+        cx.point_prefix(&point.id),
+        if seeds.len() == 1 { "" } else { "s" },
+        seeds
+            .iter()
+            .map(u64::to_string)
+            .collect::<Vec<_>>()
+            .join(", "),
+        decision
+            .half_width_points
+            .map_or("not yet defined".to_string(), |h| format!("±{h:.2} points")),
+        rule.precision_points
+    ));
+    let point: &crate::config::GridPoint = point;
+    Ok(seeds
+        .iter()
+        .flat_map(|&seed| {
+            point.config.models.iter().map(move |&model| Job {
+                point: point.id.clone(),
+                model,
+                seed,
+            })
+        })
+        .collect())
 }
 
 /// After the jobs: the kernel check ([`super::kernel_check`]) of every

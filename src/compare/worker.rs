@@ -85,6 +85,66 @@ pub fn job_result_path(dir: &Path, job: &Job) -> PathBuf {
         .join(format!("{}-seed{}.json", job.model.name(), job.seed))
 }
 
+/// The folder where the worker of `job` writes its epochs (and gradient
+/// rows) while it runs, inside the point folder `dir`.
+pub fn job_rows_dir(dir: &Path, job: &Job) -> PathBuf {
+    dir.join(files::JOB_RESULTS_DIR)
+        .join(format!("{}-seed{}", job.model.name(), job.seed))
+}
+
+/// Where the worker of `job` appends its rows: the point folder `dir`
+/// itself when workers run one at a time (`--jobs 1`: its epochs appear in
+/// `epochs.csv` as they finish), else its own [`job_rows_dir`] (made now),
+/// as a sibling appends to the point's files too and rewrites its own rows
+/// once it ends.
+fn rows_dir(dir: &Path, job: &Job) -> Result<PathBuf> {
+    let config = RunManifest::load(dir)?.config;
+    if config.jobs <= 1 {
+        return Ok(dir.to_path_buf());
+    }
+    let rows = job_rows_dir(dir, job);
+    std::fs::create_dir_all(&rows).map_err(|e| Error::io(&rows, e))?;
+    Ok(rows)
+}
+
+/// Empties the rows folder of `job` before its worker starts (rows left by
+/// a worker of an earlier, killed comparison belong to no run).
+pub(crate) fn clear_job_rows(dir: &Path, job: &Job) -> Result<()> {
+    let rows = job_rows_dir(dir, job);
+    match std::fs::remove_dir_all(&rows) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(Error::io(&rows, e)),
+        _ => Ok(()),
+    }
+}
+
+/// Once the worker of `job` has ended: appends the rows it wrote (its
+/// finished epochs, whatever the ending) to the point's `epochs.csv` and
+/// `gradient_flow.csv` in `dir`, then removes its rows folder.
+pub(crate) fn collect_job_rows(dir: &Path, job: &Job) -> Result<()> {
+    let rows = job_rows_dir(dir, job);
+    append_rows::<EpochRecord>(&rows.join(files::EPOCHS), &dir.join(files::EPOCHS))?;
+    append_rows::<GradientFlowRow>(
+        &rows.join(files::GRADIENT_FLOW),
+        &dir.join(files::GRADIENT_FLOW),
+    )?;
+    clear_job_rows(dir, job)?;
+    let _ = std::fs::remove_dir(dir.join(files::JOB_RESULTS_DIR));
+    Ok(())
+}
+
+/// Appends the rows of the CSV file `from` (none when it is missing) to `to`.
+fn append_rows<T: serde::Serialize + serde::de::DeserializeOwned>(
+    from: &Path,
+    to: &Path,
+) -> Result<()> {
+    let rows: Vec<T> = results::read_csv(from)?;
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let mut out = CsvAppender::open(to)?;
+    rows.iter().try_for_each(|row| out.append(row))
+}
+
 /// What a worker hands back to the parent, as `POINT/.jobs/<model>-seed<seed>.json`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct JobResult {
@@ -175,7 +235,8 @@ pub fn run_worker_job(
     attempt: u32,
     stop: &AtomicBool,
 ) -> Result<RunRecord> {
-    let outcome = run_worker(point_dir, job.model, job.seed, attempt, stop);
+    let outcome = rows_dir(point_dir, job)
+        .and_then(|rows_dir| run_worker(point_dir, &rows_dir, job, attempt, stop));
     let run = match &outcome {
         Ok(run) => run.clone(),
         Err(e) => {
@@ -257,18 +318,21 @@ pub fn verify_dataset(recorded: &DatasetIdentity, loaded: &DatasetIdentity) -> R
 /// The worker: trains one model on one seed as described by the point
 /// folder's `config.json` (after checking that the data files, or the data
 /// made in memory, are the ones it records), appending each finished epoch
-/// to `epochs.csv` (with `attempt`), re-deciding the epochs' disturbance
+/// to `epochs.csv` in its own folder `rows_dir` ([`job_rows_dir`]: workers
+/// side by side write no shared file; the parent moves the rows into the
+/// point's files), re-deciding the epochs' disturbance
 /// over the whole run once it ends, times the trained model's inference
 /// latency ([`measure_latency`]), and returns the run's record. Gradient
 /// flow is measured for every run and recorded for the first seed's
 /// attempt 1 only.
 pub fn run_worker(
     run_dir: &Path,
-    cell: Cell,
-    seed: u64,
+    rows_dir: &Path,
+    job: &Job,
     attempt: u32,
     stop: &AtomicBool,
 ) -> Result<RunRecord> {
+    let (cell, seed) = (job.model, job.seed);
     let worker_started = std::time::Instant::now();
     let manifest = RunManifest::load(run_dir)?;
     let config = &manifest.config;
@@ -300,7 +364,9 @@ pub fn run_worker(
         GradientStage::Init,
         gradient_norms(&model, &data.val, device)?,
     )];
-    let progress = if config.quiet {
+    // Workers side by side (`--jobs`) draw no bars over each other: the
+    // parent says a line as each finishes.
+    let progress = if config.quiet || config.jobs > 1 {
         indicatif::ProgressBar::hidden()
     } else {
         let bar = indicatif::ProgressBar::new(0);
@@ -313,7 +379,7 @@ pub fn run_worker(
         );
         bar
     };
-    let mut epochs = CsvAppender::<EpochRecord>::open(&run_dir.join(files::EPOCHS))?;
+    let mut epochs = CsvAppender::<EpochRecord>::open(&rows_dir.join(files::EPOCHS))?;
     let settings = FitSettings {
         config,
         seed,
@@ -334,7 +400,7 @@ pub fn run_worker(
     progress.finish_and_clear();
     drop(epochs);
     restamp_verdicts(
-        &run_dir.join(files::EPOCHS),
+        &rows_dir.join(files::EPOCHS),
         cell,
         seed,
         attempt,
@@ -358,7 +424,7 @@ pub fn run_worker(
             GradientStage::Trained,
             gradient_norms(&model, &data.val, device)?,
         ));
-        let mut csv = CsvAppender::<GradientFlowRow>::open(&run_dir.join(files::GRADIENT_FLOW))?;
+        let mut csv = CsvAppender::<GradientFlowRow>::open(&rows_dir.join(files::GRADIENT_FLOW))?;
         for (stage, norms) in gradient_rows {
             for (step, grad_norm) in norms.into_iter().enumerate() {
                 csv.append(&GradientFlowRow {

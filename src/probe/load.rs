@@ -181,17 +181,25 @@ pub fn load_warning() -> Option<String> {
     LoadCheck::measure(DEFAULT_SAMPLE).warning()
 }
 
-/// A warning when a planned thread count exceeds the machine's logical CPUs
-/// (`logical_cpus`): libtorch's threads then wait for each other at every
+/// A warning when a planned thread count, times the `workers` that run at
+/// once (`--jobs`), exceeds the machine's logical CPUs (`logical_cpus`):
+/// libtorch's threads then wait for each other at every
 /// parallel region (measured: 80× slower epochs at `--threads 1000` on 2
 /// cores). `None` when every count fits.
-pub fn threads_warning(threads: &[usize], logical_cpus: usize) -> Option<String> {
+pub fn threads_warning(threads: &[usize], workers: usize, logical_cpus: usize) -> Option<String> {
     let most = threads.iter().copied().max()?;
-    (most > logical_cpus).then(|| {
-        format!(
-            "warning: --threads {most} is more than this machine's {logical_cpus} logical CPUs; the threads will wait for each other and every timing will be slower than it needs to be"
-        )
-    })
+    let workers = workers.max(1);
+    if most * workers <= logical_cpus {
+        return None;
+    }
+    let asked = if workers > 1 {
+        format!("--jobs {workers} × --threads {most} is")
+    } else {
+        format!("--threads {most} is")
+    };
+    Some(format!(
+        "warning: {asked} more than this machine's {logical_cpus} logical CPUs; the threads will wait for each other and every timing will be slower than it needs to be"
+    ))
 }
 
 /// This machine's logical CPUs (1 when unknown).
@@ -233,13 +241,16 @@ fn parse_stat_cpu_ticks(text: &str) -> Option<(String, u64)> {
 mod tests {
     #[test]
     fn threads_above_the_logical_cpus_are_warned_about() {
-        assert_eq!(super::threads_warning(&[1, 2], 2), None);
-        let w = super::threads_warning(&[1, 1000], 2).unwrap();
+        assert_eq!(super::threads_warning(&[1, 2], 1, 2), None);
+        let w = super::threads_warning(&[1, 1000], 1, 2).unwrap();
         assert!(
             w.contains("--threads 1000") && w.contains("2 logical CPUs"),
             "{w}"
         );
-        assert_eq!(super::threads_warning(&[], 2), None);
+        assert_eq!(super::threads_warning(&[], 1, 2), None);
+        assert_eq!(super::threads_warning(&[1], 2, 2), None);
+        let w = super::threads_warning(&[2], 2, 2).unwrap();
+        assert!(w.contains("--jobs 2 × --threads 2 is more"), "{w}");
     }
 
     use super::*;

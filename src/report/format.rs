@@ -150,8 +150,9 @@ pub fn acc_with_ci(e: Option<Estimate>) -> String {
 }
 
 /// The "measured on …" line of a report: device, CPU model, threads and the
-/// CPU LSTM kernel, from `environment.json`; `None` without one.
-pub fn machine_line(env: Option<&Environment>) -> Option<String> {
+/// CPU LSTM kernel, from `environment.json`, and the `workers` that ran at
+/// once (`--jobs`, the most in any batch); `None` without `environment.json`.
+pub fn machine_line(env: Option<&Environment>, workers: usize) -> Option<String> {
     let env = env?;
     let device = env.device.as_str();
     let mut machine = if device.starts_with("cuda") {
@@ -161,6 +162,13 @@ pub fn machine_line(env: Option<&Environment>) -> Option<String> {
             .map(|g| g.name.as_str())
             .unwrap_or_default();
         format!("{} ({})", device, if gpu.is_empty() { "GPU" } else { gpu })
+    } else if workers > 1 {
+        format!(
+            "CPU {} · {workers} workers at once, {} thread{} each (each batch-1 latency measured while a sibling may still train)",
+            env.cpu_model,
+            env.threads,
+            if env.threads == 1 { "" } else { "s" }
+        )
     } else {
         format!("CPU {} · {} threads", env.cpu_model, env.threads)
     };

@@ -167,6 +167,18 @@ pub struct SweepManifest {
 }
 
 impl SweepManifest {
+    /// Worker processes that run at once (`--jobs`; the largest of the
+    /// points', which are all the same in a run made by `compare`; at least 1).
+    pub fn width(&self) -> usize {
+        self.grid
+            .points
+            .iter()
+            .map(|p| p.config.jobs)
+            .max()
+            .unwrap_or(1)
+            .max(1)
+    }
+
     /// Reads `dir/sweep.json`.
     pub fn load(dir: &Path) -> Result<SweepManifest> {
         read_json(&dir.join(files::SWEEP))

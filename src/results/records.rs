@@ -308,6 +308,13 @@ pub struct RunRecord {
     /// forecast's MAE on the same windows.
     #[serde(default)]
     pub test_mae_vs_seasonal_naive: Option<f64>,
+    /// Worker processes that ran at once in this run's batch of jobs
+    /// (`--jobs`; 1: alone), as the parent started them.
+    #[serde(default)]
+    pub workers_at_once: Option<usize>,
+    /// Intra-op threads of this run's worker (`--threads`, per worker).
+    #[serde(default)]
+    pub threads_per_worker: Option<usize>,
 }
 
 impl RunRecord {
@@ -362,6 +369,8 @@ impl RunRecord {
             test_mase: None,
             test_mae_vs_naive: None,
             test_mae_vs_seasonal_naive: None,
+            workers_at_once: None,
+            threads_per_worker: None,
         }
     }
 }

@@ -116,11 +116,17 @@ pub fn while_training(
 /// seed, four short epochs on one thread, quiet, no kernel check, up to
 /// `remeasure` re-runs, writing under `out`.
 pub fn disturbed_compare(out: &Path, remeasure: &str) -> Command {
+    disturbed_compare_jobs(out, remeasure, "1")
+}
+
+/// [`disturbed_compare`] with `jobs` workers at once (`--jobs`).
+pub fn disturbed_compare_jobs(out: &Path, remeasure: &str, jobs: &str) -> Command {
     crate::common::FixtureCompare::bare()
         .with(&["--models", "lstm,gru", "--epochs", "4", "--patience", "0"])
         .with(&["--seeds", "1", "--hidden", "32", "--embed", "32"])
         .with(&["--max-len", "64", "--batch-size", "8", "--threads", "1"])
         .with(&["--quiet", "--kernel-check", "off", "--remeasure", remeasure])
+        .with(&["--jobs", jobs])
         .command(out)
 }
 
@@ -133,10 +139,17 @@ pub fn rows_of(epochs_csv: &str, model: &str) -> usize {
         .count()
 }
 
-/// Whether process `pid` has a child process (Linux's `/proc`).
+/// Whether process `pid` has a child process (Linux's `/proc`), started
+/// by any of its threads (workers side by side start from threads of their own).
 fn has_child(pid: u32) -> bool {
-    std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children"))
-        .is_ok_and(|c| !c.trim().is_empty())
+    std::fs::read_dir(format!("/proc/{pid}/task"))
+        .into_iter()
+        .flatten()
+        .flatten()
+        .any(|task| {
+            std::fs::read_to_string(task.path().join("children"))
+                .is_ok_and(|c| !c.trim().is_empty())
+        })
 }
 
 /// The run folder `compare --out out` made (the first entry of `out`).
@@ -144,11 +157,24 @@ pub fn run_folder(out: &Path) -> Option<PathBuf> {
     std::fs::read_dir(out).ok()?.next()?.ok().map(|e| e.path())
 }
 
-/// The text of the run's `epochs.csv` under `out` ("" while there is none).
+/// The text of the run's `epochs.csv` under `out`, with the rows workers
+/// side by side (`--jobs 2`) are still writing in their own folders
+/// (`.jobs/<model>-seed<seed>/epochs.csv`); "" while there is none.
 fn epochs_text(out: &Path) -> String {
-    run_folder(out)
-        .and_then(|dir| std::fs::read_to_string(dir.join("epochs.csv")).ok())
-        .unwrap_or_default()
+    let Some(dir) = run_folder(out) else {
+        return String::new();
+    };
+    let mut text = std::fs::read_to_string(dir.join("epochs.csv")).unwrap_or_default();
+    for entry in std::fs::read_dir(dir.join(".jobs"))
+        .into_iter()
+        .flatten()
+        .flatten()
+    {
+        text.push_str(
+            &std::fs::read_to_string(entry.path().join("epochs.csv")).unwrap_or_default(),
+        );
+    }
+    text
 }
 
 #[test]

@@ -57,3 +57,56 @@ fn a_cpu_hog_during_a_run_is_detected_and_reported() {
         "no timing note on the page"
     );
 }
+
+/// Issue 39: two workers side by side (`--jobs 2`, one thread each, on a
+/// machine with two CPUs or more) do not flag each other: the disturbance
+/// rule reads each worker's own run-queue wait, and each has its core. An
+/// outside busy process still flags them.
+#[test]
+fn sibling_workers_are_not_a_disturbance_but_a_hog_still_is() {
+    if std::thread::available_parallelism().map_or(1, |n| n.get()) < 2 {
+        eprintln!("skipped: one CPU");
+        return;
+    }
+    let _alone = crate::hog::one_at_a_time();
+    let tmp = tempfile::tempdir().unwrap();
+    let quiet = tmp.path().join("quiet");
+    let output = crate::hog::disturbed_compare_jobs(&quiet, "0", "2")
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let dir = crate::hog::run_folder(&quiet).expect("the run's folder");
+    let runs: Vec<RunRecord> = read_csv(&dir.join("runs.csv")).unwrap();
+    assert!(
+        runs.iter().all(|r| r.workers_at_once == Some(2)),
+        "{runs:?}"
+    );
+    let epochs: Vec<EpochRecord> = read_csv(&dir.join("epochs.csv")).unwrap();
+    assert_eq!(epochs.len(), 8);
+    let by_wait: Vec<&EpochRecord> = epochs
+        .iter()
+        .filter(|e| e.disturbance.contains("runqueue wait"))
+        .collect();
+    assert!(by_wait.is_empty(), "siblings flagged: {by_wait:?}");
+
+    let hogged_out = tmp.path().join("hogged");
+    let mut child = crate::hog::disturbed_compare_jobs(&hogged_out, "0", "2")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let hogged = crate::hog::while_training(&mut child, 4, &hogged_out, |epochs| {
+        rows_of(epochs, "lstm") >= 4 && rows_of(epochs, "gru") >= 4
+    });
+    let output = child.wait_with_output().unwrap();
+    assert!(output.status.success());
+    assert!(hogged, "the epochs were not all written under the hog");
+    let dir = crate::hog::run_folder(&hogged_out).expect("the run's folder");
+    let epochs: Vec<EpochRecord> = read_csv(&dir.join("epochs.csv")).unwrap();
+    let flagged = epochs.iter().filter(|e| e.disturbed == Some(true)).count();
+    assert!(flagged >= 4, "{flagged} of 8 epochs flagged: {epochs:?}");
+}

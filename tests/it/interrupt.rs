@@ -175,3 +175,85 @@ fn a_killed_worker_is_recorded_with_its_signal_and_the_comparison_goes_on() {
         "{stderr}"
     );
 }
+
+/// Issue 39: Ctrl-C while two workers train side by side (`--jobs 2`)
+/// stops both, keeps the batch that had finished (its runs `ok`, their
+/// epochs in `epochs.csv`), records the stopped ones `interrupted`, and
+/// `--resume` finishes the rest.
+#[test]
+fn ctrl_c_during_workers_side_by_side_keeps_the_finished_and_resumes() {
+    let out = tempfile::tempdir().unwrap();
+    let mut cmd = crate::common::FixtureCompare::new()
+        .with(&["--models", "lstm,gru", "--seeds", "2", "--jobs", "2"])
+        .with(&["--epochs", "60", "--patience", "0", "--kernel-check", "off"])
+        .command(out.path());
+    cmd.stdout(Stdio::null()).stderr(Stdio::piped());
+    std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
+    let child = cmd.spawn().expect("compare starts");
+    let parent = child.id();
+    let dir = loop {
+        if let Some(dir) = std::fs::read_dir(out.path())
+            .unwrap()
+            .flatten()
+            .map(|e| e.path())
+            .find(|p| p.is_dir())
+        {
+            break dir;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    // The first batch (seed 1) finished: two rows, then the second batch's workers.
+    let deadline = Instant::now() + Duration::from_secs(240);
+    while std::fs::read_to_string(dir.join("runs.csv"))
+        .unwrap_or_default()
+        .lines()
+        .count()
+        < 3
+    {
+        assert!(Instant::now() < deadline, "the first batch did not finish");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    worker_of(parent);
+    std::thread::sleep(Duration::from_millis(500));
+    // SAFETY: kill(2) on the process group we just started.
+    unsafe { libc::kill(-(parent as libc::pid_t), libc::SIGINT) };
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(130), "{stderr}");
+    let runs = std::fs::read_to_string(dir.join("runs.csv")).unwrap();
+    let statuses: Vec<&str> = runs
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').nth(2).unwrap())
+        .collect();
+    assert_eq!(
+        statuses,
+        ["ok", "ok", "interrupted", "interrupted"],
+        "{runs}"
+    );
+    let epochs = std::fs::read_to_string(dir.join("epochs.csv")).unwrap();
+    for model in ["lstm", "gru"] {
+        let finished = epochs
+            .lines()
+            .filter(|l| l.starts_with(&format!("{model},1,")))
+            .count();
+        assert_eq!(finished, 60, "{model} seed 1:\n{epochs}");
+    }
+    assert!(dir.join("report.html").is_file());
+    let resumed = Command::new(env!("CARGO_BIN_EXE_compare"))
+        .arg("--resume")
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert!(
+        resumed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&resumed.stderr)
+    );
+    let runs = std::fs::read_to_string(dir.join("runs.csv")).unwrap();
+    assert_eq!(
+        runs.lines().skip(1).filter(|l| l.contains(",ok,")).count(),
+        4,
+        "{runs}"
+    );
+}

@@ -791,7 +791,9 @@ fn a_closed_pipe_ends_compare_quietly_and_resume_finishes_the_run() {
     let mut lines = BufReader::new(reader).lines();
     // Read until the first run has started (its folder exists), then leave.
     for line in lines.by_ref() {
-        if line.unwrap().starts_with("run 1 of ") {
+        let line = line.unwrap();
+        // `runs 1–2 of 6` when workers run side by side (`--jobs`).
+        if line.starts_with("run 1 of ") || line.starts_with("runs 1–") {
             break;
         }
     }

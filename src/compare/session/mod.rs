@@ -159,6 +159,7 @@ impl Session {
             None => std::env::current_exe().map_err(|e| Error::io("/proc/self/exe", e))?,
         };
         let quiet = planned.manifest.grid.points[0].config.quiet;
+        let width = planned.manifest.width();
         Ok(Session {
             root: planned.root,
             manifest: planned.manifest,
@@ -166,7 +167,7 @@ impl Session {
             added_seeds: planned.added_seeds,
             open: request.open,
             worker_exe,
-            interrupt: Interrupt::new(),
+            interrupt: Interrupt::with_workers(width),
             log: log.quieter(quiet),
             started,
         })
@@ -255,7 +256,9 @@ impl Session {
             .map(|p| p.config.threads)
             .collect();
         let cpus = crate::probe::load::logical_cpus();
-        if let Some(warning) = crate::probe::load::threads_warning(&threads, cpus) {
+        if let Some(warning) =
+            crate::probe::load::threads_warning(&threads, self.manifest.width(), cpus)
+        {
             self.log.notice(&warning);
         }
     }

@@ -237,7 +237,10 @@ impl RunPage {
             // Which cell is faster depends on the device, the threads and
             // the kernel path (libtorch's CPU LSTM uses oneDNN, its GRU does
             // not): say it where the verdict is read.
-            machine: machine_line(run.environment.as_ref().and_then(EnvironmentFile::first)),
+            machine: machine_line(
+                run.environment.as_ref().and_then(EnvironmentFile::first),
+                crate::analysis::summary::workers_at_once(&run.runs),
+            ),
             answer: answer.cloned(),
             incomplete: incomplete(sum),
             notes,

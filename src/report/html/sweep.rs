@@ -152,7 +152,7 @@ impl SweepPage {
             axes_text: axes_text.join(" × "),
             jobs_total: sweep.jobs_total,
             jobs_ok: sweep.jobs_ok,
-            machine: machine_line(environment),
+            machine: machine_line(environment, manifest.width()),
             incomplete: sweep.jobs_ok < sweep.jobs_total,
             notes,
             axis_flags: sweep.axes.iter().map(|a| a.flag.clone()).collect(),

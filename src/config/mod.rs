@@ -21,6 +21,9 @@ use crate::data::memory::MEMORY_DATASET;
 use crate::error::{Error, Result};
 use crate::model::{Cell, Pooling, RecurrentKernel};
 
+mod jobs;
+pub use jobs::{JobsChoice, Machine, Width, auto_width, resolve_width};
+
 /// How models of different cells are sized against each other.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ValueEnum)]
 #[serde(rename_all = "lowercase")]
@@ -896,6 +899,9 @@ grid_options! {
         /// Run a run whose timing was disturbed (more than a quarter of its epochs) again at the end, up to N times; 0: never [default: 1].
         #[arg(long, value_name = "N")]
         remeasure: Option<u32>,
+        /// Workers at once, each a process with --threads threads; auto: one worker of one thread per physical core (at most one per job; one on CUDA) [default: auto].
+        #[arg(long, value_name = "N|auto")]
+        jobs: Option<JobsChoice>,
     }
     config_head {
         /// The data.
@@ -920,6 +926,10 @@ grid_options! {
         /// attempt's timing stands, and every point of a sweep should be
         /// measured under the same policy.
         remeasure: u32,
+        /// Workers running at once (`--jobs`, resolved; `--threads` is per
+        /// worker). Not a grid axis: every point of a run is scheduled the
+        /// same way. 1 in a `config.json` written before `--jobs` existed.
+        jobs: usize,
     }
     grid {
         /// params: size every model to the first one's parameter count; hidden: same hidden size [default: params].
@@ -1431,6 +1441,7 @@ impl Options {
             (self.seed_list.is_some(), "--seed-list"),
             (self.out.is_some(), "--out"),
             (self.remeasure.is_some(), "--remeasure"),
+            (self.jobs.is_some(), "--jobs"),
         ];
         flags.extend(tail.iter().filter(|p| p.0).map(|p| p.1));
         flags
@@ -1501,6 +1512,33 @@ impl Options {
         })
     }
 
+    /// `self` with `--jobs` resolved to a number of workers
+    /// ([`resolve_width`], on this machine's physical cores, for `points`
+    /// grid points of this many models and first seeds) and, when
+    /// `--threads` was not given, the threads per worker set.
+    fn with_width(mut self, points: usize) -> Result<Options> {
+        let seeds = match (&self.seed_list, self.seeds) {
+            (Some(list), _) => list.len(),
+            (None, Some(SeedCount::Fixed(n))) => n as usize,
+            _ => AutoSeeds::FIRST_SEEDS as usize,
+        };
+        let models = self.models.as_ref().map_or(2, Vec::len);
+        let machine = Machine {
+            cores: default_threads(),
+            cpu_only: self
+                .device
+                .as_ref()
+                .is_none_or(|d| d.iter().all(|&d| d == DeviceChoice::Cpu)),
+            jobs: points * models * seeds,
+        };
+        let given = self.threads.as_ref().and_then(|t| t.iter().copied().max());
+        let width = resolve_width(self.jobs.unwrap_or(JobsChoice::Auto), given, machine)
+            .ok_or_else(|| Error::config("--jobs", "must be at least 1, got 0"))?;
+        self.threads.get_or_insert_with(|| vec![width.threads]);
+        self.jobs = Some(JobsChoice::Fixed(width.workers));
+        Ok(self)
+    }
+
     /// Resolves options that describe one configuration (no list with more
     /// than one value); see [`Options::grid`] for sweeps.
     pub fn resolve(self) -> Result<Config> {
@@ -1539,6 +1577,7 @@ impl Options {
         let options = this.or(preset);
         let (axes, lens) = options.grid_axes()?;
         let total: usize = lens.iter().product();
+        let options = options.with_width(total)?;
         let mut points = Vec::with_capacity(total);
         for index in 0..total {
             // Mixed-radix digits, the last option fastest.
@@ -1657,6 +1696,10 @@ impl Options {
             None,
             self.quiet,
             self.remeasure.unwrap_or(1),
+            match self.jobs {
+                Some(JobsChoice::Fixed(n)) => n.max(1),
+                _ => 1,
+            },
         );
         check_kernel(&mut config, kernel_given)?;
         check_transformer(&config)?;
