@@ -10,11 +10,30 @@
 //
 // Layouts. PyTorch keeps per layer and direction `w_ih` [G*H, C], `w_hh`
 // [G*H, H], `b_ih` and `b_hh` [G*H], gate blocks stacked (LSTM i f g o,
-// GRU r z n). oneDNN wants `ldigo` weights ([1, 1, C, G, H]: each gate
-// block transposed) and one bias `ldgo` [1, 1, G', H]: LSTM and RNN the sum
-// b_ih + b_hh (G' = G); the linear-before-reset GRU four blocks, in oneDNN's
-// gate order z r n: b_iz + b_hz, b_ir + b_hr, b_in, b_hn (G' = 4). The summed
-// bias's gradient is each of its two parts' gradient.
+// GRU r z n). That is oneDNN's `ldgoi` ([1, 1, K, G, H], input index
+// innermost), which the primitives take as user weights: the LSTM's and the
+// RNN's without a copy, the GRU's with its gate blocks moved to oneDNN's
+// order z r n. oneDNN wants one bias `ldgo` [1, 1, G', H]: LSTM and RNN the
+// sum b_ih + b_hh (G' = G); the linear-before-reset GRU four blocks, in
+// oneDNN's gate order z r n: b_iz + b_hz, b_ir + b_hr, b_in, b_hn (G' = 4).
+// The summed bias's gradient is each of its two parts' gradient.
+//
+// How the primitives are driven (measured with ONEDNN_VERBOSE on oneDNN 3.2,
+// `ref` RNN implementation, against libtorch 2.11's own oneDNN 3.10 LSTM):
+// - the layer's input and output are time-major (`tnc`), as libtorch passes
+//   them; rnnbench used to pass `ntc`. The Rust side keeps [N, T, *] shapes:
+//   the outputs (and the input's gradient) are [N, T, *] tensors whose memory
+//   is time-major, so a stacked layer takes its predecessor's output without
+//   a copy; a batch-major input is copied once.
+// - the weights go to oneDNN in PyTorch's own layout (`ldgoi`). The forward
+//   primitive asks for its own (`ldigo` with padded strides): one oneDNN
+//   reorder per weight per forward. oneDNN 3.2's backward takes `ldgoi`, so
+//   the backward reorders nothing; the diff weights come back through one
+//   reorder each straight into PyTorch's layout. The tensors made for oneDNN
+//   in the forward pass (time-major input, weights in oneDNN's gate order,
+//   summed bias) are saved and reused by the backward.
+// - primitives are made once per shape and thread count (plan_for); making
+//   one costs ~0.2 ms (ONEDNN_VERBOSE=2), oneDNN's own cache aside.
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
 #include <torch/csrc/autograd/custom_function.h>
@@ -52,18 +71,27 @@ at::Tensor to_onednn_gates(const at::Tensor& blocks, int cell) {
                  0);
 }
 
-// `w` [G*H, K] (PyTorch) -> [K, G, H] contiguous (oneDNN's ldigo without l, d).
-at::Tensor weight_to_ldigo(const at::Tensor& w, int cell, int64_t hidden) {
-  const int64_t g = gate_blocks(cell);
-  auto blocks = w.reshape({g, hidden, w.size(1)});
-  return to_onednn_gates(blocks, cell).permute({2, 0, 1}).contiguous();
+// `w` [G*H, K] (PyTorch) with its gate blocks in oneDNN's order, [G*H, K]
+// contiguous: oneDNN's `ldgoi` ([1, 1, K, G, H] with the input index
+// innermost), which the primitives take as user weights without a copy
+// (for the LSTM and the RNN `w` itself when contiguous). Its own inverse.
+at::Tensor weight_to_ldgoi(const at::Tensor& w, int cell) {
+  if (cell != kGru) return w.contiguous();
+  const int64_t g = gate_blocks(cell), rows = w.size(0), k = w.size(1);
+  return to_onednn_gates(w.reshape({g, rows / g, k}), cell).reshape({rows, k}).contiguous();
 }
 
-// The inverse of weight_to_ldigo for a gradient: [K, G, H] -> [G*H, K].
+// `w` [G*H, K] as oneDNN's logical ldigo tensor [K, G, H] (gate order
+// converted): what the primitive reads through weight_to_ldgoi's layout.
+at::Tensor weight_to_ldigo(const at::Tensor& w, int cell, int64_t hidden) {
+  const int64_t g = gate_blocks(cell);
+  return weight_to_ldgoi(w, cell).reshape({g, hidden, w.size(1)}).permute({2, 0, 1}).contiguous();
+}
+
+// The inverse of weight_to_ldigo: [K, G, H] -> [G*H, K].
 at::Tensor weight_from_ldigo(const at::Tensor& w, int cell) {
   const int64_t g = w.size(1), hidden = w.size(2);
-  auto blocks = to_onednn_gates(w.permute({1, 2, 0}), cell);  // the swap is its own inverse
-  return blocks.reshape({g * hidden, w.size(0)}).contiguous();
+  return weight_to_ldgoi(w.permute({1, 2, 0}).reshape({g * hidden, w.size(0)}), cell);
 }
 
 // oneDNN's one bias [G', H] from PyTorch's two.
@@ -126,14 +154,17 @@ std::shared_ptr<Plan> make_plan(int cell, int64_t T, int64_t N, int64_t C, int64
   p->training = training;
   const int64_t g = gate_blocks(cell);
   const int64_t gb = cell == kGru ? 4 : g;
-  p->src_layer = md({T, N, C}, tag::ntc);
-  p->dst_layer = md({T, N, H}, tag::ntc);
+  // Time-major, as libtorch passes its own oneDNN LSTM: the layer's
+  // activations then lie as oneDNN's workspace keeps them (see forward_impl).
+  p->src_layer = md({T, N, C}, tag::tnc);
+  p->dst_layer = md({T, N, H}, tag::tnc);
   p->src_iter = md({1, 1, N, H}, tag::ldnc);
   p->dst_iter = md({1, 1, N, H}, tag::ldnc);
   p->src_iter_c = md({1, 1, N, H}, tag::ldnc);
   p->dst_iter_c = md({1, 1, N, H}, tag::ldnc);
-  p->weights_layer_user = md({1, 1, C, g, H}, tag::ldigo);
-  p->weights_iter_user = md({1, 1, H, g, H}, tag::ldigo);
+  // PyTorch's own [G*H, K] layout (weight_to_ldgoi).
+  p->weights_layer_user = md({1, 1, C, g, H}, tag::ldgoi);
+  p->weights_iter_user = md({1, 1, H, g, H}, tag::ldgoi);
   p->bias = md({1, 1, gb, H}, tag::ldgo);
   auto wl_any = md({1, 1, C, g, H}, tag::any);
   auto wi_any = md({1, 1, H, g, H}, tag::any);
@@ -238,48 +269,79 @@ at::Tensor reordered(const at::Tensor& user, const memory::desc& from, const mem
 }
 #endif
 
-// Runs the forward pass; returns {out [N,T,H], h_n [N,H], c_n [N,H] or
-// undefined, workspace or undefined}.
-std::vector<at::Tensor> forward_impl(int cell, const at::Tensor& x, const at::Tensor& h0,
-                                     const at::Tensor& c0, const at::Tensor& w_ih,
-                                     const at::Tensor& w_hh, const at::Tensor& b_ih,
-                                     const at::Tensor& b_hh, bool training) {
+// What a forward pass returns and leaves for its backward pass.
+struct Forward {
+  at::Tensor out;             // [N, T, H], time-major in memory (time_major_empty)
+  at::Tensor hn, cn;          // [N, H]; cn only for the LSTM
+  at::Tensor ws;              // oneDNN's workspace (training only)
+  at::Tensor x;               // the input as [T, N, C] contiguous
+  at::Tensor w_layer, w_iter;  // weight_to_ldgoi of w_ih and w_hh
+  at::Tensor bias;            // bias_to_onednn
+};
+
+// An uninitialised [N, T, K] tensor whose memory is time-major ([T, N, K]
+// contiguous, oneDNN's `tnc`): the layer writes its outputs and the input's
+// gradient there, and the next stacked layer takes them without a copy.
+at::Tensor time_major_empty(int64_t N, int64_t T, int64_t K, const at::TensorOptions& opts) {
+  return at::empty_strided({N, T, K}, {K, N * K, 1}, opts);
+}
+
+// `x` [N, T, K] as a contiguous [T, N, K]: a copy, unless `x` is already
+// time-major in memory (an earlier layer's output).
+at::Tensor time_major(const at::Tensor& x) { return x.transpose(0, 1).contiguous(); }
+
+#ifdef RNNBENCH_ONEDNN
+// The weights in the layout `to` (the forward or backward primitive's
+// choice) from their `ldgoi` tensors: no copy when the primitive takes
+// `ldgoi` (oneDNN 3.2's backward does), else one oneDNN reorder.
+std::pair<at::Tensor, at::Tensor> weights_for(const Forward& f, const Plan& plan,
+                                              const memory::desc& layer,
+                                              const memory::desc& iter, dnnl::stream& s) {
+  return {reordered(f.w_layer, plan.weights_layer_user, layer, s),
+          reordered(f.w_iter, plan.weights_iter_user, iter, s)};
+}
+#endif
+
+// Runs the forward pass of one layer (`x` [N, T, C], the state [N, H]).
+Forward forward_impl(int cell, const at::Tensor& x, const at::Tensor& h0, const at::Tensor& c0,
+                     const at::Tensor& w_ih, const at::Tensor& w_hh, const at::Tensor& b_ih,
+                     const at::Tensor& b_hh, bool training) {
 #ifdef RNNBENCH_ONEDNN
   const int64_t N = x.size(0), T = x.size(1), C = x.size(2), H = w_hh.size(1);
   auto plan = plan_for(cell, T, N, C, H, training);
   dnnl::stream s(cpu_engine());
-  auto xc = x.contiguous();
-  auto h0c = h0.contiguous();
-  auto wl = reordered(weight_to_ldigo(w_ih, cell, H), plan->weights_layer_user,
-                      plan->fwd_weights_layer, s);
-  auto wi = reordered(weight_to_ldigo(w_hh, cell, H), plan->weights_iter_user,
-                      plan->fwd_weights_iter, s);
-  auto bias = bias_to_onednn(b_ih, b_hh, cell, H);
+  Forward f;
+  f.x = time_major(x);
+  f.w_layer = weight_to_ldgoi(w_ih, cell);
+  f.w_iter = weight_to_ldgoi(w_hh, cell);
+  f.bias = bias_to_onednn(b_ih, b_hh, cell, H);
+  auto [wl, wi] = weights_for(f, *plan, plan->fwd_weights_layer, plan->fwd_weights_iter, s);
   auto opts = x.options();
-  auto out = at::empty({N, T, H}, opts);
-  auto hn = at::empty({N, H}, opts);
-  at::Tensor c0c, cn, ws;
+  f.out = time_major_empty(N, T, H, opts);
+  f.hn = at::empty({N, H}, opts);
+  auto h0c = h0.contiguous();
+  at::Tensor c0c;
   std::unordered_map<int, memory> args{
-      {DNNL_ARG_SRC_LAYER, wrap(plan->src_layer, xc)},
+      {DNNL_ARG_SRC_LAYER, wrap(plan->src_layer, f.x)},
       {DNNL_ARG_SRC_ITER, wrap(plan->src_iter, h0c)},
       {DNNL_ARG_WEIGHTS_LAYER, wrap(plan->fwd_weights_layer, wl)},
       {DNNL_ARG_WEIGHTS_ITER, wrap(plan->fwd_weights_iter, wi)},
-      {DNNL_ARG_BIAS, wrap(plan->bias, bias)},
-      {DNNL_ARG_DST_LAYER, wrap(plan->dst_layer, out)},
-      {DNNL_ARG_DST_ITER, wrap(plan->dst_iter, hn)}};
+      {DNNL_ARG_BIAS, wrap(plan->bias, f.bias)},
+      {DNNL_ARG_DST_LAYER, wrap(plan->dst_layer, f.out)},
+      {DNNL_ARG_DST_ITER, wrap(plan->dst_iter, f.hn)}};
   if (cell == kLstm) {
     c0c = c0.contiguous();
-    cn = at::empty({N, H}, opts);
+    f.cn = at::empty({N, H}, opts);
     args.emplace(DNNL_ARG_SRC_ITER_C, wrap(plan->src_iter_c, c0c));
-    args.emplace(DNNL_ARG_DST_ITER_C, wrap(plan->dst_iter_c, cn));
+    args.emplace(DNNL_ARG_DST_ITER_C, wrap(plan->dst_iter_c, f.cn));
   }
   if (training) {
-    ws = buffer(plan->workspace, false);
-    args.emplace(DNNL_ARG_WORKSPACE, wrap(plan->workspace, ws));
+    f.ws = buffer(plan->workspace, false);
+    args.emplace(DNNL_ARG_WORKSPACE, wrap(plan->workspace, f.ws));
   }
   plan->fwd.execute(s, args);
   s.wait();
-  return {out, hn, cn, ws};
+  return f;
 #else
   (void)cell; (void)x; (void)h0; (void)c0; (void)w_ih; (void)w_hh; (void)b_ih; (void)b_hh;
   (void)training;
@@ -287,43 +349,50 @@ std::vector<at::Tensor> forward_impl(int cell, const at::Tensor& x, const at::Te
 #endif
 }
 
-// Gradients {x, h0, c0, w_ih, w_hh, b_ih, b_hh} from the saved forward.
-std::vector<at::Tensor> backward_impl(int cell, const at::Tensor& x, const at::Tensor& h0,
-                                      const at::Tensor& c0, const at::Tensor& w_ih,
-                                      const at::Tensor& w_hh, const at::Tensor& b_ih,
-                                      const at::Tensor& b_hh, const at::Tensor& out,
-                                      const at::Tensor& hn, const at::Tensor& cn,
-                                      const at::Tensor& ws, at::Tensor d_out, at::Tensor d_hn,
+#ifdef RNNBENCH_ONEDNN
+// The weight gradients from oneDNN's layout `from` to PyTorch's [G*H, K]
+// (through `ldgoi`, gate order converted back).
+at::Tensor weight_grad(const at::Tensor& d, const memory::desc& from,
+                       const memory::desc& user, int cell, int64_t rows, int64_t k,
+                       dnnl::stream& s) {
+  auto out = at::empty({rows, k}, at::TensorOptions().dtype(at::kFloat));
+  auto src = wrap(from, d);
+  auto dst = wrap(user, out);
+  dnnl::reorder(src, dst).execute(s, src, dst);
+  s.wait();
+  return weight_to_ldgoi(out, cell);
+}
+#endif
+
+// Gradients {x, h0, c0, w_ih, w_hh, b_ih, b_hh} of the forward pass `f`
+// from `h0`, `c0` and the upstream gradients (each may be undefined: zero).
+std::vector<at::Tensor> backward_impl(int cell, const Forward& f, const at::Tensor& h0,
+                                      const at::Tensor& c0, at::Tensor d_out, at::Tensor d_hn,
                                       at::Tensor d_cn) {
 #ifdef RNNBENCH_ONEDNN
-  const int64_t N = x.size(0), T = x.size(1), C = x.size(2), H = w_hh.size(1);
+  const int64_t T = f.x.size(0), N = f.x.size(1), C = f.x.size(2), H = f.hn.size(1);
   auto plan = plan_for(cell, T, N, C, H, true);
   dnnl::stream s(cpu_engine());
-  auto opts = x.options();
-  d_out = d_out.defined() ? d_out.contiguous() : at::zeros({N, T, H}, opts);
+  auto opts = f.x.options();
+  d_out = d_out.defined() ? time_major(d_out) : at::zeros({T, N, H}, opts);
   d_hn = d_hn.defined() ? d_hn.contiguous() : at::zeros({N, H}, opts);
-  auto wl = reordered(weight_to_ldigo(w_ih, cell, H), plan->weights_layer_user,
-                      plan->bwd_weights_layer, s);
-  auto wi = reordered(weight_to_ldigo(w_hh, cell, H), plan->weights_iter_user,
-                      plan->bwd_weights_iter, s);
-  auto bias = bias_to_onednn(b_ih, b_hh, cell, H);
-  auto dx = at::empty({N, T, C}, opts);
+  auto [wl, wi] = weights_for(f, *plan, plan->bwd_weights_layer, plan->bwd_weights_iter, s);
+  auto dx = time_major_empty(N, T, C, opts);
   auto dh0 = at::empty({N, H}, opts);
   // Weight and bias gradients accumulate in oneDNN: start from zero.
   auto dwl = buffer(plan->bwd_diff_weights_layer, true);
   auto dwi = buffer(plan->bwd_diff_weights_iter, true);
   auto db = at::zeros({plan->bias.get_dims()[2], H}, opts);
-  auto xc = x.contiguous();
   auto h0c = h0.contiguous();
   std::unordered_map<int, memory> args{
-      {DNNL_ARG_SRC_LAYER, wrap(plan->src_layer, xc)},
+      {DNNL_ARG_SRC_LAYER, wrap(plan->src_layer, f.x)},
       {DNNL_ARG_SRC_ITER, wrap(plan->src_iter, h0c)},
       {DNNL_ARG_WEIGHTS_LAYER, wrap(plan->bwd_weights_layer, wl)},
       {DNNL_ARG_WEIGHTS_ITER, wrap(plan->bwd_weights_iter, wi)},
-      {DNNL_ARG_BIAS, wrap(plan->bias, bias)},
-      {DNNL_ARG_DST_LAYER, wrap(plan->dst_layer, out)},
-      {DNNL_ARG_DST_ITER, wrap(plan->dst_iter, hn)},
-      {DNNL_ARG_WORKSPACE, wrap(plan->workspace, ws)},
+      {DNNL_ARG_BIAS, wrap(plan->bias, f.bias)},
+      {DNNL_ARG_DST_LAYER, wrap(plan->dst_layer, f.out)},
+      {DNNL_ARG_DST_ITER, wrap(plan->dst_iter, f.hn)},
+      {DNNL_ARG_WORKSPACE, wrap(plan->workspace, f.ws)},
       {DNNL_ARG_DIFF_SRC_LAYER, wrap(plan->src_layer, dx)},
       {DNNL_ARG_DIFF_SRC_ITER, wrap(plan->src_iter, dh0)},
       {DNNL_ARG_DIFF_WEIGHTS_LAYER, wrap(plan->bwd_diff_weights_layer, dwl)},
@@ -337,29 +406,20 @@ std::vector<at::Tensor> backward_impl(int cell, const at::Tensor& x, const at::T
     c0c = c0.contiguous();
     dc0 = at::empty({N, H}, opts);
     args.emplace(DNNL_ARG_SRC_ITER_C, wrap(plan->src_iter_c, c0c));
-    args.emplace(DNNL_ARG_DST_ITER_C, wrap(plan->dst_iter_c, cn));
+    args.emplace(DNNL_ARG_DST_ITER_C, wrap(plan->dst_iter_c, f.cn));
     args.emplace(DNNL_ARG_DIFF_SRC_ITER_C, wrap(plan->src_iter_c, dc0));
     args.emplace(DNNL_ARG_DIFF_DST_ITER_C, wrap(plan->dst_iter_c, d_cn));
   }
   plan->bwd.execute(s, args);
-  const int64_t g = gate_blocks(cell);
-  auto dwl_user = at::empty({C, g, H}, opts);
-  auto dwi_user = at::empty({H, g, H}, opts);
-  {
-    auto src = wrap(plan->bwd_diff_weights_layer, dwl);
-    auto dst = wrap(plan->weights_layer_user, dwl_user);
-    dnnl::reorder(src, dst).execute(s, src, dst);
-    auto src2 = wrap(plan->bwd_diff_weights_iter, dwi);
-    auto dst2 = wrap(plan->weights_iter_user, dwi_user);
-    dnnl::reorder(src2, dst2).execute(s, src2, dst2);
-  }
-  s.wait();
+  const int64_t rows = gate_blocks(cell) * H;
+  auto dw_ih = weight_grad(dwl, plan->bwd_diff_weights_layer, plan->weights_layer_user, cell,
+                           rows, C, s);
+  auto dw_hh = weight_grad(dwi, plan->bwd_diff_weights_iter, plan->weights_iter_user, cell,
+                           rows, H, s);
   auto [db_ih, db_hh] = bias_grads(db, cell);
-  return {dx, dh0, dc0, weight_from_ldigo(dwl_user, cell), weight_from_ldigo(dwi_user, cell),
-          db_ih, db_hh};
+  return {dx, dh0, dc0, dw_ih, dw_hh, db_ih, db_hh};
 #else
-  (void)cell; (void)x; (void)h0; (void)c0; (void)w_ih; (void)w_hh; (void)b_ih; (void)b_hh;
-  (void)out; (void)hn; (void)cn; (void)ws; (void)d_out; (void)d_hn; (void)d_cn;
+  (void)cell; (void)f; (void)h0; (void)c0; (void)d_out; (void)d_hn; (void)d_cn;
   throw std::runtime_error("rnnbench was built without oneDNN");
 #endif
 }
@@ -367,35 +427,46 @@ std::vector<at::Tensor> backward_impl(int cell, const at::Tensor& x, const at::T
 using torch::autograd::AutogradContext;
 using torch::autograd::variable_list;
 
+// The layer as an autograd function. Saved for backward: the outputs and
+// the initial state (save_for_backward), and the tensors made for oneDNN
+// in the forward pass, reused as they are (saved_data): the time-major
+// input, the weights in oneDNN's gate order, the summed bias, the workspace.
 struct OnednnLayer : public torch::autograd::Function<OnednnLayer> {
   static variable_list forward(AutogradContext* ctx, int64_t cell, const at::Tensor& x,
                                const at::Tensor& h0, const at::Tensor& c0,
                                const at::Tensor& w_ih, const at::Tensor& w_hh,
                                const at::Tensor& b_ih, const at::Tensor& b_hh) {
-    auto r = forward_impl(static_cast<int>(cell), x, h0, c0, w_ih, w_hh, b_ih, b_hh, true);
+    auto f = forward_impl(static_cast<int>(cell), x, h0, c0, w_ih, w_hh, b_ih, b_hh, true);
     ctx->saved_data["cell"] = cell;
-    ctx->saved_data["ws"] = r[3];
-    ctx->saved_data["has_c"] = cell == kLstm;
+    ctx->saved_data["ws"] = f.ws;
+    ctx->saved_data["x"] = f.x;
+    ctx->saved_data["w_layer"] = f.w_layer;
+    ctx->saved_data["w_iter"] = f.w_iter;
+    ctx->saved_data["bias"] = f.bias;
     if (cell == kLstm) {
-      ctx->save_for_backward({x, h0, c0, w_ih, w_hh, b_ih, b_hh, r[0], r[1], r[2]});
-      return {r[0], r[1], r[2]};
+      ctx->save_for_backward({h0, c0, f.out, f.hn, f.cn});
+      return {f.out, f.hn, f.cn};
     }
-    ctx->save_for_backward({x, h0, w_ih, w_hh, b_ih, b_hh, r[0], r[1]});
-    return {r[0], r[1]};
+    ctx->save_for_backward({h0, f.out, f.hn});
+    return {f.out, f.hn};
   }
 
   static variable_list backward(AutogradContext* ctx, variable_list grads) {
     const int cell = static_cast<int>(ctx->saved_data["cell"].toInt());
-    auto ws = ctx->saved_data["ws"].toTensor();
     auto s = ctx->get_saved_variables();
-    if (cell == kLstm) {
-      auto g = backward_impl(cell, s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7], s[8], s[9], ws,
-                             grads[0], grads[1], grads[2]);
-      return {at::Tensor(), g[0], g[1], g[2], g[3], g[4], g[5], g[6]};
-    }
-    auto g = backward_impl(cell, s[0], s[1], at::Tensor(), s[2], s[3], s[4], s[5], s[6], s[7],
-                           at::Tensor(), ws, grads[0], grads[1], at::Tensor());
-    return {at::Tensor(), g[0], g[1], at::Tensor(), g[3], g[4], g[5], g[6]};
+    const bool lstm = cell == kLstm;
+    Forward f;
+    f.ws = ctx->saved_data["ws"].toTensor();
+    f.x = ctx->saved_data["x"].toTensor();
+    f.w_layer = ctx->saved_data["w_layer"].toTensor();
+    f.w_iter = ctx->saved_data["w_iter"].toTensor();
+    f.bias = ctx->saved_data["bias"].toTensor();
+    f.out = s[lstm ? 2 : 1];
+    f.hn = s[lstm ? 3 : 2];
+    if (lstm) f.cn = s[4];
+    auto g = backward_impl(cell, f, s[0], lstm ? s[1] : at::Tensor(), grads[0], grads[1],
+                           lstm ? grads[2] : at::Tensor());
+    return {at::Tensor(), g[0], g[1], lstm ? g[2] : at::Tensor(), g[3], g[4], g[5], g[6]};
   }
 };
 
@@ -461,8 +532,8 @@ int rnnbench_onednn_layer(int cell, at::Tensor* x, at::Tensor* h0, at::Tensor* c
     } else {
       at::NoGradGuard no_grad;
       auto f = forward_impl(cell, *x, *h0, c0v, *w_ih, *w_hh, *b_ih, *b_hh, false);
-      r = {f[0], f[1]};
-      if (cell == kLstm) r.push_back(f[2]);
+      r = {f.out, f.hn};
+      if (cell == kLstm) r.push_back(f.cn);
     }
     for (size_t i = 0; i < r.size(); ++i) out[i] = new at::Tensor(r[i]);
     return 0;
