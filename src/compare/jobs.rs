@@ -575,6 +575,7 @@ fn add_seeds(jobs: &mut Vec<Job>, runner: &mut JobRunner<'_>) -> Result<Vec<RunR
                 &point.config.models,
                 point.config.seeds.len(),
                 &rule,
+                1,
             );
             if decision.stopped.is_some() {
                 continue;

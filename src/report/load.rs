@@ -159,6 +159,8 @@ impl RunFiles {
                 &models,
                 self.planned_seeds().len(),
                 &rule,
+                // `compare` adds one seed at a time.
+                1,
             )
         });
         let pairs: Vec<(Cell, Cell)> = summary.pairs.iter().map(|p| (p.a, p.b)).collect();
