@@ -558,8 +558,13 @@ mod tests {
                 // A stop on the interval's width selects a small sample sd,
                 // which inflates the t-test at that stop (7.6% to 8.3% here
                 // at ±0.5 to ±1 sd; Chow–Robbins with 3 first seeds): the
-                // boundaries add nothing to that.
-                assert!(rates[0] <= rates[1] + 0.005, "batch {batch}: {rates:?}");
+                // boundaries add nothing to that. (Without precision stops
+                // the width rule alone is the fixed 10-seed t-test.)
+                let worse = rates[0] - rates[1];
+                assert!(
+                    precision == 0.0 || worse <= 0.005,
+                    "batch {batch}: {rates:?}"
+                );
             }
             let (rate, _, _) = simulate(0.0, batch, 0.0, 20_000, false);
             assert!((0.035..=0.06).contains(&rate), "batch {batch}: {rate}");
