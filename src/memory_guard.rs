@@ -183,17 +183,7 @@ mod tests {
         let model = shape(Cell::Lstm, 2048);
         let one = model.training_bytes(128, 128);
         let have = (one * 2.5) as u64;
-        assert!(
-            check(
-                &[model],
-                None,
-                batches(128, 128),
-                Some(have),
-                "RAM",
-                2
-            )
-            .is_ok()
-        );
+        assert!(check(&[model], None, batches(128, 128), Some(have), "RAM", 2).is_ok());
         let e = check(&[model], None, batches(128, 128), Some(have), "RAM", 3).unwrap_err();
         let text = e.to_string();
         assert!(text.starts_with("--jobs: 3 workers at once"), "{text}");

@@ -511,6 +511,10 @@ fn dedupe(runs: &[RunRecord]) -> (Vec<&RunRecord>, Vec<ModelSeed>) {
 pub enum SeedStop {
     /// Every pair's CI half-width reached the precision asked.
     Precision,
+    /// Every pair's difference crossed its group-sequential boundary (or,
+    /// for some pairs, the interval reached the precision asked): the
+    /// differences are decided.
+    Decided,
     /// `max_seeds` seeds were planned first.
     MaxSeeds,
     /// A model had no `ok` run in the first seeds (every run failed or
@@ -536,6 +540,25 @@ pub struct SeedDecision {
     /// Why no more seeds are added; `null` when another seed is needed
     /// (the run was interrupted before the rule stopped it).
     pub stopped: Option<SeedStop>,
+    /// Seeds added between looks (the rule looks after the first seeds and
+    /// after each batch).
+    #[serde(default = "one_seed")]
+    pub batch_seeds: usize,
+    /// The nominal two-sided p-value below which a pair's paired t-test
+    /// counts as decided at this look: the O'Brien–Fleming-type boundary;
+    /// when the rule stopped, the level that spends what is left of the 5%
+    /// (see [`crate::analysis::sequential`]). `null` before the first look.
+    #[serde(default)]
+    pub boundary_p: Option<f64>,
+    /// Pairs whose paired t-test crossed its boundary at this look or an
+    /// earlier one.
+    #[serde(default)]
+    pub decided_pairs: usize,
+}
+
+/// [`SeedDecision::batch_seeds`] of files written before batches: one.
+fn one_seed() -> usize {
+    1
 }
 
 #[cfg(test)]

@@ -662,7 +662,7 @@ impl JobRunner<'_> {
 
 /// `--seeds auto`: after the planned jobs, in rounds, every point of this
 /// folder whose rule ([`auto_seeds::decide`]) asks for more seeds gets a
-/// batch of them ([`seeds_per_round`]: as many seeds as fill the workers,
+/// batch of them ([`auto_seeds::seeds_per_round`]: as many seeds as fill the workers,
 /// at least one; the next numbers, a job per model, no more than the
 /// rule's cap): recorded first in the point's `config.json` and in
 /// `sweep.json` (so `--resume` knows the jobs), then run, the width at a
@@ -700,12 +700,6 @@ fn add_seeds(jobs: &mut Vec<Job>, runner: &mut JobRunner<'_>) -> Result<Vec<RunR
     Ok(runs)
 }
 
-/// Seeds `--seeds auto` adds to a point per round with `workers` workers
-/// at once and `models` models: enough to fill the workers, at least one.
-fn seeds_per_round(workers: usize, models: usize) -> usize {
-    workers.div_ceil(models.max(1)).max(1)
-}
-
 /// The jobs of the seeds `point`'s rule adds this round (none when it
 /// stopped), the seeds recorded in `point` and its `config.json`.
 fn more_seeds(cx: &JobContext<'_>, point: &mut crate::config::GridPoint) -> Result<Vec<Job>> {
@@ -714,12 +708,13 @@ fn more_seeds(cx: &JobContext<'_>, point: &mut crate::config::GridPoint) -> Resu
     };
     let dir = point_dir(cx.root, &cx.manifest.grid, &point.id);
     let standing = attempts::standing_runs(&resume::finished_runs(&dir)?);
-    let batch = seeds_per_round(cx.width(), point.config.models.len());
+    let batch = auto_seeds::seeds_per_round(cx.width(), point.config.models.len());
     let decision = auto_seeds::decide(
         &standing,
         &point.config.models,
         point.config.seeds.len(),
         &rule,
+        batch,
     );
     if decision.stopped.is_some() {
         return Ok(Vec::new());

@@ -86,11 +86,12 @@ impl<'de> Deserialize<'de> for SeedCount {
 }
 
 /// `--seeds auto`: seed pairs are added, one seed (every model) at a time,
-/// until the 95% CI of the paired test-accuracy difference of every pair of
-/// models is at most `precision_points` either side of its mean, or
-/// `max_seeds` seeds have run: a fixed-width confidence-interval stopping
-/// rule (Chow and Robbins 1965). It never looks at significance, which
-/// would bias the test. Each grid point stops on its own.
+/// until every pair of models is decided (its paired test-accuracy
+/// difference crossed an O'Brien–Fleming-type group-sequential boundary)
+/// or its 95% CI is at most `precision_points` either side of its mean
+/// (the fixed-width rule of Chow and Robbins 1965), or `max_seeds` seeds
+/// have run ([`crate::analysis::auto_seeds`]). Each grid point stops on its
+/// own.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct AutoSeeds {
     /// The most seeds to run (`--max-seeds`), at least [`AutoSeeds::FIRST_SEEDS`].

@@ -159,6 +159,7 @@ impl RunFiles {
                 &models,
                 self.planned_seeds().len(),
                 &rule,
+                crate::analysis::auto_seeds::seeds_per_round(self.config.config.jobs, models.len()),
             )
         });
         let pairs: Vec<(Cell, Cell)> = summary.pairs.iter().map(|p| (p.a, p.b)).collect();
