@@ -545,8 +545,7 @@ pub struct SeedDecision {
     #[serde(default = "one_seed")]
     pub batch_seeds: usize,
     /// The nominal two-sided p-value below which a pair's paired t-test
-    /// counts as decided at this look: the O'Brien–Fleming-type boundary;
-    /// when the rule stopped, the level that spends what is left of the 5%
+    /// counts as decided at this look: the O'Brien–Fleming-type boundary
     /// (see [`crate::analysis::sequential`]). `null` before the first look.
     #[serde(default)]
     pub boundary_p: Option<f64>,

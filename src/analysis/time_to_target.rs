@@ -5,8 +5,10 @@
 //!
 //! The target is `--target-acc X` when given, else the default rule: 97% of
 //! the lower of the models' mean best validation accuracies, so that every
-//! model reaches it in a sensible run. Everything here is computed from
-//! `epochs.csv`, so `report` re-derives it for runs made before it existed.
+//! model reaches it in a sensible run. A forecast is timed to a validation
+//! MAE instead ([`Goal::ValMae`]): 103% of the higher of the models' mean
+//! best validation MAEs. Everything here is computed from `epochs.csv`, so
+//! `report` re-derives it for runs made before it existed.
 
 use serde::{Deserialize, Serialize};
 
@@ -16,6 +18,31 @@ use crate::results::{EpochRecord, RunRecord, RunStatus};
 
 /// The default rule's share of the lower mean best validation accuracy.
 pub const DEFAULT_TARGET_SHARE: f64 = 0.97;
+
+/// A forecast's default target: this multiple of the higher mean best
+/// validation MAE.
+pub const DEFAULT_ERROR_SHARE: f64 = 1.03;
+
+/// What a run's epochs must reach.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Goal {
+    /// A validation accuracy at least the target (classification).
+    #[default]
+    ValAcc,
+    /// A validation MAE at most the target (a forecast, in the target's units).
+    ValMae,
+}
+
+impl Goal {
+    /// Whether epoch `e` reached `target`.
+    fn met(self, e: &EpochRecord, target: f64) -> bool {
+        match self {
+            Goal::ValAcc => e.val_acc >= target,
+            Goal::ValMae => e.val_mae.is_some_and(|m| m <= target),
+        }
+    }
+}
 
 /// When one run first reached the target.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -55,8 +82,12 @@ pub struct PairTimeToTarget {
 /// `summary.json`'s `time_to_target`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TimeToTarget {
-    /// The validation accuracy targeted (fraction).
+    /// The validation accuracy targeted (fraction), or a forecast's
+    /// validation MAE (target units; see `goal`).
     pub target: f64,
+    /// Which: accuracy (absent in files from before forecasts) or MAE.
+    #[serde(default)]
+    pub goal: Goal,
     /// `--target-acc`, or the default rule.
     pub rule: String,
     /// Per model.
@@ -66,21 +97,40 @@ pub struct TimeToTarget {
 }
 
 /// The target: `explicit` when above 0, else [`DEFAULT_TARGET_SHARE`] of the
-/// lowest of the models' mean best validation accuracies over `ok` runs.
-pub fn target(explicit: f64, runs: &[RunRecord], models: &[Cell]) -> Option<(f64, String)> {
+/// lowest of the models' mean best validation accuracies over `ok` runs; for
+/// a forecast (runs with a validation MAE), [`DEFAULT_ERROR_SHARE`] of the
+/// highest mean best validation MAE.
+pub fn target(explicit: f64, runs: &[RunRecord], models: &[Cell]) -> Option<(f64, String, Goal)> {
+    let mean_best = |m: Cell, of: fn(&RunRecord) -> f64| {
+        let best: Vec<f64> = runs
+            .iter()
+            .filter(|r| r.model == m && r.status == RunStatus::Ok)
+            .map(of)
+            .filter(|x| x.is_finite())
+            .collect();
+        crate::analysis::stats::mean(&best)
+    };
+    let mae = |r: &RunRecord| r.best_val_mae.unwrap_or(f64::NAN);
+    let highest_mae = models
+        .iter()
+        .filter_map(|&m| mean_best(m, mae))
+        .fold(f64::NEG_INFINITY, f64::max);
+    if highest_mae.is_finite() {
+        return Some((
+            highest_mae * DEFAULT_ERROR_SHARE,
+            format!(
+                "{:.0}% of the higher mean best validation MAE",
+                DEFAULT_ERROR_SHARE * 100.0
+            ),
+            Goal::ValMae,
+        ));
+    }
     if explicit > 0.0 {
-        return Some((explicit, format!("--target-acc {explicit}")));
+        return Some((explicit, format!("--target-acc {explicit}"), Goal::ValAcc));
     }
     let lowest = models
         .iter()
-        .filter_map(|&m| {
-            let best: Vec<f64> = runs
-                .iter()
-                .filter(|r| r.model == m && r.status == RunStatus::Ok && r.best_val_acc.is_finite())
-                .map(|r| r.best_val_acc)
-                .collect();
-            crate::analysis::stats::mean(&best)
-        })
+        .filter_map(|&m| mean_best(m, |r| r.best_val_acc))
         .fold(f64::INFINITY, f64::min);
     lowest.is_finite().then(|| {
         (
@@ -89,12 +139,19 @@ pub fn target(explicit: f64, runs: &[RunRecord], models: &[Cell]) -> Option<(f64
                 "{:.0}% of the lower mean best validation accuracy",
                 DEFAULT_TARGET_SHARE * 100.0
             ),
+            Goal::ValAcc,
         )
     })
 }
 
-/// When the run (`model`, `seed`) first reached `target`, from its epochs.
-pub fn reached(epochs: &[EpochRecord], model: Cell, seed: u64, target: f64) -> Option<Reached> {
+/// When the run (`model`, `seed`) first reached `target` (`goal`), from its epochs.
+pub fn reached(
+    epochs: &[EpochRecord],
+    model: Cell,
+    seed: u64,
+    target: f64,
+    goal: Goal,
+) -> Option<Reached> {
     let mut mine: Vec<&EpochRecord> = epochs
         .iter()
         .filter(|e| e.model == model && e.seed == seed)
@@ -103,7 +160,7 @@ pub fn reached(epochs: &[EpochRecord], model: Cell, seed: u64, target: f64) -> O
     let mut secs = 0.0;
     for e in mine {
         secs += e.train_secs;
-        if e.val_acc >= target {
+        if goal.met(e, target) {
             return Some(Reached {
                 secs,
                 epochs: e.epoch,
@@ -113,14 +170,13 @@ pub fn reached(epochs: &[EpochRecord], model: Cell, seed: u64, target: f64) -> O
     None
 }
 
-/// Time to `target` per model and per pair, over the `ok` runs.
+/// Time to `target` (`goal`) per model and per pair, over the `ok` runs.
 pub fn time_to_target(
     epochs: &[EpochRecord],
     runs: &[RunRecord],
     models: &[Cell],
     pairs: &[(Cell, Cell)],
-    target: f64,
-    rule: String,
+    (target, rule, goal): (f64, String, Goal),
 ) -> TimeToTarget {
     let ok = |m: Cell| {
         runs.iter()
@@ -130,7 +186,7 @@ pub fn time_to_target(
         .iter()
         .map(|&m| {
             let hits: Vec<Reached> = ok(m)
-                .filter_map(|r| reached(epochs, m, r.seed, target))
+                .filter_map(|r| reached(epochs, m, r.seed, target, goal))
                 .collect();
             ModelTimeToTarget {
                 model: m,
@@ -155,8 +211,8 @@ pub fn time_to_target(
             for r in ok(a) {
                 let other = ok(b).find(|o| o.seed == r.seed);
                 if let (Some(ha), Some(hb)) = (
-                    reached(epochs, a, r.seed, target),
-                    other.and_then(|o| reached(epochs, b, o.seed, target)),
+                    reached(epochs, a, r.seed, target, goal),
+                    other.and_then(|o| reached(epochs, b, o.seed, target, goal)),
                 ) {
                     xa.push(ha.secs);
                     xb.push(hb.secs);
@@ -171,6 +227,7 @@ pub fn time_to_target(
         .collect();
     TimeToTarget {
         target,
+        goal,
         rule,
         per_model,
         pairs,
@@ -210,25 +267,25 @@ mod tests {
             runs.push(run(Cell::Lstm, seed, 0.84));
             runs.push(run(Cell::Gru, seed, 0.85));
         }
-        let (t, rule) = target(0.0, &runs, &[Cell::Lstm, Cell::Gru]).unwrap();
+        let (t, rule, goal) = target(0.0, &runs, &[Cell::Lstm, Cell::Gru]).unwrap();
+        assert_eq!(goal, Goal::ValAcc);
         assert!((t - 0.84 * 0.97).abs() < 1e-12, "{t}");
         assert!(rule.contains("97%"));
         assert_eq!(target(0.8, &runs, &[]).unwrap().0, 0.8);
         assert_eq!(
-            reached(&epochs, Cell::Lstm, 1, 0.8),
+            reached(&epochs, Cell::Lstm, 1, 0.8, goal),
             Some(Reached {
                 secs: 6.0,
                 epochs: 3
             })
         );
-        assert_eq!(reached(&epochs, Cell::Lstm, 1, 0.9), None);
+        assert_eq!(reached(&epochs, Cell::Lstm, 1, 0.9, goal), None);
         let tt = time_to_target(
             &epochs,
             &runs,
             &[Cell::Lstm, Cell::Gru],
             &[(Cell::Lstm, Cell::Gru)],
-            0.8,
-            rule,
+            (0.8, rule, goal),
         );
         assert_eq!(tt.per_model[0].reached, 3);
         assert_eq!(tt.per_model[0].secs.unwrap().mean, 6.0);
@@ -250,15 +307,57 @@ mod tests {
             epochs.push(epoch(Cell::Lstm, seed, 1, 0.9, secs));
             runs.push(run(Cell::Lstm, seed, 0.9));
         }
-        let tt = time_to_target(&epochs, &runs, &[Cell::Lstm], &[], 0.8, String::new());
+        let tt = time_to_target(
+            &epochs,
+            &runs,
+            &[Cell::Lstm],
+            &[],
+            (0.8, String::new(), Goal::ValAcc),
+        );
         let secs = tt.per_model[0].secs.unwrap();
         assert_eq!(secs.n, 3);
         assert!(secs.ci_low.unwrap() > 0.0, "{secs:?}");
-        let two = time_to_target(&epochs, &runs[..2], &[Cell::Lstm], &[], 0.8, String::new());
+        let two = time_to_target(
+            &epochs,
+            &runs[..2],
+            &[Cell::Lstm],
+            &[],
+            (0.8, String::new(), Goal::ValAcc),
+        );
         assert_eq!(
             two.per_model[0].secs.unwrap().ci(),
             None,
             "no interval from 2 seeds"
         );
+    }
+
+    #[test]
+    fn a_forecast_is_timed_to_a_validation_mae_at_most_the_target() {
+        let mae_epoch = |model: Cell, epoch_no: u32, mae: f64| EpochRecord {
+            val_mae: Some(mae),
+            val_acc: f64::NAN,
+            train_secs: 2.0,
+            ..EpochRecord::new(model, 1, epoch_no)
+        };
+        let epochs = vec![
+            mae_epoch(Cell::Lstm, 1, 0.9),
+            mae_epoch(Cell::Lstm, 2, 0.5),
+            mae_epoch(Cell::Gru, 1, 0.45),
+        ];
+        let mut runs = vec![run(Cell::Lstm, 1, f64::NAN), run(Cell::Gru, 1, f64::NAN)];
+        runs[0].best_val_mae = Some(0.5);
+        runs[1].best_val_mae = Some(0.4);
+        let (t, rule, goal) = target(0.0, &runs, &[Cell::Lstm, Cell::Gru]).unwrap();
+        assert_eq!(goal, Goal::ValMae);
+        assert!((t - 0.5 * 1.03).abs() < 1e-12, "{t}");
+        assert!(rule.contains("103% of the higher mean best validation MAE"));
+        assert_eq!(
+            reached(&epochs, Cell::Lstm, 1, t, goal),
+            Some(Reached {
+                secs: 4.0,
+                epochs: 2
+            })
+        );
+        assert_eq!(reached(&epochs, Cell::Gru, 1, t, goal).unwrap().epochs, 1);
     }
 }

@@ -258,9 +258,11 @@ fn clear_merged_output(out: &Path) -> Result<()> {
             std::fs::remove_file(&path).map_err(|e| Error::io(&path, e))?;
         }
     }
-    let points = out.join(files::POINTS_DIR);
-    if points.is_dir() {
-        std::fs::remove_dir_all(&points).map_err(|e| Error::io(&points, e))?;
+    for dir in [files::POINTS_DIR, files::FORECASTS_DIR] {
+        let dir = out.join(dir);
+        if dir.is_dir() {
+            std::fs::remove_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
+        }
     }
     for entry in std::fs::read_dir(out).map_err(|e| Error::io(out, e))? {
         let path = entry.map_err(|e| Error::io(out, e))?.path();

@@ -173,6 +173,7 @@ pub fn merge_runs(dirs: &[PathBuf], out: &Path) -> Result<()> {
             w.append(g)?;
         }
     }
+    copy_forecasts(&runs, &kept, out)?;
     // The kernel check times one seed's batches on one machine: the first
     // folder that has one stands for the merge (ratios across machines
     // would mean nothing).
@@ -181,6 +182,24 @@ pub fn merge_runs(dirs: &[PathBuf], out: &Path) -> Result<()> {
         for row in &check.kernel_check {
             w.append(row)?;
         }
+    }
+    Ok(())
+}
+
+/// A forecast's test forecasts of each kept run
+/// (`forecasts/<model>-seed<seed>.csv` of its folder), copied into `out`'s
+/// `forecasts/`, so that the merged report gathers `forecasts.csv`, draws the
+/// forecast chart and tests the models over the test windows.
+fn copy_forecasts(runs: &[RunFiles], kept: &KeptRuns<'_>, out: &Path) -> Result<()> {
+    for (&(model, seed), &(index, _)) in &kept.kept {
+        let name = format!("{}-seed{seed}.csv", model.name());
+        let from = runs[index].dir.join(files::FORECASTS_DIR).join(&name);
+        if !from.is_file() {
+            continue;
+        }
+        let to = out.join(files::FORECASTS_DIR);
+        std::fs::create_dir_all(&to).map_err(|e| Error::io(&to, e))?;
+        std::fs::copy(&from, to.join(&name)).map_err(|e| Error::io(&from, e))?;
     }
     Ok(())
 }

@@ -32,6 +32,7 @@ use crate::analysis::auto_seeds::{SEEDS_SEARCHED, seeds_for_half_width};
 use crate::analysis::metrics;
 use crate::analysis::stats::{CONFIDENCE_LEVEL, Ratio, t_critical};
 use crate::analysis::summary::{PairSummary, Summary};
+use crate::analysis::time_to_target::Goal;
 use crate::config::{AutoSeeds, KernelChoice};
 use crate::model::Cell;
 use crate::probe::kernel::Kernel;
@@ -318,7 +319,13 @@ fn time_to_target_line(
     kernel: Option<&str>,
 ) -> AnswerLine {
     let (a, b) = (pair.a.display_name(), pair.b.display_name());
-    let criterion = format!("Time to {:.1}% validation accuracy", t.target * 100.0);
+    let criterion = match t.goal {
+        Goal::ValAcc => format!("Time to {:.1}% validation accuracy", t.target * 100.0),
+        Goal::ValMae => format!(
+            "Time to a validation MAE of {}",
+            super::table::significant(t.target)
+        ),
+    };
     let of = |m: Cell| t.per_model.iter().find(|x| x.model == m);
     let reach: Vec<String> = [pair.a, pair.b]
         .into_iter()

@@ -172,31 +172,20 @@ pub fn seeds_sentence(summary: &Summary) -> Option<String> {
             |h| format!("±{h:.2}{unit}"),
         )
     };
-    // The level a pair's paired t-test is held to at the stop: what the
-    // group-sequential boundaries leave of the 5% (files from before them
-    // have none).
-    let level = |d: &crate::analysis::summary::SeedDecision| {
-        d.boundary_p.map_or(String::new(), |p| {
-            format!(
-                "; a pair not decided earlier counts as a difference at p < {p:.3} (the O'Brien–Fleming-type boundaries keep the false-positive rate over all looks at 5%)"
-            )
-        })
-    };
     Some(match d.stopped {
         Some(SeedStop::Precision) => format!(
-            "Seeds (--seeds auto): stopped after {} seeds, when the 95% CI of the {measure} reached {}, within the ±{}{unit} asked (--precision){}.",
+            "Seeds (--seeds auto): stopped after {} seeds, when the 95% CI of the {measure} reached {}, within the ±{}{unit} asked (--precision), with no pair significant: a narrow interval ends the seeds without calling a difference.",
             d.seeds,
             width(d.half_width_points),
             d.precision_points,
-            level(d)
         ),
         Some(SeedStop::Decided) => format!(
-            "Seeds (--seeds auto): stopped after {} seeds, when the {measure} of every pair was decided ({} of them crossed the group-sequential boundary, the rest reached the ±{}{unit} asked); the 95% CI is {}{}.",
+            "Seeds (--seeds auto): stopped after {} seeds, when the {measure} of every pair was decided: {} crossed its group-sequential boundary (O'Brien–Fleming-type, p < {} at this look; the boundaries keep the false-positive rate over all looks at 5%), any other narrowed to ±{}{unit} without a difference; the 95% CI is {}.",
             d.seeds,
             d.decided_pairs,
+            d.boundary_p.map_or("—".to_string(), |p| format!("{p:.3}")),
             d.precision_points,
             width(d.half_width_points),
-            level(d)
         ),
         Some(SeedStop::MaxSeeds) => format!(
             "Seeds (--seeds auto): stopped at the maximum of {} seeds (--max-seeds) with the 95% CI of the {measure} still {}, wider than the ±{}{unit} asked (--precision): more seeds would be needed for that precision.",

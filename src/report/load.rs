@@ -165,14 +165,18 @@ impl RunFiles {
         let pairs: Vec<(Cell, Cell)> = summary.pairs.iter().map(|p| (p.a, p.b)).collect();
         summary.kernel_check = kernel_split(&self.kernel_check, &models, &pairs);
         summary.time_to_target = target(self.config.config.target_acc, &self.runs, &models)
-            .map(|(t, rule)| time_to_target(&self.epochs, &self.runs, &models, &pairs, t, rule));
+            .map(|goal| time_to_target(&self.epochs, &self.runs, &models, &pairs, goal));
         summary
     }
 
     /// Every row of `runs.csv` (all attempts) with `secs_to_target` and
-    /// `epochs_to_target` filled in for `target` (from the attempt's own
-    /// rows of `epochs.csv`).
-    pub fn runs_with_time_to_target(&self, target: f64) -> Vec<RunRecord> {
+    /// `epochs_to_target` filled in for `target` (`goal`; from the attempt's
+    /// own rows of `epochs.csv`).
+    pub fn runs_with_time_to_target(
+        &self,
+        target: f64,
+        goal: crate::analysis::time_to_target::Goal,
+    ) -> Vec<RunRecord> {
         self.all_runs
             .iter()
             .map(|r| {
@@ -182,7 +186,7 @@ impl RunFiles {
                     .filter(|e| e.attempt == r.attempt)
                     .cloned()
                     .collect();
-                let hit = reached(&attempt, r.model, r.seed, target)
+                let hit = reached(&attempt, r.model, r.seed, target, goal)
                     .filter(|_| r.status == crate::results::RunStatus::Ok);
                 let mut r = r.clone();
                 r.secs_to_target = hit.map(|h| h.secs);

@@ -253,7 +253,7 @@ fn fill_time_to_target(run: &RunFiles, csv: Csv) -> Result<()> {
         return Ok(());
     }
     if let Some(tt) = &run.summary().time_to_target {
-        let filled = run.runs_with_time_to_target(tt.target);
+        let filled = run.runs_with_time_to_target(tt.target, tt.goal);
         if filled != run.all_runs {
             crate::results::attempts::write_split(&run.dir, &filled, None)?;
         }
@@ -358,6 +358,7 @@ fn draw_charts(
         ),
         &series::epoch_band(&run.epochs, &models, |e| e.train_loss),
         &series::epoch_band(&run.epochs, &models, |e| e.val_loss),
+        "nats",
     )?;
     plot::draw_acc_vs_time(
         &add(
@@ -444,6 +445,7 @@ fn forecast_charts(
         ),
         &series::epoch_band(&run.epochs, &models, |e| e.train_loss),
         &series::epoch_band(&run.epochs, &models, |e| e.val_loss),
+        "MSE, scaled",
     )?;
     let lines = super::forecast::chart_lines(run, rows);
     if !lines.is_empty() {

@@ -87,7 +87,7 @@ pub fn unit_format(unit: Unit) -> fn(f64) -> String {
 
 /// `x` to four significant digits (at least none after the point): a
 /// target's units may be megawatts or millimetres.
-fn significant(x: f64) -> String {
+pub(crate) fn significant(x: f64) -> String {
     let digits = if x == 0.0 || !x.is_finite() {
         0
     } else {

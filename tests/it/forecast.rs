@@ -111,9 +111,24 @@ fn a_forecast_trains_both_cells_and_scores_them_against_the_naive_forecasts() {
     let first_screen = String::from_utf8_lossy(&output.stdout);
     assert!(
         first_screen.contains("Forecast error (test MAE):")
-            && first_screen.contains("Against the naive forecast: MAE / naive MAE"),
+            && first_screen.contains("Against the naive forecast: MAE / naive MAE")
+            && first_screen.contains("Time to a validation MAE of "),
         "{first_screen}"
     );
+    // Time to the target error, filled in runs.csv by the render.
+    let runs = std::fs::read_to_string(run.join("runs.csv")).unwrap();
+    let mut reader = csv::Reader::from_reader(runs.as_bytes());
+    let at = reader
+        .headers()
+        .unwrap()
+        .iter()
+        .position(|h| h == "epochs_to_target")
+        .unwrap();
+    let reached = reader
+        .records()
+        .filter(|r| !r.as_ref().unwrap()[at].is_empty())
+        .count();
+    assert!(reached > 0, "{runs}");
     // Every model's every seed, every test window and horizon step.
     let forecasts = std::fs::read_to_string(run.join("forecasts.csv")).unwrap();
     let mut lines = forecasts.lines();
@@ -147,6 +162,42 @@ fn the_same_seed_forecasts_the_same() {
             .collect::<Vec<_>>()
     };
     assert_eq!(runs("a"), runs("b"));
+}
+
+/// Forecast runs of different seeds merged with `report A B --out M`: the
+/// merged folder has every kept run's test forecasts, so its report gathers
+/// `forecasts.csv`, draws the forecast chart and tests the models over time.
+#[test]
+fn a_merge_of_forecasts_keeps_their_test_forecasts() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = hourly_csv(dir.path());
+    let run = |name: &str, seed: &str| {
+        let out = dir.path().join(name);
+        let extra = ["--lookback", "12", "--epochs", "2", "--seed-list", seed];
+        run_ok(&mut compare(&file, &out, &extra));
+        only_dir(&out)
+    };
+    let (a, b) = (run("a", "1"), run("b", "2"));
+    let merged = dir.path().join("merged");
+    run_ok(
+        Command::new(env!("CARGO_BIN_EXE_report"))
+            .arg(&a)
+            .arg(&b)
+            .arg("--out")
+            .arg(&merged),
+    );
+    for name in ["lstm-seed1.csv", "gru-seed2.csv"] {
+        assert!(merged.join("forecasts").join(name).is_file(), "{name}");
+    }
+    let forecasts = std::fs::read_to_string(merged.join("forecasts.csv")).unwrap();
+    let seeds: std::collections::BTreeSet<&str> = forecasts
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').nth(1).unwrap())
+        .collect();
+    assert_eq!(seeds.into_iter().collect::<Vec<_>>(), ["1", "2"]);
+    let page = std::fs::read_to_string(merged.join("report.html")).unwrap();
+    assert!(page.contains("forecast.png") && page.contains("Diebold–Mariano over the"));
 }
 
 /// Runs `compare` expecting a refusal: a non-zero exit, no panic, one

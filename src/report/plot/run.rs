@@ -130,30 +130,28 @@ where
 }
 
 /// Training loss (left) and validation loss (right) per epoch, mean over
-/// seeds with the min–max band, in nats.
-pub fn draw_loss(path: &Path, train: &[Band], val: &[Band]) -> Result<()> {
-    draw(path, |p| loss_chart(p, train, val))
+/// seeds with the min–max band, in `unit` (nats; a forecast's MSE of the
+/// scaled targets).
+pub fn draw_loss(path: &Path, train: &[Band], val: &[Band], unit: &str) -> Result<()> {
+    draw(path, |p| loss_chart(p, train, val, unit))
 }
 
-fn loss_chart(path: &Path, train: &[Band], val: &[Band]) -> DrawResult {
+fn loss_chart(path: &Path, train: &[Band], val: &[Band], unit: &str) -> DrawResult {
     let root = canvas(path, WIDE_CHART_SIZE_PX)?;
     let panels = root.split_evenly((1, 2));
-    draw_bands(
-        &panels[0],
-        train,
-        "Training loss per epoch",
-        "training loss (nats)",
-        1.0,
-        true,
-    )?;
-    draw_bands(
-        &panels[1],
-        val,
-        "Validation loss per epoch",
-        "validation loss (nats)",
-        1.0,
-        true,
-    )?;
+    for (panel, bands, which) in [
+        (&panels[0], train, "Training"),
+        (&panels[1], val, "Validation"),
+    ] {
+        draw_bands(
+            panel,
+            bands,
+            &format!("{which} loss per epoch"),
+            &format!("{} loss ({unit})", which.to_lowercase()),
+            1.0,
+            true,
+        )?;
+    }
     root.present()?;
     Ok(())
 }
