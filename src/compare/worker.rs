@@ -72,11 +72,17 @@ fn forecast_rows(
                 actual: test.actual[at],
                 naive: test.naive[at],
                 seasonal_naive: test.seasonal.get(at).copied(),
-                forecast: score.forecasts[at],
+                forecast: float32_digits(score.forecasts[at]),
             });
         }
     }
     rows
+}
+
+/// `x` with only the digits a float32 holds (the model computes in float32:
+/// `22214.945`, not `22214.94473103617`, whose last digits are noise).
+fn float32_digits(x: f64) -> f64 {
+    (x as f32).to_string().parse().unwrap_or(x)
 }
 
 /// Where the worker of `job` leaves its record in the point folder `dir`.
@@ -476,5 +482,15 @@ pub fn block_interrupts() -> libc::sigset_t {
         }
         libc::pthread_sigmask(libc::SIG_BLOCK, &set, std::ptr::null_mut());
         set
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn forecasts_keep_the_digits_a_float32_holds() {
+        assert_eq!(super::float32_digits(22214.94473103617), 22214.945);
+        assert_eq!(super::float32_digits(0.30000001192092896), 0.3);
+        assert_eq!(super::float32_digits(-1.5), -1.5);
     }
 }

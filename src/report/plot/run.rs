@@ -26,6 +26,7 @@ pub fn draw_val_acc(path: &Path, bands: &[Band]) -> Result<()> {
             "Validation accuracy per epoch (mean over seeds, band: min–max)",
             "validation accuracy (%)",
             100.0,
+            false,
         )
     })
 }
@@ -40,13 +41,24 @@ pub fn draw_val_mae(path: &Path, bands: &[Band], target: &str) -> Result<()> {
             "Validation MAE per epoch (mean over seeds, band: min–max)",
             &format!("validation MAE ({target})"),
             1.0,
+            // An error falls: its lines end low on the right.
+            true,
         )
     })
 }
 
-fn band_chart(path: &Path, bands: &[Band], caption: &str, y_desc: &str, scale: f64) -> DrawResult {
+/// One band chart; the legend in the upper corner when `legend_upper`
+/// (for a quantity that falls), else the lower one.
+fn band_chart(
+    path: &Path,
+    bands: &[Band],
+    caption: &str,
+    y_desc: &str,
+    scale: f64,
+    legend_upper: bool,
+) -> DrawResult {
     let root = canvas(path, CHART_SIZE_PX)?;
-    draw_bands(&root, bands, caption, y_desc, scale, false)?;
+    draw_bands(&root, bands, caption, y_desc, scale, legend_upper)?;
     root.present()?;
     Ok(())
 }
