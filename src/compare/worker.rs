@@ -98,14 +98,13 @@ pub fn job_rows_dir(dir: &Path, job: &Job) -> PathBuf {
         .join(format!("{}-seed{}", job.model.name(), job.seed))
 }
 
-/// Where the worker of `job` appends its rows: the point folder `dir`
-/// itself when workers run one at a time (`--jobs 1`: its epochs appear in
+/// Where the worker of `job` appends its rows, for `jobs` workers at once:
+/// the point folder `dir` itself one at a time (`--jobs 1`: its epochs appear in
 /// `epochs.csv` as they finish), else its own [`job_rows_dir`] (made now),
 /// as a sibling appends to the point's files too and rewrites its own rows
 /// once it ends.
-fn rows_dir(dir: &Path, job: &Job) -> Result<PathBuf> {
-    let config = RunManifest::load(dir)?.config;
-    if config.jobs <= 1 {
+fn rows_dir(dir: &Path, job: &Job, jobs: usize) -> Result<PathBuf> {
+    if jobs <= 1 {
         return Ok(dir.to_path_buf());
     }
     let rows = job_rows_dir(dir, job);
@@ -241,8 +240,7 @@ pub fn run_worker_job(
     attempt: u32,
     stop: &AtomicBool,
 ) -> Result<RunRecord> {
-    let outcome = rows_dir(point_dir, job)
-        .and_then(|rows_dir| run_worker(point_dir, &rows_dir, job, attempt, stop));
+    let outcome = run_worker(point_dir, job, attempt, stop);
     let run = match &outcome {
         Ok(run) => run.clone(),
         Err(e) => {
@@ -324,24 +322,19 @@ pub fn verify_dataset(recorded: &DatasetIdentity, loaded: &DatasetIdentity) -> R
 /// The worker: trains one model on one seed as described by the point
 /// folder's `config.json` (after checking that the data files, or the data
 /// made in memory, are the ones it records), appending each finished epoch
-/// to `epochs.csv` in its own folder `rows_dir` ([`job_rows_dir`]: workers
-/// side by side write no shared file; the parent moves the rows into the
+/// to `epochs.csv` (in its own [`job_rows_dir`] when workers run side by
+/// side: they write no shared file; the parent moves the rows into the
 /// point's files), re-deciding the epochs' disturbance
 /// over the whole run once it ends, times the trained model's inference
 /// latency ([`measure_latency`]), and returns the run's record. Gradient
 /// flow is measured for every run and recorded for the first seed's
 /// attempt 1 only.
-pub fn run_worker(
-    run_dir: &Path,
-    rows_dir: &Path,
-    job: &Job,
-    attempt: u32,
-    stop: &AtomicBool,
-) -> Result<RunRecord> {
+pub fn run_worker(run_dir: &Path, job: &Job, attempt: u32, stop: &AtomicBool) -> Result<RunRecord> {
     let (cell, seed) = (job.model, job.seed);
     let worker_started = std::time::Instant::now();
     let manifest = RunManifest::load(run_dir)?;
     let config = &manifest.config;
+    let rows_dir = &rows_dir(run_dir, job, config.jobs)?;
     let size = manifest.size_of(cell).ok_or_else(|| {
         Error::config("--worker", format!("model {cell} is not part of this run"))
     })?;
