@@ -127,6 +127,7 @@ fn worker(point_dir: &std::path::Path, job: &rnnbench::sweep::plan::Job, attempt
     let stop = worker_stop_on_signals();
     die_with_parent();
     rnnbench::error::install_one_line_panic_hook(rnnbench::error::PanicLine::Worker);
+    rnnbench::probe::allocator::keep_freed_memory();
     match run_worker_job(point_dir, job, attempt, &stop) {
         Ok(_) => ExitCode::SUCCESS,
         Err(e) => {
@@ -140,6 +141,7 @@ fn kernel_check_worker(dir: &std::path::Path) -> ExitCode {
     let stop = worker_stop_on_signals();
     die_with_parent();
     rnnbench::error::install_one_line_panic_hook(rnnbench::error::PanicLine::Worker);
+    rnnbench::probe::allocator::keep_freed_memory();
     match rnnbench::compare::kernel_check::run_kernel_check(dir, &stop) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

@@ -55,6 +55,11 @@ pub struct Environment {
     /// left empty otherwise).
     #[serde(default)]
     pub interference_signals: Vec<String>,
+    /// The allocator settings the workers train under
+    /// ([`super::allocator::keep_freed_memory`]); absent in runs from before
+    /// rnnbench set them (glibc's defaults).
+    #[serde(default)]
+    pub allocator: Option<super::allocator::AllocatorSetting>,
     /// Device used: `cpu` or `cuda:N`.
     pub device: String,
     /// Number of CUDA devices visible (0 on CPU-only set-ups).
@@ -148,6 +153,7 @@ impl Environment {
                 .into_iter()
                 .map(str::to_string)
                 .collect(),
+            allocator: Some(super::allocator::AllocatorSetting::of_this_process()),
             device: super::device::device_name(device),
             cuda_devices: if on_cuda {
                 tch::Cuda::device_count()

@@ -5,6 +5,7 @@
 //! machine's load before a run ([`load`]), and its speed right now, from a
 //! reference matmul ([`canary`]).
 
+pub mod allocator;
 pub mod device;
 pub mod environment;
 pub mod gpu;

@@ -214,7 +214,8 @@ pub struct RunRecord {
     /// Mean `train_secs` per epoch.
     #[serde(deserialize_with = "f64_or_nan")]
     pub secs_per_epoch: f64,
-    /// Highest per-epoch peak RSS (bytes).
+    /// Peak RSS by the end of the first epoch (bytes; highest of the
+    /// epochs' in runs from before 7 December 2026).
     pub peak_rss_bytes: u64,
     /// Highest per-epoch GPU peak (bytes); empty on CPU.
     pub gpu_peak_bytes: Option<u64>,
@@ -250,7 +251,8 @@ pub struct RunRecord {
     /// (see [`crate::results::attempts`]) is aggregated.
     #[serde(default = "first_attempt")]
     pub attempt: u32,
-    /// Highest per-epoch `train_rss_delta_bytes` (bytes); empty in older files.
+    /// The first epoch's `train_rss_delta_bytes` (bytes; highest of the
+    /// epochs' in runs from before 7 December 2026); empty in older files.
     #[serde(default)]
     pub train_rss_delta_bytes: Option<u64>,
     /// Median milliseconds to classify one test review at batch 1 on the

@@ -415,13 +415,26 @@ fn time_run(
     verdicts
 }
 
-/// Counts an epoch's record into its run's totals and peaks.
+/// The epoch whose peak RSS is the run's: by its end every training batch,
+/// Adam's moments and a validation pass have been in memory, so later epochs
+/// add only what the allocator keeps of fragmented blocks. Measured at the
+/// defaults (2 vCPUs, seeds 1–3, two identical runs each), the first epoch's
+/// peak came out within 1 MiB between the runs, while the fourth's had
+/// grown 30–40 MiB under glibc's defaults and 30–110 MiB with freed memory
+/// kept ([`crate::probe::allocator`]), differing by up to 50 MiB between the
+/// runs: allocator noise, not the model's. `epochs.csv` keeps every epoch's.
+const MEMORY_EPOCH: u32 = 1;
+
+/// Counts an epoch's record into its run's totals and peaks. The run's RSS
+/// figures are its first epoch's ([`MEMORY_EPOCH`]).
 fn add_epoch(run: &mut RunRecord, record: &EpochRecord) {
     run.epochs_run = record.epoch;
     run.train_secs_total += record.train_secs;
     run.eval_secs_total = Some(run.eval_secs_total.unwrap_or(0.0) + record.eval_secs);
-    run.peak_rss_bytes = run.peak_rss_bytes.max(record.peak_rss_bytes);
-    run.train_rss_delta_bytes = run.train_rss_delta_bytes.max(record.train_rss_delta_bytes);
+    if record.epoch == MEMORY_EPOCH {
+        run.peak_rss_bytes = record.peak_rss_bytes;
+        run.train_rss_delta_bytes = record.train_rss_delta_bytes;
+    }
     run.gpu_peak_bytes = match (run.gpu_peak_bytes, record.gpu_peak_bytes) {
         (Some(a), Some(b)) => Some(a.max(b)),
         (a, b) => a.or(b),
@@ -612,6 +625,26 @@ fn restore(vs: &nn::VarStore, weights: &HashMap<String, Tensor>) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_runs_memory_is_its_first_epochs_while_times_add_up() {
+        let mut run = RunRecord::empty(Cell::Gru, 1, 8, 10, RunStatus::Ok, String::new());
+        for (epoch, peak_mib) in [(1u32, 300u64), (2, 340), (3, 330)] {
+            let record = EpochRecord {
+                train_secs: 2.0,
+                eval_secs: 0.5,
+                peak_rss_bytes: peak_mib << 20,
+                train_rss_delta_bytes: Some((peak_mib - 200) << 20),
+                ..EpochRecord::new(Cell::Gru, 1, epoch)
+            };
+            add_epoch(&mut run, &record);
+        }
+        assert_eq!(run.epochs_run, 3);
+        assert_eq!(run.train_secs_total, 6.0);
+        assert_eq!(run.eval_secs_total, Some(1.5));
+        assert_eq!(run.peak_rss_bytes, 300 << 20);
+        assert_eq!(run.train_rss_delta_bytes, Some(100 << 20));
+    }
 
     /// Validation accuracies in epoch order, the patience, and the epoch
     /// training stops after (None: it runs them all) with the best epoch.
