@@ -166,44 +166,31 @@ pub fn seeds_sentence(summary: &Summary) -> Option<String> {
     } else {
         (" points", "paired test-accuracy difference")
     };
-    let width = |h: Option<f64>| {
-        h.map_or(
-            "not yet defined (fewer than 3 paired seeds)".to_string(),
-            |h| format!("±{h:.2}{unit}"),
-        )
+    let (seeds, max, asked) = (d.seeds, d.max_seeds, d.precision_points);
+    let ci = match d.half_width_points {
+        Some(h) => format!("±{h:.2}{unit}"),
+        None => "not yet defined (fewer than 3 paired seeds)".to_string(),
     };
-    Some(match d.stopped {
+    let why = match d.stopped {
         Some(SeedStop::Precision) => format!(
-            "Seeds (--seeds auto): stopped after {} seeds, when the 95% CI of the {measure} reached {}, within the ±{}{unit} asked (--precision), with no pair significant: a narrow interval ends the seeds without calling a difference.",
-            d.seeds,
-            width(d.half_width_points),
-            d.precision_points,
+            "stopped after {seeds} seeds, when the 95% CI of the {measure} reached {ci}, within the ±{asked}{unit} asked (--precision), with no pair significant: a narrow interval ends the seeds without calling a difference."
         ),
         Some(SeedStop::Decided) => format!(
-            "Seeds (--seeds auto): stopped after {} seeds, when the {measure} of every pair was decided: {} crossed its group-sequential boundary (O'Brien–Fleming-type, p < {} at this look; the boundaries keep the false-positive rate over all looks at 5%), any other narrowed to ±{}{unit} without a difference; the 95% CI is {}.",
-            d.seeds,
+            "stopped after {seeds} seeds, when the {measure} of every pair was decided: {} crossed its group-sequential boundary (O'Brien–Fleming-type, p < {} at this look; the boundaries keep the false-positive rate over all looks at 5%), any other narrowed to ±{asked}{unit} without a difference; the 95% CI is {ci}.",
             d.decided_pairs,
             d.boundary_p.map_or("—".to_string(), |p| format!("{p:.3}")),
-            d.precision_points,
-            width(d.half_width_points),
         ),
         Some(SeedStop::MaxSeeds) => format!(
-            "Seeds (--seeds auto): stopped at the maximum of {} seeds (--max-seeds) with the 95% CI of the {measure} still {}, wider than the ±{}{unit} asked (--precision): more seeds would be needed for that precision.",
-            d.max_seeds,
-            width(d.half_width_points),
-            d.precision_points
+            "stopped at the maximum of {max} seeds (--max-seeds) with the 95% CI of the {measure} still {ci}, wider than the ±{asked}{unit} asked (--precision): more seeds would be needed for that precision."
         ),
         Some(SeedStop::NoOkRuns) => format!(
-            "Seeds (--seeds auto): stopped after {} seeds because a model had no run that finished ok (see runs.csv): more seeds cannot give it an interval.",
-            d.seeds
+            "stopped after {seeds} seeds because a model had no run that finished ok (see runs.csv): more seeds cannot give it an interval."
         ),
         None => format!(
-            "Seeds (--seeds auto): not finished: {} seeds so far, the 95% CI of the {measure} {}, ±{}{unit} asked; continue with `compare --resume`.",
-            d.seeds,
-            width(d.half_width_points),
-            d.precision_points
+            "not finished: {seeds} seeds so far, the 95% CI of the {measure} {ci}, ±{asked}{unit} asked; continue with `compare --resume`."
         ),
-    })
+    };
+    Some(format!("Seeds (--seeds auto): {why}"))
 }
 
 /// How trustworthy the timings were: disturbed epochs (another process had
@@ -211,81 +198,52 @@ pub fn seeds_sentence(summary: &Summary) -> Option<String> {
 /// the runs whose speed figures still rest on them.
 pub fn timing_sentence(summary: &Summary) -> Option<String> {
     let t = summary.timing.as_ref()?;
-    let mut parts = Vec::new();
-    if !t.remeasured_runs.is_empty() {
-        parts.push(format!(
-            "{} disturbed epoch{} of {} ({}) {} re-measured: {} run again after the other runs, with the same losses and accuracies, and the clean re-run's timing stands.",
-            t.replaced_disturbed_epochs,
-            if t.replaced_disturbed_epochs == 1 { "" } else { "s" },
-            say::count(t.remeasured_runs.len(), "run"),
+    let were = |n: usize| if n == 1 { "was" } else { "were" };
+    let mut text = String::from("Timings: ");
+    let remeasured = !t.remeasured_runs.is_empty();
+    if remeasured {
+        let (n, runs) = (t.replaced_disturbed_epochs, t.remeasured_runs.len());
+        text.push_str(&format!(
+            "{} of {} ({}) {} re-measured: {} run again after the other runs, with the same losses and accuracies, and the clean re-run's timing stands. ",
+            say::count(n, "disturbed epoch"),
+            say::count(runs, "run"),
             run_names(&t.remeasured_runs),
-            if t.replaced_disturbed_epochs == 1 { "was" } else { "were" },
-            if t.remeasured_runs.len() == 1 { "it was" } else { "they were" },
+            were(n),
+            if runs == 1 { "it was" } else { "they were" },
         ));
     }
-    let standing = if t.disturbed_epochs == 0 {
-        if t.remeasured_runs.is_empty() {
-            format!(
-                "none of the {} epochs was disturbed by other load on the machine.",
-                t.epochs
-            )
-        } else {
-            format!("None of the {} epochs that stand was disturbed.", t.epochs)
-        }
+    let (n, of) = (t.disturbed_epochs, t.epochs);
+    let stand = if remeasured { " that stand" } else { "" };
+    text.push_str(&if n == 0 && !remeasured {
+        format!("None of the {of} epochs was disturbed by other load on the machine.")
+    } else if n == 0 {
+        format!("None of the {of} epochs that stand was disturbed.")
     } else if t.disturbed_runs.is_empty() {
         format!(
-            "{} of {} epochs{} {} disturbed by other load on the machine and left out of the seconds per epoch; no run's timing rests on them.",
-            t.disturbed_epochs,
-            t.epochs,
-            if t.remeasured_runs.is_empty() {
-                ""
-            } else {
-                " that stand"
-            },
-            if t.disturbed_epochs == 1 {
-                "was"
-            } else {
-                "were"
-            }
+            "{n} of {of} epochs{stand} {} disturbed by other load on the machine and left out of the seconds per epoch; no run's timing rests on them.",
+            were(n)
         )
     } else {
-        let why = if t.reruns > 0 {
-            format!(
-                "and their re-runs ({} in all, {} more disturbed epochs) were disturbed too",
-                t.reruns, t.replaced_disturbed_epochs
-            )
-        } else {
-            "and were not re-measured".to_string()
+        let why = match t.reruns {
+            0 => "and were not re-measured".to_string(),
+            r => format!(
+                "and their re-runs ({r} in all, {} more disturbed epochs) were disturbed too",
+                t.replaced_disturbed_epochs
+            ),
         };
         format!(
-            "{} of {} epochs{} were disturbed by other load on the machine; the speed figures of {} rest on disturbed epochs {why}: treat the speed verdict with caution.",
-            t.disturbed_epochs,
-            t.epochs,
-            if t.remeasured_runs.is_empty() {
-                ""
-            } else {
-                " that stand"
-            },
+            "{n} of {of} epochs{stand} were disturbed by other load on the machine; the speed figures of {} rest on disturbed epochs {why}: treat the speed verdict with caution.",
             run_names(&t.disturbed_runs)
         )
-    };
-    parts.push(standing);
-    let text = parts.join(" ");
-    let mut chars = text.chars();
-    let capitalised: String = chars
-        .next()
-        .map(|c| c.to_uppercase().chain(chars).collect())
-        .unwrap_or_default();
-    Some(format!("Timings: {capitalised}"))
+    });
+    Some(text)
 }
 
 /// `LSTM seed 2, GRU seed 3`.
 fn run_names(runs: &[crate::analysis::summary::ModelSeed]) -> String {
-    let names: Vec<String> = runs
-        .iter()
-        .map(|r| format!("{} seed {}", r.model.display_name(), r.seed))
-        .collect();
-    names.join(", ")
+    say::list(runs, ", ", |r| {
+        format!("{} seed {}", r.model.display_name(), r.seed)
+    })
 }
 
 /// How a point's timings fared, for one cell of the sweep table:
@@ -452,17 +410,14 @@ fn verdict_words(v: ClaimVerdict) -> &'static str {
 fn per_budget(budgets: impl Iterator<Item = (TrainingBudget, ClaimVerdict, String)>) -> String {
     let budgets: Vec<_> = budgets.collect();
     let several = budgets.len() > 1;
-    budgets
-        .iter()
-        .map(|(budget, verdict, text)| {
-            let mut s = format!("at {}: {text}", budget_text(budget));
-            if several {
-                s.push_str(&format!(" ({})", verdict_words(*verdict)));
-            }
-            s
-        })
-        .collect::<Vec<_>>()
-        .join("; ")
+    say::list(&budgets, "; ", |(budget, verdict, text)| match several {
+        true => format!(
+            "at {}: {text} ({})",
+            budget_text(budget),
+            verdict_words(*verdict)
+        ),
+        false => format!("at {}: {text}", budget_text(budget)),
+    })
 }
 
 /// One row of "The claims, checked", as text.
@@ -540,57 +495,45 @@ fn claim_measured(claim: &Claim, ctx: &ClaimContext) -> String {
     let Some(evidence) = &claim.evidence else {
         return "—".to_string();
     };
+    let name = |m: &Cell| m.display_name();
     match evidence {
         Evidence::Pair { comparison: c, .. } => pair_claim_measured(claim.id, c, ctx),
-        Evidence::Count { cells } => cells
-            .iter()
-            .map(|(cell, gates, per_unit)| {
-                format!(
-                    "{} {gates} gate blocks, {per_unit:.0} recurrent parameters per hidden unit",
-                    cell.display_name()
-                )
-            })
-            .collect::<Vec<_>>()
-            .join("; "),
+        Evidence::Count { cells } => say::list(cells, "; ", |(cell, gates, per_unit)| {
+            let cell = name(cell);
+            format!(
+                "{cell} {gates} gate blocks, {per_unit:.0} recurrent parameters per hidden unit"
+            )
+        }),
         Evidence::Reach { budgets } => per_budget(budgets.iter().map(|b| {
-            let text = format!(
-                "longest distance well above chance: {}",
-                b.cells
-                    .iter()
-                    .map(|(m, d)| format!(
-                        "{} {}",
-                        m.display_name(),
-                        d.map_or("none".to_string(), |d| d.to_string())
-                    ))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            );
+            let held = say::list(&b.cells, ", ", |(m, d)| {
+                format!(
+                    "{} {}",
+                    name(m),
+                    d.map_or("none".to_string(), |d| d.to_string())
+                )
+            });
+            let text = format!("longest distance well above chance: {held}");
             (b.budget, b.verdict, text)
         })),
-        Evidence::Pooling { rows } => rows
-            .iter()
-            .map(|r| {
-                let at = if r.at.is_empty() {
-                    String::new()
-                } else {
-                    format!(" at {}", r.at)
-                };
-                format!(
-                    "{} {} − last test accuracy {}{at}",
-                    r.model.display_name(),
-                    r.pooling,
-                    say::estimate(&r.diff)
-                )
-            })
-            .collect::<Vec<_>>()
-            .join("; "),
+        Evidence::Pooling { rows } => say::list(rows, "; ", |r| {
+            let at = if r.at.is_empty() {
+                String::new()
+            } else {
+                format!(" at {}", r.at)
+            };
+            let diff = say::estimate(&r.diff);
+            format!(
+                "{} {} − last test accuracy {diff}{at}",
+                name(&r.model),
+                r.pooling
+            )
+        }),
         Evidence::Gradient { early_over_late } => format!(
             "gradient norm at the first input step over the last, after training (seed 1): {}",
-            early_over_late
-                .iter()
-                .map(|(m, r)| format!("{} {r:.2e}", m.display_name()))
-                .collect::<Vec<_>>()
-                .join(", ")
+            say::list(early_over_late, ", ", |(m, r)| format!(
+                "{} {r:.2e}",
+                name(m)
+            ))
         ),
     }
 }
