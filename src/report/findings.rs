@@ -5,8 +5,8 @@
 //! support, and with too few seeds it says so instead of quoting an interval.
 //! Plain text; the HTML layer escapes it.
 
-use super::format::{seeds_word, thousands};
-use super::say;
+use super::format::thousands;
+use super::say::{self, seeds as seeds_word};
 use super::view::claims::{Claim, ClaimId, ClaimVerdict, Evidence};
 use super::view::memory_reach::{MemoryReach, ReachPoint, TrainingBudget};
 use super::view::verdict::{
@@ -60,28 +60,16 @@ pub fn kernel_sentence(a: Cell, b: Cell, split: &KernelSplit) -> Option<String> 
     let auto = Comparison::of_ratio(pair.auto.as_ref()?);
     let native = Comparison::of_ratio(pair.native.as_ref()?);
     let (an, bn) = (a.display_name(), b.display_name());
-    let kernel_of = |m: Cell| {
-        split
-            .models
-            .iter()
-            .find(|k| k.model == m)
-            .and_then(|k| k.auto_kernel)
-    };
-    let special: Vec<String> = [a, b]
-        .into_iter()
-        .filter_map(|m| match kernel_of(m) {
-            Some(k) if k != Kernel::Native => Some(format!(
-                "{} on {}",
-                m.display_name(),
-                super::format::kernel_name(k)
-            )),
-            _ => None,
-        })
-        .collect();
-    let with = if special.is_empty() {
-        "with libtorch's own kernels".to_string()
-    } else {
-        format!("with libtorch's own kernels ({})", special.join(", "))
+    let special = [a, b].into_iter().filter_map(|m| {
+        let k = split.models.iter().find(|k| k.model == m)?.auto_kernel?;
+        (k != Kernel::Native).then_some((m, k))
+    });
+    let special = say::list(special, ", ", |(m, k)| {
+        format!("{} on {}", m.display_name(), super::format::kernel_name(k))
+    });
+    let with = match special.as_str() {
+        "" => "with libtorch's own kernels".to_string(),
+        s => format!("with libtorch's own kernels ({s})"),
     };
     let ratio = say::estimate;
     // `b`'s time over `a`'s: FirstLarger means `b` is slower.
@@ -105,21 +93,16 @@ pub fn kernel_sentence(a: Cell, b: Cell, split: &KernelSplit) -> Option<String> 
         }
         (None, None) => "No speed difference was distinguishable under either setting.".to_string(),
     };
-    let fused = pair
-        .onednn
-        .as_ref()
-        .map(Comparison::of_ratio)
-        .map(|c| {
-            format!(
-                " With both on the same fused oneDNN cells, {bn} takes {} {an}'s time per step{}.",
-                ratio(&c),
-                match faster(&c) {
-                    Some(x) => format!(": on one fused kernel {x} is faster"),
-                    None => ": on one fused kernel no difference was distinguishable".to_string(),
-                }
-            )
-        })
-        .unwrap_or_default();
+    let fused = pair.onednn.as_ref().map_or(String::new(), |r| {
+        let c = Comparison::of_ratio(r);
+        let verdict = faster(&c).map_or("no difference was distinguishable".into(), |x| {
+            format!("{x} is faster")
+        });
+        format!(
+            " With both on the same fused oneDNN cells, {bn} takes {} {an}'s time per step: on one fused kernel {verdict}.",
+            ratio(&c)
+        )
+    });
     let encoder = if a.is_recurrent() && b.is_recurrent() {
         String::new()
     } else {
@@ -296,6 +279,7 @@ fn acc_text(e: &Estimate) -> String {
 /// differ beyond their intervals.
 pub fn memory_reach_sentences(reach: &MemoryReach) -> Vec<String> {
     let chance = format!("{:.0}%", reach.chance * 100.0);
+    let acc = |p: &ReachPoint| acc_text(&p.test_acc.expect("measured"));
     let mut out = Vec::new();
     for cell in &reach.cells {
         let name = cell.model.display_name();
@@ -304,14 +288,14 @@ pub fn memory_reach_sentences(reach: &MemoryReach) -> Vec<String> {
             .iter()
             .filter(|p| p.test_acc.is_some())
             .collect();
-        let too_few = measured.iter().all(|p| {
+        let Some(first) = measured.first() else {
+            continue;
+        };
+        let too_few = |p: &&ReachPoint| {
             p.vs_chance
                 .is_none_or(|c| c.verdict == Verdict::TooFewSeeds)
-        });
-        if measured.is_empty() {
-            continue;
-        }
-        if too_few {
+        };
+        if measured.iter().all(too_few) {
             let n = measured
                 .iter()
                 .filter_map(|p| p.test_acc.map(|e| e.n))
@@ -323,41 +307,23 @@ pub fn memory_reach_sentences(reach: &MemoryReach) -> Vec<String> {
             ));
             continue;
         }
-        let sentence = match cell.longest_held {
+        out.push(match cell.longest_held {
             Some(d) => {
                 let at = measured.iter().find(|p| p.distance == d).expect("measured");
-                let beyond: Vec<String> = measured
-                    .iter()
-                    .filter(|p| p.distance > d)
-                    .filter_map(|p| {
-                        p.test_acc
-                            .map(|e| format!("{} at distance {}", acc_text(&e), p.distance))
-                    })
-                    .collect();
-                let mut s = format!(
-                    "{name} stays well above chance ({chance}) up to distance {d}: {} there",
-                    acc_text(&at.test_acc.expect("measured"))
-                );
-                if beyond.is_empty() {
-                    s.push_str(", the longest distance measured.");
-                } else {
-                    s.push_str(&format!(
-                        "; beyond it, not distinguishable from chance: {}.",
-                        beyond.join(", ")
-                    ));
-                }
-                s
+                let beyond = measured.iter().filter(|p| p.distance > d);
+                let beyond = say::list(beyond, ", ", |p| format!("{} at distance {}", acc(p), p.distance));
+                let rest = match beyond.as_str() {
+                    "" => ", the longest distance measured.".to_string(),
+                    b => format!("; beyond it, not distinguishable from chance: {b}."),
+                };
+                format!("{name} stays well above chance ({chance}) up to distance {d}: {} there{rest}", acc(at))
             }
-            None => {
-                let first = measured[0];
-                format!(
-                    "{name} is not well above chance ({chance}) at any distance measured: {} at the shortest, {}.",
-                    acc_text(&first.test_acc.expect("measured")),
-                    first.distance
-                )
-            }
-        };
-        out.push(sentence);
+            None => format!(
+                "{name} is not well above chance ({chance}) at any distance measured: {} at the shortest, {}.",
+                acc(first),
+                first.distance
+            ),
+        });
     }
     for s in &reach.separations {
         let names = (s.higher.display_name(), s.lower.display_name());
@@ -475,19 +441,22 @@ fn runs_kernel_note(ctx: &ClaimContext) -> String {
 /// `1.02 (95% CI …) on the same fused oneDNN cells, 0.61 (…) with
 /// libtorch's own kernels`.
 fn kernel_ratios_text(r: &KernelRatios) -> String {
-    let mut parts = Vec::new();
-    let mut add = |ratio: &Option<Ratio>, words: &str| {
-        if let Some(x) = ratio {
-            parts.push(format!(
-                "{} {words}",
-                say::estimate(&Comparison::of_ratio(x))
-            ));
-        }
-    };
-    add(&r.onednn, "on the same fused oneDNN cells");
-    add(&r.auto, "with libtorch's own kernels");
-    add(&r.native, "with both on the native kernel");
-    parts.join(", ")
+    let settings = [
+        (&r.onednn, "on the same fused oneDNN cells"),
+        (&r.auto, "with libtorch's own kernels"),
+        (&r.native, "with both on the native kernel"),
+    ];
+    let measured = settings
+        .into_iter()
+        .filter_map(|(r, words)| Some((r.as_ref()?, words)));
+    say::list(measured, ", ", |(r, words)| {
+        format!("{} {words}", ratio_text(r))
+    })
+}
+
+/// A ratio with its interval, by [`say::estimate`].
+fn ratio_text(r: &Ratio) -> String {
+    say::estimate(&Comparison::of_ratio(r))
 }
 
 /// What a run measured for `claim`, in words.
@@ -571,7 +540,7 @@ fn speed_kernels(kernel: Option<&KernelPair>) -> String {
     else {
         return String::new();
     };
-    let ratio = |r: &Ratio| say::estimate(&Comparison::of_ratio(r));
+    let ratio = ratio_text;
     let fused = k.onednn.as_ref().map_or(String::new(), |f| {
         format!(
             "{} on the same fused oneDNN cells (the cells' own cost), ",
@@ -589,27 +558,20 @@ fn speed_kernels(kernel: Option<&KernelPair>) -> String {
 /// training runs' kernels, the p99, and the kernel check's ratios per step
 /// and per whole example.
 fn latency_extras(id: ClaimId, ctx: &ClaimContext) -> String {
-    let (unit, whole) = if id == ClaimId::SeriesLatency {
-        ("time step", "series")
-    } else {
-        ("token", "review")
+    let (unit, whole) = match id {
+        ClaimId::SeriesLatency => ("time step", "series"),
+        _ => ("token", "review"),
     };
     let mut text = runs_kernel_note(ctx);
     if let Some(p99) = &ctx.step_p99 {
         text.push_str(&format!("; p99 {}", say::estimate(&p99.flipped())));
     }
-    let kernel = ctx.kernel;
-    if let Some(stream) = kernel.and_then(|k| k.stream.as_ref()) {
-        text.push_str(&format!(
-            "; kernel check, per streamed {unit}: {}",
-            kernel_ratios_text(stream)
-        ));
+    if let Some(r) = ctx.kernel.and_then(|k| k.stream.as_ref()) {
+        let r = kernel_ratios_text(r);
+        text.push_str(&format!("; kernel check, per streamed {unit}: {r}"));
     }
-    if let Some(review) = kernel.and_then(|k| k.review.as_ref()) {
-        text.push_str(&format!(
-            "; per whole {whole}: {}",
-            kernel_ratios_text(review)
-        ));
+    if let Some(r) = ctx.kernel.and_then(|k| k.review.as_ref()) {
+        text.push_str(&format!("; per whole {whole}: {}", kernel_ratios_text(r)));
     }
     text
 }
@@ -638,33 +600,27 @@ pub fn activation_arithmetic(shapes: &[ModelShape]) -> Option<String> {
 /// The claims table's rows, as text; claim 2's figure carries the kernel
 /// check's split (`kernel`, LSTM first) when the run has one.
 pub fn claim_rows(claims: &[Claim], ctx: &ClaimContext) -> Vec<ClaimRow> {
-    let shapes = ctx.shapes;
-    claims
-        .iter()
-        .map(|c| ClaimRow {
-            number: c.id.number(),
-            claim: c.id.spec().words.to_string(),
-            measured: claim_measured(c, ctx),
-            verdict: match c.verdict {
-                ClaimVerdict::Holds
-                | ClaimVerdict::Contradicted
-                | ClaimVerdict::DependsOnBudget => verdict_words(c.verdict).to_string(),
-                ClaimVerdict::NotDistinguishable if c.n < MIN_SEEDS_FOR_TEST => {
-                    say::too_few_seeds(c.n)
-                }
-                ClaimVerdict::NotDistinguishable => {
-                    format!("{} ({})", say::word(say::Said::Undecided), seeds_word(c.n))
-                }
-                ClaimVerdict::NotMeasured => {
-                    format!(
-                        "not measured in this run ({})",
-                        not_measured_why(c.id, shapes)
-                    )
-                }
-            },
-            verdict_key: c.verdict,
-        })
-        .collect()
+    let verdict = |c: &Claim| match c.verdict {
+        ClaimVerdict::NotDistinguishable if c.n < MIN_SEEDS_FOR_TEST => say::too_few_seeds(c.n),
+        ClaimVerdict::NotDistinguishable => {
+            format!("{} ({})", verdict_words(c.verdict), seeds_word(c.n))
+        }
+        ClaimVerdict::NotMeasured => {
+            format!(
+                "not measured in this run ({})",
+                not_measured_why(c.id, ctx.shapes)
+            )
+        }
+        v => verdict_words(v).to_string(),
+    };
+    let row = |c: &Claim| ClaimRow {
+        number: c.id.number(),
+        claim: c.id.spec().words.to_string(),
+        measured: claim_measured(c, ctx),
+        verdict: verdict(c),
+        verdict_key: c.verdict,
+    };
+    claims.iter().map(row).collect()
 }
 
 /// Why claim `id` was not measured: the flags that would measure it, or,

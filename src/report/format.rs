@@ -72,8 +72,6 @@ pub fn format_p(p: f64) -> String {
     }
 }
 
-pub use super::say::seeds as seeds_word;
-
 /// `mean ± sd` of an estimate (`mean (n = 1)` with one value, `—` without).
 pub fn mean_sd(e: Option<Estimate>, f: fn(f64) -> String) -> String {
     match e {
@@ -89,15 +87,16 @@ pub fn mean_sd(e: Option<Estimate>, f: fn(f64) -> String) -> String {
 /// when there are too few seeds for one, and marks (`*`) an interval cut to
 /// its quantity's range (see [`ci_note`]).
 pub fn ci(e: Option<Estimate>, f: fn(f64) -> String) -> String {
-    let Some(e) = e else {
-        return "—".into();
-    };
-    match shown_ci(&e) {
-        Some(ci) => {
-            let mark = if e.ci_clipped { "*" } else { "" };
-            format!("{}{mark}", super::say::span(ci, f))
-        }
-        None => super::say::too_few_seeds_short(e.n),
+    match e {
+        None => "—".into(),
+        Some(e) => match shown_ci(&e) {
+            Some(ci) => format!(
+                "{}{}",
+                super::say::span(ci, f),
+                if e.ci_clipped { "*" } else { "" }
+            ),
+            None => super::say::too_few_seeds_short(e.n),
+        },
     }
 }
 
@@ -168,12 +167,11 @@ pub fn machine_line(env: Option<&Environment>, workers: usize) -> Option<String>
     let env = env?;
     let device = env.device.as_str();
     let mut machine = if device.starts_with("cuda") {
-        let gpu = env
-            .gpu
-            .as_ref()
-            .map(|g| g.name.as_str())
-            .unwrap_or_default();
-        format!("{} ({})", device, if gpu.is_empty() { "GPU" } else { gpu })
+        let gpu = env.gpu.as_ref().map(|g| g.name.as_str());
+        format!(
+            "{device} ({})",
+            gpu.filter(|g| !g.is_empty()).unwrap_or("GPU")
+        )
     } else if workers > 1 {
         format!(
             "CPU {} · {workers} workers at once, {} each (each batch-1 latency measured while a sibling may still train)",

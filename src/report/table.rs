@@ -101,23 +101,11 @@ pub fn dash<T>(v: Option<T>, f: impl Fn(T) -> String) -> String {
     v.map(f).unwrap_or_else(|| "—".into())
 }
 
-fn seeds(m: &ModelSummary, _: &Facts) -> String {
-    m.seeds.to_string()
-}
-
-fn params(m: &ModelSummary, _: &Facts) -> String {
-    dash(m.params, thousands)
-}
-
 fn hidden(m: &ModelSummary, _: &Facts) -> String {
     match m.hidden_size {
         Some(h) if !m.model.is_recurrent() => format!("{h} (feed-forward)"),
         h => dash(h, |h| h.to_string()),
     }
-}
-
-fn gates(m: &ModelSummary, _: &Facts) -> String {
-    dash(m.gates, |g| g.to_string())
 }
 
 fn shape_of<'a>(m: &ModelSummary, f: &Facts<'a>) -> Option<&'a ModelShape> {
@@ -146,7 +134,7 @@ fn kernel(m: &ModelSummary, f: &Facts) -> String {
 /// latency).
 pub const HEADLINE: &[Column] = &[
     Column::fact("kernel", kernel, README),
-    Column::fact("seeds", seeds, ALL),
+    Column::fact("seeds", |m, _| m.seeds.to_string(), ALL),
     Column::mean(metrics::TEST_ACC, ALL),
     Column::ci(metrics::TEST_ACC, ALL),
     Column::mean(metrics::TEST_MAE, ALL),
@@ -158,9 +146,9 @@ pub const HEADLINE: &[Column] = &[
     Column::mean(metrics::TEST_RMSE, PAGE),
     Column::mean(metrics::SECS_PER_EPOCH, ALL),
     Column::ci(metrics::SECS_PER_EPOCH, ALL),
-    Column::fact("params", params, ALL),
+    Column::fact("params", |m, _| dash(m.params, thousands), ALL),
     Column::fact("hidden", hidden, ALL),
-    Column::fact("gate blocks", gates, PAGE),
+    Column::fact("gate blocks", |m, _| dash(m.gates, |g| g.to_string()), PAGE),
     Column::fact("pooling", pooling, PAGE),
     Column::mean(metrics::PEAK_RSS, ALL),
     Column::ci(metrics::PEAK_RSS, PAGE),
