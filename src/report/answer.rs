@@ -26,11 +26,13 @@
 
 use serde::Serialize;
 
-use super::say::{Words, say, seeds as seeds_word};
-use super::view::verdict::{Comparison, MIN_SEEDS_FOR_TEST, speed_rests_on_disturbed};
+use super::format::kernels_of;
+use super::say::{self, Words, seeds as seeds_word};
+use super::table::significant;
+use super::view::verdict::{Comparison, Contrast, MIN_SEEDS_FOR_TEST, speed_rests_on_disturbed};
 use crate::analysis::auto_seeds::{SEEDS_SEARCHED, seeds_for_half_width};
 use crate::analysis::metrics;
-use crate::analysis::stats::{CONFIDENCE_LEVEL, Ratio, t_critical};
+use crate::analysis::stats::{CONFIDENCE_LEVEL, Estimate, PairedDiff, Ratio, t_critical};
 use crate::analysis::summary::{PairSummary, Summary};
 use crate::analysis::time_to_target::Goal;
 use crate::config::{AutoSeeds, KernelChoice};
@@ -160,80 +162,67 @@ pub fn answer(inputs: &AnswerInputs) -> Option<Answer> {
     let (a, b) = (pair.a.display_name(), pair.b.display_name());
     let mut title = format!("{a} vs {b}, {} paired", seeds_word(pair.n_pairs));
     if !s.complete {
+        let planned = s.models.len() * s.planned_seeds.len();
+        let ok = s.runs_ok;
         title.push_str(&format!(
-            "; incomplete: {} of {} planned runs finished ok",
-            s.runs_ok,
-            s.models.len() * s.planned_seeds.len()
+            "; incomplete: {ok} of {planned} planned runs finished ok"
         ));
     }
     if s.pairs.len() > 1 {
         title.push_str("; other pairs below");
     }
     if let Some(u) = unmatched_models(s).first() {
+        let u = super::format::unmatched_text(u);
         title.push_str(&format!(
-            "; parameters not matched ({}): the comparison is not at equal size",
-            super::format::unmatched_text(u)
+            "; parameters not matched ({u}): the comparison is not at equal size"
         ));
     }
     if pair.n_pairs == 0 {
+        let text = format!("no seed has finished (ok) runs of both {a} and {b}.");
+        let lines = vec![not_measured("Nothing to compare", &text)];
         return Some(Answer {
             title,
-            lines: vec![AnswerLine {
-                criterion: "Nothing to compare".into(),
-                text: format!("no seed has finished (ok) runs of both {a} and {b}."),
-                decision: Decision::NotMeasured,
-                need: None,
-            }],
+            lines,
             next: None,
         });
     }
     let kernel = kernel_phrase(pair.a, pair.b, inputs.kernels, inputs.kernel_choice);
-    let disturbed = speed_rests_on_disturbed(pair, s.timing.as_ref());
+    let kernel = kernel.as_deref();
     let mut lines = Vec::new();
-
-    let error = (Words::ERROR, Spread::Cells);
     match (
         pair.diff(&metrics::TEST_ACC),
         pair.ratio(&metrics::TEST_MAE),
     ) {
-        (Some(d), _) => lines.push(accuracy_line(
-            pair,
-            &Comparison::of_difference(d),
-            d.sd_diff,
-            inputs,
-        )),
+        (Some(d), _) => lines.push(accuracy_line((a, b), d, inputs.precision_points)),
         (None, Some(r)) => {
-            lines.push(ratio_line(FORECAST_ERROR, a, b, r, error, None));
+            let error = (Words::ERROR, Spread::Cells);
+            lines.push(ratio_line(FORECAST_ERROR, (a, b), r, error, None));
             lines.push(naive_line(s));
         }
         (None, None) => lines.push(not_measured("Accuracy", "no paired test accuracies.")),
     }
-
     // Training times rest on the runs' epochs, which other load may have
     // disturbed; latency is measured after training.
-    let spread = if disturbed {
+    let spread = if speed_rests_on_disturbed(pair, s.timing.as_ref()) {
         Spread::Disturbed
     } else {
         Spread::Cells
     };
     let time = (Words::TIME, spread);
+    const PER_EPOCH: &str = "Training time per epoch";
     lines.push(match pair.ratio(&metrics::SECS_PER_EPOCH) {
-        Some(r) => on_disturbed_timings(
-            ratio_line("Training time per epoch", a, b, r, time, kernel.as_deref()),
-            spread,
-        ),
-        None => not_measured("Training time per epoch", "not recorded."),
+        Some(r) => on_disturbed_timings(ratio_line(PER_EPOCH, (a, b), r, time, kernel), spread),
+        None => not_measured(PER_EPOCH, "not recorded."),
     });
     if let Some(t) = &s.time_to_target {
-        lines.push(time_to_target_line(t, pair, time, kernel.as_deref()));
+        lines.push(time_to_target_line(t, pair, time, kernel));
     }
-
-    let memory = memory_measure(pair)
-        .map(|(criterion, r)| ratio_line(criterion, a, b, r, (Words::MEMORY, Spread::Cells), None));
-    lines.push(memory.unwrap_or_else(|| not_measured("Memory", "not recorded.")));
-
-    lines.push(latency_line(pair, kernel.as_deref(), inputs.series));
-
+    let memory = (Words::MEMORY, Spread::Cells);
+    lines.push(match memory_measure(pair) {
+        Some((criterion, r)) => ratio_line(criterion, (a, b), r, memory, None),
+        None => not_measured("Memory", "not recorded."),
+    });
+    lines.push(latency_line(pair, kernel, inputs.series));
     let next = next_step(&lines, pair, s, inputs);
     Some(Answer { title, lines, next })
 }
@@ -247,41 +236,35 @@ const FORECAST_ERROR: &str = "Forecast error (test MAE)";
 /// on one side of 1.
 fn naive_line(s: &Summary) -> AnswerLine {
     const CRITERION: &str = "Against the naive forecast";
-    let ratios: Vec<(Cell, crate::analysis::stats::Estimate)> = s
+    let ratios: Vec<(&str, Estimate)> = s
         .per_model
         .iter()
-        .filter_map(|m| Some((m.model, m.get(&metrics::TEST_MAE_VS_NAIVE)?)))
+        .filter_map(|m| Some((m.model.display_name(), m.get(&metrics::TEST_MAE_VS_NAIVE)?)))
         .collect();
     if ratios.is_empty() {
         return not_measured(CRITERION, "not recorded.");
     }
-    let mut parts = Vec::new();
-    let mut losers = Vec::new();
-    let mut decided = true;
-    for (model, e) in &ratios {
-        let name = model.display_name();
-        match e.ci_low.zip(e.ci_high) {
-            Some((lo, hi)) => {
-                parts.push(format!("{name} {:.2}× [{lo:.2}, {hi:.2}]", e.mean));
-                decided &= hi < 1.0 || lo > 1.0;
-                if lo >= 1.0 || (hi >= 1.0 && e.mean >= 1.0) {
-                    losers.push(name);
-                }
-            }
-            None => {
-                parts.push(format!(
-                    "{name} {:.2}×, {}",
-                    e.mean,
-                    super::say::too_few_seeds_short(e.n)
-                ));
-                decided = false;
-                if e.mean >= 1.0 {
-                    losers.push(name);
-                }
-            }
-        }
-    }
-    let mut text = format!("MAE / naive MAE (below 1 beats it): {}", parts.join(", "));
+    let ci = |e: &Estimate| e.ci_low.zip(e.ci_high);
+    let decided = ratios
+        .iter()
+        .all(|(_, e)| ci(e).is_some_and(|(lo, hi)| hi < 1.0 || lo > 1.0));
+    let losers: Vec<&str> = ratios
+        .iter()
+        .filter(|(_, e)| match ci(e) {
+            Some((lo, hi)) => lo >= 1.0 || (hi >= 1.0 && e.mean >= 1.0),
+            None => e.mean >= 1.0,
+        })
+        .map(|(name, _)| *name)
+        .collect();
+    let parts = say::list(&ratios, ", ", |(name, e)| match ci(e) {
+        Some(ci) => format!(
+            "{name} {:.2}× {}",
+            e.mean,
+            say::interval(ci, Contrast::Ratio)
+        ),
+        None => format!("{name} {:.2}×, {}", e.mean, say::too_few_seeds_short(e.n)),
+    });
+    let mut text = format!("MAE / naive MAE (below 1 beats it): {parts}");
     match losers.as_slice() {
         [] if decided => text.push_str(match ratios.len() {
             1 => "; it beats it",
@@ -296,18 +279,12 @@ fn naive_line(s: &Summary) -> AnswerLine {
         )),
     }
     let n = ratios.iter().map(|(_, e)| e.n).min().unwrap_or(0);
-    AnswerLine {
-        criterion: CRITERION.into(),
-        text,
-        decision: if decided {
-            Decision::Decided
-        } else if n < 3 {
-            Decision::TooFewSeeds
-        } else {
-            Decision::Undecided
-        },
-        need: None,
-    }
+    let decision = match decided {
+        true => Decision::Decided,
+        false if n < MIN_SEEDS_FOR_TEST => Decision::TooFewSeeds,
+        false => Decision::Undecided,
+    };
+    line(CRITERION, text, decision, None)
 }
 
 /// Time to the target validation accuracy, `b`'s training seconds over
@@ -318,40 +295,37 @@ fn time_to_target_line(
     time: (Words, Spread),
     kernel: Option<&str>,
 ) -> AnswerLine {
-    let (a, b) = (pair.a.display_name(), pair.b.display_name());
     let criterion = match t.goal {
         Goal::ValAcc => format!("Time to {:.1}% validation accuracy", t.target * 100.0),
-        Goal::ValMae => format!(
-            "Time to a validation MAE of {}",
-            super::table::significant(t.target)
-        ),
+        Goal::ValMae => format!("Time to a validation MAE of {}", significant(t.target)),
     };
-    let of = |m: Cell| t.per_model.iter().find(|x| x.model == m);
-    let reach: Vec<String> = [pair.a, pair.b]
-        .into_iter()
-        .filter_map(|m| of(m).map(|x| (m, x)))
-        .filter(|(_, x)| x.reached < x.runs)
-        .map(|(m, x)| {
+    let short: Vec<String> = [pair.a, pair.b]
+        .iter()
+        .filter_map(|m| t.per_model.iter().find(|x| x.model == *m))
+        .filter(|x| x.reached < x.runs)
+        .map(|x| {
             format!(
                 "{} reached it in {} of {} seeds",
-                m.display_name(),
+                x.model.display_name(),
                 x.reached,
                 x.runs
             )
         })
         .collect();
-    let ratio = t
-        .pairs
-        .iter()
-        .find(|p| p.a == pair.a && p.b == pair.b)
-        .and_then(|p| p.ratio.as_ref());
-    let mut l = match ratio {
+    let ratio = t.pairs.iter().find(|p| p.a == pair.a && p.b == pair.b);
+    let mut l = match ratio.and_then(|p| p.ratio.as_ref()) {
         // The ratio is b's time over a's.
-        Some(r) => ratio_line(&criterion, b, a, r, time, kernel),
+        Some(r) => ratio_line(
+            &criterion,
+            (pair.b.display_name(), pair.a.display_name()),
+            r,
+            time,
+            kernel,
+        ),
         None => not_measured(&criterion, "no seed where both reached it"),
     };
-    if !reach.is_empty() {
-        l.text.push_str(&format!("; {}", reach.join(", ")));
+    if !short.is_empty() {
+        l.text.push_str(&format!("; {}", short.join(", ")));
     }
     on_disturbed_timings(l, time.1)
 }
@@ -359,50 +333,43 @@ fn time_to_target_line(
 /// Latency at batch 1 (p50) per whole example and per streamed step, in
 /// one line.
 fn latency_line(pair: &PairSummary, kernel: Option<&str>, series: bool) -> AnswerLine {
-    let (a, b) = (pair.a.display_name(), pair.b.display_name());
-    // A forecast's whole example is one window.
-    let forecast = pair.ratio(&metrics::TEST_MAE).is_some();
-    let (whole, step) = match latency_units(series) {
-        (_, step) if forecast => ("per window", step),
-        units => units,
+    let (mut whole, step) = match series {
+        true => ("per series", "per streamed time step"),
+        false => ("per review", "per streamed token"),
     };
+    // A forecast's whole example is one window.
+    if pair.ratio(&metrics::TEST_MAE).is_some() {
+        whole = "per window";
+    }
+    let names = (pair.a.display_name(), pair.b.display_name());
     let parts: Vec<(&str, AnswerLine)> = [
-        (whole, pair.ratio(&metrics::LATENCY_WHOLE_P50)),
-        (step, pair.ratio(&metrics::LATENCY_STEP_P50)),
+        (whole, metrics::LATENCY_WHOLE_P50),
+        (step, metrics::LATENCY_STEP_P50),
     ]
     .into_iter()
-    .filter_map(|(what, r)| {
-        let latency = ratio_line("", a, b, r?, (Words::TIME, Spread::Cells), None);
-        Some((what, latency))
+    .filter_map(|(what, m)| {
+        let r = pair.ratio(&m)?;
+        Some((
+            what,
+            ratio_line("", names, r, (Words::TIME, Spread::Cells), None),
+        ))
     })
     .collect();
-    let latency = match kernel {
+    if parts.is_empty() {
+        return not_measured("Latency (batch 1, p50)", "not measured in this run.");
+    }
+    let decision = match parts.iter().find(|p| p.1.decision.wants_seeds()) {
+        Some(p) => p.1.decision,
+        None if parts.iter().any(|p| p.1.decision == Decision::Decided) => Decision::Decided,
+        None => Decision::NoDifference,
+    };
+    let need = parts.iter().filter_map(|p| p.1.need).max();
+    let text = say::list(&parts, "; ", |(what, l)| format!("{what}, {}", l.text));
+    let criterion = match kernel {
         Some(k) => format!("Latency (batch 1, p50, on {k})"),
         None => "Latency (batch 1, p50)".to_string(),
     };
-    if parts.is_empty() {
-        not_measured("Latency (batch 1, p50)", "not measured in this run.")
-    } else {
-        let decision = if let Some(p) = parts.iter().find(|p| p.1.decision.wants_seeds()) {
-            p.1.decision
-        } else if parts.iter().any(|p| p.1.decision == Decision::Decided) {
-            Decision::Decided
-        } else {
-            Decision::NoDifference
-        };
-        let need = parts.iter().filter_map(|p| p.1.need).max();
-        let text = parts
-            .iter()
-            .map(|(what, l)| format!("{what}, {}", l.text))
-            .collect::<Vec<_>>()
-            .join("; ");
-        AnswerLine {
-            criterion: latency,
-            text,
-            decision,
-            need,
-        }
-    }
+    line(&criterion, text, decision, need)
 }
 
 /// A timing line whose spread is [`Spread::Disturbed`] says what it rests
@@ -442,30 +409,36 @@ pub fn memory_measure(pair: &PairSummary) -> Option<(&'static str, &Ratio)> {
     .find_map(|(name, m)| Some((name, pair.ratio(&m)?)))
 }
 
-fn not_measured(criterion: &str, text: &str) -> AnswerLine {
+/// A line: its criterion, text, decision and the seeds it needs.
+pub(super) fn line(
+    criterion: &str,
+    text: impl Into<String>,
+    decision: Decision,
+    need: Option<Need>,
+) -> AnswerLine {
+    let (criterion, text) = (criterion.to_string(), text.into());
     AnswerLine {
-        criterion: criterion.into(),
-        text: text.into(),
-        decision: Decision::NotMeasured,
-        need: None,
+        criterion,
+        text,
+        decision,
+        need,
     }
+}
+
+/// A line of a criterion this run did not measure.
+pub(super) fn not_measured(criterion: &str, text: &str) -> AnswerLine {
+    line(criterion, text, Decision::NotMeasured, None)
 }
 
 /// What `n` seeds without an interval need: at least [`MIN_SEEDS_FOR_TEST`].
 fn too_few(criterion: &str, n: usize) -> AnswerLine {
-    AnswerLine {
-        criterion: criterion.into(),
-        text: super::say::too_few_seeds(n),
-        decision: Decision::TooFewSeeds,
-        need: Some(Need::Seeds(MIN_SEEDS_FOR_TEST)),
-    }
-}
-
-fn need_text(need: Need) -> String {
-    match need {
-        Need::Seeds(n) => format!("≈{n} seeds"),
-        Need::TooMany => format!("over {SEEDS_SEARCHED} seeds"),
-    }
+    let need = Some(Need::Seeds(MIN_SEEDS_FOR_TEST));
+    line(
+        criterion,
+        say::too_few_seeds(n),
+        Decision::TooFewSeeds,
+        need,
+    )
 }
 
 /// A precision in points as the lines print it: `1.0`, `0.25`.
@@ -477,24 +450,19 @@ fn points(p: f64) -> String {
     }
 }
 
-/// Test accuracy `a − b`; the useful width is the run's precision.
-fn accuracy_line(
-    pair: &PairSummary,
-    c: &Comparison,
-    sd: Option<f64>,
-    inputs: &AnswerInputs,
-) -> AnswerLine {
-    let names = (pair.a.display_name(), pair.b.display_name());
+/// Test accuracy `a − b`; the useful width is the run's precision, `p`
+/// percentage points.
+fn accuracy_line(names: (&str, &str), d: &PairedDiff, p: f64) -> AnswerLine {
+    let c = Comparison::of_difference(d);
     let Some((lo, hi)) = c.shown_ci() else {
         return too_few("Accuracy", c.n);
     };
-    let p = inputs.precision_points;
     let width = Width {
         narrow: (hi - lo) * 100.0 / 2.0 <= p,
         text: format!("±{} points", points(p)),
-        seeds: Some(sd.and_then(|sd| seeds_for_half_width(sd * 100.0, p))),
+        seeds: Some(d.sd_diff.and_then(|sd| seeds_for_half_width(sd * 100.0, p))),
     };
-    judged("Accuracy", c, names, Words::ACCURACY, None, width)
+    judged("Accuracy", &c, names, Words::ACCURACY, None, width)
 }
 
 /// The sd of the per-seed log ratios behind `r`, from its interval:
@@ -511,8 +479,7 @@ fn log_sd(r: &Ratio) -> Option<f64> {
 /// between seeds is the cells' own ([`Spread`]).
 fn ratio_line(
     criterion: &str,
-    first: &str,
-    second: &str,
+    (first, second): (&str, &str),
     r: &Ratio,
     (words, spread): (Words, Spread),
     on: Option<&str>,
@@ -553,7 +520,7 @@ fn judged(
     on: Option<&str>,
     width: Width,
 ) -> AnswerLine {
-    let (decision, mut text) = say(c, names, words, width.narrow);
+    let (decision, mut text) = say::say(c, names, words, width.narrow);
     if let Some(k) = on {
         text.push_str(&format!(" on {k}"));
     }
@@ -561,21 +528,16 @@ fn judged(
         (Decision::Undecided, Some(n)) => Some(n.map_or(Need::TooMany, Need::Seeds)),
         _ => None,
     };
+    let w = &width.text;
     match (decision, need) {
-        (Decision::NoDifference, _) => text.push_str(&format!(" (already within {})", width.text)),
-        (_, Some(need)) => text.push_str(&format!(
-            "; {} would narrow it to {}",
-            need_text(need),
-            width.text
+        (Decision::NoDifference, _) => text.push_str(&format!(" (already within {w})")),
+        (_, Some(Need::Seeds(n))) => text.push_str(&format!("; ≈{n} seeds would narrow it to {w}")),
+        (_, Some(Need::TooMany)) => text.push_str(&format!(
+            "; over {SEEDS_SEARCHED} seeds would narrow it to {w}"
         )),
         _ => {}
     }
-    AnswerLine {
-        criterion: criterion.into(),
-        text,
-        decision,
-        need,
-    }
+    line(criterion, text, decision, need)
 }
 
 /// The kernel the timings of `a` and `b` ran on, in words: `the fused
@@ -591,38 +553,24 @@ pub(crate) fn kernel_phrase(
     kernels: &[(Cell, Kernel)],
     choice: KernelChoice,
 ) -> Option<String> {
-    let of = |m: Cell| -> Vec<Kernel> {
-        let mut ks: Vec<Kernel> = kernels
-            .iter()
-            .filter(|(c, _)| *c == m)
-            .map(|(_, k)| *k)
-            .collect();
-        ks.sort_by_key(|k| k.name());
-        ks.dedup();
-        ks
-    };
-    let (ka, kb) = (of(a), of(b));
-    match (ka.as_slice(), kb.as_slice()) {
+    let name = super::format::kernel_name;
+    match (
+        kernels_of(kernels, a).as_slice(),
+        kernels_of(kernels, b).as_slice(),
+    ) {
         ([], _) | (_, []) => None,
         ([x], [y]) if x == y => Some(
             match x {
                 Kernel::OnednnFused => "the fused oneDNN cells",
-                Kernel::Cudnn => "cuDNN",
                 Kernel::Native => "libtorch's native kernel",
-                Kernel::Onednn => "oneDNN",
                 Kernel::Sdpa => "libtorch's attention kernels",
+                k => name(*k),
             }
             .to_string(),
         ),
         ([x], [y]) => {
-            let name = |k: &Kernel| super::format::kernel_name(*k);
-            let each = format!(
-                "{} on {}, {} on {}",
-                a.display_name(),
-                name(x),
-                b.display_name(),
-                name(y)
-            );
+            let (a, b) = (a.display_name(), b.display_name());
+            let each = format!("{a} on {}, {b} on {}", name(*x), name(*y));
             Some(match choice {
                 KernelChoice::Auto => format!("libtorch's choice ({each})"),
                 KernelChoice::Native | KernelChoice::Onednn => {
@@ -656,16 +604,15 @@ fn next_step(
     s: &Summary,
     inputs: &AnswerInputs,
 ) -> Option<NextStep> {
-    let undecided: Vec<&AnswerLine> = lines.iter().filter(|l| l.decision.wants_seeds()).collect();
-    let seeds = undecided
-        .iter()
+    let undecided = || lines.iter().filter(|l| l.decision.wants_seeds());
+    let seeds = undecided()
         .filter_map(|l| match l.need {
             Some(Need::Seeds(n)) => Some(n),
             _ => None,
         })
-        .max()?;
-    let seeds = seeds.max(MIN_SEEDS_FOR_TEST);
-    let auto = undecided.iter().any(|l| l.criterion == "Accuracy");
+        .max()?
+        .max(MIN_SEEDS_FOR_TEST);
+    let auto = undecided().any(|l| l.criterion == "Accuracy");
     let more = seeds.saturating_sub(pair.n_pairs);
     // A resume asks for seeds in all, counting the planned seeds that did
     // not pair (a failed run): `more` of them are new.
@@ -678,53 +625,53 @@ fn next_step(
         .as_ref()
         .filter(|h| h.runs > 0)
         .map(|h| h.wall_secs / h.runs as f64);
-    let secs = secs_per_run.map(|r| r * (to_run * s.models.len()) as f64);
-    let mut flags = if auto {
-        vec![
-            "--seeds".to_string(),
-            "auto".to_string(),
-            "--max-seeds".to_string(),
-            asked.max(AutoSeeds::FIRST_SEEDS as usize).to_string(),
-        ]
-    } else {
-        vec!["--seeds".to_string(), asked.to_string()]
+    let models = s.models.len();
+    let secs = secs_per_run.map(|r| r * (to_run * models) as f64);
+    let precision = inputs.precision_points;
+    let mut flags: Vec<String> = match auto {
+        true => {
+            let max = asked.max(AutoSeeds::FIRST_SEEDS as usize);
+            ["--seeds", "auto", "--max-seeds", &max.to_string()]
+                .map(String::from)
+                .to_vec()
+        }
+        false => vec!["--seeds".into(), asked.to_string()],
     };
-    if auto && inputs.precision_points != AutoSeeds::DEFAULT_PRECISION_POINTS {
-        flags.push("--precision".into());
-        flags.push(inputs.precision_points.to_string());
+    if auto && precision != AutoSeeds::DEFAULT_PRECISION_POINTS {
+        flags.extend(["--precision".into(), precision.to_string()]);
     }
     let command = match inputs.resume {
         Some(dir) => {
-            let mut words = vec![
-                "scripts/compare".to_string(),
-                "--resume".into(),
-                shell_quote(dir),
-            ];
-            words.extend(flags.iter().map(|f| shell_quote(f)));
-            words.join(" ")
+            let words = ["scripts/compare", "--resume", dir].into_iter();
+            say::list(
+                words.chain(flags.iter().map(String::as_str)),
+                " ",
+                shell_quote,
+            )
         }
         None => command(inputs.command_line, &flags),
-    };
-    let time = match (secs, secs_per_run) {
-        (Some(t), Some(r)) => format!(
-            ", about {} at this run's {r:.1} s per run × {} models",
-            duration(t),
-            s.models.len(),
-        ),
-        _ => String::new(),
     };
     let how = match inputs.resume {
         Some(_) => ", added to this run".to_string(),
         None => format!(", in a new run of all {seeds}"),
     };
-    let text = if auto {
-        format!(
-            "To decide: ≈{seeds} seeds ({more} more than here){time}{how}; --seeds auto stops sooner once the accuracy interval is ±{} points:",
-            points(inputs.precision_points)
-        )
-    } else {
-        format!("To decide: ≈{seeds} seeds ({more} more than here){time}{how}:")
+    let time = match (secs, secs_per_run) {
+        (Some(t), Some(r)) => {
+            format!(
+                ", about {} at this run's {r:.1} s per run × {models} models",
+                duration(t)
+            )
+        }
+        _ => String::new(),
     };
+    let mut text = format!("To decide: ≈{seeds} seeds ({more} more than here){time}{how}");
+    if auto {
+        text.push_str(&format!(
+            "; --seeds auto stops sooner once the accuracy interval is ±{} points",
+            points(precision)
+        ));
+    }
+    text.push(':');
     Some(NextStep {
         seeds,
         more,
@@ -761,15 +708,12 @@ pub fn command(line: &[String], flags: &[String]) -> String {
     while let Some(arg) = args.next() {
         if REPLACED_FLAGS.contains(&arg.as_str()) {
             args.next();
-            continue;
-        }
-        if REPLACED_FLAGS
+        } else if !REPLACED_FLAGS
             .iter()
             .any(|f| arg.starts_with(&format!("{f}=")))
         {
-            continue;
+            words.push(shell_quote(arg));
         }
-        words.push(shell_quote(arg));
     }
     words.join(" ")
 }
@@ -785,16 +729,6 @@ fn shell_quote(word: &str) -> String {
         word.to_string()
     } else {
         format!("'{}'", word.replace('\'', r"'\''"))
-    }
-}
-
-/// What latency is measured per: a whole example and a streamed step,
-/// for text (`per review`, `per streamed token`) or numeric series.
-fn latency_units(series: bool) -> (&'static str, &'static str) {
-    if series {
-        ("per series", "per streamed time step")
-    } else {
-        ("per review", "per streamed token")
     }
 }
 

@@ -5,8 +5,8 @@
 //! support, and with too few seeds it says so instead of quoting an interval.
 //! Plain text; the HTML layer escapes it.
 
-use super::format::{seeds_word, thousands};
-use super::say;
+use super::format::thousands;
+use super::say::{self, seeds as seeds_word};
 use super::view::claims::{Claim, ClaimId, ClaimVerdict, Evidence};
 use super::view::memory_reach::{MemoryReach, ReachPoint, TrainingBudget};
 use super::view::verdict::{
@@ -60,28 +60,16 @@ pub fn kernel_sentence(a: Cell, b: Cell, split: &KernelSplit) -> Option<String> 
     let auto = Comparison::of_ratio(pair.auto.as_ref()?);
     let native = Comparison::of_ratio(pair.native.as_ref()?);
     let (an, bn) = (a.display_name(), b.display_name());
-    let kernel_of = |m: Cell| {
-        split
-            .models
-            .iter()
-            .find(|k| k.model == m)
-            .and_then(|k| k.auto_kernel)
-    };
-    let special: Vec<String> = [a, b]
-        .into_iter()
-        .filter_map(|m| match kernel_of(m) {
-            Some(k) if k != Kernel::Native => Some(format!(
-                "{} on {}",
-                m.display_name(),
-                super::format::kernel_name(k)
-            )),
-            _ => None,
-        })
-        .collect();
-    let with = if special.is_empty() {
-        "with libtorch's own kernels".to_string()
-    } else {
-        format!("with libtorch's own kernels ({})", special.join(", "))
+    let special = [a, b].into_iter().filter_map(|m| {
+        let k = split.models.iter().find(|k| k.model == m)?.auto_kernel?;
+        (k != Kernel::Native).then_some((m, k))
+    });
+    let special = say::list(special, ", ", |(m, k)| {
+        format!("{} on {}", m.display_name(), super::format::kernel_name(k))
+    });
+    let with = match special.as_str() {
+        "" => "with libtorch's own kernels".to_string(),
+        s => format!("with libtorch's own kernels ({s})"),
     };
     let ratio = say::estimate;
     // `b`'s time over `a`'s: FirstLarger means `b` is slower.
@@ -105,21 +93,16 @@ pub fn kernel_sentence(a: Cell, b: Cell, split: &KernelSplit) -> Option<String> 
         }
         (None, None) => "No speed difference was distinguishable under either setting.".to_string(),
     };
-    let fused = pair
-        .onednn
-        .as_ref()
-        .map(Comparison::of_ratio)
-        .map(|c| {
-            format!(
-                " With both on the same fused oneDNN cells, {bn} takes {} {an}'s time per step{}.",
-                ratio(&c),
-                match faster(&c) {
-                    Some(x) => format!(": on one fused kernel {x} is faster"),
-                    None => ": on one fused kernel no difference was distinguishable".to_string(),
-                }
-            )
-        })
-        .unwrap_or_default();
+    let fused = pair.onednn.as_ref().map_or(String::new(), |r| {
+        let c = Comparison::of_ratio(r);
+        let verdict = faster(&c).map_or("no difference was distinguishable".into(), |x| {
+            format!("{x} is faster")
+        });
+        format!(
+            " With both on the same fused oneDNN cells, {bn} takes {} {an}'s time per step: on one fused kernel {verdict}.",
+            ratio(&c)
+        )
+    });
     let encoder = if a.is_recurrent() && b.is_recurrent() {
         String::new()
     } else {
@@ -166,44 +149,31 @@ pub fn seeds_sentence(summary: &Summary) -> Option<String> {
     } else {
         (" points", "paired test-accuracy difference")
     };
-    let width = |h: Option<f64>| {
-        h.map_or(
-            "not yet defined (fewer than 3 paired seeds)".to_string(),
-            |h| format!("±{h:.2}{unit}"),
-        )
+    let (seeds, max, asked) = (d.seeds, d.max_seeds, d.precision_points);
+    let ci = match d.half_width_points {
+        Some(h) => format!("±{h:.2}{unit}"),
+        None => "not yet defined (fewer than 3 paired seeds)".to_string(),
     };
-    Some(match d.stopped {
+    let why = match d.stopped {
         Some(SeedStop::Precision) => format!(
-            "Seeds (--seeds auto): stopped after {} seeds, when the 95% CI of the {measure} reached {}, within the ±{}{unit} asked (--precision), with no pair significant: a narrow interval ends the seeds without calling a difference.",
-            d.seeds,
-            width(d.half_width_points),
-            d.precision_points,
+            "stopped after {seeds} seeds, when the 95% CI of the {measure} reached {ci}, within the ±{asked}{unit} asked (--precision), with no pair significant: a narrow interval ends the seeds without calling a difference."
         ),
         Some(SeedStop::Decided) => format!(
-            "Seeds (--seeds auto): stopped after {} seeds, when the {measure} of every pair was decided: {} crossed its group-sequential boundary (O'Brien–Fleming-type, p < {} at this look; the boundaries keep the false-positive rate over all looks at 5%), any other narrowed to ±{}{unit} without a difference; the 95% CI is {}.",
-            d.seeds,
+            "stopped after {seeds} seeds, when the {measure} of every pair was decided: {} crossed its group-sequential boundary (O'Brien–Fleming-type, p < {} at this look; the boundaries keep the false-positive rate over all looks at 5%), any other narrowed to ±{asked}{unit} without a difference; the 95% CI is {ci}.",
             d.decided_pairs,
             d.boundary_p.map_or("—".to_string(), |p| format!("{p:.3}")),
-            d.precision_points,
-            width(d.half_width_points),
         ),
         Some(SeedStop::MaxSeeds) => format!(
-            "Seeds (--seeds auto): stopped at the maximum of {} seeds (--max-seeds) with the 95% CI of the {measure} still {}, wider than the ±{}{unit} asked (--precision): more seeds would be needed for that precision.",
-            d.max_seeds,
-            width(d.half_width_points),
-            d.precision_points
+            "stopped at the maximum of {max} seeds (--max-seeds) with the 95% CI of the {measure} still {ci}, wider than the ±{asked}{unit} asked (--precision): more seeds would be needed for that precision."
         ),
         Some(SeedStop::NoOkRuns) => format!(
-            "Seeds (--seeds auto): stopped after {} seeds because a model had no run that finished ok (see runs.csv): more seeds cannot give it an interval.",
-            d.seeds
+            "stopped after {seeds} seeds because a model had no run that finished ok (see runs.csv): more seeds cannot give it an interval."
         ),
         None => format!(
-            "Seeds (--seeds auto): not finished: {} seeds so far, the 95% CI of the {measure} {}, ±{}{unit} asked; continue with `compare --resume`.",
-            d.seeds,
-            width(d.half_width_points),
-            d.precision_points
+            "not finished: {seeds} seeds so far, the 95% CI of the {measure} {ci}, ±{asked}{unit} asked; continue with `compare --resume`."
         ),
-    })
+    };
+    Some(format!("Seeds (--seeds auto): {why}"))
 }
 
 /// How trustworthy the timings were: disturbed epochs (another process had
@@ -211,81 +181,52 @@ pub fn seeds_sentence(summary: &Summary) -> Option<String> {
 /// the runs whose speed figures still rest on them.
 pub fn timing_sentence(summary: &Summary) -> Option<String> {
     let t = summary.timing.as_ref()?;
-    let mut parts = Vec::new();
-    if !t.remeasured_runs.is_empty() {
-        parts.push(format!(
-            "{} disturbed epoch{} of {} ({}) {} re-measured: {} run again after the other runs, with the same losses and accuracies, and the clean re-run's timing stands.",
-            t.replaced_disturbed_epochs,
-            if t.replaced_disturbed_epochs == 1 { "" } else { "s" },
-            say::count(t.remeasured_runs.len(), "run"),
+    let were = |n: usize| if n == 1 { "was" } else { "were" };
+    let mut text = String::from("Timings: ");
+    let remeasured = !t.remeasured_runs.is_empty();
+    if remeasured {
+        let (n, runs) = (t.replaced_disturbed_epochs, t.remeasured_runs.len());
+        text.push_str(&format!(
+            "{} of {} ({}) {} re-measured: {} run again after the other runs, with the same losses and accuracies, and the clean re-run's timing stands. ",
+            say::count(n, "disturbed epoch"),
+            say::count(runs, "run"),
             run_names(&t.remeasured_runs),
-            if t.replaced_disturbed_epochs == 1 { "was" } else { "were" },
-            if t.remeasured_runs.len() == 1 { "it was" } else { "they were" },
+            were(n),
+            if runs == 1 { "it was" } else { "they were" },
         ));
     }
-    let standing = if t.disturbed_epochs == 0 {
-        if t.remeasured_runs.is_empty() {
-            format!(
-                "none of the {} epochs was disturbed by other load on the machine.",
-                t.epochs
-            )
-        } else {
-            format!("None of the {} epochs that stand was disturbed.", t.epochs)
-        }
+    let (n, of) = (t.disturbed_epochs, t.epochs);
+    let stand = if remeasured { " that stand" } else { "" };
+    text.push_str(&if n == 0 && !remeasured {
+        format!("None of the {of} epochs was disturbed by other load on the machine.")
+    } else if n == 0 {
+        format!("None of the {of} epochs that stand was disturbed.")
     } else if t.disturbed_runs.is_empty() {
         format!(
-            "{} of {} epochs{} {} disturbed by other load on the machine and left out of the seconds per epoch; no run's timing rests on them.",
-            t.disturbed_epochs,
-            t.epochs,
-            if t.remeasured_runs.is_empty() {
-                ""
-            } else {
-                " that stand"
-            },
-            if t.disturbed_epochs == 1 {
-                "was"
-            } else {
-                "were"
-            }
+            "{n} of {of} epochs{stand} {} disturbed by other load on the machine and left out of the seconds per epoch; no run's timing rests on them.",
+            were(n)
         )
     } else {
-        let why = if t.reruns > 0 {
-            format!(
-                "and their re-runs ({} in all, {} more disturbed epochs) were disturbed too",
-                t.reruns, t.replaced_disturbed_epochs
-            )
-        } else {
-            "and were not re-measured".to_string()
+        let why = match t.reruns {
+            0 => "and were not re-measured".to_string(),
+            r => format!(
+                "and their re-runs ({r} in all, {} more disturbed epochs) were disturbed too",
+                t.replaced_disturbed_epochs
+            ),
         };
         format!(
-            "{} of {} epochs{} were disturbed by other load on the machine; the speed figures of {} rest on disturbed epochs {why}: treat the speed verdict with caution.",
-            t.disturbed_epochs,
-            t.epochs,
-            if t.remeasured_runs.is_empty() {
-                ""
-            } else {
-                " that stand"
-            },
+            "{n} of {of} epochs{stand} were disturbed by other load on the machine; the speed figures of {} rest on disturbed epochs {why}: treat the speed verdict with caution.",
             run_names(&t.disturbed_runs)
         )
-    };
-    parts.push(standing);
-    let text = parts.join(" ");
-    let mut chars = text.chars();
-    let capitalised: String = chars
-        .next()
-        .map(|c| c.to_uppercase().chain(chars).collect())
-        .unwrap_or_default();
-    Some(format!("Timings: {capitalised}"))
+    });
+    Some(text)
 }
 
 /// `LSTM seed 2, GRU seed 3`.
 fn run_names(runs: &[crate::analysis::summary::ModelSeed]) -> String {
-    let names: Vec<String> = runs
-        .iter()
-        .map(|r| format!("{} seed {}", r.model.display_name(), r.seed))
-        .collect();
-    names.join(", ")
+    say::list(runs, ", ", |r| {
+        format!("{} seed {}", r.model.display_name(), r.seed)
+    })
 }
 
 /// How a point's timings fared, for one cell of the sweep table:
@@ -338,6 +279,7 @@ fn acc_text(e: &Estimate) -> String {
 /// differ beyond their intervals.
 pub fn memory_reach_sentences(reach: &MemoryReach) -> Vec<String> {
     let chance = format!("{:.0}%", reach.chance * 100.0);
+    let acc = |p: &ReachPoint| acc_text(&p.test_acc.expect("measured"));
     let mut out = Vec::new();
     for cell in &reach.cells {
         let name = cell.model.display_name();
@@ -346,14 +288,14 @@ pub fn memory_reach_sentences(reach: &MemoryReach) -> Vec<String> {
             .iter()
             .filter(|p| p.test_acc.is_some())
             .collect();
-        let too_few = measured.iter().all(|p| {
+        let Some(first) = measured.first() else {
+            continue;
+        };
+        let too_few = |p: &&ReachPoint| {
             p.vs_chance
                 .is_none_or(|c| c.verdict == Verdict::TooFewSeeds)
-        });
-        if measured.is_empty() {
-            continue;
-        }
-        if too_few {
+        };
+        if measured.iter().all(too_few) {
             let n = measured
                 .iter()
                 .filter_map(|p| p.test_acc.map(|e| e.n))
@@ -365,41 +307,23 @@ pub fn memory_reach_sentences(reach: &MemoryReach) -> Vec<String> {
             ));
             continue;
         }
-        let sentence = match cell.longest_held {
+        out.push(match cell.longest_held {
             Some(d) => {
                 let at = measured.iter().find(|p| p.distance == d).expect("measured");
-                let beyond: Vec<String> = measured
-                    .iter()
-                    .filter(|p| p.distance > d)
-                    .filter_map(|p| {
-                        p.test_acc
-                            .map(|e| format!("{} at distance {}", acc_text(&e), p.distance))
-                    })
-                    .collect();
-                let mut s = format!(
-                    "{name} stays well above chance ({chance}) up to distance {d}: {} there",
-                    acc_text(&at.test_acc.expect("measured"))
-                );
-                if beyond.is_empty() {
-                    s.push_str(", the longest distance measured.");
-                } else {
-                    s.push_str(&format!(
-                        "; beyond it, not distinguishable from chance: {}.",
-                        beyond.join(", ")
-                    ));
-                }
-                s
+                let beyond = measured.iter().filter(|p| p.distance > d);
+                let beyond = say::list(beyond, ", ", |p| format!("{} at distance {}", acc(p), p.distance));
+                let rest = match beyond.as_str() {
+                    "" => ", the longest distance measured.".to_string(),
+                    b => format!("; beyond it, not distinguishable from chance: {b}."),
+                };
+                format!("{name} stays well above chance ({chance}) up to distance {d}: {} there{rest}", acc(at))
             }
-            None => {
-                let first = measured[0];
-                format!(
-                    "{name} is not well above chance ({chance}) at any distance measured: {} at the shortest, {}.",
-                    acc_text(&first.test_acc.expect("measured")),
-                    first.distance
-                )
-            }
-        };
-        out.push(sentence);
+            None => format!(
+                "{name} is not well above chance ({chance}) at any distance measured: {} at the shortest, {}.",
+                acc(first),
+                first.distance
+            ),
+        });
     }
     for s in &reach.separations {
         let names = (s.higher.display_name(), s.lower.display_name());
@@ -452,17 +376,14 @@ fn verdict_words(v: ClaimVerdict) -> &'static str {
 fn per_budget(budgets: impl Iterator<Item = (TrainingBudget, ClaimVerdict, String)>) -> String {
     let budgets: Vec<_> = budgets.collect();
     let several = budgets.len() > 1;
-    budgets
-        .iter()
-        .map(|(budget, verdict, text)| {
-            let mut s = format!("at {}: {text}", budget_text(budget));
-            if several {
-                s.push_str(&format!(" ({})", verdict_words(*verdict)));
-            }
-            s
-        })
-        .collect::<Vec<_>>()
-        .join("; ")
+    say::list(&budgets, "; ", |(budget, verdict, text)| match several {
+        true => format!(
+            "at {}: {text} ({})",
+            budget_text(budget),
+            verdict_words(*verdict)
+        ),
+        false => format!("at {}: {text}", budget_text(budget)),
+    })
 }
 
 /// One row of "The claims, checked", as text.
@@ -520,19 +441,22 @@ fn runs_kernel_note(ctx: &ClaimContext) -> String {
 /// `1.02 (95% CI …) on the same fused oneDNN cells, 0.61 (…) with
 /// libtorch's own kernels`.
 fn kernel_ratios_text(r: &KernelRatios) -> String {
-    let mut parts = Vec::new();
-    let mut add = |ratio: &Option<Ratio>, words: &str| {
-        if let Some(x) = ratio {
-            parts.push(format!(
-                "{} {words}",
-                say::estimate(&Comparison::of_ratio(x))
-            ));
-        }
-    };
-    add(&r.onednn, "on the same fused oneDNN cells");
-    add(&r.auto, "with libtorch's own kernels");
-    add(&r.native, "with both on the native kernel");
-    parts.join(", ")
+    let settings = [
+        (&r.onednn, "on the same fused oneDNN cells"),
+        (&r.auto, "with libtorch's own kernels"),
+        (&r.native, "with both on the native kernel"),
+    ];
+    let measured = settings
+        .into_iter()
+        .filter_map(|(r, words)| Some((r.as_ref()?, words)));
+    say::list(measured, ", ", |(r, words)| {
+        format!("{} {words}", ratio_text(r))
+    })
+}
+
+/// A ratio with its interval, by [`say::estimate`].
+fn ratio_text(r: &Ratio) -> String {
+    say::estimate(&Comparison::of_ratio(r))
 }
 
 /// What a run measured for `claim`, in words.
@@ -540,57 +464,45 @@ fn claim_measured(claim: &Claim, ctx: &ClaimContext) -> String {
     let Some(evidence) = &claim.evidence else {
         return "—".to_string();
     };
+    let name = |m: &Cell| m.display_name();
     match evidence {
         Evidence::Pair { comparison: c, .. } => pair_claim_measured(claim.id, c, ctx),
-        Evidence::Count { cells } => cells
-            .iter()
-            .map(|(cell, gates, per_unit)| {
-                format!(
-                    "{} {gates} gate blocks, {per_unit:.0} recurrent parameters per hidden unit",
-                    cell.display_name()
-                )
-            })
-            .collect::<Vec<_>>()
-            .join("; "),
+        Evidence::Count { cells } => say::list(cells, "; ", |(cell, gates, per_unit)| {
+            let cell = name(cell);
+            format!(
+                "{cell} {gates} gate blocks, {per_unit:.0} recurrent parameters per hidden unit"
+            )
+        }),
         Evidence::Reach { budgets } => per_budget(budgets.iter().map(|b| {
-            let text = format!(
-                "longest distance well above chance: {}",
-                b.cells
-                    .iter()
-                    .map(|(m, d)| format!(
-                        "{} {}",
-                        m.display_name(),
-                        d.map_or("none".to_string(), |d| d.to_string())
-                    ))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            );
+            let held = say::list(&b.cells, ", ", |(m, d)| {
+                format!(
+                    "{} {}",
+                    name(m),
+                    d.map_or("none".to_string(), |d| d.to_string())
+                )
+            });
+            let text = format!("longest distance well above chance: {held}");
             (b.budget, b.verdict, text)
         })),
-        Evidence::Pooling { rows } => rows
-            .iter()
-            .map(|r| {
-                let at = if r.at.is_empty() {
-                    String::new()
-                } else {
-                    format!(" at {}", r.at)
-                };
-                format!(
-                    "{} {} − last test accuracy {}{at}",
-                    r.model.display_name(),
-                    r.pooling,
-                    say::estimate(&r.diff)
-                )
-            })
-            .collect::<Vec<_>>()
-            .join("; "),
+        Evidence::Pooling { rows } => say::list(rows, "; ", |r| {
+            let at = if r.at.is_empty() {
+                String::new()
+            } else {
+                format!(" at {}", r.at)
+            };
+            let diff = say::estimate(&r.diff);
+            format!(
+                "{} {} − last test accuracy {diff}{at}",
+                name(&r.model),
+                r.pooling
+            )
+        }),
         Evidence::Gradient { early_over_late } => format!(
             "gradient norm at the first input step over the last, after training (seed 1): {}",
-            early_over_late
-                .iter()
-                .map(|(m, r)| format!("{} {r:.2e}", m.display_name()))
-                .collect::<Vec<_>>()
-                .join(", ")
+            say::list(early_over_late, ", ", |(m, r)| format!(
+                "{} {r:.2e}",
+                name(m)
+            ))
         ),
     }
 }
@@ -628,7 +540,7 @@ fn speed_kernels(kernel: Option<&KernelPair>) -> String {
     else {
         return String::new();
     };
-    let ratio = |r: &Ratio| say::estimate(&Comparison::of_ratio(r));
+    let ratio = ratio_text;
     let fused = k.onednn.as_ref().map_or(String::new(), |f| {
         format!(
             "{} on the same fused oneDNN cells (the cells' own cost), ",
@@ -646,27 +558,20 @@ fn speed_kernels(kernel: Option<&KernelPair>) -> String {
 /// training runs' kernels, the p99, and the kernel check's ratios per step
 /// and per whole example.
 fn latency_extras(id: ClaimId, ctx: &ClaimContext) -> String {
-    let (unit, whole) = if id == ClaimId::SeriesLatency {
-        ("time step", "series")
-    } else {
-        ("token", "review")
+    let (unit, whole) = match id {
+        ClaimId::SeriesLatency => ("time step", "series"),
+        _ => ("token", "review"),
     };
     let mut text = runs_kernel_note(ctx);
     if let Some(p99) = &ctx.step_p99 {
         text.push_str(&format!("; p99 {}", say::estimate(&p99.flipped())));
     }
-    let kernel = ctx.kernel;
-    if let Some(stream) = kernel.and_then(|k| k.stream.as_ref()) {
-        text.push_str(&format!(
-            "; kernel check, per streamed {unit}: {}",
-            kernel_ratios_text(stream)
-        ));
+    if let Some(r) = ctx.kernel.and_then(|k| k.stream.as_ref()) {
+        let r = kernel_ratios_text(r);
+        text.push_str(&format!("; kernel check, per streamed {unit}: {r}"));
     }
-    if let Some(review) = kernel.and_then(|k| k.review.as_ref()) {
-        text.push_str(&format!(
-            "; per whole {whole}: {}",
-            kernel_ratios_text(review)
-        ));
+    if let Some(r) = ctx.kernel.and_then(|k| k.review.as_ref()) {
+        text.push_str(&format!("; per whole {whole}: {}", kernel_ratios_text(r)));
     }
     text
 }
@@ -695,33 +600,27 @@ pub fn activation_arithmetic(shapes: &[ModelShape]) -> Option<String> {
 /// The claims table's rows, as text; claim 2's figure carries the kernel
 /// check's split (`kernel`, LSTM first) when the run has one.
 pub fn claim_rows(claims: &[Claim], ctx: &ClaimContext) -> Vec<ClaimRow> {
-    let shapes = ctx.shapes;
-    claims
-        .iter()
-        .map(|c| ClaimRow {
-            number: c.id.number(),
-            claim: c.id.spec().words.to_string(),
-            measured: claim_measured(c, ctx),
-            verdict: match c.verdict {
-                ClaimVerdict::Holds
-                | ClaimVerdict::Contradicted
-                | ClaimVerdict::DependsOnBudget => verdict_words(c.verdict).to_string(),
-                ClaimVerdict::NotDistinguishable if c.n < MIN_SEEDS_FOR_TEST => {
-                    say::too_few_seeds(c.n)
-                }
-                ClaimVerdict::NotDistinguishable => {
-                    format!("{} ({})", say::word(say::Said::Undecided), seeds_word(c.n))
-                }
-                ClaimVerdict::NotMeasured => {
-                    format!(
-                        "not measured in this run ({})",
-                        not_measured_why(c.id, shapes)
-                    )
-                }
-            },
-            verdict_key: c.verdict,
-        })
-        .collect()
+    let verdict = |c: &Claim| match c.verdict {
+        ClaimVerdict::NotDistinguishable if c.n < MIN_SEEDS_FOR_TEST => say::too_few_seeds(c.n),
+        ClaimVerdict::NotDistinguishable => {
+            format!("{} ({})", verdict_words(c.verdict), seeds_word(c.n))
+        }
+        ClaimVerdict::NotMeasured => {
+            format!(
+                "not measured in this run ({})",
+                not_measured_why(c.id, ctx.shapes)
+            )
+        }
+        v => verdict_words(v).to_string(),
+    };
+    let row = |c: &Claim| ClaimRow {
+        number: c.id.number(),
+        claim: c.id.spec().words.to_string(),
+        measured: claim_measured(c, ctx),
+        verdict: verdict(c),
+        verdict_key: c.verdict,
+    };
+    claims.iter().map(row).collect()
 }
 
 /// Why claim `id` was not measured: the flags that would measure it, or,

@@ -160,21 +160,16 @@ pub fn sentence(run: &RunFiles, rows: &[ForecastRow], horizon: usize) -> Option<
     } else {
         "no difference at the 5% level".to_owned()
     };
-    let p = if dm.p_value < 0.001 {
-        "p < 0.001".to_owned()
-    } else {
-        format!("p = {:.3}", dm.p_value)
-    };
     Some(format!(
         "Over time (Diebold–Mariano over the {} test windows, each window's MAE averaged over \
-         the {} seed{} both finished; Harvey's correction, lag up to {}): {} against {}, \
-         statistic {:.2}, {p}: {verdict}.",
+         the {} both finished; Harvey's correction, lag up to {}): {} against {}, \
+         statistic {:.2}, {}: {verdict}.",
         dm.n,
-        seeds.len(),
-        if seeds.len() == 1 { "" } else { "s" },
+        super::say::seeds(seeds.len()),
         horizon.saturating_sub(1),
         a.display_name(),
         b.display_name(),
         dm.statistic,
+        super::format::format_p(dm.p_value),
     ))
 }

@@ -72,8 +72,6 @@ pub fn format_p(p: f64) -> String {
     }
 }
 
-pub use super::say::seeds as seeds_word;
-
 /// `mean ± sd` of an estimate (`mean (n = 1)` with one value, `—` without).
 pub fn mean_sd(e: Option<Estimate>, f: fn(f64) -> String) -> String {
     match e {
@@ -89,15 +87,16 @@ pub fn mean_sd(e: Option<Estimate>, f: fn(f64) -> String) -> String {
 /// when there are too few seeds for one, and marks (`*`) an interval cut to
 /// its quantity's range (see [`ci_note`]).
 pub fn ci(e: Option<Estimate>, f: fn(f64) -> String) -> String {
-    let Some(e) = e else {
-        return "—".into();
-    };
-    match shown_ci(&e) {
-        Some(ci) => {
-            let mark = if e.ci_clipped { "*" } else { "" };
-            format!("{}{mark}", super::say::span(ci, f))
-        }
-        None => super::say::too_few_seeds_short(e.n),
+    match e {
+        None => "—".into(),
+        Some(e) => match shown_ci(&e) {
+            Some(ci) => format!(
+                "{}{}",
+                super::say::span(ci, f),
+                if e.ci_clipped { "*" } else { "" }
+            ),
+            None => super::say::too_few_seeds_short(e.n),
+        },
     }
 }
 
@@ -121,11 +120,23 @@ pub fn kernel_name(k: Kernel) -> &'static str {
     }
 }
 
+/// The kernels `m`'s runs recorded (`kernels`: one entry per (model,
+/// kernel) seen), each once, by name.
+pub fn kernels_of(kernels: &[(crate::model::Cell, Kernel)], m: crate::model::Cell) -> Vec<Kernel> {
+    let mut of: Vec<Kernel> = kernels
+        .iter()
+        .filter(|(c, _)| *c == m)
+        .map(|(_, k)| *k)
+        .collect();
+    of.sort_by_key(|k| k.name());
+    of.dedup();
+    of
+}
+
 /// A comparison with its CI in the one notation (`1.10× [1.01, 1.19]`,
 /// `+0.50 points [-0.20, +1.20]`), or what is missing.
 pub fn comparison_cell(c: Option<Comparison>) -> String {
-    c.map(|c| super::say::estimate_cell(&c))
-        .unwrap_or_else(|| "—".into())
+    c.map_or("—".into(), |c| super::say::estimate_cell(&c))
 }
 
 /// The p-value of a comparison, when it has enough seeds for one.
@@ -156,18 +167,16 @@ pub fn machine_line(env: Option<&Environment>, workers: usize) -> Option<String>
     let env = env?;
     let device = env.device.as_str();
     let mut machine = if device.starts_with("cuda") {
-        let gpu = env
-            .gpu
-            .as_ref()
-            .map(|g| g.name.as_str())
-            .unwrap_or_default();
-        format!("{} ({})", device, if gpu.is_empty() { "GPU" } else { gpu })
+        let gpu = env.gpu.as_ref().map(|g| g.name.as_str());
+        format!(
+            "{device} ({})",
+            gpu.filter(|g| !g.is_empty()).unwrap_or("GPU")
+        )
     } else if workers > 1 {
         format!(
-            "CPU {} · {workers} workers at once, {} thread{} each (each batch-1 latency measured while a sibling may still train)",
+            "CPU {} · {workers} workers at once, {} each (each batch-1 latency measured while a sibling may still train)",
             env.cpu_model,
-            env.threads,
-            if env.threads == 1 { "" } else { "s" }
+            super::say::count(env.threads as usize, "thread")
         )
     } else {
         format!("CPU {} · {} threads", env.cpu_model, env.threads)
@@ -179,23 +188,25 @@ pub fn machine_line(env: Option<&Environment>, workers: usize) -> Option<String>
 }
 
 /// Where the workers' time went, in one line for the terminal and the page:
-/// `workers ran 131 s: training 123 s (93.9%), validation 2.10 s, data 1.20 s,
-/// test/latency/gradient probe 3.40 s, process start and exit 1.30 s (6 runs)`.
+/// `workers ran 131 s: training 123 s (93.9%), validation 2.10 s (1.6%), …,
+/// process start and exit 1.30 s (1.0%) (6 runs)`.
 pub fn harness_line(h: &crate::analysis::summary::HarnessTime) -> String {
-    let share = |x: f64| format!("{:.1}%", 100.0 * x / h.wall_secs);
+    let parts = [
+        ("training", h.train_secs),
+        ("validation", h.eval_secs),
+        ("data", h.data_secs),
+        (
+            "model, test pass, latency and gradient probe",
+            h.finish_secs,
+        ),
+        ("process start and exit", h.process_secs),
+    ];
+    let parts = super::say::list(parts, ", ", |(what, x)| {
+        format!("{what} {} s ({:.1}%)", secs(x), 100.0 * x / h.wall_secs)
+    });
     format!(
-        "workers ran {} s: training {} s ({}), validation {} s ({}), data {} s ({}), model, test pass, latency and gradient probe {} s ({}), process start and exit {} s ({}) ({} runs)",
+        "workers ran {} s: {parts} ({} runs)",
         secs(h.wall_secs),
-        secs(h.train_secs),
-        share(h.train_secs),
-        secs(h.eval_secs),
-        share(h.eval_secs),
-        secs(h.data_secs),
-        share(h.data_secs),
-        secs(h.finish_secs),
-        share(h.finish_secs),
-        secs(h.process_secs),
-        share(h.process_secs),
         h.runs
     )
 }

@@ -15,6 +15,7 @@ use super::answer::Answer;
 use super::findings::findings;
 use super::load::RunFiles;
 use super::run::{run_answer, run_claims};
+use super::say;
 use super::table::{Facts, Target, headline};
 use super::view::claims::ClaimVerdict;
 
@@ -77,15 +78,14 @@ pub fn readme_block(run: &RunFiles) -> String {
             );
         }
         if !not.is_empty() {
-            let numbers: Vec<String> = not.iter().map(|c| c.number.to_string()).collect();
+            let numbers = say::list(&not, ", ", |c| c.number.to_string());
             out.push('\n');
             push_wrapped(
                 &mut out,
                 "",
                 &format!(
-                    "Not measured by this run: claims {} ([docs/claims.md](docs/claims.md) gives \
-                     the flags that measure each).",
-                    numbers.join(", ")
+                    "Not measured by this run: claims {numbers} ([docs/claims.md](docs/claims.md) \
+                     gives the flags that measure each)."
                 ),
             );
         }
@@ -124,39 +124,20 @@ fn push_answer(out: &mut String, answer: &Answer) {
 pub fn block_in(readme: &str) -> Option<&str> {
     let start = readme.find(BEGIN)?;
     let end = start + readme[start..].find(END)? + END.len();
-    let end = if readme[end..].starts_with('\n') {
-        end + 1
-    } else {
-        end
-    };
-    Some(&readme[start..end])
-}
-
-/// `readme` with its block replaced by `block` (as [`readme_block`] makes
-/// it); `None` without both markers.
-pub fn splice(readme: &str, block: &str) -> Option<String> {
-    let old = block_in(readme)?;
-    let start = readme.find(old)?;
-    Some(format!(
-        "{}{}{}",
-        &readme[..start],
-        block,
-        &readme[start + old.len()..]
-    ))
+    let newline = readme[end..].starts_with('\n');
+    Some(&readme[start..end + usize::from(newline)])
 }
 
 /// "Measured on …": the machine, the libraries, the data, the seeds and the
 /// commit, from `environment.json` and `config.json`.
 fn measured_on(run: &RunFiles) -> String {
     let config = &run.config.config;
-    let models: Vec<&str> = run.models().iter().map(|m| m.display_name()).collect();
-    let seeds: Vec<String> = run.planned_seeds().iter().map(|s| s.to_string()).collect();
     let what = format!(
         "`{}`: {} on `{}`, seeds {}, {} threads",
         run.run_id(),
-        models.join(", "),
+        say::list(run.models(), ", ", |m| m.display_name().to_string()),
         run.config.dataset.name,
-        seeds.join(", "),
+        say::list(run.planned_seeds(), ", ", |s| s.to_string()),
         config.threads
     );
     let Some(env) = run.environment.as_ref().and_then(|e| e.first()) else {
@@ -233,13 +214,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn splices_between_the_markers_and_keeps_the_rest() {
-        let readme = format!("# t\n\nbefore\n{BEGIN}\nold\n{END}\nafter\n");
+    fn finds_the_block_between_the_markers() {
         let block = format!("{BEGIN}\nnew\nlines\n{END}\n");
-        let spliced = splice(&readme, &block).unwrap();
-        assert_eq!(spliced, format!("# t\n\nbefore\n{block}after\n"));
-        assert_eq!(block_in(&spliced), Some(block.as_str()));
-        assert_eq!(splice("no markers\n", &block), None);
+        let readme = format!("# t\n\nbefore\n{block}after\n");
+        assert_eq!(block_in(&readme), Some(block.as_str()));
         assert_eq!(block_in(&format!("{END}\n{BEGIN}\n")), None);
     }
 

@@ -57,6 +57,15 @@ pub fn count(n: usize, thing: &str) -> String {
     }
 }
 
+/// `items` each written by `f`, joined by `sep`.
+pub fn list<T>(
+    items: impl IntoIterator<Item = T>,
+    sep: &str,
+    f: impl FnMut(T) -> String,
+) -> String {
+    items.into_iter().map(f).collect::<Vec<_>>().join(sep)
+}
+
 /// The one wording for "too few seeds": `too few seeds (2; an interval needs 3)`.
 pub fn too_few_seeds(n: usize) -> String {
     format!("too few seeds ({n}; an interval needs {MIN_SEEDS_FOR_TEST})")
@@ -91,30 +100,22 @@ pub fn span((lo, hi): (f64, f64), f: impl Fn(f64) -> String) -> String {
     format!("[{}, {}]", f(lo), f(hi))
 }
 
-/// `c`'s estimate for a table's cell: with its interval, or with too few
-/// seeds the estimate and [`too_few_seeds_short`] (`-2.08 points, too few
-/// seeds (1)`).
-pub fn estimate_cell(c: &Comparison) -> String {
-    match c.shown_ci() {
-        Some(_) => estimate(c),
-        None => format!(
-            "{}, {}",
-            value(c.estimate, c.contrast),
-            too_few_seeds_short(c.n)
-        ),
-    }
-}
-
 /// `c`'s estimate with its interval (`1.10× [1.01, 1.19]`), or with too few
 /// seeds the estimate and [`too_few_seeds`].
 pub fn estimate(c: &Comparison) -> String {
+    estimate_or(c, too_few_seeds)
+}
+
+/// [`estimate`] for a table's cell: `-2.08 points, too few seeds (1)`.
+pub fn estimate_cell(c: &Comparison) -> String {
+    estimate_or(c, too_few_seeds_short)
+}
+
+fn estimate_or(c: &Comparison, few: fn(usize) -> String) -> String {
+    let v = value(c.estimate, c.contrast);
     match c.shown_ci() {
-        Some(ci) => format!(
-            "{} {}",
-            value(c.estimate, c.contrast),
-            interval(ci, c.contrast)
-        ),
-        None => format!("{}, {}", value(c.estimate, c.contrast), too_few_seeds(c.n)),
+        Some(ci) => format!("{v} {}", interval(ci, c.contrast)),
+        None => format!("{v}, {}", few(c.n)),
     }
 }
 
@@ -152,34 +153,27 @@ pub struct Words {
 }
 
 impl Words {
+    const fn new(
+        better: Better,
+        winner: &'static str,
+        verb: &'static str,
+        much: &'static str,
+    ) -> Self {
+        Words {
+            better,
+            winner,
+            verb,
+            much,
+        }
+    }
     /// Accuracy (a difference; higher is better).
-    pub const ACCURACY: Words = Words {
-        better: Better::Higher,
-        winner: "more accurate",
-        verb: "",
-        much: "",
-    };
+    pub const ACCURACY: Words = Words::new(Better::Higher, "more accurate", "", "");
     /// A time (a ratio; lower is better).
-    pub const TIME: Words = Words {
-        better: Better::Lower,
-        winner: "faster",
-        verb: "takes",
-        much: "as long",
-    };
+    pub const TIME: Words = Words::new(Better::Lower, "faster", "takes", "as long");
     /// A forecast's error (a ratio of MAEs; lower is better).
-    pub const ERROR: Words = Words {
-        better: Better::Lower,
-        winner: "forecasts better",
-        verb: "errs",
-        much: "as much",
-    };
+    pub const ERROR: Words = Words::new(Better::Lower, "forecasts better", "errs", "as much");
     /// A memory (a ratio; lower is better).
-    pub const MEMORY: Words = Words {
-        better: Better::Lower,
-        winner: "uses less",
-        verb: "uses",
-        much: "as much",
-    };
+    pub const MEMORY: Words = Words::new(Better::Lower, "uses less", "uses", "as much");
 }
 
 /// A decided comparison of `a` and `b` in words: `GRU more accurate than

@@ -7,23 +7,29 @@
 //!
 //! Pure: a [`SweepSummary`] in, an [`Answer`] out.
 
-use super::answer::{Answer, AnswerLine, Decision, memory_measure};
+use super::answer::{Answer, AnswerLine, Decision, line, memory_measure, not_measured};
 use super::say::{self, Said, Words};
 use super::view::sweep::SweepSummary;
 use super::view::verdict::{Comparison, Verdict};
-use crate::analysis::metrics;
+use crate::analysis::metrics::{self, Metric};
 use crate::analysis::summary::{PairSummary, Summary};
 use crate::model::Cell;
 
 /// Point ids are listed after a count up to this many.
 const IDS_LISTED: usize = 3;
 
-/// What one criterion compares, and its words ([`say::Words`]).
-struct Criterion {
-    name: &'static str,
+/// A criterion: its name, the metric compared (`None`: the memory the run
+/// page's answer judges, [`memory_measure`]) and its words.
+struct Criterion(&'static str, Option<Metric>, Words);
+
+impl Criterion {
     /// The first pair's comparison at a point.
-    of: fn(&PairSummary) -> Option<Comparison>,
-    words: Words,
+    fn of(&self, p: &PairSummary) -> Option<Comparison> {
+        match self.1 {
+            Some(m) => Comparison::of_pair(p, &m),
+            None => memory_measure(p).map(|(_, r)| Comparison::of_ratio(r)),
+        }
+    }
 }
 
 /// `1.20` or `1.05–1.20`: the range of the margins of the wins.
@@ -46,30 +52,21 @@ fn range(words: Words, loser: &str, (lo, hi): (f64, f64)) -> String {
 }
 
 const CRITERIA: [Criterion; 3] = [
-    Criterion {
-        name: "Accuracy",
-        of: |p| Comparison::of_pair(p, &metrics::TEST_ACC),
-        words: Words::ACCURACY,
-    },
-    Criterion {
-        name: "Training time per epoch",
-        of: |p| Comparison::of_pair(p, &metrics::SECS_PER_EPOCH),
-        words: Words::TIME,
-    },
-    Criterion {
-        name: "Memory",
-        // The memory the run page's answer uses.
-        of: |p| memory_measure(p).map(|(_, r)| Comparison::of_ratio(r)),
-        words: Words::MEMORY,
-    },
+    Criterion("Accuracy", Some(metrics::TEST_ACC), Words::ACCURACY),
+    Criterion(
+        "Training time per epoch",
+        Some(metrics::SECS_PER_EPOCH),
+        Words::TIME,
+    ),
+    Criterion("Memory", None, Words::MEMORY),
 ];
 
 /// A forecast's first criterion, in place of accuracy.
-const FORECAST_ERROR: Criterion = Criterion {
-    name: "Forecast error (test MAE)",
-    of: |p| Comparison::of_pair(p, &metrics::TEST_MAE),
-    words: Words::ERROR,
-};
+const FORECAST_ERROR: Criterion = Criterion(
+    "Forecast error (test MAE)",
+    Some(metrics::TEST_MAE),
+    Words::ERROR,
+);
 
 /// The configurations of one verdict: their ids and the margins of a win.
 #[derive(Default)]
@@ -166,14 +163,15 @@ fn pair_at(summary: Option<&Summary>, a: Cell, b: Cell) -> Option<&PairSummary> 
 /// margins' range), those without a distinguishable difference, those with
 /// too few seeds.
 fn criterion_line(sweep: &SweepSummary, a: Cell, b: Cell, c: &Criterion) -> AnswerLine {
+    let Criterion(name, _, words) = *c;
     let [mut first, mut second, mut same, mut few] = <[Tally; 4]>::default();
     let mut compared = 0;
     for p in &sweep.points {
-        let Some(cmp) = pair_at(p.summary.as_ref(), a, b).and_then(c.of) else {
+        let Some(cmp) = pair_at(p.summary.as_ref(), a, b).and_then(|q| c.of(q)) else {
             continue;
         };
         compared += 1;
-        match (say::margin(&cmp, c.words.better), cmp.verdict) {
+        match (say::margin(&cmp, words.better), cmp.verdict) {
             (Some((true, margin, _)), _) => first.add(&p.id, Some(margin)),
             (Some((false, margin, _)), _) => second.add(&p.id, Some(margin)),
             (None, Verdict::TooFewSeeds) => few.add(&p.id, None),
@@ -181,39 +179,28 @@ fn criterion_line(sweep: &SweepSummary, a: Cell, b: Cell, c: &Criterion) -> Answ
         }
     }
     if compared == 0 {
-        return AnswerLine {
-            criterion: c.name.into(),
-            text: "not measured at any configuration.".into(),
-            decision: Decision::NotMeasured,
-            need: None,
-        };
+        return not_measured(name, "not measured at any configuration.");
     }
     let mut parts = Vec::new();
     for (winner, loser, tally) in [(a, b, &first), (b, a, &second)] {
-        let Some(margins) = tally.range() else {
-            continue;
-        };
-        let range = range(c.words, loser.display_name(), margins);
-        parts.push(format!(
-            "{} {} at {}",
-            winner.display_name(),
-            c.words.winner,
-            tally.count(Some(compared), Some(range))
-        ));
+        if let Some(margins) = tally.range() {
+            let range = range(words, loser.display_name(), margins);
+            let at = tally.count(Some(compared), Some(range));
+            parts.push(format!(
+                "{} {} at {at}",
+                winner.display_name(),
+                words.winner
+            ));
+        }
     }
-    if !same.ids.is_empty() {
-        parts.push(format!(
-            "{} at {}",
-            say::word(Said::Undecided),
-            same.count(None, None)
-        ));
-    }
-    if !few.ids.is_empty() {
-        parts.push(format!(
-            "{} at {}",
-            say::word(Said::TooFewSeeds),
-            few.count(None, None)
-        ));
+    for (said, tally) in [(Said::Undecided, &same), (Said::TooFewSeeds, &few)] {
+        if !tally.ids.is_empty() {
+            parts.push(format!(
+                "{} at {}",
+                say::word(said),
+                tally.count(None, None)
+            ));
+        }
     }
     // Decided when one model wins at every configuration compared.
     let decision = if first.ids.len() == compared || second.ids.len() == compared {
@@ -221,12 +208,7 @@ fn criterion_line(sweep: &SweepSummary, a: Cell, b: Cell, c: &Criterion) -> Answ
     } else {
         Decision::Undecided
     };
-    AnswerLine {
-        criterion: c.name.into(),
-        text: parts.join("; "),
-        decision,
-        need: None,
-    }
+    line(name, parts.join("; "), decision, None)
 }
 
 #[cfg(test)]

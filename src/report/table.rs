@@ -101,23 +101,11 @@ pub fn dash<T>(v: Option<T>, f: impl Fn(T) -> String) -> String {
     v.map(f).unwrap_or_else(|| "—".into())
 }
 
-fn seeds(m: &ModelSummary, _: &Facts) -> String {
-    m.seeds.to_string()
-}
-
-fn params(m: &ModelSummary, _: &Facts) -> String {
-    dash(m.params, thousands)
-}
-
 fn hidden(m: &ModelSummary, _: &Facts) -> String {
     match m.hidden_size {
         Some(h) if !m.model.is_recurrent() => format!("{h} (feed-forward)"),
         h => dash(h, |h| h.to_string()),
     }
-}
-
-fn gates(m: &ModelSummary, _: &Facts) -> String {
-    dash(m.gates, |g| g.to_string())
 }
 
 fn shape_of<'a>(m: &ModelSummary, f: &Facts<'a>) -> Option<&'a ModelShape> {
@@ -135,18 +123,9 @@ fn activation(m: &ModelSummary, f: &Facts) -> String {
 }
 
 fn kernel(m: &ModelSummary, f: &Facts) -> String {
-    let mut names: Vec<&str> = f
-        .kernels
-        .iter()
-        .filter(|(c, _)| *c == m.model)
-        .map(|(_, k)| k.name())
-        .collect();
-    names.sort_unstable();
-    names.dedup();
-    if names.is_empty() {
-        "—".into()
-    } else {
-        names.join(", ")
+    match super::format::kernels_of(f.kernels, m.model).as_slice() {
+        [] => "—".into(),
+        ks => super::say::list(ks, ", ", |k| k.name().to_string()),
     }
 }
 
@@ -154,143 +133,66 @@ fn kernel(m: &ModelSummary, f: &Facts) -> String {
 /// seconds per epoch, size, memory (and, in the README, the kernel and the
 /// latency).
 pub const HEADLINE: &[Column] = &[
-    Column {
-        cells: Cells::Fact("kernel", kernel),
-        shown: README,
-    },
-    Column {
-        cells: Cells::Fact("seeds", seeds),
-        shown: ALL,
-    },
-    Column {
-        cells: Cells::Mean(metrics::TEST_ACC),
-        shown: ALL,
-    },
-    Column {
-        cells: Cells::Ci(metrics::TEST_ACC),
-        shown: ALL,
-    },
-    Column {
-        cells: Cells::Mean(metrics::TEST_MAE),
-        shown: ALL,
-    },
-    Column {
-        cells: Cells::Ci(metrics::TEST_MAE),
-        shown: ALL,
-    },
-    Column {
-        cells: Cells::Mean(metrics::TEST_MAE_VS_NAIVE),
-        shown: ALL,
-    },
-    Column {
-        cells: Cells::Ci(metrics::TEST_MAE_VS_NAIVE),
-        shown: ALL,
-    },
-    Column {
-        cells: Cells::Mean(metrics::TEST_MAE_VS_SEASONAL),
-        shown: ALL,
-    },
-    Column {
-        cells: Cells::Mean(metrics::TEST_MASE),
-        shown: PAGE,
-    },
-    Column {
-        cells: Cells::Mean(metrics::TEST_RMSE),
-        shown: PAGE,
-    },
-    Column {
-        cells: Cells::Mean(metrics::SECS_PER_EPOCH),
-        shown: ALL,
-    },
-    Column {
-        cells: Cells::Ci(metrics::SECS_PER_EPOCH),
-        shown: ALL,
-    },
-    Column {
-        cells: Cells::Fact("params", params),
-        shown: ALL,
-    },
-    Column {
-        cells: Cells::Fact("hidden", hidden),
-        shown: ALL,
-    },
-    Column {
-        cells: Cells::Fact("gate blocks", gates),
-        shown: PAGE,
-    },
-    Column {
-        cells: Cells::Fact("pooling", pooling),
-        shown: PAGE,
-    },
-    Column {
-        cells: Cells::Mean(metrics::PEAK_RSS),
-        shown: ALL,
-    },
-    Column {
-        cells: Cells::Ci(metrics::PEAK_RSS),
-        shown: PAGE,
-    },
-    Column {
-        cells: Cells::Mean(metrics::GPU_PEAK),
-        shown: ALL,
-    },
-    Column {
-        cells: Cells::Mean(metrics::LATENCY_WHOLE_P50),
-        shown: README,
-    },
-    Column {
-        cells: Cells::Mean(metrics::LATENCY_STEP_P50),
-        shown: README,
-    },
+    Column::fact("kernel", kernel, README),
+    Column::fact("seeds", |m, _| m.seeds.to_string(), ALL),
+    Column::mean(metrics::TEST_ACC, ALL),
+    Column::ci(metrics::TEST_ACC, ALL),
+    Column::mean(metrics::TEST_MAE, ALL),
+    Column::ci(metrics::TEST_MAE, ALL),
+    Column::mean(metrics::TEST_MAE_VS_NAIVE, ALL),
+    Column::ci(metrics::TEST_MAE_VS_NAIVE, ALL),
+    Column::mean(metrics::TEST_MAE_VS_SEASONAL, ALL),
+    Column::mean(metrics::TEST_MASE, PAGE),
+    Column::mean(metrics::TEST_RMSE, PAGE),
+    Column::mean(metrics::SECS_PER_EPOCH, ALL),
+    Column::ci(metrics::SECS_PER_EPOCH, ALL),
+    Column::fact("params", |m, _| dash(m.params, thousands), ALL),
+    Column::fact("hidden", hidden, ALL),
+    Column::fact("gate blocks", |m, _| dash(m.gates, |g| g.to_string()), PAGE),
+    Column::fact("pooling", pooling, PAGE),
+    Column::mean(metrics::PEAK_RSS, ALL),
+    Column::ci(metrics::PEAK_RSS, PAGE),
+    Column::mean(metrics::GPU_PEAK, ALL),
+    Column::mean(metrics::LATENCY_WHOLE_P50, README),
+    Column::mean(metrics::LATENCY_STEP_P50, README),
 ];
 
 /// The resources table's columns: the memory training adds, the equations'
 /// count per token kept for backprop, latency at batch 1 per whole example
 /// and per streamed step.
 pub const RESOURCES: &[Column] = &[
-    Column {
-        cells: Cells::Mean(metrics::TRAIN_RSS),
-        shown: ALL,
-    },
-    Column {
-        cells: Cells::Ci(metrics::TRAIN_RSS),
-        shown: ALL,
-    },
-    Column {
-        cells: Cells::Fact("activations per token (B)", activation),
-        shown: ALL,
-    },
-    Column {
-        cells: Cells::Mean(metrics::LATENCY_WHOLE_P50),
-        shown: ALL,
-    },
-    Column {
-        cells: Cells::Ci(metrics::LATENCY_WHOLE_P50),
-        shown: ALL,
-    },
-    Column {
-        cells: Cells::Mean(metrics::LATENCY_WHOLE_P99),
-        shown: ALL,
-    },
-    Column {
-        cells: Cells::Mean(metrics::LATENCY_STEP_P50),
-        shown: ALL,
-    },
-    Column {
-        cells: Cells::Ci(metrics::LATENCY_STEP_P50),
-        shown: ALL,
-    },
-    Column {
-        cells: Cells::Mean(metrics::LATENCY_STEP_P90),
-        shown: ALL,
-    },
-    Column {
-        cells: Cells::Mean(metrics::LATENCY_STEP_P99),
-        shown: ALL,
-    },
+    Column::mean(metrics::TRAIN_RSS, ALL),
+    Column::ci(metrics::TRAIN_RSS, ALL),
+    Column::fact("activations per token (B)", activation, ALL),
+    Column::mean(metrics::LATENCY_WHOLE_P50, ALL),
+    Column::ci(metrics::LATENCY_WHOLE_P50, ALL),
+    Column::mean(metrics::LATENCY_WHOLE_P99, ALL),
+    Column::mean(metrics::LATENCY_STEP_P50, ALL),
+    Column::ci(metrics::LATENCY_STEP_P50, ALL),
+    Column::mean(metrics::LATENCY_STEP_P90, ALL),
+    Column::mean(metrics::LATENCY_STEP_P99, ALL),
 ];
 
 impl Column {
+    const fn mean(m: Metric, shown: &'static [Target]) -> Column {
+        let cells = Cells::Mean(m);
+        Column { cells, shown }
+    }
+
+    const fn ci(m: Metric, shown: &'static [Target]) -> Column {
+        let cells = Cells::Ci(m);
+        Column { cells, shown }
+    }
+
+    const fn fact(
+        header: &'static str,
+        f: fn(&ModelSummary, &Facts) -> String,
+        shown: &'static [Target],
+    ) -> Column {
+        let cells = Cells::Fact(header, f);
+        Column { cells, shown }
+    }
+
     fn header(&self) -> String {
         match self.cells {
             Cells::Mean(m) => m.header.to_string(),

@@ -11,7 +11,7 @@ use super::sweep_answer::sweep_answer;
 use super::table::{Facts, Target, unit_format};
 use super::view::claims::ClaimVerdict;
 use super::view::sweep::SweepSummary;
-use crate::analysis::metrics::{self};
+use crate::analysis::metrics;
 use crate::analysis::summary::Summary;
 
 /// The headline table (one row per model: seeds, test accuracy, seconds per
@@ -45,10 +45,9 @@ pub fn claims_table(rows: &[ClaimRow]) -> String {
         out.push_str(&format!("  {:>2}. {}: {}\n", r.number, r.verdict, r.claim));
     }
     if !not.is_empty() {
-        let numbers: Vec<String> = not.iter().map(|r| r.number.to_string()).collect();
+        let numbers = super::say::list(not, ", ", |r| r.number.to_string());
         out.push_str(&format!(
-            "  not measured in this run: {} (the page names the flags that measure them)\n",
-            numbers.join(", ")
+            "  not measured in this run: {numbers} (the page names the flags that measure them)\n"
         ));
     }
     out
@@ -136,16 +135,14 @@ pub fn sweep_table(sweep: &SweepSummary) -> String {
                         .map(|h| format!(" (h {h})"))
                         .unwrap_or_default();
                     // Accuracy, or a forecast's test MAE.
-                    let quality = m
-                        .get(&metrics::TEST_ACC)
-                        .map(|e| format!("{}%", pct(e.mean)))
-                        .or_else(|| {
-                            m.get(&metrics::TEST_MAE).map(|e| {
-                                format!("MAE {}", unit_format(metrics::TEST_MAE.unit)(e.mean))
-                            })
-                        })
-                        .unwrap_or_else(|| "—".into());
-                    line.push_str(&format!("  {}{hidden} {quality}", m.model.display_name(),));
+                    let quality = match (m.get(&metrics::TEST_ACC), m.get(&metrics::TEST_MAE)) {
+                        (Some(e), _) => format!("{}%", pct(e.mean)),
+                        (None, Some(e)) => {
+                            format!("MAE {}", unit_format(metrics::TEST_MAE.unit)(e.mean))
+                        }
+                        (None, None) => "—".into(),
+                    };
+                    line.push_str(&format!("  {}{hidden} {quality}", m.model.display_name()));
                 }
                 if let Some(pair) = s.pairs.first() {
                     line.push_str(&format!("  | {}", short_verdict(pair)));
@@ -164,11 +161,7 @@ pub fn sweep_table(sweep: &SweepSummary) -> String {
             out.push_str(&format!("  {s}\n"));
         }
     }
-    out.push_str(&format!(
-        "{} of {} jobs ok",
-        sweep.jobs_ok, sweep.jobs_planned
-    ));
-    out
+    out + &format!("{} of {} jobs ok", sweep.jobs_ok, sweep.jobs_planned)
 }
 
 #[cfg(test)]
