@@ -35,11 +35,8 @@ fn ensure_font() -> std::result::Result<(), String> {
     let ok = *REGISTERED.get_or_init(|| {
         plotters::style::register_font(FONT, FontStyle::Normal, FONT_BYTES).is_ok()
     });
-    if ok {
-        Ok(())
-    } else {
-        Err("the embedded DejaVu Sans font could not be loaded".into())
-    }
+    ok.then_some(())
+        .ok_or_else(|| "the embedded DejaVu Sans font could not be loaded".into())
 }
 
 /// Width and height (pixels) of a sweep chart (three panels).

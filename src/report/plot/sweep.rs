@@ -78,34 +78,34 @@ fn sweep_chart(
     };
     let areas = root.split_evenly((1, 3));
     let layout = AxisLayout::of(axis);
+    let cost = |lines, caption, y_desc, scale| Panel {
+        lines,
+        caption,
+        y_desc,
+        scale,
+        from_zero: true,
+        legend: false,
+        reference: None,
+    };
     let panels = [
         Panel {
-            lines: acc,
-            caption,
-            y_desc,
-            scale,
             from_zero,
             legend: true,
             reference: chance.map(|c| (c, "chance")),
+            ..cost(acc, caption, y_desc, scale)
         },
-        Panel {
-            lines: secs,
-            caption: "Seconds per epoch",
-            y_desc: "training time per epoch (s)",
-            scale: 1.0,
-            from_zero: true,
-            legend: false,
-            reference: None,
-        },
-        Panel {
-            lines: rss,
-            caption: "Peak memory (RSS)",
-            y_desc: "peak resident memory (MiB)",
-            scale: 1.0 / (1024.0 * 1024.0),
-            from_zero: true,
-            legend: false,
-            reference: None,
-        },
+        cost(
+            secs,
+            "Seconds per epoch",
+            "training time per epoch (s)",
+            1.0,
+        ),
+        cost(
+            rss,
+            "Peak memory (RSS)",
+            "peak resident memory (MiB)",
+            1.0 / (1024.0 * 1024.0),
+        ),
     ];
     for (area, panel) in areas.iter().zip(&panels) {
         sweep_panel(area, axis, &layout, panel)?;
