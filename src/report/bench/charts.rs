@@ -5,6 +5,7 @@
 
 use std::path::Path;
 
+use plotters::coord::combinators::{LogCoord, WithKeyPoints};
 use plotters::coord::ranged1d::Ranged;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
@@ -17,7 +18,7 @@ use crate::report::charts::{
     CHART_SIZE_PX, LegendSize, WIDE_CHART_SIZE_PX, canvas, draw, draw_legend, legend_line,
     model_colour,
 };
-use crate::report::plot::style::{DrawResult, FONT};
+use crate::report::plot::style::{DrawResult, FONT, Grid, MeshLook, frame};
 use crate::report::series::Line;
 
 /// Tick values 1, 2, 5 × 10^k that fall within `[lo, hi]` (`0 < lo <= hi`),
@@ -77,9 +78,10 @@ fn bounds(lines: &[Line]) -> (f64, f64, f64, f64) {
     })
 }
 
-/// Every x of the lines, sorted and without duplicates: the x ticks of a
-/// sweep (64, 128, 256, 512 rather than one label per decade).
-fn x_values(lines: &[Line]) -> Vec<f64> {
+/// A log x axis from `x0` to `x1` (15% beyond each), ticked at every x of
+/// the lines: the swept sizes (64, 128, 256, 512 rather than one label per
+/// decade).
+fn swept_x(lines: &[Line], x0: f64, x1: f64) -> WithKeyPoints<LogCoord<f64>> {
     let mut xs: Vec<f64> = lines
         .iter()
         .flat_map(|l| l.points.iter().map(|p| p.0))
@@ -87,7 +89,7 @@ fn x_values(lines: &[Line]) -> Vec<f64> {
     xs.retain(|x| *x > 0.0);
     xs.sort_by(f64::total_cmp);
     xs.dedup();
-    xs
+    (x0 * 0.85..x1 * 1.15).log_scale().with_key_points(xs)
 }
 
 /// Draws each line of `lines` (its positive points) in its cell's colour,
@@ -123,27 +125,16 @@ pub fn draw_loglog(path: &Path, title: &str, x_desc: &str, lines: &[Line]) -> Re
         let root = canvas(path, CHART_SIZE_PX)?;
         let (x0, x1, y0, y1) = bounds(lines);
         let (y0, y1) = (y0 * 0.8, y1 * 1.25);
-        let mut chart = ChartBuilder::on(&root)
-            .caption(title, (FONT, 22))
-            .margin(16)
-            .x_label_area_size(50)
-            .y_label_area_size(80)
-            .build_cartesian_2d(
-                (x0 * 0.85..x1 * 1.15)
-                    .log_scale()
-                    .with_key_points(x_values(lines)),
-                (y0..y1).log_scale().with_key_points(log_ticks(y0, y1)),
-            )?;
+        let y = (y0..y1).log_scale().with_key_points(log_ticks(y0, y1));
+        let mut chart =
+            frame(&root, title, 22, 16, (50, 80)).build_cartesian_2d(swept_x(lines, x0, x1), y)?;
         chart
             .configure_mesh()
+            .look(Grid::Faint, (15, 16))
             .x_desc(x_desc)
             .y_desc("milliseconds per iteration (median)")
             .x_label_formatter(&|v| short_number(*v))
             .y_label_formatter(&|v| short_number(*v))
-            .bold_line_style(BLACK.mix(0.12))
-            .light_line_style(WHITE)
-            .label_style((FONT, 15))
-            .axis_desc_style((FONT, 16))
             .draw()?;
         draw_lines(&mut chart, lines)?;
         draw_legend(
@@ -171,28 +162,16 @@ pub fn draw_tokens_per_sec(
         let areas = root.split_evenly((1, panels.len().max(1)));
         for ((name, lines), area) in panels.iter().zip(areas.iter()) {
             let (x0, x1, _, y1) = bounds(lines);
-            let mut chart = ChartBuilder::on(area)
-                .caption(name, (FONT, 18))
-                .margin(12)
-                .x_label_area_size(45)
-                .y_label_area_size(70)
-                .build_cartesian_2d(
-                    (x0 * 0.85..x1 * 1.15)
-                        .log_scale()
-                        .with_key_points(x_values(lines)),
-                    0.0..y1 * 1.15,
-                )?;
+            let mut chart = frame(area, name, 18, 12, (45, 70))
+                .build_cartesian_2d(swept_x(lines, x0, x1), 0.0..y1 * 1.15)?;
             chart
                 .configure_mesh()
+                .look(Grid::Faint, (14, 15))
                 .x_desc(x_desc)
                 .y_desc("tokens/s (median)")
                 .y_labels(8)
                 .x_label_formatter(&|v| short_number(*v))
                 .y_label_formatter(&|v| short_number(*v))
-                .bold_line_style(BLACK.mix(0.12))
-                .light_line_style(WHITE)
-                .label_style((FONT, 14))
-                .axis_desc_style((FONT, 15))
                 .draw()?;
             draw_lines(&mut chart, lines)?;
             draw_legend(
@@ -236,15 +215,10 @@ pub fn draw_ratio_heatmap(path: &Path, title: &str, grid: &RatioGrid) -> Result<
                 .map(|x| x.to_string())
                 .unwrap_or_default()
         };
-        let mut chart = ChartBuilder::on(&root)
-            .caption(title, (FONT, 20))
-            .margin(16)
-            .x_label_area_size(55)
-            .y_label_area_size(80)
-            .build_cartesian_2d(
-                (0..2 * cols).with_key_points(centres(cols)),
-                (0..2 * rows).with_key_points(centres(rows)),
-            )?;
+        let mut chart = frame(&root, title, 20, 16, (55, 80)).build_cartesian_2d(
+            (0..2 * cols).with_key_points(centres(cols)),
+            (0..2 * rows).with_key_points(centres(rows)),
+        )?;
         chart
             .configure_mesh()
             .disable_mesh()
@@ -309,26 +283,18 @@ pub fn draw_batching(
                     .unwrap_or_default()
             };
             let n = cells.len().max(1) as i32;
-            let mut chart = ChartBuilder::on(area)
-                .caption(name, (FONT, 18))
-                .margin(12)
-                .x_label_area_size(40)
-                .y_label_area_size(70)
-                .build_cartesian_2d(
-                    (0..8 * n).with_key_points((0..n).map(|c| 8 * c + 4).collect()),
-                    0.0..y1 * 1.18,
-                )?;
+            let mut chart = frame(area, name, 18, 12, (40, 70)).build_cartesian_2d(
+                (0..8 * n).with_key_points((0..n).map(|c| 8 * c + 4).collect()),
+                0.0..y1 * 1.18,
+            )?;
             chart
                 .configure_mesh()
+                .look(Grid::Faint, (15, 15))
                 .y_desc("real tokens/s (median)")
                 .y_labels(8)
                 .x_label_formatter(&cell_label)
                 .y_label_formatter(&|v| short_number(*v))
                 .disable_x_mesh()
-                .bold_line_style(BLACK.mix(0.12))
-                .light_line_style(WHITE)
-                .label_style((FONT, 15))
-                .axis_desc_style((FONT, 15))
                 .draw()?;
             for (i, mode) in BatchingMode::ALL.into_iter().enumerate() {
                 let colour = mode_colour(mode);

@@ -545,21 +545,15 @@ fn conditions(results: &[BenchResult]) -> Vec<String> {
     let mut flush = format!(
         "Flushing subnormal floats to zero (RNNBENCH_FLUSH_DENORMAL, through the setFlushDenormal of libtorch): {setting}."
     );
-    match count(&|c| c.flush_denormal && !c.flush_denormal_supported) {
-        0 => {}
-        n => {
-            flush += &format!(
-                " libtorch reported that this CPU cannot flush them for {n} of those asked to."
-            )
-        }
+    if let n @ 1.. = count(&|c| c.flush_denormal && !c.flush_denormal_supported) {
+        flush += &format!(
+            " libtorch reported that this CPU cannot flush them for {n} of those asked to."
+        );
     }
-    match count(&|c| c.flush_denormal && c.flush_denormal_effective == Some(false)) {
-        0 => {}
-        n => {
-            flush += &format!(
-                " For {n} a parallel multiply of subnormal numbers did not come out as zeros on every thread."
-            )
-        }
+    if let n @ 1.. = count(&|c| c.flush_denormal && c.flush_denormal_effective == Some(false)) {
+        flush += &format!(
+            " For {n} a parallel multiply of subnormal numbers did not come out as zeros on every thread."
+        );
     }
     let mut lines = vec![flush];
     let warmed: Vec<_> = conds.iter().filter(|c| c.warmup_steps > 0).collect();
@@ -577,11 +571,10 @@ fn conditions(results: &[BenchResult]) -> Vec<String> {
     }
     lines.extend(disturbed_line(&conds));
     lines.extend(remeasured_line(&recorded));
-    match count(&|c| c.quick) {
-        0 => {}
-        n => lines.push(format!(
+    if let n @ 1.. = count(&|c| c.quick) {
+        lines.push(format!(
             "{n} of the benches recorded ran in quick mode (RNNBENCH_BENCH_QUICK=1)."
-        )),
+        ));
     }
     if recorded.len() < results.len() {
         let n = results.len() - recorded.len();

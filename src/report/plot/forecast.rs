@@ -6,8 +6,8 @@ use std::path::Path;
 use plotters::prelude::*;
 
 use super::style::{
-    DrawResult, FONT, LABEL_GREY, LegendSize, REFERENCE_GREY, WIDE_CHART_SIZE_PX, canvas, draw,
-    draw_legend, legend_line, model_colour, padded, tick_format,
+    Area, DrawResult, Grid, LABEL_GREY, LegendSize, MeshLook, REFERENCE_GREY, WIDE_CHART_SIZE_PX,
+    draw_legend, draw_png, frame, legend_line, min_max, model_colour, padded, tick_format,
 };
 use crate::error::Result;
 use crate::model::Cell;
@@ -27,42 +27,31 @@ pub struct ForecastLine {
 /// model's forecast (its colour) at the first horizon step over the test
 /// windows; y in the target's units.
 pub fn draw_forecast(path: &Path, lines: &[ForecastLine], target: &str) -> Result<()> {
-    draw(path, |p| forecast_chart(p, lines, target))
+    draw_png(path, WIDE_CHART_SIZE_PX, |root| {
+        forecast_chart(root, lines, target)
+    })
 }
 
-fn forecast_chart(path: &Path, lines: &[ForecastLine], target: &str) -> DrawResult {
-    let root = canvas(path, WIDE_CHART_SIZE_PX)?;
+fn forecast_chart(root: &Area, lines: &[ForecastLine], target: &str) -> DrawResult {
     let n = lines
         .iter()
         .map(|l| l.values.len())
         .max()
         .unwrap_or(1)
         .max(2);
-    let all = lines.iter().flat_map(|l| l.values.iter().copied());
-    let (lo, hi) = (
-        all.clone().fold(f64::INFINITY, f64::min),
-        all.fold(f64::NEG_INFINITY, f64::max),
-    );
+    let (lo, hi) = min_max(lines.iter().flat_map(|l| l.values.iter().copied()));
     let (lo, hi) = padded(lo, hi, 0.06);
     let x_max = (n - 1) as f64;
-    let mut chart = ChartBuilder::on(&root)
-        .caption(
-            "The end of the test part, one step ahead: what happened, the naive forecast and each model's",
-            (FONT, 22),
-        )
-        .margin(14)
-        .x_label_area_size(50)
-        .y_label_area_size(80)
-        .build_cartesian_2d(0f64..x_max, lo..hi)?;
+    let caption = "The end of the test part, one step ahead: what happened, the naive forecast and each model's";
+    let mut chart =
+        frame(root, caption, 22, 14, (50, 80)).build_cartesian_2d(0f64..x_max, lo..hi)?;
     chart
         .configure_mesh()
+        .look(Grid::Ticks, (16, 18))
         .x_desc("test window (the last ones, in steps)")
         .y_desc(target)
         .x_label_formatter(&tick_format(0.0, x_max))
         .y_label_formatter(&tick_format(lo, hi))
-        .label_style((FONT, 16))
-        .axis_desc_style((FONT, 18))
-        .light_line_style(WHITE.mix(0.0))
         .draw()?;
     for line in lines {
         let points = line.values.iter().enumerate().map(|(i, &v)| (i as f64, v));
@@ -78,7 +67,5 @@ fn forecast_chart(path: &Path, lines: &[ForecastLine], target: &str) -> DrawResu
         &mut chart,
         SeriesLabelPosition::UpperLeft,
         LegendSize::Chart,
-    )?;
-    root.present()?;
-    Ok(())
+    )
 }

@@ -7,9 +7,9 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::style::{
-    CHART_SIZE_PX, DrawResult, FONT, LABEL_GREY, LegendSize, REFERENCE_GREY, WIDE_CHART_SIZE_PX,
-    canvas, category_label, draw, draw_legend, legend_line, model_colour, padded, tick_format,
-    y_range,
+    Area, CHART_SIZE_PX, DrawResult, FONT, Grid, LABEL_GREY, LegendSize, MeshLook, REFERENCE_GREY,
+    WIDE_CHART_SIZE_PX, category_label, draw_legend, draw_png, frame, legend_line, min_max,
+    model_colour, padded, tick_format, y_range,
 };
 use crate::error::Result;
 use crate::report::view::references::Reference;
@@ -19,14 +19,15 @@ use crate::report::view::verdict::shown_ci;
 /// Mean validation accuracy per epoch for each model, with the min–max band
 /// over seeds. Y in percent.
 pub fn draw_val_acc(path: &Path, bands: &[Band]) -> Result<()> {
-    draw(path, |p| {
-        band_chart(
-            p,
+    draw_png(path, CHART_SIZE_PX, |root| {
+        let caption = "Validation accuracy per epoch (mean over seeds, band: min–max)";
+        let y_desc = "validation accuracy (%)";
+        draw_bands(
+            root,
             bands,
-            "Validation accuracy per epoch (mean over seeds, band: min–max)",
-            "validation accuracy (%)",
+            (caption, y_desc),
             100.0,
-            false,
+            SeriesLabelPosition::LowerRight,
         )
     })
 }
@@ -34,138 +35,81 @@ pub fn draw_val_acc(path: &Path, bands: &[Band]) -> Result<()> {
 /// A forecast's mean validation MAE per epoch for each model, with the
 /// min–max band over seeds, in the target's units.
 pub fn draw_val_mae(path: &Path, bands: &[Band], target: &str) -> Result<()> {
-    draw(path, |p| {
-        band_chart(
-            p,
+    draw_png(path, CHART_SIZE_PX, |root| {
+        let caption = "Validation MAE per epoch (mean over seeds, band: min–max)";
+        let y_desc = format!("validation MAE ({target})");
+        // An error falls: its lines end low on the right.
+        draw_bands(
+            root,
             bands,
-            "Validation MAE per epoch (mean over seeds, band: min–max)",
-            &format!("validation MAE ({target})"),
+            (caption, &y_desc),
             1.0,
-            // An error falls: its lines end low on the right.
-            true,
+            SeriesLabelPosition::UpperRight,
         )
     })
 }
 
-/// One band chart; the legend in the upper corner when `legend_upper`
-/// (for a quantity that falls), else the lower one.
-fn band_chart(
-    path: &Path,
+/// Mean and min–max band per epoch of each of `bands`, times `scale`, under
+/// `caption` with the y axis titled `y_desc`; the legend at `legend`.
+fn draw_bands(
+    area: &Area,
     bands: &[Band],
-    caption: &str,
-    y_desc: &str,
+    (caption, y_desc): (&str, &str),
     scale: f64,
-    legend_upper: bool,
+    legend: SeriesLabelPosition,
 ) -> DrawResult {
-    let root = canvas(path, CHART_SIZE_PX)?;
-    draw_bands(&root, bands, caption, y_desc, scale, legend_upper)?;
-    root.present()?;
-    Ok(())
-}
-
-fn draw_bands<DB: DrawingBackend>(
-    area: &DrawingArea<DB, plotters::coord::Shift>,
-    bands: &[Band],
-    caption: &str,
-    y_desc: &str,
-    scale: f64,
-    legend_upper: bool,
-) -> std::result::Result<(), Box<dyn std::error::Error + Send + Sync>>
-where
-    DB::ErrorType: 'static,
-{
     let pts = bands.iter().flat_map(|b| &b.points);
     let x_max = pts.clone().map(|p| p.x).fold(1.0, f64::max);
-    let y_lo = pts
-        .clone()
-        .map(|p| p.low * scale)
-        .fold(f64::INFINITY, f64::min);
-    let y_hi = pts
-        .map(|p| p.high * scale)
-        .fold(f64::NEG_INFINITY, f64::max);
+    let (y_lo, _) = min_max(pts.clone().map(|p| p.low * scale));
+    let (_, y_hi) = min_max(pts.map(|p| p.high * scale));
     let (y_lo, y_hi) = padded(y_lo, y_hi, 0.08);
-    let mut chart = ChartBuilder::on(area)
-        .caption(caption, (FONT, 22))
-        .margin(14)
-        .x_label_area_size(50)
-        .y_label_area_size(70)
-        .build_cartesian_2d(0.75f64..x_max + 0.25, y_lo..y_hi)
-        .map_err(|e| e.to_string())?;
+    let mut chart = frame(area, caption, 22, 14, (50, 70))
+        .build_cartesian_2d(0.75f64..x_max + 0.25, y_lo..y_hi)?;
+    let epoch = |x: &f64| match (x - x.round()).abs() < 1e-6 {
+        true => format!("{}", x.round()),
+        false => String::new(),
+    };
     chart
         .configure_mesh()
+        .look(Grid::Ticks, (16, 18))
         .x_desc("epoch")
         .y_desc(y_desc)
         .x_labels((x_max as usize).clamp(2, 20))
-        .x_label_formatter(&|x| {
-            if (x - x.round()).abs() < 1e-6 {
-                format!("{}", x.round())
-            } else {
-                String::new()
-            }
-        })
+        .x_label_formatter(&epoch)
         .y_label_formatter(&tick_format(y_lo, y_hi))
-        .label_style((FONT, 16))
-        .axis_desc_style((FONT, 18))
-        .light_line_style(WHITE.mix(0.0))
-        .draw()
-        .map_err(|e| e.to_string())?;
+        .draw()?;
     for band in bands.iter().filter(|b| !b.points.is_empty()) {
         let c = model_colour(band.model);
         let mut poly: Vec<(f64, f64)> = band.points.iter().map(|p| (p.x, p.high * scale)).collect();
         poly.extend(band.points.iter().rev().map(|p| (p.x, p.low * scale)));
+        chart.draw_series([Polygon::new(poly, c.mix(0.18).filled())])?;
+        let mean = band.points.iter().map(|p| (p.x, p.mean * scale));
         chart
-            .draw_series(std::iter::once(Polygon::new(poly, c.mix(0.18).filled())))
-            .map_err(|e| e.to_string())?;
-        chart
-            .draw_series(LineSeries::new(
-                band.points.iter().map(|p| (p.x, p.mean * scale)),
-                c.stroke_width(3),
-            ))
-            .map_err(|e| e.to_string())?
+            .draw_series(LineSeries::new(mean.clone(), c.stroke_width(3)))?
             .label(band.model.display_name())
             .legend(legend_line(c));
-        chart
-            .draw_series(
-                band.points
-                    .iter()
-                    .map(|p| Circle::new((p.x, p.mean * scale), 4, c.filled())),
-            )
-            .map_err(|e| e.to_string())?;
+        chart.draw_series(mean.map(|p| Circle::new(p, 4, c.filled())))?;
     }
-    let position = if legend_upper {
-        SeriesLabelPosition::UpperRight
-    } else {
-        SeriesLabelPosition::LowerRight
-    };
-    draw_legend(&mut chart, position, LegendSize::Chart).map_err(|e| e.to_string())?;
-    Ok(())
+    draw_legend(&mut chart, legend, LegendSize::Chart)
 }
 
 /// Training loss (left) and validation loss (right) per epoch, mean over
 /// seeds with the min–max band, in `unit` (nats; a forecast's MSE of the
 /// scaled targets).
 pub fn draw_loss(path: &Path, train: &[Band], val: &[Band], unit: &str) -> Result<()> {
-    draw(path, |p| loss_chart(p, train, val, unit))
-}
-
-fn loss_chart(path: &Path, train: &[Band], val: &[Band], unit: &str) -> DrawResult {
-    let root = canvas(path, WIDE_CHART_SIZE_PX)?;
-    let panels = root.split_evenly((1, 2));
-    for (panel, bands, which) in [
-        (&panels[0], train, "Training"),
-        (&panels[1], val, "Validation"),
-    ] {
-        draw_bands(
-            panel,
-            bands,
-            &format!("{which} loss per epoch"),
-            &format!("{} loss ({unit})", which.to_lowercase()),
-            1.0,
-            true,
-        )?;
-    }
-    root.present()?;
-    Ok(())
+    draw_png(path, WIDE_CHART_SIZE_PX, |root| {
+        let panels = root.split_evenly((1, 2));
+        for (panel, bands, which) in [
+            (&panels[0], train, "Training"),
+            (&panels[1], val, "Validation"),
+        ] {
+            let caption = format!("{which} loss per epoch");
+            let y_desc = format!("{} loss ({unit})", which.to_lowercase());
+            let upper = SeriesLabelPosition::UpperRight;
+            draw_bands(panel, bands, (&caption, &y_desc), 1.0, upper)?;
+        }
+        Ok(())
+    })
 }
 
 /// Validation accuracy against cumulative training time, one line per model
@@ -173,85 +117,65 @@ fn loss_chart(path: &Path, train: &[Band], val: &[Band], unit: &str) -> DrawResu
 /// `target`: the time-to-accuracy target (fraction), drawn dashed, with a
 /// ring where each line first reaches it.
 pub fn draw_acc_vs_time(path: &Path, lines: &[Line], target: Option<f64>) -> Result<()> {
-    draw(path, |p| acc_vs_time_chart(p, lines, target))
+    draw_png(path, CHART_SIZE_PX, |root| {
+        acc_vs_time_chart(root, lines, target)
+    })
 }
 
-fn acc_vs_time_chart(path: &Path, lines: &[Line], target: Option<f64>) -> DrawResult {
-    let root = canvas(path, CHART_SIZE_PX)?;
+fn acc_vs_time_chart(root: &Area, lines: &[Line], target: Option<f64>) -> DrawResult {
     let pts = lines.iter().flat_map(|l| &l.points);
     let x_max = pts.clone().map(|p| p.0).fold(1e-3, f64::max);
-    let y_lo = pts
-        .clone()
-        .map(|p| p.1 * 100.0)
-        .fold(f64::INFINITY, f64::min);
-    let y_hi = pts.map(|p| p.1 * 100.0).fold(f64::NEG_INFINITY, f64::max);
+    let (y_lo, y_hi) = min_max(pts.map(|p| p.1 * 100.0));
     let (y_lo, y_hi) = padded(y_lo, y_hi, 0.08);
     let (y_lo, y_hi) = match target {
         Some(t) => (y_lo.min(t * 100.0 - 1.0), y_hi.max(t * 100.0 + 1.0)),
         None => (y_lo, y_hi),
     };
-    let mut chart = ChartBuilder::on(&root)
-        .caption(
-            "Validation accuracy against training time (one line per seed)",
-            (FONT, 22),
-        )
-        .margin(14)
-        .x_label_area_size(50)
-        .y_label_area_size(70)
+    let caption = "Validation accuracy against training time (one line per seed)";
+    let mut chart = frame(root, caption, 22, 14, (50, 70))
         .build_cartesian_2d(0f64..x_max * 1.05, y_lo..y_hi)?;
     chart
         .configure_mesh()
+        .look(Grid::Ticks, (16, 18))
         .x_desc("cumulative training time (s)")
         .y_desc("validation accuracy (%)")
         .x_label_formatter(&tick_format(0.0, x_max * 1.05))
         .y_label_formatter(&tick_format(y_lo, y_hi))
-        .label_style((FONT, 16))
-        .axis_desc_style((FONT, 18))
-        .light_line_style(WHITE.mix(0.0))
         .draw()?;
     if let Some(t) = target {
         let y = t * 100.0;
+        let style = BLACK.mix(0.6).stroke_width(1);
         chart.draw_series(DashedLineSeries::new(
             [(0.0, y), (x_max * 1.05, y)],
             6,
             4,
-            BLACK.mix(0.6).stroke_width(1),
+            style,
         ))?;
         for line in lines {
             if let Some(p) = line.points.iter().find(|p| p.1 >= t) {
-                chart.draw_series(std::iter::once(Circle::new(
-                    (p.0, p.1 * 100.0),
-                    6,
-                    model_colour(line.model).stroke_width(2),
-                )))?;
+                let ring = model_colour(line.model).stroke_width(2);
+                chart.draw_series([Circle::new((p.0, p.1 * 100.0), 6, ring)])?;
             }
         }
     }
     let mut labelled = std::collections::BTreeSet::new();
     for line in lines {
         let c = model_colour(line.model);
-        let series = chart.draw_series(LineSeries::new(
-            line.points.iter().map(|p| (p.0, p.1 * 100.0)),
-            c.mix(0.85).stroke_width(2),
-        ))?;
+        let pts = line.points.iter().map(|p| (p.0, p.1 * 100.0));
+        let series =
+            chart.draw_series(LineSeries::new(pts.clone(), c.mix(0.85).stroke_width(2)))?;
         if labelled.insert(line.model) {
             series
                 .label(line.model.display_name())
                 .legend(legend_line(c));
         }
-        chart.draw_series(
-            line.points
-                .iter()
-                .map(|p| Circle::new((p.0, p.1 * 100.0), 3, c.filled())),
-        )?;
+        chart.draw_series(pts.map(|p| Circle::new(p, 3, c.filled())))?;
     }
     draw_legend(
         &mut chart,
         SeriesLabelPosition::LowerRight,
         LegendSize::Chart,
-    )?;
-    root.present()?;
-    Ok(())
+    )
 }
 
 /// The y range of a categorical panel: every seed's value, every whisker
@@ -278,97 +202,71 @@ fn categorical_y_range(
 }
 
 /// Draws one categorical panel: per model, its per-seed dots (spread a little
-/// sideways), the mean as a bar tick and a whisker from `whisker(spread)`.
-#[allow(clippy::too_many_arguments)]
-fn categorical_panel<DB: DrawingBackend>(
-    area: &DrawingArea<DB, plotters::coord::Shift>,
+/// sideways), the mean as a bar tick and a whisker from `whisker(spread)`;
+/// values times `scale`.
+fn categorical_panel(
+    area: &Area,
     spreads: &[Spread],
-    caption: &str,
-    y_desc: &str,
-    scale: f64,
-    from_zero: bool,
+    (caption, y_desc): (&str, &str),
+    (scale, from_zero): (f64, bool),
     whisker: fn(&Spread) -> Option<(f64, f64)>,
     references: &[Reference],
-) -> DrawResult
-where
-    DB::ErrorType: 'static,
-{
+) -> DrawResult {
     let n = spreads.len().max(1);
+    let right = n as f64 - 0.5;
     let (y_lo, y_hi) = categorical_y_range(spreads, scale, from_zero, whisker, references);
     let names: Vec<&str> = spreads.iter().map(|s| s.model.display_name()).collect();
-    let mut chart = ChartBuilder::on(area)
-        .caption(caption, (FONT, 20))
-        .margin(14)
-        .x_label_area_size(40)
-        .y_label_area_size(80)
-        .build_cartesian_2d(-0.5f64..n as f64 - 0.5, y_lo..y_hi)
-        .map_err(|e| e.to_string())?;
-    let label = category_label(&names);
+    let mut chart =
+        frame(area, caption, 20, 14, (40, 80)).build_cartesian_2d(-0.5f64..right, y_lo..y_hi)?;
     chart
         .configure_mesh()
+        .look(Grid::Ticks, (16, 17))
         .disable_x_mesh()
         .x_labels(2 * n + 1)
-        .x_label_formatter(&label)
+        .x_label_formatter(&category_label(&names))
         .y_desc(y_desc)
         .y_label_formatter(&tick_format(y_lo, y_hi))
-        .label_style((FONT, 16))
-        .axis_desc_style((FONT, 17))
-        .light_line_style(WHITE.mix(0.0))
-        .draw()
-        .map_err(|e| e.to_string())?;
+        .draw()?;
     for r in references {
-        let grey = REFERENCE_GREY;
+        let (low, high) = (r.low * scale, r.high * scale);
         if r.high > r.low {
-            chart
-                .draw_series(std::iter::once(Rectangle::new(
-                    [(-0.5, r.low * scale), (n as f64 - 0.5, r.high * scale)],
-                    grey.mix(0.15).filled(),
-                )))
-                .map_err(|e| e.to_string())?;
+            let band = REFERENCE_GREY.mix(0.15).filled();
+            chart.draw_series([Rectangle::new([(-0.5, low), (right, high)], band)])?;
         } else {
-            chart
-                .draw_series(DashedLineSeries::new(
-                    [(-0.5, r.low * scale), (n as f64 - 0.5, r.low * scale)],
-                    10,
-                    6,
-                    grey.stroke_width(1),
-                ))
-                .map_err(|e| e.to_string())?;
+            let style = REFERENCE_GREY.stroke_width(1);
+            chart.draw_series(DashedLineSeries::new(
+                [(-0.5, low), (right, low)],
+                10,
+                6,
+                style,
+            ))?;
         }
     }
     for (i, s) in spreads.iter().enumerate() {
         let c = model_colour(s.model);
         let x = i as f64;
         let k = s.values.len().max(1) as f64;
-        chart
-            .draw_series(s.values.iter().enumerate().map(|(j, v)| {
-                let dx = if k > 1.0 {
-                    -0.18 + 0.36 * j as f64 / (k - 1.0)
-                } else {
-                    0.0
-                };
-                Circle::new((x + dx, v.1 * scale), 5, c.mix(0.7).filled())
-            }))
-            .map_err(|e| e.to_string())?;
+        chart.draw_series(s.values.iter().enumerate().map(|(j, v)| {
+            let dx = if k > 1.0 {
+                -0.18 + 0.36 * j as f64 / (k - 1.0)
+            } else {
+                0.0
+            };
+            Circle::new((x + dx, v.1 * scale), 5, c.mix(0.7).filled())
+        }))?;
         if let Some(e) = s.estimate {
-            chart
-                .draw_series(std::iter::once(PathElement::new(
-                    vec![(x - 0.3, e.mean * scale), (x + 0.36, e.mean * scale)],
-                    c.stroke_width(3),
-                )))
-                .map_err(|e| e.to_string())?;
+            let bar = vec![(x - 0.3, e.mean * scale), (x + 0.36, e.mean * scale)];
+            chart.draw_series([PathElement::new(bar, c.stroke_width(3))])?;
         }
         if let Some((a, b)) = whisker(s) {
             // Right of the dots, so that neither hides the other.
-            let x = x + 0.3;
+            let (x, a, b) = (x + 0.3, a * scale, b * scale);
             let style = BLACK.stroke_width(2);
-            chart
-                .draw_series([
-                    PathElement::new(vec![(x, a * scale), (x, b * scale)], style),
-                    PathElement::new(vec![(x - 0.06, a * scale), (x + 0.06, a * scale)], style),
-                    PathElement::new(vec![(x - 0.06, b * scale), (x + 0.06, b * scale)], style),
-                ])
-                .map_err(|e| e.to_string())?;
+            chart.draw_series([
+                PathElement::new(vec![(x, a), (x, b)], style),
+                PathElement::new(vec![(x - 0.06, a), (x + 0.06, a)], style),
+                PathElement::new(vec![(x - 0.06, b), (x + 0.06, b)], style),
+            ])?;
         }
     }
     // Labels last, so that no dot hides them; at the right edge, a few
@@ -383,11 +281,8 @@ where
         let style = TextStyle::from((FONT, 14).into_font())
             .color(&LABEL_GREY)
             .pos(Pos::new(HPos::Right, VPos::Top));
-        chart
-            .draw_series(std::iter::once(
-                EmptyElement::at((n as f64 - 0.52, y)) + Text::new(r.label.clone(), (0, dy), style),
-            ))
-            .map_err(|e| e.to_string())?;
+        let label = Text::new(r.label.clone(), (0, dy), style);
+        chart.draw_series([EmptyElement::at((n as f64 - 0.52, y)) + label])?;
     }
     Ok(())
 }
@@ -404,23 +299,11 @@ fn min_max_whisker(s: &Spread) -> Option<(f64, f64)> {
 /// Test accuracy per seed (dots), each model's mean (bar) and 95% CI
 /// (whisker), with published reference accuracies when given.
 pub fn draw_test_acc(path: &Path, spreads: &[Spread], references: &[Reference]) -> Result<()> {
-    draw(path, |p| test_acc_chart(p, spreads, references))
-}
-
-fn test_acc_chart(path: &Path, spreads: &[Spread], references: &[Reference]) -> DrawResult {
-    let root = canvas(path, CHART_SIZE_PX)?;
-    categorical_panel(
-        &root,
-        spreads,
-        "Test accuracy: seeds (dots), mean (bar), 95% CI (whisker)",
-        "test accuracy (%)",
-        100.0,
-        false,
-        ci_whisker,
-        references,
-    )?;
-    root.present()?;
-    Ok(())
+    draw_png(path, CHART_SIZE_PX, |root| {
+        let caption = "Test accuracy: seeds (dots), mean (bar), 95% CI (whisker)";
+        let texts = (caption, "test accuracy (%)");
+        categorical_panel(root, spreads, texts, (100.0, false), ci_whisker, references)
+    })
 }
 
 /// Cost per model, three panels: seconds per epoch, training tokens per
@@ -431,106 +314,77 @@ pub fn draw_cost(
     tokens_per_sec: &[Spread],
     peak_rss_bytes: &[Spread],
 ) -> Result<()> {
-    draw(path, |p| {
-        cost_chart(p, secs_per_epoch, tokens_per_sec, peak_rss_bytes)
+    draw_png(path, WIDE_CHART_SIZE_PX, |root| {
+        let mib = 1.0 / (1024.0 * 1024.0);
+        let panels = [
+            (
+                secs_per_epoch,
+                "Seconds per epoch",
+                "training time per epoch (s)",
+                1.0,
+            ),
+            (
+                tokens_per_sec,
+                "Training throughput",
+                "tokens per second",
+                1.0,
+            ),
+            (
+                peak_rss_bytes,
+                "Peak memory (RSS)",
+                "peak resident memory (MiB)",
+                mib,
+            ),
+        ];
+        for (area, (spreads, caption, y_desc, scale)) in
+            root.split_evenly((1, 3)).iter().zip(panels)
+        {
+            let texts = (caption, y_desc);
+            categorical_panel(area, spreads, texts, (scale, true), min_max_whisker, &[])?;
+        }
+        Ok(())
     })
-}
-
-fn cost_chart(path: &Path, secs: &[Spread], tokens: &[Spread], rss: &[Spread]) -> DrawResult {
-    let root = canvas(path, WIDE_CHART_SIZE_PX)?;
-    let panels = root.split_evenly((1, 3));
-    let mib = 1.0 / (1024.0 * 1024.0);
-    categorical_panel(
-        &panels[0],
-        secs,
-        "Seconds per epoch",
-        "training time per epoch (s)",
-        1.0,
-        true,
-        min_max_whisker,
-        &[],
-    )?;
-    categorical_panel(
-        &panels[1],
-        tokens,
-        "Training throughput",
-        "tokens per second",
-        1.0,
-        true,
-        min_max_whisker,
-        &[],
-    )?;
-    categorical_panel(
-        &panels[2],
-        rss,
-        "Peak memory (RSS)",
-        "peak resident memory (MiB)",
-        mib,
-        true,
-        min_max_whisker,
-        &[],
-    )?;
-    root.present()?;
-    Ok(())
 }
 
 /// Gradient norm reaching each input time step (log scale), per model:
 /// solid after training, dashed at initialisation.
 pub fn draw_gradient_flow(path: &Path, lines: &[Line]) -> Result<()> {
-    draw(path, |p| gradient_chart(p, lines))
+    draw_png(path, CHART_SIZE_PX, |root| gradient_chart(root, lines))
 }
 
-fn gradient_chart(path: &Path, lines: &[Line]) -> DrawResult {
-    let root = canvas(path, CHART_SIZE_PX)?;
+fn gradient_chart(root: &Area, lines: &[Line]) -> DrawResult {
     let pts = lines.iter().flat_map(|l| &l.points);
     let x_max = pts.clone().map(|p| p.0).fold(1.0, f64::max);
-    let y_lo = pts.clone().map(|p| p.1).fold(f64::INFINITY, f64::min);
-    let y_hi = pts.map(|p| p.1).fold(f64::NEG_INFINITY, f64::max);
-    let (y_lo, y_hi) = if y_lo.is_finite() && y_hi.is_finite() {
-        (y_lo / 2.0, y_hi * 2.0)
-    } else {
-        (1e-6, 1.0)
+    let (y_lo, y_hi) = match min_max(pts.map(|p| p.1)) {
+        (lo, hi) if lo.is_finite() && hi.is_finite() => (lo / 2.0, hi * 2.0),
+        _ => (1e-6, 1.0),
     };
-    let mut chart = ChartBuilder::on(&root)
-        .caption(
-            "Gradient flow: gradient norm per input time step",
-            (FONT, 22),
-        )
-        .margin(14)
-        .x_label_area_size(50)
-        .y_label_area_size(80)
+    let caption = "Gradient flow: gradient norm per input time step";
+    let mut chart = frame(root, caption, 22, 14, (50, 80))
         .build_cartesian_2d(0f64..x_max, (y_lo..y_hi).log_scale())?;
     chart
         .configure_mesh()
+        .look(Grid::Ticks, (16, 18))
         .x_desc("input time step (0 = first token)")
         .x_label_formatter(&|x| format!("{x:.0}"))
         .y_desc("gradient norm (log scale)")
         .y_label_formatter(&|y| format!("{y:.0e}"))
-        .label_style((FONT, 16))
-        .axis_desc_style((FONT, 18))
-        .light_line_style(WHITE.mix(0.0))
         .draw()?;
     for line in lines {
         let c = model_colour(line.model);
         let name = format!("{} {}", line.model.display_name(), line.label);
+        let points = line.points.iter().copied();
         if line.label == "init" {
+            let short = move |(x, y): (i32, i32)| {
+                PathElement::new(vec![(x, y), (x + 10, y)], c.stroke_width(2))
+            };
             chart
-                .draw_series(DashedLineSeries::new(
-                    line.points.iter().copied(),
-                    8,
-                    6,
-                    c.stroke_width(2),
-                ))?
+                .draw_series(DashedLineSeries::new(points, 8, 6, c.stroke_width(2)))?
                 .label(name)
-                .legend(move |(x, y)| {
-                    PathElement::new(vec![(x, y), (x + 10, y)], c.stroke_width(2))
-                });
+                .legend(short);
         } else {
             chart
-                .draw_series(LineSeries::new(
-                    line.points.iter().copied(),
-                    c.stroke_width(3),
-                ))?
+                .draw_series(LineSeries::new(points, c.stroke_width(3)))?
                 .label(name)
                 .legend(legend_line(c));
         }
@@ -539,9 +393,7 @@ fn gradient_chart(path: &Path, lines: &[Line]) -> DrawResult {
         &mut chart,
         SeriesLabelPosition::LowerRight,
         LegendSize::Chart,
-    )?;
-    root.present()?;
-    Ok(())
+    )
 }
 
 /// Every epoch's training seconds in the order the epochs ran, one line
@@ -549,35 +401,28 @@ fn gradient_chart(path: &Path, lines: &[Line]) -> DrawResult {
 /// disturbance rule flagged; an attempt a re-run replaced is drawn faint
 /// with hollow dots.
 pub fn draw_epoch_times(path: &Path, runs: &[RunEpochTimes]) -> Result<()> {
-    draw(path, |p| epoch_times_chart(p, runs))
+    draw_png(path, WIDE_CHART_SIZE_PX, |root| {
+        epoch_times_chart(root, runs)
+    })
 }
 
-fn epoch_times_chart(path: &Path, runs: &[RunEpochTimes]) -> DrawResult {
-    let root = canvas(path, WIDE_CHART_SIZE_PX)?;
+fn epoch_times_chart(root: &Area, runs: &[RunEpochTimes]) -> DrawResult {
     let epochs = runs.iter().flat_map(|r| &r.epochs);
     let x_max = epochs.clone().map(|e| e.position).max().unwrap_or(1) as f64;
     let secs: Vec<f64> = epochs.map(|e| e.secs).filter(|s| s.is_finite()).collect();
     // Headroom above the highest epoch for the legend.
     let (_, y_hi) = y_range(&secs, true);
     let y_hi = y_hi * 1.3;
-    let mut chart = ChartBuilder::on(&root)
-        .caption(
-            "Training time of every epoch, in the order they ran (× disturbed)",
-            (FONT, 22),
-        )
-        .margin(14)
-        .x_label_area_size(50)
-        .y_label_area_size(70)
+    let caption = "Training time of every epoch, in the order they ran (× disturbed)";
+    let mut chart = frame(root, caption, 22, 14, (50, 70))
         .build_cartesian_2d(0.5f64..x_max + 0.5, 0f64..y_hi)?;
     chart
         .configure_mesh()
+        .look(Grid::Ticks, (16, 18))
         .x_desc("epoch, in the order run (all runs and re-runs)")
         .y_desc("training seconds")
         .x_label_formatter(&|x| format!("{x:.0}"))
         .y_label_formatter(&tick_format(0.0, y_hi))
-        .label_style((FONT, 16))
-        .axis_desc_style((FONT, 18))
-        .light_line_style(WHITE.mix(0.0))
         .draw()?;
     let mut labelled = std::collections::BTreeSet::new();
     for run in runs {
@@ -589,24 +434,18 @@ fn epoch_times_chart(path: &Path, runs: &[RunEpochTimes]) -> DrawResult {
             .map(|e| (e.position as f64, e.secs))
             .collect();
         let faint = if run.stands { 0.9 } else { 0.35 };
-        let series = chart.draw_series(LineSeries::new(
-            points.iter().copied(),
-            c.mix(faint).stroke_width(2),
-        ))?;
+        let style = c.mix(faint).stroke_width(2);
+        let series = chart.draw_series(LineSeries::new(points.iter().copied(), style))?;
         if labelled.insert(run.model) {
             series
                 .label(run.model.display_name())
                 .legend(legend_line(c));
         }
-        if run.stands {
-            chart.draw_series(points.iter().map(|&p| Circle::new(p, 4, c.filled())))?;
-        } else {
-            chart.draw_series(
-                points
-                    .iter()
-                    .map(|&p| Circle::new(p, 4, c.mix(0.6).stroke_width(2))),
-            )?;
-        }
+        let dot = match run.stands {
+            true => c.filled(),
+            false => c.mix(0.6).stroke_width(2),
+        };
+        chart.draw_series(points.iter().map(|&p| Circle::new(p, 4, dot)))?;
         chart.draw_series(
             run.epochs
                 .iter()
@@ -630,7 +469,5 @@ fn epoch_times_chart(path: &Path, runs: &[RunEpochTimes]) -> DrawResult {
         &mut chart,
         SeriesLabelPosition::UpperRight,
         LegendSize::Chart,
-    )?;
-    root.present()?;
-    Ok(())
+    )
 }

@@ -6,7 +6,9 @@
 use std::path::Path;
 use std::sync::OnceLock;
 
-use plotters::coord::CoordTranslate;
+use plotters::chart::MeshStyle;
+use plotters::coord::ranged1d::Ranged;
+use plotters::coord::{CoordTranslate, Shift};
 use plotters::prelude::*;
 use plotters::style::FontStyle;
 
@@ -33,11 +35,8 @@ fn ensure_font() -> std::result::Result<(), String> {
     let ok = *REGISTERED.get_or_init(|| {
         plotters::style::register_font(FONT, FontStyle::Normal, FONT_BYTES).is_ok()
     });
-    if ok {
-        Ok(())
-    } else {
-        Err("the embedded DejaVu Sans font could not be loaded".into())
-    }
+    ok.then_some(())
+        .ok_or_else(|| "the embedded DejaVu Sans font could not be loaded".into())
 }
 
 /// Width and height (pixels) of a sweep chart (three panels).
@@ -53,14 +52,14 @@ pub fn model_colour(model: Cell) -> RGBColor {
     RGBColor(r, g, b)
 }
 
+/// A chart's drawing area, or one of its panels'.
+pub(crate) type Area<'a> = DrawingArea<BitMapBackend<'a>, Shift>;
+
 /// A white PNG canvas of `size_px` at `path`, with the embedded font registered.
 pub(crate) fn canvas(
     path: &Path,
     size_px: (u32, u32),
-) -> std::result::Result<
-    DrawingArea<BitMapBackend<'_>, plotters::coord::Shift>,
-    Box<dyn std::error::Error + Send + Sync>,
-> {
+) -> std::result::Result<Area<'_>, Box<dyn std::error::Error + Send + Sync>> {
     ensure_font()?;
     let root = BitMapBackend::new(path, size_px).into_drawing_area();
     root.fill(&WHITE)?;
@@ -77,6 +76,73 @@ pub(crate) fn draw(path: &Path, chart: impl FnOnce(&Path) -> DrawResult) -> Resu
     chart(partial.path())
         .map_err(|e| Error::results(path, format!("drawing the chart failed: {e}")))?;
     crate::results::io::persist(partial, path)
+}
+
+/// Draws the chart `path` ([`draw`]) with `chart` on a white [`canvas`] of
+/// `size_px`.
+pub(crate) fn draw_png(
+    path: &Path,
+    size_px: (u32, u32),
+    chart: impl FnOnce(&Area) -> DrawResult,
+) -> Result<()> {
+    draw(path, |p| {
+        let root = canvas(p, size_px)?;
+        chart(&root)?;
+        root.present()?;
+        Ok(())
+    })
+}
+
+/// A chart on `area` under `caption` (`caption_px` high), `margin_px` inside
+/// the area's edges, with `label_areas_px` (x, y) for the axes' ticks and titles.
+pub(crate) fn frame<'a, 'b, DB: DrawingBackend>(
+    area: &'a DrawingArea<DB, Shift>,
+    caption: &str,
+    caption_px: u32,
+    margin_px: u32,
+    (x_px, y_px): (u32, u32),
+) -> ChartBuilder<'a, 'b, DB> {
+    let mut builder = ChartBuilder::on(area);
+    builder
+        .caption(caption, (FONT, caption_px))
+        .margin(margin_px)
+        .x_label_area_size(x_px)
+        .y_label_area_size(y_px);
+    builder
+}
+
+/// The grid lines of a chart's mesh.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Grid {
+    /// Grey lines at the labelled ticks only (run and sweep charts).
+    Ticks,
+    /// Faint lines at the labelled ticks (bench charts).
+    Faint,
+}
+
+/// The one look of a chart's mesh.
+pub(crate) trait MeshLook {
+    /// Tick labels `label_px` and axis titles `desc_px` high, `grid`'s lines.
+    fn look(&mut self, grid: Grid, fonts_px: (u32, u32)) -> &mut Self;
+}
+
+impl<X: Ranged, Y: Ranged, DB: DrawingBackend> MeshLook for MeshStyle<'_, '_, X, Y, DB> {
+    fn look(&mut self, grid: Grid, (label_px, desc_px): (u32, u32)) -> &mut Self {
+        self.label_style((FONT, label_px))
+            .axis_desc_style((FONT, desc_px));
+        match grid {
+            Grid::Ticks => self.light_line_style(WHITE.mix(0.0)),
+            Grid::Faint => self
+                .bold_line_style(BLACK.mix(0.12))
+                .light_line_style(WHITE),
+        }
+    }
+}
+
+/// The lowest and highest of `values` (∞ and −∞ without any).
+pub(crate) fn min_max(values: impl Iterator<Item = f64> + Clone) -> (f64, f64) {
+    let lo = values.clone().fold(f64::INFINITY, f64::min);
+    (lo, values.fold(f64::NEG_INFINITY, f64::max))
 }
 
 /// `lo..hi` widened by `frac` of its span on each side.
@@ -132,8 +198,7 @@ where
 /// The y range of a panel of `ys`: from 0 to 15% over the highest value
 /// (`from_zero`), or the values' range padded by 12% each side.
 pub(crate) fn y_range(ys: &[f64], from_zero: bool) -> (f64, f64) {
-    let lo = ys.iter().copied().fold(f64::INFINITY, f64::min);
-    let hi = ys.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let (lo, hi) = min_max(ys.iter().copied());
     if !from_zero {
         padded(lo, hi, 0.12)
     } else if hi.is_finite() && hi > 0.0 {

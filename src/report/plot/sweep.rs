@@ -8,11 +8,12 @@
 use std::path::Path;
 
 use plotters::coord::ranged1d::{DefaultFormatting, KeyPointHint, Ranged};
+use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 
 use super::style::{
-    DrawResult, FONT, LegendSize, SWEEP_CHART_SIZE_PX, canvas, draw, draw_legend, model_colour,
-    tick_format, y_range,
+    Area, DrawResult, FONT, Grid, LegendSize, MeshLook, SWEEP_CHART_SIZE_PX, draw_legend, draw_png,
+    frame, model_colour, tick_format, y_range,
 };
 use crate::config::Axis;
 use crate::error::Result;
@@ -35,8 +36,8 @@ pub fn draw_sweep_axis(
     peak_rss_bytes: &[SweepLine],
     chance: Option<f64>,
 ) -> Result<()> {
-    draw(path, |p| {
-        sweep_chart(p, axis, quality, secs_per_epoch, peak_rss_bytes, chance)
+    draw_png(path, SWEEP_CHART_SIZE_PX, |root| {
+        sweep_chart(root, axis, quality, secs_per_epoch, peak_rss_bytes, chance)
     })
 }
 
@@ -63,7 +64,7 @@ struct Panel<'a> {
 }
 
 fn sweep_chart(
-    path: &Path,
+    root: &Area,
     axis: &Axis,
     (acc, quality): (&[SweepLine], Quality),
     secs: &[SweepLine],
@@ -75,42 +76,40 @@ fn sweep_chart(
         Quality::Accuracy => ("Test accuracy", "test accuracy (%)", 100.0, false),
         Quality::ForecastError => ("Test MAE", "test MAE (target units)", 1.0, true),
     };
-    let root = canvas(path, SWEEP_CHART_SIZE_PX)?;
     let areas = root.split_evenly((1, 3));
     let layout = AxisLayout::of(axis);
+    let cost = |lines, caption, y_desc, scale| Panel {
+        lines,
+        caption,
+        y_desc,
+        scale,
+        from_zero: true,
+        legend: false,
+        reference: None,
+    };
     let panels = [
         Panel {
-            lines: acc,
-            caption,
-            y_desc,
-            scale,
             from_zero,
             legend: true,
             reference: chance.map(|c| (c, "chance")),
+            ..cost(acc, caption, y_desc, scale)
         },
-        Panel {
-            lines: secs,
-            caption: "Seconds per epoch",
-            y_desc: "training time per epoch (s)",
-            scale: 1.0,
-            from_zero: true,
-            legend: false,
-            reference: None,
-        },
-        Panel {
-            lines: rss,
-            caption: "Peak memory (RSS)",
-            y_desc: "peak resident memory (MiB)",
-            scale: 1.0 / (1024.0 * 1024.0),
-            from_zero: true,
-            legend: false,
-            reference: None,
-        },
+        cost(
+            secs,
+            "Seconds per epoch",
+            "training time per epoch (s)",
+            1.0,
+        ),
+        cost(
+            rss,
+            "Peak memory (RSS)",
+            "peak resident memory (MiB)",
+            1.0 / (1024.0 * 1024.0),
+        ),
     ];
     for (area, panel) in areas.iter().zip(&panels) {
         sweep_panel(area, axis, &layout, panel)?;
     }
-    root.present()?;
     Ok(())
 }
 
@@ -166,32 +165,17 @@ fn x_desc(axis: &Axis, layout: &AxisLayout) -> String {
     desc
 }
 
-fn sweep_panel<DB: DrawingBackend>(
-    area: &DrawingArea<DB, plotters::coord::Shift>,
-    axis: &Axis,
-    layout: &AxisLayout,
-    panel: &Panel,
-) -> DrawResult
-where
-    DB::ErrorType: 'static,
-{
+fn sweep_panel(area: &Area, axis: &Axis, layout: &AxisLayout, panel: &Panel) -> DrawResult {
     let scale = panel.scale;
     let (ticks, gap, (u_lo, u_hi)) = x_extent(layout);
     let (y_lo, y_hi) = y_extent(panel);
-    let mut chart = ChartBuilder::on(area)
-        .caption(panel.caption, (FONT, 20))
-        .margin(14)
-        .x_label_area_size(50)
-        .y_label_area_size(80)
-        .build_cartesian_2d(
-            Ticked {
-                lo: u_lo,
-                hi: u_hi,
-                ticks: ticks.clone(),
-            },
-            y_lo..y_hi,
-        )
-        .map_err(|e| e.to_string())?;
+    let x = Ticked {
+        lo: u_lo,
+        hi: u_hi,
+        ticks: ticks.clone(),
+    };
+    let mut chart =
+        frame(area, panel.caption, 20, 14, (50, 80)).build_cartesian_2d(x, y_lo..y_hi)?;
     let labels = layout.labels.clone();
     let tick_label = move |u: &f64| {
         ticks
@@ -202,32 +186,20 @@ where
     };
     chart
         .configure_mesh()
+        .look(Grid::Ticks, (15, 16))
         .disable_x_mesh()
         .x_label_formatter(&tick_label)
         .x_desc(x_desc(axis, layout))
         .y_desc(panel.y_desc)
         .y_label_formatter(&tick_format(y_lo, y_hi))
-        .label_style((FONT, 15))
-        .axis_desc_style((FONT, 16))
-        .light_line_style(WHITE.mix(0.0))
-        .draw()
-        .map_err(|e| e.to_string())?;
+        .draw()?;
     if let Some((y, label)) = panel.reference {
-        let grey = RGBColor(110, 110, 110);
-        chart
-            .draw_series(DashedLineSeries::new(
-                [(u_lo, y * scale), (u_hi, y * scale)],
-                6,
-                4,
-                grey.stroke_width(2),
-            ))
-            .map_err(|e| e.to_string())?;
+        let (grey, y) = (RGBColor(110, 110, 110), y * scale);
+        let dashed = DashedLineSeries::new([(u_lo, y), (u_hi, y)], 6, 4, grey.stroke_width(2));
+        chart.draw_series(dashed)?;
         let style = TextStyle::from((FONT, 13).into_font()).color(&grey);
-        chart
-            .draw_series(std::iter::once(
-                EmptyElement::at((u_lo, y * scale)) + Text::new(label.to_string(), (6, 4), style),
-            ))
-            .map_err(|e| e.to_string())?;
+        let text = Text::new(label.to_string(), (6, 4), style);
+        chart.draw_series([EmptyElement::at((u_lo, y)) + text])?;
     }
     let k = panel.lines.len().max(1) as f64;
     for (li, line) in panel.lines.iter().enumerate() {
@@ -244,8 +216,7 @@ where
             &mut chart,
             SeriesLabelPosition::LowerRight,
             LegendSize::Panel,
-        )
-        .map_err(|e| e.to_string())?;
+        )?;
     }
     Ok(())
 }
@@ -293,70 +264,59 @@ fn y_extent(panel: &Panel) -> (f64, f64) {
 /// One model's line on a panel, moved `dx` sideways: the line (dashed for
 /// the second group of settings), its markers (the shape tells the group),
 /// its legend entry, the whiskers of the intervals and the points' notes.
-fn draw_line<DB: DrawingBackend>(
-    chart: &mut ChartContext<'_, DB, Cartesian2d<Ticked, plotters::coord::types::RangedCoordf64>>,
+fn draw_line<'a, 'b: 'a>(
+    chart: &mut ChartContext<'a, BitMapBackend<'b>, Cartesian2d<Ticked, RangedCoordf64>>,
     layout: &AxisLayout,
     panel: &Panel,
     line: &SweepLine,
     dx: f64,
-) -> DrawResult
-where
-    DB::ErrorType: 'static,
-{
+) -> DrawResult {
     let scale = panel.scale;
-    let c = model_colour(line.model);
+    let (c, group) = (model_colour(line.model), line.group);
     let pts: Vec<(f64, f64)> = line
         .points
         .iter()
         .map(|p| (u_of(layout, p.x) + dx, p.estimate.mean * scale))
         .collect();
     let style = c.stroke_width(2);
-    let series = if line.group == 0 {
-        chart
-            .draw_series(LineSeries::new(pts.clone(), style))
-            .map_err(|e| e.to_string())?
+    let series = if group == 0 {
+        chart.draw_series(LineSeries::new(pts.clone(), style))?
     } else {
-        chart
-            .draw_series(DashedLineSeries::new(pts.clone(), 8, 5, style))
-            .map_err(|e| e.to_string())?
+        chart.draw_series(DashedLineSeries::new(pts.clone(), 8, 5, style))?
     };
-    // The marker's shape tells the setting of the other swept options:
-    // filled circle, triangle, cross, hollow circle.
     if panel.legend {
-        let anno = series.label(line.label.clone());
-        match line.group % 4 {
-            0 => anno.legend(move |(x, y)| Circle::new((x + 12, y), 5, c.filled())),
-            1 => anno.legend(move |(x, y)| TriangleMarker::new((x + 12, y), 6, c.filled())),
-            2 => anno.legend(move |(x, y)| Cross::new((x + 12, y), 5, c.stroke_width(2))),
-            _ => anno.legend(move |(x, y)| Circle::new((x + 12, y), 5, c.stroke_width(2))),
-        };
+        series
+            .label(line.label.clone())
+            .legend(move |(x, y)| marker(group, (x + 12, y), c));
     }
-    match line.group % 4 {
-        0 => chart.draw_series(pts.iter().map(|&p| Circle::new(p, 5, c.filled()))),
-        1 => chart.draw_series(pts.iter().map(|&p| TriangleMarker::new(p, 6, c.filled()))),
-        2 => chart.draw_series(pts.iter().map(|&p| Cross::new(p, 5, c.stroke_width(2)))),
-        _ => chart.draw_series(pts.iter().map(|&p| Circle::new(p, 5, c.stroke_width(2)))),
-    }
-    .map_err(|e| e.to_string())?;
+    chart.draw_series(pts.iter().map(|&p| marker(group, p, c)))?;
     for (p, &(u, y)) in line.points.iter().zip(&pts) {
         if let Some((a, b)) = shown_ci(&p.estimate) {
-            chart
-                .draw_series(std::iter::once(PathElement::new(
-                    vec![(u, a * scale), (u, b * scale)],
-                    c.mix(0.8).stroke_width(1),
-                )))
-                .map_err(|e| e.to_string())?;
+            let whisker = vec![(u, a * scale), (u, b * scale)];
+            chart.draw_series([PathElement::new(whisker, c.mix(0.8).stroke_width(1))])?;
         }
         if let Some(note) = &p.note {
             let style = TextStyle::from((FONT, 12).into_font()).color(&c);
-            chart
-                .draw_series(std::iter::once(
-                    EmptyElement::at((u, y)) + Text::new(note.clone(), (7, -16), style),
-                ))
-                .map_err(|e| e.to_string())?;
+            let text = Text::new(note.clone(), (7, -16), style);
+            chart.draw_series([EmptyElement::at((u, y)) + text])?;
         }
     }
     Ok(())
+}
+
+/// The marker of the settings group `group` of the other swept options at
+/// `at`: filled circle, triangle, cross, hollow circle.
+fn marker<'e, DB: DrawingBackend, C: Clone + 'static>(
+    group: usize,
+    at: C,
+    c: RGBColor,
+) -> DynElement<'e, DB, C> {
+    match group % 4 {
+        0 => Circle::new(at, 5, c.filled()).into_dyn(),
+        1 => TriangleMarker::new(at, 6, c.filled()).into_dyn(),
+        2 => Cross::new(at, 5, c.stroke_width(2)).into_dyn(),
+        _ => Circle::new(at, 5, c.stroke_width(2)).into_dyn(),
+    }
 }
 
 #[cfg(test)]
