@@ -237,10 +237,7 @@ pub fn render_run(dir: &Path) -> Result<PathBuf> {
 
 /// [`render_run`] with the caller's decision on the CSV files.
 pub fn render_run_with(dir: &Path, csv: Csv) -> Result<PathBuf> {
-    let run = RunFiles::load(dir)?;
-    fill_time_to_target(&run, csv)?;
-    let forecasts = fill_forecasts(&run, csv)?;
-    render(&run, csv, &forecasts).map(|(page, ..)| page)
+    finished(&RunFiles::load(dir)?, csv).map(|f| f.html)
 }
 
 /// Fills in `runs.csv`'s time to target (`secs_to_target`,

@@ -5,21 +5,18 @@
 use serde::Serialize;
 use serde_json::Value;
 
-use super::{Figure, ModelTag, render};
+use super::{Figure, ModelTag, PairCells, render};
 use crate::analysis::metrics;
 use crate::analysis::summary::Summary;
 use crate::data::DatasetIdentity;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::model::Cell;
 use crate::report::answer::Answer;
-use crate::report::findings::{ClaimRow, activation_arithmetic, findings, short_verdict};
-use crate::report::format::{
-    ci_note, comparison_cell, machine_line, mib, p_cell, pct, secs, thousands,
-};
+use crate::report::findings::{ClaimRow, activation_arithmetic, findings};
+use crate::report::format::{ci_note, machine_line, mib, pct, secs, thousands};
 use crate::report::load::RunFiles;
 use crate::report::table::{self, Facts, Table, Target};
-use crate::report::view::verdict::Comparison;
-use crate::results::{EnvironmentFile, RunRecord, RunStatus, files};
+use crate::results::{EnvironmentFile, RunRecord, RunStatus};
 
 /// A [`Table`] as the page draws it: headers, then per model its swatch
 /// and its cells, each with whether it holds a number.
@@ -59,20 +56,6 @@ impl PageTable {
     }
 }
 
-/// One row of the paired-comparisons table.
-#[derive(Debug, Clone, Serialize)]
-struct PairRow {
-    a: ModelTag,
-    b: ModelTag,
-    n: usize,
-    diff: String,
-    p: String,
-    speed: String,
-    memory: String,
-    /// Accuracy and speed in the one vocabulary ([`short_verdict`]).
-    verdict: String,
-}
-
 /// The incomplete-run banner.
 #[derive(Debug, Clone, Serialize)]
 struct Incomplete {
@@ -94,8 +77,7 @@ struct DataFile {
 struct RunRow {
     model: ModelTag,
     seed: u64,
-    ok: bool,
-    status: &'static str,
+    status: RunStatus,
     hidden: i64,
     params: String,
     epochs_run: u32,
@@ -131,7 +113,7 @@ pub struct RunPage {
     headline: PageTable,
     /// The notes no other part says ([`crate::report::findings::findings`]).
     findings: Vec<String>,
-    pairs: Vec<PairRow>,
+    pairs: Vec<PairCells>,
     /// The pairs table's quality column: accuracy, or a forecast's MAE.
     pairs_quality: &'static str,
     ci_note: String,
@@ -185,15 +167,6 @@ fn kv_rows<T: Serialize>(value: &T) -> Vec<(String, String)> {
         &mut rows,
     );
     rows
-}
-
-fn status_text(s: RunStatus) -> &'static str {
-    match s {
-        RunStatus::Ok => "ok",
-        RunStatus::Diverged => "diverged",
-        RunStatus::Interrupted => "interrupted",
-        RunStatus::Failed => "failed",
-    }
 }
 
 impl RunPage {
@@ -251,7 +224,7 @@ impl RunPage {
             },
             headline: PageTable::of(table::headline(sum, &facts, Target::Page)),
             findings: findings(sum),
-            pairs: pair_rows(sum),
+            pairs: sum.pairs.iter().map(PairCells::of).collect(),
             pairs_quality: if sum
                 .pairs
                 .iter()
@@ -285,7 +258,6 @@ impl RunPage {
     /// The page as HTML.
     pub fn render(&self) -> Result<String> {
         render("run.html", self)
-            .map_err(|e| Error::results(files::REPORT, format!("rendering the page failed: {e}")))
     }
 }
 
@@ -301,28 +273,6 @@ fn incomplete(sum: &Summary) -> Option<Incomplete> {
             .collect::<Vec<_>>()
             .join(", "),
     })
-}
-
-/// The pairs table.
-fn pair_rows(sum: &Summary) -> Vec<PairRow> {
-    sum.pairs
-        .iter()
-        .map(|p| {
-            let v = |m| Comparison::of_pair(p, &m);
-            // Accuracy, or a forecast's test MAE.
-            let quality = || v(metrics::TEST_ACC).or_else(|| v(metrics::TEST_MAE));
-            PairRow {
-                a: p.a.into(),
-                b: p.b.into(),
-                n: p.n_pairs,
-                diff: comparison_cell(quality()),
-                p: p_cell(quality()),
-                speed: comparison_cell(v(metrics::SECS_PER_EPOCH)),
-                memory: comparison_cell(v(metrics::PEAK_RSS)),
-                verdict: short_verdict(p),
-            }
-        })
-        .collect()
 }
 
 /// Every run, in the models' order, then by seed.
@@ -341,8 +291,7 @@ fn run_rows(run: &RunFiles, sum: &Summary) -> Vec<RunRow> {
         .map(|r| RunRow {
             model: r.model.into(),
             seed: r.seed,
-            ok: r.status == RunStatus::Ok,
-            status: status_text(r.status),
+            status: r.status,
             hidden: r.hidden_size,
             params: thousands(r.params),
             epochs_run: r.epochs_run,
