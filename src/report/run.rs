@@ -1,5 +1,5 @@
 //! The run report, put together: a run folder's files are loaded
-//! ([`super::load`]), turned into series and verdicts ([`super::model`]),
+//! ([`super::load`]), turned into series and verdicts ([`super::view`]),
 //! drawn ([`super::plot::run`]) and written into the page
 //! ([`super::html::run`]), with `summary.json` next to them.
 

@@ -19,7 +19,7 @@ use crate::analysis::summary::PairSummary;
 use crate::error::{Error, Result};
 use crate::model::Cell;
 use crate::report::findings::short_verdict;
-use crate::report::format::{comparison_cell, p_cell};
+use crate::report::format::{ci_note, comparison_cell, p_cell};
 use crate::report::view::verdict::Comparison;
 use crate::results::files;
 
@@ -56,6 +56,7 @@ fn environment() -> &'static Environment<'static> {
     ENV.get_or_init(|| {
         let mut env = Environment::new();
         env.set_undefined_behavior(UndefinedBehavior::Strict);
+        env.add_global("ci_note", ci_note());
         env.set_auto_escape_callback(|_| AutoEscape::Html);
         env.set_formatter(|out, state, value| {
             if value.is_safe() || !matches!(state.auto_escape(), AutoEscape::Html) {

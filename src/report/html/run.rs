@@ -3,17 +3,17 @@
 //! [`crate::report::findings`].
 
 use serde::Serialize;
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use super::{Figure, ModelTag, PairCells, render};
 use crate::analysis::metrics;
 use crate::analysis::summary::Summary;
-use crate::data::DatasetIdentity;
+use crate::data::{DatasetIdentity, FileIdentity};
 use crate::error::Result;
 use crate::model::Cell;
 use crate::report::answer::Answer;
 use crate::report::findings::{ClaimRow, activation_arithmetic, findings};
-use crate::report::format::{ci_note, machine_line, mib, pct, secs, thousands};
+use crate::report::format::{machine_line, mib, pct, secs, thousands};
 use crate::report::load::RunFiles;
 use crate::report::table::{self, Facts, Table, Target};
 use crate::results::{EnvironmentFile, RunRecord, RunStatus};
@@ -64,14 +64,6 @@ struct Incomplete {
     missing: String,
 }
 
-/// One file of the dataset.
-#[derive(Debug, Clone, Serialize)]
-struct DataFile {
-    path: String,
-    bytes: String,
-    sha256: String,
-}
-
 /// One row of the runs table.
 #[derive(Debug, Clone, Serialize)]
 struct RunRow {
@@ -116,12 +108,11 @@ pub struct RunPage {
     pairs: Vec<PairCells>,
     /// The pairs table's quality column: accuracy, or a forecast's MAE.
     pairs_quality: &'static str,
-    ci_note: String,
     figures: Vec<Figure>,
     command: Option<String>,
     config: Vec<(String, String)>,
     dataset: Vec<(String, String)>,
-    dataset_files: Vec<DataFile>,
+    dataset_files: Vec<FileIdentity>,
     environment: Vec<(String, String)>,
     runs: Vec<RunRow>,
     missing: Vec<MissingRow>,
@@ -189,8 +180,10 @@ impl RunPage {
         };
         let has = |m: Cell| sum.models.contains(&m);
         let d = &run.config.dataset;
-        let (dataset, dataset_files) = dataset_rows(d);
         let run_id = run.run_id();
+        let pairs = &sum.pairs;
+        let forecast_pairs = pairs.iter().all(|p| p.diff(&metrics::TEST_ACC).is_none())
+            && pairs.iter().any(|p| p.ratio(&metrics::TEST_MAE).is_some());
         RunPage {
             title: format!("rnnbench report: {run_id}"),
             run_id,
@@ -225,26 +218,17 @@ impl RunPage {
             headline: PageTable::of(table::headline(sum, &facts, Target::Page)),
             findings: findings(sum),
             pairs: sum.pairs.iter().map(PairCells::of).collect(),
-            pairs_quality: if sum
-                .pairs
-                .iter()
-                .any(|p| p.diff(&metrics::TEST_ACC).is_some())
-                || sum
-                    .pairs
-                    .iter()
-                    .all(|p| p.ratio(&metrics::TEST_MAE).is_none())
-            {
-                "test accuracy a − b (points) [95% CI]"
-            } else {
+            pairs_quality: if forecast_pairs {
                 "test MAE a / b [95% CI]"
+            } else {
+                "test accuracy a − b (points) [95% CI]"
             },
-            ci_note: ci_note(),
             figures,
             command: (!run.config.command_line.is_empty())
                 .then(|| run.config.command_line.join(" ")),
             config: kv_rows(&run.config.config),
-            dataset,
-            dataset_files,
+            dataset: dataset_rows(d),
+            dataset_files: d.files.clone(),
             environment: kv_rows(&run.environment),
             runs: run_rows(run, sum),
             missing: missing_rows(run, sum),
@@ -322,34 +306,19 @@ fn missing_rows(run: &RunFiles, sum: &Summary) -> Vec<MissingRow> {
         .collect()
 }
 
-/// The dataset's facts and its files.
-fn dataset_rows(d: &DatasetIdentity) -> (Vec<(String, String)>, Vec<DataFile>) {
-    let dataset = vec![
-        ("name".to_string(), d.name.clone()),
-        ("train_examples".into(), d.train_examples.to_string()),
-        ("test_examples".into(), d.test_examples.to_string()),
-        ("classes".into(), json_text(&d.classes)),
-        (
-            "train_class_counts".into(),
-            json_text(&d.train_class_counts),
-        ),
-        ("test_class_counts".into(), json_text(&d.test_class_counts)),
+/// The dataset's facts.
+fn dataset_rows(d: &DatasetIdentity) -> Vec<(String, String)> {
+    let rows = [
+        ("name", json!(d.name)),
+        ("train_examples", json!(d.train_examples)),
+        ("test_examples", json!(d.test_examples)),
+        ("classes", json!(d.classes)),
+        ("train_class_counts", json!(d.train_class_counts)),
+        ("test_class_counts", json!(d.test_class_counts)),
     ];
-    let dataset_files = d
-        .files
-        .iter()
-        .map(|f| DataFile {
-            path: f.path.display().to_string(),
-            bytes: f.bytes.to_string(),
-            sha256: f.sha256.clone(),
-        })
-        .collect();
-    (dataset, dataset_files)
-}
-
-/// Compact JSON text of a typed value, as the tables print lists.
-fn json_text<T: Serialize>(v: &T) -> String {
-    serde_json::to_string(v).unwrap_or_default()
+    rows.into_iter()
+        .map(|(k, v)| (k.to_string(), value_text(&v)))
+        .collect()
 }
 
 #[cfg(test)]

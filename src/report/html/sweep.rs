@@ -9,7 +9,7 @@ use crate::model::Cell;
 use crate::probe::environment::Environment;
 use crate::report::answer::Answer;
 use crate::report::findings::{ClaimRow, budget_text, memory_reach_sentences, timing_cell};
-use crate::report::format::{acc_with_ci, ci_note, machine_line};
+use crate::report::format::{acc_with_ci, machine_line};
 use crate::report::sweep_answer::sweep_answer;
 use crate::report::view::length_scaling::LengthScaling;
 use crate::report::view::memory_reach::MemoryReach;
@@ -34,25 +34,20 @@ struct PointRow {
 
 /// Everything the sweep page shows, filled into `sweep.html`.
 #[derive(Debug, Clone, Serialize)]
-pub struct SweepPage {
+pub struct SweepPage<'a> {
     title: String,
-    run_id: String,
+    /// Its run id, jobs and swept options.
+    sweep: &'a SweepSummary,
     dataset: String,
-    points: usize,
     axes_text: String,
-    jobs_total: usize,
-    jobs_ok: usize,
     machine: Option<String>,
-    incomplete: bool,
     notes: Vec<String>,
-    axis_flags: Vec<String>,
     models: Vec<ModelTag>,
     /// The quality column's header and the pair's: accuracy, or a
     /// forecast's test MAE.
     quality_header: &'static str,
     pair_header: &'static str,
     rows: Vec<PointRow>,
-    ci_note: String,
     figures: Vec<Figure>,
     files: Vec<&'static str>,
     point_dirs: Vec<String>,
@@ -111,18 +106,18 @@ struct MemoryRow {
     longest: String,
 }
 
-impl SweepPage {
+impl<'a> SweepPage<'a> {
     /// The page of a sweep from its manifest and summary, with its charts;
     /// `data_warnings` (the points' warnings about their data) join the
     /// notes at the top.
     pub fn new(
         manifest: &SweepManifest,
-        sweep: &SweepSummary,
+        sweep: &'a SweepSummary,
         figures: Vec<Figure>,
         environment: Option<&Environment>,
         claims: &[(String, Vec<ClaimRow>)],
         data_warnings: Vec<String>,
-    ) -> SweepPage {
+    ) -> SweepPage<'a> {
         let mut notes = sweep_notes(manifest, sweep);
         notes.extend(data_warnings);
         let axes_text: Vec<String> = sweep
@@ -133,16 +128,11 @@ impl SweepPage {
         let models = sweep.models();
         SweepPage {
             title: format!("rnnbench sweep: {}", sweep.run_id),
-            run_id: sweep.run_id.clone(),
+            sweep,
             dataset: dataset_label(manifest),
-            points: sweep.points.len(),
             axes_text: axes_text.join(" × "),
-            jobs_total: sweep.jobs_total,
-            jobs_ok: sweep.jobs_ok,
             machine: machine_line(environment, manifest.width()),
-            incomplete: sweep.jobs_ok < sweep.jobs_total,
             notes,
-            axis_flags: sweep.axes.iter().map(|a| a.flag.clone()).collect(),
             models: models.iter().map(|&m| m.into()).collect(),
             quality_header: if sweep.is_forecast() {
                 "test MAE"
@@ -155,7 +145,6 @@ impl SweepPage {
                 "Δ accuracy (points)"
             },
             rows: point_rows(sweep, &models),
-            ci_note: ci_note(),
             figures,
             files: vec![files::SWEEP, files::SUMMARY],
             point_dirs: sweep
