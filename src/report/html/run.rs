@@ -95,8 +95,8 @@ pub struct RunPage {
     title: String,
     run_id: String,
     dataset_name: String,
-    models: String,
-    seeds: String,
+    models: Vec<&'static str>,
+    seeds: Vec<u64>,
     machine: Option<String>,
     answer: Option<Answer>,
     incomplete: Option<Incomplete>,
@@ -188,18 +188,8 @@ impl RunPage {
             title: format!("rnnbench report: {run_id}"),
             run_id,
             dataset_name: d.name.clone(),
-            models: sum
-                .models
-                .iter()
-                .map(|m| m.display_name())
-                .collect::<Vec<_>>()
-                .join(", "),
-            seeds: sum
-                .planned_seeds
-                .iter()
-                .map(|s| s.to_string())
-                .collect::<Vec<_>>()
-                .join(", "),
+            models: sum.models.iter().map(|m| m.display_name()).collect(),
+            seeds: sum.planned_seeds.clone(),
             // Which cell is faster depends on the device, the threads and
             // the kernel path (libtorch's CPU LSTM uses oneDNN, its GRU does
             // not): say it where the verdict is read.
