@@ -1,5 +1,5 @@
 //! The run report, put together: a run folder's files are loaded
-//! ([`super::load`]), turned into series and verdicts ([`super::model`]),
+//! ([`super::load`]), turned into series and verdicts ([`super::view`]),
 //! drawn ([`super::plot::run`]) and written into the page
 //! ([`super::html::run`]), with `summary.json` next to them.
 
@@ -17,9 +17,12 @@ use super::view::memory_reach::MemoryReach;
 use super::view::pooling_effect::PoolingRow;
 use super::view::references::references_for;
 use super::view::series;
+use super::view::verdict::Comparison;
+use crate::analysis::metrics;
 use crate::analysis::stats::Scale;
 use crate::analysis::summary::Summary;
 use crate::error::Result;
+use crate::model::Cell;
 use crate::results::{ForecastRow, files, write_json_atomic};
 
 /// File names of the charts the report writes next to `report.html`.
@@ -192,11 +195,10 @@ pub(crate) fn run_claims(
         pooling,
         series: run.config.channels > 0,
     });
-    let kernel = summary.kernel_check.as_ref().and_then(|k| {
-        k.pairs
-            .iter()
-            .find(|p| p.a == crate::model::Cell::Lstm && p.b == crate::model::Cell::Gru)
-    });
+    let lstm_gru = |a: Cell, b: Cell| (a, b) == (Cell::Lstm, Cell::Gru);
+    let kernel = summary.kernel_check.as_ref();
+    let kernel = kernel.and_then(|k| k.pairs.iter().find(|p| lstm_gru(p.a, p.b)));
+    let pair = summary.pairs.iter().find(|p| lstm_gru(p.a, p.b));
     let run_kernels = run.kernels();
     claim_rows(
         &claims,
@@ -205,12 +207,9 @@ pub(crate) fn run_claims(
             kernel,
             run_kernels: &run_kernels,
             kernel_choice: run.config.config.kernel,
-            step_p99: summary
-                .pairs
-                .iter()
-                .find(|p| p.a == crate::model::Cell::Lstm && p.b == crate::model::Cell::Gru)
-                .and_then(|p| p.ratio(&crate::analysis::metrics::LATENCY_STEP_P99))
-                .map(crate::report::view::verdict::Comparison::of_ratio),
+            step_p99: pair
+                .and_then(|p| p.ratio(&metrics::LATENCY_STEP_P99))
+                .map(Comparison::of_ratio),
         },
     )
 }
@@ -237,10 +236,7 @@ pub fn render_run(dir: &Path) -> Result<PathBuf> {
 
 /// [`render_run`] with the caller's decision on the CSV files.
 pub fn render_run_with(dir: &Path, csv: Csv) -> Result<PathBuf> {
-    let run = RunFiles::load(dir)?;
-    fill_time_to_target(&run, csv)?;
-    let forecasts = fill_forecasts(&run, csv)?;
-    render(&run, csv, &forecasts).map(|(page, ..)| page)
+    finished(&RunFiles::load(dir)?, csv).map(|f| f.html)
 }
 
 /// Fills in `runs.csv`'s time to target (`secs_to_target`,

@@ -10,7 +10,7 @@ use std::path::Path;
 use super::findings::ClaimRow;
 use super::html::Figure;
 use super::html::sweep::SweepPage;
-use super::load::SweepFiles;
+use super::load::{RunFiles, SweepFiles};
 use super::plot::sweep::{Quality, draw_sweep_axis};
 use super::run::{Csv, FinishedRun, render_run_with, run_claims};
 use super::terminal::{sweep_claim_lines, sweep_first_screen, sweep_table};
@@ -46,39 +46,29 @@ fn finish_sweep_with(root: &Path, csv: Csv) -> Result<FinishedRun> {
     let loaded = SweepFiles::load(root)?;
     let sweep = summarize_sweep(&loaded);
     let figures = draw_axis_charts(root, &sweep)?;
-    let environment = loaded
+    // The points with runs: their files and their summary.
+    let ran: Vec<(&RunFiles, &PointSummary)> = loaded
         .points
         .iter()
-        .filter_map(|p| p.run.as_ref())
-        .find_map(|r| r.environment.as_ref().and_then(EnvironmentFile::first));
+        .zip(&sweep.points)
+        .filter_map(|(files, point)| Some((files.run.as_ref()?, point)))
+        .collect();
+    let environment = ran
+        .iter()
+        .find_map(|(r, _)| r.environment.as_ref().and_then(EnvironmentFile::first));
     // The claims per point; claim 5 (long-range memory) from the sweep's
     // reach over every distance.
-    let claims: Vec<(String, Vec<ClaimRow>)> = loaded
-        .points
+    let claims: Vec<(String, Vec<ClaimRow>)> = ran
         .iter()
-        .zip(&sweep.points)
-        .filter_map(|(files, point)| {
-            let run = files.run.as_ref()?;
-            let summary = point.summary.as_ref()?;
-            Some((
-                point.id.clone(),
-                run_claims(
-                    run,
-                    summary,
-                    &sweep.memory_reach,
-                    Some(sweep.pooling_effect.as_slice()),
-                ),
-            ))
+        .filter_map(|(run, point)| {
+            let pooling = Some(sweep.pooling_effect.as_slice());
+            let rows = run_claims(run, point.summary.as_ref()?, &sweep.memory_reach, pooling);
+            Some((point.id.clone(), rows))
         })
         .collect();
-    let warned: Vec<(&str, &[String])> = loaded
-        .points
+    let warned: Vec<(&str, &[String])> = ran
         .iter()
-        .zip(&sweep.points)
-        .filter_map(|(files, point)| {
-            let run = files.run.as_ref()?;
-            Some((point.id.as_str(), run.config.data_warnings.as_slice()))
-        })
+        .map(|(run, point)| (point.id.as_str(), run.config.data_warnings.as_slice()))
         .collect();
     let across = across_sweep(&claims);
     write_json_atomic(
@@ -100,12 +90,10 @@ fn finish_sweep_with(root: &Path, csv: Csv) -> Result<FinishedRun> {
     let path = root.join(files::REPORT);
     crate::results::write_atomic(&path, page.as_bytes())?;
     // A merge's duplicates, which each point's page lists.
-    let duplicates: Vec<String> = loaded
-        .points
+    let duplicates: Vec<String> = ran
         .iter()
-        .zip(&sweep.points)
-        .filter_map(|(files, point)| Some((files.run.as_ref()?, &point.id)))
-        .flat_map(|(run, id)| {
+        .flat_map(|(run, point)| {
+            let id = &point.id;
             run.config
                 .duplicate_notes()
                 .map(move |n| format!("{id}: {n}"))
@@ -124,22 +112,18 @@ fn finish_sweep_with(root: &Path, csv: Csv) -> Result<FinishedRun> {
 /// memory.
 fn draw_axis_charts(root: &Path, sweep: &SweepSummary) -> Result<Vec<Figure>> {
     let mut figures = Vec::new();
-    // A forecast's sweep draws its test MAE where accuracy would be.
     let forecast = sweep.is_forecast();
     for (i, axis) in sweep.axes.iter().enumerate() {
         let file = axis_chart_file(&axis.key);
-        let lines;
-        let quality = if forecast {
-            lines = axis_lines(sweep, i, &metrics::TEST_MAE);
-            (lines.as_slice(), Quality::ForecastError)
+        let (metric, quality, first) = if forecast {
+            (metrics::TEST_MAE, Quality::ForecastError, "test MAE")
         } else {
-            lines = axis_lines(sweep, i, &metrics::TEST_ACC);
-            (lines.as_slice(), Quality::Accuracy)
+            (metrics::TEST_ACC, Quality::Accuracy, "test accuracy")
         };
         draw_sweep_axis(
             &root.join(&file),
             axis,
-            quality,
+            (&axis_lines(sweep, i, &metric), quality),
             &axis_lines(sweep, i, &metrics::SECS_PER_EPOCH),
             &axis_lines(sweep, i, &metrics::PEAK_RSS),
             sweep
@@ -156,11 +140,6 @@ fn draw_axis_charts(root: &Path, sweep: &SweepSummary) -> Result<Vec<Figure>> {
                 " The dashed grey line is chance (1 / the number of key classes)."
             }
             _ => "",
-        };
-        let first = if forecast {
-            "test MAE"
-        } else {
-            "test accuracy"
         };
         figures.push(Figure {
             alt: format!(

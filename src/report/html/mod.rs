@@ -14,7 +14,14 @@ use minijinja::value::Serde;
 use minijinja::{AutoEscape, Environment, UndefinedBehavior, Value};
 use serde::Serialize;
 
+use crate::analysis::metrics;
+use crate::analysis::summary::PairSummary;
+use crate::error::{Error, Result};
 use crate::model::Cell;
+use crate::report::findings::short_verdict;
+use crate::report::format::{ci_note, comparison_cell, p_cell};
+use crate::report::view::verdict::Comparison;
+use crate::results::files;
 
 /// The templates, by name.
 const TEMPLATES: [(&str, &str); 4] = [
@@ -49,6 +56,7 @@ fn environment() -> &'static Environment<'static> {
     ENV.get_or_init(|| {
         let mut env = Environment::new();
         env.set_undefined_behavior(UndefinedBehavior::Strict);
+        env.add_global("ci_note", ci_note());
         env.set_auto_escape_callback(|_| AutoEscape::Html);
         env.set_formatter(|out, state, value| {
             if value.is_safe() || !matches!(state.auto_escape(), AutoEscape::Html) {
@@ -73,12 +81,14 @@ fn environment() -> &'static Environment<'static> {
 
 /// Renders template `name` with `context`. A failure is a bug in a
 /// template, reported with its name and line.
-pub fn render<C: Serialize>(name: &str, context: &C) -> std::result::Result<String, String> {
-    let env = environment();
-    let template = env.get_template(name).map_err(|e| format!("{e:#}"))?;
+pub fn render<C: Serialize>(name: &str, context: &C) -> Result<String> {
+    let fail = |e: String| Error::results(files::REPORT, format!("rendering the page failed: {e}"));
+    let template = environment()
+        .get_template(name)
+        .map_err(|e| fail(format!("{e:#}")))?;
     template
         .render(Value::from(Serde(context)))
-        .map_err(|e| format!("template {name}: {e:#}"))
+        .map_err(|e| fail(format!("template {name}: {e:#}")))
 }
 
 /// A model as the pages show it: name and colour swatch.
@@ -108,6 +118,39 @@ pub struct Figure {
     pub alt: String,
     /// Caption under the image.
     pub caption: String,
+}
+
+/// One pair's cells, as the run page's pairs table and the sweep page's
+/// verdict table show them: the quality figure is accuracy `a − b`, or a
+/// forecast's test MAE `a / b`.
+#[derive(Debug, Clone, Serialize)]
+struct PairCells {
+    a: ModelTag,
+    b: ModelTag,
+    n: usize,
+    diff: String,
+    p: String,
+    speed: String,
+    memory: String,
+    /// Accuracy and speed in the one vocabulary ([`short_verdict`]).
+    verdict: String,
+}
+
+impl PairCells {
+    fn of(pair: &PairSummary) -> PairCells {
+        let v = |m| Comparison::of_pair(pair, &m);
+        let quality = || v(metrics::TEST_ACC).or_else(|| v(metrics::TEST_MAE));
+        PairCells {
+            a: pair.a.into(),
+            b: pair.b.into(),
+            n: pair.n_pairs,
+            diff: comparison_cell(quality()),
+            p: p_cell(quality()),
+            speed: comparison_cell(v(metrics::SECS_PER_EPOCH)),
+            memory: comparison_cell(v(metrics::PEAK_RSS)),
+            verdict: short_verdict(pair),
+        }
+    }
 }
 
 #[cfg(test)]

@@ -3,23 +3,20 @@
 //! [`crate::report::findings`].
 
 use serde::Serialize;
-use serde_json::Value;
+use serde_json::{Value, json};
 
-use super::{Figure, ModelTag, render};
+use super::{Figure, ModelTag, PairCells, render};
 use crate::analysis::metrics;
 use crate::analysis::summary::Summary;
-use crate::data::DatasetIdentity;
-use crate::error::{Error, Result};
+use crate::data::{DatasetIdentity, FileIdentity};
+use crate::error::Result;
 use crate::model::Cell;
 use crate::report::answer::Answer;
-use crate::report::findings::{ClaimRow, activation_arithmetic, findings, short_verdict};
-use crate::report::format::{
-    ci_note, comparison_cell, machine_line, mib, p_cell, pct, secs, thousands,
-};
+use crate::report::findings::{ClaimRow, activation_arithmetic, findings};
+use crate::report::format::{machine_line, mib, pct, secs, thousands};
 use crate::report::load::RunFiles;
 use crate::report::table::{self, Facts, Table, Target};
-use crate::report::view::verdict::Comparison;
-use crate::results::{EnvironmentFile, RunRecord, RunStatus, files};
+use crate::results::{EnvironmentFile, RunRecord, RunStatus};
 
 /// A [`Table`] as the page draws it: headers, then per model its swatch
 /// and its cells, each with whether it holds a number.
@@ -59,20 +56,6 @@ impl PageTable {
     }
 }
 
-/// One row of the paired-comparisons table.
-#[derive(Debug, Clone, Serialize)]
-struct PairRow {
-    a: ModelTag,
-    b: ModelTag,
-    n: usize,
-    diff: String,
-    p: String,
-    speed: String,
-    memory: String,
-    /// Accuracy and speed in the one vocabulary ([`short_verdict`]).
-    verdict: String,
-}
-
 /// The incomplete-run banner.
 #[derive(Debug, Clone, Serialize)]
 struct Incomplete {
@@ -81,21 +64,12 @@ struct Incomplete {
     missing: String,
 }
 
-/// One file of the dataset.
-#[derive(Debug, Clone, Serialize)]
-struct DataFile {
-    path: String,
-    bytes: String,
-    sha256: String,
-}
-
 /// One row of the runs table.
 #[derive(Debug, Clone, Serialize)]
 struct RunRow {
     model: ModelTag,
     seed: u64,
-    ok: bool,
-    status: &'static str,
+    status: RunStatus,
     hidden: i64,
     params: String,
     epochs_run: u32,
@@ -121,8 +95,8 @@ pub struct RunPage {
     title: String,
     run_id: String,
     dataset_name: String,
-    models: String,
-    seeds: String,
+    models: Vec<&'static str>,
+    seeds: Vec<u64>,
     machine: Option<String>,
     answer: Option<Answer>,
     incomplete: Option<Incomplete>,
@@ -131,15 +105,14 @@ pub struct RunPage {
     headline: PageTable,
     /// The notes no other part says ([`crate::report::findings::findings`]).
     findings: Vec<String>,
-    pairs: Vec<PairRow>,
+    pairs: Vec<PairCells>,
     /// The pairs table's quality column: accuracy, or a forecast's MAE.
     pairs_quality: &'static str,
-    ci_note: String,
     figures: Vec<Figure>,
     command: Option<String>,
     config: Vec<(String, String)>,
     dataset: Vec<(String, String)>,
-    dataset_files: Vec<DataFile>,
+    dataset_files: Vec<FileIdentity>,
     environment: Vec<(String, String)>,
     runs: Vec<RunRow>,
     missing: Vec<MissingRow>,
@@ -187,15 +160,6 @@ fn kv_rows<T: Serialize>(value: &T) -> Vec<(String, String)> {
     rows
 }
 
-fn status_text(s: RunStatus) -> &'static str {
-    match s {
-        RunStatus::Ok => "ok",
-        RunStatus::Diverged => "diverged",
-        RunStatus::Interrupted => "interrupted",
-        RunStatus::Failed => "failed",
-    }
-}
-
 impl RunPage {
     /// The page of `run`, with `summary` (of its runs), its charts and the
     /// notes to show at the top.
@@ -216,24 +180,16 @@ impl RunPage {
         };
         let has = |m: Cell| sum.models.contains(&m);
         let d = &run.config.dataset;
-        let (dataset, dataset_files) = dataset_rows(d);
         let run_id = run.run_id();
+        let pairs = &sum.pairs;
+        let forecast_pairs = pairs.iter().all(|p| p.diff(&metrics::TEST_ACC).is_none())
+            && pairs.iter().any(|p| p.ratio(&metrics::TEST_MAE).is_some());
         RunPage {
             title: format!("rnnbench report: {run_id}"),
             run_id,
             dataset_name: d.name.clone(),
-            models: sum
-                .models
-                .iter()
-                .map(|m| m.display_name())
-                .collect::<Vec<_>>()
-                .join(", "),
-            seeds: sum
-                .planned_seeds
-                .iter()
-                .map(|s| s.to_string())
-                .collect::<Vec<_>>()
-                .join(", "),
+            models: sum.models.iter().map(|m| m.display_name()).collect(),
+            seeds: sum.planned_seeds.clone(),
             // Which cell is faster depends on the device, the threads and
             // the kernel path (libtorch's CPU LSTM uses oneDNN, its GRU does
             // not): say it where the verdict is read.
@@ -251,27 +207,18 @@ impl RunPage {
             },
             headline: PageTable::of(table::headline(sum, &facts, Target::Page)),
             findings: findings(sum),
-            pairs: pair_rows(sum),
-            pairs_quality: if sum
-                .pairs
-                .iter()
-                .any(|p| p.diff(&metrics::TEST_ACC).is_some())
-                || sum
-                    .pairs
-                    .iter()
-                    .all(|p| p.ratio(&metrics::TEST_MAE).is_none())
-            {
-                "test accuracy a − b (points) [95% CI]"
-            } else {
+            pairs: sum.pairs.iter().map(PairCells::of).collect(),
+            pairs_quality: if forecast_pairs {
                 "test MAE a / b [95% CI]"
+            } else {
+                "test accuracy a − b (points) [95% CI]"
             },
-            ci_note: ci_note(),
             figures,
             command: (!run.config.command_line.is_empty())
                 .then(|| run.config.command_line.join(" ")),
             config: kv_rows(&run.config.config),
-            dataset,
-            dataset_files,
+            dataset: dataset_rows(d),
+            dataset_files: d.files.clone(),
             environment: kv_rows(&run.environment),
             runs: run_rows(run, sum),
             missing: missing_rows(run, sum),
@@ -285,7 +232,6 @@ impl RunPage {
     /// The page as HTML.
     pub fn render(&self) -> Result<String> {
         render("run.html", self)
-            .map_err(|e| Error::results(files::REPORT, format!("rendering the page failed: {e}")))
     }
 }
 
@@ -301,28 +247,6 @@ fn incomplete(sum: &Summary) -> Option<Incomplete> {
             .collect::<Vec<_>>()
             .join(", "),
     })
-}
-
-/// The pairs table.
-fn pair_rows(sum: &Summary) -> Vec<PairRow> {
-    sum.pairs
-        .iter()
-        .map(|p| {
-            let v = |m| Comparison::of_pair(p, &m);
-            // Accuracy, or a forecast's test MAE.
-            let quality = || v(metrics::TEST_ACC).or_else(|| v(metrics::TEST_MAE));
-            PairRow {
-                a: p.a.into(),
-                b: p.b.into(),
-                n: p.n_pairs,
-                diff: comparison_cell(quality()),
-                p: p_cell(quality()),
-                speed: comparison_cell(v(metrics::SECS_PER_EPOCH)),
-                memory: comparison_cell(v(metrics::PEAK_RSS)),
-                verdict: short_verdict(p),
-            }
-        })
-        .collect()
 }
 
 /// Every run, in the models' order, then by seed.
@@ -341,8 +265,7 @@ fn run_rows(run: &RunFiles, sum: &Summary) -> Vec<RunRow> {
         .map(|r| RunRow {
             model: r.model.into(),
             seed: r.seed,
-            ok: r.status == RunStatus::Ok,
-            status: status_text(r.status),
+            status: r.status,
             hidden: r.hidden_size,
             params: thousands(r.params),
             epochs_run: r.epochs_run,
@@ -373,34 +296,19 @@ fn missing_rows(run: &RunFiles, sum: &Summary) -> Vec<MissingRow> {
         .collect()
 }
 
-/// The dataset's facts and its files.
-fn dataset_rows(d: &DatasetIdentity) -> (Vec<(String, String)>, Vec<DataFile>) {
-    let dataset = vec![
-        ("name".to_string(), d.name.clone()),
-        ("train_examples".into(), d.train_examples.to_string()),
-        ("test_examples".into(), d.test_examples.to_string()),
-        ("classes".into(), json_text(&d.classes)),
-        (
-            "train_class_counts".into(),
-            json_text(&d.train_class_counts),
-        ),
-        ("test_class_counts".into(), json_text(&d.test_class_counts)),
+/// The dataset's facts.
+fn dataset_rows(d: &DatasetIdentity) -> Vec<(String, String)> {
+    let rows = [
+        ("name", json!(d.name)),
+        ("train_examples", json!(d.train_examples)),
+        ("test_examples", json!(d.test_examples)),
+        ("classes", json!(d.classes)),
+        ("train_class_counts", json!(d.train_class_counts)),
+        ("test_class_counts", json!(d.test_class_counts)),
     ];
-    let dataset_files = d
-        .files
-        .iter()
-        .map(|f| DataFile {
-            path: f.path.display().to_string(),
-            bytes: f.bytes.to_string(),
-            sha256: f.sha256.clone(),
-        })
-        .collect();
-    (dataset, dataset_files)
-}
-
-/// Compact JSON text of a typed value, as the tables print lists.
-fn json_text<T: Serialize>(v: &T) -> String {
-    serde_json::to_string(v).unwrap_or_default()
+    rows.into_iter()
+        .map(|(k, v)| (k.to_string(), value_text(&v)))
+        .collect()
 }
 
 #[cfg(test)]

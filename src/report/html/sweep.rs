@@ -3,20 +3,18 @@
 use crate::analysis::metrics;
 use serde::Serialize;
 
-use super::{Figure, ModelTag, render};
-use crate::error::{Error, Result};
+use super::{Figure, ModelTag, PairCells, render};
+use crate::error::Result;
 use crate::model::Cell;
 use crate::probe::environment::Environment;
 use crate::report::answer::Answer;
-use crate::report::findings::{
-    ClaimRow, budget_text, memory_reach_sentences, short_verdict, timing_cell,
-};
-use crate::report::format::{acc_with_ci, ci_note, comparison_cell, machine_line, p_cell};
+use crate::report::findings::{ClaimRow, budget_text, memory_reach_sentences, timing_cell};
+use crate::report::format::{acc_with_ci, machine_line};
 use crate::report::sweep_answer::sweep_answer;
 use crate::report::view::length_scaling::LengthScaling;
 use crate::report::view::memory_reach::MemoryReach;
 use crate::report::view::sweep::SweepSummary;
-use crate::report::view::verdict::{Comparison, speed_rests_on_disturbed};
+use crate::report::view::verdict::speed_rests_on_disturbed;
 use crate::results::{SweepManifest, files};
 
 /// One row of the verdict table.
@@ -34,38 +32,22 @@ struct PointRow {
     timing_disturbed: bool,
 }
 
-/// The first pair's cells of a row.
-#[derive(Debug, Clone, Serialize)]
-struct PairCells {
-    a: &'static str,
-    b: &'static str,
-    diff: String,
-    p: String,
-    ratio: String,
-    verdict: String,
-}
-
 /// Everything the sweep page shows, filled into `sweep.html`.
 #[derive(Debug, Clone, Serialize)]
-pub struct SweepPage {
+pub struct SweepPage<'a> {
     title: String,
-    run_id: String,
+    /// Its run id, jobs and swept options.
+    sweep: &'a SweepSummary,
     dataset: String,
-    points: usize,
     axes_text: String,
-    jobs_total: usize,
-    jobs_ok: usize,
     machine: Option<String>,
-    incomplete: bool,
     notes: Vec<String>,
-    axis_flags: Vec<String>,
     models: Vec<ModelTag>,
     /// The quality column's header and the pair's: accuracy, or a
     /// forecast's test MAE.
     quality_header: &'static str,
     pair_header: &'static str,
     rows: Vec<PointRow>,
-    ci_note: String,
     figures: Vec<Figure>,
     files: Vec<&'static str>,
     point_dirs: Vec<String>,
@@ -124,18 +106,18 @@ struct MemoryRow {
     longest: String,
 }
 
-impl SweepPage {
+impl<'a> SweepPage<'a> {
     /// The page of a sweep from its manifest and summary, with its charts;
     /// `data_warnings` (the points' warnings about their data) join the
     /// notes at the top.
     pub fn new(
         manifest: &SweepManifest,
-        sweep: &SweepSummary,
+        sweep: &'a SweepSummary,
         figures: Vec<Figure>,
         environment: Option<&Environment>,
         claims: &[(String, Vec<ClaimRow>)],
         data_warnings: Vec<String>,
-    ) -> SweepPage {
+    ) -> SweepPage<'a> {
         let mut notes = sweep_notes(manifest, sweep);
         notes.extend(data_warnings);
         let axes_text: Vec<String> = sweep
@@ -146,16 +128,11 @@ impl SweepPage {
         let models = sweep.models();
         SweepPage {
             title: format!("rnnbench sweep: {}", sweep.run_id),
-            run_id: sweep.run_id.clone(),
+            sweep,
             dataset: dataset_label(manifest),
-            points: sweep.points.len(),
             axes_text: axes_text.join(" × "),
-            jobs_total: sweep.jobs_total,
-            jobs_ok: sweep.jobs_ok,
             machine: machine_line(environment, manifest.width()),
-            incomplete: sweep.jobs_ok < sweep.jobs_total,
             notes,
-            axis_flags: sweep.axes.iter().map(|a| a.flag.clone()).collect(),
             models: models.iter().map(|&m| m.into()).collect(),
             quality_header: if sweep.is_forecast() {
                 "test MAE"
@@ -168,7 +145,6 @@ impl SweepPage {
                 "Δ accuracy (points)"
             },
             rows: point_rows(sweep, &models),
-            ci_note: ci_note(),
             figures,
             files: vec![files::SWEEP, files::SUMMARY],
             point_dirs: sweep
@@ -188,7 +164,6 @@ impl SweepPage {
     /// The page as HTML.
     pub fn render(&self) -> Result<String> {
         render("sweep.html", self)
-            .map_err(|e| Error::results(files::REPORT, format!("rendering the page failed: {e}")))
     }
 }
 
@@ -247,7 +222,6 @@ fn sweep_notes(manifest: &SweepManifest, sweep: &SweepSummary) -> Vec<String> {
     notes
 }
 
-/// The verdict table, one row per point.
 /// A forecast's test MAE with its interval, as the sweep table shows it.
 fn mae_with_ci(e: Option<crate::analysis::stats::Estimate>) -> String {
     let f = crate::report::table::unit_format(metrics::TEST_MAE.unit);
@@ -264,6 +238,7 @@ fn mae_with_ci(e: Option<crate::analysis::stats::Estimate>) -> String {
     }
 }
 
+/// The verdict table, one row per point.
 fn point_rows(sweep: &SweepSummary, models: &[Cell]) -> Vec<PointRow> {
     sweep
         .points
@@ -304,19 +279,7 @@ fn point_rows(sweep: &SweepSummary, models: &[Cell]) -> Vec<PointRow> {
                 .summary
                 .as_ref()
                 .and_then(|s| s.pairs.first())
-                .map(|pair| {
-                    let v = |m| Comparison::of_pair(pair, &m);
-                    // Accuracy, or a forecast's test MAE.
-                    let quality = || v(metrics::TEST_ACC).or_else(|| v(metrics::TEST_MAE));
-                    PairCells {
-                        a: pair.a.display_name(),
-                        b: pair.b.display_name(),
-                        diff: comparison_cell(quality()),
-                        p: p_cell(quality()),
-                        ratio: comparison_cell(v(metrics::SECS_PER_EPOCH)),
-                        verdict: short_verdict(pair),
-                    }
-                }),
+                .map(PairCells::of),
             timing: p.summary.as_ref().map_or("—".to_string(), timing_cell),
             timing_disturbed: p.summary.as_ref().is_some_and(|s| {
                 s.pairs
@@ -367,16 +330,21 @@ fn length_section(l: &LengthScaling) -> LengthSection {
                     .secs_per_epoch
                     .iter()
                     .zip(&r.train_bytes)
-                    .map(|(t, b)| {
+                    .map(|(&t, b)| {
                         (
-                            t.map_or("—".into(), |t| format!("{t:.2}")),
+                            two_places(t),
                             b.map_or("—".into(), |b| format!("{:.0}", b / (1024.0 * 1024.0))),
                         )
                     })
                     .collect(),
-                time_exponent: r.time_exponent.map_or("—".into(), |k| format!("{k:.2}")),
-                memory_exponent: r.memory_exponent.map_or("—".into(), |k| format!("{k:.2}")),
+                time_exponent: two_places(r.time_exponent),
+                memory_exponent: two_places(r.memory_exponent),
             })
             .collect(),
     }
+}
+
+/// `x` with two decimals, `—` when absent.
+fn two_places(x: Option<f64>) -> String {
+    x.map_or("—".into(), |x| format!("{x:.2}"))
 }

@@ -7,7 +7,7 @@
 
 use serde::Serialize;
 
-use crate::config::{Axis, AxisValue};
+use crate::config::Axis;
 
 /// How the values of a swept option are laid out on x.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -37,11 +37,16 @@ impl AxisLayout {
     /// (log when the option is a size and every value is positive), else
     /// categorical.
     pub fn of(axis: &Axis) -> AxisLayout {
-        let labels: Vec<String> = axis.values.iter().map(value_label).collect();
-        let numbers: Option<Vec<f64>> = axis.values.iter().map(value_number).collect();
+        let labels = axis.labels();
+        // Numbers only: booleans and choices are `None`.
+        let numbers: Option<Vec<f64>> = axis
+            .values
+            .iter()
+            .map(|v| v.as_f64().filter(|x| x.is_finite()))
+            .collect();
         match numbers {
             Some(xs) if !xs.is_empty() => {
-                let scale = if axis_is_size(axis) && xs.iter().all(|&x| x > 0.0) {
+                let scale = if axis.is_size() && xs.iter().all(|&x| x > 0.0) {
                     XScale::Log
                 } else {
                     XScale::Linear
@@ -62,24 +67,10 @@ impl AxisLayout {
     }
 }
 
-/// A value's label (`64`, `0.001`, `last`).
-pub fn value_label(v: &AxisValue) -> String {
-    v.label()
-}
-
-/// A value as a number (numbers only; booleans and choices are `None`).
-pub fn value_number(v: &AxisValue) -> Option<f64> {
-    v.as_f64().filter(|x| x.is_finite())
-}
-
-/// Whether the option's values are sizes (its declared scale is log).
-pub fn axis_is_size(axis: &Axis) -> bool {
-    axis.is_size()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::AxisValue;
     use crate::config::GRID_OPTIONS;
 
     fn axis(key: &str, values: &[&str]) -> Axis {

@@ -67,11 +67,6 @@ impl SweepSummary {
             .next()
             .unwrap_or_default()
     }
-
-    /// Every model of any point, in order of first appearance.
-    pub fn all_models(&self) -> Vec<Cell> {
-        sweep_models(&self.points)
-    }
 }
 
 /// The summary of a sweep folder's files.
@@ -135,7 +130,8 @@ pub fn summarize_sweep(sweep: &SweepFiles) -> SweepSummary {
             })
         })
         .collect();
-    let memory_reach = memory_reach(&sweep_models(&points), &reach_inputs);
+    let models = sweep_models(&points);
+    let memory_reach = memory_reach(&models, &reach_inputs);
     let others: Vec<Vec<(String, String)>> = points
         .iter()
         .map(|p| {
@@ -159,8 +155,8 @@ pub fn summarize_sweep(sweep: &SweepFiles) -> SweepSummary {
             })
         })
         .collect();
-    let pooling_effect = pooling_effect(&sweep_models(&points), &pooling_inputs);
-    let length_scaling = length_scaling(&sweep.manifest.grid.axes, &points, &sweep_models(&points));
+    let pooling_effect = pooling_effect(&models, &pooling_inputs);
+    let length_scaling = length_scaling(&sweep.manifest.grid.axes, &points, &models);
     SweepSummary {
         run_id: sweep.manifest.run_id.clone(),
         axes: sweep.manifest.grid.axes.clone(),
@@ -240,7 +236,7 @@ pub fn axis_lines(sweep: &SweepSummary, axis: usize, metric: &Metric) -> Vec<Swe
     }
     let mut lines = Vec::new();
     for (gi, group) in groups.iter().enumerate() {
-        for model in sweep.all_models() {
+        for model in sweep_models(&sweep.points) {
             let mut points = Vec::new();
             for p in sweep.points.iter().filter(|p| others(p) == *group) {
                 let Some(index) = p.value_of(&ax.key).and_then(|v| layout.index_of(v)) else {
