@@ -5,10 +5,9 @@ use tch::{Device, Kind, Tensor};
 
 use crate::analysis::forecast::{Errors, Scored, window_mae};
 use crate::data::forecast::{ForecastData, ForecastSplit};
-use crate::data::{Encoded, eval_batches};
+use crate::data::{BatchData, Encoded, eval_batches};
 use crate::error::Result;
 use crate::model::Classifier;
-use crate::train::fit::batch_loss;
 
 /// Examples per evaluation batch (no gradients are kept, so larger than training).
 pub const EVAL_BATCH_SIZE: usize = 256;
@@ -189,6 +188,22 @@ pub fn macro_f1(labels: &[i64], predictions: &[i64]) -> f64 {
         })
         .sum();
     total / classes.len() as f64
+}
+
+/// The loss of `outputs` on `batch`: cross-entropy against the labels, or a
+/// forecast's squared error against the scaled targets, reduced as
+/// `reduction` says (a mean is per example, or per target for a forecast).
+pub fn batch_loss(
+    outputs: &Tensor,
+    batch: &BatchData,
+    device: Device,
+    reduction: tch::Reduction,
+) -> Result<Tensor> {
+    if batch.horizon > 0 {
+        return Ok(outputs.f_mse_loss(&batch.target_tensor(device), reduction)?);
+    }
+    let labels = Tensor::from_slice(&batch.labels).to_device(device);
+    Ok(outputs.f_cross_entropy_loss::<Tensor>(&labels, None, reduction, -100, 0.0)?)
 }
 
 #[cfg(test)]

@@ -8,7 +8,9 @@ use indicatif::ProgressBar;
 use tch::nn::OptimizerConfig;
 use tch::{Device, Kind, Tensor, nn};
 
-use super::eval::{ForecastScore, evaluate, forecast_outputs, macro_f1, score_forecast};
+use super::eval::{
+    ForecastScore, batch_loss, evaluate, forecast_outputs, macro_f1, score_forecast,
+};
 use crate::analysis::disturbance::{DisturbanceRule, EpochTiming, clean_epochs, disturbed_epochs};
 use crate::config::Config;
 use crate::data::{BatchData, Prepared, padding_fraction};
@@ -77,22 +79,6 @@ pub fn train_step(
     }
     optimizer.step();
     Ok((logits, labels, loss))
-}
-
-/// The loss of `outputs` on `batch`: cross-entropy against the labels, or a
-/// forecast's squared error against the scaled targets, reduced as
-/// `reduction` says (a mean is per example, or per target for a forecast).
-pub fn batch_loss(
-    outputs: &Tensor,
-    batch: &BatchData,
-    device: Device,
-    reduction: tch::Reduction,
-) -> Result<Tensor> {
-    if batch.horizon > 0 {
-        return Ok(outputs.f_mse_loss(&batch.target_tensor(device), reduction)?);
-    }
-    let labels = Tensor::from_slice(&batch.labels).to_device(device);
-    Ok(outputs.f_cross_entropy_loss::<Tensor>(&labels, None, reduction, -100, 0.0)?)
 }
 
 /// Adam with the configuration's learning rate and weight decay.

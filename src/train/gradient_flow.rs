@@ -6,7 +6,7 @@ use tch::{Device, Kind, Tensor};
 use crate::data::Encoded;
 use crate::error::Result;
 use crate::model::Classifier;
-use crate::train::fit::batch_loss;
+use crate::train::eval::batch_loss;
 
 /// Examples in the fixed batch of long reviews.
 pub const GRADIENT_FLOW_EXAMPLES: usize = 32;
