@@ -642,6 +642,9 @@ criterion_group! {
 }
 
 fn main() {
+    // The allocator compare's workers train under, so a bench's train step
+    // is the one a run's epochs are made of.
+    rnnbench::probe::allocator::keep_freed_memory();
     benches();
     harness::remeasure_unsound(all);
     Criterion::default().configure_from_args().final_summary();
