@@ -58,18 +58,6 @@ impl AllocatorSetting {
             AllocatorSetting::KeepFreed
         }
     }
-
-    /// One phrase for the page and the docs.
-    pub fn describe(self) -> &'static str {
-        match self {
-            AllocatorSetting::KeepFreed => {
-                "glibc malloc keeping freed memory for reuse (mmap and trim thresholds 1 GiB)"
-            }
-            AllocatorSetting::UserSet => "glibc malloc as MALLOC_*_THRESHOLD_ set it",
-            AllocatorSetting::GlibcDefaults => "glibc malloc with its defaults",
-            AllocatorSetting::Platform => "the platform's allocator",
-        }
-    }
 }
 
 /// Sets this process's allocator to keep freed memory for reuse, unless the
@@ -94,7 +82,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn each_setting_has_its_own_kebab_name_and_phrase() {
+    fn each_setting_has_its_own_kebab_name() {
         let all = [
             AllocatorSetting::KeepFreed,
             AllocatorSetting::UserSet,
@@ -114,6 +102,5 @@ mod tests {
                 "\"platform\""
             ]
         );
-        assert!(all.iter().all(|s| !s.describe().is_empty()));
     }
 }
