@@ -5,7 +5,8 @@
 //! Also records the tch version for `environment.json`.
 //! Compiles `src/probe/gpu_stats.cpp`, the few lines of C++ that read
 //! libtorch's device-allocator statistics, and `src/probe/kernel_switch.cpp`,
-//! the oneDNN and flush-denormal switches (tch exposes neither), into the
+//! the oneDNN and flush-denormal switches, and `src/train/fused_adam.cpp`,
+//! libtorch's fused Adam (tch exposes none of these), into the
 //! binaries; and `src/model/onednn_rnn.cpp`, the fused oneDNN cells, into a
 //! shared library of its own, `librnnbench_onednn.so` (linked against the
 //! oneDNN that `scripts/setup-onednn` puts in `./onednn`, or the folder
@@ -26,6 +27,7 @@ fn main() {
             .unwrap_or_default();
         println!("cargo:rerun-if-changed=src/probe/gpu_stats.cpp");
         println!("cargo:rerun-if-changed=src/probe/kernel_switch.cpp");
+        println!("cargo:rerun-if-changed=src/train/fused_adam.cpp");
         cc::Build::new()
             .cpp(true)
             .std("c++17")
@@ -35,6 +37,7 @@ fn main() {
             .flag_if_supported("-w")
             .file("src/probe/gpu_stats.cpp")
             .file("src/probe/kernel_switch.cpp")
+            .file("src/train/fused_adam.cpp")
             .compile("rnnbench_gpu_stats");
         shim = build_onednn_shim(&include, lib);
     }

@@ -72,7 +72,8 @@ use rnnbench::config::KernelChoice;
 use rnnbench::data::{Columns, DatasetSource, Encoded, Keep, PrepareOptions, epoch_slice};
 use rnnbench::model::{Cell, Classifier, ModelShape, RecurrentKernel, hidden_for_budget, onednn};
 use rnnbench::probe::kernel;
-use tch::nn::OptimizerConfig;
+use rnnbench::train::adam::{Adam, AdamSettings};
+use rnnbench::train::fit::clip_grad_norm;
 use tch::{Device, Kind, Tensor, nn};
 
 use harness::{bench, group, quick, setup};
@@ -199,7 +200,8 @@ struct BatchTensors {
 struct Fixture {
     _vs: nn::VarStore,
     model: Classifier,
-    optimizer: nn::Optimizer,
+    optimizer: Adam,
+    trainable: Vec<Tensor>,
     batches: Vec<BatchTensors>,
     next: usize,
 }
@@ -211,7 +213,7 @@ fn model(
     shape: BenchShape,
     device: Device,
     kernel: RecurrentKernel,
-) -> (nn::VarStore, Classifier, nn::Optimizer) {
+) -> (nn::VarStore, Classifier, Adam) {
     classifier(shape.model_shape(cell), device, kernel)
 }
 
@@ -220,11 +222,11 @@ fn classifier(
     shape: ModelShape,
     device: Device,
     kernel: RecurrentKernel,
-) -> (nn::VarStore, Classifier, nn::Optimizer) {
+) -> (nn::VarStore, Classifier, Adam) {
     tch::manual_seed(0);
     let vs = nn::VarStore::new(device);
     let model = Classifier::new(&vs.root(), shape, 0.3, kernel);
-    let optimizer = nn::Adam::default().build(&vs, 2e-3).expect("Adam builds");
+    let optimizer = Adam::new(&vs, AdamSettings::new(2e-3, 0.0));
     (vs, model, optimizer)
 }
 
@@ -246,6 +248,7 @@ fn fixture(cell: Cell, shape: BenchShape, device: Device, kernel: RecurrentKerne
         })
         .collect();
     Fixture {
+        trainable: vs.trainable_variables(),
         _vs: vs,
         model,
         optimizer,
@@ -272,6 +275,7 @@ fn series_fixture(cell: Cell, series: SeriesBench, device: Device) -> Fixture {
         })
         .collect();
     Fixture {
+        trainable: vs.trainable_variables(),
         _vs: vs,
         model,
         optimizer,
@@ -289,7 +293,7 @@ impl Fixture {
             .model
             .forward(&b.inputs, &b.lengths, true)
             .expect("forward");
-        optimise(&mut self.optimizer, &logits, &b.labels);
+        optimise(&mut self.optimizer, &self.trainable, &logits, &b.labels);
     }
 
     /// One forward pass without gradients on the next batch.
@@ -303,12 +307,12 @@ impl Fixture {
 }
 
 /// Backward pass and Adam step with clipping, as `compare` trains.
-fn optimise(optimizer: &mut nn::Optimizer, logits: &Tensor, labels: &Tensor) {
+fn optimise(optimizer: &mut Adam, trainable: &[Tensor], logits: &Tensor, labels: &Tensor) {
     let loss = logits.cross_entropy_for_logits(labels);
     optimizer.zero_grad();
     loss.backward();
-    optimizer.clip_grad_norm(1.0);
-    optimizer.step();
+    clip_grad_norm(trainable, 1.0).expect("clipping");
+    optimizer.step().expect("Adam step");
 }
 
 fn cells(c: &mut Criterion) {
@@ -527,8 +531,9 @@ fn batching(c: &mut Criterion) {
         let mut g = group(c, &name);
         g.throughput(Throughput::Elements(real_tokens as u64));
         for cell in cells {
-            let (_vs, classifier, mut optimizer) =
+            let (vs, classifier, mut optimizer) =
                 model(cell, shape, device, RecurrentKernel::Libtorch);
+            let trainable = vs.trainable_variables();
             for mode in BatchingMode::ALL {
                 let data = if mode == BatchingMode::Bucketed {
                     &bucketed
@@ -551,7 +556,7 @@ fn batching(c: &mut Criterion) {
                             .expect("forward")
                         };
                         if train {
-                            optimise(&mut optimizer, &logits(true), &batch.labels);
+                            optimise(&mut optimizer, &trainable, &logits(true), &batch.labels);
                         } else {
                             drop(tch::no_grad(|| logits(false)));
                         }

@@ -35,6 +35,7 @@ use crate::model::{Cell, Classifier};
 use crate::probe::device::{resolve_device, synchronize};
 use crate::probe::kernel::{self, Kernel};
 use crate::results::{KernelCheckRow, KernelMeasure, RunManifest, files};
+use crate::train::adam::Adam;
 use crate::train::fit::{optimizer, train_step};
 use crate::train::latency::latency_sample;
 
@@ -57,7 +58,7 @@ struct Variant {
     kernel: Kernel,
     vs: nn::VarStore,
     model: Classifier,
-    optimizer: nn::Optimizer,
+    optimizer: Adam,
 }
 
 /// Runs the kernel check of the point folder `point_dir` and writes
@@ -124,7 +125,7 @@ fn variants(
                 continue;
             }
             seen.push(kernel);
-            let optimizer = optimizer(&vs, config)?;
+            let optimizer = optimizer(&vs, config);
             variants.push(Variant {
                 cell: size.model,
                 choice,

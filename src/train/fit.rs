@@ -5,9 +5,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use indicatif::ProgressBar;
-use tch::nn::OptimizerConfig;
 use tch::{Device, Kind, Tensor, nn};
 
+use super::adam::{Adam, AdamSettings};
 use super::eval::{
     ForecastScore, batch_loss, evaluate, forecast_outputs, macro_f1, score_forecast,
 };
@@ -61,7 +61,7 @@ pub struct FitOutcome {
 /// and the loss (a scalar tensor).
 pub fn train_step(
     model: &Classifier,
-    optimizer: &mut nn::Optimizer,
+    optimizer: &mut Adam,
     trainable: &[Tensor],
     batch: &BatchData,
     clip: f64,
@@ -77,17 +77,13 @@ pub fn train_step(
     if clip > 0.0 {
         clip_grad_norm(trainable, clip)?;
     }
-    optimizer.step();
+    optimizer.step()?;
     Ok((logits, labels, loss))
 }
 
 /// Adam with the configuration's learning rate and weight decay.
-pub fn optimizer(vs: &nn::VarStore, config: &Config) -> Result<nn::Optimizer> {
-    Ok(nn::Adam {
-        wd: config.weight_decay,
-        ..Default::default()
-    }
-    .build(vs, config.lr)?)
+pub fn optimizer(vs: &nn::VarStore, config: &Config) -> Adam {
+    Adam::new(vs, AdamSettings::new(config.lr, config.weight_decay))
 }
 
 /// Trains `model` (whose variables are in `vs`) on `data.train`, validates on
@@ -108,7 +104,7 @@ pub fn fit(
 ) -> Result<FitOutcome> {
     let shape = *model.shape();
     let mut run = new_run(cell, &shape, settings);
-    let mut optimizer = optimizer(vs, settings.config)?;
+    let mut optimizer = optimizer(vs, settings.config);
     let trainable = vs.trainable_variables();
     let train_lengths = data.train.lengths();
     let mut best = EarlyStopping::new(settings.config.patience);
@@ -462,7 +458,7 @@ impl EpochPass {
 #[allow(clippy::too_many_arguments)]
 fn train_epoch(
     model: &Classifier,
-    optimizer: &mut nn::Optimizer,
+    optimizer: &mut Adam,
     trainable: &[Tensor],
     data: &Prepared,
     batches: &[Vec<usize>],
@@ -565,7 +561,7 @@ impl Faults {
 
 /// Scales all gradients together so that their global L2 norm is at most
 /// `max_norm` (PyTorch's `clip_grad_norm_`), without a device-to-host copy.
-fn clip_grad_norm(variables: &[Tensor], max_norm: f64) -> Result<()> {
+pub fn clip_grad_norm(variables: &[Tensor], max_norm: f64) -> Result<()> {
     tch::no_grad(|| -> Result<()> {
         let grads: Vec<Tensor> = variables
             .iter()
