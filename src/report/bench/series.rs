@@ -47,12 +47,15 @@ pub struct RatioGrid {
     /// `cells[row][col]`: GRU median / LSTM median at `hiddens[row]`,
     /// `seqs[col]`, with the (GRU, LSTM) bench ids behind it; `None` where
     /// the point was not benched for both cells.
-    pub cells: Vec<Vec<Option<(f64, (String, String))>>>,
+    pub cells: Vec<Vec<Option<RatioPoint>>>,
 }
+
+/// A GRU/LSTM time ratio with the (GRU, LSTM) bench ids behind it.
+pub type RatioPoint = (f64, (String, String));
 
 /// The GRU/LSTM ratio grid of `group`; `None` when no base shape has both cells.
 pub fn ratio_grid(results: &[BenchResult], group: BenchGroupId) -> Option<RatioGrid> {
-    let points: Vec<(BenchShape, (f64, (String, String)))> = gru_lstm_pairs(results, group)
+    let points: Vec<(BenchShape, RatioPoint)> = gru_lstm_pairs(results, group)
         .into_iter()
         .filter_map(|(gru, lstm)| {
             let ratio = gru.median_secs / lstm.median_secs;
