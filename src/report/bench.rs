@@ -6,7 +6,7 @@
 //! against what the arithmetic allows before it is called a finding.
 //!
 //! Layers, each using only those above it: [`results`] reads criterion's
-//! folder into typed [`BenchResult`]s; [`series`] (pure) turns them into
+//! folder into typed [`BenchResult`](results::BenchResult)s; [`series`] (pure) turns them into
 //! what to show; [`gates`] checks them; `sections` builds the page's
 //! sections, drawing with [`charts`]; `page` fills `bench/page.html`.
 //!
@@ -24,12 +24,6 @@ mod sections;
 pub mod series;
 #[cfg(test)]
 mod tests;
-
-pub use gates::{Checks, Gate, Problem};
-pub use results::{BenchResult, read_criterion};
-pub use series::{
-    SweepAxis, batching_rows, fit_exponent, kernel_split_rows, ratio_grid, tokens_per_sec_lines,
-};
 
 use crate::error::{Error, Result};
 
@@ -59,7 +53,7 @@ pub mod chart_files {
 /// Writes `out/report.html` and its charts from the criterion results in
 /// `criterion_dir`; returns the page's path.
 pub fn render_bench_report(criterion_dir: &Path, out: &Path) -> Result<PathBuf> {
-    let results = read_criterion(criterion_dir)?;
+    let results = results::read_criterion(criterion_dir)?;
     if results.is_empty() {
         return Err(Error::results(
             criterion_dir,

@@ -7,6 +7,7 @@ use std::path::Path;
 
 use plotters::coord::combinators::{LogCoord, WithKeyPoints};
 use plotters::coord::ranged1d::Ranged;
+use plotters::prelude::SeriesLabelPosition::{LowerRight, UpperLeft, UpperRight};
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
@@ -137,11 +138,7 @@ pub fn draw_loglog(path: &Path, title: &str, x_desc: &str, lines: &[Line]) -> Re
             .y_label_formatter(&|v| short_number(*v))
             .draw()?;
         draw_lines(&mut chart, lines)?;
-        draw_legend(
-            &mut chart,
-            SeriesLabelPosition::UpperLeft,
-            LegendSize::Chart,
-        )?;
+        draw_legend(&mut chart, UpperLeft, LegendSize::Chart)?;
         root.present()?;
         Ok(())
     })
@@ -174,11 +171,7 @@ pub fn draw_tokens_per_sec(
                 .y_label_formatter(&|v| short_number(*v))
                 .draw()?;
             draw_lines(&mut chart, lines)?;
-            draw_legend(
-                &mut chart,
-                SeriesLabelPosition::LowerRight,
-                LegendSize::Chart,
-            )?;
+            draw_legend(&mut chart, LowerRight, LegendSize::Chart)?;
         }
         root.present()?;
         Ok(())
@@ -229,8 +222,9 @@ pub fn draw_ratio_heatmap(path: &Path, title: &str, grid: &RatioGrid) -> Result<
             .label_style((FONT, 16))
             .axis_desc_style((FONT, 17))
             .draw()?;
-        for (r, row) in grid.ratios.iter().enumerate() {
-            for (c, ratio) in row.iter().enumerate() {
+        for (r, row) in grid.cells.iter().enumerate() {
+            for (c, cell) in row.iter().enumerate() {
+                let ratio = cell.as_ref().map(|p| p.0);
                 let (x, y) = (2 * c as i32, 2 * r as i32);
                 let fill = ratio.map_or(RGBColor(225, 225, 225), ratio_colour);
                 let cell = [(x, y), (x + 2, y + 2)];
@@ -322,11 +316,7 @@ pub fn draw_batching(
                         Text::new(short_number(y), (x + 1, y), value_style.clone())
                     }))?;
             }
-            draw_legend(
-                &mut chart,
-                SeriesLabelPosition::UpperRight,
-                LegendSize::Chart,
-            )?;
+            draw_legend(&mut chart, UpperRight, LegendSize::Chart)?;
         }
         root.present()?;
         Ok(())

@@ -5,7 +5,7 @@
 //! page lists it as such and withholds the findings that rest on it. The
 //! page's last paragraph states each gate ([`Gate`]).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 pub use crate::analysis::stats::{DRIFT_TOLERANCE, Drift};
 
@@ -92,15 +92,9 @@ impl Checks {
             ids.iter()
                 .any(|id| p.benches.iter().any(|b| b == id.as_ref()))
         };
-        let mut gates: Vec<Gate> = self
-            .problems
-            .iter()
-            .filter(concerns)
-            .map(|p| p.gate)
-            .collect();
-        gates.sort();
-        gates.dedup();
-        gates
+        let flagged = self.problems.iter().filter(concerns);
+        let gates: BTreeSet<Gate> = flagged.map(|p| p.gate).collect();
+        gates.into_iter().collect()
     }
 
     /// Whether the bench `id` drifts.

@@ -28,8 +28,9 @@ pub(super) struct Page {
     pub problems: Vec<String>,
     /// Findings withheld because they rest on a flagged bench.
     pub withheld: Vec<String>,
-    /// The chart sections, in page order.
-    pub chart_sections: Vec<ChartSection>,
+    /// The chart sections, in page order: each heading with its charts, a
+    /// PNG file name next to the page and its alternative text each.
+    pub chart_sections: Vec<(String, Vec<(String, String)>)>,
     /// Whether there are batching benches (their explanation is shown).
     pub has_batching: bool,
     /// The tables with their headings: one per group, the kernel split,
@@ -41,24 +42,6 @@ pub(super) struct Page {
     pub drift_trend_alpha: String,
     /// The throughput gate's tolerance in percent, for the explanation.
     pub throughput_tolerance_pct: String,
-}
-
-/// A titled list of charts.
-#[derive(Debug, Serialize)]
-pub(super) struct ChartSection {
-    /// The section's heading.
-    pub title: String,
-    /// Its charts.
-    pub charts: Vec<Chart>,
-}
-
-/// A chart file on the page.
-#[derive(Debug, Serialize)]
-pub(super) struct Chart {
-    /// PNG file name, next to the page.
-    pub file: String,
-    /// Its alternative text.
-    pub alt: String,
 }
 
 /// Writes `page` as HTML to `path`.

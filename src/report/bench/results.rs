@@ -93,22 +93,12 @@ impl BenchResult {
     /// step by group).
     pub fn flops(&self) -> Option<f64> {
         let cell = self.bench_cell()?.cell;
-        let trains = self.group.group.trains();
-        if let Some(series) = self.series() {
-            return Some(if trains {
-                series.train_step_flops(cell)
-            } else {
-                series.forward_flops(cell)
-            });
-        }
-        let shape = self.shape()?;
-        match self.group.group {
-            BenchGroup::Forward | BenchGroup::StreamingStep => Some(shape.forward_flops(cell)),
-            BenchGroup::TrainStep | BenchGroup::TrainStepMatched => {
-                Some(shape.train_step_flops(cell))
-            }
-            _ => None,
-        }
+        Some(match (self.series(), self.group.group.trains()) {
+            (Some(series), true) => series.train_step_flops(cell),
+            (Some(series), false) => series.forward_flops(cell),
+            (None, true) => self.shape()?.train_step_flops(cell),
+            (None, false) => self.shape()?.forward_flops(cell),
+        })
     }
 
     /// Tokens per second at the median, for cell benches; time steps per
@@ -129,11 +119,6 @@ struct SavedSample {
 /// The JSON file at `path`, `None` when there is none.
 fn read_if<T: serde::de::DeserializeOwned>(path: &Path) -> Result<Option<T>> {
     path.is_file().then(|| read_json(path)).transpose()
-}
-
-/// The benches' conditions file in `dir`, empty when absent.
-pub fn read_conditions(dir: &Path) -> Result<BenchConditions> {
-    Ok(read_if(&dir.join(BENCH_CONDITIONS_FILE))?.unwrap_or_default())
 }
 
 /// The folders in `dir`, sorted.
@@ -158,7 +143,8 @@ fn name(p: &Path) -> String {
 /// ([`BenchGroupId`]; others, such as the pipeline benches, are skipped);
 /// errors name the file.
 pub fn read_criterion(dir: &Path) -> Result<Vec<BenchResult>> {
-    let mut conditions = read_conditions(dir)?;
+    let conditions: Option<BenchConditions> = read_if(&dir.join(BENCH_CONDITIONS_FILE))?;
+    let mut conditions = conditions.unwrap_or_default();
     let mut results = Vec::new();
     for group_dir in folders(dir)? {
         let Ok(group) = name(&group_dir).parse::<BenchGroupId>() else {

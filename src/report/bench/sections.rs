@@ -7,7 +7,7 @@ use std::path::Path;
 use super::chart_files;
 use super::charts::{draw_batching, draw_loglog, draw_ratio_heatmap, draw_tokens_per_sec};
 use super::gates::{Checks, DRIFT_TOLERANCE, Drift, Gate, THROUGHPUT_TOLERANCE, replaced};
-use super::page::{Chart, ChartSection, Page};
+use super::page::Page;
 use super::results::BenchResult;
 use super::series::{
     BatchingRow, KernelSplitRow, SweepAxis, batching_rows, group_title, gru_lstm_pairs,
@@ -16,7 +16,9 @@ use super::series::{
 };
 use crate::analysis::stats::DRIFT_TREND_ALPHA;
 use crate::bench::canary::CANARY_TOLERANCE;
-use crate::bench::{BatchingMode, BenchGroup, BenchGroupId, MAX_DISTURBED_SHARE, Measurement};
+use crate::bench::{
+    BatchingMode, BenchCondition, BenchGroup, BenchGroupId, MAX_DISTURBED_SHARE, Measurement,
+};
 use crate::error::Result;
 use crate::model::Cell;
 use crate::report::series::Line;
@@ -43,7 +45,7 @@ struct Builder<'a> {
     checks: Checks,
     findings: Vec<String>,
     withheld: Vec<String>,
-    sections: Vec<ChartSection>,
+    sections: Vec<(String, Vec<(String, String)>)>,
     tables: Vec<(String, Table)>,
 }
 
@@ -99,11 +101,6 @@ fn titles(gates: &[Gate]) -> String {
     titles.join(", ")
 }
 
-/// The faster cell at a GRU/LSTM time ratio.
-fn faster(ratio: f64) -> &'static str {
-    if ratio < 1.0 { "GRU" } else { "LSTM" }
-}
-
 /// `text` when `yes`, else nothing (`-cuda` on CUDA groups, `, flagged`).
 fn when(yes: bool, text: &'static str) -> &'static str {
     if yes { text } else { "" }
@@ -139,22 +136,30 @@ impl Builder<'_> {
         }
     }
 
+    /// The finding of `gru`'s time over `lstm`'s, `at` a shape.
+    fn ratio_finding(&mut self, at: &str, gru: &BenchResult, lstm: &BenchResult) {
+        let ratio = gru.median_secs / lstm.median_secs;
+        let faster = if ratio < 1.0 { "GRU" } else { "LSTM" };
+        let text = format!("{at}: GRU/LSTM time ratio {ratio:.2} ({faster} faster)");
+        self.find(text, &[gru.id(), lstm.id()]);
+    }
+
     /// Draws chart `file` with `draw` (given its path) into `charts`.
     fn chart(
         &self,
-        charts: &mut Vec<Chart>,
+        charts: &mut Vec<(String, String)>,
         (file, alt): (String, String),
         draw: impl FnOnce(&Path) -> Result<()>,
     ) -> Result<()> {
         draw(&self.out.join(&file))?;
-        charts.push(Chart { file, alt });
+        charts.push((file, alt));
         Ok(())
     }
 
     /// Adds the chart section `title`, when it has charts.
-    fn section(&mut self, title: String, charts: Vec<Chart>) {
+    fn section(&mut self, title: String, charts: Vec<(String, String)>) {
         if !charts.is_empty() {
-            self.sections.push(ChartSection { title, charts });
+            self.sections.push((title, charts));
         }
     }
 
@@ -207,7 +212,7 @@ impl Builder<'_> {
                 self.chart(&mut charts, (file, alt), |p| {
                     draw_ratio_heatmap(p, &title, &grid)
                 })?;
-                self.ratio_finding(&name, &grid);
+                self.grid_finding(&name, &grid);
             }
         }
         self.section("GRU against LSTM".into(), charts);
@@ -216,11 +221,11 @@ impl Builder<'_> {
 
     /// Where on `grid` GRU is faster and where slower; the points resting on
     /// a flagged bench are withheld one by one.
-    fn ratio_finding(&mut self, name: &str, grid: &super::series::RatioGrid) {
+    fn grid_finding(&mut self, name: &str, grid: &super::series::RatioGrid) {
         let (mut faster, mut slower) = (vec![], vec![]);
-        for ((h, row), ids) in grid.hiddens.iter().zip(&grid.ratios).zip(&grid.ids) {
-            for ((t, ratio), ids) in grid.seqs.iter().zip(row).zip(ids) {
-                let (Some(r), Some((gru, lstm))) = (ratio, ids) else {
+        for (h, row) in grid.hiddens.iter().zip(&grid.cells) {
+            for (t, cell) in grid.seqs.iter().zip(row) {
+                let Some((r, (gru, lstm))) = cell else {
                     continue;
                 };
                 let point = format!("H {h}, T {t} ({r:.2})");
@@ -320,13 +325,7 @@ impl Builder<'_> {
         }
         rows.sort_by_key(|r| (r.bench_cell(), r.steps_shape()));
         for (gru, lstm) in gru_lstm_pairs(self.results, group) {
-            let ratio = gru.median_secs / lstm.median_secs;
-            let text = format!(
-                "{group} {}: GRU/LSTM time ratio {ratio:.2} ({} faster)",
-                gru.parameter,
-                faster(ratio)
-            );
-            self.find(text, &[gru.id(), lstm.id()]);
+            self.ratio_finding(&format!("{group} {}", gru.parameter), gru, lstm);
         }
         let first = |cell| rows.iter().find(|r| r.cell() == Some(cell));
         if group.group.is_matched()
@@ -334,15 +333,9 @@ impl Builder<'_> {
             && let (Some(g), Some(l)) = (gru.steps_shape(), lstm.steps_shape())
             && g.hidden != l.hidden
         {
-            let ratio = gru.median_secs / lstm.median_secs;
-            let text = format!(
-                "{} at the same parameter count (LSTM H {}, GRU H {}): GRU/LSTM time ratio {ratio:.2} ({} faster)",
-                group_title(group),
-                l.hidden,
-                g.hidden,
-                faster(ratio)
-            );
-            self.find(text, &[gru.id(), lstm.id()]);
+            let (title, l, g) = (group_title(group), l.hidden, g.hidden);
+            let at = format!("{title} at the same parameter count (LSTM H {l}, GRU H {g})");
+            self.ratio_finding(&at, gru, lstm);
         }
         let series = group.group.is_series();
         let gflops = |r: &&BenchResult| r.flops().map_or(f64::NAN, |f| f / r.median_secs / 1e9);
@@ -388,24 +381,24 @@ impl Builder<'_> {
         for r in &rows {
             self.find(kernel_split_sentence(r), &r.ids);
         }
-        let ms = |secs: Option<f64>| dash(secs, |s| format!("{:.2}", s * 1e3));
+        let ms = |secs: f64| format!("{:.2}", secs * 1e3);
         let ratio = |r: Option<f64>| dash(r, |r| format!("{r:.2}"));
         let columns: &[ItemColumn<KernelSplitRow>] = &[
             ("group", &|r| r.group.to_string()),
             ("LSTM shape", &|r| r.shape.to_string()),
-            ("LSTM ms (libtorch's choice)", &|r| {
-                ms(Some(r.lstm_auto_secs))
-            }),
-            ("LSTM ms (native)", &|r| ms(r.lstm_native_secs)),
+            ("LSTM ms (libtorch's choice)", &|r| ms(r.lstm_auto_secs)),
+            ("LSTM ms (native)", &|r| dash(r.lstm_native_secs, ms)),
             ("LSTM ms (oneDNN fused)", &|r| {
-                ms(r.onednn_secs.map(|s| s.0))
+                dash(r.onednn_secs, |s| ms(s.0))
             }),
             ("GRU ms (libtorch's choice = native)", &|r| {
-                ms(Some(r.gru_auto_secs))
+                ms(r.gru_auto_secs)
             }),
-            ("GRU ms (oneDNN fused)", &|r| ms(r.onednn_secs.map(|s| s.1))),
+            ("GRU ms (oneDNN fused)", &|r| {
+                dash(r.onednn_secs, |s| ms(s.1))
+            }),
             ("GRU/LSTM (libtorch's choice)", &|r| {
-                ratio(Some(r.ratio_auto()))
+                format!("{:.2}", r.ratio_auto())
             }),
             ("GRU/LSTM (both native)", &|r| ratio(r.ratio_native())),
             ("GRU/LSTM (both oneDNN fused)", &|r| ratio(r.ratio_onednn())),
@@ -426,7 +419,7 @@ impl Builder<'_> {
             let panel = |g: BenchGroupId| {
                 let bars = rows
                     .iter()
-                    .filter(|r| r.group == g && r.real_tokens_per_sec.is_finite());
+                    .filter(|r| r.result.group == g && r.real_tokens_per_sec.is_finite());
                 let name = group_title(g).trim_start_matches("batching ").to_string();
                 (name, bars.collect::<Vec<&BatchingRow>>())
             };
@@ -452,18 +445,17 @@ impl Builder<'_> {
         }
         self.section("Padded vs packed vs length-bucketed".into(), charts);
         for r in rows.iter().filter(|r| r.bench.mode != BatchingMode::Padded) {
-            if let (Some(x), Some(padded)) = (r.speedup_over_padded, &r.ids.1) {
-                let (group, cell) = (group_title(r.group), r.cell.display_name());
+            if let (Some(x), Some(padded)) = (r.speedup_over_padded(), r.padded) {
+                let (group, cell) = (group_title(r.result.group), r.cell.display_name());
                 let (mode, seq) = (r.bench.mode, r.bench.shape.seq);
                 let text = format!(
                     "{group} {cell}: {mode} batches {x:.2}× the speed of padding to {seq} tokens"
                 );
-                self.find(text, &[&r.ids.0, padded]);
+                self.find(text, &[r.result.id(), padded.id()]);
             }
         }
-        let result = |r: &BatchingRow| self.results.iter().find(|x| x.id() == r.ids.0);
         let columns: &[ItemColumn<BatchingRow>] = &[
-            ("group", &|r| r.group.to_string()),
+            ("group", &|r| r.result.group.to_string()),
             ("cell", &|r| r.cell.name().to_string()),
             ("batching", &|r| r.bench.mode.to_string()),
             ("shape", &|r| {
@@ -474,16 +466,16 @@ impl Builder<'_> {
                 )
             }),
             ("median ms per slice", &|r| {
-                format!("{:.1}", r.median_secs * 1e3)
+                format!("{:.1}", r.result.median_secs * 1e3)
             }),
             ("real tokens/s", &|r| {
                 format!("{:.0}", r.real_tokens_per_sec)
             }),
             ("speed vs padded", &|r| {
-                dash(r.speedup_over_padded, |x| format!("{x:.2}×"))
+                dash(r.speedup_over_padded(), |x| format!("{x:.2}×"))
             }),
-            ("last/first third", &|r| dash(result(r), |x| self.thirds(x))),
-            ("flush denormal", &|r| dash(result(r), flush)),
+            ("last/first third", &|r| self.thirds(r.result)),
+            ("flush denormal", &|r| flush(r.result)),
         ];
         let table = Table::of(columns, &rows);
         self.tables
@@ -525,18 +517,16 @@ pub(super) fn kernel_split_sentence(r: &KernelSplitRow) -> String {
 /// How the benches ran: flushing of subnormal floats, warm-up, retakes,
 /// re-measurements, quick mode.
 fn conditions(results: &[BenchResult]) -> Vec<String> {
-    let recorded: Vec<&BenchResult> = results.iter().filter(|r| r.condition.is_some()).collect();
-    if recorded.is_empty() {
-        return vec!["How the benches ran (flushing of subnormal floats, warm-up) was not recorded: these criterion files predate the record, or were written by other benches.".to_string()];
-    }
-    let conds: Vec<_> = recorded
+    let conds: Vec<&BenchCondition> = results
         .iter()
         .filter_map(|r| r.condition.as_ref())
         .collect();
-    let count =
-        |f: &dyn Fn(&crate::bench::BenchCondition) -> bool| conds.iter().filter(|c| f(c)).count();
+    if conds.is_empty() {
+        return vec!["How the benches ran (flushing of subnormal floats, warm-up) was not recorded: these criterion files predate the record, or were written by other benches.".to_string()];
+    }
+    let count = |f: &dyn Fn(&BenchCondition) -> bool| conds.iter().filter(|c| f(c)).count();
     let on = count(&|c| c.flush_denormal);
-    let off = recorded.len() - on;
+    let off = conds.len() - on;
     let setting = match (on, off) {
         (_, 0) => format!("on for all {on} benches recorded"),
         (0, _) => format!("off for all {off} benches recorded"),
@@ -570,14 +560,14 @@ fn conditions(results: &[BenchResult]) -> Vec<String> {
         ));
     }
     lines.extend(disturbed_line(&conds));
-    lines.extend(remeasured_line(&recorded));
+    lines.extend(remeasured_line(results));
     if let n @ 1.. = count(&|c| c.quick) {
         lines.push(format!(
             "{n} of the benches recorded ran in quick mode (RNNBENCH_BENCH_QUICK=1)."
         ));
     }
-    if recorded.len() < results.len() {
-        let n = results.len() - recorded.len();
+    if conds.len() < results.len() {
+        let n = results.len() - conds.len();
         lines.push(format!("{n} benches have no recorded conditions."));
     }
     lines
@@ -585,7 +575,7 @@ fn conditions(results: &[BenchResult]) -> Vec<String> {
 
 /// The sentence on samples timed again because their timing was disturbed,
 /// and on those kept disturbed; `None` when there were none.
-fn disturbed_line(conds: &[&crate::bench::BenchCondition]) -> Option<String> {
+fn disturbed_line(conds: &[&BenchCondition]) -> Option<String> {
     let retaken: u64 = conds.iter().map(|c| c.samples_retaken).sum();
     let busy: Vec<_> = conds.iter().filter(|c| c.samples_disturbed > 0).collect();
     if retaken == 0 && busy.is_empty() {
@@ -629,13 +619,13 @@ fn disturbed_line(conds: &[&crate::bench::BenchCondition]) -> Option<String> {
 /// unsound (drifting, or mostly disturbed samples): how many, each with the
 /// measurements it replaced and the one kept, and how many are unsound
 /// still; `None` when none was re-measured.
-fn remeasured_line(recorded: &[&BenchResult]) -> Option<String> {
-    let remeasured: Vec<(&BenchResult, String, Measurement)> = recorded
+fn remeasured_line(results: &[BenchResult]) -> Option<String> {
+    let remeasured: Vec<(&BenchResult, String, Measurement)> = results
         .iter()
         .filter_map(|r| {
             let c = r.condition.as_ref().filter(|c| c.remeasurements > 0)?;
             Some((
-                *r,
+                r,
                 replaced(c),
                 Measurement::of(&r.sample_secs, c.samples_disturbed),
             ))

@@ -44,20 +44,22 @@ pub struct RatioGrid {
     pub hiddens: Vec<i64>,
     /// Sequence lengths with at least one ratio, ascending (columns).
     pub seqs: Vec<i64>,
-    /// `ratios[row][col]`: GRU median / LSTM median at `hiddens[row]`,
-    /// `seqs[col]`; `None` where the point was not benched for both cells.
-    pub ratios: Vec<Vec<Option<f64>>>,
-    /// `ids[row][col]`: the (GRU, LSTM) bench ids behind each ratio.
-    pub ids: Vec<Vec<Option<(String, String)>>>,
+    /// `cells[row][col]`: GRU median / LSTM median at `hiddens[row]`,
+    /// `seqs[col]`, with the (GRU, LSTM) bench ids behind it; `None` where
+    /// the point was not benched for both cells.
+    pub cells: Vec<Vec<Option<RatioPoint>>>,
 }
+
+/// A GRU/LSTM time ratio with the (GRU, LSTM) bench ids behind it.
+pub type RatioPoint = (f64, (String, String));
 
 /// The GRU/LSTM ratio grid of `group`; `None` when no base shape has both cells.
 pub fn ratio_grid(results: &[BenchResult], group: BenchGroupId) -> Option<RatioGrid> {
-    let points: Vec<(BenchShape, f64, (String, String))> = gru_lstm_pairs(results, group)
+    let points: Vec<(BenchShape, RatioPoint)> = gru_lstm_pairs(results, group)
         .into_iter()
         .filter_map(|(gru, lstm)| {
             let ratio = gru.median_secs / lstm.median_secs;
-            Some((gru.shape().filter(is_base)?, ratio, (gru.id(), lstm.id())))
+            Some((gru.shape().filter(is_base)?, (ratio, (gru.id(), lstm.id()))))
         })
         .collect();
     if points.is_empty() {
@@ -70,17 +72,12 @@ pub fn ratio_grid(results: &[BenchResult], group: BenchGroupId) -> Option<RatioG
         v
     };
     let (hiddens, seqs) = (axis(|s| s.hidden), axis(|s| s.seq));
-    let at = |h: &i64, t: &i64| points.iter().find(|p| p.0.hidden == *h && p.0.seq == *t);
-    let grid = |h: &i64| seqs.iter().map(|t| at(h, t)).collect::<Vec<_>>();
+    let row = |h: &i64| {
+        let at = |t: &i64| points.iter().find(|p| p.0.hidden == *h && p.0.seq == *t);
+        seqs.iter().map(|t| Some(at(t)?.1.clone())).collect()
+    };
     Some(RatioGrid {
-        ratios: hiddens
-            .iter()
-            .map(|h| grid(h).into_iter().map(|p| Some(p?.1)).collect())
-            .collect(),
-        ids: hiddens
-            .iter()
-            .map(|h| grid(h).into_iter().map(|p| Some(p?.2.clone())).collect())
-            .collect(),
+        cells: hiddens.iter().map(row).collect(),
         hiddens,
         seqs,
     })
@@ -208,27 +205,30 @@ pub fn tokens_per_sec_lines(
 /// One row of the batching table: a cell's time per epoch slice in one
 /// mode, in real tokens per second and relative to padding.
 #[derive(Debug, Clone, PartialEq)]
-pub struct BatchingRow {
-    /// Criterion group (`batching_forward`, `batching_train_step`, `-cuda`).
-    pub group: BenchGroupId,
+pub struct BatchingRow<'a> {
+    /// The bench (group `batching_forward`, `batching_train_step`, `-cuda`).
+    pub result: &'a BenchResult,
     /// The cell.
     pub cell: Cell,
     /// The bench's parameter.
     pub bench: BatchingBench,
-    /// Median seconds per slice.
-    pub median_secs: f64,
     /// Real (not padding) tokens per second; NaN without criterion's throughput.
     pub real_tokens_per_sec: f64,
-    /// Padded time / this time for the same cell and group (> 1: faster
-    /// than padding); `None` without a padded bench.
-    pub speedup_over_padded: Option<f64>,
-    /// This bench's id, and the padded bench's.
-    pub ids: (String, Option<String>),
+    /// The padded bench of the same cell, group and shape.
+    pub padded: Option<&'a BenchResult>,
+}
+
+impl BatchingRow<'_> {
+    /// Padded time / this time (> 1: faster than padding); `None` without a
+    /// padded bench.
+    pub fn speedup_over_padded(&self) -> Option<f64> {
+        self.padded.map(|p| p.median_secs / self.result.median_secs)
+    }
 }
 
 /// The batching benches of `results` as rows, in group, cell then mode order.
-pub fn batching_rows(results: &[BenchResult]) -> Vec<BatchingRow> {
-    let row = |r: &BenchResult| {
+pub fn batching_rows<'a>(results: &'a [BenchResult]) -> Vec<BatchingRow<'a>> {
+    let row = |r: &'a BenchResult| {
         let (bench, cell) = (r.batching()?, r.cell()?);
         let padded = results.iter().find(|p| {
             (p.group, &p.function) == (r.group, &r.function)
@@ -236,18 +236,16 @@ pub fn batching_rows(results: &[BenchResult]) -> Vec<BatchingRow> {
                     .is_some_and(|b| b.mode == BatchingMode::Padded && b.shape == bench.shape)
         });
         Some(BatchingRow {
-            group: r.group,
+            result: r,
             cell,
             bench,
-            median_secs: r.median_secs,
             real_tokens_per_sec: r.elements.map_or(f64::NAN, |e| e / r.median_secs),
-            speedup_over_padded: padded.map(|p| p.median_secs / r.median_secs),
-            ids: (r.id(), padded.map(BenchResult::id)),
+            padded,
         })
     };
     let batching = results.iter().filter(|r| r.group.group.is_batching());
     let mut rows: Vec<BatchingRow> = batching.filter_map(row).collect();
-    rows.sort_by_key(|r| (r.group.to_string(), r.cell, r.bench.mode));
+    rows.sort_by_key(|r| (r.result.group.to_string(), r.cell, r.bench.mode));
     rows
 }
 

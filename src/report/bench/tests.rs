@@ -2,6 +2,11 @@
 
 use std::path::Path;
 
+use super::gates::{Checks, Gate, Problem};
+use super::results::{BenchResult, read_criterion};
+use super::series::{
+    SweepAxis, batching_rows, fit_exponent, kernel_split_rows, ratio_grid, tokens_per_sec_lines,
+};
 use super::*;
 use crate::bench::{BatchingMode, BenchGroupId};
 use crate::model::Cell;
@@ -157,11 +162,11 @@ fn ratio_grid_over_hidden_and_length() {
     assert_eq!(grid.hiddens, [64, 128]);
     assert_eq!(grid.seqs, [50, 200, 400]);
     let rounded: Vec<Vec<Option<f64>>> = grid
-        .ratios
+        .cells
         .iter()
         .map(|row| {
             row.iter()
-                .map(|r| r.map(|v| (v * 1e9).round() / 1e9))
+                .map(|r| r.as_ref().map(|v| (v.0 * 1e9).round() / 1e9))
                 .collect()
         })
         .collect();
@@ -236,7 +241,7 @@ fn batching_benches_become_real_tokens_per_sec_and_charts() {
     // Sorted by group, cell, mode.
     let order: Vec<(String, Cell, BatchingMode)> = rows
         .iter()
-        .map(|r| (r.group.to_string(), r.cell, r.bench.mode))
+        .map(|r| (r.result.group.to_string(), r.cell, r.bench.mode))
         .collect();
     assert_eq!(
         order[0],
@@ -260,9 +265,9 @@ fn batching_benches_become_real_tokens_per_sec_and_charts() {
     );
     let lstm_packed = &rows[2];
     assert!((lstm_packed.real_tokens_per_sec - 75_000.0).abs() < 1e-6);
-    assert!((lstm_packed.speedup_over_padded.unwrap() - 1.25).abs() < 1e-12);
-    assert_eq!(rows[0].speedup_over_padded, None);
-    assert!((rows[5].speedup_over_padded.unwrap() - 3.0).abs() < 1e-12);
+    assert!((lstm_packed.speedup_over_padded().unwrap() - 1.25).abs() < 1e-12);
+    assert_eq!(rows[0].speedup_over_padded(), None);
+    assert!((rows[5].speedup_over_padded().unwrap() - 3.0).abs() < 1e-12);
 
     let out = dir.path().join("out");
     let page = render_bench_report(&c, &out).unwrap();

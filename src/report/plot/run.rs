@@ -3,13 +3,14 @@
 
 use std::path::Path;
 
+use plotters::prelude::SeriesLabelPosition::{LowerRight, UpperRight};
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::style::{
-    Area, CHART_SIZE_PX, DrawResult, FONT, Grid, LABEL_GREY, LegendSize, MeshLook, REFERENCE_GREY,
-    WIDE_CHART_SIZE_PX, category_label, draw_legend, draw_png, frame, legend_line, min_max,
-    model_colour, padded, tick_format, y_range,
+    Area, CHART_SIZE_PX, DrawResult, FONT, Grid, LABEL_GREY, LegendSize, MIB, MeshLook,
+    PEAK_RSS_TEXTS, REFERENCE_GREY, SECS_PER_EPOCH_TEXTS, WIDE_CHART_SIZE_PX, category_label,
+    draw_legend, draw_png, frame, legend_line, min_max, model_colour, padded, tick_format, y_range,
 };
 use crate::error::Result;
 use crate::report::view::references::Reference;
@@ -22,13 +23,7 @@ pub fn draw_val_acc(path: &Path, bands: &[Band]) -> Result<()> {
     draw_png(path, CHART_SIZE_PX, |root| {
         let caption = "Validation accuracy per epoch (mean over seeds, band: min–max)";
         let y_desc = "validation accuracy (%)";
-        draw_bands(
-            root,
-            bands,
-            (caption, y_desc),
-            100.0,
-            SeriesLabelPosition::LowerRight,
-        )
+        draw_bands(root, bands, (caption, y_desc), 100.0, LowerRight)
     })
 }
 
@@ -39,13 +34,7 @@ pub fn draw_val_mae(path: &Path, bands: &[Band], target: &str) -> Result<()> {
         let caption = "Validation MAE per epoch (mean over seeds, band: min–max)";
         let y_desc = format!("validation MAE ({target})");
         // An error falls: its lines end low on the right.
-        draw_bands(
-            root,
-            bands,
-            (caption, &y_desc),
-            1.0,
-            SeriesLabelPosition::UpperRight,
-        )
+        draw_bands(root, bands, (caption, &y_desc), 1.0, UpperRight)
     })
 }
 
@@ -105,8 +94,7 @@ pub fn draw_loss(path: &Path, train: &[Band], val: &[Band], unit: &str) -> Resul
         ] {
             let caption = format!("{which} loss per epoch");
             let y_desc = format!("{} loss ({unit})", which.to_lowercase());
-            let upper = SeriesLabelPosition::UpperRight;
-            draw_bands(panel, bands, (&caption, &y_desc), 1.0, upper)?;
+            draw_bands(panel, bands, (&caption, &y_desc), 1.0, UpperRight)?;
         }
         Ok(())
     })
@@ -118,92 +106,57 @@ pub fn draw_loss(path: &Path, train: &[Band], val: &[Band], unit: &str) -> Resul
 /// ring where each line first reaches it.
 pub fn draw_acc_vs_time(path: &Path, lines: &[Line], target: Option<f64>) -> Result<()> {
     draw_png(path, CHART_SIZE_PX, |root| {
-        acc_vs_time_chart(root, lines, target)
-    })
-}
-
-fn acc_vs_time_chart(root: &Area, lines: &[Line], target: Option<f64>) -> DrawResult {
-    let pts = lines.iter().flat_map(|l| &l.points);
-    let x_max = pts.clone().map(|p| p.0).fold(1e-3, f64::max);
-    let (y_lo, y_hi) = min_max(pts.map(|p| p.1 * 100.0));
-    let (y_lo, y_hi) = padded(y_lo, y_hi, 0.08);
-    let (y_lo, y_hi) = match target {
-        Some(t) => (y_lo.min(t * 100.0 - 1.0), y_hi.max(t * 100.0 + 1.0)),
-        None => (y_lo, y_hi),
-    };
-    let caption = "Validation accuracy against training time (one line per seed)";
-    let mut chart = frame(root, caption, 22, 14, (50, 70))
-        .build_cartesian_2d(0f64..x_max * 1.05, y_lo..y_hi)?;
-    chart
-        .configure_mesh()
-        .look(Grid::Ticks, (16, 18))
-        .x_desc("cumulative training time (s)")
-        .y_desc("validation accuracy (%)")
-        .x_label_formatter(&tick_format(0.0, x_max * 1.05))
-        .y_label_formatter(&tick_format(y_lo, y_hi))
-        .draw()?;
-    if let Some(t) = target {
-        let y = t * 100.0;
-        let style = BLACK.mix(0.6).stroke_width(1);
-        chart.draw_series(DashedLineSeries::new(
-            [(0.0, y), (x_max * 1.05, y)],
-            6,
-            4,
-            style,
-        ))?;
-        for line in lines {
-            if let Some(p) = line.points.iter().find(|p| p.1 >= t) {
-                let ring = model_colour(line.model).stroke_width(2);
-                chart.draw_series([Circle::new((p.0, p.1 * 100.0), 6, ring)])?;
+        let pts = lines.iter().flat_map(|l| &l.points);
+        let x_max = pts.clone().map(|p| p.0).fold(1e-3, f64::max);
+        let (y_lo, y_hi) = min_max(pts.map(|p| p.1 * 100.0));
+        let (y_lo, y_hi) = padded(y_lo, y_hi, 0.08);
+        let (y_lo, y_hi) = match target {
+            Some(t) => (y_lo.min(t * 100.0 - 1.0), y_hi.max(t * 100.0 + 1.0)),
+            None => (y_lo, y_hi),
+        };
+        let caption = "Validation accuracy against training time (one line per seed)";
+        let mut chart = frame(root, caption, 22, 14, (50, 70))
+            .build_cartesian_2d(0f64..x_max * 1.05, y_lo..y_hi)?;
+        chart
+            .configure_mesh()
+            .look(Grid::Ticks, (16, 18))
+            .x_desc("cumulative training time (s)")
+            .y_desc("validation accuracy (%)")
+            .x_label_formatter(&tick_format(0.0, x_max * 1.05))
+            .y_label_formatter(&tick_format(y_lo, y_hi))
+            .draw()?;
+        if let Some(t) = target {
+            let (y, style) = (t * 100.0, BLACK.mix(0.6).stroke_width(1));
+            let ends = [(0.0, y), (x_max * 1.05, y)];
+            chart.draw_series(DashedLineSeries::new(ends, 6, 4, style))?;
+            for line in lines {
+                if let Some(p) = line.points.iter().find(|p| p.1 >= t) {
+                    let ring = model_colour(line.model).stroke_width(2);
+                    chart.draw_series([Circle::new((p.0, p.1 * 100.0), 6, ring)])?;
+                }
             }
         }
-    }
-    let mut labelled = std::collections::BTreeSet::new();
-    for line in lines {
-        let c = model_colour(line.model);
-        let pts = line.points.iter().map(|p| (p.0, p.1 * 100.0));
-        let series =
-            chart.draw_series(LineSeries::new(pts.clone(), c.mix(0.85).stroke_width(2)))?;
-        if labelled.insert(line.model) {
-            series
-                .label(line.model.display_name())
-                .legend(legend_line(c));
+        let mut labelled = std::collections::BTreeSet::new();
+        for line in lines {
+            let c = model_colour(line.model);
+            let pts = line.points.iter().map(|p| (p.0, p.1 * 100.0));
+            let series =
+                chart.draw_series(LineSeries::new(pts.clone(), c.mix(0.85).stroke_width(2)))?;
+            if labelled.insert(line.model) {
+                series
+                    .label(line.model.display_name())
+                    .legend(legend_line(c));
+            }
+            chart.draw_series(pts.map(|p| Circle::new(p, 3, c.filled())))?;
         }
-        chart.draw_series(pts.map(|p| Circle::new(p, 3, c.filled())))?;
-    }
-    draw_legend(
-        &mut chart,
-        SeriesLabelPosition::LowerRight,
-        LegendSize::Chart,
-    )
-}
-
-/// The y range of a categorical panel: every seed's value, every whisker
-/// and every reference band, times `scale`.
-fn categorical_y_range(
-    spreads: &[Spread],
-    scale: f64,
-    from_zero: bool,
-    whisker: fn(&Spread) -> Option<(f64, f64)>,
-    references: &[Reference],
-) -> (f64, f64) {
-    let values = spreads
-        .iter()
-        .flat_map(|s| s.values.iter().map(|v| v.1 * scale));
-    let whiskers = spreads
-        .iter()
-        .filter_map(whisker)
-        .flat_map(|(a, b)| [a * scale, b * scale]);
-    let bands = references
-        .iter()
-        .flat_map(|r| [r.low * scale, r.high * scale]);
-    let ys: Vec<f64> = values.chain(whiskers).chain(bands).collect();
-    y_range(&ys, from_zero)
+        draw_legend(&mut chart, LowerRight, LegendSize::Chart)
+    })
 }
 
 /// Draws one categorical panel: per model, its per-seed dots (spread a little
 /// sideways), the mean as a bar tick and a whisker from `whisker(spread)`;
-/// values times `scale`.
+/// values times `scale`. The y range holds every seed's value, every whisker
+/// and every reference band.
 fn categorical_panel(
     area: &Area,
     spreads: &[Spread],
@@ -214,7 +167,15 @@ fn categorical_panel(
 ) -> DrawResult {
     let n = spreads.len().max(1);
     let right = n as f64 - 0.5;
-    let (y_lo, y_hi) = categorical_y_range(spreads, scale, from_zero, whisker, references);
+    let values = spreads.iter().flat_map(|s| s.values.iter().map(|v| v.1));
+    let whiskers = spreads.iter().filter_map(whisker).flat_map(|(a, b)| [a, b]);
+    let bands = references.iter().flat_map(|r| [r.low, r.high]);
+    let ys: Vec<f64> = values
+        .chain(whiskers)
+        .chain(bands)
+        .map(|y| y * scale)
+        .collect();
+    let (y_lo, y_hi) = y_range(&ys, from_zero);
     let names: Vec<&str> = spreads.iter().map(|s| s.model.display_name()).collect();
     let mut chart =
         frame(area, caption, 20, 14, (40, 80)).build_cartesian_2d(-0.5f64..right, y_lo..y_hi)?;
@@ -233,13 +194,8 @@ fn categorical_panel(
             let band = REFERENCE_GREY.mix(0.15).filled();
             chart.draw_series([Rectangle::new([(-0.5, low), (right, high)], band)])?;
         } else {
-            let style = REFERENCE_GREY.stroke_width(1);
-            chart.draw_series(DashedLineSeries::new(
-                [(-0.5, low), (right, low)],
-                10,
-                6,
-                style,
-            ))?;
+            let (ends, style) = ([(-0.5, low), (right, low)], REFERENCE_GREY.stroke_width(1));
+            chart.draw_series(DashedLineSeries::new(ends, 10, 6, style))?;
         }
     }
     for (i, s) in spreads.iter().enumerate() {
@@ -315,31 +271,15 @@ pub fn draw_cost(
     peak_rss_bytes: &[Spread],
 ) -> Result<()> {
     draw_png(path, WIDE_CHART_SIZE_PX, |root| {
-        let mib = 1.0 / (1024.0 * 1024.0);
-        let panels = [
-            (
-                secs_per_epoch,
-                "Seconds per epoch",
-                "training time per epoch (s)",
-                1.0,
-            ),
-            (
-                tokens_per_sec,
-                "Training throughput",
-                "tokens per second",
-                1.0,
-            ),
-            (
-                peak_rss_bytes,
-                "Peak memory (RSS)",
-                "peak resident memory (MiB)",
-                mib,
-            ),
+        let values = [
+            (secs_per_epoch, 1.0),
+            (tokens_per_sec, 1.0),
+            (peak_rss_bytes, MIB),
         ];
-        for (area, (spreads, caption, y_desc, scale)) in
-            root.split_evenly((1, 3)).iter().zip(panels)
-        {
-            let texts = (caption, y_desc);
+        let throughput = ("Training throughput", "tokens per second");
+        let texts = [SECS_PER_EPOCH_TEXTS, throughput, PEAK_RSS_TEXTS];
+        let areas = root.split_evenly((1, 3));
+        for ((area, (spreads, scale)), texts) in areas.iter().zip(values).zip(texts) {
             categorical_panel(area, spreads, texts, (scale, true), min_max_whisker, &[])?;
         }
         Ok(())
@@ -349,51 +289,45 @@ pub fn draw_cost(
 /// Gradient norm reaching each input time step (log scale), per model:
 /// solid after training, dashed at initialisation.
 pub fn draw_gradient_flow(path: &Path, lines: &[Line]) -> Result<()> {
-    draw_png(path, CHART_SIZE_PX, |root| gradient_chart(root, lines))
-}
-
-fn gradient_chart(root: &Area, lines: &[Line]) -> DrawResult {
-    let pts = lines.iter().flat_map(|l| &l.points);
-    let x_max = pts.clone().map(|p| p.0).fold(1.0, f64::max);
-    let (y_lo, y_hi) = match min_max(pts.map(|p| p.1)) {
-        (lo, hi) if lo.is_finite() && hi.is_finite() => (lo / 2.0, hi * 2.0),
-        _ => (1e-6, 1.0),
-    };
-    let caption = "Gradient flow: gradient norm per input time step";
-    let mut chart = frame(root, caption, 22, 14, (50, 80))
-        .build_cartesian_2d(0f64..x_max, (y_lo..y_hi).log_scale())?;
-    chart
-        .configure_mesh()
-        .look(Grid::Ticks, (16, 18))
-        .x_desc("input time step (0 = first token)")
-        .x_label_formatter(&|x| format!("{x:.0}"))
-        .y_desc("gradient norm (log scale)")
-        .y_label_formatter(&|y| format!("{y:.0e}"))
-        .draw()?;
-    for line in lines {
-        let c = model_colour(line.model);
-        let name = format!("{} {}", line.model.display_name(), line.label);
-        let points = line.points.iter().copied();
-        if line.label == "init" {
-            let short = move |(x, y): (i32, i32)| {
-                PathElement::new(vec![(x, y), (x + 10, y)], c.stroke_width(2))
-            };
-            chart
-                .draw_series(DashedLineSeries::new(points, 8, 6, c.stroke_width(2)))?
-                .label(name)
-                .legend(short);
-        } else {
-            chart
-                .draw_series(LineSeries::new(points, c.stroke_width(3)))?
-                .label(name)
-                .legend(legend_line(c));
+    draw_png(path, CHART_SIZE_PX, |root| {
+        let pts = lines.iter().flat_map(|l| &l.points);
+        let x_max = pts.clone().map(|p| p.0).fold(1.0, f64::max);
+        let (y_lo, y_hi) = match min_max(pts.map(|p| p.1)) {
+            (lo, hi) if lo.is_finite() && hi.is_finite() => (lo / 2.0, hi * 2.0),
+            _ => (1e-6, 1.0),
+        };
+        let caption = "Gradient flow: gradient norm per input time step";
+        let mut chart = frame(root, caption, 22, 14, (50, 80))
+            .build_cartesian_2d(0f64..x_max, (y_lo..y_hi).log_scale())?;
+        chart
+            .configure_mesh()
+            .look(Grid::Ticks, (16, 18))
+            .x_desc("input time step (0 = first token)")
+            .x_label_formatter(&|x| format!("{x:.0}"))
+            .y_desc("gradient norm (log scale)")
+            .y_label_formatter(&|y| format!("{y:.0e}"))
+            .draw()?;
+        for line in lines {
+            let c = model_colour(line.model);
+            let name = format!("{} {}", line.model.display_name(), line.label);
+            let points = line.points.iter().copied();
+            if line.label == "init" {
+                let short = move |(x, y): (i32, i32)| {
+                    PathElement::new(vec![(x, y), (x + 10, y)], c.stroke_width(2))
+                };
+                chart
+                    .draw_series(DashedLineSeries::new(points, 8, 6, c.stroke_width(2)))?
+                    .label(name)
+                    .legend(short);
+            } else {
+                chart
+                    .draw_series(LineSeries::new(points, c.stroke_width(3)))?
+                    .label(name)
+                    .legend(legend_line(c));
+            }
         }
-    }
-    draw_legend(
-        &mut chart,
-        SeriesLabelPosition::LowerRight,
-        LegendSize::Chart,
-    )
+        draw_legend(&mut chart, LowerRight, LegendSize::Chart)
+    })
 }
 
 /// Every epoch's training seconds in the order the epochs ran, one line
@@ -402,72 +336,64 @@ fn gradient_chart(root: &Area, lines: &[Line]) -> DrawResult {
 /// with hollow dots.
 pub fn draw_epoch_times(path: &Path, runs: &[RunEpochTimes]) -> Result<()> {
     draw_png(path, WIDE_CHART_SIZE_PX, |root| {
-        epoch_times_chart(root, runs)
-    })
-}
-
-fn epoch_times_chart(root: &Area, runs: &[RunEpochTimes]) -> DrawResult {
-    let epochs = runs.iter().flat_map(|r| &r.epochs);
-    let x_max = epochs.clone().map(|e| e.position).max().unwrap_or(1) as f64;
-    let secs: Vec<f64> = epochs.map(|e| e.secs).filter(|s| s.is_finite()).collect();
-    // Headroom above the highest epoch for the legend.
-    let (_, y_hi) = y_range(&secs, true);
-    let y_hi = y_hi * 1.3;
-    let caption = "Training time of every epoch, in the order they ran (× disturbed)";
-    let mut chart = frame(root, caption, 22, 14, (50, 70))
-        .build_cartesian_2d(0.5f64..x_max + 0.5, 0f64..y_hi)?;
-    chart
-        .configure_mesh()
-        .look(Grid::Ticks, (16, 18))
-        .x_desc("epoch, in the order run (all runs and re-runs)")
-        .y_desc("training seconds")
-        .x_label_formatter(&|x| format!("{x:.0}"))
-        .y_label_formatter(&tick_format(0.0, y_hi))
-        .draw()?;
-    let mut labelled = std::collections::BTreeSet::new();
-    for run in runs {
-        let c = model_colour(run.model);
-        let points: Vec<(f64, f64)> = run
-            .epochs
-            .iter()
-            .filter(|e| e.secs.is_finite())
-            .map(|e| (e.position as f64, e.secs))
-            .collect();
-        let faint = if run.stands { 0.9 } else { 0.35 };
-        let style = c.mix(faint).stroke_width(2);
-        let series = chart.draw_series(LineSeries::new(points.iter().copied(), style))?;
-        if labelled.insert(run.model) {
-            series
-                .label(run.model.display_name())
-                .legend(legend_line(c));
-        }
-        let dot = match run.stands {
-            true => c.filled(),
-            false => c.mix(0.6).stroke_width(2),
-        };
-        chart.draw_series(points.iter().map(|&p| Circle::new(p, 4, dot)))?;
-        chart.draw_series(
-            run.epochs
+        let epochs = runs.iter().flat_map(|r| &r.epochs);
+        let x_max = epochs.clone().map(|e| e.position).max().unwrap_or(1) as f64;
+        let secs: Vec<f64> = epochs.map(|e| e.secs).filter(|s| s.is_finite()).collect();
+        // Headroom above the highest epoch for the legend.
+        let (_, y_hi) = y_range(&secs, true);
+        let y_hi = y_hi * 1.3;
+        let caption = "Training time of every epoch, in the order they ran (× disturbed)";
+        let mut chart = frame(root, caption, 22, 14, (50, 70))
+            .build_cartesian_2d(0.5f64..x_max + 0.5, 0f64..y_hi)?;
+        chart
+            .configure_mesh()
+            .look(Grid::Ticks, (16, 18))
+            .x_desc("epoch, in the order run (all runs and re-runs)")
+            .y_desc("training seconds")
+            .x_label_formatter(&|x| format!("{x:.0}"))
+            .y_label_formatter(&tick_format(0.0, y_hi))
+            .draw()?;
+        let mut labelled = std::collections::BTreeSet::new();
+        for run in runs {
+            let c = model_colour(run.model);
+            let points: Vec<(f64, f64)> = run
+                .epochs
                 .iter()
-                .filter(|e| e.disturbed && e.secs.is_finite())
-                .map(|e| Cross::new((e.position as f64, e.secs), 7, BLACK.stroke_width(2))),
-        )?;
-    }
-    if runs.iter().flat_map(|r| &r.epochs).any(|e| e.disturbed) {
-        chart
-            .draw_series(std::iter::empty::<Cross<(f64, f64), i32>>())?
-            .label("disturbed epoch")
-            .legend(|(x, y)| Cross::new((x + 12, y), 6, BLACK.stroke_width(2)));
-    }
-    if runs.iter().any(|r| !r.stands) {
-        chart
-            .draw_series(std::iter::empty::<Circle<(f64, f64), i32>>())?
-            .label("attempt replaced by a re-run")
-            .legend(|(x, y)| Circle::new((x + 12, y), 4, BLACK.mix(0.6).stroke_width(2)));
-    }
-    draw_legend(
-        &mut chart,
-        SeriesLabelPosition::UpperRight,
-        LegendSize::Chart,
-    )
+                .filter(|e| e.secs.is_finite())
+                .map(|e| (e.position as f64, e.secs))
+                .collect();
+            let faint = if run.stands { 0.9 } else { 0.35 };
+            let style = c.mix(faint).stroke_width(2);
+            let series = chart.draw_series(LineSeries::new(points.iter().copied(), style))?;
+            if labelled.insert(run.model) {
+                series
+                    .label(run.model.display_name())
+                    .legend(legend_line(c));
+            }
+            let dot = match run.stands {
+                true => c.filled(),
+                false => c.mix(0.6).stroke_width(2),
+            };
+            chart.draw_series(points.iter().map(|&p| Circle::new(p, 4, dot)))?;
+            chart.draw_series(
+                run.epochs
+                    .iter()
+                    .filter(|e| e.disturbed && e.secs.is_finite())
+                    .map(|e| Cross::new((e.position as f64, e.secs), 7, BLACK.stroke_width(2))),
+            )?;
+        }
+        if runs.iter().flat_map(|r| &r.epochs).any(|e| e.disturbed) {
+            chart
+                .draw_series(std::iter::empty::<Cross<(f64, f64), i32>>())?
+                .label("disturbed epoch")
+                .legend(|(x, y)| Cross::new((x + 12, y), 6, BLACK.stroke_width(2)));
+        }
+        if runs.iter().any(|r| !r.stands) {
+            chart
+                .draw_series(std::iter::empty::<Circle<(f64, f64), i32>>())?
+                .label("attempt replaced by a re-run")
+                .legend(|(x, y)| Circle::new((x + 12, y), 4, BLACK.mix(0.6).stroke_width(2)));
+        }
+        draw_legend(&mut chart, UpperRight, LegendSize::Chart)
+    })
 }

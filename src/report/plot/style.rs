@@ -41,6 +41,12 @@ fn ensure_font() -> std::result::Result<(), String> {
 
 /// Width and height (pixels) of a sweep chart (three panels).
 pub const SWEEP_CHART_SIZE_PX: (u32, u32) = (1500, 560);
+/// Caption and y title of a cost chart's panel of seconds per epoch.
+pub const SECS_PER_EPOCH_TEXTS: (&str, &str) = ("Seconds per epoch", "training time per epoch (s)");
+/// Caption and y title of a cost chart's panel of peak memory, in MiB.
+pub const PEAK_RSS_TEXTS: (&str, &str) = ("Peak memory (RSS)", "peak resident memory (MiB)");
+/// Bytes to MiB.
+pub const MIB: f64 = 1.0 / (1024.0 * 1024.0);
 /// Grey of the published references.
 pub const REFERENCE_GREY: RGBColor = RGBColor(90, 90, 90);
 /// Grey of the references' labels.

@@ -9,11 +9,12 @@ use std::path::Path;
 
 use plotters::coord::ranged1d::{DefaultFormatting, KeyPointHint, Ranged};
 use plotters::coord::types::RangedCoordf64;
+use plotters::prelude::SeriesLabelPosition::LowerRight;
 use plotters::prelude::*;
 
 use super::style::{
-    Area, DrawResult, FONT, Grid, LegendSize, MeshLook, SWEEP_CHART_SIZE_PX, draw_legend, draw_png,
-    frame, model_colour, tick_format, y_range,
+    Area, DrawResult, FONT, Grid, LegendSize, MIB, MeshLook, PEAK_RSS_TEXTS, SECS_PER_EPOCH_TEXTS,
+    SWEEP_CHART_SIZE_PX, draw_legend, draw_png, frame, model_colour, tick_format, y_range,
 };
 use crate::config::Axis;
 use crate::error::Result;
@@ -31,13 +32,42 @@ use crate::report::view::verdict::shown_ci;
 pub fn draw_sweep_axis(
     path: &Path,
     axis: &Axis,
-    quality: (&[SweepLine], Quality),
+    (acc, quality): (&[SweepLine], Quality),
     secs_per_epoch: &[SweepLine],
     peak_rss_bytes: &[SweepLine],
     chance: Option<f64>,
 ) -> Result<()> {
     draw_png(path, SWEEP_CHART_SIZE_PX, |root| {
-        sweep_chart(root, axis, quality, secs_per_epoch, peak_rss_bytes, chance)
+        // An accuracy's axis fits its values inside 0–100%; an error's starts at 0.
+        let (caption, y_desc, scale, from_zero) = match quality {
+            Quality::Accuracy => ("Test accuracy", "test accuracy (%)", 100.0, false),
+            Quality::ForecastError => ("Test MAE", "test MAE (target units)", 1.0, true),
+        };
+        let areas = root.split_evenly((1, 3));
+        let layout = AxisLayout::of(axis);
+        let cost = |lines, (caption, y_desc), scale| Panel {
+            lines,
+            caption,
+            y_desc,
+            scale,
+            from_zero: true,
+            legend: false,
+            reference: None,
+        };
+        let panels = [
+            Panel {
+                from_zero,
+                legend: true,
+                reference: chance.map(|c| (c, "chance")),
+                ..cost(acc, (caption, y_desc), scale)
+            },
+            cost(secs_per_epoch, SECS_PER_EPOCH_TEXTS, 1.0),
+            cost(peak_rss_bytes, PEAK_RSS_TEXTS, MIB),
+        ];
+        for (area, panel) in areas.iter().zip(&panels) {
+            sweep_panel(area, axis, &layout, panel)?;
+        }
+        Ok(())
     })
 }
 
@@ -61,56 +91,6 @@ struct Panel<'a> {
     legend: bool,
     /// A horizontal reference line (in the values' unit) and its label.
     reference: Option<(f64, &'a str)>,
-}
-
-fn sweep_chart(
-    root: &Area,
-    axis: &Axis,
-    (acc, quality): (&[SweepLine], Quality),
-    secs: &[SweepLine],
-    rss: &[SweepLine],
-    chance: Option<f64>,
-) -> DrawResult {
-    // An accuracy's axis fits its values inside 0–100%; an error's starts at 0.
-    let (caption, y_desc, scale, from_zero) = match quality {
-        Quality::Accuracy => ("Test accuracy", "test accuracy (%)", 100.0, false),
-        Quality::ForecastError => ("Test MAE", "test MAE (target units)", 1.0, true),
-    };
-    let areas = root.split_evenly((1, 3));
-    let layout = AxisLayout::of(axis);
-    let cost = |lines, caption, y_desc, scale| Panel {
-        lines,
-        caption,
-        y_desc,
-        scale,
-        from_zero: true,
-        legend: false,
-        reference: None,
-    };
-    let panels = [
-        Panel {
-            from_zero,
-            legend: true,
-            reference: chance.map(|c| (c, "chance")),
-            ..cost(acc, caption, y_desc, scale)
-        },
-        cost(
-            secs,
-            "Seconds per epoch",
-            "training time per epoch (s)",
-            1.0,
-        ),
-        cost(
-            rss,
-            "Peak memory (RSS)",
-            "peak resident memory (MiB)",
-            1.0 / (1024.0 * 1024.0),
-        ),
-    ];
-    for (area, panel) in areas.iter().zip(&panels) {
-        sweep_panel(area, axis, &layout, panel)?;
-    }
-    Ok(())
 }
 
 /// A linear x coordinate whose tick marks sit exactly at the swept values
@@ -212,11 +192,7 @@ fn sweep_panel(area: &Area, axis: &Axis, layout: &AxisLayout, panel: &Panel) -> 
         draw_line(&mut chart, layout, panel, line, dx)?;
     }
     if panel.legend && !panel.lines.is_empty() {
-        draw_legend(
-            &mut chart,
-            SeriesLabelPosition::LowerRight,
-            LegendSize::Panel,
-        )?;
+        draw_legend(&mut chart, LowerRight, LegendSize::Panel)?;
     }
     Ok(())
 }
