@@ -2,14 +2,12 @@
 //! gathered into `forecasts.csv`, the one-step chart's lines, and the
 //! Diebold–Mariano test of the first two models over the test windows.
 
-use std::path::Path;
-
 use super::load::RunFiles;
 use super::plot::forecast::ForecastLine;
-use crate::analysis::forecast::{DieboldMariano, diebold_mariano};
+use crate::analysis::forecast::diebold_mariano;
 use crate::error::Result;
 use crate::model::Cell;
-use crate::results::{ForecastRow, RunStatus, files, read_csv, write_csv_atomic};
+use crate::results::{ForecastRow, RunStatus, files, read_csv};
 
 /// The standing, finished runs' test forecasts, in the run's model order
 /// then seed order (each run's rows as its worker wrote them: window by
@@ -33,27 +31,10 @@ pub fn gather(run: &RunFiles) -> Result<Vec<ForecastRow>> {
     Ok(rows)
 }
 
-/// Writes `rows` as `forecasts.csv` in `dir` (nothing without rows).
-pub fn write(dir: &Path, rows: &[ForecastRow]) -> Result<()> {
-    if rows.is_empty() {
-        return Ok(());
-    }
-    write_csv_atomic(&dir.join(files::FORECASTS), rows)
-}
-
 fn ok_runs(run: &RunFiles, model: Cell) -> impl Iterator<Item = &crate::results::RunRecord> {
     run.runs
         .iter()
         .filter(move |r| r.model == model && r.status == RunStatus::Ok)
-}
-
-/// `model`'s seed with the lowest validation MAE (the run a user would
-/// keep), if any run of it finished.
-pub fn best_seed(run: &RunFiles, model: Cell) -> Option<u64> {
-    ok_runs(run, model)
-        .filter_map(|r| r.best_val_mae.map(|m| (m, r.seed)))
-        .min_by(|a, b| a.0.total_cmp(&b.0))
-        .map(|(_, seed)| seed)
 }
 
 /// Test windows the chart shows at most: the last ones, so that a day's
@@ -62,7 +43,8 @@ pub const CHART_WINDOWS: usize = 200;
 
 /// The chart's lines at the first horizon step over the first series'
 /// last [`CHART_WINDOWS`] test windows: what happened, the naive forecast,
-/// and each model's best seed.
+/// and each model's best seed (the lowest validation MAE: the run a user
+/// would keep).
 pub fn chart_lines(run: &RunFiles, rows: &[ForecastRow]) -> Vec<ForecastLine> {
     let Some(first) = rows.first() else {
         return Vec::new();
@@ -86,7 +68,10 @@ pub fn chart_lines(run: &RunFiles, rows: &[ForecastRow]) -> Vec<ForecastLine> {
         },
     ];
     for model in run.models() {
-        if let Some(seed) = best_seed(run, model) {
+        let best = ok_runs(run, model)
+            .filter_map(|r| r.best_val_mae.map(|m| (m, r.seed)))
+            .min_by(|a, b| a.0.total_cmp(&b.0));
+        if let Some((_, seed)) = best {
             lines.push(ForecastLine {
                 model: Some(model),
                 label: format!("{} (seed {seed})", model.display_name()),
@@ -124,16 +109,13 @@ fn window_losses(rows: &[ForecastRow], model: Cell, seeds: &[u64], horizon: usiz
     sum.iter().map(|s| s / seeds.len().max(1) as f64).collect()
 }
 
-/// The Diebold–Mariano test of `a` against `b` over the test windows: each
-/// window's MAE averaged over the seeds both finished (the seeds cover
-/// initialisation, the windows cover time), autocovariances up to lag
-/// `horizon − 1`. With the seeds compared.
-pub fn compare(
-    run: &RunFiles,
-    rows: &[ForecastRow],
-    (a, b): (Cell, Cell),
-    horizon: usize,
-) -> Option<(DieboldMariano, Vec<u64>)> {
+/// The page's sentence on the Diebold–Mariano test of the first two models
+/// over the test windows, if they were compared: each window's MAE averaged
+/// over the seeds both finished (the seeds cover initialisation, the
+/// windows cover time), autocovariances up to lag `horizon − 1`.
+pub fn sentence(run: &RunFiles, rows: &[ForecastRow], horizon: usize) -> Option<String> {
+    let models = run.models();
+    let (a, b) = (*models.first()?, *models.get(1)?);
     let b_seeds: Vec<u64> = ok_runs(run, b).map(|r| r.seed).collect();
     let mut seeds: Vec<u64> = ok_runs(run, a)
         .map(|r| r.seed)
@@ -145,15 +127,7 @@ pub fn compare(
     }
     let la = window_losses(rows, a, &seeds, horizon);
     let lb = window_losses(rows, b, &seeds, horizon);
-    diebold_mariano(&la, &lb, horizon).map(|dm| (dm, seeds))
-}
-
-/// The page's sentence on the Diebold–Mariano test of the first two
-/// models, if they were compared.
-pub fn sentence(run: &RunFiles, rows: &[ForecastRow], horizon: usize) -> Option<String> {
-    let models = run.models();
-    let (a, b) = (*models.first()?, *models.get(1)?);
-    let (dm, seeds) = compare(run, rows, (a, b), horizon)?;
+    let dm = diebold_mariano(&la, &lb, horizon)?;
     let lower = if dm.statistic < 0.0 { a } else { b };
     let verdict = if dm.p_value < 0.05 {
         format!("{}'s errors are smaller", lower.display_name())

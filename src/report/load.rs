@@ -218,8 +218,6 @@ impl RunFiles {
 /// One grid point of a sweep folder.
 #[derive(Debug, Clone)]
 pub struct PointFiles {
-    /// The point's id.
-    pub id: String,
     /// Its folder.
     pub dir: PathBuf,
     /// Its files; `None` when the folder holds none of its runs.
@@ -250,16 +248,9 @@ impl SweepFiles {
             .iter()
             .map(|p| {
                 let dir = point_dir(root, &manifest.grid, &p.id);
-                let run = if dir.join(files::CONFIG).is_file() {
-                    Some(RunFiles::load(&dir)?)
-                } else {
-                    None
-                };
-                Ok(PointFiles {
-                    id: p.id.clone(),
-                    dir,
-                    run,
-                })
+                let has_run = dir.join(files::CONFIG).is_file();
+                let run = has_run.then(|| RunFiles::load(&dir)).transpose()?;
+                Ok(PointFiles { dir, run })
             })
             .collect::<Result<_>>()?;
         Ok(SweepFiles {

@@ -264,8 +264,8 @@ fn fill_forecasts(run: &RunFiles, csv: Csv) -> Result<Vec<ForecastRow>> {
         return Ok(Vec::new());
     }
     let rows = super::forecast::gather(run)?;
-    if csv == Csv::Rewrite {
-        super::forecast::write(&run.dir, &rows)?;
+    if csv == Csv::Rewrite && !rows.is_empty() {
+        crate::results::write_csv_atomic(&run.dir.join(files::FORECASTS), &rows)?;
     }
     Ok(rows)
 }
@@ -389,7 +389,9 @@ fn draw_charts(
             "Cost per model: training seconds per epoch, real (non-padding) training tokens per second, peak resident memory of the process; dots are seeds, bars means, whiskers min–max.",
         ),
         &series::per_seed(&run.runs, &models, Scale::Log, |r| r.secs_per_epoch),
-        &series::tokens_per_sec_per_seed(&run.epochs, &run.runs, &models),
+        &series::per_seed(&run.runs, &models, Scale::Log, |r| {
+            series::tokens_per_sec(&run.epochs, r)
+        }),
         &series::per_seed(&run.runs, &models, Scale::Log, |r| r.peak_rss_bytes as f64),
     )?;
     if !run.all_epochs.is_empty() {

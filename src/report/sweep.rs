@@ -4,7 +4,7 @@
 //! epoch and peak memory against the option's values; one table with the
 //! verdict of the first pair of models at every grid point.
 
-use crate::analysis::metrics::{self};
+use crate::analysis::metrics;
 use std::path::Path;
 
 use super::findings::ClaimRow;
@@ -20,11 +20,6 @@ use crate::error::Result;
 use crate::results::{EnvironmentFile, SweepManifest, files, write_json_atomic};
 
 pub use super::view::sweep::{PointSummary, SweepLine, SweepSummary};
-
-/// File name of the chart against axis `key`.
-pub fn axis_chart_file(key: &str) -> String {
-    format!("sweep_{key}.png")
-}
 
 /// Renders the sweep folder `root`: every point's report, the sweep's
 /// `summary.json`, one chart per swept option and `report.html`. Returns the
@@ -112,14 +107,13 @@ fn finish_sweep_with(root: &Path, csv: Csv) -> Result<FinishedRun> {
 /// memory.
 fn draw_axis_charts(root: &Path, sweep: &SweepSummary) -> Result<Vec<Figure>> {
     let mut figures = Vec::new();
-    let forecast = sweep.is_forecast();
+    let (metric, quality, first) = if sweep.is_forecast() {
+        (metrics::TEST_MAE, Quality::ForecastError, "test MAE")
+    } else {
+        (metrics::TEST_ACC, Quality::Accuracy, "test accuracy")
+    };
     for (i, axis) in sweep.axes.iter().enumerate() {
-        let file = axis_chart_file(&axis.key);
-        let (metric, quality, first) = if forecast {
-            (metrics::TEST_MAE, Quality::ForecastError, "test MAE")
-        } else {
-            (metrics::TEST_ACC, Quality::Accuracy, "test accuracy")
-        };
+        let file = format!("sweep_{}.png", axis.key);
         draw_sweep_axis(
             &root.join(&file),
             axis,

@@ -11,7 +11,7 @@ pub mod sweep;
 use std::sync::OnceLock;
 
 use minijinja::value::Serde;
-use minijinja::{AutoEscape, Environment, UndefinedBehavior, Value};
+use minijinja::{AutoEscape, Environment, ErrorKind, UndefinedBehavior, Value};
 use serde::Serialize;
 
 use crate::analysis::metrics;
@@ -19,7 +19,7 @@ use crate::analysis::summary::PairSummary;
 use crate::error::{Error, Result};
 use crate::model::Cell;
 use crate::report::findings::short_verdict;
-use crate::report::format::{ci_note, comparison_cell, p_cell};
+use crate::report::format::{ci_note, comparison_cell, mib, p_cell, pct, secs, thousands};
 use crate::report::view::verdict::Comparison;
 use crate::results::files;
 
@@ -70,6 +70,34 @@ fn environment() -> &'static Environment<'static> {
             out.write_str(&escape(&text))
                 .map_err(minijinja::Error::from)
         });
+        // A model's swatch and name, from its key (`lstm`).
+        let cell = |m: &str| {
+            m.parse::<Cell>()
+                .map_err(|e| minijinja::Error::new(ErrorKind::InvalidOperation, e))
+        };
+        env.add_filter("name", move |m: &str| cell(m).map(Cell::display_name));
+        env.add_filter("colour", move |m: &str| cell(m).map(Cell::colour_css));
+        // A number in its unit, `—` when not finite.
+        for (name, f) in [
+            ("pct", pct as fn(f64) -> String),
+            ("secs", secs),
+            ("mib", mib),
+        ] {
+            env.add_filter(
+                name,
+                move |x: f64| if x.is_finite() { f(x) } else { "—".into() },
+            );
+        }
+        env.add_filter("thousands", thousands);
+        // `x / per` with `places` decimals, `—` when absent or not finite.
+        env.add_filter(
+            "fixed",
+            |x: Option<f64>, places: usize, per: Option<f64>| {
+                x.filter(|x| x.is_finite()).map_or("—".into(), |x| {
+                    format!("{:.places$}", x / per.unwrap_or(1.0))
+                })
+            },
+        );
         for (name, source) in TEMPLATES {
             // The templates are part of the binary; the unit tests render each.
             env.add_template(name, source)
@@ -91,24 +119,6 @@ pub fn render<C: Serialize>(name: &str, context: &C) -> Result<String> {
         .map_err(|e| fail(format!("template {name}: {e:#}")))
 }
 
-/// A model as the pages show it: name and colour swatch.
-#[derive(Debug, Clone, Serialize)]
-pub struct ModelTag {
-    /// Display name (`LSTM`).
-    pub name: &'static str,
-    /// CSS colour of its swatch.
-    pub colour: String,
-}
-
-impl From<Cell> for ModelTag {
-    fn from(m: Cell) -> ModelTag {
-        ModelTag {
-            name: m.display_name(),
-            colour: m.colour_css(),
-        }
-    }
-}
-
 /// A chart on a page.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Figure {
@@ -125,8 +135,8 @@ pub struct Figure {
 /// forecast's test MAE `a / b`.
 #[derive(Debug, Clone, Serialize)]
 struct PairCells {
-    a: ModelTag,
-    b: ModelTag,
+    a: Cell,
+    b: Cell,
     n: usize,
     diff: String,
     p: String,
@@ -141,8 +151,8 @@ impl PairCells {
         let v = |m| Comparison::of_pair(pair, &m);
         let quality = || v(metrics::TEST_ACC).or_else(|| v(metrics::TEST_MAE));
         PairCells {
-            a: pair.a.into(),
-            b: pair.b.into(),
+            a: pair.a,
+            b: pair.b,
             n: pair.n_pairs,
             diff: comparison_cell(quality()),
             p: p_cell(quality()),

@@ -3,7 +3,7 @@
 use crate::analysis::metrics;
 use serde::Serialize;
 
-use super::{Figure, ModelTag, PairCells, render};
+use super::{Figure, PairCells, render};
 use crate::error::Result;
 use crate::model::Cell;
 use crate::probe::environment::Environment;
@@ -11,7 +11,6 @@ use crate::report::answer::Answer;
 use crate::report::findings::{ClaimRow, budget_text, memory_reach_sentences, timing_cell};
 use crate::report::format::{acc_with_ci, machine_line};
 use crate::report::sweep_answer::sweep_answer;
-use crate::report::view::length_scaling::LengthScaling;
 use crate::report::view::memory_reach::MemoryReach;
 use crate::report::view::sweep::SweepSummary;
 use crate::report::view::verdict::speed_rests_on_disturbed;
@@ -36,37 +35,24 @@ struct PointRow {
 #[derive(Debug, Clone, Serialize)]
 pub struct SweepPage<'a> {
     title: String,
-    /// Its run id, jobs and swept options.
+    /// Its run id, jobs, swept options and length scaling.
     sweep: &'a SweepSummary,
     dataset: String,
     axes_text: String,
     machine: Option<String>,
     notes: Vec<String>,
-    models: Vec<ModelTag>,
-    /// The quality column's header and the pair's: accuracy, or a
-    /// forecast's test MAE.
-    quality_header: &'static str,
-    pair_header: &'static str,
+    models: Vec<Cell>,
+    /// Whether the quality columns show a forecast's test MAE, not accuracy.
+    forecast: bool,
     rows: Vec<PointRow>,
     figures: Vec<Figure>,
     files: Vec<&'static str>,
-    point_dirs: Vec<String>,
-    lengths: Option<LengthSection>,
     /// One per training budget, the smallest first.
     memory: Vec<MemorySection>,
-    claim_points: Vec<String>,
-    claims: Vec<SweepClaimRow>,
+    /// Per point with runs: its id and its claims table.
+    claims: &'a [(String, Vec<ClaimRow>)],
     /// The first screen across the grid.
     answer: Option<Answer>,
-}
-
-/// One claim's row of the sweep's claims table: its verdict at every point.
-#[derive(Debug, Clone, Serialize)]
-struct SweepClaimRow {
-    number: u8,
-    claim: String,
-    /// Per point: verdict and what was measured (shown on hover).
-    verdicts: Vec<(String, String)>,
 }
 
 /// The memory task's section: accuracy per cell and distance, the verdicts.
@@ -80,27 +66,10 @@ struct MemorySection {
     sentences: Vec<String>,
 }
 
-/// Time and memory against length (a `--max-len` sweep).
-#[derive(Debug, Clone, Serialize)]
-struct LengthSection {
-    lengths: Vec<usize>,
-    rows: Vec<LengthTableRow>,
-}
-
-/// One model's row of the length table.
-#[derive(Debug, Clone, Serialize)]
-struct LengthTableRow {
-    model: ModelTag,
-    /// Per length: seconds per epoch, MiB training adds.
-    cells: Vec<(String, String)>,
-    time_exponent: String,
-    memory_exponent: String,
-}
-
 /// One cell's row of the memory table.
 #[derive(Debug, Clone, Serialize)]
 struct MemoryRow {
-    model: ModelTag,
+    model: Cell,
     /// Per distance: accuracy with CI, and `above chance` or not.
     cells: Vec<(String, bool)>,
     longest: String,
@@ -115,7 +84,7 @@ impl<'a> SweepPage<'a> {
         sweep: &'a SweepSummary,
         figures: Vec<Figure>,
         environment: Option<&Environment>,
-        claims: &[(String, Vec<ClaimRow>)],
+        claims: &'a [(String, Vec<ClaimRow>)],
         data_warnings: Vec<String>,
     ) -> SweepPage<'a> {
         let mut notes = sweep_notes(manifest, sweep);
@@ -133,30 +102,13 @@ impl<'a> SweepPage<'a> {
             axes_text: axes_text.join(" × "),
             machine: machine_line(environment, manifest.width()),
             notes,
-            models: models.iter().map(|&m| m.into()).collect(),
-            quality_header: if sweep.is_forecast() {
-                "test MAE"
-            } else {
-                "test acc. (%)"
-            },
-            pair_header: if sweep.is_forecast() {
-                "MAE ratio"
-            } else {
-                "Δ accuracy (points)"
-            },
+            forecast: sweep.is_forecast(),
             rows: point_rows(sweep, &models),
+            models,
             figures,
             files: vec![files::SWEEP, files::SUMMARY],
-            point_dirs: sweep
-                .points
-                .iter()
-                .filter(|p| p.summary.is_some())
-                .map(|p| p.dir.clone())
-                .collect(),
             memory: sweep.memory_reach.iter().map(memory_section).collect(),
-            lengths: sweep.length_scaling.as_ref().map(length_section),
-            claim_points: claims.iter().map(|(id, _)| id.clone()).collect(),
-            claims: sweep_claim_rows(claims),
+            claims,
             answer: sweep_answer(sweep),
         }
     }
@@ -165,31 +117,6 @@ impl<'a> SweepPage<'a> {
     pub fn render(&self) -> Result<String> {
         render("sweep.html", self)
     }
-}
-
-/// The claims table across the points: each claim's verdict and figure
-/// per point (the points' claim rows, first point's order).
-fn sweep_claim_rows(claims: &[(String, Vec<ClaimRow>)]) -> Vec<SweepClaimRow> {
-    claims
-        .first()
-        .map(|(_, rows)| {
-            rows.iter()
-                .enumerate()
-                .map(|(i, r)| SweepClaimRow {
-                    number: r.number,
-                    claim: r.claim.clone(),
-                    verdicts: claims
-                        .iter()
-                        .map(|(_, rows)| {
-                            rows.get(i).map_or(("—".into(), String::new()), |c| {
-                                (c.verdict.clone(), c.measured.clone())
-                            })
-                        })
-                        .collect(),
-                })
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 /// The dataset's name, or the training file of a dataset given by files.
@@ -301,7 +228,7 @@ fn memory_section(r: &MemoryReach) -> MemorySection {
             .cells
             .iter()
             .map(|c| MemoryRow {
-                model: c.model.into(),
+                model: c.model,
                 cells: c
                     .points
                     .iter()
@@ -314,37 +241,4 @@ fn memory_section(r: &MemoryReach) -> MemorySection {
             .collect(),
         sentences: memory_reach_sentences(r),
     }
-}
-
-/// The length sweep's table: seconds per epoch and training memory per
-/// length, with the fitted exponents.
-fn length_section(l: &LengthScaling) -> LengthSection {
-    LengthSection {
-        lengths: l.lengths.clone(),
-        rows: l
-            .rows
-            .iter()
-            .map(|r| LengthTableRow {
-                model: r.model.into(),
-                cells: r
-                    .secs_per_epoch
-                    .iter()
-                    .zip(&r.train_bytes)
-                    .map(|(&t, b)| {
-                        (
-                            two_places(t),
-                            b.map_or("—".into(), |b| format!("{:.0}", b / (1024.0 * 1024.0))),
-                        )
-                    })
-                    .collect(),
-                time_exponent: two_places(r.time_exponent),
-                memory_exponent: two_places(r.memory_exponent),
-            })
-            .collect(),
-    }
-}
-
-/// `x` with two decimals, `—` when absent.
-fn two_places(x: Option<f64>) -> String {
-    x.map_or("—".into(), |x| format!("{x:.2}"))
 }

@@ -10,7 +10,7 @@ use super::memory_reach::{CellReach, MemoryReach, TrainingBudget};
 use super::pooling_effect::PoolingRow;
 use super::verdict::{Comparison, Verdict};
 use crate::analysis::metrics::{self, Metric};
-use crate::analysis::summary::{PairSummary, Summary};
+use crate::analysis::summary::Summary;
 use crate::model::{Cell, ModelShape};
 use crate::results::{GradientFlowRow, GradientStage};
 
@@ -298,22 +298,18 @@ fn not_measured(id: ClaimId) -> Claim {
     }
 }
 
-/// The pair `a`, `b` of `summary`, if both are there.
-fn pair_of(summary: &Summary, (a, b): (Cell, Cell)) -> Option<&PairSummary> {
-    summary.pairs.iter().find(|p| p.a == a && p.b == b)
-}
-
 /// Every claim, checked on `inputs`.
 pub fn check_claims(inputs: &ClaimInputs<'_>) -> Vec<Claim> {
     CLAIMS
         .iter()
         .map(|spec| match (spec.id, spec.rule) {
             (id, _) if spec.series && !inputs.series => not_measured(id),
-            (id, Some(r)) => pair_claim(
-                id,
-                pair_of(inputs.summary, r.pair).and_then(|p| Comparison::of_pair(p, &r.metric)),
-                r.holds_when,
-            ),
+            (id, Some(r)) => {
+                let pairs = &inputs.summary.pairs;
+                let pair = pairs.iter().find(|p| (p.a, p.b) == r.pair);
+                let c = pair.and_then(|p| Comparison::of_pair(p, &r.metric));
+                pair_claim(id, c, r.holds_when)
+            }
             (ClaimId::Complexity, _) => complexity(inputs.shapes),
             (ClaimId::LongRange, _) => long_range(inputs.reach),
             (ClaimId::VanishingGradient, _) => vanishing_gradient(inputs.summary, inputs.gradient),

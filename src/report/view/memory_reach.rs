@@ -1,7 +1,7 @@
 //! How far each cell carries the key of the memory task (`--dataset
 //! memory`, claim 5): per distance, its test accuracy against chance, and
 //! the longest distance at which it stays *well above chance*, decided by
-//! the single verdict rule ([`super::verdict::decide`]) on the seeds' test
+//! the single verdict rule ([`super::verdict`]) on the seeds' test
 //! accuracies minus chance (a one-sample t-test: at least 3 seeds, p < 0.05
 //! and a 95% CI whose lower end is above chance). Where the cells differ
 //! beyond their intervals at one distance is read from that point's pairs.
@@ -42,12 +42,6 @@ impl TrainingBudget {
             epochs: config.epochs,
             patience: config.patience,
         }
-    }
-
-    /// Sequences seen in training at most (sequences × epochs): the order
-    /// in which budgets are shown.
-    pub fn sequence_epochs(&self) -> u64 {
-        self.sequences as u64 * u64::from(self.epochs)
     }
 }
 
@@ -128,7 +122,8 @@ pub fn versus_chance(accs: &[f64], chance: f64) -> Option<Comparison> {
 /// empty without inputs.
 pub fn memory_reach(models: &[Cell], inputs: &[ReachInput<'_>]) -> Vec<MemoryReach> {
     let mut budgets: Vec<TrainingBudget> = inputs.iter().map(|i| i.budget).collect();
-    budgets.sort_by_key(|b| (b.sequence_epochs(), *b));
+    // Shown in the order of the sequences seen in training at most.
+    budgets.sort_by_key(|b| (b.sequences as u64 * u64::from(b.epochs), *b));
     budgets.dedup();
     budgets
         .into_iter()
@@ -185,25 +180,24 @@ fn reach_at_budget(
             }
         })
         .collect();
-    let mut separations = Vec::new();
-    for input in &inputs {
-        for pair in input.pairs {
-            let Some(diff) = Comparison::of_pair(pair, &metrics::TEST_ACC) else {
-                continue;
-            };
+    let separations: Vec<Separation> = inputs
+        .iter()
+        .flat_map(|input| input.pairs.iter().map(move |pair| (input.distance, pair)))
+        .filter_map(|(distance, pair)| {
+            let diff = Comparison::of_pair(pair, &metrics::TEST_ACC)?;
             let (higher, lower, diff) = match diff.verdict {
                 Verdict::FirstLarger => (pair.a, pair.b, diff),
                 Verdict::SecondLarger => (pair.b, pair.a, diff.flipped()),
-                _ => continue,
+                _ => return None,
             };
-            separations.push(Separation {
-                distance: input.distance,
+            Some(Separation {
+                distance,
                 higher,
                 lower,
                 diff,
-            });
-        }
-    }
+            })
+        })
+        .collect();
     Some(MemoryReach {
         budget,
         chance,

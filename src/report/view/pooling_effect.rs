@@ -15,12 +15,12 @@ use crate::results::{RunRecord, RunStatus};
 pub const POOLING_KEY: &str = "pooling";
 
 /// One grid point, as the comparison needs it.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct PoolingInput<'a> {
     /// The point's `--pooling` value (`last`, `auto`, `mean`, …).
     pub pooling: &'a str,
     /// The labels of the point's other swept options, in grid order.
-    pub others: &'a [(String, String)],
+    pub others: Vec<(String, String)>,
     /// The point's runs (only `ok` ones with a test accuracy count).
     pub runs: &'a [RunRecord],
 }
@@ -123,16 +123,15 @@ mod tests {
             run("gru", 3, 0.90, 1.0, 1),
             run("gru", 1, 0.81, 1.0, 1),
         ];
-        let none: Vec<(String, String)> = Vec::new();
         let inputs = [
             PoolingInput {
                 pooling: "auto",
-                others: &none,
+                others: Vec::new(),
                 runs: &last,
             },
             PoolingInput {
                 pooling: "attention",
-                others: &none,
+                others: Vec::new(),
                 runs: &attention,
             },
         ];

@@ -180,62 +180,38 @@ pub fn per_seed(
     runs: &[RunRecord],
     models: &[Cell],
     scale: Scale,
-    value: fn(&RunRecord) -> f64,
+    value: impl Fn(&RunRecord) -> f64,
 ) -> Vec<Spread> {
     models
         .iter()
-        .map(|m| {
+        .map(|&model| {
             let mut values: Vec<(u64, f64)> = runs
                 .iter()
-                .filter(|r| &r.model == m && r.status == RunStatus::Ok)
+                .filter(|r| r.model == model && r.status == RunStatus::Ok)
                 .map(|r| (r.seed, value(r)))
                 .filter(|v| v.1.is_finite())
                 .collect();
             values.sort_by_key(|v| v.0);
             values.dedup_by_key(|v| v.0);
-            spread(*m, values, scale)
+            let estimate =
+                Estimate::on_scale(&values.iter().map(|v| v.1).collect::<Vec<_>>(), scale);
+            Spread {
+                model,
+                values,
+                estimate,
+            }
         })
         .collect()
 }
 
-/// Per model, the mean over epochs of `tokens_per_sec` of each seed whose run
-/// is `ok`.
-pub fn tokens_per_sec_per_seed(
-    epochs: &[EpochRecord],
-    runs: &[RunRecord],
-    models: &[Cell],
-) -> Vec<Spread> {
-    models
+/// The mean over `run`'s epochs of its `tokens_per_sec`; NaN without one.
+pub fn tokens_per_sec(epochs: &[EpochRecord], run: &RunRecord) -> f64 {
+    let tps: Vec<f64> = epochs
         .iter()
-        .map(|m| {
-            let values = runs
-                .iter()
-                .filter(|r| &r.model == m && r.status == RunStatus::Ok)
-                .filter_map(|r| {
-                    let tps: Vec<f64> = epochs
-                        .iter()
-                        .filter(|e| {
-                            e.model == r.model && e.seed == r.seed && e.tokens_per_sec.is_finite()
-                        })
-                        .map(|e| e.tokens_per_sec)
-                        .collect();
-                    Some((r.seed, mean(&tps)?))
-                })
-                .collect::<BTreeMap<u64, f64>>()
-                .into_iter()
-                .collect();
-            spread(*m, values, Scale::Log)
-        })
-        .collect()
-}
-
-fn spread(model: Cell, values: Vec<(u64, f64)>, scale: Scale) -> Spread {
-    let estimate = Estimate::on_scale(&values.iter().map(|v| v.1).collect::<Vec<_>>(), scale);
-    Spread {
-        model,
-        values,
-        estimate,
-    }
+        .filter(|e| (e.model, e.seed) == (run.model, run.seed) && e.tokens_per_sec.is_finite())
+        .map(|e| e.tokens_per_sec)
+        .collect();
+    mean(&tps).unwrap_or(f64::NAN)
 }
 
 /// Per model and stage (`init`, then `trained`), gradient norm against time
@@ -364,10 +340,11 @@ mod tests {
     fn tokens_per_sec_averages_epochs_of_ok_runs() {
         let es = vec![epoch("gru", 2, 1, 0.6, 2.0), epoch("gru", 2, 2, 0.6, 2.0)];
         let mut r = crate::analysis::summary::tests::run("gru", 2, 0.8, 1.0, 1);
-        let s = tokens_per_sec_per_seed(&es, std::slice::from_ref(&r), &[Cell::Gru]);
+        let tps = |r: &RunRecord| tokens_per_sec(&es, r);
+        let s = per_seed(std::slice::from_ref(&r), &[Cell::Gru], Scale::Log, tps);
         assert_eq!(s[0].values, [(2, 200.0)]);
         r.status = RunStatus::Failed;
-        let s = tokens_per_sec_per_seed(&es, &[r], &[Cell::Gru]);
+        let s = per_seed(&[r], &[Cell::Gru], Scale::Log, tps);
         assert!(s[0].values.is_empty() && s[0].estimate.is_none());
     }
 

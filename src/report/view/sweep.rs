@@ -132,25 +132,19 @@ pub fn summarize_sweep(sweep: &SweepFiles) -> SweepSummary {
         .collect();
     let models = sweep_models(&points);
     let memory_reach = memory_reach(&models, &reach_inputs);
-    let others: Vec<Vec<(String, String)>> = points
-        .iter()
-        .map(|p| {
-            p.values
-                .iter()
-                .filter(|(k, _)| k != POOLING_KEY)
-                .cloned()
-                .collect()
-        })
-        .collect();
     let pooling_inputs: Vec<PoolingInput<'_>> = sweep
         .points
         .iter()
         .zip(&points)
-        .zip(&others)
-        .filter_map(|((files, p), others)| {
+        .filter_map(|(files, p)| {
             Some(PoolingInput {
                 pooling: p.value_of(POOLING_KEY)?,
-                others,
+                others: p
+                    .values
+                    .iter()
+                    .filter(|(k, _)| k != POOLING_KEY)
+                    .cloned()
+                    .collect(),
                 runs: &files.run.as_ref()?.runs,
             })
         })
@@ -237,31 +231,26 @@ pub fn axis_lines(sweep: &SweepSummary, axis: usize, metric: &Metric) -> Vec<Swe
     let mut lines = Vec::new();
     for (gi, group) in groups.iter().enumerate() {
         for model in sweep_models(&sweep.points) {
-            let mut points = Vec::new();
-            for p in sweep.points.iter().filter(|p| others(p) == *group) {
-                let Some(index) = p.value_of(&ax.key).and_then(|v| layout.index_of(v)) else {
-                    continue;
-                };
-                let Some(estimate) = p
-                    .summary
-                    .as_ref()
-                    .and_then(|s| s.model(model))
-                    .and_then(|m| m.get(metric))
-                else {
-                    continue;
-                };
-                let x = layout.xs[index];
-                let note = match p.hidden_of(model) {
-                    Some(h) if ax.key == "hidden" && h as f64 != x => Some(format!("h {h}")),
-                    _ => None,
-                };
-                points.push(SweepPoint {
-                    index,
-                    x,
-                    estimate,
-                    note,
-                });
-            }
+            let mut points: Vec<SweepPoint> = sweep
+                .points
+                .iter()
+                .filter(|p| others(p) == *group)
+                .filter_map(|p| {
+                    let index = layout.index_of(p.value_of(&ax.key)?)?;
+                    let estimate = p.summary.as_ref()?.model(model)?.get(metric)?;
+                    let x = layout.xs[index];
+                    let note = match p.hidden_of(model) {
+                        Some(h) if ax.key == "hidden" && h as f64 != x => Some(format!("h {h}")),
+                        _ => None,
+                    };
+                    Some(SweepPoint {
+                        index,
+                        x,
+                        estimate,
+                        note,
+                    })
+                })
+                .collect();
             points.sort_by(|a, b| a.x.total_cmp(&b.x));
             let mut label = model.display_name().to_string();
             if !group.is_empty() {

@@ -57,59 +57,51 @@ pub struct Comparison {
     pub ci: Option<(f64, f64)>,
     /// The paired test's two-sided p-value, when defined.
     pub p_value: Option<f64>,
-    /// What the numbers support ([`decide`]).
+    /// What the numbers support (the rule of the module's docs).
     pub verdict: Verdict,
 }
 
-/// The rule (see the module's docs).
-pub fn decide(
-    contrast: Contrast,
-    n: usize,
-    estimate: f64,
-    ci: Option<(f64, f64)>,
-    p_value: Option<f64>,
-) -> Verdict {
-    if n < MIN_SEEDS_FOR_TEST {
-        return Verdict::TooFewSeeds;
-    }
-    let null = contrast.null();
-    match (p_value, ci) {
-        (Some(p), Some((lo, hi))) if p < SIGNIFICANCE_LEVEL && !(lo <= null && null <= hi) => {
-            if estimate > null {
-                Verdict::FirstLarger
-            } else {
-                Verdict::SecondLarger
-            }
-        }
-        _ => Verdict::NotDistinguishable,
-    }
-}
-
 impl Comparison {
-    /// A paired difference (e.g. of test accuracy) judged by [`decide`].
+    /// `estimate` (`a − b` or `a / b`) with its interval and p-value, judged
+    /// by the rule (see the module's docs).
+    pub fn new(
+        contrast: Contrast,
+        n: usize,
+        estimate: f64,
+        ci: Option<(f64, f64)>,
+        p_value: Option<f64>,
+    ) -> Comparison {
+        let null = contrast.null();
+        let verdict = match (p_value, ci) {
+            _ if n < MIN_SEEDS_FOR_TEST => Verdict::TooFewSeeds,
+            (Some(p), Some((lo, hi))) if p < SIGNIFICANCE_LEVEL && !(lo <= null && null <= hi) => {
+                if estimate > null {
+                    Verdict::FirstLarger
+                } else {
+                    Verdict::SecondLarger
+                }
+            }
+            _ => Verdict::NotDistinguishable,
+        };
+        Comparison {
+            contrast,
+            n,
+            estimate,
+            ci,
+            p_value,
+            verdict,
+        }
+    }
+
+    /// A paired difference (e.g. of test accuracy).
     pub fn of_difference(d: &PairedDiff) -> Comparison {
         let ci = d.ci_low.zip(d.ci_high);
-        Comparison {
-            contrast: Contrast::Difference,
-            n: d.n,
-            estimate: d.mean_diff,
-            ci,
-            p_value: d.p_value,
-            verdict: decide(Contrast::Difference, d.n, d.mean_diff, ci, d.p_value),
-        }
+        Comparison::new(Contrast::Difference, d.n, d.mean_diff, ci, d.p_value)
     }
 
-    /// A paired ratio (e.g. of seconds per epoch) judged by [`decide`].
+    /// A paired ratio (e.g. of seconds per epoch).
     pub fn of_ratio(r: &Ratio) -> Comparison {
-        let ci = r.ci();
-        Comparison {
-            contrast: Contrast::Ratio,
-            n: r.n,
-            estimate: r.ratio,
-            ci,
-            p_value: r.p_value,
-            verdict: decide(Contrast::Ratio, r.n, r.ratio, ci, r.p_value),
-        }
+        Comparison::new(Contrast::Ratio, r.n, r.ratio, r.ci(), r.p_value)
     }
 
     /// `pair`'s comparison on `metric` (`a − b` for a difference, `a / b`
@@ -175,6 +167,16 @@ mod tests {
     use super::*;
     use crate::analysis::stats::{paired_difference, paired_ratio};
 
+    fn verdict(
+        contrast: Contrast,
+        n: usize,
+        estimate: f64,
+        ci: Option<(f64, f64)>,
+        p_value: Option<f64>,
+    ) -> Verdict {
+        Comparison::new(contrast, n, estimate, ci, p_value).verdict
+    }
+
     #[test]
     fn two_seeds_are_too_few_even_at_p_zero() {
         // A constant difference has p = 0 and a zero-width interval.
@@ -189,11 +191,11 @@ mod tests {
     fn an_interval_that_includes_the_null_is_not_distinguishable() {
         // A p-value under 5% whose interval still includes 1 (impossible for
         // a matched t interval, possible for hand-made numbers) is refused.
-        let v = decide(Contrast::Ratio, 3, 1.06, Some((0.99, 1.14)), Some(0.01));
+        let v = verdict(Contrast::Ratio, 3, 1.06, Some((0.99, 1.14)), Some(0.01));
         assert_eq!(v, Verdict::NotDistinguishable);
-        let v = decide(Contrast::Ratio, 3, 0.5, Some((0.4, 0.6)), Some(0.01));
+        let v = verdict(Contrast::Ratio, 3, 0.5, Some((0.4, 0.6)), Some(0.01));
         assert_eq!(v, Verdict::SecondLarger);
-        let v = decide(Contrast::Difference, 4, 0.02, Some((0.01, 0.03)), Some(0.2));
+        let v = verdict(Contrast::Difference, 4, 0.02, Some((0.01, 0.03)), Some(0.2));
         assert_eq!(v, Verdict::NotDistinguishable);
         let r = paired_ratio(&[2.0, 2.1, 1.9], &[1.0, 1.0, 1.0]).unwrap();
         assert_eq!(Comparison::of_ratio(&r).verdict, Verdict::FirstLarger);
