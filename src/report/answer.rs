@@ -1,24 +1,17 @@
-//! The first screen: the answer a user came for, a few lines at the top of
-//! the run page and of the terminal output. One line per criterion
-//! (accuracy, training time per epoch and to accuracy, memory, latency) for
-//! the run's first pair (LSTM vs GRU when both ran), each saying who wins
-//! and by how much with its 95% CI, by the report's one rule
-//! ([`super::view::verdict`]), or that it is not decided; speed lines name
-//! the kernel the timings ran on.
+//! The first screen: the answer a user came for, at the top of the run page
+//! and of the terminal output. One line per criterion (accuracy, training
+//! time per epoch and to accuracy, memory, latency) for the run's first pair
+//! (LSTM vs GRU when both ran), each saying who wins and by how much with
+//! its 95% CI by the report's one rule ([`super::view::verdict`]), or that
+//! it is not decided; speed lines name the kernel the timings ran on.
 //!
-//! Where a verdict is not decided, the line says what it would take: the
-//! seeds that would bring the interval to a useful width at the spread this
-//! run observed ([`seeds_for_half_width`], the `--seeds auto` rule's own
-//! stopping condition), and one closing line gives the time that costs
-//! (this run's mean wall seconds per run × models × seeds) and a command
-//! that runs it. The useful width is
-//! - for accuracy, `--seeds auto`'s precision: the run's own `--precision`,
-//!   else its default of ±1 percentage point;
-//! - for ratios (times, memory, latency), ±5% ([`RATIO_PRECISION`]): an
-//!   interval that narrow either decides or says the two are within a few
-//!   per cent of each other.
-//!
-//! An interval already that narrow that still includes "no difference" is
+//! An undecided line says the seeds that would bring its interval to a
+//! useful width at the spread this run observed ([`seeds_for_half_width`],
+//! the `--seeds auto` rule's own stopping condition): for accuracy the run's
+//! `--precision` (default ±1 percentage point), for ratios (times, memory,
+//! latency) ±5%. One closing line gives the time that costs (this run's mean
+//! wall seconds per run × models × seeds) and a command that runs it. An
+//! interval already that narrow that still includes "no difference" is
 //! reported as "no difference found": more seeds are not what it lacks.
 //!
 //! Pure: a [`Summary`] and a few facts of the run in, text out (plain; the
@@ -27,7 +20,7 @@
 use serde::Serialize;
 
 use super::format::kernels_of;
-use super::say::{self, Words, seeds as seeds_word};
+use super::say::{self, Said, Words, seeds as seeds_word};
 use super::table::significant;
 use super::view::verdict::{Comparison, Contrast, MIN_SEEDS_FOR_TEST, speed_rests_on_disturbed};
 use crate::analysis::auto_seeds::{SEEDS_SEARCHED, seeds_for_half_width};
@@ -41,7 +34,7 @@ use crate::probe::kernel::Kernel;
 
 /// A ratio's interval is narrow enough once it is within ×/÷ this of its
 /// centre (±5%).
-pub const RATIO_PRECISION: f64 = 1.05;
+const RATIO_PRECISION: f64 = 1.05;
 
 /// What the answer is made from.
 #[derive(Debug, Clone, Copy)]
@@ -69,9 +62,6 @@ pub struct AnswerInputs<'a> {
     pub series: bool,
 }
 
-/// What one line says: the one vocabulary of [`super::say`].
-pub use super::say::Said as Decision;
-
 /// How many seeds an undecided line needs (more seeds order later).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -89,8 +79,8 @@ pub struct AnswerLine {
     pub criterion: String,
     /// What it says, after the criterion.
     pub text: String,
-    /// Decided or not.
-    pub decision: Decision,
+    /// Decided or not, in the one vocabulary of [`super::say`].
+    pub decision: Said,
     /// For an undecided line, the seeds it needs.
     pub need: Option<Need>,
 }
@@ -133,26 +123,15 @@ impl Answer {
     /// The answer as plain text for the terminal: a title line, one
     /// indented line per criterion, the next step and its command.
     pub fn text(&self) -> String {
-        let mut out = format!("The answer: {}\n", self.title);
-        for l in &self.lines {
-            out.push_str(&format!("  {}: {}\n", l.criterion, l.text));
-        }
-        if let Some(n) = &self.next {
-            out.push_str(&format!("  {}\n    {}\n", n.text, n.command));
-        }
-        out
+        let lines = say::list(&self.lines, "", |l| {
+            format!("  {}: {}\n", l.criterion, l.text)
+        });
+        let next = self.next.as_ref();
+        let next = next.map_or(String::new(), |n| {
+            format!("  {}\n    {}\n", n.text, n.command)
+        });
+        format!("The answer: {}\n{lines}{next}", self.title)
     }
-}
-
-/// The models whose parameter counts are more than 5% from the first
-/// model's (`--match params` could not match them), the farthest first.
-fn unmatched_models(s: &Summary) -> Vec<super::view::matching::Unmatched> {
-    let params: Vec<(Cell, i64)> = s
-        .per_model
-        .iter()
-        .filter_map(|m| Some((m.model, m.params?)))
-        .collect();
-    super::view::matching::unmatched_against_first(&params)
 }
 
 /// The answer for `inputs`' first pair; `None` with fewer than two models.
@@ -171,7 +150,14 @@ pub fn answer(inputs: &AnswerInputs) -> Option<Answer> {
     if s.pairs.len() > 1 {
         title.push_str("; other pairs below");
     }
-    if let Some(u) = unmatched_models(s).first() {
+    // The models `--match params` could not bring within 5% of the first
+    // model's parameters, the farthest first.
+    let params: Vec<(Cell, i64)> = s
+        .per_model
+        .iter()
+        .filter_map(|m| Some((m.model, m.params?)))
+        .collect();
+    if let Some(u) = super::view::matching::unmatched_against_first(&params).first() {
         let u = super::format::unmatched_text(u);
         title.push_str(&format!(
             "; parameters not matched ({u}): the comparison is not at equal size"
@@ -280,9 +266,9 @@ fn naive_line(s: &Summary) -> AnswerLine {
     }
     let n = ratios.iter().map(|(_, e)| e.n).min().unwrap_or(0);
     let decision = match decided {
-        true => Decision::Decided,
-        false if n < MIN_SEEDS_FOR_TEST => Decision::TooFewSeeds,
-        false => Decision::Undecided,
+        true => Said::Decided,
+        false if n < MIN_SEEDS_FOR_TEST => Said::TooFewSeeds,
+        false => Said::Undecided,
     };
     line(CRITERION, text, decision, None)
 }
@@ -360,8 +346,8 @@ fn latency_line(pair: &PairSummary, kernel: Option<&str>, series: bool) -> Answe
     }
     let decision = match parts.iter().find(|p| p.1.decision.wants_seeds()) {
         Some(p) => p.1.decision,
-        None if parts.iter().any(|p| p.1.decision == Decision::Decided) => Decision::Decided,
-        None => Decision::NoDifference,
+        None if parts.iter().any(|p| p.1.decision == Said::Decided) => Said::Decided,
+        None => Said::NoDifference,
     };
     let need = parts.iter().filter_map(|p| p.1.need).max();
     let text = say::list(&parts, "; ", |(what, l)| format!("{what}, {}", l.text));
@@ -377,8 +363,8 @@ fn latency_line(pair: &PairSummary, kernel: Option<&str>, series: bool) -> Answe
 fn on_disturbed_timings(mut l: AnswerLine, spread: Spread) -> AnswerLine {
     match (l.decision, l.need) {
         _ if spread == Spread::Cells => {}
-        (Decision::NotMeasured, _) => {}
-        (Decision::Undecided, None) => l.text.push_str(
+        (Said::NotMeasured, _) => {}
+        (Said::Undecided, None) => l.text.push_str(
             "; rests on disturbed timings (see Timings): measure again on a quiet machine (--remeasure) before adding seeds",
         ),
         _ => l
@@ -413,13 +399,12 @@ pub fn memory_measure(pair: &PairSummary) -> Option<(&'static str, &Ratio)> {
 pub(super) fn line(
     criterion: &str,
     text: impl Into<String>,
-    decision: Decision,
+    decision: Said,
     need: Option<Need>,
 ) -> AnswerLine {
-    let (criterion, text) = (criterion.to_string(), text.into());
     AnswerLine {
-        criterion,
-        text,
+        criterion: criterion.to_string(),
+        text: text.into(),
         decision,
         need,
     }
@@ -427,18 +412,13 @@ pub(super) fn line(
 
 /// A line of a criterion this run did not measure.
 pub(super) fn not_measured(criterion: &str, text: &str) -> AnswerLine {
-    line(criterion, text, Decision::NotMeasured, None)
+    line(criterion, text, Said::NotMeasured, None)
 }
 
 /// What `n` seeds without an interval need: at least [`MIN_SEEDS_FOR_TEST`].
 fn too_few(criterion: &str, n: usize) -> AnswerLine {
     let need = Some(Need::Seeds(MIN_SEEDS_FOR_TEST));
-    line(
-        criterion,
-        say::too_few_seeds(n),
-        Decision::TooFewSeeds,
-        need,
-    )
+    line(criterion, say::too_few_seeds(n), Said::TooFewSeeds, need)
 }
 
 /// A precision in points as the lines print it: `1.0`, `0.25`.
@@ -525,12 +505,12 @@ fn judged(
         text.push_str(&format!(" on {k}"));
     }
     let need = match (decision, width.seeds) {
-        (Decision::Undecided, Some(n)) => Some(n.map_or(Need::TooMany, Need::Seeds)),
+        (Said::Undecided, Some(n)) => Some(n.map_or(Need::TooMany, Need::Seeds)),
         _ => None,
     };
     let w = &width.text;
     match (decision, need) {
-        (Decision::NoDifference, _) => text.push_str(&format!(" (already within {w})")),
+        (Said::NoDifference, _) => text.push_str(&format!(" (already within {w})")),
         (_, Some(Need::Seeds(n))) => text.push_str(&format!("; ≈{n} seeds would narrow it to {w}")),
         (_, Some(Need::TooMany)) => text.push_str(&format!(
             "; over {SEEDS_SEARCHED} seeds would narrow it to {w}"
@@ -583,7 +563,7 @@ pub(crate) fn kernel_phrase(
 }
 
 /// Seconds as a duration in words: `45 s`, `13 min`, `2 h 5 min`.
-pub fn duration(secs: f64) -> String {
+fn duration(secs: f64) -> String {
     if secs < 90.0 {
         format!("{:.0} s", secs.max(1.0))
     } else if secs < 90.0 * 60.0 {
@@ -616,9 +596,13 @@ fn next_step(
     let more = seeds.saturating_sub(pair.n_pairs);
     // A resume asks for seeds in all, counting the planned seeds that did
     // not pair (a failed run): `more` of them are new.
-    let (asked, to_run) = match inputs.resume {
-        Some(_) => (s.planned_seeds.len() + more, more),
-        None => (seeds, seeds),
+    let (asked, to_run, how) = match inputs.resume {
+        Some(_) => (
+            s.planned_seeds.len() + more,
+            more,
+            ", added to this run".to_string(),
+        ),
+        None => (seeds, seeds, format!(", in a new run of all {seeds}")),
     };
     let secs_per_run = s
         .harness
@@ -628,42 +612,27 @@ fn next_step(
     let models = s.models.len();
     let secs = secs_per_run.map(|r| r * (to_run * models) as f64);
     let precision = inputs.precision_points;
-    let mut flags: Vec<String> = match auto {
+    // Flags of safe characters only: they need no quoting.
+    let mut flags = match auto {
         true => {
             let max = asked.max(AutoSeeds::FIRST_SEEDS as usize);
-            ["--seeds", "auto", "--max-seeds", &max.to_string()]
-                .map(String::from)
-                .to_vec()
+            format!("--seeds auto --max-seeds {max}")
         }
-        false => vec!["--seeds".into(), asked.to_string()],
+        false => format!("--seeds {asked}"),
     };
     if auto && precision != AutoSeeds::DEFAULT_PRECISION_POINTS {
-        flags.extend(["--precision".into(), precision.to_string()]);
+        flags.push_str(&format!(" --precision {precision}"));
     }
     let command = match inputs.resume {
-        Some(dir) => {
-            let words = ["scripts/compare", "--resume", dir].into_iter();
-            say::list(
-                words.chain(flags.iter().map(String::as_str)),
-                " ",
-                shell_quote,
-            )
-        }
+        Some(dir) => format!("scripts/compare --resume {} {flags}", shell_quote(dir)),
         None => command(inputs.command_line, &flags),
     };
-    let how = match inputs.resume {
-        Some(_) => ", added to this run".to_string(),
-        None => format!(", in a new run of all {seeds}"),
-    };
-    let time = match (secs, secs_per_run) {
-        (Some(t), Some(r)) => {
-            format!(
-                ", about {} at this run's {r:.1} s per run × {models} models",
-                duration(t)
-            )
-        }
-        _ => String::new(),
-    };
+    let time = secs.zip(secs_per_run).map_or(String::new(), |(t, r)| {
+        format!(
+            ", about {} at this run's {r:.1} s per run × {models} models",
+            duration(t)
+        )
+    });
     let mut text = format!("To decide: ≈{seeds} seeds ({more} more than here){time}{how}");
     if auto {
         text.push_str(&format!(
@@ -693,13 +662,12 @@ const REPLACED_FLAGS: [&str; 6] = [
     "--resume",
 ];
 
-/// `scripts/compare` with `flags` first, then the run's own options
-/// (`line` less its program and the [`REPLACED_FLAGS`]), quoted for a
-/// POSIX shell. A run without a command line (a merged one) gets a
-/// placeholder for its options.
-pub fn command(line: &[String], flags: &[String]) -> String {
-    let mut words: Vec<String> = vec!["scripts/compare".into()];
-    words.extend(flags.iter().map(|f| shell_quote(f)));
+/// `scripts/compare` with `flags` (safe words, left unquoted) first, then
+/// the run's own options (`line` less its program and the
+/// [`REPLACED_FLAGS`]), quoted for a POSIX shell. A run without a command
+/// line (a merged one) gets a placeholder for its options.
+fn command(line: &[String], flags: &str) -> String {
+    let mut words = vec![format!("scripts/compare {flags}")];
     if line.is_empty() {
         words.push("<this run's options>".into());
         return words.join(" ");
@@ -784,7 +752,7 @@ mod tests {
         let a = answer(&inputs(&s, &FUSED, &[])).unwrap();
         assert_eq!(a.title, "LSTM vs GRU, 3 seeds paired");
         let acc = line(&a, "Accuracy");
-        assert_eq!(acc.decision, Decision::Decided);
+        assert_eq!(acc.decision, Said::Decided);
         assert!(
             acc.text
                 .starts_with("GRU more accurate than LSTM by 4.67 points ["),
@@ -792,7 +760,7 @@ mod tests {
             acc.text
         );
         let speed = line(&a, "Training time per epoch");
-        assert_eq!(speed.decision, Decision::Decided);
+        assert_eq!(speed.decision, Said::Decided);
         assert!(
             speed.text.starts_with("GRU faster: LSTM takes 2.0")
                 && speed.text.contains("× as long ["),
@@ -806,9 +774,9 @@ mod tests {
         );
         // The same memory on every seed: an interval of zero width.
         let mem = line(&a, "Peak memory (RSS)");
-        assert_eq!(mem.decision, Decision::NoDifference, "{}", mem.text);
+        assert_eq!(mem.decision, Said::NoDifference, "{}", mem.text);
         assert!(mem.text.contains("already within ±5%"), "{}", mem.text);
-        assert_eq!(line(&a, "Latency").decision, Decision::NotMeasured);
+        assert_eq!(line(&a, "Latency").decision, Said::NotMeasured);
         // Nothing undecided: no next step.
         assert_eq!(a.next, None);
         let text = a.text();
@@ -869,7 +837,7 @@ mod tests {
         .to_vec();
         let a = answer(&inputs(&s, &FUSED, &command_line)).unwrap();
         let acc = line(&a, "Accuracy");
-        assert_eq!(acc.decision, Decision::Undecided);
+        assert_eq!(acc.decision, Said::Undecided);
         assert_eq!(acc.need, Some(Need::Seeds(18)));
         assert_eq!(
             acc.text,
@@ -931,7 +899,7 @@ mod tests {
         })
         .unwrap();
         let speed = line(&a, "Training time per epoch");
-        assert_eq!(speed.decision, Decision::Undecided, "{}", speed.text);
+        assert_eq!(speed.decision, Said::Undecided, "{}", speed.text);
         assert!(
             speed.text.starts_with("undecided: LSTM / GRU = 1.03× ["),
             "{}",
@@ -1033,7 +1001,7 @@ mod tests {
         });
         let a = answer(&inputs(&s, &FUSED, &[])).unwrap();
         let speed = line(&a, "Training time per epoch");
-        assert_eq!(speed.decision, Decision::Undecided);
+        assert_eq!(speed.decision, Said::Undecided);
         assert_eq!(speed.need, None, "{}", speed.text);
         assert!(
             speed.text.starts_with("undecided: LSTM / GRU = 1.03× [")
@@ -1049,7 +1017,7 @@ mod tests {
 
         // A decided timing only says what it rests on.
         let mut l = line(&quiet, "Training time").clone();
-        l.decision = Decision::Decided;
+        l.decision = Said::Decided;
         l.need = None;
         let text = l.text.clone();
         assert_eq!(
@@ -1089,7 +1057,7 @@ mod tests {
                     "--text-col".into(),
                     "it's".into()
                 ],
-                &["--seeds".into(), "5".into()]
+                "--seeds 5"
             ),
             r"scripts/compare --seeds 5 --text-col 'it'\''s'"
         );

@@ -5,7 +5,7 @@
 //! support, and with too few seeds it says so instead of quoting an interval.
 //! Plain text; the HTML layer escapes it.
 
-use super::format::thousands;
+use super::format::{thousands, unmatched_text};
 use super::say::{self, seeds as seeds_word};
 use super::view::claims::{Claim, ClaimId, ClaimVerdict, Evidence};
 use super::view::memory_reach::{MemoryReach, ReachPoint, TrainingBudget};
@@ -24,7 +24,7 @@ use crate::probe::kernel::Kernel;
 /// (which give its verdicts and numbers, [`short_verdict`]): that no seed
 /// paired, that its speed verdict rests on disturbed timings, and the
 /// kernel split. Plain text (HTML-escape before use).
-pub fn pair_findings(pair: &PairSummary, summary: &Summary) -> Vec<String> {
+fn pair_findings(pair: &PairSummary, summary: &Summary) -> Vec<String> {
     let (a, b) = (pair.a.display_name(), pair.b.display_name());
     if pair.n_pairs == 0 {
         return vec![format!(
@@ -55,7 +55,7 @@ pub fn pair_findings(pair: &PairSummary, summary: &Summary) -> Vec<String> {
 /// The kernel split of the pair `a`, `b`: its time ratio per train step
 /// with libtorch's own kernels and with every cell on the native kernel,
 /// each judged by the one verdict rule, and what follows from the two.
-pub fn kernel_sentence(a: Cell, b: Cell, split: &KernelSplit) -> Option<String> {
+fn kernel_sentence(a: Cell, b: Cell, split: &KernelSplit) -> Option<String> {
     let pair = split.pairs.iter().find(|p| p.a == a && p.b == b)?;
     let auto = Comparison::of_ratio(pair.auto.as_ref()?);
     let native = Comparison::of_ratio(pair.native.as_ref()?);
@@ -118,7 +118,8 @@ pub fn kernel_sentence(a: Cell, b: Cell, split: &KernelSplit) -> Option<String> 
 }
 
 /// All sentences: the first pair (LSTM vs GRU when both ran) first, then
-/// how trustworthy the timings were.
+/// how trustworthy the timings were, why `--seeds auto` stopped and where
+/// the workers' time went.
 pub fn findings(summary: &Summary) -> Vec<String> {
     summary
         .pairs
@@ -126,22 +127,17 @@ pub fn findings(summary: &Summary) -> Vec<String> {
         .flat_map(|p| pair_findings(p, summary))
         .chain(timing_sentence(summary))
         .chain(seeds_sentence(summary))
-        .chain(harness_sentence(summary))
+        .chain(
+            summary
+                .harness
+                .as_ref()
+                .map(|h| format!("Time outside training: {}.", super::format::harness_line(h))),
+        )
         .collect()
 }
 
-/// Where the workers' time went (`None` for runs made before the workers
-/// timed themselves).
-pub fn harness_sentence(summary: &Summary) -> Option<String> {
-    let h = summary.harness.as_ref()?;
-    Some(format!(
-        "Time outside training: {}.",
-        super::format::harness_line(h)
-    ))
-}
-
 /// Why `--seeds auto` stopped where it did (`None` for a fixed list of seeds).
-pub fn seeds_sentence(summary: &Summary) -> Option<String> {
+fn seeds_sentence(summary: &Summary) -> Option<String> {
     let d = summary.seeds_auto.as_ref()?;
     // A forecast's rule reads the paired test-MAE ratio, in percent.
     let (unit, measure) = if summary.is_forecast() {
@@ -179,7 +175,7 @@ pub fn seeds_sentence(summary: &Summary) -> Option<String> {
 /// How trustworthy the timings were: disturbed epochs (another process had
 /// the cores), the runs re-measured because of them (`--remeasure`), and
 /// the runs whose speed figures still rest on them.
-pub fn timing_sentence(summary: &Summary) -> Option<String> {
+fn timing_sentence(summary: &Summary) -> Option<String> {
     let t = summary.timing.as_ref()?;
     let were = |n: usize| if n == 1 { "was" } else { "were" };
     let mut text = String::from("Timings: ");
@@ -245,19 +241,15 @@ pub fn timing_cell(summary: &Summary) -> String {
     {
         return format!("disturbed: {}", run_names(&t.disturbed_runs));
     }
-    let mut parts = Vec::new();
-    if !t.remeasured_runs.is_empty() {
-        parts.push(format!(
+    let remeasured = (!t.remeasured_runs.is_empty()).then(|| {
+        format!(
             "re-measured ({})",
             say::count(t.remeasured_runs.len(), "run")
-        ));
-    }
-    if t.disturbed_epochs > 0 {
-        parts.push(format!(
-            "{} left out",
-            say::count(t.disturbed_epochs, "epoch")
-        ));
-    }
+        )
+    });
+    let left_out = (t.disturbed_epochs > 0)
+        .then(|| format!("{} left out", say::count(t.disturbed_epochs, "epoch")));
+    let parts: Vec<String> = remeasured.into_iter().chain(left_out).collect();
     if parts.is_empty() {
         "clean".to_string()
     } else {
@@ -280,6 +272,10 @@ fn acc_text(e: &Estimate) -> String {
 pub fn memory_reach_sentences(reach: &MemoryReach) -> Vec<String> {
     let chance = format!("{:.0}%", reach.chance * 100.0);
     let acc = |p: &ReachPoint| acc_text(&p.test_acc.expect("measured"));
+    let too_few = |p: &ReachPoint| {
+        p.vs_chance
+            .is_none_or(|c| c.verdict == Verdict::TooFewSeeds)
+    };
     let mut out = Vec::new();
     for cell in &reach.cells {
         let name = cell.model.display_name();
@@ -291,11 +287,7 @@ pub fn memory_reach_sentences(reach: &MemoryReach) -> Vec<String> {
         let Some(first) = measured.first() else {
             continue;
         };
-        let too_few = |p: &&ReachPoint| {
-            p.vs_chance
-                .is_none_or(|c| c.verdict == Verdict::TooFewSeeds)
-        };
-        if measured.iter().all(too_few) {
+        if measured.iter().all(|p| too_few(p)) {
             let n = measured
                 .iter()
                 .filter_map(|p| p.test_acc.map(|e| e.n))
@@ -331,10 +323,11 @@ pub fn memory_reach_sentences(reach: &MemoryReach) -> Vec<String> {
             .unwrap_or_else(|| say::estimate(&s.diff));
         out.push(format!("At distance {}, {text}.", s.distance));
     }
-    let tested = reach.cells.iter().flat_map(|c| &c.points).any(|p| {
-        p.vs_chance
-            .is_some_and(|c| c.verdict != Verdict::TooFewSeeds)
-    });
+    let tested = reach
+        .cells
+        .iter()
+        .flat_map(|c| &c.points)
+        .any(|p| !too_few(p));
     if reach.separations.is_empty() && tested {
         out.push(
             "At no distance do two cells' accuracies differ beyond their intervals.".to_string(),
@@ -369,21 +362,6 @@ fn verdict_words(v: ClaimVerdict) -> &'static str {
         ClaimVerdict::DependsOnBudget => "depends on the training budget",
         ClaimVerdict::NotMeasured => "not measured",
     }
-}
-
-/// What a memory-task claim measured at each training budget: `at BUDGET:
-/// TEXT`, joined by `; `, each with its own verdict when there are several.
-fn per_budget(budgets: impl Iterator<Item = (TrainingBudget, ClaimVerdict, String)>) -> String {
-    let budgets: Vec<_> = budgets.collect();
-    let several = budgets.len() > 1;
-    say::list(&budgets, "; ", |(budget, verdict, text)| match several {
-        true => format!(
-            "at {}: {text} ({})",
-            budget_text(budget),
-            verdict_words(*verdict)
-        ),
-        false => format!("at {}: {text}", budget_text(budget)),
-    })
 }
 
 /// One row of "The claims, checked", as text.
@@ -424,9 +402,12 @@ pub struct ClaimContext<'a> {
 /// 1.66×)`; empty when either shape is missing.
 fn params_note(shapes: &[ModelShape], a: Cell, b: Cell) -> String {
     let params = |m: Cell| shapes.iter().find(|s| s.cell == m).map(|s| (m, s.params()));
-    match (params(a), params(b)) {
-        (Some(a), Some(b)) => format!(" {}", super::format::params_clause(a, b)),
-        _ => String::new(),
+    let (Some(a), Some(b)) = (params(a), params(b)) else {
+        return String::new();
+    };
+    match super::view::matching::unmatched(a, b) {
+        None => " at matched parameters".to_string(),
+        Some(u) => format!(" at unmatched parameters ({})", unmatched_text(&u)),
     }
 }
 
@@ -473,17 +454,18 @@ fn claim_measured(claim: &Claim, ctx: &ClaimContext) -> String {
                 "{cell} {gates} gate blocks, {per_unit:.0} recurrent parameters per hidden unit"
             )
         }),
-        Evidence::Reach { budgets } => per_budget(budgets.iter().map(|b| {
+        // At each training budget, with its own verdict when there are several.
+        Evidence::Reach { budgets } => say::list(budgets, "; ", |b| {
             let held = say::list(&b.cells, ", ", |(m, d)| {
-                format!(
-                    "{} {}",
-                    name(m),
-                    d.map_or("none".to_string(), |d| d.to_string())
-                )
+                format!("{} {}", name(m), d.map_or("none".into(), |d| d.to_string()))
             });
-            let text = format!("longest distance well above chance: {held}");
-            (b.budget, b.verdict, text)
-        })),
+            let verdict = match budgets.len() {
+                1 => String::new(),
+                _ => format!(" ({})", verdict_words(b.verdict)),
+            };
+            let at = budget_text(&b.budget);
+            format!("at {at}: longest distance well above chance: {held}{verdict}")
+        }),
         Evidence::Pooling { rows } => say::list(rows, "; ", |r| {
             let at = if r.at.is_empty() {
                 String::new()

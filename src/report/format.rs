@@ -20,16 +20,6 @@ pub fn thousands(n: i64) -> String {
     if n < 0 { format!("-{out}") } else { out }
 }
 
-/// How two models' parameters compare, for a sentence that compares them:
-/// `at matched parameters` within 5%, else `at unmatched parameters
-/// (Transformer 125,635, LSTM 75,792: 1.66×)`.
-pub fn params_clause(a: (crate::model::Cell, i64), b: (crate::model::Cell, i64)) -> String {
-    match super::view::matching::unmatched(a, b) {
-        None => "at matched parameters".to_string(),
-        Some(u) => format!("at unmatched parameters ({})", unmatched_text(&u)),
-    }
-}
-
 /// `Transformer 125,635, LSTM 75,792: 1.66×`.
 pub fn unmatched_text(u: &super::view::matching::Unmatched) -> String {
     format!(
@@ -153,11 +143,9 @@ pub fn p_cell(c: Option<Comparison>) -> String {
 /// An accuracy estimate as `85.12 [83.40, 86.80]` (percent), for the sweep
 /// table.
 pub fn acc_with_ci(e: Option<Estimate>) -> String {
-    match e {
-        None => "—".into(),
-        Some(e) if shown_ci(&e).is_some() => format!("{} {}", pct(e.mean), ci(Some(e), pct)),
-        Some(e) => format!("{}, {}", pct(e.mean), super::say::too_few_seeds_short(e.n)),
-    }
+    let Some(e) = e else { return "—".into() };
+    let sep = if shown_ci(&e).is_some() { " " } else { ", " };
+    format!("{}{sep}{}", pct(e.mean), ci(Some(e), pct))
 }
 
 /// The "measured on …" line of a report: device, CPU model, threads and the

@@ -42,7 +42,7 @@ impl Said {
     }
 }
 
-pub use crate::analysis::metrics::Better;
+use crate::analysis::metrics::Better;
 
 /// `1 seed`, `3 seeds`.
 pub fn seeds(n: usize) -> String {

@@ -7,7 +7,7 @@
 //!
 //! Pure: a [`SweepSummary`] in, an [`Answer`] out.
 
-use super::answer::{Answer, AnswerLine, Decision, line, memory_measure, not_measured};
+use super::answer::{Answer, AnswerLine, line, memory_measure, not_measured};
 use super::say::{self, Said, Words};
 use super::view::sweep::SweepSummary;
 use super::view::verdict::{Comparison, Verdict};
@@ -204,9 +204,9 @@ fn criterion_line(sweep: &SweepSummary, a: Cell, b: Cell, c: &Criterion) -> Answ
     }
     // Decided when one model wins at every configuration compared.
     let decision = if first.ids.len() == compared || second.ids.len() == compared {
-        Decision::Decided
+        Said::Decided
     } else {
-        Decision::Undecided
+        Said::Undecided
     };
     line(name, parts.join("; "), decision, None)
 }
@@ -290,13 +290,13 @@ mod tests {
             acc.text,
             "GRU more accurate at 2 of 3 (h-32, h-128; by 3.00–5.00 points); undecided at 1 (h-64)"
         );
-        assert_eq!(acc.decision, Decision::Undecided);
+        assert_eq!(acc.decision, Said::Undecided);
         let time = &a.lines[1];
         assert_eq!(
             time.text,
             "GRU faster at 3 of 3 (h-32, h-64, h-128; LSTM takes 1.10–2.00× as long)"
         );
-        assert_eq!(time.decision, Decision::Decided);
+        assert_eq!(time.decision, Said::Decided);
         // The same memory everywhere: never distinguishable.
         assert_eq!(a.lines[2].text, "undecided at 3 (h-32, h-64, h-128)");
         assert!(

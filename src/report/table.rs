@@ -26,7 +26,7 @@ pub enum Target {
 
 /// What a column shows.
 #[derive(Debug, Clone, Copy)]
-pub enum Cells {
+enum Cells {
     /// A metric's mean ± sd over the seeds.
     Mean(Metric),
     /// A metric's 95% CI (`[lo, hi]`, or too few seeds).
@@ -34,15 +34,11 @@ pub enum Cells {
     /// Something of the model that is not a metric (seeds, parameters, …).
     Fact(&'static str, fn(&ModelSummary, &Facts) -> String),
 }
+use Cells::{Ci, Fact, Mean};
 
-/// One column: what it shows and where.
+/// One column: what it shows and the targets that show it.
 #[derive(Debug, Clone, Copy)]
-pub struct Column {
-    /// Its cells.
-    pub cells: Cells,
-    /// The targets that show it.
-    pub shown: &'static [Target],
-}
+struct Column(Cells, &'static [Target]);
 
 /// What the columns need besides the summary: the models' shapes and the
 /// kernels their runs recorded.
@@ -132,111 +128,89 @@ fn kernel(m: &ModelSummary, f: &Facts) -> String {
 /// The headline table's columns: per model, the seeds, test accuracy,
 /// seconds per epoch, size, memory (and, in the README, the kernel and the
 /// latency).
-pub const HEADLINE: &[Column] = &[
-    Column::fact("kernel", kernel, README),
-    Column::fact("seeds", |m, _| m.seeds.to_string(), ALL),
-    Column::mean(metrics::TEST_ACC, ALL),
-    Column::ci(metrics::TEST_ACC, ALL),
-    Column::mean(metrics::TEST_MAE, ALL),
-    Column::ci(metrics::TEST_MAE, ALL),
-    Column::mean(metrics::TEST_MAE_VS_NAIVE, ALL),
-    Column::ci(metrics::TEST_MAE_VS_NAIVE, ALL),
-    Column::mean(metrics::TEST_MAE_VS_SEASONAL, ALL),
-    Column::mean(metrics::TEST_MASE, PAGE),
-    Column::mean(metrics::TEST_RMSE, PAGE),
-    Column::mean(metrics::SECS_PER_EPOCH, ALL),
-    Column::ci(metrics::SECS_PER_EPOCH, ALL),
-    Column::fact("params", |m, _| dash(m.params, thousands), ALL),
-    Column::fact("hidden", hidden, ALL),
-    Column::fact("gate blocks", |m, _| dash(m.gates, |g| g.to_string()), PAGE),
-    Column::fact("pooling", pooling, PAGE),
-    Column::mean(metrics::PEAK_RSS, ALL),
-    Column::ci(metrics::PEAK_RSS, PAGE),
-    Column::mean(metrics::GPU_PEAK, ALL),
-    Column::mean(metrics::LATENCY_WHOLE_P50, README),
-    Column::mean(metrics::LATENCY_STEP_P50, README),
+const HEADLINE: &[Column] = &[
+    Column(Fact("kernel", kernel), README),
+    Column(Fact("seeds", |m, _| m.seeds.to_string()), ALL),
+    Column(Mean(metrics::TEST_ACC), ALL),
+    Column(Ci(metrics::TEST_ACC), ALL),
+    Column(Mean(metrics::TEST_MAE), ALL),
+    Column(Ci(metrics::TEST_MAE), ALL),
+    Column(Mean(metrics::TEST_MAE_VS_NAIVE), ALL),
+    Column(Ci(metrics::TEST_MAE_VS_NAIVE), ALL),
+    Column(Mean(metrics::TEST_MAE_VS_SEASONAL), ALL),
+    Column(Mean(metrics::TEST_MASE), PAGE),
+    Column(Mean(metrics::TEST_RMSE), PAGE),
+    Column(Mean(metrics::SECS_PER_EPOCH), ALL),
+    Column(Ci(metrics::SECS_PER_EPOCH), ALL),
+    Column(Fact("params", |m, _| dash(m.params, thousands)), ALL),
+    Column(Fact("hidden", hidden), ALL),
+    Column(
+        Fact("gate blocks", |m, _| dash(m.gates, |g| g.to_string())),
+        PAGE,
+    ),
+    Column(Fact("pooling", pooling), PAGE),
+    Column(Mean(metrics::PEAK_RSS), ALL),
+    Column(Ci(metrics::PEAK_RSS), PAGE),
+    Column(Mean(metrics::GPU_PEAK), ALL),
+    Column(Mean(metrics::LATENCY_WHOLE_P50), README),
+    Column(Mean(metrics::LATENCY_STEP_P50), README),
 ];
 
 /// The resources table's columns: the memory training adds, the equations'
 /// count per token kept for backprop, latency at batch 1 per whole example
 /// and per streamed step.
-pub const RESOURCES: &[Column] = &[
-    Column::mean(metrics::TRAIN_RSS, ALL),
-    Column::ci(metrics::TRAIN_RSS, ALL),
-    Column::fact("activations per token (B)", activation, ALL),
-    Column::mean(metrics::LATENCY_WHOLE_P50, ALL),
-    Column::ci(metrics::LATENCY_WHOLE_P50, ALL),
-    Column::mean(metrics::LATENCY_WHOLE_P99, ALL),
-    Column::mean(metrics::LATENCY_STEP_P50, ALL),
-    Column::ci(metrics::LATENCY_STEP_P50, ALL),
-    Column::mean(metrics::LATENCY_STEP_P90, ALL),
-    Column::mean(metrics::LATENCY_STEP_P99, ALL),
+const RESOURCES: &[Column] = &[
+    Column(Mean(metrics::TRAIN_RSS), ALL),
+    Column(Ci(metrics::TRAIN_RSS), ALL),
+    Column(Fact("activations per token (B)", activation), ALL),
+    Column(Mean(metrics::LATENCY_WHOLE_P50), ALL),
+    Column(Ci(metrics::LATENCY_WHOLE_P50), ALL),
+    Column(Mean(metrics::LATENCY_WHOLE_P99), ALL),
+    Column(Mean(metrics::LATENCY_STEP_P50), ALL),
+    Column(Ci(metrics::LATENCY_STEP_P50), ALL),
+    Column(Mean(metrics::LATENCY_STEP_P90), ALL),
+    Column(Mean(metrics::LATENCY_STEP_P99), ALL),
 ];
 
 impl Column {
-    const fn mean(m: Metric, shown: &'static [Target]) -> Column {
-        let cells = Cells::Mean(m);
-        Column { cells, shown }
-    }
-
-    const fn ci(m: Metric, shown: &'static [Target]) -> Column {
-        let cells = Cells::Ci(m);
-        Column { cells, shown }
-    }
-
-    const fn fact(
-        header: &'static str,
-        f: fn(&ModelSummary, &Facts) -> String,
-        shown: &'static [Target],
-    ) -> Column {
-        let cells = Cells::Fact(header, f);
-        Column { cells, shown }
-    }
-
     fn header(&self) -> String {
-        match self.cells {
-            Cells::Mean(m) => m.header.to_string(),
-            Cells::Ci(_) => "95% CI".to_string(),
-            Cells::Fact(h, _) => h.to_string(),
+        match self.0 {
+            Mean(m) => m.header.to_string(),
+            Ci(_) => "95% CI".to_string(),
+            Fact(h, _) => h.to_string(),
         }
     }
 
     fn cell(&self, m: &ModelSummary, facts: &Facts) -> String {
-        match self.cells {
-            Cells::Mean(metric) => mean_sd(m.get(&metric), unit_format(metric.unit)),
-            Cells::Ci(metric) => ci(m.get(&metric), unit_format(metric.unit)),
-            Cells::Fact(_, f) => f(m, facts),
+        match self.0 {
+            Mean(metric) => mean_sd(m.get(&metric), unit_format(metric.unit)),
+            Ci(metric) => ci(m.get(&metric), unit_format(metric.unit)),
+            Fact(_, f) => f(m, facts),
         }
     }
 
     /// A metric column no model recorded (GPU memory on a CPU run) is left
     /// out.
     fn recorded(&self, summary: &Summary) -> bool {
-        match self.cells {
-            Cells::Mean(metric) | Cells::Ci(metric) => {
-                summary.per_model.iter().any(|m| m.get(&metric).is_some())
-            }
-            Cells::Fact(..) => true,
+        match self.0 {
+            Mean(metric) | Ci(metric) => summary.per_model.iter().any(|m| m.get(&metric).is_some()),
+            Fact(..) => true,
         }
     }
 }
 
 /// The table of `columns` shown at `target`, one row per model of
 /// `summary`.
-pub fn build(columns: &[Column], summary: &Summary, facts: &Facts, target: Target) -> Table {
+fn build(columns: &[Column], summary: &Summary, facts: &Facts, target: Target) -> Table {
     let shown: Vec<&Column> = columns
         .iter()
-        .filter(|c| c.shown.contains(&target) && c.recorded(summary))
+        .filter(|c| c.1.contains(&target) && c.recorded(summary))
         .collect();
     let headers = std::iter::once("model".to_string())
         .chain(shown.iter().map(|c| c.header()))
         .collect();
     let numeric = std::iter::once(false)
-        .chain(
-            shown
-                .iter()
-                .map(|c| !matches!(c.cells, Cells::Fact("pooling", _))),
-        )
+        .chain(shown.iter().map(|c| !matches!(c.0, Fact("pooling", _))))
         .collect();
     let rows = summary
         .per_model
@@ -291,20 +265,12 @@ impl Table {
             .collect();
         let mut out = String::new();
         for row in all {
-            let cells: Vec<String> = row
-                .iter()
-                .zip(&widths)
-                .zip(&self.numeric)
-                .map(|((cell, w), numeric)| {
-                    let pad = " ".repeat(w - cell.chars().count());
-                    if *numeric {
-                        format!("{pad}{cell}")
-                    } else {
-                        format!("{cell}{pad}")
-                    }
-                })
-                .collect();
-            out.push_str(cells.join("  ").trim_end());
+            let cells = row.iter().zip(&widths).zip(&self.numeric);
+            let line = super::say::list(cells, "  ", |((cell, &w), &numeric)| match numeric {
+                true => format!("{cell:>w$}"),
+                false => format!("{cell:<w$}"),
+            });
+            out.push_str(line.trim_end());
             out.push('\n');
         }
         out

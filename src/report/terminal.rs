@@ -58,20 +58,19 @@ pub fn claims_table(rows: &[ClaimRow]) -> String {
 /// kernel split, disturbed timings, where the time went, why `--seeds auto`
 /// stopped).
 pub fn details(summary: &Summary, rows: &[ClaimRow]) -> String {
-    let mut out = String::new();
-    if !rows.is_empty() {
-        out.push_str("The claims' figures:\n");
-    }
-    for r in rows {
-        out.push_str(&format!(
+    let head = if rows.is_empty() {
+        ""
+    } else {
+        "The claims' figures:\n"
+    };
+    let claims = super::say::list(rows, "", |r| {
+        format!(
             "  {}. {}\n     -> {}: {}\n",
             r.number, r.claim, r.verdict, r.measured
-        ));
-    }
-    for f in findings(summary) {
-        out.push_str(&format!("- {f}\n"));
-    }
-    out
+        )
+    });
+    let notes = super::say::list(findings(summary), "", |f| format!("- {f}\n"));
+    format!("{head}{claims}{notes}")
 }
 
 /// The sweep's first screen, as `report DIR` prints it: the answer across
@@ -104,17 +103,13 @@ pub fn sweep_first_screen(sweep: &SweepSummary, notes: &[String]) -> String {
 /// The claims decided across a sweep (`rows`), one line each: `claim 5
 /// (words): verdict; measured`, after a blank line; empty without rows.
 pub fn sweep_claim_lines(rows: &[ClaimRow]) -> String {
-    let mut out = String::new();
-    for r in rows {
-        out.push_str(&format!(
+    let out = super::say::list(rows, "", |r| {
+        format!(
             "\nclaim {} ({}): {}; {}",
             r.number, r.claim, r.verdict, r.measured
-        ));
-    }
-    if !out.is_empty() {
-        out.push('\n');
-    }
-    out
+        )
+    });
+    if out.is_empty() { out } else { out + "\n" }
 }
 
 /// One line per grid point: each model's test accuracy (with its hidden
