@@ -41,17 +41,8 @@ use std::path::Path;
 use crate::error::Result;
 
 pub use load::RunFiles;
-pub use run::{
-    Csv, FinishedRun, LIVE_NOTE, chart_files, finish_run, render_run, render_run_with, report_run,
-    run_answer,
-};
+pub use run::{Csv, FinishedRun, finish_run, render_run, render_run_with, report_run, run_answer};
 pub use view::series;
-
-/// The chart pieces the bench report draws with, at the paths it uses.
-pub mod charts {
-    pub use super::plot::style::{CHART_SIZE_PX, WIDE_CHART_SIZE_PX, model_colour};
-    pub(crate) use super::plot::style::{LegendSize, canvas, draw, draw_legend, legend_line};
-}
 
 /// Renders the run folder `dir`: the sweep report (and every point's) when it
 /// holds a grid of several points ([`sweep::render_if_sweep`]), else the run

@@ -15,11 +15,10 @@ use super::series::{BatchingRow, RatioGrid};
 use crate::bench::BatchingMode;
 use crate::error::Result;
 use crate::model::Cell;
-use crate::report::charts::{
-    CHART_SIZE_PX, LegendSize, WIDE_CHART_SIZE_PX, canvas, draw, draw_legend, legend_line,
-    model_colour,
+use crate::report::plot::style::{
+    CHART_SIZE_PX, DrawResult, FONT, Grid, LegendSize, MeshLook, WIDE_CHART_SIZE_PX, canvas, draw,
+    draw_legend, frame, legend_line, model_colour,
 };
-use crate::report::plot::style::{DrawResult, FONT, Grid, MeshLook, frame};
 use crate::report::series::Line;
 
 /// Tick values 1, 2, 5 × 10^k that fall within `[lo, hi]` (`0 < lo <= hi`),
