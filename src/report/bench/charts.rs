@@ -16,8 +16,8 @@ use crate::bench::BatchingMode;
 use crate::error::Result;
 use crate::model::Cell;
 use crate::report::plot::style::{
-    CHART_SIZE_PX, DrawResult, FONT, Grid, LegendSize, MeshLook, WIDE_CHART_SIZE_PX, canvas, draw,
-    draw_legend, frame, legend_line, model_colour,
+    CHART_SIZE_PX, DrawResult, FONT, Grid, LegendSize, MeshLook, WIDE_CHART_SIZE_PX, draw_legend,
+    draw_png, frame, legend_line, model_colour,
 };
 use crate::report::series::Line;
 
@@ -121,13 +121,12 @@ where
 /// every swept x and at 1-2-5 steps of y, with the legend naming each line
 /// (e.g. its fitted exponent).
 pub fn draw_loglog(path: &Path, title: &str, x_desc: &str, lines: &[Line]) -> Result<()> {
-    draw(path, |path| {
-        let root = canvas(path, CHART_SIZE_PX)?;
+    draw_png(path, CHART_SIZE_PX, |root| {
         let (x0, x1, y0, y1) = bounds(lines);
         let (y0, y1) = (y0 * 0.8, y1 * 1.25);
         let y = (y0..y1).log_scale().with_key_points(log_ticks(y0, y1));
         let mut chart =
-            frame(&root, title, 22, 16, (50, 80)).build_cartesian_2d(swept_x(lines, x0, x1), y)?;
+            frame(root, title, 22, 16, (50, 80)).build_cartesian_2d(swept_x(lines, x0, x1), y)?;
         chart
             .configure_mesh()
             .look(Grid::Faint, (15, 16))
@@ -138,7 +137,6 @@ pub fn draw_loglog(path: &Path, title: &str, x_desc: &str, lines: &[Line]) -> Re
             .draw()?;
         draw_lines(&mut chart, lines)?;
         draw_legend(&mut chart, UpperLeft, LegendSize::Chart)?;
-        root.present()?;
         Ok(())
     })
 }
@@ -153,8 +151,8 @@ pub fn draw_tokens_per_sec(
     x_desc: &str,
     panels: &[(String, Vec<Line>)],
 ) -> Result<()> {
-    draw(path, |path| {
-        let root = canvas(path, WIDE_CHART_SIZE_PX)?.titled(title, (FONT, 22))?;
+    draw_png(path, WIDE_CHART_SIZE_PX, |root| {
+        let root = root.titled(title, (FONT, 22))?;
         let areas = root.split_evenly((1, panels.len().max(1)));
         for ((name, lines), area) in panels.iter().zip(areas.iter()) {
             let (x0, x1, _, y1) = bounds(lines);
@@ -172,7 +170,6 @@ pub fn draw_tokens_per_sec(
             draw_lines(&mut chart, lines)?;
             draw_legend(&mut chart, LowerRight, LegendSize::Chart)?;
         }
-        root.present()?;
         Ok(())
     })
 }
@@ -191,8 +188,7 @@ pub fn ratio_colour(ratio: f64) -> RGBColor {
 /// one annotated cell per benched point, hidden size up, length across,
 /// points not benched left grey.
 pub fn draw_ratio_heatmap(path: &Path, title: &str, grid: &RatioGrid) -> Result<()> {
-    draw(path, |path| {
-        let root = canvas(path, CHART_SIZE_PX)?;
+    draw_png(path, CHART_SIZE_PX, |root| {
         // Integer coordinates (plotters formats integer axes with a custom
         // formatter, not float ones): cell (c, r) spans [2c, 2c + 2] x
         // [2r, 2r + 2] and is labelled at its centre 2c + 1.
@@ -207,7 +203,7 @@ pub fn draw_ratio_heatmap(path: &Path, title: &str, grid: &RatioGrid) -> Result<
                 .map(|x| x.to_string())
                 .unwrap_or_default()
         };
-        let mut chart = frame(&root, title, 20, 16, (55, 80)).build_cartesian_2d(
+        let mut chart = frame(root, title, 20, 16, (55, 80)).build_cartesian_2d(
             (0..2 * cols).with_key_points(centres(cols)),
             (0..2 * rows).with_key_points(centres(rows)),
         )?;
@@ -237,7 +233,6 @@ pub fn draw_ratio_heatmap(path: &Path, title: &str, grid: &RatioGrid) -> Result<
                 chart.draw_series([Text::new(text, (x + 1, y + 1), style)])?;
             }
         }
-        root.present()?;
         Ok(())
     })
 }
@@ -259,8 +254,8 @@ pub fn draw_batching(
     title: &str,
     panels: &[(String, Vec<&BatchingRow>)],
 ) -> Result<()> {
-    draw(path, |path| {
-        let root = canvas(path, WIDE_CHART_SIZE_PX)?.titled(title, (FONT, 20))?;
+    draw_png(path, WIDE_CHART_SIZE_PX, |root| {
+        let root = root.titled(title, (FONT, 20))?;
         let areas = root.split_evenly((1, panels.len().max(1)));
         for ((name, bars), area) in panels.iter().zip(areas.iter()) {
             let mut cells: Vec<Cell> = bars.iter().map(|b| b.cell).collect();
@@ -317,7 +312,6 @@ pub fn draw_batching(
             }
             draw_legend(&mut chart, UpperRight, LegendSize::Chart)?;
         }
-        root.present()?;
         Ok(())
     })
 }

@@ -61,42 +61,27 @@ pub fn model_colour(model: Cell) -> RGBColor {
 /// A chart's drawing area, or one of its panels'.
 pub(crate) type Area<'a> = DrawingArea<BitMapBackend<'a>, Shift>;
 
-/// A white PNG canvas of `size_px` at `path`, with the embedded font registered.
-pub(crate) fn canvas(
-    path: &Path,
-    size_px: (u32, u32),
-) -> std::result::Result<Area<'_>, Box<dyn std::error::Error + Send + Sync>> {
-    ensure_font()?;
-    let root = BitMapBackend::new(path, size_px).into_drawing_area();
-    root.fill(&WHITE)?;
-    Ok(root)
-}
-
-/// Draws the chart `path` with `chart`, which draws on a [`canvas`] at the
-/// path it is given: a partial file beside `path`
+/// Draws the chart `path` with `chart` on a white canvas of `size_px`: into a
+/// partial file beside `path`
 /// ([`partial_file`](crate::results::io::partial_file)), moved into place
 /// when the chart is whole, removed on a drawing or write error (a full
 /// disk), so a failed write never leaves a cut-off PNG. Errors name the chart.
-pub(crate) fn draw(path: &Path, chart: impl FnOnce(&Path) -> DrawResult) -> Result<()> {
-    let partial = crate::results::io::partial_file(path)?;
-    chart(partial.path())
-        .map_err(|e| Error::results(path, format!("drawing the chart failed: {e}")))?;
-    crate::results::io::persist(partial, path)
-}
-
-/// Draws the chart `path` ([`draw`]) with `chart` on a white [`canvas`] of
-/// `size_px`.
 pub(crate) fn draw_png(
     path: &Path,
     size_px: (u32, u32),
     chart: impl FnOnce(&Area) -> DrawResult,
 ) -> Result<()> {
-    draw(path, |p| {
-        let root = canvas(p, size_px)?;
+    let partial = crate::results::io::partial_file(path)?;
+    let drawn = (|| -> DrawResult {
+        ensure_font()?;
+        let root = BitMapBackend::new(partial.path(), size_px).into_drawing_area();
+        root.fill(&WHITE)?;
         chart(&root)?;
         root.present()?;
         Ok(())
-    })
+    })();
+    drawn.map_err(|e| Error::results(path, format!("drawing the chart failed: {e}")))?;
+    crate::results::io::persist(partial, path)
 }
 
 /// A chart on `area` under `caption` (`caption_px` high), `margin_px` inside
