@@ -12,7 +12,7 @@ use crate::data::{DatasetIdentity, FileIdentity};
 use crate::error::Result;
 use crate::model::Cell;
 use crate::report::answer::Answer;
-use crate::report::findings::{ClaimRow, activation_arithmetic, findings};
+use crate::report::findings::{ClaimRow, findings};
 use crate::report::format::machine_line;
 use crate::report::load::RunFiles;
 use crate::report::table::{self, Facts, Table, Target};
@@ -49,7 +49,6 @@ pub struct RunPage<'a> {
     files: Vec<String>,
     claims: &'a [ClaimRow],
     resources: Table,
-    activation_note: Option<String>,
 }
 
 /// A JSON value as display text: strings bare, everything else as compact JSON.
@@ -161,7 +160,6 @@ impl<'a> RunPage<'a> {
             files: run.data_files(),
             claims,
             resources: table::resources(sum, &facts, Target::Page),
-            activation_note: activation_arithmetic(&shapes),
         }
     }
 
