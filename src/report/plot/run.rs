@@ -297,8 +297,11 @@ pub fn draw_gradient_flow(path: &Path, lines: &[Line]) -> Result<()> {
             _ => (1e-6, 1.0),
         };
         let caption = "Gradient flow: gradient norm per input time step";
-        let mut chart = frame(root, caption, 22, 14, (50, 80))
-            .build_cartesian_2d(0f64..x_max, (y_lo..y_hi).log_scale())?;
+        let y = (y_lo..y_hi)
+            .log_scale()
+            .with_key_points(decades(y_lo, y_hi));
+        let mut chart =
+            frame(root, caption, 22, 14, (50, 80)).build_cartesian_2d(0f64..x_max, y)?;
         chart
             .configure_mesh()
             .look(Grid::Ticks, (16, 18))
@@ -328,6 +331,19 @@ pub fn draw_gradient_flow(path: &Path, lines: &[Line]) -> Result<()> {
         }
         draw_legend(&mut chart, LowerRight, LegendSize::Chart)
     })
+}
+
+/// Powers of ten within `[lo, hi]`, every decade or every few so that at
+/// most ten are labelled, down to the bottom of the axis (plotters' own
+/// log ticks stop short of it on a range of twenty decades).
+fn decades(lo: f64, hi: f64) -> Vec<f64> {
+    let (first, last) = (lo.log10().ceil() as i32, hi.log10().floor() as i32);
+    let step = ((last - first) / 10 + 1).max(1) as usize;
+    (first..=last)
+        .rev()
+        .step_by(step)
+        .map(|k| 10f64.powi(k))
+        .collect()
 }
 
 /// Every epoch's training seconds in the order the epochs ran, one line
@@ -396,4 +412,20 @@ pub fn draw_epoch_times(path: &Path, runs: &[RunEpochTimes]) -> Result<()> {
         }
         draw_legend(&mut chart, UpperRight, LegendSize::Chart)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::decades;
+
+    #[test]
+    fn decade_ticks_reach_the_bottom_of_a_twenty_decade_axis() {
+        // The reference run's gradient flow: 1e-21 to 0.5.
+        let ticks = decades(1e-21, 0.5);
+        assert!(ticks.len() <= 11, "{ticks:?}");
+        assert_eq!(ticks.first(), Some(&0.1));
+        assert!(*ticks.last().unwrap() < 1e-18, "{ticks:?}");
+        // A narrow axis gets every decade.
+        assert_eq!(decades(2e-4, 3.0), vec![1.0, 0.1, 0.01, 1e-3]);
+    }
 }
