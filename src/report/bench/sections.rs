@@ -379,24 +379,18 @@ impl Builder<'_> {
             return;
         }
         for r in &rows {
-            self.find(kernel_split_sentence(r), &r.ids);
+            self.find(kernel_split_sentence(r), &r.ids());
         }
-        let ms = |secs: f64| format!("{:.2}", secs * 1e3);
+        let ms = |r: &BenchResult| format!("{:.2}", r.median_secs * 1e3);
         let ratio = |r: Option<f64>| dash(r, |r| format!("{r:.2}"));
         let columns: &[ItemColumn<KernelSplitRow>] = &[
             ("group", &|r| r.group.to_string()),
             ("LSTM shape", &|r| r.shape.to_string()),
-            ("LSTM ms (libtorch's choice)", &|r| ms(r.lstm_auto_secs)),
-            ("LSTM ms (native)", &|r| dash(r.lstm_native_secs, ms)),
-            ("LSTM ms (oneDNN fused)", &|r| {
-                dash(r.onednn_secs, |s| ms(s.0))
-            }),
-            ("GRU ms (libtorch's choice = native)", &|r| {
-                ms(r.gru_auto_secs)
-            }),
-            ("GRU ms (oneDNN fused)", &|r| {
-                dash(r.onednn_secs, |s| ms(s.1))
-            }),
+            ("LSTM ms (libtorch's choice)", &|r| ms(r.lstm)),
+            ("LSTM ms (native)", &|r| dash(r.lstm_native, ms)),
+            ("LSTM ms (oneDNN fused)", &|r| dash(r.onednn, |s| ms(s.0))),
+            ("GRU ms (libtorch's choice = native)", &|r| ms(r.gru)),
+            ("GRU ms (oneDNN fused)", &|r| dash(r.onednn, |s| ms(s.1))),
             ("GRU/LSTM (libtorch's choice)", &|r| {
                 format!("{:.2}", r.ratio_auto())
             }),

@@ -118,7 +118,7 @@ fn the_kernel_split_pairs_each_kernel_bench_with_its_lstm_and_gru() {
     assert!((rows[0].ratio_auto() - 1.8).abs() < 1e-12);
     assert!((rows[0].ratio_native().unwrap() - 0.72).abs() < 1e-12);
     assert!((rows[0].ratio_onednn().unwrap() - 1.05).abs() < 1e-12);
-    assert_eq!(rows[0].ids.len(), 5);
+    assert_eq!(rows[0].ids().len(), 5);
     assert!((rows[1].ratio_native().unwrap() - 200.0 / 260.0).abs() < 1e-12);
     assert_eq!(rows[1].ratio_onednn(), None);
     // The verdict is judged on the equal fused kernel where it was benched.
