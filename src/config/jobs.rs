@@ -11,6 +11,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::number_or_auto;
+
 /// `--jobs`: a number of workers at once, or `auto`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum JobsChoice {
@@ -24,12 +26,7 @@ impl std::str::FromStr for JobsChoice {
     type Err = String;
 
     fn from_str(s: &str) -> std::result::Result<Self, Self::Err> {
-        if s == "auto" {
-            return Ok(JobsChoice::Auto);
-        }
-        s.parse()
-            .map(JobsChoice::Fixed)
-            .map_err(|_| format!("`{s}` is neither a number of workers nor `auto`"))
+        Ok(number_or_auto(s, "a number of workers")?.map_or(JobsChoice::Auto, JobsChoice::Fixed))
     }
 }
 
@@ -162,7 +159,11 @@ mod tests {
     fn jobs_parse_from_flags_and_toml() {
         assert_eq!("auto".parse(), Ok(JobsChoice::Auto));
         assert_eq!("3".parse(), Ok(JobsChoice::Fixed(3)));
-        assert!("x".parse::<JobsChoice>().is_err());
+        let neither = |what: &str| format!("`x` is neither a number of {what} nor `auto`");
+        assert_eq!("x".parse::<JobsChoice>().unwrap_err(), neither("workers"));
+        use crate::config::SeedCount;
+        assert_eq!("x".parse::<SeedCount>().unwrap_err(), neither("seeds"));
+        assert_eq!("auto".parse(), Ok(SeedCount::Auto));
         #[derive(Deserialize)]
         struct T {
             jobs: JobsChoice,

@@ -48,12 +48,16 @@ impl std::str::FromStr for SeedCount {
     type Err = String;
 
     fn from_str(s: &str) -> std::result::Result<Self, Self::Err> {
-        if s == "auto" {
-            return Ok(SeedCount::Auto);
-        }
-        s.parse()
-            .map(SeedCount::Fixed)
-            .map_err(|_| format!("`{s}` is neither a number of seeds nor `auto`"))
+        Ok(number_or_auto(s, "a number of seeds")?.map_or(SeedCount::Auto, SeedCount::Fixed))
+    }
+}
+
+/// `--seeds`, `--jobs`: a number, or `auto` (`None`); else an error naming `what`.
+fn number_or_auto<N: std::str::FromStr>(s: &str, what: &str) -> Result<Option<N>, String> {
+    let neither = || format!("`{s}` is neither {what} nor `auto`");
+    match s {
+        "auto" => Ok(None),
+        _ => s.parse().map(Some).map_err(|_| neither()),
     }
 }
 

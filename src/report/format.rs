@@ -140,12 +140,12 @@ pub fn p_cell(c: Option<Comparison>) -> String {
     }
 }
 
-/// An accuracy estimate as `85.12 [83.40, 86.80]` (percent), for the sweep
-/// table.
-pub fn acc_with_ci(e: Option<Estimate>) -> String {
+/// An estimate's mean with its [`ci`], for the sweep tables: `85.12 [83.40,
+/// 86.80]` (an accuracy in percent), `85.12, too few seeds (2)`.
+pub fn mean_with_ci(e: Option<Estimate>, f: fn(f64) -> String) -> String {
     let Some(e) = e else { return "—".into() };
     let sep = if shown_ci(&e).is_some() { " " } else { ", " };
-    format!("{}{sep}{}", pct(e.mean), ci(Some(e), pct))
+    format!("{}{sep}{}", f(e.mean), ci(Some(e), f))
 }
 
 /// The "measured on …" line of a report: device, CPU model, threads and the
@@ -221,6 +221,7 @@ mod tests {
     fn an_interval_of_two_seeds_is_not_printed() {
         let e = Estimate::on_scale(&[0.55, 0.995], Scale::Logit);
         assert_eq!(ci(e, pct), "too few seeds (2)");
+        assert_eq!(mean_with_ci(e, pct), "77.25, too few seeds (2)");
         let e = Estimate::on_scale(&[0.80, 0.82, 0.84], Scale::Logit);
         // On the logit scale, asymmetric: python3 -> 76.54 – 86.51 (linear:
         // 77.03 – 86.97).

@@ -225,6 +225,16 @@ pub enum Csv {
     Leave,
 }
 
+/// Locks `dir` for a render (held until dropped) and says what it may do with the CSV files.
+pub(super) fn render_lock(dir: &Path) -> Result<(crate::results::lock::RenderLock, Csv)> {
+    let lock = crate::results::lock::lock_for_render(dir)?;
+    let csv = match lock.holds_folders() {
+        true => Csv::Rewrite,
+        false => Csv::Leave,
+    };
+    Ok((lock, csv))
+}
+
 /// Re-renders `dir/report.html`, its PNGs and `dir/summary.json` (recomputed
 /// from `runs.csv`) from the files in `dir`, and fills in `runs.csv`'s time
 /// to target (unless a `compare` still works there: then the page shows the
@@ -276,12 +286,7 @@ fn fill_forecasts(run: &RunFiles, csv: Csv) -> Result<Vec<ForecastRow>> {
 /// it until the next render). Returns the page with the terminal's text,
 /// made from the same render.
 pub fn report_run(dir: &Path, target: Option<f64>) -> Result<FinishedRun> {
-    let lock = crate::results::lock::lock_for_render(dir)?;
-    let csv = if lock.holds_folders() {
-        Csv::Rewrite
-    } else {
-        Csv::Leave
-    };
+    let (_lock, csv) = render_lock(dir)?;
     let mut run = RunFiles::load(dir)?;
     if let Some(target) = target {
         run.config.config.target_acc = target;

@@ -12,7 +12,7 @@ use super::html::Figure;
 use super::html::sweep::SweepPage;
 use super::load::{RunFiles, SweepFiles};
 use super::plot::sweep::{Quality, draw_sweep_axis};
-use super::run::{Csv, FinishedRun, render_run_with, run_claims};
+use super::run::{Csv, FinishedRun, render_lock, render_run_with, run_claims};
 use super::terminal::{sweep_claim_lines, sweep_first_screen, sweep_table};
 use super::view::claims::ClaimVerdict;
 use super::view::sweep::{axis_lines, summarize_sweep};
@@ -214,12 +214,7 @@ pub fn render_if_sweep(root: &Path) -> Result<Option<FinishedRun>> {
     if manifest.grid.points.len() < 2 {
         return Ok(None);
     }
-    let lock = crate::results::lock::lock_for_render(root)?;
-    let csv = if lock.holds_folders() {
-        Csv::Rewrite
-    } else {
-        Csv::Leave
-    };
+    let (_lock, csv) = render_lock(root)?;
     finish_sweep_with(root, csv).map(Some)
 }
 

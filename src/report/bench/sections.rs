@@ -45,6 +45,8 @@ struct Builder<'a> {
     checks: Checks,
     findings: Vec<String>,
     withheld: Vec<String>,
+    /// The (GRU, LSTM) bench ids of every ratio a heatmap's finding gave.
+    gridded: Vec<(String, String)>,
     sections: Vec<(String, Vec<(String, String)>)>,
     tables: Vec<(String, Table)>,
 }
@@ -59,6 +61,7 @@ pub(super) fn build(results: &[BenchResult], out: &Path) -> Result<Page> {
         checks: Checks::run(results),
         findings: vec![],
         withheld: vec![],
+        gridded: vec![],
         sections: vec![],
         tables: vec![],
     };
@@ -228,6 +231,7 @@ impl Builder<'_> {
                 let Some((r, (gru, lstm))) = cell else {
                     continue;
                 };
+                self.gridded.push((gru.clone(), lstm.clone()));
                 let point = format!("H {h}, T {t} ({r:.2})");
                 match self.checks.flags(&[gru, lstm]) {
                     flags if !flags.is_empty() => self.withheld.push(format!(
@@ -314,8 +318,8 @@ impl Builder<'_> {
         cell
     }
 
-    /// A group's table of every bench, and the GRU/LSTM ratio per shape
-    /// (at the same parameter count in the matched groups).
+    /// A group's table of every bench, and the GRU/LSTM ratio per shape where
+    /// no heatmap gave it (at the same parameter count in the matched groups).
     fn group_table(&mut self, group: BenchGroupId) {
         let mut rows: Vec<&BenchResult> =
             self.results.iter().filter(|r| r.group == group).collect();
@@ -325,7 +329,9 @@ impl Builder<'_> {
         }
         rows.sort_by_key(|r| (r.bench_cell(), r.steps_shape()));
         for (gru, lstm) in gru_lstm_pairs(self.results, group) {
-            self.ratio_finding(&format!("{group} {}", gru.parameter), gru, lstm);
+            if !self.gridded.contains(&(gru.id(), lstm.id())) {
+                self.ratio_finding(&format!("{group} {}", gru.parameter), gru, lstm);
+            }
         }
         let first = |cell| rows.iter().find(|r| r.cell() == Some(cell));
         if group.group.is_matched()
@@ -379,24 +385,18 @@ impl Builder<'_> {
             return;
         }
         for r in &rows {
-            self.find(kernel_split_sentence(r), &r.ids);
+            self.find(kernel_split_sentence(r), &r.ids());
         }
-        let ms = |secs: f64| format!("{:.2}", secs * 1e3);
+        let ms = |r: &BenchResult| format!("{:.2}", r.median_secs * 1e3);
         let ratio = |r: Option<f64>| dash(r, |r| format!("{r:.2}"));
         let columns: &[ItemColumn<KernelSplitRow>] = &[
             ("group", &|r| r.group.to_string()),
             ("LSTM shape", &|r| r.shape.to_string()),
-            ("LSTM ms (libtorch's choice)", &|r| ms(r.lstm_auto_secs)),
-            ("LSTM ms (native)", &|r| dash(r.lstm_native_secs, ms)),
-            ("LSTM ms (oneDNN fused)", &|r| {
-                dash(r.onednn_secs, |s| ms(s.0))
-            }),
-            ("GRU ms (libtorch's choice = native)", &|r| {
-                ms(r.gru_auto_secs)
-            }),
-            ("GRU ms (oneDNN fused)", &|r| {
-                dash(r.onednn_secs, |s| ms(s.1))
-            }),
+            ("LSTM ms (libtorch's choice)", &|r| ms(r.lstm)),
+            ("LSTM ms (native)", &|r| dash(r.lstm_native, ms)),
+            ("LSTM ms (oneDNN fused)", &|r| dash(r.onednn, |s| ms(s.0))),
+            ("GRU ms (libtorch's choice = native)", &|r| ms(r.gru)),
+            ("GRU ms (oneDNN fused)", &|r| dash(r.onednn, |s| ms(s.1))),
             ("GRU/LSTM (libtorch's choice)", &|r| {
                 format!("{:.2}", r.ratio_auto())
             }),

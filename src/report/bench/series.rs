@@ -279,38 +279,43 @@ pub fn group_title(group: BenchGroupId) -> String {
 /// kernel in libtorch on the CPU), and with both on rnnbench's fused oneDNN
 /// cells (`lstm-onednn`, `gru-onednn`), where those were benched.
 #[derive(Debug, Clone, PartialEq)]
-pub struct KernelSplitRow {
+pub struct KernelSplitRow<'a> {
     /// The group.
     pub group: BenchGroupId,
     /// The LSTM's shape (the GRU's too, except in `train_step_matched`).
     pub shape: BenchShape,
-    /// The ids of every bench behind the row, for the gates.
-    pub ids: Vec<String>,
-    /// LSTM median seconds per iteration, libtorch's choice.
-    pub lstm_auto_secs: f64,
-    /// GRU median seconds per iteration, libtorch's choice (its native loop).
-    pub gru_auto_secs: f64,
-    /// LSTM median seconds per iteration on the native loop.
-    pub lstm_native_secs: Option<f64>,
-    /// LSTM and GRU median seconds per iteration on the fused oneDNN cells.
-    pub onednn_secs: Option<(f64, f64)>,
+    /// The LSTM, libtorch's choice.
+    pub lstm: &'a BenchResult,
+    /// The GRU, libtorch's choice (its native loop).
+    pub gru: &'a BenchResult,
+    /// The LSTM on the native loop.
+    pub lstm_native: Option<&'a BenchResult>,
+    /// The LSTM and the GRU on the fused oneDNN cells.
+    pub onednn: Option<(&'a BenchResult, &'a BenchResult)>,
 }
 
-impl KernelSplitRow {
+impl KernelSplitRow<'_> {
+    /// The ids of every bench behind the row, for the gates.
+    pub fn ids(&self) -> Vec<String> {
+        let fused = self.onednn.into_iter().flat_map(|(l, g)| [l, g]);
+        let benches = [self.lstm, self.gru].into_iter().chain(self.lstm_native);
+        benches.chain(fused).map(BenchResult::id).collect()
+    }
+
     /// GRU/LSTM time with libtorch's own kernel choice.
     pub fn ratio_auto(&self) -> f64 {
-        self.gru_auto_secs / self.lstm_auto_secs
+        self.gru.median_secs / self.lstm.median_secs
     }
 
     /// GRU/LSTM time with both cells on libtorch's native loop.
     pub fn ratio_native(&self) -> Option<f64> {
-        self.lstm_native_secs.map(|lstm| self.gru_auto_secs / lstm)
+        Some(self.gru.median_secs / self.lstm_native?.median_secs)
     }
 
     /// GRU/LSTM time with both cells on the fused oneDNN cells: the cells'
     /// cost on equal, fused kernels.
     pub fn ratio_onednn(&self) -> Option<f64> {
-        self.onednn_secs.map(|(lstm, gru)| gru / lstm)
+        self.onednn.map(|(l, g)| g.median_secs / l.median_secs)
     }
 }
 
@@ -318,7 +323,7 @@ impl KernelSplitRow {
 /// choice (`lstm-native`, `lstm-onednn`), with its partners of the same
 /// group and shape (in `train_step_matched`, the group's GRU, whose hidden
 /// size differs); a row needs the plain LSTM and GRU.
-pub fn kernel_split_rows(results: &[BenchResult]) -> Vec<KernelSplitRow> {
+pub fn kernel_split_rows(results: &[BenchResult]) -> Vec<KernelSplitRow<'_>> {
     let mut anchors: Vec<(BenchGroupId, &str)> = results
         .iter()
         .filter(|r| {
@@ -338,22 +343,14 @@ pub fn kernel_split_rows(results: &[BenchResult]) -> Vec<KernelSplitRow> {
                         || (cell == Cell::Gru && group.group == BenchGroup::TrainStepMatched))
             })
         };
-        let lstm = find(Cell::Lstm, KernelChoice::Auto)?;
-        let gru = find(Cell::Gru, KernelChoice::Auto)?;
-        let native = find(Cell::Lstm, KernelChoice::Native);
-        let fused =
-            find(Cell::Lstm, KernelChoice::Onednn).zip(find(Cell::Gru, KernelChoice::Onednn));
-        let mut ids = vec![lstm.id(), gru.id()];
-        ids.extend(native.map(BenchResult::id));
-        ids.extend(fused.into_iter().flat_map(|(l, g)| [l.id(), g.id()]));
         Some(KernelSplitRow {
             group,
             shape: parameter.parse().ok()?,
-            ids,
-            lstm_auto_secs: lstm.median_secs,
-            gru_auto_secs: gru.median_secs,
-            lstm_native_secs: native.map(|r| r.median_secs),
-            onednn_secs: fused.map(|(l, g)| (l.median_secs, g.median_secs)),
+            lstm: find(Cell::Lstm, KernelChoice::Auto)?,
+            gru: find(Cell::Gru, KernelChoice::Auto)?,
+            lstm_native: find(Cell::Lstm, KernelChoice::Native),
+            onednn: find(Cell::Lstm, KernelChoice::Onednn)
+                .zip(find(Cell::Gru, KernelChoice::Onednn)),
         })
     };
     let mut rows: Vec<KernelSplitRow> = anchors.into_iter().filter_map(row).collect();

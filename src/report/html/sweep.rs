@@ -9,8 +9,9 @@ use crate::model::Cell;
 use crate::probe::environment::Environment;
 use crate::report::answer::Answer;
 use crate::report::findings::{ClaimRow, budget_text, memory_reach_sentences, timing_cell};
-use crate::report::format::{acc_with_ci, machine_line};
+use crate::report::format::{machine_line, mean_with_ci, pct};
 use crate::report::sweep_answer::sweep_answer;
+use crate::report::table::unit_format;
 use crate::report::view::memory_reach::MemoryReach;
 use crate::report::view::sweep::SweepSummary;
 use crate::report::view::verdict::speed_rests_on_disturbed;
@@ -149,22 +150,6 @@ fn sweep_notes(manifest: &SweepManifest, sweep: &SweepSummary) -> Vec<String> {
     notes
 }
 
-/// A forecast's test MAE with its interval, as the sweep table shows it.
-fn mae_with_ci(e: Option<crate::analysis::stats::Estimate>) -> String {
-    let f = crate::report::table::unit_format(metrics::TEST_MAE.unit);
-    match e {
-        None => "—".into(),
-        Some(e) => match e.ci_low.zip(e.ci_high) {
-            Some((lo, hi)) => format!("{} [{}, {}]", f(e.mean), f(lo), f(hi)),
-            None => format!(
-                "{}, {}",
-                f(e.mean),
-                crate::report::say::too_few_seeds_short(e.n)
-            ),
-        },
-    }
-}
-
 /// The verdict table, one row per point.
 fn point_rows(sweep: &SweepSummary, models: &[Cell]) -> Vec<PointRow> {
     sweep
@@ -188,8 +173,8 @@ fn point_rows(sweep: &SweepSummary, models: &[Cell]) -> Vec<PointRow> {
                             .and_then(|s| s.get(metric))
                     };
                     match of(&metrics::TEST_MAE) {
-                        Some(e) => mae_with_ci(Some(e)),
-                        None => acc_with_ci(of(&metrics::TEST_ACC)),
+                        Some(e) => mean_with_ci(Some(e), unit_format(metrics::TEST_MAE.unit)),
+                        None => mean_with_ci(of(&metrics::TEST_ACC), pct),
                     }
                 })
                 .collect(),
@@ -232,7 +217,7 @@ fn memory_section(r: &MemoryReach) -> MemorySection {
                 cells: c
                     .points
                     .iter()
-                    .map(|p| (acc_with_ci(p.test_acc), p.above_chance))
+                    .map(|p| (mean_with_ci(p.test_acc, pct), p.above_chance))
                     .collect(),
                 longest: c
                     .longest_held

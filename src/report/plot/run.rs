@@ -10,7 +10,8 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use super::style::{
     Area, CHART_SIZE_PX, DrawResult, FONT, Grid, LABEL_GREY, LegendSize, MIB, MeshLook,
     PEAK_RSS_TEXTS, REFERENCE_GREY, SECS_PER_EPOCH_TEXTS, WIDE_CHART_SIZE_PX, category_label,
-    draw_legend, draw_png, frame, legend_line, min_max, model_colour, padded, tick_format, y_range,
+    draw_legend, draw_png, frame, legend_line, min_max, model_colour, padded, spread, tick_format,
+    y_range,
 };
 use crate::error::Result;
 use crate::report::view::references::Reference;
@@ -201,13 +202,8 @@ fn categorical_panel(
     for (i, s) in spreads.iter().enumerate() {
         let c = model_colour(s.model);
         let x = i as f64;
-        let k = s.values.len().max(1) as f64;
         chart.draw_series(s.values.iter().enumerate().map(|(j, v)| {
-            let dx = if k > 1.0 {
-                -0.18 + 0.36 * j as f64 / (k - 1.0)
-            } else {
-                0.0
-            };
+            let dx = spread(j, s.values.len(), 0.18);
             Circle::new((x + dx, v.1 * scale), 5, c.mix(0.7).filled())
         }))?;
         if let Some(e) = s.estimate {

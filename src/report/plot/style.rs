@@ -215,6 +215,15 @@ pub(crate) fn category_label<S: AsRef<str>>(names: &[S]) -> impl Fn(&f64) -> Str
     }
 }
 
+/// The `i`th of `n` marks' sideways offset, over `-half..=half`: dots and whiskers overlap less.
+pub(crate) fn spread(i: usize, n: usize, half: f64) -> f64 {
+    if n > 1 {
+        -half + 2.0 * half * i as f64 / (n - 1) as f64
+    } else {
+        0.0
+    }
+}
+
 /// A tick formatter for an axis from `lo` to `hi`: as many decimals as a
 /// tenth of the range needs, the same for every tick; thousands as `k`.
 pub(crate) fn tick_format(lo: f64, hi: f64) -> impl Fn(&f64) -> String {

@@ -14,7 +14,7 @@ use plotters::prelude::*;
 
 use super::style::{
     Area, DrawResult, FONT, Grid, LegendSize, MIB, MeshLook, PEAK_RSS_TEXTS, SECS_PER_EPOCH_TEXTS,
-    SWEEP_CHART_SIZE_PX, draw_legend, draw_png, frame, model_colour, tick_format, y_range,
+    SWEEP_CHART_SIZE_PX, draw_legend, draw_png, frame, model_colour, spread, tick_format, y_range,
 };
 use crate::config::Axis;
 use crate::error::Result;
@@ -181,14 +181,8 @@ fn sweep_panel(area: &Area, axis: &Axis, layout: &AxisLayout, panel: &Panel) -> 
         let text = Text::new(label.to_string(), (6, 4), style);
         chart.draw_series([EmptyElement::at((u_lo, y)) + text])?;
     }
-    let k = panel.lines.len().max(1) as f64;
     for (li, line) in panel.lines.iter().enumerate() {
-        // Spread the lines a little sideways so that whiskers do not overlap.
-        let dx = if k > 1.0 {
-            gap * (-0.12 + 0.24 * li as f64 / (k - 1.0))
-        } else {
-            0.0
-        };
+        let dx = gap * spread(li, panel.lines.len(), 0.12);
         draw_line(&mut chart, layout, panel, line, dx)?;
     }
     if panel.legend && !panel.lines.is_empty() {
