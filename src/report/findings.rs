@@ -13,7 +13,7 @@ use super::view::verdict::{
     Comparison, Contrast, MIN_SEEDS_FOR_TEST, Verdict, shown_ci, speed_rests_on_disturbed,
 };
 use crate::analysis::auto_seeds::SeedStop;
-use crate::analysis::kernel_split::{KernelPair, KernelRatios, KernelSplit};
+use crate::analysis::kernel_split::{KernelPair, KernelRatios};
 use crate::analysis::metrics;
 use crate::analysis::stats::{Estimate, Ratio};
 use crate::analysis::summary::{PairSummary, Summary};
@@ -21,9 +21,9 @@ use crate::model::{Cell, ModelShape};
 use crate::probe::kernel::Kernel;
 
 /// What the page says of one pair beyond its first screen and its tables
-/// (which give its verdicts and numbers, [`short_verdict`]): that no seed
-/// paired, that its speed verdict rests on disturbed timings, and the
-/// kernel split. Plain text (HTML-escape before use).
+/// (which give its verdicts and numbers, [`short_verdict`], and its kernel
+/// split, [`super::kernel_check`]): that no seed paired, and that its speed
+/// verdict rests on disturbed timings. Plain text (HTML-escape before use).
 fn pair_findings(pair: &PairSummary, summary: &Summary) -> Vec<String> {
     let (a, b) = (pair.a.display_name(), pair.b.display_name());
     if pair.n_pairs == 0 {
@@ -42,79 +42,7 @@ fn pair_findings(pair: &PairSummary, summary: &Summary) -> Vec<String> {
             "The speed verdict of {a} and {b} rests on {why} (see Timings)."
         ));
     }
-    if let Some(s) = summary
-        .kernel_check
-        .as_ref()
-        .and_then(|k| kernel_sentence(pair.a, pair.b, k))
-    {
-        out.push(s);
-    }
     out
-}
-
-/// The kernel split of the pair `a`, `b`: its time ratio per train step
-/// with libtorch's own kernels and with every cell on the native kernel,
-/// each judged by the one verdict rule, and what follows from the two.
-fn kernel_sentence(a: Cell, b: Cell, split: &KernelSplit) -> Option<String> {
-    let pair = split.pairs.iter().find(|p| p.a == a && p.b == b)?;
-    let auto = Comparison::of_ratio(pair.auto.as_ref()?);
-    let native = Comparison::of_ratio(pair.native.as_ref()?);
-    let (an, bn) = (a.display_name(), b.display_name());
-    let special = [a, b].into_iter().filter_map(|m| {
-        let k = split.models.iter().find(|k| k.model == m)?.auto_kernel?;
-        (k != Kernel::Native).then_some((m, k))
-    });
-    let special = say::list(special, ", ", |(m, k)| {
-        format!("{} on {}", m.display_name(), super::format::kernel_name(k))
-    });
-    let with = match special.as_str() {
-        "" => "with libtorch's own kernels".to_string(),
-        s => format!("with libtorch's own kernels ({s})"),
-    };
-    let ratio = say::estimate;
-    // `b`'s time over `a`'s: FirstLarger means `b` is slower.
-    let faster = |c: &Comparison| match c.verdict {
-        Verdict::FirstLarger => Some(an),
-        Verdict::SecondLarger => Some(bn),
-        _ => None,
-    };
-    let conclusion = match (faster(&auto), faster(&native)) {
-        (Some(x), None) => format!(
-            "{x}'s lead comes from libtorch's kernel, not from the cell: on equal kernels no difference was distinguishable."
-        ),
-        (Some(x), Some(y)) if x == y => format!(
-            "{x} is faster on equal kernels too: the cell itself costs less; the kernel choice changes the size of the gap."
-        ),
-        (Some(x), Some(y)) => format!(
-            "The kernel reverses the verdict: on equal kernels {y} is faster; {x}'s lead comes from libtorch's kernel."
-        ),
-        (None, Some(y)) => {
-            format!("On equal kernels {y} is faster; libtorch's kernel choice hides it.")
-        }
-        (None, None) => "No speed difference was distinguishable under either setting.".to_string(),
-    };
-    let fused = pair.onednn.as_ref().map_or(String::new(), |r| {
-        let c = Comparison::of_ratio(r);
-        let verdict = faster(&c).map_or("no difference was distinguishable".into(), |x| {
-            format!("{x} is faster")
-        });
-        format!(
-            " With both on the same fused oneDNN cells, {bn} takes {} {an}'s time per step: on one fused kernel {verdict}.",
-            ratio(&c)
-        )
-    });
-    let encoder = if a.is_recurrent() && b.is_recurrent() {
-        String::new()
-    } else {
-        " The Transformer runs its attention through libtorch's scaled_dot_product_attention under every kernel setting: the settings move the recurrent cell only.".to_string()
-    };
-    Some(format!(
-        "Kernel check ({} timed train steps per model on seed {}'s batches): {with}, {bn} takes {} {an}'s time per step; with both on libtorch's native kernel, {bn} takes {}. {conclusion}{fused}{encoder}",
-        split.steps,
-        split.seed,
-        ratio(&auto),
-        ratio(&native),
-    ))
 }
 
 /// All sentences: the first pair (LSTM vs GRU when both ran) first, then
@@ -823,88 +751,6 @@ mod tests {
         assert_eq!(
             short_verdict(&s.pairs[0]),
             "accuracy: too few seeds; speed: too few seeds"
-        );
-    }
-}
-
-#[cfg(test)]
-mod kernel_tests {
-    use super::*;
-    use crate::analysis::kernel_split::{KernelModel, KernelPair};
-    use crate::analysis::stats::Ratio;
-
-    fn ratio(r: f64, lo: f64, hi: f64) -> Ratio {
-        Ratio {
-            n: 10,
-            ratio: r,
-            ci_low: Some(lo),
-            ci_high: Some(hi),
-            p_value: Some(if lo <= 1.0 && hi >= 1.0 { 0.5 } else { 0.001 }),
-            ratio_of_means: r,
-        }
-    }
-
-    fn split(auto: Ratio, native: Ratio) -> KernelSplit {
-        let model = |m, k| KernelModel {
-            model: m,
-            auto_kernel: Some(k),
-            auto_step_secs: None,
-            native_step_secs: None,
-            native_over_auto: None,
-            onednn_step_secs: None,
-        };
-        KernelSplit {
-            seed: 1,
-            steps: 10,
-            models: vec![
-                model(Cell::Lstm, Kernel::Onednn),
-                model(Cell::Gru, Kernel::Native),
-            ],
-            pairs: vec![KernelPair {
-                a: Cell::Lstm,
-                b: Cell::Gru,
-                auto: Some(auto),
-                native: Some(native),
-                onednn: None,
-                review: None,
-                stream: None,
-            }],
-        }
-    }
-
-    #[test]
-    fn the_kernel_sentence_says_where_the_lead_comes_from() {
-        let s = kernel_sentence(
-            Cell::Lstm,
-            Cell::Gru,
-            &split(ratio(1.86, 1.7, 2.0), ratio(0.97, 0.9, 1.05)),
-        )
-        .unwrap();
-        assert!(s.contains("LSTM on oneDNN"), "{s}");
-        assert!(
-            s.contains("GRU takes 1.86× [1.70, 2.00] LSTM's time"),
-            "{s}"
-        );
-        assert!(
-            s.contains("LSTM's lead comes from libtorch's kernel, not from the cell"),
-            "{s}"
-        );
-        let s = kernel_sentence(
-            Cell::Lstm,
-            Cell::Gru,
-            &split(ratio(1.86, 1.7, 2.0), ratio(1.3, 1.2, 1.4)),
-        )
-        .unwrap();
-        assert!(s.contains("LSTM is faster on equal kernels too"), "{s}");
-        let s = kernel_sentence(
-            Cell::Lstm,
-            Cell::Gru,
-            &split(ratio(1.5, 1.4, 1.6), ratio(0.8, 0.75, 0.85)),
-        )
-        .unwrap();
-        assert!(
-            s.contains("reverses the verdict: on equal kernels GRU is faster"),
-            "{s}"
         );
     }
 }

@@ -9,7 +9,8 @@
 //! 1. [`load`]: files → typed run and sweep folders;
 //! 2. [`view`]: pure: series, sweep lines and the one [`view::verdict`]
 //!    rule for "distinguishable";
-//! 3. [`format`] (numbers, units, intervals), [`findings`] (sentences) and
+//! 3. [`format`] (numbers, units, intervals), [`findings`] (sentences),
+//!    [`kernel_check`] (the kernel split's table) and
 //!    [`answer`] (the first screen: one line per criterion);
 //! 4. renderers that never import each other: [`plot`] (PNG; one style
 //!    module, one file per page kind), [`html`] (minijinja templates filled
@@ -25,6 +26,7 @@ pub mod findings;
 pub mod forecast;
 pub mod format;
 pub mod html;
+pub mod kernel_check;
 pub mod load;
 pub mod plot;
 pub mod reference;

@@ -7,6 +7,7 @@
 
 use super::findings::{ClaimRow, budget_text, findings, memory_reach_sentences, short_verdict};
 use super::format::pct;
+use super::kernel_check::kernel_check;
 use super::sweep_answer::sweep_answer;
 use super::table::{Facts, Target, unit_format};
 use super::view::claims::ClaimVerdict;
@@ -54,9 +55,9 @@ pub fn claims_table(rows: &[ClaimRow]) -> String {
 }
 
 /// What `report DIR --full` adds below the table: each claim with the
-/// figures behind its verdict, then the notes no other part says (the
-/// kernel split, disturbed timings, where the time went, why `--seeds auto`
-/// stopped).
+/// figures behind its verdict, the kernel check's table, then the notes no
+/// other part says (disturbed timings, where the time went, why `--seeds
+/// auto` stopped).
 pub fn details(summary: &Summary, rows: &[ClaimRow]) -> String {
     let head = if rows.is_empty() {
         ""
@@ -69,8 +70,9 @@ pub fn details(summary: &Summary, rows: &[ClaimRow]) -> String {
             r.number, r.claim, r.verdict, r.measured
         )
     });
+    let kernels = kernel_check(summary).map_or(String::new(), |k| k.text());
     let notes = super::say::list(findings(summary), "", |f| format!("- {f}\n"));
-    format!("{head}{claims}{notes}")
+    format!("{head}{claims}{kernels}{notes}")
 }
 
 /// The sweep's first screen, as `report DIR` prints it: the answer across

@@ -14,6 +14,7 @@ use crate::model::Cell;
 use crate::report::answer::Answer;
 use crate::report::findings::{ClaimRow, findings};
 use crate::report::format::machine_line;
+use crate::report::kernel_check::{KernelCheck, kernel_check};
 use crate::report::load::RunFiles;
 use crate::report::table::{self, Facts, Table, Target};
 use crate::results::{EnvironmentFile, RunRecord};
@@ -31,6 +32,8 @@ pub struct RunPage<'a> {
     notes: Vec<String>,
     headline_title: &'static str,
     headline: Table,
+    /// The kernel split's table ([`crate::report::kernel_check`]).
+    kernel_check: Option<KernelCheck>,
     /// The notes no other part says ([`crate::report::findings::findings`]).
     findings: Vec<String>,
     pairs: Vec<PairCells>,
@@ -133,6 +136,7 @@ impl<'a> RunPage<'a> {
                 "Models compared"
             },
             headline: table::headline(sum, &facts, Target::Page),
+            kernel_check: kernel_check(sum),
             findings: findings(sum),
             pairs: sum.pairs.iter().map(PairCells::of).collect(),
             pairs_quality: if forecast_pairs {
