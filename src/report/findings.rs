@@ -13,9 +13,9 @@ use super::view::verdict::{
     Comparison, Contrast, MIN_SEEDS_FOR_TEST, Verdict, shown_ci, speed_rests_on_disturbed,
 };
 use crate::analysis::auto_seeds::SeedStop;
-use crate::analysis::kernel_split::{KernelPair, KernelRatios};
+use crate::analysis::kernel_split::KernelPair;
 use crate::analysis::metrics;
-use crate::analysis::stats::{Estimate, Ratio};
+use crate::analysis::stats::Estimate;
 use crate::analysis::summary::{PairSummary, Summary};
 use crate::model::{Cell, ModelShape};
 use crate::probe::kernel::Kernel;
@@ -346,28 +346,6 @@ fn runs_kernel_note(ctx: &ClaimContext) -> String {
         .map_or(String::new(), |k| format!(", training runs on {k}"))
 }
 
-/// One pair's latency ratio per kernel setting in the kernel check, e.g.
-/// `1.02 (95% CI …) on the same fused oneDNN cells, 0.61 (…) with
-/// libtorch's own kernels`.
-fn kernel_ratios_text(r: &KernelRatios) -> String {
-    let settings = [
-        (&r.onednn, "on the same fused oneDNN cells"),
-        (&r.auto, "with libtorch's own kernels"),
-        (&r.native, "with both on the native kernel"),
-    ];
-    let measured = settings
-        .into_iter()
-        .filter_map(|(r, words)| Some((r.as_ref()?, words)));
-    say::list(measured, ", ", |(r, words)| {
-        format!("{} {words}", ratio_text(r))
-    })
-}
-
-/// A ratio with its interval, by [`say::estimate`].
-fn ratio_text(r: &Ratio) -> String {
-    say::estimate(&Comparison::of_ratio(r))
-}
-
 /// What a run measured for `claim`, in words.
 fn claim_measured(claim: &Claim, ctx: &ClaimContext) -> String {
     let Some(evidence) = &claim.evidence else {
@@ -473,12 +451,13 @@ fn latency_extras(id: ClaimId, ctx: &ClaimContext) -> String {
     if let Some(p99) = &ctx.step_p99 {
         text.push_str(&format!("; p99 {}", figure(&p99.flipped())));
     }
-    if let Some(r) = ctx.kernel.and_then(|k| k.stream.as_ref()) {
-        let r = kernel_ratios_text(r);
-        text.push_str(&format!("; kernel check, per streamed {unit}: {r}"));
-    }
-    if let Some(r) = ctx.kernel.and_then(|k| k.review.as_ref()) {
-        text.push_str(&format!("; per whole {whole}: {}", kernel_ratios_text(r)));
+    if ctx
+        .kernel
+        .is_some_and(|k| k.stream.is_some() || k.review.is_some())
+    {
+        text.push_str(&format!(
+            "; per streamed {unit} and per whole {whole} on each kernel: see the kernel check"
+        ));
     }
     text
 }

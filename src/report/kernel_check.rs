@@ -12,7 +12,7 @@ use super::format::kernel_name;
 use super::say;
 use super::table::Table;
 use super::view::verdict::{Comparison, Verdict};
-use crate::analysis::kernel_split::{KernelPair, KernelSplit};
+use crate::analysis::kernel_split::{KernelPair, KernelRatios, KernelSplit};
 use crate::analysis::summary::Summary;
 use crate::probe::kernel::Kernel;
 
@@ -41,13 +41,26 @@ pub fn kernel_check(summary: &Summary) -> Option<KernelCheck> {
         .pairs
         .iter()
         .filter_map(|p| split.pairs.iter().find(|k| (k.a, k.b) == (p.a, p.b)))
-        .filter_map(|k| row(k, split))
+        .flat_map(|k| {
+            let step = KernelRatios {
+                auto: k.auto,
+                native: k.native,
+                onednn: k.onednn,
+            };
+            [
+                ("train step", Some(step)),
+                ("streamed step", k.stream),
+                ("whole example", k.review),
+            ]
+            .into_iter()
+            .filter_map(|(timed, r)| row(k, timed, &r?, split))
+        })
         .collect();
     if rows.is_empty() {
         return None;
     }
     let headers = [
-        "pair",
+        "pair, timed",
         "same fused oneDNN cells",
         "libtorch's own kernels",
         "both native",
@@ -55,7 +68,7 @@ pub fn kernel_check(summary: &Summary) -> Option<KernelCheck> {
     ];
     Some(KernelCheck {
         caption: format!(
-            "{} timed train steps per model on seed {}'s batches; each ratio is the second model's time per step over the first's, with its 95% CI",
+            "{} timed train steps per model on seed {}'s batches, then at batch 1 whole test examples and steps streamed with the state carried; each ratio is the second model's time over the first's, with its 95% CI",
             split.steps, split.seed
         ),
         table: Table {
@@ -67,12 +80,18 @@ pub fn kernel_check(summary: &Summary) -> Option<KernelCheck> {
     })
 }
 
-/// One pair's row: `GRU / LSTM`, the three ratios (libtorch's own naming
-/// the kernels it picked other than the native one) and what follows.
-fn row(pair: &KernelPair, split: &KernelSplit) -> Option<Vec<String>> {
-    let auto = Comparison::of_ratio(pair.auto.as_ref()?);
-    let native = Comparison::of_ratio(pair.native.as_ref()?);
-    let fused = pair.onednn.as_ref().map(Comparison::of_ratio);
+/// One row of `pair`: `GRU / LSTM, train step`, what was `timed`, its
+/// three ratios `r` (libtorch's own naming the kernels it picked other than
+/// the native one) and what follows.
+fn row(
+    pair: &KernelPair,
+    timed: &str,
+    r: &KernelRatios,
+    split: &KernelSplit,
+) -> Option<Vec<String>> {
+    let auto = Comparison::of_ratio(r.auto.as_ref()?);
+    let native = Comparison::of_ratio(r.native.as_ref()?);
+    let fused = r.onednn.as_ref().map(Comparison::of_ratio);
     let (a, b) = (pair.a, pair.b);
     let special = [a, b].into_iter().filter_map(|m| {
         let k = split.models.iter().find(|k| k.model == m)?.auto_kernel?;
@@ -81,24 +100,27 @@ fn row(pair: &KernelPair, split: &KernelSplit) -> Option<Vec<String>> {
     let special = say::list(special, ", ", |(m, k)| {
         format!("{} on {}", m.display_name(), kernel_name(k))
     });
-    let own = match special.as_str() {
-        "" => say::estimate(&auto),
-        s => format!("{} ({s})", say::estimate(&auto)),
+    // Without a kernel of its own, libtorch's choice is the native kernel.
+    let (own, native) = match special.as_str() {
+        "" => ("the native kernel".to_string(), None),
+        s => (format!("{} ({s})", say::estimate(&auto)), Some(&native)),
     };
     Some(vec![
-        format!("{} / {}", b.display_name(), a.display_name()),
+        format!("{} / {}, {timed}", b.display_name(), a.display_name()),
         fused.as_ref().map_or("—".to_string(), say::estimate),
         own,
-        say::estimate(&native),
-        follows(pair, (&auto, &native, fused.as_ref())),
+        say::estimate(native.unwrap_or(&auto)),
+        follows(pair, (&auto, native, fused.as_ref())),
     ])
 }
 
 /// What the ratios of `pair` say: where the lead comes from (libtorch's
-/// kernel or the cell), then which is faster on one fused kernel.
+/// kernel or the cell; `native` is `None` when libtorch's own kernels are
+/// the native ones, `auto` then being both native), then which is faster
+/// on one fused kernel.
 fn follows(
     pair: &KernelPair,
-    (auto, native, fused): (&Comparison, &Comparison, Option<&Comparison>),
+    (auto, native, fused): (&Comparison, Option<&Comparison>, Option<&Comparison>),
 ) -> String {
     let (an, bn) = (pair.a.display_name(), pair.b.display_name());
     // `b`'s time over `a`'s: FirstLarger means `b` is slower.
@@ -107,31 +129,44 @@ fn follows(
         Verdict::SecondLarger => Some(bn),
         _ => None,
     };
+    let Some(native) = native else {
+        let mut text = match faster(auto) {
+            Some(x) => format!("With both native {x} is faster."),
+            None => "With both native no difference was distinguishable.".to_string(),
+        };
+        text.push_str(&fused_words(fused.map(faster)));
+        return text;
+    };
     let mut text = match (faster(auto), faster(native)) {
         (Some(x), None) => format!(
-            "{x}'s lead comes from libtorch's kernel, not from the cell: on equal kernels no difference was distinguishable."
+            "{x}'s lead comes from libtorch's kernel: with both native no difference was distinguishable."
         ),
         (Some(x), Some(y)) if x == y => format!(
-            "{x} is faster on equal kernels too: the cell itself costs less; the kernel choice changes the size of the gap."
+            "{x} is faster with both native too; the kernel choice changes the size of the gap."
         ),
         (Some(x), Some(y)) => format!(
-            "The kernel reverses the verdict: on equal kernels {y} is faster; {x}'s lead comes from libtorch's kernel."
+            "The kernel reverses the verdict: with both native {y} is faster; {x}'s lead comes from libtorch's kernel."
         ),
         (None, Some(y)) => {
-            format!("On equal kernels {y} is faster; libtorch's kernel choice hides it.")
+            format!("With both native {y} is faster; libtorch's kernel choice hides it.")
         }
         (None, None) => "No speed difference was distinguishable under either setting.".to_string(),
     };
-    if let Some(c) = fused {
-        text.push_str(&match faster(c) {
-            Some(x) => format!(" On one fused kernel {x} is faster."),
-            None => " On one fused kernel no difference was distinguishable.".to_string(),
-        });
-    }
+    text.push_str(&fused_words(fused.map(faster)));
     if !(pair.a.is_recurrent() && pair.b.is_recurrent()) {
         text.push_str(" The Transformer runs its attention through libtorch's scaled_dot_product_attention under every kernel setting: the settings move the recurrent cell only.");
     }
     text
+}
+
+/// ` On one fused kernel LSTM is faster.` for the fused ratio's winner,
+/// when the check timed one.
+fn fused_words(winner: Option<Option<&str>>) -> String {
+    match winner {
+        Some(Some(x)) => format!(" On one fused kernel {x} is faster."),
+        Some(None) => " On one fused kernel no difference was distinguishable.".to_string(),
+        None => String::new(),
+    }
 }
 
 #[cfg(test)]
@@ -181,19 +216,27 @@ mod tests {
     }
 
     fn row_of(s: &KernelSplit) -> Vec<String> {
-        row(&s.pairs[0], s).unwrap()
+        let k = &s.pairs[0];
+        let step = KernelRatios {
+            auto: k.auto,
+            native: k.native,
+            onednn: k.onednn,
+        };
+        row(k, "train step", &step, s).unwrap()
     }
 
     #[test]
     fn a_row_gives_each_setting_s_ratio_and_where_the_lead_comes_from() {
         let s = split(ratio(1.86, 1.7, 2.0), ratio(0.97, 0.9, 1.05), None);
         let r = row_of(&s);
-        assert_eq!(r[0], "GRU / LSTM");
+        assert_eq!(r[0], "GRU / LSTM, train step");
         assert_eq!(r[1], "—");
         assert_eq!(r[2], "1.86× [1.70, 2.00] (LSTM on oneDNN)");
         assert_eq!(r[3], "0.97× [0.90, 1.05]");
         assert!(
-            r[4].starts_with("LSTM's lead comes from libtorch's kernel, not from the cell"),
+            r[4].starts_with(
+                "LSTM's lead comes from libtorch's kernel: with both native no difference"
+            ),
             "{}",
             r[4]
         );
@@ -206,13 +249,30 @@ mod tests {
         assert_eq!(r[1], "0.99× [0.95, 1.04]");
         assert_eq!(
             r[4],
-            "LSTM is faster on equal kernels too: the cell itself costs less; the kernel choice changes the size of the gap. On one fused kernel no difference was distinguishable."
+            "LSTM is faster with both native too; the kernel choice changes the size of the gap. On one fused kernel no difference was distinguishable."
         );
         let s = split(ratio(1.5, 1.4, 1.6), ratio(0.8, 0.75, 0.85), None);
         assert!(
-            row_of(&s)[4].contains("reverses the verdict: on equal kernels GRU is faster"),
+            row_of(&s)[4].contains("reverses the verdict: with both native GRU is faster"),
             "{:?}",
             row_of(&s)
+        );
+    }
+
+    #[test]
+    fn a_pair_without_a_kernel_of_its_own_is_said_once_as_both_native() {
+        let mut s = split(
+            ratio(0.7, 0.66, 0.74),
+            ratio(0.7, 0.66, 0.74),
+            Some(ratio(0.99, 0.95, 1.04)),
+        );
+        s.models[0].auto_kernel = Some(Kernel::Native);
+        let r = row_of(&s);
+        assert_eq!(r[2], "the native kernel");
+        assert_eq!(r[3], "0.70× [0.66, 0.74]");
+        assert_eq!(
+            r[4],
+            "With both native GRU is faster. On one fused kernel no difference was distinguishable."
         );
     }
 
@@ -230,7 +290,7 @@ mod tests {
         };
         assert_eq!(
             check.text(),
-            "Kernel check (10 timed train steps):\npair        own\nGRU / LSTM    —\n"
+            "Kernel check (10 timed train steps):\npair                    own\nGRU / LSTM, train step    —\n"
         );
     }
 }
