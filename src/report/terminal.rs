@@ -54,21 +54,21 @@ pub fn claims_table(rows: &[ClaimRow]) -> String {
     out
 }
 
-/// What `report DIR --full` adds below the table: each claim with the
-/// figures behind its verdict, the kernel check's table, then the notes no
-/// other part says (disturbed timings, where the time went, why `--seeds
-/// auto` stopped).
+/// What `report DIR --full` adds below the table: the figures behind each
+/// claim's verdict (by number: the claim and its verdict are the lines
+/// above), the kernel check's table, then the notes no other part says
+/// (disturbed timings, where the time went, why `--seeds auto` stopped).
 pub fn details(summary: &Summary, rows: &[ClaimRow]) -> String {
     let head = if rows.is_empty() {
         ""
     } else {
         "The claims' figures:\n"
     };
-    let claims = super::say::list(rows, "", |r| {
-        format!(
-            "  {}. {}\n     -> {}: {}\n",
-            r.number, r.claim, r.verdict, r.measured
-        )
+    // The claims' words and verdicts are the lines above (claims_table):
+    // each claim's figures by its number, or the flags that would measure it.
+    let claims = super::say::list(rows, "", |r| match r.verdict_key {
+        ClaimVerdict::NotMeasured => format!("  {:>2}. {}\n", r.number, r.verdict),
+        _ => format!("  {:>2}. {}\n", r.number, r.measured),
     });
     let kernels = kernel_check(summary).map_or(String::new(), |k| k.text());
     let notes = super::say::list(findings(summary), "", |f| format!("- {f}\n"));

@@ -118,7 +118,9 @@ fn the_claims_table_is_in_the_summary_the_page_and_the_terminal() {
     assert!(full.status.success());
     let full = String::from_utf8_lossy(&full.stdout);
     assert!(full.starts_with("The answer: LSTM vs GRU"), "{full}");
-    assert!(full.contains("     -> holds: LSTM 4 gate blocks"), "{full}");
+    // Each claim once with its verdict above, then its figures by number.
+    assert_eq!(full.matches("Complexity: LSTM").count(), 1, "{full}");
+    assert!(full.contains("\n   3. LSTM 4 gate blocks"), "{full}");
     assert!(
         full.contains("- Time outside training: workers ran"),
         "{full}"
