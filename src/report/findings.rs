@@ -323,6 +323,9 @@ pub struct ClaimContext<'a> {
     /// The LSTM-over-GRU ratio of the p99 streaming latency per step, when
     /// measured (claims 6 and 13 show it beside the p50's verdict).
     pub step_p99: Option<Comparison>,
+    /// Whether the run read numeric series (latency per time step and per
+    /// series, not per token and per review).
+    pub series: bool,
 }
 
 /// `, at matched parameters` for `a` and `b` within 5% of each other,
@@ -411,7 +414,12 @@ fn pair_claim_measured(id: ClaimId, c: &Comparison, ctx: &ClaimContext) -> Strin
         Contrast::Difference => *c,
         Contrast::Ratio => c.flipped(),
     };
-    let mut text = format!("{} {}", id.spec().figure, figure(&shown));
+    // On numeric series claim 6 measures what claim 13 does, per time step.
+    let words = match id {
+        ClaimId::Latency if ctx.series => ClaimId::SeriesLatency.spec().figure,
+        _ => id.spec().figure,
+    };
+    let mut text = format!("{words} {}", figure(&shown));
     match id {
         ClaimId::Speed => text.push_str(&speed_kernels(ctx.kernel)),
         ClaimId::Memory => {
@@ -420,7 +428,7 @@ fn pair_claim_measured(id: ClaimId, c: &Comparison, ctx: &ClaimContext) -> Strin
                 text.push_str(&format!("; {a}"));
             }
         }
-        ClaimId::Latency | ClaimId::SeriesLatency => text.push_str(&latency_extras(id, ctx)),
+        ClaimId::Latency | ClaimId::SeriesLatency => text.push_str(&latency_extras(ctx)),
         ClaimId::Parallel | ClaimId::MemoryIntensive => {
             text.push_str(&params_note(ctx.shapes, Cell::Transformer, Cell::Lstm))
         }
@@ -442,10 +450,10 @@ fn speed_kernels(kernel: Option<&KernelPair>) -> String {
 /// What claims 6 and 13's rows add to the p50 streaming latency: the
 /// training runs' kernels, the p99, and the kernel check's ratios per step
 /// and per whole example.
-fn latency_extras(id: ClaimId, ctx: &ClaimContext) -> String {
-    let (unit, whole) = match id {
-        ClaimId::SeriesLatency => ("time step", "series"),
-        _ => ("token", "review"),
+fn latency_extras(ctx: &ClaimContext) -> String {
+    let (unit, whole) = match ctx.series {
+        true => ("time step", "series"),
+        false => ("token", "review"),
     };
     let mut text = runs_kernel_note(ctx);
     if let Some(p99) = &ctx.step_p99 {
@@ -614,6 +622,7 @@ mod tests {
             run_kernels: &[],
             kernel_choice: crate::config::KernelChoice::Auto,
             step_p99: None,
+            series: false,
         };
         let one = claim(
             vec![at(small, ClaimVerdict::Contradicted, Some(10))],

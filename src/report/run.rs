@@ -187,13 +187,14 @@ pub(crate) fn run_claims(
     pooling: Option<&[PoolingRow]>,
 ) -> Vec<ClaimRow> {
     let shapes = run.model_shapes();
+    let series = run.config.channels > 0;
     let claims = check_claims(&ClaimInputs {
         summary,
         shapes: &shapes,
         gradient: &run.gradient,
         reach,
         pooling,
-        series: run.config.channels > 0,
+        series,
     });
     let lstm_gru = |a: Cell, b: Cell| (a, b) == (Cell::Lstm, Cell::Gru);
     let kernel = summary.kernel_check.as_ref();
@@ -210,6 +211,7 @@ pub(crate) fn run_claims(
             step_p99: pair
                 .and_then(|p| p.ratio(&metrics::LATENCY_STEP_P99))
                 .map(Comparison::of_ratio),
+            series,
         },
     )
 }
