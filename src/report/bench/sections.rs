@@ -384,9 +384,16 @@ impl Builder<'_> {
         if rows.is_empty() {
             return;
         }
+        // A verdict resting on a flagged bench is withheld, in its cell too.
         for r in &rows {
-            self.find(kernel_split_sentence(r), &r.ids());
+            let flags = self.checks.flags(&r.ids());
+            if !flags.is_empty() {
+                let (at, gates) = (format!("{} {}", r.group, r.shape), titles(&flags));
+                self.withheld
+                    .push(format!("{at}: the kernel split's verdict [{gates}]"));
+            }
         }
+        let checks = &self.checks;
         let ms = |r: &BenchResult| format!("{:.2}", r.median_secs * 1e3);
         let ratio = |r: Option<f64>| dash(r, |r| format!("{r:.2}"));
         let columns: &[ItemColumn<KernelSplitRow>] = &[
@@ -402,6 +409,10 @@ impl Builder<'_> {
             }),
             ("GRU/LSTM (both native)", &|r| ratio(r.ratio_native())),
             ("GRU/LSTM (both oneDNN fused)", &|r| ratio(r.ratio_onednn())),
+            ("what follows", &|r| match checks.flags(&r.ids()) {
+                flags if flags.is_empty() => kernel_split_verdict(r).to_string(),
+                flags => format!("withheld [{}]", titles(&flags)),
+            }),
         ];
         let title = "Cell or kernel: GRU/LSTM with libtorch's kernel choice, on its native loop and on the fused oneDNN cells";
         self.tables.push((title.into(), Table::of(columns, &rows)));
@@ -484,25 +495,12 @@ impl Builder<'_> {
     }
 }
 
-/// One kernel-split finding: GRU/LSTM under each kernel setting benched,
-/// and whether the LSTM's lead (or the GRU's) belongs to the cell or to
-/// libtorch's kernel choice, judged on the equal kernel (the fused one
-/// where benched, else the native loop).
-pub(super) fn kernel_split_sentence(r: &KernelSplitRow) -> String {
-    let mut parts = vec![format!(
-        "GRU takes {:.2}× LSTM's time with libtorch's own kernels",
-        r.ratio_auto()
-    )];
-    parts.extend(
-        r.ratio_native()
-            .map(|n| format!("{n:.2}× with both on the native loop")),
-    );
-    parts.extend(
-        r.ratio_onednn()
-            .map(|f| format!("{f:.2}× with both on the fused oneDNN cells")),
-    );
+/// What a kernel-split row's ratios say: whether the LSTM's lead (or the
+/// GRU's) belongs to the cell or to libtorch's kernel choice, judged on the
+/// equal kernel (the fused one where benched, else the native loop).
+pub(super) fn kernel_split_verdict(r: &KernelSplitRow) -> &'static str {
     let equal = r.ratio_onednn().or(r.ratio_native());
-    let verdict = match equal.map(|e| (r.ratio_auto() < 1.0, e < 1.0)) {
+    match equal.map(|e| (r.ratio_auto() < 1.0, e < 1.0)) {
         Some((false, true)) => {
             "the LSTM's lead comes from libtorch's kernel choice, not from the cell"
         }
@@ -510,8 +508,7 @@ pub(super) fn kernel_split_sentence(r: &KernelSplitRow) -> String {
         Some((false, false)) => "LSTM is faster either way",
         Some((true, false)) => "GRU is faster only under libtorch's kernel choice",
         None => "no equal-kernel pair was benched",
-    };
-    format!("{} {}: {}: {verdict}", r.group, r.shape, parts.join(", "))
+    }
 }
 
 /// How the benches ran: flushing of subnormal floats, warm-up, retakes,
