@@ -47,6 +47,8 @@ struct Builder<'a> {
     withheld: Vec<String>,
     /// The (GRU, LSTM) bench ids of every ratio a heatmap's finding gave.
     gridded: Vec<(String, String)>,
+    /// Every fitted exponent of the scaling charts, for their table.
+    exponents: Vec<Exponent>,
     sections: Vec<(String, Vec<(String, String)>)>,
     tables: Vec<(String, Table)>,
 }
@@ -62,6 +64,7 @@ pub(super) fn build(results: &[BenchResult], out: &Path) -> Result<Page> {
         findings: vec![],
         withheld: vec![],
         gridded: vec![],
+        exponents: vec![],
         sections: vec![],
         tables: vec![],
     };
@@ -77,6 +80,7 @@ pub(super) fn build(results: &[BenchResult], out: &Path) -> Result<Page> {
             b.group_table(group);
         }
     }
+    b.exponent_table();
     b.kernel_table();
     let has_batching = b.batching()?;
     let problems = b.checks.problems.iter();
@@ -109,18 +113,26 @@ fn when(yes: bool, text: &'static str) -> &'static str {
     if yes { text } else { "" }
 }
 
-/// What the operation count predicts for `cell`'s exponent along `axis`.
-fn textbook_exponent(cell: Cell, axis: SweepAxis) -> &'static str {
-    match (cell.is_recurrent(), axis) {
-        (true, SweepAxis::Hidden) => "textbook O(T·H²) per layer predicts up to 2",
-        (true, SweepAxis::Seq) => "textbook O(T·H²) per layer predicts 1",
-        (false, SweepAxis::Hidden) => {
-            "textbook O(T·d·F + T²·d) per layer predicts up to 1 in the feed-forward width F"
-        }
-        (false, SweepAxis::Seq) => {
-            "textbook O(T·d·F + T²·d) per layer predicts between 1 and 2: the attention's T² term"
+/// What the operation count predicts for `cell`'s exponents.
+fn textbook(cell: Cell) -> &'static str {
+    match cell.is_recurrent() {
+        true => "O(T·H²) per layer: up to 2 in H, 1 in T",
+        false => {
+            "O(T·d·F + T²·d) per layer: up to 1 in the feed-forward width F, 1 to 2 in T (the attention's T²)"
         }
     }
+}
+
+/// One fitted exponent of a scaling chart's line: `time ∝ x^k`.
+struct Exponent {
+    group: BenchGroupId,
+    cell: Cell,
+    axis: SweepAxis,
+    /// `k`, fitted over `points` benches.
+    k: f64,
+    points: usize,
+    /// The gates that flagged a bench of the line (empty: none).
+    flags: String,
 }
 
 /// Whether the bench flushed subnormal floats: `on`, `off`, or `—` unrecorded.
@@ -266,13 +278,18 @@ impl Builder<'_> {
                 let (cell, symbol) = (line.cell, axis.symbol());
                 let mut label = cell.display_name().to_string();
                 if let Some(k) = line.exponent() {
-                    let (n, textbook) = (line.points.len(), textbook_exponent(cell, axis));
-                    self.find(
-                        format!("{group}: {label} time ∝ {symbol}^{k:.2} (fitted over {n} points; {textbook})"),
-                        &line.ids,
-                    );
-                    let flagged = when(!self.checks.flags(&line.ids).is_empty(), ", flagged");
+                    let flags = titles(&self.checks.flags(&line.ids));
+                    let flagged = when(!flags.is_empty(), ", flagged");
                     label = format!("{label} (∝ {symbol}^{k:.2}{flagged})");
+                    let points = line.points.len();
+                    self.exponents.push(Exponent {
+                        group,
+                        cell,
+                        axis,
+                        k,
+                        points,
+                        flags,
+                    });
                 }
                 let points = line.points.iter().map(|&(x, s)| (x, s * 1e3)).collect();
                 lines.push(Line {
@@ -374,6 +391,50 @@ impl Builder<'_> {
             false => group.to_string(),
         };
         self.tables.push((title, table));
+    }
+
+    /// The scaling charts' fitted exponents, a row per group and cell: the
+    /// exponent along each axis with its benches, and what the operation
+    /// count predicts; one resting on a flagged bench is withheld.
+    fn exponent_table(&mut self) {
+        let mut rows: Vec<(BenchGroupId, Cell)> = vec![];
+        for e in &self.exponents {
+            if !rows.contains(&(e.group, e.cell)) {
+                rows.push((e.group, e.cell));
+            }
+            if !e.flags.is_empty() {
+                let (group, cell, symbol) = (e.group, e.cell.display_name(), e.axis.symbol());
+                self.withheld.push(format!(
+                    "{group}: {cell} time ∝ {symbol}^{:.2} [{}]",
+                    e.k, e.flags
+                ));
+            }
+        }
+        if rows.is_empty() {
+            return;
+        }
+        let exponents = &self.exponents;
+        let along = |axis: SweepAxis| {
+            move |&(group, cell): &(BenchGroupId, Cell)| {
+                let e = exponents
+                    .iter()
+                    .find(|e| (e.group, e.cell, e.axis) == (group, cell, axis));
+                dash(e, |e| match e.flags.as_str() {
+                    "" => format!("{:.2} ({} points)", e.k, e.points),
+                    _ => "withheld".to_string(),
+                })
+            }
+        };
+        let (hidden, seq) = (along(SweepAxis::Hidden), along(SweepAxis::Seq));
+        let columns: &[ItemColumn<(BenchGroupId, Cell)>] = &[
+            ("group", &|(g, _)| g.to_string()),
+            ("cell", &|(_, c)| c.display_name().to_string()),
+            ("time ∝ H^k", &hidden),
+            ("time ∝ T^k", &seq),
+            ("textbook", &|(_, c)| textbook(*c).to_string()),
+        ];
+        let title = "Fitted exponents: the slopes of the scaling charts (log-log, least squares)";
+        self.tables.push((title.into(), Table::of(columns, &rows)));
     }
 
     /// Cell or kernel: per shape with an `lstm-native` or `lstm-onednn` bench,
@@ -658,7 +719,7 @@ mod exponent_words {
 
     #[test]
     fn the_transformer_is_not_held_to_the_cells_linear_length() {
-        assert!(textbook_exponent(Cell::Lstm, SweepAxis::Seq).ends_with("predicts 1"));
-        assert!(textbook_exponent(Cell::Transformer, SweepAxis::Seq).contains("T²"));
+        assert!(textbook(Cell::Lstm).ends_with("1 in T"));
+        assert!(textbook(Cell::Transformer).contains("1 to 2 in T (the attention's T²)"));
     }
 }
