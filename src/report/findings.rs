@@ -326,6 +326,8 @@ pub struct ClaimContext<'a> {
     /// Whether the run read numeric series (latency per time step and per
     /// series, not per token and per review).
     pub series: bool,
+    /// Whether the run forecasts (its quality is an error, not an accuracy).
+    pub forecast: bool,
 }
 
 /// `, at matched parameters` for `a` and `b` within 5% of each other,
@@ -502,7 +504,7 @@ pub fn claim_rows(claims: &[Claim], ctx: &ClaimContext) -> Vec<ClaimRow> {
         ClaimVerdict::NotMeasured => {
             format!(
                 "not measured in this run ({})",
-                not_measured_why(c.id, ctx.shapes)
+                not_measured_why(c.id, ctx.shapes, ctx.forecast)
             )
         }
         v => verdict_words(v).to_string(),
@@ -517,11 +519,19 @@ pub fn claim_rows(claims: &[Claim], ctx: &ClaimContext) -> Vec<ClaimRow> {
     claims.iter().map(row).collect()
 }
 
-/// Why claim `id` was not measured: the flags that would measure it, or,
-/// where the run already trains the cells it needs (`shapes`), that none of
-/// their runs finished with the measurement.
-fn not_measured_why(id: ClaimId, shapes: &[ModelShape]) -> String {
+/// Why claim `id` was not measured: a forecast has no accuracy; else the
+/// flags that would measure it, or, where the run already trains the cells
+/// it needs (`shapes`), that none of their runs finished with the
+/// measurement.
+fn not_measured_why(id: ClaimId, shapes: &[ModelShape], forecast: bool) -> String {
     let spec = id.spec();
+    if forecast
+        && spec
+            .rule
+            .is_some_and(|r| r.metric.key == metrics::TEST_ACC.key)
+    {
+        return "a forecast measures its error, not accuracy".to_string();
+    }
     let trained = spec
         .cells
         .iter()
@@ -623,6 +633,7 @@ mod tests {
             kernel_choice: crate::config::KernelChoice::Auto,
             step_p99: None,
             series: false,
+            forecast: false,
         };
         let one = claim(
             vec![at(small, ClaimVerdict::Contradicted, Some(10))],

@@ -212,6 +212,7 @@ pub(crate) fn run_claims(
                 .and_then(|p| p.ratio(&metrics::LATENCY_STEP_P99))
                 .map(Comparison::of_ratio),
             series,
+            forecast: summary.is_forecast(),
         },
     )
 }
