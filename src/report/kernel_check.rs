@@ -129,44 +129,40 @@ fn follows(
         Verdict::SecondLarger => Some(bn),
         _ => None,
     };
-    let Some(native) = native else {
-        let mut text = match faster(auto) {
+    let lead = match native.map(|n| (faster(auto), faster(n))) {
+        // libtorch's own kernels are the native ones: one verdict.
+        None => match faster(auto) {
             Some(x) => format!("With both native {x} is faster."),
             None => "With both native no difference was distinguishable.".to_string(),
-        };
-        text.push_str(&fused_words(fused.map(faster)));
-        return text;
-    };
-    let mut text = match (faster(auto), faster(native)) {
-        (Some(x), None) => format!(
+        },
+        Some((Some(x), None)) => format!(
             "{x}'s lead comes from libtorch's kernel: with both native no difference was distinguishable."
         ),
-        (Some(x), Some(y)) if x == y => format!(
+        Some((Some(x), Some(y))) if x == y => format!(
             "{x} is faster with both native too; the kernel choice changes the size of the gap."
         ),
-        (Some(x), Some(y)) => format!(
+        Some((Some(x), Some(y))) => format!(
             "The kernel reverses the verdict: with both native {y} is faster; {x}'s lead comes from libtorch's kernel."
         ),
-        (None, Some(y)) => {
+        Some((None, Some(y))) => {
             format!("With both native {y} is faster; libtorch's kernel choice hides it.")
         }
-        (None, None) => "No speed difference was distinguishable under either setting.".to_string(),
+        Some((None, None)) => {
+            "No speed difference was distinguishable under either setting.".to_string()
+        }
     };
-    text.push_str(&fused_words(fused.map(faster)));
-    if !(pair.a.is_recurrent() && pair.b.is_recurrent()) {
-        text.push_str(" The Transformer runs its attention through libtorch's scaled_dot_product_attention under every kernel setting: the settings move the recurrent cell only.");
-    }
-    text
-}
-
-/// ` On one fused kernel LSTM is faster.` for the fused ratio's winner,
-/// when the check timed one.
-fn fused_words(winner: Option<Option<&str>>) -> String {
-    match winner {
+    let fused = match fused.map(faster) {
         Some(Some(x)) => format!(" On one fused kernel {x} is faster."),
         Some(None) => " On one fused kernel no difference was distinguishable.".to_string(),
         None => String::new(),
-    }
+    };
+    let encoder = match pair.a.is_recurrent() && pair.b.is_recurrent() {
+        true => "",
+        false => {
+            " The Transformer runs its attention through libtorch's scaled_dot_product_attention under every kernel setting: the settings move the recurrent cell only."
+        }
+    };
+    format!("{lead}{fused}{encoder}")
 }
 
 #[cfg(test)]
