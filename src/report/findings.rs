@@ -440,7 +440,7 @@ fn pair_claim_measured(id: ClaimId, c: &Comparison, ctx: &ClaimContext) -> Strin
 }
 
 /// What claim 2's row adds to seconds per epoch: where the kernel check's
-/// ratios per train step are (the kernel check's paragraph says them once).
+/// ratios per train step are (the kernel check's table gives them once).
 fn speed_kernels(kernel: Option<&KernelPair>) -> String {
     let measured = kernel.is_some_and(|k| k.auto.is_some() && k.native.is_some());
     match measured {
